@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class LatePolicy(models.TextChoices):
+    HOLD = "hold", "Hold it for me to decide"
+    SEND = "send", "Send it anyway"
+
+
+class Profile(models.Model):
+    """Per-person preferences (time zone, what happens to late posts)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="profile")
+    timezone = models.CharField(max_length=64, default="UTC")
+    late_policy = models.CharField(max_length=8, choices=LatePolicy.choices,
+                                   default=LatePolicy.HOLD)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user_id}"
+
+
+class LoginFailure(models.Model):
+    """One failed login, kept briefly to slow and lock out password guessing."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

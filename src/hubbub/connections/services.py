@@ -1,0 +1,137 @@
+"""Writes and reads for linked accounts. Views and the CLI call these, never the models directly."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from hubbub.connections.models import Connection, Health
+from hubbub.networks.base import Account, Capabilities, Connected
+from hubbub.networks.errors import ConnectorError
+from hubbub.networks.registry import get_connector
+
+log = logging.getLogger(__name__)
+CAPABILITIES_TTL = timedelta(hours=6)
+
+
+def account_for(connection: Connection) -> Account:
+    return Account(
+        base_url=connection.base_url,
+        credentials=connection.credentials,
+        remote_id=connection.remote_id,
+        handle=connection.handle,
+    )
+
+
+def connections_for(user: AbstractBaseUser) -> list[Connection]:
+    return list(active_connections(user).order_by("network", "handle"))
+
+
+def active_connections(user: AbstractBaseUser) -> QuerySet[Connection]:
+    return Connection.objects.filter(user=user, disconnected_at__isnull=True)
+
+
+def find_connection(user: AbstractBaseUser, ref: str) -> Connection | None:
+    """A connection by id or by handle as listed (with or without the leading @)."""
+    qs = active_connections(user)
+    if ref.isdigit():
+        found = qs.filter(pk=int(ref)).first()
+        if found:
+            return found
+    wanted = ref.lstrip("@").lower()
+    for connection in qs:
+        if connection.handle.lstrip("@").lower() == wanted:
+            return connection
+    return None
+
+
+@transaction.atomic
+def save_connection(user: AbstractBaseUser, network: str, connected: Connected) -> Connection:
+    """Store a freshly connected account; reconnecting the same account updates it in place."""
+    identity = connected.identity
+    connection, _created = Connection.objects.select_for_update().get_or_create(
+        user=user,
+        network=network,
+        base_url=connected.base_url,
+        remote_id=identity.remote_id,
+        defaults={"handle": identity.handle, "credentials_enc": ""},
+    )
+    connection.handle = identity.handle
+    connection.display_name = identity.display_name
+    connection.avatar_url = identity.avatar_url
+    connection.profile_url = identity.profile_url
+    connection.credentials = connected.credentials
+    connection.health = Health.OK
+    connection.health_detail = ""
+    connection.rate_limited_until = None
+    connection.capabilities_json = None
+    connection.disconnected_at = None
+    connection.save()
+    return connection
+
+
+def disconnect(connection: Connection) -> None:
+    """Revoke on the network (best effort) and forget the credentials.
+
+    Deliveries still waiting for this account are cancelled; the row stays, hidden, so posts
+    already sent keep their history."""
+    from hubbub.publishing.services import cancel_deliveries_for_connection
+
+    connector = get_connector(connection.network)
+    try:
+        connector.disconnect(account_for(connection))
+    except ConnectorError as exc:
+        log.warning("revoking %s on the network failed: %s", connection, exc)
+    cancel_deliveries_for_connection(connection)
+    connection.credentials = {}
+    connection.disconnected_at = timezone.now()
+    connection.health = Health.NEEDS_RECONNECT
+    connection.health_detail = "Disconnected"
+    connection.save()
+
+
+def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabilities:
+    """The account's limits: cached on the row, re-read from the network every few hours."""
+    connector = get_connector(connection.network)
+    fresh = (
+        connection.capabilities_json is not None
+        and connection.capabilities_fetched_at is not None
+        and timezone.now() - connection.capabilities_fetched_at < CAPABILITIES_TTL
+    )
+    if fresh and not refresh and connection.capabilities_json is not None:
+        return Capabilities.from_json(connection.capabilities_json)
+    try:
+        caps = connector.capabilities(account_for(connection))
+    except ConnectorError as exc:
+        log.warning("could not read limits for %s: %s", connection, exc)
+        if connection.capabilities_json is not None:
+            return Capabilities.from_json(connection.capabilities_json)
+        return connector.default_capabilities()
+    Connection.objects.filter(pk=connection.pk).update(
+        capabilities_json=caps.to_json(), capabilities_fetched_at=timezone.now()
+    )
+    connection.capabilities_json = caps.to_json()
+    return caps
+
+
+def mark_needs_reconnect(connection: Connection, detail: str) -> None:
+    Connection.objects.filter(pk=connection.pk).update(
+        health=Health.NEEDS_RECONNECT, health_detail=detail[:500]
+    )
+
+
+def mark_rate_limited(connection: Connection, until: datetime, detail: str) -> None:
+    Connection.objects.filter(pk=connection.pk).update(
+        health=Health.RATE_LIMITED, rate_limited_until=until, health_detail=detail[:500]
+    )
+
+
+def mark_ok(connection: Connection) -> None:
+    Connection.objects.filter(pk=connection.pk).exclude(health=Health.OK).update(
+        health=Health.OK, health_detail="", rate_limited_until=None
+    )

@@ -1,0 +1,230 @@
+"""The connector contract: what every network integration provides.
+
+Connectors take and return the frozen dataclasses below, never Django models, so they can be
+tested without a database. Generic code asks capabilities and calls these methods; it never
+names a network.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+AuthKind = Literal["oauth2", "app_password", "keypair"]
+# How a network lets a publish be repeated safely:
+#  header   - the network honours an idempotency key header (Mastodon Idempotency-Key)
+#  record_key - the client picks the record key (Bluesky TID rkey)
+#  content_hash - the post's id is its hash; resending is harmless (Nostr)
+#  none     - nothing; on doubt read recent own posts before retrying
+IdempotencyKind = Literal["header", "record_key", "content_hash", "none"]
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    max_count: int
+    mime_types: tuple[str, ...]
+    image_max_bytes: int
+    image_max_pixels: int | None = None
+    alt_text_max: int = 1500
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    text_limit: int
+    counting: str  # name of the counting rule in hubbub.core.counting
+    media: MediaLimits
+    content_warning: bool = False
+    threads: bool = False
+    visibilities: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    idempotency: IdempotencyKind = "none"
+    native_scheduling: bool = False
+    url_length: int | None = None  # characters a link counts as, when the network shortens
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Capabilities:
+        values = dict(data)
+        media = values.pop("media")
+        media["mime_types"] = tuple(media["mime_types"])
+        for key in ("visibilities", "feeds"):
+            values[key] = tuple(values.get(key, ()))
+        return cls(media=MediaLimits(**media), **values)
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the connector needs to act for one connected account."""
+
+    base_url: str
+    credentials: dict[str, Any]
+    remote_id: str = ""
+    handle: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    remote_id: str
+    handle: str  # as the network writes it, e.g. @alice@example.social
+    display_name: str = ""
+    avatar_url: str = ""
+    profile_url: str = ""
+
+
+@dataclass(frozen=True)
+class AuthStart:
+    """First leg of an interactive connect: send the person to redirect_url; keep state_data
+    (server side, in the session) to finish the flow."""
+
+    redirect_url: str
+    state: str
+    state_data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Connected:
+    """A finished connect: credentials to store encrypted, and who they belong to."""
+
+    base_url: str
+    credentials: dict[str, Any]
+    identity: Identity
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    path: str
+    mime_type: str
+    alt_text: str = ""
+    size: int = 0
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    content_warning: str = ""
+    media: tuple[MediaFile, ...] = ()
+    visibility: str = ""
+    in_reply_to: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # too_long, too_many_media, media_type, media_size, alt_missing, alt_too_long, empty
+    message: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    count: int
+    limit: int
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.count
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str
+    url: str
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A normalized post or notification read from a network."""
+
+    remote_id: str
+    kind: str  # post, mention, reply, repost, like, follow, quote
+    author_handle: str
+    author_name: str
+    created_at: datetime
+    text: str = ""
+    html: str = ""
+    url: str = ""
+    author_avatar: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[Item, ...]
+    next_cursor: str | None = None
+
+
+class Connector(ABC):
+    slug: ClassVar[str]  # stored in the database: never rename
+    name: ClassVar[str]
+    auth_kind: ClassVar[AuthKind]
+
+    # --- identity and capabilities -----------------------------------------------------------
+    @abstractmethod
+    def capabilities(self, account: Account) -> Capabilities:
+        """Limits for this account (per instance where the network serves them). May do I/O."""
+
+    def default_capabilities(self) -> Capabilities:
+        """Limits without I/O, when the network's own answer is not at hand."""
+        raise NotImplementedError
+
+    # --- auth ----------------------------------------------------------------------------------
+    def begin_auth(self, base_url: str, redirect_uri: str) -> AuthStart:
+        raise NotImplementedError(f"{self.name} does not connect through a browser redirect")
+
+    def complete_auth(self, params: dict[str, str], state_data: dict[str, Any]) -> Connected:
+        raise NotImplementedError(f"{self.name} does not connect through a browser redirect")
+
+    def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
+        """Verify existing credentials (an access token, an app password, a key) and return the
+        identity they belong to. Raises Revoked for credentials the network refuses."""
+        raise NotImplementedError
+
+    def refresh_credentials(self, account: Account) -> dict[str, Any] | None:
+        """Return new credentials after AuthExpired, or None when the network has no refresh."""
+        return None
+
+    @abstractmethod
+    def whoami(self, account: Account) -> Identity: ...
+
+    def disconnect(self, account: Account) -> None:
+        """Revoke the credentials on the network where it allows that. Best effort."""
+
+    # --- write -------------------------------------------------------------------------------
+    @abstractmethod
+    def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
+        """No I/O: count and check a draft against the limits. Drives the composer's counters."""
+
+    @abstractmethod
+    def publish(
+        self, account: Account, draft: Draft, idempotency_key: str, media_ids: tuple[str, ...]
+    ) -> Published: ...
+
+    @abstractmethod
+    def upload_media(self, account: Account, media: MediaFile) -> str:
+        """Upload one file; return the network's id for it."""
+
+    @abstractmethod
+    def find_published(
+        self, account: Account, draft: Draft, idempotency_key: str, since: datetime
+    ) -> Published | None:
+        """After OutcomeUnknown: did the publish with this key take effect? Never publishes."""
+
+    @abstractmethod
+    def delete(self, account: Account, remote_id: str) -> None: ...
+
+    # --- read --------------------------------------------------------------------------------
+    def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
+        raise NotImplementedError(f"{self.name} cannot read {feed}")

@@ -1,0 +1,33 @@
+"""The one table of networks. Classes are imported lazily so one network's dependencies never
+slow or break another's."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import import_module
+
+from hubbub.networks.base import Connector
+
+CONNECTORS: dict[str, str] = {
+    "mastodon": "hubbub.networks.mastodon.connector.MastodonConnector",
+}
+
+
+class UnknownNetwork(KeyError):
+    pass
+
+
+@cache
+def get_connector(slug: str) -> Connector:
+    try:
+        dotted = CONNECTORS[slug]
+    except KeyError:
+        raise UnknownNetwork(slug) from None
+    module_name, _, class_name = dotted.rpartition(".")
+    cls = getattr(import_module(module_name), class_name)
+    instance: Connector = cls()
+    return instance
+
+
+def network_choices() -> list[tuple[str, str]]:
+    return [(slug, get_connector(slug).name) for slug in CONNECTORS]

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class PostLatePolicy(models.TextChoices):
+    DEFAULT = "", "My default"
+    HOLD = "hold", "Hold it for me to decide"
+    SEND = "send", "Send it anyway"
+
+
+class Post(models.Model):
+    """What the person wrote once. Its deliveries carry it to each ticked account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="posts")
+    text = models.TextField()
+    content_warning = models.CharField(max_length=1500, blank=True)
+    # When it should go out (UTC); the zone the person picked it in is kept beside it.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    late_policy = models.CharField(max_length=8, choices=PostLatePolicy.choices, blank=True,
+                                   default=PostLatePolicy.DEFAULT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"post {self.pk}"
+
+
+def _media_path(instance: PostMedia, filename: str) -> str:
+    return f"posts/{instance.post.user_id}/{uuid.uuid4().hex}-{filename[-80:]}"
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(upload_to=_media_path)
+    mime_type = models.CharField(max_length=100)
+    alt_text = models.TextField(blank=True)
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+
+class DeliveryState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    UNKNOWN = "unknown", "Checking"  # outcome unknown: being checked before any retry
+    HELD = "held", "Waiting for you"  # late: the person decides
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Delivery(models.Model):
+    """One post to one connection, with its own state, key and result."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="deliveries")
+    connection = models.ForeignKey("connections.Connection", on_delete=models.PROTECT,
+                                   related_name="deliveries")
+    state = models.CharField(max_length=12, choices=DeliveryState.choices,
+                             default=DeliveryState.SCHEDULED, db_index=True)
+    due_at = models.DateTimeField(db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=300, blank=True)
+    remote_url = models.URLField(max_length=1000, blank=True)
+    media_ids = models.JSONField(default=list, blank=True)  # uploaded media, reused on retry
+    error_kind = models.CharField(max_length=32, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    text_override = models.TextField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "connection"], name="one_delivery_per_target"),
+        ]
+        indexes = [models.Index(fields=["state", "due_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.state})"
+
+
+class DeliveryEvent(models.Model):
+    """The history of a delivery: every state change and why."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    from_state = models.CharField(max_length=12)
+    to_state = models.CharField(max_length=12)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]

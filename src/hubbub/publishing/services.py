@@ -1,0 +1,262 @@
+"""Writes for posts and deliveries. Views and the CLI go through these functions."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from hubbub.connections.models import Connection
+from hubbub.connections.services import capabilities_for
+from hubbub.networks.base import Draft, MediaFile, Validation
+from hubbub.networks.registry import get_connector
+from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
+
+EDITABLE_STATES = (DeliveryState.SCHEDULED, DeliveryState.HELD, DeliveryState.DRAFT)
+
+
+class PostError(Exception):
+    """The post cannot be accepted as it is; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class NewMedia:
+    """A file the person attached, before it is saved."""
+
+    upload: UploadedFile
+    alt_text: str
+
+
+def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
+    media = tuple(
+        MediaFile(
+            path=m.file.path,
+            mime_type=m.mime_type,
+            alt_text=m.alt_text,
+            size=m.size,
+            width=m.width,
+            height=m.height,
+        )
+        for m in post.media.all()
+    )
+    text = post.text
+    if delivery is not None and delivery.text_override is not None:
+        text = delivery.text_override
+    return Draft(text=text, content_warning=post.content_warning, media=media)
+
+
+def validate_for_targets(
+    draft: Draft, connections: Iterable[Connection]
+) -> dict[int, Validation]:
+    """Count and check one draft against each target's own rules (no I/O but cached limits)."""
+    results: dict[int, Validation] = {}
+    for connection in connections:
+        connector = get_connector(connection.network)
+        results[connection.pk] = connector.validate(draft, capabilities_for(connection))
+    return results
+
+
+def _media_files(media: Sequence[NewMedia]) -> list[MediaFile]:
+    files = []
+    for item in media:
+        mime = item.upload.content_type or mimetypes.guess_type(item.upload.name or "")[0] or ""
+        files.append(
+            MediaFile(path=item.upload.name or "", mime_type=mime, alt_text=item.alt_text,
+                      size=item.upload.size or 0)
+        )
+    return files
+
+
+def _image_size(upload: UploadedFile) -> tuple[int, int]:
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            size = image.size
+    except Exception as exc:  # Pillow raises many kinds for a broken file
+        raise PostError(f"{upload.name} is not an image we can read ({exc}).") from None
+    upload.seek(0)
+    return size
+
+
+@transaction.atomic
+def create_post(
+    *,
+    user: AbstractBaseUser,
+    text: str,
+    connections: Sequence[Connection],
+    content_warning: str = "",
+    media: Sequence[NewMedia] = (),
+    scheduled_for: datetime | None = None,
+    tz: str = "UTC",
+) -> Post:
+    """Save a post and one delivery per target. Nothing over a limit is accepted.
+
+    scheduled_for None means now. The worker picks due deliveries up from the table."""
+    if not connections:
+        raise PostError("Tick at least one account to post to.")
+    if not text.strip() and not media:
+        raise PostError("Write something (or attach an image) first.")
+    for connection in connections:
+        if connection.user_id != user.pk or connection.disconnected_at is not None:
+            raise PostError("One of the ticked accounts is not yours or is disconnected.")
+    if scheduled_for is not None and timezone.is_naive(scheduled_for):
+        raise PostError("A scheduled time must carry its time zone.")
+    sizes = [_image_size(item.upload) for item in media]
+    probe = Draft(
+        text=text,
+        content_warning=content_warning,
+        media=tuple(
+            MediaFile(path=f.path, mime_type=f.mime_type, alt_text=f.alt_text, size=f.size,
+                      width=w, height=h)
+            for f, (w, h) in zip(_media_files(media), sizes, strict=True)
+        ),
+    )
+    problems = []
+    for connection in connections:
+        result = validate_for_targets(probe, [connection])[connection.pk]
+        problems += [f"{connection.handle}: {p.message}" for p in result.problems]
+    if problems:
+        raise PostError(" ".join(problems))
+
+    post = Post.objects.create(
+        user=user, text=text, content_warning=content_warning, scheduled_for=scheduled_for,
+        timezone=tz,
+    )
+    for position, (item, (width, height)) in enumerate(zip(media, sizes, strict=True)):
+        stored = PostMedia(
+            post=post, alt_text=item.alt_text, size=item.upload.size or 0, width=width,
+            height=height, position=position,
+            mime_type=probe.media[position].mime_type,
+        )
+        stored.file.save(Path(item.upload.name or "image").name, item.upload, save=False)
+        stored.save()
+    due = scheduled_for or timezone.now()
+    for connection in connections:
+        delivery = Delivery.objects.create(
+            post=post, connection=connection, state=DeliveryState.SCHEDULED, due_at=due
+        )
+        DeliveryEvent.objects.create(
+            delivery=delivery, from_state="", to_state=DeliveryState.SCHEDULED,
+            detail=f"due {due.isoformat()}",
+        )
+    return post
+
+
+def record_transition(delivery: Delivery, from_state: str, to_state: str, detail: str = "") -> None:
+    DeliveryEvent.objects.create(
+        delivery=delivery, from_state=from_state, to_state=to_state, detail=detail[:2000]
+    )
+
+
+def _move(delivery: Delivery, allowed: Iterable[str], to_state: str, detail: str,
+          **fields: object) -> bool:
+    """Compare-and-set: change state only if the row is still in one of the allowed states."""
+    updated = Delivery.objects.filter(pk=delivery.pk, state__in=list(allowed)).update(
+        state=to_state, **fields
+    )
+    if updated:
+        record_transition(delivery, delivery.state, to_state, detail)
+    return bool(updated)
+
+
+def retry_delivery(delivery: Delivery) -> bool:
+    """Send a failed (or held) target again, alone. Keeps the idempotency key."""
+    return _move(
+        delivery, [DeliveryState.FAILED, DeliveryState.HELD], DeliveryState.SCHEDULED,
+        "retry asked by the person", due_at=timezone.now(), enqueued_at=None, error_kind="",
+    )
+
+
+def send_held_now(delivery: Delivery) -> bool:
+    return retry_delivery(delivery)
+
+
+@transaction.atomic
+def cancel_post(post: Post) -> int:
+    """Cancel every target that has not started sending. Returns how many were cancelled."""
+    count = 0
+    for delivery in post.deliveries.all():
+        if _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "cancelled by the person"):
+            count += 1
+    return count
+
+
+def cancel_deliveries_for_connection(connection: Connection) -> int:
+    count = 0
+    for delivery in Delivery.objects.filter(connection=connection, state__in=EDITABLE_STATES):
+        if _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "account disconnected"):
+            count += 1
+    return count
+
+
+def is_editable(post: Post) -> bool:
+    states = {d.state for d in post.deliveries.all()}
+    return bool(states) and states <= set(EDITABLE_STATES)
+
+
+@transaction.atomic
+def update_scheduled_post(
+    post: Post, *, text: str, content_warning: str, scheduled_for: datetime, tz: str
+) -> Post:
+    """Edit a post that has not started sending. Fails if any target already started."""
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    deliveries = list(locked.deliveries.select_related("connection"))
+    if not deliveries or any(d.state not in EDITABLE_STATES for d in deliveries):
+        raise PostError("This post has started sending; it can no longer be edited.")
+    if timezone.is_naive(scheduled_for):
+        raise PostError("A scheduled time must carry its time zone.")
+    probe = Draft(text=text, content_warning=content_warning,
+                  media=draft_of(locked).media)
+    problems = []
+    for d in deliveries:
+        result = validate_for_targets(probe, [d.connection])[d.connection.pk]
+        problems += [f"{d.connection.handle}: {p.message}" for p in result.problems]
+    if problems:
+        raise PostError(" ".join(problems))
+    # Hold every delivery in place while editing: claims only take SCHEDULED rows whose
+    # due_at passed, so moving due_at under the same transaction is safe.
+    changed = Delivery.objects.filter(post=locked, state__in=EDITABLE_STATES).update(
+        due_at=scheduled_for, state=DeliveryState.SCHEDULED, enqueued_at=None
+    )
+    if changed != len(deliveries):
+        raise PostError("This post has started sending; it can no longer be edited.")
+    locked.text = text
+    locked.content_warning = content_warning
+    locked.scheduled_for = scheduled_for
+    locked.timezone = tz
+    locked.save()
+    for d in deliveries:
+        record_transition(d, d.state, DeliveryState.SCHEDULED, f"edited; due {scheduled_for}")
+    return locked
+
+
+def post_status(post: Post) -> str:
+    """One word for the whole post: scheduled, sending, sent, partly sent, failed, ..."""
+    states = [d.state for d in post.deliveries.all()]
+    if not states:
+        return "empty"
+    unique = set(states)
+    if unique == {DeliveryState.SENT}:
+        return "sent"
+    if unique == {DeliveryState.CANCELLED}:
+        return "cancelled"
+    if DeliveryState.SENT in unique and unique & {DeliveryState.FAILED, DeliveryState.HELD}:
+        return "partly sent"
+    if unique & {DeliveryState.SENDING, DeliveryState.UNKNOWN}:
+        return "sending"
+    if DeliveryState.FAILED in unique:
+        return "failed" if DeliveryState.SENT not in unique else "partly sent"
+    if DeliveryState.HELD in unique:
+        return "waiting for you"
+    if DeliveryState.SENT in unique:
+        return "partly sent"
+    return "scheduled"

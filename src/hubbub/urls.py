@@ -1,0 +1,7 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("hubbub.publishing.urls")),
+    path("accounts/", include("hubbub.accounts.urls")),
+    path("connections/", include("hubbub.connections.urls")),
+]
