@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,8 +142,10 @@ def create_post(
         stored.save()
     due = scheduled_for or timezone.now()
     for connection in connections:
+        # The key is minted once and saved with the row, before any network call.
         delivery = Delivery.objects.create(
-            post=post, connection=connection, state=DeliveryState.SCHEDULED, due_at=due
+            post=post, connection=connection, state=DeliveryState.SCHEDULED, due_at=due,
+            idempotency_key=uuid.uuid4().hex,
         )
         DeliveryEvent.objects.create(
             delivery=delivery, from_state="", to_state=DeliveryState.SCHEDULED,

@@ -1,0 +1,322 @@
+"""The `hubbub` command: run the hub and script it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+class CLIError(Exception):
+    """A problem the person can fix; printed without a traceback, exit status 2."""
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _user(name: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise CLIError(f"No user named {name!r}. Create one with: hubbub createuser {name}")
+    return user
+
+
+# --- serve / worker ------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from django.conf import settings
+
+    from hubbub.jobs.worker import HubWorker
+
+    _migrate()
+    worker = HubWorker(concurrency=args.concurrency)
+    worker.start()
+    url = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{args.port}"
+    print(f"hubbub is running at {url}", flush=True)
+    print(f"data directory: {settings.DATA_DIR}", flush=True)
+    try:
+        uvicorn.run("hubbub.asgi:application", host=args.host, port=args.port,
+                    log_level="warning", lifespan="off")
+    finally:
+        worker.stop()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from hubbub.jobs.worker import HubWorker
+
+    if not args.no_migrate:
+        _migrate()
+    worker = HubWorker(concurrency=args.concurrency)
+
+    def _stop(signum: int, _frame: object) -> None:
+        worker.stop(timeout=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    worker.start()
+    print(f"hubbub worker {worker.worker_id} started", flush=True)
+    worker.wait()
+    worker.stop()
+    return 0
+
+
+# --- users and connections -----------------------------------------------------------------------
+def cmd_createuser(args: argparse.Namespace) -> int:
+    import getpass
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from hubbub.accounts.models import Profile
+
+    _migrate()
+    user_model = get_user_model()
+    if user_model.objects.filter(username=args.name).exists():
+        raise CLIError(f"A user named {args.name!r} already exists.")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != password:
+            raise CLIError("The two passwords differ.")
+    candidate = user_model(username=args.name)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise CLIError(" ".join(exc.messages)) from None
+    is_first = not user_model.objects.exists()
+    user = user_model.objects.create_user(args.name, password=password)
+    if is_first:
+        user.is_staff = user.is_superuser = True
+        user.save()
+    Profile.objects.get_or_create(user=user, defaults={"timezone": args.timezone})
+    _emit(args, {"id": user.pk, "username": user.username}, f"created user {user.username}")
+    return 0
+
+
+def _connection_json(c: Any) -> dict[str, Any]:
+    return {"id": c.pk, "network": c.network, "handle": c.handle, "base_url": c.base_url,
+            "health": c.health, "health_detail": c.health_detail,
+            "rate_limited_until": c.rate_limited_until}
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from hubbub.connections.services import save_connection
+    from hubbub.core.http import normalize_base_url
+    from hubbub.networks.errors import ConnectorError
+    from hubbub.networks.registry import get_connector
+
+    _migrate()
+    user = _user(args.user)
+    try:
+        base_url = normalize_base_url(args.instance)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    token = args.token
+    if token == "-":
+        token = sys.stdin.readline().strip()
+    try:
+        connected = get_connector(args.network).connect_with_token(
+            base_url, {"access_token": token})
+    except ConnectorError as exc:
+        raise CLIError(f"Could not connect: {exc.message}") from None
+    connection = save_connection(user, args.network, connected)
+    _emit(args, _connection_json(connection),
+          f"connected {connection.handle} ({connection.network}) as connection {connection.pk}")
+    return 0
+
+
+def cmd_connections(args: argparse.Namespace) -> int:
+    from hubbub.connections.services import connections_for
+
+    user = _user(args.user)
+    rows = connections_for(user)
+    lines = [f"{c.pk:>4}  {c.network:<10} {c.handle:<40} {c.health}" for c in rows]
+    _emit(args, [_connection_json(c) for c in rows],
+          "\n".join(lines) if lines else "no connections")
+    return 0
+
+
+# --- posts ---------------------------------------------------------------------------------------
+def _parse_when(value: str, tz: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise CLIError(f"--at wants an ISO-8601 time like 2026-12-01T09:30, not {value!r}") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(tz))
+    return when
+
+
+def _post_json(post: Any) -> dict[str, Any]:
+    from hubbub.publishing.services import post_status
+
+    return {
+        "id": post.pk, "text": post.text, "status": post_status(post),
+        "scheduled_for": post.scheduled_for, "created_at": post.created_at,
+        "targets": [
+            {"delivery": d.pk, "connection": d.connection_id, "handle": d.connection.handle,
+             "network": d.connection.network, "state": d.state, "due_at": d.due_at,
+             "attempts": d.attempts, "url": d.remote_url, "error": d.last_error}
+            for d in post.deliveries.select_related("connection").order_by("pk")
+        ],
+    }
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    from hubbub.accounts.models import Profile
+    from hubbub.connections.services import find_connection
+    from hubbub.publishing.services import PostError, create_post
+
+    _migrate()
+    user = _user(args.user)
+    profile, _ = Profile.objects.get_or_create(user=user)
+    connections = []
+    for ref in args.to:
+        connection = find_connection(user, ref)
+        if connection is None:
+            raise CLIError(f"No connection {ref!r}; see: hubbub connections --user {args.user}")
+        connections.append(connection)
+    text = sys.stdin.read() if args.text == "-" else args.text
+    when = _parse_when(args.at, profile.timezone) if args.at else None
+    try:
+        post = create_post(user=user, text=text, connections=connections,
+                           content_warning=args.cw or "", scheduled_for=when,
+                           tz=profile.timezone)
+    except PostError as exc:
+        raise CLIError(str(exc)) from None
+    data = _post_json(post)
+    _emit(args, data, f"post {post.pk} {'scheduled for ' + str(when) if when else 'queued'} "
+                      f"to {', '.join(c.handle for c in connections)}")
+    return 0
+
+
+def cmd_posts(args: argparse.Namespace) -> int:
+    from hubbub.publishing.models import Post
+
+    user = _user(args.user)
+    posts = list(Post.objects.filter(user=user).order_by("-created_at")[: args.limit])
+    data = [_post_json(p) for p in posts]
+    lines = []
+    for item in data:
+        lines.append(f"#{item['id']} [{item['status']}] {item['text'][:60]!r}")
+        for t in item["targets"]:
+            extra = t["url"] or t["error"]
+            lines.append(f"    {t['handle']:<36} {t['state']:<10} {extra}")
+    _emit(args, data, "\n".join(lines) if lines else "no posts")
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from hubbub.core import crypto
+    from hubbub.core.datadir import rotate_fernet_keys
+
+    rotated = rotate_fernet_keys(settings.DATA_DIR)
+    settings.FERNET_KEYS = rotated.fernet_keys
+    count = crypto.reencrypt_all()
+    _emit(args, {"reencrypted": count}, f"new key in use; re-encrypted {count} secrets")
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["hubbub manage", *args.rest])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hubbub", description="Self-hosted social media hub")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_text: str,
+            json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON")
+        p.set_defaults(func=fn)
+        return p
+
+    p = add("serve", cmd_serve, "run the hub: web server, worker and scheduler", json_flag=False)
+    p.add_argument("--host", default=os.environ.get("HUBBUB_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("HUBBUB_PORT", "8000")))
+    p.add_argument("--concurrency", type=int, default=1, help="task runner threads")
+    p = add("worker", cmd_worker, "run only the background worker", json_flag=False)
+    p.add_argument("--concurrency", type=int, default=1)
+    p.add_argument("--no-migrate", action="store_true")
+    p = add("createuser", cmd_createuser, "create a user")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("--timezone", default="UTC")
+    p = add("connect", cmd_connect, "connect an account with an existing access token")
+    p.add_argument("network", choices=["mastodon"])
+    p.add_argument("--user", required=True)
+    p.add_argument("--instance", required=True)
+    p.add_argument("--token", required=True, help="access token, or - to read it from stdin")
+    p = add("connections", cmd_connections, "list a user's connections")
+    p.add_argument("--user", required=True)
+    p = add("post", cmd_post, "post now or at a time to one or more connections")
+    p.add_argument("--user", required=True)
+    p.add_argument("--to", action="append", required=True, help="connection id or handle")
+    p.add_argument("--at", help="ISO-8601 time; without a zone, the user's zone")
+    p.add_argument("--cw", help="content warning")
+    p.add_argument("text", help="the text, or - to read it from stdin")
+    p = add("posts", cmd_posts, "list a user's posts and the status of each target")
+    p.add_argument("--user", required=True)
+    p.add_argument("--limit", type=int, default=50)
+    add("rotate-keys", cmd_rotate_keys, "start encrypting with a new key; re-encrypt all tokens")
+    p = add("manage", cmd_manage, "run a Django management command", json_flag=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        _setup_django()
+        result: int = args.func(args)
+        return result
+    except CLIError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(exc)}))
+        else:
+            print(f"hubbub: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

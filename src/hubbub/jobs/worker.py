@@ -1,0 +1,100 @@
+"""The background side of the hub: the scheduler loop plus task runners, in threads.
+
+`hubbub serve` runs it beside the web server in one process; `hubbub worker` runs it alone
+(several can run at once against PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker as DBTaskWorker
+from django_tasks_db.models import DBTaskResult
+
+from hubbub.jobs import scheduler
+from hubbub.publishing.engine import new_owner_id
+
+log = logging.getLogger(__name__)
+PRUNE_EVERY = timedelta(hours=1)
+KEEP_RESULTS = timedelta(days=1)
+
+
+class HubWorker:
+    def __init__(self, *, concurrency: int = 1, run_scheduler: bool = True) -> None:
+        self.worker_id = new_owner_id()
+        self.concurrency = concurrency
+        self.run_scheduler = run_scheduler
+        self.started_at = timezone.now()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._task_workers: list[DBTaskWorker] = []
+        self._last_prune = timezone.now() - PRUNE_EVERY
+
+    def _scheduler_loop(self) -> None:
+        interval = float(settings.HUBBUB_SCHEDULER_INTERVAL)
+        last_beat = 0.0
+        while not self._stop.is_set():
+            try:
+                close_old_connections()
+                scheduler.tick()
+                if time.monotonic() - last_beat > 5:
+                    scheduler.beat(self.worker_id, self.started_at)
+                    last_beat = time.monotonic()
+                self._prune()
+            except Exception:
+                log.exception("scheduler tick failed; trying again")
+            self._stop.wait(interval)
+        close_old_connections()
+
+    def _prune(self) -> None:
+        now = timezone.now()
+        if now - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = now
+        DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_RESULTS).delete()
+
+    def _task_loop(self, worker: DBTaskWorker) -> None:
+        while not self._stop.is_set():
+            try:
+                worker.run()
+            except Exception:
+                log.exception("task runner crashed; restarting it")
+                time.sleep(1)
+            if not worker.running:
+                break
+        close_old_connections()
+
+    def start(self) -> None:
+        if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+            for n in range(self.concurrency):
+                worker = DBTaskWorker(
+                    queue_names=["default"], interval=0.2, batch=False, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id=f"{self.worker_id}-{n}",
+                    excluded_queue_names=[],
+                )
+                self._task_workers.append(worker)
+                self._spawn(f"tasks-{n}", self._task_loop, worker)
+        if self.run_scheduler:
+            self._spawn("scheduler", self._scheduler_loop)
+
+    def _spawn(self, name: str, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=f"hubbub-{name}", daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        for worker in self._task_workers:
+            worker.running = False
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def wait(self) -> None:
+        while not self._stop.is_set():
+            self._stop.wait(0.5)

@@ -1,0 +1,306 @@
+"""The delivery engine: moves one Delivery through its states, exactly once or loudly failed.
+
+States (see docs/architecture.md):
+    scheduled -> sending -> sent
+    sending -> scheduled (retry with backoff, honouring Retry-After)
+            | failed (Rejected, too many tries) | unknown (outcome unknown: the call may have landed)
+    unknown -> sent | scheduled, after find_published settles it
+    scheduled -> held (far past its time and the person wants to decide)
+
+Every transition is a compare-and-set UPDATE, so two workers (or a worker and the sweeper) never
+both win. "sending" and the idempotency key are committed before the network is called; a worker
+killed mid-call leaves a row whose lease expires, and the sweeper turns it into "unknown", which
+is settled by asking the network before anything is sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from hubbub.accounts.models import LatePolicy, Profile
+from hubbub.connections.models import Connection
+from hubbub.connections.services import (
+    account_for,
+    mark_needs_reconnect,
+    mark_ok,
+    mark_rate_limited,
+)
+from hubbub.networks.base import Account, Connector, Published
+from hubbub.networks.errors import (
+    AuthExpired,
+    ConnectorError,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Revoked,
+    Transient,
+)
+from hubbub.networks.registry import get_connector
+from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.services import draft_of, record_transition
+
+log = logging.getLogger(__name__)
+S = DeliveryState
+
+
+def new_owner_id() -> str:
+    return f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:12]}"
+
+
+def next_try_at(attempts: int, retry_at: datetime | None = None) -> datetime:
+    """Exponential backoff with jitter in [0.5, 1.5) of the step; never before Retry-After."""
+    base = float(settings.HUBBUB_RETRY_BASE_SECONDS)
+    cap = float(settings.HUBBUB_RETRY_MAX_SECONDS)
+    seconds = min(cap, base * (2 ** max(0, attempts - 1))) * (0.5 + random.random())  # noqa: S311
+    due = timezone.now() + timedelta(seconds=seconds)
+    if retry_at is not None:
+        due = max(due, retry_at)
+    return due
+
+
+def _transition(
+    delivery: Delivery,
+    from_states: list[str],
+    to_state: str,
+    detail: str,
+    *,
+    owner: str | None = None,
+    **fields: Any,
+) -> bool:
+    """CAS: only rows still in from_states (and, when owner is given, still leased by it) move."""
+    qs = Delivery.objects.filter(pk=delivery.pk, state__in=from_states)
+    if owner is not None:
+        qs = qs.filter(lease_owner=owner)
+    fields.setdefault("enqueued_at", None)
+    updated = qs.update(state=to_state, **fields)
+    if updated:
+        record_transition(delivery, delivery.state, to_state, detail)
+        delivery.state = to_state
+    return bool(updated)
+
+
+def _late_policy(post: Post) -> str:
+    if post.late_policy:
+        return post.late_policy
+    profile = Profile.objects.filter(user_id=post.user_id).first()
+    return profile.late_policy if profile else LatePolicy.HOLD
+
+
+def claim(delivery_id: int, owner: str) -> Delivery | None:
+    """Take a due, scheduled delivery for publishing. Returns None if someone else has it."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
+    candidate = (
+        Delivery.objects.select_related("post", "connection")
+        .filter(pk=delivery_id, state=S.SCHEDULED, due_at__lte=now)
+        .first()
+    )
+    if candidate is None:
+        return None
+    late_by = now - candidate.due_at
+    if (
+        candidate.attempts == 0
+        and late_by > timedelta(seconds=settings.HUBBUB_LATE_AFTER_SECONDS)
+        and _late_policy(candidate.post) == LatePolicy.HOLD
+    ):
+        minutes = int(late_by.total_seconds() // 60)
+        _transition(candidate, [S.SCHEDULED], S.HELD,
+                    f"{minutes} minutes past its time: waiting for you to send or cancel it",
+                    last_error=f"Held: it was due {minutes} minutes ago.", error_kind="late")
+        return None
+    updated = Delivery.objects.filter(
+        pk=delivery_id, state=S.SCHEDULED, due_at__lte=now
+    ).update(
+        state=S.SENDING,
+        lease_owner=owner,
+        lease_until=now + lease,
+        attempts=F("attempts") + 1,
+        first_attempt_at=Coalesce(F("first_attempt_at"), now),
+        enqueued_at=None,
+    )
+    if not updated:
+        return None
+    record_transition(candidate, S.SCHEDULED, S.SENDING, f"attempt {candidate.attempts + 1}")
+    return Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
+
+
+def _connector_and_account(delivery: Delivery) -> tuple[Connector, Account]:
+    return get_connector(delivery.connection.network), account_for(delivery.connection)
+
+
+def _mark_sent(delivery: Delivery, published: Published, detail: str) -> None:
+    # Sent is the truth whoever holds the row now: a late success beats a sweeper's "unknown".
+    _transition(
+        delivery, [S.SENDING, S.UNKNOWN, S.SCHEDULED], S.SENT, detail,
+        remote_id=published.remote_id, remote_url=published.url, sent_at=timezone.now(),
+        lease_owner="", lease_until=None, last_error="", error_kind="",
+    )
+    mark_ok(delivery.connection)
+
+
+def _refresh(connector: Connector, delivery: Delivery) -> Account | None:
+    """After AuthExpired: refresh once. Returns the new account, or None when that fails."""
+    connection = delivery.connection
+    try:
+        fresh = connector.refresh_credentials(account_for(connection))
+    except ConnectorError as exc:
+        log.info("refresh failed for %s: %s", connection, exc)
+        return None
+    if fresh is None:
+        return None
+    connection.credentials = fresh
+    Connection.objects.filter(pk=connection.pk).update(credentials_enc=connection.credentials_enc)
+    return account_for(connection)
+
+
+def _publish_once(connector: Connector, account: Account, delivery: Delivery) -> Published:
+    draft = draft_of(delivery.post, delivery)
+    media_ids = list(delivery.media_ids or [])
+    if len(media_ids) != len(draft.media):
+        media_ids = [connector.upload_media(account, media) for media in draft.media]
+        # Saved before publishing, so a retry reuses the uploads instead of uploading again.
+        Delivery.objects.filter(pk=delivery.pk).update(media_ids=media_ids)
+    return connector.publish(account, draft, delivery.idempotency_key, tuple(media_ids))
+
+
+def publish(delivery: Delivery, owner: str) -> None:
+    """Publish a claimed (sending) delivery and record the outcome."""
+    connector, account = _connector_and_account(delivery)
+    try:
+        try:
+            published = _publish_once(connector, account, delivery)
+        except AuthExpired:
+            refreshed = _refresh(connector, delivery)
+            if refreshed is None:
+                raise Revoked("The network says the login expired and it could not be renewed.")
+            published = _publish_once(connector, refreshed, delivery)
+    except (Revoked, AuthExpired) as exc:
+        mark_needs_reconnect(delivery.connection, exc.message)
+        # The post waits for the person to reconnect; the attempt does not count against it.
+        _transition(delivery, [S.SENDING], S.SCHEDULED,
+                    f"waiting: the account needs reconnecting ({exc.message})",
+                    owner=owner, lease_owner="", lease_until=None,
+                    attempts=F("attempts") - 1, error_kind=exc.kind,
+                    last_error=f"The account needs reconnecting: {exc.message}")
+    except RateLimited as exc:
+        mark_rate_limited(delivery.connection, exc.retry_at, exc.message)
+        _retry(delivery, owner, exc, exc.retry_at, count_attempt=False)
+    except Transient as exc:
+        _retry(delivery, owner, exc, exc.retry_at)
+    except OutcomeUnknown as exc:
+        _to_unknown(delivery, owner, exc.message)
+    except ConnectorError as exc:  # Rejected, NotFound: the person must change something
+        _transition(delivery, [S.SENDING], S.FAILED, exc.message, owner=owner,
+                    lease_owner="", lease_until=None, error_kind=exc.kind,
+                    last_error=exc.message)
+    except Exception as exc:
+        # A bug or an unexpected library error mid-call: we cannot know whether it landed.
+        log.exception("unexpected error publishing delivery %s", delivery.pk)
+        _to_unknown(delivery, owner, f"unexpected error: {exc!r}")
+    else:
+        _mark_sent(delivery, published, f"sent as {published.remote_id}")
+
+
+def _to_unknown(delivery: Delivery, owner: str | None, why: str) -> None:
+    _transition(delivery, [S.SENDING], S.UNKNOWN, f"outcome unknown: {why}", owner=owner,
+                lease_owner="", lease_until=None, due_at=timezone.now(),
+                error_kind="outcome_unknown", last_error=f"Checking whether it was posted: {why}")
+
+
+def _retry(delivery: Delivery, owner: str, exc: ConnectorError, retry_at: datetime | None,
+           *, count_attempt: bool = True) -> None:
+    attempts = Delivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk)
+    if count_attempt and attempts >= settings.HUBBUB_MAX_ATTEMPTS:
+        _transition(delivery, [S.SENDING], S.FAILED,
+                    f"gave up after {attempts} attempts: {exc.message}", owner=owner,
+                    lease_owner="", lease_until=None, error_kind=exc.kind,
+                    last_error=f"Gave up after {attempts} attempts: {exc.message}")
+        return
+    due = next_try_at(attempts, retry_at)
+    extra: dict[str, Any] = {} if count_attempt else {"attempts": F("attempts") - 1}
+    _transition(delivery, [S.SENDING], S.SCHEDULED,
+                f"retrying at {due.isoformat()}: {exc.message}", owner=owner,
+                lease_owner="", lease_until=None, due_at=due, error_kind=exc.kind,
+                last_error=exc.message, **extra)
+
+
+def settle(delivery_id: int, owner: str) -> None:
+    """Decide an 'unknown' delivery by asking the network; never publishes."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
+    took = Delivery.objects.filter(pk=delivery_id, state=S.UNKNOWN, due_at__lte=now).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    ).update(lease_owner=owner, lease_until=now + lease, enqueued_at=None)
+    if not took:
+        return
+    delivery = Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
+    connector, account = _connector_and_account(delivery)
+    since = (delivery.first_attempt_at or delivery.post.created_at) - timedelta(minutes=5)
+    try:
+        found = connector.find_published(
+            account, draft_of(delivery.post, delivery), delivery.idempotency_key, since
+        )
+    except (Revoked, AuthExpired) as exc:
+        mark_needs_reconnect(delivery.connection, exc.message)
+        Delivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+            lease_owner="", lease_until=None, last_error=f"Cannot check: {exc.message}")
+        return
+    except ConnectorError as exc:
+        retry_at = getattr(exc, "retry_at", None)
+        due = next_try_at(delivery.attempts, retry_at)
+        Delivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+            lease_owner="", lease_until=None, due_at=due,
+            last_error=f"Checking whether it was posted (next check {due:%H:%M:%S}): "
+                       f"{exc.message}")
+        return
+    if found is not None:
+        _mark_sent(delivery, found, f"found on the network as {found.remote_id}")
+        return
+    if delivery.attempts >= settings.HUBBUB_MAX_ATTEMPTS:
+        _transition(delivery, [S.UNKNOWN], S.FAILED,
+                    "not found on the network and out of attempts", owner=owner,
+                    lease_owner="", lease_until=None, error_kind="outcome_unknown",
+                    last_error="It did not reach the network, and the attempts ran out.")
+        return
+    _transition(delivery, [S.UNKNOWN], S.SCHEDULED,
+                "not found on the network: sending again with the same key", owner=owner,
+                lease_owner="", lease_until=None, due_at=timezone.now())
+
+
+def process(delivery_id: int, owner: str | None = None) -> None:
+    """Entry point for the task runner: do whatever the delivery's state calls for."""
+    owner = owner or new_owner_id()
+    state = Delivery.objects.filter(pk=delivery_id).values_list("state", flat=True).first()
+    if state == S.SCHEDULED:
+        delivery = claim(delivery_id, owner)
+        if delivery is not None:
+            publish(delivery, owner)
+    elif state == S.UNKNOWN:
+        settle(delivery_id, owner)
+
+
+def sweep_expired_leases() -> int:
+    """Deliveries whose worker vanished mid-send become 'unknown' to be checked, never resent."""
+    now = timezone.now()
+    count = 0
+    for delivery in Delivery.objects.filter(state=S.SENDING, lease_until__lt=now):
+        if _transition(delivery, [S.SENDING], S.UNKNOWN,
+                       "the worker sending it stopped answering; checking the network",
+                       lease_owner="", lease_until=None, due_at=now,
+                       error_kind="outcome_unknown",
+                       last_error="Checking whether it was posted (the worker stopped)."):
+            count += 1
+    # An abandoned settle leaves a stale lease on an unknown row: clear it so it is retried.
+    Delivery.objects.filter(state=S.UNKNOWN, lease_until__lt=now).update(
+        lease_owner="", lease_until=None)
+    return count

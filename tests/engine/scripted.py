@@ -1,0 +1,75 @@
+"""A connector whose answers a test scripts, for the engine's own state-machine tests.
+
+The real network behaviour is proven against the Mastodon mock server in tests/integration;
+this one lets the engine's rules (late posts, attempt limits, compare-and-set) be checked
+exactly and fast.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from typing import Any, ClassVar
+
+from hubbub.networks.base import (
+    Account,
+    Capabilities,
+    Connected,
+    Connector,
+    Draft,
+    Identity,
+    MediaFile,
+    MediaLimits,
+    Published,
+    Validation,
+)
+from hubbub.networks.errors import ConnectorError
+
+CAPS = Capabilities(text_limit=100, counting="plain", media=MediaLimits(4, ("image/png",), 10**6))
+
+
+class ScriptedConnector(Connector):
+    slug: ClassVar[str] = "scripted"
+    name: ClassVar[str] = "Scripted"
+    auth_kind: ClassVar[Any] = "keypair"
+
+    def __init__(self) -> None:
+        self.answers: deque[ConnectorError | None] = deque()
+        self.published: dict[str, Published] = {}
+        self.calls: list[str] = []
+        self.found: Published | None = None
+
+    def capabilities(self, account: Account) -> Capabilities:
+        return CAPS
+
+    def default_capabilities(self) -> Capabilities:
+        return CAPS
+
+    def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
+        return Connected(base_url, credentials, Identity("1", "@me"))
+
+    def whoami(self, account: Account) -> Identity:
+        return Identity("1", "@me")
+
+    def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
+        return Validation(len(draft.text), capabilities.text_limit)
+
+    def upload_media(self, account: Account, media: MediaFile) -> str:
+        return "m1"
+
+    def publish(self, account: Account, draft: Draft, idempotency_key: str,
+                media_ids: tuple[str, ...]) -> Published:
+        self.calls.append(idempotency_key)
+        answer = self.answers.popleft() if self.answers else None
+        if answer is not None:
+            raise answer
+        result = self.published.setdefault(
+            idempotency_key, Published(f"r{len(self.published) + 1}", "http://x.test/1"))
+        return result
+
+    def find_published(self, account: Account, draft: Draft, idempotency_key: str,
+                       since: datetime) -> Published | None:
+        return self.found
+
+    def delete(self, account: Account, remote_id: str) -> None:
+        return None

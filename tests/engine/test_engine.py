@@ -1,0 +1,185 @@
+"""The delivery state machine's rules, with a scripted connector (see scripted.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from hubbub.accounts.models import Profile
+from hubbub.connections.models import Connection, Health
+from hubbub.jobs import scheduler
+from hubbub.networks.errors import OutcomeUnknown, RateLimited, Rejected, Revoked, Transient
+from hubbub.publishing import engine
+from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.services import create_post, retry_delivery
+from tests.engine.scripted import ScriptedConnector
+
+pytestmark = pytest.mark.django_db
+S = DeliveryState
+
+
+def _one(owner: Any, connection: Connection, **kw: Any) -> Delivery:
+    post = create_post(user=owner, text="hello", connections=[connection], **kw)
+    return post.deliveries.get()
+
+
+def _reload(d: Delivery) -> Delivery:
+    return Delivery.objects.get(pk=d.pk)
+
+
+def test_sent_once_with_key_saved_before_call(owner: Any, connection: Connection,
+                                              scripted: ScriptedConnector) -> None:
+    d = _one(owner, connection)
+    assert d.idempotency_key
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SENT
+    assert d.remote_id == "r1"
+    assert scripted.calls == [d.idempotency_key]
+    engine.process(d.pk)  # running the task twice publishes nothing more
+    assert scripted.calls == [d.idempotency_key]
+
+
+def test_claim_is_compare_and_set(owner: Any, connection: Connection) -> None:
+    d = _one(owner, connection)
+    assert engine.claim(d.pk, "a") is not None
+    assert engine.claim(d.pk, "b") is None
+    assert _reload(d).lease_owner == "a"
+
+
+def test_transient_retries_with_backoff_then_sends(owner: Any, connection: Connection,
+                                                   scripted: ScriptedConnector) -> None:
+    scripted.answers.append(Transient("503 Service Unavailable"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SCHEDULED
+    assert d.due_at > timezone.now()
+    assert "503" in d.last_error
+    Delivery.objects.filter(pk=d.pk).update(due_at=timezone.now())
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SENT
+    assert d.attempts == 2
+    assert len(set(scripted.calls)) == 1  # the same key both times
+
+
+def test_rate_limit_waits_until_retry_at(owner: Any, connection: Connection,
+                                         scripted: ScriptedConnector) -> None:
+    until = timezone.now() + timedelta(seconds=90)
+    scripted.answers.append(RateLimited("429", until))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SCHEDULED
+    assert d.due_at >= until
+    assert d.attempts == 0
+    connection.refresh_from_db()
+    assert connection.health == Health.RATE_LIMITED
+    assert scheduler.due_deliveries() == []
+
+
+def test_rejected_fails_and_says_why(owner: Any, connection: Connection,
+                                     scripted: ScriptedConnector) -> None:
+    scripted.answers.append(Rejected("Text character limit of 500 exceeded"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.FAILED
+    assert "500" in d.last_error
+    assert retry_delivery(d)
+    engine.process(d.pk)
+    assert _reload(d).state == S.SENT
+
+
+def test_attempts_run_out(owner: Any, connection: Connection, scripted: ScriptedConnector,
+                          settings: Any) -> None:
+    settings.HUBBUB_MAX_ATTEMPTS = 2
+    scripted.answers.extend([Transient("boom"), Transient("boom again")])
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    Delivery.objects.filter(pk=d.pk).update(due_at=timezone.now())
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.FAILED
+    assert "Gave up after 2 attempts" in d.last_error
+
+
+def test_revoked_waits_for_reconnect(owner: Any, connection: Connection,
+                                     scripted: ScriptedConnector) -> None:
+    scripted.answers.append(Revoked("The access token is invalid"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SCHEDULED
+    assert d.attempts == 0
+    connection.refresh_from_db()
+    assert connection.health == Health.NEEDS_RECONNECT
+    assert scheduler.due_deliveries() == []
+
+
+def test_outcome_unknown_is_settled_before_any_retry(owner: Any, connection: Connection,
+                                                     scripted: ScriptedConnector) -> None:
+    scripted.answers.append(OutcomeUnknown("read timeout"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    assert _reload(d).state == S.UNKNOWN
+    from hubbub.networks.base import Published
+
+    scripted.found = Published("r9", "http://x.test/9")
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SENT
+    assert d.remote_id == "r9"
+    assert len(scripted.calls) == 1  # never sent twice
+
+
+def test_unknown_not_found_resends_with_same_key(owner: Any, connection: Connection,
+                                                 scripted: ScriptedConnector) -> None:
+    scripted.answers.append(OutcomeUnknown("connection reset"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    engine.process(d.pk)  # settle: not found -> scheduled
+    assert _reload(d).state == S.SCHEDULED
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SENT
+    assert scripted.calls == [d.idempotency_key, d.idempotency_key]
+
+
+def test_expired_lease_becomes_unknown(owner: Any, connection: Connection) -> None:
+    d = _one(owner, connection)
+    assert engine.claim(d.pk, "dead-worker") is not None
+    Delivery.objects.filter(pk=d.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert engine.sweep_expired_leases() == 1
+    assert _reload(d).state == S.UNKNOWN
+
+
+def test_late_post_is_held_unless_the_person_said_send(owner: Any, connection: Connection,
+                                                       scripted: ScriptedConnector) -> None:
+    past = timezone.now() - timedelta(hours=2)
+    d = _one(owner, connection, scheduled_for=past)
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.HELD
+    assert scripted.calls == []
+    retry_delivery(d)  # "Send now"
+    engine.process(d.pk)
+    assert _reload(d).state == S.SENT
+
+    Profile.objects.update_or_create(user=owner, defaults={"late_policy": "send"})
+    d2 = _one(owner, connection, scheduled_for=past)
+    engine.process(d2.pk)
+    assert _reload(d2).state == S.SENT
+
+
+def test_scheduler_enqueues_due_work_once(owner: Any, connection: Connection) -> None:
+    d = _one(owner, connection)
+    later = _one(owner, connection, scheduled_for=timezone.now() + timedelta(hours=1))
+    assert [pk for pk, _ in scheduler.due_deliveries()] == [d.pk]
+    assert scheduler.enqueue_due() == 1
+    assert scheduler.enqueue_due() == 0  # already enqueued, not stale
+    assert later.pk not in [pk for pk, _ in scheduler.due_deliveries()]
