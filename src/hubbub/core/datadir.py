@@ -20,6 +20,9 @@ def data_dir() -> Path:
     configured = env_str("HUBBUB_DATA_DIR")
     path = Path(configured).expanduser() if configured else Path(platformdirs.user_data_dir("hubbub"))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The database and secrets live here: keep the folder the owner's alone.
+    if path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
     return path
 
 
