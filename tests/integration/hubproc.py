@@ -1,0 +1,57 @@
+"""Run the hub's own command line in a separate process against its own data dir and database,
+the way a person (or a supervisor) runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Hub:
+    data_dir: Path
+    database_url: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith(("HUBBUB_", "DJANGO_")) and k != "DATABASE_URL"
+        }
+        env.update({
+            "HUBBUB_DATA_DIR": str(self.data_dir),
+            "HUBBUB_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8,::1/128",
+            "DJANGO_SETTINGS_MODULE": "hubbub.settings",
+            "HUBBUB_LOG_LEVEL": "WARNING",
+        })
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
+        return env
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "hubbub.cli", *args]
+
+    def run(self, *args: str, stdin: str | None = None, check: bool = True,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(  # noqa: PLW1510
+            self.argv(*args), input=stdin, capture_output=True, text=True, env=self.env(),
+            timeout=timeout, check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"hubbub {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n"
+                f"{result.stderr}")
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json").stdout)
+
+    def popen(self, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+        return subprocess.Popen(self.argv(*args), env=self.env(), stdout=out, stderr=out)
