@@ -56,7 +56,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     _migrate()
     worker = HubWorker(concurrency=args.concurrency)
-    worker.start()
+    if not args.web_only:
+        worker.start()
     url = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{args.port}"
     print(f"hubbub is running at {url}", flush=True)
     print(f"data directory: {settings.DATA_DIR}", flush=True)
@@ -273,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("HUBBUB_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("HUBBUB_PORT", "8000")))
     p.add_argument("--concurrency", type=int, default=1, help="task runner threads")
+    p.add_argument("--web-only", action="store_true",
+                   help="no worker threads (many-machines profile: run `hubbub worker` elsewhere)")
     p = add("worker", cmd_worker, "run only the background worker", json_flag=False)
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--no-migrate", action="store_true")
