@@ -244,8 +244,12 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from hubbub.core import crypto
     from hubbub.core.datadir import rotate_fernet_keys
 
-    rotated = rotate_fernet_keys(settings.DATA_DIR)
-    settings.FERNET_KEYS = rotated.fernet_keys
+    from hubbub.env import env_list
+
+    if not env_list("HUBBUB_FERNET_KEYS"):
+        # Keys live in the data dir: make a new one. With keys from the environment the operator
+        # has already put the new key first; all that is left is re-encrypting.
+        settings.FERNET_KEYS = rotate_fernet_keys(settings.DATA_DIR).fernet_keys
     count = crypto.reencrypt_all()
     _emit(args, {"reencrypted": count}, f"new key in use; re-encrypted {count} secrets")
     return 0
