@@ -193,6 +193,11 @@ def cancel_post(post: Post) -> int:
     return count
 
 
+def cancel_delivery(delivery: Delivery) -> bool:
+    """Cancel one target (e.g. a late one the person decided against) if it has not started."""
+    return _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "cancelled by the person")
+
+
 def cancel_deliveries_for_connection(connection: Connection) -> int:
     count = 0
     for delivery in Delivery.objects.filter(connection=connection, state__in=EDITABLE_STATES):
