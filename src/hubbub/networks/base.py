@@ -28,6 +28,7 @@ class MediaLimits:
     image_max_bytes: int
     image_max_pixels: int | None = None
     alt_text_max: int = 1500
+    video_max_bytes: int | None = None
 
 
 @dataclass(frozen=True)

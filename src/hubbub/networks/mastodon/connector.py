@@ -1,0 +1,548 @@
+"""Mastodon (and Mastodon-API servers) through Mastodon.py, over the guarded HTTP session."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urlsplit
+
+import mastodon
+import requests
+
+from hubbub.core.counting import count_text
+from hubbub.core.http import (
+    ResponseLog,
+    classify_transport_error,
+    default_timeout,
+    guarded_session,
+    normalize_base_url,
+    record_responses,
+    user_agent,
+)
+from hubbub.networks.base import (
+    Account,
+    AuthKind,
+    AuthStart,
+    Capabilities,
+    Connected,
+    Connector,
+    Draft,
+    Identity,
+    MediaFile,
+    Page,
+    Problem,
+    Published,
+    Validation,
+)
+from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
+from hubbub.networks.mastodon import apps, mapping
+
+SCOPES = ("read", "write")
+CLIENT_NAME = "hubbub"
+WEBSITE = "https://github.com/hubbub-social/hubbub"
+# Mastodon.py probes the server version before some calls (media uploads) unless told one.
+# hubbub targets Mastodon 4.x (PKCE needs 4.3): say so instead of paying a request per upload.
+ASSUMED_VERSION = (4, 0, 0)
+# find_published looks this far before `since`, in case the server's clock runs behind ours.
+CLOCK_SLACK = timedelta(minutes=2)
+FIND_PUBLISHED_PAGES = 5
+PAGE_SIZE = 40
+MEDIA_PROCESSING_WAIT_SECONDS = 60.0
+
+
+@dataclass
+class _Api:
+    """One Mastodon.py client on one guarded session, for one operation."""
+
+    base_url: str
+    client: Any  # mastodon.Mastodon (untyped)
+    log: ResponseLog
+
+    def call(self, method: str, *args: Any, unsafe_write: bool = False, **kwargs: Any) -> Any:
+        """Call a Mastodon.py method; every failure leaves as a ConnectorError."""
+        self.log.last = None
+        try:
+            return getattr(self.client, method)(*args, **kwargs)
+        except (mastodon.MastodonError, requests.RequestException, ValueError, OSError) as exc:
+            raise mapping.map_error(
+                exc, self.log.last, base_url=self.base_url, unsafe_write=unsafe_write
+            ) from exc
+
+
+class MastodonConnector(Connector):
+    slug: ClassVar[str] = "mastodon"
+    name: ClassVar[str] = "Mastodon"
+    auth_kind: ClassVar[AuthKind] = "oauth2"
+
+    # --- plumbing ------------------------------------------------------------------------------
+    @contextmanager
+    def _api(self, base_url: str, access_token: str | None) -> Iterator[_Api]:
+        timeout = default_timeout()
+        session = guarded_session(timeout)
+        log = record_responses(session)
+        try:
+            client = mastodon.Mastodon(
+                api_base_url=base_url,
+                access_token=access_token,
+                session=session,
+                version_check_mode="none",
+                ratelimit_method="throw",
+                request_timeout=timeout,
+                user_agent=user_agent(),
+                mastodon_version=".".join(map(str, ASSUMED_VERSION)),
+            )
+            client.mastodon_major, client.mastodon_minor, client.mastodon_patch = ASSUMED_VERSION
+            yield _Api(base_url=base_url.rstrip("/"), client=client, log=log)
+        finally:
+            session.close()
+
+    def _account_api(self, account: Account) -> AbstractContextManager[_Api]:
+        token = account.credentials.get("access_token")
+        if not token:
+            raise Revoked("No access token is stored for this account: reconnect it.")
+        return self._api(account.base_url, str(token))
+
+    # --- identity and capabilities -------------------------------------------------------------
+    def capabilities(self, account: Account) -> Capabilities:
+        with self._account_api(account) as api:
+            instance = api.call("instance_v2")
+        if not mapping.is_instance_document(instance):
+            raise NotFound(f"{account.base_url} did not describe itself as a Mastodon server")
+        return mapping.capabilities_from_instance(instance)
+
+    def default_capabilities(self) -> Capabilities:
+        return mapping.default_capabilities()
+
+    def whoami(self, account: Account) -> Identity:
+        with self._account_api(account) as api:
+            me = api.call("account_verify_credentials")
+        return mapping.identity_from_account(me, account.base_url)
+
+    # --- auth ----------------------------------------------------------------------------------
+    def begin_auth(self, base_url: str, redirect_uri: str) -> AuthStart:
+        base = _normalize(base_url)
+        session = guarded_session()
+        try:
+            _probe_instance(session, base)
+            app = apps.registered_app(
+                self.slug, base, redirect_uri, lambda: _register_app(session, base, redirect_uri)
+            )
+        finally:
+            session.close()
+        state = secrets.token_urlsafe(32)
+        verifier = secrets.token_urlsafe(64)
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest())
+            .rstrip(b"=")
+            .decode("ascii")
+        )
+        query = urlencode(
+            {
+                "client_id": app.client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": " ".join(SCOPES),
+                "state": state,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            }
+        )
+        return AuthStart(
+            redirect_url=f"{base}/oauth/authorize?{query}",
+            state=state,
+            state_data={
+                "base_url": base,
+                "state": state,
+                "code_verifier": verifier,
+                "client_id": app.client_id,
+                "redirect_uri": redirect_uri,
+            },
+        )
+
+    def complete_auth(self, params: dict[str, str], state_data: dict[str, Any]) -> Connected:
+        base = str(state_data["base_url"])
+        host = urlsplit(base).netloc
+        error = params.get("error")
+        if error:
+            if error == "access_denied":
+                raise Rejected(
+                    f"Authorization was declined on {host}: nothing was connected. "
+                    "Start again if that was a mistake."
+                )
+            detail = params.get("error_description") or error
+            raise Rejected(f"{host} did not authorize hubbub: {detail}")
+        expected = str(state_data.get("state") or "")
+        if not expected or not secrets.compare_digest(params.get("state", ""), expected):
+            raise Rejected(
+                "The sign-in could not be completed (state mismatch: the link is stale or was "
+                "not started here). Please connect again."
+            )
+        code = params.get("code")
+        if not code:
+            raise Rejected(f"{host} sent no authorization code back. Please connect again.")
+        client_id = str(state_data["client_id"])
+        redirect_uri = str(state_data["redirect_uri"])
+        app = apps.find_app_by_client_id(self.slug, base, client_id)
+        if app is None:
+            raise Rejected("This sign-in was started for an app hubbub no longer has. Try again.")
+        session = guarded_session()
+        try:
+            token = _exchange_code(
+                session, base, app, code, redirect_uri, str(state_data["code_verifier"])
+            )
+        finally:
+            session.close()
+        identity = self.whoami(Account(base_url=base, credentials={"access_token": token}))
+        return Connected(
+            base_url=base,
+            credentials={"access_token": token, "client_id": client_id},
+            identity=identity,
+        )
+
+    def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
+        base = _normalize(base_url)
+        token = str(credentials.get("access_token") or "").strip()
+        if not token:
+            raise Rejected("Paste an access token (from Preferences > Development on your server).")
+        session = guarded_session()
+        try:
+            _probe_instance(session, base)
+        finally:
+            session.close()
+        try:
+            identity = self.whoami(Account(base_url=base, credentials={"access_token": token}))
+        except Revoked:
+            raise Revoked(
+                f"The access token is invalid: {urlsplit(base).netloc} does not accept it."
+            ) from None
+        return Connected(base_url=base, credentials={"access_token": token}, identity=identity)
+
+    def disconnect(self, account: Account) -> None:
+        token = account.credentials.get("access_token")
+        if not token:
+            return
+        data = {"token": str(token)}
+        client_id = account.credentials.get("client_id")
+        app = apps.find_app_by_client_id(self.slug, account.base_url, str(client_id)) if (
+            client_id
+        ) else None
+        if app is not None:
+            data.update(client_id=app.client_id, client_secret=app.client_secret)
+        session = guarded_session()
+        try:
+            response = _post(session, f"{account.base_url}/oauth/revoke", data, account.base_url)
+        finally:
+            session.close()
+        if not response.ok:
+            raise mapping.map_status(
+                response.status_code, _error_text(response), response.headers,
+                base_url=account.base_url,
+            )
+
+    # --- write ---------------------------------------------------------------------------------
+    def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
+        caps = capabilities
+        url_length = caps.url_length if caps.url_length is not None else 23
+        count = count_text(
+            caps.counting, draft.text, content_warning=draft.content_warning, url_length=url_length
+        )
+        problems: list[Problem] = []
+        if not draft.text.strip() and not draft.media:
+            problems.append(Problem("empty", "Write something or attach media."))
+        if count > caps.text_limit:
+            over = count - caps.text_limit
+            problems.append(
+                Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
+            )
+        problems.extend(_media_problems(draft.media, caps))
+        return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
+
+    def publish(
+        self, account: Account, draft: Draft, idempotency_key: str, media_ids: tuple[str, ...]
+    ) -> Published:
+        with self._account_api(account) as api:
+            status = api.call(
+                "status_post",
+                draft.text,
+                in_reply_to_id=draft.in_reply_to or None,
+                media_ids=list(media_ids) or None,
+                visibility=draft.visibility or None,
+                spoiler_text=draft.content_warning or None,
+                language=draft.language or None,
+                idempotency_key=idempotency_key,
+                unsafe_write=True,
+            )
+        return mapping.published_from_status(status)
+
+    def upload_media(self, account: Account, media: MediaFile) -> str:
+        with self._account_api(account) as api:
+            attachment = api.call(
+                "media_post",
+                media.path,
+                mime_type=media.mime_type or None,
+                description=media.alt_text or None,
+            )
+            media_id = str(attachment["id"])
+            # Video (and large images) are processed after a 202: a status can only attach
+            # them once processed, so wait a bounded while for the url to appear.
+            deadline = time.monotonic() + MEDIA_PROCESSING_WAIT_SECONDS
+            while attachment.get("url") is None and time.monotonic() < deadline:
+                time.sleep(1.0)
+                attachment = api.call("media", media_id)
+        return media_id
+
+    def find_published(
+        self, account: Account, draft: Draft, idempotency_key: str, since: datetime
+    ) -> Published | None:
+        earliest = since - CLOCK_SLACK
+        with self._account_api(account) as api:
+            account_id = account.remote_id or str(api.call("account_verify_credentials")["id"])
+            page = api.call("account_statuses", account_id, exclude_reblogs=True, limit=PAGE_SIZE)
+            matches: list[Mapping[str, Any]] = []
+            for _ in range(FIND_PUBLISHED_PAGES):
+                if not page:
+                    break
+                reached_older = False
+                for status in page:
+                    if mapping.parse_time(status.get("created_at")) < earliest:
+                        reached_older = True
+                        continue
+                    if mapping.status_matches(
+                        status, draft.text, draft.content_warning, len(draft.media)
+                    ):
+                        matches.append(status)
+                if reached_older:
+                    break
+                page = api.call("fetch_next", page)
+        if not matches:
+            return None
+        first = min(matches, key=lambda s: mapping.parse_time(s.get("created_at")))
+        return mapping.published_from_status(first)
+
+    def delete(self, account: Account, remote_id: str) -> None:
+        """Delete a status; one that is already gone counts as deleted."""
+        with self._account_api(account) as api:
+            try:
+                api.call("status_delete", remote_id)
+            except NotFound:
+                return
+
+    # --- read ----------------------------------------------------------------------------------
+    def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
+        with self._account_api(account) as api:
+            if feed == "home":
+                page = api.call("timeline_home", max_id=cursor or None, limit=PAGE_SIZE)
+                items = [mapping.item_from_status(s, account.base_url) for s in page]
+            elif feed == "mentions":
+                page = api.call(
+                    "notifications", types=["mention"], max_id=cursor or None, limit=PAGE_SIZE
+                )
+                found = (mapping.item_from_notification(n, account.base_url) for n in page)
+                items = [item for item in found if item is not None]
+            else:
+                raise NotImplementedError(f"{self.name} cannot read {feed!r}")
+        return Page(items=tuple(items), next_cursor=_next_cursor(page))
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _normalize(base_url: str) -> str:
+    try:
+        return normalize_base_url(base_url)
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
+
+
+def _next_cursor(page: Any) -> str | None:
+    """The max_id for the next (older) page, from the Link header Mastodon.py parsed."""
+    if not page:
+        return None
+    following = getattr(page, "_pagination_next", None)
+    if isinstance(following, Mapping) and following.get("max_id") is not None:
+        value = following["max_id"]
+        return str(value.get("id") if isinstance(value, Mapping) else value)
+    return str(page[-1]["id"]) if len(page) >= PAGE_SIZE else None
+
+
+def _no_server(base: str, why: str) -> str:
+    return f"No Mastodon server answered at {base}: {why}"
+
+
+def _send(session: requests.Session, method: str, url: str, base: str, **kwargs: Any) -> Any:
+    try:
+        return session.request(method, url, **kwargs)
+    except (requests.RequestException, ValueError) as exc:
+        raise mapping.map_error(exc, None, base_url=base) from exc
+
+
+def _post(
+    session: requests.Session, url: str, data: Mapping[str, str], base: str
+) -> requests.Response:
+    response: requests.Response = _send(session, "POST", url, base, data=data)
+    return response
+
+
+def _probe_instance(session: requests.Session, base: str) -> Mapping[str, Any]:
+    """Check that `base` is a Mastodon server (GET /api/v2/instance) with messages a person
+    who typed a wrong address understands."""
+    try:
+        response = session.get(f"{base}/api/v2/instance")
+    except (requests.RequestException, ValueError) as exc:
+        error = mapping.map_error(exc, None, base_url=base)
+        transport = classify_transport_error(exc)
+        reason = transport.reason if transport else str(exc)
+        if isinstance(error, Rejected):
+            raise Rejected(f"{base} cannot be used: {reason}") from exc
+        if transport is not None and transport.kind in ("dns", "invalid_url", "tls"):
+            raise NotFound(_no_server(base, reason)) from exc
+        raise Transient(_no_server(base, reason)) from exc
+    if response.status_code == 429 or response.status_code >= 500:
+        raise mapping.map_status(response.status_code, "", response.headers, base_url=base)
+    if response.status_code != 200:
+        raise NotFound(
+            _no_server(base, f"it answered HTTP {response.status_code} to /api/v2/instance")
+        )
+    try:
+        data = response.json()
+    except ValueError:
+        raise NotFound(_no_server(base, "its answer to /api/v2/instance is not JSON")) from None
+    if not mapping.is_instance_document(data):
+        raise NotFound(_no_server(base, "its /api/v2/instance does not look like Mastodon's"))
+    result: Mapping[str, Any] = data
+    return result
+
+
+def _register_app(session: requests.Session, base: str, redirect_uri: str) -> apps.RegisteredApp:
+    response = _post(
+        session,
+        f"{base}/api/v1/apps",
+        {
+            "client_name": CLIENT_NAME,
+            "redirect_uris": redirect_uri,
+            "scopes": " ".join(SCOPES),
+            "website": WEBSITE,
+        },
+        base,
+    )
+    if not response.ok:
+        raise mapping.map_status(
+            response.status_code, _error_text(response), response.headers, base_url=base
+        )
+    try:
+        body = response.json()
+        return apps.RegisteredApp(str(body["client_id"]), str(body["client_secret"]))
+    except (ValueError, KeyError, TypeError):
+        raise NotFound(_no_server(base, "registering the app gave an unexpected answer")) from None
+
+
+def _exchange_code(
+    session: requests.Session,
+    base: str,
+    app: apps.RegisteredApp,
+    code: str,
+    redirect_uri: str,
+    verifier: str,
+) -> str:
+    response = _post(
+        session,
+        f"{base}/oauth/token",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "scope": " ".join(SCOPES),
+        },
+        base,
+    )
+    host = urlsplit(base).netloc
+    if response.status_code in (400, 401):
+        error = _error_code(response)
+        if error == "invalid_client":
+            apps.forget_app(MastodonConnector.slug, base, app.client_id)
+            raise Rejected(f"{host} no longer knows hubbub's app registration. Connect again.")
+        raise Rejected(
+            f"{host} refused the authorization code ({error or response.status_code}): it may "
+            "have expired or been used already. Connect again."
+        )
+    if not response.ok:
+        raise mapping.map_status(
+            response.status_code, _error_text(response), response.headers, base_url=base
+        )
+    try:
+        token = response.json()["access_token"]
+    except (ValueError, KeyError, TypeError):
+        raise Transient(f"{host} sent an unreadable answer when issuing the token") from None
+    if not isinstance(token, str) or not token:
+        raise Transient(f"{host} issued no access token")
+    return token
+
+
+def _error_code(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error") or "") if isinstance(body, Mapping) else ""
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, Mapping):
+        return str(body.get("error_description") or body.get("error") or "")
+    return ""
+
+
+def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:
+    limits = caps.media
+    problems: list[Problem] = []
+    if len(media) > limits.max_count:
+        problems.append(
+            Problem("too_many_media", f"{len(media)} attachments; at most {limits.max_count}")
+        )
+    for index, item in enumerate(media, start=1):
+        label = f"Attachment {index}"
+        if limits.mime_types and item.mime_type not in limits.mime_types:
+            problems.append(
+                Problem("media_type", f"{label}: {item.mime_type or 'this file type'} "
+                        "is not accepted by this server")
+            )
+        is_video = item.mime_type.startswith("video/")
+        max_bytes = limits.video_max_bytes if is_video else limits.image_max_bytes
+        if max_bytes and item.size > max_bytes:
+            problems.append(
+                Problem("media_size", f"{label} is {_mb(item.size)}; the limit is {_mb(max_bytes)}")
+            )
+        pixels = item.width * item.height
+        if not is_video and limits.image_max_pixels and pixels > limits.image_max_pixels:
+            problems.append(
+                Problem("media_size", f"{label} is {item.width}x{item.height} pixels; "
+                        f"the limit is {limits.image_max_pixels:,} pixels")
+            )
+        if not item.alt_text.strip():
+            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
+        elif len(item.alt_text) > limits.alt_text_max:
+            over = len(item.alt_text) - limits.alt_text_max
+            problems.append(
+                Problem("alt_too_long", f"{label}: the description is {over} characters over "
+                        f"the limit of {limits.alt_text_max}")
+            )
+    return problems
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+

@@ -1,0 +1,420 @@
+"""Mastodon shapes -> hubbub values, and Mastodon failures -> connector errors.
+
+Everything here is pure (no I/O) and works on plain JSON mappings, so it is tested with
+recorded real-Mastodon responses (fixtures/) as well as against the mock server. Mastodon.py's
+return objects are dict subclasses and pass through the same functions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import nh3
+import requests
+
+from hubbub.core.http import classify_transport_error, parse_retry_after, retry_at_from_headers
+from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
+from hubbub.networks.errors import (
+    ConnectorError,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Revoked,
+    Transient,
+)
+
+# When a 429 names no time, wait this long (Mastodon's windows are 5 minutes).
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
+
+
+# --- capabilities -----------------------------------------------------------------------------
+
+
+def default_capabilities() -> Capabilities:
+    """Mastodon's stock limits (what an instance that says nothing is assumed to allow)."""
+    return Capabilities(
+        text_limit=500,
+        counting="mastodon",
+        url_length=23,
+        media=MediaLimits(
+            max_count=4,
+            mime_types=("image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"),
+            image_max_bytes=16 * 1024 * 1024,
+            image_max_pixels=33_177_600,  # 7680x4320
+            alt_text_max=1500,
+            video_max_bytes=99 * 1024 * 1024,
+        ),
+        content_warning=True,
+        threads=True,
+        visibilities=("public", "unlisted", "private", "direct"),
+        feeds=("home", "mentions"),
+        idempotency="header",
+        native_scheduling=True,
+    )
+
+
+def capabilities_from_instance(instance: Mapping[str, Any]) -> Capabilities:
+    """Limits from GET /api/v2/instance; anything missing keeps Mastodon's default."""
+    base = default_capabilities()
+    config = _mapping(instance.get("configuration"))
+    statuses = _mapping(config.get("statuses"))
+    media = _mapping(config.get("media_attachments"))
+    mime_types = media.get("supported_mime_types")
+    return Capabilities(
+        text_limit=_int(statuses.get("max_characters"), base.text_limit),
+        counting="mastodon",
+        url_length=_int(statuses.get("characters_reserved_per_url"), base.url_length or 23),
+        media=MediaLimits(
+            max_count=_int(statuses.get("max_media_attachments"), base.media.max_count),
+            mime_types=(
+                tuple(str(m) for m in mime_types)
+                if isinstance(mime_types, list) and mime_types
+                else base.media.mime_types
+            ),
+            image_max_bytes=_int(media.get("image_size_limit"), base.media.image_max_bytes),
+            image_max_pixels=_int(media.get("image_matrix_limit"), base.media.image_max_pixels or 0)
+            or None,
+            alt_text_max=1500,
+            video_max_bytes=_int(media.get("video_size_limit"), base.media.video_max_bytes or 0)
+            or None,
+        ),
+        content_warning=True,
+        threads=True,
+        visibilities=base.visibilities,
+        feeds=base.feeds,
+        idempotency="header",
+        native_scheduling=True,
+    )
+
+
+def is_instance_document(data: object) -> bool:
+    """Does this look like /api/v2/instance of a Mastodon (or Mastodon-API) server?"""
+    return isinstance(data, Mapping) and isinstance(data.get("configuration"), Mapping) and (
+        "domain" in data or "version" in data
+    )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _int(value: object, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return default
+
+
+# --- accounts and statuses --------------------------------------------------------------------
+
+
+def handle_for(account: Mapping[str, Any], base_url: str) -> str:
+    """@user@domain. Local accounts have acct "user": take the domain from their profile URL."""
+    acct = str(account.get("acct") or account.get("username") or "")
+    if "@" in acct:
+        return f"@{acct}"
+    host = urlsplit(str(account.get("url") or "")).hostname or urlsplit(base_url).hostname or ""
+    return f"@{acct}@{host}" if host else f"@{acct}"
+
+
+def identity_from_account(account: Mapping[str, Any], base_url: str) -> Identity:
+    return Identity(
+        remote_id=str(account["id"]),
+        handle=handle_for(account, base_url),
+        display_name=str(account.get("display_name") or account.get("username") or ""),
+        avatar_url=str(account.get("avatar") or ""),
+        profile_url=str(account.get("url") or ""),
+    )
+
+
+def parse_time(value: object) -> datetime:
+    """Mastodon timestamps (ISO-8601, or datetimes already parsed by Mastodon.py) in UTC."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str) and value:
+        parsed = datetime.fromisoformat(value)
+    else:
+        raise ValueError(f"not a timestamp: {value!r}")
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def published_from_status(status: Mapping[str, Any]) -> Published:
+    created = status.get("created_at")
+    return Published(
+        remote_id=str(status["id"]),
+        url=str(status.get("url") or status.get("uri") or ""),
+        created_at=parse_time(created) if created else None,
+    )
+
+
+def item_from_status(
+    status: Mapping[str, Any], base_url: str, *, kind: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Item:
+    """A timeline status as an Item. A boost shows the boosted post, with who boosted it."""
+    details: dict[str, Any] = dict(extra or {})
+    shown = status
+    reblog = status.get("reblog")
+    if isinstance(reblog, Mapping):
+        booster = _mapping(status.get("account"))
+        details.update(
+            reposted_by=handle_for(booster, base_url),
+            reposted_by_name=str(booster.get("display_name") or ""),
+            original_id=str(reblog.get("id")),
+        )
+        shown = reblog
+        kind = kind or "repost"
+    elif kind is None:
+        kind = "reply" if status.get("in_reply_to_id") else "post"
+    author = _mapping(shown.get("account"))
+    content = str(shown.get("content") or "")
+    spoiler = str(shown.get("spoiler_text") or "")
+    if spoiler:
+        details["content_warning"] = spoiler
+    media = [
+        {
+            "type": str(m.get("type") or ""),
+            "url": str(m.get("url") or ""),
+            "preview_url": str(m.get("preview_url") or ""),
+            "description": str(m.get("description") or ""),
+        }
+        for m in shown.get("media_attachments") or ()
+        if isinstance(m, Mapping)
+    ]
+    if media:
+        details["media"] = media
+    if shown.get("in_reply_to_id"):
+        details["in_reply_to"] = str(shown["in_reply_to_id"])
+    details["visibility"] = str(shown.get("visibility") or "")
+    return Item(
+        remote_id=str(status["id"]),
+        kind=kind,
+        author_handle=handle_for(author, base_url),
+        author_name=str(author.get("display_name") or author.get("username") or ""),
+        created_at=parse_time(status.get("created_at")),
+        text=html_to_text(content),
+        html=nh3.clean(content),
+        url=str(shown.get("url") or shown.get("uri") or ""),
+        author_avatar=str(author.get("avatar") or ""),
+        extra=details,
+    )
+
+
+def item_from_notification(notification: Mapping[str, Any], base_url: str) -> Item | None:
+    """A mention notification as an Item (keyed by its status id, so it dedupes with home)."""
+    status = notification.get("status")
+    if not isinstance(status, Mapping):
+        return None
+    kind = "reply" if status.get("in_reply_to_id") else "mention"
+    return item_from_status(
+        status, base_url, kind=kind, extra={"notification_id": str(notification.get("id"))}
+    )
+
+
+class _TextExtractor(HTMLParser):
+    """Mastodon status HTML -> the text the person typed: <br> and paragraphs become line
+    breaks; link text is kept whole (Mastodon hides parts of long URLs in invisible spans)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p" and self.parts:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(content: str) -> str:
+    if "<" not in content:
+        return html.unescape(content)
+    parser = _TextExtractor()
+    parser.feed(content)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+_MENTION_DOMAIN = re.compile(r"(?<![=/\w])(@[A-Za-z0-9_.-]+)@[\w.-]+\w")
+_SPACE = re.compile(r"\s+")
+
+
+def comparable_text(text: str) -> str:
+    """Text reduced to what survives Mastodon's rendering: whitespace collapsed, and remote
+    mentions shortened (Mastodon shows @alice@example.social as @alice)."""
+    return _SPACE.sub(" ", _MENTION_DOMAIN.sub(r"\1", text)).strip()
+
+
+def status_matches(
+    status: Mapping[str, Any], text: str, content_warning: str, media_count: int
+) -> bool:
+    """Is this status the draft? (Used after OutcomeUnknown, to find a post we may have made.)"""
+    if status.get("reblog"):
+        return False
+    if comparable_text(str(status.get("spoiler_text") or "")) != comparable_text(content_warning):
+        return False
+    if len(status.get("media_attachments") or ()) != media_count:
+        return False
+    content = html_to_text(str(status.get("content") or ""))
+    return comparable_text(content) == comparable_text(text)
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc or base_url
+
+
+def map_status(
+    status: int,
+    message: str,
+    headers: Mapping[str, str],
+    *,
+    base_url: str,
+    unsafe_write: bool = False,
+    now: datetime | None = None,
+) -> ConnectorError:
+    """An HTTP error answer from a Mastodon server as a connector error."""
+    host = _host(base_url)
+    current = now or datetime.now(UTC)
+    said = f": {message}" if message else ""
+    if status == 401:
+        return Revoked(
+            f"The access token is invalid (revoked, or the app was removed) on {host}{said}. "
+            "Reconnect the account."
+        )
+    if status == 403:
+        lowered = message.lower()
+        if "token" in lowered or "scope" in lowered:
+            return Revoked(f"{host} no longer accepts this access token{said}. Reconnect it.")
+        return Rejected(f"{host} refused this{said}")
+    if status in (404, 410):
+        return NotFound(f"{host} has no such thing{said}")
+    if status == 429:
+        retry_at = retry_at_from_headers(headers, now=current)
+        if retry_at is None or retry_at <= current:
+            retry_at = current + DEFAULT_RATE_LIMIT_WAIT
+        return RateLimited(
+            f"{host} rate-limited this account until {retry_at:%H:%M:%S} UTC", retry_at=retry_at
+        )
+    if status >= 500:
+        if unsafe_write and status in (502, 504):
+            # A proxy gave up waiting: the server behind it may have finished the write.
+            return OutcomeUnknown(
+                f"{host} timed out behind its proxy (HTTP {status}); the post may have been made"
+            )
+        retry_after = parse_retry_after(
+            {k.lower(): v for k, v in headers.items()}.get("retry-after"), now=current
+        )
+        return Transient(f"{host} had a problem (HTTP {status}){said}", retry_at=retry_after)
+    if status == 408:
+        return Transient(f"{host} timed out reading the request (HTTP 408)")
+    if status == 422:
+        if "processing" in message.lower():
+            # "Cannot attach files that have not finished processing": later will work.
+            return Transient(f"{host} is still processing the media{said}")
+        return Rejected(f"{host} refused it{said or ' (HTTP 422)'}")
+    if status == 413:
+        return Rejected(f"{host} says this is too large (HTTP 413)")
+    return Rejected(f"{host} refused it (HTTP {status}){said}")
+
+
+def map_error(
+    exc: BaseException,
+    response: requests.Response | None,
+    *,
+    base_url: str,
+    unsafe_write: bool = False,
+    now: datetime | None = None,
+) -> ConnectorError:
+    """The one mapping from whatever a Mastodon call raised to a connector error.
+
+    `response` is the last HTTP response the session saw during the call (Mastodon.py drops the
+    headers we need for 429s). `unsafe_write` marks a non-idempotent write (publish): a failure
+    after the request may have reached the server is OutcomeUnknown, never Transient."""
+    import mastodon  # Mastodon.py; imported here so mapping stays importable without it
+
+    host = _host(base_url)
+    if isinstance(exc, ConnectorError):
+        return exc
+    transport = classify_transport_error(exc)
+    if transport is not None:
+        if transport.kind == "blocked":
+            return Rejected(f"{host} cannot be reached from this hub: {transport.reason}")
+        if transport.maybe_sent and unsafe_write:
+            return OutcomeUnknown(
+                f"{host} did not answer ({transport.reason}); the post may have been made or not"
+            )
+        return Transient(f"Could not reach {host}: {transport.reason}")
+    if isinstance(exc, mastodon.MastodonNetworkError):
+        if unsafe_write:
+            return OutcomeUnknown(f"The connection to {host} failed mid-request: {exc}")
+        return Transient(f"Could not reach {host}: {exc}")
+
+    ok_response = response is not None and response.ok
+    if isinstance(exc, mastodon.MastodonRatelimitError) and not ok_response:
+        status = response.status_code if response is not None else 429
+        headers = response.headers if response is not None else {}
+        return map_status(status if status == 429 else 429, "", headers, base_url=base_url, now=now)
+    if isinstance(exc, mastodon.MastodonAPIError | mastodon.MastodonRatelimitError):
+        status_code, message = _api_error_details(exc, response)
+        if status_code is None or status_code < 400:
+            # A 2xx whose body could not be read (truncated or not JSON).
+            if unsafe_write:
+                return OutcomeUnknown(
+                    f"{host} accepted the request but its answer was unreadable; "
+                    "the post may have been made"
+                )
+            return Transient(f"{host} sent an unreadable answer")
+        headers = response.headers if response is not None else {}
+        return map_status(
+            status_code, message, headers, base_url=base_url, unsafe_write=unsafe_write, now=now
+        )
+    if isinstance(exc, mastodon.MastodonIllegalArgumentError | mastodon.MastodonVersionError):
+        return Rejected(f"Mastodon request not possible: {exc}")
+    if isinstance(exc, mastodon.MastodonIOError):
+        return Rejected(f"Could not read the file to upload: {exc}")
+    if isinstance(exc, ValueError):  # Mastodon.py checks some arguments before sending
+        return Rejected(f"Mastodon request not possible: {exc}")
+    if unsafe_write:
+        return OutcomeUnknown(f"Unexpected failure talking to {host}: {exc!r}")
+    return Transient(f"Unexpected failure talking to {host}: {exc!r}")
+
+
+def _api_error_details(
+    exc: BaseException, response: requests.Response | None
+) -> tuple[int | None, str]:
+    """(status, server message) from a MastodonAPIError; its args are
+    ('Mastodon API returned error', status, reason, error_message) for HTTP errors."""
+    args = exc.args
+    if len(args) >= 4 and isinstance(args[1], int):
+        message = args[3] if isinstance(args[3], str) else ""
+        return args[1], message
+    if response is not None and not response.ok:
+        return response.status_code, _error_text(response)
+    return None, ""
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, Mapping):
+        text = body.get("error_description") or body.get("error")
+        return str(text) if text else ""
+    return ""
