@@ -1,0 +1,44 @@
+"""pytest fixtures for the real local peers (registered in tests/conftest.py).
+
+- `mastodon_peer` (session): a running mastodon-mock; see tests/peers/mastodon.py for helpers
+  (new_account, reset, add_fault, clear_faults, statuses, post_as, follow, revoke, authorize).
+- `mastodon_faults`: the same peer, with every fault cleared after the test (use it to inject).
+- `mastodon_fault_proxy`: a FaultProxy in front of it (tests/peers/proxy.py), for answers lost
+  after the server did the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.peers.mastodon import MastodonPeer, start_mastodon_peer
+from tests.peers.proxy import FaultProxy
+
+
+@pytest.fixture(scope="session")
+def mastodon_peer() -> Iterator[MastodonPeer]:
+    """mastodon-mock running for the whole session (tests make their own accounts)."""
+    peer = start_mastodon_peer()
+    try:
+        yield peer
+    finally:
+        peer.close()
+
+
+@pytest.fixture
+def mastodon_faults(mastodon_peer: MastodonPeer) -> Iterator[MastodonPeer]:
+    """The session's peer; faults injected during the test are cleared afterwards."""
+    mastodon_peer.clear_faults()
+    yield mastodon_peer
+    mastodon_peer.clear_faults()
+
+
+@pytest.fixture
+def mastodon_fault_proxy(mastodon_peer: MastodonPeer) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(mastodon_peer.port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
