@@ -1,0 +1,132 @@
+"""Peer factories for the shared connector contract suite.
+
+A contract peer wraps one network's local server in the vocabulary the suite speaks: make an
+account, read what the server stored (bypassing the connector), revoke a token, and make the
+next request of a kind ("publish" or "read") fail in a given way. To add a network, write a
+class with these methods and add it to FACTORIES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+import pytest
+
+from hubbub.networks.base import Account, Connector
+from hubbub.networks.registry import get_connector
+from tests.peers.mastodon import MastodonPeer, SeededAccount
+from tests.peers.proxy import FaultProxy
+
+Operation = Literal["publish", "read"]
+
+
+class ContractPeer(Protocol):
+    network: str
+    connector: Connector
+    # attribute path on Capabilities -> value this server announces (proves it was read)
+    expected_capabilities: dict[str, Any]
+
+    def new_account(self) -> Account: ...
+    def server_posts(self, account: Account) -> list[dict[str, Any]]: ...
+    def revoke(self, account: Account) -> None: ...
+    def fail_next(
+        self, op: Operation, status: int, headers: dict[str, str] | None = None
+    ) -> None: ...
+    def rate_limit_next(self, op: Operation, retry_after_seconds: int) -> None: ...
+    def malformed_next(self, op: Operation) -> None: ...
+    def stall_next_unprocessed(self, op: Operation, seconds: float) -> None:
+        """The next request hangs for `seconds` and the server never processes it."""
+    def lose_next_answer(self, account: Account, op: Operation, mode: str) -> Account:
+        """Return the account routed so that the server processes the next `op` but its
+        answer is lost: mode "hold" (client times out) or "drop" (connection reset)."""
+
+
+_PATHS: dict[Operation, dict[str, Any]] = {
+    "publish": {"methods": ["POST"], "path": "/api/v1/statuses"},
+    "read": {"methods": ["GET"], "path_regex": r"^/api/v1/(timelines|accounts)/"},
+}
+_REQUEST_LINES: dict[Operation, bytes] = {
+    "publish": b"POST /api/v1/statuses",
+    "read": b"GET /api/v1/timelines/",
+}
+
+
+@dataclass
+class MastodonContractPeer:
+    server: MastodonPeer
+    network: str = "mastodon"
+    connector: Connector = field(default_factory=lambda: get_connector("mastodon"))
+    expected_capabilities: dict[str, Any] = field(
+        default_factory=lambda: {
+            "text_limit": 500,
+            "url_length": 23,
+            "media.max_count": 4,
+            # the mock serves 10 MB; Mastodon's stock default is 16 MB
+            "media.image_max_bytes": 10 * 1024 * 1024,
+            "idempotency": "header",
+        }
+    )
+    _seeded: dict[str, SeededAccount] = field(default_factory=dict)
+    _proxies: list[FaultProxy] = field(default_factory=list)
+
+    def new_account(self) -> Account:
+        seeded = self.server.new_account()
+        self._seeded[seeded.access_token] = seeded
+        return Account(
+            base_url=self.server.base_url,
+            credentials={"access_token": seeded.access_token},
+            remote_id=seeded.id,
+            handle=f"@{seeded.username}@localhost",
+        )
+
+    def _seeded_for(self, account: Account) -> SeededAccount:
+        return self._seeded[account.credentials["access_token"]]
+
+    def server_posts(self, account: Account) -> list[dict[str, Any]]:
+        return self.server.statuses(self._seeded_for(account))
+
+    def revoke(self, account: Account) -> None:
+        self.server.revoke(self._seeded_for(account))
+
+    def _fault(self, op: Operation, effect: dict[str, Any]) -> None:
+        self.server.add_fault(effect, **_PATHS[op])
+
+    def fail_next(self, op: Operation, status: int, headers: dict[str, str] | None = None) -> None:
+        self._fault(op, {"type": "status", "status": status, "headers": headers or {}})
+
+    def rate_limit_next(self, op: Operation, retry_after_seconds: int) -> None:
+        self._fault(op, {"type": "ratelimit", "headers": {"Retry-After": str(retry_after_seconds)}})
+
+    def malformed_next(self, op: Operation) -> None:
+        self._fault(op, {"type": "malformed"})
+
+    def stall_next_unprocessed(self, op: Operation, seconds: float) -> None:
+        # mastodon-mock's latency fault sleeps before the app reads the request; a client that
+        # gave up has gone by then, so the app drops the request (ClientDisconnect).
+        self._fault(op, {"type": "latency", "delay_ms": int(seconds * 1000)})
+
+    def lose_next_answer(self, account: Account, op: Operation, mode: str) -> Account:
+        proxy = FaultProxy(self.server.port)
+        self._proxies.append(proxy)
+        proxy.arm(_REQUEST_LINES[op], mode)
+        return replace(account, base_url=proxy.base_url)
+
+    def close(self) -> None:
+        for proxy in self._proxies:
+            proxy.close()
+        self.server.clear_faults()
+
+
+def _mastodon(request: pytest.FixtureRequest) -> MastodonContractPeer:
+    server: MastodonPeer = request.getfixturevalue("mastodon_peer")
+    server.clear_faults()
+    return MastodonContractPeer(server)
+
+
+FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
+    "mastodon": _mastodon,
+    # "bluesky": _bluesky,  (a TestNetwork peer + a fault proxy)
+    # "nostr": _nostr,
+}
