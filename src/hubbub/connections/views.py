@@ -1,0 +1,179 @@
+"""Connections pages: the list, the connect flow (begin -> network -> callback), disconnect."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hubbub.accounts.web import AuthedRequest, page
+from hubbub.connections import services
+from hubbub.connections.forms import ServerForm
+from hubbub.connections.models import Connection, Health
+from hubbub.networks.base import Connector
+from hubbub.networks.errors import ConnectorError, RateLimited, Transient
+from hubbub.networks.registry import UnknownNetwork, get_connector, network_choices
+from hubbub.publishing.services import EDITABLE_STATES
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "hubbub_auth_pending"  # session: state -> {network, data, at}
+PENDING_MAX = 5
+PENDING_TTL_SECONDS = 30 * 60
+STATE_MISMATCH = (
+    "This sign-in link has expired or was not started here (state mismatch). "
+    "Start connecting again from this page."
+)
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    connection: Connection
+    health: str  # ok, needs_reconnect, rate_limited
+    until: datetime | None
+
+
+def _row(connection: Connection, now: datetime) -> ConnectionRow:
+    if connection.health == Health.NEEDS_RECONNECT:
+        return ConnectionRow(connection, "needs_reconnect", None)
+    until = connection.rate_limited_until
+    if connection.health == Health.RATE_LIMITED and until is not None and until > now:
+        return ConnectionRow(connection, "rate_limited", until)
+    return ConnectionRow(connection, "ok", None)
+
+
+def _connector(network: str) -> Connector:
+    try:
+        return get_connector(network)
+    except UnknownNetwork:
+        raise Http404(f"No network called {network!r}") from None
+
+
+def explain(exc: ConnectorError | ValueError) -> str:
+    """One clear sentence for a failed connect. Connectors write their messages for people,
+    so most are shown as they are; passing trouble gets a hint that trying again may help."""
+    if isinstance(exc, ValueError):
+        return f"That address does not look right: {exc}"
+    if isinstance(exc, RateLimited):
+        when = timezone.localtime(exc.retry_at).strftime("%H:%M")
+        return f"{exc.message.rstrip('.')}. The server asks us to wait; try again after {when}."
+    if isinstance(exc, Transient):
+        return f"{exc.message.rstrip('.')}. Try again in a moment."
+    return exc.message
+
+
+def connection_list(request: AuthedRequest) -> HttpResponse:
+    now = timezone.now()
+    rows = [_row(c, now) for c in services.connections_for(request.user)]
+    return page(request, "connections/list.html", {"rows": rows}, section="connections")
+
+
+def connect_choose(request: AuthedRequest) -> HttpResponse:
+    networks = [
+        {"slug": slug, "name": name, "auth_kind": get_connector(slug).auth_kind}
+        for slug, name in network_choices()
+    ]
+    return page(request, "connections/connect.html", {"networks": networks},
+                section="connections")
+
+
+def connect_start(request: AuthedRequest, network: str) -> HttpResponse:
+    connector = _connector(network)
+    form = ServerForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        response, error = _begin(request, connector, form.cleaned_data["server"])
+        if response is not None:
+            return response
+    context = {"form": form, "network": network, "network_label": connector.name,
+               "error": error}
+    return page(request, "connections/connect_server.html", context, section="connections",
+                status=400 if error else 200)
+
+
+@require_POST
+def reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(services.active_connections(request.user), pk=pk)
+    response, error = _begin(request, _connector(connection.network), connection.base_url)
+    if response is not None:
+        return response
+    messages.error(request, error)
+    return redirect("connections:list")
+
+
+def _callback_url(request: AuthedRequest, network: str) -> str:
+    path = reverse("connections:callback", args=[network])
+    if settings.PUBLIC_URL:
+        return f"{settings.PUBLIC_URL}{path}"
+    return request.build_absolute_uri(path)
+
+
+def _pending(request: AuthedRequest) -> dict[str, dict[str, Any]]:
+    stored = request.session.get(PENDING_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    cutoff = time.time() - PENDING_TTL_SECONDS
+    return {k: v for k, v in stored.items() if isinstance(v, dict) and v.get("at", 0) > cutoff}
+
+
+def _begin(
+    request: AuthedRequest, connector: Connector, server: str
+) -> tuple[HttpResponse | None, str]:
+    """Start the network's sign-in; returns the redirect, or an error to show."""
+    try:
+        start = connector.begin_auth(server, _callback_url(request, connector.slug))
+    except (ConnectorError, ValueError) as exc:
+        log.info("connect to %s at %r failed: %s", connector.slug, server, exc)
+        return None, explain(exc)
+    except NotImplementedError:
+        return None, f"{connector.name} accounts cannot be connected from this page yet."
+    pending = _pending(request)
+    pending[start.state] = {"network": connector.slug, "data": start.state_data,
+                            "at": time.time()}
+    # Keep only the newest few: an abandoned sign-in must not grow the session forever.
+    newest = sorted(pending.items(), key=lambda kv: kv[1]["at"])[-PENDING_MAX:]
+    request.session[PENDING_KEY] = dict(newest)
+    return HttpResponseRedirect(start.redirect_url), ""
+
+
+def connect_callback(request: AuthedRequest, network: str) -> HttpResponse:
+    connector = _connector(network)
+    state = request.GET.get("state", "")
+    pending = _pending(request)
+    entry = pending.pop(state, None) if state else None
+    request.session[PENDING_KEY] = pending  # one use only, whatever happens next
+    if entry is None or entry.get("network") != network:
+        messages.error(request, STATE_MISMATCH)
+        return redirect("connections:list")
+    try:
+        connected = connector.complete_auth(request.GET.dict(), entry["data"])
+    except (ConnectorError, ValueError) as exc:
+        log.info("completing %s sign-in failed: %s", network, exc)
+        messages.error(request, explain(exc))
+        return redirect("connections:list")
+    connection = services.save_connection(request.user, network, connected)
+    messages.success(request, f"Connected {connection.handle}")
+    return redirect("connections:list")
+
+
+def disconnect(request: AuthedRequest, pk: int) -> HttpResponse:
+    connection = get_object_or_404(services.active_connections(request.user), pk=pk)
+    if request.method == "POST":
+        services.disconnect(connection)
+        messages.success(request, f"Disconnected {connection.handle}.")
+        return redirect("connections:list")
+    waiting = connection.deliveries.filter(state__in=EDITABLE_STATES).count()
+    return page(
+        request, "connections/disconnect.html",
+        {"connection": connection, "waiting": waiting}, section="connections",
+    )
