@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from hubbub.accounts.models import LoginFailure, Profile
+from hubbub.accounts.services import lockout_for
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(client: Client, username: str = "owner", password: str = PASSWORD, **extra: Any) -> Any:
+    return client.post(reverse("accounts:login"),
+                       {"username": username, "password": password}, **extra)
+
+
+# --- the owner account ---------------------------------------------------------------------------
+
+
+def test_first_visit_without_users_leads_to_owner_setup(client: Client) -> None:
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("accounts:setup")
+    assert b"Create the owner account" in response.content
+
+
+def test_owner_setup_creates_the_owner_with_the_browser_zone(client: Client) -> None:
+    response = client.post(reverse("accounts:setup"), {
+        "username": "ada", "password1": PASSWORD, "password2": PASSWORD,
+        "timezone": "Europe/Berlin",
+    })
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert user.username == "ada"
+    assert user.is_superuser
+    assert Profile.objects.get(user=user).timezone == "Europe/Berlin"
+    # Logged in straight away.
+    assert client.get(reverse("connections:list")).status_code == 200
+
+
+def test_owner_setup_checks_passwords_and_ignores_unknown_zones(client: Client) -> None:
+    response = client.post(reverse("accounts:setup"), {
+        "username": "ada", "password1": "short", "password2": "short", "timezone": "Mars/Base",
+    })
+    assert response.status_code == 200
+    assert b"too short" in response.content
+    assert not User.objects.exists()
+    client.post(reverse("accounts:setup"), {
+        "username": "ada", "password1": PASSWORD, "password2": PASSWORD, "timezone": "Mars/Base",
+    })
+    assert Profile.objects.get().timezone == "UTC"
+
+
+def test_owner_setup_is_gone_once_a_user_exists(client: Client, owner: User) -> None:
+    assert client.get(reverse("accounts:setup")).status_code == 404
+    response = client.post(reverse("accounts:setup"), {
+        "username": "eve", "password1": PASSWORD, "password2": PASSWORD,
+    })
+    assert response.status_code == 404
+    assert User.objects.count() == 1
+    assert client.get(reverse("accounts:login")).status_code == 200
+
+
+# --- login, throttling, logout ------------------------------------------------------------------
+
+
+def test_login_and_next(client: Client, owner: User) -> None:
+    response = client.post(reverse("accounts:login") + "?next=/posts/",
+                           {"username": "owner", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/posts/"
+
+
+def test_login_ignores_an_offsite_next(client: Client, owner: User) -> None:
+    response = client.post(reverse("accounts:login"),
+                           {"username": "owner", "password": PASSWORD,
+                            "next": "https://evil.example/"})
+    assert response["Location"] == reverse("publishing:compose")
+
+
+def test_wrong_password_is_refused_and_counted(client: Client, owner: User) -> None:
+    response = _login(client, password="nope")
+    assert response.status_code == 400
+    assert b"do not match" in response.content
+    assert LoginFailure.objects.filter(username="owner").count() == 1
+
+
+def test_lockout_after_max_failures_even_with_the_right_password(
+    client: Client, owner: User, settings: Any
+) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 3
+    settings.HUBBUB_LOGIN_LOCK_SECONDS = 600
+    for _ in range(2):
+        assert _login(client, password="wrong").status_code == 400
+    third = _login(client, password="wrong")
+    assert third.status_code == 429
+    assert b"Too many failed attempts; try again in 10 minutes" in third.content
+    right = _login(client)
+    assert right.status_code == 429
+    assert b"Too many failed attempts" in right.content
+    assert "_auth_user_id" not in client.session
+    # A refused attempt while locked does not extend the lock.
+    assert LoginFailure.objects.count() == 3
+
+
+def test_lockout_is_per_username_case_insensitively(client: Client, owner: User,
+                                                    settings: Any) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
+    _login(client, username="Owner", password="x")
+    _login(client, username="OWNER", password="x")
+    assert _login(client).status_code == 429
+
+
+def test_lock_ends_when_the_failures_leave_the_window(client: Client, owner: User,
+                                                      settings: Any) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
+    settings.HUBBUB_LOGIN_LOCK_SECONDS = 300
+    _login(client, password="x")
+    _login(client, password="x")
+    lock = lockout_for("owner", "127.0.0.1")
+    assert lock is not None
+    assert lock.minutes == 5
+    LoginFailure.objects.update(at=timezone.now() - timedelta(seconds=301))
+    assert lockout_for("owner", "127.0.0.1") is None
+    assert _login(client).status_code == 302
+
+
+def test_one_address_is_locked_after_four_times_the_limit(client: Client, owner: User,
+                                                          settings: Any) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
+    for i in range(8):
+        _login(client, username=f"guess{i}", password="x")
+    response = _login(client)
+    assert response.status_code == 429
+    # Another address is not locked out by that.
+    assert _login(client, REMOTE_ADDR="10.1.2.3").status_code == 302
+
+
+def test_success_clears_the_failures(client: Client, owner: User, settings: Any) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 3
+    _login(client, password="x")
+    _login(client, password="x")
+    assert _login(client).status_code == 302
+    assert not LoginFailure.objects.filter(username="owner").exists()
+
+
+def test_failures_cost_a_growing_delay(client: Client, owner: User, settings: Any,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.HUBBUB_LOGIN_DELAY_STEP = 0.5
+    slept: list[float] = []
+    monkeypatch.setattr("hubbub.accounts.services.time.sleep", slept.append)
+    _login(client, password="x")
+    _login(client, password="x")
+    assert slept == [0.5, 1.0]
+
+
+def test_logout_requires_post(client_in: Client) -> None:
+    assert client_in.get(reverse("accounts:logout")).status_code == 405
+    assert "_auth_user_id" in client_in.session
+    response = client_in.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client_in.session
+
+
+def test_pages_need_a_session(client: Client, owner: User) -> None:
+    for name in ("publishing:compose", "publishing:posts", "connections:list",
+                 "accounts:settings"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# --- password and settings ----------------------------------------------------------------------
+
+
+def test_password_change(client_in: Client, owner: User) -> None:
+    new = "a different long passphrase"
+    response = client_in.post(reverse("accounts:password_change"), {
+        "old_password": PASSWORD, "new_password1": new, "new_password2": new,
+    })
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password(new)
+    # Still logged in on this session.
+    assert client_in.get(reverse("accounts:settings")).status_code == 200
+
+
+def test_password_change_needs_the_old_password(client_in: Client, owner: User) -> None:
+    response = client_in.post(reverse("accounts:password_change"), {
+        "old_password": "wrong", "new_password1": "xyzxyzxyzxyz1", "new_password2": "xyzxyzxyzxyz1",
+    })
+    assert response.status_code == 200
+    assert b"old password was entered incorrectly" in response.content
+
+
+def test_settings_creates_the_profile_lazily_and_saves(client_in: Client, owner: User) -> None:
+    assert not Profile.objects.exists()
+    page = client_in.get(reverse("accounts:settings"))
+    assert page.status_code == 200
+    assert b"Europe/Lisbon" in page.content
+    response = client_in.post(reverse("accounts:settings"),
+                              {"timezone": "America/New_York", "late_policy": "send"})
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=owner)
+    assert (profile.timezone, profile.late_policy) == ("America/New_York", "send")
+
+
+def test_settings_refuses_an_unknown_zone(client_in: Client) -> None:
+    response = client_in.post(reverse("accounts:settings"),
+                              {"timezone": "Nowhere/City", "late_policy": "hold"})
+    assert response.status_code == 200
+    assert b"Select a valid choice" in response.content
+
+
+# --- headers and CSRF ---------------------------------------------------------------------------
+
+
+def test_csrf_is_enforced(owner: User) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    assert _login(strict).status_code == 403
+    page = strict.get(reverse("accounts:login"))
+    token = page.cookies["csrftoken"].value
+    response = strict.post(reverse("accounts:login"),
+                           {"username": "owner", "password": PASSWORD,
+                            "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    # Logged-in forms are protected too.
+    assert strict.post(reverse("accounts:logout")).status_code == 403
+    assert strict.post(reverse("publishing:compose"), {"text": "hi"}).status_code == 403
+
+
+def test_csp_forbids_inline_script(client: Client, owner: User) -> None:
+    response = client.get(reverse("accounts:login"))
+    policy = response["Content-Security-Policy"]
+    directives = dict(
+        ([*part.strip().split(" ", 1), ""])[:2] for part in policy.split(";") if part.strip()
+    )
+    assert "'self'" in directives["script-src"]
+    assert "unsafe-inline" not in directives["script-src"]
+    assert "unsafe-inline" not in directives["style-src"]
+    # And the pages carry no inline script or style for it to block.
+    html = response.content.decode()
+    assert "<script>" not in html
+    assert "style=" not in html
