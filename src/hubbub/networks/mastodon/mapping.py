@@ -81,7 +81,8 @@ def capabilities_from_instance(instance: Mapping[str, Any]) -> Capabilities:
             image_max_bytes=_int(media.get("image_size_limit"), base.media.image_max_bytes),
             image_max_pixels=_int(media.get("image_matrix_limit"), base.media.image_max_pixels or 0)
             or None,
-            alt_text_max=1500,
+            # description_limit is served from Mastodon 4.4; 1500 before that.
+            alt_text_max=_int(media.get("description_limit"), base.media.alt_text_max),
             video_max_bytes=_int(media.get("video_size_limit"), base.media.video_max_bytes or 0)
             or None,
         ),
