@@ -248,3 +248,10 @@ def test_csp_forbids_inline_script(client: Client, owner: User) -> None:
     html = response.content.decode()
     assert "<script>" not in html
     assert "style=" not in html
+
+
+def test_not_found_page_is_the_hubs_own(client_in: Client, settings: Any) -> None:
+    settings.DEBUG = False
+    response = client_in.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"Nothing here" in response.content

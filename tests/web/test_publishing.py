@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -370,3 +371,16 @@ def test_another_users_posts_are_404(client: Client, owner: User, other: User,
     assert client.get(reverse("publishing:media", args=[media.pk])).status_code == 404
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.FAILED
+
+
+def test_media_is_served_inert(client_in: Client, owner: User, connection: Connection) -> None:
+    post, _delivery = _post_with(owner, connection)
+    good = PostMedia(post=post, mime_type="image/png")
+    good.file.save("a.png", ContentFile(_png().read()))
+    sneaky = PostMedia(post=post, mime_type="text/html")
+    sneaky.file.save("b.png", ContentFile(b"<script>alert(1)</script>"))
+    response = client_in.get(reverse("publishing:media", args=[good.pk]))
+    assert response["Content-Type"] == "image/png"
+    assert "sandbox" in response["Content-Security-Policy"]
+    response = client_in.get(reverse("publishing:media", args=[sneaky.pk]))
+    assert response["Content-Type"] == "application/octet-stream"

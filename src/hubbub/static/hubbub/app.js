@@ -108,4 +108,15 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A session that ended while the page was open: htmx followed the redirect to the login page;
+// go there as a whole page instead of pasting it into a corner of this one.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const login = document.body.dataset.loginUrl;
+  const landed = event.detail.xhr && event.detail.xhr.responseURL;
+  if (login && landed && new URL(landed).pathname === login) {
+    event.detail.shouldSwap = false;
+    window.location.assign(landed);
+  }
+});
+
 fillTimezone(document);
