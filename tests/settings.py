@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("HUBBUB_DATA_DIR", tempfile.mkdtemp(prefix="hubbub-test-"))
 os.environ.setdefault("HUBBUB_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8,::1/128")
 
-from hubbub.settings import *  # noqa: E402,F403
+from hubbub.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
                     "django.contrib.auth.hashers.Argon2PasswordHasher"]

@@ -142,7 +142,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CLIError(str(exc)) from None
     token = args.token
-    if token == "-":
+    if token == "-":  # noqa: S105 - "-" means: read it from stdin
         token = sys.stdin.readline().strip()
     try:
         connected = get_connector(args.network).connect_with_token(
@@ -173,7 +173,9 @@ def _parse_when(value: str, tz: str) -> datetime:
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        raise CLIError(f"--at wants an ISO-8601 time like 2026-12-01T09:30, not {value!r}") from None
+        raise CLIError(
+            f"--at wants an ISO-8601 time like 2026-12-01T09:30, not {value!r}"
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=ZoneInfo(tz))
     return when
@@ -243,7 +245,6 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
 
     from hubbub.core import crypto
     from hubbub.core.datadir import rotate_fernet_keys
-
     from hubbub.env import env_list
 
     if not env_list("HUBBUB_FERNET_KEYS"):

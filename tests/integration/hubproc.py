@@ -39,7 +39,7 @@ class Hub:
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(  # noqa: PLW1510
+        result = subprocess.run(
             self.argv(*args), input=stdin, capture_output=True, text=True, env=self.env(),
             timeout=timeout, check=False,
         )

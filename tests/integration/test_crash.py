@@ -105,9 +105,8 @@ def test_killed_workers_lose_nothing_and_double_nothing(
                 proc.wait(10)
         assert states == Counter({"sent": POSTS}), f"{states}\n{log.read_text()[-3000:]}"
 
-        on_server = Counter(
-            _plain(s["content"]) for s in _server_statuses(base_url, account.access_token, account.id)
-        )
+        statuses = _server_statuses(base_url, account.access_token, account.id)
+        on_server = Counter(_plain(s["content"]) for s in statuses)
         assert on_server == Counter(dict.fromkeys(texts, 1))
         # Every delivery's URL is the status the server really has.
         urls = {t["url"] for p in posts for t in p["targets"]}

@@ -24,6 +24,9 @@ class InstanceApp(models.Model):
                                     name="one_app_per_instance_and_callback"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.network} app on {self.base_url}"
+
     @property
     def client_secret(self) -> str:
         return crypto.decrypt_text(self.client_secret_enc)

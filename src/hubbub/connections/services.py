@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -28,15 +28,15 @@ def account_for(connection: Connection) -> Account:
     )
 
 
-def connections_for(user: AbstractBaseUser) -> list[Connection]:
+def connections_for(user: User) -> list[Connection]:
     return list(active_connections(user).order_by("network", "handle"))
 
 
-def active_connections(user: AbstractBaseUser) -> QuerySet[Connection]:
+def active_connections(user: User) -> QuerySet[Connection]:
     return Connection.objects.filter(user=user, disconnected_at__isnull=True)
 
 
-def find_connection(user: AbstractBaseUser, ref: str) -> Connection | None:
+def find_connection(user: User, ref: str) -> Connection | None:
     """A connection by id or by handle as listed (with or without the leading @)."""
     qs = active_connections(user)
     if ref.isdigit():
@@ -51,7 +51,7 @@ def find_connection(user: AbstractBaseUser, ref: str) -> Connection | None:
 
 
 @transaction.atomic
-def save_connection(user: AbstractBaseUser, network: str, connected: Connected) -> Connection:
+def save_connection(user: User, network: str, connected: Connected) -> Connection:
     """Store a freshly connected account; reconnecting the same account updates it in place."""
     identity = connected.identity
     connection, _created = Connection.objects.select_for_update().get_or_create(

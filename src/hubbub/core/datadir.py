@@ -18,7 +18,10 @@ SECRETS_FILE = "secrets.json"
 
 def data_dir() -> Path:
     configured = env_str("HUBBUB_DATA_DIR")
-    path = Path(configured).expanduser() if configured else Path(platformdirs.user_data_dir("hubbub"))
+    if configured:
+        path = Path(configured).expanduser()
+    else:
+        path = Path(platformdirs.user_data_dir("hubbub"))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     # The database and secrets live here: keep the folder the owner's alone.
     if path.stat().st_uid == os.getuid():
@@ -74,7 +77,7 @@ def load_or_create_secrets(directory: Path) -> Secrets:
 
 
 def rotate_fernet_keys(directory: Path) -> Secrets:
-    """Put a fresh key first; older keys stay so existing tokens still decrypt until re-encrypted."""
+    """Put a fresh key first; older keys stay so stored tokens decrypt until re-encrypted."""
     current = load_or_create_secrets(directory)
     rotated = Secrets(current.django_secret_key, (_new_fernet_key(), *current.fernet_keys))
     write_secrets(directory, rotated)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -38,7 +38,7 @@ def release_rate_limits() -> int:
     ).update(health=Health.OK, rate_limited_until=None, health_detail="")
 
 
-def due_deliveries() -> list[tuple[int, object]]:
+def due_deliveries() -> list[tuple[int, datetime | None]]:
     now = timezone.now()
     stale = now - requeue_after()
     rows = (
@@ -68,7 +68,7 @@ def enqueue_due() -> int:
     return count
 
 
-def beat(worker_id: str, started_at: object) -> None:
+def beat(worker_id: str, started_at: datetime) -> None:
     WorkerBeat.objects.update_or_create(
         worker_id=worker_id,
         defaults={"hostname": socket.gethostname()[:200], "pid": os.getpid(),

@@ -200,7 +200,7 @@ class Connector(ABC):
     @abstractmethod
     def whoami(self, account: Account) -> Identity: ...
 
-    def disconnect(self, account: Account) -> None:
+    def disconnect(self, account: Account) -> None:  # noqa: B027 - optional for connectors
         """Revoke the credentials on the network where it allows that. Best effort."""
 
     # --- write -------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 States (see docs/architecture.md):
     scheduled -> sending -> sent
     sending -> scheduled (retry with backoff, honouring Retry-After)
-            | failed (Rejected, too many tries) | unknown (outcome unknown: the call may have landed)
+            | failed (Rejected, too many tries)
+            | unknown (outcome unknown: the call may have landed)
     unknown -> sent | scheduled, after find_published settles it
     scheduled -> held (far past its time and the person wants to decide)
 
@@ -41,7 +42,6 @@ from hubbub.networks.errors import (
     ConnectorError,
     OutcomeUnknown,
     RateLimited,
-    Rejected,
     Revoked,
     Transient,
 )
@@ -182,7 +182,9 @@ def publish(delivery: Delivery, owner: str) -> None:
         except AuthExpired:
             refreshed = _refresh(connector, delivery)
             if refreshed is None:
-                raise Revoked("The network says the login expired and it could not be renewed.")
+                raise Revoked(
+                    "The network says the login expired and it could not be renewed."
+                ) from None
             published = _publish_once(connector, refreshed, delivery)
     except (Revoked, AuthExpired) as exc:
         mark_needs_reconnect(delivery.connection, exc.message)

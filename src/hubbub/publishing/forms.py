@@ -6,7 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.forms import BoundField
 from django.utils import timezone
@@ -118,7 +118,7 @@ class ComposeForm(ScheduleFields):
         choices=[("now", "Post now"), ("schedule", "Schedule")], required=False
     )
 
-    def __init__(self, *args: Any, user: AbstractBaseUser, zone: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, zone=zone, **kwargs)
         self.user = user
         targets = self.fields["targets"]

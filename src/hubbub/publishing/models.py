@@ -51,6 +51,9 @@ class PostMedia(models.Model):
     class Meta:
         ordering = ["position", "pk"]
 
+    def __str__(self) -> str:
+        return f"media {self.pk} of post {self.post_id}"
+
 
 class DeliveryState(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -84,7 +87,8 @@ class Delivery(models.Model):
     error_kind = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    text_override = models.TextField(null=True, blank=True)
+    # None means "the post's text"; "" would be a deliberate empty override.
+    text_override = models.TextField(null=True, blank=True)  # noqa: DJ001
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -108,3 +112,6 @@ class DeliveryEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} -> {self.to_state}"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import mimetypes
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -32,7 +31,7 @@ class PostError(Exception):
 class NewMedia:
     """A file the person attached, before it is saved."""
 
-    upload: UploadedFile
+    upload: UploadedFile[bytes]
     alt_text: str
 
 
@@ -65,33 +64,28 @@ def validate_for_targets(
     return results
 
 
-def _media_files(media: Sequence[NewMedia]) -> list[MediaFile]:
-    files = []
-    for item in media:
-        mime = item.upload.content_type or mimetypes.guess_type(item.upload.name or "")[0] or ""
-        files.append(
-            MediaFile(path=item.upload.name or "", mime_type=mime, alt_text=item.alt_text,
-                      size=item.upload.size or 0)
-        )
-    return files
-
-
-def _image_size(upload: UploadedFile) -> tuple[int, int]:
+def _inspect(item: NewMedia) -> MediaFile:
+    """Read the image itself: its real type (not what the browser claimed) and its size."""
+    upload = item.upload
     upload.seek(0)
     try:
         with Image.open(upload) as image:
             image.verify()
-            size = image.size
+            width, height = image.size
+            mime = Image.MIME.get(image.format or "", "")
     except Exception as exc:  # Pillow raises many kinds for a broken file
         raise PostError(f"{upload.name} is not an image we can read ({exc}).") from None
     upload.seek(0)
-    return size
+    if not mime:
+        raise PostError(f"{upload.name}: this kind of image is not supported.")
+    return MediaFile(path=upload.name or "", mime_type=mime, alt_text=item.alt_text,
+                     size=upload.size or 0, width=width, height=height)
 
 
 @transaction.atomic
 def create_post(
     *,
-    user: AbstractBaseUser,
+    user: User,
     text: str,
     connections: Sequence[Connection],
     content_warning: str = "",
@@ -111,16 +105,8 @@ def create_post(
             raise PostError("One of the ticked accounts is not yours or is disconnected.")
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
-    sizes = [_image_size(item.upload) for item in media]
-    probe = Draft(
-        text=text,
-        content_warning=content_warning,
-        media=tuple(
-            MediaFile(path=f.path, mime_type=f.mime_type, alt_text=f.alt_text, size=f.size,
-                      width=w, height=h)
-            for f, (w, h) in zip(_media_files(media), sizes, strict=True)
-        ),
-    )
+    probe = Draft(text=text, content_warning=content_warning,
+                  media=tuple(_inspect(item) for item in media))
     problems = []
     for connection in connections:
         result = validate_for_targets(probe, [connection])[connection.pk]
@@ -132,11 +118,10 @@ def create_post(
         user=user, text=text, content_warning=content_warning, scheduled_for=scheduled_for,
         timezone=tz,
     )
-    for position, (item, (width, height)) in enumerate(zip(media, sizes, strict=True)):
+    for position, (item, info) in enumerate(zip(media, probe.media, strict=True)):
         stored = PostMedia(
-            post=post, alt_text=item.alt_text, size=item.upload.size or 0, width=width,
-            height=height, position=position,
-            mime_type=probe.media[position].mime_type,
+            post=post, alt_text=item.alt_text, size=info.size, width=info.width,
+            height=info.height, position=position, mime_type=info.mime_type,
         )
         stored.file.save(Path(item.upload.name or "image").name, item.upload, save=False)
         stored.save()
