@@ -167,6 +167,10 @@ HUBBUB_REQUEUE_SECONDS = env_int("HUBBUB_REQUEUE_SECONDS", 60)
 # Login throttling
 HUBBUB_LOGIN_MAX_FAILURES = env_int("HUBBUB_LOGIN_MAX_FAILURES", 5)
 HUBBUB_LOGIN_LOCK_SECONDS = env_int("HUBBUB_LOGIN_LOCK_SECONDS", 900)
+HUBBUB_LOGIN_DELAY_STEP = env_float("HUBBUB_LOGIN_DELAY_STEP", 0.25)
+HUBBUB_LOGIN_DELAY_MAX = env_float("HUBBUB_LOGIN_DELAY_MAX", 2.0)
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs); empty: the header is ignored.
+HUBBUB_TRUSTED_PROXIES = env_list("HUBBUB_TRUSTED_PROXIES")
 
 LOGGING = {
     "version": 1,

@@ -255,3 +255,16 @@ def test_not_found_page_is_the_hubs_own(client_in: Client, settings: Any) -> Non
     response = client_in.get("/no/such/page/")
     assert response.status_code == 404
     assert b"Nothing here" in response.content
+
+
+def test_forwarded_address_is_believed_only_from_a_trusted_proxy(rf: Any, settings: Any) -> None:
+    from hubbub.accounts.services import client_ip
+
+    spoofed = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert client_ip(spoofed) == "203.0.113.9"
+    settings.HUBBUB_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxied = rf.get("/", REMOTE_ADDR="10.0.0.2",
+                     HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.7, 10.0.0.3")
+    assert client_ip(proxied) == "192.0.2.7"  # the nearest hop that is not our proxy
+    garbage = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-ip")
+    assert client_ip(garbage) == "10.0.0.2"

@@ -8,6 +8,7 @@ oldest counted failure leaves the window. Each failure also costs a small growin
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 import zoneinfo
@@ -113,9 +114,36 @@ def _username_key(username: str) -> str:
     return username.strip().lower()[:150]
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@cache
+def _trusted_proxies(spec: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in spec)
+
+
+def _is_trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _trusted_proxies(tuple(settings.HUBBUB_TRUSTED_PROXIES)))
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    address = request.META.get("REMOTE_ADDR") or None
-    return str(address) if address else None
+    """The address the request came from. Behind a reverse proxy listed in
+    HUBBUB_TRUSTED_PROXIES, the nearest X-Forwarded-For hop that is not a trusted proxy; the
+    header is ignored otherwise, since anyone can send it."""
+    address = str(request.META.get("REMOTE_ADDR") or "")
+    if address and _is_trusted(address):
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+            if not _is_trusted(hop):
+                try:
+                    return str(ipaddress.ip_address(hop))
+                except ValueError:
+                    break
+    return address or None
 
 
 def _window() -> timedelta:
@@ -164,8 +192,8 @@ def clear_failures(username: str) -> None:
 
 def failure_delay(failures: int) -> float:
     """Seconds to wait after the n-th failure: grows with each one, capped."""
-    step = float(getattr(settings, "HUBBUB_LOGIN_DELAY_STEP", 0.25))
-    ceiling = float(getattr(settings, "HUBBUB_LOGIN_DELAY_MAX", 2.0))
+    step = float(settings.HUBBUB_LOGIN_DELAY_STEP)
+    ceiling = float(settings.HUBBUB_LOGIN_DELAY_MAX)
     return min(step * failures, ceiling)
 
 
