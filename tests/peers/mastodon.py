@@ -66,6 +66,12 @@ class MastodonPeer:
         body = self._mock("POST", "/api/v1/_mock/dev_user", json={"username": name})
         return SeededAccount(body["username"], str(body["id"]), body["access_token"])
 
+    def login(self, username: str) -> SeededAccount:
+        """A new token for an existing account, as after signing in again."""
+        body = self._mock("POST", "/api/v1/_mock/login", json={"username": username})
+        account = self._mock("GET", "/api/v1/accounts/lookup", params={"acct": username})
+        return SeededAccount(username, str(account["id"]), body["access_token"])
+
     def reset(self) -> None:
         """Drop all data and faults (POST /api/v1/_mock/reset)."""
         self._mock("POST", "/api/v1/_mock/reset")
