@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PEERS_DIR = REPO_ROOT / ".peers"
+# $HUBBUB_PEERS_HOME lets CI keep installed peers outside its fresh clone.
+PEERS_DIR = Path(os.environ.get("HUBBUB_PEERS_HOME") or REPO_ROOT / ".peers").resolve()
 REQUIREMENTS_DIR = Path(__file__).resolve().parent / "requirements"
 PYTHON = "3.13"
 
