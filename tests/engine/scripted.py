@@ -38,6 +38,8 @@ class ScriptedConnector(Connector):
         self.published: dict[str, Published] = {}
         self.calls: list[str] = []
         self.found: Published | None = None
+        self.prepares = 0
+        self.prepared_seen: list[Any] = []
 
     def capabilities(self, account: Account) -> Capabilities:
         return CAPS
@@ -54,12 +56,17 @@ class ScriptedConnector(Connector):
     def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
         return Validation(len(draft.text), capabilities.text_limit)
 
+    def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
+        self.prepares += 1
+        return {"record_key": f"k{self.prepares}"}
+
     def upload_media(self, account: Account, media: MediaFile) -> str:
         return "m1"
 
     def publish(self, account: Account, draft: Draft, idempotency_key: str,
-                media_ids: tuple[str, ...]) -> Published:
+                media_ids: tuple[str, ...], prepared: Any = None) -> Published:
         self.calls.append(idempotency_key)
+        self.prepared_seen.append(prepared)
         answer = self.answers.popleft() if self.answers else None
         if answer is not None:
             raise answer
@@ -68,7 +75,8 @@ class ScriptedConnector(Connector):
         return result
 
     def find_published(self, account: Account, draft: Draft, idempotency_key: str,
-                       since: datetime) -> Published | None:
+                       since: datetime, prepared: Any = None) -> Published | None:
+        self.prepared_seen.append(prepared)
         return self.found
 
     def delete(self, account: Account, remote_id: str) -> None:

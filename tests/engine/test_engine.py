@@ -183,3 +183,22 @@ def test_scheduler_enqueues_due_work_once(owner: Any, connection: Connection) ->
     assert scheduler.enqueue_due() == 1
     assert scheduler.enqueue_due() == 0  # already enqueued, not stale
     assert later.pk not in [pk for pk, _ in scheduler.due_deliveries()]
+
+
+def test_prepared_payload_is_made_once_and_reused(owner: Any, connection: Connection,
+                                                  scripted: ScriptedConnector) -> None:
+    scripted.answers.extend([Transient("503"), OutcomeUnknown("reset")])
+    d = _one(owner, connection)
+    engine.process(d.pk)  # transient -> scheduled
+    _make_due(d)
+    engine.process(d.pk)  # outcome unknown
+    engine.process(d.pk)  # settle: not found -> scheduled
+    engine.process(d.pk)  # sent
+    assert _reload(d).state == S.SENT
+    assert scripted.prepares == 1
+    assert scripted.prepared_seen == [{"record_key": "k1"}] * 4
+    assert _reload(d).prepared == {"record_key": "k1"}
+
+
+def _make_due(d: Delivery) -> None:
+    Delivery.objects.filter(pk=d.pk).update(due_at=timezone.now())

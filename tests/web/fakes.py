@@ -86,14 +86,14 @@ class FakeConnector(Connector):
         return Validation(count=count, limit=capabilities.text_limit, problems=tuple(problems))
 
     def publish(self, account: Account, draft: Draft, idempotency_key: str,
-                media_ids: tuple[str, ...]) -> Published:
+                media_ids: tuple[str, ...], prepared: Any = None) -> Published:
         raise NotImplementedError
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
         raise NotImplementedError
 
     def find_published(self, account: Account, draft: Draft, idempotency_key: str,
-                       since: datetime) -> Published | None:
+                       since: datetime, prepared: Any = None) -> Published | None:
         return None
 
     def delete(self, account: Account, remote_id: str) -> None:

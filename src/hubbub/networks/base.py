@@ -8,6 +8,7 @@ names a network.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -208,9 +209,23 @@ class Connector(ABC):
     def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
         """No I/O: count and check a draft against the limits. Drives the composer's counters."""
 
+    def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
+        """Called once per delivery before its first network call. The engine stores the result
+        (JSON) on the delivery, in the same write that claims it, and passes it back as
+        `prepared` to every publish and find_published of that delivery, in any process.
+
+        Use it for what must be identical on every retry: a record key chosen by the client
+        (Bluesky TID rkey), a signed event (Nostr). No I/O, so it cannot fail halfway."""
+        return {}
+
     @abstractmethod
     def publish(
-        self, account: Account, draft: Draft, idempotency_key: str, media_ids: tuple[str, ...]
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        media_ids: tuple[str, ...],
+        prepared: Mapping[str, Any] | None = None,
     ) -> Published: ...
 
     @abstractmethod
@@ -219,7 +234,12 @@ class Connector(ABC):
 
     @abstractmethod
     def find_published(
-        self, account: Account, draft: Draft, idempotency_key: str, since: datetime
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        since: datetime,
+        prepared: Mapping[str, Any] | None = None,
     ) -> Published | None:
         """After OutcomeUnknown: did the publish with this key take effect? Never publishes."""
 

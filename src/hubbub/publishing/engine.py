@@ -163,14 +163,28 @@ def _refresh(connector: Connector, delivery: Delivery) -> Account | None:
     return account_for(connection)
 
 
+def _prepared(connector: Connector, account: Account, delivery: Delivery) -> dict[str, Any]:
+    """The connector's per-delivery payload, made once and saved before any network call."""
+    if delivery.prepared is None:
+        prepared = connector.prepare(account, draft_of(delivery.post, delivery),
+                                     delivery.idempotency_key)
+        # Only the first one is ever kept: a concurrent claimant reads back the stored value.
+        Delivery.objects.filter(pk=delivery.pk, prepared__isnull=True).update(prepared=prepared)
+        delivery.prepared = Delivery.objects.values_list("prepared", flat=True).get(
+            pk=delivery.pk)
+    return dict(delivery.prepared or {})
+
+
 def _publish_once(connector: Connector, account: Account, delivery: Delivery) -> Published:
     draft = draft_of(delivery.post, delivery)
+    prepared = _prepared(connector, account, delivery)
     media_ids = list(delivery.media_ids or [])
     if len(media_ids) != len(draft.media):
         media_ids = [connector.upload_media(account, media) for media in draft.media]
         # Saved before publishing, so a retry reuses the uploads instead of uploading again.
         Delivery.objects.filter(pk=delivery.pk).update(media_ids=media_ids)
-    return connector.publish(account, draft, delivery.idempotency_key, tuple(media_ids))
+    return connector.publish(account, draft, delivery.idempotency_key, tuple(media_ids),
+                             prepared=prepared)
 
 
 def publish(delivery: Delivery, owner: str) -> None:
@@ -250,7 +264,8 @@ def settle(delivery_id: int, owner: str) -> None:
     since = (delivery.first_attempt_at or delivery.post.created_at) - timedelta(minutes=5)
     try:
         found = connector.find_published(
-            account, draft_of(delivery.post, delivery), delivery.idempotency_key, since
+            account, draft_of(delivery.post, delivery), delivery.idempotency_key, since,
+            prepared=dict(delivery.prepared or {}),
         )
     except (Revoked, AuthExpired) as exc:
         mark_needs_reconnect(delivery.connection, exc.message)

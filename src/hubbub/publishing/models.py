@@ -84,6 +84,9 @@ class Delivery(models.Model):
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=1000, blank=True)
     media_ids = models.JSONField(default=list, blank=True)  # uploaded media, reused on retry
+    # What the connector prepared before the first call (a record key, a signed event): the
+    # same on every retry, in any process. None until the first claim.
+    prepared = models.JSONField(null=True, blank=True)
     error_kind = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

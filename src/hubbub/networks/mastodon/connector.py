@@ -265,7 +265,12 @@ class MastodonConnector(Connector):
         return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
     def publish(
-        self, account: Account, draft: Draft, idempotency_key: str, media_ids: tuple[str, ...]
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        media_ids: tuple[str, ...],
+        prepared: Mapping[str, Any] | None = None,
     ) -> Published:
         with self._account_api(account) as api:
             status = api.call(
@@ -299,7 +304,12 @@ class MastodonConnector(Connector):
         return media_id
 
     def find_published(
-        self, account: Account, draft: Draft, idempotency_key: str, since: datetime
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        since: datetime,
+        prepared: Mapping[str, Any] | None = None,
     ) -> Published | None:
         earliest = since - CLOCK_SLACK
         with self._account_api(account) as api:
