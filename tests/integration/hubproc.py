@@ -49,8 +49,8 @@ class Hub:
                 f"{result.stderr}")
         return result
 
-    def json(self, *args: str) -> Any:
-        return json.loads(self.run(*args, "--json").stdout)
+    def json(self, *args: str, stdin: str | None = None) -> Any:
+        return json.loads(self.run(*args, "--json", stdin=stdin).stdout)
 
     def popen(self, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115

@@ -44,9 +44,15 @@ def find_connection(user: User, ref: str) -> Connection | None:
         if found:
             return found
     wanted = ref.lstrip("@").lower()
-    for connection in qs:
+    candidates = list(qs)
+    for connection in candidates:
         if connection.handle.lstrip("@").lower() == wanted:
             return connection
+    if "@" not in wanted:
+        # "@ada" for "@ada@example.social", when only one connection has that name.
+        local = [c for c in candidates if c.handle.lstrip("@").lower().split("@")[0] == wanted]
+        if len(local) == 1:
+            return local[0]
     return None
 
 
