@@ -188,3 +188,49 @@ def test_revoked_token_needs_reconnect_and_the_post_waits(mastodon_peer: Mastodo
     delivery.refresh_from_db()
     assert delivery.state == S.SENT
     assert _texts_on_server(mastodon_peer, account) == ["waits for a reconnect"]
+
+
+def test_image_with_alt_text_goes_with_the_post(mastodon_peer: MastodonPeer, owner: User) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from hubbub.publishing.services import NewMedia
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 90)).save(buffer, format="PNG")
+    # The browser claims a wrong type; the hub reads the real one from the file.
+    upload = SimpleUploadedFile("pic.jpg", buffer.getvalue(), content_type="image/jpeg")
+    account = mastodon_peer.new_account()
+    connection = _connect(owner, mastodon_peer.base_url, account)
+    post = create_post(user=owner, text="with a picture", connections=[connection],
+                       media=[NewMedia(upload, "A magenta rectangle")])
+    assert post.media.get().mime_type == "image/png"
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.SENT
+    [status] = mastodon_peer.statuses(account)
+    [attachment] = status["media_attachments"]
+    assert attachment["description"] == "A magenta rectangle"
+    assert delivery.media_ids == [attachment["id"]]
+
+
+def test_missing_alt_text_is_refused(mastodon_peer: MastodonPeer, owner: User) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from hubbub.publishing.services import NewMedia
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    connection = _connect(owner, mastodon_peer.base_url, mastodon_peer.new_account())
+    with pytest.raises(PostError, match="alt"):
+        create_post(user=owner, text="no alt", connections=[connection],
+                    media=[NewMedia(SimpleUploadedFile("a.png", buffer.getvalue()), "")])
+    broken = SimpleUploadedFile("b.png", b"not an image at all", content_type="image/png")
+    with pytest.raises(PostError, match="not an image"):
+        create_post(user=owner, text="broken", connections=[connection],
+                    media=[NewMedia(broken, "alt")])
