@@ -45,8 +45,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
+def browser_zone() -> str:
+    """The time zone the browser reports (tests may override)."""
+    return "UTC"
+
+
+@pytest.fixture
+def page(browser: Any, browser_zone: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860},
+                                  timezone_id=browser_zone)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
+from tests.browser.flows import PASSWORD, connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a long and private passphrase"
 
 
 def test_owner_connects_mastodon_and_posts(page: Any, hub_server: tuple[Hub, str],
@@ -26,16 +26,9 @@ def test_owner_connects_mastodon_and_posts(page: Any, hub_server: tuple[Hub, str
 
     # First visit: no user yet, so the hub asks for the owner account.
     page.goto(url + "/")
-    expect(page).to_have_url(re.compile(r"/accounts/setup/"))
     shot(page, "01-setup")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password1]", PASSWORD)
-    page.fill("input[name=password2]", PASSWORD)
-    page.click("button[type=submit]")
-
+    create_owner(page, url)
     # Log out and back in, as a returning person would.
-    # Signed in straight away and sent to connect a first account.
-    expect(page).to_have_url(re.compile(r"/connections/$"))
     page.click("details.user-menu summary")
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
@@ -51,15 +44,7 @@ def test_owner_connects_mastodon_and_posts(page: Any, hub_server: tuple[Hub, str
     shot(page, "03-compose-empty")
 
     # Connect the Mastodon account through the server's own authorize page.
-    page.goto(url + "/connections/connect/")
-    shot(page, "04-connect-choose")
-    page.click("a[href$='/connections/connect/mastodon/']")
-    page.fill("input[name=server]", mastodon_peer.base_url)
-    page.get_by_role("button", name="Continue to sign in").click()
-    expect(page).to_have_url(re.compile(r"/oauth/authorize"))
-    page.click(f"button[name=username][value={account.username}]")
-    expect(page).to_have_url(re.compile(r"/connections/"))
-    expect(page.locator("body")).to_contain_text(f"@{account.username}@")
+    connect_mastodon(page, url, mastodon_peer, account)
     shot(page, "05-connections")
 
     # Compose: the counter follows the instance's rules as the person types.
