@@ -129,26 +129,71 @@ def _connection_json(c: Any) -> dict[str, Any]:
             "rate_limited_until": c.rate_limited_until}
 
 
-def cmd_connect(args: argparse.Namespace) -> int:
-    from hubbub.connections.services import save_connection
-    from hubbub.core.http import normalize_base_url
-    from hubbub.networks.errors import ConnectorError
+def _metavar(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_").upper()
+
+
+def _connect_parser(slug: str) -> tuple[argparse.ArgumentParser, Any]:
+    """`hubbub connect SLUG ...`: options come from the connector's credential fields."""
     from hubbub.networks.registry import get_connector
 
+    connector = get_connector(slug)
+    parser = argparse.ArgumentParser(
+        prog=f"hubbub connect {slug}",
+        description=f"Connect a {connector.name} account without a browser.")
+    parser.add_argument("--user", required=True)
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    for field in connector.credential_fields:
+        dest = field.name
+        if field.kind == "lines":
+            parser.add_argument(field.flag, dest=dest, action="append", default=[],
+                                metavar=_metavar(field.flag), help=field.help or field.label,
+                                required=field.required)
+        elif field.kind == "secret":
+            group = parser.add_mutually_exclusive_group(required=field.required)
+            group.add_argument(field.flag, dest=dest, metavar=_metavar(field.flag),
+                               help=f"{field.label} (- reads stdin)")
+            group.add_argument(f"{field.flag}-stdin", dest=f"{dest}_stdin", action="store_true",
+                               help=f"read the {field.label.lower()} from stdin")
+            if field.empty_flag:
+                group.add_argument(field.empty_flag, dest=f"{dest}_empty", action="store_true",
+                                   help=field.help)
+        else:
+            parser.add_argument(field.flag, dest=dest, required=field.required,
+                                metavar=_metavar(field.flag), help=field.help or field.label)
+    return parser, connector
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from hubbub.connections.services import save_connection
+    from hubbub.networks.errors import ConnectorError
+
+    parser, connector = _connect_parser(args.network)
+    options = parser.parse_args(args.rest)
+    args.json = options.json
     _migrate()
-    user = _user(args.user)
+    user = _user(options.user)
+    base_url = ""
+    credentials: dict[str, Any] = {}
+    for field in connector.credential_fields:
+        value = getattr(options, field.name, None)
+        if field.kind == "secret":
+            if getattr(options, f"{field.name}_stdin", False) or value == "-":
+                value = sys.stdin.readline().strip()
+            elif getattr(options, f"{field.name}_empty", False):
+                value = ""
+            elif value is None and field.empty_flag:
+                raise CLIError(f"Give {field.flag}-stdin, or {field.empty_flag}.")
+        if field.name == "base_url":
+            base_url = value or ""
+        elif value is not None:
+            credentials[field.name] = value
     try:
-        base_url = normalize_base_url(args.instance)
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
-    token = args.token
-    if token == "-":  # noqa: S105 - "-" means: read it from stdin
-        token = sys.stdin.readline().strip()
-    try:
-        connected = get_connector(args.network).connect_with_token(
-            base_url, {"access_token": token})
+        connected = connector.connect_with_token(base_url, credentials)
     except ConnectorError as exc:
         raise CLIError(f"Could not connect: {exc.message}") from None
+    except ValueError as exc:
+        raise CLIError(f"Could not connect: {exc}") from None
     connection = save_connection(user, args.network, connected)
     _emit(args, _connection_json(connection),
           f"connected {connection.handle} ({connection.network}) as connection {connection.pk}")
@@ -264,6 +309,7 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hubbub.networks.registry import CONNECTORS
     parser = argparse.ArgumentParser(prog="hubbub", description="Self-hosted social media hub")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -288,11 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true")
     p.add_argument("--timezone", default="UTC")
-    p = add("connect", cmd_connect, "connect an account with an existing access token")
-    p.add_argument("network", choices=["mastodon"])
-    p.add_argument("--user", required=True)
-    p.add_argument("--instance", required=True)
-    p.add_argument("--token", required=True, help="access token, or - to read it from stdin")
+    p = sub.add_parser(
+        "connect", add_help=False,
+        help="connect an account without a browser (a token, an app password, a key)",
+        description="hubbub connect NETWORK --help lists what each network needs.")
+    p.set_defaults(func=cmd_connect)
+    p.add_argument("network", choices=list(CONNECTORS))
+    p.add_argument("rest", nargs=argparse.REMAINDER)
     p = add("connections", cmd_connections, "list a user's connections")
     p.add_argument("--user", required=True)
     p = add("post", cmd_post, "post now or at a time to one or more connections")

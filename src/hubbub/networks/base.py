@@ -44,6 +44,8 @@ class Capabilities:
     idempotency: IdempotencyKind = "none"
     native_scheduling: bool = False
     url_length: int | None = None  # characters a link counts as, when the network shortens
+    # A second limit in UTF-8 bytes, checked as well as text_limit (Bluesky: 3000), or None.
+    text_byte_limit: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -58,6 +60,27 @@ class Capabilities:
         for key in ("visibilities", "feeds"):
             values[key] = tuple(values.get(key, ()))
         return cls(media=MediaLimits(**media), **values)
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One thing a person types to connect without a browser redirect (an app password, a key,
+    or for OAuth networks an existing token, on the command line). The web form and the CLI are
+    built from these, so generic code never names a network.
+
+    `name` is the key in the credentials dict given to connect_with_token, except "base_url",
+    which is passed as the base_url argument. kind "lines" gives a list (one item a line, or
+    one per repeated CLI flag)."""
+
+    name: str
+    label: str
+    flag: str  # the CLI option, e.g. "--app-password"
+    kind: Literal["text", "url", "secret", "lines"] = "text"
+    required: bool = True
+    help: str = ""
+    placeholder: str = ""
+    # For optional secrets: a CLI flag that says "leave it empty on purpose" (e.g. --generate).
+    empty_flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +152,9 @@ class Validation:
     count: int
     limit: int
     problems: tuple[Problem, ...] = ()
+    # Where the network also limits UTF-8 bytes (Capabilities.text_byte_limit): both numbers.
+    byte_count: int | None = None
+    byte_limit: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -172,6 +198,9 @@ class Connector(ABC):
     slug: ClassVar[str]  # stored in the database: never rename
     name: ClassVar[str]
     auth_kind: ClassVar[AuthKind]
+    # What connect_with_token takes, for the CLI (every network) and the web form (networks
+    # that do not connect through a browser redirect).
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
 
     # --- identity and capabilities -----------------------------------------------------------
     @abstractmethod
@@ -249,3 +278,25 @@ class Connector(ABC):
     # --- read --------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         raise NotImplementedError(f"{self.name} cannot read {feed}")
+
+    # --- engage ------------------------------------------------------------------------------
+    def react(self, account: Account, item_remote_id: str, kind: str) -> str:
+        """Like, repost or bookmark (`kind`) the item with this remote id. Returns the network's
+        id for the reaction where it has one (Bluesky: the like/repost record's at:// URI, which
+        `delete` removes), else "". Optional: networks without it raise NotImplementedError."""
+        raise NotImplementedError(f"{self.name} cannot {kind}")
+
+    def reply(
+        self,
+        account: Account,
+        item_remote_id: str,
+        draft: Draft,
+        idempotency_key: str,
+        media_ids: tuple[str, ...] = (),
+    ) -> Published:
+        """Publish `draft` as a reply to the item. By default: publish with in_reply_to set."""
+        from dataclasses import replace
+
+        return self.publish(
+            account, replace(draft, in_reply_to=item_remote_id), idempotency_key, media_ids
+        )

@@ -33,6 +33,7 @@ from hubbub.networks.base import (
     Capabilities,
     Connected,
     Connector,
+    CredentialField,
     Draft,
     Identity,
     MediaFile,
@@ -80,6 +81,13 @@ class MastodonConnector(Connector):
     slug: ClassVar[str] = "mastodon"
     name: ClassVar[str] = "Mastodon"
     auth_kind: ClassVar[AuthKind] = "oauth2"
+    # People connect through OAuth in the browser; bots and scripts bring a token.
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("base_url", "Instance", "--instance", kind="url",
+                        placeholder="example.social"),
+        CredentialField("access_token", "Access token", "--token", kind="secret",
+                        help="From Preferences > Development on your server."),
+    )
 
     # --- plumbing ------------------------------------------------------------------------------
     @contextmanager
