@@ -13,6 +13,7 @@ from hubbub.networks.base import (
     Capabilities,
     Connected,
     Connector,
+    CredentialField,
     Draft,
     Identity,
     MediaFile,
@@ -98,3 +99,24 @@ class FakeConnector(Connector):
 
     def delete(self, account: Account, remote_id: str) -> None:
         return None
+
+
+class FakeKeyConnector(FakeConnector):
+    """A network connected with typed credentials (like an app password or a key)."""
+
+    slug = "fakekey"
+    name = "Keyring"
+    auth_kind = "app_password"
+    credential_fields = (
+        CredentialField("base_url", "Service", "--service", kind="url", required=False),
+        CredentialField("handle", "Handle", "--handle"),
+        CredentialField("app_password", "App password", "--app-password", kind="secret"),
+        CredentialField("relays", "Relays", "--relay", kind="lines", required=False),
+    )
+
+    def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
+        if credentials["app_password"] != "right-password":
+            raise Rejected("Keyring refused that handle or app password.")
+        handle = credentials["handle"]
+        return Connected(base_url or "https://keyring.test", dict(credentials),
+                         Identity(remote_id=f"id-{handle}", handle=f"@{handle}"))

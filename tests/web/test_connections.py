@@ -158,3 +158,30 @@ def test_another_users_connection_is_404(client: Client, other: User,
     assert b"@alice@fake.example" not in client.get(reverse("connections:list")).content
     connection.refresh_from_db()
     assert connection.disconnected_at is None
+
+
+def test_typed_credentials_connect(client_in: Client, owner: User,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from hubbub.networks import registry
+
+    monkeypatch.setitem(registry.CONNECTORS, "fakekey", "tests.web.fakes.FakeKeyConnector")
+    registry.get_connector.cache_clear()
+    url = reverse("connections:connect_start", args=["fakekey"])
+    form = client_in.get(url).content.decode()
+    for name in ("base_url", "handle", "app_password", "relays"):
+        assert f'name="{name}"' in form
+    assert 'type="password"' in form
+    refused = client_in.post(url, {"handle": "ada", "app_password": "wrong"})
+    assert refused.status_code == 400
+    assert "refused that handle or app password" in refused.content.decode()
+    assert 'value="wrong"' not in refused.content.decode()  # secrets are not echoed back
+    response = client_in.post(url, {"handle": "ada", "app_password": "right-password",
+                                    "relays": "wss://one.test\n\n wss://two.test "})
+    assert response.status_code == 302
+    connection = Connection.objects.get(user=owner, network="fakekey")
+    assert connection.handle == "@ada"
+    assert connection.credentials["relays"] == ["wss://one.test", "wss://two.test"]
+    assert "right-password" not in connection.credentials_enc
+    # Reconnecting a typed-credentials account goes back to its form.
+    again = client_in.post(reverse("connections:reconnect", args=[connection.pk]))
+    assert again["Location"] == url

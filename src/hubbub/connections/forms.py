@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+
+from hubbub.networks.base import CredentialField
 
 
 class ServerForm(forms.Form):
@@ -22,3 +26,43 @@ class ServerForm(forms.Form):
             }
         ),
     )
+
+
+class CredentialsForm(forms.Form):
+    """The connect form for networks without a browser sign-in (an app password, a key),
+    built from the connector's credential fields."""
+
+    def __init__(self, fields: tuple[CredentialField, ...], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.credential_fields = fields
+        for spec in fields:
+            attrs = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
+            if spec.placeholder:
+                attrs["placeholder"] = spec.placeholder
+            widget: forms.Widget
+            if spec.kind == "secret":
+                widget = forms.PasswordInput(attrs={**attrs, "autocomplete": "off"})
+            elif spec.kind == "lines":
+                widget = forms.Textarea(attrs={**attrs, "rows": 3})
+            else:
+                widget = forms.TextInput(attrs={**attrs, "inputmode": "url"}
+                                         if spec.kind == "url" else attrs)
+            self.fields[spec.name] = forms.CharField(
+                label=spec.label, required=spec.required, help_text=spec.help, widget=widget,
+                max_length=4000, strip=True,
+            )
+
+    def connect_arguments(self) -> tuple[str, dict[str, Any]]:
+        """(base_url, credentials) for Connector.connect_with_token."""
+        base_url = ""
+        credentials: dict[str, Any] = {}
+        for spec in self.credential_fields:
+            value = self.cleaned_data.get(spec.name) or ""
+            if spec.name == "base_url":
+                base_url = value
+            elif spec.kind == "lines":
+                credentials[spec.name] = [line.strip() for line in value.splitlines()
+                                          if line.strip()]
+            else:
+                credentials[spec.name] = value
+        return base_url, credentials

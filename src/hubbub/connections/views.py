@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
-from hubbub.connections.forms import ServerForm
+from hubbub.connections.forms import CredentialsForm, ServerForm
 from hubbub.connections.models import Connection, Health
 from hubbub.networks.base import Connector
 from hubbub.networks.errors import ConnectorError, RateLimited, Transient
@@ -89,6 +89,8 @@ def connect_choose(request: AuthedRequest) -> HttpResponse:
 
 def connect_start(request: AuthedRequest, network: str) -> HttpResponse:
     connector = _connector(network)
+    if connector.auth_kind != "oauth2":
+        return _connect_with_credentials(request, connector)
     form = ServerForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -101,10 +103,35 @@ def connect_start(request: AuthedRequest, network: str) -> HttpResponse:
                 status=400 if error else 200)
 
 
+def _connect_with_credentials(request: AuthedRequest, connector: Connector) -> HttpResponse:
+    """Networks that connect with something the person types (an app password, a key)."""
+    form = CredentialsForm(connector.credential_fields, request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        base_url, credentials = form.connect_arguments()
+        try:
+            connected = connector.connect_with_token(base_url, credentials)
+        except (ConnectorError, ValueError) as exc:
+            log.info("connect to %s failed: %s", connector.slug, exc)
+            error = explain(exc)
+        else:
+            connection = services.save_connection(request.user, connector.slug, connected)
+            messages.success(request, f"Connected {connection.handle}")
+            return redirect("connections:list")
+    context = {"form": form, "network": connector.slug, "network_label": connector.name,
+               "error": error, "typed": True}
+    return page(request, "connections/connect_server.html", context, section="connections",
+                status=400 if error else 200)
+
+
 @require_POST
 def reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(services.active_connections(request.user), pk=pk)
-    response, error = _begin(request, _connector(connection.network), connection.base_url)
+    connector = _connector(connection.network)
+    if connector.auth_kind != "oauth2":
+        # Typed credentials: connecting the same account again updates it in place.
+        return redirect("connections:connect_start", connector.slug)
+    response, error = _begin(request, connector, connection.base_url)
     if response is not None:
         return response
     messages.error(request, error)
