@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "hubbub.connections",
     "hubbub.publishing",
     "hubbub.jobs",
+    "hubbub.timeline",
 ]
 
 MIDDLEWARE = [
