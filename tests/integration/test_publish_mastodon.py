@@ -234,3 +234,16 @@ def test_missing_alt_text_is_refused(mastodon_peer: MastodonPeer, owner: User) -
     with pytest.raises(PostError, match="not an image"):
         create_post(user=owner, text="broken", connections=[connection],
                     media=[NewMedia(broken, "alt")])
+
+
+def test_reply_goes_to_the_post_it_answers(mastodon_peer: MastodonPeer, owner: User) -> None:
+    author = mastodon_peer.new_account()
+    original = mastodon_peer.post_as(author, "What do you all think?")
+    account = mastodon_peer.new_account()
+    connection = _connect(owner, mastodon_peer.base_url, account)
+    post = create_post(user=owner, text="I think it is fine.", connections=[connection],
+                       reply_to={connection.pk: str(original["id"])})
+    _run_due()
+    assert post.deliveries.get().state == S.SENT
+    [reply] = mastodon_peer.statuses(account)
+    assert str(reply["in_reply_to_id"]) == str(original["id"])

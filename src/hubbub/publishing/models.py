@@ -92,6 +92,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # None means "the post's text"; "" would be a deliberate empty override.
     text_override = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # A reply: the network's id of the post answered (per target: ids differ per network).
+    in_reply_to = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

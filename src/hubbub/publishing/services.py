@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,9 +48,13 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
         for m in post.media.all()
     )
     text = post.text
-    if delivery is not None and delivery.text_override is not None:
-        text = delivery.text_override
-    return Draft(text=text, content_warning=post.content_warning, media=media)
+    in_reply_to = ""
+    if delivery is not None:
+        if delivery.text_override is not None:
+            text = delivery.text_override
+        in_reply_to = delivery.in_reply_to
+    return Draft(text=text, content_warning=post.content_warning, media=media,
+                 in_reply_to=in_reply_to)
 
 
 def validate_for_targets(
@@ -92,10 +96,12 @@ def create_post(
     media: Sequence[NewMedia] = (),
     scheduled_for: datetime | None = None,
     tz: str = "UTC",
+    reply_to: Mapping[int, str] | None = None,
 ) -> Post:
     """Save a post and one delivery per target. Nothing over a limit is accepted.
 
-    scheduled_for None means now. The worker picks due deliveries up from the table."""
+    scheduled_for None means now. The worker picks due deliveries up from the table.
+    reply_to maps a connection id to the network's id of the post this one answers there."""
     if not connections:
         raise PostError("Tick at least one account to post to.")
     if not text.strip() and not media:
@@ -131,6 +137,7 @@ def create_post(
         delivery = Delivery.objects.create(
             post=post, connection=connection, state=DeliveryState.SCHEDULED, due_at=due,
             idempotency_key=uuid.uuid4().hex,
+            in_reply_to=(reply_to or {}).get(connection.pk, ""),
         )
         DeliveryEvent.objects.create(
             delivery=delivery, from_state="", to_state=DeliveryState.SCHEDULED,
