@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -289,34 +289,34 @@ def _delivery(request: AuthedRequest, pk: int) -> Delivery:
     )
 
 
+def _delivery_action(
+    request: AuthedRequest, pk: int, action: Callable[[Delivery], bool], done: str, refused: str
+) -> HttpResponse:
+    delivery = _delivery(request, pk)
+    if action(delivery):
+        messages.success(request, done.format(handle=delivery.connection.handle))
+    else:
+        messages.error(request, refused)
+    return _back(request, reverse("publishing:posts"))
+
+
 @require_POST
 def delivery_retry(request: AuthedRequest, pk: int) -> HttpResponse:
-    delivery = _delivery(request, pk)
-    if services.retry_delivery(delivery):
-        messages.success(request, f"Trying {delivery.connection.handle} again.")
-    else:
-        messages.error(request, "That one is no longer waiting for a retry.")
-    return _back(request, reverse("publishing:posts"))
+    return _delivery_action(request, pk, services.retry_delivery, "Trying {handle} again.",
+                            "That one is no longer waiting for a retry.")
 
 
 @require_POST
 def delivery_send_now(request: AuthedRequest, pk: int) -> HttpResponse:
-    delivery = _delivery(request, pk)
-    if services.send_held_now(delivery):
-        messages.success(request, f"Sending to {delivery.connection.handle} now.")
-    else:
-        messages.error(request, "That one is no longer waiting for you.")
-    return _back(request, reverse("publishing:posts"))
+    return _delivery_action(request, pk, services.send_held_now, "Sending to {handle} now.",
+                            "That one is no longer waiting for you.")
 
 
 @require_POST
 def delivery_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
-    delivery = _delivery(request, pk)
-    if services.cancel_delivery(delivery):
-        messages.success(request, f"Cancelled for {delivery.connection.handle}.")
-    else:
-        messages.error(request, "That one has started sending; it can no longer be cancelled.")
-    return _back(request, reverse("publishing:posts"))
+    return _delivery_action(
+        request, pk, services.cancel_delivery, "Cancelled for {handle}.",
+        "That one has started sending; it can no longer be cancelled.")
 
 
 def media_file(request: AuthedRequest, pk: int) -> FileResponse:
