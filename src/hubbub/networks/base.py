@@ -8,7 +8,7 @@ names a network.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -174,7 +174,35 @@ class Published:
 
 @dataclass(frozen=True)
 class Item:
-    """A normalized post or notification read from a network."""
+    """A normalized post or notification read from a network.
+
+    `remote_id` is unique per connection (a notification about a post uses the post's id, so it
+    dedupes with the same post read from a timeline; a repost uses the repost's own id).
+    `created_at` is timezone-aware: when the post was made, or for a repost when it was
+    reposted. `html` may be left empty when the network has no HTML: ingest then builds it from
+    `text`. Whatever a connector puts here is sanitized by ingest (timeline/ingest.py) before it
+    is stored, so connectors pass the network's values on as they are.
+
+    `extra` carries the display details. The keys ingest reads (all optional):
+
+    - content_warning: str - shown instead of the text until opened
+    - sensitive: bool - media blurred until clicked
+    - media: [{type: image|video|gifv|audio|unknown, url, preview_url, description}] -
+      description is the alt text
+    - card: {url, title, description, image} - a link preview (uri/thumb are read as url/image)
+    - quote: {author_handle, author_name, text, url, uri} - the quoted post, or
+      {uri, unavailable: reason} when it cannot be shown
+    - reposted_by, reposted_by_name: str - who reposted/boosted it (kind "repost")
+    - in_reply_to: str (remote id), in_reply_to_handle: str
+    - author_url: str - the author's profile page
+    - liked, reposted, bookmarked: bool - what this account already did to it (my_like /
+      my_repost, the network's ids for those, count as true)
+    - counts: {reply, repost, like, quote: int}
+    - feed: str - from `stream()`: the feed key the item arrived for (not stored)
+
+    Other keys (visibility, notification_id, original_id, uri, cid, ...) are stored as they are
+    in `Item.extra` for the connector's own later use; keep them small and JSON-serializable.
+    """
 
     remote_id: str
     kind: str  # post, mention, reply, repost, like, follow, quote
@@ -278,6 +306,21 @@ class Connector(ABC):
     # --- read --------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         raise NotImplementedError(f"{self.name} cannot read {feed}")
+
+    def stream(self, account: Account, feeds: Sequence[str]) -> Iterator[Item]:
+        """For networks that push: new items of `feeds` as they arrive, each with
+        `extra["feed"]` naming the feed it came for. Optional.
+
+        Blocks in `next()` until an item arrives; raises a ConnectorError when the stream
+        breaks (the caller reconnects with backoff and polls to fill the gap). The iterator
+        should have a `close()` that ends it from another thread (StopIteration or an error in
+        the reading thread); `wait_ready(timeout) -> bool`, when present, returns once the
+        network is sending live events. Feeds `can_stream` refuses are never asked for."""
+        raise NotImplementedError(f"{self.name} does not stream")
+
+    def can_stream(self, feed: str) -> bool:
+        """Can `stream` follow this feed? By default: every feed, if the connector streams."""
+        return type(self).stream is not Connector.stream
 
     # --- engage ------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:

@@ -67,6 +67,9 @@ class Item(models.Model):
     reposted = models.BooleanField(default=False)
     bookmarked = models.BooleanField(default=False)
     ingested_at = models.DateTimeField(auto_now_add=True)
+    # Hash of what a re-read can change (text, media, flags, counts...): ingest rewrites a known
+    # item only when this differs, so polling an unchanged page writes nothing.
+    digest = models.CharField(max_length=32, blank=True)
 
     class Meta:
         constraints = [

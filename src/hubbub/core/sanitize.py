@@ -1,0 +1,161 @@
+"""Remote content made safe to store and show: HTML through an nh3 allow-list, URLs limited to
+http(s), text capped.
+
+Everything a network sends is hostile until it has been through here. The output of
+`clean_html` may be rendered as safe HTML; `safe_url` is the only way a remote URL reaches an
+href or src. Both are pure and fast (nh3 is Rust): ingest calls them for every item.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Final
+from urllib.parse import urlsplit
+
+import nh3
+
+ALLOWED_TAGS: Final = frozenset({
+    "p", "br", "a", "span", "strong", "em", "b", "i", "u", "s", "del",
+    "blockquote", "code", "pre", "ul", "ol", "li",
+})
+# Dropped with everything inside them (not just the tag): their content is code or markup,
+# never text a person wrote.
+DROPPED_WITH_CONTENT: Final = frozenset({
+    "script", "style", "template", "svg", "math", "iframe", "object", "embed", "noscript",
+    "noembed", "noframes", "textarea", "select", "option", "title", "head", "xmp", "plaintext",
+    "frameset", "frame", "applet", "canvas", "audio", "video",
+})
+LINK_REL: Final = "nofollow noopener noreferrer ugc"
+URL_SCHEMES: Final = frozenset({"http", "https"})
+
+MAX_HTML_CHARS: Final = 40_000  # markup included; a long Mastodon post is ~10 kB of HTML
+MAX_TEXT_CHARS: Final = 20_000
+MAX_URL_CHARS: Final = 1000  # Item's URL fields
+TRUNCATED: Final = "… [truncated]"
+
+_CLEANER: Final = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    attributes={"a": {"href"}},
+    url_schemes=set(URL_SCHEMES),
+    url_relative="deny",
+    link_rel=LINK_REL,
+    set_tag_attribute_values={"a": {"target": "_blank"}},
+    strip_comments=True,
+)
+
+# Control characters other than tab and newline; NUL in particular, which PostgreSQL refuses.
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zalgo: a letter buried under dozens of combining marks draws over the lines around it.
+# Real scripts stack a few; more than four in a row are cut to four.
+_COMBINING_RUN: Final = re.compile(
+    r"([\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+    r"\ufe20-\ufe2f]{4})[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff"
+    r"\u20d0-\u20ff\ufe20-\ufe2f]+"
+)
+_COMBINING_CHARS: Final = re.compile(
+    r"[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+# Bidirectional overrides and isolates: in a name they reverse what follows ("gnp.exe").
+_BIDI_CONTROLS: Final = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
+)
+_LINK: Final = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING_PUNCTUATION: Final = ".,;:!?)]}'\""
+_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\`]")
+
+
+def safe_url(url: object, *, max_length: int = MAX_URL_CHARS) -> str:
+    """`url` when it is an absolute http(s) URL with a host, else "".
+
+    javascript:, data:, vbscript:, file:, relative and scheme-relative URLs, URLs with
+    whitespace, double quotes, angle brackets, backslashes or control characters anywhere,
+    and URLs longer than `max_length` are all refused rather than repaired."""
+    if not isinstance(url, str) or not url:
+        return ""
+    candidate = url.strip()
+    if len(candidate) > max_length or _URL_FORBIDDEN.search(candidate):
+        return ""
+    if not candidate[:8].lower().startswith(("https://", "http://")):
+        return ""
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port  # raises on a malformed port
+    except ValueError:
+        return ""
+    del port
+    if parts.scheme.lower() not in URL_SCHEMES or not parts.hostname:
+        return ""
+    return candidate
+
+
+def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS) -> str:
+    """Plain text from a network: control characters removed, combining-mark towers cut, and
+    capped at `max_chars` (the cut is marked). Not escaped: templates escape it."""
+    if not isinstance(text, str) or not text:
+        return ""
+    if len(text) > max_chars:
+        text = text[:max_chars] + TRUNCATED
+    if not text.isascii():
+        if _COMBINING_CHARS.search(text):
+            text = _COMBINING_RUN.sub(r"\1", text)
+        text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def clean_line(text: object, *, max_chars: int) -> str:
+    """A one-line field (a name, a handle, a content warning): clean_text, newlines folded to
+    spaces, bidirectional overrides removed, and cut to `max_chars` without a marker."""
+    value = clean_text(text, max_chars=max_chars * 2)
+    if not value:
+        return ""
+    if not value.isascii():
+        value = value.translate(_BIDI_CONTROLS)
+    if "\n" in value or "\r" in value or "\t" in value:
+        value = " ".join(value.split())
+    return value[:max_chars].strip()
+
+
+def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
+    """Remote HTML as safe HTML: only ALLOWED_TAGS, links only to http(s) with
+    rel="nofollow noopener noreferrer ugc" and target=_blank, no other attributes (no style,
+    class, id or event handlers). Oversized input is cut first and marked, then cleaned, so an
+    unfinished tag at the cut is dropped rather than kept."""
+    if not isinstance(markup, str) or not markup:
+        return ""
+    truncated = len(markup) > max_chars
+    if truncated:
+        markup = markup[:max_chars]
+    if not markup.isascii() and _COMBINING_CHARS.search(markup):
+        markup = _COMBINING_RUN.sub(r"\1", markup)
+    cleaned: str = _CLEANER.clean(markup)
+    if truncated:
+        cleaned += f"<p>{html.escape(TRUNCATED)}</p>"
+    return cleaned
+
+
+def text_to_html(text: str) -> str:
+    """Plain text (already cleaned) as safe HTML: escaped, http(s) links made links, line
+    breaks kept. For networks that send no HTML (Nostr)."""
+    if not text:
+        return ""
+    parts: list[str] = []
+    position = 0
+    for match in _LINK.finditer(text):
+        url = match.group(0).rstrip(_TRAILING_PUNCTUATION)
+        start, end = match.start(), match.start() + len(url)
+        href = safe_url(url)
+        parts.append(html.escape(text[position:start], quote=False))
+        shown = html.escape(url, quote=False)
+        if href:
+            parts.append(
+                f'<a href="{html.escape(href)}" rel="{LINK_REL}" target="_blank">{shown}</a>'
+            )
+        else:
+            parts.append(shown)
+        position = end
+    parts.append(html.escape(text[position:], quote=False))
+    body = "".join(parts)
+    paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n{2,}", body.strip("\n"))]
+    return "".join(f"<p>{p}</p>" for p in paragraphs if p)
