@@ -1,0 +1,501 @@
+"""Bluesky (AT Protocol): app-password sessions, posts with facets and embeds, exactly once by
+a client-chosen record key, reads through the PDS (which proxies app.bsky.* to the AppView)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from hubbub.core.counting import BLUESKY_MAX_BYTES, bluesky_length, bluesky_text, graphemes
+from hubbub.networks.base import (
+    Account,
+    AuthKind,
+    Capabilities,
+    Connected,
+    Connector,
+    CredentialField,
+    Draft,
+    Identity,
+    MediaFile,
+    Page,
+    Problem,
+    Published,
+    Validation,
+)
+from hubbub.networks.bluesky import auth, cards, facets, items, mapping
+from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST, AtUri
+from hubbub.networks.bluesky.media import ImageError, prepare_image
+from hubbub.networks.bluesky.tid import derived_tid, is_tid, new_tid
+from hubbub.networks.bluesky.xrpc import Xrpc
+from hubbub.networks.errors import (
+    ConnectorError,
+    NotFound,
+    OutcomeUnknown,
+    Rejected,
+    Revoked,
+)
+
+PAGE_SIZE = 50
+SUBJECTS_PER_CALL = 25  # app.bsky.feed.getPosts takes at most 25 URIs
+REACTIONS = {"like": LIKE, "repost": REPOST}
+
+
+class BlueskyConnector(Connector):
+    slug: ClassVar[str] = "bluesky"
+    name: ClassVar[str] = "Bluesky"
+    auth_kind: ClassVar[AuthKind] = "app_password"
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("handle", "Handle", "--handle", placeholder="alice.bsky.social"),
+        CredentialField("app_password", "App password", "--app-password", kind="secret",
+                        help=auth.SETTINGS_HINT, placeholder="xxxx-xxxx-xxxx-xxxx"),
+        CredentialField("base_url", "Server (PDS)", "--service", kind="url", required=False,
+                        help="Leave empty to look it up from the handle.",
+                        placeholder="https://bsky.social"),
+    )
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _api(self, account: Account) -> Xrpc:
+        token = account.credentials.get("accessJwt")
+        if not token:
+            raise Revoked("No Bluesky session is stored for this account: reconnect it.")
+        return Xrpc(account.base_url, str(token))
+
+    @staticmethod
+    def _did(account: Account) -> str:
+        did = str(account.credentials.get("did") or account.remote_id)
+        if not did.startswith("did:"):
+            raise Revoked("The stored Bluesky session names no account: reconnect it.")
+        return did
+
+    # --- identity and capabilities -------------------------------------------------------------
+    def capabilities(self, account: Account) -> Capabilities:
+        with Xrpc(account.base_url) as api:
+            described = api.query("com.atproto.server.describeServer", auth=False)
+        return mapping.capabilities_from_server(described)
+
+    def default_capabilities(self) -> Capabilities:
+        return mapping.default_capabilities()
+
+    def whoami(self, account: Account) -> Identity:
+        host = mapping.host_of(account.base_url)
+        with self._api(account) as api:
+            response = api.send("GET", "com.atproto.server.getSession")
+            failure = api.failure(response) if response.status_code == 400 else None
+            if failure is not None and failure.error != "ExpiredToken":
+                # getSession takes no arguments: any other 400 means the session is not valid
+                # (the reference PDS answers "Could not find user info" for a taken-down account).
+                raise Revoked(f"{host} no longer knows this Bluesky session{failure.said()}. "
+                              "Reconnect the account.")
+            session = api.result(response)
+            if session.get("active") is False:
+                status = str(session.get("status") or "inactive")
+                raise Revoked(f"{host} says this Bluesky account is {status}. Reconnect it once "
+                              "it is active again.")
+            return _identity(api, str(session["did"]), str(session.get("handle") or ""))
+
+    # --- auth ----------------------------------------------------------------------------------
+    def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
+        """Sign in once with {"handle", "app_password"}. `base_url` is the PDS; when empty, the
+        handle's PDS is looked up. Stores the session (accessJwt, refreshJwt, did, handle,
+        service), never the password."""
+        handle = auth.normalize_handle(str(credentials.get("handle") or ""))
+        password = str(credentials.get("app_password") or "").strip()
+        if not password:
+            raise Rejected(f"Enter an app password. {auth.SETTINGS_HINT}")
+        service = auth.normalize_service(base_url) if base_url.strip() else (
+            auth.resolve_service(handle)
+        )
+        session = auth.create_session(service, handle, password)
+        stored = mapping.credentials_from_session(session, service)
+        base = stored["service"]
+        with Xrpc(base, stored["accessJwt"]) as api:
+            identity = _identity(api, stored["did"], stored["handle"])
+        return Connected(base_url=base, credentials=stored, identity=identity)
+
+    def refresh_credentials(self, account: Account) -> dict[str, Any] | None:
+        refresh = account.credentials.get("refreshJwt")
+        if not refresh:
+            raise Revoked("No Bluesky session is stored for this account: reconnect it.")
+        session = auth.refresh_session(account.base_url, str(refresh))
+        service = str(account.credentials.get("service") or account.base_url)
+        return mapping.credentials_from_session(session, service)
+
+    def disconnect(self, account: Account) -> None:
+        refresh = account.credentials.get("refreshJwt")
+        if refresh:
+            auth.delete_session(account.base_url, str(refresh))
+
+    # --- write ---------------------------------------------------------------------------------
+    def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
+        caps = capabilities
+        length = bluesky_length(draft.text, draft.content_warning)
+        byte_limit = caps.text_byte_limit or BLUESKY_MAX_BYTES
+        problems: list[Problem] = []
+        if not draft.text.strip() and not draft.media:
+            problems.append(Problem("empty", "Write something or attach an image."))
+        if length.graphemes > caps.text_limit:
+            over = length.graphemes - caps.text_limit
+            problems.append(
+                Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
+            )
+        if length.utf8_bytes > byte_limit:
+            over = length.utf8_bytes - byte_limit
+            problems.append(Problem("too_long", f"{over} bytes over the limit of {byte_limit}"))
+        problems.extend(_media_problems(draft.media, caps))
+        return Validation(
+            count=length.graphemes,
+            limit=caps.text_limit,
+            problems=tuple(problems),
+            byte_count=length.utf8_bytes,
+            byte_limit=byte_limit,
+        )
+
+    def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
+        """The record key, minted once per delivery (the engine saves it before any call)."""
+        return {"rkey": new_tid()}
+
+    def upload_media(self, account: Account, media: MediaFile) -> str:
+        """Upload one image (re-encoded without metadata, downscaled to the limit). The id is
+        the blob reference and aspect ratio as JSON; publish puts them in the post."""
+        with self._api(account) as api:
+            return _upload_image(api, media.path, _image_limit(api))
+
+    def publish(
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        media_ids: tuple[str, ...],
+        prepared: Mapping[str, Any] | None = None,
+    ) -> Published:
+        did, rkey = self._did(account), record_key(idempotency_key, prepared)
+        with self._api(account) as api:
+            try:
+                return _create(api, did, POST, rkey, _post_record(api, draft, media_ids))
+            except (mapping.BlobMissing, mapping.BlobTooBig) as exc:
+                if not draft.media:
+                    raise
+                # The uploads expired, or the server allows smaller images than we thought
+                # (it names its maximum): upload the files again, once.
+                limit = _image_limit(api)
+                if isinstance(exc, mapping.BlobTooBig):
+                    if exc.maximum >= limit:
+                        raise
+                    limit = exc.maximum
+                fresh = tuple(_upload_image(api, m.path, limit) for m in draft.media)
+                return _create(api, did, POST, rkey, _post_record(api, draft, fresh))
+
+    def find_published(
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        since: datetime,
+        prepared: Mapping[str, Any] | None = None,
+    ) -> Published | None:
+        """getRecord for the delivery's record key: exact, and needs no session (so it works
+        even while the access token is expired)."""
+        did, rkey = self._did(account), record_key(idempotency_key, prepared)
+        with Xrpc(account.base_url) as api:
+            found = _get_record(api, did, POST, rkey)
+        return mapping.published(str(found["uri"]), found.get("value")) if found else None
+
+    def delete(self, account: Account, remote_id: str) -> None:
+        """Delete a post (or a like/repost record from `react`); already gone counts as done."""
+        uri = mapping.parse_at_uri(remote_id)
+        did = self._did(account)
+        if uri is None:
+            raise Rejected(f"{remote_id!r} is not a Bluesky record address (at://...)")
+        if uri.repo != did:
+            raise Rejected("Only this account's own posts can be deleted")
+        with self._api(account) as api:
+            response = api.send(
+                "POST",
+                "com.atproto.repo.deleteRecord",
+                json_body={"repo": did, "collection": uri.collection, "rkey": uri.rkey},
+            )
+            if response.status_code == 400 and api.failure(response).error == "RecordNotFound":
+                return
+            api.result(response)
+
+    # --- read ----------------------------------------------------------------------------------
+    def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
+        """Feeds: home, notifications, mentions, author[:HANDLE-OR-DID] (own by default),
+        list:AT-URI, search:QUERY. `cursor` is the server's opaque cursor."""
+        kind, _, argument = feed.partition(":")
+        params: dict[str, Any] = {"limit": PAGE_SIZE}
+        if cursor:
+            params["cursor"] = cursor
+        with self._api(account) as api:
+            if kind == "home":
+                body = api.query("app.bsky.feed.getTimeline", params)
+                found = items.items_from_feed(body)
+            elif kind in ("notifications", "mentions"):
+                if kind == "mentions":
+                    params["reasons"] = list(items.MENTION_REASONS)
+                body = api.query("app.bsky.notification.listNotifications", params)
+                found = _notification_items(api, body, mentions_only=kind == "mentions")
+            elif kind == "author":
+                params["actor"] = argument or self._did(account)
+                body = api.query("app.bsky.feed.getAuthorFeed", params)
+                found = items.items_from_feed(body)
+            elif kind == "list" and argument:
+                body = api.query("app.bsky.feed.getListFeed", {**params, "list": argument})
+                found = items.items_from_feed(body)
+            elif kind == "search" and argument:
+                body = api.query("app.bsky.feed.searchPosts", {**params, "q": argument})
+                found = items.items_from_posts(body)
+            else:
+                raise NotImplementedError(f"{self.name} cannot read {feed!r}")
+        next_cursor = body.get("cursor")
+        return Page(items=tuple(found), next_cursor=str(next_cursor) if next_cursor else None)
+
+    # --- engage --------------------------------------------------------------------------------
+    def react(self, account: Account, item_remote_id: str, kind: str) -> str:
+        """Like or repost a post. The record key is derived from the post, so doing it twice
+        (a retry, a double click) makes one like. Returns the like/repost record's URI."""
+        collection = REACTIONS.get(kind)
+        if collection is None:
+            raise NotImplementedError(f"{self.name} cannot {kind}")
+        did = self._did(account)
+        with self._api(account) as api:
+            subject = _strong_ref(api, item_remote_id)
+            record = {"$type": collection, "subject": subject, "createdAt": mapping.now_iso()}
+            rkey = derived_tid(f"{collection} {subject['uri']}")
+            return _create(api, did, collection, rkey, record).remote_id
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def record_key(idempotency_key: str, prepared: Mapping[str, Any] | None) -> str:
+    """The delivery's record key: the TID prepared for it; else the key itself when it is a
+    TID; else a TID derived from the key (same key, same TID, in any process)."""
+    rkey = (prepared or {}).get("rkey")
+    if isinstance(rkey, str) and is_tid(rkey):
+        return rkey
+    return idempotency_key if is_tid(idempotency_key) else derived_tid(idempotency_key)
+
+
+def _identity(api: Xrpc, did: str, handle: str) -> Identity:
+    try:  # display name and avatar come from the AppView, which may lag behind a new account
+        profile = api.query("app.bsky.actor.getProfile", {"actor": did})
+    except ConnectorError:
+        profile = {}
+    return Identity(
+        remote_id=did,
+        handle=f"@{handle}" if handle else did,
+        display_name=str(profile.get("displayName") or ""),
+        avatar_url=str(profile.get("avatar") or ""),
+        profile_url=mapping.profile_url(handle or did),
+    )
+
+
+def _image_limit(api: Xrpc) -> int:
+    try:
+        described = api.query("com.atproto.server.describeServer", auth=False)
+    except ConnectorError:
+        return mapping.IMAGE_MAX_BYTES
+    return mapping.capabilities_from_server(described).media.image_max_bytes
+
+
+def _upload_blob(api: Xrpc, data: bytes, mime_type: str) -> dict[str, Any]:
+    body = api.procedure("com.atproto.repo.uploadBlob", data=data, content_type=mime_type)
+    blob = body.get("blob")
+    if not isinstance(blob, dict):
+        raise OutcomeUnknown(f"{mapping.host_of(api.base_url)} sent no blob reference")
+    return blob
+
+
+def _upload_image(api: Xrpc, path: str, max_bytes: int) -> str:
+    name = Path(path).name
+    try:
+        image = prepare_image(path, max_bytes)
+    except (ImageError, OSError) as exc:
+        raise Rejected(f"{name}: {exc}") from None
+    blob = _upload_blob(api, image.data, image.mime_type)
+    ref = {"blob": blob, "aspectRatio": {"width": image.width, "height": image.height}}
+    return json.dumps(ref, separators=(",", ":"))
+
+
+def _resolve(api: Xrpc, handle: str) -> str | None:
+    """A handle's DID, or None when it names no account (a mention then stays plain text)."""
+    try:
+        body = api.query("com.atproto.identity.resolveHandle", {"handle": handle}, auth=False)
+    except (Rejected, NotFound):
+        return None
+    did = body.get("did")
+    return did if isinstance(did, str) and did.startswith("did:") else None
+
+
+def _post_record(api: Xrpc, draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:
+    text = bluesky_text(draft.text, draft.content_warning)
+    record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": mapping.now_iso()}
+    if draft.language:
+        record["langs"] = [draft.language]
+    found = facets.detect(text, lambda handle: _resolve(api, handle))
+    if found:
+        record["facets"] = [facet.to_record() for facet in found]
+    if draft.in_reply_to:
+        parent = _strong_ref(api, draft.in_reply_to, want_record=True)
+        value = parent.pop("value")
+        root = value.get("reply", {}).get("root") if isinstance(value, dict) else None
+        valid_root = isinstance(root, dict) and {"uri", "cid"} <= root.keys()
+        record["reply"] = {"root": root if valid_root else parent, "parent": parent}
+    if media_ids:
+        record["embed"] = _images_embed(draft, media_ids)
+    else:
+        link = next((f.value for f in found if f.kind == "link"), None)
+        card = _link_card(api, link) if link else None
+        if card is not None:
+            record["embed"] = card
+    return record
+
+
+def _images_embed(draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:
+    images = []
+    for index, media_id in enumerate(media_ids):
+        try:
+            ref = json.loads(media_id)
+            blob = ref["blob"]
+        except (ValueError, TypeError, KeyError):
+            raise Rejected(f"Attachment {index + 1} was not uploaded to Bluesky") from None
+        alt = draft.media[index].alt_text if index < len(draft.media) else ""
+        image: dict[str, Any] = {"alt": alt, "image": blob}
+        if isinstance(ref.get("aspectRatio"), dict):
+            image["aspectRatio"] = ref["aspectRatio"]
+        images.append(image)
+    return {"$type": "app.bsky.embed.images", "images": images}
+
+
+def _link_card(api: Xrpc, url: str) -> dict[str, Any] | None:
+    """app.bsky.embed.external for the first link; None (no card) when the page gives none."""
+    card = cards.fetch_card(url)
+    if card is None:
+        return None
+    external: dict[str, Any] = {"uri": card.uri, "title": card.title,
+                                "description": card.description}
+    raw = cards.fetch_image(card.image_url) if card.image_url else None
+    if raw:
+        try:
+            thumb = prepare_image(raw, mapping.THUMB_MAX_BYTES)
+            external["thumb"] = _upload_blob(api, thumb.data, thumb.mime_type)
+        except (ImageError, ConnectorError):
+            pass  # a card without its picture
+    return {"$type": "app.bsky.embed.external", "external": external}
+
+
+def _get_record(api: Xrpc, repo: str, collection: str, rkey: str) -> dict[str, Any] | None:
+    response = api.send(
+        "GET",
+        "com.atproto.repo.getRecord",
+        params={"repo": repo, "collection": collection, "rkey": rkey},
+        auth=False,
+    )
+    if response.status_code in (400, 404):
+        failure = api.failure(response)
+        if response.status_code == 404 or failure.error in ("RecordNotFound", "InvalidRequest"):
+            return None
+    return api.result(response)
+
+
+def _strong_ref(api: Xrpc, ref: str, *, want_record: bool = False) -> dict[str, Any]:
+    """{"uri", "cid"} of a post named by at:// URI or web address (and its "value")."""
+    parsed = mapping.parse_post_ref(ref)
+    if parsed is None:
+        raise Rejected(f"{ref!r} does not name a Bluesky post (at://... or its web address)")
+    repo = parsed.repo
+    if not repo.startswith("did:"):
+        repo = _resolve(api, repo) or ""
+        if not repo:
+            raise Rejected(f"No Bluesky account has the handle @{parsed.repo}")
+    found = _get_record(api, repo, parsed.collection, parsed.rkey)
+    if found is None:
+        raise Rejected(f"The post {ref} does not exist (any more)")
+    result: dict[str, Any] = {"uri": str(AtUri(repo, parsed.collection, parsed.rkey)),
+                              "cid": str(found.get("cid") or "")}
+    if want_record:
+        result["value"] = found.get("value") or {}
+    return result
+
+
+def _create(api: Xrpc, did: str, collection: str, rkey: str, record: dict[str, Any]) -> Published:
+    """createRecord with a chosen key, settled by getRecord on any doubt: the reference PDS
+    answers a second create with the same key with HTTP 500 (other servers may say 400 or
+    409), and a 5xx can come after the write. A record already at the key is ours."""
+    body = {"repo": did, "collection": collection, "rkey": rkey, "record": record}
+    response = api.send(
+        "POST", "com.atproto.repo.createRecord", json_body=body, unsafe_write=True
+    )
+    if 200 <= response.status_code < 300:
+        created = api.result(response, unsafe_write=True)
+        uri = created.get("uri")
+        if not isinstance(uri, str) or not uri.startswith("at://"):
+            raise OutcomeUnknown(
+                f"{mapping.host_of(api.base_url)} accepted the post but named no record for it"
+            )
+        return mapping.published(uri, record)
+    failure = api.failure(response)
+    error = mapping.map_failure(failure, base_url=api.base_url, unsafe_write=True)
+    if failure.status in (401, 429) or failure.error in ("ExpiredToken", "InvalidToken"):
+        raise error  # refused before anything was written
+    try:
+        existing = _get_record(api, did, collection, rkey)
+    except ConnectorError as exc:
+        raise OutcomeUnknown(
+            f"{error.message}; checking whether the post was made failed too ({exc.message})"
+        ) from None
+    if existing is not None:
+        return mapping.published(str(existing.get("uri") or AtUri(did, collection, rkey)),
+                                 existing.get("value"))
+    raise error
+
+
+def _notification_items(api: Xrpc, body: Mapping[str, Any], *, mentions_only: bool) -> list[Any]:
+    notifications = [n for n in body.get("notifications") or () if isinstance(n, Mapping)]
+    if mentions_only:
+        notifications = [n for n in notifications if n.get("reason") in items.MENTION_REASONS]
+    wanted = list(dict.fromkeys(
+        str(n["reasonSubject"]) for n in notifications
+        if n.get("reason") in ("like", "repost") and isinstance(n.get("reasonSubject"), str)
+    ))
+    subjects: dict[str, Mapping[str, Any]] = {}
+    for start in range(0, len(wanted), SUBJECTS_PER_CALL):
+        try:  # best effort: a like shows without the liked post's text if this fails
+            posts = api.query("app.bsky.feed.getPosts",
+                              {"uris": wanted[start : start + SUBJECTS_PER_CALL]})
+        except ConnectorError:
+            break
+        for post in posts.get("posts") or ():
+            if isinstance(post, Mapping) and isinstance(post.get("uri"), str):
+                subjects[post["uri"]] = post
+    found = (items.item_from_notification(n, subjects) for n in notifications)
+    return [item for item in found if item is not None]
+
+
+def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:
+    """Count, type and alt text. Size is not a problem: images are downscaled to fit."""
+    limits = caps.media
+    problems: list[Problem] = []
+    if len(media) > limits.max_count:
+        problems.append(
+            Problem("too_many_media", f"{len(media)} attachments; at most {limits.max_count}")
+        )
+    for index, item in enumerate(media, start=1):
+        label = f"Attachment {index}"
+        if limits.mime_types and item.mime_type not in limits.mime_types:
+            problems.append(Problem(
+                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
+                "to Bluesky (images only: JPEG, PNG, WebP, GIF)"))
+        alt = item.alt_text.strip()
+        if not alt:
+            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
+        elif graphemes(alt) > limits.alt_text_max:
+            over = graphemes(alt) - limits.alt_text_max
+            problems.append(Problem(
+                "alt_too_long", f"{label}: the description is {over} characters over the "
+                f"limit of {limits.alt_text_max}"))
+    return problems
