@@ -10,6 +10,7 @@ from hubbub.networks.base import Connector
 
 CONNECTORS: dict[str, str] = {
     "mastodon": "hubbub.networks.mastodon.connector.MastodonConnector",
+    "nostr": "hubbub.networks.nostr.connector.NostrConnector",
 }
 
 

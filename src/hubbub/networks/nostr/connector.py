@@ -1,0 +1,449 @@
+"""Nostr: a key pair and a list of relays. Notes are signed here and sent to every relay.
+
+Exactly once: `prepare` signs the note once per delivery and the engine stores the signed event
+on the delivery row; `publish` sends that same event on every attempt. The event id is its hash,
+so a relay that already has it answers "duplicate:", which is success.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+
+from hubbub.core.counting import count_text
+from hubbub.core.http import guarded_session
+from hubbub.networks.base import (
+    Account,
+    AuthKind,
+    Capabilities,
+    Connected,
+    Connector,
+    CredentialField,
+    Draft,
+    Identity,
+    MediaFile,
+    Page,
+    Problem,
+    Published,
+    Validation,
+)
+from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
+from hubbub.networks.nostr import events, keys, mapping, reading
+from hubbub.networks.nostr.keys import KeyPair, generate_keypair
+from hubbub.networks.nostr.live import LiveSubscription, NostrStream
+from hubbub.networks.nostr.relay import (
+    RelayFailure,
+    RelayPool,
+    http_url,
+    normalize_relay_url,
+    parallel,
+)
+
+__all__ = ["NostrConnector", "generate_keypair"]
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 40
+# find_published without a stored event looks this far before `since` (clock skew).
+CLOCK_SLACK = timedelta(minutes=2)
+REACTIONS = {"like": 7, "repost": 6}
+
+
+class NostrConnector(Connector):
+    slug: ClassVar[str] = "nostr"
+    name: ClassVar[str] = "Nostr"
+    auth_kind: ClassVar[AuthKind] = "keypair"
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("relays", "Relays", "--relay", kind="lines",
+                        help="A relay address (wss://...); give it once per relay.",
+                        placeholder="wss://relay.example.com"),
+        CredentialField("nsec", "Secret key", "--nsec", kind="secret",
+                        help="Generate a new key pair instead of importing one.",
+                        placeholder="nsec1...", empty_flag="--generate"),
+    )
+
+    # --- identity and capabilities -------------------------------------------------------------
+    def capabilities(self, account: Account) -> Capabilities:
+        """The strictest `limitation.max_content_length` the relays' NIP-11 documents state."""
+        documents = parallel(_nip11, _relays(account))
+        return mapping.capabilities_from_documents(d for d in documents if d is not None)
+
+    def default_capabilities(self) -> Capabilities:
+        return mapping.default_capabilities()
+
+    def whoami(self, account: Account) -> Identity:
+        pair = _keypair(account)
+        with RelayPool(_relays(account)) as pool:
+            result = pool.query([{"kinds": [0], "authors": [pair.public_hex], "limit": 1}])
+        error = mapping.query_error(result, "profile request")
+        if error is not None:
+            raise error
+        profile = reading.latest_profiles(result.events).get(pair.public_hex)
+        return _identity(pair, profile)
+
+    # --- auth ----------------------------------------------------------------------------------
+    def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
+        """credentials: {"nsec": "nsec1..." or 64 hex, or "" to generate a key pair,
+        "relays": ["wss://...", ...]} (base_url, when given, is one more relay)."""
+        relays = _relay_list(base_url, credentials.get("relays"))
+        secret = str(credentials.get("nsec") or credentials.get("secret_key_hex") or "").strip()
+        try:
+            pair = keys.parse_secret(secret) if secret else generate_keypair()
+        except keys.InvalidKey as exc:
+            raise Rejected(f"That secret key cannot be used: {exc}") from None
+        with RelayPool(relays) as pool:
+            result = pool.query([{"kinds": [0], "authors": [pair.public_hex], "limit": 1}])
+        if not result.answered:
+            raise _no_relay_answered(result.failures)
+        profile = reading.latest_profiles(result.events).get(pair.public_hex)
+        return Connected(
+            base_url=relays[0],
+            credentials={"secret_key_hex": pair.secret_hex, "relays": relays},
+            identity=_identity(pair, profile),
+        )
+
+    # --- write ---------------------------------------------------------------------------------
+    def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
+        caps = capabilities
+        count = count_text(caps.counting, draft.text, content_warning=draft.content_warning)
+        problems: list[Problem] = []
+        if not draft.text.strip():
+            problems.append(Problem("empty", "Write something."))
+        if count > caps.text_limit:
+            over = count - caps.text_limit
+            problems.append(
+                Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
+            )
+        if len(draft.media) > caps.media.max_count:
+            problems.append(Problem(
+                "too_many_media",
+                "Nostr posts from hubbub cannot carry pictures yet" if caps.media.max_count == 0
+                else f"{len(draft.media)} attachments; at most {caps.media.max_count}",
+            ))
+        return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
+
+    def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
+        """Sign the note once: {"event": <signed NIP-01 event>}. For a reply this reads the note
+        replied to from the relays (its thread root and people, NIP-10): that read may raise
+        Transient (nothing was sent)."""
+        pair = _keypair(account)
+        if not draft.text.strip():
+            raise Rejected("An empty note cannot be posted.")
+        if draft.media:
+            raise Rejected("Nostr posts from hubbub cannot carry pictures yet.")
+        reply = self._reply_target(account, draft.in_reply_to) if draft.in_reply_to else None
+        try:
+            event = events.sign(
+                pair.secret_hex,
+                kind=1,
+                content=mapping.note_content(draft.text),
+                tags=mapping.note_tags(draft, pair.public_hex, reply),
+            )
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+        return {"event": event}
+
+    def publish(
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        media_ids: tuple[str, ...],
+        prepared: Mapping[str, Any] | None = None,
+    ) -> Published:
+        if media_ids:
+            raise Rejected("Nostr posts from hubbub cannot carry pictures yet.")
+        event = _prepared_event(account, prepared)
+        if event is None:
+            # No stored event (a caller that did not prepare): sign now. Retries of this call
+            # are then new events; the engine always prepares, so it never comes here.
+            log.info("publishing a Nostr note that was not prepared: signing it now")
+            event = self.prepare(account, draft, idempotency_key)["event"]
+        return self._send(account, event, what="note")
+
+    def upload_media(self, account: Account, media: MediaFile) -> str:
+        raise Rejected("Nostr posts from hubbub cannot carry pictures yet (Blossom upload and "
+                       "NIP-92 imeta tags are planned).")
+
+    def find_published(
+        self,
+        account: Account,
+        draft: Draft,
+        idempotency_key: str,
+        since: datetime,
+        prepared: Mapping[str, Any] | None = None,
+    ) -> Published | None:
+        """With the stored event: is it on a relay (REQ by id)? Without: a note of ours since
+        `since` with the same content, warning and reply target."""
+        pair = _keypair(account)
+        event = _prepared_event(account, prepared)
+        if event is not None:
+            wanted: dict[str, Any] = {"ids": [event["id"]]}
+        else:
+            earliest = int((since - CLOCK_SLACK).timestamp())
+            wanted = {"kinds": [1], "authors": [pair.public_hex], "since": earliest}
+        with RelayPool(_relays(account)) as pool:
+            result = pool.query([wanted])
+        error = mapping.query_error(result, "check for the note")
+        if error is not None:
+            raise error
+        if event is not None:
+            found = [e for e in result.events if e["id"] == event["id"]]
+        else:
+            found = [e for e in result.events
+                     if mapping.event_matches_draft(e, draft, pair.public_hex)]
+        if not found:
+            return None
+        first = min(found, key=lambda e: (e["created_at"], e["id"]))
+        return mapping.published_from_event(first, result.answered)
+
+    def delete(self, account: Account, remote_id: str) -> None:
+        """A NIP-09 deletion request (kind 5) for one of our events. Relays that honour it drop
+        the event; sending it again for an event already gone is harmless."""
+        pair = _keypair(account)
+        target = _event_id(remote_id)
+        deletion = events.sign(
+            pair.secret_hex, kind=5, content="", tags=[["e", target], ["k", "1"]]
+        )
+        self._send(account, deletion, what="deletion", maybe_sent_is_unknown=False)
+
+    # --- engage --------------------------------------------------------------------------------
+    def react(self, account: Account, item_remote_id: str, kind: str) -> str:
+        """like -> a kind-7 "+" reaction (NIP-25); repost -> a kind-6 repost carrying the note
+        (NIP-18). Returns the reaction's event id (`delete` takes it back)."""
+        if kind not in REACTIONS:
+            raise NotImplementedError(f"Nostr cannot {kind}")
+        pair = _keypair(account)
+        ref = _event_ref(item_remote_id)
+        target = self._read_event(account, ref)
+        if target is None:
+            raise NotFound("That note was not found on this account's relays.")
+        hint = ref.relays[0] if ref.relays else _relays(account)[0]
+        tags = [["e", target["id"], hint], ["p", target["pubkey"]],
+                ["k", str(target["kind"])]]
+        if kind == "like":
+            reaction = events.sign(pair.secret_hex, kind=7, content="+", tags=tags)
+        else:
+            content = json.dumps(target, ensure_ascii=False, separators=(",", ":"))
+            reaction = events.sign(pair.secret_hex, kind=6, content=content, tags=tags[:2])
+        self._send(account, reaction, what=kind)
+        return str(reaction["id"])
+
+    # --- read ----------------------------------------------------------------------------------
+    def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
+        """One page of a feed, newest first. The cursor is the `until` timestamp of the next
+        (older) page, with the ids already shown at that second (reading.next_page).
+        Feeds: home, mentions, author, hashtag:<tag>."""
+        pair = _keypair(account)
+        position = reading.parse_cursor(cursor)
+        with RelayPool(_relays(account)) as pool:
+            follows: list[str] = []
+            if feed == "home":
+                contacts = pool.query([{"kinds": [3], "authors": [pair.public_hex], "limit": 1}])
+                error = mapping.query_error(contacts, "contact list request")
+                if error is not None:
+                    raise error
+                follows = reading.follows_from_contacts(contacts.events, pair.public_hex)
+            filters = reading.feed_filters(
+                feed, pair.public_hex, follows=follows, until=reading.query_until(position),
+                limit=PAGE_SIZE,
+            )
+            result = pool.query(filters)
+            error = mapping.query_error(result, feed)
+            if error is not None:
+                raise error
+            page, next_cursor = reading.next_page(result.events, position, PAGE_SIZE)
+            profiles = self._profiles(pool, page)
+        items = [
+            item for event in page
+            if (item := reading.item_from_event(
+                event, own_pubkey=pair.public_hex, profiles=profiles, feed=feed,
+                relays=result.answered,
+            )) is not None
+        ]
+        return Page(items=tuple(items), next_cursor=next_cursor)
+
+    def stream(self, account: Account, feeds: Sequence[str]) -> NostrStream:
+        """New items of `feeds` as they arrive (a REQ per feed on every relay, kept open).
+        Iterate it; `close()` from any thread ends it. `wait_ready(seconds)` returns once every
+        relay has sent its stored events (EOSE), so what is published after is live."""
+        pair = _keypair(account)
+        follows: list[str] = []
+        if "home" in feeds:
+            with RelayPool(_relays(account)) as pool:
+                contacts = pool.query([{"kinds": [3], "authors": [pair.public_hex], "limit": 1}])
+            follows = reading.follows_from_contacts(contacts.events, pair.public_hex)
+        requests_by_feed = {
+            feed: reading.feed_filters(feed, pair.public_hex, follows=follows) for feed in feeds
+        }
+        live = LiveSubscription(_relays(account), requests_by_feed, since=int(time.time()))
+        return NostrStream(live, pair.public_hex)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _send(self, account: Account, event: events.Event, *, what: str,
+              maybe_sent_is_unknown: bool = True) -> Published:
+        with RelayPool(_relays(account)) as pool:
+            outcomes = pool.publish(event)
+        stored = mapping.stored_on(outcomes, maybe_sent_is_unknown=maybe_sent_is_unknown,
+                                   what=what)
+        return mapping.published_from_event(event, stored)
+
+    def _read_event(self, account: Account, ref: keys.Entity) -> events.Event | None:
+        relays = list(_relays(account))
+        for hint in ref.relays:
+            try:
+                url = normalize_relay_url(hint)
+            except ValueError:
+                continue
+            if url not in relays:
+                relays.append(url)
+        with RelayPool(relays) as pool:
+            result = pool.query([{"ids": [ref.value]}])
+        found = [e for e in result.events if e["id"] == ref.value]
+        if found:
+            return found[0]
+        error = mapping.query_error(result, "request for the note")
+        if error is not None:
+            raise error
+        return None
+
+    def _reply_target(self, account: Account, in_reply_to: str) -> mapping.ReplyTarget:
+        ref = _event_ref(in_reply_to)
+        parent = self._read_event(account, ref)
+        return mapping.reply_target(ref, parent, fallback_relay=_relays(account)[0])
+
+    def _profiles(self, pool: RelayPool, page: Sequence[events.Event]) -> dict[
+            str, reading.Profile]:
+        """Names and pictures of the page's authors (and reposted authors); best effort."""
+        authors: list[str] = []
+        for event in page:
+            authors.append(event["pubkey"])
+            if event["kind"] == 6:
+                inner = reading.reposted_note(event)
+                if inner is not None:
+                    authors.append(inner["pubkey"])
+        wanted = list(dict.fromkeys(authors))
+        if not wanted or not pool.live:
+            return {}
+        result = pool.query([{"kinds": [0], "authors": wanted}])
+        return reading.latest_profiles(result.events)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _keypair(account: Account) -> KeyPair:
+    secret = str(account.credentials.get("secret_key_hex") or "")
+    if not secret:
+        raise Revoked("No secret key is stored for this Nostr account: reconnect it.")
+    try:
+        return keys.keypair_from_secret_hex(secret)
+    except keys.InvalidKey:
+        raise Revoked("The stored Nostr key is not usable: reconnect the account.") from None
+
+
+def _relays(account: Account) -> list[str]:
+    stored = account.credentials.get("relays")
+    relays = [str(r) for r in stored] if isinstance(stored, list) else []
+    if not relays and account.base_url:
+        relays = [account.base_url]
+    if not relays:
+        raise Rejected("No relay is configured for this Nostr account: reconnect it with one.")
+    return relays
+
+
+def _relay_list(base_url: str, given: object) -> list[str]:
+    raw: list[str] = []
+    if isinstance(given, str):
+        raw.extend(given.split())
+    elif isinstance(given, list | tuple):
+        raw.extend(str(r) for r in given)
+    if base_url:
+        raw.insert(0, base_url)
+    relays: list[str] = []
+    for text in raw:
+        if not text.strip():
+            continue
+        try:
+            url = normalize_relay_url(text)
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+        if url not in relays:
+            relays.append(url)
+    if not relays:
+        raise Rejected("Give at least one relay address (wss://...).")
+    return relays
+
+
+def _no_relay_answered(failures: Mapping[str, RelayFailure]) -> Rejected | NotFound | Transient:
+    """A connect where no relay answered: an error that says, for each relay, why."""
+    said = "; ".join(f"{url}: {f.reason}" for url, f in failures.items())
+    kinds = {f.kind for f in failures.values()}
+    if kinds <= {"blocked", "invalid_url"}:
+        return Rejected(f"No relay can be used from this hub ({said})")
+    if kinds <= {"blocked", "invalid_url", "dns", "refused", "tls", "handshake", "http_status"}:
+        return NotFound(f"No Nostr relay answered ({said})")
+    return Transient(f"No Nostr relay answered ({said})")
+
+
+def _identity(pair: KeyPair, profile: reading.Profile | None) -> Identity:
+    return Identity(
+        remote_id=pair.public_hex,
+        handle=pair.npub,
+        display_name=(profile.name if profile and profile.name else keys.short_npub(
+            pair.public_hex)),
+        avatar_url=profile.picture if profile else "",
+        profile_url=mapping.profile_link(pair.public_hex),
+    )
+
+
+def _prepared_event(account: Account, prepared: Mapping[str, Any] | None) -> events.Event | None:
+    """The stored signed event, checked: it must be intact and signed by this account's key."""
+    if not prepared or "event" not in prepared:
+        return None
+    event = prepared["event"]
+    if not events.verify(event):
+        raise Rejected("The note prepared for this delivery is damaged (bad id or signature).")
+    pair = _keypair(account)
+    if event["pubkey"] != pair.public_hex:
+        raise Rejected("The note was signed with another key than this account's (was the "
+                       "account reconnected with a different key?). Post it again.")
+    return dict(event)
+
+
+def _event_ref(text: str) -> keys.Entity:
+    try:
+        return keys.parse_event_ref(text)
+    except keys.InvalidKey as exc:
+        raise Rejected(f"Not a Nostr note id: {exc}") from None
+
+
+def _event_id(text: str) -> str:
+    return _event_ref(text).value
+
+
+def _nip11(relay_url: str) -> object | None:
+    """The relay's NIP-11 document, or None when it serves none (or cannot be reached)."""
+    session = guarded_session()
+    try:
+        response = session.get(http_url(relay_url),
+                               headers={"Accept": "application/nostr+json"})
+    except (requests.RequestException, ValueError) as exc:
+        log.info("no NIP-11 document from %s: %s", urlsplit(relay_url).netloc, exc)
+        return None
+    finally:
+        session.close()
+    if response.status_code != 200:
+        return None
+    try:
+        document: object = response.json()
+    except ValueError:
+        return None
+    return document

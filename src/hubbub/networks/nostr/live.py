@@ -1,0 +1,200 @@
+"""Live subscriptions: REQs kept open after EOSE on several relays, read by one thread each."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from hubbub.core.http import default_timeout
+from hubbub.networks.base import Item
+from hubbub.networks.nostr.events import Event, verify
+from hubbub.networks.nostr.reading import item_from_event
+from hubbub.networks.nostr.relay import (
+    RelayConnection,
+    RelayError,
+    RelayFailure,
+    closed_failure,
+    open_connection,
+)
+
+log = logging.getLogger(__name__)
+
+RECONNECT_MAX_SECONDS = 60.0
+_POLL_STOP_SECONDS = 1.0  # how often a reader thread notices close() (not network polling)
+
+
+class LiveSubscription:
+    """New events for several labelled REQs on several relays, as an iterator of
+    (label, event, relay url). One reader thread per relay; each reconnects with backoff and
+    asks again `since` the newest event it saw, so nothing is missed while it was away.
+
+    Iteration blocks until an event arrives; `close()` (from any thread) ends it. Events are
+    verified and each id is delivered once, whichever relay sends it first."""
+
+    def __init__(self, urls: Iterable[str], requests: Mapping[str, Sequence[Mapping[str, Any]]],
+                 since: int, timeout: float | None = None) -> None:
+        self.urls = list(dict.fromkeys(urls))
+        self.requests = {label: [dict(f) for f in filters] for label, filters in requests.items()}
+        self.since = since
+        self.timeout = default_timeout() if timeout is None else timeout
+        self._queue: queue.Queue[tuple[str, Event, str] | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._ready: dict[str, threading.Event] = {url: threading.Event() for url in self.urls}
+        self._seen: dict[str, None] = {}
+        self._lock = threading.Lock()
+        self._open: dict[str, RelayConnection] = {}
+        self._newest: dict[str, int] = {}
+        self.failures: dict[str, RelayFailure] = {}
+        self._threads = [
+            threading.Thread(target=self._run, args=(url,), daemon=True,
+                             name=f"nostr-live {url}")
+            for url in self.urls
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # iterator side
+    def __iter__(self) -> Iterator[tuple[str, Event, str]]:
+        return self
+
+    def __next__(self) -> tuple[str, Event, str]:
+        while True:
+            item = self._queue.get()
+            if item is None:  # closed
+                self._queue.put(None)  # later calls end too
+                raise StopIteration
+            label, event, url = item
+            if event["id"] in self._seen:
+                continue
+            self._seen[event["id"]] = None
+            if len(self._seen) > 10_000:
+                self._seen.pop(next(iter(self._seen)))
+            return label, event, url
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once every relay has ended its stored events (EOSE) or been given up on."""
+        deadline = time.monotonic() + timeout
+        return all(flag.wait(max(0.0, deadline - time.monotonic()))
+                   for flag in self._ready.values())
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            conns = list(self._open.values())
+        for conn in conns:
+            conn.close()
+        self._queue.put(None)
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=self.timeout + 2.0)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # reader threads
+    def _run(self, url: str) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                conn = open_connection(url, self.timeout)
+            except RelayError as exc:
+                self.failures[url] = exc.failure
+                if exc.failure.kind in ("blocked", "invalid_url"):
+                    log.warning("live subscription: giving up on %s: %s", url, exc.failure.reason)
+                    self._ready[url].set()
+                    return
+                log.info("live subscription: %s unreachable (%s); retrying in %.0f s",
+                         url, exc.failure.reason, backoff)
+                self._ready[url].set()  # not ready, but waiting for it would block forever
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, RECONNECT_MAX_SECONDS)
+                continue
+            with self._lock:
+                self._open[url] = conn
+            try:
+                self._read(conn)
+                backoff = 1.0
+            except RelayError as exc:
+                if not self._stop.is_set():
+                    self.failures[url] = exc.failure
+                    log.info("live subscription on %s ended (%s); reconnecting in %.0f s",
+                             url, exc.failure.reason, backoff)
+            finally:
+                with self._lock:
+                    self._open.pop(url, None)
+                conn.close()
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, RECONNECT_MAX_SECONDS)
+
+    def _read(self, conn: RelayConnection) -> None:
+        """Subscribe (since the newest event this relay sent us) and read until closed."""
+        since = self._newest.get(conn.url, self.since)
+        subs: dict[str, str] = {}
+        for label, filters in self.requests.items():
+            sub = f"{label[:40]}-{secrets.token_hex(4)}"
+            subs[sub] = label
+            conn.send(["REQ", sub, *[{**f, "since": since} for f in filters]])
+        pending = set(subs)
+        while not self._stop.is_set():
+            try:
+                message = conn.receive(time.monotonic() + _POLL_STOP_SECONDS)
+            except RelayError as exc:
+                if exc.failure.kind == "timeout":
+                    continue
+                if exc.failure.kind == "malformed":
+                    log.warning("%s sent a malformed message: ignored", conn.url)
+                    continue
+                raise
+            kind = message[0]
+            if kind == "EVENT" and len(message) >= 3 and message[1] in subs:
+                event = message[2]
+                if verify(event):
+                    newest = max(self._newest.get(conn.url, since), int(event["created_at"]))
+                    self._newest[conn.url] = newest
+                    self._queue.put((subs[message[1]], event, conn.url))
+            elif kind == "EOSE" and len(message) >= 2 and message[1] in pending:
+                pending.discard(message[1])
+                if not pending:
+                    self._ready[conn.url].set()
+            elif kind == "CLOSED" and len(message) >= 2 and message[1] in subs:
+                raise closed_failure(conn.url, str(message[2]) if len(message) > 2 else "")
+
+
+class NostrStream:
+    """Items from a LiveSubscription (what NostrConnector.stream returns)."""
+
+    def __init__(self, live: LiveSubscription, own_pubkey: str) -> None:
+        self.live = live
+        self.own_pubkey = own_pubkey
+
+    def __iter__(self) -> NostrStream:
+        return self
+
+    def __next__(self) -> Item:
+        while True:
+            feed, event, url = next(self.live)
+            item = item_from_event(event, own_pubkey=self.own_pubkey, feed=feed, relays=(url,))
+            if item is not None:
+                return item
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self.live.wait_ready(timeout)
+
+    def close(self) -> None:
+        self.live.close()
+
+    def __enter__(self) -> NostrStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,229 @@
+"""Reading, pure: feeds -> REQ filters, paging, contact lists, profiles, events -> Items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import regex
+
+from hubbub.networks.base import Item
+from hubbub.networks.errors import Rejected
+from hubbub.networks.nostr import keys
+from hubbub.networks.nostr.events import Event, tag_values, verify
+from hubbub.networks.nostr.mapping import nevent_link
+
+HOME_KINDS = (1, 6)  # notes and reposts
+NOTE_KINDS = (1,)
+AUTHORS_PER_FILTER = 500  # big follow lists are split into several filters of one REQ
+
+# --- paging -----------------------------------------------------------------------------------
+# Timestamps have one-second resolution and relays have no offset, so a page boundary inside a
+# second needs care. NIP-01 says `until` is inclusive; nostr-relay 1.14 treats it as exclusive.
+# We ask for `until + 1` and drop, ourselves, what is newer than `until` and the ids at second
+# `until` that the previous page already showed (listed in the cursor). That reads the same on
+# both kinds of relay and neither repeats nor loses a note at the boundary.
+
+_SKIP_ID_LENGTH = 16
+_SKIP_ID = regex.compile(rf"^[0-9a-f]{{{_SKIP_ID_LENGTH}}}$")
+_MAX_SKIP_IDS = 200
+
+
+@dataclass(frozen=True)
+class Cursor:
+    until: int
+    skip: frozenset[str] = frozenset()
+
+    def __str__(self) -> str:
+        return f"{self.until}:{','.join(sorted(self.skip))}" if self.skip else str(self.until)
+
+
+def parse_cursor(text: str | None) -> Cursor | None:
+    """"<until>" or "<until>:<id prefix>,..." (what next_page returns); None for the first page."""
+    if not text:
+        return None
+    until, _, ids = text.partition(":")
+    skip = frozenset(i for i in ids.split(",") if i)
+    if not until.isdigit() or not all(_SKIP_ID.match(i) for i in skip):
+        raise Rejected(f"{text!r} is not a Nostr page cursor")
+    return Cursor(int(until), skip)
+
+
+def query_until(cursor: Cursor | None) -> int | None:
+    """The `until` to send: one second past the cursor (see above)."""
+    return None if cursor is None else cursor.until + 1
+
+
+def next_page(found: Sequence[Event], cursor: Cursor | None,
+              limit: int) -> tuple[list[Event], str | None]:
+    """This page's events (newest first) and the cursor of the next, from what the relays sent
+    for a query with query_until(cursor) and `limit`."""
+    fresh = [
+        e for e in found
+        if cursor is None or e["created_at"] < cursor.until or (
+            e["created_at"] == cursor.until and e["id"][:_SKIP_ID_LENGTH] not in cursor.skip)
+    ]
+    fresh.sort(key=lambda e: (-e["created_at"], e["id"]))
+    page = fresh[:limit]
+    if len(found) < limit:
+        return page, None  # the relays had no more than this
+    if not page:
+        # a full answer of notes already shown (many in one second): step past that second
+        return page, str(Cursor(cursor.until - 1)) if cursor is not None else None
+    oldest = page[-1]["created_at"]
+    skip = {e["id"][:_SKIP_ID_LENGTH] for e in page if e["created_at"] == oldest}
+    if cursor is not None and cursor.until == oldest:
+        skip |= cursor.skip
+    if len(skip) > _MAX_SKIP_IDS:
+        return page, str(Cursor(oldest - 1))
+    return page, str(Cursor(oldest, frozenset(skip)))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str = ""
+    picture: str = ""
+    nip05: str = ""
+
+
+def profile_from_metadata(event: Mapping[str, Any]) -> Profile:
+    """Kind-0 content (JSON): display_name or name, picture (http(s) only), nip05."""
+    try:
+        data = json.loads(str(event.get("content") or ""))
+    except ValueError:
+        return Profile()
+    if not isinstance(data, Mapping):
+        return Profile()
+    name = str(data.get("display_name") or data.get("displayName") or data.get("name") or "")
+    picture = str(data.get("picture") or "")
+    if urlsplit(picture).scheme not in ("http", "https"):
+        picture = ""
+    return Profile(name=name.strip()[:200], picture=picture, nip05=str(data.get("nip05") or ""))
+
+
+def latest_profiles(events: Iterable[Mapping[str, Any]]) -> dict[str, Profile]:
+    newest: dict[str, Mapping[str, Any]] = {}
+    for event in events:
+        if event.get("kind") != 0:
+            continue
+        known = newest.get(event["pubkey"])
+        if known is None or event["created_at"] > known["created_at"]:
+            newest[event["pubkey"]] = event
+    return {pubkey: profile_from_metadata(event) for pubkey, event in newest.items()}
+
+
+def follows_from_contacts(events: Iterable[Mapping[str, Any]], own_pubkey: str) -> list[str]:
+    """The `p` tags of the newest kind-3 contact list of `own_pubkey`."""
+    lists = [e for e in events if e.get("kind") == 3 and e.get("pubkey") == own_pubkey]
+    if not lists:
+        return []
+    newest = max(lists, key=lambda e: (e["created_at"], e["id"]))
+    return [p for p in dict.fromkeys(tag_values(newest, "p")) if keys.is_hex32(p)]
+
+
+def feed_filters(feed: str, own_pubkey: str, *, follows: Sequence[str] = (),
+                 until: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """The REQ filters of a feed: home (people followed + own), mentions (#p), author (own),
+    hashtag:<tag> (#t). Raises NotImplementedError for other feeds, Rejected for a bad tag."""
+    window: dict[str, Any] = {}
+    if until is not None:
+        window["until"] = until
+    if limit is not None:
+        window["limit"] = limit
+    if feed == "home":
+        authors = list(dict.fromkeys([*follows, own_pubkey]))
+        return [
+            {"kinds": list(HOME_KINDS), "authors": authors[i : i + AUTHORS_PER_FILTER], **window}
+            for i in range(0, len(authors), AUTHORS_PER_FILTER)
+        ]
+    if feed == "mentions":
+        return [{"kinds": list(NOTE_KINDS), "#p": [own_pubkey], **window}]
+    if feed == "author":
+        return [{"kinds": list(HOME_KINDS), "authors": [own_pubkey], **window}]
+    if feed.startswith("hashtag:"):
+        tag = feed.removeprefix("hashtag:").strip().lstrip("#").lower()
+        if not tag or any(ch.isspace() for ch in tag):
+            raise Rejected(f"{feed!r} does not name one hashtag (hashtag:<tag>)")
+        return [{"kinds": list(NOTE_KINDS), "#t": [tag], **window}]
+    raise NotImplementedError(f"Nostr cannot read {feed!r}")
+
+
+def _in_reply_to(event: Mapping[str, Any]) -> str:
+    e_tags = [t for t in event.get("tags", ()) if len(t) > 1 and t[0] == "e"]
+    for marker in ("reply", "root"):
+        for tag in e_tags:
+            if len(tag) > 3 and tag[3] == marker:
+                return str(tag[1])
+    unmarked = [t for t in e_tags if len(t) <= 3]
+    return str(unmarked[-1][1]) if unmarked else ""
+
+
+def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
+                    profiles: Mapping[str, Profile] | None = None, feed: str = "",
+                    relays: Iterable[str] = ()) -> Item | None:
+    """A note (kind 1) or repost (kind 6) as an Item; None for other kinds."""
+    known = profiles or {}
+    details: dict[str, Any] = {"nostr_kind": event["kind"]}
+    if feed:
+        details["feed"] = feed
+    shown: Mapping[str, Any] = event
+    if event["kind"] == 6:
+        inner = reposted_note(event)
+        reposter = known.get(event["pubkey"], Profile())
+        details.update(
+            reposted_by=keys.npub(event["pubkey"]),
+            reposted_by_name=reposter.name or keys.short_npub(event["pubkey"]),
+            original_id=inner["id"] if inner else next(iter(tag_values(event, "e")), ""),
+        )
+        if inner is None:
+            return None  # a repost of a note we cannot show
+        shown = inner
+        kind = "repost"
+    elif event["kind"] == 1:
+        replied = _in_reply_to(event)
+        if replied:
+            details["in_reply_to"] = replied
+        if feed == "mentions" and event["pubkey"] != own_pubkey:
+            kind = "reply" if replied else "mention"
+        else:
+            kind = "reply" if replied else "post"
+    else:
+        return None
+    author = str(shown["pubkey"])
+    profile = known.get(author, Profile())
+    warning = tag_values(shown, "content-warning")
+    if warning:
+        details["content_warning"] = warning[0]
+    tags = tag_values(shown, "t")
+    if tags:
+        details["hashtags"] = tags
+    return Item(
+        remote_id=str(event["id"]),
+        kind=kind,
+        author_handle=keys.npub(author),
+        author_name=profile.name or keys.short_npub(author),
+        created_at=datetime.fromtimestamp(int(event["created_at"]), UTC),
+        text=str(shown["content"]),
+        html="",
+        url=nevent_link(str(shown["id"]), author, relays, int(shown["kind"])),
+        author_avatar=profile.picture,
+        extra=details,
+    )
+
+
+def reposted_note(event: Mapping[str, Any]) -> Event | None:
+    """The note a kind-6 repost carries in its content (NIP-18), when it is a valid one."""
+    try:
+        inner = json.loads(str(event.get("content") or ""))
+    except ValueError:
+        return None
+    if verify(inner) and inner.get("kind") == 1:
+        return dict(inner)
+    return None
