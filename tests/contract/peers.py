@@ -130,3 +130,115 @@ FACTORIES: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     # "bluesky": _bluesky,  (a TestNetwork peer + a fault proxy)
     # "nostr": _nostr,
 }
+
+
+# --- Nostr -------------------------------------------------------------------------------------
+# nostr-relay (tests/peers/nostr.py) behind a websocket fault proxy (tests/peers/nostr_faults.py).
+# Accounts use the proxy as their one relay; server_posts reads the relay directly.
+
+from hubbub.networks.base import Draft as _Draft  # noqa: E402
+from hubbub.networks.nostr.connector import NostrConnector  # noqa: E402
+from hubbub.networks.nostr.keys import generate_keypair  # noqa: E402
+from tests.peers.nostr import NostrPeer  # noqa: E402
+from tests.peers.nostr_faults import NostrFaultProxy  # noqa: E402
+
+# Contract tests that do not apply to Nostr, and why.
+_NOSTR_SKIPS = {
+    "test_upload_media_with_alt_text_and_publish":
+        "Nostr media (Blossom upload + NIP-92 imeta) is not supported yet",
+    "test_revoked_token_raises_revoked": "a Nostr key cannot be revoked",
+}
+
+
+class EngineStoredPrepare(NostrConnector):
+    """The Nostr connector as the delivery engine drives it: prepare() once per idempotency key,
+    the result kept (the engine keeps it on the delivery row) and passed back as `prepared` to
+    every publish and find_published with that key. The suite calls publish() without it."""
+
+    def __init__(self) -> None:
+        self.stored: dict[str, dict[str, Any]] = {}
+
+    def publish(self, account: Account, draft: _Draft, idempotency_key: str,
+                media_ids: tuple[str, ...], prepared: Any = None) -> Any:
+        if prepared is None:
+            if idempotency_key not in self.stored:
+                self.stored[idempotency_key] = self.prepare(account, draft, idempotency_key)
+            prepared = self.stored[idempotency_key]
+        return super().publish(account, draft, idempotency_key, media_ids, prepared=prepared)
+
+    def find_published(self, account: Account, draft: _Draft, idempotency_key: str,
+                       since: Any, prepared: Any = None) -> Any:
+        if prepared is None:
+            prepared = self.stored.get(idempotency_key)
+        return super().find_published(account, draft, idempotency_key, since, prepared=prepared)
+
+
+@dataclass
+class NostrContractPeer:
+    server: NostrPeer
+    proxy: NostrFaultProxy
+    network: str = "nostr"
+    connector: Connector = field(default_factory=EngineStoredPrepare)
+    expected_capabilities: dict[str, Any] = field(
+        default_factory=lambda: {
+            # nostr-relay 1.14 serves NIP-11 without `limitation` (it enforces 4096 characters
+            # without saying so): the default applies
+            "text_limit": 64_000,
+            "counting": "graphemes",
+            "media.max_count": 0,
+            "threads": True,
+            "idempotency": "content_hash",
+        }
+    )
+
+    def new_account(self) -> Account:
+        pair = generate_keypair()
+        return Account(
+            base_url=self.proxy.url,
+            credentials={"secret_key_hex": pair.secret_hex, "relays": [self.proxy.url]},
+            remote_id=pair.public_hex,
+            handle=pair.npub,
+        )
+
+    def server_posts(self, account: Account) -> list[dict[str, Any]]:
+        return self.server.query({"authors": [account.remote_id], "kinds": [1]})
+
+    def revoke(self, account: Account) -> None:
+        pytest.skip(_NOSTR_SKIPS["test_revoked_token_raises_revoked"])
+
+    def fail_next(self, op: Operation, status: int, headers: dict[str, str] | None = None) -> None:
+        # A relay behind a reverse proxy that is down: the websocket handshake gets the error.
+        self.proxy.reject_next_upgrade(status, headers)
+
+    def rate_limit_next(self, op: Operation, retry_after_seconds: int) -> None:
+        self.proxy.reject_next_upgrade(429, {"Retry-After": str(retry_after_seconds)})
+
+    def malformed_next(self, op: Operation) -> None:
+        self.proxy.on_next("EVENT" if op == "publish" else "REQ", "garble")
+
+    def stall_next_unprocessed(self, op: Operation, seconds: float) -> None:
+        self.proxy.on_next("EVENT" if op == "publish" else "REQ", "stall", seconds=seconds)
+
+    def lose_next_answer(self, account: Account, op: Operation, mode: str) -> Account:
+        self.proxy.on_next("EVENT" if op == "publish" else "REQ", mode)
+        return account
+
+    def close(self) -> None:
+        self.proxy.close()
+
+
+def _nostr(request: pytest.FixtureRequest) -> NostrContractPeer:
+    reason = _NOSTR_SKIPS.get(getattr(request.node, "originalname", ""))
+    if reason:
+        pytest.skip(reason)
+    server: NostrPeer = request.getfixturevalue("nostr_peer")
+    return NostrContractPeer(server, NostrFaultProxy(server.port))
+
+
+FACTORIES["nostr"] = _nostr
+
+
+# --- Bluesky: the dev-env network behind an HTTP fault proxy (tests/contract/peers_bluesky.py) --
+from tests.contract.peers_bluesky import bluesky_factory  # noqa: E402
+
+FACTORIES["bluesky"] = bluesky_factory
