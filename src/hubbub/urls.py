@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("hubbub.publishing.urls")),
     path("accounts/", include("hubbub.accounts.urls")),
     path("connections/", include("hubbub.connections.urls")),
+    path("deck/", include("hubbub.timeline.urls")),
 ]

@@ -1,0 +1,643 @@
+// hubbub deck: live columns, the "N new" bar, read markers, keyboard, drag to reorder.
+// Everything here sits on top of pages that work without it (links and forms).
+"use strict";
+
+(() => {
+  const deck = document.getElementById("deck");
+  const addColumnForm = document.querySelector("form[data-add-column]");
+  if (addColumnForm) setUpAddColumn(addColumnForm);
+  if (!deck) return;
+
+  const columnsBox = document.getElementById("columns");
+  const status = document.getElementById("live-status");
+  const filterInput = deck.querySelector("[data-deck-filter]");
+  const keysDialog = document.getElementById("keys-dialog");
+  const AT_TOP = 6; // px: a column scrolled this little is "at the top"
+
+  // --- small helpers ----------------------------------------------------------------------------
+
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (_) {
+      return "";
+    }
+  }
+
+  function post(url, data) {
+    const body = data instanceof FormData ? data : new FormData();
+    if (!(data instanceof FormData)) {
+      for (const [key, value] of Object.entries(data || {})) {
+        for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
+      }
+    }
+    return fetch(url, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(), "X-Deck": "1" },
+    });
+  }
+
+  function columns() {
+    return Array.from(deck.querySelectorAll(".column[data-column]"));
+  }
+
+  function itemsOf(column, { visibleOnly = true } = {}) {
+    const list = column.querySelector("[data-items]");
+    if (!list) return [];
+    const found = Array.from(list.querySelectorAll(":scope > .item"));
+    return visibleOnly ? found.filter((el) => !el.classList.contains("is-filtered-out")) : found;
+  }
+
+  function say(text) {
+    if (!status) return;
+    status.textContent = "";
+    window.setTimeout(() => { status.textContent = text; }, 30);
+  }
+
+  let toastTimer = 0;
+  function toast(text) {
+    let el = document.querySelector(".toast");
+    if (!el) {
+      el = document.createElement("div");
+      el.className = "toast";
+      el.setAttribute("role", "status");
+      document.body.appendChild(el);
+    }
+    el.textContent = text;
+    el.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(() => { el.hidden = true; }, 2200);
+  }
+
+  function titleOf(column) {
+    const title = column.querySelector(".column-title");
+    return title ? title.textContent.trim() : "column";
+  }
+
+  // --- relative times -----------------------------------------------------------------------------
+
+  function relative(ms) {
+    const seconds = Math.floor((Date.now() - ms) / 1000);
+    if (seconds < 10) return "now";
+    if (seconds < 60) return `${seconds}s`;
+    if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+    if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
+    if (seconds < 7 * 86400) return `${Math.floor(seconds / 86400)}d`;
+    return null; // older ones keep the date the server wrote
+  }
+
+  function refreshTimes(root) {
+    for (const time of root.querySelectorAll("time[data-time]")) {
+      const text = relative(Number(time.dataset.time));
+      if (text && time.textContent !== text) time.textContent = text;
+    }
+  }
+  window.setInterval(() => refreshTimes(deck), 30000);
+
+  // --- the read marker ---------------------------------------------------------------------------
+
+  const readQueue = new Map(); // column id -> newest cursor seen
+  const seenTimers = new WeakMap();
+  let readTimer = 0;
+
+  function cursorNewer(a, b) {
+    const [am, ap] = a.split(".").map(Number);
+    const [bm, bp] = b.split(".").map(Number);
+    return am > bm || (am === bm && ap > bp);
+  }
+
+  function noteSeen(item) {
+    const column = item.closest(".column");
+    if (!column) return;
+    item.classList.remove("is-unread");
+    const id = column.dataset.column;
+    const before = readQueue.get(id);
+    if (!before || cursorNewer(item.dataset.cursor, before)) readQueue.set(id, item.dataset.cursor);
+    window.clearTimeout(readTimer);
+    readTimer = window.setTimeout(flushRead, 1200);
+  }
+
+  function flushRead() {
+    for (const [id, until] of readQueue) {
+      const column = deck.querySelector(`.column[data-column="${id}"]`);
+      if (column) post(column.dataset.readUrl, { until }).catch(() => {});
+    }
+    readQueue.clear();
+  }
+  window.addEventListener("pagehide", flushRead);
+
+  const seenObserver = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const item = entry.target;
+      if (entry.isIntersecting && document.visibilityState === "visible") {
+        // Seen when it stays on screen a moment; the highlight then fades.
+        seenTimers.set(item, window.setTimeout(() => {
+          seenObserver.unobserve(item);
+          noteSeen(item);
+        }, 1500));
+      } else if (seenTimers.has(item)) {
+        window.clearTimeout(seenTimers.get(item));
+        seenTimers.delete(item);
+      }
+    }
+  }, { threshold: 0.6 }) : null;
+
+  function watchUnread(root) {
+    if (!seenObserver) return;
+    for (const item of root.querySelectorAll(".item.is-unread")) seenObserver.observe(item);
+  }
+
+  // --- filter (/) --------------------------------------------------------------------------------
+
+  function applyFilter(root) {
+    const query = filterInput ? filterInput.value.trim().toLowerCase() : "";
+    for (const item of root.querySelectorAll(".item")) {
+      const hit = !query || item.textContent.toLowerCase().includes(query);
+      item.classList.toggle("is-filtered-out", !hit);
+    }
+  }
+  if (filterInput) filterInput.addEventListener("input", () => applyFilter(deck));
+
+  // --- new items: fetched on a live event, held behind the "N new" bar -------------------------
+
+  const inFlight = new Map(); // column id -> {again: bool}
+
+  function newestCursor(column) {
+    const pending = column.querySelector("[data-pending] > .item");
+    const first = column.querySelector("[data-items] > .item");
+    const a = pending ? pending.dataset.cursor : "";
+    const b = first ? first.dataset.cursor : "";
+    if (a && b) return cursorNewer(a, b) ? a : b;
+    return a || b;
+  }
+
+  function atTop(column) {
+    const body = column.querySelector("[data-column-body]");
+    return !body || body.scrollTop <= AT_TOP;
+  }
+
+  function parseItems(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    return Array.from(template.content.querySelectorAll(":scope > .item"));
+  }
+
+  async function fetchNewer(column) {
+    const id = column.dataset.column;
+    const running = inFlight.get(id);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    inFlight.set(id, state);
+    try {
+      const after = newestCursor(column);
+      const url = new URL(column.dataset.newerUrl, window.location.href);
+      if (after) url.searchParams.set("after", after);
+      const response = await fetch(url, { credentials: "same-origin", headers: { "X-Deck": "1" } });
+      if (!response.ok) return;
+      const known = new Set(itemsOf(column, { visibleOnly: false }).map((el) => el.dataset.item));
+      for (const el of column.querySelectorAll("[data-pending] > .item")) known.add(el.dataset.item);
+      const fresh = parseItems(await response.text()).filter((el) => !known.has(el.dataset.item));
+      if (fresh.length) receive(column, fresh);
+    } catch (_) {
+      // Offline for a moment: the next event or the reconnect catches up.
+    } finally {
+      inFlight.delete(id);
+      if (state.again) fetchNewer(column);
+    }
+  }
+
+  function receive(column, fresh) {
+    const pending = column.querySelector("[data-pending]");
+    for (const el of fresh) el.classList.add("is-new");
+    const holder = document.createElement("div");
+    for (const el of fresh) holder.appendChild(el);
+    applyFilter(holder);
+    pending.prepend(...fresh);
+    if (atTop(column) && !column.contains(document.activeElement?.closest(".item") || null)) {
+      reveal(column, { scroll: false });
+    } else {
+      updateBar(column);
+    }
+    const count = fresh.length;
+    say(`${count} new in ${titleOf(column)}`);
+  }
+
+  function updateBar(column) {
+    const bar = column.querySelector("[data-new-bar]");
+    const count = column.querySelectorAll("[data-pending] > .item").length;
+    if (!bar) return;
+    bar.hidden = count === 0;
+    const label = bar.querySelector("[data-new-count]");
+    if (label) label.textContent = count > 99 ? "99+" : String(count);
+    bar.setAttribute("aria-label", `Show ${count} new item${count === 1 ? "" : "s"} in ${titleOf(column)}`);
+  }
+
+  function reveal(column, { scroll = true } = {}) {
+    const pending = column.querySelector("[data-pending]");
+    const list = column.querySelector("[data-items]");
+    const waiting = Array.from(pending.children);
+    if (waiting.length) {
+      list.prepend(...waiting);
+      // An empty column's "nothing here yet" note goes once something arrived.
+      for (const note of list.querySelectorAll(":scope > .more-empty")) note.remove();
+      refreshTimes(list);
+      watchUnread(list);
+      if (window.htmx) window.htmx.process(list);
+    }
+    updateBar(column);
+    if (scroll) {
+      const body = column.querySelector("[data-column-body]");
+      if (body) body.scrollTop = 0;
+    }
+  }
+
+  deck.addEventListener("click", (event) => {
+    const bar = event.target instanceof Element && event.target.closest("[data-new-bar]");
+    if (bar) reveal(bar.closest(".column"));
+  });
+  for (const column of columns()) {
+    const body = column.querySelector("[data-column-body]");
+    if (!body) continue;
+    body.addEventListener("scroll", () => {
+      if (body.scrollTop <= AT_TOP && column.querySelector("[data-pending] > .item")) reveal(column, { scroll: false });
+    }, { passive: true });
+  }
+
+  // --- the live connection -----------------------------------------------------------------------
+
+  function columnsForFeeds(feeds) {
+    const wanted = new Set(feeds.map(String));
+    return columns().filter((column) => (column.dataset.feeds || "").split(" ").some((f) => wanted.has(f)));
+  }
+
+  function catchUpAll() {
+    for (const column of columns()) fetchNewer(column);
+  }
+
+  function connect() {
+    if (!("EventSource" in window) || !deck.dataset.eventsUrl || !columns().length) return;
+    const source = new EventSource(deck.dataset.eventsUrl);
+    source.addEventListener("open", () => {
+      deck.classList.add("is-live");
+      // Whatever arrived while the page loaded or the connection was down.
+      catchUpAll();
+    });
+    source.addEventListener("items", (event) => {
+      let data = {};
+      try { data = JSON.parse(event.data); } catch (_) { return; }
+      for (const column of columnsForFeeds(data.feeds || [])) fetchNewer(column);
+    });
+    source.addEventListener("feed", (event) => {
+      let data = {};
+      try { data = JSON.parse(event.data); } catch (_) { return; }
+      for (const column of columnsForFeeds(data.feeds || [])) {
+        if (!itemsOf(column, { visibleOnly: false }).length) fetchNewer(column);
+      }
+    });
+    source.addEventListener("resync", catchUpAll);
+    source.addEventListener("error", () => deck.classList.remove("is-live"));
+    window.addEventListener("pagehide", () => source.close());
+  }
+
+  // --- selection and keyboard --------------------------------------------------------------------
+
+  let currentColumn = null;
+  let currentItem = null;
+
+  function focusColumn(column) {
+    if (!column) return;
+    if (currentColumn && currentColumn !== column) currentColumn.classList.remove("is-focused");
+    currentColumn = column;
+    column.classList.add("is-focused");
+    column.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+
+  function select(item) {
+    if (!item) return;
+    if (currentItem) currentItem.classList.remove("is-current");
+    currentItem = item;
+    item.classList.add("is-current");
+    focusColumn(item.closest(".column"));
+    item.focus({ preventScroll: true });
+    item.scrollIntoView({ block: "nearest" });
+    if (item.classList.contains("is-unread")) noteSeen(item);
+  }
+
+  function firstInView(column) {
+    const body = column.querySelector("[data-column-body]");
+    const items = itemsOf(column);
+    if (!body) return items[0];
+    const top = body.getBoundingClientRect().top;
+    return items.find((el) => el.getBoundingClientRect().bottom > top + 4) || items[0];
+  }
+
+  function step(delta) {
+    const column = currentColumn || columns()[0];
+    if (!column) return;
+    const items = itemsOf(column);
+    if (!items.length) return focusColumn(column);
+    if (!currentItem || !column.contains(currentItem)) return select(firstInView(column));
+    const index = items.indexOf(currentItem);
+    const next = items[Math.max(0, Math.min(items.length - 1, index + delta))];
+    if (next) select(next);
+    if (delta > 0 && index >= items.length - 3) {
+      const more = column.querySelector(".more-link[hx-get]");
+      if (more && window.htmx) window.htmx.trigger(more, "click");
+    }
+  }
+
+  function switchColumn(delta) {
+    const all = columns();
+    if (!all.length) return;
+    const index = currentColumn ? all.indexOf(currentColumn) : -1;
+    const next = all[Math.max(0, Math.min(all.length - 1, index + delta))];
+    if (!next) return;
+    const first = firstInView(next);
+    if (first) select(first);
+    else {
+      if (currentItem) currentItem.classList.remove("is-current");
+      currentItem = null;
+      focusColumn(next);
+    }
+  }
+
+  function actOn(kind) {
+    if (!currentItem) return;
+    const control = currentItem.querySelector(`[data-act="${kind}"]`);
+    if (control) control.click();
+  }
+
+  function openOriginal() {
+    if (currentItem && currentItem.dataset.url) window.open(currentItem.dataset.url, "_blank", "noopener,noreferrer");
+  }
+
+  function typing(target) {
+    return target instanceof HTMLElement &&
+      (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (keysDialog && keysDialog.open) return; // the dialog handles Esc itself
+    const target = event.target;
+    if (typing(target)) {
+      if (event.key === "Escape" && target === filterInput) {
+        filterInput.value = "";
+        applyFilter(deck);
+        filterInput.blur();
+      }
+      return;
+    }
+    if (target instanceof HTMLElement && target.closest("details.pop[open]") && event.key !== "Escape") return;
+    const key = event.key;
+    const handlers = {
+      j: () => step(1),
+      ArrowDown: () => step(1),
+      k: () => step(-1),
+      ArrowUp: () => step(-1),
+      ArrowRight: () => (event.shiftKey ? moveColumn(currentColumn, 1) : switchColumn(1)),
+      ArrowLeft: () => (event.shiftKey ? moveColumn(currentColumn, -1) : switchColumn(-1)),
+      r: () => actOn("reply"),
+      l: () => actOn("like"),
+      b: () => actOn("repost"),
+      c: () => actOn("copy"),
+      o: openOriginal,
+      Enter: () => { if (target === currentItem) openOriginal(); else return false; },
+      n: () => { window.location.assign(deck.dataset.composeUrl); },
+      "/": () => { if (filterInput) { filterInput.focus(); filterInput.select(); } },
+      "?": () => { if (keysDialog) keysDialog.showModal(); },
+      ".": () => { const column = currentColumn || columns()[0]; if (column) { reveal(column); const first = itemsOf(column)[0]; if (first) select(first); } },
+      Escape: () => {
+        for (const open of deck.querySelectorAll("details.pop[open]")) open.open = false;
+        if (currentItem) currentItem.classList.remove("is-current");
+        currentItem = null;
+      },
+    };
+    const handler = handlers[key];
+    if (!handler) return;
+    // Arrow keys scroll a focused control's own box (a select) or the page: take them only
+    // when the deck, not a form control, has them.
+    if (handler() === false) return;
+    event.preventDefault();
+  });
+
+  deck.addEventListener("focusin", (event) => {
+    const item = event.target instanceof Element && event.target.closest(".item");
+    if (item && item !== currentItem) {
+      if (currentItem) currentItem.classList.remove("is-current");
+      currentItem = item;
+      item.classList.add("is-current");
+      focusColumn(item.closest(".column"));
+    }
+  });
+  deck.addEventListener("click", (event) => {
+    const item = event.target instanceof Element && event.target.closest(".item");
+    if (item && !event.target.closest("a, button, summary, label, input")) select(item);
+  });
+
+  for (const button of deck.querySelectorAll("[data-keys-open]")) {
+    button.addEventListener("click", () => keysDialog && keysDialog.showModal());
+  }
+
+  // --- copy link --------------------------------------------------------------------------------
+
+  async function copy(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch (_) {
+      const area = document.createElement("textarea");
+      area.value = text;
+      area.className = "visually-hidden";
+      area.setAttribute("readonly", "");
+      document.body.appendChild(area);
+      area.select();
+      let done = false;
+      try { done = document.execCommand("copy"); } catch (_) { done = false; }
+      area.remove();
+      return done;
+    }
+  }
+
+  deck.addEventListener("click", async (event) => {
+    const button = event.target instanceof Element && event.target.closest("[data-copy]");
+    if (!button) return;
+    const ok = await copy(button.dataset.copy);
+    toast(ok ? "Link copied" : "Could not copy: the link is " + button.dataset.copy);
+    if (ok) {
+      button.classList.add("is-done");
+      window.setTimeout(() => button.classList.remove("is-done"), 1500);
+    }
+  });
+
+  // --- columns: move, width, drag and drop --------------------------------------------------------
+
+  function saveOrder() {
+    const ids = columns().map((c) => c.dataset.column);
+    return post(deck.dataset.orderUrl, { columns: ids }).then((r) => {
+      if (!r.ok) toast("The new order was not saved; reload the page.");
+    }).catch(() => toast("The new order was not saved; reload the page."));
+  }
+
+  function syncMoveButtons() {
+    const all = columns();
+    all.forEach((column, index) => {
+      const left = column.querySelector("form[data-move=left] button");
+      const right = column.querySelector("form[data-move=right] button");
+      if (left) left.disabled = index === 0;
+      if (right) right.disabled = index === all.length - 1;
+    });
+  }
+
+  function moveColumn(column, delta) {
+    if (!column) return;
+    const all = columns();
+    const index = all.indexOf(column);
+    const target = all[index + delta];
+    if (!target) return;
+    if (delta < 0) target.before(column);
+    else target.after(column);
+    syncMoveButtons();
+    column.scrollIntoView({ block: "nearest", inline: "nearest" });
+    saveOrder();
+    say(`${titleOf(column)} moved to position ${index + delta + 1} of ${all.length}`);
+  }
+
+  deck.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    if (form.dataset.move) {
+      event.preventDefault();
+      const column = form.closest(".column");
+      moveColumn(column, form.dataset.move === "left" ? -1 : 1);
+      const again = column.querySelector(`form[data-move=${form.dataset.move}] button`);
+      if (again && !again.disabled) again.focus();
+      else { const other = column.querySelector("form[data-move] button:not(:disabled)"); if (other) other.focus(); }
+    } else if (form.dataset.width !== undefined) {
+      event.preventDefault();
+      const column = form.closest(".column");
+      const width = event.submitter ? event.submitter.value : "normal";
+      column.classList.remove("col-narrow", "col-normal", "col-wide");
+      column.classList.add(`col-${width}`);
+      for (const button of form.querySelectorAll("button[name=width]")) {
+        button.setAttribute("aria-pressed", String(button.value === width));
+      }
+      const data = new FormData(form);
+      data.set("width", width);
+      post(form.action, data).catch(() => toast("The width was not saved."));
+      const menu = form.closest("details");
+      if (menu) menu.open = false;
+    }
+  });
+
+  let dragging = null;
+  if (columnsBox) {
+    columnsBox.addEventListener("dragstart", (event) => {
+      const head = event.target instanceof Element && event.target.closest(".column-head");
+      if (!head) return;
+      dragging = head.closest(".column");
+      dragging.classList.add("is-dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dragging.dataset.column);
+      try { event.dataTransfer.setDragImage(dragging, 40, 20); } catch (_) { /* older browsers */ }
+    });
+    const clearMarks = () => {
+      for (const c of columns()) c.classList.remove("drop-before", "drop-after");
+    };
+    columnsBox.addEventListener("dragover", (event) => {
+      if (!dragging) return;
+      const over = event.target instanceof Element && event.target.closest(".column");
+      if (!over || over === dragging) return clearMarks();
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      const box = over.getBoundingClientRect();
+      const before = event.clientX < box.left + box.width / 2;
+      clearMarks();
+      over.classList.add(before ? "drop-before" : "drop-after");
+    });
+    columnsBox.addEventListener("drop", (event) => {
+      if (!dragging) return;
+      const over = event.target instanceof Element && event.target.closest(".column");
+      event.preventDefault();
+      if (over && over !== dragging) {
+        if (over.classList.contains("drop-before")) over.before(dragging);
+        else over.after(dragging);
+        syncMoveButtons();
+        saveOrder();
+        say(`${titleOf(dragging)} moved`);
+      }
+      clearMarks();
+    });
+    columnsBox.addEventListener("dragend", () => {
+      if (dragging) dragging.classList.remove("is-dragging");
+      dragging = null;
+      clearMarks();
+    });
+  }
+
+  // --- htmx: pages of older items -----------------------------------------------------------------
+
+  document.addEventListener("htmx:load", (event) => {
+    const root = event.detail && event.detail.elt;
+    if (!(root instanceof Element) || !deck.contains(root)) return;
+    watchUnread(root.parentElement || root);
+    applyFilter(root.parentElement || root);
+  });
+
+  // Close a column's menu when clicking elsewhere.
+  document.addEventListener("click", (event) => {
+    for (const menu of deck.querySelectorAll("details.pop[open]")) {
+      if (!menu.contains(event.target)) menu.open = false;
+    }
+  });
+
+  watchUnread(deck);
+  refreshTimes(deck);
+  const first = columns()[0];
+  if (first) focusColumn(first);
+  connect();
+})();
+
+// The add-column form: only the kinds every picked account can show; the parameter box only
+// for kinds that need one.
+function setUpAddColumn(form) {
+  const boxes = Array.from(form.querySelectorAll("input[name=connections]"));
+  const tiles = Array.from(form.querySelectorAll(".kind-tile"));
+  const paramField = form.querySelector("[data-param-field]");
+  const paramLabel = form.querySelector("[data-param-label]");
+  const paramHint = form.querySelector("[data-param-hint]");
+
+  function update() {
+    const picked = boxes.filter((b) => b.checked);
+    let allowed = null;
+    for (const box of picked) {
+      const kinds = new Set((box.dataset.kinds || "").split(" ").filter(Boolean));
+      allowed = allowed === null ? kinds : new Set([...allowed].filter((k) => kinds.has(k)));
+    }
+    for (const tile of tiles) {
+      const input = tile.querySelector("input");
+      const ok = allowed === null || allowed.has(tile.dataset.kind);
+      tile.classList.toggle("is-unavailable", !ok);
+      input.disabled = !ok;
+      if (!ok && input.checked) input.checked = false;
+    }
+    if (!tiles.some((t) => t.querySelector("input").checked)) {
+      const firstOk = tiles.find((t) => !t.querySelector("input").disabled);
+      if (firstOk) firstOk.querySelector("input").checked = true;
+    }
+    const chosen = form.querySelector("input[name=kind]:checked");
+    const needs = chosen && chosen.dataset.needsParam;
+    if (paramField) paramField.classList.toggle("is-idle", !needs);
+    if (needs && paramLabel) paramLabel.textContent = needs;
+    if (needs && paramHint) paramHint.textContent = chosen.dataset.paramHint || "";
+  }
+  form.addEventListener("change", update);
+  update();
+}

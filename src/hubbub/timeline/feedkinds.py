@@ -1,0 +1,91 @@
+"""The kinds of column a person can add, and the feed key each one reads.
+
+The kinds a connection offers come from its connector's capabilities (`feeds`), so nothing here
+names a network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hubbub.connections.models import Connection
+from hubbub.networks.base import Capabilities
+from hubbub.networks.registry import UnknownNetwork, get_connector
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    label: str
+    icon: str
+    merged_title: str
+    param_label: str = ""  # set when the kind needs a parameter
+    param_hint: str = ""
+
+
+KINDS: dict[str, Kind] = {k.slug: k for k in (
+    Kind("home", "Home", "home", "Home everywhere"),
+    Kind("notifications", "Notifications", "bell", "All notifications"),
+    Kind("mentions", "Mentions", "at", "All mentions"),
+    Kind("own", "My posts", "user", "All my posts"),
+    Kind("list", "List", "list", "Lists", "List id", "the list's id on that network"),
+    Kind("hashtag", "Hashtag", "hash", "Hashtag everywhere", "Hashtag", "without the #"),
+    Kind("search", "Search", "search", "Search everywhere", "Search for", "words or a phrase"),
+    Kind("author", "Person", "user", "Person everywhere", "Handle", "e.g. @alice@example.social"),
+)}
+
+
+def _capabilities(connection: Connection) -> Capabilities | None:
+    """The cached limits, without I/O (the add-column form must not wait on a network)."""
+    if connection.capabilities_json:
+        try:
+            return Capabilities.from_json(connection.capabilities_json)
+        except (KeyError, TypeError):
+            pass
+    try:
+        return get_connector(connection.network).default_capabilities()
+    except (NotImplementedError, UnknownNetwork, ImportError):
+        return None
+
+
+def available_kinds(connection: Connection) -> list[str]:
+    caps = _capabilities(connection)
+    feeds = set(caps.feeds) if caps else set()
+    if "author" in feeds:
+        feeds.add("own")  # your own posts are the author feed of your own handle
+    return [slug for slug in KINDS if slug in feeds]
+
+
+def clean_param(kind: str, param: str) -> str:
+    param = " ".join(param.split())
+    if kind == "hashtag":
+        param = param.lstrip("#")
+    return param[:200]
+
+
+def feed_key(connection: Connection, kind: str, param: str = "") -> str:
+    """The connector's feed name: "home", "mentions", "hashtag:<tag>", "author:<handle>", ..."""
+    if kind == "own":
+        caps = _capabilities(connection)
+        if caps is not None and "own" in caps.feeds:
+            return "own"
+        return f"author:{connection.handle}"
+    if KINDS[kind].param_label:
+        return f"{kind}:{clean_param(kind, param)}"
+    return kind
+
+
+def column_title(kind: str, param: str = "", *, merged: bool = False) -> str:
+    param = clean_param(kind, param)
+    if kind == "hashtag":
+        return f"#{param}"
+    if kind == "search":
+        return f"“{param}”"
+    if kind in ("author", "list"):
+        return param
+    return KINDS[kind].merged_title if merged else KINDS[kind].label
+
+
+def kind_of_key(key: str) -> str:
+    """The kind a stored feed key belongs to ("hashtag:x" -> "hashtag")."""
+    slug = key.split(":", 1)[0]
+    return slug if slug in KINDS else "home"

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from hubbub.connections.models import Connection
+from hubbub.connections.services import active_connections
+from hubbub.timeline.feedkinds import KINDS, available_kinds, clean_param
+from hubbub.timeline.models import ColumnWidth
+
+
+class DeckNameForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Deck name",
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. Work"}))
+
+
+class AddColumnForm(forms.Form):
+    connections = forms.ModelMultipleChoiceField(
+        queryset=Connection.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label="Accounts",
+        error_messages={"required": "Pick at least one account."},
+    )
+    kind = forms.ChoiceField(
+        choices=[(k.slug, k.label) for k in KINDS.values()], widget=forms.RadioSelect,
+        label="Show", initial="home",
+    )
+    param = forms.CharField(required=False, max_length=200, label="Hashtag, search, list or person")
+    title = forms.CharField(required=False, max_length=100, label="Title",
+                            widget=forms.TextInput(attrs={"placeholder": "Optional"}))
+    width = forms.ChoiceField(choices=ColumnWidth.choices, initial=ColumnWidth.NORMAL,
+                              widget=forms.RadioSelect, label="Width")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["connections"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = active_connections(user).order_by("network", "handle")
+        self.kinds_by_connection = {c.pk: available_kinds(c) for c in field.queryset}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        connections = cleaned.get("connections") or []
+        if not kind:
+            return cleaned
+        spec = KINDS[kind]
+        param = clean_param(kind, cleaned.get("param", ""))
+        if spec.param_label and not param:
+            self.add_error("param", f"{spec.label} columns need {spec.param_label.lower()}.")
+        cleaned["param"] = param if spec.param_label else ""
+        unable = [c.handle for c in connections if kind not in self.kinds_by_connection[c.pk]]
+        if unable:
+            self.add_error(
+                "kind",
+                f"{', '.join(unable)} cannot show {spec.label.lower()} columns.",
+            )
+        return cleaned

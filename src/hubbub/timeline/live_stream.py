@@ -1,0 +1,79 @@
+"""Server-sent events for open decks: which feeds got new items, as they arrive.
+
+The browser learns only feed ids here and asks each column for its new items (column_newer),
+so this loop never renders or queries items, and a person only ever hears about their own feeds
+(the channel is subscribed by user id)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+
+from hubbub.timeline import dataside
+from hubbub.timeline.models import Feed
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 15.0
+
+
+def format_event(event: Any) -> str:
+    """One live event as an SSE message; "" for the kinds a browser does not need."""
+    kind = str(getattr(event, "kind", "") or "")
+    if kind == "resync":
+        return "event: resync\ndata: {}\n\n"
+    if kind not in ("items", "feed"):
+        return ""
+    data: dict[str, Any] = {"feeds": sorted(int(f) for f in event.feed_ids)}
+    if kind == "items":
+        data["count"] = len(event.item_ids)
+    else:
+        data["detail"] = str(getattr(event, "detail", ""))[:300]
+    return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
+
+
+def _watch(user_id: int, deck_id: int | None) -> None:
+    """Keep the open deck's feeds polled fast (the data side slows feeds nobody watches)."""
+    feeds = Feed.objects.filter(columns__deck__user_id=user_id)
+    if deck_id is not None:
+        feeds = feeds.filter(columns__deck_id=deck_id)
+    found = list(feeds.distinct())
+    if found:
+        dataside.mark_watched(found)
+
+
+async def stream(user_id: int, deck_id: int | None,
+                 heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[str]:
+    """The event stream of one open deck. Ends when the browser goes (Django cancels it)."""
+    # Ask the browser to come back quickly if the connection drops.
+    yield "retry: 2000\n: connected\n\n"
+    channel = dataside.get_channel()
+    async for event in channel.subscribe(user_id, heartbeat=heartbeat):
+        if event.kind == "ping":
+            await sync_to_async(_watch)(user_id, deck_id)
+            yield ": heartbeat\n\n"
+            continue
+        if event.user_id != user_id:
+            continue
+        message = format_event(event)
+        if message:
+            yield message
+
+
+async def events(request: HttpRequest) -> HttpResponseBase:
+    """GET /deck/events/?deck=<id>: text/event-stream for the signed-in person."""
+    user = await request.auser()
+    if not isinstance(user, User) or not user.is_authenticated:
+        return HttpResponse(status=401)
+    raw = request.GET.get("deck", "")
+    deck_id = int(raw) if raw.isdigit() else None
+    await sync_to_async(_watch)(user.pk, deck_id)
+    response = StreamingHttpResponse(stream(user.pk, deck_id), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache, no-transform"
+    response["X-Accel-Buffering"] = "no"  # nginx: do not hold events back
+    return response

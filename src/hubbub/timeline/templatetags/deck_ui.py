@@ -1,0 +1,186 @@
+"""Display helpers for the deck: relative times, paging cursors, safe remote URLs, icons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import template
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from hubbub.timeline.cursors import encode_cursor
+
+register = template.Library()
+
+
+@register.filter
+def reltime(when: datetime | None, now: datetime | None = None) -> str:
+    """"now", "42s", "5m", "3h", "2d", then "3 Mar" (this year) or "3 Mar 2024"."""
+    if when is None:
+        return ""
+    now = now or timezone.now()
+    delta = now - when
+    seconds = int(delta.total_seconds())
+    if seconds < 10:
+        return "now"
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if delta < timedelta(days=7):
+        return f"{delta.days}d"
+    local = timezone.localtime(when)
+    if local.year == timezone.localtime(now).year:
+        return f"{local.day} {local:%b}"
+    return f"{local.day} {local:%b %Y}"
+
+
+@register.filter
+def cursor(item: Any) -> str:
+    return encode_cursor(item.created_at, item.pk)
+
+
+@register.filter
+def epoch_ms(when: datetime | None) -> int:
+    return int(when.astimezone(UTC).timestamp() * 1000) if when else 0
+
+
+@register.filter
+def web_url(url: Any) -> str:
+    """The URL if it is http(s), else "" (never javascript:, data: and the like)."""
+    value = str(url or "").strip()
+    try:
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:
+        return ""
+    return value if scheme in ("http", "https") else ""
+
+
+@register.filter
+def is_image(media: Any) -> bool:
+    return isinstance(media, dict) and str(media.get("type", "")).startswith("image")
+
+
+@register.filter
+def media_list(media: Any) -> list[dict[str, str]]:
+    """Well-formed media entries only, at most four (as the networks show them)."""
+    if not isinstance(media, list):
+        return []
+    found = []
+    for entry in media:
+        if not isinstance(entry, dict):
+            continue
+        url = web_url(entry.get("url"))
+        preview = web_url(entry.get("preview_url")) or url
+        if not preview:
+            continue
+        found.append({
+            "type": str(entry.get("type") or "image"),
+            "url": url or preview,
+            "preview_url": preview,
+            "description": str(entry.get("description") or "")[:1500],
+        })
+    return found[:4]
+
+
+@register.filter
+def card_of(card: Any) -> dict[str, str] | None:
+    if not isinstance(card, dict) or not web_url(card.get("url")):
+        return None
+    return {
+        "url": web_url(card.get("url")),
+        "title": str(card.get("title") or "")[:300],
+        "description": str(card.get("description") or "")[:500],
+        "image": web_url(card.get("image")),
+        "host": urlsplit(web_url(card.get("url"))).hostname or "",
+    }
+
+
+@register.filter
+def quote_of(quote: Any) -> dict[str, str] | None:
+    if not isinstance(quote, dict) or not (quote.get("text") or quote.get("author_handle")):
+        return None
+    return {
+        "author_handle": str(quote.get("author_handle") or ""),
+        "author_name": str(quote.get("author_name") or ""),
+        "text": str(quote.get("text") or "")[:2000],
+        "url": web_url(quote.get("url")),
+    }
+
+
+# Feather icons (MIT) the deck adds to the shared set.
+ICONS = {
+    "home": '<path d="m3 9 9-7 9 7v11a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"/>'
+    '<polyline points="9 22 9 12 15 12 15 22"/>',
+    "bell": '<path d="M18 8A6 6 0 0 0 6 8c0 7-3 9-3 9h18s-3-2-3-9"/>'
+    '<path d="M13.73 21a2 2 0 0 1-3.46 0"/>',
+    "at": '<circle cx="12" cy="12" r="4"/>'
+    '<path d="M16 8v5a3 3 0 0 0 6 0v-1a10 10 0 1 0-3.92 7.94"/>',
+    "user": '<path d="M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2"/><circle cx="12" cy="7" r="4"/>',
+    "list": '<line x1="8" y1="6" x2="21" y2="6"/><line x1="8" y1="12" x2="21" y2="12"/>'
+    '<line x1="8" y1="18" x2="21" y2="18"/><line x1="3" y1="6" x2="3.01" y2="6"/>'
+    '<line x1="3" y1="12" x2="3.01" y2="12"/><line x1="3" y1="18" x2="3.01" y2="18"/>',
+    "hash": '<line x1="4" y1="9" x2="20" y2="9"/><line x1="4" y1="15" x2="20" y2="15"/>'
+    '<line x1="10" y1="3" x2="8" y2="21"/><line x1="16" y1="3" x2="14" y2="21"/>',
+    "search": '<circle cx="11" cy="11" r="8"/><line x1="21" y1="21" x2="16.65" y2="16.65"/>',
+    "reply": '<polyline points="9 17 4 12 9 7"/><path d="M20 18v-2a4 4 0 0 0-4-4H4"/>',
+    "repeat": '<polyline points="17 1 21 5 17 9"/><path d="M3 11V9a4 4 0 0 1 4-4h14"/>'
+    '<polyline points="7 23 3 19 7 15"/><path d="M21 13v2a4 4 0 0 1-4 4H3"/>',
+    "heart": '<path d="M20.84 4.61a5.5 5.5 0 0 0-7.78 0L12 5.67l-1.06-1.06a5.5 5.5 0 0 0-7.78 '
+    '7.78l1.06 1.06L12 21.23l7.78-7.78 1.06-1.06a5.5 5.5 0 0 0 0-7.78z"/>',
+    "bookmark": '<path d="m19 21-7-5-7 5V5a2 2 0 0 1 2-2h10a2 2 0 0 1 2 2z"/>',
+    "quote": '<path d="M3 21c3 0 7-1 7-8V5c0-1.25-.76-2.02-2-2H4c-1.25 0-2 .75-2 1.97V11c0 '
+    '1.25.75 2 2 2 1 0 1 0 1 1v1c0 1-1 2-2 2s-1 .01-1 1.03V20c0 1 0 1 1 1z"/>'
+    '<path d="M15 21c3 0 7-1 7-8V5c0-1.25-.76-2.02-2-2h-4c-1.25 0-2 .75-2 1.97V11c0 1.25.75 2 '
+    '2 2h.75c0 2.25.25 4-2.75 4v3c0 1 0 1 1 1z"/>',
+    "external": '<path d="M18 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h6"/>'
+    '<polyline points="15 3 21 3 21 9"/><line x1="10" y1="14" x2="21" y2="3"/>',
+    "copy": '<rect x="9" y="9" width="13" height="13" rx="2" ry="2"/>'
+    '<path d="M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1"/>',
+    "left": '<polyline points="15 18 9 12 15 6"/>',
+    "right": '<polyline points="9 18 15 12 9 6"/>',
+    "grip": '<circle cx="9" cy="6" r="1"/><circle cx="15" cy="6" r="1"/><circle cx="9" cy="12" '
+    'r="1"/><circle cx="15" cy="12" r="1"/><circle cx="9" cy="18" r="1"/>'
+    '<circle cx="15" cy="18" r="1"/>',
+    "more": '<circle cx="12" cy="12" r="1"/><circle cx="19" cy="12" r="1"/>'
+    '<circle cx="5" cy="12" r="1"/>',
+    "x": '<line x1="18" y1="6" x2="6" y2="18"/><line x1="6" y1="6" x2="18" y2="18"/>',
+    "plus": '<line x1="12" y1="5" x2="12" y2="19"/><line x1="5" y1="12" x2="19" y2="12"/>',
+    "columns": '<rect x="3" y="3" width="18" height="18" rx="2"/><line x1="9" y1="3" x2="9" '
+    'y2="21"/><line x1="15" y1="3" x2="15" y2="21"/>',
+    "keyboard": '<rect x="2" y="6" width="20" height="12" rx="2"/><path d="M6 10h.01M10 10h.01'
+    'M14 10h.01M18 10h.01M8 14h8"/>',
+    "check": '<polyline points="20 6 9 17 4 12"/>',
+    "eye": '<path d="M1 12s4-8 11-8 11 8 11 8-4 8-11 8-11-8-11-8z"/>'
+    '<circle cx="12" cy="12" r="3"/>',
+    "alert": '<path d="M10.29 3.86 1.82 18a2 2 0 0 0 1.71 3h16.94a2 2 0 0 0 1.71-3L13.71 3.86'
+    'a2 2 0 0 0-3.42 0z"/><line x1="12" y1="9" x2="12" y2="13"/>'
+    '<line x1="12" y1="17" x2="12.01" y2="17"/>',
+    "arrow-up": '<line x1="12" y1="19" x2="12" y2="5"/><polyline points="5 12 12 5 19 12"/>',
+    "play": '<polygon points="5 3 19 12 5 21 5 3"/>',
+    "compose": '<path d="M12 20h9"/><path d="M16.5 3.5a2.121 2.121 0 0 1 3 3L7 19l-4 1 1-4Z"/>',
+    "settings": '<circle cx="12" cy="12" r="3"/><path d="M19.4 15a1.65 1.65 0 0 0 .33 1.82l.06.06'
+    'a2 2 0 1 1-2.83 2.83l-.06-.06a1.65 1.65 0 0 0-1.82-.33 1.65 1.65 0 0 0-1 1.51V21a2 2 0 0 1-4 '
+    '0v-.09A1.65 1.65 0 0 0 9 19.4a1.65 1.65 0 0 0-1.82.33l-.06.06a2 2 0 1 1-2.83-2.83l.06-.06'
+    'A1.65 1.65 0 0 0 4.68 15a1.65 1.65 0 0 0-1.51-1H3a2 2 0 0 1 0-4h.09A1.65 1.65 0 0 0 4.6 9'
+    'a1.65 1.65 0 0 0-.33-1.82l-.06-.06a2 2 0 1 1 2.83-2.83l.06.06A1.65 1.65 0 0 0 9 4.68a1.65 '
+    '1.65 0 0 0 1-1.51V3a2 2 0 0 1 4 0v.09a1.65 1.65 0 0 0 1 1.51 1.65 1.65 0 0 0 1.82-.33l.06'
+    '-.06a2 2 0 1 1 2.83 2.83l-.06.06A1.65 1.65 0 0 0 19.4 9a1.65 1.65 0 0 0 1.51 1H21a2 2 0 0 1 '
+    '0 4h-.09a1.65 1.65 0 0 0-1.51 1z"/>',
+}
+
+
+@register.simple_tag
+def dicon(name: str, css: str = "") -> SafeString:
+    """An inline SVG icon from the fixed table above (no user input reaches it)."""
+    classes = f"icon {css}".strip()
+    return mark_safe(  # noqa: S308 - constant markup from ICONS
+        f'<svg class="{escape(classes)}" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
+        f'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
+        f"{ICONS[name]}</svg>"
+    )

@@ -1,0 +1,201 @@
+"""What a column shows: items rendered like the network, pages without JavaScript, new items,
+reactions, and replies through the composer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from hubbub.connections.models import Connection
+from hubbub.publishing.models import Delivery
+from hubbub.timeline.cursors import encode_cursor
+from hubbub.timeline.models import Deck, Item
+from tests.deck.conftest import make_column, make_connection, make_items
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def deck(owner: User) -> Deck:
+    return Deck.objects.create(user=owner, name="Main")
+
+
+def _older_link(html: str) -> str | None:
+    found = re.search(r'<a class="[^"]*"[^>]*href="([^"]*\?before=[^"]+)"[^>]*rel="next"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_item_renders_like_the_network(client_in: Client, deck: Deck,
+                                       connection: Connection) -> None:
+    item = make_items(
+        connection, "home", 1,
+        reposted_by="@carol@fake.example", reposted_by_name="Carol",
+        in_reply_to="99", in_reply_to_handle="@dave@fake.example",
+        author_avatar="https://cdn.fake.example/bob.png",
+        html='<p>Hello <a href="https://fake.example/tags/deck">#deck</a></p>',
+        media=[
+            {"type": "image", "url": "https://cdn.fake.example/a.png",
+             "preview_url": "https://cdn.fake.example/a-small.png", "description": "A red fox"},
+            {"type": "image", "url": "javascript:alert(1)", "preview_url": "data:image/png,xx",
+             "description": "hostile"},
+        ],
+        card={"url": "https://news.example/story", "title": "A story", "description": "Read it",
+              "image": "https://news.example/i.png"},
+        quote={"author_handle": "@erin@fake.example", "text": "quoted words",
+               "url": "https://fake.example/@erin/1"},
+    )[0]
+    make_column(deck, connection)
+    html = Client.get(client_in, reverse("timeline:deck", args=[deck.pk])).content.decode()
+    assert "Carol reposted" in html
+    assert "Replying to" in html and "@dave@fake.example" in html
+    assert 'Hello <a href="https://fake.example/tags/deck">#deck</a>' in html
+    assert 'alt="A red fox"' in html and "<p>A red fox</p>" in html  # alt shown on demand
+    assert html.count('referrerpolicy="no-referrer"') >= 3  # avatar, media, card image
+    assert 'loading="lazy"' in html
+    assert "javascript:alert" not in html and "data:image/png,xx" not in html
+    assert "A story" in html and "news.example" in html
+    assert "quoted words" in html
+    assert "Fakebook" in html  # the network, at a glance
+    assert f'data-item="{item.pk}"' in html
+    assert f'href="{reverse("publishing:compose")}?reply_to={item.pk}"' in html
+
+
+def test_content_warning_and_sensitive_media_start_hidden(client_in: Client, deck: Deck,
+                                                          connection: Connection) -> None:
+    make_items(connection, "home", 1, content_warning="spoilers", sensitive=True,
+               media=[{"type": "image", "url": "https://cdn.fake.example/s.png",
+                       "preview_url": "", "description": ""}])
+    make_column(deck, connection)
+    html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
+    assert re.search(r'<details class="cw">\s*<summary>.*spoilers', html, re.S)
+    assert "media-1 is-sensitive" in html
+    assert 'class="reveal-toggle"' in html and "Sensitive media" in html
+
+
+def test_paging_without_javascript(client_in: Client, deck: Deck,
+                                   connection: Connection) -> None:
+    items = make_items(connection, "home", 70)
+    column = make_column(deck, connection)
+    url = reverse("timeline:column", args=[column.pk])
+    first = client_in.get(url).content.decode()
+    shown = [int(pk) for pk in re.findall(r'data-item="(\d+)"', first)]
+    assert shown == [i.pk for i in reversed(items[40:])]
+    older = _older_link(first)
+    assert older is not None
+    second = client_in.get(older).content.decode()
+    assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', second)] == [
+        i.pk for i in reversed(items[10:40])]
+    assert "Newest" in second
+    third = client_in.get(_older_link(second) or "").content.decode()
+    assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', third)] == [
+        i.pk for i in reversed(items[:10])]
+    assert _older_link(third) is None
+
+
+def test_deck_column_links_to_older_pages_and_htmx_gets_the_next_page(
+        client_in: Client, deck: Deck, connection: Connection) -> None:
+    items = make_items(connection, "home", 45)
+    column = make_column(deck, connection)
+    html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
+    cursor = encode_cursor(items[15].created_at, items[15].pk)
+    link = f'{reverse("timeline:column", args=[column.pk])}?before={cursor}'
+    assert f'href="{link}"' in html and f'hx-get="{link}"' in html
+    assert 'hx-trigger="intersect once, click"' in html
+    part = client_in.get(link, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in part
+    assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', part)] == [
+        i.pk for i in reversed(items[:15])]
+    assert "That’s everything" in part
+
+
+def test_merged_column_is_one_timeline(client_in: Client, owner: User, deck: Deck) -> None:
+    alice = make_connection(owner, "@alice@fake.example")
+    bob = make_connection(owner, "@bob@fake.example", remote_id="43")
+    a = make_items(alice, "mentions", 2, text="to alice")
+    b = make_items(bob, "mentions", 2, text="to bob", start=a[0].created_at.replace(second=30))
+    column = make_column(deck, alice, "mentions", "All mentions")
+    column.feeds.add(*bob.feeds.all())
+    html = client_in.get(reverse("timeline:column", args=[column.pk])).content.decode()
+    order = [int(pk) for pk in re.findall(r'data-item="(\d+)"', html)]
+    expected = sorted([*a, *b], key=lambda i: (i.created_at, i.pk), reverse=True)
+    assert order == [i.pk for i in expected]
+
+
+def test_newer_gives_only_what_came_after(client_in: Client, deck: Deck,
+                                          connection: Connection) -> None:
+    items = make_items(connection, "home", 5)
+    column = make_column(deck, connection)
+    url = reverse("timeline:column_newer", args=[column.pk])
+    after = encode_cursor(items[2].created_at, items[2].pk)
+    html = client_in.get(url, {"after": after}).content.decode()
+    assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', html)] == [items[4].pk, items[3].pk]
+
+
+def test_react_through_the_connector(client_in: Client, deck: Deck, connection: Connection,
+                                     deck_network: list[tuple[str, str, str]]) -> None:
+    item = make_items(connection, "home", 1)[0]
+    url = reverse("timeline:item_react", args=[item.pk])
+    response = client_in.post(url, {"kind": "like"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert 'aria-pressed="true"' in response.content.decode()
+    assert deck_network == [("@alice@fake.example", item.remote_id, "like")]
+    item.refresh_from_db()
+    assert item.liked and not item.reposted
+
+    # A repost acts on the original post, not on the repost wrapper.
+    boosted = make_items(connection, "home", 1, extra={"original_id": "orig-1"})[0]
+    client_in.post(reverse("timeline:item_react", args=[boosted.pk]), {"kind": "repost"})
+    assert deck_network[-1] == ("@alice@fake.example", "orig-1", "repost")
+
+
+def test_react_failures_are_said_inline(client_in: Client, owner: User, deck: Deck) -> None:
+    refused = make_connection(owner)
+    gone = make_items(refused, "home", 1)[0]
+    Item.objects.filter(pk=gone.pk).update(remote_id="refused")
+    response = client_in.post(reverse("timeline:item_react", args=[gone.pk]), {"kind": "bookmark"},
+                              HTTP_HX_REQUEST="true")
+    assert "Fakebook said no: that post is gone" in response.content.decode()
+    homeonly = make_connection(owner, "@carol@home.example", network="homeonly", remote_id="7")
+    item = make_items(homeonly, "home", 1)[0]
+    response = client_in.post(reverse("timeline:item_react", args=[item.pk]), {"kind": "like"},
+                              HTTP_HX_REQUEST="true")
+    assert "Homebook cannot like from hubbub yet" in response.content.decode()
+    # Without JavaScript: back to the deck with the message.
+    response = client_in.post(reverse("timeline:item_react", args=[item.pk]),
+                              {"kind": "like", "next": reverse("timeline:deck", args=[deck.pk])},
+                              follow=True)
+    assert "Homebook cannot like from hubbub yet" in response.content.decode()
+
+
+def test_reply_from_a_column_goes_out_as_a_reply(client_in: Client, owner: User,
+                                                 connection: Connection) -> None:
+    other_account = make_connection(owner, "@second@fake.example", remote_id="43")
+    item = make_items(connection, "home", 1, extra={"original_id": "status-7"})[0]
+    compose = reverse("publishing:compose")
+    html = client_in.get(compose, {"reply_to": item.pk}).content.decode()
+    assert "Replying to" in html
+    assert f'name="reply_to" value="{item.pk}"' in html
+    assert "@bob@fake.example </textarea>" in html  # the author is mentioned
+    assert "@second@fake.example" not in html  # a reply goes from the account that saw it
+
+    response = client_in.post(compose, {"action": "now", "text": "@bob@fake.example yes!",
+                                        "targets": [connection.pk], "reply_to": item.pk})
+    assert response.status_code == 302
+    delivery = Delivery.objects.get()
+    assert (delivery.connection, delivery.in_reply_to) == (connection, "status-7")
+
+    response = client_in.post(compose, {"action": "now", "text": "both",
+                                        "targets": [connection.pk, other_account.pk],
+                                        "reply_to": item.pk})
+    assert response.status_code == 400
+    assert "A reply goes out from @alice@fake.example only" in response.content.decode()
+
+
+def test_quote_prefills_the_link(client_in: Client, connection: Connection) -> None:
+    item = make_items(connection, "home", 1)[0]
+    html = client_in.get(reverse("publishing:compose"), {"quote": item.pk}).content.decode()
+    assert item.url in html
