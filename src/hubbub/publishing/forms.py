@@ -16,6 +16,8 @@ from hubbub.connections.services import active_connections
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
 from hubbub.publishing.services import NewMedia
+from hubbub.timeline.models import Item
+from hubbub.timeline.services import reaction_target
 
 MAX_IMAGES = 4
 SLOTS = range(1, MAX_IMAGES + 1)
@@ -117,6 +119,8 @@ class ComposeForm(ScheduleFields):
     action = forms.ChoiceField(
         choices=[("now", "Post now"), ("schedule", "Schedule")], required=False
     )
+    # A reply from the deck: the hub's id of the timeline item answered.
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, zone=zone, **kwargs)
@@ -124,6 +128,8 @@ class ComposeForm(ScheduleFields):
         targets = self.fields["targets"]
         assert isinstance(targets, forms.ModelMultipleChoiceField)
         targets.queryset = active_connections(user)
+        raw = self.data.get("reply_to") if self.is_bound else self.initial.get("reply_to")
+        self.reply_item = find_item(user, raw)
         for i in SLOTS:
             self.fields[f"image_{i}"] = forms.FileField(
                 required=False,
@@ -176,12 +182,32 @@ class ComposeForm(ScheduleFields):
     def wants_schedule(self) -> bool:
         return self.data.get("action") == "schedule"
 
+    def clean_reply_to(self) -> int | None:
+        value: int | None = self.cleaned_data.get("reply_to")
+        if value is not None and self.reply_item is None:
+            raise ValidationError("The post you are replying to is not in your hub any more.")
+        return value
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         cleaned["scheduled_for"] = self.scheduled_for(required=self.wants_schedule())
         if not self.wants_schedule():
             cleaned["scheduled_for"] = None
+        item = self.reply_item
+        targets = cleaned.get("targets")
+        if item is not None and targets is not None and {t.pk for t in targets} != {
+            item.connection_id
+        }:
+            self.add_error(None, f"A reply goes out from {item.connection.handle} only, on "
+                                 "the network the post came from.")
         return cleaned
+
+    def reply_targets(self) -> dict[int, str]:
+        """For create_post(reply_to=...): the connection that saw the post -> its remote id."""
+        item = self.reply_item
+        if item is None:
+            return {}
+        return {item.connection_id: reaction_target(item)}
 
     def new_media(self) -> list[NewMedia]:
         media = []
@@ -211,6 +237,17 @@ class ComposeForm(ScheduleFields):
     def discard_stash(self) -> None:
         for found in self.stashed.values():
             stash.discard(int(self.user.pk), found.token)
+
+
+def find_item(user: User, ref: object) -> Item | None:
+    """A timeline item of this person's connections, by the hub's id; None for anything else."""
+    try:
+        pk = int(str(ref))
+    except (TypeError, ValueError):
+        return None
+    return Item.objects.select_related("connection").filter(
+        pk=pk, connection__user=user, connection__disconnected_at__isnull=True
+    ).first()
 
 
 def draft_from_data(data: Any) -> Draft:

@@ -24,7 +24,7 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.networks.base import Draft, Problem, Validation
 from hubbub.publishing import services, stash
-from hubbub.publishing.forms import ComposeForm, EditForm, draft_from_data
+from hubbub.publishing.forms import ComposeForm, EditForm, draft_from_data, find_item
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
 
 PAGE_SIZE = 20
@@ -108,7 +108,8 @@ def compose(request: AuthedRequest) -> HttpResponse:
     zone = user_zone(request)
     connections = connections_for(request.user)
     if request.method != "POST":
-        initial = {"targets": [connections[0].pk]} if len(connections) == 1 else {}
+        initial: dict[str, Any] = {"targets": [connections[0].pk]} if len(connections) == 1 else {}
+        initial |= _answering(request)
         form = ComposeForm(initial=initial, user=request.user, zone=zone)
         return _compose_page(request, form, connections)
 
@@ -123,6 +124,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
                 media=form.new_media(),
                 scheduled_for=form.cleaned_data["scheduled_for"],
                 tz=zone,
+                reply_to=form.reply_targets(),
             )
         except services.PostError as exc:
             form.add_error(None, str(exc))
@@ -140,16 +142,33 @@ def compose(request: AuthedRequest) -> HttpResponse:
     return _compose_page(request, form, connections, status=400)
 
 
+def _answering(request: AuthedRequest) -> dict[str, Any]:
+    """Compose opened from the deck: ?reply_to=<item> or ?quote=<item> (the hub's item ids).
+    The post goes from the account that saw the item, on its network."""
+    reply = find_item(request.user, request.GET.get("reply_to"))
+    if reply is not None:
+        mention = reply.author_handle if reply.author_handle.startswith("@") else ""
+        return {"reply_to": reply.pk, "targets": [reply.connection_id],
+                "text": f"{mention} " if mention else ""}
+    quoted = find_item(request.user, request.GET.get("quote"))
+    if quoted is not None and quoted.url:
+        return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}"}
+    return {}
+
+
 def _compose_page(
     request: AuthedRequest, form: ComposeForm, connections: list[Connection], status: int = 200
 ) -> HttpResponse:
-    draft = draft_from_data(form.data) if form.is_bound else Draft(text="")
+    draft = draft_from_data(form.data) if form.is_bound else Draft(
+        text=str(form.initial.get("text", "")))
+    if form.reply_item is not None:
+        connections = [form.reply_item.connection]  # a reply goes out where the post was seen
     rows = _counter_rows(request, form.selected_ids, draft) if connections else []
     return page(
         request,
         "publishing/compose.html",
         {"form": form, "connections": connections, "selected": form.selected_ids,
-         "slots": form.slots(), "rows": rows},
+         "slots": form.slots(), "rows": rows, "reply_item": form.reply_item},
         section="compose",
         status=status,
     )
