@@ -416,6 +416,41 @@ def test_a_live_subscription_closes_from_another_thread(nostr_peer: NostrPeer) -
     assert time.monotonic() - started < 5
 
 
+def test_a_live_subscription_survives_a_dropped_relay_and_misses_nothing(
+    nostr_peer: NostrPeer, proxy: NostrFaultProxy
+) -> None:
+    me, carol = nostr_peer.keygen(), nostr_peer.keygen()
+    account = account_for(me, proxy.url)
+    proxy.on_next("REQ", "drop")  # the first subscription's connection is cut at once
+    stream = CONNECTOR.stream(account, ["mentions"])
+    watchdog = threading.Timer(20.0, stream.close)
+    watchdog.start()
+    try:
+        # said while the subscription is down (it reconnects after a second)
+        said = seed(nostr_peer, carol, "while you were away", tags=[["p", me.pk]])
+        assert next(stream).remote_id == said["id"]
+        assert stream.wait_ready(10.0)
+        later = seed(nostr_peer, carol, "and now", tags=[["p", me.pk]])
+        assert next(stream).remote_id == later["id"]
+    finally:
+        watchdog.cancel()
+        stream.close()
+
+
+def test_a_live_subscription_with_no_usable_relay_raises(nostr_peer: NostrPeer,
+                                                         settings: Any) -> None:
+    settings.HUBBUB_ALLOW_PRIVATE_NETWORKS = []
+    account = account_for(keys.generate_keypair(), nostr_peer.url)
+    assert CONNECTOR.can_stream("hashtag:nostr")
+    assert not CONNECTOR.can_stream("lists")
+    stream = CONNECTOR.stream(account, ["hashtag:nostr"])
+    try:
+        with pytest.raises(Rejected, match="No relay can be followed from this hub"):
+            next(stream)
+    finally:
+        stream.close()
+
+
 # --- capabilities -----------------------------------------------------------------------------
 
 

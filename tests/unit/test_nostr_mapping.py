@@ -278,6 +278,24 @@ def test_items_from_notes_replies_mentions_and_reposts() -> None:
     assert reading.item_from_event(profile, own_pubkey=ME.public_hex) is None
 
 
+def test_pictures_from_imeta_tags() -> None:
+    note = _note(ALICE, "look https://img.example/cat.jpg", [
+        ["imeta", "url https://img.example/cat.jpg", "m image/jpeg", "alt A cat asleep",
+         "dim 800x600"],
+        ["imeta", "url javascript:alert(1)", "m image/png"],
+        ["imeta", "url https://v.example/clip.mp4", "m video/mp4"],
+    ])
+    item = reading.item_from_event(note, own_pubkey=ME.public_hex)
+    assert item is not None
+    assert item.extra["media"] == [
+        {"type": "image", "url": "https://img.example/cat.jpg",
+         "preview_url": "https://img.example/cat.jpg", "description": "A cat asleep"},
+        {"type": "video", "url": "https://v.example/clip.mp4", "preview_url": "",
+         "description": ""},
+    ]
+    assert item.extra["author_url"] == f"https://njump.me/{ALICE.npub}"
+
+
 def _at(second: int, n: int = 0) -> dict[str, Any]:
     return {"created_at": second, "id": f"{second:08x}{n:08x}" + "0" * 48}
 

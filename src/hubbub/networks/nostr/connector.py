@@ -270,10 +270,16 @@ class NostrConnector(Connector):
         ]
         return Page(items=tuple(items), next_cursor=next_cursor)
 
+    def can_stream(self, feed: str) -> bool:
+        return feed in ("home", "mentions", "author") or feed.startswith("hashtag:")
+
     def stream(self, account: Account, feeds: Sequence[str]) -> NostrStream:
-        """New items of `feeds` as they arrive (a REQ per feed on every relay, kept open).
-        Iterate it; `close()` from any thread ends it. `wait_ready(seconds)` returns once every
-        relay has sent its stored events (EOSE), so what is published after is live."""
+        """New items of `feeds` as they arrive (a REQ per feed on every relay, kept open after
+        EOSE; each item's extra["feed"] names its feed). Iterate it; `close()` from any thread
+        ends it. `wait_ready(seconds)` returns once every relay has sent its stored events, so
+        what is published after is live. Relays that drop are reconnected inside (asking again
+        since the newest event they sent); only when no relay can ever be used does `next()`
+        raise Rejected."""
         pair = _keypair(account)
         follows: list[str] = []
         if "home" in feeds:

@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from hubbub.core.http import default_timeout
 from hubbub.networks.base import Item
+from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr.events import Event, verify
 from hubbub.networks.nostr.reading import item_from_event
 from hubbub.networks.nostr.relay import (
@@ -32,7 +33,9 @@ _POLL_STOP_SECONDS = 1.0  # how often a reader thread notices close() (not netwo
 class LiveSubscription:
     """New events for several labelled REQs on several relays, as an iterator of
     (label, event, relay url). One reader thread per relay; each reconnects with backoff and
-    asks again `since` the newest event it saw, so nothing is missed while it was away.
+    asks again `since` the newest event it saw, so nothing is missed while it was away: a relay
+    dropping does not end the iteration. Only when every relay can never be used (the SSRF
+    guard, a bad address) does `next()` raise Rejected.
 
     Iteration blocks until an event arrives; `close()` (from any thread) ends it. Events are
     verified and each id is delivered once, whichever relay sends it first."""
@@ -43,13 +46,14 @@ class LiveSubscription:
         self.requests = {label: [dict(f) for f in filters] for label, filters in requests.items()}
         self.since = since
         self.timeout = default_timeout() if timeout is None else timeout
-        self._queue: queue.Queue[tuple[str, Event, str] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Event, str] | Rejected | None] = queue.Queue()
         self._stop = threading.Event()
         self._ready: dict[str, threading.Event] = {url: threading.Event() for url in self.urls}
         self._seen: dict[str, None] = {}
         self._lock = threading.Lock()
         self._open: dict[str, RelayConnection] = {}
         self._newest: dict[str, int] = {}
+        self._given_up: set[str] = set()
         self.failures: dict[str, RelayFailure] = {}
         self._threads = [
             threading.Thread(target=self._run, args=(url,), daemon=True,
@@ -69,6 +73,9 @@ class LiveSubscription:
             if item is None:  # closed
                 self._queue.put(None)  # later calls end too
                 raise StopIteration
+            if isinstance(item, Rejected):
+                self._queue.put(item)
+                raise item
             label, event, url = item
             if event["id"] in self._seen:
                 continue
@@ -112,6 +119,7 @@ class LiveSubscription:
                 if exc.failure.kind in ("blocked", "invalid_url"):
                     log.warning("live subscription: giving up on %s: %s", url, exc.failure.reason)
                     self._ready[url].set()
+                    self._give_up(url)
                     return
                 log.info("live subscription: %s unreachable (%s); retrying in %.0f s",
                          url, exc.failure.reason, backoff)
@@ -135,6 +143,16 @@ class LiveSubscription:
                 conn.close()
             self._stop.wait(backoff)
             backoff = min(backoff * 2, RECONNECT_MAX_SECONDS)
+
+    def _give_up(self, url: str) -> None:
+        """A relay that can never be used (refused by the SSRF guard, not a relay address).
+        When that is every relay, the iteration ends with an error instead of waiting forever."""
+        with self._lock:
+            self._given_up.add(url)
+            everyone = self._given_up == set(self.urls)
+        if everyone:
+            said = "; ".join(f"{f.url}: {f.reason}" for f in self.failures.values())
+            self._queue.put(Rejected(f"No relay can be followed from this hub ({said})"))
 
     def _read(self, conn: RelayConnection) -> None:
         """Subscribe (since the newest event this relay sent us) and read until closed."""

@@ -15,7 +15,7 @@ from hubbub.networks.base import Item
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.events import Event, tag_values, verify
-from hubbub.networks.nostr.mapping import nevent_link
+from hubbub.networks.nostr.mapping import nevent_link, profile_link
 
 HOME_KINDS = (1, 6)  # notes and reposts
 NOTE_KINDS = (1,)
@@ -204,6 +204,10 @@ def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
     tags = tag_values(shown, "t")
     if tags:
         details["hashtags"] = tags
+    media = media_from_imeta(shown)
+    if media:
+        details["media"] = media
+    details["author_url"] = profile_link(author)
     return Item(
         remote_id=str(event["id"]),
         kind=kind,
@@ -227,3 +231,25 @@ def reposted_note(event: Mapping[str, Any]) -> Event | None:
     if verify(inner) and inner.get("kind") == 1:
         return dict(inner)
     return None
+
+
+def media_from_imeta(event: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Pictures and videos a note declares in NIP-92 `imeta` tags ("url ...", "m ...", "alt ...",
+    one "key value" per element), http(s) URLs only."""
+    found: list[dict[str, str]] = []
+    for tag in event.get("tags", ()):
+        if not tag or tag[0] != "imeta":
+            continue
+        fields: dict[str, str] = {}
+        for part in tag[1:]:
+            key, _, value = part.partition(" ")
+            fields.setdefault(key, value.strip())
+        url = fields.get("url", "")
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        mime = fields.get("m", "")
+        kind = mime.split("/")[0] if mime.split("/")[0] in ("image", "video", "audio") else (
+            "unknown")
+        found.append({"type": kind, "url": url, "preview_url": url if kind == "image" else "",
+                      "description": fields.get("alt", "")})
+    return found
