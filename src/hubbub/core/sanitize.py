@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 from typing import Final
-from urllib.parse import urlsplit
 
 import nh3
 
@@ -64,6 +63,12 @@ _BIDI_CONTROLS: Final = dict.fromkeys(
 _LINK: Final = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING_PUNCTUATION: Final = ".,;:!?)]}'\""
 _URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\`]")
+# scheme://[userinfo@]host[:port] then a path, query, fragment or the end. A regex rather than
+# urlsplit: ingest checks several URLs an item, and urlsplit was a third of its time.
+_HTTP_URL: Final = re.compile(
+    r"https?://(?:[^/?#@]*@)?(?:\[[0-9a-f:.]+\]|[^/?#:@\[\]]+)(?::(?P<port>\d{0,5}))?(?:[/?#]|\Z)",
+    re.IGNORECASE,
+)
 
 
 def safe_url(url: object, *, max_length: int = MAX_URL_CHARS) -> str:
@@ -77,15 +82,11 @@ def safe_url(url: object, *, max_length: int = MAX_URL_CHARS) -> str:
     candidate = url.strip()
     if len(candidate) > max_length or _URL_FORBIDDEN.search(candidate):
         return ""
-    if not candidate[:8].lower().startswith(("https://", "http://")):
+    match = _HTTP_URL.match(candidate)
+    if match is None:
         return ""
-    try:
-        parts = urlsplit(candidate)
-        port = parts.port  # raises on a malformed port
-    except ValueError:
-        return ""
-    del port
-    if parts.scheme.lower() not in URL_SCHEMES or not parts.hostname:
+    port = match.group("port")
+    if port is not None and (not port or int(port) > 65535):
         return ""
     return candidate
 

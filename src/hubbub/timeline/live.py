@@ -1,0 +1,174 @@
+"""The live channel: what changed in a person's feeds, from the threads that ingest to the
+async views that hold open screens (SSE).
+
+One interface, `LiveChannel`: `publish(event)` from any thread, never blocking, and
+`subscribe(user_id)`, an async iterator for an async view. The engine is chosen by the setting
+`HUBBUB_LIVE_BACKEND`:
+
+- "inprocess" (default): asyncio queues per subscriber inside this process. Right for
+  `hubbub serve`, where the web server and the worker threads share one process.
+- "redis" / "postgres": the slots for several web nodes (`hubbub web` + `hubbub worker` on
+  different machines), where the thread that ingests is not in the process that holds the
+  browser's connection. Not implemented yet: events cross as `LiveEvent.to_json()` over Redis
+  pub/sub (a channel per user) or Postgres LISTEN/NOTIFY, and each node fans them out to its
+  subscribers exactly as the in-process engine does.
+
+Events say what changed, never what to show: the view asks the selectors for the items, so an
+event that is lost costs a moment's delay, never a wrong screen. A subscriber that falls too far
+behind gets one "resync" event instead of an ever-growing queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal, Protocol
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+# items:   new entries in feeds (item_ids are items newly in those feeds)
+# updated: known items changed (counts, flags, an edit)
+# feed:    a feed's state changed (first poll done, an error, or it cleared); detail says what
+# resync:  events were dropped for this subscriber: reload what is shown
+# ready / ping: only when asked for in subscribe() (subscribed; idle heartbeat)
+EventKind = Literal["items", "updated", "feed", "resync", "ready", "ping"]
+QUEUE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    kind: EventKind
+    user_id: int
+    feed_ids: tuple[int, ...] = ()
+    item_ids: tuple[int, ...] = ()
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "user_id": self.user_id, "feed_ids": list(self.feed_ids),
+                "item_ids": list(self.item_ids), "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LiveEvent:
+        return cls(kind=data["kind"], user_id=int(data["user_id"]),
+                   feed_ids=tuple(int(f) for f in data.get("feed_ids", ())),
+                   item_ids=tuple(int(i) for i in data.get("item_ids", ())),
+                   detail=str(data.get("detail", "")))
+
+
+class LiveChannel(Protocol):
+    def publish(self, event: LiveEvent) -> None:
+        """Hand the event to every subscriber of event.user_id. Any thread; never blocks."""
+
+    def subscribe(self, user_id: int, *, heartbeat: float | None = None,
+                  ready: bool = False) -> AsyncIterator[LiveEvent]:
+        """Events for one user, until the iterator is closed (or its task cancelled).
+
+        With `ready`, the first event is "ready", sent once the subscription is registered:
+        anything published after it arrives. With `heartbeat`, a "ping" comes after that many
+        idle seconds. Safe to wrap in asyncio.wait_for only with a heartbeat (a cancelled
+        __anext__ ends an async generator)."""
+        ...
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    user_id: int
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[LiveEvent] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
+    overflowed: bool = False
+
+    def deliver(self, event: LiveEvent) -> None:
+        """On the subscriber's loop. A full queue is replaced by one resync event."""
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(LiveEvent("resync", self.user_id))
+            if not self.overflowed:
+                log.info("live subscriber of user %s fell behind: resync", self.user_id)
+            self.overflowed = True
+
+
+class InProcessChannel:
+    """Fan-out inside one process: worker threads publish, async views on the event loop
+    (or several loops) subscribe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: dict[int, set[_Subscriber]] = {}
+
+    def publish(self, event: LiveEvent) -> None:
+        with self._lock:
+            targets = tuple(self._subscribers.get(event.user_id, ()))
+        for sub in targets:
+            try:
+                sub.loop.call_soon_threadsafe(sub.deliver, event)
+            except RuntimeError:  # that loop is closed: the subscriber is gone
+                self._remove(sub)
+
+    def subscriber_count(self, user_id: int) -> int:
+        with self._lock:
+            return len(self._subscribers.get(user_id, ()))
+
+    def _add(self, sub: _Subscriber) -> None:
+        with self._lock:
+            self._subscribers.setdefault(sub.user_id, set()).add(sub)
+
+    def _remove(self, sub: _Subscriber) -> None:
+        with self._lock:
+            subs = self._subscribers.get(sub.user_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subscribers[sub.user_id]
+
+    async def subscribe(self, user_id: int, *, heartbeat: float | None = None,
+                        ready: bool = False) -> AsyncIterator[LiveEvent]:
+        sub = _Subscriber(user_id, asyncio.get_running_loop())
+        self._add(sub)
+        try:
+            if ready:
+                yield LiveEvent("ready", user_id)
+            while True:
+                if heartbeat is None:
+                    event = await sub.queue.get()
+                else:
+                    try:
+                        event = await asyncio.wait_for(sub.queue.get(), heartbeat)
+                    except TimeoutError:
+                        event = LiveEvent("ping", user_id)
+                yield event
+        finally:
+            self._remove(sub)
+
+
+@cache
+def get_channel() -> LiveChannel:
+    """The process's channel, as HUBBUB_LIVE_BACKEND chooses."""
+    backend = str(getattr(settings, "HUBBUB_LIVE_BACKEND", "inprocess") or "inprocess")
+    if backend == "inprocess":
+        return InProcessChannel()
+    raise ValueError(
+        f"HUBBUB_LIVE_BACKEND={backend!r} is not available: use 'inprocess' (one process serves "
+        "web and worker). 'redis' and 'postgres' are reserved for several web nodes."
+    )
+
+
+def publish(event: LiveEvent) -> None:
+    """Publish on the process's channel; a failing channel never fails the caller."""
+    try:
+        get_channel().publish(event)
+    except Exception:
+        log.exception("live event for user %s was not published", event.user_id)
+
+
+def publish_feed_state(user_id: int, feed_id: int, detail: str) -> None:
+    publish(LiveEvent("feed", user_id, feed_ids=(feed_id,), detail=detail))
