@@ -257,6 +257,16 @@ def test_a_bad_signature_is_refused_by_the_relay_with_an_empty_id(nostr_peer: No
         CONNECTOR.publish(other, Draft(text="signed"), "k", (), prepared={"event": event})
 
 
+def test_a_stored_event_that_no_longer_matches_the_post_is_not_sent(
+    nostr_peer: NostrPeer,
+) -> None:
+    account = account_for(nostr_peer.keygen(), nostr_peer.url)
+    prepared = CONNECTOR.prepare(account, Draft(text="before the edit"), "k")
+    with pytest.raises(Rejected, match="changed after it was signed"):
+        CONNECTOR.publish(account, Draft(text="after the edit"), "k", (), prepared=prepared)
+    assert nostr_peer.query({"authors": [account.remote_id]}) == []
+
+
 def test_find_published_by_the_stored_event(nostr_peer: NostrPeer) -> None:
     account = account_for(nostr_peer.keygen(), nostr_peer.url)
     since = datetime.now(UTC)

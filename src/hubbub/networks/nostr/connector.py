@@ -166,6 +166,11 @@ class NostrConnector(Connector):
             # are then new events; the engine always prepares, so it never comes here.
             log.info("publishing a Nostr note that was not prepared: signing it now")
             event = self.prepare(account, draft, idempotency_key)["event"]
+        elif not mapping.event_matches_draft(event, draft, event["pubkey"]):
+            # The post was edited after the note was signed: sending the old text silently
+            # would be wrong, signing a new one could double it. Say so.
+            raise Rejected("The post was changed after it was signed for Nostr, and the signed "
+                           "note no longer matches it. Post the new text as a new post.")
         return self._send(account, event, what="note")
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
