@@ -125,6 +125,7 @@ def cmd_createuser(args: argparse.Namespace) -> int:
 
 def _connection_json(c: Any) -> dict[str, Any]:
     return {"id": c.pk, "network": c.network, "handle": c.handle, "base_url": c.base_url,
+            "remote_id": c.remote_id,
             "health": c.health, "health_detail": c.health_detail,
             "rate_limited_until": c.rate_limited_until}
 
