@@ -80,3 +80,15 @@ def test_text_that_is_not_unicode_is_refused() -> None:
 def test_tag_values() -> None:
     event = {"tags": [["t", "a"], ["p", "b"], ["t", "c"], ["t"]]}
     assert events.tag_values(event, "t") == ["a", "c"]
+
+
+def test_filters_are_checked_on_what_relays_send() -> None:
+    event = events.sign(PAIR.secret_hex, kind=1, content="x", tags=[["t", "a"], ["p", "b" * 64]],
+                        created_at=1_700_000_000)
+    assert events.matches(event, {})
+    assert events.matches(event, {"kinds": [1, 6], "authors": [PAIR.public_hex], "#t": ["a"],
+                                  "since": 1_700_000_000, "until": 1_700_000_000, "limit": 1})
+    assert events.matches(event, {"ids": [event["id"]], "#p": ["b" * 64, "c" * 64]})
+    for wrong in ({"kinds": [0]}, {"authors": ["0" * 64]}, {"#t": ["other"]}, {"#e": ["x"]},
+                  {"since": 1_700_000_001}, {"until": 1_699_999_999}, {"ids": ["1" * 64]}):
+        assert not events.matches(event, wrong), wrong

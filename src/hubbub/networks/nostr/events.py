@@ -102,3 +102,22 @@ def verify(data: object) -> bool:
 def tag_values(event: Mapping[str, Any], name: str) -> list[str]:
     """The values of every tag called `name` (the second element), in order."""
     return [t[1] for t in event.get("tags", ()) if len(t) > 1 and t[0] == name]
+
+
+def matches(event: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """Does the event pass this NIP-01 filter? (`until` read as inclusive, as NIP-01 says;
+    `limit` is not a condition.) Relays are not trusted to have applied it."""
+    for key, field_name in (("ids", "id"), ("authors", "pubkey"), ("kinds", "kind")):
+        if key in wanted and event.get(field_name) not in wanted[key]:
+            return False
+    created_at = event.get("created_at", 0)
+    if "since" in wanted and created_at < wanted["since"]:
+        return False
+    if "until" in wanted and created_at > wanted["until"]:
+        return False
+    for key, values in wanted.items():
+        if key.startswith("#") and len(key) == 2 and not set(tag_values(event, key[1])) & set(
+            values
+        ):
+            return False
+    return True

@@ -14,7 +14,7 @@ from typing import Any, Self
 from hubbub.core.http import default_timeout
 from hubbub.networks.base import Item
 from hubbub.networks.errors import Rejected
-from hubbub.networks.nostr.events import Event, verify
+from hubbub.networks.nostr.events import Event, matches, verify
 from hubbub.networks.nostr.reading import item_from_event
 from hubbub.networks.nostr.relay import (
     RelayConnection,
@@ -176,10 +176,11 @@ class LiveSubscription:
             kind = message[0]
             if kind == "EVENT" and len(message) >= 3 and message[1] in subs:
                 event = message[2]
-                if verify(event):
+                label = subs[message[1]]
+                if verify(event) and any(matches(event, f) for f in self.requests[label]):
                     newest = max(self._newest.get(conn.url, since), int(event["created_at"]))
                     self._newest[conn.url] = newest
-                    self._queue.put((subs[message[1]], event, conn.url))
+                    self._queue.put((label, event, conn.url))
             elif kind == "EOSE" and len(message) >= 2 and message[1] in pending:
                 pending.discard(message[1])
                 if not pending:

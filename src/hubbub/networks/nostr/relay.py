@@ -40,7 +40,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from hubbub.core.http import BlockedDestination, default_timeout, resolve_checked, user_agent
 from hubbub.core.http import retry_at_from_headers as _retry_at_from_headers
-from hubbub.networks.nostr.events import Event, verify
+from hubbub.networks.nostr.events import Event, matches, verify
 
 log = logging.getLogger(__name__)
 
@@ -335,10 +335,12 @@ def query_on(conn: RelayConnection, filters: Sequence[Mapping[str, Any]]) -> lis
         message = conn.receive(deadline)
         kind = message[0]
         if kind == "EVENT" and len(message) >= 3 and message[1] == sub:
-            if verify(message[2]):
+            if not verify(message[2]):
+                log.warning("%s sent an event with a bad id or signature: dropped", conn.url)
+            elif any(matches(message[2], f) for f in filters):
                 found.append(message[2])
             else:
-                log.warning("%s sent an event with a bad id or signature: dropped", conn.url)
+                log.warning("%s sent an event its filter does not ask for: dropped", conn.url)
         elif kind == "EOSE" and len(message) >= 2 and message[1] == sub:
             conn.send(["CLOSE", sub])
             return found
