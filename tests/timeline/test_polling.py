@@ -1,0 +1,261 @@
+"""Adaptive polling against a scripted network: first page, gaps, paging back, intervals,
+backoff on rate limits and failures, claims."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from hubbub.connections.models import Connection, Health
+from hubbub.networks.base import Page
+from hubbub.networks.errors import RateLimited, Rejected, Revoked, Transient
+from hubbub.timeline import live, polling
+from hubbub.timeline.models import Feed, FeedEntry
+from hubbub.timeline.polling import (
+    PollLoop,
+    claim,
+    due_feeds,
+    load_older,
+    load_older_column,
+    mark_watched,
+    poll_feed,
+)
+from hubbub.timeline.selectors import column_page, ensure_feed
+from tests.timeline.conftest import make_column, make_connection, net_item
+from tests.timeline.scripted import ScriptedConnector
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(numbers: range | list[int], cursor: str | None) -> Page:
+    return Page(items=tuple(net_item(n) for n in numbers), next_cursor=cursor)
+
+
+@pytest.fixture
+def events(monkeypatch: pytest.MonkeyPatch) -> list[live.LiveEvent]:
+    published: list[live.LiveEvent] = []
+    monkeypatch.setattr(live, "publish", published.append)
+    return published
+
+
+@pytest.fixture
+def shown(alice: User, feed: Feed) -> Feed:
+    """The feed, in a column (only feeds a column shows are polled)."""
+    make_column(alice, [feed])
+    return feed
+
+
+def _reload(feed: Feed) -> Feed:
+    return Feed.objects.select_related("connection").get(pk=feed.pk)
+
+
+def test_first_poll_fills_the_newest_page_and_remembers_the_older_cursor(
+        shown: Feed, events: list[live.LiveEvent],
+        django_capture_on_commit_callbacks: Any) -> None:
+    ScriptedConnector.pages = {"home": {"": _page(range(10, 20), "c10")}}
+    with django_capture_on_commit_callbacks(execute=True):
+        result = poll_feed(shown)
+    assert (result.new_in_feed, result.pages, result.error) == (10, 1, "")
+    feed = _reload(shown)
+    assert (feed.oldest_cursor, feed.exhausted, feed.last_error) == ("c10", False, "")
+    assert feed.last_polled_at is not None
+    # Not watched: the idle pace.
+    assert feed.next_poll_at - feed.last_polled_at >= timedelta(seconds=500)
+    assert sorted(e.kind for e in events) == ["feed", "items"]
+
+
+def test_watched_feeds_are_polled_fast(shown: Feed, settings: object) -> None:
+    mark_watched([shown])
+    feed = _reload(shown)
+    assert feed.watched_at is not None
+    poll_feed(feed)
+    feed = _reload(shown)
+    assert feed.next_poll_at - feed.last_polled_at <= timedelta(seconds=25)
+    # Streaming feeds are polled at the idle pace even while watched.
+    Feed.objects.filter(pk=feed.pk).update(streaming=True)
+    feed = _reload(shown)
+    poll_feed(feed)
+    feed = _reload(shown)
+    assert feed.next_poll_at - feed.last_polled_at >= timedelta(seconds=500)
+
+
+def test_mark_watched_brings_a_far_poll_forward_but_not_a_backoff(shown: Feed) -> None:
+    far = timezone.now() + timedelta(minutes=10)
+    Feed.objects.filter(pk=shown.pk).update(next_poll_at=far)
+    mark_watched([shown.pk])
+    assert _reload(shown).next_poll_at <= timezone.now()
+    Feed.objects.filter(pk=shown.pk).update(next_poll_at=far, last_error="HTTP 503")
+    mark_watched([shown])
+    assert _reload(shown).next_poll_at == far
+    mark_watched([])
+
+
+def test_a_gap_is_filled_from_older_pages_until_they_overlap(shown: Feed) -> None:
+    ScriptedConnector.pages = {"home": {"": _page(range(0, 10), "c0")}}
+    poll_feed(shown)
+    # Thirty new posts since: the newest page has none we know, the next overlaps.
+    ScriptedConnector.pages = {"home": {
+        "": _page(range(30, 40), "c30"), "c30": _page(range(20, 30), "c20"),
+        "c20": _page(range(10, 20), "c10"), "c10": _page(range(0, 10), "c0"),
+    }}
+    ScriptedConnector.calls.clear()
+    result = poll_feed(_reload(shown))
+    assert result.new_in_feed == 30
+    assert ScriptedConnector.calls == [("home", None), ("home", "c30"), ("home", "c20"),
+                                       ("home", "c10")]
+    assert FeedEntry.objects.filter(feed=shown).count() == 40
+    # The paging-back cursor still points below the first page.
+    assert _reload(shown).oldest_cursor == "c0"
+    # A quiet poll reads one page only.
+    ScriptedConnector.calls.clear()
+    assert poll_feed(_reload(shown)).new_in_feed == 0
+    assert ScriptedConnector.calls == [("home", None)]
+
+
+def test_load_older_pages_back_until_the_network_runs_out(alice: User, shown: Feed) -> None:
+    ScriptedConnector.pages = {"home": {
+        "": _page(range(20, 30), "c20"), "c20": _page(range(10, 20), "c10"),
+        "c10": _page(range(0, 10), None),
+    }}
+    column = make_column(alice, [shown])
+    assert load_older(shown) == 10  # never polled: the first poll
+    assert load_older(_reload(shown)) == 10
+    assert len(column_page(column, limit=100)) == 20
+    assert load_older_column(column) == 10
+    feed = _reload(shown)
+    assert feed.exhausted
+    assert load_older(feed) == 0
+    assert load_older_column(column) == 0
+    assert len(column_page(column, limit=100)) == 30
+
+
+def test_load_older_reports_and_records_a_failure(shown: Feed) -> None:
+    ScriptedConnector.pages = {"home": {"": _page(range(5), "c0"),
+                                        "c0": Transient("HTTP 503 from the server")}}
+    poll_feed(shown)
+    with pytest.raises(Transient, match="503"):
+        load_older(_reload(shown))
+    assert _reload(shown).last_error == "HTTP 503 from the server"
+
+
+def test_rate_limits_hold_every_feed_of_the_connection(alice: User, shown: Feed) -> None:
+    other = ensure_feed(shown.connection, "mentions")
+    make_column(alice, [other])
+    retry_at = timezone.now() + timedelta(minutes=7)
+    ScriptedConnector.pages = {"home": {"": RateLimited("slow down", retry_at=retry_at)}}
+    result = poll_feed(shown)
+    assert result.error == "slow down"
+    feed = _reload(shown)
+    assert feed.next_poll_at >= retry_at
+    connection = Connection.objects.get(pk=feed.connection_id)
+    assert connection.health == Health.RATE_LIMITED
+    assert connection.rate_limited_until == retry_at
+    Feed.objects.filter(pk=other.pk).update(next_poll_at=timezone.now())
+    assert due_feeds() == []
+    assert {f.pk for f in due_feeds(retry_at + timedelta(seconds=1))} == {other.pk}
+
+
+def test_transient_failures_back_off_doubling_then_recover(
+        shown: Feed, events: list[live.LiveEvent]) -> None:
+    ScriptedConnector.pages = {"home": {"": Transient("HTTP 502")}}
+    waits = []
+    for _ in range(4):
+        before = timezone.now()
+        poll_feed(_reload(shown))
+        waits.append((_reload(shown).next_poll_at - before).total_seconds())
+    for wait, expected in zip(waits, [30, 60, 120, 240], strict=True):  # ±10% jitter
+        assert expected * 0.89 <= wait <= expected * 1.11
+    assert [e.detail for e in events] == ["error: HTTP 502"]  # said once, not every time
+    ScriptedConnector.pages = {"home": {"": _page(range(3), None)}}
+    assert poll_feed(_reload(shown)).new_in_feed == 3
+    assert _reload(shown).last_error == ""
+    assert events[-1].detail == "ready"
+
+
+def test_backoff_is_capped(shown: Feed, settings: object) -> None:
+    settings.HUBBUB_POLL_MAX_BACKOFF_SECONDS = 100  # type: ignore[attr-defined]
+    ScriptedConnector.pages = {"home": {"": Transient("down")}}
+    for _ in range(6):
+        poll_feed(_reload(shown))
+    assert _reload(shown).poll_interval == 100
+
+
+def test_a_server_asking_for_a_later_retry_is_believed(shown: Feed) -> None:
+    later = timezone.now() + timedelta(hours=2)
+    ScriptedConnector.pages = {"home": {"": Transient("maintenance", retry_at=later)}}
+    poll_feed(shown)
+    assert _reload(shown).next_poll_at == later
+
+
+def test_revoked_credentials_stop_polling_until_reconnected(shown: Feed) -> None:
+    ScriptedConnector.pages = {"home": {"": Revoked("token revoked")}}
+    poll_feed(shown)
+    connection = Connection.objects.get(pk=shown.connection_id)
+    assert connection.health == Health.NEEDS_RECONNECT
+    Feed.objects.filter(pk=shown.pk).update(next_poll_at=timezone.now())
+    assert due_feeds() == []
+
+
+def test_feeds_a_network_cannot_read_are_tried_rarely(shown: Feed) -> None:
+    ScriptedConnector.pages = {"home": {"": Rejected("no such list")}}
+    poll_feed(shown)
+    feed = _reload(shown)
+    assert feed.last_error == "no such list"
+    assert feed.next_poll_at - timezone.now() > timedelta(minutes=30)
+
+
+def test_a_connector_bug_is_recorded_not_raised(shown: Feed) -> None:
+    ScriptedConnector.pages = {"home": {"": ZeroDivisionError("oops")}}
+    assert poll_feed(shown).error == "oops"
+
+
+def test_only_shown_feeds_of_live_connections_are_due(alice: User, feed: Feed) -> None:
+    assert due_feeds() == []  # in no column
+    make_column(alice, [feed])
+    assert [f.pk for f in due_feeds()] == [feed.pk]
+    Connection.objects.filter(pk=feed.connection_id).update(disconnected_at=timezone.now())
+    assert due_feeds() == []
+
+
+def test_a_poll_is_claimed_once(shown: Feed) -> None:
+    first, second = _reload(shown), _reload(shown)
+    assert claim(first)
+    assert not claim(second)
+    assert due_feeds() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_polls_due_feeds_on_its_threads(alice: User) -> None:
+    feeds = [ensure_feed(make_connection(alice), "home") for _ in range(3)]
+    make_column(alice, feeds)
+    ScriptedConnector.pages = {"home": {"": _page(range(5), None)}}
+    stop = threading.Event()
+    loop = threading.Thread(target=PollLoop(stop, threads=2, tick=0.05).run)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if Feed.objects.filter(last_polled_at__isnull=False).count() == 3:
+                break
+            time.sleep(0.05)
+        assert FeedEntry.objects.count() == 15
+        # mark_watched wakes the loop for a feed whose next poll was far away.
+        Feed.objects.filter(pk=feeds[0].pk).update(
+            next_poll_at=timezone.now() + timedelta(hours=1))
+        polled = Feed.objects.get(pk=feeds[0].pk).last_polled_at
+        mark_watched([feeds[0]])
+        deadline = time.monotonic() + 5
+        while Feed.objects.get(pk=feeds[0].pk).last_polled_at == polled:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        polling._wake.set()
+        loop.join(5)
+    assert not loop.is_alive()
