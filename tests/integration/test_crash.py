@@ -1,8 +1,9 @@
 """Workers killed with SIGKILL at random moments: no post is lost and none is sent twice.
 
-The worker runs in its own process (`hubbub worker`) against a real Mastodon server (the mock)
-and a real database: SQLite in WAL mode (one worker, the default profile) and PostgreSQL with two
-workers at once (the many-machines profile). Every post is then counted on the server itself.
+The worker runs in its own process (`hubbub worker`) and every post goes to three real servers:
+the Mastodon mock, the reference Bluesky PDS and a Nostr relay. The database is SQLite in WAL
+mode (one worker, the default profile) or PostgreSQL with two workers at once (the
+many-machines profile). Every post is then counted on each server itself.
 """
 
 from __future__ import annotations
@@ -62,12 +63,28 @@ def _drop_postgres(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _bluesky_texts(peer: Any, did: str) -> list[str]:
+    texts: list[str] = []
+    cursor = None
+    while True:
+        params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        page = peer.xrpc("GET", "com.atproto.repo.listRecords", params=params)
+        texts += [r["value"]["text"] for r in page["records"]]
+        cursor = page.get("cursor")
+        if not page["records"] or not cursor:
+            return texts
+
+
 @pytest.mark.parametrize(("engine", "workers"), [("sqlite", 1), ("postgres", 2)])
 def test_killed_workers_lose_nothing_and_double_nothing(
-    mastodon_peer: Any, tmp_path: Path, engine: str, workers: int
+    mastodon_peer: Any, bluesky_peer: Any, nostr_peer: Any, tmp_path: Path, engine: str,
+    workers: int
 ) -> None:
     base_url = mastodon_peer.base_url
     account = mastodon_peer.new_account(f"crash{uuid.uuid4().hex[:6]}")
+    sky = bluesky_peer.create_account("crash")
     db_name = _postgres_url() if engine == "postgres" else ""
     database_url = f"postgresql://root@127.0.0.1:5432/{db_name}" if db_name else ""
     hub = Hub(tmp_path / "data", database_url=database_url, extra_env=CRASH_ENV)
@@ -76,6 +93,10 @@ def test_killed_workers_lose_nothing_and_double_nothing(
         hub.run("createuser", "crash", "--password-stdin", stdin="a-long-enough-password\n")
         hub.run("connect", "mastodon", "--user", "crash", "--instance", base_url,
                 "--token", account.access_token)
+        hub.run("connect", "bluesky", "--user", "crash", "--service", bluesky_peer.pds_url,
+                "--handle", sky.handle, "--app-password-stdin", stdin=sky.app_password + "\n")
+        nostr = hub.json("connect", "nostr", "--user", "crash", "--relay", nostr_peer.url,
+                         "--generate")
         run_id = uuid.uuid4().hex[:6]
         texts = [f"crash test {run_id} post {n}" for n in range(POSTS)]
         hub.run("manage", "shell", "--no-imports", "-c", _create_posts_script(texts))
@@ -96,25 +117,30 @@ def test_killed_workers_lose_nothing_and_double_nothing(
             while True:
                 posts = hub.json("posts", "--user", "crash", "--limit", str(POSTS + 5))
                 states = Counter(t["state"] for p in posts for t in p["targets"])
-                if states == Counter({"sent": POSTS}) or time.monotonic() > deadline:
+                if states == Counter({"sent": 3 * POSTS}) or time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
         finally:
             for proc in procs:
                 proc.terminate()
                 proc.wait(10)
-        assert states == Counter({"sent": POSTS}), f"{states}\n{log.read_text()[-3000:]}"
+        assert states == Counter({"sent": 3 * POSTS}), f"{states}\n{log.read_text()[-3000:]}"
 
         statuses = _server_statuses(base_url, account.access_token, account.id)
         on_server = Counter(_plain(s["content"]) for s in statuses)
         assert on_server == Counter(dict.fromkeys(texts, 1))
-        # Every delivery's URL is the status the server really has.
+        assert Counter(_bluesky_texts(bluesky_peer, sky.did)) == Counter(dict.fromkeys(texts, 1))
+        events = nostr_peer.query({"kinds": [1], "authors": [nostr["remote_id"]]})
+        assert Counter(e["content"] for e in events) == Counter(dict.fromkeys(texts, 1))
+        # Every delivery has its own link to what the server really has.
         urls = {t["url"] for p in posts for t in p["targets"]}
-        assert len(urls) == POSTS
+        assert len(urls) == 3 * POSTS
         # The test must have hit the hard case: a worker killed while a post was in flight.
         shell = hub.run("manage", "shell", "--no-imports", "-c", _COUNT_ORPHANS)
-        events = shell.stdout.strip().splitlines()[-1]
-        assert int(events) >= 1, "no kill landed mid-send; the test proved nothing"
+        orphans = shell.stdout.strip().splitlines()[-1]
+        print(f"\ncrash test [{engine}, {workers} worker(s)]: {KILLS} kills, {int(orphans)} "
+              f"deliveries caught mid-send and settled, {3 * POSTS} sent exactly once")
+        assert int(orphans) >= 1, "no kill landed mid-send; the test proved nothing"
     finally:
         if db_name:
             _drop_postgres(db_name)
@@ -132,9 +158,9 @@ def _create_posts_script(texts: list[str]) -> str:
         "from hubbub.connections.models import Connection\n"
         "from hubbub.publishing.services import create_post\n"
         "u = User.objects.get(username='crash')\n"
-        "c = Connection.objects.get(user=u)\n"
+        "cs = list(Connection.objects.filter(user=u))\n"
         f"for t in {texts!r}:\n"
-        "    create_post(user=u, text=t, connections=[c])\n"
+        "    create_post(user=u, text=t, connections=cs)\n"
     )
 
 
