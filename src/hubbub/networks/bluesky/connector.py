@@ -3,13 +3,11 @@ a client-chosen record key, reads through the PDS (which proxies app.bsky.* to t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
-from hubbub.core.counting import BLUESKY_MAX_BYTES, bluesky_length, bluesky_text, graphemes
+from hubbub.core.counting import BLUESKY_MAX_BYTES, bluesky_length, graphemes
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -19,21 +17,19 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Problem,
     Published,
     Validation,
 )
-from hubbub.networks.bluesky import auth, cards, facets, items, mapping
-from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST, AtUri
-from hubbub.networks.bluesky.media import ImageError, prepare_image
+from hubbub.networks.bluesky import auth, items, mapping, records
+from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST
 from hubbub.networks.bluesky.tid import derived_tid, is_tid, new_tid
 from hubbub.networks.bluesky.xrpc import Xrpc
 from hubbub.networks.errors import (
     ConnectorError,
-    NotFound,
-    OutcomeUnknown,
     Rejected,
     Revoked,
 )
@@ -161,7 +157,7 @@ class BlueskyConnector(Connector):
         """Upload one image (re-encoded without metadata, downscaled to the limit). The id is
         the blob reference and aspect ratio as JSON; publish puts them in the post."""
         with self._api(account) as api:
-            return _upload_image(api, media.path, _image_limit(api))
+            return records.upload_image(api, media.path, records.image_limit(api))
 
     def publish(
         self,
@@ -174,19 +170,20 @@ class BlueskyConnector(Connector):
         did, rkey = self._did(account), record_key(idempotency_key, prepared)
         with self._api(account) as api:
             try:
-                return _create(api, did, POST, rkey, _post_record(api, draft, media_ids))
+                record = records.post_record(api, draft, media_ids)
+                return records.create(api, did, POST, rkey, record)
             except (mapping.BlobMissing, mapping.BlobTooBig) as exc:
                 if not draft.media:
                     raise
                 # The uploads expired, or the server allows smaller images than we thought
                 # (it names its maximum): upload the files again, once.
-                limit = _image_limit(api)
+                limit = records.image_limit(api)
                 if isinstance(exc, mapping.BlobTooBig):
                     if exc.maximum >= limit:
                         raise
                     limit = exc.maximum
-                fresh = tuple(_upload_image(api, m.path, limit) for m in draft.media)
-                return _create(api, did, POST, rkey, _post_record(api, draft, fresh))
+                fresh = tuple(records.upload_image(api, m.path, limit) for m in draft.media)
+                return records.create(api, did, POST, rkey, records.post_record(api, draft, fresh))
 
     def find_published(
         self,
@@ -200,7 +197,7 @@ class BlueskyConnector(Connector):
         even while the access token is expired)."""
         did, rkey = self._did(account), record_key(idempotency_key, prepared)
         with Xrpc(account.base_url) as api:
-            found = _get_record(api, did, POST, rkey)
+            found = records.get_record(api, did, POST, rkey)
         return mapping.published(str(found["uri"]), found.get("value")) if found else None
 
     def delete(self, account: Account, remote_id: str) -> None:
@@ -262,10 +259,10 @@ class BlueskyConnector(Connector):
             raise NotImplementedError(f"{self.name} cannot {kind}")
         did = self._did(account)
         with self._api(account) as api:
-            subject = _strong_ref(api, item_remote_id)
+            subject = records.strong_ref(api, item_remote_id)
             record = {"$type": collection, "subject": subject, "createdAt": mapping.now_iso()}
             rkey = derived_tid(f"{collection} {subject['uri']}")
-            return _create(api, did, collection, rkey, record).remote_id
+            return records.create(api, did, collection, rkey, record).remote_id
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -294,167 +291,9 @@ def _identity(api: Xrpc, did: str, handle: str) -> Identity:
     )
 
 
-def _image_limit(api: Xrpc) -> int:
-    try:
-        described = api.query("com.atproto.server.describeServer", auth=False)
-    except ConnectorError:
-        return mapping.IMAGE_MAX_BYTES
-    return mapping.capabilities_from_server(described).media.image_max_bytes
-
-
-def _upload_blob(api: Xrpc, data: bytes, mime_type: str) -> dict[str, Any]:
-    body = api.procedure("com.atproto.repo.uploadBlob", data=data, content_type=mime_type)
-    blob = body.get("blob")
-    if not isinstance(blob, dict):
-        raise OutcomeUnknown(f"{mapping.host_of(api.base_url)} sent no blob reference")
-    return blob
-
-
-def _upload_image(api: Xrpc, path: str, max_bytes: int) -> str:
-    name = Path(path).name
-    try:
-        image = prepare_image(path, max_bytes)
-    except (ImageError, OSError) as exc:
-        raise Rejected(f"{name}: {exc}") from None
-    blob = _upload_blob(api, image.data, image.mime_type)
-    ref = {"blob": blob, "aspectRatio": {"width": image.width, "height": image.height}}
-    return json.dumps(ref, separators=(",", ":"))
-
-
-def _resolve(api: Xrpc, handle: str) -> str | None:
-    """A handle's DID, or None when it names no account (a mention then stays plain text)."""
-    try:
-        body = api.query("com.atproto.identity.resolveHandle", {"handle": handle}, auth=False)
-    except (Rejected, NotFound):
-        return None
-    did = body.get("did")
-    return did if isinstance(did, str) and did.startswith("did:") else None
-
-
-def _post_record(api: Xrpc, draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:
-    text = bluesky_text(draft.text, draft.content_warning)
-    record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": mapping.now_iso()}
-    if draft.language:
-        record["langs"] = [draft.language]
-    found = facets.detect(text, lambda handle: _resolve(api, handle))
-    if found:
-        record["facets"] = [facet.to_record() for facet in found]
-    if draft.in_reply_to:
-        parent = _strong_ref(api, draft.in_reply_to, want_record=True)
-        value = parent.pop("value")
-        root = value.get("reply", {}).get("root") if isinstance(value, dict) else None
-        valid_root = isinstance(root, dict) and {"uri", "cid"} <= root.keys()
-        record["reply"] = {"root": root if valid_root else parent, "parent": parent}
-    if media_ids:
-        record["embed"] = _images_embed(draft, media_ids)
-    else:
-        link = next((f.value for f in found if f.kind == "link"), None)
-        card = _link_card(api, link) if link else None
-        if card is not None:
-            record["embed"] = card
-    return record
-
-
-def _images_embed(draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:
-    images = []
-    for index, media_id in enumerate(media_ids):
-        try:
-            ref = json.loads(media_id)
-            blob = ref["blob"]
-        except (ValueError, TypeError, KeyError):
-            raise Rejected(f"Attachment {index + 1} was not uploaded to Bluesky") from None
-        alt = draft.media[index].alt_text if index < len(draft.media) else ""
-        image: dict[str, Any] = {"alt": alt, "image": blob}
-        if isinstance(ref.get("aspectRatio"), dict):
-            image["aspectRatio"] = ref["aspectRatio"]
-        images.append(image)
-    return {"$type": "app.bsky.embed.images", "images": images}
-
-
-def _link_card(api: Xrpc, url: str) -> dict[str, Any] | None:
-    """app.bsky.embed.external for the first link; None (no card) when the page gives none."""
-    card = cards.fetch_card(url)
-    if card is None:
-        return None
-    external: dict[str, Any] = {"uri": card.uri, "title": card.title,
-                                "description": card.description}
-    raw = cards.fetch_image(card.image_url) if card.image_url else None
-    if raw:
-        try:
-            thumb = prepare_image(raw, mapping.THUMB_MAX_BYTES)
-            external["thumb"] = _upload_blob(api, thumb.data, thumb.mime_type)
-        except (ImageError, ConnectorError):
-            pass  # a card without its picture
-    return {"$type": "app.bsky.embed.external", "external": external}
-
-
-def _get_record(api: Xrpc, repo: str, collection: str, rkey: str) -> dict[str, Any] | None:
-    response = api.send(
-        "GET",
-        "com.atproto.repo.getRecord",
-        params={"repo": repo, "collection": collection, "rkey": rkey},
-        auth=False,
-    )
-    if response.status_code in (400, 404):
-        failure = api.failure(response)
-        if response.status_code == 404 or failure.error in ("RecordNotFound", "InvalidRequest"):
-            return None
-    return api.result(response)
-
-
-def _strong_ref(api: Xrpc, ref: str, *, want_record: bool = False) -> dict[str, Any]:
-    """{"uri", "cid"} of a post named by at:// URI or web address (and its "value")."""
-    parsed = mapping.parse_post_ref(ref)
-    if parsed is None:
-        raise Rejected(f"{ref!r} does not name a Bluesky post (at://... or its web address)")
-    repo = parsed.repo
-    if not repo.startswith("did:"):
-        repo = _resolve(api, repo) or ""
-        if not repo:
-            raise Rejected(f"No Bluesky account has the handle @{parsed.repo}")
-    found = _get_record(api, repo, parsed.collection, parsed.rkey)
-    if found is None:
-        raise Rejected(f"The post {ref} does not exist (any more)")
-    result: dict[str, Any] = {"uri": str(AtUri(repo, parsed.collection, parsed.rkey)),
-                              "cid": str(found.get("cid") or "")}
-    if want_record:
-        result["value"] = found.get("value") or {}
-    return result
-
-
-def _create(api: Xrpc, did: str, collection: str, rkey: str, record: dict[str, Any]) -> Published:
-    """createRecord with a chosen key, settled by getRecord on any doubt: the reference PDS
-    answers a second create with the same key with HTTP 500 (other servers may say 400 or
-    409), and a 5xx can come after the write. A record already at the key is ours."""
-    body = {"repo": did, "collection": collection, "rkey": rkey, "record": record}
-    response = api.send(
-        "POST", "com.atproto.repo.createRecord", json_body=body, unsafe_write=True
-    )
-    if 200 <= response.status_code < 300:
-        created = api.result(response, unsafe_write=True)
-        uri = created.get("uri")
-        if not isinstance(uri, str) or not uri.startswith("at://"):
-            raise OutcomeUnknown(
-                f"{mapping.host_of(api.base_url)} accepted the post but named no record for it"
-            )
-        return mapping.published(uri, record)
-    failure = api.failure(response)
-    error = mapping.map_failure(failure, base_url=api.base_url, unsafe_write=True)
-    if failure.status in (401, 429) or failure.error in ("ExpiredToken", "InvalidToken"):
-        raise error  # refused before anything was written
-    try:
-        existing = _get_record(api, did, collection, rkey)
-    except ConnectorError as exc:
-        raise OutcomeUnknown(
-            f"{error.message}; checking whether the post was made failed too ({exc.message})"
-        ) from None
-    if existing is not None:
-        return mapping.published(str(existing.get("uri") or AtUri(did, collection, rkey)),
-                                 existing.get("value"))
-    raise error
-
-
-def _notification_items(api: Xrpc, body: Mapping[str, Any], *, mentions_only: bool) -> list[Any]:
+def _notification_items(
+    api: Xrpc, body: Mapping[str, Any], *, mentions_only: bool
+) -> list[Item]:
     notifications = [n for n in body.get("notifications") or () if isinstance(n, Mapping)]
     if mentions_only:
         notifications = [n for n in notifications if n.get("reason") in items.MENTION_REASONS]
