@@ -10,6 +10,7 @@ from hubbub.networks.base import Connector
 
 CONNECTORS: dict[str, str] = {
     "mastodon": "hubbub.networks.mastodon.connector.MastodonConnector",
+    "bluesky": "hubbub.networks.bluesky.connector.BlueskyConnector",
     "nostr": "hubbub.networks.nostr.connector.NostrConnector",
 }
 
