@@ -51,13 +51,17 @@ def test_item_renders_like_the_network(client_in: Client, deck: Deck,
     make_column(deck, connection)
     html = Client.get(client_in, reverse("timeline:deck", args=[deck.pk])).content.decode()
     assert "Carol reposted" in html
-    assert "Replying to" in html and "@dave@fake.example" in html
+    assert "Replying to" in html
+    assert "@dave@fake.example" in html
     assert 'Hello <a href="https://fake.example/tags/deck">#deck</a>' in html
-    assert 'alt="A red fox"' in html and "<p>A red fox</p>" in html  # alt shown on demand
+    assert 'alt="A red fox"' in html
+    assert "<p>A red fox</p>" in html
     assert html.count('referrerpolicy="no-referrer"') >= 3  # avatar, media, card image
     assert 'loading="lazy"' in html
-    assert "javascript:alert" not in html and "data:image/png,xx" not in html
-    assert "A story" in html and "news.example" in html
+    assert "javascript:alert" not in html
+    assert "data:image/png,xx" not in html
+    assert "A story" in html
+    assert "news.example" in html
     assert "quoted words" in html
     assert "Fakebook" in html  # the network, at a glance
     assert f'data-item="{item.pk}"' in html
@@ -73,7 +77,8 @@ def test_content_warning_and_sensitive_media_start_hidden(client_in: Client, dec
     html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
     assert re.search(r'<details class="cw">\s*<summary>.*spoilers', html, re.S)
     assert "media-1 is-sensitive" in html
-    assert 'class="reveal-toggle"' in html and "Sensitive media" in html
+    assert 'class="reveal-toggle"' in html
+    assert "Sensitive media" in html
 
 
 def test_paging_without_javascript(client_in: Client, deck: Deck,
@@ -103,13 +108,20 @@ def test_deck_column_links_to_older_pages_and_htmx_gets_the_next_page(
     html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
     cursor = encode_cursor(items[15].created_at, items[15].pk)
     link = f'{reverse("timeline:column", args=[column.pk])}?before={cursor}'
-    assert f'href="{link}"' in html and f'hx-get="{link}"' in html
+    assert f'href="{link}"' in html
+    assert f'hx-get="{link}"' in html
     assert 'hx-trigger="intersect once, click"' in html
     part = client_in.get(link, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in part
     assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', part)] == [
         i.pk for i in reversed(items[:15])]
-    assert "That’s everything" in part
+    assert "That\u2019s everything" in part
+    # Past the oldest item: the end, not "nothing here".
+    oldest = encode_cursor(items[0].created_at, items[0].pk)
+    end = client_in.get(f"{reverse('timeline:column', args=[column.pk])}?before={oldest}",
+                        HTTP_HX_REQUEST="true").content.decode()
+    assert "That\u2019s everything" in end
+    assert "Nothing here yet" not in end
 
 
 def test_merged_column_is_one_timeline(client_in: Client, owner: User, deck: Deck) -> None:
@@ -144,7 +156,8 @@ def test_react_through_the_connector(client_in: Client, deck: Deck, connection: 
     assert 'aria-pressed="true"' in response.content.decode()
     assert deck_network == [("@alice@fake.example", item.remote_id, "like")]
     item.refresh_from_db()
-    assert item.liked and not item.reposted
+    assert item.liked
+    assert not item.reposted
 
     # A repost acts on the original post, not on the repost wrapper.
     boosted = make_items(connection, "home", 1, extra={"original_id": "orig-1"})[0]

@@ -63,7 +63,8 @@ def test_create_rename_delete_decks(client_in: Client, owner: User) -> None:
     assert response["Location"] == reverse("timeline:deck", args=[work.pk])
     html = client_in.get(response["Location"]).content.decode()
     assert "This deck has no columns yet" in html or "Connect an account" in html
-    assert ">Main</a>" in html and ">Work</a>" in html  # both tabs
+    assert ">Main</a>" in html
+    assert ">Work</a>" in html
 
     client_in.post(reverse("timeline:deck_rename", args=[work.pk]), {"name": "  Day job "})
     work.refresh_from_db()
@@ -83,7 +84,8 @@ def test_add_single_and_merged_columns(client_in: Client, owner: User) -> None:
     deck = Deck.objects.create(user=owner, name="Watch")
     url = reverse("timeline:column_add", args=[deck.pk])
     page = client_in.get(url).content.decode()
-    assert "@alice@fake.example" in page and "Hashtag" in page
+    assert "@alice@fake.example" in page
+    assert "Hashtag" in page
 
     response = client_in.post(url, {"connections": [alice.pk], "kind": "hashtag",
                                     "param": "#Python", "width": "wide"})
@@ -221,4 +223,5 @@ def test_deck_order_ignores_columns_of_other_decks(client_in: Client, owner: Use
                    {"columns": [foreign.pk, mine[1].pk, mine[0].pk]})
     assert list(deck.columns.values_list("pk", flat=True)) == [mine[1].pk, mine[0].pk]
     foreign.refresh_from_db()
-    assert foreign.deck.user == other and foreign.position == 0
+    assert foreign.deck.user == other
+    assert foreign.position == 0
