@@ -6,6 +6,7 @@ account on bsky.social); afterwards the stored session is renewed with refreshSe
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import requests
@@ -161,8 +162,9 @@ def create_session(service: str, identifier: str, password: str) -> dict[str, An
         scope = mapping.jwt_claims(str(session["accessJwt"])).get("scope")
         if scope not in APP_PASSWORD_SCOPES:
             # The account's own password: it can change the password, delete the account. We
-            # keep nothing that strong. End the session we just made.
-            api.send("POST", "com.atproto.server.deleteSession", token=session["refreshJwt"])
+            # keep nothing that strong. End the session we just made (best effort).
+            with contextlib.suppress(ConnectorError):
+                api.send("POST", "com.atproto.server.deleteSession", token=session["refreshJwt"])
             raise Rejected(f"That is the account's own password, not an app password. "
                            f"{SETTINGS_HINT}")
     return session
