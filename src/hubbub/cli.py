@@ -196,8 +196,12 @@ def cmd_connect(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CLIError(f"Could not connect: {exc}") from None
     connection = save_connection(user, args.network, connected)
-    _emit(args, _connection_json(connection),
-          f"connected {connection.handle} ({connection.network}) as connection {connection.pk}")
+    data = _connection_json(connection)
+    text = f"connected {connection.handle} ({connection.network}) as connection {connection.pk}"
+    if connected.notice:
+        data["notice"] = connected.notice
+        text += f"\n{connected.notice}"
+    _emit(args, data, text)
     return 0
 
 

@@ -7,6 +7,7 @@ import stat
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,22 @@ def test_rotate_keys_keeps_tokens_readable(hub: Hub, mastodon_peer: MastodonPeer
     # Tokens still decrypt (the post validates against the instance's limits with them).
     posted = hub.json("post", "--user", "ada", "--to", f"@{account.username}", "after rotation")
     assert posted["targets"][0]["state"] == "scheduled"
+
+
+def test_a_generated_nostr_key_is_shown_once_and_can_be_imported(hub: Hub,
+                                                                 nostr_peer: Any) -> None:
+    import re
+
+    hub.run("createuser", "ada", "--password-stdin", stdin=PASSWORD)
+    made = hub.json("connect", "nostr", "--user", "ada", "--relay", nostr_peer.url,
+                    "--generate")
+    nsec = re.search(r"nsec1[0-9a-z]+", made["notice"])
+    assert nsec is not None
+    assert "one of the arguments --nsec --nsec-stdin --generate is required" in _error(
+        hub, "connect", "nostr", "--user", "ada", "--relay", nostr_peer.url)
+    again = hub.json("connect", "nostr", "--user", "ada", "--relay", nostr_peer.url,
+                     "--nsec-stdin", stdin=nsec.group(0) + "\n")
+    assert again["id"] == made["id"]  # the same account, updated in place
+    assert "notice" not in again
+    assert "cannot be used" in _error(hub, "connect", "nostr", "--user", "ada", "--relay",
+                                      nostr_peer.url, "--nsec-stdin", stdin="nsec1garbage\n")

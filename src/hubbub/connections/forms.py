@@ -47,9 +47,14 @@ class CredentialsForm(forms.Form):
             else:
                 widget = forms.TextInput(attrs={**attrs, "inputmode": "url"}
                                          if spec.kind == "url" else attrs)
+            # A secret that may be left empty on purpose (the CLI's --generate, say) is
+            # optional here: leaving the box empty is how a person asks for that.
+            optional_secret = bool(spec.empty_flag)
             self.fields[spec.name] = forms.CharField(
-                label=spec.label, required=spec.required, help_text=spec.help, widget=widget,
-                max_length=4000, strip=True,
+                label=spec.label, required=spec.required and not optional_secret,
+                help_text="Leave it empty to have one made for you." if optional_secret
+                else spec.help,
+                widget=widget, max_length=4000, strip=True,
             )
 
     def connect_arguments(self) -> tuple[str, dict[str, Any]]:

@@ -117,6 +117,8 @@ def _connect_with_credentials(request: AuthedRequest, connector: Connector) -> H
         else:
             connection = services.save_connection(request.user, connector.slug, connected)
             messages.success(request, f"Connected {connection.handle}")
+            if connected.notice:
+                messages.warning(request, connected.notice)
             return redirect("connections:list")
     context = {"form": form, "network": connector.slug, "network_label": connector.name,
                "error": error, "typed": True}

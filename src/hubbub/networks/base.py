@@ -119,6 +119,8 @@ class Connected:
     base_url: str
     credentials: dict[str, Any]
     identity: Identity
+    # Something the person must see once, now (e.g. a secret key the hub generated for them).
+    notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,8 @@ class Connector(ABC):
         `prepared` to every publish and find_published of that delivery, in any process.
 
         Use it for what must be identical on every retry: a record key chosen by the client
-        (Bluesky TID rkey), a signed event (Nostr). No I/O, so it cannot fail halfway."""
+        (Bluesky TID rkey), a signed event (Nostr). It may read from the network (a reply's
+        thread) but must not write: a failure here leaves nothing behind."""
         return {}
 
     @abstractmethod

@@ -224,8 +224,10 @@ def update_scheduled_post(
         raise PostError(" ".join(problems))
     # Hold every delivery in place while editing: claims only take SCHEDULED rows whose
     # due_at passed, so moving due_at under the same transaction is safe.
+    # Nothing of an editable delivery has landed, so what a connector prepared for the old
+    # text (a signed event, a record key) is dropped and made again for the new one.
     changed = Delivery.objects.filter(post=locked, state__in=EDITABLE_STATES).update(
-        due_at=scheduled_for, state=DeliveryState.SCHEDULED, enqueued_at=None
+        due_at=scheduled_for, state=DeliveryState.SCHEDULED, enqueued_at=None, prepared=None
     )
     if changed != len(deliveries):
         raise PostError("This post has started sending; it can no longer be edited.")

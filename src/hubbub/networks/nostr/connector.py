@@ -103,10 +103,16 @@ class NostrConnector(Connector):
         if not result.answered:
             raise _no_relay_answered(result.failures)
         profile = reading.latest_profiles(result.events).get(pair.public_hex)
+        notice = "" if secret else (
+            f"A new key pair was made for this account. Its secret key is {pair.nsec} — keep a "
+            "copy somewhere safe to use this identity in other Nostr apps; the hub will not "
+            "show it again."
+        )
         return Connected(
             base_url=relays[0],
             credentials={"secret_key_hex": pair.secret_hex, "relays": relays},
             identity=_identity(pair, profile),
+            notice=notice,
         )
 
     # --- write ---------------------------------------------------------------------------------
