@@ -202,3 +202,20 @@ def test_prepared_payload_is_made_once_and_reused(owner: Any, connection: Connec
 
 def _make_due(d: Delivery) -> None:
     Delivery.objects.filter(pk=d.pk).update(due_at=timezone.now())
+
+
+def test_editing_drops_what_was_prepared_for_the_old_text(
+    owner: Any, connection: Connection, scripted: ScriptedConnector
+) -> None:
+    from hubbub.publishing.services import update_scheduled_post
+
+    scripted.answers.append(Transient("503"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    assert _reload(d).prepared == {"record_key": "k1"}
+    update_scheduled_post(d.post, text="edited", content_warning="",
+                          scheduled_for=timezone.now(), tz="UTC")
+    assert _reload(d).prepared is None
+    engine.process(d.pk)
+    assert _reload(d).state == S.SENT
+    assert scripted.prepared_seen[-1] == {"record_key": "k2"}
