@@ -5,4 +5,6 @@ urlpatterns = [
     path("accounts/", include("hubbub.accounts.urls")),
     path("connections/", include("hubbub.connections.urls")),
     path("deck/", include("hubbub.timeline.urls")),
+    path("plan/", include("hubbub.planning.urls")),
+    path("import/", include("hubbub.imports.urls")),
 ]

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
+from hubbub.jobs import periodic
 from hubbub.jobs.models import WorkerBeat
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState
@@ -80,6 +81,7 @@ def tick() -> dict[str, int]:
     swept = engine.sweep_expired_leases()
     released = release_rate_limits()
     enqueued = enqueue_due()
+    periodic.run_due()
     if swept or enqueued:
         log.debug("tick: swept=%s released=%s enqueued=%s", swept, released, enqueued)
     return {"swept": swept, "released": released, "enqueued": enqueued}
