@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -162,9 +163,10 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
     columns = list(_columns(request).filter(deck=current))
     views = [_column_view(c) for c in columns]
     for view in views:
-        if view.column.read_until is None and view.items:
+        if view.column.read_until is None:
             # A new column starts read: only what arrives from now on looks new.
-            services.mark_read(view.column, view.items[0].created_at)
+            services.mark_read(view.column,
+                               view.items[0].created_at if view.items else timezone.now())
     dataside.mark_watched([f for v in views for f in v.feeds])
     return page(request, "timeline/deck.html", {
         "deck": current,

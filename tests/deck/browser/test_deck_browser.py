@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import time
 from typing import Any
 
 import pytest
@@ -48,9 +49,13 @@ def test_a_status_posted_on_the_peer_appears_without_reload(
     home = page.locator(".column").first
     expect(home.locator(".column-title")).to_have_text("Home")
 
+    started = time.monotonic()
     mastodon_peer.post_as(friend, "Fresh from the peer, live")
     item = home.locator(".item", has_text="Fresh from the peer, live")
     expect(item).to_be_visible(timeout=15_000)
+    expect(item).to_have_class(re.compile(r"\bis-unread\b"))  # newer than the read marker
+    # Streamed by the server, pushed over SSE: seconds, not a polling interval.
+    assert time.monotonic() - started < 5
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     shot(page, "deck-20-live-item")
 
@@ -63,6 +68,9 @@ def test_a_status_posted_on_the_peer_appears_without_reload(
     bar = home.locator("[data-new-bar]")
     expect(bar).to_be_visible(timeout=15_000)
     expect(bar).to_contain_text("1")
+    # What the person was reading stayed where it was.
+    assert home.locator("[data-column-body]").evaluate("el => el.scrollTop") == 400
+    page.wait_for_timeout(300)  # the bar's entrance
     shot(page, "deck-21-new-bar")
     bar.click()
     expect(home.locator("[data-items] > .item").first).to_contain_text("Arrived while reading")

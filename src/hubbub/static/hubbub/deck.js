@@ -183,7 +183,8 @@
   function parseItems(html) {
     const template = document.createElement("template");
     template.innerHTML = html;
-    return Array.from(template.content.querySelectorAll(":scope > .item"));
+    // (":scope" means nothing on a fragment: walk its children.)
+    return Array.from(template.content.children).filter((el) => el.classList.contains("item"));
   }
 
   async function fetchNewer(column) {
