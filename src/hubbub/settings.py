@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "hubbub.publishing",
     "hubbub.jobs",
     "hubbub.timeline",
+    "hubbub.planning",
+    "hubbub.imports",
 ]
 
 MIDDLEWARE = [
