@@ -17,7 +17,8 @@ from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
 
 pytestmark = pytest.mark.browser
-DATA_SIDE = importlib.util.find_spec("hubbub.timeline.polling") is not None
+# The data side streams and polls inside `hubbub serve` once timeline/streaming.py is there.
+DATA_SIDE = importlib.util.find_spec("hubbub.timeline.streaming") is not None
 
 
 def _open_deck(page: Any, url: str) -> None:
