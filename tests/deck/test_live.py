@@ -14,7 +14,7 @@ from django.test import AsyncClient
 from django.urls import reverse
 
 from hubbub.connections.models import Connection
-from hubbub.timeline import dataside, live_stream
+from hubbub.timeline import live, live_stream
 from hubbub.timeline.models import Deck, Feed
 from tests.deck.conftest import make_column
 
@@ -54,7 +54,7 @@ class FakeChannel:
 @pytest.fixture
 def channel(monkeypatch: pytest.MonkeyPatch) -> FakeChannel:
     fake = FakeChannel([])
-    monkeypatch.setattr(dataside, "get_channel", lambda: fake)
+    monkeypatch.setattr(live, "get_channel", lambda: fake)
     return fake
 
 

@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
-from hubbub.timeline import dataside
+from hubbub.timeline import live, polling
 from hubbub.timeline.models import Feed
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _watch(user_id: int, deck_id: int | None) -> None:
         feeds = feeds.filter(columns__deck_id=deck_id)
     found = list(feeds.distinct())
     if found:
-        dataside.mark_watched(found)
+        polling.mark_watched(found)
 
 
 async def stream(user_id: int, deck_id: int | None,
@@ -52,7 +52,7 @@ async def stream(user_id: int, deck_id: int | None,
     """The event stream of one open deck. Ends when the browser goes (Django cancels it)."""
     # Ask the browser to come back quickly if the connection drops.
     yield "retry: 2000\n: connected\n\n"
-    channel = dataside.get_channel()
+    channel = live.get_channel()
     async for event in channel.subscribe(user_id, heartbeat=heartbeat):
         if event.kind == "ping":
             await sync_to_async(_watch)(user_id, deck_id)

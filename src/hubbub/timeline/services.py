@@ -15,9 +15,9 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for, connections_for
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.registry import get_connector
-from hubbub.timeline import dataside
+from hubbub.timeline import selectors
 from hubbub.timeline.feedkinds import available_kinds, column_title, feed_key
-from hubbub.timeline.models import Column, ColumnWidth, Deck, Feed, Item
+from hubbub.timeline.models import Column, ColumnWidth, Deck, Item
 
 log = logging.getLogger(__name__)
 MAX_DECKS = 20
@@ -119,7 +119,7 @@ def add_column(
     count = Column.objects.filter(deck=deck).count()
     if count >= MAX_COLUMNS:
         raise DeckError(f"This deck has {count} columns; remove one or start another deck.")
-    feeds = [dataside.ensure_feed(c, feed_key(c, kind, param)) for c in connections]
+    feeds = [selectors.ensure_feed(c, feed_key(c, kind, param)) for c in connections]
     column = Column.objects.create(
         deck=deck,
         title=(title.strip() or column_title(kind, param, merged=len(connections) > 1))[:100],
@@ -208,6 +208,3 @@ def react(item: Item, kind: str) -> Reacted:
     setattr(item, field, True)
     return Reacted(True, f"{field.capitalize()}.")
 
-
-def column_feeds(column: Column) -> list[Feed]:
-    return list(column.feeds.select_related("connection"))

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections.models import Connection
 from hubbub.networks.errors import ConnectorError
-from hubbub.timeline import dataside, services
+from hubbub.timeline import polling, selectors, services
 from hubbub.timeline.cursors import Cursor, decode_cursor, encode_cursor
 from hubbub.timeline.feedkinds import KINDS, Kind, kind_of_key
 from hubbub.timeline.forms import AddColumnForm, DeckNameForm
@@ -100,19 +100,19 @@ def _page(column: Column, feeds: Sequence[Feed], before: Cursor | None, *,
           from_network: bool) -> tuple[list[Item], bool, str]:
     """A page of items from the store; when the store runs out, ask the networks for older ones
     first (from_network). Returns (items, more to come, problem)."""
-    items = dataside.column_page(column, before=before, limit=PAGE_SIZE)
+    items = selectors.column_page(column, before=before, limit=PAGE_SIZE)
     problem = ""
     open_feeds = [f for f in feeds if not f.exhausted]
     if len(items) < PAGE_SIZE and open_feeds and from_network:
         fetched = 0
         for feed in open_feeds:
             try:
-                fetched += dataside.load_older(feed)
+                fetched += polling.load_older(feed)
             except (ConnectorError, NotImplementedError) as exc:
                 problem = getattr(exc, "message", "") or str(exc) or "The network did not answer."
                 log.info("load_older %s failed: %s", feed, exc)
         if fetched:
-            items = dataside.column_page(column, before=before, limit=PAGE_SIZE)
+            items = selectors.column_page(column, before=before, limit=PAGE_SIZE)
         open_feeds = [f for f in Feed.objects.filter(pk__in=[f.pk for f in feeds])
                       if not f.exhausted]
         more = len(items) >= PAGE_SIZE or (bool(open_feeds) and fetched > 0)
@@ -167,7 +167,7 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
             # A new column starts read: only what arrives from now on looks new.
             services.mark_read(view.column,
                                view.items[0].created_at if view.items else timezone.now())
-    dataside.mark_watched([f for v in views for f in v.feeds])
+    polling.mark_watched([f for v in views for f in v.feeds])
     return page(request, "timeline/deck.html", {
         "deck": current,
         "decks": list(_decks(request)),
@@ -292,7 +292,7 @@ def column(request: AuthedRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(_columns(request), pk=pk)
     before = decode_cursor(request.GET.get("before"))
     view = _column_view(found, before=before, from_network=True)
-    dataside.mark_watched(view.feeds)
+    polling.mark_watched(view.feeds)
     if _fragment(request):
         stalled = before is not None and not view.items
         return page(request, "timeline/_page.html", {
@@ -307,9 +307,9 @@ def column_newer(request: AuthedRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(_columns(request), pk=pk)
     after = decode_cursor(request.GET.get("after"))
     if after is None:
-        items = dataside.column_page(found, limit=PAGE_SIZE)
+        items = selectors.column_page(found, limit=PAGE_SIZE)
     else:
-        items = dataside.items_after(found, after)
+        items = selectors.items_after(found, after)
     return page(request, "timeline/_items.html", {
         "column": found, "items": items, "here": _deck_url(found.deck_id)})
 
