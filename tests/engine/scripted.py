@@ -40,6 +40,9 @@ class ScriptedConnector(Connector):
         self.found: Published | None = None
         self.prepares = 0
         self.prepared_seen: list[Any] = []
+        self.drafts: list[Draft] = []
+        self.deleted: list[str] = []
+        self.delete_answers: deque[ConnectorError | None] = deque()
 
     def capabilities(self, account: Account) -> Capabilities:
         return CAPS
@@ -67,6 +70,7 @@ class ScriptedConnector(Connector):
                 media_ids: tuple[str, ...], prepared: Any = None) -> Published:
         self.calls.append(idempotency_key)
         self.prepared_seen.append(prepared)
+        self.drafts.append(draft)
         answer = self.answers.popleft() if self.answers else None
         if answer is not None:
             raise answer
@@ -80,4 +84,7 @@ class ScriptedConnector(Connector):
         return self.found
 
     def delete(self, account: Account, remote_id: str) -> None:
-        return None
+        answer = self.delete_answers.popleft() if self.delete_answers else None
+        if answer is not None:
+            raise answer
+        self.deleted.append(remote_id)

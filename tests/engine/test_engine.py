@@ -197,7 +197,7 @@ def test_prepared_payload_is_made_once_and_reused(owner: Any, connection: Connec
     assert _reload(d).state == S.SENT
     assert scripted.prepares == 1
     assert scripted.prepared_seen == [{"record_key": "k1"}] * 4
-    assert _reload(d).prepared == {"record_key": "k1"}
+    assert _reload(d).prepared == {"0": {"record_key": "k1"}}
 
 
 def _make_due(d: Delivery) -> None:
@@ -212,7 +212,7 @@ def test_editing_drops_what_was_prepared_for_the_old_text(
     scripted.answers.append(Transient("503"))
     d = _one(owner, connection)
     engine.process(d.pk)
-    assert _reload(d).prepared == {"record_key": "k1"}
+    assert _reload(d).prepared == {"0": {"record_key": "k1"}}
     update_scheduled_post(d.post, text="edited", content_warning="",
                           scheduled_for=timezone.now(), tz="UTC")
     assert _reload(d).prepared is None

@@ -44,7 +44,7 @@ def due_deliveries() -> list[tuple[int, datetime | None]]:
     stale = now - requeue_after()
     rows = (
         Delivery.objects.filter(
-            state__in=[DeliveryState.SCHEDULED, DeliveryState.UNKNOWN],
+            state__in=[DeliveryState.SCHEDULED, DeliveryState.UNKNOWN, DeliveryState.DELETING],
             due_at__lte=now,
             connection__disconnected_at__isnull=True,
         )

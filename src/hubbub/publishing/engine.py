@@ -16,10 +16,12 @@ is settled by asking the network before anything is sent again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import socket
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,10 +38,11 @@ from hubbub.connections.services import (
     mark_ok,
     mark_rate_limited,
 )
-from hubbub.networks.base import Account, Connector, Published
+from hubbub.networks.base import Account, Connector, Draft, Published
 from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
+    NotFound,
     OutcomeUnknown,
     RateLimited,
     Revoked,
@@ -47,7 +50,11 @@ from hubbub.networks.errors import (
 )
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryState, Post
-from hubbub.publishing.services import draft_of, record_transition
+from hubbub.publishing.services import (
+    part_drafts,
+    part_key,
+    record_transition,
+)
 
 log = logging.getLogger(__name__)
 S = DeliveryState
@@ -163,28 +170,47 @@ def _refresh(connector: Connector, delivery: Delivery) -> Account | None:
     return account_for(connection)
 
 
-def _prepared(connector: Connector, account: Account, delivery: Delivery) -> dict[str, Any]:
-    """The connector's per-delivery payload, made once and saved before any network call."""
-    if delivery.prepared is None:
-        prepared = connector.prepare(account, draft_of(delivery.post, delivery),
-                                     delivery.idempotency_key)
-        # Only the first one is ever kept: a concurrent claimant reads back the stored value.
-        Delivery.objects.filter(pk=delivery.pk, prepared__isnull=True).update(prepared=prepared)
-        delivery.prepared = Delivery.objects.values_list("prepared", flat=True).get(
-            pk=delivery.pk)
-    return dict(delivery.prepared or {})
+def _prepared(connector: Connector, account: Account, delivery: Delivery, index: int,
+              draft: Draft) -> dict[str, Any]:
+    """The connector's payload for one part, made once and saved before that part's first
+    network call. The caller holds the lease, so nobody else writes the row meanwhile."""
+    stored = dict(delivery.prepared or {})
+    key = str(index)
+    if key not in stored:
+        stored[key] = connector.prepare(account, draft, part_key(delivery, index))
+        Delivery.objects.filter(pk=delivery.pk).update(prepared=stored)
+        delivery.prepared = stored
+    return dict(stored[key])
+
+
+def _part_draft(drafts: list[Draft], done: list[dict[str, str]], index: int) -> Draft:
+    """Part `index`, answering the part before it (the first part answers what the post does)."""
+    draft = drafts[index]
+    if index > 0:
+        draft = replace(draft, in_reply_to=done[index - 1]["remote_id"])
+    return draft
 
 
 def _publish_once(connector: Connector, account: Account, delivery: Delivery) -> Published:
-    draft = draft_of(delivery.post, delivery)
-    prepared = _prepared(connector, account, delivery)
+    drafts = part_drafts(delivery.post, delivery)
+    done: list[dict[str, str]] = list(delivery.parts_done or [])
     media_ids = list(delivery.media_ids or [])
-    if len(media_ids) != len(draft.media):
-        media_ids = [connector.upload_media(account, media) for media in draft.media]
+    if len(media_ids) != len(drafts[0].media):
+        media_ids = [connector.upload_media(account, media) for media in drafts[0].media]
         # Saved before publishing, so a retry reuses the uploads instead of uploading again.
         Delivery.objects.filter(pk=delivery.pk).update(media_ids=media_ids)
-    return connector.publish(account, draft, delivery.idempotency_key, tuple(media_ids),
-                             prepared=prepared)
+        delivery.media_ids = media_ids
+    for index in range(len(done), len(drafts)):
+        draft = _part_draft(drafts, done, index)
+        prepared = _prepared(connector, account, delivery, index, draft)
+        published = connector.publish(
+            account, draft, part_key(delivery, index),
+            tuple(media_ids) if index == 0 else (), prepared=prepared)
+        # Each part is recorded as it lands: a retry continues after it, never repeats it.
+        done.append({"remote_id": published.remote_id, "url": published.url})
+        Delivery.objects.filter(pk=delivery.pk).update(parts_done=done)
+        delivery.parts_done = done
+    return Published(done[0]["remote_id"], done[0]["url"])
 
 
 def publish(delivery: Delivery, owner: str) -> None:
@@ -262,10 +288,14 @@ def settle(delivery_id: int, owner: str) -> None:
     delivery = Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
     connector, account = _connector_and_account(delivery)
     since = (delivery.first_attempt_at or delivery.post.created_at) - timedelta(minutes=5)
+    drafts = part_drafts(delivery.post, delivery)
+    done: list[dict[str, str]] = list(delivery.parts_done or [])
+    index = min(len(done), len(drafts) - 1)  # the part that was in flight
+    draft = _part_draft(drafts, done, index)
     try:
         found = connector.find_published(
-            account, draft_of(delivery.post, delivery), delivery.idempotency_key, since,
-            prepared=dict(delivery.prepared or {}),
+            account, draft, part_key(delivery, index), since,
+            prepared=dict((delivery.prepared or {}).get(str(index)) or {}),
         )
     except (Revoked, AuthExpired) as exc:
         mark_needs_reconnect(delivery.connection, exc.message)
@@ -280,6 +310,15 @@ def settle(delivery_id: int, owner: str) -> None:
             last_error=f"Checking whether it was posted (next check {due:%H:%M:%S}): "
                        f"{exc.message}")
         return
+    if found is not None and len(done) < len(drafts):
+        done.append({"remote_id": found.remote_id, "url": found.url})
+        Delivery.objects.filter(pk=delivery_id).update(parts_done=done)
+        if len(done) < len(drafts):
+            _transition(delivery, [S.UNKNOWN], S.SCHEDULED,
+                        f"part {index + 1} found on the network; sending the rest",
+                        owner=owner, lease_owner="", lease_until=None, due_at=timezone.now())
+            return
+        found = Published(done[0]["remote_id"], done[0]["url"])
     if found is not None:
         _mark_sent(delivery, found, f"found on the network as {found.remote_id}")
         return
@@ -294,6 +333,42 @@ def settle(delivery_id: int, owner: str) -> None:
                 lease_owner="", lease_until=None, due_at=timezone.now())
 
 
+def remove(delivery_id: int, owner: str) -> None:
+    """Delete a sent delivery from its network (every part of a thread, last first)."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
+    took = Delivery.objects.filter(pk=delivery_id, state=S.DELETING, due_at__lte=now).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    ).update(lease_owner=owner, lease_until=now + lease, enqueued_at=None)
+    if not took:
+        return
+    delivery = Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
+    connector, account = _connector_and_account(delivery)
+    done: list[dict[str, str]] = list(delivery.parts_done or [])
+    remote_ids = [part["remote_id"] for part in done] or [delivery.remote_id]
+    try:
+        for remote_id in reversed(remote_ids):
+            with contextlib.suppress(NotFound):  # already gone: that is what was asked
+                connector.delete(account, remote_id)
+    except (Revoked, AuthExpired) as exc:
+        mark_needs_reconnect(delivery.connection, exc.message)
+        Delivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+            lease_owner="", lease_until=None,
+            last_error=f"Cannot delete until the account is reconnected: {exc.message}")
+    except (Transient, RateLimited, OutcomeUnknown) as exc:
+        due = next_try_at(delivery.attempts, getattr(exc, "retry_at", None))
+        Delivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
+            lease_owner="", lease_until=None, due_at=due,
+            last_error=f"Deleting again at {due:%H:%M:%S}: {exc.message}")
+    except ConnectorError as exc:
+        _transition(delivery, [S.DELETING], S.SENT, f"could not delete: {exc.message}",
+                    owner=owner, lease_owner="", lease_until=None,
+                    last_error=f"Could not delete it: {exc.message}")
+    else:
+        _transition(delivery, [S.DELETING], S.DELETED, "deleted from the network",
+                    owner=owner, lease_owner="", lease_until=None, last_error="")
+
+
 def process(delivery_id: int, owner: str | None = None) -> None:
     """Entry point for the task runner: do whatever the delivery's state calls for."""
     owner = owner or new_owner_id()
@@ -304,6 +379,8 @@ def process(delivery_id: int, owner: str | None = None) -> None:
             publish(delivery, owner)
     elif state == S.UNKNOWN:
         settle(delivery_id, owner)
+    elif state == S.DELETING:
+        remove(delivery_id, owner)
 
 
 def sweep_expired_leases() -> int:
@@ -317,7 +394,8 @@ def sweep_expired_leases() -> int:
                        error_kind="outcome_unknown",
                        last_error="Checking whether it was posted (the worker stopped)."):
             count += 1
-    # An abandoned settle leaves a stale lease on an unknown row: clear it so it is retried.
-    Delivery.objects.filter(state=S.UNKNOWN, lease_until__lt=now).update(
+    # An abandoned settle or delete leaves a stale lease: clear it so it is tried again
+    # (both are safe to repeat: a check never sends, a delete of what is gone is a no-op).
+    Delivery.objects.filter(state__in=[S.UNKNOWN, S.DELETING], lease_until__lt=now).update(
         lease_owner="", lease_until=None)
     return count

@@ -17,6 +17,8 @@ class Post(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="posts")
+    # A draft is kept, not sent: its deliveries wait in the "draft" state.
+    is_draft = models.BooleanField(default=False)
     text = models.TextField()
     content_warning = models.CharField(max_length=1500, blank=True)
     # When it should go out (UTC); the zone the person picked it in is kept beside it.
@@ -64,6 +66,8 @@ class DeliveryState(models.TextChoices):
     HELD = "held", "Waiting for you"  # late: the person decides
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    DELETING = "deleting", "Deleting"  # sent, now being removed from the network
+    DELETED = "deleted", "Deleted"
 
 
 class Delivery(models.Model):
@@ -84,9 +88,17 @@ class Delivery(models.Model):
     remote_id = models.CharField(max_length=300, blank=True)
     remote_url = models.URLField(max_length=1000, blank=True)
     media_ids = models.JSONField(default=list, blank=True)  # uploaded media, reused on retry
-    # What the connector prepared before the first call (a record key, a signed event): the
-    # same on every retry, in any process. None until the first claim.
+    # What the connector prepared for each part before its first call (a record key, a signed
+    # event), keyed by part index ("0", "1", ...): the same on every retry, in any process.
     prepared = models.JSONField(null=True, blank=True)
+    # A thread on this network: the text of each part (empty: one post). Parts already on the
+    # network are recorded in parts_done as they land, so a retry continues where it stopped.
+    parts = models.JSONField(default=list, blank=True)
+    parts_done = models.JSONField(default=list, blank=True)  # [{remote_id, url}]
+    # Per-target customisation: None means "as the post says".
+    content_warning_override = models.CharField(max_length=1500, null=True,  # noqa: DJ001
+                                                blank=True)
+    media_override = models.JSONField(null=True, blank=True)  # PostMedia ids, in order
     error_kind = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

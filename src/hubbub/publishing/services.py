@@ -35,26 +35,48 @@ class NewMedia:
     alt_text: str
 
 
+def _media_file(m: PostMedia) -> MediaFile:
+    return MediaFile(path=m.file.path, mime_type=m.mime_type, alt_text=m.alt_text, size=m.size,
+                     width=m.width, height=m.height)
+
+
 def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
-    media = tuple(
-        MediaFile(
-            path=m.file.path,
-            mime_type=m.mime_type,
-            alt_text=m.alt_text,
-            size=m.size,
-            width=m.width,
-            height=m.height,
-        )
-        for m in post.media.all()
-    )
+    """What goes to one target: the post, with that target's own text, content warning and
+    media when the person customised them."""
+    stored = list(post.media.all())
     text = post.text
+    content_warning = post.content_warning
     in_reply_to = ""
     if delivery is not None:
         if delivery.text_override is not None:
             text = delivery.text_override
+        if delivery.content_warning_override is not None:
+            content_warning = delivery.content_warning_override
+        if delivery.media_override is not None:
+            by_id = {m.pk: m for m in stored}
+            stored = [by_id[pk] for pk in delivery.media_override if pk in by_id]
         in_reply_to = delivery.in_reply_to
-    return Draft(text=text, content_warning=post.content_warning, media=media,
-                 in_reply_to=in_reply_to)
+    return Draft(text=text, content_warning=content_warning,
+                 media=tuple(_media_file(m) for m in stored), in_reply_to=in_reply_to)
+
+
+def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
+    """The drafts a delivery sends, in order: one, or one per part of a thread. Media go with
+    the first part; every part carries the content warning. Replies are chained by the engine."""
+    whole = draft_of(post, delivery)
+    if not delivery.parts:
+        return [whole]
+    return [
+        Draft(text=text, content_warning=whole.content_warning,
+              media=whole.media if i == 0 else (), in_reply_to=whole.in_reply_to if i == 0 else "",
+              visibility=whole.visibility, language=whole.language)
+        for i, text in enumerate(delivery.parts)
+    ]
+
+
+def part_key(delivery: Delivery, index: int) -> str:
+    """Each part of a thread is its own publish, with its own idempotency key."""
+    return delivery.idempotency_key if index == 0 else f"{delivery.idempotency_key}-{index}"
 
 
 def validate_for_targets(
@@ -194,6 +216,20 @@ def cancel_deliveries_for_connection(connection: Connection) -> int:
     count = 0
     for delivery in Delivery.objects.filter(connection=connection, state__in=EDITABLE_STATES):
         if _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "account disconnected"):
+            count += 1
+    return count
+
+
+def delete_everywhere(post: Post, connections: Iterable[Connection] | None = None) -> int:
+    """Remove a sent post from every network it reached (or the given accounts only). The
+    worker deletes each target and shows its own status. Returns how many were asked."""
+    qs = post.deliveries.filter(state=DeliveryState.SENT)
+    if connections is not None:
+        qs = qs.filter(connection__in=list(connections))
+    count = 0
+    for delivery in qs:
+        if _move(delivery, [DeliveryState.SENT], DeliveryState.DELETING, "delete asked",
+                 due_at=timezone.now(), enqueued_at=None, attempts=0):
             count += 1
     return count
 
