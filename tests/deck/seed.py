@@ -35,3 +35,26 @@ def seed(handle: str, key: str, rows_json: str) -> None:
 def command(handle: str, key: str, rows: list[dict[str, object]]) -> str:
     return (f"from tests.deck.seed import seed; seed({handle!r}, {key!r}, "
             f"{json.dumps(json.dumps(rows))})")
+
+
+def seed_items(handle: str, key: str, items_json: str) -> None:
+    """Connector items (networks.base.Item fields as JSON) stored through ingest, sanitizing and
+    all, as a poll would store them."""
+    from datetime import datetime
+
+    from hubbub.networks.base import Item as NetworkItem
+    from hubbub.timeline.ingest import ingest
+
+    connections = Connection.objects.filter(disconnected_at__isnull=True)
+    connection = connections.get(handle=handle) if handle else connections.get()
+    feed, _ = Feed.objects.get_or_create(connection=connection, key=key)
+    batch = []
+    for row in json.loads(items_json):
+        row["created_at"] = datetime.fromisoformat(row["created_at"])
+        batch.append(NetworkItem(**row))
+    ingest(feed, batch)
+
+
+def ingest_command(key: str, items: list[dict[str, object]]) -> str:
+    return (f"from tests.deck.seed import seed_items; seed_items('', {key!r}, "
+            f"{json.dumps(json.dumps(items))})")
