@@ -20,6 +20,7 @@ from hubbub.networks.base import (
     Identity,
     MediaFile,
     MediaLimits,
+    Problem,
     Published,
     Validation,
 )
@@ -57,7 +58,9 @@ class ScriptedConnector(Connector):
         return Identity("1", "@me")
 
     def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
-        return Validation(len(draft.text), capabilities.text_limit)
+        over = len(draft.text) - capabilities.text_limit
+        problems = (Problem("too_long", f"{over} characters over the limit"),) if over > 0 else ()
+        return Validation(len(draft.text), capabilities.text_limit, problems)
 
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         self.prepares += 1

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
+from hubbub.core.images import NotAnImage, clean_image
 from hubbub.networks.base import Draft, MediaFile, Validation
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
@@ -90,22 +91,69 @@ def validate_for_targets(
     return results
 
 
-def _inspect(item: NewMedia) -> MediaFile:
-    """Read the image itself: its real type (not what the browser claimed) and its size."""
+@dataclass(frozen=True)
+class TargetCustom:
+    """What one target gets instead of the post's own: None keeps the post's."""
+
+    text: str | None = None
+    content_warning: str | None = None
+    media_positions: tuple[int, ...] | None = None  # which of the post's images, in order
+    parts: tuple[str, ...] = ()  # a thread on this network instead of one post
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    data: bytes
+    info: MediaFile
+    name: str
+
+
+def _inspect(item: NewMedia) -> _Prepared:
+    """Read the image itself: its real type (not what the browser claimed), its size, and a
+    copy without metadata (EXIF, GPS) — that copy is what is stored and sent."""
     upload = item.upload
     upload.seek(0)
     try:
-        with Image.open(upload) as image:
-            image.verify()
-            width, height = image.size
-            mime = Image.MIME.get(image.format or "", "")
-    except Exception as exc:  # Pillow raises many kinds for a broken file
+        cleaned = clean_image(upload.read())
+    except NotAnImage as exc:
         raise PostError(f"{upload.name} is not an image we can read ({exc}).") from None
-    upload.seek(0)
-    if not mime:
-        raise PostError(f"{upload.name}: this kind of image is not supported.")
-    return MediaFile(path=upload.name or "", mime_type=mime, alt_text=item.alt_text,
-                     size=upload.size or 0, width=width, height=height)
+    info = MediaFile(path=upload.name or "", mime_type=cleaned.mime_type, alt_text=item.alt_text,
+                     size=len(cleaned.data), width=cleaned.width, height=cleaned.height)
+    return _Prepared(cleaned.data, info, Path(upload.name or "image").name)
+
+
+def _target_drafts(base: Draft, custom: TargetCustom | None) -> list[Draft]:
+    if custom is None:
+        return [base]
+    media = base.media
+    if custom.media_positions is not None:
+        media = tuple(base.media[i] for i in custom.media_positions if 0 <= i < len(base.media))
+    draft = replace(
+        base,
+        text=base.text if custom.text is None else custom.text,
+        content_warning=base.content_warning if custom.content_warning is None
+        else custom.content_warning,
+        media=media,
+    )
+    if not custom.parts:
+        return [draft]
+    return [replace(draft, text=part, media=media if i == 0 else ())
+            for i, part in enumerate(custom.parts)]
+
+
+def check_targets(
+    base: Draft, connections: Sequence[Connection],
+    customize: Mapping[int, TargetCustom] | None = None,
+) -> list[str]:
+    """Every problem of every target (each with its own text/thread), as sentences."""
+    problems = []
+    for connection in connections:
+        drafts = _target_drafts(base, (customize or {}).get(connection.pk))
+        for n, draft in enumerate(drafts, start=1):
+            where = f"{connection.handle}" + (f" (part {n})" if len(drafts) > 1 else "")
+            result = validate_for_targets(draft, [connection])[connection.pk]
+            problems += [f"{where}: {p.message}" for p in result.problems]
+    return problems
 
 
 @transaction.atomic
@@ -119,53 +167,137 @@ def create_post(
     scheduled_for: datetime | None = None,
     tz: str = "UTC",
     reply_to: Mapping[int, str] | None = None,
+    customize: Mapping[int, TargetCustom] | None = None,
+    draft: bool = False,
 ) -> Post:
-    """Save a post and one delivery per target. Nothing over a limit is accepted.
+    """Save a post and one delivery per target. Nothing over a limit is accepted (a draft may
+    be: it is checked again when it is sent).
 
     scheduled_for None means now. The worker picks due deliveries up from the table.
-    reply_to maps a connection id to the network's id of the post this one answers there."""
-    if not connections:
+    reply_to maps a connection id to the network's id of the post this one answers there;
+    customize maps a connection id to that target's own text, content warning, images or
+    thread."""
+    if not connections and not draft:
         raise PostError("Tick at least one account to post to.")
-    if not text.strip() and not media:
+    if not text.strip() and not media and not draft:
         raise PostError("Write something (or attach an image) first.")
     for connection in connections:
         if connection.user_id != user.pk or connection.disconnected_at is not None:
             raise PostError("One of the ticked accounts is not yours or is disconnected.")
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
-    probe = Draft(text=text, content_warning=content_warning,
-                  media=tuple(_inspect(item) for item in media))
-    problems = []
-    for connection in connections:
-        result = validate_for_targets(probe, [connection])[connection.pk]
-        problems += [f"{connection.handle}: {p.message}" for p in result.problems]
-    if problems:
-        raise PostError(" ".join(problems))
+    prepared = [_inspect(item) for item in media]
+    base = Draft(text=text, content_warning=content_warning,
+                 media=tuple(p.info for p in prepared))
+    if not draft:
+        problems = check_targets(base, connections, customize)
+        if problems:
+            raise PostError(" ".join(problems))
 
     post = Post.objects.create(
         user=user, text=text, content_warning=content_warning, scheduled_for=scheduled_for,
-        timezone=tz,
+        timezone=tz, is_draft=draft,
     )
-    for position, (item, info) in enumerate(zip(media, probe.media, strict=True)):
+    stored_ids = []
+    for position, item in enumerate(prepared):
         stored = PostMedia(
-            post=post, alt_text=item.alt_text, size=info.size, width=info.width,
-            height=info.height, position=position, mime_type=info.mime_type,
+            post=post, alt_text=item.info.alt_text, size=item.info.size, width=item.info.width,
+            height=item.info.height, position=position, mime_type=item.info.mime_type,
         )
-        stored.file.save(Path(item.upload.name or "image").name, item.upload, save=False)
+        stored.file.save(item.name, ContentFile(item.data), save=False)
         stored.save()
+        stored_ids.append(stored.pk)
     due = scheduled_for or timezone.now()
+    state = DeliveryState.DRAFT if draft else DeliveryState.SCHEDULED
     for connection in connections:
+        custom = (customize or {}).get(connection.pk)
         # The key is minted once and saved with the row, before any network call.
         delivery = Delivery.objects.create(
-            post=post, connection=connection, state=DeliveryState.SCHEDULED, due_at=due,
+            post=post, connection=connection, state=state, due_at=due,
             idempotency_key=uuid.uuid4().hex,
             in_reply_to=(reply_to or {}).get(connection.pk, ""),
+            text_override=custom.text if custom else None,
+            content_warning_override=custom.content_warning if custom else None,
+            media_override=None if custom is None or custom.media_positions is None
+            else [stored_ids[i] for i in custom.media_positions if 0 <= i < len(stored_ids)],
+            parts=list(custom.parts) if custom else [],
         )
         DeliveryEvent.objects.create(
-            delivery=delivery, from_state="", to_state=DeliveryState.SCHEDULED,
-            detail=f"due {due.isoformat()}",
+            delivery=delivery, from_state="", to_state=state,
+            detail="saved as a draft" if draft else f"due {due.isoformat()}",
         )
     return post
+
+
+@transaction.atomic
+def send_draft(post: Post, *, scheduled_for: datetime | None = None, tz: str = "UTC") -> Post:
+    """Check a draft against every target's rules, then schedule it (None: now)."""
+    locked = Post.objects.select_for_update().get(pk=post.pk)
+    if not locked.is_draft:
+        raise PostError("This post is not a draft any more.")
+    deliveries = list(locked.deliveries.select_related("connection"))
+    if not deliveries:
+        raise PostError("Tick at least one account to post to.")
+    problems = []
+    for d in deliveries:
+        for n, draft in enumerate(part_drafts(locked, d), start=1):
+            result = validate_for_targets(draft, [d.connection])[d.connection.pk]
+            where = d.connection.handle + (f" (part {n})" if d.parts else "")
+            problems += [f"{where}: {p.message}" for p in result.problems]
+    if problems:
+        raise PostError(" ".join(problems))
+    if scheduled_for is not None and timezone.is_naive(scheduled_for):
+        raise PostError("A scheduled time must carry its time zone.")
+    due = scheduled_for or timezone.now()
+    locked.is_draft = False
+    locked.scheduled_for = scheduled_for
+    locked.timezone = tz
+    locked.save()
+    for d in deliveries:
+        _move(d, [DeliveryState.DRAFT], DeliveryState.SCHEDULED, f"due {due.isoformat()}",
+              due_at=due, enqueued_at=None)
+    return locked
+
+
+@transaction.atomic
+def duplicate_post(post: Post) -> Post:
+    """A new draft with the same words, images, targets and customisations."""
+    copy = Post.objects.create(
+        user=post.user, text=post.text, content_warning=post.content_warning,
+        timezone=post.timezone, late_policy=post.late_policy, is_draft=True,
+    )
+    new_ids: dict[int, int] = {}
+    for m in post.media.all():
+        with m.file.open("rb") as handle:
+            data = handle.read()
+        clone = PostMedia(post=copy, alt_text=m.alt_text, size=m.size, width=m.width,
+                          height=m.height, position=m.position, mime_type=m.mime_type)
+        clone.file.save(Path(m.file.name or "image").name.split("-", 1)[-1], ContentFile(data),
+                        save=False)
+        clone.save()
+        new_ids[m.pk] = clone.pk
+    for d in post.deliveries.select_related("connection"):
+        if d.connection.disconnected_at is not None:
+            continue
+        delivery = Delivery.objects.create(
+            post=copy, connection=d.connection, state=DeliveryState.DRAFT,
+            due_at=timezone.now(), idempotency_key=uuid.uuid4().hex,
+            text_override=d.text_override, content_warning_override=d.content_warning_override,
+            media_override=None if d.media_override is None
+            else [new_ids[i] for i in d.media_override if i in new_ids],
+            parts=list(d.parts), in_reply_to=d.in_reply_to,
+        )
+        record_transition(delivery, "", DeliveryState.DRAFT, f"copied from post {post.pk}")
+    return copy
+
+
+def discard_draft(post: Post) -> None:
+    """Forget a draft (nothing of it was ever sent)."""
+    if not post.is_draft or post.deliveries.exclude(state=DeliveryState.DRAFT).exists():
+        raise PostError("Only a draft can be discarded.")
+    for m in post.media.all():
+        m.file.delete(save=False)
+    post.delete()
 
 
 def record_transition(delivery: Delivery, from_state: str, to_state: str, detail: str = "") -> None:
@@ -250,12 +382,15 @@ def update_scheduled_post(
         raise PostError("This post has started sending; it can no longer be edited.")
     if timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
-    probe = Draft(text=text, content_warning=content_warning,
-                  media=draft_of(locked).media)
+    # Check what each target will really get (its own text or thread where customised).
+    locked.text = text
+    locked.content_warning = content_warning
     problems = []
     for d in deliveries:
-        result = validate_for_targets(probe, [d.connection])[d.connection.pk]
-        problems += [f"{d.connection.handle}: {p.message}" for p in result.problems]
+        for n, draft in enumerate(part_drafts(locked, d), start=1):
+            result = validate_for_targets(draft, [d.connection])[d.connection.pk]
+            where = d.connection.handle + (f" (part {n})" if d.parts else "")
+            problems += [f"{where}: {p.message}" for p in result.problems]
     if problems:
         raise PostError(" ".join(problems))
     # Hold every delivery in place while editing: claims only take SCHEDULED rows whose
@@ -279,10 +414,17 @@ def update_scheduled_post(
 
 def post_status(post: Post) -> str:
     """One word for the whole post: scheduled, sending, sent, partly sent, failed, ..."""
+    if post.is_draft:
+        return "draft"
     states = [d.state for d in post.deliveries.all()]
     if not states:
         return "empty"
     unique = set(states)
+    if unique <= {DeliveryState.DELETED, DeliveryState.CANCELLED} and \
+            DeliveryState.DELETED in unique:
+        return "deleted"
+    if DeliveryState.DELETING in unique:
+        return "deleting"
     if unique == {DeliveryState.SENT}:
         return "sent"
     if unique == {DeliveryState.CANCELLED}:
