@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
+from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
 from hubbub.publishing.services import NewMedia
@@ -22,22 +23,6 @@ from hubbub.timeline.services import reaction_target
 MAX_IMAGES = 4
 SLOTS = range(1, MAX_IMAGES + 1)
 PAST_GRACE = timedelta(minutes=1)
-
-
-def to_utc(day: date, at: time, zone_name: str) -> datetime:
-    """A wall-clock time in the person's zone as an aware UTC datetime.
-
-    A time skipped by a clock change (a DST gap) is refused; a time that happens twice (a fold)
-    means the first of the two."""
-    zone = ZoneInfo(zone_name)
-    naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
-    aware = naive.replace(tzinfo=zone)
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        raise ValidationError(
-            f"{at:%H:%M} does not exist on {day:%d %B} in {zone_name}: the clocks skip it. "
-            "Pick another time."
-        )
-    return aware.astimezone(UTC)
 
 
 def parse_meta(value: str) -> tuple[str, int, int, int] | None:
@@ -76,7 +61,9 @@ class ScheduleFields(forms.Form):
                 )
             return None
         try:
-            when = to_utc(day, at, self.zone)
+            # A time the clocks show twice means the first, unless the form sent the second.
+            when = to_utc(day, at, self.zone, fold=1 if self.data.get("schedule_fold") == "1"
+                          else 0)
         except ValidationError as exc:
             self.add_error("schedule_time", exc)
             return None
