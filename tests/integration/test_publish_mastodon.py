@@ -247,3 +247,22 @@ def test_reply_goes_to_the_post_it_answers(mastodon_peer: MastodonPeer, owner: U
     assert post.deliveries.get().state == S.SENT
     [reply] = mastodon_peer.statuses(account)
     assert str(reply["in_reply_to_id"]) == str(original["id"])
+
+
+def test_alt_text_can_be_made_optional_by_the_person(mastodon_peer: MastodonPeer,
+                                                     owner: User) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from hubbub.accounts.models import Profile
+    from hubbub.publishing.services import NewMedia
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG")
+    Profile.objects.update_or_create(user=owner, defaults={"require_alt_text": False})
+    connection = _connect(owner, mastodon_peer.base_url, mastodon_peer.new_account())
+    post = create_post(user=owner, text="no alt, on purpose", connections=[connection],
+                       media=[NewMedia(SimpleUploadedFile("a.png", buffer.getvalue()), "")])
+    assert post.media.count() == 1

@@ -17,6 +17,8 @@ class Profile(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     late_policy = models.CharField(max_length=8, choices=LatePolicy.choices,
                                    default=LatePolicy.HOLD)
+    # Images need a description unless the person turns that off.
+    require_alt_text = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from hubbub.accounts.models import Profile
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.images import NotAnImage, clean_image
@@ -83,11 +84,20 @@ def part_key(delivery: Delivery, index: int) -> str:
 def validate_for_targets(
     draft: Draft, connections: Iterable[Connection]
 ) -> dict[int, Validation]:
-    """Count and check one draft against each target's own rules (no I/O but cached limits)."""
+    """Count and check one draft against each target's own rules (no I/O but cached limits).
+    A missing alt text is a problem unless the account's owner turned that rule off."""
     results: dict[int, Validation] = {}
+    alt_optional: dict[int, bool] = {}
     for connection in connections:
         connector = get_connector(connection.network)
-        results[connection.pk] = connector.validate(draft, capabilities_for(connection))
+        result = connector.validate(draft, capabilities_for(connection))
+        if connection.user_id not in alt_optional:
+            alt_optional[connection.user_id] = Profile.objects.filter(
+                user_id=connection.user_id, require_alt_text=False).exists()
+        if alt_optional[connection.user_id]:
+            result = replace(result, problems=tuple(
+                p for p in result.problems if p.code != "alt_missing"))
+        results[connection.pk] = result
     return results
 
 
