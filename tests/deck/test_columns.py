@@ -212,3 +212,16 @@ def test_quote_prefills_the_link(client_in: Client, connection: Connection) -> N
     item = make_items(connection, "home", 1)[0]
     html = client_in.get(reverse("publishing:compose"), {"quote": item.pk}).content.decode()
     assert item.url in html
+
+
+def test_counts_and_an_unavailable_quote(client_in: Client, deck: Deck,
+                                         connection: Connection) -> None:
+    make_items(connection, "home", 1, extra={"counts": {"like": 1234, "repost": 5, "reply": 0}},
+               quote={"uri": "at://x", "unavailable": "blocked", "url": "javascript:alert(1)"})
+    make_column(deck, connection)
+    html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
+    assert '1.2K<span class="visually-hidden"> likes' in html
+    assert '5<span class="visually-hidden"> reposts' in html
+    assert " replies</span>" not in html
+    assert "Quoted post unavailable (blocked)" in html
+    assert "javascript:" not in html

@@ -103,7 +103,11 @@ def card_of(card: Any) -> dict[str, str] | None:
 
 @register.filter
 def quote_of(quote: Any) -> dict[str, str] | None:
-    if not isinstance(quote, dict) or not (quote.get("text") or quote.get("author_handle")):
+    if not isinstance(quote, dict):
+        return None
+    if quote.get("unavailable"):
+        return {"unavailable": str(quote["unavailable"])[:100], "url": web_url(quote.get("url"))}
+    if not (quote.get("text") or quote.get("author_handle")):
         return None
     return {
         "author_handle": str(quote.get("author_handle") or ""),
@@ -111,6 +115,21 @@ def quote_of(quote: Any) -> dict[str, str] | None:
         "text": str(quote.get("text") or "")[:2000],
         "url": web_url(quote.get("url")),
     }
+
+
+@register.filter
+def count(item: Any, key: str) -> str:
+    """The network's count of replies/reposts/likes, shortened ("1.2K"); "" for none."""
+    extra = getattr(item, "extra", None)
+    counts = extra.get("counts") if isinstance(extra, dict) else None
+    value = counts.get(key) if isinstance(counts, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        return ""
+    if value < 1000:
+        return str(value)
+    if value < 1_000_000:
+        return f"{value / 1000:.1f}".rstrip("0").rstrip(".") + "K"
+    return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
 
 
 # Feather icons (MIT) the deck adds to the shared set.
