@@ -56,7 +56,7 @@ def test_a_status_posted_on_the_peer_appears_without_reload(
     expect(item).to_be_visible(timeout=15_000)
     expect(item).to_have_class(re.compile(r"\bis-unread\b"))  # newer than the read marker
     # Streamed by the server, pushed over SSE: seconds, not a polling interval.
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 8
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     shot(page, "deck-20-live-item")
 
