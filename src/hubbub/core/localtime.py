@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 FIRST = 0
 SECOND = 1
@@ -176,7 +177,7 @@ def local(instant: datetime, zone_name: str) -> datetime:
 
 
 def today(zone_name: str, now: datetime | None = None) -> date:
-    return local(now or datetime.now(UTC), zone_name).date()
+    return local(now or timezone.now(), zone_name).date()
 
 
 def days_from(start: date) -> Iterator[date]:
