@@ -46,6 +46,8 @@ from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
 from hubbub.networks.mastodon import apps, mapping
 
 SCOPES = ("read", "write")
+REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
+                    "bookmark": "status_bookmark"}
 CLIENT_NAME = "hubbub"
 WEBSITE = "https://github.com/hubbub-social/hubbub"
 # Mastodon.py probes the server version before some calls (media uploads) unless told one.
@@ -351,6 +353,16 @@ class MastodonConnector(Connector):
                 api.call("status_delete", remote_id)
             except NotFound:
                 return
+
+    def react(self, account: Account, item_remote_id: str, kind: str) -> str:
+        """Favourite, boost or bookmark a status. Mastodon makes each idempotent (doing it twice
+        keeps one), so a retry or a double click is harmless. Returns "" (no separate id)."""
+        method = REACTION_METHODS.get(kind)
+        if method is None:
+            raise NotImplementedError(f"{self.name} cannot {kind}")
+        with self._account_api(account) as api:
+            api.call(method, item_remote_id)
+        return ""
 
     # --- read ----------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
