@@ -17,6 +17,7 @@ from typing import Any
 from hubbub.networks.base import Account
 from hubbub.networks.bluesky.connector import BlueskyConnector
 from hubbub.networks.bluesky.mapping import jwt_claims
+from hubbub.networks.errors import ConnectorError
 from tests.peers.bluesky import BlueskyAccount, BlueskyPeer
 
 CONNECTOR = BlueskyConnector()
@@ -76,10 +77,16 @@ def expired_copy(account: Account, seconds_ago: int = 60) -> Account:
 
 
 def wait_for[T](check: Any, timeout: float = 10.0, interval: float = 0.05) -> T:
-    """Poll (AppView reads are eventually consistent)."""
+    """Poll (AppView reads are eventually consistent: a brand-new account's feed can answer
+    "Profile not found" for a moment, so errors are retried too until the time is up)."""
     deadline = time.monotonic() + timeout
     while True:
-        result = check()
+        try:
+            result = check()
+        except ConnectorError:
+            if time.monotonic() > deadline:
+                raise
+            result = None
         if result:
             return result  # type: ignore[no-any-return]
         if time.monotonic() > deadline:

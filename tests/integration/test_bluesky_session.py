@@ -10,6 +10,7 @@ a token that aged out (jose JWTExpired -> 400 ExpiredToken). Nothing in the conn
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from hubbub.connections.models import Connection, Health
 from hubbub.connections.services import account_for, save_connection
 from hubbub.networks.base import Connected, Draft
 from hubbub.networks.bluesky.mapping import jwt_claims
+from hubbub.networks.bluesky.tid import is_tid
 from hubbub.networks.errors import AuthExpired, Revoked
 from hubbub.publishing import engine
 from hubbub.publishing.models import DeliveryState
@@ -59,6 +61,20 @@ def test_an_expired_token_asks_for_one_refresh(bluesky_peer: BlueskyPeer) -> Non
     published = CONNECTOR.publish(renewed, Draft("after refresh"), "key-1", (), prepared)
     assert CONNECTOR.find_published(renewed, Draft(""), "key-1", None, prepared) == published  # type: ignore[arg-type]
     assert _posts(bluesky_peer, alice.did) == ["after refresh"]
+
+
+def test_a_token_the_pds_cannot_verify_also_gets_one_refresh(bluesky_peer: BlueskyPeer) -> None:
+    alice = person(bluesky_peer, "garbled")
+    header, claims, signature = str(alice.account.credentials["accessJwt"]).split(".")
+    wrong = "A" * len(signature) if signature != "A" * len(signature) else "B" * len(signature)
+    garbled = replace(alice.account, credentials={
+        **alice.account.credentials, "accessJwt": f"{header}.{claims}.{wrong}"})
+    with pytest.raises(AuthExpired, match=r"could not be verified"):
+        CONNECTOR.publish(garbled, Draft("x"), "k-garbled", ())
+    fresh = CONNECTOR.refresh_credentials(garbled)
+    assert fresh is not None
+    CONNECTOR.publish(replace(garbled, credentials=fresh), Draft("x"), "k-garbled", ())
+    assert _posts(bluesky_peer, alice.did) == ["x"]
 
 
 def test_two_workers_refreshing_at_once_both_get_a_session(bluesky_peer: BlueskyPeer) -> None:
@@ -116,10 +132,10 @@ def test_the_engine_refreshes_once_and_stores_the_new_session(
     delivery.refresh_from_db()
     assert delivery.state == S.SENT
     assert delivery.remote_id.startswith(f"at://{did}/app.bsky.feed.post/")
-    assert delivery.prepared is not None
-    assert delivery.remote_id.endswith("/" + delivery.prepared["rkey"])
-    assert delivery.remote_url == (
-        f"https://bsky.app/profile/{did}/post/{delivery.prepared['rkey']}")
+    rkey = delivery.remote_id.rsplit("/", 1)[1]
+    assert is_tid(rkey)
+    assert rkey in json.dumps(delivery.prepared)  # the key prepared before the first call
+    assert delivery.remote_url == f"https://bsky.app/profile/{did}/post/{rkey}"
     connection.refresh_from_db()
     assert connection.credentials["accessJwt"] != stale_token
     assert jwt_claims(connection.credentials["accessJwt"])["exp"] > time.time()

@@ -14,7 +14,7 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnection
 
 import hubbub.networks.bluesky
 from hubbub.core.http import BlockedDestination
-from hubbub.networks.bluesky import mapping
+from hubbub.networks.bluesky import auth, mapping
 from hubbub.networks.bluesky.mapping import XrpcFailure, map_failure, map_transport_error
 from hubbub.networks.errors import (
     AuthExpired,
@@ -51,11 +51,16 @@ def test_expired_access_token_asks_for_a_refresh() -> None:
     assert "expired" in error.message
 
 
-@pytest.mark.parametrize(
-    "name", ["invalid_token", "auth_required", "account_takedown", "wrong_password"]
-)
-def test_refused_sessions_are_revoked(name: str) -> None:
-    assert isinstance(mapped(name), Revoked)
+@pytest.mark.parametrize("name", ["invalid_token", "auth_required"])
+def test_a_session_the_server_does_not_accept_gets_one_refresh(name: str) -> None:
+    # The engine refreshes once on AuthExpired; if refreshSession is refused too, the account
+    # is revoked (tests/integration/test_bluesky_session.py).
+    assert isinstance(mapped(name), AuthExpired)
+
+
+def test_a_refused_refresh_or_sign_in_is_revoked() -> None:
+    assert isinstance(auth._login_refused(failure("wrong_password"), "pds.example"), Revoked)
+    assert isinstance(mapped("account_takedown"), Revoked)
 
 
 def test_takedown_says_so() -> None:

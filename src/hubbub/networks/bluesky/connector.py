@@ -80,7 +80,7 @@ class BlueskyConnector(Connector):
         with self._api(account) as api:
             response = api.send("GET", "com.atproto.server.getSession")
             failure = api.failure(response) if response.status_code == 400 else None
-            if failure is not None and failure.error != "ExpiredToken":
+            if failure is not None and failure.error not in ("ExpiredToken", "InvalidToken"):
                 # getSession takes no arguments: any other 400 means the session is not valid
                 # (the reference PDS answers "Could not find user info" for a taken-down account).
                 raise Revoked(f"{host} no longer knows this Bluesky session{failure.said()}. "

@@ -260,10 +260,9 @@ def map_failure(
         }[error]
         return Revoked(f"{host} says this Bluesky account is {state}{said}. Reconnect it.")
     if error == "InvalidToken" or status == 401:
-        return Revoked(
-            f"{host} no longer accepts this Bluesky session{said}. Reconnect the account "
-            "with an app password."
-        )
+        # Refreshing may cure it (a PDS that rotated its signing key, a token the entryway
+        # issued); the engine refreshes once and calls it revoked if that fails too.
+        return AuthExpired(f"{host} did not accept this Bluesky session{said}")
     if status == 429:
         retry_at = retry_at_from_headers(failure.headers, now=current)
         if retry_at is None or retry_at <= current:
