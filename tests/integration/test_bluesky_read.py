@@ -116,6 +116,13 @@ def test_liking_twice_is_one_like_and_delete_undoes_it(bluesky_peer: BlueskyPeer
     assert post_record(bluesky_peer, scene["like"]) is None
     with pytest.raises(NotImplementedError):
         CONNECTOR.react(bob.account, post.remote_id, "bookmark")
+    # A repost (as a timeline keys it) stands for the post it reposts.
+    carol = scene["carol"]
+    assert CONNECTOR.react(carol.account, scene["repost"], "like").startswith(f"at://{carol.did}")
+    assert CONNECTOR.react(carol.account, f"{post.remote_id}#reposted-by:{bob.did}", "like") \
+        == CONNECTOR.react(carol.account, post.remote_id, "like")
+    with pytest.raises(Rejected, match="does not name a Bluesky post"):
+        CONNECTOR.react(scene["alice"].account, scene["like"], "like")  # a like, not a post
 
 
 def test_delete_own_posts_only(bluesky_peer: BlueskyPeer, scene: dict[str, Any]) -> None:

@@ -229,6 +229,7 @@ def test_post_references() -> None:
     assert mapping.parse_post_ref("https://bsky.app/profile/alice.test") is None
     assert mapping.parse_post_ref("at://did:plc:abc") is None
     assert mapping.parse_post_ref("12345") is None
+    assert str(mapping.parse_post_ref(f"{uri}#reposted-by:did:plc:x")) == uri
 
 
 def test_urls_name_the_author_by_did_when_stored() -> None:

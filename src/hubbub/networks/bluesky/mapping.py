@@ -111,7 +111,7 @@ def parse_at_uri(value: str) -> AtUri | None:
 
 def parse_post_ref(value: str) -> AtUri | None:
     """A post named by its at:// URI or by its web address (https://bsky.app/profile/X/post/K)."""
-    text = value.strip()
+    text = value.strip().partition("#")[0]  # an Item key like "<post>#reposted-by:<did>"
     uri = parse_at_uri(text)
     if uri is not None:
         return uri

@@ -10,7 +10,7 @@ from typing import Any
 from hubbub.core.counting import bluesky_text
 from hubbub.networks.base import Draft, Published
 from hubbub.networks.bluesky import cards, facets, mapping
-from hubbub.networks.bluesky.mapping import POST, AtUri
+from hubbub.networks.bluesky.mapping import POST, REPOST, AtUri
 from hubbub.networks.bluesky.media import ImageError, prepare_image
 from hubbub.networks.bluesky.xrpc import Xrpc
 from hubbub.networks.errors import ConnectorError, NotFound, OutcomeUnknown, Rejected, Transient
@@ -127,7 +127,13 @@ def get_record(api: Xrpc, repo: str, collection: str, rkey: str) -> dict[str, An
 def strong_ref(api: Xrpc, ref: str, *, want_record: bool = False) -> dict[str, Any]:
     """{"uri", "cid"} of a post named by at:// URI or web address (and its "value")."""
     parsed = mapping.parse_post_ref(ref)
-    if parsed is None:
+    if parsed is not None and parsed.collection == REPOST and parsed.repo.startswith("did:"):
+        # A repost from a timeline stands for the post it reposts.
+        repost = get_record(api, parsed.repo, REPOST, parsed.rkey)
+        subject = (repost or {}).get("value", {}).get("subject", {}).get("uri", "")
+        parsed = mapping.parse_at_uri(subject) if isinstance(subject, str) else None
+    if parsed is None or parsed.collection != POST:
+        # (a like or a follow from a notification is not something to reply to or like)
         raise Rejected(f"{ref!r} does not name a Bluesky post (at://... or its web address)")
     repo = parsed.repo
     if not repo.startswith("did:"):
