@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ImportsConfig(AppConfig):
     name = "hubbub.imports"
     label = "imports"
+
+    def ready(self) -> None:
+        from hubbub.imports import csv_import, subscriptions
+        from hubbub.jobs import periodic
+
+        periodic.register("imports.feeds", 30, subscriptions.enqueue_due)
+        periodic.register("imports.prune", 3600, csv_import.prune_abandoned)
