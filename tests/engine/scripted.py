@@ -44,6 +44,8 @@ class ScriptedConnector(Connector):
         self.drafts: list[Draft] = []
         self.deleted: list[str] = []
         self.delete_answers: deque[ConnectorError | None] = deque()
+        self.refresh_answer: ConnectorError | dict[str, Any] | None = None
+        self.find_answers: deque[ConnectorError | None] = deque()
 
     def capabilities(self, account: Account) -> Capabilities:
         return CAPS
@@ -84,7 +86,15 @@ class ScriptedConnector(Connector):
     def find_published(self, account: Account, draft: Draft, idempotency_key: str,
                        since: datetime, prepared: Any = None) -> Published | None:
         self.prepared_seen.append(prepared)
+        answer = self.find_answers.popleft() if self.find_answers else None
+        if answer is not None:
+            raise answer
         return self.found
+
+    def refresh_credentials(self, account: Account) -> dict[str, Any] | None:
+        if isinstance(self.refresh_answer, ConnectorError):
+            raise self.refresh_answer
+        return self.refresh_answer
 
     def delete(self, account: Account, remote_id: str) -> None:
         answer = self.delete_answers.popleft() if self.delete_answers else None

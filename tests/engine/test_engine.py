@@ -219,3 +219,37 @@ def test_editing_drops_what_was_prepared_for_the_old_text(
     engine.process(d.pk)
     assert _reload(d).state == S.SENT
     assert scripted.prepared_seen[-1] == {"record_key": "k2"}
+
+
+def test_a_refresh_that_fails_for_a_moment_retries_instead_of_asking_to_reconnect(
+    owner: Any, connection: Connection, scripted: ScriptedConnector
+) -> None:
+    from hubbub.networks.errors import AuthExpired
+
+    scripted.answers.append(AuthExpired("ExpiredToken"))
+    scripted.refresh_answer = Transient("refresh timed out")
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SCHEDULED
+    assert "refresh timed out" in d.last_error
+    connection.refresh_from_db()
+    assert connection.health == Health.OK
+
+
+def test_settle_refreshes_an_expired_session_once(owner: Any, connection: Connection,
+                                                  scripted: ScriptedConnector) -> None:
+    from hubbub.networks.base import Published
+    from hubbub.networks.errors import AuthExpired
+
+    scripted.answers.append(OutcomeUnknown("timeout"))
+    d = _one(owner, connection)
+    engine.process(d.pk)
+    scripted.find_answers.append(AuthExpired("ExpiredToken"))
+    scripted.refresh_answer = {"token": "fresh"}
+    scripted.found = Published("r5", "http://x.test/5")
+    engine.process(d.pk)
+    d = _reload(d)
+    assert d.state == S.SENT
+    connection.refresh_from_db()
+    assert connection.credentials == {"token": "fresh"}

@@ -156,10 +156,14 @@ def _mark_sent(delivery: Delivery, published: Published, detail: str) -> None:
 
 
 def _refresh(connector: Connector, delivery: Delivery) -> Account | None:
-    """After AuthExpired: refresh once. Returns the new account, or None when that fails."""
+    """After AuthExpired: refresh once. Returns the new account, or None when the network
+    refused the refresh. A passing failure while refreshing (timeout, 5xx, 429) is raised as
+    it is, so the delivery is retried later instead of asking the person to reconnect."""
     connection = delivery.connection
     try:
         fresh = connector.refresh_credentials(account_for(connection))
+    except (Transient, RateLimited, OutcomeUnknown):
+        raise
     except ConnectorError as exc:
         log.info("refresh failed for %s: %s", connection, exc)
         return None
@@ -292,11 +296,20 @@ def settle(delivery_id: int, owner: str) -> None:
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     index = min(len(done), len(drafts) - 1)  # the part that was in flight
     draft = _part_draft(drafts, done, index)
-    try:
-        found = connector.find_published(
+    def look(account: Account) -> Published | None:
+        return connector.find_published(
             account, draft, part_key(delivery, index), since,
             prepared=dict((delivery.prepared or {}).get(str(index)) or {}),
         )
+
+    try:
+        try:
+            found = look(account)
+        except AuthExpired:
+            refreshed = _refresh(connector, delivery)
+            if refreshed is None:
+                raise
+            found = look(refreshed)
     except (Revoked, AuthExpired) as exc:
         mark_needs_reconnect(delivery.connection, exc.message)
         Delivery.objects.filter(pk=delivery_id, lease_owner=owner).update(
