@@ -167,6 +167,17 @@ HUBBUB_LATE_AFTER_SECONDS = env_int("HUBBUB_LATE_AFTER_SECONDS", 600)
 HUBBUB_SCHEDULER_INTERVAL = env_float("HUBBUB_SCHEDULER_INTERVAL", 1.0)
 HUBBUB_REQUEUE_SECONDS = env_int("HUBBUB_REQUEUE_SECONDS", 60)
 
+# Reading the networks for the deck (timeline/polling.py, streaming.py, live.py)
+HUBBUB_READ_NETWORKS = env_bool("HUBBUB_READ_NETWORKS", True)  # poll + stream in the worker
+HUBBUB_POLL_ACTIVE_SECONDS = env_float("HUBBUB_POLL_ACTIVE_SECONDS", 20.0)  # watched feeds
+HUBBUB_POLL_IDLE_SECONDS = env_float("HUBBUB_POLL_IDLE_SECONDS", 600.0)  # nobody looking
+HUBBUB_POLL_WATCH_SECONDS = env_float("HUBBUB_POLL_WATCH_SECONDS", 120.0)  # "watched" lasts
+HUBBUB_POLL_MAX_BACKOFF_SECONDS = env_float("HUBBUB_POLL_MAX_BACKOFF_SECONDS", 3600.0)
+HUBBUB_POLL_THREADS = env_int("HUBBUB_POLL_THREADS", 4)
+HUBBUB_STREAM_WATCH_SECONDS = env_float("HUBBUB_STREAM_WATCH_SECONDS", 600.0)
+# "inprocess" (one process serves web and worker); "redis"/"postgres" reserved for many nodes.
+HUBBUB_LIVE_BACKEND = env_str("HUBBUB_LIVE_BACKEND", "inprocess")
+
 # Login throttling
 HUBBUB_LOGIN_MAX_FAILURES = env_int("HUBBUB_LOGIN_MAX_FAILURES", 5)
 HUBBUB_LOGIN_LOCK_SECONDS = env_int("HUBBUB_LOGIN_LOCK_SECONDS", 900)

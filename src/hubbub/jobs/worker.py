@@ -82,6 +82,13 @@ class HubWorker:
                 self._spawn(f"tasks-{n}", self._task_loop, worker)
         if self.run_scheduler:
             self._spawn("scheduler", self._scheduler_loop)
+        if self.run_scheduler and settings.HUBBUB_READ_NETWORKS:
+            # The deck's reading side: polls due feeds, keeps streams open for watched ones.
+            from hubbub.timeline.polling import run_poll_loop
+            from hubbub.timeline.streaming import run_stream_supervisor
+
+            self._spawn("poll", run_poll_loop, self._stop)
+            self._spawn("streams", run_stream_supervisor, self._stop)
 
     def _spawn(self, name: str, target: object, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name=f"hubbub-{name}", daemon=True)  # type: ignore[arg-type]

@@ -174,12 +174,11 @@ def load_older(feed: Feed) -> int:
     store has run out. Returns how many items it added to the feed (0 when the network has
     nothing older: `feed.exhausted` is then true). Raises the ConnectorError (its message is
     for people) after recording it on the feed."""
-    if feed.last_polled_at is None:
-        if claim(feed):
-            polled = poll_feed(feed)
-            if polled.error:
-                raise Transient(polled.error)
-            return polled.new_in_feed
+    if feed.last_polled_at is None and claim(feed):
+        polled = poll_feed(feed)
+        if polled.error:
+            raise Transient(polled.error)
+        return polled.new_in_feed
     added = 0
     connection = _connection(feed)
     connector = get_connector(connection.network)

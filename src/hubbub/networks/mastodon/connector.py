@@ -6,7 +6,7 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,7 +43,7 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
-from hubbub.networks.mastodon import apps, mapping
+from hubbub.networks.mastodon import apps, mapping, streaming
 
 SCOPES = ("read", "write")
 REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
@@ -366,19 +366,62 @@ class MastodonConnector(Connector):
 
     # --- read ----------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
+        """A page of a feed, newest first; the cursor is the next page's max_id. Feeds: home,
+        notifications, mentions, own, list:<id>, hashtag:<tag>, author:<handle>."""
+        kind, _, value = feed.partition(":")
+        value = value.strip()
+        base = account.base_url
         with self._account_api(account) as api:
+            paging: dict[str, Any] = {"max_id": cursor or None, "limit": PAGE_SIZE}
             if feed == "home":
-                page = api.call("timeline_home", max_id=cursor or None, limit=PAGE_SIZE)
-                items = [mapping.item_from_status(s, account.base_url) for s in page]
+                page = api.call("timeline_home", **paging)
             elif feed == "mentions":
-                page = api.call(
-                    "notifications", types=["mention"], max_id=cursor or None, limit=PAGE_SIZE
-                )
-                found = (mapping.item_from_notification(n, account.base_url) for n in page)
-                items = [item for item in found if item is not None]
+                page = api.call("notifications", types=["mention"], **paging)
+                found = (mapping.item_from_notification(n, base) for n in page)
+                return Page(items=tuple(i for i in found if i is not None),
+                            next_cursor=_next_cursor(page))
+            elif feed == "notifications":
+                page = api.call("notifications", **paging)
+                found = (mapping.item_from_any_notification(n, base) for n in page)
+                return Page(items=tuple(i for i in found if i is not None),
+                            next_cursor=_next_cursor(page))
+            elif kind == "hashtag" and value:
+                page = api.call("timeline_hashtag", value.lstrip("#"), **paging)
+            elif kind == "list" and value:
+                page = api.call("timeline_list", value, **paging)
+            elif feed == "own" or (kind == "author" and value):
+                page = api.call("account_statuses", self._account_id(api, account, value),
+                                **paging)
             else:
                 raise NotImplementedError(f"{self.name} cannot read {feed!r}")
+        items = [mapping.item_from_status(s, base) for s in page]
         return Page(items=tuple(items), next_cursor=_next_cursor(page))
+
+    def _account_id(self, api: _Api, account: Account, handle: str) -> str:
+        """The id of `handle` on this server ("" for the connected account itself)."""
+        acct = handle.strip().lstrip("@")
+        if not acct or f"@{acct}".lower() == account.handle.lower():
+            if account.remote_id:
+                return account.remote_id
+            return str(api.call("account_verify_credentials")["id"])
+        name, _, domain = acct.partition("@")
+        base = urlsplit(account.base_url)
+        own_domain = account.handle.lstrip("@").partition("@")[2]
+        local = {d.lower() for d in (base.netloc, base.hostname or "", own_domain) if d}
+        if domain.lower() in local:
+            acct = name  # a local account is looked up by its bare name
+        return str(api.call("account_lookup", acct)["id"])
+
+    def can_stream(self, feed: str) -> bool:
+        return streaming.can_stream(feed)
+
+    def stream(self, account: Account, feeds: Sequence[str]) -> streaming.MastodonStream:
+        """home and mentions from /api/v1/streaming/user, hashtag:<tag> and list:<id> from
+        their own streams; see networks/mastodon/streaming.py."""
+        token = account.credentials.get("access_token")
+        if not token:
+            raise Revoked("No access token is stored for this account: reconnect it.")
+        return streaming.MastodonStream(account.base_url, str(token), feeds)
 
 
 # --- helpers -----------------------------------------------------------------------------------

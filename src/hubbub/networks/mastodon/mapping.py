@@ -30,6 +30,8 @@ from hubbub.networks.errors import (
     Transient,
 )
 
+# The feeds fetch reads (list, hashtag and author take "<kind>:<value>").
+FEEDS = ("home", "notifications", "mentions", "own", "list", "hashtag", "author")
 # When a 429 names no time, wait this long (Mastodon's windows are 5 minutes).
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 
@@ -54,7 +56,7 @@ def default_capabilities() -> Capabilities:
         content_warning=True,
         threads=True,
         visibilities=("public", "unlisted", "private", "direct"),
-        feeds=("home", "mentions"),
+        feeds=FEEDS,
         idempotency="header",
         native_scheduling=True,
     )
@@ -196,7 +198,36 @@ def item_from_status(
         details["media"] = media
     if shown.get("in_reply_to_id"):
         details["in_reply_to"] = str(shown["in_reply_to_id"])
+        replied_to = _reply_handle(shown, base_url)
+        if replied_to:
+            details["in_reply_to_handle"] = replied_to
     details["visibility"] = str(shown.get("visibility") or "")
+    if shown.get("sensitive"):
+        details["sensitive"] = True
+    if author.get("url"):
+        details["author_url"] = str(author["url"])
+    # What this account did to it (present only when the server says: absent means unknown).
+    for flag, field in (("liked", "favourited"), ("reposted", "reblogged"),
+                        ("bookmarked", "bookmarked")):
+        if isinstance(shown.get(field), bool):
+            details[flag] = shown[field]
+    counts = {
+        name: shown[field]
+        for name, field in (("reply", "replies_count"), ("repost", "reblogs_count"),
+                            ("like", "favourites_count"), ("quote", "quotes_count"))
+        if isinstance(shown.get(field), int) and not isinstance(shown.get(field), bool)
+    }
+    if counts:
+        details["counts"] = counts
+    card = shown.get("card")
+    if isinstance(card, Mapping) and card.get("url"):
+        details["card"] = {key: str(card.get(key) or "")
+                           for key in ("url", "title", "description", "image")}
+    quoted = _quoted_status(shown.get("quote"), base_url)
+    if quoted is not None:
+        details["quote"] = quoted
+        if kind == "post":
+            kind = "quote"
     return Item(
         remote_id=str(status["id"]),
         kind=kind,
@@ -211,6 +242,38 @@ def item_from_status(
     )
 
 
+def _reply_handle(status: Mapping[str, Any], base_url: str) -> str:
+    """The handle of the account a reply answers, from the status's own mentions."""
+    wanted = str(status.get("in_reply_to_account_id") or "")
+    if not wanted:
+        return ""
+    author = _mapping(status.get("account"))
+    if str(author.get("id") or "") == wanted:
+        return handle_for(author, base_url)
+    for mention in status.get("mentions") or ():
+        if isinstance(mention, Mapping) and str(mention.get("id") or "") == wanted:
+            return handle_for(mention, base_url)
+    return ""
+
+
+def _quoted_status(quote: object, base_url: str) -> dict[str, str] | None:
+    """Mastodon 4.5 quotes: {"state": "accepted", "quoted_status": {...}}; any other state
+    (pending, rejected, deleted...) shows as unavailable."""
+    if not isinstance(quote, Mapping):
+        return None
+    quoted = quote.get("quoted_status")
+    if quote.get("state") == "accepted" and isinstance(quoted, Mapping):
+        author = _mapping(quoted.get("account"))
+        return {
+            "uri": str(quoted.get("uri") or quoted.get("id") or ""),
+            "url": str(quoted.get("url") or quoted.get("uri") or ""),
+            "author_handle": handle_for(author, base_url),
+            "author_name": str(author.get("display_name") or author.get("username") or ""),
+            "text": html_to_text(str(quoted.get("content") or "")),
+        }
+    return {"uri": "", "unavailable": str(quote.get("state") or "unavailable")}
+
+
 def item_from_notification(notification: Mapping[str, Any], base_url: str) -> Item | None:
     """A mention notification as an Item (keyed by its status id, so it dedupes with home)."""
     status = notification.get("status")
@@ -219,6 +282,45 @@ def item_from_notification(notification: Mapping[str, Any], base_url: str) -> It
     kind = "reply" if status.get("in_reply_to_id") else "mention"
     return item_from_status(
         status, base_url, kind=kind, extra={"notification_id": str(notification.get("id"))}
+    )
+
+
+def item_from_any_notification(notification: Mapping[str, Any], base_url: str) -> Item | None:
+    """Any notification for the notifications feed: mentions and subscribed posts as their
+    post; likes, boosts and follows as an item of their own (keyed "notification:<id>"), by the
+    account that did it. Other kinds (polls, edits, reports...) are not shown."""
+    kind = str(notification.get("type") or "")
+    status = notification.get("status")
+    if kind == "mention":
+        return item_from_notification(notification, base_url)
+    if kind == "status" and isinstance(status, Mapping):
+        return item_from_status(status, base_url, extra={
+            "notification_id": str(notification.get("id"))})
+    shown = {"favourite": "like", "reblog": "repost", "follow": "follow"}.get(kind)
+    if shown is None:
+        return None
+    actor = _mapping(notification.get("account"))
+    details: dict[str, Any] = {"notification_id": str(notification.get("id")),
+                               "notification_type": kind}
+    if actor.get("url"):
+        details["author_url"] = str(actor["url"])
+    text = url = ""
+    if isinstance(status, Mapping):
+        text = html_to_text(str(status.get("content") or ""))
+        url = str(status.get("url") or status.get("uri") or "")
+        details["subject_id"] = str(status.get("id") or "")
+    elif kind == "follow":
+        url = str(actor.get("url") or "")
+    return Item(
+        remote_id=f"notification:{notification.get('id')}",
+        kind=shown,
+        author_handle=handle_for(actor, base_url),
+        author_name=str(actor.get("display_name") or actor.get("username") or ""),
+        created_at=parse_time(notification.get("created_at")),
+        text=text,
+        url=url,
+        author_avatar=str(actor.get("avatar") or ""),
+        extra=details,
     )
 
 
