@@ -34,3 +34,12 @@ def connect_mastodon(page: Any, url: str, peer: MastodonPeer, account: SeededAcc
     page.click(f"button[name=username][value={account.username}]")
     expect(page).to_have_url(re.compile(r"/connections/"))
     expect(page.locator("body")).to_contain_text(f"@{account.username}@")
+
+
+def upload_csv(page: Any, csv_path: str, zip_path: str | None = None,
+               button: str = "Check file") -> None:
+    """On an Import page with the upload form: pick the files and send them to be checked."""
+    page.set_input_files("input[name=csv_file]", csv_path)
+    if zip_path:
+        page.set_input_files("input[name=images]", zip_path)
+    page.get_by_role("button", name=button).click()

@@ -358,7 +358,7 @@ def test_upload_report_fix_and_import_through_the_pages(client_in: Client, owner
     assert Post.objects.count() == 0
     batch = CsvImport.objects.get(pk=int(detail.rstrip("/").rsplit("/", 1)[1]))
     response = client_in.post(reverse("imports:csv_confirm", args=[batch.pk]), follow=True)
-    assert "Imported 2 posts" in response.content.decode()
+    assert "2 posts scheduled" in response.content.decode()
     assert Post.objects.count() == 2
     client_in.post(reverse("imports:csv_confirm", args=[batch.pk]))
     assert Post.objects.count() == 2

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.services import connections_for
 from hubbub.imports import csv_import, csvfile, subscriptions
@@ -49,6 +50,7 @@ def _upload_page(request: AuthedRequest, form: CsvUploadForm, *,
     return page(request, "imports/csv.html", {
         "form": form, "recent": recent, "max_rows": csvfile.MAX_ROWS,
         "accounts": connections_for(request.user),
+        "require_alt": profile_for(request.user).require_alt_text,
     }, section="import", status=status)
 
 
@@ -98,7 +100,7 @@ def csv_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if batch.state == CsvImportState.IMPORTED:
         context["posts"] = list(Post.objects.filter(pk__in=batch.post_ids, user=request.user)
                                 .order_by("scheduled_for", "pk")
-                                .prefetch_related("deliveries__connection"))
+                                .prefetch_related("deliveries__connection", "media"))
     elif batch.problems:
         problem_rows = _problem_rows(batch)
         context["problem_rows"] = problem_rows
@@ -112,7 +114,7 @@ def csv_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def csv_confirm(request: AuthedRequest, pk: int) -> HttpResponseRedirect:
     batch = get_object_or_404(CsvImport, pk=pk, user=request.user)
     try:
-        posts = csv_import.run_import(batch)
+        csv_import.run_import(batch)  # the page it returns to lists the posts
     except csv_import.AlreadyImported:
         messages.info(request, "This file was imported already.")
     except csv_import.ImportRefused:
@@ -120,9 +122,6 @@ def csv_confirm(request: AuthedRequest, pk: int) -> HttpResponseRedirect:
                                 "below). Fix them and upload the file again.")
     except (csvfile.FileProblem, ArchiveProblem) as exc:
         messages.error(request, f"Nothing was imported: {exc}")
-    else:
-        messages.success(request, f"Imported {len(posts)} post{'s' if len(posts) != 1 else ''}. "
-                                  "They are scheduled; change or cancel any on the Posts page.")
     return redirect("imports:csv_detail", pk=batch.pk)
 
 
