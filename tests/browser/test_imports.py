@@ -5,6 +5,7 @@ served on loopback is followed and its newest entry posted."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,8 +145,22 @@ def test_follow_a_feed_and_post_its_newest_entry(
         expect(entries.first).to_contain_text("Posted")
         expect(page.locator(".imp-entries")).to_contain_text("View post")
         shot(page, "imports-08-feed")
+
+        # A new entry, read by the hub's own worker (periodic job -> task) after "Check now".
+        server.put("/feed.xml", rss([
+            Item(f"entry-{n}", f"Release notes {n}", f"https://blog.example/notes/{n}",
+                 "<p>What changed this week.</p>", "Grace") for n in (4, 3, 2, 1)]))
+        page.get_by_role("button", name="Check now").click()
+        expect(page.locator(".flash-info")).to_contain_text("read in a few seconds")
+        deadline = time.monotonic() + 40
+        while page.locator(".imp-entries li").count() < 4 and time.monotonic() < deadline:
+            time.sleep(1)
+            page.reload()
+        expect(entries.first).to_contain_text("Release notes 4")
+        expect(entries.first).to_contain_text("Posted")
+        expect(page.locator(".imp-entries .pill-ok")).to_have_count(2)
         page.get_by_role("link", name="Feeds", exact=True).first.click()
-        expect(page.locator(".imp-feed")).to_contain_text("1 posted")
+        expect(page.locator(".imp-feed")).to_contain_text("2 posted")
         shot(page, "imports-09-feeds")
     finally:
         server.close()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import disconnect
-from hubbub.imports import archive, csv_import, csvfile
+from hubbub.imports import archive, csv_import, csvfile, csvtimes
 from hubbub.imports.archive import ArchiveProblem, ImageArchive
 from hubbub.imports.csvfile import FileProblem
 from hubbub.imports.models import CsvImport, CsvImportState
@@ -193,7 +193,7 @@ def test_a_failure_half_way_leaves_no_posts_and_no_files(
 
 def test_local_and_offset_times(owner: User) -> None:
     now = datetime(NEXT_YEAR, 1, 1, tzinfo=UTC)
-    parse = csv_import.parse_time
+    parse = csvtimes.parse_time
     assert parse(f"{NEXT_YEAR}-01-15 9:05", "Europe/Berlin", now) == datetime(
         NEXT_YEAR, 1, 15, 8, 5, tzinfo=UTC)
     assert parse(f"{NEXT_YEAR}-01-15T09:05:30-05:00", "Europe/Berlin", now) == datetime(

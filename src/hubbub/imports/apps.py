@@ -9,5 +9,6 @@ class ImportsConfig(AppConfig):
         from hubbub.imports import csv_import, subscriptions
         from hubbub.jobs import periodic
 
-        periodic.register("imports.feeds", 30, subscriptions.enqueue_due)
+        # Cheap (one indexed query); the reads themselves run as tasks.
+        periodic.register("imports.feeds", 10, subscriptions.enqueue_due)
         periodic.register("imports.prune", 3600, csv_import.prune_abandoned)

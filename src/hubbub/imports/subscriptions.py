@@ -99,25 +99,36 @@ def subscribe(*, user: User, url: str, connections: Sequence[Connection], templa
     if FeedSubscription.objects.filter(user=user, url=url).exists():
         raise SubscribeProblem("You already follow this feed.")
     now = timezone.now()
-    with transaction.atomic():
-        subscription = FeedSubscription.objects.create(
-            user=user, url=url, title=feed.title or url, site_url=feed.site_url,
-            template=template, mode=mode, delay_minutes=delay_minutes, etag=fetched.etag,
-            queue=queue if mode == FeedMode.QUEUE else None,
-            last_modified=fetched.last_modified, next_poll_at=now, last_polled_at=now,
-            last_ok_at=now,
-        )
-        subscription.next_poll_at = now + timedelta(seconds=subscription.poll_interval)
-        subscription.save(update_fields=["next_poll_at"])
-        subscription.connections.set(connections)
-        existing = list(feed.entries)
-        latest = existing.pop() if post_latest and existing else None
-        FeedEntry.objects.bulk_create(
-            [_entry_row(subscription, e, EntryState.SEEN) for e in existing],
-            ignore_conflicts=True,
-        )
+    try:
+        with transaction.atomic():
+            subscription = _create(user, url, fetched, feed, connections, template=template,
+                                   mode=mode, queue=queue, delay_minutes=delay_minutes,
+                                   post_latest=post_latest, now=now)
+    except IntegrityError:
+        raise SubscribeProblem("You already follow this feed.") from None
+    latest = feed.entries[-1] if post_latest and feed.entries else None
     if latest is not None:
         _post_entry(subscription, latest, list(connections))
+    return subscription
+
+
+def _create(user: User, url: str, fetched: Fetched, feed: Feed,
+            connections: Sequence[Connection], *, template: str, mode: str, queue: Queue | None,
+            delay_minutes: int, post_latest: bool, now: datetime) -> FeedSubscription:
+    subscription = FeedSubscription.objects.create(
+        user=user, url=url, title=feed.title or url, site_url=feed.site_url,
+        template=template, mode=mode, delay_minutes=delay_minutes, etag=fetched.etag,
+        queue=queue if mode == FeedMode.QUEUE else None,
+        last_modified=fetched.last_modified, next_poll_at=now, last_polled_at=now,
+        last_ok_at=now,
+    )
+    subscription.next_poll_at = now + timedelta(seconds=subscription.poll_interval)
+    subscription.save(update_fields=["next_poll_at"])
+    subscription.connections.set(connections)
+    # What the feed holds today is marked seen, not posted (all but the newest if asked).
+    existing = list(feed.entries)[:-1] if post_latest else list(feed.entries)
+    FeedEntry.objects.bulk_create(
+        [_entry_row(subscription, e, EntryState.SEEN) for e in existing], ignore_conflicts=True)
     return subscription
 
 

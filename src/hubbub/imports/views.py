@@ -245,7 +245,7 @@ def feed_action(request: AuthedRequest, pk: int, action: str) -> HttpResponseRed
                                   "posted.")
     elif action == "check":
         subscriptions.read_now(subscription)
-        messages.info(request, "The feed will be read within a minute.")
+        messages.info(request, "The feed will be read in a few seconds.")
     elif action == "delete":
         subscriptions.unsubscribe(subscription)
         messages.info(request, "Unfollowed. Posts already made from it stay on the Posts page.")
