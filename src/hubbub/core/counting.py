@@ -2,11 +2,15 @@
 
 `Capabilities.counting` names a rule; the composer's counters and each connector's `validate`
 call `count_text(rule, text, ...)`. A rule is a function registered in RULES; adding a network's
-rule (Bluesky graphemes + bytes, X weighted, Threads) is one function and one table line.
+rule is one function and one table line. Rules: mastodon, graphemes (Nostr), bluesky, x,
+threads, linkedin; docs/composer.md says where each definition comes from.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,10 +21,44 @@ import regex
 Rule = Callable[[str, str, int], int]
 
 
+_CLUSTER = regex.compile(r"\X")
+# The only code points that can join a neighbour into one cluster (UAX #29 GB6-GB9c, GB11-GB13):
+# without any of them (and apart from CR LF) every code point is a cluster of its own.
+_JOINING = (
+    r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}"
+    r"\p{Grapheme_Cluster_Break=SpacingMark}\p{Grapheme_Cluster_Break=Prepend}"
+    r"\p{Grapheme_Cluster_Break=Regional_Indicator}\p{Grapheme_Cluster_Break=L}"
+    r"\p{Grapheme_Cluster_Break=V}\p{Grapheme_Cluster_Break=T}]"
+)
+# Planes 2, 3, 15 and 16 hold CJK ideographs and private use only: nothing joins or is emoji.
+PLANES_WITH_MARKS = (range(0, 0x20000), range(0xE0000, 0xF0000))
+
+
+@functools.cache
+def code_points_matching(pattern: str) -> frozenset[str]:
+    """Every code point a one-character pattern matches (computed once, ~30 ms): a set's
+    isdisjoint() scans a text ten times faster than a regex with Unicode properties."""
+    chars = "".join(chr(cp) for plane in PLANES_WITH_MARKS for cp in plane)
+    return frozenset(regex.findall(pattern, chars))
+
+
+def joins_previous(char: str) -> bool:
+    """Whether a code point can join the one before it into a cluster (a combining mark, ZWJ,
+    a second regional indicator, Hangul jamo...): no cut may go right before it."""
+    return not char.isascii() and char in code_points_matching(_JOINING)
+
+
+def cluster_ends(text: str, start: int = 0, stop: int | None = None) -> list[int]:
+    """Where each grapheme cluster of text[start:stop] ends (absolute positions)."""
+    return [m.end() for m in _CLUSTER.finditer(text, start, len(text) if stop is None else stop)]
+
+
 def graphemes(text: str) -> int:
     """User-perceived characters: an emoji with skin tone or a ZWJ family, a flag, a letter
     with combining accents each count as one."""
-    return len(regex.findall(r"\X", text))
+    if text.isascii() or code_points_matching(_JOINING).isdisjoint(text):
+        return len(text) - text.count("\r\n")  # the same answer as \X, without the regex
+    return len(_CLUSTER.findall(text))
 
 
 # --- Mastodon (app/validators/status_length_validator.rb) ------------------------------------
@@ -108,10 +146,16 @@ class TextLength:
     utf8_bytes: int
 
 
-def bluesky_text(text: str, content_warning: str = "") -> str:
-    """The text a Bluesky post carries for this draft: the warning, if any, leads it."""
+def inline_warning(text: str, content_warning: str = "") -> str:
+    """The text posted where a network has no content-warning field: the warning, if any,
+    leads it as its own paragraph (and counts)."""
     warning = content_warning.strip()
     return f"CW: {warning}\n\n{text}" if warning else text
+
+
+def bluesky_text(text: str, content_warning: str = "") -> str:
+    """The text a Bluesky post carries for this draft: the warning, if any, leads it."""
+    return inline_warning(text, content_warning)
 
 
 def bluesky_length(text: str, content_warning: str = "") -> TextLength:
@@ -125,10 +169,269 @@ def count_bluesky(text: str, content_warning: str, url_length: int) -> int:
     return bluesky_length(text, content_warning).graphemes
 
 
+# --- Emoji sequences (UTS #51 grammar, written for the `regex` module) ------------------------
+# One emoji = a flag (two regional indicators), a keycap ([0-9#*] FE0F? 20E3), or pictographs
+# joined by ZWJ, each with an optional skin tone, FE0F or tag run (🏴 + tags + cancel tag), or a
+# lone skin tone or regional indicator. A character followed by FE0E asked for its text look
+# and is not an emoji; digits, # and * are emoji only in a keycap. Each match lies inside one
+# grapheme cluster (UAX #29 GB9, GB11, GB12/13).
+_PICTOGRAPH = (
+    r"(?=\p{Emoji})\p{Extended_Pictographic}(?!\uFE0E)(?:\p{Emoji_Modifier}|\uFE0F)?"
+    r"(?:[\U000E0020-\U000E007E]+\U000E007F)?"
+)
+_EMOJI = regex.compile(
+    r"\p{Regional_Indicator}{2}|[0-9#*]\uFE0F?\u20E3"
+    rf"|{_PICTOGRAPH}(?:\u200D{_PICTOGRAPH})*|(?![0-9#*])\p{{Emoji}}(?!\uFE0E)\uFE0F?"
+)
+
+
+def may_hold_emoji(text: str) -> bool:
+    """False when no emoji sequence can be in the text (a fast test before _EMOJI)."""
+    if text.isascii():
+        return False
+    return not code_points_matching(r"(?V1)[\p{Emoji}\u20E3--[0-9#*]]").isdisjoint(text)
+
+
+def utf8_length(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+# --- X (twitter-text configuration v3) --------------------------------------------------------
+# NFC first; each URL counts transformedURLLength (23); each emoji sequence counts 2; every other
+# code point weighs 1 inside U+0000-10FF, U+2000-200D, U+2010-201F, U+2032-2037, else 2 (CJK, …,
+# emoji parts outside a sequence). Valid when the weighted length is <= 280. Code points, not
+# graphemes: e + U+0301 that NFC cannot compose is 2, Arabic letters with their marks count each.
+
+X_MAX_WEIGHTED_LENGTH = 280
+_X_WEIGHS_TWO = re.compile(r"[^\u0000-\u10FF\u2000-\u200D\u2010-\u201F\u2032-\u2037]+")
+
+
+def _weighing_two(text: str) -> int:
+    """How many code points weigh 2 (counted by runs: CJK text has long ones)."""
+    return sum(map(len, _X_WEIGHS_TWO.findall(text)))
+
+
+# Top-level domains a scheme-less link must end in: every two-letter country code, the original
+# generic ones and the newer ones seen most. Links typed with http(s):// need none of them.
+_TLD_NAMES = """
+    ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br
+    bs bt bv bw by bz ca cc cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do
+    dz ec ee eg er es et eu fi fj fk fm fo fr ga gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt
+    gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp
+    kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr ms
+    mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr
+    ps pt pw py qa re ro rs ru rw sa sb sc sd se sg sh si sj sk sl sm sn so sr ss st su sv sx
+    sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn
+    vu wf ws ye yt za zm zw
+    com net org edu gov mil int arpa info biz name pro aero asia cat coop jobs mobi museum tel
+    travel post xxx
+    academy agency app art audio bar bayern beer berlin best bike bio blog blue book boutique
+    build business buzz cafe camera camp capital care careers cash center chat cheap church
+    city click cloud club codes coffee college community company computer consulting cool
+    dance data dating deals design dev digital direct directory domains earth eco education
+    email energy engineering enterprises equipment estate events exchange expert express
+    family fan farm fashion film finance fish fit fitness flights florist foundation fun fund
+    furniture futbol fyi gallery games garden gay gift gifts global gmbh gold golf google
+    graphics green group guide guru hamburg health help hiphop hockey holdings holiday homes
+    horse host hosting house how immo inc industries ink institute insure international
+    investments jetzt jewelry kaufen kim kitchen koeln land lat law lawyer lease legal lgbt
+    life lighting limited link live llc loan loans lol london love ltd luxury maison
+    management market marketing mba media memorial menu miami moda moe money monster mov
+    network new news ngo ninja nrw nyc one onl online ooo page paris partners parts party pet
+    photo photography photos pics pictures pink pizza place plumbing plus poker press
+    productions promo properties property pub quest recipes red rehab reise reisen rent
+    rentals repair report rest restaurant review reviews rich rip rocks rodeo ruhr run sale
+    salon sarl school schule science services shoes shop shopping show singles site ski social
+    software solar solutions space store stream studio style sucks supplies supply support
+    surf swiss systems tattoo tax taxi team tech technology tennis theater tienda tips tires
+    today tokyo tools top tours town toys trade training tube university uno vacations vegas
+    ventures vet video villas vin vip vision vodka vote voting voyage watch webcam website
+    wedding wien wiki win wine work works world wtf xyz yoga youtube zone
+"""
+_TLDS = frozenset(_TLD_NAMES.split())
+_TLD_ALTERNATIVES = "|".join(sorted(_TLDS, key=lambda tld: (-len(tld), tld)))
+
+# Path, query and fragment: Latin, Cyrillic and Greek letters, digits and URL punctuation (a CJK
+# character ends the link). The last character must be one of _X_PATH_END or a balanced ')'.
+_X_PATH = r"(?:[/?#][\p{Latin}\p{Cyrillic}\p{Greek}\p{Nd}\p{M}!*';:=+,.$/%#@&~?_()\[\]-]*)?"
+_X_PATH_END = regex.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}\p{Nd}\p{M}/=_#+&-]")
+# A host label with a scheme: any characters but spaces, controls and punctuation (so ☃.net is
+# a host), '_' anywhere, '-' inside.
+_LABEL_CHAR = r"(?:[^\s\p{C}\p{P}$+<=>^`|~]|_)"
+_LABEL = rf"{_LABEL_CHAR}(?:(?:{_LABEL_CHAR}|-)*{_LABEL_CHAR})?"
+_ASCII_LABEL = r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?"
+# Not glued to a preceding ASCII letter or digit, nor part of a mention, cashtag or hashtag.
+_NOT_AFTER = r"A-Za-z0-9@$#\uFF20\uFF03"
+_X_SCHEME_URL = regex.compile(
+    rf"(?<![{_NOT_AFTER}])https?://(?:[A-Za-z0-9._~!$&'()*+,;=:%-]+@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"
+    rf"|(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]+)(?![a-z0-9_-])"
+    rf"|(?:{_LABEL}\.)+[\p{{L}}\p{{M}}]{{2,}}(?!{_LABEL_CHAR}|-))"
+    rf"(?::\d{{1,5}})?{_X_PATH}",
+    regex.IGNORECASE,
+)
+# Scheme-less: ASCII labels ending in a known TLD, not inside a path or an e-mail address.
+_X_BARE_URL = regex.compile(
+    rf"(?<![{_NOT_AFTER}\-_./])(?P<host>(?:{_ASCII_LABEL}\.)+(?:{_TLD_ALTERNATIVES}))"
+    rf"(?![a-z0-9_@-])(?::\d{{1,5}})?{_X_PATH}",
+    regex.IGNORECASE,
+)
+_BARE_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _valid_host(host: str) -> bool:
+    """Label lengths (63, measured in punycode for non-ASCII labels), no '-' at either end,
+    '_' only in subdomains, IPv4 octets <= 255."""
+    if host.startswith("["):
+        return True
+    labels = host.split(".")
+    if all(label.isdigit() for label in labels):
+        return all(int(label) <= 255 for label in labels)
+    for label in labels:
+        try:
+            size = len(label) if label.isascii() else 4 + len(label.encode("punycode"))
+        except UnicodeError:
+            return False
+        if size > 63 or label.startswith("-") or label.endswith("-"):
+            return False
+        if label.lower().startswith("xn--") and not label.isascii():
+            return False
+    return "_" not in labels[-2]
+
+
+def _trim_x_url(url: str) -> str:
+    while url and not _X_PATH_END.match(url[-1]):
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
+def _x_url_span(match: regex.Match[str] | None) -> tuple[int, int] | None:
+    if match is None or not _valid_host(match.group("host")):
+        return None
+    end = match.start() + len(_trim_x_url(match.group(0)))
+    return match.start(), max(end, match.end("host"))
+
+
+def x_urls(text: str) -> list[tuple[int, int]]:
+    """Where X sees links in (NFC) text, as (start, end) spans. Anchored on "://" and on dots
+    followed by a letter, so plain prose costs next to nothing."""
+    spans: list[tuple[int, int]] = []
+    found = text.find("://")
+    while found != -1:
+        scheme = 5 if text[max(found - 5, 0) : found].lower() == "https" else 4
+        if text[max(found - scheme, 0) : found].lower() in ("http", "https"):
+            span = _x_url_span(_X_SCHEME_URL.match(text, found - scheme))
+            if span:
+                spans.append(span)
+                found = span[1] - 3
+        found = text.find("://", found + 3)
+    linked = list(spans)
+    covered = 0  # everything before this is inside a link or was tried already
+    dot = text.find(".")
+    while dot != -1:
+        inside = next((b for a, b in linked if a <= dot < b), None)
+        if inside is not None:
+            covered = inside
+        elif dot + 1 < len(text) and text[dot + 1].isascii() and text[dot + 1].isalpha():
+            # Only the start of a run of host characters can start a link (see _X_BARE_URL).
+            start = dot
+            while start > covered and text[start - 1] in _BARE_HOST_CHARS:
+                start -= 1
+            span = _x_url_span(_X_BARE_URL.match(text, start))
+            if span:
+                spans.append(span)
+            covered = span[1] if span else dot + 1
+        dot = text.find(".", max(dot + 1, covered))
+    return sorted(spans)
+
+
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """Everything any rule here takes for a link: http(s) links up to the next space (as
+    Mastodon sees them, before trailing punctuation is dropped) and X's links, with or without
+    a scheme. Sorted, may overlap."""
+    spans = [(m.start(), m.end()) for m in _URL.finditer(text)] if "://" in text else []
+    return sorted(spans + x_urls(text))
+
+
+def _x_weight(segment: str) -> int:
+    """Weighted length (in whole characters) of text that holds no link."""
+    if segment.isascii():
+        return len(segment)
+    weight = len(segment) + _weighing_two(segment)
+    if not may_hold_emoji(segment):
+        return weight
+    emoji = _EMOJI.findall(segment)  # each weighs 2 instead of the sum of its code points
+    joined = "".join(emoji)
+    return weight + 2 * len(emoji) - len(joined) - _weighing_two(joined)
+
+
+def x_length(text: str, url_length: int = 23) -> int:
+    """twitter-text v3 weighted length: compare with X_MAX_WEIGHTED_LENGTH."""
+    text = unicodedata.normalize("NFC", text)
+    total = pos = 0
+    for start, end in x_urls(text):
+        total += _x_weight(text[pos:start]) + url_length
+        pos = end
+    return total + _x_weight(text[pos:])
+
+
+def count_x(text: str, content_warning: str, url_length: int) -> int:
+    return x_length(inline_warning(text, content_warning), url_length)
+
+
+# --- Threads (500; an emoji counts as many as its UTF-8 bytes) ----------------------------------
+# Grapheme clusters, except that each emoji sequence counts its UTF-8 bytes instead of 1
+# (👍 4, 👍🏽 8, 🇩🇪 8, ❤️ 6, a ZWJ family of four 25). Links count as typed.
+
+THREADS_MAX_LENGTH = 500
+
+
+def threads_length(text: str) -> int:
+    if not may_hold_emoji(text):
+        return graphemes(text)
+    emoji = _EMOJI.findall(text)
+    return graphemes(text) + utf8_length("".join(emoji)) - len(emoji)
+
+
+def count_threads(text: str, content_warning: str, url_length: int) -> int:
+    return threads_length(inline_warning(text, content_warning))
+
+
+# --- LinkedIn (3000, "little" text format) ------------------------------------------------------
+# The Posts API reads commentary as "little" text: \ | { } @ [ ] ( ) < > # * _ ~ are markup and,
+# left bare, cut the post short. linkedin_escape puts a backslash before each; the escaped text is
+# what is posted, so that is what counts. LinkedIn does not say what its 3000 counts: we count
+# UTF-16 code units (what Java and JavaScript string lengths count), never fewer than code
+# points or graphemes, so no text we accept is too long whichever unit it is.
+
+LINKEDIN_MAX_LENGTH = 3000
+LINKEDIN_RESERVED = "\\|{}@[]()<>#*_~"
+_LINKEDIN_RESERVED_RE = re.compile("[" + re.escape(LINKEDIN_RESERVED) + "]")
+
+
+def linkedin_escape(text: str) -> str:
+    """The commentary to send: a backslash before each reserved character."""
+    return _LINKEDIN_RESERVED_RE.sub(lambda match: "\\" + match.group(0), text)
+
+
+def linkedin_length(text: str) -> int:
+    """UTF-16 code units of the text as posted (escaped): each reserved character adds one."""
+    return len(text.encode("utf-16-le")) // 2 + sum(map(text.count, LINKEDIN_RESERVED))
+
+
+def count_linkedin(text: str, content_warning: str, url_length: int) -> int:
+    return linkedin_length(inline_warning(text, content_warning))
+
+
 RULES: dict[str, Rule] = {
     "mastodon": count_mastodon,
     "graphemes": count_graphemes,
     "bluesky": count_bluesky,
+    "x": count_x,
+    "threads": count_threads,
+    "linkedin": count_linkedin,
 }
 
 
