@@ -445,6 +445,13 @@ def test_every_rule_is_registered() -> None:
         assert count_text(rule, "hello") == 5
 
 
+@pytest.mark.parametrize("rule", ["mastodon", "graphemes", "x", "threads", "linkedin"])
+def test_a_lone_surrogate_is_counted_not_raised(rule: str) -> None:
+    # JSON can carry one ("\ud83d" alone); counting must not fail on it.
+    assert count_text(rule, "a\ud83db") in (3, 4)
+    assert utf8_length("\ud83d") == 3
+
+
 _ALPHABET = [
     "a", " ", "\r", "\n", "\r\n", "\u0301", "\u0308", "\u200d", "\ufe0f", "\ufe0e", "\u20e3",
     "1", "#", "\U0001f1e9", "\U0001f1ea", "\U0001f44d", "\U0001f3fd", "\U0001f469", "\u2764",

@@ -193,7 +193,8 @@ def may_hold_emoji(text: str) -> bool:
 
 
 def utf8_length(text: str) -> int:
-    return len(text.encode("utf-8"))
+    """Bytes in UTF-8 (a lone surrogate, which no network accepts, counts 3 rather than raise)."""
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 # --- X (twitter-text configuration v3) --------------------------------------------------------
@@ -418,7 +419,8 @@ def linkedin_escape(text: str) -> str:
 
 def linkedin_length(text: str) -> int:
     """UTF-16 code units of the text as posted (escaped): each reserved character adds one."""
-    return len(text.encode("utf-16-le")) // 2 + sum(map(text.count, LINKEDIN_RESERVED))
+    units = len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return units + sum(map(text.count, LINKEDIN_RESERVED))
 
 
 def count_linkedin(text: str, content_warning: str, url_length: int) -> int:
