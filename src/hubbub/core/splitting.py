@@ -156,7 +156,6 @@ class _Splitter:
         self.count = count
         self.cuts = Cuts(text, finish)
         self.ends = self.cuts.ends
-        self.calls = 0
 
     def split(self, begin: int, total: int | None) -> list[str]:
         """The parts from `begin` on; with `total`, each ends in " i/total"."""
@@ -171,7 +170,6 @@ class _Splitter:
         return parts
 
     def _units(self, begin: int, end: int, suffix: str) -> int:
-        self.calls += 1
         return self.count(self.text[begin:end] + suffix)
 
     def _next(self, begin: int, suffix: str, ratio: float) -> tuple[int, int, float]:
