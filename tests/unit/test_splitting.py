@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import statistics
-import time
 from collections.abc import Callable
 
 import pytest
@@ -333,13 +331,22 @@ def test_fold_limits_is_exact(text: str, fits: bool) -> None:
 
 
 @pytest.mark.parametrize(("name", "count", "limit"), RULES[:4], ids=[r[0] for r in RULES[:4]])
-def test_fast_enough_for_the_composer(name: str, count: Count, limit: int) -> None:
-    text = (PROSE * 20)[:5000]
-    split_for_limit(text, limit, count)  # warm the caches
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        split_for_limit(text, limit, count, numbering=True)
-        timings.append(time.perf_counter() - started)
-    # Typically 1-3 ms; the bound is loose for busy machines but catches quadratic slips.
-    assert statistics.median(timings) < 0.04
+def test_work_grows_linearly_with_the_text(name: str, count: Count, limit: int) -> None:
+    """No clock here (machines are shared and noisy; timings live in docs/composer.md): count
+    the calls to the counting rule instead. Twice the text may cost about twice the calls, not
+    four times, so a quadratic slip fails deterministically."""
+
+    def calls_for(text: str) -> int:
+        calls = 0
+
+        def counting(part: str) -> int:
+            nonlocal calls
+            calls += 1
+            return count(part)
+
+        split_for_limit(text, limit, counting, numbering=True)
+        return calls
+
+    short = calls_for((PROSE * 40)[:5000])
+    long = calls_for((PROSE * 80)[:10000])
+    assert long < 3 * short
