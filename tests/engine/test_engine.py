@@ -253,3 +253,26 @@ def test_settle_refreshes_an_expired_session_once(owner: Any, connection: Connec
     assert d.state == S.SENT
     connection.refresh_from_db()
     assert connection.credentials == {"token": "fresh"}
+
+
+def test_limits_are_cached_and_a_failing_server_is_not_asked_on_every_call(
+    owner: Any, connection: Connection, scripted: ScriptedConnector,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubbub.connections.services import CAPABILITIES_TTL, capabilities_for
+    from hubbub.networks.errors import Transient as TransientError
+
+    asked = []
+
+    def failing(account: Any) -> Any:
+        asked.append(1)
+        raise TransientError("instance down")
+
+    capabilities_for(connection)  # cached now
+    Connection.objects.filter(pk=connection.pk).update(
+        capabilities_fetched_at=timezone.now() - CAPABILITIES_TTL - timedelta(minutes=1))
+    connection.refresh_from_db()
+    monkeypatch.setattr(scripted, "capabilities", failing)
+    for _ in range(5):
+        assert capabilities_for(connection).text_limit == 100  # the cached limits
+    assert len(asked) == 1

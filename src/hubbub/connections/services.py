@@ -17,6 +17,7 @@ from hubbub.networks.registry import get_connector
 
 log = logging.getLogger(__name__)
 CAPABILITIES_TTL = timedelta(hours=6)
+CAPABILITIES_RETRY = timedelta(minutes=10)
 
 
 def account_for(connection: Connection) -> Account:
@@ -115,13 +116,20 @@ def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabi
         caps = connector.capabilities(account_for(connection))
     except ConnectorError as exc:
         log.warning("could not read limits for %s: %s", connection, exc)
-        if connection.capabilities_json is not None:
-            return Capabilities.from_json(connection.capabilities_json)
-        return connector.default_capabilities()
+        if connection.capabilities_json is None:
+            return connector.default_capabilities()
+        # Keep using the limits we have, and ask the network again in a while rather than on
+        # every call (an import of a thousand rows must not ask a thousand times).
+        retry_from = timezone.now() - CAPABILITIES_TTL + CAPABILITIES_RETRY
+        Connection.objects.filter(pk=connection.pk).update(capabilities_fetched_at=retry_from)
+        connection.capabilities_fetched_at = retry_from
+        return Capabilities.from_json(connection.capabilities_json)
+    now = timezone.now()
     Connection.objects.filter(pk=connection.pk).update(
-        capabilities_json=caps.to_json(), capabilities_fetched_at=timezone.now()
+        capabilities_json=caps.to_json(), capabilities_fetched_at=now
     )
     connection.capabilities_json = caps.to_json()
+    connection.capabilities_fetched_at = now
     return caps
 
 
