@@ -91,7 +91,7 @@ class Day:
     day: date
     is_today: bool
     past: bool
-    change: str = ""  # "Clocks go forward 02:00 → 03:00"
+    change: ChangeNote = field(default_factory=lambda: ChangeNote())
     cells: list[Cell] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)  # the month view's list
     in_month: bool = True
@@ -180,12 +180,20 @@ def _day_bounds(first: date, last: date, zone: str) -> tuple[datetime, datetime]
             localtime.wall_clock_utc(last + timedelta(days=1), time(0), zone))
 
 
-def _change_note(day: date, zone: str) -> tuple[str, set[int], set[int]]:
-    """A clock change on this day: a note, and the hours skipped and doubled."""
+@dataclass(frozen=True)
+class ChangeNote:
+    text: str = ""  # "The clocks go forward from 02:00 to 03:00 (CET → CEST)"
+    short: str = ""  # "02:00 → 03:00"
+    skipped: frozenset[int] = frozenset()  # hours the clocks skip
+    doubled: frozenset[int] = frozenset()  # hours that happen twice
+
+
+def _change_note(day: date, zone: str) -> ChangeNote:
+    """A clock change on this day, if any: what to say, and the hours skipped and doubled."""
     start, end = _day_bounds(day, day, zone)
     if localtime.local(start, zone).utcoffset() == localtime.local(end, zone).utcoffset():
-        return "", set(), set()
-    skipped, doubled, note = set(), set(), ""
+        return ChangeNote()
+    skipped, doubled, found = set(), set(), None
     for hour in range(24):
         for minute in (0, 30):
             at = time(hour, minute)
@@ -194,10 +202,15 @@ def _change_note(day: date, zone: str) -> tuple[str, set[int], set[int]]:
                 skipped.add(hour)
             change = change or localtime.fold_at(day, at, zone)
             if change is not None:
-                note = note or change.describe()
+                found = found or change
                 if not change.is_gap:
                     doubled.add(hour)
-    return (note[0].upper() + note[1:]) if note else "", skipped, doubled
+    if found is None:
+        return ChangeNote()
+    text = found.describe()
+    return ChangeNote(text=text[0].upper() + text[1:],
+                      short=f"{found.starts:%H:%M} → {found.ends:%H:%M}",
+                      skipped=frozenset(skipped), doubled=frozenset(doubled))
 
 
 def _open_slots(user: User, zone: str, start: datetime, end: datetime,
@@ -242,13 +255,13 @@ def week(user: User, zone: str, around: date, filters: Filters) -> WeekView:
     days = []
     for offset in range(7):
         day = start + timedelta(days=offset)
-        note, skipped, doubled = _change_note(day, zone)
+        note = _change_note(day, zone)
         column = Day(day=day, is_today=day == now.date(), past=day < now.date(), change=note)
         for hour in range(24):
             column.cells.append(Cell(
                 day=day, hour=hour, entries=by_cell.get((day, hour), []),
-                slots=slots_by_cell.get((day, hour), []), skipped=hour in skipped,
-                doubled=hour in doubled,
+                slots=slots_by_cell.get((day, hour), []), skipped=hour in note.skipped,
+                doubled=hour in note.doubled,
                 past=(day, hour) < (now.date(), now.hour),
             ))
         days.append(column)
@@ -278,8 +291,8 @@ def month(user: User, zone: str, around: date, filters: Filters) -> MonthView:
     while day <= grid_end:
         row = []
         for _ in range(7):
-            note, _skipped, _doubled = _change_note(day, zone)
-            row.append(Day(day=day, is_today=day == today, past=day < today, change=note,
+            row.append(Day(day=day, is_today=day == today, past=day < today,
+                           change=_change_note(day, zone),
                            entries=by_day.get(day, []), in_month=day.month == first.month))
             day += timedelta(days=1)
         weeks.append(row)

@@ -35,9 +35,13 @@
       return;
     }
     const hour = document.getElementById("h" + body.dataset.scrollHour);
-    const first = body.querySelector(".pl-event");
+    const first = body.querySelector(".pl-cell:not(.is-past) .pl-event") || body.querySelector(".pl-event");
     let top = hour ? hour.offsetTop : 0;
-    if (first) top = Math.min(top, first.closest(".pl-cell").offsetTop);
+    if (first) {
+      const at = first.closest(".pl-cell").offsetTop;
+      // Earlier than 07:00, or out of sight below it: start the view an hour above it.
+      if (at < top || at > top + body.clientHeight - 90) top = Math.max(0, at - 60);
+    }
     body.scrollTop = Math.max(0, top - 14);
   }
 
