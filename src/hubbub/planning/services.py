@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import islice
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -212,9 +213,11 @@ def add_to_queue(
     connections: Sequence[Connection] | None = None,
     content_warning: str = "",
     media: Sequence[NewMedia] = (),
+    **create_kwargs: Any,
 ) -> Post:
     """Make a post for the queue's next free slot (to the queue's accounts unless others are
-    given). Raises PostError (QueueError for the queue's own reasons) with a message to show."""
+    given). Raises PostError (QueueError for the queue's own reasons) with a message to show.
+    Anything else create_post takes (per-target customisations, replies) is passed on."""
     locked = _lock(queue, user)
     targets = list(connections) if connections is not None else list(
         locked.connections.filter(disconnected_at__isnull=True))
@@ -228,7 +231,7 @@ def add_to_queue(
         raise QueueError(f"{locked.name} has no time slots yet: add one first.")
     post = publishing.create_post(
         user=user, text=text, connections=targets, content_warning=content_warning,
-        media=media, scheduled_for=slot, tz=locked.timezone,
+        media=media, scheduled_for=slot, tz=locked.timezone, **create_kwargs,
     )
     last = max((e.position for e in waiting), default=0)
     entry = QueueEntry.objects.create(queue=locked, post=post, slot_at=slot, position=last + 1)
