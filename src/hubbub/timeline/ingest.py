@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.db import connection as db
@@ -138,20 +140,24 @@ def _quote(value: object) -> dict[str, str] | None:
     return quote
 
 
+_SCALARS = (int, float, bool, type(None))
+
+
 def _json_safe(value: Any, depth: int = 0) -> Any:
     """JSON-serializable copy of connector details; strings lose control characters."""
     if isinstance(value, str):
         if len(value) <= 2000 and value.isascii() and value.isprintable():
             return value
         return clean_text(value, max_chars=2000)
-    if value is None or isinstance(value, bool | int | float):
+    if isinstance(value, _SCALARS):
         return value
     if depth > 5:
         return None
     if isinstance(value, Mapping):
-        return {str(k)[:100]: _json_safe(v, depth + 1) for k, v in value.items()}
+        return {str(k)[:100]: v if type(v) in _SCALARS else _json_safe(v, depth + 1)
+                for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v, depth + 1) for v in value[:100]]
+        return [v if type(v) in _SCALARS else _json_safe(v, depth + 1) for v in value[:100]]
     return str(value)[:200]
 
 
@@ -246,17 +252,11 @@ def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[An
 
 def _known(connection_id: int, remote_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """remote id -> (pk, digest, liked, reposted, bookmarked) of the items already stored."""
-    table = db.ops.quote_name(Item._meta.db_table)
     known: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(remote_ids):
-        sql = (
-            f"SELECT remote_id, id, digest, liked, reposted, bookmarked FROM {table} "  # noqa: S608
-            f"WHERE connection_id = %s AND remote_id IN ({', '.join(['%s'] * len(chunk))})"
-        )
-        with db.cursor() as cursor:
-            cursor.execute(sql, [connection_id, *chunk])
-            for remote_id, pk, digest, *flags in cursor.fetchall():
-                known[remote_id] = (pk, digest, *(bool(f) for f in flags))
+        rows = _execute(_known_sql(db.vendor, len(chunk)), [connection_id, *chunk])
+        for remote_id, pk, digest, *flags in rows:
+            known[remote_id] = (pk, digest, *(bool(f) for f in flags))
     return known
 
 
@@ -363,14 +363,7 @@ def _upsert(connection_id: int, network: str, writes: Sequence[dict[str, Any]],
 
     Written by hand rather than through bulk_create, which spends most of ingest's time
     preparing 27 values a row field by field. Same SQL on SQLite (3.35+) and PostgreSQL."""
-    ops = db.ops
-    at = ops.adapt_datetimefield_value
-    cast_json = "::jsonb" if db.vendor == "postgresql" else ""
-    row_sql = "(" + ", ".join(
-        f"%s{cast_json}" if column in _JSON else "%s" for column in _COLUMNS) + ")"
-    table = ops.quote_name(Item._meta.db_table)
-    columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
-    updates = ", ".join(f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in MUTABLE)
+    at = db.ops.adapt_datetimefield_value
     ingested = at(now)
     ids: dict[str, int] = {}
     for chunk in _chunks(writes, ROWS_PER_INSERT):
@@ -385,31 +378,75 @@ def _upsert(connection_id: int, network: str, writes: Sequence[dict[str, Any]],
                 row["card_json"], row["quote_json"], row["extra_json"], row.get("liked", False),
                 row.get("reposted", False), row.get("bookmarked", False), ingested, row["digest"],
             ))
-        sql = (
-            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))} "  # noqa: S608
-            f"ON CONFLICT (connection_id, remote_id) DO UPDATE SET {updates} "
-            "RETURNING id, remote_id"
-        )
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            ids.update((remote_id, pk) for pk, remote_id in cursor.fetchall())
+        rows = _execute(_upsert_sql(db.vendor, len(chunk)), params)
+        ids.update((remote_id, pk) for pk, remote_id in rows)
     return ids
 
 
 def _insert_entries(feed_id: int, entries: Sequence[tuple[int, datetime]]) -> None:
-    ops = db.ops
-    table = ops.quote_name(FeedEntry._meta.db_table)
+    at = db.ops.adapt_datetimefield_value
     for chunk in _chunks(entries, ROWS_PER_INSERT):
         params: list[Any] = []
         for item_id, created_at in chunk:
-            params.extend((feed_id, item_id, ops.adapt_datetimefield_value(created_at)))
-        sql = (
-            f"INSERT INTO {table} (feed_id, item_id, created_at) "  # noqa: S608
-            f"VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "
-            "ON CONFLICT (feed_id, item_id) DO NOTHING"
-        )
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
+            params.extend((feed_id, item_id, at(created_at)))
+        _execute(_entries_sql(db.vendor, len(chunk)), params)
+
+
+def _execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run SQL written with the driver's own placeholders; return its rows.
+
+    On SQLite this goes past Django's cursor wrapper, which rewrites every %s to ? with a
+    regular expression: on a 100-row insert (2,700 parameters) that alone cost ~9 µs an item.
+    Errors are still Django's (wrap_database_errors)."""
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            raw = cursor.cursor
+            with db.wrap_database_errors:
+                sqlite3.Cursor.execute(raw, sql, params)
+                return list(raw.fetchall())
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+
+def _mark(vendor: str) -> str:
+    return "?" if vendor == "sqlite" else "%s"
+
+
+@cache
+def _upsert_sql(vendor: str, rows: int) -> str:
+    quote = db.ops.quote_name
+    mark = _mark(vendor)
+    cast_json = "::jsonb" if vendor == "postgresql" else ""
+    row_sql = "(" + ", ".join(
+        f"{mark}{cast_json}" if column in _JSON else mark for column in _COLUMNS) + ")"
+    columns = ", ".join(quote(c) for c in _COLUMNS)
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in MUTABLE)
+    return (
+        f"INSERT INTO {quote(Item._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES {', '.join([row_sql] * rows)} "
+        f"ON CONFLICT (connection_id, remote_id) DO UPDATE SET {updates} "
+        "RETURNING id, remote_id"
+    )
+
+
+@cache
+def _entries_sql(vendor: str, rows: int) -> str:
+    mark = _mark(vendor)
+    return (
+        f"INSERT INTO {db.ops.quote_name(FeedEntry._meta.db_table)} "  # noqa: S608
+        f"(feed_id, item_id, created_at) VALUES {', '.join([f'({mark}, {mark}, {mark})'] * rows)} "
+        "ON CONFLICT (feed_id, item_id) DO NOTHING"
+    )
+
+
+@cache
+def _known_sql(vendor: str, count: int) -> str:
+    mark = _mark(vendor)
+    return (
+        "SELECT remote_id, id, digest, liked, reposted, bookmarked "  # noqa: S608
+        f"FROM {db.ops.quote_name(Item._meta.db_table)} "
+        f"WHERE connection_id = {mark} AND remote_id IN ({', '.join([mark] * count)})"
+    )
 
 
 def _dumps(value: Any) -> str:

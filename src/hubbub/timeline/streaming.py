@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, close_old_connections
+from django.db import OperationalError, close_old_connections, connections
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -141,7 +141,7 @@ class StreamRunner(threading.Thread):
                         log.exception("stream of connection %s crashed", self.connection_id)
                 self._closed.wait(delay * _random.uniform(0.8, 1.2))
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's connection: it ends with the thread
 
     def _stream_once(self) -> bool:
         """Open the stream and ingest from it until it ends or breaks. True when it was
@@ -286,7 +286,7 @@ class StreamSupervisor:
                 self.stop.wait(self.check_every)
         finally:
             self.close_all()
-            close_old_connections()
+            connections.close_all()
 
     def close_all(self, timeout: float = 5.0) -> None:
         runners = list(self.runners.values())
