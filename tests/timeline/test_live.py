@@ -70,6 +70,33 @@ def test_publish_never_blocks_and_a_slow_subscriber_gets_one_resync() -> None:
     asyncio.run(main())
 
 
+def test_heartbeat_pings_come_on_time_even_while_events_flow() -> None:
+    channel = InProcessChannel()
+
+    async def main() -> None:
+        events = channel.subscribe(8, heartbeat=0.1, ready=True)
+        await _next(events)
+        stop = asyncio.Event()
+
+        async def chatter() -> None:
+            while not stop.is_set():
+                channel.publish(LiveEvent("items", 8))
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(chatter())
+        kinds = []
+        started = asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - started < 0.55:
+            kinds.append((await _next(events)).kind)
+        stop.set()
+        await task
+        await events.aclose()
+        assert kinds.count("items") > 20
+        assert 4 <= kinds.count("ping") <= 6
+
+    asyncio.run(main())
+
+
 def test_heartbeat_pings_when_idle_and_cancel_unsubscribes() -> None:
     channel = InProcessChannel()
 

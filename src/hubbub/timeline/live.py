@@ -70,9 +70,10 @@ class LiveChannel(Protocol):
         """Events for one user, until the iterator is closed (or its task cancelled).
 
         With `ready`, the first event is "ready", sent once the subscription is registered:
-        anything published after it arrives. With `heartbeat`, a "ping" comes after that many
-        idle seconds. Safe to wrap in asyncio.wait_for only with a heartbeat (a cancelled
-        __anext__ ends an async generator)."""
+        anything published after it arrives. With `heartbeat`, a "ping" comes every that many
+        seconds, busy or idle (a keep-alive, and a clock for periodic chores such as
+        mark_watched). Do not wrap __anext__ in asyncio.wait_for: a cancelled __anext__ ends an
+        async generator; use the heartbeat instead."""
         ...
 
 
@@ -137,14 +138,22 @@ class InProcessChannel:
         try:
             if ready:
                 yield LiveEvent("ready", user_id)
+            loop = sub.loop
+            next_ping = loop.time() + heartbeat if heartbeat is not None else None
             while True:
-                if heartbeat is None:
-                    event = await sub.queue.get()
-                else:
-                    try:
-                        event = await asyncio.wait_for(sub.queue.get(), heartbeat)
-                    except TimeoutError:
-                        event = LiveEvent("ping", user_id)
+                if next_ping is None:
+                    yield await sub.queue.get()
+                    continue
+                wait = next_ping - loop.time()
+                if wait <= 0:
+                    # Due even while events flow: views use pings for periodic chores.
+                    next_ping = loop.time() + (heartbeat or 0)
+                    yield LiveEvent("ping", user_id)
+                    continue
+                try:
+                    event = await asyncio.wait_for(sub.queue.get(), wait)
+                except TimeoutError:
+                    continue  # the ping is due now
                 yield event
         finally:
             self._remove(sub)
