@@ -301,3 +301,28 @@ def test_filters_only_offer_own_accounts(signed_in: Client, other: User) -> None
     body = signed_in.get(reverse("planning:calendar")).content.decode()
     assert theirs.handle not in body
     _ = json, timedelta
+
+
+def test_a_draft_is_not_given_a_time_by_the_calendar(signed_in: Client, berlin_owner: User,
+                                                     conn: Connection) -> None:
+    post = scheduled(berlin_owner, conn, datetime(2026, 1, 7, 8, 30, tzinfo=UTC))
+    Delivery.objects.filter(post=post).update(state=DeliveryState.DRAFT)
+    answer = move(signed_in, post, "2026-01-09", "10:00")
+    assert answer.status_code == 400
+    assert "draft" in answer.json()["message"]
+    assert Delivery.objects.get(post=post).state == DeliveryState.DRAFT
+
+
+def test_a_fold_drop_offers_the_other_one(signed_in: Client, berlin_owner: User,
+                                          conn: Connection) -> None:
+    post = scheduled(berlin_owner, conn, datetime(2026, 2, 1, 8, 30, tzinfo=UTC))
+    answer = move(signed_in, post, "2026-10-25", "02:30")
+    assert answer.json()["choose_url"] == reverse("planning:post_move", args=[post.pk])
+    plain = signed_in.post(reverse("planning:post_move", args=[post.pk]),
+                           {"day": "2026-10-25", "at": "02:45"})
+    assert plain.status_code == 302
+    assert plain.url == reverse("planning:post_move", args=[post.pk])
+    page = signed_in.get(plain.url).content.decode()
+    assert "02:45 happens twice on 25 October in Europe/Berlin" in page
+    assert "02:45 CET (UTC+01:00), an hour later" in page
+    assert 'name="fold" value="0" id="id_fold_0" checked' in page  # where it is now

@@ -351,6 +351,9 @@ def reschedule(user: User, post: Post, *, day: date, at: time, tz: str,
     given its own time leaves its queue."""
     if post.user_id != user.pk:
         raise PostError("That post is not yours.")
+    states = set(post.deliveries.values_list("state", flat=True))
+    if states == {DeliveryState.DRAFT} and not QueueEntry.objects.filter(post=post).exists():
+        raise PostError("This is a draft: it gets a time when you send it from the composer.")
     try:
         when = localtime.to_utc(day, at, tz, fold=fold)
     except ValidationError as exc:

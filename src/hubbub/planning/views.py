@@ -108,7 +108,8 @@ def post_move(request: AuthedRequest, pk: int) -> HttpResponse:
         initial: dict[str, Any] = {}
         if post.scheduled_for:
             when = localtime.local(post.scheduled_for, zone)
-            initial = {"day": when.date(), "at": when.time().replace(second=0, microsecond=0)}
+            initial = {"day": when.date(), "at": when.time().replace(second=0, microsecond=0),
+                       "fold": str(when.fold)}  # in a fold: which of the two it is now
         form = MoveForm(initial=initial, zone=zone)
         return _move_page(request, post, form)
     form = MoveForm(request.POST, zone=zone)
@@ -125,11 +126,18 @@ def post_move(request: AuthedRequest, pk: int) -> HttpResponse:
         return _refused(request, post, form, str(exc), 409 if "started" in str(exc) else 400)
     local = localtime.local(when, zone)
     message = f"Moved to {local:%a %-d %b, %H:%M}."
+    choose = ""
     if form.ambiguity and not request.POST.get("fold"):
         message += (f" {at:%H:%M} happens twice that night; this is the first "
-                    f"({local.tzname()}). Open the post's “Move” page to pick the second.")
+                    f"({local.tzname()}).")
+        choose = reverse("planning:post_move", args=[post.pk])
     if _wants_json(request):
-        return JsonResponse({"ok": True, "message": message, "when": local.isoformat()})
+        return JsonResponse({"ok": True, "message": message, "when": local.isoformat(),
+                             "choose_url": choose})
+    if choose:
+        message += " To pick the second, move it again here."
+        messages.success(request, message)
+        return redirect(choose)
     messages.success(request, message)
     return _back(request, reverse("planning:calendar"))
 

@@ -16,10 +16,16 @@
     }
   }
 
-  function toast(message, isError) {
+  function toast(message, isError, link) {
     const box = document.querySelector(".pl-toast");
     if (!box) return;
     box.textContent = message;
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      box.append(" ", a);
+    }
     box.classList.toggle("is-error", Boolean(isError));
     box.hidden = false;
     window.clearTimeout(toastTimer);
@@ -102,7 +108,8 @@
     }
     post.classList.remove("is-saving");
     if (answer.ok) {
-      toast(answer.message, false);
+      toast(answer.message, false,
+        answer.choose_url ? { href: answer.choose_url, text: "Pick the other" } : null);
       await refresh();
     } else {
       home.parent.insertBefore(post, home.next);
