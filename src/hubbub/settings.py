@@ -178,7 +178,8 @@ HUBBUB_POLL_WATCH_SECONDS = env_float("HUBBUB_POLL_WATCH_SECONDS", 120.0)  # "wa
 HUBBUB_POLL_MAX_BACKOFF_SECONDS = env_float("HUBBUB_POLL_MAX_BACKOFF_SECONDS", 3600.0)
 HUBBUB_POLL_THREADS = env_int("HUBBUB_POLL_THREADS", 4)
 HUBBUB_STREAM_WATCH_SECONDS = env_float("HUBBUB_STREAM_WATCH_SECONDS", 600.0)
-# "inprocess" (one process serves web and worker); "redis"/"postgres" reserved for many nodes.
+# "inprocess" (one process serves web and worker); "postgres" (LISTEN/NOTIFY: web and worker
+# apart, on PostgreSQL); "redis" is reserved.
 HUBBUB_LIVE_BACKEND = env_str("HUBBUB_LIVE_BACKEND", "inprocess")
 
 # Login throttling

@@ -7,11 +7,11 @@ One interface, `LiveChannel`: `publish(event)` from any thread, never blocking, 
 
 - "inprocess" (default): asyncio queues per subscriber inside this process. Right for
   `hubbub serve`, where the web server and the worker threads share one process.
-- "redis" / "postgres": the slots for several web nodes (`hubbub web` + `hubbub worker` on
-  different machines), where the thread that ingests is not in the process that holds the
-  browser's connection. Not implemented yet: events cross as `LiveEvent.to_json()` over Redis
-  pub/sub (a channel per user) or Postgres LISTEN/NOTIFY, and each node fans them out to its
-  subscribers exactly as the in-process engine does.
+- "postgres": for web and worker in different processes or machines (`hubbub web` +
+  `hubbub worker` on PostgreSQL). Events cross as `LiveEvent.to_json()` through NOTIFY on one
+  channel; every process that has subscribers LISTENs and fans them out locally exactly as the
+  in-process engine does (live_postgres.py).
+- "redis": the slot for Redis pub/sub, the same shape (not written: it needs a client library).
 
 Events say what changed, never what to show: the view asks the selectors for the items, so an
 event that is lost costs a moment's delay, never a wrong screen. A subscriber that falls too far
@@ -115,6 +115,13 @@ class InProcessChannel:
             except RuntimeError:  # that loop is closed: the subscriber is gone
                 self._remove(sub)
 
+    def publish_to_all(self, kind: EventKind) -> None:
+        """An event for every subscriber of this process (a resync after a lost link)."""
+        with self._lock:
+            users = list(self._subscribers)
+        for user_id in users:
+            self.publish(LiveEvent(kind, user_id))
+
     def subscriber_count(self, user_id: int) -> int:
         with self._lock:
             return len(self._subscribers.get(user_id, ()))
@@ -165,9 +172,13 @@ def get_channel() -> LiveChannel:
     backend = str(getattr(settings, "HUBBUB_LIVE_BACKEND", "inprocess") or "inprocess")
     if backend == "inprocess":
         return InProcessChannel()
+    if backend == "postgres":
+        from hubbub.timeline.live_postgres import PostgresChannel
+
+        return PostgresChannel()
     raise ValueError(
         f"HUBBUB_LIVE_BACKEND={backend!r} is not available: use 'inprocess' (one process serves "
-        "web and worker). 'redis' and 'postgres' are reserved for several web nodes."
+        "web and worker) or 'postgres' (web and worker apart, on PostgreSQL)."
     )
 
 
