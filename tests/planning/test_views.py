@@ -158,7 +158,8 @@ def test_a_fold_takes_the_first_unless_the_second_is_picked(
     assert Post.objects.get(pk=post.pk).scheduled_for == first
     # The move page offers the choice once the time is ambiguous.
     form_page = signed_in.post(reverse("planning:post_move", args=[post.pk]),
-                               {"day": day, "at": at, "fold": "1"})
+                               {"day": day, "at": at, "fold": "1",
+                                "fold_for": f"{day}T{at}"})
     assert form_page.status_code == 302
     assert Post.objects.get(pk=post.pk).scheduled_for == second
     shown = signed_in.get(reverse("planning:post_move", args=[post.pk]))
@@ -326,3 +327,29 @@ def test_a_fold_drop_offers_the_other_one(signed_in: Client, berlin_owner: User,
     assert "02:45 happens twice on 25 October in Europe/Berlin" in page
     assert "02:45 CET (UTC+01:00), an hour later" in page
     assert 'name="fold" value="0" id="id_fold_0" checked' in page  # where it is now
+    # A choice sent for another time than the one it was offered for does not count.
+    signed_in.post(reverse("planning:post_move", args=[post.pk]),
+                   {"day": "2026-10-25", "at": "02:15", "fold": "1",
+                    "fold_for": "2026-10-25T02:45"})
+    assert Post.objects.get(pk=post.pk).scheduled_for == datetime(2026, 10, 25, 0, 15,
+                                                                  tzinfo=UTC)
+    signed_in.post(reverse("planning:post_move", args=[post.pk]),
+                   {"day": "2026-10-25", "at": "02:15", "fold": "1",
+                    "fold_for": "2026-10-25T02:15"})
+    assert Post.objects.get(pk=post.pk).scheduled_for == datetime(2026, 10, 25, 1, 15,
+                                                                  tzinfo=UTC)
+
+
+def test_a_doubled_hour_shows_which_reading(signed_in: Client, berlin_owner: User,
+                                            conn: Connection) -> None:
+    first = scheduled(berlin_owner, conn, datetime(2026, 10, 25, 0, 30, tzinfo=UTC), "first")
+    second = scheduled(berlin_owner, conn, datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "second")
+    body = signed_in.get(reverse("planning:calendar"), {"date": "2026-10-25"}).content.decode()
+    assert "The clocks go back from 03:00 to 02:00 (CEST → CET)" in body
+    cell = body[body.index('data-drop-hour="2"'):body.index('data-drop-hour="3"')]
+    assert "is-doubled" in body[body.index('data-drop-hour="2"') - 200:body.index(
+        'data-drop-hour="2"')]
+    assert f'data-post="{first.pk}"' in cell
+    assert f'data-post="{second.pk}"' in cell
+    assert '<span class="pl-abbr">CEST</span>' in cell
+    assert '<span class="pl-abbr">CET</span>' in cell

@@ -116,11 +116,15 @@ class MoveForm(forms.Form):
     at = forms.TimeField(widget=TIME_INPUT, label="Time")
     fold = forms.ChoiceField(required=False, widget=forms.RadioSelect, choices=[],
                              label="Which one")
+    # The date and time the choice was shown for: a choice counts only for that time.
+    fold_for = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone
         self.ambiguity: str = ""
+        self.fold_chosen = False
+        self.fold_stamp = ""
         day, at = self._raw_date_time()
         field = self.fields["fold"]
         assert isinstance(field, forms.ChoiceField)
@@ -130,13 +134,16 @@ class MoveForm(forms.Form):
             if len(both) == 2 and change is not None:
                 self.ambiguity = (f"{at:%H:%M} happens twice on {day:%-d %B} in {zone}: "
                                   f"{change.describe()}.")
+                self.fold_stamp = self.stamp(day, at)
                 field.choices = [
                     (str(o.fold), f"{at:%H:%M} {o.label}" + (", the first" if o.fold == 0
                                                         else ", an hour later"))
                     for o in both
                 ]
-        if not field.choices:
-            field.widget = forms.HiddenInput()
+
+    @staticmethod
+    def stamp(day: date, at: time) -> str:
+        return f"{day:%Y-%m-%d}T{at:%H:%M}"
 
     def _raw_date_time(self) -> tuple[date | None, time | None]:
         source = self.data if self.is_bound else self.initial
@@ -152,8 +159,12 @@ class MoveForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        cleaned["fold"] = localtime.SECOND if cleaned.get("fold") == "1" else localtime.FIRST
         day, at = cleaned.get("day"), cleaned.get("at")
+        # A choice made for another date or time (the person changed them) does not count.
+        self.fold_chosen = bool(cleaned.get("fold")) and day is not None and at is not None \
+            and cleaned.get("fold_for") == self.stamp(day, at)
+        cleaned["fold"] = localtime.SECOND if self.fold_chosen and cleaned.get("fold") == "1" \
+            else localtime.FIRST
         if day is not None and at is not None:
             try:
                 localtime.to_utc(day, at, self.zone, fold=cleaned["fold"])

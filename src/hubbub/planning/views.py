@@ -108,8 +108,9 @@ def post_move(request: AuthedRequest, pk: int) -> HttpResponse:
         initial: dict[str, Any] = {}
         if post.scheduled_for:
             when = localtime.local(post.scheduled_for, zone)
-            initial = {"day": when.date(), "at": when.time().replace(second=0, microsecond=0),
-                       "fold": str(when.fold)}  # in a fold: which of the two it is now
+            at = when.time().replace(second=0, microsecond=0, fold=0)
+            # In a fold: which of the two it is now, for that date and time.
+            initial = {"day": when.date(), "at": at, "fold": str(when.fold)}
         form = MoveForm(initial=initial, zone=zone)
         return _move_page(request, post, form)
     form = MoveForm(request.POST, zone=zone)
@@ -127,7 +128,7 @@ def post_move(request: AuthedRequest, pk: int) -> HttpResponse:
     local = localtime.local(when, zone)
     message = f"Moved to {local:%a %-d %b, %H:%M}."
     choose = ""
-    if form.ambiguity and not request.POST.get("fold"):
+    if form.ambiguity and not form.fold_chosen:
         message += (f" {at:%H:%M} happens twice that night; this is the first "
                     f"({local.tzname()}).")
         choose = reverse("planning:post_move", args=[post.pk])

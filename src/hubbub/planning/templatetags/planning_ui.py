@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -60,6 +62,15 @@ def picon(name: str, css: str = "") -> SafeString:
         f'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
         f"{paths}</svg>"
     )
+
+
+@register.filter
+def tzabbr(value: datetime | None) -> str:
+    """The zone abbreviation at that instant in the page's zone (CET, CEST, EDT, +0530).
+    Django's "T" date format is empty for zoneinfo zones."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).tzname() or ""
 
 
 @register.filter
