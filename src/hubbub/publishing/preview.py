@@ -1,0 +1,184 @@
+"""How a post will look on each network: the composer's live preview.
+
+Each network shows the same words differently: Mastodon shortens a link to its first 30
+characters without the scheme and a mention to its @user; Bluesky shows the text as written,
+puts a warning on the first line (it has no warning field) and adds a card for the first link
+of a post without images. A style is chosen by the account's counting rule (a capability),
+with a plain one for any other network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import regex
+
+from hubbub.connections.models import Connection
+from hubbub.core.counting import bluesky_text, mastodon_entities
+from hubbub.networks.base import Capabilities, Draft
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # text, link, mention, tag
+    text: str  # as the network shows it
+    full: str = ""  # the whole link or handle, for a tooltip
+
+
+@dataclass(frozen=True)
+class PreviewImage:
+    url: str  # "" while the browser still holds the file: the page fills it in
+    alt: str
+    slot: int
+
+
+@dataclass(frozen=True)
+class PreviewPost:
+    segments: tuple[Segment, ...]
+    content_warning: str  # shown collapsed in front of the text ("" for none)
+    images: tuple[PreviewImage, ...]
+    card_host: str  # a link card is expected for this host
+    number: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TargetPreview:
+    connection: Connection
+    posts: tuple[PreviewPost, ...]
+    card_note: str
+
+    @property
+    def is_thread(self) -> bool:
+        return len(self.posts) > 1
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    kind: str
+    shown: str
+    full: str
+
+
+Finder = Callable[[str, Capabilities], list[_Span]]
+
+_URL = regex.compile(r"(?<![\w@/])https?://[^\s<>\"]+[^\s<>\".,;:!?'\")\]]", regex.IGNORECASE)
+# A hashtag: '#' not glued to a word, then word characters with at least one letter.
+_TAG = regex.compile(r"(?<![\w/#&])#(\w*[^\W\d_]\w*)")
+
+
+def _tags(text: str) -> list[_Span]:
+    return [_Span(m.start(), m.end(), "tag", m.group(0), m.group(0)) for m in _TAG.finditer(text)]
+
+
+def _plain_links(text: str) -> list[_Span]:
+    return [_Span(m.start(), m.end(), "link", m.group(0), m.group(0)) for m in _URL.finditer(text)]
+
+
+def _without_overlaps(spans: Sequence[_Span]) -> list[_Span]:
+    kept: list[_Span] = []
+    for span in spans:  # in priority order
+        if span.end > span.start and not any(span.start < k.end and k.start < span.end
+                                             for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def _mastodon_link(url: str) -> str:
+    """Mastodon's formatter: no scheme or www., the first 30 characters, then an ellipsis."""
+    shown = regex.sub(r"^https?://(www\.)?", "", url, flags=regex.IGNORECASE)
+    return shown[:30] + "…" if len(shown) > 30 else shown
+
+
+def _mastodon(text: str, caps: Capabilities) -> list[_Span]:
+    spans = []
+    for entity in mastodon_entities(text, caps.url_length or 23):
+        whole = text[entity.start:entity.end]
+        if entity.replacement.startswith("@"):
+            spans.append(_Span(entity.start, entity.end, "mention", entity.replacement, whole))
+        else:
+            spans.append(_Span(entity.start, entity.end, "link", _mastodon_link(whole), whole))
+    return _without_overlaps([*spans, *_tags(text)])
+
+
+def _bluesky(text: str, caps: Capabilities) -> list[_Span]:
+    from hubbub.networks.bluesky import facets  # the same detection the post is written with
+
+    found = [*facets.find_links(text), *facets.find_mentions(text), *facets.find_tags(text)]
+    return _without_overlaps([
+        _Span(f.start, f.end, f.kind, text[f.start:f.end], f.value if f.kind == "link"
+              else text[f.start:f.end]) for f in found
+    ])
+
+
+def _plain(text: str, caps: Capabilities) -> list[_Span]:
+    return _without_overlaps([*_plain_links(text), *_tags(text)])
+
+
+@dataclass(frozen=True)
+class Style:
+    find: Finder
+    # Networks without a warning field post it as the text's first line.
+    inline_warning: Callable[[str, str], str] | None
+    card_note: str  # "{host}" is filled in; "" when the network shows no link card
+
+
+STYLES: dict[str, Style] = {
+    "mastodon": Style(_mastodon, None,
+                      "Your server may add a preview card for {host} under the post."),
+    "bluesky": Style(_bluesky, bluesky_text,
+                     "A card for {host} (title, description and picture from the page) is "
+                     "added when it is sent, as there is no image."),
+}
+PLAIN = Style(_plain, None, "")
+
+
+def style_for(caps: Capabilities) -> Style:
+    return STYLES.get(caps.counting, PLAIN)
+
+
+def segments(text: str, spans: Sequence[_Span]) -> tuple[Segment, ...]:
+    out: list[Segment] = []
+    pos = 0
+    for span in spans:
+        if span.start > pos:
+            out.append(Segment("text", text[pos:span.start]))
+        out.append(Segment(span.kind, span.shown, span.full))
+        pos = span.end
+    if pos < len(text):
+        out.append(Segment("text", text[pos:]))
+    return tuple(out)
+
+
+def _first_link_host(spans: Sequence[_Span]) -> str:
+    for span in spans:
+        if span.kind == "link":
+            url = span.full if "://" in span.full else f"https://{span.full}"
+            return urlsplit(url).hostname or ""
+    return ""
+
+
+def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
+            images: Sequence[PreviewImage]) -> TargetPreview:
+    """The account's post (or thread) as its network will show it. `images` are the ones
+    this account gets, in order (they go with the first post)."""
+    style = style_for(caps)
+    posts = []
+    note = ""
+    for number, draft in enumerate(drafts, start=1):
+        text, warning = draft.text, draft.content_warning.strip()
+        if warning and style.inline_warning is not None:
+            text, warning = style.inline_warning(text, warning), ""
+        spans = style.find(text, caps)
+        own_images = tuple(images) if number == 1 else ()
+        host = "" if own_images or not style.card_note else _first_link_host(spans)
+        if host and not note:
+            note = style.card_note.format(host=host)
+        posts.append(PreviewPost(segments=segments(text, spans), content_warning=warning,
+                                 images=own_images, card_host=host, number=number,
+                                 total=len(drafts)))
+    return TargetPreview(connection=connection, posts=tuple(posts), card_note=note)
