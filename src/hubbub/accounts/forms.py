@@ -76,3 +76,16 @@ class PreferencesForm(forms.Form):
         field = self.fields["timezone"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = zone_choices()
+
+
+class AltTextForm(forms.Form):
+    """Settings: whether images need a description before a post can be sent."""
+
+    require_alt_text = forms.BooleanField(
+        required=False,
+        label="Require alt text on images",
+        help_text=(
+            "A post with an image that has no description cannot be sent. Turn this off to "
+            "allow images without one (people using screen readers will miss them)."
+        ),
+    )

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import BoundField
+from django.urls import reverse
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
@@ -16,6 +18,8 @@ from hubbub.connections.services import active_connections
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
+from hubbub.publishing.drafts import KeptMedia, MediaItem
+from hubbub.publishing.models import Post, PostMedia
 from hubbub.publishing.services import NewMedia
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
@@ -78,12 +82,35 @@ class ScheduleFields(forms.Form):
 
 
 @dataclass(frozen=True)
+class SlotImage:
+    """An image a slot already holds: kept in the stash (after a refused post) or saved with
+    the draft ("m<id>")."""
+
+    token: str
+    name: str
+    url: str
+    meta: str
+    stashed: stash.Stashed | None = None
+    stored: PostMedia | None = None
+
+
+@dataclass(frozen=True)
 class Slot:
     index: int
     image: BoundField
     alt: BoundField
-    stashed: stash.Stashed | None
+    held: SlotImage | None
     meta: str
+
+
+def _stored_meta(m: PostMedia) -> str:
+    return f"{m.mime_type};{m.size};{m.width};{m.height}"
+
+
+def _stored_slot(media: PostMedia) -> SlotImage:
+    name = (media.file.name or "").rsplit("/", 1)[-1].split("-", 1)[-1]
+    return SlotImage(f"m{media.pk}", name, reverse("publishing:media", args=[media.pk]),
+                     _stored_meta(media), stored=media)
 
 
 class ComposeForm(ScheduleFields):
@@ -103,11 +130,12 @@ class ComposeForm(ScheduleFields):
     targets = forms.ModelMultipleChoiceField(
         queryset=Connection.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    action = forms.ChoiceField(
-        choices=[("now", "Post now"), ("schedule", "Schedule")], required=False
-    )
+    # now, schedule, draft; or a step without JS: split:N, unsplit:N, reset:N (N: an account).
+    action = forms.CharField(required=False, max_length=40)
     # A reply from the deck: the hub's id of the timeline item answered.
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The draft this composer keeps up to date (saved by the page as the person types).
+    draft = forms.IntegerField(required=False, widget=forms.HiddenInput(attrs={"data-draft": ""}))
 
     def __init__(self, *args: Any, user: User, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, zone=zone, **kwargs)
@@ -131,14 +159,36 @@ class ComposeForm(ScheduleFields):
                            "cannot see it"}
                 ),
             )
-        self.stashed: dict[int, stash.Stashed] = {}
-        if self.is_bound:
-            for i in SLOTS:
-                token = str(self.data.get(f"keep_{i}", ""))
-                if token and not self.data.get(f"drop_{i}"):
-                    found = stash.load(int(user.pk), token)
-                    if found is not None:
-                        self.stashed[i] = found
+        raw_draft = str(self.raw.get("draft") or "")
+        self.draft_post: Post | None = None
+        if raw_draft.isdigit():
+            self.draft_post = Post.objects.filter(pk=int(raw_draft), user=user,
+                                                  is_draft=True).first()
+        self.held: dict[int, SlotImage] = {}
+        for i in SLOTS:
+            token = str(self.raw.get(f"keep_{i}", "") or "")
+            if token and not self.raw.get(f"drop_{i}"):
+                found = self._load_held(token)
+                if found is not None:
+                    self.held[i] = found
+
+    @property
+    def raw(self) -> Any:
+        """What the form holds: the posted data, or (opened fresh) its initial values."""
+        return self.data if self.is_bound else self.initial
+
+    def _load_held(self, token: str) -> SlotImage | None:
+        if token.startswith("m") and token[1:].isdigit():
+            media = PostMedia.objects.filter(pk=int(token[1:]), post__user=self.user,
+                                             post__is_draft=True).first()
+            if media is None:
+                return None
+            return _stored_slot(media)
+        found = stash.load(int(self.user.pk), token)
+        if found is None:
+            return None
+        return SlotImage(token, found.name, reverse("publishing:stash_preview", args=[token]),
+                         found.meta, stashed=found)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -149,7 +199,7 @@ class ComposeForm(ScheduleFields):
             raw = getlist("targets") if getlist else self.data.get("targets", [])
         else:
             raw = self.initial.get("targets", [])
-        ids = set()
+        ids: set[int] = set()
         for value in raw:
             try:
                 ids.add(int(getattr(value, "pk", value)))
@@ -160,11 +210,39 @@ class ComposeForm(ScheduleFields):
     def slots(self) -> list[Slot]:
         result = []
         for i in SLOTS:
-            found = self.stashed.get(i)
-            meta = found.meta if found else str(self.data.get(f"meta_{i}", "")) if self.is_bound \
-                else ""
+            found = self.held.get(i)
+            meta = found.meta if found else str(self.raw.get(f"meta_{i}", "") or "")
             result.append(Slot(i, self[f"image_{i}"], self[f"alt_{i}"], found, meta))
         return result
+
+    def present_slots(self) -> list[int]:
+        """The slots holding an image (a file sent with this form, or one kept in the stash or
+        the draft), in order: image i of the post is the one in present_slots()[i]."""
+        return [i for i in SLOTS if (self.files and self.files.get(f"image_{i}"))
+                or i in self.held]
+
+    def base_draft(self) -> Draft:
+        """The main text, warning and images as the counters and the preview see them."""
+        raw = self.raw
+        data: dict[str, Any] = {key: raw.get(key) or "" for key in ("text", "content_warning")}
+        for i in self.present_slots():
+            held = self.held.get(i)
+            data[f"meta_{i}"] = held.meta if held else raw.get(f"meta_{i}") or ""
+            data[f"alt_{i}"] = raw.get(f"alt_{i}") or ""
+        return draft_from_data(data)
+
+    def typed_time(self) -> datetime | None:
+        """The date and time typed, in UTC, when both are there and real (a draft remembers
+        them; whether they are still ahead is checked when it is scheduled)."""
+        day = self.cleaned_data.get("schedule_date")
+        at = self.cleaned_data.get("schedule_time")
+        if day is None or at is None:
+            return None
+        try:
+            return to_utc(day, at, self.zone,
+                          fold=1 if self.data.get("schedule_fold") == "1" else 0)
+        except ValidationError:
+            return None
 
     def wants_schedule(self) -> bool:
         return self.data.get("action") == "schedule"
@@ -196,15 +274,36 @@ class ComposeForm(ScheduleFields):
             return {}
         return {item.connection_id: reaction_target(item)}
 
-    def new_media(self) -> list[NewMedia]:
-        media = []
+    def media_items(self) -> list[MediaItem]:
+        """The images in slot order: new uploads and stashed files as NewMedia, images the
+        draft already has as KeptMedia."""
+        media: list[MediaItem] = []
         for i in SLOTS:
             upload = self.cleaned_data.get(f"image_{i}")
-            alt = self.cleaned_data.get(f"alt_{i}", "")
+            alt = str(self.cleaned_data.get(f"alt_{i}", "") or "").strip()
+            held = self.held.get(i)
             if upload is not None:
                 media.append(NewMedia(upload=upload, alt_text=alt))
-            elif i in self.stashed:
-                media.append(NewMedia(upload=self.stashed[i].as_upload(), alt_text=alt))
+            elif held is not None and held.stored is not None:
+                media.append(KeptMedia(media_id=held.stored.pk, alt_text=alt))
+            elif held is not None and held.stashed is not None:
+                media.append(NewMedia(upload=held.stashed.as_upload(), alt_text=alt))
+        return media
+
+    def new_media(self) -> list[NewMedia]:
+        """Every image as a new file (for a post made without a draft)."""
+        media = []
+        for item in self.media_items():
+            if isinstance(item, KeptMedia):
+                held = next(h for h in self.held.values()
+                            if h.stored is not None and h.stored.pk == item.media_id)
+                assert held.stored is not None
+                with held.stored.file.open("rb") as handle:
+                    data = handle.read()
+                upload = SimpleUploadedFile(held.name, data, held.stored.mime_type)
+                media.append(NewMedia(upload=upload, alt_text=item.alt_text))
+            else:
+                media.append(item)
         return media
 
     # --- keeping what was typed ------------------------------------------------------------------
@@ -213,17 +312,27 @@ class ComposeForm(ScheduleFields):
         """Stash newly uploaded images so the re-rendered form still has them."""
         for i in SLOTS:
             upload = self.files.get(f"image_{i}") if self.files else None
-            if upload is None:
-                continue
+            held = self.held.get(i)
+            if upload is None or (held is not None and held.stored is not None):
+                continue  # nothing new, or saved with the draft already
             found = stash.stash(int(self.user.pk), upload)
             if found is None:
                 self.add_error(f"image_{i}", f"{upload.name} is not an image we can read.")
             else:
-                self.stashed[i] = found
+                self.held[i] = SlotImage(found.token, found.name,
+                                         reverse("publishing:stash_preview", args=[found.token]),
+                                         found.meta, stashed=found)
+
+    def hold_saved(self, post: Post) -> None:
+        """After the draft was saved: each slot holds the draft's own image from now on."""
+        saved = list(post.media.order_by("position", "pk"))
+        for i, media in zip(self.present_slots(), saved, strict=False):
+            self.held[i] = _stored_slot(media)
 
     def discard_stash(self) -> None:
-        for found in self.stashed.values():
-            stash.discard(int(self.user.pk), found.token)
+        for held in self.held.values():
+            if held.stashed is not None:
+                stash.discard(int(self.user.pk), held.token)
 
 
 def find_item(user: User, ref: object) -> Item | None:
@@ -237,12 +346,18 @@ def find_item(user: User, ref: object) -> Item | None:
     ).first()
 
 
+def present_slots_in(data: Any) -> list[int]:
+    """The slots the page describes as holding an image (meta_N set, not dropped)."""
+    return [i for i in SLOTS if parse_meta(str(data.get(f"meta_{i}", "") or "")) is not None
+            and not data.get(f"drop_{i}")]
+
+
 def draft_from_data(data: Any) -> Draft:
     """A draft from the compose form's raw fields, for the live counters (no files needed)."""
     media = []
-    for i in SLOTS:
+    for i in present_slots_in(data):
         parsed = parse_meta(str(data.get(f"meta_{i}", "")))
-        if parsed is None or data.get(f"drop_{i}"):
+        if parsed is None:
             continue
         mime, size, width, height = parsed
         media.append(
@@ -266,3 +381,44 @@ class EditForm(ScheduleFields):
         cleaned = super().clean() or {}
         cleaned["scheduled_for"] = self.scheduled_for(required=True)
         return cleaned
+
+
+def draft_data(post: Post, zone: str) -> dict[str, Any]:
+    """A saved draft as the compose form's fields, to open it again: the main text, the
+    accounts, each account's own version, the images ("m<id>") and the time picked."""
+    data: dict[str, Any] = {"text": post.text, "content_warning": post.content_warning,
+                            "draft": post.pk}
+    media = list(post.media.all())
+    slot_of = {m.pk: i for i, m in enumerate(media[:MAX_IMAGES], start=1)}
+    for i, m in enumerate(media[:MAX_IMAGES], start=1):
+        data[f"keep_{i}"] = f"m{m.pk}"
+        data[f"alt_{i}"] = m.alt_text
+        data[f"meta_{i}"] = _stored_meta(m)
+    targets = []
+    for d in post.deliveries.select_related("connection"):
+        if d.connection.disconnected_at is not None:
+            continue
+        n = d.connection_id
+        targets.append(n)
+        if d.in_reply_to and "reply_to" not in data:
+            item = Item.objects.filter(connection_id=n, remote_id=d.in_reply_to).first() or \
+                Item.objects.filter(connection_id=n, extra__original_id=d.in_reply_to).first()
+            if item is not None:
+                data["reply_to"] = item.pk
+        custom = (d.text_override is not None or d.content_warning_override is not None
+                  or d.media_override is not None or bool(d.parts))
+        if not custom:
+            continue
+        data[f"custom_{n}"] = "1"
+        data[f"text_{n}"] = post.text if d.text_override is None else d.text_override
+        data[f"cw_{n}"] = (post.content_warning if d.content_warning_override is None
+                           else d.content_warning_override)
+        chosen = list(slot_of) if d.media_override is None else d.media_override
+        data[f"media_{n}"] = [str(slot_of[pk]) for pk in chosen if pk in slot_of]
+        data[f"part_{n}"] = list(d.parts)
+    data["targets"] = targets
+    if post.scheduled_for is not None:
+        local = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
+        data["schedule_date"] = local.date()
+        data["schedule_time"] = local.time()
+    return data

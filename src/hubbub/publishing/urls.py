@@ -1,18 +1,27 @@
 from django.urls import path
 
-from hubbub.publishing import views
+from hubbub.publishing import compose_views, views
 
 app_name = "publishing"
 urlpatterns = [
-    path("", views.compose, name="compose"),
-    path("compose/count/", views.count, name="count"),
+    path("", compose_views.compose, name="compose"),
+    path("compose/count/", compose_views.count, name="count"),
+    path("compose/autosave/", compose_views.autosave, name="autosave"),
+    path("compose/target/<int:pk>/<str:op>/", compose_views.target_step, name="target_step"),
     path("compose/stash/<str:token>/", views.stash_preview, name="stash_preview"),
     path("posts/", views.posts, name="posts"),
+    path("posts/drafts/", views.drafts_list, name="drafts"),
+    path("posts/drafts/<int:pk>/send/", views.draft_send, name="draft_send"),
+    path("posts/drafts/<int:pk>/discard/", views.draft_discard, name="draft_discard"),
     path("posts/<int:pk>/", views.post_detail, name="post_detail"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/cancel/", views.post_cancel, name="post_cancel"),
+    path("posts/<int:pk>/duplicate/", views.post_duplicate, name="post_duplicate"),
+    path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
     path("posts/media/<int:pk>/", views.media_file, name="media"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
     path("deliveries/<int:pk>/send-now/", views.delivery_send_now, name="delivery_send_now"),
     path("deliveries/<int:pk>/cancel/", views.delivery_cancel, name="delivery_cancel"),
+    path("deliveries/<int:pk>/delete/", views.delivery_delete, name="delivery_delete"),
+    path("settings/alt-text/", views.alt_text_setting, name="alt_text_setting"),
 ]

@@ -1,8 +1,10 @@
-"""Compose, the live counters, the Posts list and a post's history. Thin: services do the work."""
+"""The Posts page (sent and scheduled, and the drafts), a post's history, editing, and what can
+be done to a post or one of its accounts: cancel, retry, duplicate, delete everywhere. The
+composer is in compose_views. Thin: services do the work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -19,18 +21,20 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from hubbub.accounts.forms import AltTextForm
+from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
-from hubbub.connections.models import Connection
-from hubbub.connections.services import active_connections, connections_for
-from hubbub.networks.base import Draft, Problem, Validation
-from hubbub.publishing import services, stash
-from hubbub.publishing.forms import ComposeForm, EditForm, draft_from_data, find_item
+from hubbub.publishing import drafts, services, stash
+from hubbub.publishing.compose_views import live_parts
+from hubbub.publishing.forms import EditForm, draft_data
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
 
 PAGE_SIZE = 20
 SAFE_IMAGE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/heic"}
 )
+# The fields of an account's own version (and the images) the edit page carries unchanged.
+CARRIED = frozenset({"custom", "text", "cw", "media", "part", "keep", "meta", "alt"})
 POLL_FAST = "3s"  # something is sending or due within a minute
 POLL_SLOW = "30s"  # something is scheduled later
 STATUS_TONE = {
@@ -42,21 +46,22 @@ STATUS_TONE = {
     "waiting for you": "warn",
     "cancelled": "muted",
     "empty": "muted",
+    "deleting": "busy",
+    "deleted": "muted",
+    "draft": "muted",
 }
 
 
 @dataclass(frozen=True)
 class TargetRow:
     delivery: Delivery
-    kind: str  # scheduled retrying sending sent failed unknown held cancelled draft
+    # scheduled retrying sending sent undeleted failed unknown held cancelled draft deleting
+    # deleted ("undeleted": sent, and a delete was refused: last_error says why)
+    kind: str
 
-
-@dataclass(frozen=True)
-class CounterRow:
-    connection: Connection
-    result: Validation
-    over: int
-    problems: list[Problem]
+    @property
+    def parts(self) -> int:
+        return len(self.delivery.parts or [])
 
 
 @dataclass(frozen=True)
@@ -66,22 +71,27 @@ class PostCard:
     tone: str
     editable: bool
     targets: list[TargetRow]
+    deletable: bool  # something of it is on a network
 
 
 def _kind(delivery: Delivery) -> str:
     if delivery.state == DeliveryState.SCHEDULED and delivery.attempts and delivery.last_error:
         return "retrying"
+    if delivery.state == DeliveryState.SENT and delivery.last_error.startswith("Could not delete"):
+        return "undeleted"
     return str(delivery.state)
 
 
 def _card(post: Post) -> PostCard:
     status = services.post_status(post)
+    targets = [TargetRow(d, _kind(d)) for d in post.deliveries.all()]
     return PostCard(
         post=post,
         status=status,
         tone=STATUS_TONE.get(status, "muted"),
         editable=services.is_editable(post),
-        targets=[TargetRow(d, _kind(d)) for d in post.deliveries.all()],
+        targets=targets,
+        deletable=any(t.delivery.state == DeliveryState.SENT for t in targets),
     )
 
 
@@ -94,6 +104,10 @@ def _user_posts(request: AuthedRequest) -> QuerySet[Post]:
     )
 
 
+def _own_post(request: AuthedRequest, pk: int) -> Post:
+    return get_object_or_404(Post, pk=pk, user=request.user)
+
+
 def _back(request: AuthedRequest, default: str) -> HttpResponseRedirect:
     wanted = request.POST.get("next", "")
     if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
@@ -101,103 +115,7 @@ def _back(request: AuthedRequest, default: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(default)
 
 
-# --- compose -------------------------------------------------------------------------------------
-
-
-def compose(request: AuthedRequest) -> HttpResponse:
-    zone = user_zone(request)
-    connections = connections_for(request.user)
-    if request.method != "POST":
-        initial: dict[str, Any] = {"targets": [connections[0].pk]} if len(connections) == 1 else {}
-        initial |= _answering(request)
-        form = ComposeForm(initial=initial, user=request.user, zone=zone)
-        return _compose_page(request, form, connections)
-
-    form = ComposeForm(request.POST, request.FILES, user=request.user, zone=zone)
-    if form.is_valid():
-        try:
-            post = services.create_post(
-                user=request.user,
-                text=form.cleaned_data["text"],
-                content_warning=form.cleaned_data["content_warning"],
-                connections=list(form.cleaned_data["targets"]),
-                media=form.new_media(),
-                scheduled_for=form.cleaned_data["scheduled_for"],
-                tz=zone,
-                reply_to=form.reply_targets(),
-            )
-        except services.PostError as exc:
-            form.add_error(None, str(exc))
-        else:
-            form.discard_stash()
-            count = post.deliveries.count()
-            accounts = "1 account" if count == 1 else f"{count} accounts"
-            if post.scheduled_for:
-                when = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
-                messages.success(request, f"Scheduled for {when:%a %d %b, %H:%M} to {accounts}.")
-            else:
-                messages.success(request, f"Posting to {accounts}…")
-            return redirect("publishing:posts")
-    form.keep_uploads()
-    return _compose_page(request, form, connections, status=400)
-
-
-def _answering(request: AuthedRequest) -> dict[str, Any]:
-    """Compose opened from the deck: ?reply_to=<item> or ?quote=<item> (the hub's item ids).
-    The post goes from the account that saw the item, on its network."""
-    reply = find_item(request.user, request.GET.get("reply_to"))
-    if reply is not None:
-        mention = reply.author_handle if reply.author_handle.startswith("@") else ""
-        return {"reply_to": reply.pk, "targets": [reply.connection_id],
-                "text": f"{mention} " if mention else ""}
-    quoted = find_item(request.user, request.GET.get("quote"))
-    if quoted is not None and quoted.url:
-        return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}"}
-    return {}
-
-
-def _compose_page(
-    request: AuthedRequest, form: ComposeForm, connections: list[Connection], status: int = 200
-) -> HttpResponse:
-    draft = draft_from_data(form.data) if form.is_bound else Draft(
-        text=str(form.initial.get("text", "")))
-    if form.reply_item is not None:
-        connections = [form.reply_item.connection]  # a reply goes out where the post was seen
-    rows = _counter_rows(request, form.selected_ids, draft) if connections else []
-    return page(
-        request,
-        "publishing/compose.html",
-        {"form": form, "connections": connections, "selected": form.selected_ids,
-         "slots": form.slots(), "rows": rows, "reply_item": form.reply_item},
-        section="compose",
-        status=status,
-    )
-
-
-def _counter_rows(request: AuthedRequest, ids: Iterable[int], draft: Draft) -> list[CounterRow]:
-    """The draft checked against each ticked account's own rules, for the counters."""
-    targets = list(
-        active_connections(request.user).filter(pk__in=list(ids)).order_by("network", "handle")
-    )
-    results = services.validate_for_targets(draft, targets)
-    rows = []
-    for connection in targets:
-        result = results[connection.pk]
-        over = max(0, result.count - result.limit)
-        problems = [p for p in result.problems if not (over and p.code == "too_long")]
-        rows.append(CounterRow(connection, result, over, problems))
-    return rows
-
-
-def _ticked(request: AuthedRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("targets") if v.isdigit()]
-
-
-@require_POST
-def count(request: AuthedRequest) -> HttpResponse:
-    """The live counters, asked for by htmx as the person types or ticks accounts."""
-    rows = _counter_rows(request, _ticked(request), draft_from_data(request.POST))
-    return page(request, "publishing/_counters.html", {"rows": rows})
+# --- images ------------------------------------------------------------------------------------
 
 
 def _image_response(handle: BinaryIO | File[bytes], mime_type: str) -> FileResponse:
@@ -221,11 +139,11 @@ def stash_preview(request: AuthedRequest, token: str) -> FileResponse:
 
 
 def posts(request: AuthedRequest) -> HttpResponse:
-    paginator = Paginator(_user_posts(request), PAGE_SIZE)
+    paginator = Paginator(_user_posts(request).filter(is_draft=False), PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
     cards = [_card(p) for p in page_obj]
     soon = timezone.now() + timedelta(minutes=1)
-    busy = {DeliveryState.SENDING, DeliveryState.UNKNOWN}
+    busy = {DeliveryState.SENDING, DeliveryState.UNKNOWN, DeliveryState.DELETING}
     deliveries = [t.delivery for c in cards for t in c.targets]
     poll = ""
     if any(d.state in busy or (d.state == DeliveryState.SCHEDULED and d.due_at <= soon)
@@ -234,7 +152,8 @@ def posts(request: AuthedRequest) -> HttpResponse:
     elif any(d.state == DeliveryState.SCHEDULED for d in deliveries):
         poll = POLL_SLOW
     context = {"cards": cards, "page_obj": page_obj, "poll": poll,
-               "here": request.get_full_path()}
+               "here": request.get_full_path(), "tab": "posts",
+               "draft_count": Post.objects.filter(user=request.user, is_draft=True).count()}
     if request.htmx and request.htmx.target == "post-list":
         return page(request, "publishing/_post_list.html", context)
     return page(request, "publishing/posts.html", context, section="posts")
@@ -283,12 +202,18 @@ def post_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 messages.success(request, "Post updated.")
                 return redirect(detail)
     targets = [d.connection for d in post.deliveries.all()]
-    draft = (draft_from_data(request.POST) if request.method == "POST"
-             else Draft(text=post.text, content_warning=post.content_warning))
-    rows = _counter_rows(request, [c.pk for c in targets], draft)
+    # Each account's own version and the images stay as they are: the page carries them in
+    # hidden fields, so its counters and preview show what each account will really get.
+    saved = draft_data(post, zone)
+    carried = [(key, str(v)) for key, value in saved.items()
+               if "_" in key and key.split("_")[0] in CARRIED
+               for v in (value if isinstance(value, list) else [value])]
+    data = {**saved, **({"text": request.POST.get("text", ""),
+                         "content_warning": request.POST.get("content_warning", "")}
+                        if request.method == "POST" else {})}
     return page(request, "publishing/post_edit.html",
-                {"form": form, "post": post, "targets": targets, "rows": rows}, section="posts",
-                status=status)
+                {"form": form, "post": post, "targets": targets, "carried": carried,
+                 **live_parts(request, data, targets)}, section="posts", status=status)
 
 
 @require_POST
@@ -341,3 +266,97 @@ def delivery_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 def media_file(request: AuthedRequest, pk: int) -> FileResponse:
     item = get_object_or_404(PostMedia, pk=pk, post__user=request.user)
     return _image_response(item.file.open("rb"), item.mime_type)
+
+
+# --- duplicate and delete ------------------------------------------------------------------------
+
+
+@require_POST
+def post_duplicate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A copy of the post (words, images, accounts, each account's version) opened in the
+    composer as a draft."""
+    copy = services.duplicate_post(_own_post(request, pk))
+    messages.success(request, "A copy is open below as a draft; change it and send it.")
+    return redirect(f"{reverse('publishing:compose')}?draft={copy.pk}")
+
+
+@require_POST
+def post_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Delete a sent post from every network it reached (the worker does it, per account)."""
+    post = _own_post(request, pk)
+    count = services.delete_everywhere(post)
+    if count:
+        accounts = "1 account" if count == 1 else f"{count} accounts"
+        messages.success(request, f"Deleting from {accounts}…")
+    else:
+        messages.error(request, "Nothing to delete: it is on no network now.")
+    return _back(request, reverse("publishing:posts"))
+
+
+@require_POST
+def delivery_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    delivery = _delivery(request, pk)
+    if services.delete_everywhere(delivery.post, [delivery.connection]):
+        messages.success(request, f"Deleting it from {delivery.connection.handle}…")
+    else:
+        messages.error(request, "That one is not on its network now.")
+    return _back(request, reverse("publishing:posts"))
+
+
+# --- drafts --------------------------------------------------------------------------------------
+
+
+def drafts_list(request: AuthedRequest) -> HttpResponse:
+    found = drafts.user_drafts(request.user)
+    now = timezone.now()
+    context = {"drafts": found, "tab": "drafts", "draft_count": len(found), "now": now,
+               "here": request.get_full_path(),
+               "later": {p.pk for p in found if p.scheduled_for and p.scheduled_for > now}}
+    return page(request, "publishing/drafts.html", context, section="posts")
+
+
+def _own_draft(request: AuthedRequest, pk: int) -> Post:
+    return get_object_or_404(Post, pk=pk, user=request.user, is_draft=True)
+
+
+@require_POST
+def draft_send(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Send a draft as it was saved: at the time it was given if that is still ahead, else
+    now. Refused with each account's reason when something does not fit."""
+    post = _own_draft(request, pk)
+    when = post.scheduled_for if post.scheduled_for and post.scheduled_for > timezone.now() \
+        else None
+    try:
+        services.send_draft(post, scheduled_for=when, tz=post.timezone)
+    except services.PostError as exc:
+        messages.error(request, f"Not sent: {exc}")
+        return redirect("publishing:drafts")
+    messages.success(request, "Scheduled." if when else "Sending…")
+    return redirect("publishing:posts")
+
+
+@require_POST
+def draft_discard(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        services.discard_draft(_own_draft(request, pk))
+    except services.PostError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Draft discarded.")
+    return _back(request, reverse("publishing:drafts"))
+
+
+# --- settings: alt text --------------------------------------------------------------------------
+
+
+@require_POST
+def alt_text_setting(request: AuthedRequest) -> HttpResponse:
+    """The Settings page's "alt text required" switch (a form of its own)."""
+    form = AltTextForm(request.POST)
+    if form.is_valid():
+        profile = profile_for(request.user)
+        profile.require_alt_text = form.cleaned_data["require_alt_text"]
+        profile.save(update_fields=["require_alt_text"])
+        messages.success(request, "Alt text is now required for images." if
+                         profile.require_alt_text else "Alt text is now optional.")
+    return redirect("accounts:settings")

@@ -1,0 +1,424 @@
+"""The composer: the page, its live counters and preview, per-account versions and threads,
+and the draft it keeps saved as the person types. Thin: services and drafts do the work.
+
+Everything works as a plain form; the page's script adds live updates and saving on top:
+- counters and preview: POST compose/count/ (htmx, as the person types)
+- an account's panel after Split / Back to one post / Reset: POST compose/target/<id>/<op>/
+- the draft: POST compose/autosave/ (after 2 s without typing, and when the page is left)
+Without the script the same steps are buttons of the form (action=split:<id>, draft, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hubbub.accounts.services import profile_for
+from hubbub.accounts.web import AuthedRequest, page, user_zone
+from hubbub.connections.models import Connection
+from hubbub.connections.services import active_connections, connections_for
+from hubbub.networks.base import Draft, Problem, Validation
+from hubbub.publishing import customize, drafts, services
+from hubbub.publishing.customize import CannotSplit, TargetEdit
+from hubbub.publishing.forms import (
+    SLOTS,
+    ComposeForm,
+    draft_data,
+    draft_from_data,
+    find_item,
+    present_slots_in,
+)
+from hubbub.publishing.models import Post
+from hubbub.publishing.preview import PreviewImage, TargetPreview, preview
+from hubbub.publishing.stash import TOKEN
+
+STEPS = ("split", "unsplit", "reset")
+
+
+@dataclass(frozen=True)
+class PartCount:
+    number: int
+    result: Validation
+    over: int
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    connection: Connection
+    result: Validation
+    over: int
+    problems: list[Problem]
+    parts: list[PartCount]  # a thread: each part's count
+    can_split: bool  # too long here, and the network has threads
+    numbered: bool
+    customized: bool
+
+
+@dataclass(frozen=True)
+class PanelImage:
+    slot: int
+    url: str
+    present: bool
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One account's "Customize" panel."""
+
+    edit: TargetEdit
+    images: list[PanelImage]
+    notice: str
+    ticked: bool
+
+
+# --- reading the form ----------------------------------------------------------------------------
+
+
+def slot_urls(data: Any) -> dict[int, str]:
+    """Where each held image can be seen, from its token alone (the image views check whose
+    it is)."""
+    urls = {}
+    for i in SLOTS:
+        token = str(data.get(f"keep_{i}", "") or "")
+        if data.get(f"drop_{i}"):
+            continue
+        if token.startswith("m") and token[1:].isdigit():
+            urls[i] = reverse("publishing:media", args=[int(token[1:])])
+        elif TOKEN.match(token):
+            urls[i] = reverse("publishing:stash_preview", args=[token])
+    return urls
+
+
+def _edits(data: Any, connections: Iterable[Connection], present: Sequence[int]
+           ) -> dict[int, TargetEdit]:
+    return customize.read_edits(
+        data, connections, text=str(data.get("text", "") or ""),
+        content_warning=str(data.get("content_warning", "") or ""), present_slots=present)
+
+
+def counter_rows(request: AuthedRequest, ids: Iterable[int], base: Draft,
+                  edits: Mapping[int, TargetEdit], present: Sequence[int]) -> list[CounterRow]:
+    """Each ticked account's version checked against its own rules, for the counters."""
+    targets = list(
+        active_connections(request.user).filter(pk__in=list(ids)).order_by("network", "handle"))
+    rows = []
+    for connection in targets:
+        edit = edits.get(connection.pk)
+        drafts_for = customize.target_drafts(base, edit, present)
+        results = [services.validate_for_targets(d, [connection])[connection.pk]
+                   for d in drafts_for]
+        parts = []
+        problems: list[Problem] = []
+        thread = len(results) > 1
+        for n, result in enumerate(results, start=1):
+            over = max(0, result.count - result.limit)
+            parts.append(PartCount(n, result, over))
+            for p in result.problems:
+                # One post: "N over" says it already. A thread: each part says which it is.
+                if over and not thread and p.code == "too_long" and "bytes" not in p.message:
+                    continue
+                problems.append(Problem(p.code, f"Part {n}: {p.message}" if thread
+                                        else p.message))
+        first = results[0]
+        over = max(part.over for part in parts)
+        too_long = any(p.code == "too_long" for r in results for p in r.problems)
+        caps = edit.caps if edit else None
+        rows.append(CounterRow(
+            connection=connection, result=first, over=over, problems=problems,
+            parts=parts if len(results) > 1 else [],
+            can_split=bool(caps and caps.threads and too_long and len(results) == 1),
+            numbered=bool(edit and edit.numbered),
+            customized=bool(edit and edit.on),
+        ))
+    return rows
+
+
+def _previews(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, TargetEdit],
+              present: Sequence[int], urls: Mapping[int, str]) -> list[TargetPreview]:
+    found = []
+    alts = {slot: base.media[i].alt_text for i, slot in enumerate(present) if i < len(base.media)}
+    for row in rows:
+        edit = edits.get(row.connection.pk)
+        if edit is None:
+            continue
+        drafts_for = customize.target_drafts(base, edit, present)
+        slots = edit.media_slots if edit.on else tuple(present)
+        images = [PreviewImage(urls.get(s, ""), alts.get(s, ""), s) for s in slots]
+        found.append(preview(row.connection, edit.caps, drafts_for, images))
+    return found
+
+
+def _panels(connections: Sequence[Connection], edits: Mapping[int, TargetEdit],
+            present: Sequence[int], urls: Mapping[int, str], ticked: set[int],
+            notices: Mapping[int, str]) -> list[Panel]:
+    panels = []
+    for connection in connections:
+        edit = edits.get(connection.pk)
+        if edit is None:
+            continue
+        images = [PanelImage(i, urls.get(i, ""), i in present, i in edit.media_slots)
+                  for i in SLOTS]
+        panels.append(Panel(edit, images, notices.get(connection.pk, ""),
+                            connection.pk in ticked))
+    return panels
+
+
+def _apply_step(op: str, edit: TargetEdit, data: Any) -> tuple[TargetEdit, str]:
+    """Split, unsplit or reset one account's version. Returns it and a notice (why a split
+    could not be made)."""
+    if op == "split":
+        try:
+            parts = customize.split_for(edit.connection, edit.text, edit.content_warning,
+                                        edit.numbered)
+        except CannotSplit as exc:
+            return edit, str(exc)
+        return customize.with_split(edit, parts), ""
+    if op == "unsplit":
+        return customize.without_split(edit), ""
+    main_text = str(data.get("text", "") or "").strip()
+    main_cw = str(data.get("content_warning", "") or "").strip()
+    present = present_slots_in(data)
+    return replace(edit, on=False, text=main_text, content_warning=main_cw,
+                   media_slots=tuple(present), parts=()), ""
+
+
+def _step(action: str) -> tuple[str, int] | None:
+    op, _, pk = action.partition(":")
+    return (op, int(pk)) if op in STEPS and pk.isdigit() else None
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def compose(request: AuthedRequest) -> HttpResponse:
+    zone = user_zone(request)
+    connections = connections_for(request.user)
+    if request.method != "POST":
+        return _open(request, zone, connections)
+
+    form = ComposeForm(request.POST, request.FILES, user=request.user, zone=zone)
+    action = str(request.POST.get("action", "") or "now")
+    step = _step(action)
+    if step is not None:  # a step taken without the script: show the form again, changed
+        form.keep_uploads()
+        return _compose_page(request, form, connections, step=step)
+    if _draft_gone(form):
+        form.add_error(None, "This draft has already been sent; see it under Posts.")
+    elif form.is_valid():
+        if action == "draft":
+            try:
+                post = _save_draft(form, zone, connections)
+            except services.PostError as exc:
+                form.add_error(None, str(exc))
+            else:
+                form.discard_stash()
+                messages.success(request, "Draft saved.")
+                return redirect(f"{reverse('publishing:compose')}?draft={post.pk}")
+        else:
+            sent = _send(request, form, zone, connections)
+            if sent is not None:
+                return sent
+    form.keep_uploads()
+    return _compose_page(request, form, connections, status=400)
+
+
+def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> HttpResponse:
+    initial: dict[str, Any] = {"targets": [connections[0].pk]} if len(connections) == 1 else {}
+    ref = request.GET.get("draft", "")
+    if ref:
+        post = get_object_or_404(Post, pk=int(ref) if ref.isdigit() else 0, user=request.user)
+        if not post.is_draft:
+            messages.info(request, "That draft has been sent.")
+            return redirect("publishing:post_detail", post.pk)
+        initial = draft_data(post, zone)
+    else:
+        initial |= _answering(request)
+    form = ComposeForm(initial=initial, user=request.user, zone=zone)
+    return _compose_page(request, form, connections)
+
+
+def _draft_gone(form: ComposeForm) -> bool:
+    """The form names a draft that is no longer one (sent from another tab, or this form was
+    sent twice): never post it again as a new post."""
+    return bool(str(form.data.get("draft") or "").strip()) and form.draft_post is None
+
+
+def _custom_map(form: ComposeForm, connections: Sequence[Connection]
+                ) -> dict[int, services.TargetCustom]:
+    present = form.present_slots()
+    ticked = [c.pk for c in form.cleaned_data.get("targets") or []]
+    edits = _edits(form.data, [c for c in connections if c.pk in ticked], present)
+    return customize.customize_map(
+        edits, ticked, text=form.cleaned_data.get("text", ""),
+        content_warning=form.cleaned_data.get("content_warning", ""), present_slots=present)
+
+
+def _reply_map(form: ComposeForm) -> dict[int, str] | None:
+    return form.reply_targets() or None
+
+
+def _save_draft(form: ComposeForm, zone: str, connections: Sequence[Connection]) -> Post:
+    """Save what the form holds as the person's draft (made on the first save)."""
+    cleaned = form.cleaned_data
+    media = form.media_items() if form.draft_post is not None else form.new_media()
+    return drafts.save_draft(
+        form.user, form.draft_post, text=cleaned.get("text", "") or "",
+        connections=list(cleaned.get("targets") or []),
+        content_warning=cleaned.get("content_warning", "") or "", media=media,
+        customize=_custom_map(form, connections), scheduled_for=form.typed_time(), tz=zone,
+        reply_to=_reply_map(form),
+    )
+
+
+def _send(request: AuthedRequest, form: ComposeForm, zone: str,
+          connections: Sequence[Connection]) -> HttpResponse | None:
+    """Post now or schedule. A draft the page kept is brought up to date, then sent
+    (send_draft); without one the post is made directly. None: refused (the form says why)."""
+    cleaned = form.cleaned_data
+    targets = list(cleaned["targets"])
+    try:
+        if form.draft_post is not None:
+            post = drafts.update_draft(
+                form.draft_post, text=cleaned["text"], connections=targets,
+                content_warning=cleaned["content_warning"], media=form.media_items(),
+                customize=_custom_map(form, connections), scheduled_for=form.typed_time(),
+                tz=zone, reply_to=_reply_map(form))
+            form.hold_saved(post)  # if sending is refused, the form shows the saved images
+            post = services.send_draft(post, scheduled_for=cleaned["scheduled_for"], tz=zone)
+        else:
+            post = services.create_post(
+                user=request.user, text=cleaned["text"],
+                content_warning=cleaned["content_warning"], connections=targets,
+                media=form.new_media(), scheduled_for=cleaned["scheduled_for"], tz=zone,
+                reply_to=form.reply_targets(), customize=_custom_map(form, connections))
+    except services.PostError as exc:
+        form.add_error(None, str(exc))
+        return None
+    form.discard_stash()
+    count = post.deliveries.count()
+    accounts = "1 account" if count == 1 else f"{count} accounts"
+    if post.scheduled_for:
+        when = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
+        messages.success(request, f"Scheduled for {when:%a %d %b, %H:%M} to {accounts}.")
+    else:
+        messages.success(request, f"Posting to {accounts}…")
+    return redirect("publishing:posts")
+
+
+def _answering(request: AuthedRequest) -> dict[str, Any]:
+    """Compose opened from the deck: ?reply_to=<item> or ?quote=<item> (the hub's item ids).
+    The post goes from the account that saw the item, on its network."""
+    reply = find_item(request.user, request.GET.get("reply_to"))
+    if reply is not None:
+        mention = reply.author_handle if reply.author_handle.startswith("@") else ""
+        return {"reply_to": reply.pk, "targets": [reply.connection_id],
+                "text": f"{mention} " if mention else ""}
+    quoted = find_item(request.user, request.GET.get("quote"))
+    if quoted is not None and quoted.url:
+        return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}"}
+    return {}
+
+
+def _compose_page(
+    request: AuthedRequest, form: ComposeForm, connections: list[Connection],
+    status: int = 200, step: tuple[str, int] | None = None,
+) -> HttpResponse:
+    if form.reply_item is not None:
+        connections = [form.reply_item.connection]  # a reply goes out where the post was seen
+    raw = form.raw
+    base = form.base_draft()
+    present = form.present_slots()
+    edits = _edits(raw, connections, present)
+    notices: dict[int, str] = {}
+    if step is not None and step[1] in edits:
+        edits[step[1]], notice = _apply_step(step[0], edits[step[1]], raw)
+        if notice:
+            notices[step[1]] = notice
+    urls = {i: h.url for i, h in form.held.items()}
+    selected = form.selected_ids
+    rows = counter_rows(request, selected, base, edits, present) if connections else []
+    return page(
+        request,
+        "publishing/compose.html",
+        {"form": form, "connections": connections, "selected": selected,
+         "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
+         "panels": _panels(connections, edits, present, urls, selected, notices),
+         "previews": _previews(rows, base, edits, present, urls),
+         "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text},
+        section="compose",
+        status=status,
+    )
+
+
+# --- live parts (htmx) ---------------------------------------------------------------------------
+
+
+def _ticked(request: AuthedRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("targets") if v.isdigit()]
+
+
+def live_parts(request: AuthedRequest, data: Any, connections: Sequence[Connection]
+               ) -> dict[str, Any]:
+    """Counters and previews for the form's raw data (the composer's, or the edit page's)."""
+    present = present_slots_in(data)
+    edits = _edits(data, connections, present)
+    base = draft_from_data(data)
+    rows = counter_rows(request, [c.pk for c in connections], base, edits, present)
+    return {"rows": rows, "previews": _previews(rows, base, edits, present, slot_urls(data))}
+
+
+@require_POST
+def count(request: AuthedRequest) -> HttpResponse:
+    """The live counters and preview, asked for as the person types or ticks accounts."""
+    ticked = list(active_connections(request.user).filter(pk__in=_ticked(request)))
+    return page(request, "publishing/_live.html", live_parts(request, request.POST, ticked))
+
+
+@require_POST
+def target_step(request: AuthedRequest, pk: int, op: str) -> HttpResponse:
+    """One account's panel after Split into a thread / Back to one post / Reset."""
+    if op not in STEPS:
+        raise Http404
+    connection = get_object_or_404(active_connections(request.user), pk=pk)
+    data = request.POST
+    present = present_slots_in(data)
+    edit = _edits(data, [connection], present)[connection.pk]
+    edit, notice = _apply_step(op, edit, data)
+    panel = _panels([connection], {connection.pk: edit}, present, slot_urls(data),
+                    {connection.pk} | set(_ticked(request)), {connection.pk: notice})[0]
+    response = page(request, "publishing/_custom.html", {"panel": panel, "open": True})
+    response["HX-Trigger"] = "hubbub:recount"
+    return response
+
+
+@require_POST
+def autosave(request: AuthedRequest) -> JsonResponse:
+    """Save the composer as a draft (made on the first change, then kept up to date). The
+    answer names the draft and each image slot's saved image, so the page stops sending them."""
+    zone = user_zone(request)
+    form = ComposeForm(request.POST, request.FILES, user=request.user, zone=zone)
+    if _draft_gone(form):
+        return JsonResponse({"error": "This draft has been sent or discarded."}, status=409)
+    form.is_valid()  # what is valid is saved; a draft may be incomplete
+    try:
+        post = _save_draft(form, zone, connections_for(request.user))
+    except services.PostError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    saved = list(post.media.order_by("position", "pk"))
+    media = {str(slot): f"m{m.pk}" for slot, m in zip(form.present_slots(), saved, strict=False)}
+    urls = {slot: reverse("publishing:media", args=[m.pk])
+            for slot, m in zip(form.present_slots(), saved, strict=False)}
+    at = timezone.localtime(post.updated_at, ZoneInfo(zone))
+    return JsonResponse({"draft": post.pk, "media": media, "urls": urls,
+                         "saved": f"Draft saved {at:%H:%M}",
+                         "drafts_url": reverse("publishing:drafts")})
