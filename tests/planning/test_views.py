@@ -346,9 +346,10 @@ def test_a_doubled_hour_shows_which_reading(signed_in: Client, berlin_owner: Use
     second = scheduled(berlin_owner, conn, datetime(2026, 10, 25, 1, 30, tzinfo=UTC), "second")
     body = signed_in.get(reverse("planning:calendar"), {"date": "2026-10-25"}).content.decode()
     assert "The clocks go back from 03:00 to 02:00 (CEST → CET)" in body
-    cell = body[body.index('data-drop-hour="2"'):body.index('data-drop-hour="3"')]
-    assert "is-doubled" in body[body.index('data-drop-hour="2"') - 200:body.index(
-        'data-drop-hour="2"')]
+    sunday_two = 'data-drop-day="2026-10-25" data-drop-hour="2"'
+    start = body.index(sunday_two)
+    cell = body[start:body.index('<div class="pl-hour"', start)]
+    assert "is-doubled" in body[body.rindex("<div", 0, start):start]
     assert f'data-post="{first.pk}"' in cell
     assert f'data-post="{second.pk}"' in cell
     assert '<span class="pl-abbr">CEST</span>' in cell
