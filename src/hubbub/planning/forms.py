@@ -82,7 +82,7 @@ class RecurringForm(forms.Form):
     time_of_day = forms.TimeField(widget=TIME_INPUT, label="At")
     starts_on = forms.DateField(widget=DATE_INPUT, label="From")
     ends = forms.ChoiceField(choices=[(ENDS.NEVER, "Never"), (ENDS.ON, "On a date"),
-                                      (ENDS.AFTER, "After a number of times")],
+                                      (ENDS.AFTER, "After")],
                              widget=forms.RadioSelect, initial=ENDS.NEVER, label="Ends")
     until = forms.DateField(widget=DATE_INPUT, required=False, label="End date")
     count = forms.IntegerField(min_value=1, max_value=1000, required=False, label="Times",
