@@ -1,16 +1,18 @@
-"""The composer's "Add to queue": what it shows and what it calls. For the compose page:
+"""The composer's "Add to queue": what it shows and what it calls.
 
     template, inside the form's buttons:   {% include "planning/_compose_queue.html" %}
     context:                               "queues": compose.queues_for(request.user)
-    view, when action == "queue":          post, message = compose.add_from_compose(
-                                               request.user, request.POST.get("queue"),
-                                               text=..., connections=[...], media=[...],
-                                               content_warning=...)   # PostError: show it
+    view, when action == "queue":          the composer saves its draft, then
+                                           queued = compose.queue_draft(
+                                               request.user, request.POST.get("queue"), draft)
+    (or, without a draft:                  compose.add_from_compose(user, queue_id, text=...))
+    Both raise PostError with a sentence to show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -28,18 +30,40 @@ def queues_for(user: User) -> list[Queue]:
     return [q for q in services.user_queues(user) if q.slots.all()]
 
 
-def add_from_compose(user: User, queue_id: object, *, text: str,
-                     connections: Sequence[Connection], content_warning: str = "",
-                     media: Sequence[NewMedia] = (), **create_kwargs: Any) -> tuple[Post, str]:
-    """Queue what the composer holds, to the accounts ticked there. Returns the post and a
-    sentence for the person; raises PostError with one to show."""
+def _queue(user: User, queue_id: object) -> Queue:
     try:
-        queue = Queue.objects.get(pk=int(str(queue_id)), user=user)
+        return Queue.objects.get(pk=int(str(queue_id)), user=user)
     except (Queue.DoesNotExist, ValueError):
         raise services.QueueError("Pick one of your queues.") from None
-    post = services.add_to_queue(user, queue, text=text, connections=connections,
-                                 content_warning=content_warning, media=media, **create_kwargs)
+
+
+def _said(queue: Queue, post: Post) -> str:
     assert post.scheduled_for is not None
     when = localtime.local(post.scheduled_for, queue.timezone)
     paused = " It waits there while the queue is paused." if queue.is_paused else ""
-    return post, f"Added to {queue.name} for {when:%a %-d %b, %H:%M}.{paused}"
+    return f"Added to {queue.name} for {when:%a %-d %b, %H:%M}.{paused}"
+
+
+@dataclass(frozen=True)
+class Queued:
+    post: Post
+    queue: Queue
+    message: str  # "Added to Mornings for Wed 7 Jan, 09:00."
+
+
+def queue_draft(user: User, queue_id: object, draft: Post) -> Queued:
+    """Send the composer's saved draft to the queue's next free slot."""
+    queue = _queue(user, queue_id)
+    post = services.queue_draft(user, queue, draft)
+    return Queued(post, queue, _said(queue, post))
+
+
+def add_from_compose(user: User, queue_id: object, *, text: str,
+                     connections: Sequence[Connection], content_warning: str = "",
+                     media: Sequence[NewMedia] = (), **create_kwargs: Any) -> Queued:
+    """Queue what the composer holds (no draft saved yet), to the accounts ticked there, with
+    create_post's other arguments (customize=..., reply_to=...)."""
+    queue = _queue(user, queue_id)
+    post = services.add_to_queue(user, queue, text=text, connections=connections,
+                                 content_warning=content_warning, media=media, **create_kwargs)
+    return Queued(post, queue, _said(queue, post))

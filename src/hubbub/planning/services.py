@@ -204,6 +204,26 @@ def _tidy(queue: Queue) -> list[QueueEntry]:
     return waiting
 
 
+def _next_free(locked: Queue) -> tuple[list[QueueEntry], datetime]:
+    """The waiting posts, and the first slot after now that none of them holds."""
+    waiting = _tidy(locked)
+    taken = {e.slot_at for e in waiting}
+    now = timezone.now()
+    slot = next((t for t in upcoming_slots(locked, after=now + LEAD) if t not in taken), None)
+    if slot is None:
+        raise QueueError(f"{locked.name} has no time slots yet: add one first.")
+    return waiting, slot
+
+
+def _enter(locked: Queue, waiting: list[QueueEntry], post: Post, slot: datetime) -> None:
+    last = max((e.position for e in waiting), default=0)
+    entry = QueueEntry.objects.create(queue=locked, post=post, slot_at=slot, position=last + 1)
+    if locked.is_paused:
+        _park(post)
+    else:
+        _renumber([*waiting, entry])
+
+
 @transaction.atomic
 def add_to_queue(
     user: User,
@@ -223,23 +243,26 @@ def add_to_queue(
         locked.connections.filter(disconnected_at__isnull=True))
     if not targets:
         raise QueueError(f"{locked.name} has no connected account to post to.")
-    waiting = _tidy(locked)
-    taken = {e.slot_at for e in waiting}
-    now = timezone.now()
-    slot = next((t for t in upcoming_slots(locked, after=now + LEAD) if t not in taken), None)
-    if slot is None:
-        raise QueueError(f"{locked.name} has no time slots yet: add one first.")
+    waiting, slot = _next_free(locked)
     post = publishing.create_post(
         user=user, text=text, connections=targets, content_warning=content_warning,
         media=media, scheduled_for=slot, tz=locked.timezone, **create_kwargs,
     )
-    last = max((e.position for e in waiting), default=0)
-    entry = QueueEntry.objects.create(queue=locked, post=post, slot_at=slot, position=last + 1)
-    if locked.is_paused:
-        _park(post)
-    else:
-        _renumber([*waiting, entry])
+    _enter(locked, waiting, post, slot)
     return post
+
+
+@transaction.atomic
+def queue_draft(user: User, queue: Queue, post: Post) -> Post:
+    """Send a draft the composer saved (its accounts, customisations, images, thread) to the
+    queue's next free slot. Checked against every account's rules like any send."""
+    locked = _lock(queue, user)
+    if post.user_id != user.pk:
+        raise QueueError("That draft is not yours.")
+    waiting, slot = _next_free(locked)
+    sent = publishing.send_draft(post, scheduled_for=slot, tz=locked.timezone)
+    _enter(locked, waiting, sent, slot)
+    return sent
 
 
 def _renumber(entries: Iterable[QueueEntry]) -> None:
