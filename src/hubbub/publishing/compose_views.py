@@ -27,6 +27,7 @@ from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.networks.base import Draft, Problem, Validation
+from hubbub.planning import compose as planning
 from hubbub.publishing import customize, drafts, services
 from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import (
@@ -224,6 +225,10 @@ def compose(request: AuthedRequest) -> HttpResponse:
                 form.discard_stash()
                 messages.success(request, "Draft saved.")
                 return redirect(f"{reverse('publishing:compose')}?draft={post.pk}")
+        elif action == "queue":
+            queued = _queue(request, form, zone, connections)
+            if queued is not None:
+                return queued
         else:
             sent = _send(request, form, zone, connections)
             if sent is not None:
@@ -315,6 +320,35 @@ def _send(request: AuthedRequest, form: ComposeForm, zone: str,
     return redirect("publishing:posts")
 
 
+def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
+           connections: Sequence[Connection]) -> HttpResponse | None:
+    """Add to queue (planning): the post takes the chosen queue's next free slot, as _send
+    would schedule it. None: refused (the form says why)."""
+    cleaned = form.cleaned_data
+    targets = list(cleaned["targets"])
+    queue_id = request.POST.get("queue")
+    try:
+        if form.draft_post is not None:
+            post = drafts.update_draft(
+                form.draft_post, text=cleaned["text"], connections=targets,
+                content_warning=cleaned["content_warning"], media=form.media_items(),
+                customize=_custom_map(form, connections), scheduled_for=None, tz=zone,
+                reply_to=_reply_map(form))
+            form.hold_saved(post)
+            queued = planning.queue_draft(request.user, queue_id, post)
+        else:
+            queued = planning.add_from_compose(
+                request.user, queue_id, text=cleaned["text"], connections=targets,
+                content_warning=cleaned["content_warning"], media=form.new_media(),
+                reply_to=form.reply_targets(), customize=_custom_map(form, connections))
+    except services.PostError as exc:
+        form.add_error(None, str(exc))
+        return None
+    form.discard_stash()
+    messages.success(request, queued.message)
+    return redirect("planning:queue", pk=queued.queue.pk)
+
+
 def _answering(request: AuthedRequest) -> dict[str, Any]:
     """Compose opened from the deck: ?reply_to=<item> or ?quote=<item> (the hub's item ids).
     The post goes from the account that saw the item, on its network."""
@@ -354,7 +388,8 @@ def _compose_page(
          "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
          "panels": _panels(connections, edits, present, urls, selected, notices),
          "previews": _previews(rows, base, edits, present, urls),
-         "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text},
+         "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
+         "queues": planning.queues_for(request.user)},
         section="compose",
         status=status,
     )
