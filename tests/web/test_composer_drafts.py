@@ -36,6 +36,12 @@ def test_the_first_save_makes_a_draft_and_later_ones_update_it(client_in: Client
     assert delivery.text_override == "Hello, B"
 
 
+def test_ticking_an_account_alone_makes_no_draft(client_in: Client, owner: User) -> None:
+    a = account(owner, "@a@fake.example")
+    assert autosave(client_in, targets=[a.pk]).json()["draft"] is None
+    assert not Post.objects.exists()
+
+
 def test_a_draft_may_be_too_long_or_unaddressed(client_in: Client, owner: User) -> None:
     account(owner, "@a@fake.example")
     response = autosave(client_in, text="x" * 500)

@@ -436,6 +436,13 @@ def target_step(request: AuthedRequest, pk: int, op: str) -> HttpResponse:
     return response
 
 
+def _worth_keeping(form: ComposeForm) -> bool:
+    """Something written or attached: ticking accounts alone does not make a draft."""
+    cleaned = form.cleaned_data
+    return bool(str(cleaned.get("text") or "").strip()
+                or str(cleaned.get("content_warning") or "").strip() or form.present_slots())
+
+
 @require_POST
 def autosave(request: AuthedRequest) -> JsonResponse:
     """Save the composer as a draft (made on the first change, then kept up to date). The
@@ -445,6 +452,8 @@ def autosave(request: AuthedRequest) -> JsonResponse:
     if _draft_gone(form):
         return JsonResponse({"error": "This draft has been sent or discarded."}, status=409)
     form.is_valid()  # what is valid is saved; a draft may be incomplete
+    if form.draft_post is None and not _worth_keeping(form):
+        return JsonResponse({"draft": None, "media": {}, "saved": ""})
     try:
         post = _save_draft(form, zone, connections_for(request.user))
     except services.PostError as exc:

@@ -260,7 +260,7 @@
         say(answer.error || "Not saved yet.", "bad");
         return;
       }
-      if (draftInput) draftInput.value = answer.draft;
+      if (draftInput && answer.draft) draftInput.value = answer.draft;
       for (const [slot, token] of Object.entries(answer.media || {})) {
         const box = form.querySelector(`.slot[data-slot="${slot}"]`);
         if (!box) continue;
@@ -268,7 +268,7 @@
         const input = box.querySelector("input[type=file]");
         if (sent.has(input) && input.files[0] === sent.get(input)) input.value = "";
       }
-      say(answer.saved || "Draft saved", "ok");
+      say(answer.saved || "", "ok");
     }).catch(() => {
       dirty = true;
       say("Offline: not saved yet.", "bad");
