@@ -84,10 +84,17 @@ def test_queue_add_two_move_one_to_top_pause_resume(
     shot(page, "planning-02-slot-refused")
 
     first, second, third = next_slots(3)
-    for text in ("First in line", "Second in line"):
-        page.fill("textarea[name=text]", text)
-        page.get_by_role("button", name="Add to queue").click()
-        expect(page.locator(".flash")).to_contain_text("Added to Weekday mornings")
+    # One written on the queue's page, one in the composer with its "Add to queue" button.
+    page.fill("textarea[name=text]", "First in line")
+    page.get_by_role("button", name="Add to queue").click()
+    expect(page.locator(".flash")).to_contain_text("Added to Weekday mornings")
+    page.get_by_role("link", name="Compose", exact=True).click()
+    page.fill("textarea[name=text]", "Second in line")
+    expect(page.locator("select[name=queue]")).to_have_value(re.compile(r"\d+"))
+    page.get_by_role("button", name="Add to queue").click()
+    expect(page.get_by_role("heading", name=re.compile("Weekday mornings"))).to_be_visible()
+    expect(page.locator(".flash")).to_contain_text(
+        f"Added to Weekday mornings for {second:%a} {second.day} {second:%b, %H:%M}")
     entries = page.locator(".pl-entry")
     expect(entries).to_have_count(2)
     expect(entries.nth(0)).to_contain_text("First in line")
