@@ -258,6 +258,25 @@ def test_drafts_save_themselves_and_duplicate(
     expect(page.locator(".flash-success")).to_contain_text("A copy is open")
     shot(page, "37-duplicate")
 
+    # Alt text: required until the person turns the rule off in Settings.
+    page.locator("details.media-toggle summary").click()
+    expect(page.locator(".alt-rule")).to_have_text("Alt text required")
+    page.goto(url + "/accounts/settings/")
+    page.get_by_label("Require alt text on images").uncheck()
+    page.locator("#composing").get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_contain_text("Alt text is now optional")
+    _both_themes(page, "39-settings-alt-text")
+    page.goto(url + "/")
+    expect(page.locator(".alt-rule")).to_have_text("Alt text optional")
+
+    # A phone: the same composer in one column, an account's panel open.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.fill("textarea[name=text]", "On a small screen #hubbub")
+    panel = _panel(page, "@" + masto.username)
+    panel.locator("summary").click()
+    expect(panel.locator("textarea[data-custom-text]")).to_have_value("On a small screen #hubbub")
+    _both_themes(page, "40-compose-phone")
+
 
 def test_without_script_the_same_steps_are_plain_forms(
     browser: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer,

@@ -219,8 +219,8 @@
 
   function say(text, tone) {
     if (!status) return;
-    status.textContent = text;
-    status.dataset.tone = tone || "";
+    status.querySelector("[data-status-text]").textContent = text;
+    status.dataset.tone = text ? tone || "" : "";
   }
 
   function changed(delay = SAVE_AFTER_MS) {
