@@ -1,5 +1,6 @@
 """The composer: the page, its live counters and preview, per-account versions and threads,
-and the draft it keeps saved as the person types. Thin: services and drafts do the work.
+and the draft it keeps saved as the person types. Thin: services, drafts and live (the
+counters, previews and panels) do the work.
 
 Everything works as a plain form; the page's script adds live updates and saving on top:
 - counters and preview: POST compose/count/ (htmx, as the person types)
@@ -10,8 +11,7 @@ Without the script the same steps are buttons of the form (action=split:<id>, dr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,177 +26,26 @@ from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
-from hubbub.networks.base import Draft, Problem, Validation
 from hubbub.planning import compose as planning
 from hubbub.publishing import customize, drafts, services
-from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import (
-    SLOTS,
     ComposeForm,
     draft_data,
-    draft_from_data,
     find_item,
     present_slots_in,
 )
+from hubbub.publishing.live import (
+    STEPS,
+    apply_step,
+    counter_rows,
+    edits_from,
+    live_parts,
+    panels_for,
+    parse_step,
+    previews_for,
+    slot_urls,
+)
 from hubbub.publishing.models import Post
-from hubbub.publishing.preview import PreviewImage, TargetPreview, preview
-from hubbub.publishing.stash import TOKEN
-
-STEPS = ("split", "unsplit", "reset")
-
-
-@dataclass(frozen=True)
-class PartCount:
-    number: int
-    result: Validation
-    over: int
-
-
-@dataclass(frozen=True)
-class CounterRow:
-    connection: Connection
-    result: Validation
-    over: int
-    problems: list[Problem]
-    parts: list[PartCount]  # a thread: each part's count
-    can_split: bool  # too long here, and the network has threads
-    numbered: bool
-    customized: bool
-
-
-@dataclass(frozen=True)
-class PanelImage:
-    slot: int
-    url: str
-    present: bool
-    chosen: bool
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One account's "Customize" panel."""
-
-    edit: TargetEdit
-    images: list[PanelImage]
-    notice: str
-    ticked: bool
-
-
-# --- reading the form ----------------------------------------------------------------------------
-
-
-def slot_urls(data: Any) -> dict[int, str]:
-    """Where each held image can be seen, from its token alone (the image views check whose
-    it is)."""
-    urls = {}
-    for i in SLOTS:
-        token = str(data.get(f"keep_{i}", "") or "")
-        if data.get(f"drop_{i}"):
-            continue
-        if token.startswith("m") and token[1:].isdigit():
-            urls[i] = reverse("publishing:media", args=[int(token[1:])])
-        elif TOKEN.match(token):
-            urls[i] = reverse("publishing:stash_preview", args=[token])
-    return urls
-
-
-def _edits(data: Any, connections: Iterable[Connection], present: Sequence[int]
-           ) -> dict[int, TargetEdit]:
-    return customize.read_edits(
-        data, connections, text=str(data.get("text", "") or ""),
-        content_warning=str(data.get("content_warning", "") or ""), present_slots=present)
-
-
-def counter_rows(request: AuthedRequest, ids: Iterable[int], base: Draft,
-                  edits: Mapping[int, TargetEdit], present: Sequence[int]) -> list[CounterRow]:
-    """Each ticked account's version checked against its own rules, for the counters."""
-    targets = list(
-        active_connections(request.user).filter(pk__in=list(ids)).order_by("network", "handle"))
-    rows = []
-    for connection in targets:
-        edit = edits.get(connection.pk)
-        drafts_for = customize.target_drafts(base, edit, present)
-        results = [services.validate_for_targets(d, [connection])[connection.pk]
-                   for d in drafts_for]
-        parts = []
-        problems: list[Problem] = []
-        thread = len(results) > 1
-        for n, result in enumerate(results, start=1):
-            over = max(0, result.count - result.limit)
-            parts.append(PartCount(n, result, over))
-            for p in result.problems:
-                # One post: "N over" says it already. A thread: each part says which it is.
-                if over and not thread and p.code == "too_long" and "bytes" not in p.message:
-                    continue
-                problems.append(Problem(p.code, f"Part {n}: {p.message}" if thread
-                                        else p.message))
-        first = results[0]
-        over = max(part.over for part in parts)
-        too_long = any(p.code == "too_long" for r in results for p in r.problems)
-        caps = edit.caps if edit else None
-        rows.append(CounterRow(
-            connection=connection, result=first, over=over, problems=problems,
-            parts=parts if len(results) > 1 else [],
-            can_split=bool(caps and caps.threads and too_long and len(results) == 1),
-            numbered=bool(edit and edit.numbered),
-            customized=bool(edit and edit.on),
-        ))
-    return rows
-
-
-def _previews(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, TargetEdit],
-              present: Sequence[int], urls: Mapping[int, str]) -> list[TargetPreview]:
-    found = []
-    alts = {slot: base.media[i].alt_text for i, slot in enumerate(present) if i < len(base.media)}
-    for row in rows:
-        edit = edits.get(row.connection.pk)
-        if edit is None:
-            continue
-        drafts_for = customize.target_drafts(base, edit, present)
-        slots = edit.media_slots if edit.on else tuple(present)
-        images = [PreviewImage(urls.get(s, ""), alts.get(s, ""), s) for s in slots]
-        found.append(preview(row.connection, edit.caps, drafts_for, images))
-    return found
-
-
-def _panels(connections: Sequence[Connection], edits: Mapping[int, TargetEdit],
-            present: Sequence[int], urls: Mapping[int, str], ticked: set[int],
-            notices: Mapping[int, str]) -> list[Panel]:
-    panels = []
-    for connection in connections:
-        edit = edits.get(connection.pk)
-        if edit is None:
-            continue
-        images = [PanelImage(i, urls.get(i, ""), i in present, i in edit.media_slots)
-                  for i in SLOTS]
-        panels.append(Panel(edit, images, notices.get(connection.pk, ""),
-                            connection.pk in ticked))
-    return panels
-
-
-def _apply_step(op: str, edit: TargetEdit, data: Any) -> tuple[TargetEdit, str]:
-    """Split, unsplit or reset one account's version. Returns it and a notice (why a split
-    could not be made)."""
-    if op == "split":
-        try:
-            parts = customize.split_for(edit.connection, edit.text, edit.content_warning,
-                                        edit.numbered)
-        except CannotSplit as exc:
-            return edit, str(exc)
-        return customize.with_split(edit, parts), ""
-    if op == "unsplit":
-        return customize.without_split(edit), ""
-    main_text = str(data.get("text", "") or "").strip()
-    main_cw = str(data.get("content_warning", "") or "").strip()
-    present = present_slots_in(data)
-    return replace(edit, on=False, text=main_text, content_warning=main_cw,
-                   media_slots=tuple(present), parts=()), ""
-
-
-def _step(action: str) -> tuple[str, int] | None:
-    op, _, pk = action.partition(":")
-    return (op, int(pk)) if op in STEPS and pk.isdigit() else None
-
 
 # --- the page ------------------------------------------------------------------------------------
 
@@ -209,7 +58,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
 
     form = ComposeForm(request.POST, request.FILES, user=request.user, zone=zone)
     action = str(request.POST.get("action", "") or "now")
-    step = _step(action)
+    step = parse_step(action)
     if step is not None:  # a step taken without the script: show the form again, changed
         form.keep_uploads()
         return _compose_page(request, form, connections, step=step)
@@ -262,7 +111,7 @@ def _custom_map(form: ComposeForm, connections: Sequence[Connection]
                 ) -> dict[int, services.TargetCustom]:
     present = form.present_slots()
     ticked = [c.pk for c in form.cleaned_data.get("targets") or []]
-    edits = _edits(form.data, [c for c in connections if c.pk in ticked], present)
+    edits = edits_from(form.data, [c for c in connections if c.pk in ticked], present)
     return customize.customize_map(
         edits, ticked, text=form.cleaned_data.get("text", ""),
         content_warning=form.cleaned_data.get("content_warning", ""), present_slots=present)
@@ -372,22 +221,22 @@ def _compose_page(
     raw = form.raw
     base = form.base_draft()
     present = form.present_slots()
-    edits = _edits(raw, connections, present)
+    edits = edits_from(raw, connections, present)
     notices: dict[int, str] = {}
     if step is not None and step[1] in edits:
-        edits[step[1]], notice = _apply_step(step[0], edits[step[1]], raw)
+        edits[step[1]], notice = apply_step(step[0], edits[step[1]], raw)
         if notice:
             notices[step[1]] = notice
     urls = {i: h.url for i, h in form.held.items()}
     selected = form.selected_ids
-    rows = counter_rows(request, selected, base, edits, present) if connections else []
+    rows = counter_rows(request.user, selected, base, edits, present) if connections else []
     return page(
         request,
         "publishing/compose.html",
         {"form": form, "connections": connections, "selected": selected,
          "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
-         "panels": _panels(connections, edits, present, urls, selected, notices),
-         "previews": _previews(rows, base, edits, present, urls),
+         "panels": panels_for(connections, edits, present, urls, selected, notices),
+         "previews": previews_for(rows, base, edits, present, urls),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
          "queues": planning.queues_for(request.user)},
         section="compose",
@@ -402,21 +251,11 @@ def _ticked(request: AuthedRequest) -> list[int]:
     return [int(v) for v in request.POST.getlist("targets") if v.isdigit()]
 
 
-def live_parts(request: AuthedRequest, data: Any, connections: Sequence[Connection]
-               ) -> dict[str, Any]:
-    """Counters and previews for the form's raw data (the composer's, or the edit page's)."""
-    present = present_slots_in(data)
-    edits = _edits(data, connections, present)
-    base = draft_from_data(data)
-    rows = counter_rows(request, [c.pk for c in connections], base, edits, present)
-    return {"rows": rows, "previews": _previews(rows, base, edits, present, slot_urls(data))}
-
-
 @require_POST
 def count(request: AuthedRequest) -> HttpResponse:
     """The live counters and preview, asked for as the person types or ticks accounts."""
     ticked = list(active_connections(request.user).filter(pk__in=_ticked(request)))
-    return page(request, "publishing/_live.html", live_parts(request, request.POST, ticked))
+    return page(request, "publishing/_live.html", live_parts(request.user, request.POST, ticked))
 
 
 @require_POST
@@ -427,9 +266,9 @@ def target_step(request: AuthedRequest, pk: int, op: str) -> HttpResponse:
     connection = get_object_or_404(active_connections(request.user), pk=pk)
     data = request.POST
     present = present_slots_in(data)
-    edit = _edits(data, [connection], present)[connection.pk]
-    edit, notice = _apply_step(op, edit, data)
-    panel = _panels([connection], {connection.pk: edit}, present, slot_urls(data),
+    edit = edits_from(data, [connection], present)[connection.pk]
+    edit, notice = apply_step(op, edit, data)
+    panel = panels_for([connection], {connection.pk: edit}, present, slot_urls(data),
                     {connection.pk} | set(_ticked(request)), {connection.pk: notice})[0]
     response = page(request, "publishing/_custom.html", {"panel": panel, "open": True})
     response["HX-Trigger"] = "hubbub:recount"

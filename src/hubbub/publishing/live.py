@@ -1,0 +1,186 @@
+"""The composer's live parts, from the form's raw data: each account's counter (and each part
+of a thread), each network's preview, each account's Customize panel, and the steps a panel
+takes (split, back to one post, reset). Used by the composer's page and its htmx answers, and
+by the edit page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from hubbub.connections.models import Connection
+from hubbub.connections.services import active_connections
+from hubbub.networks.base import Draft, Problem, Validation
+from hubbub.publishing import customize, services
+from hubbub.publishing.customize import CannotSplit, TargetEdit
+from hubbub.publishing.forms import SLOTS, draft_from_data, present_slots_in
+from hubbub.publishing.preview import PreviewImage, TargetPreview, preview
+from hubbub.publishing.stash import TOKEN
+
+STEPS = ("split", "unsplit", "reset")
+
+
+@dataclass(frozen=True)
+class PartCount:
+    number: int
+    result: Validation
+    over: int
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    connection: Connection
+    result: Validation
+    over: int
+    problems: list[Problem]
+    parts: list[PartCount]  # a thread: each part's count
+    can_split: bool  # too long here, and the network has threads
+    numbered: bool
+    customized: bool
+
+
+@dataclass(frozen=True)
+class PanelImage:
+    slot: int
+    url: str
+    present: bool
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One account's "Customize" panel."""
+
+    edit: TargetEdit
+    images: list[PanelImage]
+    notice: str
+    ticked: bool
+
+
+# --- reading the form ----------------------------------------------------------------------------
+
+
+def slot_urls(data: Any) -> dict[int, str]:
+    """Where each held image can be seen, from its token alone (the image views check whose
+    it is)."""
+    urls = {}
+    for i in SLOTS:
+        token = str(data.get(f"keep_{i}", "") or "")
+        if data.get(f"drop_{i}"):
+            continue
+        if token.startswith("m") and token[1:].isdigit():
+            urls[i] = reverse("publishing:media", args=[int(token[1:])])
+        elif TOKEN.match(token):
+            urls[i] = reverse("publishing:stash_preview", args=[token])
+    return urls
+
+
+def edits_from(data: Any, connections: Iterable[Connection], present: Sequence[int]
+               ) -> dict[int, TargetEdit]:
+    return customize.read_edits(
+        data, connections, text=str(data.get("text", "") or ""),
+        content_warning=str(data.get("content_warning", "") or ""), present_slots=present)
+
+
+def counter_rows(user: User, ids: Iterable[int], base: Draft,
+                 edits: Mapping[int, TargetEdit], present: Sequence[int]) -> list[CounterRow]:
+    """Each ticked account's version checked against its own rules, for the counters."""
+    targets = list(
+        active_connections(user).filter(pk__in=list(ids)).order_by("network", "handle"))
+    rows = []
+    for connection in targets:
+        edit = edits.get(connection.pk)
+        drafts_for = customize.target_drafts(base, edit, present)
+        results = [services.validate_for_targets(d, [connection])[connection.pk]
+                   for d in drafts_for]
+        parts = []
+        problems: list[Problem] = []
+        thread = len(results) > 1
+        for n, result in enumerate(results, start=1):
+            over = max(0, result.count - result.limit)
+            parts.append(PartCount(n, result, over))
+            for p in result.problems:
+                # One post: "N over" says it already. A thread: each part says which it is.
+                if over and not thread and p.code == "too_long" and "bytes" not in p.message:
+                    continue
+                problems.append(Problem(p.code, f"Part {n}: {p.message}" if thread
+                                        else p.message))
+        first = results[0]
+        over = max(part.over for part in parts)
+        too_long = any(p.code == "too_long" for r in results for p in r.problems)
+        caps = edit.caps if edit else None
+        rows.append(CounterRow(
+            connection=connection, result=first, over=over, problems=problems,
+            parts=parts if len(results) > 1 else [],
+            can_split=bool(caps and caps.threads and too_long and len(results) == 1),
+            numbered=bool(edit and edit.numbered),
+            customized=bool(edit and edit.on),
+        ))
+    return rows
+
+
+def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, TargetEdit],
+                 present: Sequence[int], urls: Mapping[int, str]) -> list[TargetPreview]:
+    found = []
+    alts = {slot: base.media[i].alt_text for i, slot in enumerate(present) if i < len(base.media)}
+    for row in rows:
+        edit = edits.get(row.connection.pk)
+        if edit is None:
+            continue
+        drafts_for = customize.target_drafts(base, edit, present)
+        slots = edit.media_slots if edit.on else tuple(present)
+        images = [PreviewImage(urls.get(s, ""), alts.get(s, ""), s) for s in slots]
+        found.append(preview(row.connection, edit.caps, drafts_for, images))
+    return found
+
+
+def panels_for(connections: Sequence[Connection], edits: Mapping[int, TargetEdit],
+               present: Sequence[int], urls: Mapping[int, str], ticked: set[int],
+               notices: Mapping[int, str]) -> list[Panel]:
+    panels = []
+    for connection in connections:
+        edit = edits.get(connection.pk)
+        if edit is None:
+            continue
+        images = [PanelImage(i, urls.get(i, ""), i in present, i in edit.media_slots)
+                  for i in SLOTS]
+        panels.append(Panel(edit, images, notices.get(connection.pk, ""),
+                            connection.pk in ticked))
+    return panels
+
+
+def apply_step(op: str, edit: TargetEdit, data: Any) -> tuple[TargetEdit, str]:
+    """Split, unsplit or reset one account's version. Returns it and a notice (why a split
+    could not be made)."""
+    if op == "split":
+        try:
+            parts = customize.split_for(edit.connection, edit.text, edit.content_warning,
+                                        edit.numbered)
+        except CannotSplit as exc:
+            return edit, str(exc)
+        return customize.with_split(edit, parts), ""
+    if op == "unsplit":
+        return customize.without_split(edit), ""
+    main_text = str(data.get("text", "") or "").strip()
+    main_cw = str(data.get("content_warning", "") or "").strip()
+    present = present_slots_in(data)
+    return replace(edit, on=False, text=main_text, content_warning=main_cw,
+                   media_slots=tuple(present), parts=()), ""
+
+
+def parse_step(action: str) -> tuple[str, int] | None:
+    op, _, pk = action.partition(":")
+    return (op, int(pk)) if op in STEPS and pk.isdigit() else None
+
+
+def live_parts(user: User, data: Any, connections: Sequence[Connection]) -> dict[str, Any]:
+    """Counters and previews for the form's raw data (the composer's, or the edit page's)."""
+    present = present_slots_in(data)
+    edits = edits_from(data, connections, present)
+    base = draft_from_data(data)
+    rows = counter_rows(user, [c.pk for c in connections], base, edits, present)
+    return {"rows": rows, "previews": previews_for(rows, base, edits, present, slot_urls(data))}
