@@ -147,6 +147,20 @@ def test_a_sent_draft_is_never_posted_again(client_in: Client, owner: User) -> N
     assert Post.objects.get().text == "once"
 
 
+def test_a_draft_discarded_elsewhere_does_not_lose_what_is_typed(client_in: Client,
+                                                                 owner: User) -> None:
+    a = account(owner, "@a@fake.example")
+    draft_id = autosave(client_in, text="first words", targets=[a.pk]).json()["draft"]
+    client_in.post(reverse("publishing:draft_discard", args=[draft_id]))
+    again = autosave(client_in, text="first words and more", targets=[a.pk], draft=draft_id)
+    new_id = again.json()["draft"]
+    assert new_id != draft_id
+    assert Post.objects.get(pk=new_id).text == "first words and more"
+    # And it can still be posted from the same page.
+    response = compose(client_in, text="first words and more", targets=[a.pk], draft=draft_id)
+    assert response.status_code == 302
+
+
 def test_save_draft_button_without_script(client_in: Client, owner: User) -> None:
     a = account(owner, "@a@fake.example")
     response = compose(client_in, text="for later", targets=[a.pk], action="draft",
@@ -211,10 +225,11 @@ def test_other_peoples_drafts_are_404(client: Client, owner: User, other: User,
     assert intruder.get(reverse("publishing:compose"), {"draft": draft_id}).status_code == 404
     assert intruder.post(reverse("publishing:draft_send", args=[draft_id])).status_code == 404
     assert intruder.post(reverse("publishing:draft_discard", args=[draft_id])).status_code == 404
-    # Their composer cannot write into it either.
+    # Their composer cannot write into it either: naming it starts a draft of their own.
     answer = intruder.post(reverse("publishing:autosave"), {"text": "theirs", "draft": draft_id})
-    assert answer.status_code == 409
+    assert answer.json()["draft"] != draft_id
     assert Post.objects.get(pk=draft_id).text == "mine"
+    assert Post.objects.get(pk=answer.json()["draft"]).user == other
     media = PostMedia.objects.create(post=Post.objects.get(pk=draft_id), mime_type="image/png")
     html = intruder.post(reverse("publishing:compose"),
                          {"text": "x", "keep_1": f"m{media.pk}", "action": "split:1"}

@@ -102,9 +102,8 @@ def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> H
 
 
 def _draft_gone(form: ComposeForm) -> bool:
-    """The form names a draft that is no longer one (sent from another tab, or this form was
-    sent twice): never post it again as a new post."""
-    return bool(str(form.data.get("draft") or "").strip()) and form.draft_post is None
+    """The form's draft was sent meanwhile: never post it again as a new post."""
+    return form.draft_sent
 
 
 def _custom_map(form: ComposeForm, connections: Sequence[Connection]
@@ -289,7 +288,8 @@ def autosave(request: AuthedRequest) -> JsonResponse:
     zone = user_zone(request)
     form = ComposeForm(request.POST, request.FILES, user=request.user, zone=zone)
     if _draft_gone(form):
-        return JsonResponse({"error": "This draft has been sent or discarded."}, status=409)
+        return JsonResponse({"error": "This draft has been sent; see it under Posts."},
+                            status=409)
     form.is_valid()  # what is valid is saved; a draft may be incomplete
     if form.draft_post is None and not _worth_keeping(form):
         return JsonResponse({"draft": None, "media": {}, "saved": ""})

@@ -161,9 +161,15 @@ class ComposeForm(ScheduleFields):
             )
         raw_draft = str(self.raw.get("draft") or "")
         self.draft_post: Post | None = None
+        # The form names a post of this person's that is no longer a draft (sent from another
+        # tab, or this form sent twice): it must never be posted again as a new post. A draft
+        # that was discarded meanwhile is simply gone: what is typed here starts a new one.
+        self.draft_sent = False
         if raw_draft.isdigit():
-            self.draft_post = Post.objects.filter(pk=int(raw_draft), user=user,
-                                                  is_draft=True).first()
+            named = Post.objects.filter(pk=int(raw_draft), user=user).first()
+            if named is not None and named.is_draft:
+                self.draft_post = named
+            self.draft_sent = named is not None and not named.is_draft
         self.held: dict[int, SlotImage] = {}
         for i in SLOTS:
             token = str(self.raw.get(f"keep_{i}", "") or "")
