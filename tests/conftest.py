@@ -6,7 +6,7 @@ import ipaddress
 import socket
 from typing import Any
 
-pytest_plugins = ["tests.peers.fixtures", "tests.peers.fixtures_open"]
+pytest_plugins = ["tests.peers.fixtures", "tests.peers.fixtures_open", "tests.browser.fixtures"]
 
 
 class OutboundNetworkBlocked(RuntimeError):

@@ -104,9 +104,13 @@ def test_killed_workers_lose_nothing_and_double_nothing(
         mastodon_peer.add_fault({"type": "latency", "delay_ms": 250}, methods=["POST"],
                                 path="/api/v1/statuses", count=None)
         rng = random.Random(20261127)
-        for _ in range(KILLS):
-            procs = [hub.popen("worker", "--no-migrate", log=log) for _ in range(workers)]
-            time.sleep(rng.uniform(0.6, 2.5))
+        for n in range(KILLS):
+            logs = [tmp_path / f"worker-{n}-{w}.log" for w in range(workers)]
+            procs = [hub.popen("worker", "--no-migrate", log=path) for path in logs]
+            # Kill at a random moment after the worker is up (its start-up time varies a lot
+            # on a busy machine), so the kills land while it works, not while it imports.
+            _wait_started(logs, timeout=30)
+            time.sleep(rng.uniform(0.1, 1.5))
             for proc in procs:
                 proc.kill()
                 proc.wait()
@@ -124,7 +128,7 @@ def test_killed_workers_lose_nothing_and_double_nothing(
             for proc in procs:
                 proc.terminate()
                 proc.wait(10)
-        assert states == Counter({"sent": 3 * POSTS}), f"{states}\n{log.read_text()[-3000:]}"
+        assert states == Counter({"sent": 3 * POSTS}), f"{states}\n{_tail(tmp_path)}"
 
         statuses = _server_statuses(base_url, account.access_token, account.id)
         on_server = Counter(_plain(s["content"]) for s in statuses)
@@ -144,6 +148,18 @@ def test_killed_workers_lose_nothing_and_double_nothing(
     finally:
         if db_name:
             _drop_postgres(db_name)
+
+
+def _tail(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace")[-1500:] for p in sorted(folder.glob("*.log")))
+
+
+def _wait_started(logs: list[Path], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(path.exists() and b"started" in path.read_bytes() for path in logs):
+        if time.monotonic() > deadline:
+            return  # a worker that never says so is killed anyway
+        time.sleep(0.05)
 
 
 def _plain(html: str) -> str:

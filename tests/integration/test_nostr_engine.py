@@ -61,7 +61,7 @@ def test_a_post_arrives_once_with_its_link(nostr_peer: NostrPeer, owner: User) -
     delivery = post.deliveries.get()
     assert delivery.state == S.SENT
     assert delivery.prepared is not None
-    event = delivery.prepared["event"]
+    event = delivery.prepared["0"]["event"]
     assert delivery.remote_id == event["id"]
     assert delivery.remote_url.startswith("https://njump.me/nevent1")
     assert _notes(nostr_peer, connection) == [event]
@@ -98,7 +98,7 @@ def test_a_retry_sends_the_very_event_signed_the_first_time(
     _run_due()
     delivery = post.deliveries.get()
     assert delivery.state == S.UNKNOWN
-    signed_first = delivery.prepared["event"] if delivery.prepared else None
+    signed_first = delivery.prepared["0"]["event"] if delivery.prepared else None
     assert signed_first is not None
     _run_due()  # settle: not on the relay -> scheduled again, at once
     delivery.refresh_from_db()

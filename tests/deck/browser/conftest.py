@@ -1,3 +1,2 @@
-"""The shared browser fixtures (a Chromium page, a real `hubbub serve`), for the deck's tests."""
-
-from tests.browser.conftest import browser, browser_zone, hub_server, page  # noqa: F401
+"""The browser fixtures (a Chromium page, a real `hubbub serve`) come from the shared plugin
+tests/browser/fixtures.py, registered in tests/conftest.py."""

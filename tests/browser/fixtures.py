@@ -1,0 +1,110 @@
+"""Browser tests: Playwright driving Debian's Chromium against a real `hubbub serve` process.
+
+A plugin (registered once in tests/conftest.py), so every folder shares one definition. The
+Playwright instance lives for one test module: its sync API keeps an event loop marked running
+on the main thread, which would break async tests (asyncio.run) that come later in the run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.integration.hubproc import Hub
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is missing; .ci/run installs it")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def browser_zone() -> str:
+    """The time zone the browser reports (tests may override)."""
+    return "UTC"
+
+
+@pytest.fixture
+def page(browser: Any, browser_zone: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860},
+                                  timezone_id=browser_zone)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A page answered 4xx on purpose (a refused login) makes Chromium log "Failed to load
+    # resource"; that is not a fault. Broken assets are caught from the responses instead.
+    pg.on("console", lambda msg: errors.append(msg.text)
+          if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+          if r.status >= 400 and r.request.resource_type != "document" else None)
+    yield pg
+    context.close()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def hub_server(tmp_path: Path) -> Iterator[tuple[Hub, str]]:
+    """A real `hubbub serve` on a free loopback port with its own data dir."""
+    port = _free_port()
+    hub = Hub(tmp_path / "data", extra_env={
+        "HUBBUB_SCHEDULER_INTERVAL": "0.2",
+        "HUBBUB_RETRY_BASE_SECONDS": "0.5",
+    })
+    log = tmp_path / "serve.log"
+    proc = hub.popen("serve", "--host", "127.0.0.1", "--port", str(port), log=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            requests.get(f"{url}/accounts/login/", timeout=2)
+            break
+        except requests.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"hubbub serve did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+    try:
+        yield hub, url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except Exception:
+            proc.kill()
+        shutil.rmtree(tmp_path / "data", ignore_errors=True)
