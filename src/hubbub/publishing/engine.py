@@ -280,16 +280,24 @@ def _retry(delivery: Delivery, owner: str, exc: ConnectorError, retry_at: dateti
                 last_error=exc.message, **extra)
 
 
-def settle(delivery_id: int, owner: str) -> None:
-    """Decide an 'unknown' delivery by asking the network; never publishes."""
+def _lease(delivery_id: int, state: str, owner: str) -> Delivery | None:
+    """Take a due row in `state` for this worker without changing its state (checking and
+    deleting are safe to repeat, so a lease is enough to keep two workers from doing both)."""
     now = timezone.now()
     lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
-    took = Delivery.objects.filter(pk=delivery_id, state=S.UNKNOWN, due_at__lte=now).filter(
+    took = Delivery.objects.filter(pk=delivery_id, state=state, due_at__lte=now).filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     ).update(lease_owner=owner, lease_until=now + lease, enqueued_at=None)
     if not took:
+        return None
+    return Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
+
+
+def settle(delivery_id: int, owner: str) -> None:
+    """Decide an 'unknown' delivery by asking the network; never publishes."""
+    delivery = _lease(delivery_id, S.UNKNOWN, owner)
+    if delivery is None:
         return
-    delivery = Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
     connector, account = _connector_and_account(delivery)
     since = (delivery.first_attempt_at or delivery.post.created_at) - timedelta(minutes=5)
     drafts = part_drafts(delivery.post, delivery)
@@ -348,14 +356,9 @@ def settle(delivery_id: int, owner: str) -> None:
 
 def remove(delivery_id: int, owner: str) -> None:
     """Delete a sent delivery from its network (every part of a thread, last first)."""
-    now = timezone.now()
-    lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
-    took = Delivery.objects.filter(pk=delivery_id, state=S.DELETING, due_at__lte=now).filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    ).update(lease_owner=owner, lease_until=now + lease, enqueued_at=None)
-    if not took:
+    delivery = _lease(delivery_id, S.DELETING, owner)
+    if delivery is None:
         return
-    delivery = Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
     connector, account = _connector_and_account(delivery)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     remote_ids = [part["remote_id"] for part in done] or [delivery.remote_id]
