@@ -25,8 +25,8 @@ from hubbub.publishing.services import (
     NewMedia,
     PostError,
     TargetCustom,
-    _inspect,
     create_post,
+    inspect_media,
     record_transition,
 )
 
@@ -51,7 +51,8 @@ def _check_accounts(user: User, connections: Sequence[Connection]) -> None:
 def _sync_media(post: Post, media: Sequence[MediaItem]) -> list[int]:
     """Make the draft's images exactly `media`, in order. Returns their ids in that order."""
     existing = {m.pk: m for m in post.media.all()}
-    prepared = {i: _inspect(item) for i, item in enumerate(media) if isinstance(item, NewMedia)}
+    prepared = {i: inspect_media(item) for i, item in enumerate(media)
+                if isinstance(item, NewMedia)}
     ids: list[int] = []
     for position, item in enumerate(media):
         if isinstance(item, KeptMedia):

@@ -112,13 +112,13 @@ class TargetCustom:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class InspectedMedia:
     data: bytes
     info: MediaFile
     name: str
 
 
-def _inspect(item: NewMedia) -> _Prepared:
+def inspect_media(item: NewMedia) -> InspectedMedia:
     """Read the image itself: its real type (not what the browser claimed), its size, and a
     copy without metadata (EXIF, GPS) — that copy is what is stored and sent."""
     upload = item.upload
@@ -129,7 +129,7 @@ def _inspect(item: NewMedia) -> _Prepared:
         raise PostError(f"{upload.name} is not an image we can read ({exc}).") from None
     info = MediaFile(path=upload.name or "", mime_type=cleaned.mime_type, alt_text=item.alt_text,
                      size=len(cleaned.data), width=cleaned.width, height=cleaned.height)
-    return _Prepared(cleaned.data, info, Path(upload.name or "image").name)
+    return InspectedMedia(cleaned.data, info, Path(upload.name or "image").name)
 
 
 def _target_drafts(base: Draft, custom: TargetCustom | None) -> list[Draft]:
@@ -196,7 +196,7 @@ def create_post(
             raise PostError("One of the ticked accounts is not yours or is disconnected.")
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
-    prepared = [_inspect(item) for item in media]
+    prepared = [inspect_media(item) for item in media]
     base = Draft(text=text, content_warning=content_warning,
                  media=tuple(p.info for p in prepared))
     if not draft:
