@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+
+from hubbub.accounts.templatetags.hubbub_ui import svg_icon
 
 register = template.Library()
 
@@ -30,10 +31,4 @@ ICONS = {
 @register.simple_tag
 def iicon(name: str, css: str = "") -> SafeString:
     """An inline SVG icon from the fixed table above (no user input reaches it)."""
-    paths = ICONS[name]
-    classes = f"icon {css}".strip()
-    return mark_safe(  # noqa: S308 - constant markup from ICONS
-        f'<svg class="{escape(classes)}" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
-        f'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
-        f"{paths}</svg>"
-    )
+    return svg_icon(ICONS[name], css)

@@ -7,11 +7,11 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from hubbub.accounts.models import LatePolicy, Profile
 from hubbub.accounts.templatetags.hubbub_ui import ICONS as APP_ICONS
+from hubbub.accounts.templatetags.hubbub_ui import svg_icon
 from hubbub.planning.models import WEEKDAY_CHOICES, Frequency, RecurringPost
 from hubbub.publishing.models import DeliveryState, Post
 
@@ -55,13 +55,7 @@ PENDING = {DeliveryState.SCHEDULED, DeliveryState.DRAFT, DeliveryState.HELD}
 @register.simple_tag
 def picon(name: str, css: str = "") -> SafeString:
     """An inline SVG icon from the fixed tables above and the app's (no user input)."""
-    paths = ICONS.get(name) or APP_ICONS[name]
-    classes = f"icon {css}".strip()
-    return mark_safe(  # noqa: S308 - constant markup from the icon tables
-        f'<svg class="{escape(classes)}" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
-        f'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
-        f"{paths}</svg>"
-    )
+    return svg_icon(ICONS.get(name) or APP_ICONS[name], css)
 
 
 @register.filter

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
+from hubbub.accounts.templatetags.hubbub_ui import svg_icon
 from hubbub.timeline.cursors import encode_cursor
 
 register = template.Library()
@@ -197,9 +197,4 @@ ICONS = {
 @register.simple_tag
 def dicon(name: str, css: str = "") -> SafeString:
     """An inline SVG icon from the fixed table above (no user input reaches it)."""
-    classes = f"icon {css}".strip()
-    return mark_safe(  # noqa: S308 - constant markup from ICONS
-        f'<svg class="{escape(classes)}" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
-        f'stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">'
-        f"{ICONS[name]}</svg>"
-    )
+    return svg_icon(ICONS[name], css)
