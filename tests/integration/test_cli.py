@@ -53,7 +53,7 @@ def test_connect_post_and_worker(hub: Hub, mastodon_peer: MastodonPeer) -> None:
     assert "Could not connect" in _error(hub, "connect", "mastodon", "--user", "ada",
                                          "--instance", "http://127.0.0.1:9", "--token", "x")
     connected = hub.json("connect", "mastodon", "--user", "ada", "--instance",
-                         mastodon_peer.base_url, "--token", account.access_token)
+                         mastodon_peer.base_url, f"--token={account.access_token}")
     assert connected["handle"].startswith(f"@{account.username}@")
     listed = hub.json("connections", "--user", "ada")
     assert [c["id"] for c in listed] == [connected["id"]]
@@ -98,7 +98,7 @@ def test_rotate_keys_keeps_tokens_readable(hub: Hub, mastodon_peer: MastodonPeer
     account = mastodon_peer.new_account()
     hub.run("createuser", "ada", "--password-stdin", stdin=PASSWORD)
     hub.run("connect", "mastodon", "--user", "ada", "--instance", mastodon_peer.base_url,
-            "--token", account.access_token)
+            f"--token={account.access_token}")
     result = hub.json("rotate-keys")
     assert result["reencrypted"] == 1
     keys = json.loads((hub.data_dir / "secrets.json").read_text())["fernet_keys"]

@@ -92,7 +92,7 @@ def test_killed_workers_lose_nothing_and_double_nothing(
     try:
         hub.run("createuser", "crash", "--password-stdin", stdin="a-long-enough-password\n")
         hub.run("connect", "mastodon", "--user", "crash", "--instance", base_url,
-                "--token", account.access_token)
+                f"--token={account.access_token}")
         hub.run("connect", "bluesky", "--user", "crash", "--service", bluesky_peer.pds_url,
                 "--handle", sky.handle, "--app-password-stdin", stdin=sky.app_password + "\n")
         nostr = hub.json("connect", "nostr", "--user", "crash", "--relay", nostr_peer.url,

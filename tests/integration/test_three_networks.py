@@ -41,7 +41,7 @@ def three(tmp_path: Path, mastodon_faults: MastodonPeer, bluesky_peer: BlueskyPe
     hub.run("createuser", "ada", "--password-stdin", stdin=PASSWORD)
     masto = mastodon_faults.new_account()
     m = hub.json("connect", "mastodon", "--user", "ada", "--instance",
-                 mastodon_faults.base_url, "--token", masto.access_token)
+                 mastodon_faults.base_url, f"--token={masto.access_token}")
     sky = bluesky_peer.create_account("poster")
     follower = bluesky_peer.create_account("reader")
     bluesky_peer.follow(follower, sky)
