@@ -302,17 +302,8 @@ def _retime(queue: Queue, order: Sequence[QueueEntry] | None = None) -> None:
 
 
 def _park(post: Post) -> None:
-    """Keep a post from going out without cancelling it: its scheduled deliveries go back to
-    "draft" by publishing's compare-and-set step (update_scheduled_post schedules them again).
-    If one of them started sending meanwhile, the post goes out after all: undo."""
-    moved = [d for d in post.deliveries.all()
-             if publishing._move(d, [DeliveryState.SCHEDULED], DeliveryState.DRAFT,
-                                 "its queue is paused")]
-    if not publishing.is_editable(Post.objects.get(pk=post.pk)):
-        for d in moved:
-            d.state = DeliveryState.DRAFT
-            publishing._move(d, [DeliveryState.DRAFT], DeliveryState.SCHEDULED,
-                             "it had started sending when its queue paused")
+    """Keep a post from going out without cancelling it (publishing.unschedule)."""
+    publishing.unschedule(post, "its queue is paused")
 
 
 def _entry(user: User, entry: QueueEntry) -> tuple[Queue, list[QueueEntry], QueueEntry]:

@@ -327,6 +327,23 @@ def _move(delivery: Delivery, allowed: Iterable[str], to_state: str, detail: str
     return bool(updated)
 
 
+@transaction.atomic
+def unschedule(post: Post, reason: str) -> int:
+    """Keep a scheduled post from going out without cancelling it (a paused queue): its
+    scheduled targets go back to "draft" by compare-and-set, so no worker can claim them;
+    update_scheduled_post schedules them again. If one target started sending meanwhile, the
+    post goes out after all and the others are put back. Returns how many were held."""
+    held = [d for d in post.deliveries.all()
+            if _move(d, [DeliveryState.SCHEDULED], DeliveryState.DRAFT, reason)]
+    if is_editable(Post.objects.get(pk=post.pk)):
+        return len(held)
+    for d in held:
+        d.state = DeliveryState.DRAFT
+        _move(d, [DeliveryState.DRAFT], DeliveryState.SCHEDULED,
+              f"it had started sending when it was held ({reason})")
+    return 0
+
+
 def retry_delivery(delivery: Delivery) -> bool:
     """Send a failed (or held) target again, alone. Keeps the idempotency key."""
     return _move(
