@@ -15,7 +15,7 @@ sends each exactly once. A QueueEntry only says which queue a post waits in, and
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import Any
@@ -31,7 +31,7 @@ from hubbub.core import localtime
 from hubbub.planning.models import Queue, QueueEntry, QueueSlot
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import DeliveryState, Post, PostLatePolicy
-from hubbub.publishing.services import NewMedia, PostError
+from hubbub.publishing.services import NewMedia, PostError, TargetCustom
 
 log = logging.getLogger(__name__)
 LEAD = timedelta(minutes=1)  # a slot closer to now than this is not handed out
@@ -233,11 +233,13 @@ def add_to_queue(
     connections: Sequence[Connection] | None = None,
     content_warning: str = "",
     media: Sequence[NewMedia] = (),
+    customize: Mapping[int, TargetCustom] | None = None,
     **create_kwargs: Any,
 ) -> Post:
     """Make a post for the queue's next free slot (to the queue's accounts unless others are
-    given). Raises PostError (QueueError for the queue's own reasons) with a message to show.
-    Anything else create_post takes (per-target customisations, replies) is passed on."""
+    given), with each account's own version where `customize` gives one (the composer's
+    "Customize for ..."). Raises PostError (QueueError for the queue's own reasons) with a
+    message to show. Anything else create_post takes (replies) is passed on."""
     locked = _lock(queue, user)
     targets = list(connections) if connections is not None else list(
         locked.connections.filter(disconnected_at__isnull=True))
@@ -246,7 +248,8 @@ def add_to_queue(
     waiting, slot = _next_free(locked)
     post = publishing.create_post(
         user=user, text=text, connections=targets, content_warning=content_warning,
-        media=media, scheduled_for=slot, tz=locked.timezone, **create_kwargs,
+        media=media, scheduled_for=slot, tz=locked.timezone, customize=customize,
+        **create_kwargs,
     )
     _enter(locked, waiting, post, slot)
     return post
