@@ -1,27 +1,27 @@
-"""Run a peer server as a child process on loopback: a free port, a private TMPDIR that is wiped
-afterwards, a readiness poll, and a stop that escalates from SIGTERM to SIGKILL."""
+"""Run an HTTP peer server (the Mastodon mock) on a free loopback port until it answers.
+
+The process itself — own process group, private TMPDIR and log in a wiped work folder, SIGTERM
+then SIGKILL to the whole group, death with the test process — is `procgroup.GroupProcess`, the
+same launcher the Bluesky network and the Nostr relay use. This adds what a single-port HTTP
+server needs: pick a port, let a hook write a config naming it, poll a URL until it answers, and
+try again on another port if the first was taken in between.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from tests.peers.procgroup import GroupProcess, free_ports
+
+START_ATTEMPTS = 3
+
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_ports(1)[0]
 
 
 class PeerProcess:
@@ -45,44 +45,38 @@ class PeerProcess:
         self.startup_timeout = startup_timeout
         self.grace_period = grace_period
         self.before_start = before_start  # e.g. write a config file naming the port
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"hubbub-peer-{name}-"))
+        self.group = GroupProcess(name)
         self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def workdir(self) -> Path:
+        return self.group.workdir
+
+    @property
+    def log_path(self) -> Path:
+        return self.group.log_path
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "server.log"
-
     def start(self) -> None:
-        tmp = self.workdir / "tmp"
-        tmp.mkdir(exist_ok=True)
-        env = {**os.environ, "TMPDIR": str(tmp), **self.extra_env}
-        for attempt in range(3):
+        for _ in range(START_ATTEMPTS):
             self.port = free_port()
             if self.before_start is not None:
                 self.before_start(self)
             argv = [a.format(port=self.port, workdir=self.workdir) for a in self.argv]
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.workdir,
-                    start_new_session=True,
-                )
+            self.group.start(argv, self.extra_env)
             if self._wait_ready():
                 return
-            self.stop(wipe=False)
-            if attempt == 2:
-                break
+            self.group.stop(grace=self.grace_period, wipe=False)
         raise RuntimeError(f"{self.name} did not start; log:\n{self.log_tail()}")
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout
         url = self.base_url + self.ready_path
         while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
+            if not self.group.alive():
                 return False
             try:
                 with urllib.request.urlopen(url, timeout=1) as response:
@@ -94,26 +88,9 @@ class PeerProcess:
         return False
 
     def stop(self, *, wipe: bool = True) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            # Its own session: signal the whole group (uvicorn may have children).
-            _signal_group(process, signal.SIGTERM)
-            try:
-                process.wait(timeout=self.grace_period)
-            except subprocess.TimeoutExpired:
-                # mastodon_mock ignores SIGTERM once a WebSocket client has connected.
-                _signal_group(process, signal.SIGKILL)
-                process.wait(timeout=10)
-        if wipe:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        # The mock ignores SIGTERM once a WebSocket client has connected: the group gets
+        # SIGKILL after the grace period.
+        self.group.stop(grace=self.grace_period, wipe=wipe)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-
-def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
+        return self.group.log_tail(lines)
