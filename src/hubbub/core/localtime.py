@@ -153,6 +153,35 @@ def fold_at(day: date, at: time, zone_name: str) -> Change | None:
     return _change_around(day, at, zone(zone_name))
 
 
+@dataclass(frozen=True)
+class Ambiguity:
+    """A wall-clock time the clocks show twice, as a form asks about it."""
+
+    text: str  # "02:30 happens twice on 25 October in Europe/Berlin: the clocks go back ..."
+    stamp: str  # the date and time asked about: a choice counts only for it
+    choices: tuple[tuple[str, str], ...]  # (fold, "02:30 CEST (UTC+02:00), the first"), ...
+
+
+def stamp(day: date, at: time) -> str:
+    return f"{day:%Y-%m-%d}T{at:%H:%M}"
+
+
+def ambiguity(day: date, at: time, zone_name: str) -> Ambiguity | None:
+    """The question a form asks when (day, at) happens twice in the zone; None otherwise."""
+    both = occurrences(day, at, zone_name)
+    change = fold_at(day, at, zone_name)
+    if len(both) != 2 or change is None:
+        return None
+    minutes = int((both[1].utc - both[0].utc).total_seconds() // 60)
+    later = "an hour later" if minutes == 60 else f"{minutes} minutes later"
+    return Ambiguity(
+        text=f"{at:%H:%M} happens twice on {day:%-d %B} in {zone_name}: {change.describe()}.",
+        stamp=stamp(day, at),
+        choices=tuple((str(o.fold), f"{at:%H:%M} {o.label}, "
+                       + ("the first" if o.fold == FIRST else later)) for o in both),
+    )
+
+
 def to_utc(day: date, at: time, zone_name: str, *, fold: int = FIRST) -> datetime:
     """A wall-clock time the person typed, as an aware UTC datetime.
 

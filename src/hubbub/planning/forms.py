@@ -129,21 +129,15 @@ class MoveForm(forms.Form):
         field = self.fields["fold"]
         assert isinstance(field, forms.ChoiceField)
         if day is not None and at is not None:
-            both = localtime.occurrences(day, at, zone)
-            change = localtime.fold_at(day, at, zone)
-            if len(both) == 2 and change is not None:
-                self.ambiguity = (f"{at:%H:%M} happens twice on {day:%-d %B} in {zone}: "
-                                  f"{change.describe()}.")
-                self.fold_stamp = self.stamp(day, at)
-                field.choices = [
-                    (str(o.fold), f"{at:%H:%M} {o.label}" + (", the first" if o.fold == 0
-                                                        else ", an hour later"))
-                    for o in both
-                ]
+            found = localtime.ambiguity(day, at, zone)
+            if found is not None:
+                self.ambiguity = found.text
+                self.fold_stamp = found.stamp
+                field.choices = list(found.choices)
 
     @staticmethod
     def stamp(day: date, at: time) -> str:
-        return f"{day:%Y-%m-%d}T{at:%H:%M}"
+        return localtime.stamp(day, at)
 
     def _raw_date_time(self) -> tuple[date | None, time | None]:
         source = self.data if self.is_bound else self.initial

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("calendar/month/", views.calendar_month, name="calendar_month"),
     path("calendar/move/", views.move_any, name="move_any"),
     path("posts/<int:pk>/move/", views.post_move, name="post_move"),
+    path("schedule-fold/", views.schedule_fold, name="schedule_fold"),
     path("posts/<int:pk>/late/", views.post_late_policy, name="post_late_policy"),
     path("queues/", views.queues, name="queues"),
     path("queues/<int:pk>/", views.queue_detail, name="queue"),

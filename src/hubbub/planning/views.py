@@ -30,6 +30,7 @@ from hubbub.planning.forms import (
     SlotForm,
 )
 from hubbub.planning.models import WEEKDAY_CHOICES, Queue, QueueEntry, QueueSlot, RecurringPost
+from hubbub.publishing.forms import ScheduleFields
 from hubbub.publishing.models import Post
 from hubbub.publishing.services import PostError, is_editable
 
@@ -158,6 +159,14 @@ def _move_page(request: AuthedRequest, post: Post, form: MoveForm,
                 {"post": post, "form": form, "editable": is_editable(post),
                  "next": request.GET.get("next") or request.POST.get("next", "")},
                 section="calendar", status=status)
+
+
+def schedule_fold(request: AuthedRequest) -> HttpResponse:
+    """The composer's and the edit page's fold choice for the date and time typed (GET
+    schedule_date, schedule_time, and the choice already made): what the form would show
+    after a round trip, without one. Empty when the time happens once."""
+    form = ScheduleFields(request.GET, zone=user_zone(request))
+    return page(request, "planning/_fold_choice.html", {"form": form})
 
 
 @require_POST

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
+from hubbub.core import localtime
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
@@ -40,7 +41,36 @@ def parse_meta(value: str) -> tuple[str, int, int, int] | None:
         return None
 
 
+def _parse_day(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _parse_time(value: object) -> time | None:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value)[:5]) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class FoldOption:
+    value: str  # "0": the first of the two instants, "1": the second
+    label: str  # "02:30 CEST (UTC+02:00), the first"
+    checked: bool
+
+
 class ScheduleFields(forms.Form):
+    """A date and a time in the person's zone. A time the clocks skip is refused; a time they
+    show twice needs the person to say which of the two they mean (schedule_fold, for that
+    exact date and time: schedule_fold_for), and the form offers both until they do."""
+
     schedule_date = forms.DateField(
         required=False,
         label="Date",
@@ -49,10 +79,43 @@ class ScheduleFields(forms.Form):
     schedule_time = forms.TimeField(
         required=False, label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
+    schedule_fold = forms.ChoiceField(required=False, choices=[("0", "the first"),
+                                                               ("1", "the second")])
+    schedule_fold_for = forms.CharField(required=False, max_length=20)
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.zone = zone
+        source = self.data if self.is_bound else self.initial
+        day, at = _parse_day(source.get("schedule_date")), _parse_time(source.get("schedule_time"))
+        self.ambiguity = localtime.ambiguity(day, at, zone) if day and at else None
+        if self.ambiguity and not self.is_bound and "schedule_fold" not in self.initial \
+                and at is not None:
+            # Opened on a saved time: the reading it has now is the one chosen.
+            self.initial = {**self.initial, "schedule_fold": str(at.fold),
+                            "schedule_fold_for": self.ambiguity.stamp}
+
+    def fold_choice(self) -> int | None:
+        """The reading picked for the date and time shown (FIRST/SECOND), None if none was
+        picked for exactly that date and time."""
+        found = self.ambiguity
+        if found is None:
+            return None
+        source = self.data if self.is_bound else self.initial
+        picked = str(source.get("schedule_fold") or "")
+        if picked not in ("0", "1") or str(source.get("schedule_fold_for") or "") != found.stamp:
+            return None
+        return int(picked)
+
+    def fold_options(self) -> list[FoldOption]:
+        if self.ambiguity is None:
+            return []
+        chosen = self.fold_choice()
+        return [FoldOption(value, label, chosen is not None and str(chosen) == value)
+                for value, label in self.ambiguity.choices]
+
+    def _fold(self) -> int:
+        return self.fold_choice() or localtime.FIRST
 
     def scheduled_for(self, *, required: bool) -> datetime | None:
         day = self.cleaned_data.get("schedule_date")
@@ -64,10 +127,13 @@ class ScheduleFields(forms.Form):
                     "Give both a date and a time to schedule.",
                 )
             return None
+        if required and self.ambiguity is not None and self.fold_choice() is None:
+            # Never guessed when the person schedules: they say which of the two they mean.
+            self.add_error("schedule_time", ValidationError(
+                f"{self.ambiguity.text} Pick which of the two you mean.", code="dst_fold"))
+            return None
         try:
-            # A time the clocks show twice means the first, unless the form sent the second.
-            when = to_utc(day, at, self.zone, fold=1 if self.data.get("schedule_fold") == "1"
-                          else 0)
+            when = to_utc(day, at, self.zone, fold=self._fold())
         except ValidationError as exc:
             self.add_error("schedule_time", exc)
             return None
@@ -245,8 +311,7 @@ class ComposeForm(ScheduleFields):
         if day is None or at is None:
             return None
         try:
-            return to_utc(day, at, self.zone,
-                          fold=1 if self.data.get("schedule_fold") == "1" else 0)
+            return to_utc(day, at, self.zone, fold=self._fold())
         except ValidationError:
             return None
 
