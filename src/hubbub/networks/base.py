@@ -20,6 +20,8 @@ AuthKind = Literal["oauth2", "app_password", "keypair"]
 #  content_hash - the post's id is its hash; resending is harmless (Nostr)
 #  none     - nothing; on doubt read recent own posts before retrying
 IdempotencyKind = Literal["header", "record_key", "content_hash", "none"]
+# The kind of an Item a stream yields to say "the network deleted remote_id" (see stream()).
+DELETED = "deleted"
 
 
 @dataclass(frozen=True)
@@ -318,7 +320,12 @@ class Connector(ABC):
         breaks (the caller reconnects with backoff and polls to fill the gap). The iterator
         should have a `close()` that ends it from another thread (StopIteration or an error in
         the reading thread); `wait_ready(timeout) -> bool`, when present, returns once the
-        network is sending live events. Feeds `can_stream` refuses are never asked for."""
+        network is sending live events. Feeds `can_stream` refuses are never asked for.
+
+        A deletion the network pushes comes as an Item of kind DELETED: `remote_id` is the
+        deleted post, `author_handle` who deleted it when the network does not vouch for that
+        itself (Nostr: the deletion's signer; "" when the server only sends authentic deletions,
+        Mastodon); the hub removes only that connection's items that person made."""
         raise NotImplementedError(f"{self.name} does not stream")
 
     def can_stream(self, feed: str) -> bool:

@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 # items:   new entries in feeds (item_ids are items newly in those feeds)
 # updated: known items changed (counts, flags, an edit)
 # feed:    a feed's state changed (first poll done, an error, or it cleared); detail says what
+# removed: items deleted on the network are gone from the store (item_ids, and their feeds)
 # resync:  events were dropped for this subscriber: reload what is shown
 # ready / ping: only when asked for in subscribe() (subscribed; idle heartbeat)
-EventKind = Literal["items", "updated", "feed", "resync", "ready", "ping"]
+EventKind = Literal["items", "updated", "feed", "removed", "resync", "ready", "ping"]
 QUEUE_SIZE = 256
 
 

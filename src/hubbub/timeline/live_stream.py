@@ -1,4 +1,5 @@
-"""Server-sent events for open decks: which feeds got new items, as they arrive.
+"""Server-sent events for open decks: which feeds got new items, as they arrive, and which
+items were deleted on their network.
 
 The browser learns only feed ids here and asks each column for its new items (column_newer),
 so this loop never renders or queries items, and a person only ever hears about their own feeds
@@ -27,11 +28,14 @@ def format_event(event: Any) -> str:
     kind = str(getattr(event, "kind", "") or "")
     if kind == "resync":
         return "event: resync\ndata: {}\n\n"
-    if kind not in ("items", "feed"):
+    if kind not in ("items", "feed", "removed"):
         return ""
     data: dict[str, Any] = {"feeds": sorted(int(f) for f in event.feed_ids)}
     if kind == "items":
         data["count"] = len(event.item_ids)
+    elif kind == "removed":
+        # The browser drops these item elements (the ids are the person's own items).
+        data["items"] = sorted(int(i) for i in event.item_ids)
     else:
         data["detail"] = str(getattr(event, "detail", ""))[:300]
     return f"event: {kind}\ndata: {json.dumps(data)}\n\n"

@@ -15,9 +15,9 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for, connections_for
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.registry import get_connector
-from hubbub.timeline import selectors
+from hubbub.timeline import live, selectors
 from hubbub.timeline.feedkinds import available_kinds, column_title, feed_key
-from hubbub.timeline.models import Column, ColumnWidth, Deck, Item
+from hubbub.timeline.models import Column, ColumnWidth, Deck, FeedEntry, Item
 
 log = logging.getLogger(__name__)
 MAX_DECKS = 20
@@ -208,3 +208,39 @@ def react(item: Item, kind: str) -> Reacted:
     setattr(item, field, True)
     return Reacted(True, f"{field.capitalize()}.")
 
+
+
+# --- deletions the networks report --------------------------------------------------------------
+
+
+def remove_deleted(connection: Connection, remote_id: str, *, by: str = "") -> list[int]:
+    """The network deleted `remote_id`: remove that item from this connection's store, and the
+    reposts of it, and tell open decks (a "removed" live event, sent after commit). Returns the
+    ids of the items removed.
+
+    `by` is who deleted it when the network leaves checking that to us (a Nostr deletion
+    request, signed by anyone): then only items that person made go, an item they posted or a
+    repost they made. "" trusts the network (a Mastodon server only says what was deleted).
+    Other connections' copies of the same post are left alone: each hears its own deletion."""
+    remote_id = str(remote_id)[:500]
+    if not remote_id:
+        return []
+    own = Q(remote_id=remote_id)
+    reposts = Q(extra__original_id=remote_id)
+    if by:
+        own &= Q(reposted_by=by) | (Q(reposted_by="") & Q(author_handle=by))
+        reposts &= Q(author_handle=by)
+    with transaction.atomic():
+        gone = list(Item.objects.filter(own | reposts, connection=connection)
+                    .values_list("pk", flat=True))
+        if not gone:
+            return []
+        feeds = sorted(set(FeedEntry.objects.filter(item_id__in=gone)
+                           .values_list("feed_id", flat=True)))
+        Item.objects.filter(pk__in=gone).delete()  # the feed entries go with them
+        user_id = connection.user_id
+        transaction.on_commit(lambda: live.publish(live.LiveEvent(
+            "removed", user_id, feed_ids=tuple(feeds), item_ids=tuple(gone))))
+    log.info("removed %d item(s) of connection %s deleted on the network", len(gone),
+             connection.pk)
+    return gone

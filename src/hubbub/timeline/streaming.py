@@ -4,7 +4,9 @@ The supervisor keeps one stream per connection whose streamable feeds someone wa
 (`Feed.watched_at` within HUBBUB_STREAM_WATCH_SECONDS), each in its own thread:
 
 - A stream opens with `connector.stream(account, feed keys)`; every item it yields names its
-  feed in `extra["feed"]` and is ingested at once (so it is on screen within a second).
+  feed in `extra["feed"]` and is ingested at once (so it is on screen within a second). A
+  DELETED marker (a Mastodon `delete`, a Nostr deletion request) removes that item of this
+  connection instead (services.remove_deleted), and open decks drop it.
 - Once connected (after `wait_ready`, when the stream has one) its feeds are marked
   `streaming` (polling slows to a safety net) and polled once at once, which fills whatever
   was said while no stream was open.
@@ -36,7 +38,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
 from hubbub.connections.services import account_for, mark_needs_reconnect, mark_rate_limited
-from hubbub.networks.base import Connector, Item
+from hubbub.networks.base import DELETED, Connector, Item
 from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
@@ -49,6 +51,7 @@ from hubbub.networks.registry import UnknownNetwork, get_connector
 from hubbub.timeline import polling
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Column, Feed
+from hubbub.timeline.services import remove_deleted
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 60.0
@@ -166,6 +169,10 @@ class StreamRunner(threading.Thread):
             self._fill_gap(list(feeds.values()))
             only = next(iter(feeds.values())) if len(feeds) == 1 else None
             for item in stream:
+                if item.kind == DELETED:
+                    ready = True
+                    _remove_retrying(connection, item)
+                    continue
                 key = item.extra.get("feed") if isinstance(item.extra, dict) else None
                 feed = feeds.get(key) if isinstance(key, str) else only
                 if feed is None:
@@ -209,6 +216,19 @@ def _ingest_retrying(feed: Feed, item: Item, attempts: int = 4) -> None:
     for attempt in range(attempts):
         try:
             ingest(feed, [item])
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.1 * 3**attempt)
+
+
+def _remove_retrying(connection: Connection, marker: Item, attempts: int = 4) -> None:
+    """A deletion the stream reported: remove the item (waiting a little for a busy database,
+    as for ingest)."""
+    for attempt in range(attempts):
+        try:
+            remove_deleted(connection, marker.remote_id, by=marker.author_handle)
             return
         except OperationalError:
             if attempt == attempts - 1:

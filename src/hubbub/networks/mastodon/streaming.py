@@ -17,12 +17,13 @@ import socket
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 from hubbub.core.http import guarded_session, user_agent
-from hubbub.networks.base import Item
+from hubbub.networks.base import DELETED, Item
 from hubbub.networks.errors import ConnectorError, Rejected, Transient
 from hubbub.networks.mastodon import mapping
 
@@ -67,10 +68,24 @@ def endpoints_for(feeds: Iterable[str]) -> list[Endpoint]:
     return endpoints
 
 
+def deletion(status_id: str) -> Item:
+    """The marker for a `delete` event (its payload is the bare status id). The server sends
+    deletions only for statuses that were deleted, so no author is given to check."""
+    return Item(remote_id=status_id, kind=DELETED, author_handle="", author_name="",
+                created_at=datetime.now(UTC))
+
+
 def items_from_event(event: str, data: str, endpoint: Endpoint, base_url: str) -> list[Item]:
-    """The Items one streaming event carries for the endpoint's feeds (often none)."""
+    """The Items one streaming event carries for the endpoint's feeds (often none); a
+    `delete` gives one DELETED marker."""
+    if event == "delete":
+        status_id = data.strip().strip('"')
+        # Mastodon's ids are digits (Pleroma's and Akkoma's letters too); nothing else is one.
+        plain = status_id.replace("-", "").replace("_", "")
+        usable = plain.isascii() and plain.isalnum() and len(status_id) <= 100
+        return [deletion(status_id)] if usable else []
     if event not in STATUS_EVENTS and event != "notification":
-        return []  # delete, filters_changed, announcement, conversation ...
+        return []  # filters_changed, announcement, conversation ...
     try:
         payload = json.loads(data)
     except ValueError:

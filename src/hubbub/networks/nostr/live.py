@@ -15,7 +15,12 @@ from hubbub.core.http import default_timeout
 from hubbub.networks.base import Item
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr.events import Event, matches, verify
-from hubbub.networks.nostr.reading import item_from_event
+from hubbub.networks.nostr.reading import (
+    DELETION_KIND,
+    deletions_from_event,
+    item_from_event,
+    with_deletions,
+)
 from hubbub.networks.nostr.relay import (
     RelayConnection,
     RelayError,
@@ -41,9 +46,11 @@ class LiveSubscription:
     verified and each id is delivered once, whichever relay sends it first."""
 
     def __init__(self, urls: Iterable[str], requests: Mapping[str, Sequence[Mapping[str, Any]]],
-                 since: int, timeout: float | None = None) -> None:
+                 since: int, timeout: float | None = None, *, deletions: bool = True) -> None:
         self.urls = list(dict.fromkeys(urls))
-        self.requests = {label: [dict(f) for f in filters] for label, filters in requests.items()}
+        # With `deletions`, each label also hears its authors' deletion requests (NIP-09).
+        self.requests = {label: with_deletions(filters) if deletions else [dict(f) for f in filters]
+                         for label, filters in requests.items()}
         self.since = since
         self.timeout = default_timeout() if timeout is None else timeout
         self._queue: queue.Queue[tuple[str, Event, str] | Rejected | None] = queue.Queue()
@@ -190,18 +197,26 @@ class LiveSubscription:
 
 
 class NostrStream:
-    """Items from a LiveSubscription (what NostrConnector.stream returns)."""
+    """Items from a LiveSubscription (what NostrConnector.stream returns). Deletion requests
+    (NIP-09) of the authors a feed follows are asked for too, and come out as DELETED markers
+    signed by their author."""
 
     def __init__(self, live: LiveSubscription, own_pubkey: str) -> None:
         self.live = live
         self.own_pubkey = own_pubkey
+        self._deletions: list[Item] = []
 
     def __iter__(self) -> NostrStream:
         return self
 
     def __next__(self) -> Item:
         while True:
+            if self._deletions:
+                return self._deletions.pop(0)
             feed, event, url = next(self.live)
+            if event.get("kind") == DELETION_KIND:
+                self._deletions.extend(deletions_from_event(event))
+                continue
             item = item_from_event(event, own_pubkey=self.own_pubkey, feed=feed, relays=(url,))
             if item is not None:
                 return item

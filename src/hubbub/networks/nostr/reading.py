@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from hubbub.networks.base import Item
+from hubbub.networks.base import DELETED, Item
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.events import Event, tag_values, verify
@@ -19,6 +19,7 @@ from hubbub.networks.nostr.mapping import nevent_link, profile_link
 
 HOME_KINDS = (1, 6)  # notes and reposts
 NOTE_KINDS = (1,)
+DELETION_KIND = 5  # NIP-09
 AUTHORS_PER_FILTER = 500  # big follow lists are split into several filters of one REQ
 
 # --- paging -----------------------------------------------------------------------------------
@@ -253,3 +254,32 @@ def media_from_imeta(event: Mapping[str, Any]) -> list[dict[str, str]]:
         found.append({"type": kind, "url": url, "preview_url": url if kind == "image" else "",
                       "description": fields.get("alt", "")})
     return found
+
+
+# --- deletions (NIP-09) ------------------------------------------------------------------------
+
+
+def with_deletions(filters: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A live subscription's filters plus, for those that name their authors, the deletion
+    requests of the same authors. Feeds of anyone (mentions, hashtags) get none: asking a relay
+    for every deletion it sees would be far more than a deck needs."""
+    extended = [dict(f) for f in filters]
+    for f in filters:
+        authors = f.get("authors")
+        if authors:
+            extended.append({"kinds": [DELETION_KIND], "authors": list(authors)})
+    return extended
+
+
+def deletions_from_event(event: Mapping[str, Any]) -> list[Item]:
+    """A verified kind-5 event as DELETED markers, one per `e` tag; the signer goes in
+    author_handle, so only that person's own notes (and reposts) are removed by it."""
+    if event.get("kind") != DELETION_KIND:
+        return []
+    signer = keys.npub(str(event["pubkey"]))
+    when = datetime.fromtimestamp(int(event["created_at"]), UTC)
+    return [
+        Item(remote_id=event_id, kind=DELETED, author_handle=signer, author_name="",
+             created_at=when, text=str(event.get("content") or "")[:300])
+        for event_id in dict.fromkeys(tag_values(event, "e")) if keys.is_hex32(event_id)
+    ]

@@ -278,6 +278,27 @@
     return columns().filter((column) => (column.dataset.feeds || "").split(" ").some((f) => wanted.has(f)));
   }
 
+  // Items deleted on their network: gone from every column, shown or waiting behind the bar.
+  function removeItems(ids) {
+    const gone = new Set(ids.map(String));
+    if (!gone.size) return;
+    const touched = new Set();
+    for (const el of deck.querySelectorAll(".item[data-item]")) {
+      if (!gone.has(el.dataset.item)) continue;
+      const column = el.closest(".column");
+      if (el === currentItem || el.contains(document.activeElement)) {
+        // The selection moves to a neighbour instead of vanishing with the item.
+        const next = el.nextElementSibling || el.previousElementSibling;
+        if (next && next.classList.contains("item")) select(next);
+        else currentItem = null;
+      }
+      el.remove();
+      if (column) touched.add(column);
+    }
+    for (const column of touched) updateBar(column);
+    if (touched.size) say(`${gone.size === 1 ? "A post was" : "Posts were"} deleted on the network`);
+  }
+
   function catchUpAll() {
     for (const column of columns()) fetchNewer(column);
   }
@@ -301,6 +322,11 @@
       for (const column of columnsForFeeds(data.feeds || [])) {
         if (!itemsOf(column, { visibleOnly: false }).length) fetchNewer(column);
       }
+    });
+    source.addEventListener("removed", (event) => {
+      let data = {};
+      try { data = JSON.parse(event.data); } catch (_) { return; }
+      removeItems(data.items || []);
     });
     source.addEventListener("resync", catchUpAll);
     source.addEventListener("error", () => deck.classList.remove("is-live"));
