@@ -1,0 +1,540 @@
+"""Videos people attach: what they really are, read from their bytes.
+
+No ffmpeg: the container is read directly. MP4 and QuickTime (ISO base media: ftyp, moov/mvhd,
+trak/tkhd, mdia/mdhd/hdlr, stbl/stsd/stts) and WebM (EBML: Info, Tracks). Only the headers are
+read, by seeking past the media data, so a large file costs a few small reads. A broken or
+hostile file raises NotAVideo with a sentence a person can act on: every size is checked
+against what contains it, every walk is bounded, nothing is read past a fixed budget.
+
+`VideoLimits` describes what one network accepts; `video_limit_problems` says what breaks them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+# Budgets: a real moov is kilobytes to a few megabytes (a long film's sample tables).
+MAX_MOOV_BYTES = 64 * 1024 * 1024
+MAX_BOXES = 100_000  # boxes (or EBML elements) visited in one file
+MAX_TRACKS = 64
+MAX_WEBM_HEADER_BYTES = 16 * 1024 * 1024  # Info and Tracks together
+EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+# QuickTime files from old cameras may start without ftyp.
+_QUICKTIME_FIRST = {b"moov", b"wide", b"free", b"skip", b"mdat", b"pnot"}
+
+
+class NotAVideo(ValueError):
+    """Not a video we can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    container: str  # mp4, mov, webm
+    mime_type: str  # video/mp4, video/quicktime, video/webm
+    duration: float  # seconds
+    width: int  # as shown (a rotated phone video is taller than wide)
+    height: int
+    video_codec: str  # avc1, hvc1, av01, V_VP9, ...
+    audio_codec: str = ""  # mp4a, A_OPUS, ... ("" when silent)
+    frame_rate: float | None = None  # frames per second, when the file says
+
+
+def looks_like_video(head: bytes) -> bool:
+    """Do these first bytes start an MP4, QuickTime or WebM/Matroska file?"""
+    return head[4:8] == b"ftyp" or head[4:8] in _QUICKTIME_FIRST or head.startswith(EBML_MAGIC)
+
+
+def probe_video(source: bytes | IO[bytes]) -> VideoInfo:
+    """The container, duration, picture size, codecs and frame rate of a video file."""
+    stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    head = stream.read(12)
+    if len(head) < 8:
+        raise NotAVideo("the file is too short to be a video")
+    if head.startswith(EBML_MAGIC):
+        return _WebM(stream, size).probe()
+    if head[4:8] == b"ftyp" or head[4:8] in _QUICKTIME_FIRST:
+        return _Mp4(stream, size).probe()
+    raise NotAVideo("it is not an MP4, QuickTime or WebM video (its first bytes say otherwise)")
+
+
+# --- MP4 / QuickTime ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Track:
+    handler: str = ""
+    width: int = 0
+    height: int = 0
+    rotated: bool = False
+    codec: str = ""
+    entry_width: int = 0
+    entry_height: int = 0
+    timescale: int = 0
+    duration: int = 0
+    samples: int = 0
+
+
+class _Mp4:
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self.stream = stream
+        self.size = size
+        self.visited = 0
+
+    def _boxes(self, data: bytes | None, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+        """(type, body start, body end) of each box in [start, end): of the file when data is
+        None, else of `data`. Each box must fit inside what contains it."""
+        pos = start
+        while pos < end:
+            self.visited += 1
+            if self.visited > MAX_BOXES:
+                raise NotAVideo("it has too many boxes to be a real video")
+            if end - pos < 8:
+                raise NotAVideo("the file is cut short (a box header is incomplete)")
+            header = self._read(data, pos, 8)
+            size, kind = struct.unpack(">I4s", header)
+            body = pos + 8
+            if size == 1:
+                if end - pos < 16:
+                    raise NotAVideo("the file is cut short (a box header is incomplete)")
+                (size,) = struct.unpack(">Q", self._read(data, pos + 8, 8))
+                body = pos + 16
+            elif size == 0:
+                size = end - pos  # runs to the end of what contains it
+            if size < body - pos:
+                raise NotAVideo(f"a {_name(kind)} box gives an impossible size ({size} bytes)")
+            if pos + size > end:
+                raise NotAVideo(
+                    f"the file is cut short or damaged: a {_name(kind)} box claims {size:,} "
+                    f"bytes but only {end - pos:,} remain")
+            yield kind, body, pos + size
+            pos += size
+
+    def _read(self, data: bytes | None, pos: int, count: int) -> bytes:
+        if data is not None:
+            return data[pos : pos + count]
+        self.stream.seek(pos)
+        chunk = self.stream.read(count)
+        if len(chunk) != count:
+            raise NotAVideo("the file is cut short")
+        return chunk
+
+    def probe(self) -> VideoInfo:
+        brand = b""
+        moov: bytes | None = None
+        has_media = False
+        first = True
+        for kind, start, end in self._boxes(None, 0, self.size):
+            if first and kind != b"ftyp" and kind not in _QUICKTIME_FIRST:
+                raise NotAVideo("it is not an MP4 or QuickTime video")
+            first = False
+            if kind == b"ftyp" and end - start >= 4:
+                brand = self._read(None, start, 4)
+            elif kind == b"mdat":
+                has_media = True
+            elif kind == b"moov" and moov is None:
+                if end - start > MAX_MOOV_BYTES:
+                    raise NotAVideo("its movie header is implausibly large")
+                moov = self._read(None, start, end - start)
+            # The walk goes on to the end (box headers only): a file cut short in its media
+            # data is refused here rather than by the network after a long upload.
+        if moov is None:
+            raise NotAVideo("it has no movie header (moov): the file is unfinished or cut short")
+        if not has_media:
+            raise NotAVideo("it holds no media data (mdat): the file is cut short")
+        return self._movie(moov, brand)
+
+    def _movie(self, moov: bytes, brand: bytes) -> VideoInfo:
+        timescale = duration = fragment_duration = 0
+        tracks: list[_Track] = []
+        for kind, start, end in self._boxes(moov, 0, len(moov)):
+            if kind == b"mvhd":
+                timescale, duration = _header_times(moov, start, end, "mvhd")
+            elif kind == b"trak":
+                if len(tracks) >= MAX_TRACKS:
+                    raise NotAVideo("it has too many tracks to be a real video")
+                tracks.append(self._track(moov, start, end))
+            elif kind == b"mvex":
+                for sub, s, e in self._boxes(moov, start, end):
+                    if sub == b"mehd":  # a fragmented file's duration
+                        fragment_duration = _versioned_uint(moov, s, e, 0, "mehd")
+        video = next((t for t in tracks if t.handler == "vide"), None)
+        if video is None:
+            raise NotAVideo("it has no video track (sound only?)")
+        audio = next((t for t in tracks if t.handler == "soun"), None)
+        seconds = duration / timescale if timescale and duration else 0.0
+        if not seconds and timescale and fragment_duration:
+            seconds = fragment_duration / timescale
+        if not seconds:
+            seconds = max((t.duration / t.timescale for t in tracks
+                           if t.timescale and t.duration), default=0.0)
+        if seconds <= 0:
+            raise NotAVideo("it has no duration (zero length or an unfinished recording)")
+        width = video.width or video.entry_width
+        height = video.height or video.entry_height
+        if video.rotated:
+            width, height = height, width
+        if width <= 0 or height <= 0:
+            raise NotAVideo("its video track gives no picture size")
+        rate = None
+        if video.samples and video.timescale and video.duration:
+            rate = round(video.samples * video.timescale / video.duration, 3)
+        is_mov = brand == b"qt  " or not brand
+        return VideoInfo(
+            container="mov" if is_mov else "mp4",
+            mime_type="video/quicktime" if is_mov else "video/mp4",
+            duration=round(seconds, 3), width=width, height=height,
+            video_codec=video.codec, audio_codec=audio.codec if audio else "",
+            frame_rate=rate,
+        )
+
+    def _track(self, data: bytes, start: int, end: int) -> _Track:
+        track = _Track()
+        for kind, s, e in self._boxes(data, start, end):
+            if kind == b"tkhd":
+                _read_tkhd(data, s, e, track)
+            elif kind == b"mdia":
+                self._media(data, s, e, track)
+        return track
+
+    def _media(self, data: bytes, start: int, end: int, track: _Track) -> None:
+        for kind, s, e in self._boxes(data, start, end):
+            if kind == b"mdhd":
+                track.timescale, track.duration = _header_times(data, s, e, "mdhd")
+            elif kind == b"hdlr":
+                if e - s < 12:
+                    raise NotAVideo("a handler (hdlr) box is cut short")
+                track.handler = data[s + 8 : s + 12].decode("latin-1")
+            elif kind == b"minf":
+                for sub, s2, e2 in self._boxes(data, s, e):
+                    if sub == b"stbl":
+                        self._samples(data, s2, e2, track)
+
+    def _samples(self, data: bytes, start: int, end: int, track: _Track) -> None:
+        for kind, s, e in self._boxes(data, start, end):
+            if kind == b"stsd":
+                if e - s < 16:
+                    continue
+                entry_size, fourcc = struct.unpack(">I4s", data[s + 8 : s + 16])
+                track.codec = fourcc.decode("latin-1").strip()
+                # A visual sample entry: 8 header, 6 reserved, 2 index, 16 predefined, w, h.
+                if entry_size >= 36 and s + 8 + 36 <= e:
+                    track.entry_width, track.entry_height = struct.unpack(
+                        ">HH", data[s + 8 + 32 : s + 8 + 36])
+            elif kind == b"stts":
+                if e - s < 8:
+                    raise NotAVideo("a sample table (stts) is cut short")
+                (count,) = struct.unpack(">I", data[s + 4 : s + 8])
+                if count > (e - s - 8) // 8:
+                    raise NotAVideo("a sample table (stts) claims more entries than it holds")
+                total = 0
+                for i in range(count):
+                    (samples,) = struct.unpack(">I", data[s + 8 + 8 * i : s + 12 + 8 * i])
+                    total += samples
+                track.samples = total
+
+
+def _name(kind: bytes) -> str:
+    return repr(kind.decode("latin-1")) if kind.isascii() and kind.isalnum() else "damaged"
+
+
+def _versioned_uint(data: bytes, start: int, end: int, offset32: int, box: str) -> int:
+    """A field at `offset32` after the version/flags word: 32 bits in version 0, 64 in 1."""
+    if end - start < 4:
+        raise NotAVideo(f"a {box} box is cut short")
+    wide = data[start] == 1
+    pos = start + 4 + (offset32 * 2 if wide else offset32)
+    width = 8 if wide else 4
+    if pos + width > end:
+        raise NotAVideo(f"a {box} box is cut short")
+    value: int = struct.unpack(">Q" if wide else ">I", data[pos : pos + width])[0]
+    return value
+
+
+def _header_times(data: bytes, start: int, end: int, box: str) -> tuple[int, int]:
+    """(timescale, duration) of an mvhd or mdhd box, either version."""
+    if end - start < 4:
+        raise NotAVideo(f"a {box} box is cut short")
+    if data[start] == 1:  # 64-bit creation and modification times and duration
+        need = 4 + 8 + 8 + 4 + 8
+        fmt, at = ">IQ", start + 4 + 16
+    else:
+        need = 4 + 4 + 4 + 4 + 4
+        fmt, at = ">II", start + 4 + 8
+    if end - start < need:
+        raise NotAVideo(f"a {box} box is cut short")
+    timescale, duration = struct.unpack(fmt, data[at : at + struct.calcsize(fmt)])
+    return int(timescale), int(duration)
+
+
+def _read_tkhd(data: bytes, start: int, end: int, track: _Track) -> None:
+    wide = end - start >= 4 and data[start] == 1
+    matrix_at = start + (52 if wide else 40)
+    if matrix_at + 44 > end:
+        raise NotAVideo("a track header (tkhd) is cut short")
+    a, b = struct.unpack(">ii", data[matrix_at : matrix_at + 8])
+    # A 90 or 270 degree turn (a phone held upright): the picture is shown sideways.
+    track.rotated = a == 0 and b != 0
+    width, height = struct.unpack(">II", data[matrix_at + 36 : matrix_at + 44])
+    track.width, track.height = width >> 16, height >> 16
+
+
+# --- WebM (EBML) -------------------------------------------------------------------------------
+
+_SEGMENT, _INFO, _TRACKS, _CLUSTER = 0x18538067, 0x1549A966, 0x1654AE6B, 0x1F43B675
+_DOCTYPE, _TIMESCALE, _DURATION = 0x4282, 0x2AD7B1, 0x4489
+_TRACK_ENTRY, _TRACK_TYPE, _CODEC_ID, _VIDEO = 0xAE, 0x83, 0x86, 0xE0
+_PIXEL_W, _PIXEL_H, _DEFAULT_DURATION = 0xB0, 0xBA, 0x23E383
+
+
+class _WebM:
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self.stream = stream
+        self.size = size
+        self.visited = 0
+
+    def _at(self, pos: int, count: int) -> bytes:
+        self.stream.seek(pos)
+        chunk = self.stream.read(count)
+        if len(chunk) != count:
+            raise NotAVideo("the file is cut short")
+        return chunk
+
+    def _vint(self, pos: int, end: int, *, is_id: bool) -> tuple[int, int, bool]:
+        """(value, length, unknown size) of an EBML variable-length integer at pos."""
+        if pos >= end:
+            raise NotAVideo("the file is cut short (an element header is incomplete)")
+        first = self._at(pos, 1)[0]
+        length = 9 - first.bit_length() if first else 9
+        if length > (4 if is_id else 8):
+            raise NotAVideo("it has a damaged element header")
+        if pos + length > end:
+            raise NotAVideo("the file is cut short (an element header is incomplete)")
+        raw = int.from_bytes(self._at(pos, length), "big")
+        if is_id:
+            return raw, length, False
+        value = raw & ((1 << (7 * length)) - 1)
+        return value, length, value == (1 << (7 * length)) - 1
+
+    def _elements(self, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+        """(id, body start, body end) of each element in [start, end)."""
+        pos = start
+        while pos < end:
+            self.visited += 1
+            if self.visited > MAX_BOXES:
+                raise NotAVideo("it has too many elements to be a real video")
+            ident, id_len, _ = self._vint(pos, end, is_id=True)
+            size, size_len, unknown = self._vint(pos + id_len, end, is_id=False)
+            body = pos + id_len + size_len
+            stop = end if unknown else body + size
+            if stop > end:
+                raise NotAVideo(
+                    f"the file is cut short or damaged: an element claims {size:,} bytes but "
+                    f"only {end - body:,} remain")
+            yield ident, body, stop
+            if unknown and ident != _SEGMENT:
+                return  # only a segment (or a live cluster, which ends our reading) may
+            pos = stop
+
+    def _uint(self, start: int, end: int) -> int:
+        if end - start > 8:
+            raise NotAVideo("it has a damaged number")
+        return int.from_bytes(self._at(start, end - start), "big") if end > start else 0
+
+    def probe(self) -> VideoInfo:
+        doctype = ""
+        segment: tuple[int, int] | None = None
+        for ident, start, end in self._elements(0, self.size):
+            if ident == 0x1A45DFA3:
+                for sub, s, e in self._elements(start, end):
+                    if sub == _DOCTYPE and e - s <= 64:
+                        doctype = self._at(s, e - s).rstrip(b"\0").decode("ascii", "replace")
+            elif ident == _SEGMENT:
+                segment = (start, end)
+                break
+        if doctype == "matroska":
+            raise NotAVideo("Matroska (.mkv) videos are not accepted by the networks: "
+                            "save it as MP4")
+        if doctype != "webm":
+            raise NotAVideo("it is not a WebM video")
+        if segment is None:
+            raise NotAVideo("it has no segment: the file is cut short")
+        scale, duration = 1_000_000, 0.0
+        tracks: list[dict[str, object]] = []
+        seen_info = seen_tracks = False
+        read = 0
+        for ident, start, end in self._elements(*segment):
+            if ident in (_INFO, _TRACKS):
+                read += end - start
+                if read > MAX_WEBM_HEADER_BYTES:
+                    raise NotAVideo("its headers are implausibly large")
+            if ident == _INFO:
+                seen_info = True
+                for sub, s, e in self._elements(start, end):
+                    if sub == _TIMESCALE:
+                        scale = self._uint(s, e) or scale
+                    elif sub == _DURATION and e - s in (4, 8):
+                        fmt = ">f" if e - s == 4 else ">d"
+                        duration = struct.unpack(fmt, self._at(s, e - s))[0]
+            elif ident == _TRACKS:
+                seen_tracks = True
+                for sub, s, e in self._elements(start, end):
+                    if sub == _TRACK_ENTRY:
+                        if len(tracks) >= MAX_TRACKS:
+                            raise NotAVideo("it has too many tracks to be a real video")
+                        tracks.append(self._track(s, e))
+            elif ident == _CLUSTER:
+                break  # the media itself: headers come before it
+            if seen_info and seen_tracks:
+                break
+        video = next((t for t in tracks if t.get("type") == 1), None)
+        if video is None:
+            raise NotAVideo("it has no video track")
+        audio = next((t for t in tracks if t.get("type") == 2), None)
+        seconds = duration * scale / 1e9 if duration == duration else 0.0  # NaN -> 0
+        if seconds <= 0:
+            raise NotAVideo("it states no duration (a live recording that was never finished?)")
+        width, height = int(str(video.get("width", 0))), int(str(video.get("height", 0)))
+        if width <= 0 or height <= 0:
+            raise NotAVideo("its video track gives no picture size")
+        frame_ns = int(str(video.get("frame_ns", 0)))
+        return VideoInfo(
+            container="webm", mime_type="video/webm", duration=round(seconds, 3),
+            width=width, height=height, video_codec=str(video.get("codec", "")),
+            audio_codec=str(audio.get("codec", "")) if audio else "",
+            frame_rate=round(1e9 / frame_ns, 3) if frame_ns else None,
+        )
+
+    def _track(self, start: int, end: int) -> dict[str, object]:
+        track: dict[str, object] = {}
+        for ident, s, e in self._elements(start, end):
+            if ident == _TRACK_TYPE:
+                track["type"] = self._uint(s, e)
+            elif ident == _CODEC_ID and e - s <= 64:
+                track["codec"] = self._at(s, e - s).rstrip(b"\0").decode("ascii", "replace")
+            elif ident == _DEFAULT_DURATION:
+                track["frame_ns"] = self._uint(s, e)
+            elif ident == _VIDEO:
+                for sub, s2, e2 in self._elements(s, e):
+                    if sub == _PIXEL_W:
+                        track["width"] = self._uint(s2, e2)
+                    elif sub == _PIXEL_H:
+                        track["height"] = self._uint(s2, e2)
+        return track
+
+
+# --- what networks accept ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """One network's rules for video. None means "no such limit"."""
+
+    mime_types: tuple[str, ...]
+    max_bytes: int | None = None
+    min_bytes: int | None = None
+    max_seconds: float | None = None
+    min_seconds: float | None = None
+    max_pixels: int | None = None  # width x height (Mastodon's video_matrix_limit)
+    max_width: int | None = None
+    min_edge: int | None = None
+    max_frame_rate: float | None = None
+    min_frame_rate: float | None = None
+    max_aspect: float | None = None  # the longer side over the shorter, e.g. 3.0 for 3:1
+    max_count: int = 1  # videos in one post
+    with_images: bool = False  # may a post carry images beside its video?
+    alt_text_max: int | None = None
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What a limit check needs to know of one video (from VideoInfo and the file size)."""
+
+    mime_type: str
+    size: int
+    width: int
+    height: int
+    duration: float
+    frame_rate: float | None = None
+
+
+def video_limit_problems(video: VideoFacts, limits: VideoLimits) -> list[tuple[str, str]]:
+    """(code, sentence) for each rule the video breaks. A fact we do not know (0 or None, as
+    from a page that could not read it) breaks nothing: the server checks the file itself."""
+    found: list[tuple[str, str]] = []
+    if limits.mime_types and video.mime_type not in limits.mime_types:
+        kinds = " or ".join(_KIND_NAMES.get(m, m) for m in limits.mime_types)
+        found.append(("media_type", f"is {_KIND_NAMES.get(video.mime_type, video.mime_type)}; "
+                      f"only {kinds} is accepted"))
+    if limits.max_bytes and video.size > limits.max_bytes:
+        found.append(("media_size", f"is {_mb(video.size)}; the limit is {_mb(limits.max_bytes)}"))
+    if limits.min_bytes and 0 < video.size < limits.min_bytes:
+        found.append(("media_size", f"is {video.size:,} bytes; at least "
+                      f"{limits.min_bytes:,} are needed"))
+    if video.duration > 0:
+        if limits.max_seconds and video.duration > limits.max_seconds:
+            found.append(("video_duration", f"is {_clock(video.duration)} long; the limit is "
+                          f"{_clock(limits.max_seconds)}"))
+        if limits.min_seconds and video.duration < limits.min_seconds:
+            found.append(("video_duration", f"is {_clock(video.duration)} long; it must last "
+                          f"at least {_clock(limits.min_seconds)}"))
+    if video.width > 0 and video.height > 0:
+        size = f"{video.width}x{video.height}"
+        if limits.max_pixels and video.width * video.height > limits.max_pixels:
+            found.append(("video_dimensions", f"is {size} pixels; the limit is "
+                          f"{limits.max_pixels:,} pixels"))
+        if limits.max_width and video.width > limits.max_width:
+            found.append(("video_dimensions", f"is {video.width} pixels wide; the limit is "
+                          f"{limits.max_width}"))
+        if limits.min_edge and min(video.width, video.height) < limits.min_edge:
+            found.append(("video_dimensions", f"is {size} pixels; each side needs at least "
+                          f"{limits.min_edge}"))
+        ratio = max(video.width, video.height) / min(video.width, video.height)
+        if limits.max_aspect and ratio > limits.max_aspect + 1e-9:
+            found.append(("video_dimensions", f"is {size}, too narrow or too wide (at most "
+                          f"{limits.max_aspect:g}:1)"))
+    if video.frame_rate:
+        if limits.max_frame_rate and video.frame_rate > limits.max_frame_rate + 0.01:
+            found.append(("video_frame_rate", f"runs at {video.frame_rate:g} frames a second; "
+                          f"the limit is {limits.max_frame_rate:g}"))
+        if limits.min_frame_rate and video.frame_rate < limits.min_frame_rate - 0.01:
+            found.append(("video_frame_rate", f"runs at {video.frame_rate:g} frames a second; "
+                          f"at least {limits.min_frame_rate:g} are needed"))
+    return found
+
+
+_KIND_NAMES = {"video/mp4": "MP4", "video/quicktime": "QuickTime (MOV)", "video/webm": "WebM"}
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB" if size % 1_000_000 else f"{size // 1_000_000:,} MB"
+
+
+def _clock(seconds: float) -> str:
+    if seconds < 60:
+        return "1 second" if seconds == 1 else f"{seconds:g} seconds"
+    minutes, rest = divmod(round(seconds), 60)
+    if rest:
+        return f"{minutes}:{rest:02d} minutes"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+# Networks without a connector yet: their published rules, for when one is written (and for the
+# composer's tests). Connectors with one build theirs (Mastodon from the instance).
+X_VIDEO = VideoLimits(  # X media best practices: tweet_video
+    mime_types=("video/mp4", "video/quicktime"), max_bytes=512 * 1024 * 1024,
+    min_seconds=0.5, max_seconds=140, max_pixels=1280 * 1024, min_edge=32,
+    max_frame_rate=60, max_aspect=3.0, max_count=1, with_images=False)
+THREADS_VIDEO = VideoLimits(  # Meta's Threads API media specifications
+    mime_types=("video/mp4", "video/quicktime"), max_bytes=1024 * 1024 * 1024,
+    max_seconds=300, max_width=1920, min_frame_rate=23, max_frame_rate=60,
+    max_count=1, with_images=False)
+LINKEDIN_VIDEO = VideoLimits(  # LinkedIn Videos API (Microsoft Learn)
+    mime_types=("video/mp4",), min_bytes=75 * 1024, max_bytes=500 * 1024 * 1024,
+    min_seconds=3, max_seconds=30 * 60, max_count=1, with_images=False)
