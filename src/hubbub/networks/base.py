@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from hubbub.core.video import VideoFacts, VideoLimits, video_limit_problems
+
 AuthKind = Literal["oauth2", "app_password", "keypair"]
 # How a network lets a publish be repeated safely:
 #  header   - the network honours an idempotency key header (Mastodon Idempotency-Key)
@@ -31,7 +33,9 @@ class MediaLimits:
     image_max_bytes: int
     image_max_pixels: int | None = None
     alt_text_max: int = 1500
-    video_max_bytes: int | None = None
+    video_max_bytes: int | None = None  # kept for stored limits; `video` is what is checked
+    # What the network accepts as video, and whether images may go with it; None: no video.
+    video: VideoLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class Capabilities:
         values = dict(data)
         media = values.pop("media")
         media["mime_types"] = tuple(media["mime_types"])
+        if isinstance(media.get("video"), dict):
+            video = dict(media["video"])
+            video["mime_types"] = tuple(video.get("mime_types") or ())
+            media["video"] = VideoLimits(**video)
         for key in ("visibilities", "feeds"):
             values[key] = tuple(values.get(key, ()))
         return cls(media=MediaLimits(**media), **values)
@@ -133,6 +141,43 @@ class MediaFile:
     size: int = 0
     width: int = 0
     height: int = 0
+    duration: float = 0.0  # seconds, for a video (0: not known)
+    frame_rate: float | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
+
+
+def video_problems(media: Sequence[MediaFile], limits: MediaLimits, network: str) -> list[Problem]:
+    """The video rules of one network for a post's attachments: whether it takes video at all,
+    how many, whether images may go beside one, and each video's type, size, length, picture
+    size and frame rate. Connectors add these to their own image checks."""
+    videos = [(n, m) for n, m in enumerate(media, start=1) if m.is_video]
+    if not videos:
+        return []
+    rules = limits.video
+    if rules is None:
+        return [Problem("media_type", f"{network} does not take video: leave the video out "
+                        "for this account (Customize)")]
+    problems: list[Problem] = []
+    if len(videos) > rules.max_count:
+        problems.append(Problem("too_many_media", f"{len(videos)} videos; at most "
+                                f"{rules.max_count} in one post"))
+    if not rules.with_images and len(videos) < len(media):
+        problems.append(Problem("media_mix", "a video cannot go with images in one post "
+                                f"on {network}: keep the video or the images"))
+    alt_max = rules.alt_text_max or limits.alt_text_max
+    for n, item in videos:
+        facts = VideoFacts(item.mime_type, item.size, item.width, item.height, item.duration,
+                           item.frame_rate)
+        problems += [Problem(code, f"Attachment {n} (video) {sentence}")
+                     for code, sentence in video_limit_problems(facts, rules)]
+        if len(item.alt_text.strip()) > alt_max:
+            over = len(item.alt_text.strip()) - alt_max
+            problems.append(Problem("alt_too_long", f"Attachment {n}: the description is "
+                                    f"{over} characters over the limit of {alt_max}"))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -147,7 +192,9 @@ class Draft:
 
 @dataclass(frozen=True)
 class Problem:
-    code: str  # too_long, too_many_media, media_type, media_size, alt_missing, alt_too_long, empty
+    # too_long, too_many_media, media_type, media_size, media_mix, video_duration,
+    # video_dimensions, video_frame_rate, alt_missing, alt_too_long, empty
+    code: str
     message: str
 
 

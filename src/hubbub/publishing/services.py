@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +20,7 @@ from hubbub.accounts.models import Profile
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.images import NotAnImage, clean_image
+from hubbub.core.video import NotAVideo, looks_like_video, probe_video
 from hubbub.networks.base import Draft, MediaFile, Validation
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
@@ -38,8 +41,30 @@ class NewMedia:
 
 
 def _media_file(m: PostMedia) -> MediaFile:
+    duration, frame_rate = stored_video_facts(m.file.path) if m.mime_type.startswith(
+        "video/") else (0.0, None)
     return MediaFile(path=m.file.path, mime_type=m.mime_type, alt_text=m.alt_text, size=m.size,
-                     width=m.width, height=m.height)
+                     width=m.width, height=m.height, duration=duration, frame_rate=frame_rate)
+
+
+def stored_video_facts(path: str) -> tuple[float, float | None]:
+    """Duration and frame rate of a stored video, read from its headers (a few small reads;
+    the row keeps only type, size and picture size). (0, None) when it cannot be read."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return 0.0, None
+    return _video_facts(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _video_facts(path: str, size: int, mtime_ns: int) -> tuple[float, float | None]:
+    try:
+        with open(path, "rb") as stream:
+            info = probe_video(stream)
+    except (NotAVideo, OSError):
+        return 0.0, None
+    return info.duration, info.frame_rate
 
 
 def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
@@ -107,7 +132,7 @@ class TargetCustom:
 
     text: str | None = None
     content_warning: str | None = None
-    media_positions: tuple[int, ...] | None = None  # which of the post's images, in order
+    media_positions: tuple[int, ...] | None = None  # which of the post's attachments, in order
     parts: tuple[str, ...] = ()  # a thread on this network instead of one post
 
 
@@ -119,17 +144,35 @@ class InspectedMedia:
 
 
 def inspect_media(item: NewMedia) -> InspectedMedia:
-    """Read the image itself: its real type (not what the browser claimed), its size, and a
-    copy without metadata (EXIF, GPS) — that copy is what is stored and sent."""
+    """Read the file itself: its real type (not its name or what the browser claimed), its
+    size, and for an image a copy without metadata (EXIF, GPS) — that copy is what is stored
+    and sent. A video is kept as it is, after its headers were read (container, length,
+    picture size, frame rate), so each network's video rules can be checked."""
     upload = item.upload
     upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    name = upload.name or ""
+    if looks_like_video(head):
+        try:
+            if upload.file is None:
+                raise NotAVideo("the upload is empty")
+            video = probe_video(upload.file)
+        except NotAVideo as exc:
+            raise PostError(f"{name} is not a video we can read: {exc}.") from None
+        upload.seek(0)
+        data = upload.read()
+        info = MediaFile(path=name, mime_type=video.mime_type, alt_text=item.alt_text,
+                         size=len(data), width=video.width, height=video.height,
+                         duration=video.duration, frame_rate=video.frame_rate)
+        return InspectedMedia(data, info, Path(name or "video").name)
     try:
         cleaned = clean_image(upload.read())
     except NotAnImage as exc:
-        raise PostError(f"{upload.name} is not an image we can read ({exc}).") from None
-    info = MediaFile(path=upload.name or "", mime_type=cleaned.mime_type, alt_text=item.alt_text,
+        raise PostError(f"{name} is neither an image nor a video we can read ({exc}).") from None
+    info = MediaFile(path=name, mime_type=cleaned.mime_type, alt_text=item.alt_text,
                      size=len(cleaned.data), width=cleaned.width, height=cleaned.height)
-    return InspectedMedia(cleaned.data, info, Path(upload.name or "image").name)
+    return InspectedMedia(cleaned.data, info, Path(name or "image").name)
 
 
 def _target_drafts(base: Draft, custom: TargetCustom | None) -> list[Draft]:
@@ -190,7 +233,7 @@ def create_post(
     if not connections and not draft:
         raise PostError("Tick at least one account to post to.")
     if not text.strip() and not media and not draft:
-        raise PostError("Write something (or attach an image) first.")
+        raise PostError("Write something (or attach an image or a video) first.")
     for connection in connections:
         if connection.user_id != user.pk or connection.disconnected_at is not None:
             raise PostError("One of the ticked accounts is not yours or is disconnected.")

@@ -23,6 +23,7 @@ from hubbub.networks.base import (
     Problem,
     Published,
     Validation,
+    video_problems,
 )
 from hubbub.networks.bluesky import auth, items, mapping, records
 from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST
@@ -154,9 +155,12 @@ class BlueskyConnector(Connector):
         return {"rkey": new_tid()}
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
-        """Upload one image (re-encoded without metadata, downscaled to the limit). The id is
-        the blob reference and aspect ratio as JSON; publish puts them in the post."""
+        """Upload one image (re-encoded without metadata, downscaled to the limit) or video (as
+        it is). The id is the blob reference and aspect ratio as JSON; publish puts them in
+        the post."""
         with self._api(account) as api:
+            if media.is_video:
+                return records.upload_video(api, media)
             return records.upload_image(api, media.path, records.image_limit(api))
 
     def publish(
@@ -182,7 +186,8 @@ class BlueskyConnector(Connector):
                     if exc.maximum >= limit:
                         raise
                     limit = exc.maximum
-                fresh = tuple(records.upload_image(api, m.path, limit) for m in draft.media)
+                fresh = tuple(records.upload_video(api, m) if m.is_video
+                              else records.upload_image(api, m.path, limit) for m in draft.media)
                 return records.create(api, did, POST, rkey, records.post_record(api, draft, fresh))
 
     def find_published(
@@ -316,25 +321,29 @@ def _notification_items(
 
 
 def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:
-    """Count, type and alt text. Size is not a problem: images are downscaled to fit."""
+    """Count, type and alt text. An image's size is not a problem: images are downscaled to
+    fit. Video rules (one, alone, MP4, size, length) come from video_problems."""
     limits = caps.media
     problems: list[Problem] = []
-    if len(media) > limits.max_count:
+    images = [item for item in media if not item.is_video]
+    if len(images) > limits.max_count:
         problems.append(
-            Problem("too_many_media", f"{len(media)} attachments; at most {limits.max_count}")
+            Problem("too_many_media", f"{len(images)} images; at most {limits.max_count}")
         )
     for index, item in enumerate(media, start=1):
         label = f"Attachment {index}"
-        if limits.mime_types and item.mime_type not in limits.mime_types:
-            problems.append(Problem(
-                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
-                "to Bluesky (images only: JPEG, PNG, WebP, GIF)"))
         alt = item.alt_text.strip()
         if not alt:
             problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
-        elif graphemes(alt) > limits.alt_text_max:
+        if item.is_video:
+            continue
+        if limits.mime_types and item.mime_type not in limits.mime_types:
+            problems.append(Problem(
+                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
+                "to Bluesky (images: JPEG, PNG, WebP, GIF; or one MP4 video)"))
+        if alt and graphemes(alt) > limits.alt_text_max:
             over = graphemes(alt) - limits.alt_text_max
             problems.append(Problem(
                 "alt_too_long", f"{label}: the description is {over} characters over the "
                 f"limit of {limits.alt_text_max}"))
-    return problems
+    return problems + video_problems(media, limits, "Bluesky")

@@ -21,6 +21,7 @@ from django.conf import settings
 from hubbub.core.counting import BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES
 from hubbub.core.http import classify_transport_error, parse_retry_after, retry_at_from_headers
 from hubbub.networks.base import Capabilities, MediaLimits, Published
+from hubbub.networks.bluesky.media import VIDEO_LIMITS
 from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
@@ -60,6 +61,7 @@ def default_capabilities(image_max_bytes: int = IMAGE_MAX_BYTES) -> Capabilities
             mime_types=IMAGE_TYPES,
             image_max_bytes=image_max_bytes,
             alt_text_max=ALT_TEXT_MAX,
+            video=VIDEO_LIMITS,
         ),
         content_warning=False,  # none on Bluesky: a warning becomes the first line of the text
         threads=True,

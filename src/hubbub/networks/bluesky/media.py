@@ -11,6 +11,13 @@ from urllib.parse import urljoin
 
 from PIL import Image, ImageOps
 
+from hubbub.core.video import VideoLimits
+
+# Lexicon app.bsky.embed.video: one MP4 blob of at most 100,000,000 bytes, alt text of at most
+# 1000 graphemes, an aspect ratio; Bluesky's announced limits (March 2025): 3 minutes. A video
+# goes alone: embed is one union, either images or a video.
+VIDEO_LIMITS = VideoLimits(mime_types=("video/mp4",), max_bytes=100_000_000, max_seconds=180,
+                           max_count=1, with_images=False, alt_text_max=1000)
 # The Bluesky app never sends images larger than this on their long side.
 MAX_EDGE = 2000
 _JPEG_QUALITIES = (90, 80, 70, 60)

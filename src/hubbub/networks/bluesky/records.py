@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from hubbub.core.counting import bluesky_text
-from hubbub.networks.base import Draft, Published
+from hubbub.core.video import NotAVideo, probe_video
+from hubbub.networks.base import Draft, MediaFile, Published
 from hubbub.networks.bluesky import cards, facets, mapping
 from hubbub.networks.bluesky.mapping import POST, REPOST, AtUri
 from hubbub.networks.bluesky.media import ImageError, prepare_image
@@ -43,6 +44,23 @@ def upload_image(api: Xrpc, path: str, max_bytes: int) -> str:
     return json.dumps(ref, separators=(",", ":"))
 
 
+def upload_video(api: Xrpc, media: MediaFile) -> str:
+    """Upload a video blob as it is (the hub does not transcode). Its picture size is read from
+    the file again, so the post's aspect ratio is the file's own."""
+    name = Path(media.path).name
+    try:
+        with open(media.path, "rb") as stream:
+            info = probe_video(stream)
+            stream.seek(0)
+            data = stream.read()
+    except (NotAVideo, OSError) as exc:
+        raise Rejected(f"{name}: {exc}") from None
+    blob = upload_blob(api, data, info.mime_type)
+    ref = {"blob": blob, "video": True,
+           "aspectRatio": {"width": info.width, "height": info.height}}
+    return json.dumps(ref, separators=(",", ":"))
+
+
 def resolve_handle(api: Xrpc, handle: str) -> str | None:
     """A handle's DID, or None when it names no account (a mention then stays plain text)."""
     try:
@@ -68,13 +86,31 @@ def post_record(api: Xrpc, draft: Draft, media_ids: tuple[str, ...]) -> dict[str
         valid_root = isinstance(root, dict) and {"uri", "cid"} <= root.keys()
         record["reply"] = {"root": root if valid_root else parent, "parent": parent}
     if media_ids:
-        record["embed"] = images_embed(draft, media_ids)
+        record["embed"] = media_embed(draft, media_ids)
     else:
         link = next((f.value for f in found if f.kind == "link"), None)
         card = link_card(api, link) if link else None
         if card is not None:
             record["embed"] = card
     return record
+
+
+def media_embed(draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:
+    """app.bsky.embed.video for an uploaded video (a post carries one, alone), else images."""
+    for index, media_id in enumerate(media_ids):
+        try:
+            ref = json.loads(media_id)
+        except ValueError:
+            continue
+        if isinstance(ref, dict) and ref.get("video") and isinstance(ref.get("blob"), dict):
+            alt = draft.media[index].alt_text if index < len(draft.media) else ""
+            embed: dict[str, Any] = {"$type": "app.bsky.embed.video", "video": ref["blob"]}
+            if alt:
+                embed["alt"] = alt
+            if isinstance(ref.get("aspectRatio"), dict):
+                embed["aspectRatio"] = ref["aspectRatio"]
+            return embed
+    return images_embed(draft, media_ids)
 
 
 def images_embed(draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from hubbub.networks.base import (
     Problem,
     Published,
     Validation,
+    video_problems,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
 from hubbub.networks.mastodon import apps, mapping, streaming
@@ -283,17 +284,25 @@ class MastodonConnector(Connector):
         prepared: Mapping[str, Any] | None = None,
     ) -> Published:
         with self._account_api(account) as api:
-            status = api.call(
-                "status_post",
-                draft.text,
-                in_reply_to_id=draft.in_reply_to or None,
-                media_ids=list(media_ids) or None,
-                visibility=draft.visibility or None,
-                spoiler_text=draft.content_warning or None,
-                language=draft.language or None,
-                idempotency_key=idempotency_key,
-                unsafe_write=True,
-            )
+            try:
+                status = api.call(
+                    "status_post",
+                    draft.text,
+                    in_reply_to_id=draft.in_reply_to or None,
+                    media_ids=list(media_ids) or None,
+                    visibility=draft.visibility or None,
+                    spoiler_text=draft.content_warning or None,
+                    language=draft.language or None,
+                    idempotency_key=idempotency_key,
+                    unsafe_write=True,
+                )
+            except Rejected as exc:
+                # 422 "Cannot attach files that have not finished processing": nothing was
+                # posted; the same uploads and key go again after the backoff.
+                if media_ids and "processing" in exc.message.lower():
+                    raise Transient(f"The server is still processing the video: {exc.message}"
+                                    ) from exc
+                raise
         return mapping.published_from_status(status)
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
@@ -305,11 +314,16 @@ class MastodonConnector(Connector):
                 description=media.alt_text or None,
             )
             media_id = str(attachment["id"])
-            # Video (and large images) are processed after a 202: a status can only attach
-            # them once processed, so wait a bounded while for the url to appear.
+            # Video (and large images) are processed after a 202 (POST /api/v2/media): a status
+            # can only attach them once processed, so poll GET /api/v1/media/:id a bounded
+            # while for the url to appear. Still processing after that: the id is returned all
+            # the same (the engine saves it), and publish turns the server's "not finished
+            # processing" into a retry that reuses it, so nothing is uploaded or posted twice.
             deadline = time.monotonic() + MEDIA_PROCESSING_WAIT_SECONDS
+            pause = 0.5
             while attachment.get("url") is None and time.monotonic() < deadline:
-                time.sleep(1.0)
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
                 attachment = api.call("media", media_id)
         return media_id
 
@@ -588,32 +602,32 @@ def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Pr
         )
     for index, item in enumerate(media, start=1):
         label = f"Attachment {index}"
+        if not item.alt_text.strip():
+            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
+        if item.is_video:
+            continue  # type, size, length, picture size, frame rate: video_problems below
         if limits.mime_types and item.mime_type not in limits.mime_types:
             problems.append(
                 Problem("media_type", f"{label}: {item.mime_type or 'this file type'} "
                         "is not accepted by this server")
             )
-        is_video = item.mime_type.startswith("video/")
-        max_bytes = limits.video_max_bytes if is_video else limits.image_max_bytes
-        if max_bytes and item.size > max_bytes:
-            problems.append(
-                Problem("media_size", f"{label} is {_mb(item.size)}; the limit is {_mb(max_bytes)}")
-            )
+        if limits.image_max_bytes and item.size > limits.image_max_bytes:
+            problems.append(Problem(
+                "media_size", f"{label} is {_mb(item.size)}; the limit is "
+                f"{_mb(limits.image_max_bytes)}"))
         pixels = item.width * item.height
-        if not is_video and limits.image_max_pixels and pixels > limits.image_max_pixels:
+        if limits.image_max_pixels and pixels > limits.image_max_pixels:
             problems.append(
                 Problem("media_size", f"{label} is {item.width}x{item.height} pixels; "
                         f"the limit is {limits.image_max_pixels:,} pixels")
             )
-        if not item.alt_text.strip():
-            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
-        elif len(item.alt_text) > limits.alt_text_max:
-            over = len(item.alt_text) - limits.alt_text_max
+        if len(item.alt_text.strip()) > limits.alt_text_max:
+            over = len(item.alt_text.strip()) - limits.alt_text_max
             problems.append(
                 Problem("alt_too_long", f"{label}: the description is {over} characters over "
                         f"the limit of {limits.alt_text_max}")
             )
-    return problems
+    return problems + video_problems(media, limits, "this server")
 
 
 def _mb(size: int) -> str:

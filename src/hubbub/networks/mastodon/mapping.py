@@ -19,6 +19,7 @@ import nh3
 import requests
 
 from hubbub.core.http import classify_transport_error, parse_retry_after, retry_at_from_headers
+from hubbub.core.video import VideoLimits
 from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
 from hubbub.networks.errors import (
     ConnectorError,
@@ -32,6 +33,12 @@ from hubbub.networks.errors import (
 
 # The feeds fetch reads (list, hashtag and author take "<kind>:<value>").
 FEEDS = ("home", "notifications", "mentions", "own", "list", "hashtag", "author")
+# Mastodon's stock video rules (MediaAttachment: 99 MB, 120 fps, 4096x2160 = 8,294,400 pixels);
+# one video per status and no images beside it. Instances serve their own in /api/v2/instance.
+VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm")
+DEFAULT_VIDEO = VideoLimits(mime_types=VIDEO_TYPES, max_bytes=99 * 1024 * 1024,
+                            max_pixels=8_294_400, max_frame_rate=120, max_count=1,
+                            with_images=False)
 # When a 429 names no time, wait this long (Mastodon's windows are 5 minutes).
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 
@@ -47,11 +54,12 @@ def default_capabilities() -> Capabilities:
         url_length=23,
         media=MediaLimits(
             max_count=4,
-            mime_types=("image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"),
+            mime_types=("image/jpeg", "image/png", "image/gif", "image/webp", *VIDEO_TYPES),
             image_max_bytes=16 * 1024 * 1024,
             image_max_pixels=33_177_600,  # 7680x4320
             alt_text_max=1500,
-            video_max_bytes=99 * 1024 * 1024,
+            video_max_bytes=DEFAULT_VIDEO.max_bytes,
+            video=DEFAULT_VIDEO,
         ),
         content_warning=True,
         threads=True,
@@ -69,24 +77,31 @@ def capabilities_from_instance(instance: Mapping[str, Any]) -> Capabilities:
     statuses = _mapping(config.get("statuses"))
     media = _mapping(config.get("media_attachments"))
     mime_types = media.get("supported_mime_types")
+    served = (tuple(str(m) for m in mime_types) if isinstance(mime_types, list) and mime_types
+              else base.media.mime_types)
+    default_video = DEFAULT_VIDEO
+    video = VideoLimits(
+        mime_types=tuple(m for m in served if m.startswith("video/")),
+        max_bytes=_int(media.get("video_size_limit"), default_video.max_bytes or 0) or None,
+        max_pixels=_int(media.get("video_matrix_limit"), default_video.max_pixels or 0) or None,
+        max_frame_rate=_int(media.get("video_frame_rate_limit"),
+                            int(default_video.max_frame_rate or 0)) or None,
+        max_count=1, with_images=False,
+    )
     return Capabilities(
         text_limit=_int(statuses.get("max_characters"), base.text_limit),
         counting="mastodon",
         url_length=_int(statuses.get("characters_reserved_per_url"), base.url_length or 23),
         media=MediaLimits(
             max_count=_int(statuses.get("max_media_attachments"), base.media.max_count),
-            mime_types=(
-                tuple(str(m) for m in mime_types)
-                if isinstance(mime_types, list) and mime_types
-                else base.media.mime_types
-            ),
+            mime_types=served,
             image_max_bytes=_int(media.get("image_size_limit"), base.media.image_max_bytes),
             image_max_pixels=_int(media.get("image_matrix_limit"), base.media.image_max_pixels or 0)
             or None,
             # description_limit is served from Mastodon 4.4; 1500 before that.
             alt_text_max=_int(media.get("description_limit"), base.media.alt_text_max),
-            video_max_bytes=_int(media.get("video_size_limit"), base.media.video_max_bytes or 0)
-            or None,
+            video_max_bytes=video.max_bytes,
+            video=video if video.mime_types else None,
         ),
         content_warning=True,
         threads=True,

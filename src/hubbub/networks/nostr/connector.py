@@ -130,7 +130,8 @@ class NostrConnector(Connector):
         if len(draft.media) > caps.media.max_count:
             problems.append(Problem(
                 "too_many_media",
-                "Nostr posts from hubbub cannot carry pictures yet" if caps.media.max_count == 0
+                "Nostr posts from hubbub cannot carry pictures or videos yet"
+                if caps.media.max_count == 0
                 else f"{len(draft.media)} attachments; at most {caps.media.max_count}",
             ))
         return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
