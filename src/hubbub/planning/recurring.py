@@ -116,7 +116,8 @@ def _check(user: User, rule: Rule) -> list[Connection]:
         raise RecurringError("It has to go out at least once.")
     days = list(rule.weekdays) if rule.frequency == Frequency.WEEKLY else list(range(7))
     try:
-        localtime.refuse_skipped_weekly(days, rule.time_of_day, rule.tz, start=rule.starts_on,
+        localtime.refuse_skipped_weekly(days, rule.time_of_day, rule.tz,
+                                        start=max(rule.starts_on, localtime.today(rule.tz)),
                                         end=rule.until, what="A post")
     except ValidationError as exc:
         raise RecurringError(exc.messages[0]) from None
@@ -171,6 +172,83 @@ def _cancel_future(rule: RecurringPost) -> int:
     return cancelled
 
 
+def is_instant(rule: RecurringPost, at: datetime) -> bool:
+    """Whether `at` is one of the rule's occurrences as the rule reads now."""
+    day = localtime.local(at, rule.timezone).date() - timedelta(days=1)
+    for found in instants(rule, from_day=day):
+        if found >= at:
+            return found == at
+    return False
+
+
+@dataclass(frozen=True)
+class Updated:
+    rule: RecurringPost
+    kept: int  # posts already made ahead that now carry the new text
+    cancelled: int  # posts made ahead for times the rule no longer has (or other accounts)
+    made: int  # posts made for the new times
+
+
+def update_recurring(user: User, rule: RecurringPost, new: Rule) -> Updated:
+    """Change a rule's text, accounts, days, time, first day or end. What went out (or started
+    to) is left as it is; posts already made ahead follow the new rule: re-worded where their
+    time and accounts still hold, cancelled otherwise, and the new times are made. Each
+    occurrence still has at most one post (the rule stays locked while it changes)."""
+    targets = _check(user, new)
+    at = new.time_of_day.replace(second=0, microsecond=0, tzinfo=None)
+    kept = cancelled = 0
+    with transaction.atomic():
+        locked = _own(user, rule)
+        if new.tz != locked.timezone:
+            raise RecurringError("A recurring post keeps the time zone it was made in.")
+        first_day = localtime.local(locked.starts_at, locked.timezone).date()
+        if new.starts_on != first_day:
+            day_start = localtime.wall_clock_utc(new.starts_on, time(0, 0), new.tz)
+            locked.starts_at = max(day_start, timezone.now())
+        locked.text = new.text
+        locked.content_warning = new.content_warning
+        locked.frequency = new.frequency
+        locked.weekdays = sorted(set(new.weekdays)) if new.frequency == Frequency.WEEKLY \
+            else []
+        locked.time_of_day = at
+        locked.until = new.until
+        locked.count = new.count
+        locked.last_error = ""
+        locked.save()
+        locked.connections.set(targets)
+        wanted = {c.pk for c in targets}
+        now = timezone.now()
+        ahead = locked.occurrences.filter(at__gt=now).select_related("post")
+        for occurrence in ahead:
+            post = occurrence.post
+            if post is None:  # could not be made before: try again under the new rule
+                occurrence.delete()
+                continue
+            if not publishing.is_editable(post):
+                continue  # it started sending: it is what went out for that occurrence
+            if post.scheduled_for != occurrence.at:
+                continue  # given its own time by hand: the person's own post now
+            same_accounts = set(post.deliveries.values_list("connection_id", flat=True)) \
+                == wanted
+            if same_accounts and is_instant(locked, occurrence.at):
+                try:
+                    publishing.update_scheduled_post(
+                        post, text=new.text, content_warning=new.content_warning,
+                        scheduled_for=occurrence.at, tz=locked.timezone)
+                except PostError:
+                    pass  # started sending meanwhile; or refused: replaced below
+                else:
+                    kept += 1
+                    continue
+            if publishing.is_editable(post):
+                publishing.cancel_post(post)
+                cancelled += 1
+                occurrence.delete()
+    made = materialize_rule(rule.pk)
+    locked.refresh_from_db()
+    return Updated(locked, kept, cancelled, made)
+
+
 @transaction.atomic
 def pause_recurring(user: User, rule: RecurringPost) -> int:
     locked = _own(user, rule)
@@ -208,6 +286,8 @@ def _make(rule_id: int, at: datetime) -> bool:
                     .filter(pk=rule_id, paused_at__isnull=True).first())
             if rule is None or Occurrence.objects.filter(rule=rule, at=at).exists():
                 return False
+            if not is_instant(rule, at):
+                return False  # the rule was changed since this time was worked out
             occurrence = Occurrence.objects.create(rule=rule, at=at)  # the claim
             targets = list(rule.connections.filter(disconnected_at__isnull=True))
             try:

@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/<int:pk>/posts/<int:entry>/top/", views.entry_top, name="entry_top"),
     path("queues/<int:pk>/posts/<int:entry>/remove/", views.entry_remove, name="entry_remove"),
     path("recurring/", views.recurring_list, name="recurring"),
+    path("recurring/<int:pk>/edit/", views.recurring_edit, name="recurring_edit"),
     path("recurring/<int:pk>/pause/", views.recurring_pause, name="recurring_pause"),
     path("recurring/<int:pk>/resume/", views.recurring_resume, name="recurring_resume"),
     path("recurring/<int:pk>/delete/", views.recurring_delete, name="recurring_delete"),

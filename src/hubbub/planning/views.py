@@ -408,6 +408,39 @@ def _rule(request: AuthedRequest, pk: int) -> RecurringPost:
     return get_object_or_404(RecurringPost, pk=pk, user=request.user)
 
 
+def recurring_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    rule = _rule(request, pk)
+    ends = ENDS.ON if rule.until else ENDS.AFTER if rule.count else ENDS.NEVER
+    form = RecurringForm(request.POST or None, user=request.user, initial={
+        "text": rule.text, "content_warning": rule.content_warning,
+        "connections": list(rule.connections.all()), "frequency": rule.frequency,
+        "weekdays": rule.weekdays, "time_of_day": rule.time_of_day,
+        "starts_on": localtime.local(rule.starts_at, rule.timezone).date(), "ends": ends,
+        "until": rule.until, "count": rule.count})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            done = recurring.update_recurring(request.user, rule, recurring.Rule(
+                text=data["text"], content_warning=data["content_warning"],
+                connections=list(data["connections"]), frequency=data["frequency"],
+                weekdays=data["weekdays"] or [], time_of_day=data["time_of_day"],
+                tz=rule.timezone, starts_on=data["starts_on"], until=data["until"],
+                count=data["count"]))
+        except PostError as exc:
+            form.add_error(None, str(exc))
+        else:
+            parts = [f"{n} {what}" for n, what in (
+                (done.kept, "planned post" + ("s" if done.kept != 1 else "") + " updated"),
+                (done.cancelled, "cancelled"), (done.made, "made for the new times")) if n]
+            messages.success(request, "Saved." + (f" {', '.join(parts).capitalize()}."
+                                                  if parts else ""))
+            return redirect(reverse("planning:recurring") + f"#rule-{rule.pk}")
+    upcoming = [] if rule.is_paused else recurring.upcoming(rule, after=timezone.now(), limit=3)
+    return page(request, "planning/recurring_edit.html",
+                {"form": form, "rule": rule, "upcoming": upcoming}, section="queue",
+                status=400 if request.method == "POST" else 200)
+
+
 @require_POST
 def recurring_pause(request: AuthedRequest, pk: int) -> HttpResponse:
     cancelled = recurring.pause_recurring(request.user, _rule(request, pk))
