@@ -172,7 +172,7 @@ HUBBUB_REQUEUE_SECONDS = env_int("HUBBUB_REQUEUE_SECONDS", 60)
 
 # Reading the networks for the deck (timeline/polling.py, streaming.py, live.py)
 HUBBUB_READ_NETWORKS = env_bool("HUBBUB_READ_NETWORKS", True)  # poll + stream in the worker
-HUBBUB_POLL_ACTIVE_SECONDS = env_float("HUBBUB_POLL_ACTIVE_SECONDS", 20.0)  # watched feeds
+HUBBUB_POLL_ACTIVE_SECONDS = env_float("HUBBUB_POLL_ACTIVE_SECONDS", 5.0)  # watched feeds
 HUBBUB_POLL_IDLE_SECONDS = env_float("HUBBUB_POLL_IDLE_SECONDS", 600.0)  # nobody looking
 HUBBUB_POLL_WATCH_SECONDS = env_float("HUBBUB_POLL_WATCH_SECONDS", 120.0)  # "watched" lasts
 HUBBUB_POLL_MAX_BACKOFF_SECONDS = env_float("HUBBUB_POLL_MAX_BACKOFF_SECONDS", 3600.0)

@@ -69,7 +69,7 @@ _wake = threading.Event()
 
 
 def active_seconds() -> float:
-    return float(getattr(settings, "HUBBUB_POLL_ACTIVE_SECONDS", 20))
+    return float(getattr(settings, "HUBBUB_POLL_ACTIVE_SECONDS", 5))
 
 
 def idle_seconds() -> float:

@@ -295,7 +295,23 @@
       el.remove();
       if (column) touched.add(column);
     }
-    for (const column of touched) updateBar(column);
+    for (const column of touched) {
+      updateBar(column);
+      const list = column.querySelector("[data-items]");
+      if (list && !list.querySelector(":scope > .item, :scope > .more")) {
+        // Emptied: say so, as the page would (timeline/_more.html).
+        const note = document.createElement("div");
+        note.className = "more more-empty";
+        for (const [cls, text] of [["more-empty-title", "Nothing here yet"],
+                                   ["", "New posts appear here as soon as they arrive."]]) {
+          const p = document.createElement("p");
+          if (cls) p.className = cls;
+          p.textContent = text;
+          note.appendChild(p);
+        }
+        list.appendChild(note);
+      }
+    }
     if (touched.size) say(`${gone.size === 1 ? "A post was" : "Posts were"} deleted on the network`);
   }
 
