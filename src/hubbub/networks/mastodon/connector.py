@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
@@ -306,10 +307,16 @@ class MastodonConnector(Connector):
         return mapping.published_from_status(status)
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
-        with self._account_api(account) as api:
+        # The file is opened here so the type sent is the one read from its bytes (given a
+        # path, Mastodon.py guesses the type again from the file name).
+        try:
+            stream = open(media.path, "rb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise Rejected(f"{Path(media.path).name} cannot be read: {exc.strerror}") from None
+        with stream, self._account_api(account) as api:
             attachment = api.call(
                 "media_post",
-                media.path,
+                stream,
                 mime_type=media.mime_type or None,
                 description=media.alt_text or None,
             )
