@@ -179,8 +179,10 @@ HUBBUB_POLL_MAX_BACKOFF_SECONDS = env_float("HUBBUB_POLL_MAX_BACKOFF_SECONDS", 3
 HUBBUB_POLL_THREADS = env_int("HUBBUB_POLL_THREADS", 4)
 HUBBUB_STREAM_WATCH_SECONDS = env_float("HUBBUB_STREAM_WATCH_SECONDS", 600.0)
 # "inprocess" (one process serves web and worker); "postgres" (LISTEN/NOTIFY: web and worker
-# apart, on PostgreSQL); "redis" is reserved.
+# apart, on PostgreSQL); "redis" (pub/sub on HUBBUB_REDIS_URL, channel HUBBUB_REDIS_CHANNEL).
 HUBBUB_LIVE_BACKEND = env_str("HUBBUB_LIVE_BACKEND", "inprocess")
+HUBBUB_REDIS_URL = env_str("HUBBUB_REDIS_URL", "redis://127.0.0.1:6379/0")
+HUBBUB_REDIS_CHANNEL = env_str("HUBBUB_REDIS_CHANNEL", "hubbub_live")
 
 # Login throttling
 HUBBUB_LOGIN_MAX_FAILURES = env_int("HUBBUB_LOGIN_MAX_FAILURES", 5)

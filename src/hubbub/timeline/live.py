@@ -11,7 +11,8 @@ One interface, `LiveChannel`: `publish(event)` from any thread, never blocking, 
   `hubbub worker` on PostgreSQL). Events cross as `LiveEvent.to_json()` through NOTIFY on one
   channel; every process that has subscribers LISTENs and fans them out locally exactly as the
   in-process engine does (live_postgres.py).
-- "redis": the slot for Redis pub/sub, the same shape (not written: it needs a client library).
+- "redis": the same through Redis pub/sub (HUBBUB_REDIS_URL; live_redis.py), for web and worker
+  apart on any database.
 
 Events say what changed, never what to show: the view asks the selectors for the items, so an
 event that is lost costs a moment's delay, never a wrong screen. A subscriber that falls too far
@@ -177,9 +178,14 @@ def get_channel() -> LiveChannel:
         from hubbub.timeline.live_postgres import PostgresChannel
 
         return PostgresChannel()
+    if backend == "redis":
+        from hubbub.timeline.live_redis import RedisChannel
+
+        return RedisChannel()
     raise ValueError(
         f"HUBBUB_LIVE_BACKEND={backend!r} is not available: use 'inprocess' (one process serves "
-        "web and worker) or 'postgres' (web and worker apart, on PostgreSQL)."
+        "web and worker), 'postgres' (web and worker apart, on PostgreSQL) or 'redis' (web and "
+        "worker apart, through Redis at HUBBUB_REDIS_URL)."
     )
 
 
