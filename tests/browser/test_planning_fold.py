@@ -7,7 +7,6 @@ JavaScript the form comes back asking, with the same two choices."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +24,8 @@ WALL = {"Europe/Berlin": time(2, 30), "America/New_York": time(1, 30)}
 
 
 @pytest.fixture(params=sorted(WALL))
-def browser_zone(request: Any) -> Iterator[str]:
-    yield request.param
+def browser_zone(request: Any) -> str:
+    return str(request.param)
 
 
 def next_fold(zone: str) -> date:

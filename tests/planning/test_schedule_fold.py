@@ -165,3 +165,25 @@ def test_a_draft_reopened_keeps_its_reading(owner: User, conn: Connection,
         ("01:30 EDT (UTC-04:00), the first", False),
         ("01:30 EST (UTC-05:00), an hour later", True)]
     assert form.initial["schedule_time"] == time(1, 30, fold=1)
+
+
+@pytest.mark.parametrize(("zone", "day", "at", "expected"), [
+    ("Europe/Berlin", date(2026, 10, 25), time(2, 30),
+     ("02:30 CEST (UTC+02:00), the first", "02:30 CET (UTC+01:00), an hour later")),
+    ("Australia/Lord_Howe", date(2026, 4, 5), time(1, 45),
+     ("01:45 +11 (UTC+11:00), the first", "01:45 +1030 (UTC+10:30), 30 minutes later")),
+    ("Europe/Berlin", date(2026, 3, 29), time(2, 30), None),  # a gap, not a fold
+    ("Asia/Tokyo", date(2026, 10, 25), time(2, 30), None),
+])
+def test_the_question_asked(zone: str, day: date, at: time,
+                            expected: tuple[str, str] | None) -> None:
+    from hubbub.core import localtime
+
+    found = localtime.ambiguity(day, at, zone)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    assert tuple(label for _v, label in found.choices) == expected
+    assert [v for v, _l in found.choices] == ["0", "1"]
+    assert found.stamp == f"{day.isoformat()}T{at:%H:%M}"
