@@ -65,12 +65,14 @@ def test_events_become_sse_messages(channel: FakeChannel, owner: User) -> None:
         Event("updated", owner.pk, item_ids=(10,)),
         Event("items", owner.pk + 1, feed_ids=(9,), item_ids=(12,)),  # someone else's
         Event("feed", owner.pk, feed_ids=(3,), detail="first poll done"),
+        Event("removed", owner.pk + 1, feed_ids=(9,), item_ids=(12,)),  # someone else's
+        Event("removed", owner.pk, feed_ids=(3,), item_ids=(11,)),
         Event("resync", owner.pk),
     ]
 
     async def read() -> list[str]:
         stream = live_stream.stream(owner.pk, None, heartbeat=0.05)
-        got = [await anext(stream) for _ in range(5)]
+        got = [await anext(stream) for _ in range(6)]
         await stream.aclose()
         return got
 
@@ -78,8 +80,9 @@ def test_events_become_sse_messages(channel: FakeChannel, owner: User) -> None:
     assert got[0].startswith("retry: 2000\n")
     assert got[1] == 'event: items\ndata: {"feeds": [1, 3], "count": 2}\n\n'
     assert got[2] == 'event: feed\ndata: {"feeds": [3], "detail": "first poll done"}\n\n'
-    assert got[3] == "event: resync\ndata: {}\n\n"
-    assert got[4] == ": heartbeat\n\n"
+    assert got[3] == 'event: removed\ndata: {"feeds": [3], "items": [11]}\n\n'
+    assert got[4] == "event: resync\ndata: {}\n\n"
+    assert got[5] == ": heartbeat\n\n"
     assert channel.subscribed == [owner.pk]
     assert channel.closed.is_set()  # closing the stream ends the subscription
 
