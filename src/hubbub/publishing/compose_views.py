@@ -33,6 +33,7 @@ from hubbub.publishing.forms import (
     draft_data,
     find_item,
     present_slots_in,
+    stored_meta,
 )
 from hubbub.publishing.live import (
     STEPS,
@@ -301,7 +302,10 @@ def autosave(request: AuthedRequest) -> JsonResponse:
     media = {str(slot): f"m{m.pk}" for slot, m in zip(form.present_slots(), saved, strict=False)}
     urls = {slot: reverse("publishing:media", args=[m.pk])
             for slot, m in zip(form.present_slots(), saved, strict=False)}
+    # What the server read from each file (a video's length too): the counters use it.
+    metas = {str(slot): stored_meta(m)
+             for slot, m in zip(form.present_slots(), saved, strict=False)}
     at = timezone.localtime(post.updated_at, ZoneInfo(zone))
-    return JsonResponse({"draft": post.pk, "media": media, "urls": urls,
+    return JsonResponse({"draft": post.pk, "media": media, "urls": urls, "meta": metas,
                          "saved": f"Draft saved {at:%H:%M}",
                          "drafts_url": reverse("publishing:drafts")})

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,24 +22,42 @@ from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
 from hubbub.publishing.drafts import KeptMedia, MediaItem
 from hubbub.publishing.models import Post, PostMedia
-from hubbub.publishing.services import NewMedia
+from hubbub.publishing.services import NewMedia, stored_video_facts
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
 
 MAX_IMAGES = 4
+# What the file picker offers; the server reads each file's real type from its bytes.
+ACCEPTED_FILES = "image/*,video/mp4,video/quicktime,video/webm"
 SLOTS = range(1, MAX_IMAGES + 1)
 PAST_GRACE = timedelta(minutes=1)
 
 
 def parse_meta(value: str) -> tuple[str, int, int, int] | None:
-    """The compose script's description of a picked file: type;size;width;height."""
+    """The compose script's description of a picked file: type;size;width;height, and for a
+    video ;duration;frame rate after them (see video_meta)."""
     parts = value.split(";")
-    if len(parts) != 4 or not parts[0]:
+    if len(parts) not in (4, 6) or not parts[0]:
         return None
     try:
         return parts[0][:100], int(parts[1]), int(parts[2]), int(parts[3])
     except ValueError:
         return None
+
+
+def video_meta(value: str) -> tuple[float, float | None]:
+    """A video's duration and frame rate from its description; 0 and None when not known
+    (the page could not read them, or they were not read yet): nothing is refused for them
+    until the server has read the file itself."""
+    parts = value.split(";")
+    if len(parts) != 6:
+        return 0.0, None
+    try:
+        duration, rate = float(parts[4]), float(parts[5])
+    except ValueError:
+        return 0.0, None
+    ok = math.isfinite(duration) and math.isfinite(rate)
+    return (max(duration, 0.0), rate if rate > 0 else None) if ok else (0.0, None)
 
 
 def _parse_day(value: object) -> date | None:
@@ -169,14 +188,19 @@ class Slot:
     meta: str
 
 
-def _stored_meta(m: PostMedia) -> str:
-    return f"{m.mime_type};{m.size};{m.width};{m.height}"
+def stored_meta(m: PostMedia) -> str:
+    """The description of a saved file, as the compose script writes it for a picked one."""
+    meta = f"{m.mime_type};{m.size};{m.width};{m.height}"
+    if m.mime_type.startswith("video/"):
+        duration, rate = stored_video_facts(m.file.path)
+        meta += f";{duration:g};{rate or 0:g}"
+    return meta
 
 
 def _stored_slot(media: PostMedia) -> SlotImage:
     name = (media.file.name or "").rsplit("/", 1)[-1].split("-", 1)[-1]
     return SlotImage(f"m{media.pk}", name, reverse("publishing:media", args=[media.pk]),
-                     _stored_meta(media), stored=media)
+                     stored_meta(media), stored=media)
 
 
 class ComposeForm(ScheduleFields):
@@ -214,8 +238,8 @@ class ComposeForm(ScheduleFields):
         for i in SLOTS:
             self.fields[f"image_{i}"] = forms.FileField(
                 required=False,
-                label=f"Image {i}",
-                widget=forms.FileInput(attrs={"accept": "image/*", "data-slot": i}),
+                label=f"Image or video {i}",
+                widget=forms.FileInput(attrs={"accept": ACCEPTED_FILES, "data-slot": i}),
             )
             self.fields[f"alt_{i}"] = forms.CharField(
                 required=False,
@@ -388,7 +412,8 @@ class ComposeForm(ScheduleFields):
                 continue  # nothing new, or saved with the draft already
             found = stash.stash(int(self.user.pk), upload)
             if found is None:
-                self.add_error(f"image_{i}", f"{upload.name} is not an image we can read.")
+                self.add_error(f"image_{i}",
+                               f"{upload.name} is not an image or a video we can read.")
             else:
                 self.held[i] = SlotImage(found.token, found.name,
                                          reverse("publishing:stash_preview", args=[found.token]),
@@ -431,9 +456,11 @@ def draft_from_data(data: Any) -> Draft:
         if parsed is None:
             continue
         mime, size, width, height = parsed
+        duration, rate = video_meta(str(data.get(f"meta_{i}", "")))
         media.append(
             MediaFile(path="", mime_type=mime, size=size, width=width, height=height,
-                      alt_text=str(data.get(f"alt_{i}", "")).strip())
+                      alt_text=str(data.get(f"alt_{i}", "")).strip(), duration=duration,
+                      frame_rate=rate)
         )
     return Draft(
         text=str(data.get("text", "")).strip(),
@@ -464,7 +491,7 @@ def draft_data(post: Post, zone: str) -> dict[str, Any]:
     for i, m in enumerate(media[:MAX_IMAGES], start=1):
         data[f"keep_{i}"] = f"m{m.pk}"
         data[f"alt_{i}"] = m.alt_text
-        data[f"meta_{i}"] = _stored_meta(m)
+        data[f"meta_{i}"] = stored_meta(m)
     targets = []
     for d in post.deliveries.select_related("connection"):
         if d.connection.disconnected_at is not None:

@@ -1,4 +1,4 @@
-"""Images attached to a compose form that came back with an error.
+"""Images and videos attached to a compose form that came back with an error.
 
 A browser cannot refill a file input, so when a post is refused the images already uploaded are
 kept here (per user, under a random token) and the form carries the tokens; nothing is lost.
@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from PIL import Image
 
+from hubbub.core.video import NotAVideo, probe_video
+
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 KEEP_SECONDS = 24 * 3600
 
@@ -32,11 +34,17 @@ class Stashed:
     size: int
     width: int
     height: int
+    duration: float = 0.0  # a video's
+    frame_rate: float | None = None
 
     @property
     def meta(self) -> str:
-        """Same shape as the compose script's hidden field: type;size;width;height."""
-        return f"{self.mime_type};{self.size};{self.width};{self.height}"
+        """Same shape as the compose script's hidden field: type;size;width;height (and for a
+        video ;duration;frame rate)."""
+        meta = f"{self.mime_type};{self.size};{self.width};{self.height}"
+        if self.mime_type.startswith("video/"):
+            meta += f";{self.duration:g};{self.frame_rate or 0:g}"
+        return meta
 
     def as_upload(self) -> UploadedFile[bytes]:
         return SimpleUploadedFile(self.name, self.path.read_bytes(), self.mime_type)
@@ -61,14 +69,24 @@ def _describe(token: str, path: Path) -> Stashed | None:
         with Image.open(path) as image:
             width, height = image.size
             mime = Image.MIME.get(image.format or "", "")
-    except Exception:  # not an image (Pillow raises many kinds)
-        return None
+    except Exception:  # not an image (Pillow raises many kinds): perhaps a video
+        return _describe_video(token, path)
     mime = mime or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return Stashed(token, path.name, path, mime, path.stat().st_size, width, height)
 
 
+def _describe_video(token: str, path: Path) -> Stashed | None:
+    try:
+        with path.open("rb") as stream:
+            info = probe_video(stream)
+    except (NotAVideo, OSError):
+        return None
+    return Stashed(token, path.name, path, info.mime_type, path.stat().st_size, info.width,
+                   info.height, info.duration, info.frame_rate)
+
+
 def stash(user_id: int, upload: UploadedFile[bytes]) -> Stashed | None:
-    """Keep an uploaded image; None if it is not an image."""
+    """Keep an uploaded image or video; None if it is neither."""
     _prune(user_id)
     token = secrets.token_hex(16)
     folder = _root(user_id) / token

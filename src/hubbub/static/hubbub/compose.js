@@ -1,6 +1,7 @@
 // hubbub composer: on top of a form that works without it. No inline code (the CSP forbids it).
-// - images: previewed and described (type;size;width;height) for the counters, then saved with
-//   the draft at once, so the form only carries a reference afterwards
+// - images and videos: previewed and described (type;size;width;height, and a video's
+//   ;duration;frame rate) for the counters, then saved with the draft at once, so the form only
+//   carries a reference afterwards (and the counters use what the server read from the file)
 // - per-account panels: shown for ticked accounts; opening one customises it, prefilled
 // - the preview: pictures still in the browser are shown from the picked file
 // - the draft: saved 2 s after the last change, and when the page is left
@@ -29,6 +30,10 @@
     });
   }
 
+  // A video is not opened here (the page's policy plays no blob: media): it is described by
+  // type and size until the draft saves it, then by what the server read from the file.
+  const isVideo = (file) => /^video\//.test(file.type) || /\.(mp4|m4v|mov|webm)$/i.test(file.name);
+
   const slots = () => Array.from(form.querySelectorAll(".slot[data-slot]"));
   const slotOf = (element) => element.closest(".slot");
   const slotImage = (index) => {
@@ -53,12 +58,17 @@
       clearSlot(slot);
       return;
     }
-    const found = await describeImage(file);
+    const video = isVideo(file);
+    const found = video ? { url: "", width: 0, height: 0 } : await describeImage(file);
     const preview = slot.querySelector(".slot-preview");
-    preview.src = found.url;
-    preview.hidden = false;
-    slot.querySelector("input[data-meta]").value =
-      [file.type || "application/octet-stream", file.size, found.width, found.height].join(";");
+    if (found.url) preview.src = found.url;
+    else preview.removeAttribute("src");
+    preview.hidden = !found.url;
+    hintText(slot, video ? file.name : "");
+    slot.classList.toggle("has-video", video);
+    const meta = [file.type || "application/octet-stream", file.size, found.width, found.height];
+    if (video) meta.push(0, 0);
+    slot.querySelector("input[data-meta]").value = meta.join(";");
     slot.querySelector("input[data-keep]").value = "";
     const drop = slot.querySelector("input[name^=drop_]");
     if (drop) drop.checked = false;
@@ -70,7 +80,18 @@
     changed(0); // save the picture with the draft now
   });
 
+  // A video has no picture preview here: the slot names the file instead.
+  function hintText(slot, name) {
+    const hint = slot.querySelector(".slot-hint");
+    const text = hint && hint.lastChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE) return;
+    if (!("label" in hint.dataset)) hint.dataset.label = text.textContent;
+    text.textContent = name || hint.dataset.label;
+  }
+
   function clearSlot(slot) {
+    hintText(slot, "");
+    slot.classList.remove("has-video");
     slot.querySelector("input[type=file]").value = "";
     slot.querySelector("input[data-meta]").value = "";
     slot.querySelector("input[data-keep]").value = "";
@@ -105,7 +126,8 @@
   function syncPanelImages(root = form) {
     for (const label of root.querySelectorAll(".custom-image[data-media-slot]")) {
       const url = slotImage(label.dataset.mediaSlot);
-      label.hidden = !url;
+      const slot = form.querySelector(`.slot[data-slot="${label.dataset.mediaSlot}"]`);
+      label.hidden = !(slot && slot.classList.contains("has-image")); // a video has no picture
       const img = label.querySelector("img");
       if (url && img.src !== url) img.src = url;
       img.hidden = !url;
@@ -265,8 +287,14 @@
         const box = form.querySelector(`.slot[data-slot="${slot}"]`);
         if (!box) continue;
         box.querySelector("input[data-keep]").value = token;
+        const meta = (answer.meta || {})[slot];
+        if (meta) box.querySelector("input[data-meta]").value = meta;
         const input = box.querySelector("input[type=file]");
         if (sent.has(input) && input.files[0] === sent.get(input)) input.value = "";
+      }
+      // A saved video has been read by the server: recount with what it found (its length).
+      if (Object.keys(answer.media || {}).length) {
+        form.dispatchEvent(new CustomEvent("hubbub:media", { bubbles: true }));
       }
       say(answer.saved || "", "ok");
     }).catch(() => {
