@@ -155,6 +155,14 @@ def _git(where: Path, *args: str) -> str:
     return out.stdout.strip()
 
 
+def run_queue_seconds() -> float:
+    """Seconds this thread has spent runnable but waiting for a CPU (0 where unknown)."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def rss_mib() -> float:
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -632,6 +640,9 @@ def make_batch(account: Account, size: int, gen: Generator, overlap: int) -> lis
 class IngestStats:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # this thread's CPU time inside ingest()
+    # Inside ingest(), this thread runnable but waiting for a CPU (other processes had them),
+    # from /proc/thread-self/schedstat; what is neither CPU nor this is waiting for I/O/locks.
+    cpu_wait_seconds: float = 0.0
     generate_seconds: float = 0.0
     wall_seconds: float = 0.0
     batches: int = 0
@@ -656,11 +667,13 @@ def run_ingest(accounts: Sequence[Account], args: argparse.Namespace,
                                   args.batch_max):
         g0 = time.perf_counter()
         batch = make_batch(account, size, gen, args.overlap)
+        w0 = run_queue_seconds()
         c0 = time.thread_time()
         t0 = time.perf_counter()
         result = ingest(account.feed, batch)
         t1 = time.perf_counter()
         stats.cpu_seconds += time.thread_time() - c0
+        stats.cpu_wait_seconds += run_queue_seconds() - w0
         stats.generate_seconds += t0 - g0
         stats.seconds += t1 - t0
         stats.batch_ms.append((t1 - t0) * 1000)
@@ -1021,12 +1034,9 @@ def profiler(directory: Path, name: str) -> Iterator[None]:
         (directory / f"{name}.txt").write_text(out.getvalue())
 
 
-def run_profiles(directory: Path, user: Any, single: Any, merged: Any,
-                 accounts: Sequence[Account], gen: Generator, args: argparse.Namespace) -> None:
-    """After the timed phases: ~20,000 more items through ingest, and column requests."""
-    from django.test import Client
-    from django.urls import reverse
-
+def run_ingest_profile(directory: Path, accounts: Sequence[Account], gen: Generator,
+                       args: argparse.Namespace) -> None:
+    """~20,000 more items of one account through ingest, profiled."""
     from hubbub.timeline.ingest import ingest
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -1039,6 +1049,15 @@ def run_profiles(directory: Path, user: Any, single: Any, merged: Any,
     with profiler(directory, "ingest"):
         for batch in batches:
             ingest(account.feed, batch)
+
+
+def run_profiles(directory: Path, user: Any, single: Any, merged: Any,
+                 accounts: Sequence[Account], gen: Generator, args: argparse.Namespace) -> None:
+    """After the timed phases: ~20,000 more items through ingest, and column requests."""
+    from django.test import Client
+    from django.urls import reverse
+
+    run_ingest_profile(directory, accounts, gen, args)
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
     for name, column in (("single", single), ("merged", merged)):
@@ -1081,6 +1100,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"| throughput (new items / seconds inside ingest()) | "
         f"**{ing['items_per_s']:,.0f} items/s** |",
         f"| new items / CPU seconds inside ingest() | {ing['cpu_items_per_s']:,.0f} items/s |",
+        f"| seconds inside ingest(): on a CPU / waiting for a CPU / other waits (I/O, locks) | "
+        f"{ing['cpu_seconds']:.1f} / {ing['cpu_wait_seconds']:.1f} / "
+        f"{ing['seconds'] - ing['cpu_seconds'] - ing['cpu_wait_seconds']:.1f} |",
         f"| load average during ingest (min / mean / max) | {ing['load_min']:.1f} / "
         f"{ing['load_mean']:.1f} / {ing['load_max']:.1f} |",
         f"| items offered (incl. overlapping re-reads) | {ing['offered']:,} "
@@ -1191,6 +1213,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--profile", type=Path, default=None,
                         help="afterwards, profile ingest and the column view into this folder")
+    parser.add_argument("--ingest-only", action="store_true",
+                        help="stop after the ingest phase (no pages): for quick iterations on "
+                             "ingest; the report then has no page rows")
     args = parser.parse_args(argv)
     if args.connections < MERGED_FEEDS:
         parser.error(f"--connections must be at least {MERGED_FEEDS} (the merged column)")
@@ -1258,6 +1283,16 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     log(f"ingest done: {stats.new:,} new items in {stats.seconds:.1f} s = {rate:,.0f} items/s")
     if stats.new != args.items:
         raise SystemExit(f"expected {args.items} new items, stored {stats.new}")
+    if args.ingest_only:
+        print(f"ingest only: {stats.new:,} new items, {rate:,.0f} items/s, "
+              f"{stats.new / stats.cpu_seconds:,.0f} per CPU second, "
+              f"{stats.seconds:.1f} s in ingest() of which CPU {stats.cpu_seconds:.1f} s, "
+              f"waiting for a CPU {stats.cpu_wait_seconds:.1f} s, other waits "
+              f"{stats.seconds - stats.cpu_seconds - stats.cpu_wait_seconds:.1f} s; "
+              f"load {statistics.fmean(stats.loads):.1f}")
+        if args.profile is not None:
+            run_ingest_profile(args.profile, accounts, gen, args)
+        return 0
 
     _deck, single, merged = make_columns(user, accounts)
     gc.collect()
@@ -1284,6 +1319,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
             "new": stats.new, "offered": stats.offered, "updated": stats.updated,
             "unchanged": stats.unchanged, "skipped": stats.skipped, "batches": stats.batches,
             "seconds": stats.seconds, "cpu_seconds": stats.cpu_seconds,
+            "cpu_wait_seconds": stats.cpu_wait_seconds,
             "cpu_items_per_s": stats.new / stats.cpu_seconds,
             "load_min": min(stats.loads), "load_max": max(stats.loads),
             "load_mean": statistics.fmean(stats.loads),
