@@ -69,6 +69,60 @@ _HTTP_URL: Final = re.compile(
     r"https?://(?:[^/?#@]*@)?(?:\[[0-9a-f:.]+\]|[^/?#:@\[\]]+)(?::(?P<port>\d{0,5}))?(?:[/?#]|\Z)",
     re.IGNORECASE,
 )
+# The common case, decided by one match: http(s), a plain host name, no userinfo or port, and
+# nothing after it that the checks below refuse or that str.strip() would remove. Anything
+# else takes the general path.
+_PLAIN_HTTP_URL: Final = re.compile(
+    r"https?://[a-z0-9.-]+(?:[/?#][^\x00-\x20\x7f\"<>\\`\s]*)?", re.IGNORECASE)
+
+
+# --- the plain-markup fast path ---------------------------------------------------------------
+# What Mastodon and Bluesky send is nearly always the same few shapes: <p> paragraphs, <br>,
+# <span>s with a class, links with an https href and some attributes. For markup made only of
+# those, what nh3 outputs is known without parsing: the same characters, with every span
+# attribute dropped, every link reduced to its href plus target and rel, and &quot; &#39;
+# &#x27; written as the characters (nh3 re-serializes text; &amp; &lt; &gt; stay). The grammar
+# below accepts only markup where an HTML parser builds exactly the tree written: p only at
+# the top, never nested; a never inside a; every element closed in order; no raw < > & in text;
+# no character a parser rewrites (CR, NUL, other C0 and C1 controls, no-break space, lone
+# surrogates); hrefs that the URL parser nh3 uses accepts as they are (a plain host name whose
+# last label starts with a letter, no xn--, no userinfo or port, no whitespace, quote,
+# backslash or bare &). Anything else, hostile or merely unusual, goes through nh3.
+# tests/timeline/test_sanitize_fast.py checks it against nh3 on generated and hostile markup.
+_TEXT_RUN = r"[^<>&\x00-\x08\x0b-\x1f\x7f-\xa0\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]++"
+_ENTITY = r"&(?:amp|lt|gt|quot|#39|#x27);"
+_TEXT = rf"(?:{_TEXT_RUN}|{_ENTITY})*+"
+_ATTR = r' [a-z][a-z-]*+="[^"<>&]*+"'
+_NOT_HREF = r' (?!href=)[a-z][a-z-]*+="[^"<>&]*+"'  # one href a link: a parser keeps the first
+_HREF_VALUE = (r"https?://(?!(?:[a-z0-9-]*+\.)*+xn--)(?:[a-z0-9-]++\.)*+[a-z][a-z0-9-]*+"
+               r"(?:[/?#](?:[^\s\x00-\x20\x7f\"<>&`\\]|&amp;)*+)?+")
+_A_OPEN = rf'<a(?:{_NOT_HREF})*+ href="{_HREF_VALUE}"(?:{_NOT_HREF})*+>'
+_SPAN_OPEN = rf"<span(?:{_ATTR})*+>"
+_SPAN_INNER = rf"{_SPAN_OPEN}{_TEXT}</span>"
+_LINK_ELEMENT = rf"{_A_OPEN}(?:{_TEXT_RUN}|{_ENTITY}|{_SPAN_INNER})*+</a>"
+_SPAN_OUTER = rf"{_SPAN_OPEN}(?:{_TEXT_RUN}|{_ENTITY}|{_LINK_ELEMENT}|{_SPAN_INNER})*+</span>"
+_INLINE = rf"(?:{_TEXT_RUN}|{_ENTITY}|<br>|{_LINK_ELEMENT}|{_SPAN_OUTER})*+"
+_PLAIN_MARKUP: Final = re.compile(rf"(?:<p>{_INLINE}</p>|{_INLINE})*+")
+_SPAN_WITH_ATTRS: Final = re.compile(r"<span [^>]*+>")
+_LINK_OPEN: Final = re.compile(r'<a [^>]*?(?<= )href="([^"]*+)"[^>]*+>')
+_LINK_REPLACEMENT: Final = rf'<a href="\1" target="_blank" rel="{LINK_REL}">'
+_DECODED: Final = (("&quot;", '"'), ("&#39;", "'"), ("&#x27;", "'"))
+
+
+def _plain_markup(markup: str) -> str | None:
+    """What the nh3 cleaner outputs for markup of the plain shapes above, else None."""
+    if _PLAIN_MARKUP.fullmatch(markup) is None:
+        return None
+    out = markup
+    if "<span " in out:
+        out = _SPAN_WITH_ATTRS.sub("<span>", out)
+    if "<a " in out:
+        out = _LINK_OPEN.sub(_LINK_REPLACEMENT, out)
+    if "&" in out:
+        for entity, char in _DECODED:
+            if entity in out:
+                out = out.replace(entity, char)
+    return out
 
 
 def safe_url(url: object, *, max_length: int = MAX_URL_CHARS) -> str:
@@ -79,6 +133,13 @@ def safe_url(url: object, *, max_length: int = MAX_URL_CHARS) -> str:
     and URLs longer than `max_length` are all refused rather than repaired."""
     if not isinstance(url, str) or not url:
         return ""
+    if len(url) <= max_length and _PLAIN_HTTP_URL.fullmatch(url):
+        return url
+    return _safe_url(url, max_length)
+
+
+def _safe_url(url: str, max_length: int) -> str:
+    """safe_url's general path."""
     candidate = url.strip()
     if len(candidate) > max_length or _URL_FORBIDDEN.search(candidate):
         return ""
@@ -108,6 +169,14 @@ def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS) -> str:
 def clean_line(text: object, *, max_chars: int) -> str:
     """A one-line field (a name, a handle, a content warning): clean_text, newlines folded to
     spaces, bidirectional overrides removed, and cut to `max_chars` without a marker."""
+    if type(text) is str and text.isascii() and text.isprintable():
+        # What the general path gives for printable ASCII (no controls, newlines or bidi).
+        return text[:max_chars].strip()
+    return _clean_line(text, max_chars)
+
+
+def _clean_line(text: object, max_chars: int) -> str:
+    """clean_line's general path."""
     value = clean_text(text, max_chars=max_chars * 2)
     if not value:
         return ""
@@ -130,7 +199,9 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
         markup = markup[:max_chars]
     if not markup.isascii() and _COMBINING_CHARS.search(markup):
         markup = _COMBINING_RUN.sub(r"\1", markup)
-    cleaned: str = _CLEANER.clean(markup)
+    cleaned = _plain_markup(markup)
+    if cleaned is None:
+        cleaned = _CLEANER.clean(markup)
     if truncated:
         cleaned += f"<p>{html.escape(TRUNCATED)}</p>"
     return cleaned
