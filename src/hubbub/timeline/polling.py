@@ -102,18 +102,41 @@ def interval_for(feed: Feed, now: datetime) -> float:
 # --- what the deck calls -----------------------------------------------------------------------
 
 
+# mark_watched writes watched_at again only when it is older than this: a column page, an
+# htmx scroll and the live stream's heartbeat each call it, and a GET that writes waits for
+# SQLite's write lock behind the worker. Far below both watch windows (120 s, 600 s).
+WATCHED_REFRESH = timedelta(seconds=15)
+
+
 def mark_watched(feeds: Iterable[Feed | int]) -> None:
     """These feeds are on an open screen: poll them at the watched pace from now on, and soon
-    if their next poll is further away than that (never sooner than a backoff allows)."""
+    if their next poll is further away than that (never sooner than a backoff allows).
+
+    One read (no write lock) tells what is due; usually nothing is. watched_at is written
+    when older than WATCHED_REFRESH, next_poll_at when further away than a watched poll
+    (jitter included)."""
     ids = [f if isinstance(f, int) else f.pk for f in feeds]
     if not ids:
         return
     now = timezone.now()
-    Feed.objects.filter(pk__in=ids).update(watched_at=now)
+    far = now + timedelta(seconds=active_seconds() * (1 + JITTER))
+    stale: list[int] = []
+    late: list[int] = []
+    for pk, watched_at, next_poll_at, last_error, streaming in Feed.objects.filter(
+            pk__in=ids).values_list("pk", "watched_at", "next_poll_at", "last_error",
+                                    "streaming"):
+        if watched_at is None or watched_at < now - WATCHED_REFRESH:
+            stale.append(pk)
+        if not last_error and not streaming and (next_poll_at is None or next_poll_at > far):
+            late.append(pk)
+    if stale:
+        Feed.objects.filter(pk__in=stale).update(watched_at=now)
+    if not late:
+        return
+    # The same test in the UPDATE: a poll may have moved the row since the read.
     pulled = (
-        Feed.objects.filter(pk__in=ids, last_error="", streaming=False)
-        .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__gt=now + timedelta(
-            seconds=active_seconds())))
+        Feed.objects.filter(pk__in=late, last_error="", streaming=False)
+        .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__gt=far))
         .update(next_poll_at=now)
     )
     if pulled:
