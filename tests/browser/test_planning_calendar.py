@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic, sleep
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,11 @@ def stored_time(hub: Hub, text: str) -> datetime:
     return datetime.fromisoformat(found["scheduled_for"])
 
 
+def sent_already(hub: Hub, text: str) -> bool:
+    [found] = [p for p in hub.json("posts", "--user", "ada") if p["text"] == text]
+    return all(t["state"] == "sent" for t in found["targets"])
+
+
 def schedule(hub: Hub, handle: str, when: datetime, text: str) -> None:
     hub.run("post", "--user", "ada", "--to", handle, "--at", when.isoformat(), text)
 
@@ -75,11 +81,16 @@ def test_drag_a_post_to_another_day_and_hour(
     schedule(hub, handle, datetime.combine(tuesday + timedelta(days=1), time(16, 0),
                                            tzinfo=BERLIN), "Office hours at four")
     hub.run("post", "--user", "ada", "--to", handle, "Posted straight away")
+    # The calendar shows states as they are when it loads: wait for the worker to send it.
+    deadline = monotonic() + 30
+    while not sent_already(hub, "Posted straight away"):
+        assert monotonic() < deadline, "the worker did not send the post"
+        sleep(0.2)
 
     page.get_by_role("link", name="Calendar", exact=True).click()
     expect(page.get_by_role("heading", name="Calendar")).to_be_visible()
     sent = page.locator(".pl-event", has_text="Posted straight away")
-    expect(sent.locator(".pl-state-ok")).to_be_visible(timeout=20_000)  # the worker sent it
+    expect(sent.locator(".pl-state-ok")).to_be_visible()
     assert sent.get_attribute("draggable") is None
     shot(page, "planning-10-calendar-this-week")
 
@@ -112,7 +123,11 @@ def test_drag_a_post_to_another_day_and_hour(
     if page.locator(".pl-event", has_text="Launch notes").count() == 0:
         page.get_by_role("link", name="Next month").click()  # next week is in next month
     post = page.locator(".pl-event", has_text="Launch notes")
-    post.drag_to(page.locator(f".pl-day[data-drop-day='{friday:%Y-%m-%d}']"))
+    drop = page.locator(f".pl-day[data-drop-day='{friday:%Y-%m-%d}']")
+    # Bring the drop cell wholly into view first: when next week is the grid's last row it
+    # sits at the fold, and a page that scrolls between mouse-down and drop loses the drag.
+    drop.scroll_into_view_if_needed()
+    post.drag_to(drop)
     expect(page.locator(".pl-toast")).to_contain_text(f"Moved to {friday:%a} {friday.day}")
     expect(page.locator(f".pl-day[data-drop-day='{friday:%Y-%m-%d}'] .pl-event",
                         has_text="Launch notes")).to_be_visible()
