@@ -45,8 +45,10 @@ from hubbub.publishing.live import (
     parse_step,
     previews_for,
     slot_urls,
+    slot_videos,
 )
 from hubbub.publishing.models import Post
+from hubbub.publishing.preview import video_label
 
 # --- the page ------------------------------------------------------------------------------------
 
@@ -228,6 +230,7 @@ def _compose_page(
         if notice:
             notices[step[1]] = notice
     urls = {i: h.url for i, h in form.held.items()}
+    videos = slot_videos(raw)
     selected = form.selected_ids
     rows = counter_rows(request.user, selected, base, edits, present) if connections else []
     return page(
@@ -235,8 +238,8 @@ def _compose_page(
         "publishing/compose.html",
         {"form": form, "connections": connections, "selected": selected,
          "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
-         "panels": panels_for(connections, edits, present, urls, selected, notices),
-         "previews": previews_for(rows, base, edits, present, urls),
+         "panels": panels_for(connections, edits, present, urls, selected, notices, videos),
+         "previews": previews_for(rows, base, edits, present, urls, videos),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
          "queues": planning.queues_for(request.user)},
         section="compose",
@@ -269,7 +272,8 @@ def target_step(request: AuthedRequest, pk: int, op: str) -> HttpResponse:
     edit = edits_from(data, [connection], present)[connection.pk]
     edit, notice = apply_step(op, edit, data)
     panel = panels_for([connection], {connection.pk: edit}, present, slot_urls(data),
-                    {connection.pk} | set(_ticked(request)), {connection.pk: notice})[0]
+                       {connection.pk} | set(_ticked(request)), {connection.pk: notice},
+                       slot_videos(data))[0]
     response = page(request, "publishing/_custom.html", {"panel": panel, "open": True})
     response["HX-Trigger"] = "hubbub:recount"
     return response
@@ -305,7 +309,9 @@ def autosave(request: AuthedRequest) -> JsonResponse:
     # What the server read from each file (a video's length too): the counters use it.
     metas = {str(slot): stored_meta(m)
              for slot, m in zip(form.present_slots(), saved, strict=False)}
+    videos = {slot: video_label(meta) for slot, meta in metas.items() if video_label(meta)}
     at = timezone.localtime(post.updated_at, ZoneInfo(zone))
     return JsonResponse({"draft": post.pk, "media": media, "urls": urls, "meta": metas,
+                         "videos": videos,
                          "saved": f"Draft saved {at:%H:%M}",
                          "drafts_url": reverse("publishing:drafts")})

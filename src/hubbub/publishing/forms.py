@@ -22,6 +22,7 @@ from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
 from hubbub.publishing.drafts import KeptMedia, MediaItem
 from hubbub.publishing.models import Post, PostMedia
+from hubbub.publishing.preview import video_label
 from hubbub.publishing.services import NewMedia, stored_video_facts
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
@@ -177,6 +178,11 @@ class SlotImage:
     meta: str
     stashed: stash.Stashed | None = None
     stored: PostMedia | None = None
+
+    @property
+    def video(self) -> str:
+        """A video's description for the slot ("" for a picture, which shows itself)."""
+        return video_label(self.meta)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from hubbub.networks.base import Draft, Problem, Validation
 from hubbub.publishing import customize, services
 from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import SLOTS, draft_from_data, present_slots_in
-from hubbub.publishing.preview import PreviewImage, TargetPreview, preview
+from hubbub.publishing.preview import PreviewImage, TargetPreview, preview, video_label
 from hubbub.publishing.stash import TOKEN
 
 STEPS = ("split", "unsplit", "reset")
@@ -49,6 +49,7 @@ class PanelImage:
     url: str
     present: bool
     chosen: bool
+    video: str = ""  # a video's description; "" for a picture
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,16 @@ def slot_urls(data: Any) -> dict[int, str]:
         elif TOKEN.match(token):
             urls[i] = reverse("publishing:stash_preview", args=[token])
     return urls
+
+
+def slot_videos(data: Any) -> dict[int, str]:
+    """The slots holding a video, with their description."""
+    found = {}
+    for i in SLOTS:
+        label = video_label(str(data.get(f"meta_{i}", "") or ""))
+        if label and not data.get(f"drop_{i}"):
+            found[i] = label
+    return found
 
 
 def edits_from(data: Any, connections: Iterable[Connection], present: Sequence[int]
@@ -124,7 +135,8 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
 
 
 def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, TargetEdit],
-                 present: Sequence[int], urls: Mapping[int, str]) -> list[TargetPreview]:
+                 present: Sequence[int], urls: Mapping[int, str],
+                 videos: Mapping[int, str]) -> list[TargetPreview]:
     found = []
     alts = {slot: base.media[i].alt_text for i, slot in enumerate(present) if i < len(base.media)}
     for row in rows:
@@ -133,21 +145,22 @@ def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, Ta
             continue
         drafts_for = customize.target_drafts(base, edit, present)
         slots = edit.media_slots if edit.on else tuple(present)
-        images = [PreviewImage(urls.get(s, ""), alts.get(s, ""), s) for s in slots]
+        images = [PreviewImage("" if s in videos else urls.get(s, ""), alts.get(s, ""), s,
+                               videos.get(s, "")) for s in slots]
         found.append(preview(row.connection, edit.caps, drafts_for, images))
     return found
 
 
 def panels_for(connections: Sequence[Connection], edits: Mapping[int, TargetEdit],
                present: Sequence[int], urls: Mapping[int, str], ticked: set[int],
-               notices: Mapping[int, str]) -> list[Panel]:
+               notices: Mapping[int, str], videos: Mapping[int, str]) -> list[Panel]:
     panels = []
     for connection in connections:
         edit = edits.get(connection.pk)
         if edit is None:
             continue
-        images = [PanelImage(i, urls.get(i, ""), i in present, i in edit.media_slots)
-                  for i in SLOTS]
+        images = [PanelImage(i, "" if i in videos else urls.get(i, ""), i in present,
+                             i in edit.media_slots, videos.get(i, "")) for i in SLOTS]
         panels.append(Panel(edit, images, notices.get(connection.pk, ""),
                             connection.pk in ticked))
     return panels
@@ -183,4 +196,5 @@ def live_parts(user: User, data: Any, connections: Sequence[Connection]) -> dict
     edits = edits_from(data, connections, present)
     base = draft_from_data(data)
     rows = counter_rows(user, [c.pk for c in connections], base, edits, present)
-    return {"rows": rows, "previews": previews_for(rows, base, edits, present, slot_urls(data))}
+    return {"rows": rows, "previews": previews_for(rows, base, edits, present, slot_urls(data),
+                                                   slot_videos(data))}

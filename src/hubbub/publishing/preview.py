@@ -27,11 +27,39 @@ class Segment:
     full: str = ""  # the whole link or handle, for a tooltip
 
 
+def video_label(meta: str) -> str:
+    """What a slot's description ("type;size;width;height[;duration;rate]", as the compose
+    script and the server write it) says of a video, for people: "Video · 4:00 · 1280 x 720".
+    "" for a picture. Only shown, never trusted: the file itself is checked on the server."""
+    fields = meta.split(";")
+    if not fields[0].startswith("video/"):
+        return ""
+
+    def number(at: int) -> float:
+        try:
+            value = float(fields[at]) if len(fields) > at else 0.0
+        except ValueError:
+            return 0.0
+        return value if value == value and 0 < value < 1e9 else 0.0  # NaN, inf, nonsense
+
+    bits = ["Video"]
+    seconds = round(number(4))
+    if seconds:
+        minutes, rest = divmod(seconds, 60)
+        bits.append(f"{minutes // 60}:{minutes % 60:02d}:{rest:02d}" if minutes >= 60
+                    else f"{minutes}:{rest:02d}")
+    width, height = int(number(2)), int(number(3))
+    if width and height:
+        bits.append(f"{width} x {height}")
+    return " · ".join(bits)
+
+
 @dataclass(frozen=True)
 class PreviewImage:
     url: str  # "" while the browser still holds the file: the page fills it in
     alt: str
     slot: int
+    video: str = ""  # a video's description ("Video · 4:00 · 1280 x 720"); "" for a picture
 
 
 @dataclass(frozen=True)

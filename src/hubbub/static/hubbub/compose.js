@@ -64,8 +64,7 @@
     if (found.url) preview.src = found.url;
     else preview.removeAttribute("src");
     preview.hidden = !found.url;
-    hintText(slot, video ? file.name : "");
-    slot.classList.toggle("has-video", video);
+    showVideo(slot, video ? file.name : "", video ? "Video" : "");
     const meta = [file.type || "application/octet-stream", file.size, found.width, found.height];
     if (video) meta.push(0, 0);
     slot.querySelector("input[data-meta]").value = meta.join(";");
@@ -80,18 +79,19 @@
     changed(0); // save the picture with the draft now
   });
 
-  // A video has no picture preview here: the slot names the file instead.
-  function hintText(slot, name) {
-    const hint = slot.querySelector(".slot-hint");
-    const text = hint && hint.lastChild;
-    if (!text || text.nodeType !== Node.TEXT_NODE) return;
-    if (!("label" in hint.dataset)) hint.dataset.label = text.textContent;
-    text.textContent = name || hint.dataset.label;
+  // A video has no picture preview here (the page may not play local files): the slot names
+  // the file, and what the server read from it (length, size) once the draft is saved.
+  function showVideo(slot, name, facts) {
+    slot.classList.toggle("has-video", Boolean(name));
+    const box = slot.querySelector(".slot-video");
+    if (!box) return;
+    box.hidden = !name;
+    box.querySelector("[data-video-name]").textContent = name;
+    box.querySelector("[data-video-facts]").textContent = facts;
   }
 
   function clearSlot(slot) {
-    hintText(slot, "");
-    slot.classList.remove("has-video");
+    showVideo(slot, "", "");
     slot.querySelector("input[type=file]").value = "";
     slot.querySelector("input[data-meta]").value = "";
     slot.querySelector("input[data-keep]").value = "";
@@ -131,6 +131,8 @@
       const img = label.querySelector("img");
       if (url && img.src !== url) img.src = url;
       img.hidden = !url;
+      const film = label.querySelector(".custom-video");
+      if (film) film.hidden = !(slot && slot.classList.contains("has-video"));
     }
   }
 
@@ -289,6 +291,8 @@
         box.querySelector("input[data-keep]").value = token;
         const meta = (answer.meta || {})[slot];
         if (meta) box.querySelector("input[data-meta]").value = meta;
+        const video = (answer.videos || {})[slot];
+        if (video) box.querySelector("[data-video-facts]").textContent = video;
         const input = box.querySelector("input[type=file]");
         if (sent.has(input) && input.files[0] === sent.get(input)) input.value = "";
       }
