@@ -276,3 +276,23 @@ def test_limits_are_cached_and_a_failing_server_is_not_asked_on_every_call(
     for _ in range(5):
         assert capabilities_for(connection).text_limit == 100  # the cached limits
     assert len(asked) == 1
+
+
+def test_limits_saved_by_an_older_version_are_read_again(
+    owner: Any, connection: Connection, scripted: ScriptedConnector,
+) -> None:
+    """Limits cached before a field existed (e.g. video) are not taken as "no video": the
+    network is asked again at once, however fresh the cache is."""
+    from hubbub.connections.services import capabilities_for
+
+    capabilities_for(connection)
+    connection.refresh_from_db()
+    old = dict(connection.capabilities_json or {})
+    old["media"] = {k: v for k, v in old["media"].items() if k != "video"}
+    old.pop("text_byte_limit", None)
+    Connection.objects.filter(pk=connection.pk).update(capabilities_json=old)
+    connection.refresh_from_db()
+    capabilities_for(connection)
+    connection.refresh_from_db()
+    assert "video" in connection.capabilities_json["media"]
+    assert "text_byte_limit" in connection.capabilities_json

@@ -107,6 +107,7 @@ def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabi
     connector = get_connector(connection.network)
     fresh = (
         connection.capabilities_json is not None
+        and Capabilities.has_every_field(connection.capabilities_json)
         and connection.capabilities_fetched_at is not None
         and timezone.now() - connection.capabilities_fetched_at < CAPABILITIES_TTL
     )

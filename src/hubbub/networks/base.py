@@ -59,6 +59,17 @@ class Capabilities:
         return asdict(self)
 
     @classmethod
+    def has_every_field(cls, data: dict[str, Any]) -> bool:
+        """Whether stored limits name every field this version knows (limits saved by an older
+        version lack the newer ones, e.g. video: they are read again rather than defaulted)."""
+        from dataclasses import fields
+
+        media = data.get("media")
+        return (isinstance(media, dict)
+                and all(f.name in data for f in fields(cls))
+                and all(f.name in media for f in fields(MediaLimits)))
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> Capabilities:
         values = dict(data)
         media = values.pop("media")
