@@ -85,6 +85,32 @@ def test_watched_feeds_are_polled_fast(shown: Feed, settings: object) -> None:
     assert feed.next_poll_at - feed.last_polled_at >= timedelta(seconds=500)
 
 
+def test_an_accounts_watched_feeds_share_its_read_budget(
+        alice: User, shown: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many open columns of one account slow each down instead of running into the network's
+    rate limit (which would freeze them all); streamed, unwatched and hidden feeds and other
+    accounts' feeds do not count."""
+    monkeypatch.setattr(ScriptedConnector, "poll_reads_per_minute", 6.0, raising=False)
+    now = timezone.now()
+    assert polling.interval_for(_reload(shown), now) == polling.idle_seconds()  # not watched
+    mark_watched([shown])
+    assert polling.interval_for(_reload(shown), now) == 10.0  # alone: 60 s / 6 reads
+    others = [ensure_feed(shown.connection, key) for key in ("mentions", "notifications",
+                                                             "hashtag:cats", "list:1")]
+    make_column(alice, others[:3])
+    mark_watched(others)  # list:1 is in no column
+    assert polling.interval_for(_reload(shown), now) == 40.0  # 4 shown and watched
+    Feed.objects.filter(pk=others[0].pk).update(streaming=True)
+    elsewhere = ensure_feed(make_connection(alice), "home")
+    make_column(alice, [elsewhere])
+    mark_watched([elsewhere])
+    assert polling.interval_for(_reload(shown), now) == 30.0
+    assert polling.interval_for(_reload(elsewhere), now) == 10.0
+    # Without a budget, the watched pace.
+    monkeypatch.setattr(ScriptedConnector, "poll_reads_per_minute", None, raising=False)
+    assert polling.interval_for(_reload(shown), now) == polling.active_seconds()
+
+
 def test_mark_watched_brings_a_far_poll_forward_but_not_a_backoff(shown: Feed) -> None:
     far = timezone.now() + timedelta(minutes=10)
     Feed.objects.filter(pk=shown.pk).update(next_poll_at=far)

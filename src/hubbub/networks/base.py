@@ -291,6 +291,10 @@ class Connector(ABC):
     # What connect_with_token takes, for the CLI (every network) and the web form (networks
     # that do not connect through a browser redirect).
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+    # Reads a minute polling may spend on one account (None: no budget, e.g. a network that
+    # pushes). Watched columns of one account share it, so opening many columns slows each
+    # one down rather than running into the network's rate limit and freezing them all.
+    poll_reads_per_minute: ClassVar[float | None] = None
 
     # --- identity and capabilities -----------------------------------------------------------
     @abstractmethod

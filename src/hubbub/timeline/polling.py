@@ -93,10 +93,29 @@ def is_watched(feed: Feed, now: datetime) -> bool:
 
 
 def interval_for(feed: Feed, now: datetime) -> float:
-    """Seconds to the next poll after a good one."""
-    if is_watched(feed, now) and not feed.streaming:
-        return active_seconds()
-    return idle_seconds()
+    """Seconds to the next poll after a good one: the watched pace, stretched when the
+    account's watched polled feeds together would spend more than its read budget."""
+    if not (is_watched(feed, now) and not feed.streaming):
+        return idle_seconds()
+    return max(active_seconds(), budget_seconds(feed, now))
+
+
+def budget_seconds(feed: Feed, now: datetime) -> float:
+    """Seconds between polls of each of this account's watched, polled feeds for them all to
+    stay within the network's read budget (0 where it has none)."""
+    network = Connection.objects.filter(pk=feed.connection_id).values_list(
+        "network", flat=True).first()
+    try:
+        budget = get_connector(network).poll_reads_per_minute if network else None
+    except KeyError:
+        return 0.0
+    if not budget:
+        return 0.0
+    watched = Feed.objects.filter(
+        connection_id=feed.connection_id, streaming=False,
+        watched_at__gte=now - watch_window(),
+    ).filter(Exists(Column.feeds.through.objects.filter(feed_id=OuterRef("pk")))).count()
+    return max(1, watched) * 60.0 / budget
 
 
 # --- what the deck calls -----------------------------------------------------------------------

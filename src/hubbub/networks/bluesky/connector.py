@@ -42,6 +42,9 @@ REACTIONS = {"like": LIKE, "repost": REPOST}
 
 class BlueskyConnector(Connector):
     slug: ClassVar[str] = "bluesky"
+    # The AppView allows 3000 requests per 5 minutes per IP address, shared by every account
+    # this hub reads from it: 60 a minute each keeps ten accounts' polling under that.
+    poll_reads_per_minute: ClassVar[float | None] = 60.0
     name: ClassVar[str] = "Bluesky"
     auth_kind: ClassVar[AuthKind] = "app_password"
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (

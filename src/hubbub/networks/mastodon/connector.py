@@ -83,6 +83,9 @@ class _Api:
 
 class MastodonConnector(Connector):
     slug: ClassVar[str] = "mastodon"
+    # Mastodon's default limit is 300 requests per 5 minutes per account: polling takes half,
+    # leaving the rest for posting, reactions and paging back.
+    poll_reads_per_minute: ClassVar[float | None] = 30.0
     name: ClassVar[str] = "Mastodon"
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # People connect through OAuth in the browser; bots and scripts bring a token.
