@@ -84,10 +84,14 @@ else:
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE takes the write
                 # lock at BEGIN so two writers queue on busy_timeout instead of failing mid-way.
+                # Checkpoints every 10,000 WAL pages (40 MB) rather than SQLite's 1,000: each
+                # copies a page rewritten by many commits once and syncs once, which took ingest
+                # from 11.6k to 13.6k items/s (docs/benchmarks.md).
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+                    " PRAGMA wal_autocheckpoint=10000;"
                 ),
             },
         }
