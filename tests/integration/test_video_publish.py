@@ -4,13 +4,16 @@ post is made, and a per-account customisation that leaves the video out where it
 
 The MP4 is written box by box (tests/unit/test_video_probe.py): its headers are real, its
 samples are not a picture. Neither peer decodes video: mastodon-mock 0.6.1 stores the upload and
-answers 200 with its url at once (no 202 and processing), and the dev-env PDS keeps the blob
-as it is (no video service), so what is tested is the upload, the record and the exactly-once
-path, not transcoding.
+answers 200 with its url at once (no 202 and processing: a proxy in front of it answers
+"still processing" for one test), and the dev-env PDS keeps the blob as it is (no video
+service), so what is tested is the upload, the record and the exactly-once path, not
+transcoding.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,6 +30,7 @@ from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.publishing.services import NewMedia, PostError, TargetCustom, create_post
 from tests.integration.bluesky_support import wait_for
 from tests.peers.bluesky import BlueskyPeer
+from tests.peers.http_faults import HttpFaultProxy, Respond, Rewrite
 from tests.peers.mastodon import MastodonPeer
 from tests.unit.test_video_probe import make_mp4
 
@@ -96,6 +100,56 @@ def test_a_video_reaches_mastodon_once_even_when_it_is_still_processing(
     assert attachment["type"] == "video"
     assert attachment["id"] == uploaded[0]
     assert attachment["description"] == "A test card for four seconds"
+
+
+@pytest.fixture
+def mastodon_http_proxy(mastodon_peer: MastodonPeer) -> Iterator[HttpFaultProxy]:
+    proxy = HttpFaultProxy(mastodon_peer.base_url)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+def test_a_video_still_processing_after_upload_is_waited_for(
+    mastodon_peer: MastodonPeer, mastodon_http_proxy: HttpFaultProxy, owner: User
+) -> None:
+    """Mastodon answers a video upload "202 Accepted" with no url while it processes it, and
+    GET /api/v1/media/:id "206 Partial Content" until it is done. mastodon-mock processes
+    nothing, so a proxy in front of it says so: the upload really happens, its answer and the
+    first two polls say "processing". The connector polls until the url is there and then
+    posts once, with that upload."""
+    proxy = mastodon_http_proxy
+    account = mastodon_peer.new_account()
+    connected = get_connector("mastodon").connect_with_token(
+        proxy.base_url, {"access_token": account.access_token})
+    connection = save_connection(owner, "mastodon", connected)
+    processing: list[str] = []
+
+    def accepted(status: int, body: bytes) -> tuple[int, bytes]:
+        attachment = json.loads(body)
+        media_id = str(attachment["id"])
+        processing.append(media_id)
+        pending = json.dumps({**attachment, "url": None}).encode()
+        proxy.arm("GET", f"/api/v1/media/{media_id}",
+                  Respond(206, {"Content-Type": "application/json"}, pending), count=2)
+        return 202, pending
+
+    for path in ("/api/v2/media", "/api/v1/media"):
+        proxy.arm("POST", path, Rewrite(accepted))
+    post = create_post(user=owner, text="a clip that takes a while", connections=[connection],
+                       media=[_clip()])
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.SENT, delivery.last_error
+    [media_id] = processing
+    polls = [p for m, p in proxy.seen if m == "GET" and p == f"/api/v1/media/{media_id}"]
+    assert len(polls) == 3  # two "still processing", then the real answer with its url
+    assert delivery.media_ids == [media_id]
+    [status] = mastodon_peer.statuses(account)
+    [attachment] = status["media_attachments"]
+    assert attachment["id"] == media_id
+    assert attachment["type"] == "video"
 
 
 def test_a_video_reaches_bluesky_as_a_video_embed(bluesky_peer: BlueskyPeer, owner: User) -> None:

@@ -10,7 +10,10 @@ requests matching an armed fault (method + path), which get one of:
 - `Stall(seconds)`: not forwarded; the connection hangs, then closes (the client times out and
   the server never processed it);
 - `Hold()`: forwarded, the answer swallowed; the client waits until its read timeout;
-- `Drop()`: forwarded, and the connection is reset instead of answered.
+- `Drop()`: forwarded, and the connection is reset instead of answered;
+- `Rewrite(change)`: forwarded, and the answer's status and body replaced by what
+  `change(status, body)` returns (the server did act, and says something else: a Mastodon
+  upload answered "202, still processing").
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -57,7 +61,12 @@ class Drop:
     pass
 
 
-Fault = Respond | Malformed | Stall | Hold | Drop
+@dataclass(frozen=True)
+class Rewrite:
+    change: Callable[[int, bytes], tuple[int, bytes]]
+
+
+Fault = Respond | Malformed | Stall | Hold | Drop | Rewrite
 
 
 @dataclass
@@ -154,6 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._cut(reset=False)
         elif isinstance(fault, Drop):
             self._cut(reset=True)
+        elif isinstance(fault, Rewrite):
+            status, answer = fault.change(status, answer)
+            self._answer(status, headers, answer)
         else:
             self._answer(status, headers, answer)
 
