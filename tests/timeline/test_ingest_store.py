@@ -46,26 +46,47 @@ def test_datetimes_are_written_as_django_writes_them(when: datetime) -> None:
     assert adapt(when) == connection.ops.adapt_datetimefield_value(when)
 
 
+def _work(statements: list[str]) -> list[str]:
+    return [s.split()[0] for s in statements
+            if s.split()[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
+
+
 def test_a_mixed_batch_is_three_statements(alice: User, statements: list[str]) -> None:
     conn = make_connection(alice)
     home, mentions = ensure_feed(conn, "home"), ensure_feed(conn, "mentions")
     ingest(home, [net_item(n) for n in range(4)])
     ingest(mentions, [net_item(9)])
     statements.clear()
-    # 0, 1 unchanged in home; 2 changed; 9 known but not in home; 20, 21 new.
-    batch = [net_item(0), net_item(1), net_item(2, text="edited"), net_item(9), net_item(20),
-             net_item(21)]
+    # 0, 1 unchanged in home; 2, 3 changed; 9 known but not in home; 20, 21 new.
+    batch = [net_item(0), net_item(1), net_item(2, text="edited"), net_item(3, text="too"),
+             net_item(9), net_item(20), net_item(21)]
     result = ingest(home, batch)
-    work = [s for s in statements if s.split()[0] in ("SELECT", "INSERT", "UPDATE", "DELETE")]
-    assert [s.split()[0] for s in work] == ["SELECT", "INSERT", "INSERT"], work
-    assert result.known_in_feed == 3
+    assert _work(statements) == ["SELECT", "INSERT", "INSERT"], statements
+    assert result.known_in_feed == 4
     assert len(result.new_item_ids) == 2
-    assert len(result.updated_item_ids) == 1
+    assert len(result.updated_item_ids) == 2
     by_id = dict(Item.objects.values_list("remote_id", "id"))
+    assert result.item_ids == tuple(by_id[f"r{n}"] for n in (0, 1, 2, 3, 9, 20, 21))
     assert set(result.entry_item_ids) == {by_id["r9"], by_id["r20"], by_id["r21"]}
     assert Item.objects.get(remote_id="r2").text == "edited"
     assert set(FeedEntry.objects.filter(feed=home).values_list("item__remote_id", flat=True)) \
         == {"r0", "r1", "r2", "r3", "r9", "r20", "r21"}
+    assert FeedEntry.objects.filter(feed=home).count() == 7  # the padding added nothing
+
+
+def test_statements_come_in_power_of_two_sizes(feed: Feed, statements: list[str]) -> None:
+    """75 new items: one SELECT padded to 128 ids, upserts of 64 + 8 + 2 + 1 rows, one INSERT of
+    128 entries (75 and repeats of the last, which do nothing)."""
+    result = ingest(feed, [net_item(n) for n in range(75)])
+    assert _work(statements) == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT", "INSERT"]
+    assert len(result.new_item_ids) == len(set(result.new_item_ids)) == 75
+    assert len(result.entry_item_ids) == 75
+    assert FeedEntry.objects.filter(feed=feed).count() == Item.objects.count() == 75
+    statements.clear()
+    again = ingest(feed, [net_item(n) for n in range(75)])
+    assert _work(statements) == ["SELECT"]
+    assert again.known_in_feed == 75
+    assert again.item_ids == result.item_ids
 
 
 def test_entries_sort_with_orm_times(feed: Feed) -> None:

@@ -50,7 +50,8 @@ def test_watched_at_is_refreshed_once_it_is_older_than_the_refresh(shown: Feed) 
         mark_watched([shown])
     assert len(_writes(captured)) == 1
     watched = Feed.objects.get(pk=shown.pk).watched_at
-    assert watched is not None and watched > old
+    assert watched is not None
+    assert watched > old
     assert polling.is_watched(Feed.objects.get(pk=shown.pk), timezone.now())
 
 
@@ -65,4 +66,5 @@ def test_a_poll_due_within_the_watched_pace_and_its_jitter_stays(shown: Feed) ->
     Feed.objects.filter(pk=shown.pk).update(next_poll_at=far)
     mark_watched([shown])
     pulled = Feed.objects.get(pk=shown.pk).next_poll_at
-    assert pulled is not None and pulled <= timezone.now()
+    assert pulled is not None
+    assert pulled <= timezone.now()

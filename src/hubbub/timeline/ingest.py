@@ -3,10 +3,11 @@
 `ingest(feed, items)` is the one way items enter the timeline, from polling, streaming and
 paging back alike. Items are deduplicated on (connection, remote id): a known item is rewritten
 only when what a re-read can change (text, media, counts, flags...) differs, which its digest
-tells without reading the row. Each batch costs three statements in one transaction, whatever
-its size: one SELECT of the known items (with whether each is in this feed already), one
-INSERT ... ON CONFLICT DO UPDATE ... RETURNING for the new and changed ones, and one INSERT for
-the feed entries. After the commit one live event per kind of change goes to the feed's owner.
+tells without reading the row. A batch is a few statements in one transaction: one SELECT of
+the known items (with whether each is in this feed already), INSERT ... ON CONFLICT DO UPDATE
+... RETURNING for the new and changed ones (one per power of two in their count, so that
+sqlite3's statement cache keeps them prepared), and one INSERT for the feed entries. After the
+commit one live event per kind of change goes to the feed's owner.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ FLAGS = ("liked", "reposted", "bookmarked")
 # first read.
 MUTABLE = ("text", "html", "content_warning", "sensitive", "media", "card", "quote", "extra",
            "author_name", "author_avatar", "author_url", "url", "digest", *FLAGS)
-IN_CHUNK = 500  # ids per IN (...) list
+IN_CHUNK = 512  # ids per IN (...) list
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,24 @@ def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[An
         yield values[start:start + size]
 
 
+# Statements are written for a number of rows, and sqlite3 keeps only 128 prepared statements a
+# connection: with one statement per batch size, polls of 40-100 items re-prepared a
+# 2,700-parameter INSERT nearly every time. So sizes are powers of two: a SELECT's IN list and
+# the entries' INSERT ... DO NOTHING are padded by repeating their last value (harmless), and
+# the item upsert, where a row may not be written twice, is split (75 rows: 64 + 8 + 2 + 1).
+def _padded(values: Sequence[Any]) -> list[Any]:
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *[values[-1]] * (size - len(values))]
+
+
+def _power_chunks(values: Sequence[Any], limit: int) -> Iterable[Sequence[Any]]:
+    start = 0
+    while start < len(values):
+        size = min(1 << ((len(values) - start).bit_length() - 1), limit)
+        yield values[start:start + size]
+        start += size
+
+
 @dataclass(slots=True)
 class _Known:
     """An item already in the store, as the batch's one SELECT found it."""
@@ -266,7 +285,8 @@ def _known(feed_id: int, connection_id: int, remote_ids: Sequence[str]) -> dict[
     """The batch's items already stored, by remote id, with whether each is in the feed."""
     known: dict[str, _Known] = {}
     for chunk in _chunks(remote_ids):
-        rows = _execute(_known_sql(db.vendor, len(chunk)), [feed_id, connection_id, *chunk])
+        padded = _padded(chunk)
+        rows = _execute(_known_sql(db.vendor, len(padded)), [feed_id, connection_id, *padded])
         for remote_id, pk, digest, liked, reposted, bookmarked, extra, in_feed in rows:
             known[remote_id] = _Known(pk, digest, (bool(liked), bool(reposted),
                                                    bool(bookmarked)), extra, bool(in_feed))
@@ -362,7 +382,7 @@ _COLUMNS = ("connection_id", "network", "remote_id", "kind", "created_at", "url"
             "media", "card", "quote", "extra", "liked", "reposted", "bookmarked", "ingested_at",
             "digest")
 _JSON = frozenset({"media", "card", "quote", "extra"})
-ROWS_PER_INSERT = 400  # 27 parameters a row: far below SQLite's 32766
+ROWS_PER_INSERT = 256  # 27 parameters a row: far below SQLite's 32766
 
 
 def _upsert(connection_id: int, network: str, writes: Sequence[dict[str, Any]],
@@ -374,7 +394,7 @@ def _upsert(connection_id: int, network: str, writes: Sequence[dict[str, Any]],
     at = _datetime_adapter()
     ingested = at(now)
     ids: dict[str, int] = {}
-    for chunk in _chunks(writes, ROWS_PER_INSERT):
+    for chunk in _power_chunks(writes, ROWS_PER_INSERT):
         params: list[Any] = []
         for row in chunk:
             params.extend((
@@ -395,9 +415,9 @@ def _insert_entries(feed_id: int, entries: Sequence[tuple[int, Any]]) -> None:
     """(item id, created_at as the database takes it) rows into the feed."""
     for chunk in _chunks(entries, ROWS_PER_INSERT):
         params: list[Any] = []
-        for item_id, created_at in chunk:
+        for item_id, created_at in _padded(chunk):
             params.extend((feed_id, item_id, created_at))
-        _execute(_entries_sql(db.vendor, len(chunk)), params)
+        _execute(_entries_sql(db.vendor, len(params) // 3), params)
 
 
 def _execute(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
