@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -115,6 +116,35 @@ def quote_of(quote: Any) -> dict[str, str] | None:
         "text": str(quote.get("text") or "")[:2000],
         "url": web_url(quote.get("url")),
     }
+
+
+# fast_url: a view's URL with one integer argument is the same text around the number each
+# time, so it is reversed once (per URL conf and script prefix) and the number put in.
+_PROBE = 7_340_033_219  # an argument no route of ours has in its fixed text
+_URL_SHAPES: dict[tuple[str, Any, str, int], tuple[str, str] | None] = {}
+
+
+@register.simple_tag
+def fast_url(name: str, *args: Any) -> str:
+    """What {% url name args %} gives, for no argument or one int: an item's actions reverse
+    four URLs, 120 a page, at ~12 us each through reverse()."""
+    if len(args) > 1 or (args and type(args[0]) is not int):
+        return reverse(name, args=args)
+    key = (name, get_urlconf(), get_script_prefix(), len(args))
+    if key not in _URL_SHAPES:
+        probe = reverse(name, args=[_PROBE] if args else None)
+        mark = str(_PROBE)
+        if not args:
+            _URL_SHAPES[key] = (probe, "")
+        elif probe.count(mark) == 1:
+            before, after = probe.split(mark)
+            _URL_SHAPES[key] = (before, after)
+        else:
+            _URL_SHAPES[key] = None
+    shape = _URL_SHAPES[key]
+    if shape is None:
+        return reverse(name, args=args)
+    return f"{shape[0]}{args[0]}{shape[1]}" if args else shape[0]
 
 
 @register.filter
