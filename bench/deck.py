@@ -1135,7 +1135,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "While a worker thread in the same process ingests polls of 40-100 new items (as "
         "`hubbub serve` runs its worker beside the web server; times in ms; the last columns "
-        "time the view's two `mark_watched` UPDATEs, which wait for SQLite's write lock):",
+        "time the view's `mark_watched`: a read, and UPDATEs only when due, which wait for "
+        "SQLite's write lock):",
         "",
         "| case | p50 | p95 | p99 | max | CPU p50 | ingested beside it | mark_watched p50 "
         "| p95 | max | load |",
