@@ -106,6 +106,18 @@ def test_an_accounts_watched_feeds_share_its_read_budget(
     mark_watched([elsewhere])
     assert polling.interval_for(_reload(shown), now) == 30.0
     assert polling.interval_for(_reload(elsewhere), now) == 10.0
+    # A poll at that pace is not pulled forward by the page asking again (a reload, the live
+    # stream's heartbeat): that would spend the budget faster.
+    ScriptedConnector.pages = {"home": {"": _page(range(3), None)}}
+    poll_feed(_reload(shown))
+    polled = _reload(shown)
+    assert polled.poll_interval == 30
+    mark_watched([shown])
+    assert _reload(shown).next_poll_at == polled.next_poll_at
+    # One pushed far away (by hand here) is.
+    Feed.objects.filter(pk=shown.pk).update(next_poll_at=timezone.now() + timedelta(minutes=5))
+    mark_watched([shown])
+    assert _reload(shown).next_poll_at <= timezone.now()
     # Without a budget, the watched pace.
     monkeypatch.setattr(ScriptedConnector, "poll_reads_per_minute", None, raising=False)
     assert polling.interval_for(_reload(shown), now) == polling.active_seconds()

@@ -133,20 +133,24 @@ def mark_watched(feeds: Iterable[Feed | int]) -> None:
 
     One read (no write lock) tells what is due; usually nothing is. watched_at is written
     when older than WATCHED_REFRESH, next_poll_at when further away than a watched poll
-    (jitter included)."""
+    (jitter included) — the feed's own last pace when the account's read budget stretched it
+    (interval_for), so that reloading the page does not spend the budget faster."""
     ids = [f if isinstance(f, int) else f.pk for f in feeds]
     if not ids:
         return
     now = timezone.now()
-    far = now + timedelta(seconds=active_seconds() * (1 + JITTER))
+    active, idle = active_seconds(), idle_seconds()
+    far = now + timedelta(seconds=active * (1 + JITTER))
     stale: list[int] = []
     late: list[int] = []
-    for pk, watched_at, next_poll_at, last_error, streaming in Feed.objects.filter(
+    for pk, watched_at, next_poll_at, last_error, streaming, pace in Feed.objects.filter(
             pk__in=ids).values_list("pk", "watched_at", "next_poll_at", "last_error",
-                                    "streaming"):
+                                    "streaming", "poll_interval"):
         if watched_at is None or watched_at < now - WATCHED_REFRESH:
             stale.append(pk)
-        if not last_error and not streaming and (next_poll_at is None or next_poll_at > far):
+        watched_pace = pace if pace and active < pace < idle else active
+        due_by = now + timedelta(seconds=watched_pace * (1 + JITTER))
+        if not last_error and not streaming and (next_poll_at is None or next_poll_at > due_by):
             late.append(pk)
     if stale:
         Feed.objects.filter(pk__in=stale).update(watched_at=now)
