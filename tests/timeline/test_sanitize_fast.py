@@ -40,13 +40,17 @@ OPEN_TAGS = [
     "<p>", "<br>", "<br/>", "<br />", "<span>", '<span class="h-card">',
     '<span class="h-card" translate="no">', "<span class=x>", "<span class='x'>",
     '<span CLASS="x">', '<span data-x="a&amp;b">', "<span hidden>", '<span style="x">',
+    '<span lang="en">', '<span title="t" class="x">', '<span class="x" lang="en">',
     '<p dir="auto">', "<P>", "<b>", "<strong>", "<em>", "<div>", "<script>", "<style>",
     "<svg>", "<img src=x onerror=alert(1)>", "<a>", '<a name="x">', "<!--", "<",
 ]
 CLOSE_TAGS = ["</p>", "</span>", "</a>", "</b>", "</div>", "</script>", "</br>", "</P>"]
 ATTRS = ["", ' class="mention"', ' rel="tag"', ' target="_blank"', ' rel="nofollow noopener"',
          ' translate="no"', ' class="u-url mention"', ' onclick="x()"', ' style="color:red"',
-         ' href="https://other.example/"', ' data-href="x"', ' rel=""', " class=x"]
+         ' href="https://other.example/"', ' data-href="x"', ' rel=""', " class=x",
+         # Kept by the cleaner (generic attributes), and href="..." inside another value.
+         ' title="hello"', ' lang="de"', ' title=" href="', ' class="x href="', ' rel=" href="',
+         ' TITLE="x"']
 
 
 def _link(rng: random.Random) -> str:

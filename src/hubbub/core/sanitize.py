@@ -92,8 +92,11 @@ _PLAIN_HTTP_URL: Final = re.compile(
 _TEXT_RUN = r"[^<>&\x00-\x08\x0b-\x1f\x7f-\xa0\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]++"
 _ENTITY = r"&(?:amp|lt|gt|quot|#39|#x27);"
 _TEXT = rf"(?:{_TEXT_RUN}|{_ENTITY})*+"
-_ATTR = r' [a-z][a-z-]*+="[^"<>&]*+"'
-_NOT_HREF = r' (?!href=)[a-z][a-z-]*+="[^"<>&]*+"'  # one href a link: a parser keeps the first
+# Only attributes the cleaner drops (it keeps href on links, and lang and title on any tag):
+# the ones Mastodon writes on its spans and links. Any other attribute takes the nh3 path.
+_DROPPED_ATTR = r' (?:class|rel|target|translate)="[^"<>&]*+"'
+_ATTR = _DROPPED_ATTR
+_NOT_HREF = _DROPPED_ATTR  # one href a link: a parser keeps the first
 _HREF_VALUE = (r"https?://(?!(?:[a-z0-9-]*+\.)*+xn--)(?:[a-z0-9-]++\.)*+[a-z][a-z0-9-]*+"
                r"(?:[/?#](?:[^\s\x00-\x20\x7f\"<>&`\\]|&amp;)*+)?+")
 _A_OPEN = rf'<a(?:{_NOT_HREF})*+ href="{_HREF_VALUE}"(?:{_NOT_HREF})*+>'
@@ -104,7 +107,9 @@ _SPAN_OUTER = rf"{_SPAN_OPEN}(?:{_TEXT_RUN}|{_ENTITY}|{_LINK_ELEMENT}|{_SPAN_INN
 _INLINE = rf"(?:{_TEXT_RUN}|{_ENTITY}|<br>|{_LINK_ELEMENT}|{_SPAN_OUTER})*+"
 _PLAIN_MARKUP: Final = re.compile(rf"(?:<p>{_INLINE}</p>|{_INLINE})*+")
 _SPAN_WITH_ATTRS: Final = re.compile(r"<span [^>]*+>")
-_LINK_OPEN: Final = re.compile(r'<a [^>]*?(?<= )href="([^"]*+)"[^>]*+>')
+# Walks the attributes in order, so that an href="..." inside another attribute's value is
+# never taken for the link's own.
+_LINK_OPEN: Final = re.compile(rf'<a(?:{_DROPPED_ATTR})*+ href="([^"]*+)"[^>]*+>')
 _LINK_REPLACEMENT: Final = rf'<a href="\1" target="_blank" rel="{LINK_REL}">'
 _DECODED: Final = (("&quot;", '"'), ("&#39;", "'"), ("&#x27;", "'"))
 
