@@ -40,8 +40,10 @@ class Item(models.Model):
     """A post or notification, normalized across networks. Remote HTML is sanitized before it
     is stored here; templates may render `html` as safe."""
 
+    # No index of its own: the (connection, remote_id) unique index starts with it, and a second
+    # one only cost every ingested item another index write.
     connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE,
-                                   related_name="items")
+                                   related_name="items", db_index=False)
     network = models.CharField(max_length=32)
     remote_id = models.CharField(max_length=500)
     kind = models.CharField(max_length=16)  # post, reply, mention, repost, quote, like, follow
@@ -85,7 +87,9 @@ class FeedEntry(models.Model):
     """Item x feed: an item can be in several feeds (home and mentions). created_at is copied
     from the item so a column page is one index range scan."""
 
-    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: the (feed, item) unique index and feed_page start with it.
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries",
+                             db_index=False)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="entries")
     created_at = models.DateTimeField()
 
