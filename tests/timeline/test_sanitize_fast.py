@@ -28,6 +28,10 @@ HREFS = [
     "https://a.example/`x", "https://a.example/\u3000", "https://a.example/\x85",
     "https://a.example/'x'", "https://a.example/~x(1)*!$,;=+@:", "https://\u017f.example/",
     "https://\u212a.example/", "ftp://a.example/", "https://a.example/\u00a0",
+    # xn-- in a label before the last (the url crate refuses bad punycode in any label), and
+    # lone surrogates (nh3 cannot take them at all).
+    "https://xn--zz.example/", "https://a.xn--zz.example/", "https://xn--a.b.c/",
+    "https://xn--nxasmq6b.example/x", "https://a.example/\ud800", "https://a.example/?\udfff",
 ]
 TEXTS = [
     "hello", "two words", "&amp;", "&lt;b&gt;", "&quot;q&quot;", "&#39;s", "&#x27;s", "&#34;",
@@ -50,7 +54,9 @@ ATTRS = ["", ' class="mention"', ' rel="tag"', ' target="_blank"', ' rel="nofoll
          ' href="https://other.example/"', ' data-href="x"', ' rel=""', " class=x",
          # Kept by the cleaner (generic attributes), and href="..." inside another value.
          ' title="hello"', ' lang="de"', ' title=" href="', ' class="x href="', ' rel=" href="',
-         ' TITLE="x"']
+         ' TITLE="x"',
+         # A lone surrogate in a value the cleaner would drop: nh3 cannot take the markup.
+         ' class="\ud800"', ' rel="x\udfffy"']
 
 
 def _link(rng: random.Random) -> str:
@@ -118,9 +124,22 @@ def _mastodon_like(rng: random.Random) -> str:
     return "".join(paragraphs)
 
 
+# Markup a differential fuzzer found where the fast path once differed from nh3.
+FOUND = [
+    '<a href="https://xn--zz.example/">x</a>',
+    'it&#39;s<a translate="x" href="https://xn-.xn--a.m?[b\x80x1"></a><br>',
+    'caf\u00e9<a translate="no" href="http://xn--zz.b/_---?a/" rel="invisible"></a>',
+    '<span><a href="https://b.xn--zz.xn-.bsky/_:80\ud800@xb(x1"></a></span>',
+    '<a class="\ud800" href="https://m.example.ex">\U0001f600\u2029</a>',
+    '<span class="\ud800">caf\u00e9&amp;\U0010ffff&gt; </span>',
+    '<p><span rel="javascript:alert(1)" target="\ud800"></span></p>',
+]
+
+
 def _corpus() -> list[str]:
     rng = random.Random(20261127)
-    markup = [*HOSTILE_HTML, *TEXTS, *OPEN_TAGS, *(f"{_link(rng)}x</a>" for _ in range(400))]
+    markup = [*HOSTILE_HTML, *TEXTS, *OPEN_TAGS, *FOUND]
+    markup += [f"{_link(rng)}x</a>" for _ in range(400)]
     markup += [_fragment(rng) for _ in range(6000)]
     markup += [_wellformed(rng) for _ in range(6000)]
     markup += [_mastodon_like(rng) for _ in range(1000)]

@@ -84,21 +84,23 @@ _PLAIN_HTTP_URL: Final = re.compile(
 # &#x27; written as the characters (nh3 re-serializes text; &amp; &lt; &gt; stay). The grammar
 # below accepts only markup where an HTML parser builds exactly the tree written: p only at
 # the top, never nested; a never inside a; every element closed in order; no raw < > & in text;
-# no character a parser rewrites (CR, NUL, other C0 and C1 controls, no-break space, lone
-# surrogates); hrefs that the URL parser nh3 uses accepts as they are (a plain host name whose
-# last label starts with a letter, no xn--, no userinfo or port, no whitespace, quote,
-# backslash or bare &). Anything else, hostile or merely unusual, goes through nh3.
+# no character a parser rewrites (CR, NUL, other C0 and C1 controls, no-break space); no lone
+# surrogate anywhere, attribute values included (nh3 cannot take the string at all); hrefs
+# that the URL parser nh3 uses accepts as they are (a plain host name whose last label starts
+# with a letter, no label starting xn-- (punycode, which it may refuse), no userinfo or port,
+# no whitespace, quote, backslash or bare &). Anything else, hostile or merely unusual, goes
+# through nh3.
 # tests/timeline/test_sanitize_fast.py checks it against nh3 on generated and hostile markup.
 _TEXT_RUN = r"[^<>&\x00-\x08\x0b-\x1f\x7f-\xa0\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]++"
 _ENTITY = r"&(?:amp|lt|gt|quot|#39|#x27);"
 _TEXT = rf"(?:{_TEXT_RUN}|{_ENTITY})*+"
 # Only attributes the cleaner drops (it keeps href on links, and lang and title on any tag):
 # the ones Mastodon writes on its spans and links. Any other attribute takes the nh3 path.
-_DROPPED_ATTR = r' (?:class|rel|target|translate)="[^"<>&]*+"'
+_DROPPED_ATTR = r' (?:class|rel|target|translate)="[^"<>&\ud800-\udfff]*+"'
 _ATTR = _DROPPED_ATTR
 _NOT_HREF = _DROPPED_ATTR  # one href a link: a parser keeps the first
-_HREF_VALUE = (r"https?://(?!(?:[a-z0-9-]*+\.)*+xn--)(?:[a-z0-9-]++\.)*+[a-z][a-z0-9-]*+"
-               r"(?:[/?#](?:[^\s\x00-\x20\x7f\"<>&`\\]|&amp;)*+)?+")
+_HREF_VALUE = (r"https?://(?:(?!xn--)[a-z0-9-]++\.)*+(?!xn--)[a-z][a-z0-9-]*+"
+               r"(?:[/?#](?:[^\s\x00-\x20\x7f\"<>&`\\\ud800-\udfff]|&amp;)*+)?+")
 _A_OPEN = rf'<a(?:{_NOT_HREF})*+ href="{_HREF_VALUE}"(?:{_NOT_HREF})*+>'
 _SPAN_OPEN = rf"<span(?:{_ATTR})*+>"
 _SPAN_INNER = rf"{_SPAN_OPEN}{_TEXT}</span>"
