@@ -203,3 +203,28 @@ def test_no_event_when_the_transaction_rolls_back(feed: Feed,
         fail_after_ingest()
     assert events == []
     assert Item.objects.count() == 0
+
+
+S = "\ud800"  # a lone surrogate: what JSON's "\ud800" escape decodes to; UTF-8 cannot hold it
+
+
+def test_lone_surrogates_anywhere_do_not_stop_a_batch(feed: Feed) -> None:
+    """A server can send "\\ud800" in any JSON string. Stored text must be valid UTF-8
+    (SQLite and PostgreSQL refuse the rest), and one such item must not make the poll fail
+    for the feed forever: it is stored with the character replaced, beside its neighbours."""
+    poisoned = net_item(
+        1, html=f"<p>caf{S} <a href=\"https://x.example/{S}\">link{S}</a></p>",
+        text=f"caf{S}", content_warning=f"cw{S}",
+        media=[{"type": "image", "url": f"https://x.example/{S}.png",
+                "preview_url": "https://x.example/p.png", "description": f"alt{S}"}],
+        card={"url": f"https://x.example/{S}", "title": f"t{S}", "description": f"d{S}"},
+        reposted_by=f"@b{S}@x.example", **{f"key{S}": f"value{S}", "nested": {f"k{S}": [S]}},
+    )
+    poisoned = replace(poisoned, author_name=f"Ann{S}", url=f"https://x.example/@ann/{S}")
+    result = ingest(feed, [net_item(0), poisoned, net_item(2)])
+    assert result.new_in_feed == 3
+    stored = Item.objects.get(remote_id="r1")
+    for value in (stored.html, stored.text, stored.content_warning, stored.author_name,
+                  stored.url, str(stored.media), str(stored.card), str(stored.extra)):
+        value.encode("utf-8")  # raises on a surrogate left in
+    assert "caf\ufffd" in stored.text

@@ -155,7 +155,7 @@ def test_safe_url_strips_surrounding_space() -> None:
 def test_text_is_capped_and_cleaned() -> None:
     assert clean_text("a" * (MAX_TEXT_CHARS + 10)).endswith(TRUNCATED)
     assert clean_text("nul\x00byte\x07bell") == "nulbytebell"
-    assert clean_text("lone \ud800 surrogate") == "lone ? surrogate"
+    assert clean_text("lone \ud800 surrogate") == "lone \ufffd surrogate"
     assert clean_text("keeps\ttabs\nand lines") == "keeps\ttabs\nand lines"
 
 

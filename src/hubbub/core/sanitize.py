@@ -62,7 +62,8 @@ _BIDI_CONTROLS: Final = dict.fromkeys(
 )
 _LINK: Final = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING_PUNCTUATION: Final = ".,;:!?)]}'\""
-_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\`]")
+_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\`\ud800-\udfff]")
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 # scheme://[userinfo@]host[:port] then a path, query, fragment or the end. A regex rather than
 # urlsplit: ingest checks several URLs an item, and urlsplit was a third of its time.
 _HTTP_URL: Final = re.compile(
@@ -73,7 +74,7 @@ _HTTP_URL: Final = re.compile(
 # nothing after it that the checks below refuse or that str.strip() would remove. Anything
 # else takes the general path.
 _PLAIN_HTTP_URL: Final = re.compile(
-    r"https?://[a-z0-9.-]+(?:[/?#][^\x00-\x20\x7f\"<>\\`\s]*)?", re.IGNORECASE)
+    r"https?://[a-z0-9.-]+(?:[/?#][^\x00-\x20\x7f\"<>\\`\s\ud800-\udfff]*)?", re.IGNORECASE)
 
 
 # --- the plain-markup fast path ---------------------------------------------------------------
@@ -169,7 +170,8 @@ def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS) -> str:
     if not text.isascii():
         if _COMBINING_CHARS.search(text):
             text = _COMBINING_RUN.sub(r"\1", text)
-        text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+        if _SURROGATE.search(text):  # lone surrogates: UTF-8 cannot hold them
+            text = _SURROGATE.sub("\ufffd", text)
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
@@ -204,8 +206,11 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
     truncated = len(markup) > max_chars
     if truncated:
         markup = markup[:max_chars]
-    if not markup.isascii() and _COMBINING_CHARS.search(markup):
-        markup = _COMBINING_RUN.sub(r"\1", markup)
+    if not markup.isascii():
+        if _COMBINING_CHARS.search(markup):
+            markup = _COMBINING_RUN.sub(r"\1", markup)
+        if _SURROGATE.search(markup):  # from a JSON "\ud800": nh3 and databases refuse them
+            markup = _SURROGATE.sub("\ufffd", markup)
     cleaned = _plain_markup(markup)
     if cleaned is None:
         cleaned = _CLEANER.clean(markup)

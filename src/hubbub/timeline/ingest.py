@@ -145,6 +145,11 @@ def _quote(value: object) -> dict[str, str] | None:
 _SCALARS = (int, float, bool, type(None))
 
 
+def _key(key: object) -> str:
+    text = str(key)[:100]
+    return text if text.isascii() else clean_text(text, max_chars=100)
+
+
 def _json_safe(value: Any, depth: int = 0) -> Any:
     """JSON-serializable copy of connector details; strings lose control characters."""
     if isinstance(value, str):
@@ -156,7 +161,7 @@ def _json_safe(value: Any, depth: int = 0) -> Any:
     if depth > 5:
         return None
     if isinstance(value, Mapping):
-        return {str(k)[:100]: v if type(v) in _SCALARS else _json_safe(v, depth + 1)
+        return {_key(k): v if type(v) in _SCALARS else _json_safe(v, depth + 1)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [v if type(v) in _SCALARS else _json_safe(v, depth + 1) for v in value[:100]]
