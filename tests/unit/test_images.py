@@ -41,3 +41,16 @@ def test_the_real_type_wins_over_the_name() -> None:
 def test_not_an_image() -> None:
     with pytest.raises(NotAnImage):
         clean_image(b"<svg onload=alert(1)></svg>")
+
+
+def test_what_is_wrong_is_said_in_words_people_read() -> None:
+    with pytest.raises(NotAnImage) as refused:
+        clean_image(b"not an image at all")
+    assert str(refused.value) == "not an image: its bytes match no picture format"
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 10, 10)).save(out, format="PNG")
+    with pytest.raises(NotAnImage) as damaged:
+        clean_image(out.getvalue()[:60])  # cut inside the picture data
+    assert str(damaged.value).startswith("a damaged image (")
+    assert "0x" not in str(damaged.value)
+    assert "object at" not in str(damaged.value)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Formats we re-encode to drop metadata; animated GIFs are kept as they are (re-encoding would
 # lose frames or timing), and they carry no EXIF/GPS block.
@@ -31,8 +32,12 @@ def clean_image(data: bytes) -> CleanImage:
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
+    except UnidentifiedImageError:
+        raise NotAnImage("not an image: its bytes match no picture format") from None
     except Exception as exc:  # Pillow raises many kinds for a broken file
-        raise NotAnImage(str(exc)) from None
+        # Said to people: without Pillow's "<_io.BytesIO object at 0x...>".
+        detail = re.sub(r"\s*<[^<>]* at 0x[0-9a-f]+>", "", str(exc)).strip() or "unreadable"
+        raise NotAnImage(f"a damaged image ({detail})") from None
     fmt = image.format or ""
     mime = Image.MIME.get(fmt, "")
     if not mime:
