@@ -13,3 +13,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
 HUBBUB_RETRY_BASE_SECONDS = 0.2
 HUBBUB_RETRY_MAX_SECONDS = 5.0
 HUBBUB_HTTP_TIMEOUT = 5.0
+
+# SQLite: the test database is a file in the throwaway data dir, with the same WAL and busy
+# timeout as the hub's, not Django's default shared-cache in-memory database. In memory, a
+# thread reading a table another thread is writing (a stream's writer beside a test waiting
+# for its items) fails at once with "database table is locked" instead of waiting its turn as
+# it does in the hub.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(os.environ["HUBBUB_DATA_DIR"], "test-hubbub.sqlite3")}
