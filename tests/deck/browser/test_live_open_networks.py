@@ -35,6 +35,18 @@ def _open_deck(page: Any, url: str) -> Any:
     return home
 
 
+def _streams(hub: Hub, feeds: int = 1, timeout: float = 30.0) -> None:
+    """Wait until the hub's stream for the open deck is up (the supervisor marks a feed
+    `streaming` once the network confirmed the subscription): what a network pushes before
+    that, a deletion above all, is not heard, and not replayed either."""
+    script = ("from hubbub.timeline.models import Feed; "
+              "print(Feed.objects.filter(streaming=True).count())")
+    deadline = time.monotonic() + timeout
+    while int(hub.run("manage", "shell", "--no-imports", "-c", script).stdout.split()[-1]) < feeds:
+        assert time.monotonic() < deadline, "the hub's stream did not come up"
+        time.sleep(0.3)
+
+
 def _arrives(page: Any, column: Any, text: str, started: float,
              timeout_ms: int = 20_000) -> float:
     """Seconds from `started` (before the post was sent) until an item with `text` is shown in
@@ -101,7 +113,7 @@ def test_a_nostr_note_streams_into_the_open_column_and_its_deletion_removes_it(
         page: Any, hub_server: tuple[Hub, str], nostr_peer: NostrPeer) -> None:
     from playwright.sync_api import expect
 
-    _hub, url = hub_server
+    hub, url = hub_server
     me, friend = nostr_peer.keygen(), nostr_peer.keygen()
     assert nostr_peer.publish(nostr_peer.sign(me, "", kind=3, tags=[["p", friend.pk]])).ok
     create_owner(page, url)
@@ -112,7 +124,7 @@ def test_a_nostr_note_streams_into_the_open_column_and_its_deletion_removes_it(
     page.get_by_role("button", name="Connect").click()
     expect(page).to_have_url(re.compile(r"/connections/$"))
     home = _open_deck(page, url)
-    page.wait_for_timeout(2000)  # the stream opens (the supervisor looks every 2 s)
+    _streams(hub)
 
     note = nostr_peer.sign(friend, "A note from a followed key, live")
     started = time.monotonic()
@@ -142,12 +154,13 @@ def test_a_status_deleted_on_mastodon_leaves_the_open_column(
         page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
     from playwright.sync_api import expect
 
-    _hub, url = hub_server
+    hub, url = hub_server
     me, friend = mastodon_peer.new_account(), mastodon_peer.new_account()
     mastodon_peer.follow(me, friend)
     create_owner(page, url)
     connect_mastodon(page, url, mastodon_peer, me)
     home = _open_deck(page, url)
+    _streams(hub)
 
     def delete(status: dict[str, Any]) -> None:
         mastodon_peer._api(friend.access_token, "DELETE",
