@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubbub.core.video import (
+from hubbub.core.video_limits import (
     LINKEDIN_VIDEO,
     THREADS_VIDEO,
     X_VIDEO,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from hubbub.core.video import VideoFacts, VideoLimits, video_limit_problems
+from hubbub.core.video_limits import VideoFacts, VideoLimits, video_limit_problems
 
 AuthKind = Literal["oauth2", "app_password", "keypair"]
 # How a network lets a publish be repeated safely:

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 from PIL import Image, ImageOps
 
-from hubbub.core.video import VideoLimits
+from hubbub.core.video_limits import VideoLimits
 
 # Lexicon app.bsky.embed.video: one MP4 blob of at most 100,000,000 bytes, alt text of at most
 # 1000 graphemes, an aspect ratio; Bluesky's announced limits (March 2025): 3 minutes. A video

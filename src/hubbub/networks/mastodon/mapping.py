@@ -19,7 +19,7 @@ import nh3
 import requests
 
 from hubbub.core.http import classify_transport_error, parse_retry_after, retry_at_from_headers
-from hubbub.core.video import VideoLimits
+from hubbub.core.video_limits import VideoLimits
 from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
 from hubbub.networks.errors import (
     ConnectorError,
