@@ -21,6 +21,7 @@ from hubbub.connections.models import InstanceApp
 from hubbub.networks.base import Account, Draft
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
 from hubbub.networks.mastodon import connector as connector_module
+from hubbub.networks.mastodon import oauth
 from hubbub.networks.mastodon.connector import MastodonConnector
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 
@@ -178,7 +179,7 @@ def test_a_web_page_is_not_a_mastodon_server(not_mastodon: str) -> None:
     # A server whose /api/v2/instance is an HTML page (here: everything under /html).
     session = connector_module.guarded_session()
     with pytest.raises(NotFound, match="not JSON"):
-        connector_module._probe_instance(session, not_mastodon + "/html")
+        oauth.probe_instance(session, not_mastodon + "/html")
 
 
 @pytest.mark.django_db

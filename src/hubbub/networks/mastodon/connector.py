@@ -20,10 +20,8 @@ import requests
 from hubbub.core.counting import count_text
 from hubbub.core.http import (
     ResponseLog,
-    classify_transport_error,
     default_timeout,
     guarded_session,
-    normalize_base_url,
     record_responses,
     user_agent,
 )
@@ -45,13 +43,10 @@ from hubbub.networks.base import (
     video_problems,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
-from hubbub.networks.mastodon import apps, mapping, streaming
+from hubbub.networks.mastodon import apps, mapping, oauth, streaming
 
-SCOPES = ("read", "write")
 REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
                     "bookmark": "status_bookmark"}
-CLIENT_NAME = "hubbub"
-WEBSITE = "https://github.com/hubbub-social/hubbub"
 # Mastodon.py probes the server version before some calls (media uploads) unless told one.
 # hubbub targets Mastodon 4.x (PKCE needs 4.3): say so instead of paying a request per upload.
 ASSUMED_VERSION = (4, 0, 0)
@@ -82,7 +77,7 @@ class _Api:
 
 
 class MastodonConnector(Connector):
-    slug: ClassVar[str] = "mastodon"
+    slug: ClassVar[str] = oauth.SLUG  # "mastodon"
     # Mastodon's default limit is 300 requests per 5 minutes per account: polling takes half,
     # leaving the rest for posting, reactions and paging back.
     poll_reads_per_minute: ClassVar[float | None] = 30.0
@@ -142,12 +137,13 @@ class MastodonConnector(Connector):
 
     # --- auth ----------------------------------------------------------------------------------
     def begin_auth(self, base_url: str, redirect_uri: str) -> AuthStart:
-        base = _normalize(base_url)
+        base = oauth.normalize(base_url)
         session = guarded_session()
         try:
-            _probe_instance(session, base)
+            oauth.probe_instance(session, base)
             app = apps.registered_app(
-                self.slug, base, redirect_uri, lambda: _register_app(session, base, redirect_uri)
+                self.slug, base, redirect_uri,
+                lambda: oauth.register_app(session, base, redirect_uri),
             )
         finally:
             session.close()
@@ -163,7 +159,7 @@ class MastodonConnector(Connector):
                 "client_id": app.client_id,
                 "redirect_uri": redirect_uri,
                 "response_type": "code",
-                "scope": " ".join(SCOPES),
+                "scope": " ".join(oauth.SCOPES),
                 "state": state,
                 "code_challenge": challenge,
                 "code_challenge_method": "S256",
@@ -209,7 +205,7 @@ class MastodonConnector(Connector):
             raise Rejected("This sign-in was started for an app hubbub no longer has. Try again.")
         session = guarded_session()
         try:
-            token = _exchange_code(
+            token = oauth.exchange_code(
                 session, base, app, code, redirect_uri, str(state_data["code_verifier"])
             )
         finally:
@@ -222,13 +218,13 @@ class MastodonConnector(Connector):
         )
 
     def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
-        base = _normalize(base_url)
+        base = oauth.normalize(base_url)
         token = str(credentials.get("access_token") or "").strip()
         if not token:
             raise Rejected("Paste an access token (from Preferences > Development on your server).")
         session = guarded_session()
         try:
-            _probe_instance(session, base)
+            oauth.probe_instance(session, base)
         finally:
             session.close()
         try:
@@ -252,12 +248,13 @@ class MastodonConnector(Connector):
             data.update(client_id=app.client_id, client_secret=app.client_secret)
         session = guarded_session()
         try:
-            response = _post(session, f"{account.base_url}/oauth/revoke", data, account.base_url)
+            response = oauth.post_form(session, f"{account.base_url}/oauth/revoke", data,
+                                       account.base_url)
         finally:
             session.close()
         if not response.ok:
             raise mapping.map_status(
-                response.status_code, _error_text(response), response.headers,
+                response.status_code, oauth.error_text(response), response.headers,
                 base_url=account.base_url,
             )
 
@@ -451,13 +448,6 @@ class MastodonConnector(Connector):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _normalize(base_url: str) -> str:
-    try:
-        return normalize_base_url(base_url)
-    except ValueError as exc:
-        raise Rejected(str(exc)) from None
-
-
 def _next_cursor(page: Any) -> str | None:
     """The max_id for the next (older) page, from the Link header Mastodon.py parsed."""
     if not page:
@@ -467,140 +457,6 @@ def _next_cursor(page: Any) -> str | None:
         value = following["max_id"]
         return str(value.get("id") if isinstance(value, Mapping) else value)
     return str(page[-1]["id"]) if len(page) >= PAGE_SIZE else None
-
-
-def _no_server(base: str, why: str) -> str:
-    return f"No Mastodon server answered at {base}: {why}"
-
-
-def _send(session: requests.Session, method: str, url: str, base: str, **kwargs: Any) -> Any:
-    try:
-        return session.request(method, url, **kwargs)
-    except (requests.RequestException, ValueError) as exc:
-        raise mapping.map_error(exc, None, base_url=base) from exc
-
-
-def _post(
-    session: requests.Session, url: str, data: Mapping[str, str], base: str
-) -> requests.Response:
-    response: requests.Response = _send(session, "POST", url, base, data=data)
-    return response
-
-
-def _probe_instance(session: requests.Session, base: str) -> Mapping[str, Any]:
-    """Check that `base` is a Mastodon server (GET /api/v2/instance) with messages a person
-    who typed a wrong address understands."""
-    try:
-        response = session.get(f"{base}/api/v2/instance")
-    except (requests.RequestException, ValueError) as exc:
-        error = mapping.map_error(exc, None, base_url=base)
-        transport = classify_transport_error(exc)
-        reason = transport.reason if transport else str(exc)
-        if isinstance(error, Rejected):
-            raise Rejected(f"{base} cannot be used: {reason}") from exc
-        if transport is not None and transport.kind in ("dns", "invalid_url", "tls"):
-            raise NotFound(_no_server(base, reason)) from exc
-        raise Transient(_no_server(base, reason)) from exc
-    if response.status_code == 429 or response.status_code >= 500:
-        raise mapping.map_status(response.status_code, "", response.headers, base_url=base)
-    if response.status_code != 200:
-        raise NotFound(
-            _no_server(base, f"it answered HTTP {response.status_code} to /api/v2/instance")
-        )
-    try:
-        data = response.json()
-    except ValueError:
-        raise NotFound(_no_server(base, "its answer to /api/v2/instance is not JSON")) from None
-    if not mapping.is_instance_document(data):
-        raise NotFound(_no_server(base, "its /api/v2/instance does not look like Mastodon's"))
-    result: Mapping[str, Any] = data
-    return result
-
-
-def _register_app(session: requests.Session, base: str, redirect_uri: str) -> apps.RegisteredApp:
-    response = _post(
-        session,
-        f"{base}/api/v1/apps",
-        {
-            "client_name": CLIENT_NAME,
-            "redirect_uris": redirect_uri,
-            "scopes": " ".join(SCOPES),
-            "website": WEBSITE,
-        },
-        base,
-    )
-    if not response.ok:
-        raise mapping.map_status(
-            response.status_code, _error_text(response), response.headers, base_url=base
-        )
-    try:
-        body = response.json()
-        return apps.RegisteredApp(str(body["client_id"]), str(body["client_secret"]))
-    except (ValueError, KeyError, TypeError):
-        raise NotFound(_no_server(base, "registering the app gave an unexpected answer")) from None
-
-
-def _exchange_code(
-    session: requests.Session,
-    base: str,
-    app: apps.RegisteredApp,
-    code: str,
-    redirect_uri: str,
-    verifier: str,
-) -> str:
-    response = _post(
-        session,
-        f"{base}/oauth/token",
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-            "scope": " ".join(SCOPES),
-        },
-        base,
-    )
-    host = urlsplit(base).netloc
-    if response.status_code in (400, 401):
-        error = _error_code(response)
-        if error == "invalid_client":
-            apps.forget_app(MastodonConnector.slug, base, app.client_id)
-            raise Rejected(f"{host} no longer knows hubbub's app registration. Connect again.")
-        raise Rejected(
-            f"{host} refused the authorization code ({error or response.status_code}): it may "
-            "have expired or been used already. Connect again."
-        )
-    if not response.ok:
-        raise mapping.map_status(
-            response.status_code, _error_text(response), response.headers, base_url=base
-        )
-    try:
-        token = response.json()["access_token"]
-    except (ValueError, KeyError, TypeError):
-        raise Transient(f"{host} sent an unreadable answer when issuing the token") from None
-    if not isinstance(token, str) or not token:
-        raise Transient(f"{host} issued no access token")
-    return token
-
-
-def _error_code(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("error") or "") if isinstance(body, Mapping) else ""
-
-
-def _error_text(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if isinstance(body, Mapping):
-        return str(body.get("error_description") or body.get("error") or "")
-    return ""
 
 
 def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:
