@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,8 +13,11 @@ from django.contrib.auth.models import User
 from hubbub.connections.models import Connection
 from hubbub.networks import registry
 from hubbub.networks.base import Item as NetItem
+from hubbub.timeline import live
+from hubbub.timeline.live import InProcessChannel
 from hubbub.timeline.models import Column, Deck, Feed
 from hubbub.timeline.selectors import ensure_feed
+from hubbub.timeline.streaming import StreamSupervisor
 from tests.timeline.scripted import ScriptedConnector
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -75,3 +79,24 @@ def net_item(n: int, *, at: datetime | None = None, prefix: str = "r", **extra: 
 @pytest.fixture
 def feed(alice: User) -> Feed:
     return ensure_feed(make_connection(alice), "home")
+
+
+@pytest.fixture
+def supervisor(transactional_db: None) -> Iterator[StreamSupervisor]:
+    """The stream supervisor of `hubbub serve`, on its own thread, looking every 50 ms."""
+    stop = threading.Event()
+    sup = StreamSupervisor(stop, check_every=0.05)
+    thread = threading.Thread(target=sup.run)
+    thread.start()
+    yield sup
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+@pytest.fixture
+def channel(monkeypatch: pytest.MonkeyPatch) -> InProcessChannel:
+    """A live channel of the test's own, as the process's channel."""
+    fresh = InProcessChannel()
+    monkeypatch.setattr(live, "get_channel", lambda: fresh)
+    return fresh

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,6 @@ from hubbub.networks.base import Account
 from hubbub.networks.errors import Revoked
 from hubbub.networks.mastodon.connector import MastodonConnector
 from hubbub.networks.mastodon.streaming import sse_events
-from hubbub.timeline import live
 from hubbub.timeline.live import InProcessChannel, LiveEvent
 from hubbub.timeline.models import Feed, FeedEntry, Item
 from hubbub.timeline.polling import mark_watched, poll_feed
@@ -130,24 +128,6 @@ def test_fetch_reads_every_feed_the_capabilities_name(mastodon_peer: MastodonPee
 
 
 # --- the whole path ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def supervisor(transactional_db: None) -> Iterator[StreamSupervisor]:
-    stop = threading.Event()
-    sup = StreamSupervisor(stop, check_every=0.1)
-    thread = threading.Thread(target=sup.run)
-    thread.start()
-    yield sup
-    stop.set()
-    thread.join(10)
-
-
-@pytest.fixture
-def channel(monkeypatch: pytest.MonkeyPatch) -> InProcessChannel:
-    fresh = InProcessChannel()
-    monkeypatch.setattr(live, "get_channel", lambda: fresh)
-    return fresh
 
 
 def test_a_post_on_the_network_reaches_an_open_screen_within_a_second(

@@ -3,9 +3,7 @@ poll) and the Bluesky dev network (poll, page back). Items arrive sanitized in t
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,17 +29,6 @@ def _connection(user: User, network: str, account: Account) -> Connection:
     connection.credentials = dict(account.credentials)
     connection.save()
     return connection
-
-
-@pytest.fixture
-def supervisor() -> Iterator[StreamSupervisor]:
-    stop = threading.Event()
-    sup = StreamSupervisor(stop, check_every=0.1)
-    thread = threading.Thread(target=sup.run)
-    thread.start()
-    yield sup
-    stop.set()
-    thread.join(10)
 
 
 # --- Nostr ------------------------------------------------------------------------------------

@@ -5,8 +5,7 @@ the real Mastodon mock and nostr-relay; the authorship and scope rules on their 
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import cast
@@ -20,7 +19,6 @@ from hubbub.networks.base import Item as NetItem
 from hubbub.networks.mastodon.streaming import Endpoint, items_from_event
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.reading import deletions_from_event, with_deletions
-from hubbub.timeline import live
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.live import InProcessChannel, LiveEvent
 from hubbub.timeline.live_stream import format_event
@@ -36,24 +34,6 @@ from tests.timeline.test_mastodon_reading import connection_of
 from tests.timeline.test_streaming import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def supervisor() -> Iterator[StreamSupervisor]:
-    stop = threading.Event()
-    sup = StreamSupervisor(stop, check_every=0.1)
-    thread = threading.Thread(target=sup.run)
-    thread.start()
-    yield sup
-    stop.set()
-    thread.join(10)
-
-
-@pytest.fixture
-def channel(monkeypatch: pytest.MonkeyPatch) -> InProcessChannel:
-    fresh = InProcessChannel()
-    monkeypatch.setattr(live, "get_channel", lambda: fresh)
-    return fresh
 
 
 def removed_while(channel: InProcessChannel, user_id: int,

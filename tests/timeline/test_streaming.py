@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -35,18 +35,6 @@ def wait_for(check: Callable[[], object], timeout: float = 5.0) -> object:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.02)
-
-
-@pytest.fixture
-def supervisor() -> Iterator[StreamSupervisor]:
-    stop = threading.Event()
-    sup = StreamSupervisor(stop, check_every=0.05)
-    thread = threading.Thread(target=sup.run)
-    thread.start()
-    yield sup
-    stop.set()
-    thread.join(10)
-    assert not thread.is_alive()
 
 
 @pytest.fixture(autouse=True)
