@@ -220,3 +220,66 @@ def test_every_webm_truncation_is_a_clear_refusal() -> None:
     for cut in range(cluster):  # cut before the media itself: the headers are incomplete
         with pytest.raises(NotAVideo):
             probe_video(data[:cut])
+
+
+# --- bounded work on hostile sample tables --------------------------------------------------
+
+
+class CountingReader(io.BytesIO):
+    """A file that counts what the probe reads from it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.reads = 0
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        chunk = super().read(size)
+        self.reads += 1
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def _with_long_sample_tables(entries: int, *, with_stsz: bool = True) -> bytes:
+    """make_mp4's file with its video track's stts replaced by `entries` entries (frames of 33
+    and 34 ms in turn, 1000 per second of timescale) and an stsz counting as many samples."""
+    data = make_mp4(seconds=1, fps=30, audio=False)
+    start = data.index(b"stts") - 4
+    (old_size,) = struct.unpack(">I", data[start : start + 4])
+    table = struct.pack(">IIII", 1, 33, 1, 34) * (entries // 2)
+    stts = full(b"stts", 0, struct.pack(">I", entries) + table)
+    stsz = full(b"stsz", 0, struct.pack(">II", 100, entries)) if with_stsz else b""
+    grown = len(stts) + len(stsz) - old_size
+    data = data[:start] + stts + stsz + data[start + old_size :]
+    # Every box around the table grows by as much: moov, trak, mdia, minf, stbl.
+    moov = data.index(b"moov") - 4
+    for kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl"):
+        at = data.index(kind, moov) - 4
+        (size,) = struct.unpack(">I", data[at : at + 4])
+        data = data[:at] + struct.pack(">I", size + grown) + data[at + 4 :]
+    # The track's and the movie's durations: 33.5 ms a frame, in a timescale of 1000.
+    total = entries // 2 * 67
+    mdhd = data.index(b"mdhd") + 4 + 4 + 8
+    data = data[:mdhd] + struct.pack(">II", 1000, total) + data[mdhd + 8 :]
+    mvhd = data.index(b"mvhd") + 4 + 4 + 8
+    return data[:mvhd] + struct.pack(">II", 1000, total) + data[mvhd + 8 :]
+
+
+def test_millions_of_sample_table_entries_are_never_walked() -> None:
+    entries = 2_000_000  # a 16 MB time-to-sample table
+    stream = CountingReader(_with_long_sample_tables(entries))
+    info = probe_video(stream)
+    assert info.duration == entries // 2 * 67 / 1000
+    assert (info.video_codec, info.width, info.height) == ("avc1", 320, 240)
+    assert info.frame_rate == pytest.approx(1000 / 33.5, abs=0.001)  # samples from stsz
+    # The header boxes only, never the table: a few hundred bytes in a few dozen reads.
+    assert stream.reads < 100
+    assert stream.bytes_read < 4096
+
+
+def test_a_long_table_without_sample_sizes_gives_no_frame_rate_rather_than_a_walk() -> None:
+    stream = CountingReader(_with_long_sample_tables(1_000_000, with_stsz=False))
+    info = probe_video(stream)
+    assert info.duration == 500_000 * 67 / 1000
+    assert info.frame_rate is None
+    assert stream.bytes_read < 4096

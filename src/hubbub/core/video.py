@@ -1,8 +1,9 @@
 """Videos people attach: what they really are, read from their bytes.
 
 No ffmpeg: the container is read directly. MP4 and QuickTime (ISO base media: ftyp, moov/mvhd,
-trak/tkhd, mdia/mdhd/hdlr, stbl/stsd/stts) and WebM (EBML: Info, Tracks). Only the headers are
-read, by seeking past the media data, so a large file costs a few small reads. A broken or
+trak/tkhd, mdia/mdhd/hdlr, stbl/stsd/stsz) and WebM (EBML: Info, Tracks). Only the headers are
+read, by seeking past the media data and past the sample tables (whose entries, one per frame,
+are never walked), so a large file costs a few small reads whatever it claims. A broken or
 hostile file raises NotAVideo with a sentence a person can act on: every size is checked
 against what contains it, every walk is bounded, nothing is read past a fixed budget.
 
@@ -17,11 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-# Budgets: a real moov is kilobytes to a few megabytes (a long film's sample tables).
-MAX_MOOV_BYTES = 64 * 1024 * 1024
+# Budgets. The movie header (moov) is walked in place, reading only the few bytes of the boxes
+# that say what the probe needs; its sample tables (a long film's run to megabytes, a hostile
+# file's to millions of entries) are never read entry by entry.
 MAX_BOXES = 100_000  # boxes (or EBML elements) visited in one file
 MAX_TRACKS = 64
 MAX_WEBM_HEADER_BYTES = 16 * 1024 * 1024  # Info and Tracks together
+MAX_STTS_SUMMED = 1024  # stts entries summed for a frame count when stsz gives none
+_TIMES_BYTES = 4 + 8 + 8 + 4 + 8  # what mvhd and mdhd say before their rate, either version
+_TKHD_BYTES = 52 + 44  # up to the picture size, in version 1
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 # QuickTime files from old cameras may start without ftyp.
 _QUICKTIME_FIRST = {b"moov", b"wide", b"free", b"skip", b"mdat", b"pnot"}
@@ -78,7 +83,8 @@ class _Track:
     entry_height: int = 0
     timescale: int = 0
     duration: int = 0
-    samples: int = 0
+    samples: int = 0  # summed from a short stts
+    sample_count: int = 0  # as stsz (or stz2) states it
 
 
 class _Mp4:
@@ -87,9 +93,9 @@ class _Mp4:
         self.size = size
         self.visited = 0
 
-    def _boxes(self, data: bytes | None, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-        """(type, body start, body end) of each box in [start, end): of the file when data is
-        None, else of `data`. Each box must fit inside what contains it."""
+    def _boxes(self, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+        """(type, body start, body end) of each box in [start, end) of the file. Each box must
+        fit inside what contains it."""
         pos = start
         while pos < end:
             self.visited += 1
@@ -97,13 +103,13 @@ class _Mp4:
                 raise NotAVideo("it has too many boxes to be a real video")
             if end - pos < 8:
                 raise NotAVideo("the file is cut short (a box header is incomplete)")
-            header = self._read(data, pos, 8)
+            header = self._read(pos, 8)
             size, kind = struct.unpack(">I4s", header)
             body = pos + 8
             if size == 1:
                 if end - pos < 16:
                     raise NotAVideo("the file is cut short (a box header is incomplete)")
-                (size,) = struct.unpack(">Q", self._read(data, pos + 8, 8))
+                (size,) = struct.unpack(">Q", self._read(pos + 8, 8))
                 body = pos + 16
             elif size == 0:
                 size = end - pos  # runs to the end of what contains it
@@ -116,54 +122,55 @@ class _Mp4:
             yield kind, body, pos + size
             pos += size
 
-    def _read(self, data: bytes | None, pos: int, count: int) -> bytes:
-        if data is not None:
-            return data[pos : pos + count]
+    def _read(self, pos: int, count: int) -> bytes:
         self.stream.seek(pos)
         chunk = self.stream.read(count)
         if len(chunk) != count:
             raise NotAVideo("the file is cut short")
         return chunk
 
+    def _leaf(self, start: int, end: int, need: int) -> bytes:
+        """The first `need` bytes of a box's body (all of it when shorter): never more, so a
+        box's own claims cannot make the probe read or hold more."""
+        return self._read(start, min(end - start, need))
+
     def probe(self) -> VideoInfo:
         brand = b""
-        moov: bytes | None = None
+        moov: tuple[int, int] | None = None
         has_media = False
         first = True
-        for kind, start, end in self._boxes(None, 0, self.size):
+        for kind, start, end in self._boxes(0, self.size):
             if first and kind != b"ftyp" and kind not in _QUICKTIME_FIRST:
                 raise NotAVideo("it is not an MP4 or QuickTime video")
             first = False
             if kind == b"ftyp" and end - start >= 4:
-                brand = self._read(None, start, 4)
+                brand = self._read(start, 4)
             elif kind == b"mdat":
                 has_media = True
             elif kind == b"moov" and moov is None:
-                if end - start > MAX_MOOV_BYTES:
-                    raise NotAVideo("its movie header is implausibly large")
-                moov = self._read(None, start, end - start)
+                moov = (start, end)  # walked in place below: only its header boxes are read
             # The walk goes on to the end (box headers only): a file cut short in its media
             # data is refused here rather than by the network after a long upload.
         if moov is None:
             raise NotAVideo("it has no movie header (moov): the file is unfinished or cut short")
         if not has_media:
             raise NotAVideo("it holds no media data (mdat): the file is cut short")
-        return self._movie(moov, brand)
+        return self._movie(*moov, brand)
 
-    def _movie(self, moov: bytes, brand: bytes) -> VideoInfo:
+    def _movie(self, moov_start: int, moov_end: int, brand: bytes) -> VideoInfo:
         timescale = duration = fragment_duration = 0
         tracks: list[_Track] = []
-        for kind, start, end in self._boxes(moov, 0, len(moov)):
+        for kind, start, end in self._boxes(moov_start, moov_end):
             if kind == b"mvhd":
-                timescale, duration = _header_times(moov, start, end, "mvhd")
+                timescale, duration = _header_times(self._leaf(start, end, _TIMES_BYTES), "mvhd")
             elif kind == b"trak":
                 if len(tracks) >= MAX_TRACKS:
                     raise NotAVideo("it has too many tracks to be a real video")
-                tracks.append(self._track(moov, start, end))
+                tracks.append(self._track(start, end))
             elif kind == b"mvex":
-                for sub, s, e in self._boxes(moov, start, end):
+                for sub, s, e in self._boxes(start, end):
                     if sub == b"mehd":  # a fragmented file's duration
-                        fragment_duration = _versioned_uint(moov, s, e, 0, "mehd")
+                        fragment_duration = _versioned_uint(self._leaf(s, e, 12), 0, "mehd")
         video = next((t for t in tracks if t.handler == "vide"), None)
         if video is None:
             raise NotAVideo("it has no video track (sound only?)")
@@ -183,8 +190,9 @@ class _Mp4:
         if width <= 0 or height <= 0:
             raise NotAVideo("its video track gives no picture size")
         rate = None
-        if video.samples and video.timescale and video.duration:
-            rate = round(video.samples * video.timescale / video.duration, 3)
+        samples = video.sample_count or video.samples
+        if samples and video.timescale and video.duration:
+            rate = round(samples * video.timescale / video.duration, 3)
         is_mov = brand == b"qt  " or not brand
         return VideoInfo(
             container="mov" if is_mov else "mp4",
@@ -194,89 +202,98 @@ class _Mp4:
             frame_rate=rate,
         )
 
-    def _track(self, data: bytes, start: int, end: int) -> _Track:
+    def _track(self, start: int, end: int) -> _Track:
         track = _Track()
-        for kind, s, e in self._boxes(data, start, end):
+        for kind, s, e in self._boxes(start, end):
             if kind == b"tkhd":
-                _read_tkhd(data, s, e, track)
+                _read_tkhd(self._leaf(s, e, _TKHD_BYTES), track)
             elif kind == b"mdia":
-                self._media(data, s, e, track)
+                self._media(s, e, track)
         return track
 
-    def _media(self, data: bytes, start: int, end: int, track: _Track) -> None:
-        for kind, s, e in self._boxes(data, start, end):
+    def _media(self, start: int, end: int, track: _Track) -> None:
+        for kind, s, e in self._boxes(start, end):
             if kind == b"mdhd":
-                track.timescale, track.duration = _header_times(data, s, e, "mdhd")
+                track.timescale, track.duration = _header_times(
+                    self._leaf(s, e, _TIMES_BYTES), "mdhd")
             elif kind == b"hdlr":
                 if e - s < 12:
                     raise NotAVideo("a handler (hdlr) box is cut short")
-                track.handler = data[s + 8 : s + 12].decode("latin-1")
+                track.handler = self._leaf(s, e, 12)[8:12].decode("latin-1")
             elif kind == b"minf":
-                for sub, s2, e2 in self._boxes(data, s, e):
+                for sub, s2, e2 in self._boxes(s, e):
                     if sub == b"stbl":
-                        self._samples(data, s2, e2, track)
+                        self._samples(s2, e2, track)
 
-    def _samples(self, data: bytes, start: int, end: int, track: _Track) -> None:
-        for kind, s, e in self._boxes(data, start, end):
+    def _samples(self, start: int, end: int, track: _Track) -> None:
+        """The codec (stsd's first entry) and the number of samples, from the tables' headers.
+        A table's entries (one per frame or per run of frames: millions in a long or hostile
+        file) are read only when a few, for a file without a sample count in stsz."""
+        for kind, s, e in self._boxes(start, end):
             if kind == b"stsd":
                 if e - s < 16:
                     continue
-                entry_size, fourcc = struct.unpack(">I4s", data[s + 8 : s + 16])
+                head = self._leaf(s, e, 8 + 36)
+                entry_size, fourcc = struct.unpack(">I4s", head[8:16])
                 track.codec = fourcc.decode("latin-1").strip()
                 # A visual sample entry: 8 header, 6 reserved, 2 index, 16 predefined, w, h.
-                if entry_size >= 36 and s + 8 + 36 <= e:
-                    track.entry_width, track.entry_height = struct.unpack(
-                        ">HH", data[s + 8 + 32 : s + 8 + 36])
+                if entry_size >= 36 and len(head) == 8 + 36:
+                    track.entry_width, track.entry_height = struct.unpack(">HH", head[40:44])
+            elif kind in (b"stsz", b"stz2"):
+                # version/flags, then (stsz) sample size or (stz2) field size, then the count.
+                if e - s < 12:
+                    raise NotAVideo(f"a sample size table ({kind.decode()}) is cut short")
+                (track.sample_count,) = struct.unpack(">I", self._leaf(s, e, 12)[8:12])
             elif kind == b"stts":
                 if e - s < 8:
                     raise NotAVideo("a sample table (stts) is cut short")
-                (count,) = struct.unpack(">I", data[s + 4 : s + 8])
+                (count,) = struct.unpack(">I", self._leaf(s, e, 8)[4:8])
                 if count > (e - s - 8) // 8:
                     raise NotAVideo("a sample table (stts) claims more entries than it holds")
-                total = 0
-                for i in range(count):
-                    (samples,) = struct.unpack(">I", data[s + 8 + 8 * i : s + 12 + 8 * i])
-                    total += samples
-                track.samples = total
+                if count > MAX_STTS_SUMMED:
+                    continue  # the frame rate then comes from stsz, or is not given
+                table = self._read(s + 8, 8 * count)
+                track.samples = sum(n for n, _ in struct.iter_unpack(">II", table))
 
 
 def _name(kind: bytes) -> str:
     return repr(kind.decode("latin-1")) if kind.isascii() and kind.isalnum() else "damaged"
 
 
-def _versioned_uint(data: bytes, start: int, end: int, offset32: int, box: str) -> int:
-    """A field at `offset32` after the version/flags word: 32 bits in version 0, 64 in 1."""
-    if end - start < 4:
+def _versioned_uint(data: bytes, offset32: int, box: str) -> int:
+    """A field at `offset32` after the version/flags word of a box body: 32 bits in version
+    0, 64 in 1."""
+    if len(data) < 4:
         raise NotAVideo(f"a {box} box is cut short")
-    wide = data[start] == 1
-    pos = start + 4 + (offset32 * 2 if wide else offset32)
+    wide = data[0] == 1
+    pos = 4 + (offset32 * 2 if wide else offset32)
     width = 8 if wide else 4
-    if pos + width > end:
+    if pos + width > len(data):
         raise NotAVideo(f"a {box} box is cut short")
     value: int = struct.unpack(">Q" if wide else ">I", data[pos : pos + width])[0]
     return value
 
 
-def _header_times(data: bytes, start: int, end: int, box: str) -> tuple[int, int]:
-    """(timescale, duration) of an mvhd or mdhd box, either version."""
-    if end - start < 4:
+def _header_times(data: bytes, box: str) -> tuple[int, int]:
+    """(timescale, duration) of an mvhd or mdhd box body, either version."""
+    if len(data) < 4:
         raise NotAVideo(f"a {box} box is cut short")
-    if data[start] == 1:  # 64-bit creation and modification times and duration
+    if data[0] == 1:  # 64-bit creation and modification times and duration
         need = 4 + 8 + 8 + 4 + 8
-        fmt, at = ">IQ", start + 4 + 16
+        fmt, at = ">IQ", 4 + 16
     else:
         need = 4 + 4 + 4 + 4 + 4
-        fmt, at = ">II", start + 4 + 8
-    if end - start < need:
+        fmt, at = ">II", 4 + 8
+    if len(data) < need:
         raise NotAVideo(f"a {box} box is cut short")
     timescale, duration = struct.unpack(fmt, data[at : at + struct.calcsize(fmt)])
     return int(timescale), int(duration)
 
 
-def _read_tkhd(data: bytes, start: int, end: int, track: _Track) -> None:
-    wide = end - start >= 4 and data[start] == 1
-    matrix_at = start + (52 if wide else 40)
-    if matrix_at + 44 > end:
+def _read_tkhd(data: bytes, track: _Track) -> None:
+    wide = len(data) >= 4 and data[0] == 1
+    matrix_at = 52 if wide else 40
+    if matrix_at + 44 > len(data):
         raise NotAVideo("a track header (tkhd) is cut short")
     a, b = struct.unpack(">ii", data[matrix_at : matrix_at + 8])
     # A 90 or 270 degree turn (a phone held upright): the picture is shown sideways.
