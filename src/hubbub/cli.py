@@ -123,6 +123,21 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from hubbub.accounts.throttle import unlock
+
+    _migrate()
+    _user(args.name)
+    try:
+        cleared = unlock(args.name, address=args.address)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    where = f" and from {args.address}" if args.address else ""
+    _emit(args, {"username": args.name, "address": args.address, "cleared_failures": cleared},
+          f"cleared {cleared} failed login{'' if cleared == 1 else 's'} of {args.name}{where}")
+    return 0
+
+
 def _connection_json(c: Any) -> dict[str, Any]:
     return {"id": c.pk, "network": c.network, "handle": c.handle, "base_url": c.base_url,
             "remote_id": c.remote_id,
@@ -339,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true")
     p.add_argument("--timezone", default="UTC")
+    p = add("unlock", cmd_unlock, "clear a user's failed logins, ending their waits to log in")
+    p.add_argument("name")
+    p.add_argument("--address", help="also clear every failed login from this IP address")
     p = sub.add_parser(
         "connect", add_help=False,
         help="connect an account without a browser (a token, an app password, a key)",

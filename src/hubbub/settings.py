@@ -188,11 +188,13 @@ HUBBUB_LIVE_BACKEND = env_str("HUBBUB_LIVE_BACKEND", "inprocess")
 HUBBUB_REDIS_URL = env_str("HUBBUB_REDIS_URL", "redis://127.0.0.1:6379/0")
 HUBBUB_REDIS_CHANNEL = env_str("HUBBUB_REDIS_CHANNEL", "hubbub_live")
 
-# Login throttling
+# Login throttling (accounts/throttle.py): free tries per account from one address (and per
+# known device), then waits doubling from the first to the longest; failures forgotten after.
 HUBBUB_LOGIN_MAX_FAILURES = env_int("HUBBUB_LOGIN_MAX_FAILURES", 5)
-HUBBUB_LOGIN_LOCK_SECONDS = env_int("HUBBUB_LOGIN_LOCK_SECONDS", 900)
-HUBBUB_LOGIN_DELAY_STEP = env_float("HUBBUB_LOGIN_DELAY_STEP", 0.25)
-HUBBUB_LOGIN_DELAY_MAX = env_float("HUBBUB_LOGIN_DELAY_MAX", 2.0)
+HUBBUB_LOGIN_FIRST_WAIT_SECONDS = env_int("HUBBUB_LOGIN_FIRST_WAIT_SECONDS", 60)
+HUBBUB_LOGIN_MAX_WAIT_SECONDS = env_int("HUBBUB_LOGIN_MAX_WAIT_SECONDS", 900)
+HUBBUB_LOGIN_FORGET_SECONDS = env_int("HUBBUB_LOGIN_FORGET_SECONDS", 86400)
+HUBBUB_LOGIN_DEVICE_DAYS = env_int("HUBBUB_LOGIN_DEVICE_DAYS", 365)  # the known-device cookie
 # Reverse proxies whose X-Forwarded-For is believed (CIDRs); empty: the header is ignored.
 HUBBUB_TRUSTED_PROXIES = env_list("HUBBUB_TRUSTED_PROXIES")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from hubbub.accounts import throttle
 from hubbub.accounts.models import LoginFailure, Profile
-from hubbub.accounts.services import lockout_for
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -84,80 +84,140 @@ def test_login_ignores_an_offsite_next(client: Client, owner: User) -> None:
     assert response["Location"] == reverse("publishing:compose")
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The throttle's clock, moved by the test: clock[0] is now."""
+    moment = [timezone.now()]
+    monkeypatch.setattr("hubbub.accounts.throttle.clock", lambda: moment[0])
+    return moment
+
+
 def test_wrong_password_is_refused_and_counted(client: Client, owner: User) -> None:
     response = _login(client, password="nope")
     assert response.status_code == 400
     assert b"do not match" in response.content
+    assert b"tries left" not in response.content  # no warning while the wait is far
     assert LoginFailure.objects.filter(username="owner").count() == 1
 
 
-def test_lockout_after_max_failures_even_with_the_right_password(
-    client: Client, owner: User, settings: Any
+def test_a_wait_after_the_free_tries_even_with_the_right_password(
+    client: Client, owner: User, settings: Any, clock: list[datetime]
 ) -> None:
     settings.HUBBUB_LOGIN_MAX_FAILURES = 3
-    settings.HUBBUB_LOGIN_LOCK_SECONDS = 600
-    for _ in range(2):
-        assert _login(client, password="wrong").status_code == 400
+    settings.HUBBUB_LOGIN_FIRST_WAIT_SECONDS = 60
+    first = _login(client, password="wrong")
+    assert first.status_code == 400
+    assert b"2 tries left before a 1-minute wait." in first.content
+    second = _login(client, password="wrong")
+    assert b"1 try left before a 1-minute wait." in second.content
     third = _login(client, password="wrong")
     assert third.status_code == 429
-    assert b"Too many failed attempts; try again in 10 minutes" in third.content
+    assert b"Too many failed attempts; try again in 1 minute." in third.content
     right = _login(client)
     assert right.status_code == 429
-    assert b"Too many failed attempts" in right.content
     assert "_auth_user_id" not in client.session
-    # A refused attempt while locked does not extend the lock.
+    # An attempt refused during the wait is not counted, so it does not lengthen the wait.
     assert LoginFailure.objects.count() == 3
+    clock[0] += timedelta(seconds=61)
+    assert _login(client).status_code == 302
 
 
-def test_lockout_is_per_username_case_insensitively(client: Client, owner: User,
-                                                    settings: Any) -> None:
+def test_the_waits_grow_and_stop_at_the_longest(
+    client: Client, owner: User, settings: Any, clock: list[datetime]
+) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
+    settings.HUBBUB_LOGIN_FIRST_WAIT_SECONDS = 60
+    settings.HUBBUB_LOGIN_MAX_WAIT_SECONDS = 600
+    _login(client, password="x")
+    waits = []
+    for _ in range(6):
+        response = _login(client, password="x")
+        assert response.status_code == 429
+        lock = response.context["form"].non_field_errors()[0]
+        waits.append(lock)
+        # Just before the wait ends the right password is still refused; just after, a
+        # wrong one starts a longer wait.
+        seconds = throttle.standing(throttle.Attempt("owner", "127.0.0.1"),
+                                    now=clock[0]).wait
+        assert seconds is not None
+        clock[0] += timedelta(seconds=seconds.seconds_left - 1)
+        assert _login(client).status_code == 429
+        clock[0] += timedelta(seconds=1)
+    assert waits == [f"Too many failed attempts; try again in {m} minutes." if m > 1
+                     else "Too many failed attempts; try again in 1 minute."
+                     for m in (1, 2, 4, 8, 10, 10)]
+    assert _login(client).status_code == 302
+
+
+def test_the_throttle_is_per_username_case_insensitively(client: Client, owner: User,
+                                                         settings: Any) -> None:
     settings.HUBBUB_LOGIN_MAX_FAILURES = 2
     _login(client, username="Owner", password="x")
     _login(client, username="OWNER", password="x")
     assert _login(client).status_code == 429
 
 
-def test_lock_ends_when_the_failures_leave_the_window(client: Client, owner: User,
-                                                      settings: Any) -> None:
+def test_failures_are_forgotten_after_a_day(client: Client, owner: User, settings: Any,
+                                            clock: list[datetime]) -> None:
     settings.HUBBUB_LOGIN_MAX_FAILURES = 2
-    settings.HUBBUB_LOGIN_LOCK_SECONDS = 300
+    settings.HUBBUB_LOGIN_FORGET_SECONDS = 86400
     _login(client, password="x")
     _login(client, password="x")
-    lock = lockout_for("owner", "127.0.0.1")
-    assert lock is not None
-    assert lock.minutes == 5
-    LoginFailure.objects.update(at=timezone.now() - timedelta(seconds=301))
-    assert lockout_for("owner", "127.0.0.1") is None
-    assert _login(client).status_code == 302
+    clock[0] += timedelta(hours=1)
+    # The wait is over but the count stands: one more failure means a 2-minute wait.
+    assert b"2 minutes" in _login(client, password="x").content
+    clock[0] += timedelta(days=1, seconds=1)
+    response = _login(client, password="x")
+    assert response.status_code == 400
+    assert b"1 try left before a 1-minute wait" in response.content
+    assert LoginFailure.objects.count() == 1  # the old ones are deleted
 
 
-def test_one_address_is_locked_after_four_times_the_limit(client: Client, owner: User,
-                                                          settings: Any) -> None:
+def test_one_address_waits_after_four_times_the_free_tries(client: Client, owner: User,
+                                                           settings: Any) -> None:
     settings.HUBBUB_LOGIN_MAX_FAILURES = 2
     for i in range(8):
         _login(client, username=f"guess{i}", password="x")
     response = _login(client)
     assert response.status_code == 429
-    # Another address is not locked out by that.
+    # Another address is not held back by that.
     assert _login(client, REMOTE_ADDR="10.1.2.3").status_code == 302
 
 
-def test_success_clears_the_failures(client: Client, owner: User, settings: Any) -> None:
+def test_success_clears_this_addresses_failures_only(client: Client, owner: User,
+                                                     settings: Any) -> None:
     settings.HUBBUB_LOGIN_MAX_FAILURES = 3
+    _login(client, password="x", REMOTE_ADDR="192.0.2.1")
     _login(client, password="x")
     _login(client, password="x")
     assert _login(client).status_code == 302
-    assert not LoginFailure.objects.filter(username="owner").exists()
+    left = LoginFailure.objects.filter(username="owner")
+    assert [f.ip for f in left] == ["192.0.2.1"]
 
 
-def test_failures_cost_a_growing_delay(client: Client, owner: User, settings: Any,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    settings.HUBBUB_LOGIN_DELAY_STEP = 0.5
-    slept: list[float] = []
-    monkeypatch.setattr("hubbub.accounts.services.time.sleep", slept.append)
+def test_a_successful_login_marks_the_browser_as_a_known_device(client: Client,
+                                                               owner: User) -> None:
+    response = _login(client)
+    cookie = response.cookies[throttle.DEVICE_COOKIE]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 365 * 86400
+    assert cookie.value.startswith("owner|")
+    assert cookie.value.count(":") == 2  # "owner|<device>:<time signed>:<signature>"
+    first_device = cookie.value.split(":")[0]
+    client.post(reverse("accounts:logout"))
+    # Logging in again from the same browser keeps the same device.
+    again = _login(client).cookies[throttle.DEVICE_COOKIE].value
+    assert again.split(":")[0] == first_device
+
+
+def test_a_forged_device_cookie_is_an_unknown_device(client: Client, owner: User,
+                                                     settings: Any) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
     _login(client, password="x")
     _login(client, password="x")
-    assert slept == [0.5, 1.0]
+    client.cookies[throttle.DEVICE_COOKIE] = "owner|mine:forged:signature"
+    assert _login(client).status_code == 429
 
 
 def test_logout_requires_post(client_in: Client) -> None:
@@ -258,7 +318,7 @@ def test_not_found_page_is_the_hubs_own(client_in: Client, settings: Any) -> Non
 
 
 def test_forwarded_address_is_believed_only_from_a_trusted_proxy(rf: Any, settings: Any) -> None:
-    from hubbub.accounts.services import client_ip
+    from hubbub.accounts.throttle import client_ip
 
     spoofed = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert client_ip(spoofed) == "203.0.113.9"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class LatePolicy(models.TextChoices):
@@ -25,11 +26,21 @@ class Profile(models.Model):
 
 
 class LoginFailure(models.Model):
-    """One failed login, kept briefly to slow and lock out password guessing."""
+    """One failed login (or one being checked), kept for a day to slow password guessing.
+
+    `device` is the known-device id when the attempt came with that account's device cookie:
+    such failures count only against that device, apart from every address's."""
 
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    device = models.CharField(max_length=64, blank=True, default="")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ip", "device", "at"], name="loginfail_ip"),
+            models.Index(fields=["username", "device", "at"], name="loginfail_user"),
+        ]
 
     def __str__(self) -> str:
         return f"failed login for {self.username} at {self.at}"

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from hubbub.accounts import services
+from hubbub.accounts import services, throttle
 from hubbub.accounts.forms import LoginForm, OwnerForm, PreferencesForm
 from hubbub.accounts.web import AuthedRequest, page
 
@@ -70,12 +70,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except services.LoginLocked as exc:
             form.add_error(None, exc.lockout.message)
             status = 429
-        except services.LoginRefused:
-            form.add_error(None, "That username and password do not match.")
+        except services.LoginRefused as exc:
+            form.add_error(None, " ".join(
+                part for part in ("That username and password do not match.", exc.warning)
+                if part))
             status = 400
         else:
             login(request, user)
-            return HttpResponseRedirect(_next_url(request))
+            response = HttpResponseRedirect(_next_url(request))
+            # This browser is now a known device: it is throttled apart from every address.
+            throttle.remember_device(request, response, user.get_username())
+            return response
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     return page(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 
