@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
+from hubbub.core.sanitize import clean_line, safe_url
 from hubbub.networks.base import Account, Capabilities, Connected
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.registry import get_connector
@@ -69,9 +70,11 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
         defaults={"handle": identity.handle, "credentials_enc": ""},
     )
     connection.handle = identity.handle
-    connection.display_name = identity.display_name
-    connection.avatar_url = identity.avatar_url
-    connection.profile_url = identity.profile_url
+    # What the network says about the account is remote input like any post: a javascript:
+    # profile link or a data: avatar is stored as none, and bidi controls leave the name.
+    connection.display_name = clean_line(identity.display_name, max_chars=300)
+    connection.avatar_url = safe_url(identity.avatar_url)
+    connection.profile_url = safe_url(identity.profile_url)
     connection.credentials = connected.credentials
     connection.health = Health.OK
     connection.health_detail = ""

@@ -38,6 +38,7 @@ from hubbub.connections.services import (
     mark_ok,
     mark_rate_limited,
 )
+from hubbub.core.sanitize import safe_url
 from hubbub.networks.base import Account, Connector, Draft, Published
 from hubbub.networks.errors import (
     AuthExpired,
@@ -149,7 +150,7 @@ def _mark_sent(delivery: Delivery, published: Published, detail: str) -> None:
     # Sent is the truth whoever holds the row now: a late success beats a sweeper's "unknown".
     _transition(
         delivery, [S.SENDING, S.UNKNOWN, S.SCHEDULED], S.SENT, detail,
-        remote_id=published.remote_id, remote_url=published.url, sent_at=timezone.now(),
+        remote_id=published.remote_id, remote_url=safe_url(published.url), sent_at=timezone.now(),
         lease_owner="", lease_until=None, last_error="", error_kind="",
     )
     mark_ok(delivery.connection)

@@ -9,6 +9,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from hubbub.core.sanitize import safe_url as _safe_url
 from hubbub.networks.registry import UnknownNetwork, get_connector
 
 register = template.Library()
@@ -23,6 +24,13 @@ def network_name(slug: str) -> str:
     except (UnknownNetwork, ImportError) as exc:
         log.warning("no connector for %r: %s", slug, exc)
         return slug.replace("_", " ").title()
+
+
+@register.filter
+def safe_url(url: object) -> str:
+    """A URL from a network, as core.sanitize.safe_url checks it at ingest: http(s) or "".
+    Again here for rows stored before that check."""
+    return _safe_url(url)
 
 
 @register.filter

@@ -19,6 +19,7 @@ import nh3
 import requests
 
 from hubbub.core.http import classify_transport_error, parse_retry_after, retry_at_from_headers
+from hubbub.core.sanitize import safe_url
 from hubbub.core.video_limits import VideoLimits
 from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
 from hubbub.networks.errors import (
@@ -150,8 +151,8 @@ def identity_from_account(account: Mapping[str, Any], base_url: str) -> Identity
         remote_id=str(account["id"]),
         handle=handle_for(account, base_url),
         display_name=str(account.get("display_name") or account.get("username") or ""),
-        avatar_url=str(account.get("avatar") or ""),
-        profile_url=str(account.get("url") or ""),
+        avatar_url=safe_url(account.get("avatar")),
+        profile_url=safe_url(account.get("url")),
     )
 
 
@@ -170,7 +171,7 @@ def published_from_status(status: Mapping[str, Any]) -> Published:
     created = status.get("created_at")
     return Published(
         remote_id=str(status["id"]),
-        url=str(status.get("url") or status.get("uri") or ""),
+        url=safe_url(status.get("url") or status.get("uri")),
         created_at=parse_time(created) if created else None,
     )
 

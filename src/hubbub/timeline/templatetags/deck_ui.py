@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from hubbub.accounts.templatetags.hubbub_ui import svg_icon
+from hubbub.core.sanitize import safe_url
 from hubbub.timeline.cursors import encode_cursor
 
 register = template.Library()
@@ -53,13 +54,9 @@ def epoch_ms(when: datetime | None) -> int:
 
 @register.filter
 def web_url(url: Any) -> str:
-    """The URL if it is http(s), else "" (never javascript:, data: and the like)."""
-    value = str(url or "").strip()
-    try:
-        scheme = urlsplit(value).scheme.lower()
-    except ValueError:
-        return ""
-    return value if scheme in ("http", "https") else ""
+    """The URL if it is http(s), else "" (never javascript:, data: and the like): the same
+    safe_url ingest stored it through, again for rows stored before that check."""
+    return safe_url(url)
 
 
 @register.filter

@@ -1,0 +1,121 @@
+"""Every URL a network hands the hub outside deck items (the account's profile and avatar from
+whoami, the address of a published post) goes through safe_url before it is stored, and again
+when a page shows it, so rows stored before the check link nowhere either."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from hubbub.connections.models import Connection
+from hubbub.connections.services import save_connection
+from hubbub.networks import registry
+from hubbub.networks.base import Connected, Identity, Published
+from hubbub.publishing import engine
+from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.services import create_post
+from tests.engine.scripted import ScriptedConnector
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedConnector]:
+    monkeypatch.setitem(registry.CONNECTORS, "scripted", "tests.engine.scripted.ScriptedConnector")
+    registry.get_connector.cache_clear()
+    connector = registry.get_connector("scripted")
+    assert isinstance(connector, ScriptedConnector)
+    yield connector
+    registry.get_connector.cache_clear()
+
+
+@pytest.fixture
+def owner(scripted: ScriptedConnector) -> User:
+    return User.objects.create_user("owner", password="x-very-long-pass")
+
+
+@pytest.fixture
+def connection(owner: User) -> Connection:
+    made = Connection(user=owner, network="scripted", base_url="http://x.test", remote_id="1",
+                      handle="@me")
+    made.credentials = {"token": "t"}
+    made.save()
+    return made
+
+HOSTILE_URLS = [
+    "javascript:alert(document.domain)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    "vbscript:msgbox(1)",
+    "//evil.test/avatar.png",
+    "http://[",
+    'https://evil.test/"><script>alert(1)</script>',
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_connection_stores_no_unsafe_profile_or_avatar_url(owner: User, url: str) -> None:
+    saved = save_connection(owner, "scripted", Connected(
+        base_url="http://x.test", credentials={"token": "t"},
+        identity=Identity("7", "@m@x.test", "M", avatar_url=url, profile_url=url)))
+    stored = Connection.objects.get(pk=saved.pk)
+    assert (stored.avatar_url, stored.profile_url) == ("", "")
+
+
+def test_a_connection_keeps_plain_https_urls(owner: User) -> None:
+    saved = save_connection(owner, "scripted", Connected(
+        base_url="http://x.test", credentials={"token": "t"},
+        identity=Identity("7", "@m@x.test", "M", avatar_url="https://x.test/a.png",
+                          profile_url="https://x.test/@m")))
+    assert (saved.avatar_url, saved.profile_url) == ("https://x.test/a.png", "https://x.test/@m")
+
+
+def _page(client: Client, user: User, name: str) -> str:
+    client.force_login(user)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_connections_page_shows_no_unsafe_url_of_an_old_row(
+        client: Client, owner: User, connection: Connection) -> None:
+    for url in HOSTILE_URLS:
+        Connection.objects.filter(pk=connection.pk).update(avatar_url=url, profile_url=url)
+        html = _page(client, owner, "connections:list")
+        for needle in ("javascript:", "JavaScript:", "data:image", "vbscript:", "//evil.test",
+                       "http://[", "<script>alert"):
+            assert needle not in html, (url, needle)
+        assert "@me" in html  # the account is still listed, as text
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_a_published_post_stores_no_unsafe_url(owner: User, connection: Connection,
+                                               scripted: ScriptedConnector, url: str) -> None:
+    delivery = create_post(user=owner, text="hi", connections=[connection]).deliveries.get()
+    scripted.published[delivery.idempotency_key] = Published("r1", url)
+    engine.process(delivery.pk)
+    delivery = Delivery.objects.get(pk=delivery.pk)
+    assert delivery.state == DeliveryState.SENT
+    assert delivery.remote_id == "r1"
+    assert delivery.remote_url == ""
+
+
+def test_posts_page_links_no_unsafe_url_of_an_old_row(
+        client: Client, owner: User, connection: Connection, scripted: Any) -> None:
+    delivery = create_post(user=owner, text="hi", connections=[connection]).deliveries.get()
+    engine.process(delivery.pk)
+    for url in HOSTILE_URLS:
+        Delivery.objects.filter(pk=delivery.pk).update(remote_url=url)
+        html = _page(client, owner, "publishing:posts")
+        assert "Sent" in html
+        for needle in ("javascript:", "JavaScript:", "data:image", "vbscript:", "//evil.test",
+                       "http://[", "<script>alert"):
+            assert needle not in html, (url, needle)
+    Delivery.objects.filter(pk=delivery.pk).update(remote_url="https://x.test/@me/1")
+    assert 'href="https://x.test/@me/1"' in _page(client, owner, "publishing:posts")
