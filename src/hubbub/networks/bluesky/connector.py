@@ -319,8 +319,7 @@ def _notification_items(
         for post in posts.get("posts") or ():
             if isinstance(post, Mapping) and isinstance(post.get("uri"), str):
                 subjects[post["uri"]] = post
-    found = (items.item_from_notification(n, subjects) for n in notifications)
-    return [item for item in found if item is not None]
+    return items.items_from_notifications(notifications, subjects)
 
 
 def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:

@@ -17,6 +17,7 @@ import nh3
 from hubbub.networks.base import Item
 from hubbub.networks.bluesky.facets import valid_facets
 from hubbub.networks.bluesky.mapping import parse_time, post_url, profile_url, web_url
+from hubbub.networks.pages import map_each
 
 REASON_REPOST = "app.bsky.feed.defs#reasonRepost"
 REASON_PIN = "app.bsky.feed.defs#reasonPin"
@@ -257,16 +258,30 @@ def item_from_feed_view(view: Mapping[str, Any]) -> Item | None:
 
 
 def items_from_feed(body: Mapping[str, Any]) -> list[Item]:
-    found = (item_from_feed_view(v) for v in body.get("feed") or () if isinstance(v, Mapping))
-    return [item for item in found if item is not None]
+    """getTimeline / getAuthorFeed / getListFeed answers; an unreadable entry is skipped."""
+    return map_each(_list(body.get("feed")), item_from_feed_view, network="bluesky",
+                    id_of=lambda view: _map(view.get("post")).get("uri"))
 
 
 def items_from_posts(body: Mapping[str, Any]) -> list[Item]:
-    """searchPosts / getPosts answers: a list of postViews."""
-    return [item_from_post(p) for p in body.get("posts") or () if isinstance(p, Mapping)]
+    """searchPosts / getPosts answers: a list of postViews; an unreadable one is skipped."""
+    return map_each(_list(body.get("posts")), item_from_post, network="bluesky",
+                    id_of=lambda post: post.get("uri"))
+
+
+def _list(value: object) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
 # --- notifications ----------------------------------------------------------------------------
+
+
+def items_from_notifications(
+    notifications: list[Mapping[str, Any]], subjects: Mapping[str, Mapping[str, Any]]
+) -> list[Item]:
+    """listNotifications entries as Items; an unreadable one is skipped."""
+    return map_each(notifications, lambda n: item_from_notification(n, subjects),
+                    network="bluesky", id_of=lambda n: n.get("uri"))
 
 
 def item_from_notification(

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +35,7 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Problem,
@@ -44,6 +45,7 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
 from hubbub.networks.mastodon import apps, mapping, oauth, streaming
+from hubbub.networks.pages import map_each
 
 REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
                     "bookmark": "status_bookmark"}
@@ -398,14 +400,13 @@ class MastodonConnector(Connector):
                 page = api.call("timeline_home", **paging)
             elif feed == "mentions":
                 page = api.call("notifications", types=["mention"], **paging)
-                found = (mapping.item_from_notification(n, base) for n in page)
-                return Page(items=tuple(i for i in found if i is not None),
+                return Page(items=_each(page, lambda n: mapping.item_from_notification(n, base)),
                             next_cursor=_next_cursor(page))
             elif feed == "notifications":
                 page = api.call("notifications", **paging)
-                found = (mapping.item_from_any_notification(n, base) for n in page)
-                return Page(items=tuple(i for i in found if i is not None),
-                            next_cursor=_next_cursor(page))
+                return Page(
+                    items=_each(page, lambda n: mapping.item_from_any_notification(n, base)),
+                    next_cursor=_next_cursor(page))
             elif kind == "hashtag" and value:
                 page = api.call("timeline_hashtag", value.lstrip("#"), **paging)
             elif kind == "list" and value:
@@ -415,8 +416,8 @@ class MastodonConnector(Connector):
                                 **paging)
             else:
                 raise NotImplementedError(f"{self.name} cannot read {feed!r}")
-        items = [mapping.item_from_status(s, base) for s in page]
-        return Page(items=tuple(items), next_cursor=_next_cursor(page))
+        return Page(items=_each(page, lambda s: mapping.item_from_status(s, base)),
+                    next_cursor=_next_cursor(page))
 
     def _account_id(self, api: _Api, account: Account, handle: str) -> str:
         """The id of `handle` on this server ("" for the connected account itself)."""
@@ -446,6 +447,12 @@ class MastodonConnector(Connector):
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _each(page: Any, mapper: Callable[[Any], Item | None]) -> tuple[Item, ...]:
+    """The page's entries as Items; an unreadable one is skipped and logged by its id."""
+    return tuple(map_each(page or (), mapper, network="mastodon",
+                          id_of=lambda entry: entry.get("id")))
 
 
 def _next_cursor(page: Any) -> str | None:

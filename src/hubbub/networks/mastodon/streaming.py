@@ -104,8 +104,9 @@ def items_from_event(event: str, data: str, endpoint: Endpoint, base_url: str) -
         if feed not in endpoint.feeds:
             return []  # the user stream, when only mentions are wanted
         return [mapping.item_from_status(payload, base_url, extra={"feed": feed})]
-    except (KeyError, TypeError, ValueError) as exc:
-        log.info("unusable %s event from %s: %s", event, base_url, exc)
+    except Exception as exc:  # mapping is pure: one unreadable status, not the stream's end
+        log.warning("skipped an unreadable %s event from %s (id %.100r): %s: %.200s", event,
+                    base_url, payload.get("id"), type(exc).__name__, exc)
         return []
 
 

@@ -273,13 +273,8 @@ class NostrConnector(Connector):
                 raise error
             page, next_cursor = reading.next_page(result.events, position, PAGE_SIZE)
             profiles = self._profiles(pool, page)
-        items = [
-            item for event in page
-            if (item := reading.item_from_event(
-                event, own_pubkey=pair.public_hex, profiles=profiles, feed=feed,
-                relays=result.answered,
-            )) is not None
-        ]
+        items = reading.items_from_events(page, own_pubkey=pair.public_hex, profiles=profiles,
+                                          feed=feed, relays=result.answered)
         return Page(items=tuple(items), next_cursor=next_cursor)
 
     def can_stream(self, feed: str) -> bool:

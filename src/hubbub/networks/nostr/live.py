@@ -18,7 +18,7 @@ from hubbub.networks.nostr.events import Event, matches, verify
 from hubbub.networks.nostr.reading import (
     DELETION_KIND,
     deletions_from_event,
-    item_from_event,
+    items_from_events,
     with_deletions,
 )
 from hubbub.networks.nostr.relay import (
@@ -217,9 +217,11 @@ class NostrStream:
             if event.get("kind") == DELETION_KIND:
                 self._deletions.extend(deletions_from_event(event))
                 continue
-            item = item_from_event(event, own_pubkey=self.own_pubkey, feed=feed, relays=(url,))
-            if item is not None:
-                return item
+            # One event that cannot be shown is skipped (and logged), not the stream's end.
+            found = items_from_events([event], own_pubkey=self.own_pubkey, feed=feed,
+                                      relays=(url,))
+            if found:
+                return found[0]
 
     def wait_ready(self, timeout: float) -> bool:
         return self.live.wait_ready(timeout)

@@ -7,15 +7,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import regex
 
+from hubbub.core.sanitize import safe_url
 from hubbub.networks.base import DELETED, Item
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.events import Event, tag_values, verify
 from hubbub.networks.nostr.mapping import nevent_link, profile_link
+from hubbub.networks.pages import map_each
 
 HOME_KINDS = (1, 6)  # notes and reposts
 NOTE_KINDS = (1,)
@@ -103,9 +104,7 @@ def profile_from_metadata(event: Mapping[str, Any]) -> Profile:
     if not isinstance(data, Mapping):
         return Profile()
     name = str(data.get("display_name") or data.get("displayName") or data.get("name") or "")
-    picture = str(data.get("picture") or "")
-    if urlsplit(picture).scheme not in ("http", "https"):
-        picture = ""
+    picture = safe_url(data.get("picture"))
     return Profile(name=name.strip()[:200], picture=picture, nip05=str(data.get("nip05") or ""))
 
 
@@ -223,6 +222,17 @@ def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
     )
 
 
+def items_from_events(events: Iterable[Mapping[str, Any]], *, own_pubkey: str,
+                      profiles: Mapping[str, Profile] | None = None, feed: str = "",
+                      relays: Iterable[str] = ()) -> list[Item]:
+    """Events as Items (item_from_event); one that cannot be shown (a signed date past the
+    year 9999, say) is skipped and logged, and the rest still arrive."""
+    hints = tuple(relays)
+    return map_each(events, lambda event: item_from_event(
+        event, own_pubkey=own_pubkey, profiles=profiles, feed=feed, relays=hints),
+        network="nostr", id_of=lambda event: event.get("id"))
+
+
 def reposted_note(event: Mapping[str, Any]) -> Event | None:
     """The note a kind-6 repost carries in its content (NIP-18), when it is a valid one."""
     try:
@@ -245,8 +255,8 @@ def media_from_imeta(event: Mapping[str, Any]) -> list[dict[str, str]]:
         for part in tag[1:]:
             key, _, value = part.partition(" ")
             fields.setdefault(key, value.strip())
-        url = fields.get("url", "")
-        if urlsplit(url).scheme not in ("http", "https"):
+        url = safe_url(fields.get("url"))
+        if not url:
             continue
         mime = fields.get("m", "")
         kind = mime.split("/")[0] if mime.split("/")[0] in ("image", "video", "audio") else (
