@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hubbub.accounts import throttle
-from hubbub.accounts.models import LoginFailure, Profile
+from hubbub.accounts.forms import OwnerForm
+from hubbub.accounts.models import LoginFailure, OwnerClaim, Profile
+from hubbub.accounts.services import create_owner
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -58,13 +60,47 @@ def test_owner_setup_checks_passwords_and_ignores_unknown_zones(client: Client) 
 
 
 def test_owner_setup_is_gone_once_a_user_exists(client: Client, owner: User) -> None:
-    assert client.get(reverse("accounts:setup")).status_code == 404
+    visit = client.get(reverse("accounts:setup"))
+    assert visit.status_code == 302
+    assert visit["Location"] == reverse("accounts:login")
     response = client.post(reverse("accounts:setup"), {
         "username": "eve", "password1": PASSWORD, "password2": PASSWORD,
     })
-    assert response.status_code == 404
+    assert response.status_code == 409
+    assert b"This hub already has its owner" in response.content
+    assert reverse("accounts:login").encode() in response.content
     assert User.objects.count() == 1
     assert client.get(reverse("accounts:login")).status_code == 200
+
+
+def test_a_setup_that_loses_to_another_gets_the_owner_exists_page(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other set-up commits while this one's form is being checked: the name is taken.
+    real_is_valid = OwnerForm.is_valid
+
+    def is_valid_after_the_other(self: OwnerForm) -> bool:
+        if not User.objects.exists():
+            create_owner(username="ada", password=PASSWORD)
+        return real_is_valid(self)
+
+    monkeypatch.setattr(OwnerForm, "is_valid", is_valid_after_the_other)
+    response = client.post(reverse("accounts:setup"), {
+        "username": "ada", "password1": PASSWORD, "password2": PASSWORD,
+    })
+    assert response.status_code == 409
+    assert b"This hub already has its owner" in response.content
+
+
+def test_a_claim_left_by_a_deleted_owner_does_not_block_a_new_setup(client: Client) -> None:
+    create_owner(username="ada", password=PASSWORD)
+    User.objects.all().delete()
+    assert OwnerClaim.objects.exists()
+    response = client.post(reverse("accounts:setup"), {
+        "username": "bea", "password1": PASSWORD, "password2": PASSWORD,
+    })
+    assert response.status_code == 302
+    assert User.objects.get().username == "bea"
 
 
 # --- login, throttling, logout ------------------------------------------------------------------

@@ -44,3 +44,20 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed login for {self.username} at {self.at}"
+
+
+class OwnerClaim(models.Model):
+    """The one row the first-run set-up writes before it creates the owner. Its fixed key lets
+    only one set-up win however many run at once: on PostgreSQL a second insert waits for the
+    first transaction, then fails; on SQLite the IMMEDIATE transactions queue anyway."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="ownerclaim_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"owner set up at {self.claimed_at}"

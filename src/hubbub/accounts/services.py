@@ -7,12 +7,13 @@ from datetime import datetime
 from functools import cache
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from hubbub.accounts import throttle
-from hubbub.accounts.models import LatePolicy, Profile
+from hubbub.accounts.models import LatePolicy, OwnerClaim, Profile
 from hubbub.accounts.throttle import Wait
 
 
@@ -41,15 +42,23 @@ def owner_exists() -> bool:
     return User.objects.exists()
 
 
-@transaction.atomic
 def create_owner(*, username: str, password: str, tz: str = "UTC") -> User:
-    """Create the first account. Refused once any account exists."""
-    if User.objects.exists():
-        raise OwnerExists
-    user = User.objects.create_user(
-        username=username, password=password, is_staff=True, is_superuser=True
-    )
-    Profile.objects.create(user=user, timezone=tz if is_valid_zone(tz) else "UTC")
+    """Create the first account. Refused (OwnerExists) once any account exists, and exactly
+    one of any number of simultaneous set-ups wins: each writes the one OwnerClaim row first."""
+    hashed = make_password(password)  # slow on purpose, so done before any lock is taken
+    try:
+        with transaction.atomic():
+            if User.objects.exists():
+                raise OwnerExists
+            # A claim left by an owner since deleted would block the set-up for good.
+            OwnerClaim.objects.all().delete()
+            OwnerClaim.objects.create(pk=1)
+            user = User(username=username, password=hashed, is_staff=True, is_superuser=True)
+            user.save()
+            Profile.objects.create(user=user, timezone=tz if is_valid_zone(tz) else "UTC")
+    except IntegrityError:
+        # Another set-up wrote its claim first and committed: it made the owner.
+        raise OwnerExists from None
     return user
 
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -34,21 +34,34 @@ def _next_url(request: HttpRequest) -> str:
 def setup(request: HttpRequest) -> HttpResponse:
     """Create the owner account. Exists only until the first account does."""
     if services.owner_exists():
-        raise Http404("The owner account already exists.")
+        return _owner_exists(request)
     form = OwnerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.create_owner(
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-                tz=form.cleaned_data["timezone"],
-            )
-        except services.OwnerExists:
-            raise Http404("The owner account already exists.") from None
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}. Connect an account to start.")
-        return redirect("connections:list")
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                user = services.create_owner(
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password1"],
+                    tz=form.cleaned_data["timezone"],
+                )
+            except services.OwnerExists:
+                return _owner_exists(request)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}. Connect an account to start.")
+            response = redirect("connections:list")
+            throttle.remember_device(request, response, user.get_username())
+            return response
+        if services.owner_exists():  # another set-up won while this form was being checked
+            return _owner_exists(request)
     return page(request, "accounts/setup.html", {"form": form})
+
+
+def _owner_exists(request: HttpRequest) -> HttpResponse:
+    """The set-up page is gone: a visit goes to the login; a set-up that lost a race (two
+    browsers, or a double click) is told so, in words."""
+    if request.method != "POST":
+        return redirect("accounts:login")
+    return page(request, "accounts/setup_done.html", status=409)
 
 
 @login_not_required
