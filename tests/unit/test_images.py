@@ -1,11 +1,42 @@
 from __future__ import annotations
 
+import functools
 import io
+import struct
+import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
-from hubbub.core.images import NotAnImage, clean_image
+from hubbub.core.images import ImageTooLarge, NotAnImage, clean_image
+from hubbub.imports import images as zip_images
+from hubbub.imports.archive import MemberProblem
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+@functools.cache
+def png_bomb(side: int = 13000) -> bytes:
+    """A real, complete grey PNG of side x side black pixels: 169 megapixels (at 13000) that
+    decode to 169 MB, in about 160 KB. Compressed row by row, never held whole."""
+    packer = zlib.compressobj(9)
+    row = bytes(1 + side)  # filter byte, then the row's pixels
+    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit grey
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat)
+            + _chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any decoding of pixels fails the test."""
+    def refuse(self: ImageFile.ImageFile) -> None:
+        raise AssertionError(f"pixels decoded ({self.size})")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
 
 
 def _jpeg_with_gps() -> bytes:
@@ -54,3 +85,31 @@ def test_what_is_wrong_is_said_in_words_people_read() -> None:
     assert str(damaged.value).startswith("a damaged image (")
     assert "0x" not in str(damaged.value)
     assert "object at" not in str(damaged.value)
+
+
+def test_a_pixel_bomb_is_refused_from_its_header_before_decoding(no_decoding: None) -> None:
+    bomb = png_bomb()
+    assert len(bomb) < 300_000
+    with pytest.raises(ImageTooLarge) as refused:
+        clean_image(bomb)
+    assert str(refused.value) == (
+        "it is 13,000 by 13,000 pixels (169 megapixels); at most 40 megapixels are accepted")
+
+
+def test_beyond_pillows_own_ceiling_the_sentence_still_names_the_limit(no_decoding: None) -> None:
+    with pytest.raises(ImageTooLarge, match=r"over \d+ megapixels; at most 40 megapixels"):
+        clean_image(png_bomb(20000))
+
+
+def test_an_image_at_the_limit_is_still_taken() -> None:
+    out = io.BytesIO()
+    Image.new("L", (8000, 5000)).save(out, format="PNG")  # exactly 40 megapixels
+    cleaned = clean_image(out.getvalue())
+    assert (cleaned.width, cleaned.height) == (8000, 5000)
+
+
+def test_the_zip_check_refuses_a_bomb_in_one_sentence_without_decoding(no_decoding: None) -> None:
+    with pytest.raises(MemberProblem) as refused:
+        zip_images.inspect("photos/bomb.png", png_bomb())
+    assert str(refused.value) == ("photos/bomb.png: it is 13,000 by 13,000 pixels (169 "
+                                  "megapixels); at most 40 megapixels are accepted.")

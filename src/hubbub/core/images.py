@@ -1,4 +1,11 @@
-"""Images people attach: read their real type, drop metadata (EXIF, GPS), fit size limits."""
+"""Images people attach: read their real type, drop metadata (EXIF, GPS), fit size limits.
+
+Every image the hub decodes (the composer, the CSV import's zip, the worker's downscaling) is
+opened with `open_image`, which reads the header and refuses more than MAX_PIXELS before a
+pixel is decoded: a PNG of half a megabyte can claim 13000 x 13000 pixels, which decode to
+half a gigabyte and take seconds. Decoding is slow work: callers do it before any database
+transaction opens (docs/architecture.md, "Media").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,11 @@ import re
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+# 40 megapixels: more than any network keeps (Mastodon ~16.8, Bluesky a 2000 pixel edge) and
+# than a phone camera's 7,000 x 5,000; decoded as RGBA it is 160 MB, the most one upload may
+# make the hub hold.
+MAX_PIXELS = 40_000_000
 
 # Formats we re-encode to drop metadata; animated GIFs are kept as they are (re-encoding would
 # lose frames or timing), and they carry no EXIF/GPS block.
@@ -25,13 +37,45 @@ class NotAnImage(ValueError):
     pass
 
 
-def clean_image(data: bytes) -> CleanImage:
-    """The picture without its metadata, turned upright by its EXIF orientation first."""
+class ImageTooLarge(NotAnImage):
+    """More pixels than the hub decodes; the message names the size and the limit."""
+
+
+def pixel_problem(width: int, height: int) -> str | None:
+    """The sentence that refuses an image of this size, or None when it is within the limit."""
+    if width * height <= MAX_PIXELS:
+        return None
+    return (f"it is {width:,} by {height:,} pixels ({width * height / 1e6:.0f} megapixels); "
+            f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted")
+
+
+def open_image(data: bytes, formats: tuple[str, ...] | None = None) -> Image.Image:
+    """The image opened from its header, its size checked, no pixel decoded yet. Raises
+    ImageTooLarge (before any decoding), or what Pillow raises for a file it cannot read."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        image = Image.open(io.BytesIO(data), formats=formats)
+    except Image.DecompressionBombError:
+        # Pillow's own ceiling (twice Image.MAX_IMAGE_PIXELS) is far above ours.
+        raise ImageTooLarge(
+            f"it has over {2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} megapixels; "
+            f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted") from None
+    problem = pixel_problem(*image.size)
+    if problem:
+        image.close()
+        raise ImageTooLarge(problem)
+    return image
+
+
+def clean_image(data: bytes) -> CleanImage:
+    """The picture without its metadata, turned upright by its EXIF orientation first.
+    Refuses an image over MAX_PIXELS (ImageTooLarge) before decoding it."""
+    try:
+        with open_image(data) as probe:
             probe.verify()
-        image = Image.open(io.BytesIO(data))
+        image = open_image(data)
         image.load()
+    except NotAnImage:
+        raise
     except UnidentifiedImageError:
         raise NotAnImage("not an image: its bytes match no picture format") from None
     except Exception as exc:  # Pillow raises many kinds for a broken file

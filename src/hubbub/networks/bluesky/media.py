@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 from PIL import Image, ImageOps
 
+from hubbub.core.images import ImageTooLarge, open_image
 from hubbub.core.video_limits import VideoLimits
 
 # Lexicon app.bsky.embed.video: one MP4 blob of at most 100,000,000 bytes, alt text of at most
@@ -44,10 +45,16 @@ def prepare_image(source: bytes | str | Path, max_bytes: int) -> PreparedImage:
     Animated images keep their first frame (Bluesky images do not move)."""
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
-        with Image.open(io.BytesIO(raw)) as opened:
+        # Refused over core.images.MAX_PIXELS before decoding; a JPEG is decoded at the
+        # smallest 1/2, 1/4 or 1/8 scale that still covers MAX_EDGE (a fraction of the memory).
+        with open_image(raw) as opened:
             opened.seek(0)
+            if opened.format == "JPEG":
+                opened.draft("RGB", (MAX_EDGE, MAX_EDGE))
             image = ImageOps.exif_transpose(opened.copy())
             source_format = opened.format or ""
+    except ImageTooLarge as exc:
+        raise ImageError(str(exc)) from None
     except Exception as exc:  # Pillow raises many kinds for a broken file
         raise ImageError(f"not an image we can read ({exc})") from None
     image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
