@@ -124,8 +124,9 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    # Avatars and media previews come from the networks' servers.
-    "img-src": [CSP.SELF, "https:", "http:", "data:", "blob:"],
+    # Remote pictures come through the hub's image proxy (core/image_proxy.py), so the
+    # networks' servers never see the reader; blob: is the composer's preview of a picked file.
+    "img-src": [CSP.SELF, "blob:"],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
@@ -164,6 +165,12 @@ TASKS = {
 # A self-hosted instance on the LAN, or the test peers on 127.0.0.1, need an explicit allowance.
 HUBBUB_ALLOW_PRIVATE_NETWORKS = env_list("HUBBUB_ALLOW_PRIVATE_NETWORKS")
 HUBBUB_HTTP_TIMEOUT = env_float("HUBBUB_HTTP_TIMEOUT", 20.0)
+# The image proxy (core/image_proxy.py): remote pictures are fetched by the hub, checked and
+# kept in DATA_DIR/image-cache, so the sender's server never sees the reader.
+HUBBUB_IMAGE_PROXY_MAX_BYTES = env_int("HUBBUB_IMAGE_PROXY_MAX_BYTES", 10 * 1024 * 1024)
+HUBBUB_IMAGE_PROXY_SECONDS = env_float("HUBBUB_IMAGE_PROXY_SECONDS", 20.0)  # one whole fetch
+HUBBUB_IMAGE_CACHE_BYTES = env_int("HUBBUB_IMAGE_CACHE_BYTES", 500 * 1024 * 1024)
+HUBBUB_IMAGE_CACHE_SECONDS = env_int("HUBBUB_IMAGE_CACHE_SECONDS", 7 * 86400)
 
 # Delivery engine
 HUBBUB_LEASE_SECONDS = env_int("HUBBUB_LEASE_SECONDS", 120)

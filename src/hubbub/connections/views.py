@@ -14,12 +14,14 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
 from hubbub.connections.forms import CredentialsForm, ServerForm
 from hubbub.connections.models import Connection, Health
+from hubbub.core import crypto
 from hubbub.networks.base import Connector
 from hubbub.networks.errors import ConnectorError, RateLimited, Transient
 from hubbub.networks.registry import UnknownNetwork, get_connector, network_choices
@@ -28,6 +30,9 @@ from hubbub.publishing.services import EDITABLE_STATES
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "hubbub_auth_pending"  # session: state -> {network, data, at}
+# session: notices to show once (a secret key the hub made), Fernet-encrypted, removed when
+# shown. Never a flash message: those travel in a signed (readable) cookie.
+SHOW_ONCE_KEY = "hubbub_show_once"
 PENDING_MAX = 5
 PENDING_TTL_SECONDS = 30 * 60
 STATE_MISMATCH = (
@@ -72,10 +77,34 @@ def explain(exc: ConnectorError | ValueError) -> str:
     return exc.message
 
 
+def _show_once(request: AuthedRequest, notice: str) -> None:
+    """Keep a notice for the next connections page, server-side and encrypted."""
+    waiting = request.session.get(SHOW_ONCE_KEY)
+    kept = [t for t in waiting if isinstance(t, str)] if isinstance(waiting, list) else []
+    request.session[SHOW_ONCE_KEY] = [*kept, crypto.encrypt_text(notice)][-PENDING_MAX:]
+
+
+def _take_show_once(request: AuthedRequest) -> list[str]:
+    """The notices kept for this page, removed from the session as they are read."""
+    waiting = request.session.pop(SHOW_ONCE_KEY, None)
+    notices = []
+    for token in waiting if isinstance(waiting, list) else []:
+        try:
+            notices.append(crypto.decrypt_text(str(token)))
+        except crypto.DecryptionError:  # its key was rotated away meanwhile: nothing left to show
+            log.warning("a notice to show once could not be decrypted")
+    return notices
+
+
 def connection_list(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     rows = [_row(c, now) for c in services.connections_for(request.user)]
-    return page(request, "connections/list.html", {"rows": rows}, section="connections")
+    show_once = _take_show_once(request)
+    response = page(request, "connections/list.html", {"rows": rows, "show_once": show_once},
+                    section="connections")
+    if show_once:
+        add_never_cache_headers(response)  # not from the cache on Back, not by a proxy
+    return response
 
 
 def connect_choose(request: AuthedRequest) -> HttpResponse:
@@ -118,7 +147,7 @@ def _connect_with_credentials(request: AuthedRequest, connector: Connector) -> H
             connection = services.save_connection(request.user, connector.slug, connected)
             messages.success(request, f"Connected {connection.handle}")
             if connected.notice:
-                messages.warning(request, connected.notice)
+                _show_once(request, connected.notice)
             return redirect("connections:list")
     context = {"form": form, "network": connector.slug, "network_label": connector.name,
                "error": error, "typed": True}
@@ -192,6 +221,8 @@ def connect_callback(request: AuthedRequest, network: str) -> HttpResponse:
         return redirect("connections:list")
     connection = services.save_connection(request.user, network, connected)
     messages.success(request, f"Connected {connection.handle}")
+    if connected.notice:
+        _show_once(request, connected.notice)
     return redirect("connections:list")
 
 
