@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from hubbub.timeline import media_proxy
+
 urlpatterns = [
     path("", include("hubbub.publishing.urls")),
     path("accounts/", include("hubbub.accounts.urls")),
@@ -7,4 +9,5 @@ urlpatterns = [
     path("deck/", include("hubbub.timeline.urls")),
     path("plan/", include("hubbub.planning.urls")),
     path("import/", include("hubbub.imports.urls")),
+    path("proxy/image/<str:signature>/<str:address>", media_proxy.image, name="image_proxy"),
 ]
