@@ -138,6 +138,22 @@ def sse_events(chunks: Iterable[bytes]) -> Iterator[tuple[str, str]]:
                     data.append(value)
 
 
+def arriving(response: requests.Response) -> Iterator[bytes]:
+    """The body's bytes as they arrive. A chunked body is read chunk by chunk; any other
+    (a Content-Length, or a body that ends when the connection does) with read1, which returns
+    what the socket has rather than waiting to fill a buffer: iter_content would hold such a
+    stream's events until the server closed the connection."""
+    raw = response.raw
+    if raw.chunked:
+        yield from response.iter_content(chunk_size=None)
+        return
+    while True:
+        data = raw.read1(65536)
+        if not data:
+            return
+        yield data
+
+
 _END = object()
 
 
@@ -235,7 +251,7 @@ class MastodonStream:
             if response.status_code != 200:
                 raise _http_error(response, self.base_url)
             self._ready.release()
-            for event, data in sse_events(response.iter_content(chunk_size=None)):
+            for event, data in sse_events(arriving(response)):
                 if self._closed.is_set():
                     return
                 for item in items_from_event(event, data, endpoint, self.base_url):
@@ -280,11 +296,22 @@ def _transport_error(exc: BaseException, base_url: str) -> ConnectorError:
 
 def _shutdown(response: requests.Response) -> None:
     """Wake the thread blocked reading this response (closing alone does not, on Linux)."""
-    connection = getattr(response.raw, "_connection", None)
-    sock = getattr(connection, "sock", None)
-    if isinstance(sock, socket.socket):
+    sock = _socket_of(response)
+    if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(Exception):
         response.close()
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    connection = getattr(response.raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        return sock
+    # A body that ends when the connection does: http.client hands the socket over to the
+    # response (the connection forgets it), so it is found under the response's file.
+    body = getattr(getattr(response.raw, "_fp", None), "fp", None)
+    sock = getattr(getattr(body, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
