@@ -8,6 +8,7 @@ second click imports nothing. Times: see csvtimes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import IO
 
@@ -22,7 +23,7 @@ from hubbub.imports.archive import ArchiveProblem, ImageArchive
 from hubbub.imports.csvcheck import CheckResult, PlannedPost, RowProblem, check_rows
 from hubbub.imports.models import CsvImport, CsvImportState
 from hubbub.publishing.models import Post
-from hubbub.publishing.services import NewMedia, PostError, create_post
+from hubbub.publishing.services import NewMedia, PostError, create_post, prepare_media
 
 __all__ = ["AlreadyImported", "CheckResult", "ImportRefused", "RowProblem", "prune_abandoned",
            "recheck", "run_import", "start_import"]
@@ -100,8 +101,10 @@ def run_import(batch: CsvImport) -> list[Post]:
         if not result.ok:
             _save_problems(batch, result.problems)
             raise ImportRefused(result.problems)
+        # Read and re-encode the images before the transaction: slow work must not hold it.
+        media = _prepare_media(result.posts, archive)
         try:
-            posts = _create_all(batch, result.posts, archive, stored_files)
+            posts = _create_all(batch, result.posts, media, stored_files)
         except BaseException:
             # The rows are rolled back; the image files create_post stored are not.
             for name in stored_files:
@@ -120,24 +123,40 @@ def _save_problems(batch: CsvImport, problems: Sequence[RowProblem]) -> None:
     CsvImport.objects.filter(pk=batch.pk).update(problems=batch.problems)
 
 
+def _prepare_media(planned: Sequence[PlannedPost], archive: ImageArchive | None
+                   ) -> list[list[NewMedia]]:
+    """Each row's images read and cleaned (prepare_media), each zip member once however many
+    rows name it, with each row's own alt text."""
+    ready: dict[str, NewMedia] = {}
+    media: list[list[NewMedia]] = []
+    for plan in planned:
+        row = []
+        for image in plan.images:
+            if image.member not in ready:
+                assert archive is not None  # a row with images was checked against the zip
+                data = archive.read(image.member)
+                upload = images.as_upload(image.member, data, image.info.mime_type)
+                try:
+                    ready[image.member] = prepare_media([NewMedia(upload, "")])[0]
+                except PostError as exc:
+                    raise ImportRefused([RowProblem(plan.row, "images", str(exc))]) from None
+            row.append(replace(ready[image.member], alt_text=image.info.alt_text))
+        media.append(row)
+    return media
+
+
 @transaction.atomic
-def _create_all(batch: CsvImport, planned: Sequence[PlannedPost], archive: ImageArchive | None,
+def _create_all(batch: CsvImport, planned: Sequence[PlannedPost], media: Sequence[list[NewMedia]],
                 stored_files: list[str]) -> list[Post]:
     won = CsvImport.objects.filter(pk=batch.pk, state=CsvImportState.CHECKED).update(
         state=CsvImportState.IMPORTED, imported_at=timezone.now(), zip_file="")
     if not won:
         raise AlreadyImported
     posts: list[Post] = []
-    for plan in planned:
-        media = []
-        for image in plan.images:
-            assert archive is not None  # a row with images was checked against the zip
-            data = archive.read(image.member)
-            media.append(NewMedia(images.as_upload(image.member, data, image.info.mime_type),
-                                  image.info.alt_text))
+    for plan, row_media in zip(planned, media, strict=True):
         try:
             post = create_post(user=batch.user, text=plan.text, connections=plan.connections,
-                               content_warning=plan.content_warning, media=media,
+                               content_warning=plan.content_warning, media=row_media,
                                scheduled_for=plan.when, tz=batch.timezone)
         except PostError as exc:
             raise ImportRefused([RowProblem(plan.row, "", str(exc))]) from None

@@ -188,9 +188,11 @@ def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
             form.hold_saved(post)
             queued = planning.queue_draft(request.user, queue_id, post)
         else:
+            # The files are read before the queue's transaction opens (prepare_media).
             queued = planning.add_from_compose(
                 request.user, queue_id, text=cleaned["text"], connections=targets,
-                content_warning=cleaned["content_warning"], media=form.new_media(),
+                content_warning=cleaned["content_warning"],
+                media=services.prepare_media(form.new_media()),
                 reply_to=form.reply_targets(), customize=_custom_map(form, connections))
     except services.PostError as exc:
         form.add_error(None, str(exc))

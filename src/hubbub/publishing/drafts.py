@@ -27,6 +27,7 @@ from hubbub.publishing.services import (
     TargetCustom,
     create_post,
     inspect_media,
+    prepare_media,
     record_transition,
 )
 
@@ -83,7 +84,6 @@ def _media_override(custom: TargetCustom | None, ids: Sequence[int]) -> list[int
     return [ids[i] for i in custom.media_positions if 0 <= i < len(ids)]
 
 
-@transaction.atomic
 def update_draft(
     post: Post,
     *,
@@ -97,7 +97,21 @@ def update_draft(
     reply_to: Mapping[int, str] | None = None,
 ) -> Post:
     """Rewrite a draft with what the composer holds now. reply_to None keeps what each
-    account answers; accounts no longer ticked are dropped, new ones join as drafts."""
+    account answers; accounts no longer ticked are dropped, new ones join as drafts. New
+    files are read and re-encoded first, outside the transaction that rewrites the rows."""
+    ready = [prepare_media([item])[0] if isinstance(item, NewMedia) else item for item in media]
+    with transaction.atomic():
+        return _rewrite_draft(post, text=text, connections=connections,
+                              content_warning=content_warning, media=ready,
+                              customize=customize, scheduled_for=scheduled_for, tz=tz,
+                              reply_to=reply_to)
+
+
+def _rewrite_draft(
+    post: Post, *, text: str, connections: Sequence[Connection], content_warning: str,
+    media: Sequence[MediaItem], customize: Mapping[int, TargetCustom] | None,
+    scheduled_for: datetime | None, tz: str, reply_to: Mapping[int, str] | None,
+) -> Post:
     locked = Post.objects.select_for_update().get(pk=post.pk)
     if not locked.is_draft or locked.deliveries.exclude(state=DeliveryState.DRAFT).exists():
         raise PostError("This draft has been sent; it can no longer be changed.")

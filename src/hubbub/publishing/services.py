@@ -19,7 +19,7 @@ from django.utils import timezone
 from hubbub.accounts.models import Profile
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
-from hubbub.core.images import NotAnImage, clean_image
+from hubbub.core.images import ImageTooLarge, NotAnImage, clean_image
 from hubbub.core.video import NotAVideo, looks_like_video, probe_video
 from hubbub.networks.base import Draft, MediaFile, Validation
 from hubbub.networks.registry import get_connector
@@ -34,10 +34,12 @@ class PostError(Exception):
 
 @dataclass(frozen=True)
 class NewMedia:
-    """A file the person attached, before it is saved."""
+    """A file the person attached, before it is saved. `inspected` is set by prepare_media,
+    which a caller about to open a transaction runs first (the reading is slow work)."""
 
     upload: UploadedFile[bytes]
     alt_text: str
+    inspected: InspectedMedia | None = None
 
 
 def _media_file(m: PostMedia) -> MediaFile:
@@ -143,11 +145,23 @@ class InspectedMedia:
     name: str
 
 
+def prepare_media(media: Sequence[NewMedia]) -> list[NewMedia]:
+    """Every file read, checked and (an image) re-encoded now, before the caller opens a
+    transaction: decoding a large image takes seconds, and inside a transaction that would hold
+    SQLite's write lock against every other user and the worker. Raises PostError."""
+    return [m if m.inspected is not None else replace(m, inspected=inspect_media(m))
+            for m in media]
+
+
 def inspect_media(item: NewMedia) -> InspectedMedia:
     """Read the file itself: its real type (not its name or what the browser claimed), its
     size, and for an image a copy without metadata (EXIF, GPS) — that copy is what is stored
     and sent. A video is kept as it is, after its headers were read (container, length,
-    picture size, frame rate), so each network's video rules can be checked."""
+    picture size, frame rate), so each network's video rules can be checked. An image over
+    core.images.MAX_PIXELS is refused from its header. Done once: prepare_media keeps it."""
+    if item.inspected is not None:  # the same file; the alt text is the item's own
+        ready = item.inspected
+        return replace(ready, info=replace(ready.info, alt_text=item.alt_text))
     upload = item.upload
     upload.seek(0)
     head = upload.read(16)
@@ -168,6 +182,8 @@ def inspect_media(item: NewMedia) -> InspectedMedia:
         return InspectedMedia(data, info, Path(name or "video").name)
     try:
         cleaned = clean_image(upload.read())
+    except ImageTooLarge as exc:
+        raise PostError(f"{name} is too large: {exc}.") from None
     except NotAnImage as exc:
         raise PostError(f"{name} is neither an image nor a video we can read ({exc}).") from None
     info = MediaFile(path=name, mime_type=cleaned.mime_type, alt_text=item.alt_text,
@@ -209,7 +225,6 @@ def check_targets(
     return problems
 
 
-@transaction.atomic
 def create_post(
     *,
     user: User,
@@ -229,7 +244,11 @@ def create_post(
     scheduled_for None means now. The worker picks due deliveries up from the table.
     reply_to maps a connection id to the network's id of the post this one answers there;
     customize maps a connection id to that target's own text, content warning, images or
-    thread."""
+    thread.
+
+    The files are read and re-encoded first, outside any transaction (prepare_media); only
+    the rows (and the cleaned files) are written in one short transaction. A caller that holds
+    a transaction around this call prepares the media before opening it."""
     if not connections and not draft:
         raise PostError("Tick at least one account to post to.")
     if not text.strip() and not media and not draft:
@@ -246,7 +265,20 @@ def create_post(
         problems = check_targets(base, connections, customize)
         if problems:
             raise PostError(" ".join(problems))
+    with transaction.atomic():
+        return _save_post(
+            user=user, text=text, connections=connections, content_warning=content_warning,
+            prepared=prepared, scheduled_for=scheduled_for, tz=tz, reply_to=reply_to,
+            customize=customize, draft=draft)
 
+
+def _save_post(
+    *, user: User, text: str, connections: Sequence[Connection], content_warning: str,
+    prepared: Sequence[InspectedMedia], scheduled_for: datetime | None, tz: str,
+    reply_to: Mapping[int, str] | None, customize: Mapping[int, TargetCustom] | None,
+    draft: bool,
+) -> Post:
+    """create_post's rows, in its transaction: the post, its files, one delivery a target."""
     post = Post.objects.create(
         user=user, text=text, content_warning=content_warning, scheduled_for=scheduled_for,
         timezone=tz, is_draft=draft,
