@@ -8,9 +8,11 @@ href or src. Both are pure and fast (nh3 is Rust): ingest calls them for every i
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from typing import Final
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -60,9 +62,15 @@ _COMBINING_CHARS: Final = re.compile(
 _BIDI_CONTROLS: Final = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
 )
+# The embeddings, overrides and isolates alone (U+202A-U+202E, U+2066-U+2069): in running text
+# they turn what follows round ("tnetnoc ni \u202eOLR exe.png" reads "...gnp.exe RLO"), and in a
+# URL they hide where it goes. The marks (LRM, RLM, ALM) only nudge neutral characters and stay
+# in text.
+_BIDI_RANGES: Final = r"\u202a-\u202e\u2066-\u2069"
+_BIDI_OVERRIDE: Final = re.compile(f"[{_BIDI_RANGES}]")
 _LINK: Final = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING_PUNCTUATION: Final = ".,;:!?)]}'\""
-_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f\"<>\\`\ud800-\udfff]")
+_URL_FORBIDDEN: Final = re.compile(rf"[\x00-\x20\x7f\"<>\\`\ud800-\udfff{_BIDI_RANGES}]")
 _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 # scheme://[userinfo@]host[:port] then a path, query, fragment or the end. A regex rather than
 # urlsplit: ingest checks several URLs an item, and urlsplit was a third of its time.
@@ -74,7 +82,8 @@ _HTTP_URL: Final = re.compile(
 # nothing after it that the checks below refuse or that str.strip() would remove. Anything
 # else takes the general path.
 _PLAIN_HTTP_URL: Final = re.compile(
-    r"https?://[a-z0-9.-]+(?:[/?#][^\x00-\x20\x7f\"<>\\`\s\ud800-\udfff]*)?", re.IGNORECASE)
+    rf"https?://[a-z0-9.-]+(?:[/?#][^\x00-\x20\x7f\"<>\\`\s\ud800-\udfff{_BIDI_RANGES}]*)?",
+    re.IGNORECASE)
 
 
 # --- the plain-markup fast path ---------------------------------------------------------------
@@ -172,6 +181,8 @@ def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS) -> str:
             text = _COMBINING_RUN.sub(r"\1", text)
         if _SURROGATE.search(text):  # lone surrogates: UTF-8 cannot hold them
             text = _SURROGATE.sub("\ufffd", text)
+        if _BIDI_OVERRIDE.search(text):
+            text = _BIDI_OVERRIDE.sub("", text)
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
@@ -214,9 +225,56 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
     cleaned = _plain_markup(markup)
     if cleaned is None:
         cleaned = _CLEANER.clean(markup)
+    # After cleaning, so that a bidi control written as a character reference goes too.
+    if not cleaned.isascii() and _BIDI_OVERRIDE.search(cleaned):
+        cleaned = _BIDI_OVERRIDE.sub("", cleaned)
+    if "<a " in cleaned:
+        cleaned = _CLEAN_LINK.sub(_show_real_host, cleaned)
     if truncated:
         cleaned += f"<p>{html.escape(TRUNCATED)}</p>"
     return cleaned
+
+
+# A link as the cleaner writes it: href first, then its text (other elements inside, never a
+# link). The text reads as an address when it is one host name with a dot and a last label of
+# letters, with a scheme, a path or a port around it or not.
+_CLEAN_LINK: Final = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_TAG: Final = re.compile(r"<[^>]*>")
+_SHOWN_ADDRESS: Final = re.compile(
+    r"\s*(?:[a-z][a-z0-9+.-]*://)?(?:[^\s/?#@:]+@)?(?P<host>[^\s/?#@:]+\.[^\W\d_]{2,}\.?)"
+    r"(?::\d*)?(?:[/?#]\S*)?\s*", re.IGNORECASE)
+
+
+def _site(host: str) -> str:
+    """A host name as compared: lower case, punycode for non-ASCII, no trailing dot or www."""
+    name = host.rstrip(".").lower()
+    if not name.isascii():
+        # One that cannot be written in ASCII stays as it is: it then equals no ASCII host.
+        with contextlib.suppress(UnicodeError):
+            name = name.encode("idna").decode("ascii")
+    return name.removeprefix("www.")
+
+
+def _same_site(shown: str, real: str) -> bool:
+    """One host name, or one a subdomain of the other (the same owner either way)."""
+    a, b = _site(shown), _site(real)
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def _show_real_host(link: re.Match[str]) -> str:
+    """A link whose text reads as an address on another host, with that host after it:
+    `<a href="https://evil.test/">example.com</a> [evil.test]`."""
+    text = html.unescape(_TAG.sub("", link.group(2)))
+    shown = _SHOWN_ADDRESS.fullmatch(text)
+    if shown is None:
+        return link.group(0)
+    try:
+        real = urlsplit(html.unescape(link.group(1))).hostname or ""
+    except ValueError:
+        return link.group(0)
+    if not real or _same_site(shown.group("host"), real):
+        return link.group(0)
+    return f"{link.group(0)} [{html.escape(real)}]"
 
 
 def text_to_html(text: str) -> str:
