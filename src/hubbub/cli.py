@@ -52,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from django.conf import settings
 
+    from hubbub.core.uvicorn_protocol import protocol_with_head_timeout
     from hubbub.jobs.worker import HubWorker
 
     _migrate()
@@ -62,8 +63,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"hubbub is running at {url}", flush=True)
     print(f"data directory: {settings.DATA_DIR}", flush=True)
     try:
+        # proxy_headers off: which proxies are believed is the hub's own HUBBUB_TRUSTED_PROXIES
+        # (asgi.py), not uvicorn's FORWARDED_ALLOW_IPS, which trusts loopback by default.
         uvicorn.run("hubbub.asgi:application", host=args.host, port=args.port,
-                    log_level="warning", lifespan="off")
+                    log_level="warning", lifespan="off", proxy_headers=False,
+                    http=protocol_with_head_timeout(settings.HUBBUB_HEADER_TIMEOUT_SECONDS))
     finally:
         worker.stop()
     return 0

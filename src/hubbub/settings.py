@@ -41,7 +41,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "hubbub.core.middleware.BodySizeLimit",
+    # Above WhiteNoise, so static files carry the frame and content policies too. Request bodies
+    # are limited before Django reads them, in the ASGI wrapper (asgi.py, core/asgi_limits.py).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -49,8 +52,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -151,9 +152,17 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
-# The largest request body accepted at all (images, CSV and zip uploads included).
-HUBBUB_MAX_REQUEST_BYTES = env_int("HUBBUB_MAX_REQUEST_BYTES", 100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies, limited as they stream in (asgi.py): the pages that take files (the composer,
+# the CSV import) take the largest file the hub accepts (a Bluesky video is 100 MB, Mastodon's
+# default 99 MiB, the import's zip of images 100 MiB) with room for the CSV and the form beside
+# it; every other page takes a form of text. Raise the first for an instance that takes longer
+# videos. A body that stops arriving for HUBBUB_BODY_TIMEOUT_SECONDS is cut off (408), and a
+# request's head must arrive within HUBBUB_HEADER_TIMEOUT_SECONDS (core/uvicorn_protocol.py).
+HUBBUB_MAX_UPLOAD_BYTES = env_int("HUBBUB_MAX_UPLOAD_BYTES", 108 * 1024 * 1024)
+HUBBUB_MAX_FORM_BYTES = env_int("HUBBUB_MAX_FORM_BYTES", 1024 * 1024)
+HUBBUB_BODY_TIMEOUT_SECONDS = env_float("HUBBUB_BODY_TIMEOUT_SECONDS", 30.0)
+HUBBUB_HEADER_TIMEOUT_SECONDS = env_float("HUBBUB_HEADER_TIMEOUT_SECONDS", 10.0)
 
 TASKS = {
     "default": {

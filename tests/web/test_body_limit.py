@@ -1,15 +1,112 @@
+"""The ASGI edge (core/asgi_limits.py) driven directly, message by message; tests/security/ runs
+the same through a real `hubbub serve`."""
+
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from typing import Any
 
-from django.test import Client
+from hubbub.asgi import body_limit
+from hubbub.core.asgi_limits import EdgeLimits, parse_networks
 
 
-def test_a_body_announced_too_large_is_refused_before_it_is_read(settings: Any, db: None) -> None:
-    settings.HUBBUB_MAX_REQUEST_BYTES = 1024
-    response = Client().generic("POST", "/accounts/login/", "x" * 10,
-                                CONTENT_LENGTH="5000", content_type="text/plain")
-    assert response.status_code == 413
-    assert "too large" in response.content.decode()
-    small = Client().generic("POST", "/accounts/login/", "x", content_type="text/plain")
-    assert small.status_code != 413
+class App:
+    """A stand-in for Django: reads the body as Django's handler does, then answers 200."""
+
+    def __init__(self) -> None:
+        self.body = b""
+        self.aborted = False
+        self.scope: dict[str, Any] = {}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.scope = scope
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.aborted = True
+                return
+            self.body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _run(messages: list[Mapping[str, Any]], *, headers: list[tuple[bytes, bytes]] | None = None,
+         limit: int = 1000, idle: float = 30.0, client: str = "127.0.0.1",
+         trusted: tuple[str, ...] = ()) -> tuple[App, list[Mapping[str, Any]], int]:
+    app = App()
+    sent: list[Mapping[str, Any]] = []
+    pending = list(messages)
+    reads = 0
+
+    async def receive() -> Mapping[str, Any]:
+        nonlocal reads
+        reads += 1
+        if not pending:
+            await asyncio.Event().wait()  # the client went quiet
+        return pending.pop(0)
+
+    async def send(message: Mapping[str, Any]) -> None:
+        sent.append(message)
+
+    edge = EdgeLimits(app, limit_for=lambda path: limit, idle_seconds=lambda: idle,
+                      trusted_proxies=lambda: parse_networks(trusted))
+    scope = {"type": "http", "method": "POST", "path": "/accounts/login/", "root_path": "",
+             "headers": headers or [], "client": (client, 5000)}
+    asyncio.run(edge(scope, receive, send))
+    return app, sent, reads
+
+
+def _part(data: bytes, more: bool = True) -> Mapping[str, Any]:
+    return {"type": "http.request", "body": data, "more_body": more}
+
+
+def test_a_body_announced_too_large_is_refused_unread() -> None:
+    app, sent, reads = _run([_part(b"x" * 10, False)],
+                            headers=[(b"content-length", b"5000")])
+    assert reads == 0
+    assert app.scope == {}
+    assert sent[0]["status"] == 413
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert "at most 1 KB" in sent[1]["body"].decode()
+
+
+def test_a_streamed_body_is_cut_off_when_it_passes_the_limit() -> None:
+    app, sent, reads = _run([_part(b"x" * 600) for _ in range(100)])
+    assert app.aborted
+    assert reads == 2
+    assert [m.get("status") for m in sent[:1]] == [413]
+
+
+def test_a_body_within_the_limit_reaches_the_app() -> None:
+    app, sent, _ = _run([_part(b"x" * 500), _part(b"y" * 500, False)],
+                        headers=[(b"content-length", b"1000")])
+    assert app.body == b"x" * 500 + b"y" * 500
+    assert sent[0]["status"] == 200
+
+
+def test_a_body_that_stops_arriving_is_answered_408() -> None:
+    app, sent, _ = _run([_part(b"x" * 10)], idle=0.05)
+    assert app.aborted
+    assert sent[0]["status"] == 408
+    assert "stopped arriving" in sent[1]["body"].decode()
+
+
+def test_forwarded_proto_is_believed_only_from_a_trusted_proxy() -> None:
+    forwarded = [(b"x-forwarded-proto", b"https")]
+    app, _, _ = _run([_part(b"", False)], headers=forwarded, client="203.0.113.5",
+                     trusted=("10.0.0.0/8",))
+    assert (b"x-forwarded-proto", b"https") not in app.scope["headers"]
+    app, _, _ = _run([_part(b"", False)], headers=forwarded, client="10.1.2.3",
+                     trusted=("10.0.0.0/8",))
+    assert (b"x-forwarded-proto", b"https") in app.scope["headers"]
+
+
+def test_routes_that_take_files_get_the_upload_limit(settings: Any) -> None:
+    settings.HUBBUB_MAX_UPLOAD_BYTES = 5000
+    settings.HUBBUB_MAX_FORM_BYTES = 100
+    assert body_limit("/") == body_limit("/compose/autosave/") == body_limit("/import/") == 5000
+    assert body_limit("/accounts/login/") == body_limit("/compose/count/") == 100
+    assert body_limit("/no/such/page/") == 100
