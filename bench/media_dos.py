@@ -9,6 +9,8 @@ Two files are written to a throwaway folder, as the review of issue 9 described 
   the size and a zlib stream of zeros, compressed row by row so this script never holds it.
 - long.mp4: an MP4 whose video track's time-to-sample table (stts) has 7,900,000 entries
   (frames of 33 and 34 ms in turn, so nothing collapses into one entry), about 63 MB.
+- photo.jpg: a legitimate JPEG at the limit, 8000 x 5000 pixels (40 megapixels): what the
+  largest accepted image costs.
 
 Each case runs in a fresh child process (so peak RSS is that case's alone): the function the
 hub calls on an upload or in the worker, given the file's bytes (the video: its open file).
@@ -30,7 +32,15 @@ import time
 import zlib
 from pathlib import Path
 
-CASES = ("clean_image", "csv_inspect", "bluesky_prepare", "probe_video")
+# case: (what is called, on which file)
+CASES = {
+    "clean_image": ("clean_image", "bomb.png"),
+    "csv_inspect": ("csv_inspect", "bomb.png"),
+    "bluesky_prepare": ("bluesky_prepare", "bomb.png"),
+    "probe_video": ("probe_video", "long.mp4"),
+    "clean_image_photo": ("clean_image", "photo.jpg"),
+    "bluesky_prepare_photo": ("bluesky_prepare", "photo.jpg"),
+}
 SIDE = 13000
 STTS_ENTRIES = 7_900_000
 
@@ -82,8 +92,19 @@ def write_long_mp4(path: Path, entries: int = STTS_ENTRIES) -> None:
     path.write_bytes(ftyp + _box(b"moov", mvhd + trak) + _box(b"mdat", bytes(1024)))
 
 
+def write_photo(path: Path) -> None:
+    """A legitimate JPEG at the limit: 8000 x 5000 pixels (40 megapixels) of smooth colour."""
+    from PIL import Image
+
+    small = Image.merge("RGB", [Image.linear_gradient("L").resize((400, 250)),
+                                Image.radial_gradient("L").resize((400, 250)),
+                                Image.linear_gradient("L").rotate(90).resize((400, 250))])
+    small.resize((8000, 5000), Image.Resampling.BICUBIC).save(path, "JPEG", quality=90)
+
+
 def run_case(case: str, path: Path) -> dict[str, object]:
     """In the child: one call, measured."""
+    call = CASES[case][0]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
     import django
 
@@ -91,7 +112,7 @@ def run_case(case: str, path: Path) -> dict[str, object]:
     started, cpu = time.perf_counter(), time.process_time()
     outcome: object
     try:
-        if case == "probe_video":
+        if call == "probe_video":
             from hubbub.core.video import probe_video
 
             with path.open("rb") as stream:
@@ -100,15 +121,15 @@ def run_case(case: str, path: Path) -> dict[str, object]:
                       f"{info.frame_rate} fps"
         else:
             data = path.read_bytes()
-            if case == "clean_image":
+            if call == "clean_image":
                 from hubbub.core.images import clean_image
 
                 cleaned = clean_image(data)
                 outcome = f"accepted {cleaned.width}x{cleaned.height}"
-            elif case == "csv_inspect":
+            elif call == "csv_inspect":
                 from hubbub.imports.images import inspect
 
-                media = inspect("bomb.png", data)
+                media = inspect(path.name, data)
                 outcome = f"accepted {media.width}x{media.height}"
             else:
                 from hubbub.networks.bluesky.media import prepare_image
@@ -149,12 +170,13 @@ def main() -> None:
         png, mp4 = Path(folder) / "bomb.png", Path(folder) / "long.mp4"
         write_png_bomb(png)
         write_long_mp4(mp4)
+        write_photo(Path(folder) / "photo.jpg")
         print(f"bomb.png: {png.stat().st_size:,} bytes, {SIDE}x{SIDE} pixels; "
               f"long.mp4: {mp4.stat().st_size:,} bytes, {STTS_ENTRIES:,} stts entries\n")
         print("| case | file | wall s (best, worst) | CPU s | peak RSS MB | outcome |")
         print("|---|---|---|---|---|---|")
         for case in args.case or CASES:
-            path = mp4 if case == "probe_video" else png
+            path = Path(folder) / CASES[case][1]
             results = []
             for _ in range(args.runs):
                 child = subprocess.run(

@@ -4,6 +4,7 @@ other people's requests and the worker go on meanwhile."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -17,11 +18,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from PIL import Image, ImageFile
 
 from hubbub.connections.models import Connection
 from hubbub.core.images import CleanImage, clean_image
 from hubbub.imports import csv_import
 from hubbub.imports.models import CsvImport
+from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky import records
 from hubbub.networks.bluesky.media import ImageError, prepare_image
 from hubbub.networks.errors import Rejected
@@ -94,6 +97,26 @@ def test_the_workers_downscale_refuses_a_pixel_bomb(tmp_path: Any) -> None:
     path.write_bytes(png_bomb())
     with pytest.raises(Rejected, match=r"^bomb\.png: it is 13,000 by 13,000 pixels"):
         records.upload_image(api=None, path=str(path), max_bytes=1_000_000)  # type: ignore[arg-type]
+
+
+def test_the_workers_downscale_decodes_a_large_jpeg_at_a_reduced_scale(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bluesky_media, "MAX_EDGE", 200)  # so the test's image can be small
+    decoded: list[tuple[int, int]] = []
+    real = ImageFile.ImageFile.load
+
+    def load(self: ImageFile.ImageFile) -> Any:
+        decoded.append(self.size)
+        return real(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "teal").save(buffer, "JPEG")
+    prepared = bluesky_media.prepare_image(buffer.getvalue(), 1_000_000)
+    assert (prepared.width, prepared.height) == (200, 150)
+    # Decoded at a quarter (twice the final size), never the 1.9 megapixels in full.
+    assert decoded
+    assert max(decoded) == (400, 300)
 
 
 # --- decoding holds no transaction -------------------------------------------------------------

@@ -89,7 +89,9 @@ def clean_image(data: bytes) -> CleanImage:
     target = REENCODE.get(fmt)
     if target is None:
         return CleanImage(data, mime, image.width, image.height)
-    upright = ImageOps.exif_transpose(image)
+    # In place: a copy would double the memory of the largest image (120 MB at 40 megapixels).
+    ImageOps.exif_transpose(image, in_place=True)
+    upright = image
     out = io.BytesIO()
     params: dict[str, object] = {}
     if target == "JPEG":

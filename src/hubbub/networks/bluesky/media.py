@@ -45,19 +45,23 @@ def prepare_image(source: bytes | str | Path, max_bytes: int) -> PreparedImage:
     Animated images keep their first frame (Bluesky images do not move)."""
     raw = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
-        # Refused over core.images.MAX_PIXELS before decoding; a JPEG is decoded at the
-        # smallest 1/2, 1/4 or 1/8 scale that still covers MAX_EDGE (a fraction of the memory).
-        with open_image(raw) as opened:
-            opened.seek(0)
-            if opened.format == "JPEG":
-                opened.draft("RGB", (MAX_EDGE, MAX_EDGE))
-            image = ImageOps.exif_transpose(opened.copy())
-            source_format = opened.format or ""
+        # Refused over core.images.MAX_PIXELS before decoding. A large JPEG is decoded at a
+        # 1/2, 1/4 or 1/8 scale that keeps at least twice the final size (for the resampling),
+        # and everything happens in place (the bytes are in memory, there is no file to
+        # close): copies would double or triple what a large image holds.
+        image = open_image(raw)
+        image.seek(0)
+        source_format = image.format or ""
+        factor = 2 * MAX_EDGE / max(*image.size, 1)
+        if factor < 1:
+            image.draft(None, (int(image.width * factor), int(image.height * factor)))
+        image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+        ImageOps.exif_transpose(image, in_place=True)
+        image.load()  # a small image was not decoded yet: a damaged one fails here
     except ImageTooLarge as exc:
         raise ImageError(str(exc)) from None
     except Exception as exc:  # Pillow raises many kinds for a broken file
         raise ImageError(f"not an image we can read ({exc})") from None
-    image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
     keep_png = source_format == "PNG" or _has_alpha(image)
     while True:
         if keep_png:
