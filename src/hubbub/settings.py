@@ -116,11 +116,20 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("HUBBUB_SECURE_COOKIES", False)
+# Behind TLS (HUBBUB_HTTPS=1): cookies go over https only and browsers are told to use https
+# only (HSTS, sent on https requests). A TLS-terminating proxy says a request came over https with
+# X-Forwarded-Proto, believed only from HUBBUB_TRUSTED_PROXIES: the ASGI wrapper
+# (core/asgi_limits.py) removes the header from anyone else before Django reads it.
+HUBBUB_HTTPS = env_bool("HUBBUB_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("HUBBUB_SECURE_COOKIES", HUBBUB_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("HUBBUB_HSTS_SECONDS", 365 * 86400) if HUBBUB_HTTPS else 0
+if env_list("HUBBUB_TRUSTED_PROXIES"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+_PRIVATE_SERVERS = bool(env_list("HUBBUB_ALLOW_PRIVATE_NETWORKS"))
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
@@ -132,7 +141,10 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF, "https:", "http:"],
+    # A form may lead to another site only through the hub's redirect to a network's sign-in
+    # page (OAuth), which is https; plain http only when servers on private networks are
+    # allowed (a LAN instance, the test peers), which often have no TLS.
+    "form-action": [CSP.SELF, "https:", *(["http:"] if _PRIVATE_SERVERS else [])],
 }
 
 LANGUAGE_CODE = "en-us"
