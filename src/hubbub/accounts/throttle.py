@@ -11,7 +11,8 @@ from HUBBUB_LOGIN_FIRST_WAIT_SECONDS up to HUBBUB_LOGIN_MAX_WAIT_SECONDS, counte
 latest failure. An attempt refused during a wait is not counted, so it does not lengthen it.
 
 Each attempt is written down before its password is checked and judged by the rows written
-before it, so a burst of parallel guesses is throttled like the same guesses one by one.
+before it (one attempt at a time per account and address), so a burst of parallel guesses is
+throttled like the same guesses one by one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -220,13 +222,28 @@ def standing(attempt: Attempt, *, now: datetime, before: int | None = None) -> S
     return Standing(wait=Wait(seconds) if seconds > 0 else None, tries_left=min(tries_left))
 
 
+def _one_at_a_time(attempt: Attempt) -> None:
+    """Inside a transaction: wait until no other attempt on this account or from this address
+    is between writing itself down and counting. SQLite's IMMEDIATE transactions already queue
+    every writer; on PostgreSQL a row another attempt has just inserted may not be visible yet
+    when this one counts, so take transaction-scoped advisory locks (always the account's
+    first, then the address's, so two attempts never wait on each other in a circle)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in (f"hubbub-login-account:{attempt.key}", f"hubbub-login-address:{attempt.ip}"):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
 def begin(attempt: Attempt, *, now: datetime) -> tuple[LoginFailure, Standing]:
     """Write the attempt down (as a failure until it succeeds) and judge it by those before."""
     forget = timedelta(seconds=settings.HUBBUB_LOGIN_FORGET_SECONDS)
     LoginFailure.objects.filter(at__lt=now - forget).delete()
-    row = LoginFailure.objects.create(username=attempt.key, ip=attempt.ip,
-                                      device=attempt.device, at=now)
-    return row, standing(attempt, now=now, before=row.pk)
+    with transaction.atomic():
+        _one_at_a_time(attempt)
+        row = LoginFailure.objects.create(username=attempt.key, ip=attempt.ip,
+                                          device=attempt.device, at=now)
+        return row, standing(attempt, now=now, before=row.pk)
 
 
 def withdraw(row: LoginFailure) -> None:
