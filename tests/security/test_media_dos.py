@@ -24,13 +24,14 @@ from hubbub.connections.models import Connection
 from hubbub.core.images import CleanImage, clean_image
 from hubbub.imports import csv_import
 from hubbub.imports.models import CsvImport
+from hubbub.networks import registry
 from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky import records
 from hubbub.networks.bluesky.media import ImageError, prepare_image
 from hubbub.networks.errors import Rejected
 from hubbub.planning import services as planning
-from hubbub.publishing import services
-from hubbub.publishing.models import Post, PostMedia
+from hubbub.publishing import engine, services
+from hubbub.publishing.models import DeliveryState, Post, PostMedia
 from tests.imports.conftest import csv_bytes, make_zip
 from tests.unit.test_images import no_decoding, png_bomb  # noqa: F401 (a fixture)
 from tests.web.conftest import PASSWORD, fake_network, make_connection  # noqa: F401 (autouse)
@@ -229,3 +230,28 @@ def test_no_write_lock_is_held_while_an_image_is_decoded(door: str, decode_gate:
     assert "error" not in outcome, outcome.get("error")
     # The upload's post is saved, its image with it.
     assert PostMedia.objects.filter(post__user=owner, alt_text="a").count() == 1
+
+
+def test_the_worker_uploads_media_outside_any_transaction(
+        decode_gate: Gate, owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guard: the engine's media upload (where Bluesky downscales) runs in no transaction."""
+    decode_gate.release.set()  # the composer's decoding is not what this test watches
+    monkeypatch.setitem(registry.CONNECTORS, "scripted", "tests.engine.scripted.ScriptedConnector")
+    registry.get_connector.cache_clear()
+    scripted = registry.get_connector("scripted")
+    account = Connection(user=owner, network="scripted", base_url="http://x.test",
+                         remote_id="1", handle="@me")
+    account.credentials = {"token": "t"}
+    account.save()
+    seen: list[tuple[bool, bool]] = []
+
+    def upload_media(_account: Any, _media: Any) -> str:
+        seen.append((connection.in_atomic_block, _write_lock_is_free()))
+        return "m1"
+
+    monkeypatch.setattr(scripted, "upload_media", upload_media)
+    post = services.create_post(user=owner, text="with a picture", connections=[account],
+                                media=[services.NewMedia(png(), "orange")])
+    engine.process(post.deliveries.get().pk)
+    assert seen == [(False, True)]
+    assert post.deliveries.get().state == DeliveryState.SENT
