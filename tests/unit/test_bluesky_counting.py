@@ -126,3 +126,19 @@ def test_the_content_warning_leads_the_text_and_counts() -> None:
 def test_limits_are_the_lexicons() -> None:
     assert (BLUESKY_MAX_GRAPHEMES, BLUESKY_MAX_BYTES) == (300, 3000)
     assert (CAPS.text_limit, CAPS.text_byte_limit, CAPS.counting) == (300, 3000, "bluesky")
+
+
+@pytest.mark.parametrize(
+    ("text", "warning", "expected"),
+    [
+        ("\ud800", "", TextLength(1, 3)),  # counted as the U+FFFD it would be sent as
+        ("a\udfffb", "", TextLength(3, 5)),
+        ("\ud83d\ude00", "", TextLength(2, 6)),  # two lone halves, not one emoji
+        ("x", "\ud800", TextLength(len("CW: \ufffd\n\nx"), len("CW: \ufffd\n\nx".encode()))),
+    ],
+)
+def test_a_lone_surrogate_counts_as_a_replacement_character(
+    text: str, warning: str, expected: TextLength
+) -> None:
+    assert bluesky_length(text, warning) == expected
+    assert count_text("bluesky", text, content_warning=warning) == expected.graphemes

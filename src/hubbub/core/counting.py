@@ -13,8 +13,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
+
+from hubbub.core import mastodon_links
 
 # A rule gets the text and the content warning (networks without one pass "") and the length
 # a link counts as, where the network shortens links.
@@ -62,66 +65,54 @@ def graphemes(text: str) -> int:
 
 
 # --- Mastodon (app/validators/status_length_validator.rb) ------------------------------------
-# counted = spoiler_text + text, where in the text every http(s) URL counts as
+# counted = spoiler_text + text, where in the text each link Mastodon finds counts as
 # characters_reserved_per_url and "@user@domain" counts as "@user"; length in grapheme clusters.
+# Finding them is hubbub.core.mastodon_links (one pass, the server's rules).
 
-# A URL with its scheme, not preceded by a word character or @ $ # (as twitter-text requires).
+# Any http(s) link up to the next space (for the splitter, which must not cut inside one).
 _URL = regex.compile(r"(?<![\p{L}\p{N}_@$#\uFF20\uFF03])https?://[^\s<>\"]+", regex.IGNORECASE)
-# Mastodon's Account::MENTION_RE: @user or @user@domain, not preceded by = / or a word char.
-_MENTION = regex.compile(
-    r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?)"
-    r"(?:@[\w]+(?:[.-]+[\w]+)*)?",
-    regex.IGNORECASE,
-)
-_TRAILING_PUNCTUATION = ".,;:!?'\""
+# Blank as Ruby's blank? sees it: nothing but White_Space (not str.isspace's \x1c-\x1f).
+_BLANK = regex.compile(r"\p{White_Space}*+")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
+    """text[start:end] counts as `replacement` does."""
+
     start: int
     end: int
     replacement: str
 
 
-def _trim_url(url: str) -> str:
-    """Drop punctuation that ends a sentence rather than the link, and an unbalanced ')'."""
-    while url:
-        last = url[-1]
-        unbalanced = last == ")" and url.count("(") < url.count(")")
-        if last in _TRAILING_PUNCTUATION or unbalanced:
-            url = url[:-1]
-        else:
-            break
-    return url
+def _mastodon_spans(text: str, url_length: int) -> list[tuple[int, int, str]]:
+    placeholder = "x" * url_length
+    spans = mastodon_links.entities(text)
+    for index, (start, end, what) in enumerate(spans):
+        if what == mastodon_links.LINK:
+            spans[index] = (start, end, placeholder)
+        elif what == mastodon_links.MAYBE_LINK:  # never count less than the server might
+            spans[index] = (start, end, "x" * max(url_length, end - start))
+    return spans
 
 
 def mastodon_entities(text: str, url_length: int) -> list[Span]:
-    """URLs and mentions as Mastodon counts them, without overlaps (URLs win)."""
-    spans: list[Span] = []
-    for match in _URL.finditer(text):
-        url = _trim_url(match.group(0))
-        if regex.match(r"https?://[^/?#]*[\p{L}\p{N}]", url, regex.IGNORECASE):
-            spans.append(Span(match.start(), match.start() + len(url), "x" * url_length))
-    for match in _MENTION.finditer(text):
-        if any(s.start < match.end() and match.start() < s.end for s in spans):
-            continue
-        spans.append(Span(match.start(), match.end(), "@" + match.group("user")))
-    return sorted(spans, key=lambda s: s.start)
+    """Links and mentions as Mastodon counts them, without overlaps, by position."""
+    return [Span(*span) for span in _mastodon_spans(text, url_length)]
 
 
-def _rewrite(text: str, spans: list[Span]) -> str:
+def _rewrite(text: str, spans: list[tuple[int, int, str]]) -> str:
     out: list[str] = []
     pos = 0
-    for span in spans:
-        out.append(text[pos : span.start])
-        out.append(span.replacement)
-        pos = span.end
+    for start, end, replacement in spans:
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
 def count_mastodon(text: str, content_warning: str, url_length: int) -> int:
-    countable = _rewrite(text, mastodon_entities(text, url_length)) if text.strip() else ""
+    blank = _BLANK.fullmatch(text) is not None
+    countable = "" if blank else _rewrite(text, _mastodon_spans(text, url_length))
     return graphemes(content_warning + countable)
 
 
@@ -158,10 +149,19 @@ def bluesky_text(text: str, content_warning: str = "") -> str:
     return inline_warning(text, content_warning)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def bluesky_length(text: str, content_warning: str = "") -> TextLength:
-    """Both numbers Bluesky checks, for the composer's counter and for validate."""
+    """Both numbers Bluesky checks, for the composer's counter and for validate. A lone
+    surrogate (which UTF-8 cannot carry) counts as the U+FFFD it would be sent as."""
     posted = bluesky_text(text, content_warning)
-    return TextLength(graphemes=graphemes(posted), utf8_bytes=len(posted.encode("utf-8")))
+    try:
+        size = len(posted.encode("utf-8"))
+    except UnicodeEncodeError:
+        posted = _LONE_SURROGATE.sub("\ufffd", posted)
+        size = len(posted.encode("utf-8"))
+    return TextLength(graphemes=graphemes(posted), utf8_bytes=size)
 
 
 def count_bluesky(text: str, content_warning: str, url_length: int) -> int:
@@ -250,7 +250,6 @@ _TLD_NAMES = """
     wedding wien wiki win wine work works world wtf xyz yoga youtube zone
 """
 _TLDS = frozenset(_TLD_NAMES.split())
-_TLD_ALTERNATIVES = "|".join(sorted(_TLDS, key=lambda tld: (-len(tld), tld)))
 
 # Path, query and fragment: Latin, Cyrillic and Greek letters, digits and URL punctuation (a CJK
 # character ends the link). The last character must be one of _X_PATH_END or a balanced ')'.
@@ -263,21 +262,104 @@ _LABEL = rf"{_LABEL_CHAR}(?:(?:{_LABEL_CHAR}|-)*{_LABEL_CHAR})?"
 _ASCII_LABEL = r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?"
 # Not glued to a preceding ASCII letter or digit, nor part of a mention, cashtag or hashtag.
 _NOT_AFTER = r"A-Za-z0-9@$#\uFF20\uFF03"
-_X_SCHEME_URL = regex.compile(
-    rf"(?<![{_NOT_AFTER}])https?://(?:[A-Za-z0-9._~!$&'()*+,;=:%-]+@)?"
-    r"(?P<host>\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"
-    rf"|(?:{_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]+)(?![a-z0-9_-])"
-    rf"|(?:{_LABEL}\.)+[\p{{L}}\p{{M}}]{{2,}}(?!{_LABEL_CHAR}|-))"
-    rf"(?::\d{{1,5}})?{_X_PATH}",
-    regex.IGNORECASE,
-)
+_X_SCHEME = regex.compile(rf"(?<![{_NOT_AFTER}])https?://", regex.IGNORECASE)
+_X_USERINFO = regex.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]++@")
+_X_IP_HOST = regex.compile(r"\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_X_LABELS = regex.compile(rf"(?:{_LABEL_CHAR}(?:-*+{_LABEL_CHAR})*+\.)*+")
+_X_LETTERS = regex.compile(r"[A-Za-z]++")
+_X_PUNYCODE = regex.compile(r"(?i:xn--)[A-Za-z0-9-]++(?![_])")
+_X_LETTERS_MARKS = regex.compile(rf"[\p{{L}}\p{{M}}]{{2,}}+(?!{_LABEL_CHAR}|-)")
+_X_ASCII_AFTER_TLD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def _end(pattern: regex.Pattern[str], text: str, at: int) -> int:
+    """Where a pattern that always matches (a possessive run) ends, matched at text[at]."""
+    found = pattern.match(text, at)
+    return at if found is None else found.end()
+
+
+def _x_ascii_tld(text: str, at: int) -> int | None:
+    """End of an ASCII top-level domain (2-63 letters, or xn-- punycode) at text[at]."""
+    letters = _X_LETTERS.match(text, at)
+    if letters is not None:
+        end = letters.end()
+        if 2 <= end - at <= 63 and (end == len(text) or text[end] not in _X_ASCII_AFTER_TLD):
+            return end
+    punycode = _X_PUNYCODE.match(text, at)
+    return None if punycode is None else punycode.end()
+
+
+def _x_other_tld(text: str, at: int) -> int | None:
+    """End of a top-level domain of two or more letters and marks (e.g. پاکستان) at text[at]."""
+    found = _X_LETTERS_MARKS.match(text, at)
+    return None if found is None else found.end()
+
+
+def _x_host_end(text: str, at: int) -> int | None:
+    """Where the host after "http(s)://" (and any user info) at text[at] ends: an IP address,
+    or labels then a top-level domain (as many labels as can be; ASCII ones first)."""
+    address = _X_IP_HOST.match(text, at)
+    if address is not None:
+        return address.end()
+    chain = _end(_X_LABELS, text, at)
+    if chain == at:
+        return None
+    labels = text[at : chain - 1].split(".")
+    for tld in (_x_ascii_tld, _x_other_tld):
+        tld_at = chain
+        for label in reversed(labels):
+            end = tld(text, tld_at)
+            if end is not None:
+                return end
+            tld_at -= len(label) + 1
+    return None
+
+
+def _x_scheme_url(text: str, start: int) -> tuple[tuple[int, int], int] | None:
+    """The host span and the end (before trimming) of an http(s) link starting at text[start]."""
+    scheme = _X_SCHEME.match(text, start)
+    if scheme is None:
+        return None
+    after = scheme.end()
+    userinfo = _X_USERINFO.match(text, after)
+    for host_start in ([userinfo.end()] if userinfo else []) + [after]:
+        host_end = _x_host_end(text, host_start)
+        if host_end is not None:
+            return (host_start, host_end), _end(_X_AFTER_HOST, text, host_end)
+    return None
+
+
 # Scheme-less: ASCII labels ending in a known TLD, not inside a path or an e-mail address.
-_X_BARE_URL = regex.compile(
-    rf"(?<![{_NOT_AFTER}\-_./])(?P<host>(?:{_ASCII_LABEL}\.)+(?:{_TLD_ALTERNATIVES}))"
-    rf"(?![a-z0-9_@-])(?::\d{{1,5}})?{_X_PATH}",
-    regex.IGNORECASE,
+# (The top-level domain is looked up in a set: a regex alternation of 600 names costs 30 us a
+# try, and a long run of labels tries it at every label.)
+_X_NOT_BEFORE_BARE = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$#\uff20\uff03-_./"
 )
-_BARE_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_X_BARE_LABELS = regex.compile(r"(?:[A-Za-z0-9](?:[_-]*+[A-Za-z0-9])*+\.)*+")
+_X_TLD_RUN = regex.compile(r"[A-Za-z0-9_-]*+")
+_X_AFTER_HOST = regex.compile(rf"(?::\d{{1,5}})?{_X_PATH}")
+_BARE_HOST_RUN = regex.compile(r"[A-Za-z0-9_.-]*+")
+_BARE_HOST_RUN_BEFORE = regex.compile(r"[A-Za-z0-9_.-]*+", regex.REVERSE)
+
+
+def _x_bare_host(text: str, start: int) -> int | None:
+    """Where a scheme-less host starting at text[start] ends: as many labels as can be, the
+    last one a top-level domain from _TLDS not followed by '@'."""
+    if start > 0 and text[start - 1] in _X_NOT_BEFORE_BARE:
+        return None
+    chain = _end(_X_BARE_LABELS, text, start)
+    if chain == start:
+        return None
+    tail = _end(_X_TLD_RUN, text, chain)
+    if text[chain:tail].lower() in _TLDS and text[tail : tail + 1] != "@":
+        return tail
+    labels = [label.lower() for label in text[start : chain - 1].split(".")]
+    found = _TLDS.intersection(labels[1:])
+    if not found:
+        return None
+    reverse = labels[::-1]
+    last = max(len(labels) - 1 - reverse.index(name) for name in found)
+    return start + len(".".join(labels[: last + 1]))
 
 
 def _valid_host(host: str) -> bool:
@@ -300,50 +382,63 @@ def _valid_host(host: str) -> bool:
     return "_" not in labels[-2]
 
 
-def _trim_x_url(url: str) -> str:
-    while url and not _X_PATH_END.match(url[-1]):
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
+# A link ends on one of these, or on the ')' of a balanced pair (two levels at most): what
+# follows belongs to the sentence. Searched backwards, so each character is looked at once.
+_X_LINK_LAST = regex.compile(
+    r"[\p{Latin}\p{Cyrillic}\p{Greek}\p{Nd}\p{M}/=_#+&-]"
+    r"|\((?:[^()]++|[^()]*+\([^()]++\)[^()]*+)\)",
+    regex.REVERSE,
+)
 
 
-def _x_url_span(match: regex.Match[str] | None) -> tuple[int, int] | None:
-    if match is None or not _valid_host(match.group("host")):
+def _x_span(text: str, start: int, host: tuple[int, int], end: int) -> tuple[int, int] | None:
+    """The link text[start:end] with its host at text[host[0]:host[1]], without the punctuation
+    after its last letter, digit or balanced pair; None when the host is not valid."""
+    host_start, host_end = host
+    if not _valid_host(text[host_start:host_end]):
         return None
-    end = match.start() + len(_trim_x_url(match.group(0)))
-    return match.start(), max(end, match.end("host"))
+    last = _X_LINK_LAST.search(text, host_end, end)
+    return start, (last.end() if last else host_end)
 
 
 def x_urls(text: str) -> list[tuple[int, int]]:
     """Where X sees links in (NFC) text, as (start, end) spans. Anchored on "://" and on dots
-    followed by a letter, so plain prose costs next to nothing."""
+    followed by a letter, so plain prose costs next to nothing; each character is looked at a
+    bounded number of times."""
     spans: list[tuple[int, int]] = []
     found = text.find("://")
     while found != -1:
         scheme = 5 if text[max(found - 5, 0) : found].lower() == "https" else 4
         if text[max(found - scheme, 0) : found].lower() in ("http", "https"):
-            span = _x_url_span(_X_SCHEME_URL.match(text, found - scheme))
+            url = _x_scheme_url(text, found - scheme)
+            span = url and _x_span(text, found - scheme, *url)
             if span:
                 spans.append(span)
                 found = span[1] - 3
         found = text.find("://", found + 3)
     linked = list(spans)
+    next_link = 0  # the first scheme link that does not end before the dot
     covered = 0  # everything before this is inside a link or was tried already
     dot = text.find(".")
     while dot != -1:
-        inside = next((b for a, b in linked if a <= dot < b), None)
-        if inside is not None:
-            covered = inside
+        while next_link < len(linked) and linked[next_link][1] <= dot:
+            next_link += 1
+        if next_link < len(linked) and linked[next_link][0] <= dot:
+            covered = linked[next_link][1]
         elif dot + 1 < len(text) and text[dot + 1].isascii() and text[dot + 1].isalpha():
-            # Only the start of a run of host characters can start a link (see _X_BARE_URL).
-            start = dot
-            while start > covered and text[start - 1] in _BARE_HOST_CHARS:
-                start -= 1
-            span = _x_url_span(_X_BARE_URL.match(text, start))
+            # Only the start of a run of host characters can start a link.
+            before = _BARE_HOST_RUN_BEFORE.match(text, covered, dot)
+            start = dot if before is None else before.start()
+            host_end = _x_bare_host(text, start)
+            span = None
+            if host_end is not None:
+                end = _end(_X_AFTER_HOST, text, host_end)
+                span = _x_span(text, start, (start, host_end), end)
             if span:
                 spans.append(span)
-            covered = span[1] if span else dot + 1
+                covered = span[1]
+            else:  # no link starts later in this run either: each would follow a '.'
+                covered = _end(_BARE_HOST_RUN, text, dot)
         dot = text.find(".", max(dot + 1, covered))
     return sorted(spans)
 

@@ -1,0 +1,257 @@
+"""Links and mentions as a Mastodon server finds them when it counts a post, in one pass.
+
+Mastodon (app/validators/status_length_validator.rb) counts content warning + text in grapheme
+clusters, where each link it finds counts as 23 characters and `@user@domain` as `@user`. It
+finds links with twitter-text 3.1.0's extractor as Mastodon's config/initializers/twitter_regex.rb
+changes it, and mentions with its own pattern (Account::MENTION_RE); docs/composer.md states the
+rules in words. Here they are applied left to right, each character looked at a bounded number
+of times, so a megabyte of hostile text costs milliseconds, not minutes.
+
+Where we cannot be sure what the server decides, a link counts the larger of 23 and its length:
+never less than the server counts, so a post we accept is not refused at send time.
+"""
+
+from __future__ import annotations
+
+import regex
+
+from hubbub.core import tlds
+
+SCHEMES = frozenset({"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "gemini"})
+MAX_URL_LENGTH = 4096  # twitter-text: longer links are not links
+MAX_TCO_SLUG = 40
+
+# Characters that may not come right before a link: ASCII letters and digits (and the two
+# non-ASCII letters that fold to k and s), @ $ # and their full-width forms, U+FFFE/FEFF/FFFF.
+_NOT_BEFORE_LINK = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$#\uff20\uff03"
+    "\ufffe\ufeff\uffff\u212a\u017f"
+)
+_SPACE = r"\t-\r \x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# A host character: anything but ASCII punctuation, controls and spaces, other spaces, bidi
+# controls and U+FFFE/FEFF/FFFF. Labels hold these, '-' inside, '_' inside a subdomain.
+_H = rf"[^\x00-\x20\x7f!-/:-@\[-`{{-~{_SPACE}{_BIDI}\ufffe\ufeff\uffff]"
+_CHAIN = regex.compile(rf"(?:{_H}(?:[-_]*+{_H})*+\.)*+")  # labels, each followed by '.'
+_LETTERS = regex.compile(r"[A-Za-z]++")
+_ALNUM = regex.compile(r"[0-9A-Za-z]++")
+# After a top-level domain: not an ASCII letter or digit, @ + or - (so "example.comma" ends in
+# no top-level domain).
+_NOT_AFTER_TLD = frozenset(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@+-\u212a\u017f"
+)
+_ASCII_TLDS = frozenset(name for name in (*tlds.GENERIC, *tlds.COUNTRY) if name.isascii())
+_OTHER_TLDS: dict[str, list[str]] = {}  # by first character, in the list's order
+for _name in (*tlds.GENERIC, *tlds.COUNTRY):
+    if not _name.isascii():
+        _OTHER_TLDS.setdefault(_name[0], []).append(_name.lower())
+
+# Path: '/' then characters other than spaces, < > ( ) ?, with parentheses in balanced pairs
+# (two levels at most); it ends on a character that is not punctuation ending a sentence
+# (_END), or on a balanced pair whose inside is twitter-text's narrower URL alphabet (_NARROW).
+_P = r"[^\p{White_Space}<>()?]"
+_PAIR = rf"(?>\((?:{_P}++\)|{_P}*+\({_P}++\){_P}*+\)))"
+_LATIN_ACCENTS = (
+    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259"
+    r"\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_NARROW = rf"[A-Za-z\u212a\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]"
+_NARROW_PAIR = rf"(?>\((?:{_NARROW}++\)|{_NARROW}*+\({_NARROW}++\){_NARROW}*+\)))"
+_END = rf"(?:[^\p{{White_Space}}()?!*\"'「」<>;:=,.$%\[\]~&|@]|{_NARROW_PAIR})"
+_UNIT = rf"{_P}*(?:{_PAIR}{_P}*)*{_END}"
+# Query: '?' then URL characters, ending on a letter, digit or _ & = # / -.
+_U = (
+    r"\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+    r"\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+    r"\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+    r"\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+    r"\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_QUERY = rf"\?[A-Za-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@^{_U}]*[A-Za-z0-9_&=#/\-{_U}]"
+
+# After the host: optional port, path and query. Backtracking happens only at the path's and
+# the query's last character, a single pass back over a run without spaces.
+_AFTER_HOST = regex.compile(rf"(?::[0-9]++)?(?:/(?:{_UNIT})*)?(?:{_QUERY})?")
+# A scheme of ours and "://", not right after another ASCII letter (then it is no scheme).
+_SCHEME = regex.compile(r"(?<![A-Za-z])(?i:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://")
+_TCO = regex.compile(r"(?i:https?://t\.co/)([A-Za-z0-9\u212a\u017f]++)")
+# A link without a scheme that Mastodon finds (and ignores) would hide a scheme inside its
+# path or query: a '.' and later a '/' or '?' in the same run of non-space text.
+_SPACE_RE = regex.compile(r"\p{White_Space}", regex.REVERSE)
+
+# Mentions (Account::MENTION_RE): '@' not after '=', '/' or a word character; a user name of
+# ASCII letters, digits and '_', with '.' or '-' runs inside; optionally '@' and a domain of word
+# characters with '.' or '-' runs inside. Not a mention when '@', a Latin accented letter or
+# "://" follows (the server then skips the match, and no shorter one is tried: the user name and
+# domain are taken whole, and without its domain a mention is followed by '@').
+_WORD = r"[\p{L}\p{M}\p{Nd}\p{Pc}]"
+_USER = r"[A-Za-z0-9_\u212a\u017f]"
+_MENTION = regex.compile(
+    rf"(?<![=/]|{_WORD})@({_USER}++(?:[.\-]++{_USER}++)*+)"
+    rf"(?:@{_WORD}++(?:[.\-]++{_WORD}++)*+)?(?![@\uff20{_LATIN_ACCENTS}]|://)"
+)
+
+# An entity: (start, end, what text[start:end] counts as). A link's placeholder is LINK (or
+# MAYBE_LINK where the server might not take it for one); a mention's is "@user".
+LINK = "\x00link"
+MAYBE_LINK = "\x00maybe"
+Entity = tuple[int, int, str]
+
+
+def _end(pattern: regex.Pattern[str], text: str, at: int) -> int:
+    """Where a pattern that always matches (a possessive run) ends, matched at text[at]."""
+    found = pattern.match(text, at)
+    return at if found is None else found.end()
+
+
+def _may_start(text: str, start: int, consumed: int) -> bool:
+    """A link may start here: after a character allowed before one that no earlier match
+    took, or at the start of a line."""
+    if start == 0 or text[start - 1] == "\n":
+        return True
+    return start > consumed and text[start - 1] not in _NOT_BEFORE_LINK
+
+
+def _tld_end(text: str, at: int) -> int | None:
+    """Where a top-level domain starting at text[at] ends, if one does."""
+    letters = _LETTERS.match(text, at)
+    if letters is not None:
+        end = letters.end()
+        if letters.group().lower() in _ASCII_TLDS and (
+            end == len(text) or text[end] not in _NOT_AFTER_TLD
+        ):
+            return end
+        if letters.group().lower() == "xn" and text.startswith("--", end):
+            code = _ALNUM.match(text, end + 2)
+            return None if code is None else code.end()
+        return None
+    for name in _OTHER_TLDS.get(text[at : at + 1].lower(), ()):
+        end = at + len(name)
+        if text[at:end].lower() == name and (end == len(text) or text[end] not in _NOT_AFTER_TLD):
+            return end
+    return None
+
+
+def _host_end(text: str, at: int) -> int | None:
+    """Where the host starting at text[at] ends: labels then a top-level domain, as many labels
+    as can be (the server's pattern takes all it can, then gives back one at a time until a
+    top-level domain follows). The label right before the top-level domain holds no '_'."""
+    chain_end = _end(_CHAIN, text, at)
+    if chain_end == at:
+        return None
+    chain = text[at:chain_end]
+    labels = chain[:-1].split(".")
+    tld_at = chain_end
+    if (
+        chain.isascii()
+        and "_" not in chain
+        and "xn--" not in chain.lower()
+        and _ASCII_TLDS.isdisjoint(map(str.lower, labels[1:]))
+    ):
+        return _tld_end(text, tld_at)  # no label is a top-level domain: only the end can be
+    for label in reversed(labels):
+        if "_" not in label:
+            end = _tld_end(text, tld_at)
+            if end is not None:
+                return end
+        tld_at -= len(label) + 1
+    return None
+
+
+def _domain_ok(url: str, host: str) -> bool | None:
+    """twitter-text's domain check: the host converts to ASCII (IDNA) and the link, with the
+    host so converted, is at most MAX_URL_LENGTH long. None when the conversion fails here:
+    the server's converter may still take it."""
+    if host.isascii():
+        encoded = host
+        if max(map(len, host.split("."))) > 63:
+            return False  # IDNA refuses a label that long
+    else:
+        try:
+            encoded = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return len(url) + max(0, len(encoded) - len(host)) <= MAX_URL_LENGTH
+
+
+class _Hidden:
+    """Tells whether a scheme may lie inside a scheme-less link Mastodon found and dropped
+    (whose characters then count in full): after the last space and the last match, a '.'
+    and then a '/' or '?' came before it. Reads each character once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.seen = 0  # text[:seen] has been read
+        self.dot = False
+        self.hidden = False
+
+    def before(self, start: int, consumed: int) -> bool:
+        text = self.text
+        if consumed > self.seen:
+            self.seen, self.dot, self.hidden = consumed, False, False
+        space = _SPACE_RE.search(text, self.seen, start)
+        if space is not None:
+            self.seen, self.dot, self.hidden = space.end(), False, False
+        if not self.dot:
+            dot = text.find(".", self.seen, start)
+            if dot == -1:
+                self.seen = start
+                return False
+            self.dot, self.seen = True, dot + 1
+        if not self.hidden:
+            self.hidden = any(text.find(c, self.seen, start) != -1 for c in "/?")
+        self.seen = start
+        return self.hidden
+
+
+def find_links(text: str) -> list[Entity]:
+    """Links Mastodon shortens to 23 characters, in order, without overlaps."""
+    links: list[Entity] = []
+    if "://" not in text:
+        return links
+    consumed = 0  # the server's scan has used text[:consumed]
+    hidden = _Hidden(text)
+    for scheme in _SCHEME.finditer(text):
+        start, host_at = scheme.span()
+        if start < consumed or not _may_start(text, start, consumed):
+            continue
+        host_end = _host_end(text, host_at)
+        if host_end is None:
+            continue
+        end = _end(_AFTER_HOST, text, host_end)
+        url_end = end
+        drop = False
+        if text[host_at : host_at + 5].lower() == "t.co/":
+            tco = _TCO.match(text, start, end)
+            if tco is not None:
+                drop = len(tco.group(1)) > MAX_TCO_SLUG
+                url_end = tco.end()
+        valid = _domain_ok(text[start:url_end], text[host_at:host_end])
+        sure = valid is not None and not hidden.before(start, consumed)
+        if not drop and valid is not False:
+            links.append((start, url_end, LINK if sure else MAYBE_LINK))
+        consumed = end
+    return links
+
+
+def find_mentions(text: str) -> list[Entity]:
+    """Mentions as Mastodon finds them, in order."""
+    if "@" not in text:
+        return []
+    return [(m.start(), m.end(), "@" + m.group(1)) for m in _MENTION.finditer(text)]
+
+
+def entities(text: str) -> list[Entity]:
+    """Links and mentions by position; of two that overlap the earlier one stays (as the
+    server's remove_overlapping_entities keeps it)."""
+    links = find_links(text)
+    mentions = find_mentions(text)
+    if not links or not mentions:
+        return links or mentions  # each list is in order and without overlaps
+    kept: list[Entity] = []
+    end = 0
+    for entity in sorted(links + mentions):
+        if entity[0] >= end:
+            kept.append(entity)
+            end = entity[1]
+    return kept
