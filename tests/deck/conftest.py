@@ -65,11 +65,6 @@ def deck_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, st
     registry.get_connector.cache_clear()
 
 
-@pytest.fixture(autouse=True)
-def _fast_login_delay(settings: Any) -> None:
-    settings.HUBBUB_LOGIN_DELAY_STEP = 0
-
-
 @pytest.fixture
 def owner(db: None) -> User:
     return User.objects.create_user("owner", password=PASSWORD, is_superuser=True)

@@ -155,3 +155,33 @@ def test_hubbub_unlock_can_clear_an_address_and_names_mistakes(
     assert "No user named 'nobody'" in json.loads(capsys.readouterr().out)["error"]
     assert cli.main(["unlock", "owner", "--address", "not-an-ip"]) == 2
     assert "'not-an-ip' is not an IP address." in capsys.readouterr().err
+
+
+def test_behind_a_trusted_proxy_each_visitor_is_counted_by_their_own_address(
+    owner: User, settings: Any, clock: list[datetime]
+) -> None:
+    settings.HUBBUB_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = Client()
+    for _ in range(10):
+        attacker.post(reverse("accounts:login"), {"username": "owner", "password": "guess"},
+                      HTTP_X_FORWARDED_FOR="203.0.113.66", **proxy)
+    assert LoginFailure.objects.filter(ip="203.0.113.66").count() == 5
+    # The owner comes through the same proxy from their own address and gets in.
+    response = Client().post(reverse("accounts:login"),
+                             {"username": "owner", "password": PASSWORD},
+                             HTTP_X_FORWARDED_FOR=HOME, **proxy)
+    assert response.status_code == 302
+
+
+def test_a_forwarded_header_from_anyone_else_is_not_a_way_around_the_waits(
+    owner: User, clock: list[datetime]
+) -> None:
+    attacker = Client()
+    statuses = [
+        attacker.post(reverse("accounts:login"), {"username": "owner", "password": "guess"},
+                      REMOTE_ADDR="203.0.113.66", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code
+        for n in range(10)
+    ]
+    assert statuses[5:] == [429] * 5
+    assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"203.0.113.66"}

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -13,11 +12,6 @@ from hubbub.networks import registry
 from tests.web.fakes import CAPS
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fast_login_delay(settings: Any) -> None:
-    settings.HUBBUB_LOGIN_DELAY_STEP = 0
 
 
 @pytest.fixture(autouse=True)
