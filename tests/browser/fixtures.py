@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 import requests
+import time_machine
 
+from tests.clock import Day
 from tests.integration.hubproc import Hub
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,9 +57,29 @@ def browser_zone() -> str:
 
 
 @pytest.fixture
-def page(browser: Any, browser_zone: str) -> Iterator[Any]:
+def clock_day() -> Day | None:
+    """The day the hub, the browser and the test believe it is (tests/clock.py); None is the real
+    clock. A test that depends on today parametrizes this with tests.clock.DAYS."""
+    return None
+
+
+@pytest.fixture
+def clock_offset(clock_day: Day | None) -> Iterator[float | None]:
+    """Seconds the clocks are moved by; the test's own process moves with them."""
+    if clock_day is None:
+        yield None
+        return
+    offset = clock_day.offset_seconds()
+    with time_machine.travel(time.time() + offset, tick=True):
+        yield offset
+
+
+@pytest.fixture
+def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 860},
                                   timezone_id=browser_zone)
+    if clock_offset is not None:
+        context.clock.install(time=time.time())  # time-machine has moved this process's clock
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -80,13 +102,14 @@ def shot(page: Any, name: str) -> Path:
 
 
 @pytest.fixture
-def hub_server(tmp_path: Path) -> Iterator[tuple[Hub, str]]:
-    """A real `hubbub serve` on a free loopback port with its own data dir."""
+def hub_server(tmp_path: Path, clock_offset: float | None) -> Iterator[tuple[Hub, str]]:
+    """A real `hubbub serve` on a free loopback port with its own data dir (and the test's clock,
+    where the test moved it)."""
     port = _free_port()
     hub = Hub(tmp_path / "data", extra_env={
         "HUBBUB_SCHEDULER_INTERVAL": "0.2",
         "HUBBUB_RETRY_BASE_SECONDS": "0.5",
-    })
+    }, clock_offset=clock_offset)
     log = tmp_path / "serve.log"
     proc = hub.popen("serve", "--host", "127.0.0.1", "--port", str(port), log=log)
     url = f"http://127.0.0.1:{port}"

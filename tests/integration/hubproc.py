@@ -11,12 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.clock import CLOCK_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+
 
 @dataclass
 class Hub:
     data_dir: Path
     database_url: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Seconds to move the hub's clock by (tests/clock.py): every command of this hub runs with it.
+    clock_offset: float | None = None
 
     def env(self) -> dict[str, str]:
         env = {
@@ -32,10 +38,14 @@ class Hub:
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         env.update(self.extra_env)
+        if self.clock_offset is not None:
+            env[CLOCK_ENV] = repr(self.clock_offset)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         return env
 
     def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "hubbub.cli", *args]
+        module = "hubbub.cli" if self.clock_offset is None else "tests.clocked"
+        return [sys.executable, "-m", module, *args]
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
