@@ -10,7 +10,7 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,30 @@ def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterato
     assert not errors, f"the page logged errors: {errors}"
 
 
+# Waits for every running animation and transition that ends (a colour easing after a theme
+# change, a bar sliding in), not for endless ones (a "sending" pulse).
+SETTLE = """() => Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .map(a => a.finished.catch(() => null)))"""
+
+
+def settle(page: Any) -> None:
+    page.evaluate(SETTLE)
+
+
+def reload_until(page: Any, done: Callable[[], bool], timeout: float = 90.0) -> None:
+    """Reload a page that has no live refresh until `done()` holds (a fact the server decides,
+    such as a beacon's save or a worker's send), within a bound generous for a busy machine."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "the page never showed what it waited for"
+        page.wait_for_load_state()
+        time.sleep(0.25)
+        page.reload()
+
+
 def shot(page: Any, name: str) -> Path:
+    settle(page)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

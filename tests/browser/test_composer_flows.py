@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import reload_until, shot
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.bluesky import BlueskyAccount, BlueskyPeer, wait_for
@@ -77,10 +77,8 @@ def _counter(page: Any, handle: str) -> Any:
 def _both_themes(page: Any, name: str) -> None:
     shot(page, f"{name}-light")
     page.emulate_media(color_scheme="dark")
-    page.wait_for_timeout(300)  # colours ease over 0.12 s
     shot(page, f"{name}-dark")
     page.emulate_media(color_scheme="light")
-    page.wait_for_timeout(300)
 
 
 def test_customize_preview_and_delete_everywhere(
@@ -233,11 +231,7 @@ def test_drafts_save_themselves_and_duplicate(
     card = page.locator("article.draft")
     expect(card).to_have_count(1)
     # The save sent on the way out is a beacon: it may land just after this page was served.
-    for _ in range(20):
-        if "A thought for later, finished" in card.inner_text():
-            break
-        page.wait_for_timeout(250)
-        page.reload()
+    reload_until(page, lambda: "A thought for later, finished" in card.inner_text())
     expect(card).to_contain_text("A thought for later, finished")
     _both_themes(page, "36-drafts")
 
@@ -314,11 +308,8 @@ def test_without_script_the_same_steps_are_plain_forms(
         expect(page).to_have_url(re.compile(r"/posts/$"))
         expect(page.locator("article.post").first).to_be_visible()
         # No live refresh without script: reload until both are sent.
-        for _ in range(60):
-            if page.locator("article.post").first.locator(".target .pill-ok").count() == 2:
-                break
-            page.wait_for_timeout(500)
-            page.reload()
+        reload_until(page, lambda: page.locator("article.post").first.locator(
+            ".target .pill-ok").count() == 2)
         expect(page.locator("article.post").first.locator(".target .pill-ok")).to_have_count(2)
         thread_statuses = sorted(mastodon_peer.statuses(first), key=lambda s: s["created_at"])
         assert len(thread_statuses) == 2

@@ -124,7 +124,6 @@ def test_queue_add_two_move_one_to_top_pause_resume(
     expect(entries.nth(1).locator(".pl-entry-when")).to_have_text(label(second))
     shot(page, "planning-04-queue-moved-to-top")
     page.emulate_media(color_scheme="dark")
-    page.wait_for_timeout(400)  # let the colour transitions finish
     shot(page, "planning-04-queue-moved-to-top-dark")
     page.emulate_media(color_scheme="light")
 
