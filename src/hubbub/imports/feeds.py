@@ -1,30 +1,34 @@
-"""RSS 2.0, RSS 1.0 and Atom documents read into plain entries. No database, no network.
+"""RSS (0.9x, 1.0, 2.0) and Atom documents read into plain entries. No database, no network.
 
-Parsed with defusedxml and no DTD allowed at all: a feed has no business declaring entities,
-so "billion laughs" and external entities are refused before they can expand.
+Read with feedparser, which takes what real feeds send (`&nbsp;` and other HTML entities, a bare
+`&`, RSS 0.91's DOCTYPE) where a strict XML parser refuses the whole feed. feedparser expands
+entities a document declares itself, though (in its strict and its loose parser), so a feed that
+declares any (`<!ENTITY`: "billion laughs", external entities) is refused before it is parsed.
+External DTDs are never fetched: feedparser drops the DOCTYPE or parses with external entities
+off; a test holds it to that.
 """
 
 from __future__ import annotations
 
-import email.utils
+import calendar
+import codecs
 import hashlib
+import io
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
-from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+import feedparser
 
-ATOM = "{http://www.w3.org/2005/Atom}"
-RSS1 = "{http://purl.org/rss/1.0/}"
-DC = "{http://purl.org/dc/elements/1.1/}"
-CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 MAX_ENTRIES = 200  # the first ones in the document: feeds list their newest first
 SUMMARY_MAX = 500
 _SPACE = re.compile(r"\s+")
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.:-]{0,60})")
 
 
 class FeedProblem(ValueError):
@@ -101,12 +105,6 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def _text(element: Element | None) -> str:
-    if element is None:
-        return ""
-    return "".join(element.itertext())
-
-
 def _http_link(href: str, base: str) -> str:
     href = href.strip()
     if not href:
@@ -115,38 +113,152 @@ def _http_link(href: str, base: str) -> str:
     return absolute if urlsplit(absolute).scheme in ("http", "https") else ""
 
 
-def _date(value: str) -> datetime | None:
-    text = value.strip()
-    if not text:
+def _date(parsed: time.struct_time | None) -> datetime | None:
+    """feedparser's dates are UTC struct_times; one out of datetime's range is no date."""
+    if parsed is None:
         return None
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _text(detail: Any, fallback: str = "") -> str:
+    """A text construct as plain text: HTML ones through plain_text, plain ones as they are
+    (feedparser has decoded their entities already; decoding again would eat a literal
+    "&amp;")."""
+    if not detail:
+        return fallback
+    value = str(detail.get("value") or "")
+    return plain_text(value) if "html" in str(detail.get("type") or "") else _one_line(value)
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
 
 
 # --- documents -------------------------------------------------------------------------------
 
 
+_BOMS = ((codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"))
+# "<?" written in an encoding that is not ASCII's superset, for documents without a BOM.
+_SNIFFED = ((b"\x00\x00\x00\x3c", "utf-32-be"), (b"\x3c\x00\x00\x00", "utf-32-le"),
+            (b"\x00\x3c\x00\x3f", "utf-16-be"), (b"\x3c\x00\x3f\x00", "utf-16-le"),
+            (b"\x4c\x6f\xa7\x94", "cp037"))
+_DECLARED = re.compile(r"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_DECLARATION = re.compile(r"\s*<\?xml[^>]{0,1000}>")
+_SLOW_CODECS = frozenset({"punycode", "idna"})  # quadratic in the length of what they decode
+_OUR_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+_FIRST_ELEMENT = re.compile(rb"<\w")
+_WHITESPACE = re.compile(rb"\s+")
+
+
+def _encoding_of(data: bytes) -> tuple[str, bytes]:
+    """The encoding the document says it has (a BOM, or its declaration), and its bytes
+    without the BOM."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, data[len(bom):]
+    sniffed = next((name for marker, name in _SNIFFED if data.startswith(marker)), "")
+    head = data[:800].decode(sniffed or "latin-1", "replace")
+    declared = _DECLARED.match(head)
+    if sniffed and not (declared and declared.group(1).lower().startswith(("cp", "ebcdic"))):
+        return sniffed, data  # UTF-16 without a BOM says "utf-16": the sniffed order is it
+    if declared:
+        try:
+            name = codecs.lookup(declared.group(1)).name
+        except LookupError:
+            return "utf-8", data
+        return ("utf-8" if name in _SLOW_CODECS else name), data
+    return "utf-8", data
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """The document in UTF-8 under a one-line declaration of our own, its prolog's white space
+    folded. What feedparser then finds with its regular expressions is found in linear time:
+    its encoding sniffer (`^<\\?.*encoding=...(.*?)...\\?>`) backtracks over the whole first
+    line, and its DOCTYPE and ENTITY finders try `^\\s*` at every line start of the prolog.
+    A 5 MB one-line declaration, or 5 MB of blank lines, held a worker for hours."""
+    encoding, body = _encoding_of(data)
+    for candidate in (encoding, "utf-8", "windows-1252"):
+        try:
+            text = body.decode(candidate)
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    else:
+        text = body.decode("latin-1")
+    declaration = _DECLARATION.match(text)
+    if declaration:
+        text = text[declaration.end():]
+    encoded = text.encode("utf-8", "replace")
+    first = _FIRST_ELEMENT.search(encoded)
+    cut = first.start() if first else len(encoded)
+    return _OUR_DECLARATION + _WHITESPACE.sub(b" ", encoded[:cut]).lstrip() + encoded[cut:]
+
+
+def _refuse_entities(data: bytes) -> bytes:
+    """The document as feedparser's parsers will read it (UTF-8), refused if it declares an
+    entity: in any encoding (UTF-16, UTF-7, EBCDIC are decoded first), and anywhere in the
+    document, because feedparser takes declarations from places a stricter reading would call
+    a comment."""
+    converted = _as_utf8(data)
+    if _ENTITY_DECLARATION.search(converted) or _ENTITY_DECLARATION.search(data):
+        raise FeedProblem("The feed declares entities in its DTD (<!ENTITY ...>), which could "
+                          "expand without bound or read local files; it is refused for safety.")
+    return converted
+
+
 def parse(data: bytes, url: str) -> Feed:
-    try:
-        root = fromstring(data, forbid_dtd=True)
-    except DefusedXmlException:
-        raise FeedProblem("The feed declares a DTD or entities; it is refused for safety."
-                          ) from None
-    except ParseError as exc:
-        raise FeedProblem(f"The feed is not well-formed XML ({exc}).") from None
-    if root.tag == "rss":
-        return _rss(root, url)
-    if root.tag == f"{ATOM}feed":
-        return _atom(root, url)
-    if root.tag.endswith("RDF"):
-        return _rss1(root, url)
-    raise FeedProblem(f"This is XML, but not an RSS or Atom feed (it starts with <{root.tag}>).")
+    if not data.strip():
+        raise FeedProblem("The feed is not well-formed XML (the document is empty).")
+    converted = _refuse_entities(data)
+    # Bytes, never a str: feedparser would take a str for a URL or a path and open it.
+    result = feedparser.parse(io.BytesIO(converted), resolve_relative_uris=False,
+                              sanitize_html=True)
+    channel = result.get("feed") or {}
+    entries = result.get("entries") or []
+    if not result.get("version"):
+        first = _FIRST_TAG.search(converted[:4096])
+        if result.get("bozo") and not entries:
+            raise FeedProblem(f"The feed is not well-formed XML ({_why(result)}).")
+        start = f" (it starts with <{first.group(1).decode('ascii')}>)" if first else ""
+        raise FeedProblem(f"This is XML, but not an RSS or Atom feed{start}.")
+    if result.get("bozo") and not entries and not channel.get("title"):
+        raise FeedProblem(f"The feed is not well-formed XML ({_why(result)}).")
+    site = _http_link(str(channel.get("link") or ""), url)
+    atom = str(result.get("version")).startswith("atom")
+    feed_author = str(channel.get("author") or "") if atom else ""
+    read = [_entry_of(item, site or url, feed_author) for item in entries[:MAX_ENTRIES]]
+    return Feed(_text(channel.get("title_detail"))[:300], site, _ordered(read))
+
+
+def _why(result: Any) -> str:
+    problem = result.get("bozo_exception")
+    if problem is None:
+        return "nothing in it could be read as a feed"
+    line = getattr(problem, "getLineNumber", None)
+    message = problem.getMessage() if hasattr(problem, "getMessage") else str(problem)
+    return f"{message}, line {line()}" if callable(line) else str(message)
+
+
+def _entry_of(item: Any, base: str, feed_author: str) -> Entry:
+    entry_id = str(item.get("id") or "")
+    link = str(item.get("link") or "")
+    if link == entry_id and urlsplit(link).scheme not in ("http", "https"):
+        link = ""  # an RSS guid that is no URL, taken for the permalink because it did not say
+    summary = item.get("summary_detail")
+    if not summary and item.get("content"):
+        summary = item["content"][0]
+    # Read as a plain dict: FeedParserDict answers a missing "updated" with "published", warning.
+    published = _date(dict.get(item, "published_parsed") or dict.get(item, "updated_parsed"))
+    author = item.get("author_detail") or {}
+    return _entry(entry_id, _text(item.get("title_detail")),
+                  _http_link(link, base), _text(summary),
+                  _one_line(str(author.get("name") or item.get("author") or feed_author)),
+                  published)
 
 
 def _ordered(entries: list[Entry]) -> tuple[Entry, ...]:
@@ -161,65 +273,8 @@ def _ordered(entries: list[Entry]) -> tuple[Entry, ...]:
 def _entry(raw_id: str, title: str, link: str, summary: str, author: str,
            published: datetime | None) -> Entry:
     entry_id = raw_id.strip() or link or hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
-    return Entry(entry_id=entry_id[:1000], title=plain_text(title)[:500], link=link[:2000],
-                 summary=shorten(plain_text(summary), SUMMARY_MAX), author=plain_text(author),
-                 published=published)
-
-
-def _rss(root: Element, url: str) -> Feed:
-    channel = root.find("channel")
-    if channel is None:
-        raise FeedProblem("The RSS feed has no <channel>.")
-    site = _http_link(_text(channel.find("link")), url)
-    entries = []
-    for item in channel.findall("item")[:MAX_ENTRIES]:
-        link = _http_link(_text(item.find("link")), site or url)
-        summary = _text(item.find("description")) or _text(item.find(f"{CONTENT}encoded"))
-        author = _text(item.find(f"{DC}creator")) or _text(item.find("author"))
-        published = _date(_text(item.find("pubDate")) or _text(item.find(f"{DC}date")))
-        entries.append(_entry(_text(item.find("guid")), _text(item.find("title")), link, summary,
-                              author, published))
-    return Feed(plain_text(_text(channel.find("title")))[:300], site, _ordered(entries))
-
-
-def _rss1(root: Element, url: str) -> Feed:
-    channel = root.find(f"{RSS1}channel")
-    site = _http_link(_text(channel.find(f"{RSS1}link")) if channel is not None else "", url)
-    entries = []
-    for item in root.findall(f"{RSS1}item")[:MAX_ENTRIES]:
-        link = _http_link(_text(item.find(f"{RSS1}link")), site or url)
-        about = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about", "")
-        entries.append(_entry(about or link, _text(item.find(f"{RSS1}title")), link,
-                              _text(item.find(f"{RSS1}description")),
-                              _text(item.find(f"{DC}creator")),
-                              _date(_text(item.find(f"{DC}date")))))
-    title = _text(channel.find(f"{RSS1}title")) if channel is not None else ""
-    return Feed(plain_text(title)[:300], site, _ordered(entries))
-
-
-def _atom_link(element: Element, base: str) -> str:
-    best = ""
-    for link in element.findall(f"{ATOM}link"):
-        rel = link.get("rel", "alternate")
-        href = _http_link(link.get("href", ""), base)
-        if rel == "alternate" and href and (not best or link.get("type", "") == "text/html"):
-            best = href
-    return best
-
-
-def _atom(root: Element, url: str) -> Feed:
-    site = _atom_link(root, url)
-    entries = []
-    for item in root.findall(f"{ATOM}entry")[:MAX_ENTRIES]:
-        link = _atom_link(item, site or url)
-        summary = _text(item.find(f"{ATOM}summary")) or _text(item.find(f"{ATOM}content"))
-        author = _text(item.find(f"{ATOM}author/{ATOM}name")) or _text(
-            root.find(f"{ATOM}author/{ATOM}name"))
-        published = _date(_text(item.find(f"{ATOM}published")) or _text(
-            item.find(f"{ATOM}updated")))
-        entries.append(_entry(_text(item.find(f"{ATOM}id")), _text(item.find(f"{ATOM}title")),
-                              link, summary, author, published))
-    return Feed(plain_text(_text(root.find(f"{ATOM}title")))[:300], site, _ordered(entries))
+    return Entry(entry_id=entry_id[:1000], title=title[:500], link=link[:2000],
+                 summary=shorten(summary, SUMMARY_MAX), author=author, published=published)
 
 
 # --- finding the feed of a web page ----------------------------------------------------------
