@@ -9,6 +9,7 @@ import pytest
 
 from hubbub.core.sanitize import (
     ALLOWED_TAGS,
+    LINK_REL,
     MAX_HTML_CHARS,
     MAX_TEXT_CHARS,
     TRUNCATED,
@@ -96,6 +97,17 @@ def test_links_get_rel_and_target_and_keep_https_hrefs() -> None:
     assert 'rel="nofollow noopener noreferrer ugc"' in cleaned
     assert 'target="_blank"' in cleaned
     assert "opener\"" not in cleaned.replace("noopener", "")
+
+
+def test_bluesky_shaped_markup_keeps_its_links() -> None:
+    bluesky = ('hi <a href="https://bsky.example/profile/a.example">@a.example</a> look '
+               '<a href="https://x.example/?a=1&amp;b=2">x.example</a><br><br>#<a '
+               'href="https://bsky.example/hashtag/t">t</a> &amp; more')
+    assert clean_html(bluesky) == (
+        f'hi <a href="https://bsky.example/profile/a.example" target="_blank" rel="{LINK_REL}">'
+        f'@a.example</a> look <a href="https://x.example/?a=1&amp;b=2" target="_blank" '
+        f'rel="{LINK_REL}">x.example</a><br><br>#<a href="https://bsky.example/hashtag/t" '
+        f'target="_blank" rel="{LINK_REL}">t</a> &amp; more')
 
 
 def test_allowed_formatting_survives() -> None:

@@ -47,11 +47,9 @@ def test_a_post_with_facets_after_emoji() -> None:
     assert post.extra["cid"].startswith("bafy")
     assert post.extra["counts"] == {"reply": 1, "repost": 0, "like": 1, "quote": 0}
     assert post.html == (
-        f'Hi <a href="https://bsky.app/profile/{BOB}" rel="noopener noreferrer">@bob2768.test</a>'
-        ' 👋🏽 see <a href="https://example.com/a" rel="noopener noreferrer">'
-        "https://example.com/a</a>? "
-        '<a href="https://bsky.app/hashtag/%E6%97%A5%E6%9C%AC%E8%AA%9E" '
-        'rel="noopener noreferrer">#日本語</a> done'
+        f'Hi <a href="https://bsky.app/profile/{BOB}">@bob2768.test</a>'
+        ' 👋🏽 see <a href="https://example.com/a">https://example.com/a</a>? '
+        '<a href="https://bsky.app/hashtag/%E6%97%A5%E6%9C%AC%E8%AA%9E">#日本語</a> done'
     )
 
 

@@ -12,7 +12,6 @@ import contextlib
 import html
 import re
 from typing import Final
-from urllib.parse import urlsplit
 
 import nh3
 
@@ -84,62 +83,6 @@ _HTTP_URL: Final = re.compile(
 _PLAIN_HTTP_URL: Final = re.compile(
     rf"https?://[a-z0-9.-]+(?:[/?#][^\x00-\x20\x7f\"<>\\`\s\ud800-\udfff{_BIDI_RANGES}]*)?",
     re.IGNORECASE)
-
-
-# --- the plain-markup fast path ---------------------------------------------------------------
-# What Mastodon and Bluesky send is nearly always the same few shapes: <p> paragraphs, <br>,
-# <span>s with a class, links with an https href and some attributes. For markup made only of
-# those, what nh3 outputs is known without parsing: the same characters, with every span
-# attribute dropped, every link reduced to its href plus target and rel, and &quot; &#39;
-# &#x27; written as the characters (nh3 re-serializes text; &amp; &lt; &gt; stay). The grammar
-# below accepts only markup where an HTML parser builds exactly the tree written: p only at
-# the top, never nested; a never inside a; every element closed in order; no raw < > & in text;
-# no character a parser rewrites (CR, NUL, other C0 and C1 controls, no-break space); no lone
-# surrogate anywhere, attribute values included (nh3 cannot take the string at all); hrefs
-# that the URL parser nh3 uses accepts as they are (a plain host name whose last label starts
-# with a letter, no label starting xn-- (punycode, which it may refuse), no userinfo or port,
-# no whitespace, quote, backslash or bare &). Anything else, hostile or merely unusual, goes
-# through nh3.
-# tests/timeline/test_sanitize_fast.py checks it against nh3 on generated and hostile markup.
-_TEXT_RUN = r"[^<>&\x00-\x08\x0b-\x1f\x7f-\xa0\ud800-\udfff\ufdd0-\ufdef\ufeff\ufffe\uffff]++"
-_ENTITY = r"&(?:amp|lt|gt|quot|#39|#x27);"
-_TEXT = rf"(?:{_TEXT_RUN}|{_ENTITY})*+"
-# Only attributes the cleaner drops (it keeps href on links, and lang and title on any tag):
-# the ones Mastodon writes on its spans and links. Any other attribute takes the nh3 path.
-_DROPPED_ATTR = r' (?:class|rel|target|translate)="[^"<>&\ud800-\udfff]*+"'
-_ATTR = _DROPPED_ATTR
-_NOT_HREF = _DROPPED_ATTR  # one href a link: a parser keeps the first
-_HREF_VALUE = (r"https?://(?:(?!xn--)[a-z0-9-]++\.)*+(?!xn--)[a-z][a-z0-9-]*+"
-               r"(?:[/?#](?:[^\s\x00-\x20\x7f\"<>&`\\\ud800-\udfff]|&amp;)*+)?+")
-_A_OPEN = rf'<a(?:{_NOT_HREF})*+ href="{_HREF_VALUE}"(?:{_NOT_HREF})*+>'
-_SPAN_OPEN = rf"<span(?:{_ATTR})*+>"
-_SPAN_INNER = rf"{_SPAN_OPEN}{_TEXT}</span>"
-_LINK_ELEMENT = rf"{_A_OPEN}(?:{_TEXT_RUN}|{_ENTITY}|{_SPAN_INNER})*+</a>"
-_SPAN_OUTER = rf"{_SPAN_OPEN}(?:{_TEXT_RUN}|{_ENTITY}|{_LINK_ELEMENT}|{_SPAN_INNER})*+</span>"
-_INLINE = rf"(?:{_TEXT_RUN}|{_ENTITY}|<br>|{_LINK_ELEMENT}|{_SPAN_OUTER})*+"
-_PLAIN_MARKUP: Final = re.compile(rf"(?:<p>{_INLINE}</p>|{_INLINE})*+")
-_SPAN_WITH_ATTRS: Final = re.compile(r"<span [^>]*+>")
-# Walks the attributes in order, so that an href="..." inside another attribute's value is
-# never taken for the link's own.
-_LINK_OPEN: Final = re.compile(rf'<a(?:{_DROPPED_ATTR})*+ href="([^"]*+)"[^>]*+>')
-_LINK_REPLACEMENT: Final = rf'<a href="\1" target="_blank" rel="{LINK_REL}">'
-_DECODED: Final = (("&quot;", '"'), ("&#39;", "'"), ("&#x27;", "'"))
-
-
-def _plain_markup(markup: str) -> str | None:
-    """What the nh3 cleaner outputs for markup of the plain shapes above, else None."""
-    if _PLAIN_MARKUP.fullmatch(markup) is None:
-        return None
-    out = markup
-    if "<span " in out:
-        out = _SPAN_WITH_ATTRS.sub("<span>", out)
-    if "<a " in out:
-        out = _LINK_OPEN.sub(_LINK_REPLACEMENT, out)
-    if "&" in out:
-        for entity, char in _DECODED:
-            if entity in out:
-                out = out.replace(entity, char)
-    return out
 
 
 def safe_url(url: object, *, max_length: int = MAX_URL_CHARS) -> str:
@@ -222,9 +165,7 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
             markup = _COMBINING_RUN.sub(r"\1", markup)
         if _SURROGATE.search(markup):  # from a JSON "\ud800": nh3 and databases refuse them
             markup = _SURROGATE.sub("\ufffd", markup)
-    cleaned = _plain_markup(markup)
-    if cleaned is None:
-        cleaned = _CLEANER.clean(markup)
+    cleaned = _CLEANER.clean(markup)
     # After cleaning, so that a bidi control written as a character reference goes too.
     if not cleaned.isascii() and _BIDI_OVERRIDE.search(cleaned):
         cleaned = _BIDI_OVERRIDE.sub("", cleaned)
@@ -238,8 +179,9 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
 # A link as the cleaner writes it: href first, then its text (other elements inside, never a
 # link). The text reads as an address when it is one host name with a dot and a last label of
 # letters, with a scheme, a path or a port around it or not.
-_CLEAN_LINK: Final = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_CLEAN_LINK: Final = re.compile(r'<a href="([^"]*+)"[^>]*+>([^<]*+(?:<(?!/a>)[^<]*+)*+)</a>')
 _TAG: Final = re.compile(r"<[^>]*>")
+_HREF_HOST: Final = re.compile(r"https?://(?:[^/?#@]*@)?(\[[^\]/?#]*\]|[^/?#:]+)", re.IGNORECASE)
 _SHOWN_ADDRESS: Final = re.compile(
     r"\s*(?:[a-z][a-z0-9+.-]*://)?(?:[^\s/?#@:]+@)?(?P<host>[^\s/?#@:]+\.[^\W\d_]{2,}\.?)"
     r"(?::\d*)?(?:[/?#]\S*)?\s*", re.IGNORECASE)
@@ -264,17 +206,17 @@ def _same_site(shown: str, real: str) -> bool:
 def _show_real_host(link: re.Match[str]) -> str:
     """A link whose text reads as an address on another host, with that host after it:
     `<a href="https://evil.test/">example.com</a> [evil.test]`."""
-    text = html.unescape(_TAG.sub("", link.group(2)))
-    shown = _SHOWN_ADDRESS.fullmatch(text)
+    inner = link.group(2)
+    if "." not in inner or inner.startswith(("@", "#")):  # mentions and hashtags
+        return link.group(0)
+    text = _TAG.sub("", inner) if "<" in inner else inner
+    shown = _SHOWN_ADDRESS.fullmatch(html.unescape(text) if "&" in text else text)
     if shown is None:
         return link.group(0)
-    try:
-        real = urlsplit(html.unescape(link.group(1))).hostname or ""
-    except ValueError:
+    real = _HREF_HOST.match(link.group(1))  # the cleaner kept only http(s) hrefs
+    if real is None or _same_site(shown.group("host"), real.group(1)):
         return link.group(0)
-    if not real or _same_site(shown.group("host"), real):
-        return link.group(0)
-    return f"{link.group(0)} [{html.escape(real)}]"
+    return f"{link.group(0)} [{html.escape(real.group(1).lower())}]"
 
 
 def text_to_html(text: str) -> str:

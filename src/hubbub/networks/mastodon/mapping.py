@@ -15,7 +15,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-import nh3
 import requests
 
 from hubbub.core.http import classify_transport_error, parse_retry_after, retry_at_from_headers
@@ -251,7 +250,7 @@ def item_from_status(
         author_name=str(author.get("display_name") or author.get("username") or ""),
         created_at=parse_time(status.get("created_at")),
         text=html_to_text(content),
-        html=nh3.clean(content),
+        html=content,  # remote HTML as sent: ingest cleans it, once
         url=str(shown.get("url") or shown.get("uri") or ""),
         author_avatar=str(author.get("avatar") or ""),
         extra=details,
