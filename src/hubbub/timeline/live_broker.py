@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
-from hubbub.timeline.live import InProcessChannel, LiveEvent
+from hubbub.timeline.live_local import InProcessChannel, LiveEvent
 
 log = logging.getLogger(__name__)
 OUTBOX = 10_000

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hubbub.timeline.live import LiveEvent
 from hubbub.timeline.live_broker import BrokerChannel, Deliver, Ready, close_quietly
 from hubbub.timeline.live_broker import encode as encode_any
+from hubbub.timeline.live_local import LiveEvent
 
 CHANNEL = "hubbub_live"
 MAX_IDS = 500
