@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
-from hubbub.imports import subscriptions
+from hubbub.imports import subscriptions, tasks
 from hubbub.imports.models import EntryState, FeedEntry, FeedMode, FeedSubscription
 from hubbub.imports.subscriptions import SubscribeProblem, read_subscription, subscribe
 from hubbub.planning import services as planning
@@ -154,9 +154,9 @@ def test_the_periodic_job_reads_due_feeds_through_tasks(owner: User, masto: Conn
     server.put("/feed.xml", rss(items(1)))
     sub = follow(owner, server, [masto])
     server.put("/feed.xml", rss(items(1, 2)))
-    assert subscriptions.enqueue_due() == 0  # not due yet
+    assert tasks.enqueue_due() == 0  # not due yet
     FeedSubscription.objects.filter(pk=sub.pk).update(next_poll_at=timezone.now())
-    assert subscriptions.enqueue_due() == 1
+    assert tasks.enqueue_due() == 1
     assert post_texts() == ["Entry number 2 https://blog.example/posts/2"]
     sub.refresh_from_db()
     assert sub.next_poll_at > timezone.now() + timedelta(minutes=10)

@@ -158,17 +158,6 @@ def claim_due(now: datetime | None = None) -> list[int]:
     return won
 
 
-def enqueue_due() -> int:
-    """The periodic job: claim what is due and hand each read to a task worker, so a slow
-    feed never holds up the scheduler."""
-    from hubbub.imports.tasks import read_feed
-
-    claimed = claim_due()
-    for pk in claimed:
-        read_feed.enqueue(pk)
-    return len(claimed)
-
-
 def read_now(subscription: FeedSubscription) -> None:
     """Ask for a read at the next tick ("check now")."""
     FeedSubscription.objects.filter(pk=subscription.pk).update(next_poll_at=timezone.now())
