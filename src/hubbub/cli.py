@@ -312,7 +312,7 @@ def cmd_posts(args: argparse.Namespace) -> int:
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
     from django.conf import settings
 
-    from hubbub.core import crypto
+    from hubbub.connections.keys import reencrypt_all
     from hubbub.core.datadir import rotate_fernet_keys
     from hubbub.env import env_list
 
@@ -320,7 +320,7 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
         # Keys live in the data dir: make a new one. With keys from the environment the operator
         # has already put the new key first; all that is left is re-encrypting.
         settings.FERNET_KEYS = rotate_fernet_keys(settings.DATA_DIR).fernet_keys
-    count = crypto.reencrypt_all()
+    count = reencrypt_all()
     _emit(args, {"reencrypted": count}, f"new key in use; re-encrypted {count} secrets")
     return 0
 

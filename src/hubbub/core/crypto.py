@@ -54,19 +54,3 @@ def decrypt_json(token: str) -> dict[str, Any]:
 def reencrypt(token: str) -> str:
     """Re-encrypt with the newest key (used after rotation)."""
     return fernet().rotate(token.encode("ascii")).decode("ascii")
-
-
-def reencrypt_all() -> int:
-    """Re-encrypt every stored secret with the newest key. Returns how many were rewritten."""
-    from hubbub.connections.models import Connection, InstanceApp
-
-    count = 0
-    for connection in Connection.objects.exclude(credentials_enc=""):
-        Connection.objects.filter(pk=connection.pk).update(
-            credentials_enc=reencrypt(connection.credentials_enc))
-        count += 1
-    for app in InstanceApp.objects.all():
-        InstanceApp.objects.filter(pk=app.pk).update(
-            client_secret_enc=reencrypt(app.client_secret_enc))
-        count += 1
-    return count
