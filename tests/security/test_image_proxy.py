@@ -254,6 +254,14 @@ def test_a_tampered_or_missing_signature_is_refused(reader: Client, upstream: Up
     assert upstream.seen == []
 
 
+def test_only_get_and_head(reader: Client, upstream: Upstream) -> None:
+    path = proxied_url(upstream.serve("/a.png", picture()))
+    assert reader.head(path).status_code == 200
+    reader.handler.enforce_csrf_checks = False
+    assert reader.post(path).status_code == 405
+    assert reader.delete(path).status_code == 405
+
+
 def test_signed_out_visitors_are_sent_to_the_login(client: Client, upstream: Upstream,
                                                   db: None) -> None:
     response = client.get(proxied_url(upstream.serve("/a.png", picture())))

@@ -1,20 +1,23 @@
 """The image proxy's view and the URLs templates give the browser (`{% proxied url %}`).
 
-The checks and the cache are in core/image_proxy.py. The view is async and fetches in a worker
-thread: Django runs sync views under ASGI one at a time on a single thread, and a slow remote
-server must not hold up every other page.
+The checks and the cache are in core/image_proxy.py. The view is async and fetches in threads
+of its own: Django runs sync views under ASGI one at a time on a single thread, and a slow
+remote server must hold up neither other pages nor the event loop's default executor. At most
+PROXY_THREADS pictures are fetched at once; more requests wait their turn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.views.decorators.http import require_safe
 
 from hubbub.core.image_proxy import (
     PLACEHOLDER,
@@ -31,6 +34,8 @@ from hubbub.core.image_proxy import (
 
 log = logging.getLogger(__name__)
 _SIG, _ADDR = "SIGNATURE", "ADDRESS"
+PROXY_THREADS = 8
+_fetchers = ThreadPoolExecutor(max_workers=PROXY_THREADS, thread_name_prefix="image-proxy")
 
 
 def proxied_url(url: object) -> str:
@@ -80,6 +85,7 @@ def _placeholder(reason: str) -> HttpResponse:
     return _headers(response, 300)
 
 
+@require_safe
 async def image(request: HttpRequest, signature: str, address: str) -> HttpResponse:
     """GET /proxy/image/<signature>/<address>: a remote picture the hub rendered a link to."""
     user = await request.auser()
@@ -92,8 +98,9 @@ async def image(request: HttpRequest, signature: str, address: str) -> HttpRespo
         return _headers(HttpResponse(
             "This picture link is not one the hub made (its signature does not match).",
             status=403, content_type="text/plain; charset=utf-8"), 0)
-    entry: CacheEntry = await asyncio.to_thread(load, url, image_cache(),
-                                                FetchLimits.from_settings())
+    loop = asyncio.get_running_loop()
+    entry: CacheEntry = await loop.run_in_executor(
+        _fetchers, load, url, image_cache(), FetchLimits.from_settings())
     if entry.image is None:
         log.info("image proxy: not showing %s: %s", url, entry.reason)
         return _placeholder(entry.reason)
