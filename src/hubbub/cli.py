@@ -314,7 +314,7 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
 
     from hubbub.connections.keys import reencrypt_all
     from hubbub.core.datadir import rotate_fernet_keys
-    from hubbub.env import env_list
+    from hubbub.core.env import env_list
 
     if not env_list("HUBBUB_FERNET_KEYS"):
         # Keys live in the data dir: make a new one. With keys from the environment the operator

@@ -1,4 +1,4 @@
-"""Django settings. Deployment knobs come from the environment (see env.py and docs/deploy.md)."""
+"""Django settings. Deployment knobs come from the environment (core/env.py, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import dj_database_url
 from django.utils.csp import CSP
 
 from hubbub.core.datadir import data_dir, load_or_create_secrets
-from hubbub.env import env_bool, env_float, env_int, env_list, env_str
+from hubbub.core.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()

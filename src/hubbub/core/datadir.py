@@ -11,7 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
-from hubbub.env import env_list, env_str
+from hubbub.core.env import env_list, env_str
 
 SECRETS_FILE = "secrets.json"
 
