@@ -232,10 +232,10 @@ def test_no_write_lock_is_held_while_an_image_is_decoded(door: str, decode_gate:
     assert PostMedia.objects.filter(post__user=owner, alt_text="a").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_uploads_media_outside_any_transaction(
-        decode_gate: Gate, owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
+        owner: User, monkeypatch: pytest.MonkeyPatch) -> None:
     """A guard: the engine's media upload (where Bluesky downscales) runs in no transaction."""
-    decode_gate.release.set()  # the composer's decoding is not what this test watches
     monkeypatch.setitem(registry.CONNECTORS, "scripted", "tests.engine.scripted.ScriptedConnector")
     registry.get_connector.cache_clear()
     scripted = registry.get_connector("scripted")
