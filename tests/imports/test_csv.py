@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from hubbub.connections.disconnect import disconnect
 from hubbub.connections.models import Connection
-from hubbub.connections.services import disconnect
 from hubbub.imports import archive, csv_import, csvfile, csvtimes
 from hubbub.imports.archive import ArchiveProblem, ImageArchive
 from hubbub.imports.csvfile import FileProblem

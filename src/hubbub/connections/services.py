@@ -85,26 +85,6 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
     return connection
 
 
-def disconnect(connection: Connection) -> None:
-    """Revoke on the network (best effort) and forget the credentials.
-
-    Deliveries still waiting for this account are cancelled; the row stays, hidden, so posts
-    already sent keep their history."""
-    from hubbub.publishing.services import cancel_deliveries_for_connection
-
-    connector = get_connector(connection.network)
-    try:
-        connector.disconnect(account_for(connection))
-    except ConnectorError as exc:
-        log.warning("revoking %s on the network failed: %s", connection, exc)
-    cancel_deliveries_for_connection(connection)
-    connection.credentials = {}
-    connection.disconnected_at = timezone.now()
-    connection.health = Health.NEEDS_RECONNECT
-    connection.health_detail = "Disconnected"
-    connection.save()
-
-
 def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabilities:
     """The account's limits: cached on the row, re-read from the network every few hours."""
     connector = get_connector(connection.network)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
+from hubbub.connections.disconnect import disconnect as disconnect_account
 from hubbub.connections.forms import CredentialsForm, ServerForm
 from hubbub.connections.models import Connection, Health
 from hubbub.core import crypto
@@ -229,7 +230,7 @@ def connect_callback(request: AuthedRequest, network: str) -> HttpResponse:
 def disconnect(request: AuthedRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(services.active_connections(request.user), pk=pk)
     if request.method == "POST":
-        services.disconnect(connection)
+        disconnect_account(connection)
         messages.success(request, f"Disconnected {connection.handle}.")
         return redirect("connections:list")
     waiting = connection.deliveries.filter(state__in=EDITABLE_STATES).count()
