@@ -19,6 +19,26 @@ import regex
 
 from hubbub.core import mastodon_links
 
+# The most text a post may hold, checked before anything counts it. No network takes a post
+# anywhere near this long: the largest limits are Facebook's 63,206 characters and the 64,000 a
+# Nostr relay is assumed to take when it states none; LinkedIn takes 3,000, Bluesky 300, X 280,
+# Threads 500, Mastodon 500 unless the instance says more. The counters are linear, but a
+# megabyte pasted into the composer is a mistake to name at once, not to count per keystroke.
+MAX_POST_CHARS = 100_000
+
+
+def post_size_problem(text: str, content_warning: str = "") -> str | None:
+    """A sentence for the person when text and warning together are longer than any network
+    takes (MAX_POST_CHARS), else None. Costs nothing: it counts code points only."""
+    size = len(text) + len(content_warning)
+    if size <= MAX_POST_CHARS:
+        return None
+    return (
+        f"This post is {size:,} characters long; the hub takes at most {MAX_POST_CHARS:,} "
+        "(no network takes more than about 64,000). Shorten it or split it into several posts."
+    )
+
+
 # A rule gets the text and the content warning (networks without one pass "") and the length
 # a link counts as, where the network shortens links.
 Rule = Callable[[str, str, int], int]
