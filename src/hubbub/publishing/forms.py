@@ -17,6 +17,7 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
 from hubbub.core import localtime
+from hubbub.core.counting import MAX_POST_CHARS
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
@@ -209,9 +210,19 @@ def _stored_slot(media: PostMedia) -> SlotImage:
                      stored_meta(media), stored=media)
 
 
+# Said before any network counts the text (publishing.services says it to the live counters,
+# the CLI and the import).
+TOO_LONG_TO_POST = (
+    f"This post is too long: the hub takes at most {MAX_POST_CHARS:,} characters (no network "
+    "takes more than about 64,000). Shorten it or split it into several posts."
+)
+
+
 class ComposeForm(ScheduleFields):
     text = forms.CharField(
         required=False,
+        max_length=MAX_POST_CHARS,
+        error_messages={"max_length": TOO_LONG_TO_POST},
         label="Post",
         widget=forms.Textarea(
             attrs={"rows": 7, "placeholder": "What do you want to say?", "autofocus": True}
@@ -477,7 +488,8 @@ def draft_from_data(data: Any) -> Draft:
 
 class EditForm(ScheduleFields):
     text = forms.CharField(
-        required=False, label="Post", widget=forms.Textarea(attrs={"rows": 7})
+        required=False, label="Post", widget=forms.Textarea(attrs={"rows": 7}),
+        max_length=MAX_POST_CHARS, error_messages={"max_length": TOO_LONG_TO_POST},
     )
     content_warning = forms.CharField(required=False, max_length=1500, label="Content warning")
 

@@ -19,9 +19,10 @@ from django.utils import timezone
 from hubbub.accounts.models import Profile
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
+from hubbub.core.counting import post_size_problem
 from hubbub.core.images import ImageTooLarge, NotAnImage, clean_image
 from hubbub.core.video import NotAVideo, looks_like_video, probe_video
-from hubbub.networks.base import Draft, MediaFile, Validation
+from hubbub.networks.base import Draft, MediaFile, Problem, Validation
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
 
@@ -115,7 +116,13 @@ def validate_for_targets(
     A missing alt text is a problem unless the account's owner turned that rule off."""
     results: dict[int, Validation] = {}
     alt_optional: dict[int, bool] = {}
+    oversized = post_size_problem(draft.text, draft.content_warning)
     for connection in connections:
+        if oversized:  # refused before any network's count reads it
+            limit = capabilities_for(connection).text_limit
+            size = len(draft.text) + len(draft.content_warning)
+            results[connection.pk] = Validation(size, limit, (Problem("over_cap", oversized),))
+            continue
         connector = get_connector(connection.network)
         result = connector.validate(draft, capabilities_for(connection))
         if connection.user_id not in alt_optional:
@@ -258,6 +265,8 @@ def create_post(
             raise PostError("One of the ticked accounts is not yours or is disconnected.")
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
+    if not draft and (oversized := post_size_problem(text, content_warning)):
+        raise PostError(oversized)  # before any count, and before the files are read
     prepared = [inspect_media(item) for item in media]
     base = Draft(text=text, content_warning=content_warning,
                  media=tuple(p.info for p in prepared))
