@@ -328,6 +328,31 @@ def test_a_server_that_drips_is_cut_off(reader: Client, upstream: Upstream,
     assert "too long" in response["X-Hubbub-Image-Reason"]
 
 
+def test_a_server_that_drips_its_headers_is_cut_off(reader: Client, upstream: Upstream,
+                                                    settings: Any) -> None:
+    # Each byte comes well within the read timeout, so only the whole fetch's deadline ends it.
+    settings.HUBBUB_IMAGE_PROXY_SECONDS = 0.3
+    done = threading.Event()
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        try:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            while not upstream.stop.is_set():
+                handler.wfile.write(b"a")
+                handler.wfile.flush()
+                upstream.stop.wait(0.01)
+        except OSError:  # the proxy hung up
+            pass
+        finally:
+            handler.close_connection = True
+            done.set()
+    upstream.routes["/slow-head.png"] = answer
+    response = reader.get(proxied_url(upstream.url("/slow-head.png")))
+    assert_placeholder(response)
+    assert "too long" in response["X-Hubbub-Image-Reason"]
+    until(done.is_set, "the server noticed the proxy hung up")
+
+
 def test_a_missing_picture_is_a_placeholder_not_an_error(
         reader: Client, upstream: Upstream) -> None:
     response = reader.get(proxied_url(upstream.url("/gone.png")))

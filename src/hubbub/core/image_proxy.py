@@ -21,15 +21,17 @@ import hashlib
 import hmac
 import os
 import re
+import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -39,6 +41,11 @@ from PIL import UnidentifiedImageError
 
 from hubbub.core.http import (
     BlockedDestination,
+    GuardedAdapter,
+    GuardedHTTPConnection,
+    GuardedHTTPConnectionPool,
+    GuardedHTTPSConnection,
+    GuardedHTTPSConnectionPool,
     classify_transport_error,
     guarded_session,
 )
@@ -182,21 +189,84 @@ class FetchLimits:
         )
 
 
+class _Watch(threading.local):
+    """The sockets the current thread's fetch opened, so a timer can cut them."""
+
+    sockets: list[socket.socket] | None = None
+
+
+_watch = _Watch()
+
+
+def _watched(sock: socket.socket) -> socket.socket:
+    if _watch.sockets is not None:
+        _watch.sockets.append(sock)
+    return sock
+
+
+class _WatchedHTTPConnection(GuardedHTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _WatchedHTTPSConnection(GuardedHTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        return _watched(super()._new_conn())
+
+
+class _WatchedHTTPPool(GuardedHTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(GuardedHTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _WatchedAdapter(GuardedAdapter):
+    """The guarded adapter, whose connections a deadline can cut: requests' timeouts bound each
+    read, not a whole answer, and a server can drip its headers a byte at a time."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+def _cut(sockets: list[socket.socket], expired: threading.Event) -> None:
+    expired.set()
+    for sock in list(sockets):
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def fetch_image(url: str, limits: FetchLimits) -> ProxiedImage:
     """The picture at `url`, checked; ImageRefused (with the reason in words) otherwise."""
     session = guarded_session(timeout=(limits.connect_timeout, limits.read_timeout))
+    adapter = _WatchedAdapter((limits.connect_timeout, limits.read_timeout))
+    for prefix in list(session.adapters):
+        session.mount(prefix, adapter)
     # No cookie is kept, so none set by one hop travels to the next; none is ever sent.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.headers.update({"Accept": ACCEPT, "Accept-Encoding": "identity"})
     deadline = time.monotonic() + limits.total_seconds
+    sockets: list[socket.socket] = []
+    expired = threading.Event()
+    timer = threading.Timer(limits.total_seconds, _cut, args=(sockets, expired))
+    timer.daemon = True
+    _watch.sockets = sockets
+    timer.start()
     try:
         return _follow(session, url, limits, deadline)
-    except ImageRefused:
-        raise
-    except (requests.RequestException, BlockedDestination) as exc:
+    except (requests.RequestException, BlockedDestination, ImageRefused) as exc:
+        if expired.is_set():
+            raise ImageRefused("the server took too long to send the picture") from None
+        if isinstance(exc, ImageRefused):
+            raise
         failure = classify_transport_error(exc)
         raise ImageRefused(failure.reason if failure else "the server could not be read") from None
     finally:
+        timer.cancel()
+        _watch.sockets = None
         session.close()
 
 
