@@ -9,6 +9,7 @@ with a plain one for any other network.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -108,12 +109,19 @@ def _plain_links(text: str) -> list[_Span]:
 
 
 def _without_overlaps(spans: Sequence[_Span]) -> list[_Span]:
-    kept: list[_Span] = []
-    for span in spans:  # in priority order
-        if span.end > span.start and not any(span.start < k.end and k.start < span.end
-                                             for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
+    """The spans, in priority order, that overlap none kept before them; by position. Kept
+    spans are disjoint, so only the two around a new one can overlap it (a check against
+    every kept span was quadratic: seconds for a long text, at every keystroke)."""
+    kept: list[_Span] = []  # by start
+    starts: list[int] = []
+    for span in spans:
+        at = bisect.bisect_right(starts, span.start)
+        if span.end <= span.start or (at and kept[at - 1].end > span.start) or (
+                at < len(kept) and kept[at].start < span.end):
+            continue
+        kept.insert(at, span)
+        starts.insert(at, span.start)
+    return kept
 
 
 def _mastodon_link(url: str) -> str:
