@@ -166,11 +166,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Request bodies, limited as they stream in (asgi.py): the pages that take files (the composer,
-# the CSV import) take the largest file the hub accepts (a Bluesky video is 100 MB, Mastodon's
-# default 99 MiB, the import's zip of images 100 MiB) with room for the CSV and the form beside
-# it; every other page takes a form of text. Raise the first for an instance that takes longer
-# videos. A body that stops arriving for HUBBUB_BODY_TIMEOUT_SECONDS is cut off (408), and a
-# request's head must arrive within HUBBUB_HEADER_TIMEOUT_SECONDS (core/uvicorn_protocol.py).
+# the CSV import), from someone signed in, take the largest file the hub accepts (a Bluesky
+# video is 100 MB, Mastodon's default 99 MiB, the import's zip of images 100 MiB) with room for
+# the CSV and the form beside it; every other request takes a form of text. Raise the first for
+# an instance that takes longer videos. A body that stops arriving for HUBBUB_BODY_TIMEOUT_SECONDS
+# is cut off (408), and a request's head must arrive within HUBBUB_HEADER_TIMEOUT_SECONDS
+# (core/uvicorn_protocol.py).
 HUBBUB_MAX_UPLOAD_BYTES = env_int("HUBBUB_MAX_UPLOAD_BYTES", 108 * 1024 * 1024)
 HUBBUB_MAX_FORM_BYTES = env_int("HUBBUB_MAX_FORM_BYTES", 1024 * 1024)
 HUBBUB_BODY_TIMEOUT_SECONDS = env_float("HUBBUB_BODY_TIMEOUT_SECONDS", 30.0)

@@ -27,6 +27,20 @@ class Served:
     port: int
     url: str
     tmp: Path  # the hub's TMPDIR: where Django's spooled request bodies would go
+    hub: Hub
+
+    def signed_in(self, name: str = "owner") -> requests.Session:
+        """A browser session of a user made through the command line."""
+        password = "a long enough password 7"
+        self.hub.run("createuser", name, "--password-stdin", stdin=password + "\n")
+        session = requests.Session()
+        session.get(f"{self.url}/accounts/login/", timeout=NEVER)
+        answer = session.post(f"{self.url}/accounts/login/", timeout=NEVER,
+                              allow_redirects=False,
+                              data={"username": name, "password": password,
+                                    "csrfmiddlewaretoken": session.cookies["csrftoken"]})
+        assert answer.status_code == 302, answer.text[:500]
+        return session
 
 
 def _free_port() -> int:
@@ -55,7 +69,7 @@ def serve(tmp_path: Path, **env: str) -> Iterator[Served]:
                 raise AssertionError(f"hubbub serve did not start:\n{log.read_text()}") from None
             time.sleep(0.2)
     try:
-        yield Served(proc, port, url, tmp)
+        yield Served(proc, port, url, tmp, hub)
     finally:
         proc.terminate()
         try:

@@ -90,23 +90,30 @@ def test_a_script_gets_the_refusal_as_json(hub: Served) -> None:
     assert '"error": "That is too large' in body_of(response)
 
 
-def test_pages_that_take_files_take_more(hub: Served) -> None:
+def test_pages_that_take_files_take_more_from_someone_signed_in(hub: Served) -> None:
     body = b"a" * (2 * MB)
-    # The composer and the import take uploads: 2 MB goes through to Django (which sends a
-    # visitor without a session to log in), where a login form refuses it.
+    kind = {"Content-Type": "application/octet-stream"}
+    signed_in = hub.signed_in()
     for path in ("/", "/compose/autosave/", "/import/"):
-        answer = requests.post(f"{hub.url}{path}", data=body, allow_redirects=False, timeout=60,
-                               headers={"Content-Type": "application/octet-stream"})
-        assert answer.status_code != 413, path
-    refused = requests.post(f"{hub.url}/accounts/login/", data=body, timeout=60,
-                            headers={"Content-Type": "application/octet-stream"})
+        # The composer and the import take uploads: 2 MB goes through to Django (whose CSRF
+        # check refuses this one).
+        answer = signed_in.post(f"{hub.url}{path}", data=body, headers=kind, timeout=60,
+                                allow_redirects=False)
+        assert answer.status_code == 403, path
+        # A visitor would only be sent to log in: no upload from them is read past 1 MB.
+        visitor = requests.post(f"{hub.url}{path}", data=body, headers=kind, timeout=60,
+                                allow_redirects=False)
+        assert visitor.status_code == 413, path
+    refused = signed_in.post(f"{hub.url}/accounts/login/", data=body, headers=kind, timeout=60)
     assert refused.status_code == 413
 
 
 def test_an_upload_over_the_upload_limit_is_refused_naming_it(tmp_path: Path) -> None:
     with serve(tmp_path, HUBBUB_MAX_UPLOAD_BYTES=str(3 * MB)) as small:
+        session = small.signed_in().cookies["sessionid"]
         sock = connect(small)
-        sock.sendall(_head("/import/", f"Content-Length: {3 * MB + 1}\r\n"))
+        sock.sendall(_head("/import/", f"Content-Length: {3 * MB + 1}\r\n"
+                                       f"Cookie: sessionid={session}\r\n"))
         response = read_until_closed(sock)
         sock.close()
     assert status_of(response) == 413

@@ -7,6 +7,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.test import Client
+
 from hubbub.asgi import body_limit
 from hubbub.core.asgi_limits import EdgeLimits, parse_networks
 
@@ -51,7 +54,10 @@ def _run(messages: list[Mapping[str, Any]], *, headers: list[tuple[bytes, bytes]
     async def send(message: Mapping[str, Any]) -> None:
         sent.append(message)
 
-    edge = EdgeLimits(app, limit_for=lambda path: limit, idle_seconds=lambda: idle,
+    async def limit_for(scope: dict[str, Any], path: str) -> int:
+        return limit
+
+    edge = EdgeLimits(app, limit_for=limit_for, idle_seconds=lambda: idle,
                       trusted_proxies=lambda: parse_networks(trusted))
     scope = {"type": "http", "method": "POST", "path": "/accounts/login/", "root_path": "",
              "headers": headers or [], "client": (client, 5000)}
@@ -104,9 +110,24 @@ def test_forwarded_proto_is_believed_only_from_a_trusted_proxy() -> None:
     assert (b"x-forwarded-proto", b"https") in app.scope["headers"]
 
 
-def test_routes_that_take_files_get_the_upload_limit(settings: Any) -> None:
+def _limit(path: str, cookie: str = "") -> int:
+    scope = {"type": "http", "path": path,
+             "headers": [(b"cookie", cookie.encode())] if cookie else []}
+    return asyncio.run(body_limit(scope, path))
+
+
+def test_pages_that_take_files_get_the_upload_limit_when_signed_in(
+        settings: Any, transactional_db: None) -> None:
     settings.HUBBUB_MAX_UPLOAD_BYTES = 5000
     settings.HUBBUB_MAX_FORM_BYTES = 100
-    assert body_limit("/") == body_limit("/compose/autosave/") == body_limit("/import/") == 5000
-    assert body_limit("/accounts/login/") == body_limit("/compose/count/") == 100
-    assert body_limit("/no/such/page/") == 100
+    user = User.objects.create_user("edge", password="a long enough password")
+    client = Client()
+    client.force_login(user)
+    session = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    for path in ("/", "/compose/autosave/", "/import/"):
+        assert _limit(path, f"csrftoken=x; {session}") == 5000, path
+        # A visitor is sent to log in whatever they post: the form limit.
+        assert _limit(path) == 100, path
+        assert _limit(path, f"{settings.SESSION_COOKIE_NAME}=made-up") == 100, path
+    assert _limit("/accounts/login/", session) == _limit("/compose/count/", session) == 100
+    assert _limit("/no/such/page/", session) == 100

@@ -139,12 +139,13 @@ def in_networks(address: str, networks: Sequence[Network]) -> bool:
 class EdgeLimits:
     """ASGI wrapper: per-route body limits, a per-chunk idle timeout, trusted proxies.
 
-    `limit_for(path)` gives the largest body a path takes (the path without the script prefix);
+    `limit_for(scope, path)` gives the largest body a request takes (`path` is without the
+    script prefix);
     `idle_seconds` is the longest wait for the next part of a body; `trusted_proxies` lists the
     networks whose X-Forwarded-Proto is believed (from anyone else the header is removed, so
     Django's SECURE_PROXY_SSL_HEADER cannot be fooled)."""
 
-    def __init__(self, app: ASGIApp, *, limit_for: Callable[[str], int],
+    def __init__(self, app: ASGIApp, *, limit_for: Callable[[Scope, str], Awaitable[int]],
                  idle_seconds: Callable[[], float],
                  trusted_proxies: Callable[[], Sequence[Network]]) -> None:
         self.app = app
@@ -161,7 +162,7 @@ class EdgeLimits:
         root = str(scope.get("root_path", ""))
         if root and path.startswith(root):
             path = path[len(root):] or "/"
-        limit = self.limit_for(path)
+        limit = await self.limit_for(scope, path)
         declared = _header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await refuse(scope, send, 413, too_large(limit))
