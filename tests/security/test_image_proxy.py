@@ -353,6 +353,22 @@ def test_a_server_that_drips_its_headers_is_cut_off(reader: Client, upstream: Up
     until(done.is_set, "the server noticed the proxy hung up")
 
 
+def test_an_answer_cut_short_is_a_placeholder(reader: Client, upstream: Upstream) -> None:
+    data = picture("PNG", (40, 30))
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "image/png")
+        handler.send_header("Content-Length", str(len(data) + 5000))
+        handler.end_headers()
+        handler.wfile.write(data)  # and then the connection closes, 5000 bytes short
+        handler.close_connection = True
+    upstream.routes["/short.png"] = answer
+    response = reader.get(proxied_url(upstream.url("/short.png")))
+    assert_placeholder(response)
+    assert "cut off" in response["X-Hubbub-Image-Reason"]
+
+
 def test_a_missing_picture_is_a_placeholder_not_an_error(
         reader: Client, upstream: Upstream) -> None:
     response = reader.get(proxied_url(upstream.url("/gone.png")))

@@ -38,6 +38,7 @@ import requests
 from django.conf import settings
 from django.utils.crypto import constant_time_compare
 from PIL import UnidentifiedImageError
+from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from hubbub.core.http import (
     BlockedDestination,
@@ -256,7 +257,10 @@ def fetch_image(url: str, limits: FetchLimits) -> ProxiedImage:
     _watch.sockets = sockets
     timer.start()
     try:
-        return _follow(session, url, limits, deadline)
+        image = _follow(session, url, limits, deadline)
+        if expired.is_set():  # cut while the body was read: what arrived is not all of it
+            raise ImageRefused("the server took too long to send the picture")
+        return image
     except (requests.RequestException, BlockedDestination, ImageRefused) as exc:
         if expired.is_set():
             raise ImageRefused("the server took too long to send the picture") from None
@@ -297,14 +301,22 @@ def _read(response: requests.Response, limits: FetchLimits, deadline: float) -> 
     mime_type: str | None = None
     # read1 returns what has arrived (up to CHUNK) instead of waiting for a whole CHUNK, so the
     # deadline is checked however slowly a server drips its bytes.
-    while chunk := response.raw.read1(CHUNK, decode_content=True):
-        body += chunk
-        if len(body) > limits.max_bytes:
-            raise ImageRefused(f"the picture is over {limits.max_bytes:,} bytes")
-        if mime_type is None and len(body) >= 32:
-            mime_type = _type_of(bytes(body[:64]))
-        if time.monotonic() > deadline:
-            raise ImageRefused("the server took too long to send the picture")
+    # Raw reads raise urllib3's errors, not requests': a short body, a reset, a read timeout.
+    try:
+        while chunk := response.raw.read1(CHUNK, decode_content=True):
+            body += chunk
+            if len(body) > limits.max_bytes:
+                raise ImageRefused(f"the picture is over {limits.max_bytes:,} bytes")
+            if mime_type is None and len(body) >= 32:
+                mime_type = _type_of(bytes(body[:64]))
+            if time.monotonic() > deadline:
+                raise ImageRefused("the server took too long to send the picture")
+    except ReadTimeoutError:
+        raise ImageRefused("the server stopped sending the picture") from None
+    except (HTTPError, OSError):
+        raise ImageRefused("the picture was cut off") from None
+    if time.monotonic() > deadline:  # the deadline's timer cut the connection: an early end
+        raise ImageRefused("the server took too long to send the picture")
     data = bytes(body)
     mime_type = mime_type or _type_of(data)
     check_size(data, mime_type)
