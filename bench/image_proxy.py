@@ -6,8 +6,8 @@ when fetched and when served from the cache.
 In one process with a throwaway data dir: `proxied_url` per call (a deck page of 30 items
 signs up to 90: avatar, media preview, card), for a URL seen before and for new ones; then
 GET /proxy/image/... through Django's test Client (in-process, signed in) for a 28 KB PNG served
-by a local server on 127.0.0.1: the first request (fetch, check, cache) and cache hits. Nothing leaves loopback. Never a timed test: the
-numbers belong to one quiet machine.
+by a local server on 127.0.0.1: the first request (fetch, check, cache) and cache hits.
+Nothing leaves loopback. Never a timed test: the numbers belong to one quiet machine.
 """
 
 from __future__ import annotations
