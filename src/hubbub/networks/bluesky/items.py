@@ -103,8 +103,7 @@ def _images(view: Mapping[str, Any]) -> list[dict[str, str]]:
             "preview_url": _str(image.get("thumb")),
             "description": _str(image.get("alt")),
         }
-        for image in view.get("images") or ()
-        if isinstance(image, Mapping)
+        for image in _list(view.get("images"))
     ]
 
 

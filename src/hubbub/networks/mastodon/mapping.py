@@ -123,6 +123,10 @@ def _mapping(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _int(value: object, default: int) -> int:
     if isinstance(value, bool):
         return default
@@ -141,8 +145,16 @@ def handle_for(account: Mapping[str, Any], base_url: str) -> str:
     acct = str(account.get("acct") or account.get("username") or "")
     if "@" in acct:
         return f"@{acct}"
-    host = urlsplit(str(account.get("url") or "")).hostname or urlsplit(base_url).hostname or ""
+    host = _hostname(account.get("url")) or _hostname(base_url)
     return f"@{acct}@{host}" if host else f"@{acct}"
+
+
+def _hostname(url: object) -> str:
+    """The host of a URL; "" for none, or for one that does not parse ("http://[")."""
+    try:
+        return urlsplit(str(url or "")).hostname or ""
+    except ValueError:
+        return ""
 
 
 def identity_from_account(account: Mapping[str, Any], base_url: str) -> Identity:
@@ -206,7 +218,7 @@ def item_from_status(
             "preview_url": str(m.get("preview_url") or ""),
             "description": str(m.get("description") or ""),
         }
-        for m in shown.get("media_attachments") or ()
+        for m in _list(shown.get("media_attachments"))
         if isinstance(m, Mapping)
     ]
     if media:
