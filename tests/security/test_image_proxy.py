@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import threading
 import time
@@ -23,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from hubbub.connections.models import Connection
 from hubbub.core.image_proxy import (
     PLACEHOLDER,
     CacheEntry,
@@ -458,6 +460,21 @@ def test_templates_get_proxy_urls_and_nothing_for_what_is_not_http() -> None:
                 "file:///etc/passwd", "https://user:pw@pics.example/a.png", "", None,
                 "https://pics.example/" + "a" * 3000):
         assert template.render(Context({"url": bad})) == "[][]"
+
+
+def test_connection_avatars_come_through_the_proxy(reader: Client) -> None:
+    user = User.objects.get(username="reader")
+    connection = Connection(user=user, network="mastodon", base_url="https://pics.example",
+                            remote_id="1", handle="@ada@pics.example", display_name="Ada",
+                            avatar_url="https://pics.example/avatars/ada.png")
+    connection.credentials = {"access_token": "t"}
+    connection.save()
+    html = reader.get(reverse("connections:list")).content.decode()
+    sources = re.findall(r'<img[^>]* src="([^"]*)"', html)
+    avatars = [src for src in sources if "/static/" not in src]
+    assert avatars
+    assert all(src.startswith("/proxy/image/") for src in avatars), avatars
+    assert "pics.example/avatars" not in html
 
 
 def test_pages_allow_pictures_from_the_hub_only(reader: Client) -> None:
