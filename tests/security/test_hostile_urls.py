@@ -76,6 +76,15 @@ def test_a_connection_keeps_plain_https_urls(owner: User) -> None:
     assert (saved.avatar_url, saved.profile_url) == ("https://x.test/a.png", "https://x.test/@m")
 
 
+def test_a_connection_stores_its_names_without_bidi_controls(owner: User) -> None:
+    saved = save_connection(owner, "scripted", Connected(
+        base_url="http://x.test", credentials={"token": "t"},
+        identity=Identity("7", "@m\u202e@x.test", "Mallory \u202enimda\u2066",
+                          avatar_url="https://x.test/a.png")))
+    stored = Connection.objects.get(pk=saved.pk)
+    assert (stored.handle, stored.display_name) == ("@m@x.test", "Mallory nimda")
+
+
 def _page(client: Client, user: User, name: str) -> str:
     client.force_login(user)
     response = client.get(reverse(name))

@@ -62,16 +62,17 @@ def find_connection(user: User, ref: str) -> Connection | None:
 def save_connection(user: User, network: str, connected: Connected) -> Connection:
     """Store a freshly connected account; reconnecting the same account updates it in place."""
     identity = connected.identity
+    handle = clean_line(identity.handle, max_chars=300)
     connection, _created = Connection.objects.select_for_update().get_or_create(
         user=user,
         network=network,
         base_url=connected.base_url,
         remote_id=identity.remote_id,
-        defaults={"handle": identity.handle, "credentials_enc": ""},
+        defaults={"handle": handle, "credentials_enc": ""},
     )
-    connection.handle = identity.handle
+    connection.handle = handle
     # What the network says about the account is remote input like any post: a javascript:
-    # profile link or a data: avatar is stored as none, and bidi controls leave the name.
+    # profile link or a data: avatar is stored as none, and bidi controls leave the names.
     connection.display_name = clean_line(identity.display_name, max_chars=300)
     connection.avatar_url = safe_url(identity.avatar_url)
     connection.profile_url = safe_url(identity.profile_url)
