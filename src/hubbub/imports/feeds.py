@@ -180,7 +180,7 @@ def _as_utf8(data: bytes) -> bytes:
     folded. What feedparser then finds with its regular expressions is found in linear time:
     its encoding sniffer (`^<\\?.*encoding=...(.*?)...\\?>`) backtracks over the whole first
     line, and its DOCTYPE and ENTITY finders try `^\\s*` at every line start of the prolog.
-    A 5 MB one-line declaration, or 5 MB of blank lines, held a worker for hours."""
+    100 kB of either took 9 s and 107 s, quadratic: the 5 MB a fetch allows would take hours."""
     encoding, body = _encoding_of(data)
     for candidate in (encoding, "utf-8", "windows-1252"):
         try:
