@@ -98,6 +98,14 @@ def test_mastodon_link_markup_is_read_through_its_spans() -> None:
     assert "[" not in clean_html(honest)
 
 
+def test_attributes_before_the_href_do_not_hide_a_link() -> None:
+    # nh3 keeps title and lang, in the order they were written.
+    for opening in ('<a title="t" href="https://evil.test/">',
+                    '<a lang="en" title="x href=&quot;https://example.com/&quot;" '
+                    'href="https://evil.test/">'):
+        assert clean_html(f"{opening}example.com</a>").endswith("</a> [evil.test]"), opening
+
+
 def test_the_host_shown_is_escaped() -> None:
     cleaned = clean_html('<a href="https://evil.test/">a.example</a>')
     assert cleaned.endswith("</a> [evil.test]")

@@ -176,10 +176,12 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
     return cleaned
 
 
-# A link as the cleaner writes it: href first, then its text (other elements inside, never a
-# link). The text reads as an address when it is one host name with a dot and a last label of
-# letters, with a scheme, a path or a port around it or not.
-_CLEAN_LINK: Final = re.compile(r'<a href="([^"]*+)"[^>]*+>([^<]*+(?:<(?!/a>)[^<]*+)*+)</a>')
+# A link as the cleaner writes it: its attributes in their source order (title and lang may
+# come before href; a value never holds `"` or `>`, which it escapes), then its text (other
+# elements inside, never a link). The text reads as an address when it is one host name with a
+# dot and a last label of letters, with a scheme, a path or a port around it or not.
+_CLEAN_LINK: Final = re.compile(
+    r'<a (?:(?!href=)[a-z-]++="[^"]*+" )*+href="([^"]*+)"[^>]*+>([^<]*+(?:<(?!/a>)[^<]*+)*+)</a>')
 _TAG: Final = re.compile(r"<[^>]*>")
 _HREF_HOST: Final = re.compile(r"https?://(?:[^/?#@]*@)?(\[[^\]/?#]*\]|[^/?#:]+)", re.IGNORECASE)
 _SHOWN_ADDRESS: Final = re.compile(
