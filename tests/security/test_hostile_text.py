@@ -65,6 +65,8 @@ def test_every_text_field_of_an_item_loses_bidi_controls() -> None:
     ("www.paypal.com", "https://paypal.com.evil.test/", "paypal.com.evil.test"),
     ("HTTPS://Bank.Example/", "https://bank.example.evil.test/", "bank.example.evil.test"),
     ("\u0435xample.com", "https://example.com/", "example.com"),  # a Cyrillic e shown
+    ("example.com,", "https://evil.test/", "evil.test"),
+    (" example.com/login) ", "https://evil.test/", "evil.test"),
 ])
 def test_a_link_showing_another_address_shows_its_real_host(shown: str, href: str,
                                                             host: str) -> None:

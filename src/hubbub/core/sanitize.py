@@ -186,7 +186,7 @@ _TAG: Final = re.compile(r"<[^>]*>")
 _HREF_HOST: Final = re.compile(r"https?://(?:[^/?#@]*@)?(\[[^\]/?#]*\]|[^/?#:]+)", re.IGNORECASE)
 _SHOWN_ADDRESS: Final = re.compile(
     r"\s*(?:[a-z][a-z0-9+.-]*://)?(?:[^\s/?#@:]+@)?(?P<host>[^\s/?#@:]+\.[^\W\d_]{2,}\.?)"
-    r"(?::\d*)?(?:[/?#]\S*)?\s*", re.IGNORECASE)
+    r"(?::\d*)?(?:[/?#]\S*)?[,;:!?)\]]*\s*", re.IGNORECASE)
 
 
 def _site(host: str) -> str:
