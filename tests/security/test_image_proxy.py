@@ -28,9 +28,11 @@ from hubbub.connections.models import Connection
 from hubbub.core.image_proxy import (
     PLACEHOLDER,
     CacheEntry,
+    FetchLimits,
     ImageCache,
     ProxiedImage,
     encode_address,
+    load,
     sign,
     sniff,
 )
@@ -433,6 +435,33 @@ def test_an_expired_entry_is_fetched_again(reader: Client, upstream: Upstream,
             os.utime(path, (week_ago, week_ago))
     assert reader.get(proxied_url(url)).content == picture()
     assert upstream.hits("/a.png") == 2
+
+
+def test_one_fetch_for_many_readers_of_the_same_picture(upstream: Upstream,
+                                                        fresh_cache: Path) -> None:
+    data = picture()
+    release = threading.Event()
+
+    def answer(handler: BaseHTTPRequestHandler) -> None:
+        release.wait(30)  # held until every reader has asked
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+    upstream.routes["/popular.png"] = answer
+    cache = ImageCache(fresh_cache, max_bytes=10**7, max_age=3600, refusal_age=60)
+    results: list[CacheEntry] = []
+    readers = [threading.Thread(target=lambda: results.append(
+        load(upstream.url("/popular.png"), cache, FetchLimits(10**6, 5, 5, 30))))
+        for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    until(lambda: upstream.hits("/popular.png") >= 1, "the first reader reached the server")
+    release.set()
+    for reader in readers:
+        reader.join(30)
+    assert [entry.image.data if entry.image else b"" for entry in results] == [data] * 6
+    assert upstream.hits("/popular.png") == 1
 
 
 def test_the_cache_stays_within_its_bound(tmp_path: Path) -> None:
