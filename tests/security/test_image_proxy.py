@@ -464,6 +464,16 @@ def test_one_fetch_for_many_readers_of_the_same_picture(upstream: Upstream,
     assert upstream.hits("/popular.png") == 1
 
 
+def test_a_cache_that_cannot_be_written_still_shows_the_picture(
+        reader: Client, upstream: Upstream, fresh_cache: Path) -> None:
+    fresh_cache.write_bytes(b"")  # a file where the cache's folder should be
+    url = upstream.serve("/a.png", picture())
+    for _ in range(2):
+        response = reader.get(proxied_url(url))
+        assert response.status_code == 200
+        assert response.content == picture()
+
+
 def test_the_cache_stays_within_its_bound(tmp_path: Path) -> None:
     cache = ImageCache(tmp_path, max_bytes=100_000, max_age=3600, refusal_age=60)
     data = b"\0" * 10_000

@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import logging
 import os
 import re
 import socket
@@ -52,6 +53,7 @@ from hubbub.core.http import (
 )
 from hubbub.core.images import ImageTooLarge, open_image
 
+log = logging.getLogger(__name__)
 SALT = "hubbub.image-proxy"
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")  # spaces and control characters
 MAX_URL_LENGTH = 2048
@@ -374,6 +376,9 @@ class ImageCache:
                 return CacheEntry(ProxiedImage(handle.read(), value))
         except FileNotFoundError:
             return None
+        except OSError as exc:  # unreadable: as good as missing
+            log.warning("image cache: could not read %s: %s", path, exc)
+            return None
 
     def put(self, url: str, entry: CacheEntry) -> None:
         if entry.image is not None:
@@ -456,5 +461,8 @@ def load(url: str, cache: ImageCache, limits: FetchLimits) -> CacheEntry:
             entry = CacheEntry(fetch_image(url, limits))
         except ImageRefused as exc:
             entry = CacheEntry(None, str(exc))
-        cache.put(url, entry)
+        try:
+            cache.put(url, entry)
+        except OSError as exc:  # a full or read-only disk: the picture is still shown
+            log.warning("image cache: could not keep %s: %s", url, exc)
         return entry
