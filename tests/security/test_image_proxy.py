@@ -30,7 +30,9 @@ from hubbub.core.image_proxy import (
     CacheEntry,
     FetchLimits,
     ImageCache,
+    ImageRefused,
     ProxiedImage,
+    check_size,
     encode_address,
     load,
     sign,
@@ -521,6 +523,28 @@ def test_pages_allow_pictures_from_the_hub_only(reader: Client) -> None:
     policy = response["Content-Security-Policy"]
     img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
     assert img_src.split()[1:] == ["'self'", "blob:"]
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "AVIF"])
+def test_mangled_headers_are_refused_in_words_never_raised(fmt: str) -> None:
+    import random
+
+    rng = random.Random(f"mangle-{fmt}")  # the same cases every run
+    original = picture(fmt, (24, 16))
+    mime = sniff(original[:64])
+    assert mime is not None
+    reasons: list[str] = []
+    for _ in range(400):
+        data = bytearray(original[:rng.choice([40, 80, 200, len(original)])])
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(8, len(data))] = rng.randrange(256)
+        try:
+            width, height = check_size(bytes(data), mime)
+        except ImageRefused as exc:  # anything else would be a 500
+            reasons.append(str(exc))
+        else:
+            assert width * height <= 40_000_000
+    assert all(reasons)
 
 
 def test_sniff_knows_the_formats_by_their_first_bytes() -> None:

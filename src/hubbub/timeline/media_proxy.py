@@ -107,8 +107,12 @@ async def image(request: HttpRequest, signature: str, address: str) -> HttpRespo
             "This picture link is not one the hub made (its signature does not match).",
             status=403, content_type="text/plain; charset=utf-8"), 0)
     loop = asyncio.get_running_loop()
-    entry: CacheEntry = await loop.run_in_executor(
-        _fetchers, load, url, image_cache(), FetchLimits.from_settings())
+    try:
+        entry: CacheEntry = await loop.run_in_executor(
+            _fetchers, load, url, image_cache(), FetchLimits.from_settings())
+    except Exception:  # a fault of ours: logged with its trace, and the page still works
+        log.exception("image proxy: failed on %s", url)
+        return _placeholder("the hub could not fetch this picture")
     if entry.image is None:
         log.info("image proxy: not showing %s: %s", url, entry.reason)
         return _placeholder(entry.reason)
