@@ -283,7 +283,9 @@ _ASCII_LABEL = r"[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?"
 # Not glued to a preceding ASCII letter or digit, nor part of a mention, cashtag or hashtag.
 _NOT_AFTER = r"A-Za-z0-9@$#\uFF20\uFF03"
 _X_SCHEME = regex.compile(rf"(?<![{_NOT_AFTER}])https?://", regex.IGNORECASE)
-_X_USERINFO = regex.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]++@")
+# User info before '@' (the '@' is checked apart: a pattern that must hold an '@' makes the
+# regex module look for one in all the rest of the text, at every try).
+_X_USERINFO = regex.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]++")
 _X_IP_HOST = regex.compile(r"\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 _X_LABELS = regex.compile(rf"(?:{_LABEL_CHAR}(?:-*+{_LABEL_CHAR})*+\.)*+")
 _X_LETTERS = regex.compile(r"[A-Za-z]++")
@@ -326,12 +328,21 @@ def _x_host_end(text: str, at: int) -> int | None:
         return None
     labels = text[at : chain - 1].split(".")
     for tld in (_x_ascii_tld, _x_other_tld):
+        end = tld(text, chain)  # after the last label first: as many labels as can be
+        if end is not None:
+            return end
         tld_at = chain
-        for label in reversed(labels):
+        for label in reversed(labels[1:]):
+            tld_at -= len(label) + 1
+            # A label of ASCII letters is a top-level domain only for _x_ascii_tld; mixed ASCII
+            # labels never are (skipped without a regex: a megabyte of "a." is 500,000 labels).
+            if label.isascii() and (
+                not label[:2].isalpha() if tld is _x_ascii_tld else len(label) <= 63
+            ) and not label.lower().startswith("xn--"):
+                continue
             end = tld(text, tld_at)
             if end is not None:
                 return end
-            tld_at -= len(label) + 1
     return None
 
 
@@ -341,8 +352,10 @@ def _x_scheme_url(text: str, start: int) -> tuple[tuple[int, int], int] | None:
     if scheme is None:
         return None
     after = scheme.end()
-    userinfo = _X_USERINFO.match(text, after)
-    for host_start in ([userinfo.end()] if userinfo else []) + [after]:
+    userinfo = _end(_X_USERINFO, text, after)
+    with_userinfo = userinfo > after and text.startswith("@", userinfo)
+    starts = [userinfo + 1, after] if with_userinfo else [after]
+    for host_start in starts:
         host_end = _x_host_end(text, host_start)
         if host_end is not None:
             return (host_start, host_end), _end(_X_AFTER_HOST, text, host_end)

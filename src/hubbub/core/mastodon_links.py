@@ -149,12 +149,24 @@ def _host_end(text: str, at: int) -> int | None:
         and _ASCII_TLDS.isdisjoint(map(str.lower, labels[1:]))
     ):
         return _tld_end(text, tld_at)  # no label is a top-level domain: only the end can be
-    for label in reversed(labels):
-        if "_" not in label:
-            end = _tld_end(text, tld_at)
-            if end is not None:
-                return end
-        tld_at -= len(label) + 1
+    if "_" not in labels[-1]:
+        end = _tld_end(text, tld_at)
+        if end is not None:
+            return end
+    for index in range(len(labels) - 1, 0, -1):
+        tld_label = labels[index]
+        tld_at -= len(tld_label) + 1
+        if "_" in labels[index - 1]:
+            continue
+        if tld_label.isascii() and "_" not in tld_label:
+            # All letters: the label is the top-level domain or none; mixed: never one.
+            if tld_label.isalpha() and tld_label.lower() in _ASCII_TLDS:
+                return tld_at + len(tld_label)
+            if not tld_label.lower().startswith("xn--"):
+                continue
+        end = _tld_end(text, tld_at)
+        if end is not None:
+            return end
     return None
 
 
