@@ -15,8 +15,9 @@ import itertools
 import random
 
 import pytest
+import regex
 
-from hubbub.core import mastodon_links
+from hubbub.core import mastodon_links, tlds
 from hubbub.core.counting import count_text, graphemes
 
 # (text, what Mastodon counts)
@@ -297,3 +298,22 @@ def test_links_and_mentions_are_in_order_and_never_overlap() -> None:
         assert count_text("mastodon", text) >= graphemes(text) - sum(
             (e - s) - 23 for s, e, w in found if not w.startswith("@") and e - s > 23
         ) - sum((e - s) - len(w) for s, e, w in found if w.startswith("@")), text
+
+
+def test_the_host_is_the_one_the_servers_backtracking_pattern_takes() -> None:
+    # The server's pattern, as plainly as it can be written (labels, then a top-level domain,
+    # backtracking one label at a time): slow, but the reference for the one-pass finder.
+    char = mastodon_links._H
+    sub = rf"(?:{char}(?:[-_]|{char})*{char}|{char})"
+    dom = rf"(?:{char}(?:-|{char})*{char}|{char})"
+    tld = r"(?:\L<tld>(?![0-9a-z@+\-\u212a\u017f])|xn--[0-9a-z]+)"
+    reference = regex.compile(rf"(?:{sub}\.)*{dom}\.{tld}", regex.IGNORECASE,
+                              tld=[*tlds.GENERIC, *tlds.COUNTRY])
+    pieces = ["a", "b", "Z", "1", "\u00e9", "\u65e5", "-", "_", ".", ".", ".", "com", "COM",
+              "io", "uk", "co", "name", "xn--", "XN--", "\u307f\u3093\u306a", "/", "@", "+", ":",
+              "\u2069"]
+    rng = random.Random(12)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 16)))
+        expected = reference.match(text)
+        assert mastodon_links._host_end(text, 0) == (expected and expected.end()), text
