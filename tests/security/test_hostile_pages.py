@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import User
@@ -16,6 +16,7 @@ from hubbub.networks.base import Account
 from hubbub.networks.bluesky import items as bluesky
 from hubbub.networks.mastodon.connector import MastodonConnector
 from hubbub.networks.nostr import events, keys, reading
+from hubbub.networks.nostr.live import NostrStream
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Item
 from hubbub.timeline.selectors import ensure_feed
@@ -144,4 +145,17 @@ def test_a_hostile_nostr_page_still_delivers_its_good_notes(
         found = reading.items_from_events([good, far, later], own_pubkey=me.public_hex,
                                           feed="home")
     assert [item.remote_id for item in found] == [good["id"], later["id"]]
+    assert logged_skip(caplog.text, "nostr", far["id"])
+
+
+def test_a_nostr_stream_skips_a_note_it_cannot_show_and_goes_on(
+        caplog: pytest.LogCaptureFixture) -> None:
+    me, author = keys.generate_keypair(), keys.generate_keypair()
+    far = events.sign(author.secret_hex, kind=1, content="from the future", created_at=10**12)
+    good = events.sign(author.secret_hex, kind=1, content="fine")
+    arriving = iter([("home", far, "ws://127.0.0.1:1"), ("home", good, "ws://127.0.0.1:1")])
+    stream = NostrStream(cast(Any, arriving), me.public_hex)
+    with caplog.at_level(logging.WARNING, logger="hubbub.networks.pages"):
+        item = next(stream)
+    assert item.remote_id == good["id"]
     assert logged_skip(caplog.text, "nostr", far["id"])
