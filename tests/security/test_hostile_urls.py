@@ -16,10 +16,12 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import save_connection
 from hubbub.networks import registry
 from hubbub.networks.base import Connected, Identity, Published
+from hubbub.networks.mastodon.connector import MastodonConnector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post
 from tests.engine.scripted import ScriptedConnector
+from tests.peers.mastodon import MastodonPeer
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +130,25 @@ def test_posts_page_links_no_unsafe_url_of_an_old_row(
             assert needle not in html, (url, needle)
     Delivery.objects.filter(pk=delivery.pk).update(remote_url="https://x.test/@me/1")
     assert 'href="https://x.test/@me/1"' in _page(client, owner, "publishing:posts")
+
+
+def test_a_hostile_mastodon_account_is_stored_without_its_unsafe_urls(
+        mastodon_faults: MastodonPeer, owner: User, client: Client) -> None:
+    """End to end from a real (mock) Mastodon server whose verify_credentials lies."""
+    peer = mastodon_faults
+    seeded = peer.new_account()
+    peer.add_fault({"type": "status", "status": 200, "body": {
+        "id": seeded.id, "username": seeded.username, "acct": seeded.username,
+        "display_name": "Mallory \u202enimda", "url": "javascript:alert(document.domain)",
+        "avatar": "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    }}, path="/api/v1/accounts/verify_credentials", count=None)
+    connected = MastodonConnector().connect_with_token(
+        peer.base_url, {"access_token": seeded.access_token})
+    saved = save_connection(owner, "mastodon", connected)
+    stored = Connection.objects.get(pk=saved.pk)
+    assert (stored.avatar_url, stored.profile_url, stored.display_name) == (
+        "", "", "Mallory nimda")
+    html = _page(client, owner, "connections:list")
+    assert "javascript:" not in html
+    assert "data:image" not in html
+    assert seeded.username in html
