@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
+from hubbub.core.ids import parse_id
 from hubbub.core.sanitize import clean_line, safe_url
 from hubbub.networks.base import Account, Capabilities, Connected
 from hubbub.networks.errors import ConnectorError
@@ -41,8 +42,8 @@ def active_connections(user: User) -> QuerySet[Connection]:
 def find_connection(user: User, ref: str) -> Connection | None:
     """A connection by id or by handle as listed (with or without the leading @)."""
     qs = active_connections(user)
-    if ref.isdigit():
-        found = qs.filter(pk=int(ref)).first()
+    if (pk := parse_id(ref)) is not None:
+        found = qs.filter(pk=pk).first()
         if found:
             return found
     wanted = ref.lstrip("@").lower()

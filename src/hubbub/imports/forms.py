@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
+from hubbub.core.ids import IdChoiceField, IdMultipleChoiceField, parse_ids
 from hubbub.imports.models import FeedMode
 from hubbub.imports.posttext import check_template
 from hubbub.planning.models import Queue
@@ -40,7 +41,7 @@ class CsvUploadForm(forms.Form):
 
 
 class _FeedFields(forms.Form):
-    targets = forms.ModelMultipleChoiceField(
+    targets = IdMultipleChoiceField(
         queryset=Connection.objects.none(), widget=forms.CheckboxSelectMultiple,
         label="Post to", error_messages={"required": "Choose at least one account."},
     )
@@ -54,7 +55,7 @@ class _FeedFields(forms.Form):
         choices=FeedMode.choices, initial=FeedMode.DRAFT, widget=forms.RadioSelect,
         label="New entries",
     )
-    queue = forms.ModelChoiceField(
+    queue = IdChoiceField(
         queryset=Queue.objects.none(), required=False, label="Queue", empty_label="Choose a queue",
         help_text="Each new entry takes the queue's next free time slot.",
     )
@@ -95,13 +96,7 @@ class _FeedFields(forms.Form):
     def selected_ids(self) -> set[int]:
         raw = self.data.getlist("targets") if self.is_bound and hasattr(
             self.data, "getlist") else self.initial.get("targets", [])
-        ids = set()
-        for value in raw:
-            try:
-                ids.add(int(getattr(value, "pk", value)))
-            except (TypeError, ValueError):
-                continue
-        return ids
+        return set(parse_ids(getattr(value, "pk", value) for value in raw))
 
 
 class FeedForm(_FeedFields):

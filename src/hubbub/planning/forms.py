@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from hubbub.accounts.forms import zone_choices
 from hubbub.connections.services import active_connections
 from hubbub.core import localtime
+from hubbub.core.ids import IdMultipleChoiceField
 from hubbub.planning.models import WEEKDAY_CHOICES, Frequency
 from hubbub.publishing.models import PostLatePolicy
 
@@ -21,7 +22,7 @@ TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AccountsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class AccountsField(IdMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
 

@@ -19,6 +19,7 @@ from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.core import localtime
+from hubbub.core.ids import parse_id
 from hubbub.planning import calendar, recurring, services
 from hubbub.planning.forms import (
     ENDS,
@@ -38,9 +39,8 @@ from hubbub.publishing.services import PostError, is_editable
 
 
 def _filters(request: AuthedRequest) -> calendar.Filters:
-    account = request.GET.get("account", "")
     return calendar.Filters(network=request.GET.get("network", "")[:32],
-                            account=int(account) if account.isdigit() else None)
+                            account=parse_id(request.GET.get("account", "")))
 
 
 def _day(raw: str | None, zone: str) -> date:
@@ -172,7 +172,10 @@ def schedule_fold(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def move_any(request: AuthedRequest) -> HttpResponse:
     """The drop target's one URL: the post's id comes with the form."""
-    return post_move(request, request.POST.get("post", ""))  # type: ignore[arg-type]
+    pk = parse_id(request.POST.get("post", ""))
+    if pk is None:
+        raise Http404
+    return post_move(request, pk)
 
 
 @require_POST

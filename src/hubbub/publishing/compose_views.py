@@ -26,6 +26,7 @@ from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
+from hubbub.core.ids import parse_id, parse_ids
 from hubbub.planning import compose as planning
 from hubbub.publishing import customize, drafts, services
 from hubbub.publishing.forms import (
@@ -93,7 +94,7 @@ def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> H
     initial: dict[str, Any] = {"targets": [connections[0].pk]} if len(connections) == 1 else {}
     ref = request.GET.get("draft", "")
     if ref:
-        post = get_object_or_404(Post, pk=int(ref) if ref.isdigit() else 0, user=request.user)
+        post = get_object_or_404(Post, pk=parse_id(ref) or 0, user=request.user)
         if not post.is_draft:
             messages.info(request, "That draft has been sent.")
             return redirect("publishing:post_detail", post.pk)
@@ -253,7 +254,7 @@ def _compose_page(
 
 
 def _ticked(request: AuthedRequest) -> list[int]:
-    return [int(v) for v in request.POST.getlist("targets") if v.isdigit()]
+    return parse_ids(request.POST.getlist("targets"))
 
 
 @require_POST

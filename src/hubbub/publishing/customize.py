@@ -14,6 +14,7 @@ from typing import Any
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
+from hubbub.core.ids import parse_ids
 from hubbub.networks.base import Capabilities, Draft
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.services import TargetCustom
@@ -67,7 +68,7 @@ def read_edits(
         on = _flag(data, f"custom_{n}")
         parts = tuple(p.strip() for p in _getlist(data, f"part_{n}") if p.strip())[:MAX_PARTS]
         if on:
-            chosen = {int(v) for v in _getlist(data, f"media_{n}") if v.isdigit()}
+            chosen = set(parse_ids(_getlist(data, f"media_{n}")))
             slots = tuple(s for s in present_slots if s in chosen)
             own_text = str(data.get(f"text_{n}", text))
             own_cw = str(data.get(f"cw_{n}", content_warning))

@@ -18,6 +18,7 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
 from hubbub.core import localtime
 from hubbub.core.counting import MAX_POST_CHARS
+from hubbub.core.ids import IdMultipleChoiceField, parse_id, parse_ids
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
@@ -234,7 +235,7 @@ class ComposeForm(ScheduleFields):
         label="Content warning",
         widget=forms.TextInput(attrs={"placeholder": "Shown before the post, e.g. spoilers"}),
     )
-    targets = forms.ModelMultipleChoiceField(
+    targets = IdMultipleChoiceField(
         queryset=Connection.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     # now, schedule, draft; or a step without JS: split:N, unsplit:N, reset:N (N: an account).
@@ -272,8 +273,8 @@ class ComposeForm(ScheduleFields):
         # tab, or this form sent twice): it must never be posted again as a new post. A draft
         # that was discarded meanwhile is simply gone: what is typed here starts a new one.
         self.draft_sent = False
-        if raw_draft.isdigit():
-            named = Post.objects.filter(pk=int(raw_draft), user=user).first()
+        if (draft_pk := parse_id(raw_draft)) is not None:
+            named = Post.objects.filter(pk=draft_pk, user=user).first()
             if named is not None and named.is_draft:
                 self.draft_post = named
             self.draft_sent = named is not None and not named.is_draft
@@ -312,13 +313,7 @@ class ComposeForm(ScheduleFields):
             raw = getlist("targets") if getlist else self.data.get("targets", [])
         else:
             raw = self.initial.get("targets", [])
-        ids: set[int] = set()
-        for value in raw:
-            try:
-                ids.add(int(getattr(value, "pk", value)))
-            except (TypeError, ValueError):
-                continue
-        return ids
+        return set(parse_ids(getattr(value, "pk", value) for value in raw))
 
     def slots(self) -> list[Slot]:
         result = []

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
+from hubbub.core.ids import parse_id
 from hubbub.networks.base import Draft, Problem, Validation
 from hubbub.publishing import customize, services
 from hubbub.publishing.customize import CannotSplit, TargetEdit
@@ -73,8 +74,8 @@ def slot_urls(data: Any) -> dict[int, str]:
         token = str(data.get(f"keep_{i}", "") or "")
         if data.get(f"drop_{i}"):
             continue
-        if token.startswith("m") and token[1:].isdigit():
-            urls[i] = reverse("publishing:media", args=[int(token[1:])])
+        if token.startswith("m") and (media := parse_id(token[1:])) is not None:
+            urls[i] = reverse("publishing:media", args=[media])
         elif TOKEN.match(token):
             urls[i] = reverse("publishing:stash_preview", args=[token])
     return urls
@@ -187,7 +188,8 @@ def apply_step(op: str, edit: TargetEdit, data: Any) -> tuple[TargetEdit, str]:
 
 def parse_step(action: str) -> tuple[str, int] | None:
     op, _, pk = action.partition(":")
-    return (op, int(pk)) if op in STEPS and pk.isdigit() else None
+    number = parse_id(pk)
+    return (op, number) if op in STEPS and number is not None else None
 
 
 def live_parts(user: User, data: Any, connections: Sequence[Connection]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
+from hubbub.core.ids import IdMultipleChoiceField
 from hubbub.timeline.feedkinds import KINDS, available_kinds, clean_param
 from hubbub.timeline.models import ColumnWidth
 
@@ -17,7 +18,7 @@ class DeckNameForm(forms.Form):
 
 
 class AddColumnForm(forms.Form):
-    connections = forms.ModelMultipleChoiceField(
+    connections = IdMultipleChoiceField(
         queryset=Connection.objects.none(), widget=forms.CheckboxSelectMultiple,
         label="Accounts",
         error_messages={"required": "Pick at least one account."},

@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
+from hubbub.core.ids import parse_id
 from hubbub.timeline import live, polling
 from hubbub.timeline.models import Feed
 
@@ -74,8 +75,7 @@ async def events(request: HttpRequest) -> HttpResponseBase:
     user = await request.auser()
     if not isinstance(user, User) or not user.is_authenticated:
         return HttpResponse(status=401)
-    raw = request.GET.get("deck", "")
-    deck_id = int(raw) if raw.isdigit() else None
+    deck_id = parse_id(request.GET.get("deck", ""))
     await sync_to_async(_watch)(user.pk, deck_id)
     response = StreamingHttpResponse(stream(user.pk, deck_id), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-transform"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections.models import Connection
+from hubbub.core.ids import parse_ids
 from hubbub.networks.errors import ConnectorError
 from hubbub.timeline import polling, selectors, services
 from hubbub.timeline.cursors import Cursor, decode_cursor, encode_cursor
@@ -230,7 +231,7 @@ def deck_defaults(request: AuthedRequest, pk: int) -> HttpResponse:
 def deck_order(request: AuthedRequest, pk: int) -> HttpResponse:
     """The new column order after a drag: ids left to right."""
     current = get_object_or_404(_decks(request), pk=pk)
-    order = [int(v) for v in request.POST.getlist("columns") if v.isdigit()]
+    order = parse_ids(request.POST.getlist("columns"))
     services.reorder_columns(current, order)
     if _fragment(request):
         return HttpResponse(status=204)
