@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import time_machine
 
 from tests.clock import Day
-from tests.integration.hubproc import Hub
+from tests.integration.hubproc import Hub, wait_serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -136,15 +135,7 @@ def hub_server(tmp_path: Path, clock_offset: float | None) -> Iterator[tuple[Hub
     log = tmp_path / "serve.log"
     proc = hub.popen("serve", "--host", "127.0.0.1", "--port", str(port), log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{url}/accounts/login/", timeout=2)
-            break
-        except requests.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"hubbub serve did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    wait_serving(f"{url}/accounts/login/", proc, log)
     try:
         yield hub, url
     finally:

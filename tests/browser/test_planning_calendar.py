@@ -6,6 +6,7 @@ with a clock change shows the skipped hour."""
 from __future__ import annotations
 
 import re
+import time as py_time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic, sleep
@@ -16,6 +17,7 @@ import pytest
 
 from tests.browser.conftest import shot
 from tests.browser.flows import connect_mastodon, create_owner
+from tests.clock import DAY_IDS, DAYS
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
 
@@ -29,11 +31,13 @@ def browser_zone() -> str:
 
 
 @pytest.fixture
-def page(browser: Any, browser_zone: str) -> Iterator[Any]:
+def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterator[Any]:
     """The shared page fixture, except that a refused move (409/400 from the move URL, the
     answer the calendar's script shows) is not a fault."""
     context = browser.new_context(viewport={"width": 1280, "height": 860},
                                   timezone_id=browser_zone)
+    if clock_offset is not None:
+        context.clock.install(time=py_time.time())  # time-machine has moved this process's clock
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -61,6 +65,7 @@ def schedule(hub: Hub, handle: str, when: datetime, text: str) -> None:
     hub.run("post", "--user", "ada", "--to", handle, "--at", when.isoformat(), text)
 
 
+@pytest.mark.parametrize("clock_day", DAYS, ids=DAY_IDS)
 def test_drag_a_post_to_another_day_and_hour(
     page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer
 ) -> None:
@@ -111,7 +116,6 @@ def test_drag_a_post_to_another_day_and_hour(
     expect(page.locator(f"[data-drop-day='{tuesday:%Y-%m-%d}'] .pl-event")).to_have_count(0)
     shot(page, "planning-12-calendar-dragged")
     page.emulate_media(color_scheme="dark")
-    page.wait_for_timeout(400)  # let the colour transitions finish
     shot(page, "planning-12-calendar-dragged-dark")
     page.emulate_media(color_scheme="light")
     assert stored_time(hub, "Launch notes for the new calendar") == datetime.combine(
@@ -133,7 +137,6 @@ def test_drag_a_post_to_another_day_and_hour(
                         has_text="Launch notes")).to_be_visible()
     shot(page, "planning-13-calendar-month")
     page.emulate_media(color_scheme="dark")
-    page.wait_for_timeout(400)  # let the colour transitions finish
     shot(page, "planning-13-calendar-month-dark")
     page.emulate_media(color_scheme="light")
     assert stored_time(hub, "Launch notes for the new calendar") == datetime.combine(

@@ -13,6 +13,7 @@ import pytest
 
 from tests.browser.conftest import shot
 from tests.browser.flows import connect_mastodon, create_owner
+from tests.clock import DAY_IDS, DAYS
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
 
@@ -34,6 +35,7 @@ def berlin(day: date, hour: int, minute: int) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=BERLIN).astimezone(UTC)
 
 
+@pytest.mark.parametrize("clock_day", DAYS, ids=DAY_IDS)
 def test_move_a_post_with_the_keys(page: Any, hub_server: tuple[Hub, str],
                                    mastodon_peer: MastodonPeer) -> None:
     from playwright.sync_api import expect

@@ -65,3 +65,23 @@ class Hub:
     def popen(self, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         return subprocess.Popen(self.argv(*args), env=self.env(), stdout=out, stderr=out)
+
+
+def wait_serving(url: str, proc: subprocess.Popen[bytes], log: Path,
+                 timeout: float = 180.0) -> None:
+    """Wait until a started `hubbub serve` answers `url` (start-up migrates the database first,
+    and a loaded machine is slow to answer the first request: refused or timed out both mean
+    "not yet"). Fails with the server's log when it exits or never answers."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=10)
+            return
+        except (requests.ConnectionError, requests.Timeout):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"hubbub serve did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.integration.hubproc import Hub
+from tests.integration.hubproc import Hub, wait_serving
 
 # Long enough for any loaded machine; only a safety net so a server that never answers fails
 # the test instead of hanging it. The bounds under test are set far smaller through the env.
@@ -59,15 +58,7 @@ def serve(tmp_path: Path, **env: str) -> Iterator[Served]:
     log = tmp_path / "serve.log"
     proc = hub.popen("serve", "--web-only", "--host", "127.0.0.1", "--port", str(port), log=log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + NEVER
-    while True:
-        try:
-            requests.get(f"{url}/accounts/login/", timeout=5)
-            break
-        except requests.ConnectionError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"hubbub serve did not start:\n{log.read_text()}") from None
-            time.sleep(0.2)
+    wait_serving(f"{url}/accounts/login/", proc, log, timeout=NEVER)
     try:
         yield Served(proc, port, url, tmp, hub)
     finally:

@@ -4,9 +4,7 @@ SQLite and on PostgreSQL: exactly one owner is made, and the others are told so 
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +14,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.integration.hubproc import Hub
+from tests.integration.hubproc import Hub, wait_serving
 from tests.peers.procgroup import free_ports
 
 BROWSERS = 10
@@ -42,21 +40,6 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll until the set-up page answers (start-up migrates the database first)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"hubbub serve exited:\n{log.read_text()}")
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"hubbub serve did not answer in time:\n{log.read_text()}")
-
-
 def _form_session(url: str) -> tuple[requests.Session, str]:
     session = requests.Session()
     page = session.get(url, timeout=30)
@@ -73,7 +56,7 @@ def test_simultaneous_setups_make_exactly_one_owner(tmp_path: Path, database_url
     try:
         base = f"http://127.0.0.1:{port}"
         setup_url = f"{base}/accounts/setup/"
-        _wait_until_serving(setup_url, server, log)
+        wait_serving(setup_url, server, log)
         forms = [_form_session(setup_url) for _ in range(BROWSERS)]
         barrier = threading.Barrier(BROWSERS)
 
