@@ -291,6 +291,7 @@ _X_LABELS = regex.compile(rf"(?:{_LABEL_CHAR}(?:-*+{_LABEL_CHAR})*+\.)*+")
 _X_LETTERS = regex.compile(r"[A-Za-z]++")
 _X_PUNYCODE = regex.compile(r"(?i:xn--)[A-Za-z0-9-]++(?![_])")
 _X_LETTERS_MARKS = regex.compile(rf"[\p{{L}}\p{{M}}]{{2,}}+(?!{_LABEL_CHAR}|-)")
+_X_TLD_START = regex.compile(r"(?<![^.])(?:[A-Za-z]{2}|(?i:xn--))")  # at a label's start
 _X_ASCII_AFTER_TLD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -327,10 +328,16 @@ def _x_host_end(text: str, at: int) -> int | None:
     if chain == at:
         return None
     labels = text[at : chain - 1].split(".")
+    plain = text[at:chain].isascii()
     for tld in (_x_ascii_tld, _x_other_tld):
         end = tld(text, chain)  # after the last label first: as many labels as can be
         if end is not None:
             return end
+        if plain and (  # no label of an ASCII chain can start one: skip them all at once
+            _X_TLD_START.search(text, at + len(labels[0]) + 1, chain) is None
+            if tld is _x_ascii_tld else max(map(len, labels)) <= 63
+        ):
+            continue
         tld_at = chain
         for label in reversed(labels[1:]):
             tld_at -= len(label) + 1
@@ -386,7 +393,7 @@ def _x_bare_host(text: str, start: int) -> int | None:
     tail = _end(_X_TLD_RUN, text, chain)
     if text[chain:tail].lower() in _TLDS and text[tail : tail + 1] != "@":
         return tail
-    labels = [label.lower() for label in text[start : chain - 1].split(".")]
+    labels = text[start : chain - 1].lower().split(".")
     found = _TLDS.intersection(labels[1:])
     if not found:
         return None

@@ -146,7 +146,7 @@ def _host_end(text: str, at: int) -> int | None:
         chain.isascii()
         and "_" not in chain
         and "xn--" not in chain.lower()
-        and _ASCII_TLDS.isdisjoint(map(str.lower, labels[1:]))
+        and _ASCII_TLDS.isdisjoint(chain[:-1].lower().split(".")[1:])
     ):
         return _tld_end(text, tld_at)  # no label is a top-level domain: only the end can be
     if "_" not in labels[-1]:
