@@ -6,7 +6,7 @@ sets with its moved clock is still valid in the browser's real one. A DST instan
 hour before the change, so what the test does next crosses it.
 
 In-process tests move the clock with time-machine (`travel`); a hub started as a separate
-process moves its own by the same offset (`tests/clocked.py`), and so does the browser
+process moves its own by the same offset (`tests/hubmain.py`), and so does the browser
 (Playwright's clock), so all three agree on what "now" is."""
 
 from __future__ import annotations

@@ -40,12 +40,12 @@ class Hub:
         env.update(self.extra_env)
         if self.clock_offset is not None:
             env[CLOCK_ENV] = repr(self.clock_offset)
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         return env
 
     def argv(self, *args: str) -> list[str]:
-        module = "hubbub.cli" if self.clock_offset is None else "tests.clocked"
-        return [sys.executable, "-m", module, *args]
+        """The command line under the tests' loopback guard (and clock): tests/hubmain.py."""
+        return [sys.executable, "-m", "tests.hubmain", *args]
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True,
             timeout: float = 120) -> subprocess.CompletedProcess[str]:
