@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+import regex
 
 from hubbub.core.counting import RULES, UnknownRule, count_text, graphemes
 
@@ -113,3 +116,16 @@ def test_unknown_rule() -> None:
     with pytest.raises(UnknownRule, match="No counting rule"):
         count_text("myspace", "hi")
     assert set(RULES) >= {"mastodon", "graphemes"}
+
+
+def test_graphemes_of_mixed_text_agree_with_the_regex_everywhere() -> None:
+    # graphemes() segments only the non-ASCII runs; what joins across their edges (a mark
+    # after an ASCII letter, a Prepend before one, never a control) must come out the same.
+    pieces = ["a", " ", "\r", "\n", "\r\n", "\x00", "\x7f", "\t", "\u0301", "\u200d", "\ufe0f",
+              "\u20e3", "1", "\U0001f1e9", "\U0001f44d", "\U0001f3fd", "\U0001f469", "\u1100",
+              "\u1161", "\u11a8", "\uac00", "\u0915", "\u094d", "\u093f", "\u0600", "\u0605",
+              "\u0e33", "\u0d4e", "\u0903", "\U000111c2", "\u65e5", "\u00e9", "\U0001f3f4"]
+    rng = random.Random(11)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert graphemes(text) == len(regex.findall(r"\X", text)), repr(text)
