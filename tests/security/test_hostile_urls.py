@@ -4,7 +4,6 @@ when a page shows it, so rows stored before the check link nowhere either."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,26 +13,19 @@ from django.urls import reverse
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import save_connection
-from hubbub.networks import registry
 from hubbub.networks.base import Connected, Identity, Published
 from hubbub.networks.mastodon.connector import MastodonConnector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post
+from tests.engine import conftest as engine_tests
 from tests.engine.scripted import ScriptedConnector
 from tests.peers.mastodon import MastodonPeer
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedConnector]:
-    monkeypatch.setitem(registry.CONNECTORS, "scripted", "tests.engine.scripted.ScriptedConnector")
-    registry.get_connector.cache_clear()
-    connector = registry.get_connector("scripted")
-    assert isinstance(connector, ScriptedConnector)
-    yield connector
-    registry.get_connector.cache_clear()
+scripted = engine_tests.scripted  # the engine tests' scripted network, registered for a test
 
 
 @pytest.fixture
