@@ -41,7 +41,9 @@ def test_at_and_over_the_limit() -> None:
 def test_instance_limits_apply() -> None:
     big = replace(CAPS, text_limit=5000, url_length=30)
     assert CONNECTOR.validate(Draft(text="a" * 4000), big).ok
-    assert CONNECTOR.validate(Draft(text="https://x.example"), big).count == 30
+    assert CONNECTOR.validate(Draft(text="https://x.example.com"), big).count == 30
+    # As on a Mastodon server, a host under no listed top-level domain is no link: its letters.
+    assert CONNECTOR.validate(Draft(text="https://x.example"), big).count == 17
 
 
 def test_empty() -> None:
