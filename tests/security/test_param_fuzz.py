@@ -121,7 +121,7 @@ def test_no_parameter_value_answers_500(signed_in: Client) -> None:
 
     cookies = signed_in.cookies
 
-    def ask(method: str, path: str, body: str = "") -> None:
+    def ask(method: str, path: str, body: str = "") -> int:
         # Each request is undone afterwards (a savepoint rolled back, the session cookie put
         # back), so a delete or a log-out does not leave later URLs nothing to work on.
         with transaction.atomic():
@@ -136,22 +136,21 @@ def test_no_parameter_value_answers_500(signed_in: Client) -> None:
         if response.status_code >= 500:
             failures.append(f"{method} {path[:100]} body={body[:60]!r} -> "
                             f"{response.status_code}")
+        return response.status_code
 
     for module, route in url_patterns():
         for number in ("1", HUGE):
             path = fill(route, number)
-            ask("GET", path)
-            ask("POST", path)
-            for value in VALUES.values():
-                everything = _query(names, value)
-                ask("GET", f"{path}?{everything}")
-                ask("POST", path, everything)
+            # A method the URL refuses as such (405) is not asked again with each parameter.
+            methods = [m for m in ("GET", "POST") if ask(m, path) != 405]
+            bodies = [_query(names, value) for value in VALUES.values()]
             if number == "1":  # one at a time too: a bad value first may hide a later one
-                for name in names_near(module, names):
-                    ask("GET", f"{path}?{name}={HUGE}")
-                    ask("POST", path, f"{name}={HUGE}")
+                bodies += [f"{name}={HUGE}" for name in names_near(module, names)]
             # A repeated parameter and PHP-style brackets.
-            arrays = "&".join(f"{n}=1&{n}=2&{n}[]=3" for n in names)
-            ask("GET", f"{path}?{arrays}")
-            ask("POST", path, arrays)
+            bodies.append("&".join(f"{n}=1&{n}=2&{n}[]=3" for n in names))
+            for body in bodies:
+                if "GET" in methods:
+                    ask("GET", f"{path}?{body}")
+                if "POST" in methods:
+                    ask("POST", path, body)
     assert not failures, f"{len(failures)} answers were 500:\n" + "\n".join(failures[:80])
