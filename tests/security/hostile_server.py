@@ -21,6 +21,7 @@ class HostileServer:
     def __init__(self) -> None:
         self.routes: dict[str, Answer] = {}
         self.requests: list[str] = []
+        self.bodies: list[tuple[str, bytes]] = []  # (path, body) of each POST
         self._release = threading.Event()
         server = self
 
@@ -35,6 +36,11 @@ class HostileServer:
                     self.send_error(404)
                     return
                 answer(self)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server.bodies.append((self.path, self.rfile.read(length)))
+                self.do_GET()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -55,6 +61,31 @@ class HostileServer:
         data = body.encode("utf-8")
 
         def answer(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        self.routes[path] = answer
+
+    def raw(self, path: str, data: bytes, content_type: str) -> None:
+        """Answer `path` (whatever its query) with these bytes."""
+
+        def answer(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        self.routes[path] = answer
+
+    def json_for(self, path: str, body: Callable[[str], str]) -> None:
+        """Answer `path` with the JSON text `body(request path with its query)` returns."""
+
+        def answer(handler: BaseHTTPRequestHandler) -> None:
+            data = body(handler.path).encode("utf-8", "surrogatepass")
             handler.send_response(200)
             handler.send_header("Content-Type", "application/json; charset=utf-8")
             handler.send_header("Content-Length", str(len(data)))
