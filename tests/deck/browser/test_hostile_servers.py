@@ -234,6 +234,15 @@ def test_hostile_servers_of_three_networks_show_nothing_that_runs(
         shot(page, "deck-44-hostile-servers")
         _check(page, "deck", dialogs)
         assert page.locator(".column").count() >= 6
+        older = page.eval_on_selector_all("a.more-link", "links => links.map(a => a.href)")
+
+        # Each column's own page (the deck without JavaScript), a page further down.
+        for address in older:
+            page.goto(address)
+            expect(page.locator("main")).to_be_visible()  # an older page may be empty
+            deck_text += _markers(page)
+            _check(page, f"column page {address}", dialogs)
+        shot(page, "column-page-hostile-servers")
 
         # Connections: the three accounts, each with a hostile name, avatar and profile URL.
         page.goto(url + "/connections/")
@@ -248,12 +257,14 @@ def test_hostile_servers_of_three_networks_show_nothing_that_runs(
         picked = sorted(set(re.findall(r'data-item="(\d+)"', item_ids)), key=int)
         assert len(picked) >= 90
         for pk in picked[::30][:6]:
-            for how in ("reply_to", "quote"):
+            for how in ("quote", "reply_to"):
                 page.goto(f"{url}/?{how}={pk}")
                 expect(page.locator("form textarea").first).to_be_visible()
+                if how == "reply_to":
+                    expect(page.locator(".replying-to")).to_contain_text("HX")
                 composer_text += _markers(page)
                 _check(page, f"composer {how}={pk}", dialogs)
-        shot(page, "composer-hostile-quote")
+        shot(page, "composer-hostile-reply")
 
         # Posts: published through the hostile Mastodon server, whose answer names a
         # javascript: URL for the post.
