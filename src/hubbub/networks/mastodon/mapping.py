@@ -355,18 +355,30 @@ class _TextExtractor(HTMLParser):
     """Mastodon status HTML -> the text the person typed: <br> and paragraphs become line
     breaks; link text is kept whole (Mastodon hides parts of long URLs in invisible spans)."""
 
+    # Their bodies are code, not text (a hostile server's script showed in "Replying to");
+    # the cleaned HTML drops them too.
+    HIDDEN = ("script", "style")
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
             self.parts.append("\n")
         elif tag == "p" and self.parts:
             self.parts.append("\n\n")
+        elif tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self.hidden:
+            self.parts.append(data)
 
 
 def html_to_text(content: str) -> str:
