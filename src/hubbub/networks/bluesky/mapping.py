@@ -89,7 +89,9 @@ def web_url() -> str:
 
 
 def profile_url(actor: str) -> str:
-    return f"{web_url()}/profile/{quote(actor, safe=':.')}"
+    # errors="replace": a hostile handle with a lone surrogate names a (dead) address instead
+    # of costing the post.
+    return f"{web_url()}/profile/{quote(actor, safe=':.', errors='replace')}"
 
 
 @dataclass(frozen=True)
