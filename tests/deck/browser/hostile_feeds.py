@@ -100,8 +100,10 @@ def dump(value: Any) -> str:
 def mastodon_account(p: Placer, n: int, carrier: str | None = None) -> dict[str, Any]:
     name = p.text()
     carrier = carrier or name.split(" ", 1)[0]
+    # Some accounts name themselves with a payload too (shown as the handle).
+    acct = f"m{n}@evil.test" if n % 6 else f"{p.take('text', most=300).value}@evil.test"
     return {
-        "id": f"9{n}", "username": f"m{n}", "acct": f"m{n}@evil.test", "display_name": name,
+        "id": f"9{n}", "username": f"m{n}", "acct": acct, "display_name": name,
         "url": p.url(carrier), "avatar": p.url(carrier), "avatar_static": p.url(carrier),
         "emojis": [{"shortcode": p.take("text").value[:40], "url": p.url(carrier),
                     "static_url": p.url(carrier), "visible_in_picker": True}],
@@ -190,7 +192,8 @@ def jwt(did: str) -> str:
 
 def bluesky_author(p: Placer, n: int, carrier: str | None = None) -> dict[str, Any]:
     name = p.text()
-    return {"did": f"did:plc:a{n}", "handle": f"a{n}.evil.test", "displayName": name,
+    handle = f"a{n}.evil.test" if n % 6 else p.take("text", most=300).value
+    return {"did": f"did:plc:a{n}", "handle": handle, "displayName": name,
             "avatar": p.url(carrier or name.split(" ", 1)[0])}
 
 
