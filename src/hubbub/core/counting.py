@@ -128,9 +128,11 @@ class Span(NamedTuple):
     replacement: str
 
 
-def _mastodon_spans(text: str, url_length: int) -> list[tuple[int, int, str]]:
+def _mastodon_spans(
+    text: str, url_length: int, *, counted_only: bool = False
+) -> list[tuple[int, int, str]]:
     placeholder = "x" * url_length
-    spans = mastodon_links.entities(text)
+    spans = mastodon_links.entities(text, counted_only=counted_only)
     for index, (start, end, what) in enumerate(spans):
         if what == mastodon_links.LINK:
             spans[index] = (start, end, placeholder)
@@ -156,8 +158,12 @@ def _rewrite(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 
 def count_mastodon(text: str, content_warning: str, url_length: int) -> int:
-    blank = _BLANK.fullmatch(text) is not None
-    countable = "" if blank else _rewrite(text, _mastodon_spans(text, url_length))
+    if _BLANK.fullmatch(text) is not None:
+        countable = ""
+    elif "://" in text:  # links are possible; mentions counting as written are left out
+        countable = _rewrite(text, _mastodon_spans(text, url_length, counted_only=True))
+    else:
+        countable = mastodon_links.shorten_mentions(text)
     return graphemes(content_warning + countable)
 
 
