@@ -6,11 +6,12 @@ only count work."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 import regex
 
-from hubbub.core import mastodon_links
+from hubbub.core import counting, mastodon_links
 from hubbub.core.counting import count_text, graphemes
 
 # Pieces that make links, mentions and the near misses around them.
@@ -81,3 +82,80 @@ def test_mentions_that_count_as_written_cost_no_step_each(monkeypatch: pytest.Mo
     text = "@a. @bob hi " * 1_000
     assert count_text("mastodon", text) == len(text)
     assert sum(made) == 0
+
+
+X_PIECES = [
+    "a", "b", "Z", "9", ".", "..", ".io", ".com", "b.io", "http://", "https://", "://",
+    "example.com/", "a.b.c", "-", "_", "@", "/", "?", "#", ")", "(", " ", "\u00e9", "xn--p1ai",
+    "\u2603", "\u65e5", "[::1]", "1.2.3.4", ":80", "user:pw@",
+]
+
+
+def x_urls_reference(text: str) -> list[tuple[int, int]]:
+    """x_urls as it was before dots without a letter after them were skipped in one search:
+    a Python step at every dot."""
+    spans: list[tuple[int, int]] = []
+    found = text.find("://")
+    while found != -1:
+        scheme = 5 if text[max(found - 5, 0) : found].lower() == "https" else 4
+        if text[max(found - scheme, 0) : found].lower() in ("http", "https"):
+            url = counting._x_scheme_url(text, found - scheme)
+            span = url and counting._x_span(text, found - scheme, *url)
+            if span:
+                spans.append(span)
+                found = span[1] - 3
+        found = text.find("://", found + 3)
+    linked = list(spans)
+    next_link = covered = 0
+    dot = text.find(".")
+    while dot != -1:
+        while next_link < len(linked) and linked[next_link][1] <= dot:
+            next_link += 1
+        if next_link < len(linked) and linked[next_link][0] <= dot:
+            covered = linked[next_link][1]
+        elif dot + 1 < len(text) and text[dot + 1].isascii() and text[dot + 1].isalpha():
+            before = counting._BARE_HOST_RUN_BEFORE.match(text, covered, dot)
+            start = dot if before is None else before.start()
+            host_end = counting._x_bare_host(text, start)
+            bare = None
+            if host_end is not None:
+                end = counting._end(counting._X_AFTER_HOST, text, host_end)
+                bare = counting._x_span(text, start, (start, host_end), end)
+            if bare:
+                spans.append(bare)
+                covered = bare[1]
+            else:
+                covered = counting._end(counting._BARE_HOST_RUN, text, dot)
+        dot = text.find(".", max(dot + 1, covered))
+    return sorted(spans)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_x_links_match_a_step_at_every_dot(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(2_500):
+        text = "".join(rng.choices(X_PIECES, k=rng.randint(1, 40)))
+        assert counting.x_urls(text) == x_urls_reference(text), repr(text)
+
+
+# Patterns moved from the regex module to re, with the regex module's pattern they replace.
+MOVED = [
+    (counting._X_USERINFO, r"[A-Za-z0-9._~!$&'()*+,;=:%-]++"),
+    (counting._X_LETTERS, r"[A-Za-z]++"),
+    (counting._X_BARE_LABELS, r"(?:[A-Za-z0-9](?:[_-]*+[A-Za-z0-9])*+\.)*+"),
+    (counting._X_TLD_RUN, r"[A-Za-z0-9_-]*+"),
+    (counting._BARE_HOST_RUN, r"[A-Za-z0-9_.-]*+"),
+    (mastodon_links._LETTERS, r"[A-Za-z]++"),
+    (mastodon_links._ALNUM, r"[0-9A-Za-z]++"),
+]
+
+
+@pytest.mark.parametrize(("moved", "original"), MOVED)
+def test_patterns_moved_to_re_match_as_before(moved: re.Pattern[str], original: str) -> None:
+    reference = regex.compile(original)
+    rng = random.Random(original)
+    for _ in range(300):
+        text = "".join(rng.choices(X_PIECES + PIECES, k=rng.randint(1, 30)))
+        for at in range(len(text)):
+            found, expected = moved.match(text, at), reference.match(text, at)
+            assert (found and found.span()) == (expected and expected.span()), (text, at)

@@ -316,17 +316,17 @@ _NOT_AFTER = r"A-Za-z0-9@$#\uFF20\uFF03"
 _X_SCHEME = regex.compile(rf"(?<![{_NOT_AFTER}])https?://", regex.IGNORECASE)
 # User info before '@' (the '@' is checked apart: a pattern that must hold an '@' makes the
 # regex module look for one in all the rest of the text, at every try).
-_X_USERINFO = regex.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]++")
+_X_USERINFO = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]++")
 _X_IP_HOST = regex.compile(r"\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 _X_LABELS = regex.compile(rf"(?:{_LABEL_CHAR}(?:-*+{_LABEL_CHAR})*+\.)*+")
-_X_LETTERS = regex.compile(r"[A-Za-z]++")
+_X_LETTERS = re.compile(r"[A-Za-z]++")
 _X_PUNYCODE = regex.compile(r"(?i:xn--)[A-Za-z0-9-]++(?![_])")
 _X_LETTERS_MARKS = regex.compile(rf"[\p{{L}}\p{{M}}]{{2,}}+(?!{_LABEL_CHAR}|-)")
 _X_TLD_START = regex.compile(r"(?<![^.])(?:[A-Za-z]{2}|(?i:xn--))")  # at a label's start
 _X_ASCII_AFTER_TLD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
-def _end(pattern: regex.Pattern[str], text: str, at: int) -> int:
+def _end(pattern: re.Pattern[str] | regex.Pattern[str], text: str, at: int) -> int:
     """Where a pattern that always matches (a possessive run) ends, matched at text[at]."""
     found = pattern.match(text, at)
     return at if found is None else found.end()
@@ -406,10 +406,13 @@ def _x_scheme_url(text: str, start: int) -> tuple[tuple[int, int], int] | None:
 _X_NOT_BEFORE_BARE = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@$#\uff20\uff03-_./"
 )
-_X_BARE_LABELS = regex.compile(r"(?:[A-Za-z0-9](?:[_-]*+[A-Za-z0-9])*+\.)*+")
-_X_TLD_RUN = regex.compile(r"[A-Za-z0-9_-]*+")
+# ASCII-only patterns use the standard library's re: on plain classes it runs several times
+# faster than the regex module (a megabyte of "a." in 15 ms, not 130).
+_X_BARE_LABELS = re.compile(r"(?:[A-Za-z0-9]++(?:[_-]++[A-Za-z0-9]++)*+\.)*+")
+_X_TLD_RUN = re.compile(r"[A-Za-z0-9_-]*+")
 _X_AFTER_HOST = regex.compile(rf"(?::\d{{1,5}})?{_X_PATH}")
-_BARE_HOST_RUN = regex.compile(r"[A-Za-z0-9_.-]*+")
+_BARE_HOST_RUN = re.compile(r"[A-Za-z0-9_.-]*+")
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
 _BARE_HOST_RUN_BEFORE = regex.compile(r"[A-Za-z0-9_.-]*+", regex.REVERSE)
 
 
@@ -490,13 +493,21 @@ def x_urls(text: str) -> list[tuple[int, int]]:
     linked = list(spans)
     next_link = 0  # the first scheme link that does not end before the dot
     covered = 0  # everything before this is inside a link or was tried already
-    dot = text.find(".")
-    while dot != -1:
+    searched = 0  # dots before this were looked at
+    # Only a dot before an ASCII letter can end a scheme-less host's label, so only those are
+    # visited (one search in C, not a Python step per dot); a dot skipped inside a scheme
+    # link still moves `covered` past that link.
+    letter_dot = _DOT_LETTER.search(text)
+    while letter_dot is not None:
+        dot = letter_dot.start()
         while next_link < len(linked) and linked[next_link][1] <= dot:
+            link_start, link_end = linked[next_link]
+            if text.find(".", max(link_start, searched), link_end) != -1:
+                covered = max(covered, link_end)
             next_link += 1
         if next_link < len(linked) and linked[next_link][0] <= dot:
             covered = linked[next_link][1]
-        elif dot + 1 < len(text) and text[dot + 1].isascii() and text[dot + 1].isalpha():
+        else:
             # Only the start of a run of host characters can start a link.
             before = _BARE_HOST_RUN_BEFORE.match(text, covered, dot)
             start = dot if before is None else before.start()
@@ -510,7 +521,8 @@ def x_urls(text: str) -> list[tuple[int, int]]:
                 covered = span[1]
             else:  # no link starts later in this run either: each would follow a '.'
                 covered = _end(_BARE_HOST_RUN, text, dot)
-        dot = text.find(".", max(dot + 1, covered))
+        searched = max(dot + 1, covered)
+        letter_dot = _DOT_LETTER.search(text, searched)
     return sorted(spans)
 
 
