@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 
 import pytest
 import regex
@@ -159,3 +160,27 @@ def test_patterns_moved_to_re_match_as_before(moved: re.Pattern[str], original: 
         for at in range(len(text)):
             found, expected = moved.match(text, at), reference.match(text, at)
             assert (found and found.span()) == (expected and expected.span()), (text, at)
+
+
+def x_length_reference(text: str, url_length: int = 23) -> int:
+    """x_length as it was: the text between links weighed piece by piece."""
+    text = unicodedata.normalize("NFC", text)
+    total = pos = 0
+    for start, end in counting.x_urls(text):
+        total += counting._x_weight(text[pos:start]) + url_length
+        pos = end
+    return total + counting._x_weight(text[pos:])
+
+
+EMOJI_PIECES = [
+    "\U0001f44d", "\U0001f3fd", "\u200d", "\ufe0f", "\ufe0e", "\u20e3", "#", "1", "\u2764",
+    "\U0001f1e9", "\U0001f1ea", "\U000e0067", "\U000e007f", "\U0001f3f4", "\u0301", "e",
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_x_length_matches_weighing_piece_by_piece(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(2_500):
+        text = "".join(rng.choices(X_PIECES + EMOJI_PIECES, k=rng.randint(1, 40)))
+        assert counting.x_length(text) == x_length_reference(text), repr(text)
