@@ -146,6 +146,7 @@ MOVED = [
     (counting._X_BARE_LABELS, r"(?:[A-Za-z0-9](?:[_-]*+[A-Za-z0-9])*+\.)*+"),
     (counting._X_TLD_RUN, r"[A-Za-z0-9_-]*+"),
     (counting._BARE_HOST_RUN, r"[A-Za-z0-9_.-]*+"),
+    (counting._X_TLD_START, r"(?<![^.])(?:[A-Za-z]{2}|(?i:xn--))"),
     (mastodon_links._LETTERS, r"[A-Za-z]++"),
     (mastodon_links._ALNUM, r"[0-9A-Za-z]++"),
 ]
@@ -184,3 +185,11 @@ def test_x_length_matches_weighing_piece_by_piece(seed: int) -> None:
     for _ in range(2_500):
         text = "".join(rng.choices(X_PIECES + EMOJI_PIECES, k=rng.randint(1, 40)))
         assert counting.x_length(text) == x_length_reference(text), repr(text)
+
+
+def test_x_host_labels_read_ascii_first_then_the_rest_as_before() -> None:
+    for text in [*generated(300, 30), "a.b\u00e9.c", "a-.b.", "_a.\u2603.x", "a--b.c"]:
+        for at in range(len(text)):
+            ascii_first = counting._end(counting._X_ASCII_LABELS, text, at)
+            found = counting._end(counting._X_LABELS, text, ascii_first)
+            assert found == counting._end(counting._X_LABELS, text, at), (text, at)

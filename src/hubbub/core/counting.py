@@ -319,10 +319,13 @@ _X_SCHEME = regex.compile(rf"(?<![{_NOT_AFTER}])https?://", regex.IGNORECASE)
 _X_USERINFO = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:%-]++")
 _X_IP_HOST = regex.compile(r"\[[0-9A-Fa-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
 _X_LABELS = regex.compile(rf"(?:{_LABEL_CHAR}(?:-*+{_LABEL_CHAR})*+\.)*+")
+# The same for ASCII labels (where a label character is a letter, a digit or '_'), with re:
+# it runs through a megabyte of "a." ten times faster; the regex module goes on from its end.
+_X_ASCII_LABELS = re.compile(r"(?:[A-Za-z0-9_]++(?:-++[A-Za-z0-9_]++)*+\.)*+")
 _X_LETTERS = re.compile(r"[A-Za-z]++")
 _X_PUNYCODE = regex.compile(r"(?i:xn--)[A-Za-z0-9-]++(?![_])")
 _X_LETTERS_MARKS = regex.compile(rf"[\p{{L}}\p{{M}}]{{2,}}+(?!{_LABEL_CHAR}|-)")
-_X_TLD_START = regex.compile(r"(?<![^.])(?:[A-Za-z]{2}|(?i:xn--))")  # at a label's start
+_X_TLD_START = re.compile(r"(?<![^.])(?:[A-Za-z]{2}|(?i:xn--))")  # at a label's start
 _X_ASCII_AFTER_TLD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -355,7 +358,7 @@ def _x_host_end(text: str, at: int) -> int | None:
     address = _X_IP_HOST.match(text, at)
     if address is not None:
         return address.end()
-    chain = _end(_X_LABELS, text, at)
+    chain = _end(_X_LABELS, text, _end(_X_ASCII_LABELS, text, at))
     if chain == at:
         return None
     labels = text[at : chain - 1].split(".")
