@@ -193,3 +193,14 @@ def test_x_host_labels_read_ascii_first_then_the_rest_as_before() -> None:
             ascii_first = counting._end(counting._X_ASCII_LABELS, text, at)
             found = counting._end(counting._X_LABELS, text, ascii_first)
             assert found == counting._end(counting._X_LABELS, text, at), (text, at)
+
+
+def test_x_link_end_after_a_run_of_closing_parentheses_is_as_searched_backwards() -> None:
+    rng = random.Random(40)
+    for _ in range(3_000):
+        pieces = ["(", ")", ")", ")", "a", ".", "/", "\u00e9", "?"]
+        path = "".join(rng.choices(pieces, k=rng.randint(1, 30)))
+        text = "https://a.io/" + path
+        last = counting._X_LINK_LAST.search(text, 12, len(text))
+        expected = (0, last.end() if last else 12)
+        assert counting._x_span(text, 0, (8, 12), len(text)) == expected, text
