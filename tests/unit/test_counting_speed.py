@@ -204,3 +204,23 @@ def test_x_link_end_after_a_run_of_closing_parentheses_is_as_searched_backwards(
         last = counting._X_LINK_LAST.search(text, 12, len(text))
         expected = (0, last.end() if last else 12)
         assert counting._x_span(text, 0, (8, 12), len(text)) == expected, text
+
+
+GRAPHEME_PIECES = [
+    " ", "a", "\r", "\n", "\r\n", "\t", "\u0301", "\u0903", "\u0600", "\u200d", "\ufe0f",
+    "\U0001f44d", "\U0001f3fd", "\U0001f1e9", "\U0001f1ea", "\u1100", "\u1161", "\u11a8",
+    "\uac00", "\u65e5", "\u00e9", "\U000e0067", "\u0915\u094d", "\u0937",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_graphemes_of_dense_runs_are_those_of_x_over_the_whole_text(seed: int) -> None:
+    """Long texts of many short runs with joining code points switch to \\X over the rest."""
+    rng = random.Random(seed)
+    cluster = regex.compile(r"\X")
+    for _ in range(300):
+        weights = [rng.random() for _ in GRAPHEME_PIECES]
+        text = "".join(rng.choices(GRAPHEME_PIECES, weights, k=rng.randint(1, 1_500)))
+        assert graphemes(text) == len(cluster.findall(text)), repr(text)
+    text = "\U0001f44d\U0001f3fd " * 1_000 + "e\u0301 " * 1_000
+    assert graphemes(text) == len(cluster.findall(text)) == 4_000

@@ -82,6 +82,8 @@ _ASCII_CONTROLS = frozenset("".join(map(chr, range(0x20))) + "\x7f")
 _ATTACHING = r"[\p{Grapheme_Cluster_Break=Extend}\p{Grapheme_Cluster_Break=ZWJ}"
 _ATTACHING += r"\p{Grapheme_Cluster_Break=SpacingMark}]"
 _PREPEND = r"\p{Grapheme_Cluster_Break=Prepend}"
+# Fewer characters than this per run with a joining code point: \X over the rest is cheaper.
+_DENSE_RUNS = 12
 
 
 def graphemes(text: str) -> int:
@@ -96,12 +98,27 @@ def graphemes(text: str) -> int:
     # control: GB4, GB5). So only the non-ASCII runs go through \X: mostly-ASCII prose
     # costs a fraction of segmenting it all.
     attaching, prepend = code_points_matching(_ATTACHING), code_points_matching(_PREPEND)
+    joined_runs = 0
     for run in _NON_ASCII_RUN.finditer(text):
         chunk = run.group()
         if joining.isdisjoint(chunk):
             continue
-        total -= len(chunk) - len(_CLUSTER.findall(chunk))
         start, end = run.span()
+        joined_runs += 1
+        if joined_runs % 64 == 0 and joined_runs * _DENSE_RUNS > start:
+            # Runs this dense (emoji and spaces, letters and marks) cost more a step each than
+            # \X over all the rest in one call, from a cluster break: before this run unless
+            # it starts with a mark joining the ASCII character before it, else before that
+            # character unless a Prepend or CR joins it to what precedes.
+            cut = start
+            if chunk[0] in attaching and text[start - 1] not in _ASCII_CONTROLS:
+                cut = start - 1
+                if cut and (text[cut - 1] in prepend or text[cut - 1 : cut + 1] == "\r\n"):
+                    cut = -1
+            if cut >= 0:
+                rest = text[cut:]
+                return total - len(rest) + rest.count("\r\n") + _CLUSTER.subn("", rest)[1]
+        total -= len(chunk) - len(_CLUSTER.findall(chunk))
         if start and chunk[0] in attaching and text[start - 1] not in _ASCII_CONTROLS:
             total -= 1
         if end < len(text) and chunk[-1] in prepend and text[end] not in _ASCII_CONTROLS:
