@@ -224,3 +224,13 @@ def test_graphemes_of_dense_runs_are_those_of_x_over_the_whole_text(seed: int) -
         assert graphemes(text) == len(cluster.findall(text)), repr(text)
     text = "\U0001f44d\U0001f3fd " * 1_000 + "e\u0301 " * 1_000
     assert graphemes(text) == len(cluster.findall(text)) == 4_000
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_threads_length_matches_the_bytes_of_each_emoji_found(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(2_000):
+        text = "".join(rng.choices(EMOJI_PIECES + GRAPHEME_PIECES, k=rng.randint(1, 40)))
+        emoji = counting._EMOJI.findall(text)
+        expected = graphemes(text) + len("".join(emoji).encode("utf-8")) - len(emoji)
+        assert counting.threads_length(text) == expected, repr(text)

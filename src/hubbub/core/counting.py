@@ -600,8 +600,9 @@ THREADS_MAX_LENGTH = 500
 def threads_length(text: str) -> int:
     if not may_hold_emoji(text):
         return graphemes(text)
-    emoji = _EMOJI.findall(text)
-    return graphemes(text) + utf8_length("".join(emoji)) - len(emoji)
+    # The emoji's bytes are the text's less those of the rest (one sub, no list of matches).
+    rest, emoji = _EMOJI.subn("", text)
+    return graphemes(text) + utf8_length(text) - utf8_length(rest) - emoji
 
 
 def count_threads(text: str, content_warning: str, url_length: int) -> int:
