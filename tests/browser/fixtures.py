@@ -94,10 +94,15 @@ def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterato
 
 
 # Waits for every running animation and transition that ends (a colour easing after a theme
-# change, a bar sliding in), not for endless ones (a "sending" pulse).
-SETTLE = """() => Promise.all(document.getAnimations()
-    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
-    .map(a => a.finished.catch(() => null)))"""
+# change, a bar sliding in), not for endless or paused ones (a "sending" pulse). A page that is
+# not the visible one (another page of the test in front) advances no animation at all, so the
+# wait is also bounded: past 3 s the screenshot is taken as things stand.
+SETTLE = """() => Promise.race([
+    Promise.all(document.getAnimations()
+        .filter(a => a.playState === "running" && a.effect
+                && a.effect.getComputedTiming().endTime !== Infinity)
+        .map(a => a.finished.catch(() => null))),
+    new Promise(resolve => setTimeout(resolve, 3000))])"""
 
 
 def settle(page: Any) -> None:

@@ -72,7 +72,6 @@ def test_a_status_posted_on_the_peer_appears_without_reload(
     expect(bar).to_contain_text("1")
     # What the person was reading stayed where it was.
     assert home.locator("[data-column-body]").evaluate("el => el.scrollTop") == 400
-    bar.evaluate("el => Promise.all(el.getAnimations().map(a => a.finished))")  # its entrance
     shot(page, "deck-21-new-bar")
     bar.click()
     expect(home.locator("[data-items] > .item").first).to_contain_text("Arrived while reading")
