@@ -17,6 +17,17 @@ from urllib.parse import urlsplit
 Answer = Callable[[BaseHTTPRequestHandler], None]
 
 
+JSON = "application/json; charset=utf-8"
+
+
+def _send(handler: BaseHTTPRequestHandler, data: bytes, content_type: str) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 class HostileServer:
     def __init__(self) -> None:
         self.routes: dict[str, Answer] = {}
@@ -58,41 +69,18 @@ class HostileServer:
     def json(self, path: str, body: str) -> None:
         """Answer `path` with this JSON text (written by hand, so it may hold what json.dumps
         never writes, such as a lone surrogate escape)."""
-        data = body.encode("utf-8")
-
-        def answer(handler: BaseHTTPRequestHandler) -> None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
-
-        self.routes[path] = answer
+        self.raw(path, body.encode("utf-8"), JSON)
 
     def raw(self, path: str, data: bytes, content_type: str) -> None:
         """Answer `path` (whatever its query) with these bytes."""
 
-        def answer(handler: BaseHTTPRequestHandler) -> None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
-
-        self.routes[path] = answer
+        self.routes[path] = lambda handler: _send(handler, data, content_type)
 
     def json_for(self, path: str, body: Callable[[str], str]) -> None:
         """Answer `path` with the JSON text `body(request path with its query)` returns."""
 
-        def answer(handler: BaseHTTPRequestHandler) -> None:
-            data = body(handler.path).encode("utf-8", "surrogatepass")
-            handler.send_response(200)
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(data)))
-            handler.end_headers()
-            handler.wfile.write(data)
-
-        self.routes[path] = answer
+        self.routes[path] = lambda handler: _send(
+            handler, body(handler.path).encode("utf-8", "surrogatepass"), JSON)
 
     def event_stream(self, path: str, events: list[tuple[str, Any]], *, framing: str) -> None:
         """Answer `path` with these SSE events, flushed at once, then hold the connection open
