@@ -6,7 +6,7 @@ encrypt, the domain knows what it stored.
 
 from __future__ import annotations
 
-from hubbub.connections.models import Connection, InstanceApp
+from hubbub.connections.models import Connection, InstanceApp, NetworkApp
 from hubbub.core.crypto import reencrypt
 
 
@@ -20,5 +20,9 @@ def reencrypt_all() -> int:
     for app in InstanceApp.objects.all():
         InstanceApp.objects.filter(pk=app.pk).update(
             client_secret_enc=reencrypt(app.client_secret_enc))
+        count += 1
+    for network_app in NetworkApp.objects.all():
+        NetworkApp.objects.filter(pk=network_app.pk).update(
+            client_secret_enc=reencrypt(network_app.client_secret_enc))
         count += 1
     return count

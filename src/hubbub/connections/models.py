@@ -78,3 +78,25 @@ class Connection(models.Model):
     @credentials.setter
     def credentials(self, value: dict[str, Any]) -> None:
         self.credentials_enc = crypto.encrypt_json(value)
+
+
+class NetworkApp(models.Model):
+    """The app the hub's operator registered with a network that needs one (X, LinkedIn, Meta),
+    entered on the owner's settings page. Environment variables win over this row
+    (connections/network_apps.py)."""
+
+    network = models.CharField(max_length=32, unique=True)
+    client_id = models.CharField(max_length=300)
+    client_secret_enc = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.network} app"
+
+    @property
+    def client_secret(self) -> str:
+        return crypto.decrypt_text(self.client_secret_enc)
+
+    @client_secret.setter
+    def client_secret(self, value: str) -> None:
+        self.client_secret_enc = crypto.encrypt_text(value)

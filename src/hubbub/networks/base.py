@@ -105,6 +105,16 @@ class CredentialField:
 
 
 @dataclass(frozen=True)
+class AppCredentials:
+    """The app the hub's operator registered with a network (X, LinkedIn, Meta): its id and
+    secret, from the environment or the owner's settings page (connections/network_apps.py)."""
+
+    network: str  # "x", "linkedin", "facebook", "instagram", "threads"
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Account:
     """What the connector needs to act for one connected account."""
 
@@ -284,6 +294,11 @@ class Page:
     next_cursor: str | None = None
 
 
+class AppCannotBeChecked(NotImplementedError):
+    """Connector.check_app's answer when the network offers no app-only check; its message
+    says so in words for the settings page."""
+
+
 class Connector(ABC):
     slug: ClassVar[str]  # stored in the database: never rename
     name: ClassVar[str]
@@ -316,6 +331,15 @@ class Connector(ABC):
         """Verify existing credentials (an access token, an app password, a key) and return the
         identity they belong to. Raises Revoked for credentials the network refuses."""
         raise NotImplementedError
+
+    def check_app(self, app: AppCredentials) -> None:
+        """Ask the network whether the operator's app (id and secret) is valid, without a user.
+        Returns when it is; raises a ConnectorError saying what is wrong when it is not.
+        Optional: networks that cannot check an app this way raise AppCannotBeChecked."""
+        raise AppCannotBeChecked(
+            f"{self.name} cannot check an app without a person signing in; "
+            "the app is checked when someone first connects an account"
+        )
 
     def refresh_credentials(self, account: Account) -> dict[str, Any] | None:
         """Return new credentials after AuthExpired, or None when the network has no refresh."""
