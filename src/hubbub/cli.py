@@ -67,7 +67,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # (asgi.py), not uvicorn's FORWARDED_ALLOW_IPS, which trusts loopback by default.
         uvicorn.run("hubbub.asgi:application", host=args.host, port=args.port,
                     log_level="warning", lifespan="off", proxy_headers=False,
-                    http=protocol_with_head_timeout(settings.HUBBUB_HEADER_TIMEOUT_SECONDS))
+                    http=protocol_with_head_timeout(
+                        settings.HUBBUB_HEADER_TIMEOUT_SECONDS,
+                        linger=settings.HUBBUB_BODY_TIMEOUT_SECONDS))
     finally:
         worker.stop()
     return 0

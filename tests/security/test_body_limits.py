@@ -16,7 +16,7 @@ from tests.security.edge import (
     body_of,
     connect,
     largest_temp_file,
-    read_until_closed,
+    read_answer,
     serve,
     status_of,
 )
@@ -59,7 +59,7 @@ def test_a_chunked_body_is_cut_off_just_past_the_limit_without_a_temp_file(hub: 
             # Other people are served while this goes on.
             assert requests.get(f"{hub.url}/accounts/login/", timeout=60).status_code == 200
             answered_meanwhile = True
-    response = read_until_closed(sock)
+    response = read_answer(sock)
     sock.close()
     assert status_of(response) == 413
     assert "too large" in body_of(response)
@@ -73,17 +73,55 @@ def test_a_chunked_body_is_cut_off_just_past_the_limit_without_a_temp_file(hub: 
 def test_a_body_announced_too_large_is_refused_before_any_of_it_is_read(hub: Served) -> None:
     sock = connect(hub)
     sock.sendall(_head("/accounts/login/", f"Content-Length: {200 * MB}\r\n"))
-    response = read_until_closed(sock)  # not a byte of the body was sent
+    response = read_answer(sock)  # not a byte of the body was sent
     sock.close()
     assert status_of(response) == 413
     assert "at most 1 MB" in body_of(response)
+
+
+def test_a_client_that_sends_its_whole_body_first_still_reads_the_refusal(hub: Served) -> None:
+    """A browser sends all of a form before it looks for an answer. The hub answers 413 early and
+    then reads and drops the rest, so the browser sees the sentence, not a reset connection; the
+    connection then serves the next request."""
+    sock = connect(hub)
+    body = b"a" * (8 * MB)
+    sock.sendall(_head("/accounts/login/", f"Content-Length: {len(body)}\r\n") + body)
+    response = read_answer(sock)
+    assert status_of(response) == 413
+    assert "at most 1 MB" in body_of(response)
+    sock.sendall(b"GET /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status_of(read_answer(sock)) in (200, 302)  # the page, or to set-up first
+    sock.close()
+
+
+def test_draining_a_refused_body_is_bounded(tmp_path: Path) -> None:
+    """After a refusal the rest of a body is read and dropped for at most the body timeout: a
+    client that keeps trickling is then cut off."""
+    with serve(tmp_path, HUBBUB_BODY_TIMEOUT_SECONDS="1") as quick:
+        sock = connect(quick)
+        sock.sendall(_head("/accounts/login/", f"Content-Length: {200 * MB}\r\n"))
+        assert status_of(read_answer(sock)) == 413
+        closed = False
+        while not closed:  # ends when the hub closes; NEVER is the socket's safety net
+            try:
+                sock.sendall(b"a" * 1024)
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+            if select.select([sock], [], [], 0.2)[0]:
+                try:
+                    closed = sock.recv(1) == b""
+                except ConnectionResetError:
+                    closed = True
+        sock.close()
+        assert closed
 
 
 def test_a_script_gets_the_refusal_as_json(hub: Served) -> None:
     sock = connect(hub)
     sock.sendall(_head("/compose/count/",
                        f"Content-Length: {2 * MB}\r\nX-Requested-With: fetch\r\n"))
-    response = read_until_closed(sock)
+    response = read_answer(sock)
     sock.close()
     assert status_of(response) == 413
     assert b"application/json" in response.partition(b"\r\n\r\n")[0]
@@ -114,7 +152,7 @@ def test_an_upload_over_the_upload_limit_is_refused_naming_it(tmp_path: Path) ->
         sock = connect(small)
         sock.sendall(_head("/import/", f"Content-Length: {3 * MB + 1}\r\n"
                                        f"Cookie: sessionid={session}\r\n"))
-        response = read_until_closed(sock)
+        response = read_answer(sock)
         sock.close()
     assert status_of(response) == 413
     assert "at most 3 MB" in body_of(response)

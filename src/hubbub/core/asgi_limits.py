@@ -106,16 +106,19 @@ def _wants_json(scope: Scope) -> bool:
 
 
 async def refuse(scope: Scope, send: Send, status: int, text: str) -> None:
-    """Answer with a sentence (JSON for scripts) and close the connection: the rest of the body
-    is never read."""
+    """Answer with a sentence (JSON for scripts). The app never sees the rest of the body. After
+    a 413 the server reads and drops it for a bounded time (core/uvicorn_protocol.py), so a
+    browser still uploading reads this answer rather than a reset connection; after a 408 the
+    client has stopped sending, and the connection is closed."""
     if _wants_json(scope):
         body, kind = json.dumps({"error": text}).encode(), b"application/json"
     else:
         body, kind = text.encode(), b"text/plain; charset=utf-8"
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", kind), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"), (b"x-content-type-options", b"nosniff"),
-        (b"cache-control", b"no-store")]})
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+               (b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]
+    if status != 413:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

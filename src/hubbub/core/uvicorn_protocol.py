@@ -26,10 +26,12 @@ _TIMEOUT_RESPONSE = (
 
 class HeadTimeoutH11Protocol(H11Protocol):
     head_seconds: float = 10.0
+    linger_seconds: float = 30.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_timer: asyncio.TimerHandle | None = None
+        self._linger_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -44,7 +46,26 @@ class HeadTimeoutH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
         super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.transport.is_closing() or self.conn.their_state is not h11.SEND_BODY:
+            return
+        # Answered early: the rest of this request's body is being read and dropped.
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+        self._linger_timer = self.loop.call_later(
+            self.linger_seconds, self._linger_over, self.cycle)
+
+    def _linger_over(self, cycle: object) -> None:
+        self._linger_timer = None
+        if (self.cycle is cycle and self.conn.their_state is h11.SEND_BODY
+                and not self.transport.is_closing()):
+            self.transport.close()
 
     def _waiting_for_head(self) -> bool:
         return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
@@ -69,6 +90,9 @@ class HeadTimeoutH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def protocol_with_head_timeout(seconds: float) -> type[HeadTimeoutH11Protocol]:
-    """The protocol class for uvicorn.run(http=...), with this head deadline."""
-    return type("HeadTimeoutH11Protocol", (HeadTimeoutH11Protocol,), {"head_seconds": seconds})
+def protocol_with_head_timeout(seconds: float, linger: float = 30.0
+                               ) -> type[HeadTimeoutH11Protocol]:
+    """The protocol class for uvicorn.run(http=...), with this head deadline and this bound on
+    draining a body after an early answer."""
+    return type("HeadTimeoutH11Protocol", (HeadTimeoutH11Protocol,),
+                {"head_seconds": seconds, "linger_seconds": linger})
