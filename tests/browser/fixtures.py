@@ -88,7 +88,13 @@ def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterato
           if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     pg.on("response", lambda r: errors.append(f"{r.status} {r.url}")
           if r.status >= 400 and r.request.resource_type != "document" else None)
+    # A request the network dropped (reset, empty answer) says how, so a failure names its cause.
+    # Requests cut short by leaving the page (ERR_ABORTED) or by closing it at the end are normal.
+    failed: list[str] = []
+    pg.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url} failed: {r.failure}")
+          if "ERR_ABORTED" not in (r.failure or "") else None)
     yield pg
+    errors += failed
     context.close()
     assert not errors, f"the page logged errors: {errors}"
 
@@ -149,4 +155,7 @@ def hub_server(tmp_path: Path, clock_offset: float | None) -> Iterator[tuple[Hub
             proc.wait(10)
         except Exception:
             proc.kill()
+        # pytest shows this only for a test that failed: the hub's side of the story.
+        print(f"--- last lines of {log} ---\n" + "\n".join(
+            log.read_text(errors="replace").splitlines()[-60:]))
         shutil.rmtree(tmp_path / "data", ignore_errors=True)
