@@ -4,6 +4,12 @@ from typing import Any
 
 from django import forms
 
+from hubbub.connections.network_apps import (
+    CLIENT_ID_MAX,
+    CLIENT_SECRET_MAX,
+    OperatorAppSpec,
+    value_problem,
+)
 from hubbub.networks.base import CredentialField
 
 
@@ -71,3 +77,47 @@ class CredentialsForm(forms.Form):
             else:
                 credentials[spec.name] = value
         return base_url, credentials
+
+
+class AppForm(forms.Form):
+    """The owner's form for one network's app: its id, and its secret, which is write-only
+    (never rendered back; left empty, the stored one is kept). Each network's form carries its
+    slug as prefix, so several live on one page with distinct field ids."""
+
+    def __init__(self, spec: OperatorAppSpec, secret_stored: bool, *args: Any,
+                 **kwargs: Any) -> None:
+        kwargs["prefix"] = spec.slug
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.secret_stored = secret_stored
+        plain = {"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false",
+                 "autocomplete": "off"}
+        self.fields["client_id"] = forms.CharField(
+            label=spec.id_label, max_length=CLIENT_ID_MAX, strip=True,
+            widget=forms.TextInput(attrs=plain),
+        )
+        self.fields["client_secret"] = forms.CharField(
+            label=spec.secret_label, max_length=CLIENT_SECRET_MAX, strip=True,
+            required=not secret_stored,
+            help_text="Leave it empty to keep the stored one." if secret_stored else "",
+            # render_value=False: whatever was typed never comes back in the page, not even
+            # after an error elsewhere in the form.
+            widget=forms.PasswordInput(attrs={**plain, "autocomplete": "new-password"},
+                                       render_value=False),
+        )
+
+    def clean_client_id(self) -> str:
+        value: str = self.cleaned_data["client_id"]
+        problem = value_problem(self.spec.id_label, value, CLIENT_ID_MAX)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean_client_secret(self) -> str | None:
+        value: str = self.cleaned_data.get("client_secret") or ""
+        if not value:
+            return None  # keep the stored secret (required=True already refused "none stored")
+        problem = value_problem(self.spec.secret_label, value, CLIENT_SECRET_MAX)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value

@@ -85,9 +85,10 @@ OPERATOR_APP_NETWORKS: dict[str, OperatorAppSpec] = {
             slug="x", name="X", labels=("Client ID", "Client Secret"),
             env_vars=("HUBBUB_X_CLIENT_ID", "HUBBUB_X_CLIENT_SECRET"),
             scopes=("tweet.read", "tweet.write", "users.read", "media.write", "offline.access"),
-            portal_url="https://developer.x.com/en/portal/dashboard",
-            scope_notes="Set the app's type to a confidential client (\"Web App\") with read "
-                        "and write permission, and turn on OAuth 2.0.",
+            portal_url="https://console.x.com",
+            scope_notes="In the app's OAuth 2.0 settings choose the type \"Web App\" (a "
+                        "confidential client, which gets a Client Secret). X matches the "
+                        "redirect URL exactly, trailing slash included.",
         ),
         OperatorAppSpec(
             slug="linkedin", name="LinkedIn", labels=("Client ID", "Client Secret"),

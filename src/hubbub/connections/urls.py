@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.connections import views
+from hubbub.connections import apps_views, views
 
 app_name = "connections"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("callback/<slug:network>/", views.connect_callback, name="callback"),
     path("<int:pk>/reconnect/", views.reconnect, name="reconnect"),
     path("<int:pk>/disconnect/", views.disconnect, name="disconnect"),
+    path("apps/", apps_views.apps_page, name="apps"),
+    path("apps/<slug:network>/", apps_views.app_save, name="app_save"),
+    path("apps/<slug:network>/remove/", apps_views.app_remove, name="app_remove"),
+    path("apps/<slug:network>/check/", apps_views.app_check, name="app_check"),
 ]

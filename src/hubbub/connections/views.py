@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +22,9 @@ from hubbub.connections import services
 from hubbub.connections.disconnect import disconnect as disconnect_account
 from hubbub.connections.forms import CredentialsForm, ServerForm
 from hubbub.connections.models import Connection, Health
+from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS, app_status
 from hubbub.core import crypto
+from hubbub.networks import registry
 from hubbub.networks.base import Connector
 from hubbub.networks.errors import ConnectorError, RateLimited, Transient
 from hubbub.networks.registry import UnknownNetwork, get_connector, network_choices
@@ -108,17 +110,62 @@ def connection_list(request: AuthedRequest) -> HttpResponse:
     return response
 
 
-def connect_choose(request: AuthedRequest) -> HttpResponse:
-    networks = [
-        {"slug": slug, "name": name, "auth_kind": get_connector(slug).auth_kind}
-        for slug, name in network_choices()
+@dataclass(frozen=True)
+class ConnectOption:
+    """One network on the Connect page: ready to connect, waiting for the operator's app, or
+    not in this hub yet ("coming soon"); `reason` says why it cannot be connected."""
+
+    slug: str
+    name: str
+    auth_kind: str  # "" when there is no connector yet
+    state: Literal["ready", "no_app", "coming_soon"]
+    reason: str = ""
+    operator_app: bool = False  # connects through an app the operator registers
+
+
+def connect_options() -> list[ConnectOption]:
+    options = []
+    for slug, name in network_choices():
+        kind = get_connector(slug).auth_kind
+        if slug not in OPERATOR_APP_NETWORKS:
+            options.append(ConnectOption(slug, name, kind, "ready"))
+            continue
+        status = app_status(slug)
+        state: Literal["ready", "no_app"] = "ready" if status.ready else "no_app"
+        options.append(ConnectOption(slug, name, kind, state, status.reason, True))
+    options += [
+        ConnectOption(slug, spec.name, "", "coming_soon",
+                      f"Coming soon: this hub cannot connect {spec.name} accounts yet.", True)
+        for slug, spec in OPERATOR_APP_NETWORKS.items() if slug not in registry.CONNECTORS
     ]
-    return page(request, "connections/connect.html", {"networks": networks},
-                section="connections")
+    return options
+
+
+def connect_choose(request: AuthedRequest) -> HttpResponse:
+    context = {"networks": connect_options(), "is_owner": request.user.is_superuser}
+    return page(request, "connections/connect.html", context, section="connections")
+
+
+def _no_app(request: AuthedRequest, connector: Connector) -> HttpResponse | None:
+    """The page saying why a network waiting for the operator's app cannot be connected (a
+    stale link or a bookmark to its connect page), or None when it can be."""
+    if connector.slug not in OPERATOR_APP_NETWORKS:
+        return None
+    status = app_status(connector.slug)
+    if status.ready:
+        return None
+    context = {"networks": [ConnectOption(connector.slug, connector.name, connector.auth_kind,
+                                          "no_app", status.reason, True)],
+               "is_owner": request.user.is_superuser, "only": True}
+    return page(request, "connections/connect.html", context, section="connections",
+                status=409)
 
 
 def connect_start(request: AuthedRequest, network: str) -> HttpResponse:
     connector = _connector(network)
+    waiting = _no_app(request, connector)
+    if waiting is not None:
+        return waiting
     if connector.auth_kind != "oauth2":
         return _connect_with_credentials(request, connector)
     form = ServerForm(request.POST or None)
@@ -163,6 +210,9 @@ def reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
     if connector.auth_kind != "oauth2":
         # Typed credentials: connecting the same account again updates it in place.
         return redirect("connections:connect_start", connector.slug)
+    if connector.slug in OPERATOR_APP_NETWORKS and not app_status(connector.slug).ready:
+        messages.error(request, app_status(connector.slug).reason)
+        return redirect("connections:list")
     response, error = _begin(request, connector, connection.base_url)
     if response is not None:
         return response
