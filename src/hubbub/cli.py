@@ -327,6 +327,50 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apps(args: argparse.Namespace) -> int:
+    """The network apps the operator registers (X, LinkedIn, Meta): list, set, remove, check."""
+    from hubbub.connections import apps_cli
+
+    _migrate()
+    action = getattr(args, "apps_action", None)
+    data: Any
+    try:
+        if action == "set":
+            data, text = apps_cli.set_app(args.network, args.client_id, args.client_secret_file)
+        elif action == "remove":
+            data, text = apps_cli.remove_app(args.network)
+        elif action == "check":
+            data, text = apps_cli.check_app(args.network)
+        else:
+            data, text = apps_cli.list_apps()
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    _emit(args, data, text)
+    return 0
+
+
+def _add_apps(add: Callable[..., argparse.ArgumentParser]) -> None:
+    p = add("apps", cmd_apps, "the apps X, LinkedIn and Meta need registered by the operator: "
+            "list their status, or set, remove or check one")
+    actions = p.add_subparsers(dest="apps_action")
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        a = actions.add_parser(name, help=help_text, description=help_text)
+        a.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                       help="print JSON")
+        a.add_argument("network", metavar="NETWORK",
+                       help="x, linkedin, facebook, instagram or threads")
+        return a
+
+    a = action("set", "save a network's app (the environment's, when set, still wins)")
+    a.add_argument("--client-id", required=True, help="the app's client id (Meta: app ID)")
+    a.add_argument("--client-secret-file", metavar="PATH",
+                   help="a file holding the secret, or - for stdin; without it the stored "
+                        "secret is kept")
+    action("remove", "forget the app saved for a network")
+    action("check", "ask the network whether it accepts the app, where it can say")
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -382,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True)
     p.add_argument("--limit", type=int, default=50)
     add("rotate-keys", cmd_rotate_keys, "start encrypting with a new key; re-encrypt all tokens")
+    _add_apps(add)
     p = add("manage", cmd_manage, "run a Django management command", json_flag=False)
     p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
