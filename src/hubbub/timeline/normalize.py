@@ -1,0 +1,217 @@
+"""A connector's item as the values of an Item row: every field sanitized, bounded and
+serialized once, with the digest that tells a changed re-read from an unchanged one.
+
+Pure (no database): `ingest` calls `normalize` for every item it is given, so this is the hot
+path of reading; docs/benchmarks.md ("The deck") has its costs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from hubbub.core.sanitize import (
+    clean_html,
+    clean_line,
+    clean_text,
+    safe_url,
+    text_to_html,
+)
+from hubbub.networks import base
+
+KINDS = frozenset({"post", "reply", "mention", "repost", "quote", "like", "follow", "message"})
+MEDIA_TYPES = frozenset({"image", "video", "gifv", "audio", "unknown"})
+MAX_MEDIA = 16
+MAX_ALT = 5000
+MAX_QUOTE_TEXT = 5000
+MAX_EXTRA_JSON = 16_000
+# How far ahead of our clock a post may claim to be; later ones are dated now (a post dated
+# 2099 would otherwise sit on top of every column forever).
+FUTURE_SLACK = timedelta(minutes=5)
+# Details ingest turns into columns of Item; the rest of `extra` is stored as it is.
+PROMOTED = frozenset({
+    "content_warning", "sensitive", "media", "card", "quote", "reposted_by",
+    "reposted_by_name", "in_reply_to", "in_reply_to_handle", "author_url", "liked", "reposted",
+    "bookmarked", "feed",
+})
+# Details that depend on the feed an item was read from (the same post read as a notification
+# and from home): they do not make an item "changed", and a re-read without them keeps them.
+FEED_SPECIFIC = ("notification_id", "notification_reason", "is_read")
+FLAGS = ("liked", "reposted", "bookmarked")
+
+# --- fields -------------------------------------------------------------------------------------
+
+
+def _clip(value: object, limit: int) -> str:
+    return clean_line(value, max_chars=limit) if value else ""
+
+
+def _aware(value: datetime, now: datetime) -> datetime:
+    when = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return now if when > now + FUTURE_SLACK else when
+
+
+def _media(value: object) -> list[dict[str, str]]:
+    if not isinstance(value, list | tuple):
+        return []
+    media: list[dict[str, str]] = []
+    for entry in value[:MAX_MEDIA]:
+        if not isinstance(entry, Mapping):
+            continue
+        url = safe_url(entry.get("url"))
+        preview = safe_url(entry.get("preview_url"))
+        if not url and not preview:
+            continue
+        kind = str(entry.get("type") or "unknown")
+        media.append({
+            "type": kind if kind in MEDIA_TYPES else "unknown",
+            "url": url,
+            "preview_url": preview,
+            "description": clean_text(entry.get("description"), max_chars=MAX_ALT),
+        })
+    return media
+
+
+def _card(value: object) -> dict[str, str] | None:
+    if not isinstance(value, Mapping):
+        return None
+    url = safe_url(value.get("url") or value.get("uri"))
+    if not url:
+        return None
+    return {
+        "url": url,
+        "title": _clip(value.get("title"), 500),
+        "description": clean_text(value.get("description"), max_chars=1000),
+        "image": safe_url(value.get("image") or value.get("thumb")),
+    }
+
+
+def _quote(value: object) -> dict[str, str] | None:
+    if not isinstance(value, Mapping):
+        return None
+    quote = {
+        "uri": _clip(value.get("uri"), 500),
+        "url": safe_url(value.get("url")),
+        "author_handle": _clip(value.get("author_handle"), 300),
+        "author_name": _clip(value.get("author_name"), 300),
+        "text": clean_text(value.get("text"), max_chars=MAX_QUOTE_TEXT),
+    }
+    if value.get("unavailable"):
+        quote["unavailable"] = _clip(value.get("unavailable"), 100)
+    return quote
+
+
+_SCALARS = (int, float, bool, type(None))
+
+
+def _key(key: object) -> str:
+    text = str(key)[:100]
+    return text if text.isascii() else clean_text(text, max_chars=100)
+
+
+def _json_safe(value: Any, depth: int = 0) -> Any:
+    """JSON-serializable copy of connector details; strings lose control characters."""
+    if isinstance(value, str):
+        if len(value) <= 2000 and value.isascii() and value.isprintable():
+            return value
+        return clean_text(value, max_chars=2000)
+    if isinstance(value, _SCALARS):
+        return value
+    if depth > 5:
+        return None
+    if isinstance(value, Mapping):
+        return {_key(k): v if type(v) in _SCALARS else _json_safe(v, depth + 1)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [v if type(v) in _SCALARS else _json_safe(v, depth + 1) for v in value[:100]]
+    return str(value)[:200]
+
+
+def _extra(details: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The details stored in Item.extra, and their JSON."""
+    rest = {k: v for k, v in details.items() if k not in PROMOTED}
+    if not rest:
+        return {}, "{}"
+    safe: dict[str, Any] = _json_safe(rest)
+    encoded = dumps(safe)
+    if len(encoded) > MAX_EXTRA_JSON:
+        # Keep the small scalar details, drop the bulky ones.
+        safe = {k: v for k, v in safe.items() if not isinstance(v, dict | list)}
+        encoded = dumps(safe)
+        if len(encoded) > MAX_EXTRA_JSON:
+            safe, encoded = {}, "{}"
+    return safe, encoded
+
+
+def normalize(item: base.Item, *, now: datetime | None = None) -> dict[str, Any] | None:
+    """The Item row values for a connector's item, sanitized; None when it is unusable.
+
+    Flags (liked, reposted, bookmarked) the network did not report are left out, so a re-read
+    keeps what the hub knows."""
+    remote_id = item.remote_id if isinstance(item.remote_id, str) else ""
+    if not remote_id or len(remote_id) > 500 or not isinstance(item.created_at, datetime):
+        return None
+    if clean_text(remote_id) != remote_id:  # control characters or lone surrogates in an id
+        return None
+    current = now or timezone.now()
+    details = item.extra if isinstance(item.extra, Mapping) else {}
+    text = clean_text(item.text)
+    html = clean_html(item.html) if item.html else text_to_html(text)
+    kind = item.kind if item.kind in KINDS else _clip(item.kind, 16) or "post"
+    media = _media(details.get("media"))
+    card = _card(details.get("card"))
+    quote = _quote(details.get("quote"))
+    extra, extra_json = _extra(details)
+    row: dict[str, Any] = {
+        "remote_id": remote_id,
+        "kind": kind,
+        "created_at": _aware(item.created_at, current),
+        "url": safe_url(item.url),
+        "author_handle": _clip(item.author_handle, 300),
+        "author_name": _clip(item.author_name, 300),
+        "author_avatar": safe_url(item.author_avatar),
+        "author_url": safe_url(details.get("author_url")),
+        "text": text,
+        "html": html,
+        "content_warning": _clip(details.get("content_warning"), 1000),
+        "sensitive": bool(details.get("sensitive")),
+        "reposted_by": _clip(details.get("reposted_by"), 300),
+        "reposted_by_name": _clip(details.get("reposted_by_name"), 300),
+        "in_reply_to": _clip(details.get("in_reply_to"), 500),
+        "in_reply_to_handle": _clip(details.get("in_reply_to_handle"), 300),
+        "media": media,
+        "card": card,
+        "quote": quote,
+        "extra": extra,
+        # Serialized once: the digest and the INSERT both use these.
+        "media_json": dumps(media) if media else "[]",
+        "card_json": None if card is None else dumps(card),
+        "quote_json": None if quote is None else dumps(quote),
+        "extra_json": extra_json,
+    }
+    for flag, alias in (("liked", "my_like"), ("reposted", "my_repost"), ("bookmarked", "")):
+        if flag in details or (alias and alias in details):
+            row[flag] = bool(details.get(flag) or (alias and details.get(alias)))
+    row["digest"] = _digest(row)
+    return row
+
+
+def _digest(row: Mapping[str, Any]) -> str:
+    extra_json = row["extra_json"]
+    if any(k in row["extra"] for k in FEED_SPECIFIC):
+        extra_json = dumps({k: v for k, v in row["extra"].items() if k not in FEED_SPECIFIC})
+    content = "\x1f".join((
+        row["text"], row["html"], row["content_warning"], "s" if row["sensitive"] else "",
+        row["media_json"], row["card_json"] or "", row["quote_json"] or "", extra_json,
+        row["author_name"], row["author_avatar"], row["author_url"], row["url"],
+    ))
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# One encoder for every item: json.dumps with options builds a new one each call.
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
