@@ -5,6 +5,8 @@
 - `mastodon_faults`: the same peer, with every fault cleared after the test (use it to inject).
 - `mastodon_fault_proxy`: a FaultProxy in front of it (tests/peers/proxy.py), for answers lost
   after the server did the work.
+- `x_peer`: the X API v2 stand-in (tests/peers/x/), fresh state per test, OpenAPI validation
+  failures asserted at teardown; `x_standin` is the session's server behind it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from tests.peers.mastodon import MastodonPeer, start_mastodon_peer
 from tests.peers.proxy import FaultProxy
+from tests.peers.x.peer import XPeer, start_x_peer
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +45,25 @@ def mastodon_fault_proxy(mastodon_peer: MastodonPeer) -> Iterator[FaultProxy]:
         yield proxy
     finally:
         proxy.close()
+
+
+@pytest.fixture(scope="session")
+def x_standin() -> Iterator[XPeer]:
+    """The X API v2 stand-in (tests/peers/x/README.md), one server for the session."""
+    peer = start_x_peer()
+    try:
+        yield peer
+    finally:
+        peer.close()
+
+
+@pytest.fixture
+def x_peer(x_standin: XPeer) -> Iterator[XPeer]:
+    """The X stand-in with fresh state; fails the test if any request or answer broke X's
+    OpenAPI document (a test that sends one on purpose takes it with
+    validation_errors(clear=True))."""
+    x_standin.reset()
+    yield x_standin
+    errors = x_standin.validation_errors()
+    x_standin.reset()
+    assert not errors, "X OpenAPI validation failures:\n" + "\n".join(map(str, errors))

@@ -1,0 +1,317 @@
+"""The X stand-in's HTTP server: one loopback origin for api.x.com (/2/...), x.com's consent
+page (/i/oauth2/authorize) and the test control surface (/_standin/...).
+
+For every request on a path of X's OpenAPI document: validate the request against it (a
+failure is recorded and, as X does, answered 400), then an armed fault, then the bearer token
+(401), its scopes (403), the access level (403 client-forbidden), credits (402), the usage cap
+and the per-endpoint rate limit (429, with x-rate-limit-* headers on every answer), then the
+handler; the answer is validated against the document before it is sent.
+
+Run: python -m tests.peers.x.server --port N
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.peers.x import api, control, media, oauth
+from tests.peers.x.spec import document
+from tests.peers.x.state import FREE_LEVEL, Fault, Store
+from tests.peers.x.wire import TYPES, Problem, Reply, Request, generic, invalid, unauthorized
+
+ROUTES = {**api.ROUTES, **media.ROUTES}
+FAULT_STATUS = {"500": "Internal Server Error", "502": "Bad Gateway",
+                "503": "Service Unavailable", "504": "Gateway Timeout"}
+MAX_BODY = 600 * 1024 * 1024
+
+
+def client_forbidden(client_id: str) -> Problem:
+    # The answer apps on the Free level got for reads (observed; README.md, "Sources").
+    return Problem(403, {
+        "client_id": client_id,
+        "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use "
+                  "keys and tokens from a Twitter developer App that is attached to a Project. "
+                  "You can create a project via the developer portal.",
+        "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+        "title": "Client Forbidden", "required_enrollment": "Appropriate Level of API Access",
+        "reason": "client-not-enrolled", "type": TYPES + "client-forbidden",
+    })
+
+
+def credits_depleted() -> Problem:
+    return Problem(402, {
+        "account_id": 1, "title": "CreditsDepleted",
+        "detail": "Your enrolled account [1] does not have any credits to fulfill this request.",
+        "type": TYPES + "credits",
+    })
+
+
+def usage_capped() -> Problem:
+    return Problem(429, {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly "
+                         "product cap", "type": TYPES + "usage-capped", "period": "Monthly",
+                         "scope": "Product"})
+
+
+def too_many(reset: int, limit: int) -> Problem:
+    return Problem(429, {"title": "Too Many Requests", "detail": "Too Many Requests",
+                         "type": "about:blank", "status": 429},
+                   {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0",
+                    "x-rate-limit-reset": str(reset)})
+
+
+class StandIn:
+    def __init__(self) -> None:
+        self.store = Store()
+        self.doc = document()
+
+    # --- the API pipeline ---------------------------------------------------------------------
+    def answer(self, req: Request, fault: Fault | None) -> Reply:
+        store = self.store
+        oauth_route = oauth.ROUTES.get((req.method, req.path))
+        if oauth_route is not None:
+            return oauth_route(store, req)
+        handler = ROUTES.get((req.method, req.template or ""))
+        if handler is None:
+            return Reply(404, {"errors": [{"message": "Sorry, that page does not exist",
+                                           "code": 34}]})
+        if fault is not None and fault.kind in FAULT_STATUS:
+            raise generic(int(fault.kind), FAULT_STATUS[fault.kind])
+        if fault is not None and fault.kind == "429":
+            raise too_many(int(fault.options.get("reset", time.time() + 900)), 1)
+        if fault is not None and fault.kind == "402":
+            raise credits_depleted()
+        if fault is not None and fault.kind == "usage_cap":
+            raise usage_capped()
+        if fault is not None and fault.kind == "401":
+            raise unauthorized()
+        with store.lock:
+            self._authorize(req)
+            headers = self._meter(req)
+        try:
+            reply = handler(store, req)
+        except Problem as problem:
+            problem.reply.headers.update(headers)
+            raise
+        reply.headers.update(headers)
+        return reply
+
+    def _authorize(self, req: Request) -> None:
+        store = self.store
+        auth = req.headers.get("authorization", "")
+        token = store.tokens.get(auth[7:].strip()) if auth.lower().startswith("bearer ") else None
+        if token is None or token.kind != "access" or not token.live(time.time()):
+            raise unauthorized()
+        req.token, req.user = token, store.users[token.user_id]
+        assert req.template is not None
+        found = self.doc.match(req.method, req.path)
+        needed: list[str] = []
+        if found is not None:
+            for requirement in found[0].spec.get("security", []):
+                needed = requirement.get("OAuth2UserToken", needed)
+        missing = [s for s in needed if s not in token.scopes]
+        if missing:
+            raise generic(403, "Forbidden", f"Missing scopes: {' '.join(missing)}")
+        if store.access_level == "free" and (req.method, req.template) not in FREE_LEVEL:
+            raise client_forbidden(token.client_id)
+
+    def _meter(self, req: Request) -> dict[str, str]:
+        store = self.store
+        assert req.user is not None
+        assert req.template is not None
+        if store.credits is not None:
+            if store.credits <= 0:
+                raise credits_depleted()
+            store.credits -= 1
+        if store.usage_cap:
+            raise usage_capped()
+        window = store.take(req.user.id, req.method, req.template)
+        if window is None:
+            return {}
+        if window.remaining < 0:
+            raise too_many(window.reset, window.limit)
+        return {"x-rate-limit-limit": str(window.limit),
+                "x-rate-limit-remaining": str(window.remaining),
+                "x-rate-limit-reset": str(window.reset)}
+
+    def record(self, direction: str, req: Request, status: int | None,
+               errors: list[str]) -> None:
+        with self.store.lock:
+            self.store.failures.append({
+                "direction": direction, "method": req.method,
+                "path": req.path + ("?" + req.query_string if req.query_string else ""),
+                "operation": req.template, "status": status, "errors": errors,
+            })
+
+
+class Handler(BaseHTTPRequestHandler):
+    standin: StandIn
+    protocol_version = "HTTP/1.1"
+    server_version = "hubbub-x-standin"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().finish()
+
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ValueError("body too large")
+        return self.rfile.read(length) if length else b""
+
+    def _serve(self) -> None:
+        standin = self.standin
+        parts = urlsplit(self.path)
+        try:
+            body = self._body()
+        except ValueError:
+            self._send(Reply(413, {"title": "Payload Too Large"}))
+            return
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = Request(self.command, parts.path, parts.query, query, headers, body)
+        if parts.path.startswith("/_standin/"):
+            self._control(req)
+            return
+        store = standin.store
+        op = None
+        errors: list[str] = []
+        with store.lock:
+            store.seen.append({"method": req.method, "path": req.path, "query": req.query,
+                               "at": time.time()})
+        found = standin.doc.match(req.method, req.path)
+        if found is not None:
+            op, req.params = found
+            req.template = op.template
+            _found, errors = standin.doc.check_request(req.method, req.path, parts.query,
+                                                    headers, body)
+            if errors:
+                standin.record("request", req, None, errors)
+        fault = store.take_fault(req.method, req.path, req.template)
+        release = store.release
+        if fault is not None and fault.kind == "delay":
+            release.wait(float(fault.options.get("seconds", 1.0)))
+        if fault is not None and fault.kind in {"drop", "hold"}:
+            if fault.kind == "hold":
+                release.wait(float(fault.options.get("seconds", 30.0)))
+            self._cut(reset=fault.kind == "drop")
+            return
+        try:
+            if found is not None and errors and not any(e.startswith("no credentials")
+                                                        for e in errors):
+                raise invalid("; ".join(errors)[:2000])
+            reply = standin.answer(req, fault)
+        except Problem as problem:
+            reply = problem.reply
+        except Exception:
+            trace = traceback.format_exc()
+            print(trace, file=sys.stderr, flush=True)
+            standin.record("response", req, 500, ["the stand-in failed: " + trace[-1500:]])
+            reply = generic(500, "Internal Server Error").reply
+        if op is not None:
+            wrong = standin.doc.check_response(
+                op, reply.status, reply.content_type, reply.payload())
+            if wrong:
+                standin.record("response", req, reply.status, wrong)
+        with store.lock:
+            store.seen[-1]["status"] = reply.status
+        if fault is not None and fault.kind in {"drop_after", "hold_after"}:
+            if fault.kind == "hold_after":
+                release.wait(float(fault.options.get("seconds", 30.0)))
+            self._cut(reset=fault.kind == "drop_after")
+            return
+        self._send(reply)
+
+    def _control(self, req: Request) -> None:
+        try:
+            result = control.handle(self.standin.store, req.method, req.path, req.query,
+                                    control.parse(req.body))
+            self._send(Reply(200, result))
+        except (control.ControlError, ValueError, KeyError, TypeError) as exc:
+            self._send(Reply(400, {"error": str(exc)}))
+
+    def _send(self, reply: Reply) -> None:
+        payload = reply.payload()
+        self.send_response(reply.status)
+        if payload or reply.status not in {204, 302}:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _cut(self, *, reset: bool) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            if reset:  # RST, as a connection cut before the answer
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
+
+def make_server(port: int = 0) -> ThreadingHTTPServer:
+    standin = StandIn()
+
+    class Bound(Handler):
+        pass
+
+    Bound.standin = standin
+    server = ThreadingHTTPServer(("127.0.0.1", port), Bound)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="X API v2 stand-in (tests only)")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    server = make_server(args.port)
+    print(json.dumps({"listening": server.server_address[1]}), flush=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
