@@ -1,6 +1,8 @@
 """Media upload of X API v2: the one-shot upload, the chunked upload by the document's own
-endpoints (initialize / {id}/append / {id}/finalize) or by the `command` form the quickstart
-page shows, the processing status, and media metadata (alt text).
+endpoints (initialize / {id}/append / {id}/finalize), the processing status, and media
+metadata (alt text). The `command=INIT|APPEND|FINALIZE` form that the chunked quickstart page
+still shows is not in the document and X's own sample moved off it in 2025
+(xdevplatform/samples#199): it is refused as an invalid request, and recorded.
 
 Pages: docs.x.com/x-api/media/quickstart/media-upload-chunked, /quickstart/best-practices,
 /x-api/media/upload-media, /initialize-media-upload, /append-media-upload,
@@ -139,9 +141,10 @@ def _processing(item: Media) -> dict[str, Any]:
 # --- one request: POST /2/media/upload -------------------------------------------------------
 def upload(store: Store, req: Request) -> Reply:
     fields = _fields(req)
-    command = _text(fields, "command")
-    if command is not None:
-        return _command(store, req, fields, command.upper())
+    if "command" in fields:
+        raise invalid("The command parameter is not supported: use /2/media/upload/initialize, "
+                      "/{id}/append and /{id}/finalize.", {"command": [_text(fields, "command")
+                                                                       or ""]})
     user = _me(req)
     category = _text(fields, "media_category") or "tweet_image"
     if "media" not in fields:
@@ -154,18 +157,6 @@ def upload(store: Store, req: Request) -> Reply:
         _check_size(item)
         item.state = "succeeded"
     return Reply(200, {"data": _summary(item)})
-
-
-def _command(store: Store, req: Request, fields: dict[str, Any], command: str) -> Reply:
-    """The INIT / APPEND / FINALIZE form of the chunked quickstart page."""
-    if command == "INIT":
-        return _init(store, _me(req), {k: _text(fields, k) for k in fields})
-    media_id = _text(fields, "media_id") or ""
-    if command == "APPEND":
-        return _append(store, req, media_id, fields)
-    if command == "FINALIZE":
-        return _finalize(store, req, media_id)
-    raise invalid(f"Unknown command {command!r}.", {"command": [command]})
 
 
 # --- chunked: initialize / append / finalize -------------------------------------------------
@@ -203,10 +194,8 @@ def _owned(store: Store, req: Request, media_id: str) -> Media:
 
 
 def append(store: Store, req: Request) -> Reply:
-    return _append(store, req, req.params["id"], _fields(req))
-
-
-def _append(store: Store, req: Request, media_id: str, fields: dict[str, Any]) -> Reply:
+    media_id = req.params["id"]
+    fields = _fields(req)
     item = _owned(store, req, media_id)
     index = _text(fields, "segment_index") or ""
     if not index.isdigit() or int(index) > 999:
@@ -222,10 +211,7 @@ def _append(store: Store, req: Request, media_id: str, fields: dict[str, Any]) -
 
 
 def finalize(store: Store, req: Request) -> Reply:
-    return _finalize(store, req, req.params["id"])
-
-
-def _finalize(store: Store, req: Request, media_id: str) -> Reply:
+    media_id = req.params["id"]
     item = _owned(store, req, media_id)
     with store.lock:
         if item.state != "uploading":
