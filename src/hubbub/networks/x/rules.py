@@ -1,0 +1,97 @@
+"""X's limits (it serves none: they are the documented ones) and the composer's check of a
+draft against them, without I/O.
+
+- Text: 280 by twitter-text v3's weighted count (core/counting.py, rule "x"; links 23).
+  Accounts with a paid subscription may post longer; the API does not say whose, so the hub
+  keeps to 280 and offers threads.
+- Media (https://docs.x.com/x-api/media/quickstart/best-practices): up to 4 pictures (JPEG,
+  PNG, WebP, GIF; 5 MB each), or 1 animated GIF (15 MB), or 1 video (core/video_limits.X_VIDEO);
+  alt text up to 1000 characters (the metadata endpoint's limit).
+"""
+
+from __future__ import annotations
+
+from hubbub.core.counting import X_MAX_WEIGHTED_LENGTH, count_text
+from hubbub.core.video_limits import X_VIDEO
+from hubbub.networks.base import (
+    Capabilities,
+    Draft,
+    MediaFile,
+    MediaLimits,
+    Problem,
+    Validation,
+    video_problems,
+)
+from hubbub.networks.x.reading import FEEDS
+
+URL_LENGTH = 23
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+GIF_MAX_BYTES = 15 * 1024 * 1024
+ALT_TEXT_MAX = 1000
+
+
+def capabilities() -> Capabilities:
+    return Capabilities(
+        text_limit=X_MAX_WEIGHTED_LENGTH,
+        counting="x",
+        media=MediaLimits(max_count=4, mime_types=IMAGE_TYPES, image_max_bytes=IMAGE_MAX_BYTES,
+                          alt_text_max=ALT_TEXT_MAX, video=X_VIDEO),
+        content_warning=False,
+        threads=True,
+        feeds=FEEDS,
+        idempotency="none",
+        native_scheduling=False,
+        url_length=URL_LENGTH,
+    )
+
+
+def validate(draft: Draft, caps: Capabilities) -> Validation:
+    url_length = caps.url_length if caps.url_length is not None else URL_LENGTH
+    count = count_text(caps.counting, draft.text, content_warning=draft.content_warning,
+                       url_length=url_length)
+    problems: list[Problem] = []
+    if not draft.text.strip() and not draft.media:
+        problems.append(Problem("empty", "Write something or attach media."))
+    if count > caps.text_limit:
+        problems.append(Problem(
+            "too_long", f"{count - caps.text_limit} characters over the limit of "
+            f"{caps.text_limit}"))
+    problems += media_problems(draft.media, caps.media)
+    return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
+
+
+def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Problem]:
+    problems: list[Problem] = []
+    images = [m for m in media if not m.is_video]
+    gifs = [m for m in images if m.mime_type == "image/gif"]
+    if len(images) > limits.max_count:
+        problems.append(Problem("too_many_media",
+                                f"{len(images)} images; at most {limits.max_count}"))
+    if gifs and len(media) > 1:
+        problems.append(Problem("media_mix", "A GIF goes alone on X: post it without the "
+                                "other attachments, or leave it out for this account "
+                                "(Customize)"))
+    for index, item in enumerate(media, start=1):
+        label = f"Attachment {index}"
+        alt = item.alt_text.strip()
+        if not alt:
+            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
+        elif len(alt) > limits.alt_text_max:
+            problems.append(Problem(
+                "alt_too_long", f"{label}: the description is {len(alt) - limits.alt_text_max}"
+                f" characters over the limit of {limits.alt_text_max}"))
+        if item.is_video:
+            continue  # type, size, length, picture size, frame rate: video_problems below
+        if item.mime_type not in limits.mime_types:
+            problems.append(Problem(
+                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
+                "to X (pictures: JPEG, PNG, WebP, GIF; or one MP4 or MOV video)"))
+            continue
+        most = GIF_MAX_BYTES if item.mime_type == "image/gif" else limits.image_max_bytes
+        if item.size > most:
+            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
+                                    f"X takes at most {most // 1048576} MB"))
+    # Alt text of a video is checked above with the pictures': drop video_problems' own.
+    return problems + [p for p in video_problems(media, limits, "X")
+                       if p.code != "alt_too_long"]
