@@ -185,7 +185,7 @@ def test_connect_page_says_why_each_network_cannot_be_connected(
     assert "The operator has not registered an X app yet." in html
     assert f'href="{APPS}#app-x"' in html  # the owner is shown where to register it
     for name in ("LinkedIn", "Instagram", "Threads"):
-        assert f"Coming soon: this hub cannot connect {name} accounts yet." in html
+        assert f"This hub cannot connect {name} accounts yet." in html
     other_html = other_in.get(CONNECT).content.decode()
     assert "The operator has not registered an X app yet." in other_html
     assert "Ask whoever runs this hub to register one." in other_html

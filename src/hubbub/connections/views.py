@@ -135,7 +135,7 @@ def connect_options() -> list[ConnectOption]:
         options.append(ConnectOption(slug, name, kind, state, status.reason, True))
     options += [
         ConnectOption(slug, spec.name, "", "coming_soon",
-                      f"Coming soon: this hub cannot connect {spec.name} accounts yet.", True)
+                      f"This hub cannot connect {spec.name} accounts yet.", True)
         for slug, spec in OPERATOR_APP_NETWORKS.items() if slug not in registry.CONNECTORS
     ]
     return options
