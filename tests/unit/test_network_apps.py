@@ -116,7 +116,8 @@ def test_a_pasted_line_break_in_the_environment_is_refused(
     monkeypatch.setenv("HUBBUB_X_CLIENT_ID", "abc def")
     monkeypatch.setenv("HUBBUB_X_CLIENT_SECRET", SECRET)
     assert app_credentials("x") is None
-    assert "HUBBUB_X_CLIENT_ID holds spaces or invisible characters" in app_status("x").reason
+    assert "HUBBUB_X_CLIENT_ID holds spaces, invisible or non-ASCII characters" in (
+        app_status("x").reason)
 
 
 def test_a_secret_from_a_key_no_longer_held_asks_to_enter_it_again(settings: Any) -> None:
@@ -170,8 +171,9 @@ def test_rotation_reencrypts_the_stored_secret(settings: Any) -> None:
 @pytest.mark.parametrize(("value", "problem"), [
     ("", "ID is empty."),
     ("ok-value_1.2", ""),
-    ("tab\there", "ID holds spaces or invisible characters; paste only the id."),
-    ("zero\u200bwidth", "ID holds spaces or invisible characters; paste only the id."),
+    ("tab\there", "ID holds spaces, invisible or non-ASCII characters; paste only the id."),
+    ("zero\u200bwidth", "ID holds spaces, invisible or non-ASCII characters; paste only the id."),
+    ("r\ufffdplaced", "ID holds spaces, invisible or non-ASCII characters; paste only the id."),
 ])
 def test_value_problem(value: str, problem: str) -> None:
     assert value_problem("ID", value, 20) == problem

@@ -109,7 +109,7 @@ def test_a_refused_form_keeps_nothing_and_renders_no_secret(client_in: Client) -
     response = _save(client_in, "linkedin", client_id="has space", client_secret=SECRET)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Client ID holds spaces or invisible characters" in html
+    assert "Client ID holds spaces, invisible or non-ASCII characters" in html
     assert SECRET not in html
     assert not NetworkApp.objects.exists()
     response = _save(client_in, "linkedin", client_id="ok", client_secret="")
@@ -230,3 +230,18 @@ def test_a_meta_app_is_checked_with_meta(client_in: Client, with_x_and_facebook:
             in bad)
     assert len(standin.requests) == 2
     assert SECRET not in good + bad
+
+
+@pytest.mark.parametrize("value", ["%00", "%ED%A0%80", "%FF%FE", "x" * 100_000, "a%0Ab",
+                                   "%E2%80%8B"])
+def test_hostile_values_are_refused_without_a_500(client_in: Client, value: str) -> None:
+    for network in OPERATOR_APP_NETWORKS:
+        for body in (f"{network}-client_id={value}&{network}-client_secret={value}",
+                     f"{network}-client_id=ok&{network}-client_secret={value}",
+                     f"{network}-client_id={value}&{network}-client_id=2&"
+                     f"{network}-client_secret[]=3"):
+            response = client_in.generic(
+                "POST", reverse("connections:app_save", args=[network]), body.encode("ascii"),
+                content_type="application/x-www-form-urlencoded")
+            assert response.status_code == 400, (network, body[:40], response.status_code)
+    assert not NetworkApp.objects.exists()

@@ -158,13 +158,16 @@ def spec_for(network: str) -> OperatorAppSpec:
 
 def value_problem(label: str, value: str, limit: int) -> str:
     """Why `value` cannot be an app id or secret ("" when it can): empty, too long, or holding
-    spaces or control characters (a pasted line break would break every request)."""
+    anything but visible ASCII. The networks issue ids and secrets in letters, digits and
+    punctuation; a space, a pasted line break or a character from a word processor would break
+    every request made with it."""
     if not value:
         return f"{label} is empty."
     if len(value) > limit:
         return f"{label} is longer than {limit} characters; paste only the {label.lower()}."
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        return f"{label} holds spaces or invisible characters; paste only the {label.lower()}."
+    if not all("!" <= ch <= "~" for ch in value):
+        return (f"{label} holds spaces, invisible or non-ASCII characters; paste only the "
+                f"{label.lower()}.")
     return ""
 
 
