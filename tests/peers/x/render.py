@@ -45,7 +45,24 @@ def entities(text: str) -> dict[str, Any]:
     return found
 
 
-def post_object(store: Store, post: Post, fields: list[str]) -> dict[str, Any]:
+class Counts:
+    """Reposts, replies and quotes of every post, counted once per answer."""
+
+    def __init__(self, store: Store) -> None:
+        self.reposts: dict[str, int] = {}
+        self.replies: dict[str, int] = {}
+        self.quotes: dict[str, int] = {}
+        for p in store.posts.values():
+            if p.deleted:
+                continue
+            for target, table in ((p.retweet_of, self.reposts), (p.reply_to, self.replies),
+                                  (p.quote_of, self.quotes)):
+                if target:
+                    table[target] = table.get(target, 0) + 1
+
+
+def post_object(store: Store, post: Post, fields: list[str],
+                counts: Counts | None = None) -> dict[str, Any]:
     obj: dict[str, Any] = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
     refs = []
     if post.retweet_of:
@@ -61,18 +78,17 @@ def post_object(store: Store, post: Post, fields: list[str]) -> dict[str, Any]:
         "lang": "en",
         "possibly_sensitive": False,
         "reply_settings": "everyone",
-        "public_metrics": {
-            "retweet_count": sum(1 for p in store.posts.values()
-                                 if p.retweet_of == post.id and not p.deleted),
-            "reply_count": sum(1 for p in store.posts.values()
-                               if p.reply_to == post.id and not p.deleted),
+    }
+    if "public_metrics" in fields:
+        counts = counts or Counts(store)
+        extra["public_metrics"] = {
+            "retweet_count": counts.reposts.get(post.id, 0),
+            "reply_count": counts.replies.get(post.id, 0),
             "like_count": len(post.liked_by),
-            "quote_count": sum(1 for p in store.posts.values()
-                               if p.quote_of == post.id and not p.deleted),
+            "quote_count": counts.quotes.get(post.id, 0),
             "bookmark_count": 0,
             "impression_count": 0,
-        },
-    }
+        }
     if refs:
         extra["referenced_tweets"] = refs
     if post.in_reply_to_user_id:
@@ -138,7 +154,8 @@ def answer_posts(store: Store, posts: list[Post], query: dict[str, str],
     """`data` (+ `includes`) for posts, with the fields and expansions the query asks for."""
     tweet_fields = csv(query, "tweet.fields")
     expansions = set(csv(query, "expansions"))
-    data = [post_object(store, p, tweet_fields) for p in posts]
+    counts = Counts(store) if "public_metrics" in tweet_fields else None
+    data = [post_object(store, p, tweet_fields, counts) for p in posts]
     users: dict[str, User] = {}
     media: dict[str, Media] = {}
     tweets: dict[str, Post] = {}
@@ -177,7 +194,8 @@ def answer_posts(store: Store, posts: list[Post], query: dict[str, str],
         media_fields = csv(query, "media.fields")
         includes["media"] = [media_object(m, media_fields) for m in media.values()]
     if tweets:
-        includes["tweets"] = [post_object(store, t, tweet_fields) for t in tweets.values()]
+        includes["tweets"] = [post_object(store, t, tweet_fields, counts)
+                              for t in tweets.values()]
     if includes:
         answer["includes"] = includes
     return answer

@@ -80,7 +80,8 @@ class StandIn:
         store = self.store
         oauth_route = oauth.ROUTES.get((req.method, req.path))
         if oauth_route is not None:
-            return oauth_route(store, req)
+            with store.lock:
+                return oauth_route(store, req)
         handler = ROUTES.get((req.method, req.template or ""))
         if handler is None:
             return Reply(404, {"errors": [{"message": "Sorry, that page does not exist",
@@ -95,14 +96,14 @@ class StandIn:
             raise usage_capped()
         if fault is not None and fault.kind == "401":
             raise unauthorized()
-        with store.lock:
+        with store.lock:  # one request at a time touches the store (workers run in parallel)
             self._authorize(req)
             headers = self._meter(req)
-        try:
-            reply = handler(store, req)
-        except Problem as problem:
-            problem.reply.headers.update(headers)
-            raise
+            try:
+                reply = handler(store, req)
+            except Problem as problem:
+                problem.reply.headers.update(headers)
+                raise
         reply.headers.update(headers)
         return reply
 
@@ -158,6 +159,7 @@ class Handler(BaseHTTPRequestHandler):
     standin: StandIn
     protocol_version = "HTTP/1.1"
     server_version = "hubbub-x-standin"
+    disable_nagle_algorithm = True  # head and body go out at once, not 40 ms apart
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
