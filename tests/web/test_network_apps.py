@@ -245,3 +245,9 @@ def test_hostile_values_are_refused_without_a_500(client_in: Client, value: str)
                 content_type="application/x-www-form-urlencoded")
             assert response.status_code == 400, (network, body[:40], response.status_code)
     assert not NetworkApp.objects.exists()
+
+
+def test_the_connections_page_points_only_the_owner_to_network_apps(
+        client_in: Client, other_in: Client) -> None:
+    assert f'href="{APPS}"' in client_in.get(reverse("connections:list")).content.decode()
+    assert APPS not in other_in.get(reverse("connections:list")).content.decode()
