@@ -190,9 +190,12 @@ class Handler(BaseHTTPRequestHandler):
                     return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            raise ValueError(f"Content-Length {raw!r} is not a number")
+        length = int(raw)
         if length > MAX_BODY:
-            raise ValueError("body too large")
+            raise ValueError(f"a body of {length} bytes is over {MAX_BODY}")
         return self.rfile.read(length) if length else b""
 
     def _serve(self) -> None:
@@ -200,8 +203,9 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         try:
             body = self._body()
-        except ValueError:
-            self._send(Reply(413, {"title": "Payload Too Large"}))
+        except ValueError as exc:
+            self.close_connection = True
+            self._send(generic(400, "Bad Request", str(exc)).reply)
             return
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -130,3 +131,26 @@ def test_requests_without_credentials_are_recorded_too(x_peer: XPeer) -> None:
     assert answer.status_code == 401
     recorded = x_peer.validation_errors(clear=True)
     assert "no credentials" in recorded[0]["errors"][0]
+
+
+def test_hostile_bodies_get_a_clear_400_and_the_server_carries_on(
+        x_peer: XPeer, client: Client) -> None:
+    bodies = [
+        ("application/json", b"{not json"),
+        ("application/json", b"[1, 2, 3]"),
+        ("application/json", b'{"text": 5}'),
+        ("application/json", b'{"reply": "5", "text": "x"}'),
+        ("text/plain", b"hello"),
+    ]
+    for content_type, raw in bodies:
+        answer = client.call("POST", "/2/tweets", data=raw,
+                             headers={"Content-Type": content_type})
+        assert answer.status_code == 400, (raw, answer.text)
+    broken = client.call("POST", "/2/media/upload", data=b"--x\r\n\r\n--x--",
+                         headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert broken.status_code == 400
+    with socket.create_connection(("127.0.0.1", x_peer.process.port), timeout=10) as raw:
+        raw.sendall(b"POST /2/tweets HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+    assert len(x_peer.validation_errors(clear=True)) == len(bodies) + 1
+    assert client.post("still here").status_code == 201

@@ -71,7 +71,7 @@ def test_chunked_video_waits_for_processing(x_peer: XPeer, client: Client) -> No
     assert done["size"] == len(video)
     early = client.post("too soon", media={"media_ids": [media_id]})
     assert early.status_code == 400
-    states = []
+    states: list[str] = []
     while not states or states[-1] not in {"succeeded", "failed"}:
         status = client.call("GET", "/2/media/upload",
                              params={"command": "STATUS", "media_id": media_id})
