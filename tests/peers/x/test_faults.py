@@ -149,8 +149,8 @@ def test_hostile_bodies_get_a_clear_400_and_the_server_carries_on(
     broken = client.call("POST", "/2/media/upload", data=b"--x\r\n\r\n--x--",
                          headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert broken.status_code == 400
-    with socket.create_connection(("127.0.0.1", x_peer.process.port), timeout=10) as raw:
-        raw.sendall(b"POST /2/tweets HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
-        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+    with socket.create_connection(("127.0.0.1", x_peer.process.port), timeout=10) as conn:
+        conn.sendall(b"POST /2/tweets HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
+        assert conn.recv(100).startswith(b"HTTP/1.1 400")
     assert len(x_peer.validation_errors(clear=True)) == len(bodies) + 1
     assert client.post("still here").status_code == 201
