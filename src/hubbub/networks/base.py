@@ -152,6 +152,9 @@ class Connected:
     identity: Identity
     # Something the person must see once, now (e.g. a secret key the hub generated for them).
     notice: str = ""
+    # Other accounts the same sign-in may act as (pages the person administers), offered for
+    # the person to pick; each one picked is saved as a connection of its own.
+    other_accounts: tuple[Connected, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -340,6 +343,12 @@ class Connector(ABC):
             f"{self.name} cannot check an app without a person signing in; "
             "the app is checked when someone first connects an account"
         )
+
+    def credentials_expire_at(self, credentials: Mapping[str, Any]) -> datetime | None:
+        """When these credentials stop working and cannot be renewed without the person (a
+        login that must be made again), or None when they do not expire that way. The hub
+        shows "reconnect by <date>" ahead of it."""
+        return None
 
     def refresh_credentials(self, account: Account) -> dict[str, Any] | None:
         """Return new credentials after AuthExpired, or None when the network has no refresh."""

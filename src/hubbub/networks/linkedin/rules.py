@@ -1,0 +1,92 @@
+"""LinkedIn's limits (it serves none: they are the documented ones) and the composer's check of
+a draft against them, without I/O.
+
+- Text: 3000 characters of commentary as posted, reserved characters escaped (core/counting.py,
+  rule "linkedin").
+- Pictures (Images API; Posts API's MultiImage): one picture, or 2 to 20 in a multi-image post;
+  JPEG, PNG or GIF; at most 36,152,320 pixels. LinkedIn states no byte limit for pictures: the
+  hub keeps to 10 MB, what its composer accepts from any network with such a rule.
+- Alt text: `altText` of the post's media, up to 4086 characters.
+- Video goes through a different API (Videos API) that this connector does not use yet.
+"""
+
+from __future__ import annotations
+
+from hubbub.core.counting import LINKEDIN_MAX_LENGTH, count_text
+from hubbub.networks.base import (
+    Capabilities,
+    Draft,
+    MediaFile,
+    MediaLimits,
+    Problem,
+    Validation,
+)
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_MAX_PIXELS = 36_152_320
+MAX_IMAGES = 20
+ALT_TEXT_MAX = 4086
+FEEDS = ("own", "comments")
+
+
+def capabilities() -> Capabilities:
+    return Capabilities(
+        text_limit=LINKEDIN_MAX_LENGTH,
+        counting="linkedin",
+        media=MediaLimits(max_count=MAX_IMAGES, mime_types=IMAGE_TYPES,
+                          image_max_bytes=IMAGE_MAX_BYTES, image_max_pixels=IMAGE_MAX_PIXELS,
+                          alt_text_max=ALT_TEXT_MAX, video=None),
+        content_warning=False,
+        threads=False,
+        feeds=FEEDS,
+        idempotency="none",
+        native_scheduling=False,
+        url_length=None,
+    )
+
+
+def validate(draft: Draft, caps: Capabilities) -> Validation:
+    count = count_text(caps.counting, draft.text, content_warning=draft.content_warning)
+    problems: list[Problem] = []
+    if not draft.text.strip() and not draft.media:
+        problems.append(Problem("empty", "Write something or attach a picture."))
+    if count > caps.text_limit:
+        problems.append(Problem(
+            "too_long", f"{count - caps.text_limit} characters over the limit of "
+            f"{caps.text_limit} (LinkedIn counts each of \\ | {{ }} @ [ ] ( ) < > # * _ ~ "
+            "twice: the hub sends them escaped)"))
+    problems += media_problems(draft.media, caps.media)
+    return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
+
+
+def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Problem]:
+    problems: list[Problem] = []
+    if len(media) > limits.max_count:
+        problems.append(Problem("too_many_media",
+                                f"{len(media)} pictures; at most {limits.max_count}"))
+    for index, item in enumerate(media, start=1):
+        label = f"Attachment {index}"
+        if item.is_video:
+            problems.append(Problem("media_type", f"{label} is a video: the hub cannot post "
+                                    "video to LinkedIn yet (leave it out for this account "
+                                    "with Customize)"))
+            continue
+        if item.mime_type not in limits.mime_types:
+            problems.append(Problem(
+                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
+                "to LinkedIn (JPEG, PNG or GIF)"))
+            continue
+        alt = item.alt_text.strip()
+        if len(alt) > limits.alt_text_max:
+            problems.append(Problem(
+                "alt_too_long", f"{label}: the description is {len(alt) - limits.alt_text_max}"
+                f" characters over the limit of {limits.alt_text_max}"))
+        if item.size > limits.image_max_bytes:
+            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
+                                    f"at most {limits.image_max_bytes // 1048576} MB"))
+        pixels = item.width * item.height
+        if limits.image_max_pixels and pixels > limits.image_max_pixels:
+            problems.append(Problem("media_size", f"{label} has {pixels:,} pixels; LinkedIn "
+                                    f"takes at most {limits.image_max_pixels:,}"))
+    return problems
