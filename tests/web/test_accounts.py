@@ -239,12 +239,46 @@ def test_a_successful_login_marks_the_browser_as_a_known_device(client: Client,
     assert cookie["samesite"] == "Lax"
     assert int(cookie["max-age"]) == 365 * 86400
     assert cookie.value.startswith("owner|")
-    assert cookie.value.count(":") == 2  # "owner|<device>:<time signed>:<signature>"
+    # "owner|<password mark>|<device>:<time signed>:<signature>"
+    assert cookie.value.count(":") == 2
+    assert cookie.value.count("|") == 2
     first_device = cookie.value.split(":")[0]
     client.post(reverse("accounts:logout"))
     # Logging in again from the same browser keeps the same device.
     again = _login(client).cookies[throttle.DEVICE_COOKIE].value
     assert again.split(":")[0] == first_device
+
+
+def test_a_new_password_makes_every_other_device_unknown(client: Client, owner: User,
+                                                       settings: Any) -> None:
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
+    old_cookie = _login(client).cookies[throttle.DEVICE_COOKIE].value
+    client.post(reverse("accounts:logout"))
+    owner.set_password("another long password 9")
+    owner.save()
+    # Someone else's guesses use up the unknown devices' tries.
+    other = Client()
+    _login(other, password="x")
+    _login(other, password="x")
+    # The browser that knew the old password is an unknown device now: it waits like the rest.
+    client.cookies[throttle.DEVICE_COOKIE] = old_cookie
+    assert _login(client, password="another long password 9").status_code == 429
+
+
+def test_changing_the_password_keeps_this_browser_known(client_in: Client, owner: User,
+                                                       settings: Any) -> None:
+    response = client_in.post(reverse("accounts:password_change"), {
+        "old_password": PASSWORD, "new_password1": "another long password 9",
+        "new_password2": "another long password 9"})
+    assert response.status_code == 302
+    fresh = response.cookies[throttle.DEVICE_COOKIE].value
+    client_in.post(reverse("accounts:logout"))
+    settings.HUBBUB_LOGIN_MAX_FAILURES = 2
+    other = Client()
+    _login(other, password="x")
+    _login(other, password="x")
+    client_in.cookies[throttle.DEVICE_COOKIE] = fresh
+    assert _login(client_in, password="another long password 9").status_code == 302
 
 
 def test_a_forged_device_cookie_is_an_unknown_device(client: Client, owner: User,

@@ -25,10 +25,12 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from hubbub.accounts.models import LoginFailure
 
@@ -149,23 +151,37 @@ def _device_max_age() -> int:
     return int(settings.HUBBUB_LOGIN_DEVICE_DAYS) * 86400
 
 
+def _password_mark(username: str) -> str:
+    """A short keyed digest of the account's password hash: a device cookie carries it, so a
+    new password makes every device unknown again (a stolen laptop's cookie stops counting
+    as this account's device). '' for no such account."""
+    user = get_user_model()._default_manager.filter(
+        **{f"{get_user_model().USERNAME_FIELD}__iexact": username_key(username)}).first()
+    if user is None or not user.password:
+        return ""
+    return salted_hmac(_DEVICE_SALT, user.password, algorithm="sha256").hexdigest()[:20]
+
+
 def known_device(request: HttpRequest, username: str) -> str:
     """The device id in this request's device cookie if the cookie is ours, unexpired, and was
-    set by a login to this account; '' otherwise."""
+    set by a login to this account under its present password; '' otherwise."""
     value = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=_DEVICE_SALT,
                                       max_age=_device_max_age())
-    owner, _, device = str(value or "").rpartition("|")
-    if owner and device and owner == username_key(username):
-        return device
+    owner, mark, device = [*str(value or "").split("|", 2), "", ""][:3]
+    if owner and mark and device and owner == username_key(username):
+        current = _password_mark(username)
+        if current and constant_time_compare(mark, current):
+            return device
     return ""
 
 
 def remember_device(request: HttpRequest, response: HttpResponse, username: str) -> None:
-    """After a successful login: (re)set the signed, HttpOnly device cookie for this account."""
+    """After a successful login or a new password: (re)set the signed, HttpOnly device cookie
+    for this account."""
     device = known_device(request, username) or secrets.token_urlsafe(18)
     response.set_signed_cookie(
-        DEVICE_COOKIE, f"{username_key(username)}|{device}", salt=_DEVICE_SALT,
-        max_age=_device_max_age(), httponly=True, samesite="Lax",
+        DEVICE_COOKIE, f"{username_key(username)}|{_password_mark(username)}|{device}",
+        salt=_DEVICE_SALT, max_age=_device_max_age(), httponly=True, samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
 

@@ -112,7 +112,10 @@ def password_change(request: AuthedRequest) -> HttpResponse:
         user = form.save()
         update_session_auth_hash(request, user)
         messages.success(request, "Your password is changed.")
-        return redirect("accounts:settings")
+        response = redirect("accounts:settings")
+        # Every other browser's device cookie named the old password; this one stays known.
+        throttle.remember_device(request, response, user.get_username())
+        return response
     return page(request, "accounts/password_change.html", {"form": form}, section="settings")
 
 
