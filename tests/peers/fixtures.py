@@ -7,6 +7,9 @@
   after the server did the work.
 - `x_peer`: the X API v2 stand-in (tests/peers/x/), fresh state per test, OpenAPI validation
   failures asserted at teardown; `x_standin` is the session's server behind it.
+- `fb_peer`: the Facebook Login + Graph API stand-in (tests/peers/facebook/), fresh state per
+  test, requests that broke a rule Meta documents asserted at teardown; `fb_standin` is the
+  session's server behind it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.peers.facebook.peer import FacebookPeer, start_fb_peer
 from tests.peers.mastodon import MastodonPeer, start_mastodon_peer
 from tests.peers.proxy import FaultProxy
 from tests.peers.x.peer import XPeer, start_x_peer
@@ -67,3 +71,25 @@ def x_peer(x_standin: XPeer) -> Iterator[XPeer]:
     errors = x_standin.validation_errors()
     x_standin.reset()
     assert not errors, "X OpenAPI validation failures:\n" + "\n".join(map(str, errors))
+
+
+@pytest.fixture(scope="session")
+def fb_standin() -> Iterator[FacebookPeer]:
+    """The Facebook Login + Graph API stand-in (tests/peers/facebook/README.md)."""
+    peer = start_fb_peer()
+    try:
+        yield peer
+    finally:
+        peer.close()
+
+
+@pytest.fixture
+def fb_peer(fb_standin: FacebookPeer) -> Iterator[FacebookPeer]:
+    """The Facebook stand-in with fresh state; fails the test if any request broke a rule
+    Meta documents (a test that breaks one on purpose takes it with
+    protocol_errors(clear=True))."""
+    fb_standin.reset()
+    yield fb_standin
+    errors = fb_standin.protocol_errors()
+    fb_standin.reset()
+    assert not errors, "Facebook protocol errors:\n" + "\n".join(map(str, errors))

@@ -1,0 +1,342 @@
+"""The Facebook stand-in's HTTP server: one loopback origin for www.facebook.com's Login dialog
+(/{version}/dialog/oauth), graph.facebook.com (/{version}/...) and the test control surface
+(/_standin/...).
+
+For every Graph request: the version prefix, an armed fault, the caller's usage budget
+(X-App-Usage or X-Business-Use-Case-Usage on the answer; Meta's rate-limit error once spent),
+then the handler, which checks the token, permissions and parameters. A request that breaks a
+documented rule is answered as Meta answers it *and* recorded for protocol_errors().
+
+Run: python -m tests.peers.facebook.server --port N
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.peers.facebook import control, dialog, oauth, pages
+from tests.peers.facebook.access import token_value, usage
+from tests.peers.facebook.state import CURRENT_VERSION, VERSIONS, Fault, Store
+from tests.peers.facebook.wire import (
+    GraphError,
+    Reply,
+    Request,
+    blocked,
+    duplicate,
+    invalid,
+    permission_error,
+    server_error,
+    token_error,
+    unknown_path,
+)
+
+Handler_ = Callable[[Store, Request], Reply]
+ROUTES: dict[tuple[str, str], Handler_] = {**oauth.ROUTES, **pages.ROUTES,
+                                           ("GET", "/dialog/oauth"): dialog.show,
+                                           ("POST", "/dialog/oauth"): dialog.submit}
+EXACT = {"/me", "/debug_token", "/oauth/access_token", "/dialog/oauth", "/me/accounts",
+         "/me/permissions"}
+EDGES = {"feed", "photos", "posts", "published_posts", "comments"}
+VERSION = re.compile(r"^/(v\d+\.\d+)(/.*)$")
+MAX_BODY = 64 * 1024 * 1024
+RATE_CODES = {"4": 4, "17": 17, "32": 32, "613": 613}
+SUBCODES = {"463": None, "460": "password", "458": "deauthorized", "467": "logged_out"}
+
+
+def template(method: str, path: str) -> str | None:
+    if path in EXACT:
+        return path
+    parts = path.split("/")
+    if len(parts) == 4 and parts[1] == "me" and parts[2] == "permissions":
+        return "/me/permissions/{permission}"
+    if len(parts) == 2 and parts[1]:
+        return "/{object-id}"
+    if len(parts) == 3 and parts[2] in EDGES:
+        return "/{object-id}/comments" if parts[2] == "comments" else "/{page-id}/" + parts[2]
+    return None
+
+
+def fault_error(store: Store, req: Request, fault: Fault) -> GraphError | None:
+    kind = fault.kind
+    if kind == "190":
+        value = token_value(req) or ""
+        token = store.find_token(value)
+        sub = str(fault.options.get("subcode", "463"))
+        if token is not None:
+            token.invalid_reason = SUBCODES.get(sub)
+            if sub == "463":
+                token.expires_at = time.time() - 1
+        return token_error(token, value)
+    if kind in RATE_CODES:
+        given = token_value(req)
+        token = store.find_token(given) if given else None
+        try:
+            usage(store, token, RATE_CODES[kind])
+        except GraphError as error:
+            return error
+        return None
+    simple: dict[str, Callable[[], GraphError]] = {
+        "368": blocked, "506": duplicate, "1": lambda: server_error(1), "2": server_error,
+        "200": lambda: permission_error("Permissions error"),
+        "10": lambda: permission_error("Application does not have permission for this "
+                                       "action", code=10),
+        "100": lambda: invalid("(#100) Invalid parameter"),
+    }
+    return simple[kind]() if kind in simple else None
+
+
+class StandIn:
+    def __init__(self) -> None:
+        self.store = Store()
+
+    def answer(self, req: Request, fault: Fault | None) -> Reply:
+        store = self.store
+        if req.version is not None and req.version not in VERSIONS and \
+                _newer(req.version, CURRENT_VERSION):
+            raise unknown_path(f"/{req.version}{req.path}")
+        handler = ROUTES.get((req.method, req.template or ""))
+        if handler is None:
+            raise unknown_path(req.path)
+        if fault is not None and fault.kind in {"500", "502", "503", "504"}:
+            return Reply(int(fault.kind), "Sorry, something went wrong.", "text/html")
+        with store.lock:  # one request at a time touches the store
+            if fault is not None:
+                error = fault_error(store, req, fault)
+                if error is not None:
+                    raise error
+            headers: dict[str, str] = {}
+            value = token_value(req)
+            token = store.find_token(value) if value and req.template not in {
+                "/dialog/oauth", "/oauth/access_token"} else None
+            if token is not None and token.live(time.time()):
+                headers = usage(store, token, None)
+            try:
+                reply = handler(store, req)
+            except GraphError as error:
+                error.reply.headers.update(headers)
+                raise
+        reply.headers.update(headers)
+        return reply
+
+
+def _newer(version: str, than: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in v[1:].split("."))
+    return parts(version) > parts(than)
+
+
+def parse_body(req: Request, content_type: str) -> None:
+    """Form, multipart or JSON body fields join the query's (the body wins), as Graph reads
+    them; a body that cannot be read is Meta's (#100) and a broken rule."""
+    body = req.body
+    media = content_type.split(";")[0].strip().lower()
+    if not body:
+        return
+    if media == "application/x-www-form-urlencoded":
+        try:
+            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True,
+                              strict_parsing=False)
+        except UnicodeDecodeError as exc:
+            raise invalid("(#100) The form body is not UTF-8", rule="a form body not in UTF-8")\
+                from exc
+        for name, values in fields.items():
+            req.lists[name] = values
+            req.params[name] = values[-1]
+    elif media == "multipart/form-data":
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+        if not message.is_multipart() or message.defects:
+            raise invalid("(#100) The multipart body cannot be read",
+                          rule="a broken multipart body")
+        for part in message.iter_parts():
+            named = part.get_param("name", header="content-disposition")
+            if not isinstance(named, str):
+                raise invalid("(#100) A multipart part has no name", rule="a nameless part")
+            data = part.get_payload(decode=True) or b""
+            assert isinstance(data, bytes)
+            filename = part.get_filename()
+            if filename is not None:
+                req.files[named] = (filename, part.get_content_type(), data)
+            else:
+                text = data.decode("utf-8", "replace")
+                req.params[named] = text
+                req.lists.setdefault(named, []).append(text)
+    elif media == "application/json":
+        try:
+            value = json.loads(body)
+        except ValueError as exc:
+            raise invalid(f"(#100) The JSON body cannot be read: {exc}",
+                          rule="a JSON body that is not JSON") from exc
+        if not isinstance(value, dict):
+            raise invalid("(#100) The JSON body must be an object", rule="a JSON non-object")
+        for name, item in value.items():
+            text = item if isinstance(item, str) else json.dumps(item)
+            req.params[name] = text
+            req.lists[name] = [text]
+    else:
+        raise invalid(f"(#100) Unsupported Content-Type {media}",
+                      rule=f"a body sent as {media}")
+
+
+class Handler(BaseHTTPRequestHandler):
+    standin: StandIn
+    protocol_version = "HTTP/1.1"
+    server_version = "hubbub-facebook-standin"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().finish()
+
+    def _body(self) -> bytes:
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            raise ValueError(f"Content-Length {raw!r} is not a number")
+        if int(raw) > MAX_BODY:
+            raise ValueError(f"a body of {raw} bytes is over {MAX_BODY}")
+        return self.rfile.read(int(raw)) if int(raw) else b""
+
+    def _serve(self) -> None:
+        standin, store = self.standin, self.standin.store
+        parts = urlsplit(self.path)
+        try:
+            body = self._body()
+        except ValueError as exc:
+            self.close_connection = True
+            self._send(GraphError(100, str(exc)).reply)
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query = parse_qs(parts.query, keep_blank_values=True)
+        found = VERSION.match(parts.path)
+        version, path = (found.group(1), found.group(2)) if found else (None, parts.path)
+        path = path.rstrip("/") or "/"
+        req = Request(self.command, path, version, parts.query,
+                      {k: v[-1] for k, v in query.items()}, headers, body,
+                      lists={k: list(v) for k, v in query.items()},
+                      origin="http://" + headers.get("host", "127.0.0.1"))
+        if parts.path.startswith("/_standin/"):
+            self._control(req)
+            return
+        req.template = template(req.method, path)
+        with store.lock:
+            store.seen.append({"method": req.method, "path": parts.path, "version": version,
+                               "query": {k: ("…" if k == "access_token" else v)
+                                         for k, v in req.params.items()},
+                               "at": time.time()})
+        fault = store.take_fault(req.method, path, req.template)
+        if fault is not None and fault.kind == "delay":
+            store.release.wait(float(fault.options.get("seconds", 1.0)))
+        if fault is not None and fault.kind in {"drop", "hold", "timeout"}:
+            if fault.kind != "drop":
+                store.release.wait(float(fault.options.get("seconds", 30.0)))
+            self._cut(reset=fault.kind == "drop")
+            return
+        try:
+            parse_body(req, headers.get("content-type", ""))
+            reply = standin.answer(req, fault)
+        except GraphError as error:
+            reply = error.reply
+            if error.rule:
+                with store.lock:
+                    store.protocol.append({"method": req.method, "path": parts.path,
+                                           "rule": error.rule, "status": reply.status})
+        except Exception:
+            trace = traceback.format_exc()
+            print(trace, file=sys.stderr, flush=True)
+            with store.lock:
+                store.protocol.append({"method": req.method, "path": parts.path,
+                                       "rule": "the stand-in failed: " + trace[-1500:],
+                                       "status": 500})
+            reply = server_error(1).reply
+        with store.lock:
+            store.seen[-1]["status"] = reply.status
+        if fault is not None and fault.kind in {"drop_after", "hold_after"}:
+            if fault.kind == "hold_after":
+                store.release.wait(float(fault.options.get("seconds", 30.0)))
+            self._cut(reset=fault.kind == "drop_after")
+            return
+        self._send(reply)
+
+    def _control(self, req: Request) -> None:
+        try:
+            result = control.handle(self.standin.store, req.method, req.path,
+                                    req.params, control.parse(req.body))
+            self._send(Reply(200, result))
+        except (control.ControlError, ValueError, KeyError, TypeError) as exc:
+            self._send(Reply(400, {"error": str(exc)}))
+
+    def _send(self, reply: Reply) -> None:
+        payload = reply.payload()
+        self.send_response(reply.status)
+        if payload or reply.status != 302:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _cut(self, *, reset: bool) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            if reset:  # RST, as a connection cut before the answer
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
+
+def make_server(port: int = 0) -> ThreadingHTTPServer:
+    class Bound(Handler):
+        pass
+
+    Bound.standin = StandIn()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Bound)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Facebook Login + Graph API stand-in (tests)")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    server = make_server(args.port)
+    print(json.dumps({"listening": server.server_address[1]}), flush=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
