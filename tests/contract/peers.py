@@ -242,3 +242,9 @@ FACTORIES["nostr"] = _nostr
 from tests.contract.peers_bluesky import bluesky_factory  # noqa: E402
 
 FACTORIES["bluesky"] = bluesky_factory
+
+
+# --- X: the stand-in behind an HTTP fault proxy (tests/contract/peers_x.py) ---------------------
+from tests.contract.peers_x import x_factory  # noqa: E402
+
+FACTORIES["x"] = x_factory

@@ -56,9 +56,11 @@ def account_of(peer: XPeer, user: XUser, tokens: XTokens, **extra: Any) -> Accou
                    handle=f"@{user.username}")
 
 
-def make_x_world(x_peer: XPeer, monkeypatch: pytest.MonkeyPatch) -> XWorld:
-    """For each test module's `x_world` fixture."""
-    client_id, secret = x_peer.create_app(CALLBACK)
+def make_x_world(x_peer: XPeer, monkeypatch: pytest.MonkeyPatch,
+                 callbacks: tuple[str, ...] = (CALLBACK,)) -> XWorld:
+    """For each test module's `x_world` fixture: the operator's app (with these callback URLs
+    registered) and the hub's environment pointing at the stand-in."""
+    client_id, secret = x_peer.create_app(list(callbacks))
     assert secret is not None
     for name, value in x_env(x_peer, client_id, secret).items():
         monkeypatch.setenv(name, value)

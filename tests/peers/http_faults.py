@@ -139,6 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._proxy()
 
+    def do_DELETE(self) -> None:  # X deletes posts and undoes likes with DELETE
+        self._proxy()
+
     def finish(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             super().finish()

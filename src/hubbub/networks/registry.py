@@ -12,6 +12,7 @@ CONNECTORS: dict[str, str] = {
     "mastodon": "hubbub.networks.mastodon.connector.MastodonConnector",
     "bluesky": "hubbub.networks.bluesky.connector.BlueskyConnector",
     "nostr": "hubbub.networks.nostr.connector.NostrConnector",
+    "x": "hubbub.networks.x.connector.XConnector",
 }
 
 

@@ -38,6 +38,9 @@ from hubbub.networks.x.failures import unreadable
 
 # find_published looks this far before `since`, for a server clock behind ours.
 CLOCK_SLACK = timedelta(minutes=2)
+# After a duplicate refusal, posts from this long before the first attempt may be its own
+# (clocks differ a little); an older post with the same text is someone's earlier one.
+DUPLICATE_SLACK = timedelta(seconds=15)
 # Without a prepared attempt time, a duplicate refusal is matched against this much history.
 DUPLICATE_LOOKBACK = timedelta(hours=1)
 FIND_PAGES = 5
@@ -67,7 +70,15 @@ class XConnector(Connector):
     @contextmanager
     def _api(self, account: Account) -> Iterator[XApi]:
         with XApi.for_account(account.base_url, account.credentials) as x:
-            yield x
+            try:
+                yield x
+            except AuthExpired as exc:
+                # X answers 401 alike for an expired and a revoked token. With a refresh token
+                # the engine renews once and decides; without one there is nothing to renew.
+                if account.credentials.get("refresh_token"):
+                    raise
+                raise Revoked(f"{exc.message}. This login cannot be renewed (it has no refresh "
+                              "token): reconnect the account.") from None
 
     @staticmethod
     def _me(x: XApi, account: Account) -> str:
@@ -147,7 +158,7 @@ class XConnector(Connector):
             response = x.send("POST", "/2/tweets", json_body=mapping.create_body(draft, media_ids),
                               write=True)
             if response.status_code == 403 and x.failure(response).is_duplicate:
-                found = self._find(x, account, draft, _attempted(prepared))
+                found = self._find(x, account, draft, _attempted(prepared), DUPLICATE_SLACK)
                 if found is not None:
                     return found
             body = x.result(response, write=True)
@@ -160,20 +171,24 @@ class XConnector(Connector):
                        since: datetime,
                        prepared: Mapping[str, Any] | None = None) -> Published | None:
         with self._api(account) as x:
-            return self._find(x, account, draft, since)
+            return self._find(x, account, draft, since, CLOCK_SLACK)
 
-    def _find(self, x: XApi, account: Account, draft: Draft, since: datetime) -> Published | None:
-        """The oldest of the account's own posts since `since` that is this draft."""
+    def _find(self, x: XApi, account: Account, draft: Draft, since: datetime,
+              slack: timedelta) -> Published | None:
+        """The oldest of the account's own posts since `since` (less `slack`) that is this
+        draft."""
         me = self._me(x, account)
-        start = (since - CLOCK_SLACK).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        earliest = (since - slack).astimezone(UTC).replace(microsecond=0)
+        start = earliest.strftime("%Y-%m-%dT%H:%M:%SZ")
         params = reading.expanded({"max_results": FIND_PAGE_SIZE, "start_time": start,
                                    "exclude": "retweets"})
         found: list[Mapping[str, Any]] = []
         for _ in range(FIND_PAGES):
             body = x.get(f"/2/users/{me}/tweets", params, limit_key="/2/users/:id/tweets")
             posts = body.get("data")
-            found += [p for p in posts if isinstance(p, Mapping) and mapping.matches(
-                p, draft, len(draft.media))] if isinstance(posts, list) else []
+            found += [p for p in posts if isinstance(p, Mapping) and _since(p, earliest)
+                      and mapping.matches(p, draft, len(draft.media))
+                      ] if isinstance(posts, list) else []
             meta = body.get("meta")
             token = meta.get("next_token") if isinstance(meta, Mapping) else None
             if not token or not posts:
@@ -223,6 +238,12 @@ def _identity(x: XApi) -> Identity:
         return mapping.identity_from_user(body.get("data") or {})
     except (ValueError, AttributeError):
         raise Transient("X described the signed-in account in a way hubbub cannot read") from None
+
+
+def _since(post: Mapping[str, Any], earliest: datetime) -> bool:
+    """Made at or after `earliest` (X filters by start_time; this keeps to it regardless)."""
+    made = mapping.parse_time(post.get("created_at"))
+    return made is None or made >= earliest
 
 
 def _attempted(prepared: Mapping[str, Any] | None) -> datetime:
