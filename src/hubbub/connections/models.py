@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from hubbub.core import crypto
+
+# How long before a login ends the hub asks the person to reconnect.
+RECONNECT_WARNING = timedelta(days=14)
 
 
 class InstanceApp(models.Model):
@@ -54,6 +58,9 @@ class Connection(models.Model):
     health = models.CharField(max_length=20, choices=Health.choices, default=Health.OK)
     health_detail = models.CharField(max_length=500, blank=True)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
+    # When the login stops working and only the person can renew it (a network whose tokens
+    # last weeks and cannot be refreshed), from Connector.credentials_expire_at; None: never.
+    credentials_expire_at = models.DateTimeField(null=True, blank=True)
     # Set when the person disconnects: the row stays so sent posts keep their history.
     disconnected_at = models.DateTimeField(null=True, blank=True)
     capabilities_json = models.JSONField(null=True, blank=True)
@@ -78,6 +85,19 @@ class Connection(models.Model):
     @credentials.setter
     def credentials(self, value: dict[str, Any]) -> None:
         self.credentials_enc = crypto.encrypt_json(value)
+
+    def reconnect_by(self, now: datetime) -> datetime | None:
+        """The date to reconnect by, from RECONNECT_WARNING before the login ends (and after
+        it ended), else None."""
+        ends = self.credentials_expire_at
+        if ends is None or ends - now > RECONNECT_WARNING:
+            return None
+        return ends
+
+    def login_ends_before(self, when: datetime | None) -> bool:
+        """Would a post due at `when` find the login ended (so it waits for a reconnect)?"""
+        ends = self.credentials_expire_at
+        return ends is not None and when is not None and when >= ends
 
 
 class NetworkApp(models.Model):

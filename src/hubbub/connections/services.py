@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -78,6 +79,8 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
     connection.avatar_url = safe_url(identity.avatar_url)
     connection.profile_url = safe_url(identity.profile_url)
     connection.credentials = connected.credentials
+    connection.credentials_expire_at = get_connector(network).credentials_expire_at(
+        connected.credentials)
     connection.health = Health.OK
     connection.health_detail = ""
     connection.rate_limited_until = None
@@ -85,6 +88,16 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
     connection.disconnected_at = None
     connection.save()
     return connection
+
+
+def store_credentials(connection: Connection, fresh: dict[str, Any]) -> None:
+    """Save renewed credentials (after a refresh) and when they end."""
+    connection.credentials = fresh
+    connection.credentials_expire_at = get_connector(connection.network).credentials_expire_at(
+        fresh)
+    Connection.objects.filter(pk=connection.pk).update(
+        credentials_enc=connection.credentials_enc,
+        credentials_expire_at=connection.credentials_expire_at)
 
 
 def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabilities:

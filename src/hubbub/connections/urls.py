@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.connections import apps_views, views
+from hubbub.connections import apps_views, choose_views, views
 
 app_name = "connections"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("connect/", views.connect_choose, name="connect"),
     path("connect/<slug:network>/", views.connect_start, name="connect_start"),
     path("callback/<slug:network>/", views.connect_callback, name="callback"),
+    path("choose/<slug:network>/", choose_views.choose_accounts, name="choose"),
     path("<int:pk>/reconnect/", views.reconnect, name="reconnect"),
     path("<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("apps/", apps_views.apps_page, name="apps"),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
+from hubbub.connections.choose_views import offer
 from hubbub.connections.disconnect import disconnect as disconnect_account
 from hubbub.connections.forms import CredentialsForm, ServerForm
 from hubbub.connections.models import Connection, Health
@@ -49,15 +50,20 @@ class ConnectionRow:
     connection: Connection
     health: str  # ok, needs_reconnect, rate_limited
     until: datetime | None
+    # The login ends then and only the person can renew it (shown two weeks ahead).
+    reconnect_by: datetime | None = None
+    login_ended: bool = False
 
 
 def _row(connection: Connection, now: datetime) -> ConnectionRow:
+    by = connection.reconnect_by(now)
+    ended = by is not None and by <= now
     if connection.health == Health.NEEDS_RECONNECT:
-        return ConnectionRow(connection, "needs_reconnect", None)
+        return ConnectionRow(connection, "needs_reconnect", None, by, ended)
     until = connection.rate_limited_until
     if connection.health == Health.RATE_LIMITED and until is not None and until > now:
-        return ConnectionRow(connection, "rate_limited", until)
-    return ConnectionRow(connection, "ok", None)
+        return ConnectionRow(connection, "rate_limited", until, by, ended)
+    return ConnectionRow(connection, "ok", None, by, ended)
 
 
 def _connector(network: str) -> Connector:
@@ -168,14 +174,21 @@ def connect_start(request: AuthedRequest, network: str) -> HttpResponse:
         return waiting
     if connector.auth_kind != "oauth2":
         return _connect_with_credentials(request, connector)
+    # Networks reached through the operator's app live at one address: no server to type.
+    needs_server = connector.slug not in OPERATOR_APP_NETWORKS
     form = ServerForm(request.POST or None)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not needs_server:
+        response, error = _begin(request, connector, "")
+        if response is not None:
+            return response
+    elif request.method == "POST" and form.is_valid():
         response, error = _begin(request, connector, form.cleaned_data["server"])
         if response is not None:
             return response
     context = {"form": form, "network": network, "network_label": connector.name,
-               "error": error}
+               "error": error, "needs_server": needs_server,
+               "note": connector.reading_note}
     return page(request, "connections/connect_server.html", context, section="connections",
                 status=400 if error else 200)
 
@@ -274,6 +287,9 @@ def connect_callback(request: AuthedRequest, network: str) -> HttpResponse:
     messages.success(request, f"Connected {connection.handle}")
     if connected.notice:
         _show_once(request, connected.notice)
+    if connected.other_accounts:
+        offer(request, network, connected.other_accounts)
+        return redirect("connections:choose", network)
     return redirect("connections:list")
 
 

@@ -313,6 +313,9 @@ class Connector(ABC):
     # pushes). Watched columns of one account share it, so opening many columns slows each
     # one down rather than running into the network's rate limit and freezing them all.
     poll_reads_per_minute: ClassVar[float | None] = None
+    # What people should know about reading this network, said where they connect an account
+    # and add a column (e.g. that the network gives apps no home feed); "" for nothing.
+    reading_note: ClassVar[str] = ""
 
     # --- identity and capabilities -----------------------------------------------------------
     @abstractmethod

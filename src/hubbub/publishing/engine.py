@@ -31,12 +31,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hubbub.accounts.models import LatePolicy, Profile
-from hubbub.connections.models import Connection
 from hubbub.connections.services import (
     account_for,
     mark_needs_reconnect,
     mark_ok,
     mark_rate_limited,
+    store_credentials,
 )
 from hubbub.core.sanitize import safe_url
 from hubbub.networks.base import Account, Connector, Draft, Published
@@ -170,8 +170,7 @@ def _refresh(connector: Connector, delivery: Delivery) -> Account | None:
         return None
     if fresh is None:
         return None
-    connection.credentials = fresh
-    Connection.objects.filter(pk=connection.pk).update(credentials_enc=connection.credentials_enc)
+    store_credentials(connection, fresh)
     return account_for(connection)
 
 

@@ -5,6 +5,7 @@ names a network."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hubbub.connections.models import Connection
@@ -53,6 +54,20 @@ def available_kinds(connection: Connection) -> list[str]:
     if "author" in feeds:
         feeds.add("own")  # your own posts are the author feed of your own handle
     return [slug for slug in KINDS if slug in feeds]
+
+
+def reading_notes(connections: Iterable[Connection]) -> list[str]:
+    """What the connectors of these connections say about reading them (a network that gives
+    apps no home feed), each once, in order."""
+    notes: list[str] = []
+    for connection in connections:
+        try:
+            note = get_connector(connection.network).reading_note
+        except (UnknownNetwork, ImportError):
+            continue
+        if note and note not in notes:
+            notes.append(note)
+    return notes
 
 
 def clean_param(kind: str, param: str) -> str:

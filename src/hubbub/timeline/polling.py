@@ -41,6 +41,7 @@ from hubbub.connections.services import (
     mark_needs_reconnect,
     mark_ok,
     mark_rate_limited,
+    store_credentials,
 )
 from hubbub.networks.base import Connector, Page
 from hubbub.networks.errors import (
@@ -298,8 +299,7 @@ def refresh_credentials(connector: Connector, connection: Connection) -> bool:
         return False
     if fresh is None:
         return False
-    connection.credentials = fresh
-    Connection.objects.filter(pk=connection.pk).update(credentials_enc=connection.credentials_enc)
+    store_credentials(connection, fresh)
     return True
 
 

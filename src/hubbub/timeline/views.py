@@ -23,7 +23,7 @@ from hubbub.core.ids import parse_ids
 from hubbub.networks.errors import ConnectorError
 from hubbub.timeline import polling, selectors, services
 from hubbub.timeline.cursors import Cursor, decode_cursor, encode_cursor
-from hubbub.timeline.feedkinds import KINDS, Kind, kind_of_key
+from hubbub.timeline.feedkinds import KINDS, Kind, kind_of_key, reading_notes
 from hubbub.timeline.forms import AddColumnForm, DeckNameForm
 from hubbub.timeline.models import Column, ColumnWidth, Deck, Feed, Item
 
@@ -277,6 +277,7 @@ def column_add(request: AuthedRequest, pk: int) -> HttpResponse:
     ]
     return page(request, "timeline/add_column.html", {
         "deck": current, "form": form, "rows": rows, "kinds": list(KINDS.values()),
+        "notes": reading_notes(row.connection for row in rows),
     }, section="deck", status=status)
 
 

@@ -56,6 +56,9 @@ class LinkedInConnector(Connector):
     # LinkedIn's limits are per day (reset at midnight UTC) and unpublished; an account's own
     # posts change slowly: two reads a minute keeps a day's polling under 3,000 calls.
     poll_reads_per_minute: ClassVar[float | None] = 2.0
+    reading_note: ClassVar[str] = (
+        "LinkedIn offers no home feed to apps: the hub can show only this account's own posts "
+        "and the comments on them.")
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("access_token", "Access token", "--token", kind="secret",
                         help="A member access token issued to the operator's LinkedIn app."),
@@ -225,14 +228,14 @@ class LinkedInConnector(Connector):
 
     # --- read ----------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
-        """`own`: the account's posts, newest first; `comments`: comments on its recent
-        posts. LinkedIn offers apps no home feed."""
+        """`own`: the account's posts, newest first; `notifications`: the comments on its
+        recent posts. LinkedIn offers apps no home feed."""
         author = author_of(account)
         names = {author: account.handle}
         with self._api(account) as li:
             if feed == "own":
                 return reading.own_page(li, author, cursor, names)
-            if feed == "comments":
+            if feed == "notifications":
                 return reading.comments_page(li, author, cursor, names)
         raise NotImplementedError(f"LinkedIn cannot read {feed!r}: it offers apps no home feed, "
                                   "only the account's own posts and their comments")

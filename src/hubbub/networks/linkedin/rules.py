@@ -27,7 +27,7 @@ IMAGE_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_MAX_PIXELS = 36_152_320
 MAX_IMAGES = 20
 ALT_TEXT_MAX = 4086
-FEEDS = ("own", "comments")
+FEEDS = ("own", "notifications")  # notifications: the comments on its posts
 
 
 def capabilities() -> Capabilities:
