@@ -7,6 +7,9 @@
   after the server did the work.
 - `x_peer`: the X API v2 stand-in (tests/peers/x/), fresh state per test, OpenAPI validation
   failures asserted at teardown; `x_standin` is the session's server behind it.
+- `li_peer`: the LinkedIn stand-in (tests/peers/linkedin/), fresh state per test, requests that
+  broke one of LinkedIn's documented rules asserted at teardown; `li_standin` is the session's
+  server behind it.
 - `fb_peer`: the Facebook Login + Graph API stand-in (tests/peers/facebook/), fresh state per
   test, requests that broke a rule Meta documents asserted at teardown; `fb_standin` is the
   session's server behind it.
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.peers.facebook.peer import FacebookPeer, start_fb_peer
+from tests.peers.linkedin.peer import LinkedInPeer, start_li_peer
 from tests.peers.mastodon import MastodonPeer, start_mastodon_peer
 from tests.peers.proxy import FaultProxy
 from tests.peers.x.peer import XPeer, start_x_peer
@@ -71,6 +75,28 @@ def x_peer(x_standin: XPeer) -> Iterator[XPeer]:
     errors = x_standin.validation_errors()
     x_standin.reset()
     assert not errors, "X OpenAPI validation failures:\n" + "\n".join(map(str, errors))
+
+
+@pytest.fixture(scope="session")
+def li_standin() -> Iterator[LinkedInPeer]:
+    """The LinkedIn stand-in (tests/peers/linkedin/README.md), one server for the session."""
+    peer = start_li_peer()
+    try:
+        yield peer
+    finally:
+        peer.close()
+
+
+@pytest.fixture
+def li_peer(li_standin: LinkedInPeer) -> Iterator[LinkedInPeer]:
+    """The LinkedIn stand-in with fresh state; fails the test if any request broke one of
+    LinkedIn's documented rules (missing headers, URNs not encoded, malformed bodies...). A
+    test that sends one on purpose takes the records with protocol_errors(clear=True)."""
+    li_standin.reset()
+    yield li_standin
+    errors = li_standin.protocol_errors()
+    li_standin.reset()
+    assert not errors, "LinkedIn protocol errors:\n" + "\n".join(map(str, errors))
 
 
 @pytest.fixture(scope="session")

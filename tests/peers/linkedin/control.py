@@ -1,0 +1,248 @@
+"""The test-only control surface under /_standin/ (a path LinkedIn does not use): seed members,
+organizations, apps, tokens, posts and comments, arm faults, change lifetimes and limits, and
+read back what the stand-in stored, saw and found in breach of LinkedIn's rules. JSON in,
+JSON out."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.peers.linkedin import little, social
+from tests.peers.linkedin.images import render as render_image
+from tests.peers.linkedin.state import (
+    DEFAULT_APP_SCOPES,
+    KNOWN_SCOPES,
+    ROLES,
+    Fault,
+    Member,
+    Post,
+    Store,
+)
+
+FAULT_KINDS = {"500", "502", "503", "504", "429", "401", "drop", "drop_after", "hold",
+               "hold_after", "delay"}
+SETTINGS: dict[str, type | tuple[type, ...]] = {
+    "token_seconds": (int, float), "refresh_seconds": (int, float),
+    "code_seconds": (int, float), "versions": (list, type(None)), "processing_polls": int,
+    "duplicate_seconds": (int, float), "signed_in": (str, type(None)),
+}
+
+
+class ControlError(Exception):
+    pass
+
+
+def member_dict(member: Member) -> dict[str, Any]:
+    return {"sub": member.id, "urn": member.urn, "name": member.name, "email": member.email}
+
+
+def post_dict(post: Post) -> dict[str, Any]:
+    parsed = little.parse(post.commentary)
+    return {"urn": post.urn, "author": post.author, "commentary": post.commentary,
+            "sent_commentary": post.sent_commentary, "text": parsed.text,
+            "cut": post.commentary != post.sent_commentary, "mentions": list(parsed.mentions),
+            "hashtags": list(parsed.hashtags), "visibility": post.visibility,
+            "lifecycle_state": post.lifecycle_state, "distribution": post.distribution,
+            "content": post.content, "created_at": post.created_at,
+            "client_id": post.client_id, "deleted": post.deleted}
+
+
+def _need(body: dict[str, Any], *names: str) -> list[Any]:
+    missing = [n for n in names if n not in body]
+    if missing:
+        raise ControlError(f"missing {', '.join(missing)}")
+    return [body[n] for n in names]
+
+
+def _member(store: Store, member_id: Any) -> Member:
+    member = store.members.get(str(member_id))
+    if member is None:
+        raise ControlError(f"no member {member_id}")
+    return member
+
+
+def handle(store: Store, method: str, path: str, query: dict[str, str],
+           body: dict[str, Any]) -> Any:
+    action = ACTIONS.get((method, path.removeprefix("/_standin/")))
+    if action is None:
+        raise ControlError(f"no control action {method} {path}")
+    with store.lock:
+        return action(store, query, body)
+
+
+def _reset(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    store.clear()
+    return {"reset": True}
+
+
+def _apps(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    (uris,) = _need(b, "redirect_uris")
+    scopes = list(b.get("scopes") or DEFAULT_APP_SCOPES)
+    unknown = [s for s in scopes if s not in KNOWN_SCOPES]
+    if unknown:
+        raise ControlError(f"unknown scopes {unknown}; known: {sorted(KNOWN_SCOPES)}")
+    app = store.add_app(list(uris), scopes, str(b.get("name") or "App"),
+                        bool(b.get("refresh_tokens", False)))
+    return {"client_id": app.client_id, "client_secret": app.client_secret}
+
+
+def _members(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    (name,) = _need(b, "name")
+    return member_dict(store.add_member(str(name), b.get("email")))
+
+
+def _organizations(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    (name,) = _need(b, "name")
+    admins = dict(b.get("admins") or {})
+    for member_id, role in admins.items():
+        _member(store, member_id)
+        if role not in ROLES:
+            raise ControlError(f"role {role!r} is not one of {sorted(ROLES)}")
+    org = store.add_organization(str(name), admins)
+    return {"id": org.id, "urn": org.urn, "name": org.name, "vanity": org.vanity}
+
+
+def _tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    member_id, client_id, scopes = _need(b, "member_id", "client_id", "scopes")
+    _member(store, member_id)
+    if client_id not in store.apps:
+        raise ControlError(f"no app {client_id}")
+    access, refresh = store.issue(client_id, str(member_id), list(scopes))
+    return {"access_token": access.value, "expires_in": int(store.token_seconds),
+            "refresh_token": refresh.value if refresh else None,
+            "refresh_token_expires_in": int(store.refresh_seconds) if refresh else None,
+            "scope": ",".join(scopes)}
+
+
+def _new_post(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    author, commentary = _need(b, "author", "commentary")
+    urn = f"urn:li:share:{store.new_id()}"
+    created = int((time.time() - float(b.get("age_seconds", 0))) * 1000)
+    kept = little.parse(str(commentary)).kept
+    store.posts[urn] = Post(urn, str(author), kept, str(commentary), "PUBLIC",
+                            {"feedDistribution": "MAIN_FEED", "targetEntities": [],
+                             "thirdPartyDistributionChannels": []},
+                            "PUBLISHED", b.get("content"), False, created, None)
+    return post_dict(store.posts[urn])
+
+
+def _list_posts(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    found = sorted(store.posts.values(), key=lambda p: (-p.created_at, p.urn))
+    if q.get("author"):
+        found = [p for p in found if p.author == q["author"]]
+    return [post_dict(p) for p in found]
+
+
+def _list_images(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    return [{**render_image(i, ""), "size": len(i.data), "media_type": i.media_type}
+            for i in store.images.values()]
+
+
+def _list_comments(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    return [social.render_comment(c) for c in store.comments
+            if not q.get("post") or c.object == q["post"]]
+
+
+def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    actor, post, text = _need(b, "actor", "post", "text")
+    if post not in store.posts:
+        raise ControlError(f"no post {post}")
+    return social.render_comment(social.add(store, str(post), str(actor), str(text),
+                                            b.get("parent")))
+
+
+def _fault(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    method, path, kind = _need(b, "method", "path", "kind")
+    if str(kind) not in FAULT_KINDS:
+        raise ControlError(f"fault kind {kind!r} is not one of {sorted(FAULT_KINDS)}")
+    store.faults.append(Fault(str(method).upper(), str(path), str(kind),
+                              int(b.get("count", 1)), dict(b.get("options") or {})))
+    return {"armed": len(store.faults)}
+
+
+def _clear_faults(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    store.faults.clear()
+    store.release.set()
+    store.release = type(store.release)()
+    return {"cleared": True}
+
+
+def _settings(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    for name, value in b.items():
+        kinds = SETTINGS.get(name)
+        if kinds is None or not isinstance(value, kinds):
+            raise ControlError(f"setting {name}={value!r} is not known or of the wrong type")
+        setattr(store, name, value)
+    return {k: getattr(store, k) for k in SETTINGS}
+
+
+def _daily_limit(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    method, path = _need(b, "method", "path")
+    store.daily_limits[(str(method).upper(), str(path))] = (b.get("member"),
+                                                            b.get("application"))
+    return {"set": True}
+
+
+def _expire_tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    past = time.time() - 1
+    count = 0
+    for token in store.tokens.values():
+        if token.kind == "access" and b.get("member_id") in (None, token.member_id):
+            token.expires_at = past
+            count += 1
+    for grant in store.grants.values():
+        grant.expires_at = min(grant.expires_at, past)
+    return {"expired": count}
+
+
+def _revoke(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    (member_id,) = _need(b, "member_id")
+    count = 0
+    for token in store.tokens.values():
+        if token.member_id == str(member_id) and b.get("client_id") in (None, token.client_id):
+            token.revoked = True
+            count += 1
+    return {"revoked": count}
+
+
+def _protocol_errors(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    found = list(store.protocol_errors)
+    if q.get("clear") in {"1", "true"}:
+        store.protocol_errors.clear()
+    return found
+
+
+ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]], Any]] = {
+    ("POST", "reset"): _reset,
+    ("GET", "health"): lambda s, q, b: {"ok": True},
+    ("POST", "apps"): _apps,
+    ("POST", "members"): _members,
+    ("POST", "organizations"): _organizations,
+    ("POST", "tokens"): _tokens,
+    ("POST", "posts"): _new_post,
+    ("GET", "posts"): _list_posts,
+    ("GET", "images"): _list_images,
+    ("GET", "comments"): _list_comments,
+    ("POST", "comments"): _comment,
+    ("POST", "faults"): _fault,
+    ("DELETE", "faults"): _clear_faults,
+    ("POST", "settings"): _settings,
+    ("POST", "daily_limit"): _daily_limit,
+    ("POST", "expire_tokens"): _expire_tokens,
+    ("POST", "revoke"): _revoke,
+    ("GET", "protocol_errors"): _protocol_errors,
+    ("GET", "requests"): lambda s, q, b: list(s.seen),
+    ("GET", "authorizations"): lambda s, q, b: list(s.authorizations),
+}
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    value = json.loads(body)
+    if not isinstance(value, dict):
+        raise ControlError("the control body must be a JSON object")
+    return value

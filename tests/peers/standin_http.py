@@ -1,0 +1,146 @@
+"""HTTP plumbing shared by the network stand-ins (tests/peers/x, tests/peers/linkedin): an
+answer (`Reply`), a request handler that reads bodies safely (Content-Length or chunked, with a
+cap), sends head and body in one segment, and can cut a connection the way a network failure
+would; and the `main()` that runs a stand-in as a process (tests/peers/process.py starts it
+and reads the port it printed).
+
+What a stand-in answers is its own business: subclasses implement `serve()`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import socket
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None  # dict/list -> JSON; bytes/str -> as is; None -> empty
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def payload(self) -> bytes:
+        if self.body is None:
+            return b""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return json.dumps(self.body, separators=(",", ":")).encode()
+
+
+class BodyError(ValueError):
+    """The request's framing is broken (a Content-Length that is not a number, a body over
+    the cap, a broken chunk): answer 400 and close."""
+
+
+class StandInHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # head and body go out at once, not 40 ms apart
+    max_body = 600 * 1024 * 1024
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.serve()
+
+    def do_POST(self) -> None:
+        self.serve()
+
+    def do_DELETE(self) -> None:
+        self.serve()
+
+    def do_PUT(self) -> None:
+        self.serve()
+
+    def serve(self) -> None:  # pragma: no cover - each stand-in implements it
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().finish()
+
+    def read_body(self) -> bytes:
+        """The request body; BodyError when its framing is broken or it is over `max_body`."""
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                line = self.rfile.readline(1024).split(b";")[0].strip() or b"0"
+                try:
+                    size = int(line, 16)
+                except ValueError as exc:
+                    raise BodyError(f"chunk size {line!r} is not hexadecimal") from exc
+                if size == 0:
+                    self.rfile.readline(1024)
+                    return b"".join(chunks)
+                total += size
+                if total > self.max_body:
+                    raise BodyError(f"a body of over {self.max_body} bytes")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            raise BodyError(f"Content-Length {raw!r} is not a number")
+        length = int(raw)
+        if length > self.max_body:
+            raise BodyError(f"a body of {length} bytes is over {self.max_body}")
+        return self.rfile.read(length) if length else b""
+
+    def send_reply(self, reply: Reply) -> None:
+        payload = reply.payload()
+        self.send_response(reply.status)
+        if payload or reply.status not in {201, 204, 302}:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def cut(self, *, reset: bool) -> None:
+        """Close without an answer; `reset` sends RST, as a connection cut mid-request."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            if reset:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
+
+def bind(handler: type[StandInHandler], attrs: dict[str, Any],
+         port: int = 0) -> ThreadingHTTPServer:
+    """A threaded loopback server whose handler class carries `attrs` (e.g. the stand-in)."""
+    bound = type("Bound" + handler.__name__, (handler,), dict(attrs))
+    server = ThreadingHTTPServer(("127.0.0.1", port), bound)
+    server.daemon_threads = True
+    return server
+
+
+def main(description: str, make_server: Callable[[int], ThreadingHTTPServer],
+         argv: list[str] | None = None) -> None:
+    """Run a stand-in until killed; prints {"listening": port} once it accepts."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    server = make_server(args.port)
+    print(json.dumps({"listening": server.server_address[1]}), flush=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
