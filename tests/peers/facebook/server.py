@@ -52,6 +52,7 @@ ROUTES: dict[tuple[str, str], Handler_] = {**oauth.ROUTES, **pages.ROUTES,
 EXACT = {"/me", "/debug_token", "/oauth/access_token", "/dialog/oauth", "/me/accounts",
          "/me/permissions"}
 EDGES = {"feed", "photos", "posts", "published_posts", "comments"}
+ID = re.compile(r"^\d+(_\d+)?$")  # Graph ids: digits, posts and comments "{a}_{b}"
 VERSION = re.compile(r"^/(v\d+\.\d+)(/.*)$")
 MAX_BODY = 64 * 1024 * 1024
 RATE_CODES = {"4": 4, "17": 17, "32": 32, "613": 613}
@@ -62,6 +63,8 @@ def template(method: str, path: str) -> str | None:
     if path in EXACT:
         return path
     parts = path.split("/")
+    if len(parts) > 1 and not ID.match(parts[1]) and parts[1] != "me":
+        return None
     if len(parts) == 4 and parts[1] == "me" and parts[2] == "permissions":
         return "/me/permissions/{permission}"
     if len(parts) == 2 and parts[1]:
@@ -149,8 +152,7 @@ def parse_body(req: Request, content_type: str) -> None:
         return
     if media == "application/x-www-form-urlencoded":
         try:
-            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True,
-                              strict_parsing=False)
+            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict")
         except UnicodeDecodeError as exc:
             raise invalid("(#100) The form body is not UTF-8", rule="a form body not in UTF-8")\
                 from exc
@@ -233,7 +235,15 @@ class Handler(BaseHTTPRequestHandler):
             self._send(GraphError(100, str(exc)).reply)
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
-        query = parse_qs(parts.query, keep_blank_values=True)
+        try:
+            query = parse_qs(parts.query, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            self.close_connection = True
+            self._send(GraphError(100, "(#100) The query string is not UTF-8").reply)
+            with standin.store.lock:
+                store.protocol.append({"method": self.command, "path": parts.path,
+                                       "rule": "a query string not in UTF-8", "status": 400})
+            return
         found = VERSION.match(parts.path)
         version, path = (found.group(1), found.group(2)) if found else (None, parts.path)
         path = path.rstrip("/") or "/"
@@ -243,6 +253,9 @@ class Handler(BaseHTTPRequestHandler):
                       origin="http://" + headers.get("host", "127.0.0.1"))
         if parts.path.startswith("/_standin/"):
             self._control(req)
+            return
+        if parts.path == "/favicon.ico":  # browsers ask; nothing to record
+            self._send(Reply(404, "", "text/plain"))
             return
         req.template = template(req.method, path)
         with store.lock:
