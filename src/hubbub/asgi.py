@@ -60,5 +60,6 @@ application = EdgeLimits(
     django_application,
     limit_for=body_limit,
     idle_seconds=lambda: float(settings.HUBBUB_BODY_TIMEOUT_SECONDS),
+    min_rate=lambda: float(settings.HUBBUB_MIN_BODY_RATE),
     trusted_proxies=lambda: _networks(tuple(settings.HUBBUB_TRUSTED_PROXIES)),
 )

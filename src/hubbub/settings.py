@@ -175,6 +175,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 HUBBUB_MAX_UPLOAD_BYTES = env_int("HUBBUB_MAX_UPLOAD_BYTES", 108 * 1024 * 1024)
 HUBBUB_MAX_FORM_BYTES = env_int("HUBBUB_MAX_FORM_BYTES", 1024 * 1024)
 HUBBUB_BODY_TIMEOUT_SECONDS = env_float("HUBBUB_BODY_TIMEOUT_SECONDS", 30.0)
+# ...and after that long, a body must keep this average pace (bytes a second) or get a 408: a
+# client sending one byte just inside each pause would otherwise hold a connection for days.
+# 1 KB/s is a 108 MB upload in 30 hours; any real uplink is far faster.
+HUBBUB_MIN_BODY_RATE = env_float("HUBBUB_MIN_BODY_RATE", 1024.0)
 HUBBUB_HEADER_TIMEOUT_SECONDS = env_float("HUBBUB_HEADER_TIMEOUT_SECONDS", 10.0)
 
 TASKS = {

@@ -4,7 +4,9 @@ are set small through the environment; each test waits for the server to close t
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -76,6 +78,29 @@ def test_a_chunked_body_that_stops_arriving_is_cut_off(hub: Served) -> None:
                  b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
     assert status_of(read_until_closed(sock)) == 408
     sock.close()
+
+
+def test_a_body_trickling_just_inside_each_pause_is_cut_off(tmp_path: Path) -> None:
+    """One byte every 0.3 s never waits the 1 s pause out, but its pace is far under the rate
+    asked for: after the grace period the hub answers 408 and closes."""
+    with serve(tmp_path, HUBBUB_BODY_TIMEOUT_SECONDS="1", HUBBUB_MIN_BODY_RATE="1000") as quick:
+        sock = connect(quick)
+        sock.sendall(b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 100000\r\n\r\n")
+        sent = 0
+        answer = b""
+        while not answer and sent < 100_000:  # ends at the hub's answer; NEVER is the net
+            try:
+                sock.sendall(b"a")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += 1
+            if select.select([sock], [], [], 0.3)[0]:
+                answer = read_until_closed(sock)
+        sock.close()
+    assert status_of(answer) == 408
+    assert "too slowly" in body_of(answer)
 
 
 def test_slow_clients_do_not_keep_others_waiting(hub: Served) -> None:

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from hubbub.asgi import body_limit
-from hubbub.core.asgi_limits import EdgeLimits, parse_networks
+from hubbub.core.asgi_limits import EdgeLimits, _Body, parse_networks
 
 
 class App:
@@ -100,6 +100,50 @@ def test_a_body_that_stops_arriving_is_answered_408() -> None:
     assert sent[0]["status"] == 408
     assert (b"connection", b"close") in sent[0]["headers"]  # the client stopped sending
     assert "stopped arriving" in sent[1]["body"].decode()
+
+
+async def _read_all(body: _Body) -> tuple[int, bool]:
+    """Reads as Django does; (parts read, whether it heard a disconnect)."""
+    reads = 0
+    while True:
+        message = await body()
+        reads += 1
+        if message["type"] == "http.disconnect":
+            return reads, True
+        if not message.get("more_body"):
+            return reads, False
+
+
+def _client(parts: list[Mapping[str, Any]], gap: float) -> Any:
+    """A slow client: each part comes `gap` seconds after the last."""
+    async def receive() -> Mapping[str, Any]:
+        await asyncio.sleep(gap)
+        return parts.pop(0)
+    return receive
+
+
+def test_a_body_trickling_in_just_inside_each_pause_is_cut_off_by_its_pace() -> None:
+    # A byte every 0.05 s never waits out the 30 s pause, but after the 0.05 s grace the pace
+    # is under the 1000 bytes a second asked for.
+    parts = [_part(b"x") for _ in range(200)] + [_part(b"", False)]
+    body = _Body(_client(parts, 0.05), 10_000, 30.0, min_rate=1000.0, grace=0.05)
+    reads, left = asyncio.run(_read_all(body))
+    assert left
+    assert body.refusal is not None
+    assert body.refusal[0] == 408
+    assert "too slowly" in body.refusal[1]
+    assert reads < 200  # cut off soon after the grace, not at the end
+
+
+def test_a_body_at_a_good_pace_is_not_cut_off() -> None:
+    # 100 bytes a part: even a machine slow enough to make each gap a second keeps the pace
+    # far above the 10 bytes a second asked for.
+    parts = [_part(b"x" * 100) for _ in range(8)] + [_part(b"", False)]
+    body = _Body(_client(parts, 0.02), 10_000, 30.0, min_rate=10.0, grace=0.01)
+    _reads, left = asyncio.run(_read_all(body))
+    assert not left
+    assert body.refusal is None
+    assert body.received == 800
 
 
 def test_forwarded_proto_is_believed_only_from_a_trusted_proxy() -> None:

@@ -44,23 +44,38 @@ def too_slow(seconds: float) -> str:
             "stopped waiting. Please try again.")
 
 
-class _Body:
-    """The app's receive(): counts the body and bounds the wait for each part of it. Once the
-    body is complete it steps aside, so waiting for a disconnect is not timed."""
+def too_slow_overall(rate: float) -> str:
+    return (f"The request arrived too slowly (under {size_words(int(rate))} a second), so the hub "
+            "stopped waiting. Please try again on a better connection.")
 
-    def __init__(self, receive: Receive, limit: int, idle_seconds: float) -> None:
+
+class _Body:
+    """The app's receive(): counts the body and bounds the wait for each part of it, and the
+    pace overall: after the first `idle_seconds` (a grace period), a body must have come at
+    `min_rate` bytes a second or more on average, so a client sending a byte just before each
+    pause would time out cannot hold a connection for days. Once the body is complete it steps
+    aside, so waiting for a disconnect is not timed."""
+
+    def __init__(self, receive: Receive, limit: int, idle_seconds: float,
+                 min_rate: float = 0.0, grace: float | None = None) -> None:
         self._receive = receive
         self.limit = limit
         self.idle_seconds = idle_seconds
+        self.min_rate = min_rate
+        self.grace = idle_seconds if grace is None else grace
         self.received = 0
         self.complete = False
         self.refusal: tuple[int, str] | None = None
+        self._started: float | None = None
 
     async def __call__(self) -> Message:
         if self.complete:
             return await self._receive()
         if self.refusal is not None:
             return dict(_DISCONNECT)
+        loop = asyncio.get_running_loop()
+        if self._started is None:
+            self._started = loop.time()
         try:
             async with asyncio.timeout(self.idle_seconds):
                 message = await self._receive()
@@ -70,12 +85,17 @@ class _Body:
         if message["type"] != "http.request":
             return message
         self.received += len(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+        late = loop.time() - self._started - self.grace
+        if more and self.min_rate > 0 and late > 0 and self.received < self.min_rate * late:
+            self.refusal = (408, too_slow_overall(self.min_rate))
+            return dict(_DISCONNECT)
         if self.received > self.limit:
             # Django hears that the client left and drops what it read (in memory: the small
             # limits stay under FILE_UPLOAD_MAX_MEMORY_SIZE, so nothing reaches the disk).
             self.refusal = (413, too_large(self.limit))
             return dict(_DISCONNECT)
-        if not message.get("more_body", False):
+        if not more:
             self.complete = True
         return message
 
@@ -144,17 +164,20 @@ class EdgeLimits:
 
     `limit_for(scope, path)` gives the largest body a request takes (`path` is without the
     script prefix);
-    `idle_seconds` is the longest wait for the next part of a body; `trusted_proxies` lists the
+    `idle_seconds` is the longest wait for the next part of a body, and `min_rate` the slowest
+    average pace (bytes a second) a body may keep after that long; `trusted_proxies` lists the
     networks whose X-Forwarded-Proto is believed (from anyone else the header is removed, so
     Django's SECURE_PROXY_SSL_HEADER cannot be fooled)."""
 
     def __init__(self, app: ASGIApp, *, limit_for: Callable[[Scope, str], Awaitable[int]],
                  idle_seconds: Callable[[], float],
-                 trusted_proxies: Callable[[], Sequence[Network]]) -> None:
+                 trusted_proxies: Callable[[], Sequence[Network]],
+                 min_rate: Callable[[], float] = lambda: 0.0) -> None:
         self.app = app
         self.limit_for = limit_for
         self.idle_seconds = idle_seconds
         self.trusted_proxies = trusted_proxies
+        self.min_rate = min_rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -170,7 +193,7 @@ class EdgeLimits:
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             await refuse(scope, send, 413, too_large(limit))
             return
-        body = _Body(receive, limit, self.idle_seconds())
+        body = _Body(receive, limit, self.idle_seconds(), self.min_rate())
         started = _Started(send)
         await self.app(scope, body, started)
         if body.refusal is not None and not started.started:
