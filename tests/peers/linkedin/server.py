@@ -138,6 +138,8 @@ class StandIn:
                 self.authorize(req)
                 return oauth.userinfo(store, req)
             handler = self.rest_routes().get((req.method, req.template or ""))
+            if handler is None and not req.path.startswith(("/rest/", "/v2/")):
+                return Reply(404, b"Not found", "text/plain")  # e.g. a browser's favicon
             if handler is None:
                 raise ProtocolError(404, f"{req.method} {req.path} is not a resource this "
                                     "stand-in knows", {"status": 404, "message":
