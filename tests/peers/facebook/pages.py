@@ -87,6 +87,15 @@ def publish(store: Store, req: Request) -> Reply:
         raise GraphError(100, "(#100) The link you entered is not a valid URL.",
                          subcode=1609005, rule=f"link={link!r}")
     published = boolean(req, "published", True)
+    scheduled = req.params.get("scheduled_publish_time")
+    if scheduled is not None:
+        # reference/page/feed: a scheduled post is sent with published=false
+        if published:
+            raise invalid("(#100) Cannot specify a scheduled publish time on a published post",
+                          rule="scheduled_publish_time without published=false")
+        if not scheduled.isdigit():
+            raise invalid("(#100) scheduled_publish_time must be a UNIX timestamp",
+                          rule=f"scheduled_publish_time={scheduled!r}")
     if page.blocked:
         raise blocked()
     now = time.time()

@@ -160,3 +160,31 @@ def test_version_in_path(setup: Setup) -> None:
                           params={"access_token": setup.user_token}, timeout=30)
     assert future.json()["error"]["code"] == 2500
     assert setup.peer.protocol_errors(clear=True)[0]["rule"] == "unknown path /v99.0/me"
+
+
+def test_app_token_refusals(fb_peer: FacebookPeer, graph: Graph) -> None:
+    app = fb_peer.create_app(CALLBACK)
+
+    def ask(client_id: str, secret: str) -> dict[str, Any]:
+        body: dict[str, Any] = graph.call("GET", "/oauth/access_token", params={
+            "grant_type": "client_credentials", "client_id": client_id,
+            "client_secret": secret}).json()
+        return body
+
+    assert ask(app.app_id, app.app_secret)["token_type"] == "bearer"
+    assert ask("999", app.app_secret)["error"]["code"] == 101
+    assert ask(app.app_id, "wrong")["error"]["message"] == "Error validating client secret."
+    fb_peer.protocol_errors(clear=True)
+
+
+def test_pages_not_ticked_or_not_administered_are_not_granted(fb_peer: FacebookPeer,
+                                                               graph: Graph) -> None:
+    app_id, secret = fb_peer.create_app(CALLBACK)
+    ann = fb_peer.create_user("Ann")
+    bob = fb_peer.create_user("Bob")
+    fb_peer.create_page("Ann's", admins=[ann])
+    bobs = fb_peer.create_page("Bob's", admins=[bob])
+    url = fb_peer.authorize(dialog_link(fb_peer, app_id, CALLBACK, "s"), ann, pages=[bobs])
+    code = callback_params(url.split("#")[0])["code"]
+    token = _exchange(graph, app_id, secret, code).json()["access_token"]
+    assert graph.call("GET", "/me/accounts", token).json() == {"data": []}

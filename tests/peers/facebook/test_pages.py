@@ -190,3 +190,17 @@ def test_delete(setup: Setup) -> None:
     assert g.call("GET", f"/{page.id}/feed", setup.page_token).json()["data"] == []
     again = g.call("POST", f"/{page.id}/feed", setup.page_token, data={"message": "Oops"})
     assert again.status_code == 200  # a deleted post is no duplicate
+
+
+def test_scheduled_posts_are_unpublished(setup: Setup) -> None:
+    g, page = setup.graph, setup.page
+    wrong = g.call("POST", f"/{page.id}/feed", setup.page_token,
+                   data={"message": "Later", "scheduled_publish_time": "2000000000"})
+    assert wrong.json()["error"]["code"] == 100
+    assert [e["rule"] for e in setup.peer.protocol_errors(clear=True)] == [
+        "scheduled_publish_time without published=false"]
+    ok = g.call("POST", f"/{page.id}/feed", setup.page_token, data={
+        "message": "Later", "scheduled_publish_time": "2000000000", "published": "false"})
+    assert ok.status_code == 200
+    assert g.call("GET", f"/{page.id}/published_posts", setup.page_token).json()["data"] == []
+    assert len(g.call("GET", f"/{page.id}/feed", setup.page_token).json()["data"]) == 1
