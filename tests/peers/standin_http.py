@@ -100,7 +100,7 @@ class StandInHandler(BaseHTTPRequestHandler):
     def send_reply(self, reply: Reply) -> None:
         payload = reply.payload()
         self.send_response(reply.status)
-        if payload or reply.status not in {201, 204, 302}:
+        if payload or reply.status not in {204, 302}:
             self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers.items():
             self.send_header(name, value)

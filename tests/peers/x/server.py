@@ -12,19 +12,13 @@ Run: python -m tests.peers.x.server --port N
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import json
-import socket
-import struct
 import sys
-import threading
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tests.peers import standin_http
 from tests.peers.x import api, control, media, oauth
 from tests.peers.x.spec import document
 from tests.peers.x.state import FREE_LEVEL, Fault, Store
@@ -155,57 +149,19 @@ class StandIn:
             })
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(standin_http.StandInHandler):
     standin: StandIn
-    protocol_version = "HTTP/1.1"
     server_version = "hubbub-x-standin"
-    disable_nagle_algorithm = True  # head and body go out at once, not 40 ms apart
+    max_body = MAX_BODY
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            super().finish()
-
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        raw = self.headers.get("Content-Length") or "0"
-        if not raw.isdigit():
-            raise ValueError(f"Content-Length {raw!r} is not a number")
-        length = int(raw)
-        if length > MAX_BODY:
-            raise ValueError(f"a body of {length} bytes is over {MAX_BODY}")
-        return self.rfile.read(length) if length else b""
-
-    def _serve(self) -> None:
+    def serve(self) -> None:
         standin = self.standin
         parts = urlsplit(self.path)
         try:
-            body = self._body()
-        except ValueError as exc:
+            body = self.read_body()
+        except standin_http.BodyError as exc:
             self.close_connection = True
-            self._send(generic(400, "Bad Request", str(exc)).reply)
+            self.send_reply(generic(400, "Bad Request", str(exc)).reply)
             return
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -234,7 +190,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind in {"drop", "hold"}:
             if fault.kind == "hold":
                 release.wait(float(fault.options.get("seconds", 30.0)))
-            self._cut(reset=fault.kind == "drop")
+            self.cut(reset=fault.kind == "drop")
             return
         try:
             if found is not None and errors and not any(e.startswith("no credentials")
@@ -258,65 +214,25 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind in {"drop_after", "hold_after"}:
             if fault.kind == "hold_after":
                 release.wait(float(fault.options.get("seconds", 30.0)))
-            self._cut(reset=fault.kind == "drop_after")
+            self.cut(reset=fault.kind == "drop_after")
             return
-        self._send(reply)
+        self.send_reply(reply)
 
     def _control(self, req: Request) -> None:
         try:
             result = control.handle(self.standin.store, req.method, req.path, req.query,
                                     control.parse(req.body))
-            self._send(Reply(200, result))
+            self.send_reply(Reply(200, result))
         except (control.ControlError, ValueError, KeyError, TypeError) as exc:
-            self._send(Reply(400, {"error": str(exc)}))
-
-    def _send(self, reply: Reply) -> None:
-        payload = reply.payload()
-        self.send_response(reply.status)
-        if payload or reply.status not in {204, 302}:
-            self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    def _cut(self, *, reset: bool) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            if reset:  # RST, as a connection cut before the answer
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
+            self.send_reply(Reply(400, {"error": str(exc)}))
 
 
 def make_server(port: int = 0) -> ThreadingHTTPServer:
-    standin = StandIn()
-
-    class Bound(Handler):
-        pass
-
-    Bound.standin = standin
-    server = ThreadingHTTPServer(("127.0.0.1", port), Bound)
-    server.daemon_threads = True
-    return server
+    return standin_http.bind(Handler, {"standin": StandIn()}, port)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="X API v2 stand-in (tests only)")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    server = make_server(args.port)
-    print(json.dumps({"listening": server.server_address[1]}), flush=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    standin_http.main("X API v2 stand-in (tests only)", make_server, argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.peers.standin_http import Reply
 from tests.peers.x.state import Token, User
+
+__all__ = ["Problem", "Reply", "Request", "forbidden", "generic", "invalid", "missing",
+           "unauthorized"]
 
 PROBLEM = "application/problem+json"
 # Problem types as X sends them on the wire (the document's mapping and observed answers
@@ -32,23 +36,6 @@ class Request:
             return json.loads(self.body or b"null")
         except ValueError as exc:
             raise invalid(f"The request body is not valid JSON: {exc}") from exc
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None  # dict -> JSON; bytes/str -> as is
-    content_type: str = "application/json; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def payload(self) -> bytes:
-        if self.body is None:
-            return b""
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode()
-        return json.dumps(self.body, separators=(",", ":")).encode()
 
 
 class Problem(Exception):
