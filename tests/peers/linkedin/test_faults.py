@@ -138,3 +138,48 @@ def test_hostile_framing_is_answered_400_and_the_server_carries_on(client: Clien
         head = raw.recv(4096)
     assert head.startswith(b"HTTP/1.1 400")
     assert client.post("still alive").status_code == 201
+
+
+HOSTILE_BODIES: list[bytes] = [
+    b"", b"null", b"[]", b"42", b'"text"', b"{nope", b"\xff\xfe\x00", b'{"author": []}',
+    b'{"author": "urn:li:person:x", "distribution": [], "visibility": 1, '
+    b'"lifecycleState": {}}',
+    b'{"initializeUploadRequest": []}', b'{"actor": 1, "message": "x"}',
+    b'{"actor": "urn:li:person:x", "message": {"text": ["x"]}}',
+    b'{"content": {"media": "x"}, "author": "urn:li:person:x"}',
+]
+
+
+@pytest.mark.parametrize("path", [
+    "/rest/posts", "/rest/images?action=initializeUpload",
+    "/rest/socialActions/{post}/comments",
+])
+def test_hostile_bodies_get_a_4xx_that_says_why_and_nothing_is_kept(client: Client,
+                                                                   path: str) -> None:
+    post = client.post("keep me").headers["x-restli-id"]
+    target = path.replace("{post}", encoded(post))
+    for raw in HOSTILE_BODIES:
+        answer = client.call("POST", target, data=raw,
+                             headers={"Content-Type": "application/json"})
+        assert 400 <= answer.status_code < 500, (raw, answer.status_code, answer.text)
+        assert answer.json()["message"]
+    errors = client.peer.protocol_errors(clear=True)
+    assert len(errors) == len(HOSTILE_BODIES)
+    assert not [e for e in errors if e["rule"].startswith("the stand-in failed")]
+    assert len(client.peer.posts()) == 1
+    assert client.peer.images() == []
+    assert client.peer.comments() == []
+
+
+def test_hostile_queries_and_paths_get_a_4xx(client: Client) -> None:
+    for path in ["/rest/posts?q=author&author=%ZZ", "/rest/posts?q=author&author=urn%3Ali%3Ax",
+                 "/rest/posts?q=author&author=x&count=-1", "/rest/posts?ids=List(",
+                 "/rest/posts?q=author&author=" + encoded(client.member.urn) + "&count=abc",
+                 "/rest/posts/%FF%FE", "/rest/organizations/abc",
+                 "/rest/organizations?ids=List(1%2C2", "/rest/organizationAcls?q=x",
+                 "/rest/organizationAcls?q=roleAssignee&role=KING",
+                 "/rest/images/urn%3Ali%3Aimage%3A%00"]:
+        answer = client.call("GET", path)
+        assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text)
+    errors = client.peer.protocol_errors(clear=True)
+    assert not [e for e in errors if e["rule"].startswith("the stand-in failed")]
