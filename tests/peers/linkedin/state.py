@@ -28,9 +28,11 @@ KNOWN_SCOPES = {
     "w_organization_social", "r_organization_social", "rw_organization_admin",
     "r_organization_admin", "r_basicprofile", "r_1st_connections_size",
 }
-# Daily limits (learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits: "Share on
-# LinkedIn ... Member: 150 requests per day, Application: 100,000 requests per day"). Days
-# are UTC days ("reset at midnight UTC").
+# Daily limits per member and per application, in UTC days ("These limits reset at midnight
+# UTC every day": learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits). The page
+# does not publish the numbers (each app sees them in the Developer Portal); 150 per member and
+# 100,000 per application for posting are the figures commonly quoted for Share on LinkedIn and
+# are the stand-in's defaults, settable per test.
 DAILY_LIMITS: dict[tuple[str, str], tuple[int | None, int | None]] = {
     ("POST", "/rest/posts"): (150, 100_000),
 }
