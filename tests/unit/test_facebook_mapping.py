@@ -35,6 +35,13 @@ def test_photos_are_attached_by_id_and_no_link_card_competes() -> None:
     assert json.loads(form["attached_media[1]"]) == {"media_fbid": "902"}
 
 
+def test_a_photo_goes_up_unpublished_with_its_alt_text() -> None:
+    photo = MediaFile(path="/x.png", mime_type="image/png", alt_text="  a red dot ")
+    assert mapping.photo_form(photo) == {"published": "false", "alt_text_custom": "a red dot"}
+    assert mapping.photo_form(MediaFile(path="/x.png", mime_type="image/png")) == \
+        {"published": "false"}
+
+
 def test_a_content_warning_leads_the_message() -> None:
     assert mapping.message_of(Draft(text="plot", content_warning="spoilers")) == \
         "CW: spoilers\n\nplot"

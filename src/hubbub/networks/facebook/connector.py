@@ -1,6 +1,6 @@
 """Facebook Pages: Facebook Login through the operator's Meta app, then a connection per Page
 the person picks (a Page token each); text, link and photo posts with alt text, the Page's
-posts and the comments on them, replies to comments, likes. Plain HTTP over the guarded
+posts and the comments on them, replies to comments. Plain HTTP over the guarded
 session (graph.py); why no SDK, in docs/architecture.md. Personal profiles and groups cannot
 be posted to: Meta's API does not allow it.
 
@@ -147,9 +147,7 @@ class FacebookConnector(Connector):
         """Upload a photo unpublished (published=false) with its alt text; publish attaches
         it (attached_media). An unpublished photo shows nowhere until then."""
         page_id = self._page_id(account)
-        form = {"published": "false"}
-        if media.alt_text.strip():
-            form["alt_text_custom"] = media.alt_text.strip()
+        form = mapping.photo_form(media)
         try:
             content = Path(media.path).read_bytes()
         except OSError as exc:
@@ -232,13 +230,10 @@ class FacebookConnector(Connector):
 
     # --- engage --------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:
-        """Like a post or comment as the Page (POST /{object-id}/likes). Facebook lets a Page
-        like, but offers apps no share or bookmark."""
-        if kind != "like":
-            raise NotImplementedError(f"Facebook does not let a Page {kind} through its API")
-        with self._graph(account) as g:
-            g.post(f"{item_remote_id}/likes", {}, what="like it as the Page")
-        return ""
+        """Meta's reference documents the likes and reactions edges as read-only for apps
+        (Object Likes: reading only), and sharing or saving has no API: a Page cannot like,
+        share or save from the hub."""
+        raise NotImplementedError(f"Facebook's API does not let an app {kind} as a Page")
 
     def reply(self, account: Account, item_remote_id: str, draft: Draft, idempotency_key: str,
               media_ids: tuple[str, ...] = ()) -> Published:
@@ -261,7 +256,7 @@ def _has_page(account: Account) -> bool:
 
 
 def _page_identity(g: Graph, page: str) -> Identity:
-    body = g.get(page, {"fields": "id,name,link,picture"}, what="read the Page")
+    body = g.get(page, {"fields": "id,name"}, what="read the Page")
     if not isinstance(body.get("id"), str) or not body["id"]:
         raise Transient("Facebook described the Page in a way hubbub cannot read")
     return oauth.identity_from_page(body)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from hubbub.core.counting import inline_warning
-from hubbub.networks.base import Draft, Item, Published
+from hubbub.networks.base import Draft, Item, MediaFile, Published
 
 POST_FIELDS = "id,message,created_time,permalink_url,from,attachments"
 COMMENT_FIELDS = "id,message,created_time,permalink_url,from,parent"
@@ -57,6 +57,16 @@ def feed_form(draft: Draft, media_ids: Sequence[str]) -> dict[str, str]:
         form["link"] = link
     for index, media_id in enumerate(media_ids):
         form[f"attached_media[{index}]"] = json.dumps({"media_fbid": media_id})
+    return form
+
+
+def photo_form(media: MediaFile) -> dict[str, str]:
+    """The form fields (beside the file, `source`) for POST /{page-id}/photos: unpublished, to
+    be attached to the post, with the alt text in `alt_text_custom` ("Photo" reference)."""
+    form = {"published": "false"}
+    alt = media.alt_text.strip()
+    if alt:
+        form["alt_text_custom"] = alt
     return form
 
 

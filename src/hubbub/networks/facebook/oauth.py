@@ -34,7 +34,7 @@ SCOPES = OPERATOR_APP_NETWORKS[SLUG].scopes
 TOKEN_PATH = "oauth/access_token"  # noqa: S105 - a path, not a secret
 ACCOUNTS_PAGE_SIZE = 100
 ACCOUNTS_MAX_PAGES = 20  # 2,000 Pages: more than anyone administers
-PAGE_FIELDS = "id,name,access_token,tasks,link,picture"
+PAGE_FIELDS = "id,name,access_token,tasks"
 NO_APP = ("The operator has not registered a Meta app for Facebook, so Facebook Pages cannot be "
           "connected yet: whoever runs this hub must add the app's ID and secret first.")
 # What a Page task must include for hubbub to post as the Page ("Page tasks", Pages API).
