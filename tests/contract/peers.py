@@ -248,3 +248,9 @@ FACTORIES["bluesky"] = bluesky_factory
 from tests.contract.peers_x import x_factory  # noqa: E402
 
 FACTORIES["x"] = x_factory
+
+
+# --- LinkedIn: the stand-in behind an HTTP fault proxy (tests/contract/peers_linkedin.py) -------
+from tests.contract.peers_linkedin import linkedin_factory  # noqa: E402
+
+FACTORIES["linkedin"] = linkedin_factory

@@ -131,8 +131,10 @@ def comment_target(remote_id: str) -> tuple[str, str]:
 
 
 def comment_body(actor: str, draft: Draft, target: str, parent: str) -> dict[str, Any]:
+    # Comments are plain text, not little text (the Comments API stores and shows what it
+    # gets): nothing is escaped.
     body: dict[str, Any] = {"actor": actor, "object": target,
-                            "message": {"text": little.to_little(outgoing_text(draft))}}
+                            "message": {"text": outgoing_text(draft)}}
     if parent:
         body["parentComment"] = parent
     return body
@@ -230,7 +232,7 @@ def item_from_comment(comment: Mapping[str, Any], post_urn: str,
     actor = _str(comment.get("actor"))
     name = names.get(actor) or ("A LinkedIn page" if actor.startswith(ORGANIZATION)
                                 else "A LinkedIn member")
-    text = little.to_plain(_str(_map(comment.get("message")).get("text")))
+    text = _str(_map(comment.get("message")).get("text"))
     return Item(remote_id=urn, kind="reply", author_handle=name, author_name=name,
                 created_at=when, text=text, url=post_url(post_urn),
                 extra={"in_reply_to": post_urn, "uri": urn})

@@ -21,6 +21,7 @@ from hubbub.networks.base import (
     Problem,
     Validation,
 )
+from hubbub.networks.linkedin.little import reserved_count
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
@@ -52,10 +53,11 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
     if not draft.text.strip() and not draft.media:
         problems.append(Problem("empty", "Write something or attach a picture."))
     if count > caps.text_limit:
+        why = (" (each of \\ | { } @ [ ] ( ) < > # * _ ~ counts twice: LinkedIn takes them "
+               "escaped)") if reserved_count(draft.text + draft.content_warning) else ""
         problems.append(Problem(
             "too_long", f"{count - caps.text_limit} characters over the limit of "
-            f"{caps.text_limit} (LinkedIn counts each of \\ | {{ }} @ [ ] ( ) < > # * _ ~ "
-            "twice: the hub sends them escaped)"))
+            f"{caps.text_limit}{why}"))
     problems += media_problems(draft.media, caps.media)
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
