@@ -254,3 +254,9 @@ FACTORIES["x"] = x_factory
 from tests.contract.peers_linkedin import linkedin_factory  # noqa: E402
 
 FACTORIES["linkedin"] = linkedin_factory
+
+
+# --- Facebook: the stand-in behind an HTTP fault proxy (tests/contract/peers_facebook.py) -------
+from tests.contract.peers_facebook import facebook_factory  # noqa: E402
+
+FACTORIES["facebook"] = facebook_factory
