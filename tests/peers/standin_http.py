@@ -1,5 +1,6 @@
-"""HTTP plumbing shared by the network stand-ins (tests/peers/x, tests/peers/linkedin): an
-answer (`Reply`), a request handler that reads bodies safely (Content-Length or chunked, with a
+"""HTTP plumbing shared by the network stand-ins (tests/peers/x, tests/peers/linkedin,
+tests/peers/facebook): an answer (`Reply`; a stand-in may subclass it for its network's own
+Content-Type), a request handler that reads bodies safely (Content-Length or chunked, with a
 cap), sends head and body in one segment, and can cut a connection the way a network failure
 would; and the `main()` that runs a stand-in as a process (tests/peers/process.py starts it
 and reads the port it printed).

@@ -12,23 +12,18 @@ Run: python -m tests.peers.facebook.server --port N
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import re
-import socket
-import struct
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tests.peers import standin_http
 from tests.peers.facebook import control, dialog, oauth, pages
 from tests.peers.facebook.access import token_value, usage
 from tests.peers.facebook.state import CURRENT_VERSION, VERSIONS, Fault, Store
@@ -195,51 +190,26 @@ def parse_body(req: Request, content_type: str) -> None:
                       rule=f"a body sent as {media}")
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(standin_http.StandInHandler):
     standin: StandIn
-    protocol_version = "HTTP/1.1"
     server_version = "hubbub-facebook-standin"
-    disable_nagle_algorithm = True
+    max_body = MAX_BODY
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            super().finish()
-
-    def _body(self) -> bytes:
-        raw = self.headers.get("Content-Length") or "0"
-        if not raw.isdigit():
-            raise ValueError(f"Content-Length {raw!r} is not a number")
-        if int(raw) > MAX_BODY:
-            raise ValueError(f"a body of {raw} bytes is over {MAX_BODY}")
-        return self.rfile.read(int(raw)) if int(raw) else b""
-
-    def _serve(self) -> None:
+    def serve(self) -> None:
         standin, store = self.standin, self.standin.store
         parts = urlsplit(self.path)
         try:
-            body = self._body()
-        except ValueError as exc:
+            body = self.read_body()
+        except standin_http.BodyError as exc:
             self.close_connection = True
-            self._send(GraphError(100, str(exc)).reply)
+            self.send_reply(GraphError(100, str(exc)).reply)
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             query = parse_qs(parts.query, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError:
             self.close_connection = True
-            self._send(GraphError(100, "(#100) The query string is not UTF-8").reply)
+            self.send_reply(GraphError(100, "(#100) The query string is not UTF-8").reply)
             with standin.store.lock:
                 store.protocol.append({"method": self.command, "path": parts.path,
                                        "rule": "a query string not in UTF-8", "status": 400})
@@ -255,7 +225,7 @@ class Handler(BaseHTTPRequestHandler):
             self._control(req)
             return
         if parts.path == "/favicon.ico":  # browsers ask; nothing to record
-            self._send(Reply(404, "", "text/plain"))
+            self.send_reply(Reply(404, "", "text/plain"))
             return
         req.template = template(req.method, path)
         with store.lock:
@@ -269,7 +239,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind in {"drop", "hold", "timeout"}:
             if fault.kind != "drop":
                 store.release.wait(float(fault.options.get("seconds", 30.0)))
-            self._cut(reset=fault.kind == "drop")
+            self.cut(reset=fault.kind == "drop")
             return
         try:
             parse_body(req, headers.get("content-type", ""))
@@ -293,62 +263,25 @@ class Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind in {"drop_after", "hold_after"}:
             if fault.kind == "hold_after":
                 store.release.wait(float(fault.options.get("seconds", 30.0)))
-            self._cut(reset=fault.kind == "drop_after")
+            self.cut(reset=fault.kind == "drop_after")
             return
-        self._send(reply)
+        self.send_reply(reply)
 
     def _control(self, req: Request) -> None:
         try:
             result = control.handle(self.standin.store, req.method, req.path,
                                     req.params, control.parse(req.body))
-            self._send(Reply(200, result))
+            self.send_reply(Reply(200, result))
         except (control.ControlError, ValueError, KeyError, TypeError) as exc:
-            self._send(Reply(400, {"error": str(exc)}))
-
-    def _send(self, reply: Reply) -> None:
-        payload = reply.payload()
-        self.send_response(reply.status)
-        if payload or reply.status != 302:
-            self.send_header("Content-Type", reply.content_type)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def _cut(self, *, reset: bool) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            if reset:  # RST, as a connection cut before the answer
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
+            self.send_reply(Reply(400, {"error": str(exc)}))
 
 
 def make_server(port: int = 0) -> ThreadingHTTPServer:
-    class Bound(Handler):
-        pass
-
-    Bound.standin = StandIn()
-    server = ThreadingHTTPServer(("127.0.0.1", port), Bound)
-    server.daemon_threads = True
-    return server
+    return standin_http.bind(Handler, {"standin": StandIn()}, port)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Facebook Login + Graph API stand-in (tests)")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    server = make_server(args.port)
-    print(json.dumps({"listening": server.server_address[1]}), flush=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    standin_http.main("Facebook Login + Graph API stand-in (tests)", make_server, argv)
 
 
 if __name__ == "__main__":

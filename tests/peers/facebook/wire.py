@@ -8,12 +8,12 @@ The error object is the one docs/graph-api/guides/error-handling prints:
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.peers import standin_http
 from tests.peers.facebook.state import App, Token, User
 
 
@@ -36,20 +36,9 @@ class Request:
 
 
 @dataclass
-class Reply:
-    status: int
-    body: Any = None  # dict -> JSON; bytes/str -> as is
+class Reply(standin_http.Reply):
+    """The shared answer (tests/peers/standin_http.py) with Graph's own Content-Type."""
     content_type: str = "application/json; charset=UTF-8"
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def payload(self) -> bytes:
-        if self.body is None:
-            return b""
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode()
-        return json.dumps(self.body, separators=(",", ":")).encode()
 
 
 def trace_id() -> str:
