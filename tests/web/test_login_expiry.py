@@ -78,13 +78,13 @@ def test_offered_accounts_are_connected_only_when_picked(client_in: Client,
     assert "Page 2" in page
     assert "access_token" not in page
     response = client_in.post(reverse("connections:choose", args=["fake"]),
-                              {"accounts": ["1", "x", "99"]})
+                              {"accounts": ["2", "x", "0", "99"]})
     assert response.status_code == 302
     assert list(Connection.objects.filter(user=owner).values_list("remote_id", flat=True)) \
         == ["page-1"]
     assert Connection.objects.get(remote_id="page-1").credentials["author"] == "page-1"
     assert OFFER_KEY not in client_in.session
     # Answered once: the offer is gone.
-    again = client_in.post(reverse("connections:choose", args=["fake"]), {"accounts": ["0"]})
+    again = client_in.post(reverse("connections:choose", args=["fake"]), {"accounts": ["1"]})
     assert again.status_code == 302
     assert Connection.objects.filter(user=owner).count() == 1

@@ -71,7 +71,7 @@ def choose_accounts(request: AuthedRequest, network: str) -> HttpResponse:
         return redirect("connections:list")
     if request.method == "POST":
         picked = {parse_id(v) for v in request.POST.getlist("accounts")}
-        chosen = [a for n, a in enumerate(offered) if n in picked]
+        chosen = [a for n, a in enumerate(offered, start=1) if n in picked]
         request.session.pop(OFFER_KEY, None)
         for account in chosen:
             connection = services.save_connection(request.user, network, account)
@@ -81,5 +81,5 @@ def choose_accounts(request: AuthedRequest, network: str) -> HttpResponse:
         return redirect("connections:list")
     return page(request, "connections/choose.html", {
         "network": network, "network_label": connector.name,
-        "offered": list(enumerate(offered)),
+        "offered": list(enumerate(offered, start=1)),
     }, section="connections")

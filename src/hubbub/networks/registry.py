@@ -13,6 +13,7 @@ CONNECTORS: dict[str, str] = {
     "bluesky": "hubbub.networks.bluesky.connector.BlueskyConnector",
     "nostr": "hubbub.networks.nostr.connector.NostrConnector",
     "x": "hubbub.networks.x.connector.XConnector",
+    "linkedin": "hubbub.networks.linkedin.connector.LinkedInConnector",
     "facebook": "hubbub.networks.facebook.connector.FacebookConnector",
 }
 
