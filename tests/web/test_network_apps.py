@@ -15,7 +15,7 @@ from django.urls import reverse
 from hubbub.connections.models import NetworkApp
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS, app_credentials, save_app
 from hubbub.networks import registry
-from tests.unit.meta_app_standin import meta_app_standin
+from tests.peers.facebook.peer import FacebookPeer
 from tests.web.app_fakes import FakeMetaConnector
 from tests.web.conftest import PASSWORD
 
@@ -214,21 +214,24 @@ def test_x_cannot_be_checked_without_a_person_and_the_page_says_so(
 
 
 def test_a_meta_app_is_checked_with_meta(client_in: Client, with_x_and_facebook: None,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+                                         monkeypatch: pytest.MonkeyPatch,
+                                         fb_peer: FacebookPeer) -> None:
     save_app("facebook", "1234567890", SECRET)
     assert "Check with Facebook" in _card(client_in.get(APPS).content.decode(), "facebook")
     check = reverse("connections:app_check", args=["facebook"])
-    with meta_app_standin({"1234567890": SECRET}) as standin:
-        monkeypatch.setattr(FakeMetaConnector, "token_url", standin.token_url)
-        client_in.post(check)
-        good = client_in.get(APPS).content.decode()
-        save_app("facebook", "999", None)  # an app id Meta does not know
-        client_in.post(check)
-        bad = client_in.get(APPS).content.decode()
+    fb_peer.create_app(app_id="1234567890", app_secret=SECRET)
+    monkeypatch.setattr(FakeMetaConnector, "token_url",
+                        fb_peer.graph_url + "/oauth/access_token")
+    client_in.post(check)
+    good = client_in.get(APPS).content.decode()
+    save_app("facebook", "999", None)  # an app id Meta does not know
+    client_in.post(check)
+    bad = client_in.get(APPS).content.decode()
     assert "Facebook accepted the app (App ID 1234567890)." in good
     assert ("Facebook refused the app: Error validating application. Invalid application ID."
             in bad)
-    assert len(standin.requests) == 2
+    assert len(fb_peer.requests()) == 2
+    assert [e["rule"] for e in fb_peer.protocol_errors(clear=True)] == ["unknown client_id"]
     assert SECRET not in good + bad
 
 

@@ -21,6 +21,7 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
     "code_seconds": (int, float), "app_calls_per_hour": int, "page_calls_per_day": int,
     "usage_header_from": int, "code_gives_long_lived": bool,
     "duplicate_seconds": (int, float), "signed_in": (str, type(None)),
+    "app_token_prefix": str,
 }
 
 
@@ -84,7 +85,13 @@ def _page(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 def _app(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     (uris,) = _need(b, "redirect_uris")
-    app = store.add_app([str(u) for u in uris], str(b.get("name") or "hubbub"))
+    app_id, secret = b.get("app_id"), b.get("app_secret")
+    if app_id is not None and (not str(app_id).isdigit() or str(app_id) in store.apps):
+        raise ControlError(f"app_id {app_id!r} is not a number or is taken")
+    if secret is not None and (not isinstance(secret, str) or not secret):
+        raise ControlError("app_secret must be a non-empty string")
+    app = store.add_app([str(u) for u in uris], str(b.get("name") or "hubbub"),
+                        None if app_id is None else str(app_id), secret)
     return {"app_id": app.id, "app_secret": app.secret}
 
 

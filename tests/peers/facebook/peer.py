@@ -81,10 +81,19 @@ class FacebookPeer:
         """Forget every person, Page, app, token, post, fault and setting."""
         self._call("POST", "reset")
 
-    def create_app(self, redirect_uri: str | list[str], *, name: str = "hubbub") -> FBApp:
-        """Register an app with its Valid OAuth Redirect URIs; unpacks to (app_id, secret)."""
+    def create_app(self, redirect_uri: str | list[str] | tuple[str, ...] = (), *,
+                   name: str = "hubbub", app_id: str | None = None,
+                   app_secret: str | None = None) -> FBApp:
+        """Register an app with its Valid OAuth Redirect URIs (none for an app only checked
+        with client_credentials), and the id and secret given (default: made up); unpacks to
+        (app_id, secret)."""
         uris = [redirect_uri] if isinstance(redirect_uri, str) else list(redirect_uri)
-        found = self._call("POST", "apps", {"redirect_uris": uris, "name": name})
+        body: dict[str, Any] = {"redirect_uris": uris, "name": name}
+        if app_id is not None:
+            body["app_id"] = app_id
+        if app_secret is not None:
+            body["app_secret"] = app_secret
+        found = self._call("POST", "apps", body)
         return FBApp(found["app_id"], found["app_secret"])
 
     def create_user(self, name: str = "Ann Example") -> FBUser:
@@ -162,7 +171,8 @@ class FacebookPeer:
     def settings(self, **values: Any) -> dict[str, Any]:
         """short_token_seconds (5400), long_token_seconds (60 days), code_seconds (600),
         app_calls_per_hour (200), page_calls_per_day (4800), usage_header_from (0),
-        code_gives_long_lived (False), duplicate_seconds (86400), signed_in (user id)."""
+        code_gives_long_lived (False), duplicate_seconds (86400), signed_in (user id),
+        app_token_prefix ("": "TH|" answers client_credentials as graph.threads.net does)."""
         result: dict[str, Any] = self._call("POST", "settings", values)
         return result
 

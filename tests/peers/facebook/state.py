@@ -173,6 +173,9 @@ class Store:
         # calls have been made"; 0 = on every answer)
         self.code_gives_long_lived = False  # True: the code exchange answers a 60-day token
         self.duplicate_seconds = 86400.0  # the stand-in's window for "Duplicate status message"
+        # "TH|" plays graph.threads.net's client_credentials answer: Threads' "App Access
+        # Tokens" page prints them as TH|<APP_ID>|<ACCESS_TOKEN>; "" is Facebook's APPID|...
+        self.app_token_prefix = ""
         self.release.set()
         self.release = threading.Event()
 
@@ -190,8 +193,9 @@ class Store:
         self.pages[page.id] = page
         return page
 
-    def add_app(self, redirect_uris: list[str], name: str) -> App:
-        app = App(self.new_id(), secrets.token_hex(16), name, redirect_uris)
+    def add_app(self, redirect_uris: list[str], name: str, app_id: str | None = None,
+                secret: str | None = None) -> App:
+        app = App(app_id or self.new_id(), secret or secrets.token_hex(16), name, redirect_uris)
         self.apps[app.id] = app
         return app
 
@@ -205,7 +209,7 @@ class Store:
         return token
 
     def app_token(self, app: App) -> Token:
-        value = f"{app.id}|{secrets.token_urlsafe(27)}"
+        value = f"{self.app_token_prefix}{app.id}|{secrets.token_urlsafe(27)}"
         token = Token(value, "app", app.id, None, None, time.time(), 0.0, True)
         self.tokens[value] = token
         return token
