@@ -135,6 +135,17 @@ def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return comment_dict(add_comment(store, parent, post, str(author), str(message)))
 
 
+def _like(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    who, object_id = _need(b, "from_id", "object_id")
+    if who not in store.users and who not in store.pages:
+        raise ControlError(f"no user or page {who}")
+    if not any(object_id in t for t in (store.posts, store.comments, store.photos,
+                                         store.pages)):
+        raise ControlError(f"no object {object_id}")
+    store.likes.setdefault(str(object_id), {})[str(who)] = time.time()
+    return {"likes": len(store.likes[str(object_id)])}
+
+
 def _posts(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     posts = sorted(store.posts.values(), key=lambda p: (p.created_at, p.id), reverse=True)
     return [post_dict(store, p) for p in posts if q.get("page_id") in (None, p.page_id)]
@@ -143,7 +154,7 @@ def _posts(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 def _photos(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return [{"id": p.id, "page_id": p.page_id, "source": p.source, "size": p.size,
              "caption": p.caption, "published": p.published, "post_id": p.post_id,
-             "width": p.width, "height": p.height}
+             "width": p.width, "height": p.height, "alt_text_custom": p.alt_text_custom}
             for p in sorted(store.photos.values(), key=lambda p: p.created_at, reverse=True)
             if q.get("page_id") in (None, p.page_id)]
 
@@ -232,6 +243,7 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("POST", "tokens"): _token,
     ("POST", "page_tokens"): _page_token,
     ("POST", "comments"): _comment,
+    ("POST", "likes"): _like,
     ("GET", "posts"): _posts,
     ("GET", "photos"): _photos,
     ("GET", "comments"): _comments,

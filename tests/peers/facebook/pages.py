@@ -43,8 +43,9 @@ POST_FIELDS = {"id", "message", "created_time", "updated_time", "permalink_url",
                "attachments", "full_picture", "is_published", "status_type", "link"}
 COMMENT_FIELDS = {"id", "message", "created_time", "from", "parent", "comment_count",
                   "permalink_url", "can_comment"}
-PHOTO_FIELDS = {"id", "name", "created_time", "images", "width", "height", "link", "from"}
-PAGE_FIELDS = {"id", "name", "category", "link", "fan_count"}
+PHOTO_FIELDS = {"id", "name", "created_time", "images", "width", "height", "link", "from",
+                "alt_text", "alt_text_custom"}
+PAGE_FIELDS = {"id", "name", "category", "link", "fan_count", "picture"}
 
 
 def _page(store: Store, page_id: str) -> Page:
@@ -161,7 +162,8 @@ def photos(store: Store, req: Request) -> Reply:
     published = boolean(req, "published", True)
     caption = req.params.get("message") or req.params.get("caption") or ""
     photo = Photo(store.new_id(), page.id, source, len(data), caption, published, None,
-                  time.time(), width, height)
+                  time.time(), width, height,
+                  alt_text_custom=req.params.get("alt_text_custom") or None)
     store.photos[photo.id] = photo
     if not published:
         return Reply(200, {"id": photo.id})
@@ -366,16 +368,30 @@ def read_node(store: Store, req: Request) -> Reply:
                "height": found.height, "images": [{"source": _src(found),
                                                    "width": found.width,
                                                    "height": found.height}],
-               "link": f"https://www.facebook.com/photo.php?fbid={found.id}"}
+               "link": f"https://www.facebook.com/photo.php?fbid={found.id}",
+               # reference/photo: alt_text is what Facebook shows (generated unless a custom
+               # one was given), alt_text_custom the one the uploader gave
+               "alt_text": found.alt_text_custom or "May be an image",
+               "alt_text_custom": found.alt_text_custom}
         names = fields(req, "Photo", PHOTO_FIELDS, ["created_time", "name", "id"])
     elif isinstance(found, Page):
         obj = {"id": found.id, "name": found.name, "category": found.category,
-               "link": f"https://www.facebook.com/{found.id}", "fan_count": 0}
+               "link": f"https://www.facebook.com/{found.id}", "fan_count": 0,
+               "picture": picture(req, found.id)}
         names = fields(req, "Page", PAGE_FIELDS, ["name", "id"])
     else:
         obj = {"id": found.id, "name": found.name}
         names = fields(req, "User", {"id", "name"}, ["name", "id"])
     return Reply(200, pick(obj, names))
+
+
+def picture(req: Request, object_id: str) -> dict[str, Any]:
+    """The `picture` field as reference/page (Page Picture) and ProfilePictureSource print it:
+    {"data": {"height", "is_silhouette", "url", "width"}}, 50 x 50 by default. The url stands
+    for Facebook's CDN and is served by the stand-in itself (/_cdn/), so nothing leaves the
+    machine; no Page here has uploaded a picture, so is_silhouette is true."""
+    return {"data": {"height": 50, "is_silhouette": True, "width": 50,
+                     "url": f"{req.origin}/_cdn/{object_id}_picture.png"}}
 
 
 def delete(store: Store, req: Request) -> Reply:

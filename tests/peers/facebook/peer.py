@@ -135,6 +135,11 @@ class FacebookPeer:
             "from_id": who.id, "object_id": object_id, "message": text})
         return result
 
+    def like_as(self, who: FBUser | FBPage, object_id: str) -> int:
+        """`who` likes a post, comment, photo or Page; returns how many like it now."""
+        return int(self._call("POST", "likes", {"from_id": who.id,
+                                                "object_id": object_id})["likes"])
+
     def posts(self, page: FBPage | None = None) -> list[dict[str, Any]]:
         """Posts as stored, newest first; deleted ones too (deleted=True)."""
         result: list[dict[str, Any]] = self._call(

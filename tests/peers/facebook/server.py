@@ -12,6 +12,7 @@ Run: python -m tests.peers.facebook.server --port N
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import sys
@@ -24,7 +25,7 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tests.peers import standin_http
-from tests.peers.facebook import control, dialog, oauth, pages
+from tests.peers.facebook import control, dialog, likes, oauth, pages
 from tests.peers.facebook.access import token_value, usage
 from tests.peers.facebook.state import CURRENT_VERSION, VERSIONS, Fault, Store
 from tests.peers.facebook.wire import (
@@ -41,15 +42,17 @@ from tests.peers.facebook.wire import (
 )
 
 Handler_ = Callable[[Store, Request], Reply]
-ROUTES: dict[tuple[str, str], Handler_] = {**oauth.ROUTES, **pages.ROUTES,
+ROUTES: dict[tuple[str, str], Handler_] = {**oauth.ROUTES, **pages.ROUTES, **likes.ROUTES,
                                            ("GET", "/dialog/oauth"): dialog.show,
                                            ("POST", "/dialog/oauth"): dialog.submit}
 EXACT = {"/me", "/debug_token", "/oauth/access_token", "/dialog/oauth", "/me/accounts",
          "/me/permissions"}
-EDGES = {"feed", "photos", "posts", "published_posts", "comments"}
+EDGES = {"feed", "photos", "posts", "published_posts", "comments", "likes"}
 ID = re.compile(r"^\d+(_\d+)?$")  # Graph ids: digits, posts and comments "{a}_{b}"
 VERSION = re.compile(r"^/(v\d+\.\d+)(/.*)$")
 MAX_BODY = 64 * 1024 * 1024
+PICTURE = base64.b64decode(  # a 1 x 1 grey PNG: the silhouette every Page here has
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg==")
 RATE_CODES = {"4": 4, "17": 17, "32": 32, "613": 613}
 SUBCODES = {"463": None, "460": "password", "458": "deauthorized", "467": "logged_out"}
 
@@ -65,7 +68,9 @@ def template(method: str, path: str) -> str | None:
     if len(parts) == 2 and parts[1]:
         return "/{object-id}"
     if len(parts) == 3 and parts[2] in EDGES:
-        return "/{object-id}/comments" if parts[2] == "comments" else "/{page-id}/" + parts[2]
+        if parts[2] in {"comments", "likes"}:
+            return "/{object-id}/" + parts[2]
+        return "/{page-id}/" + parts[2]
     return None
 
 
@@ -226,6 +231,9 @@ class Handler(standin_http.StandInHandler):
             return
         if parts.path == "/favicon.ico":  # browsers ask; nothing to record
             self.send_reply(Reply(404, "", "text/plain"))
+            return
+        if parts.path.startswith("/_cdn/"):  # stands for Facebook's CDN (Page pictures)
+            self.send_reply(Reply(200, PICTURE, "image/png"))
             return
         req.template = template(req.method, path)
         with store.lock:

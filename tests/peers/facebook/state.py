@@ -104,6 +104,7 @@ class Photo:
     width: int = 0
     height: int = 0
     used: bool = False  # an unpublished photo attached to a post once
+    alt_text_custom: str | None = None  # as uploaded (reference/page/photos)
 
 
 @dataclass
@@ -157,6 +158,7 @@ class Store:
         self.posts: dict[str, Post] = {}
         self.photos: dict[str, Photo] = {}
         self.comments: dict[str, Comment] = {}
+        self.likes: dict[str, dict[str, float]] = {}  # object id -> liker id -> when
         self.faults: list[Fault] = []
         self.seen: list[dict[str, Any]] = []
         self.protocol: list[dict[str, Any]] = []
