@@ -90,6 +90,14 @@ def test_connect_the_member_then_pick_a_page(li_world: LinkedInWorld, owner: Use
     assert rows[member.urn].credentials["access_token"] not in rows[member.urn].credentials_enc
 
 
+def test_a_token_given_by_hand_learns_when_it_ends(li_world: LinkedInWorld,
+                                                  owner: User) -> None:
+    connection = _connect(li_world, owner)
+    ends = connection.credentials_expire_at
+    assert ends is not None
+    assert timedelta(days=59) < ends - timezone.now() <= timedelta(days=60, minutes=1)
+
+
 def test_a_post_goes_out_once_with_its_hashtag(li_world: LinkedInWorld, owner: User) -> None:
     connection = _connect(li_world, owner)
     text = _text("hello from the hub")

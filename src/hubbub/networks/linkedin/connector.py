@@ -119,8 +119,9 @@ class LinkedInConnector(Connector):
             raise Rejected("Give a LinkedIn member access token issued to the operator's "
                            "LinkedIn app.")
         base = base_url.strip() or api.api_url()
+        stored = {"access_token": token, **oauth.introspect(api.auth_url(), token)}
         try:
-            return oauth.connect(base, {"access_token": token})
+            return oauth.connect(base, stored)
         except AuthExpired:
             raise Revoked("LinkedIn does not accept this access token.") from None
 

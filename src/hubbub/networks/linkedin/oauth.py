@@ -11,6 +11,7 @@ says "reconnect by <date>" two weeks ahead).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from hubbub.networks.linkedin.api import LinkedInApi, encode_query, urn_path
 SLUG = "linkedin"
 AUTHORIZE_PATH = "/oauth/v2/authorization"
 TOKEN_PATH = "/oauth/v2/accessToken"  # noqa: S105 - a path, not a secret
+INTROSPECT_PATH = "/oauth/v2/introspectToken"
 NO_APP = ("The operator has not registered a LinkedIn app, so LinkedIn accounts cannot be "
           "connected yet: whoever runs this hub must add the LinkedIn app's client id and "
           "secret first.")
@@ -152,6 +154,30 @@ def credentials_from_token(answer: Mapping[str, Any], grant_id: str = "") -> dic
     if grant_id:
         stored["grant_id"] = grant_id
     return stored
+
+
+def introspect(auth_base: str, token: str) -> dict[str, Any]:
+    """What LinkedIn says about a token given by hand (token introspection: `expires_at` in
+    epoch seconds, `scope`), as credentials to store; {} when it cannot say (best effort:
+    the token is checked by using it)."""
+    app = app_credentials(SLUG)
+    if app is None:
+        return {}
+    try:
+        with LinkedInApi(auth_base) as li:
+            answer = li.result(li.send("POST", INTROSPECT_PATH, rest=False, data={
+                "token": token, "client_id": app.client_id,
+                "client_secret": app.client_secret}))
+    except ConnectorError:
+        return {}
+    found: dict[str, Any] = {}
+    expires = answer.get("expires_at")
+    if isinstance(expires, int | float) and not isinstance(expires, bool) and expires > 0:
+        with contextlib.suppress(OverflowError, OSError, ValueError):
+            found["expires_at"] = datetime.fromtimestamp(expires, UTC).isoformat()
+    if isinstance(answer.get("scope"), str):
+        found["scope"] = answer["scope"]
+    return found
 
 
 def granted(credentials: Mapping[str, Any]) -> set[str]:
