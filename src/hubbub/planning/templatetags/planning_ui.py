@@ -46,8 +46,9 @@ ICONS = {
     '17.66l1.41 1.41M2 12h2M20 12h2M6.34 17.66l-1.41 1.41M19.07 4.93l-1.41 1.41"/>',
 }
 
+# One per network in networks/registry.CONNECTORS (tests/unit/test_network_marks.py checks).
 NETWORK_LETTERS = {"mastodon": "M", "bluesky": "B", "nostr": "N", "x": "X", "threads": "T",
-                   "linkedin": "in"}
+                   "linkedin": "in", "facebook": "f"}
 LATE_TEXT = {LatePolicy.HOLD: "hold it for me", LatePolicy.SEND: "send it anyway"}
 PENDING = {DeliveryState.SCHEDULED, DeliveryState.DRAFT, DeliveryState.HELD}
 
