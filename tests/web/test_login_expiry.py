@@ -84,6 +84,17 @@ def test_offered_accounts_are_connected_only_when_picked(client_in: Client,
         == ["page-1"]
     assert Connection.objects.get(remote_id="page-1").credentials["author"] == "page-1"
     assert OFFER_KEY not in client_in.session
+    # Offered again (a reconnect), the account connected before comes ticked.
+    offer(request, "fake", tuple(  # type: ignore[arg-type]
+        Connected("https://fake.example", {"access_token": "t2", "author": f"page-{n}"},
+                  Identity(f"page-{n}", f"Page {n}", f"Page {n}"))
+        for n in range(2)))
+    request.session.save()
+    ticked = client_in.get(reverse("connections:choose", args=["fake"])).content.decode()
+    assert 'value="2" checked' in ticked
+    assert 'value="1" checked' not in ticked
+    client_in.post(reverse("connections:choose", args=["fake"]), {"accounts": ["2"]})
+    assert Connection.objects.get(remote_id="page-1").credentials["access_token"] == "t2"
     # Answered once: the offer is gone.
     again = client_in.post(reverse("connections:choose", args=["fake"]), {"accounts": ["1"]})
     assert again.status_code == 302

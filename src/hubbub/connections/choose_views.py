@@ -79,7 +79,11 @@ def choose_accounts(request: AuthedRequest, network: str) -> HttpResponse:
         if not chosen:
             messages.info(request, f"No other {connector.name} account was connected.")
         return redirect("connections:list")
+    # Accounts connected before are ticked: connecting them again gives them the new login.
+    known = set(services.active_connections(request.user).filter(network=network)
+                .values_list("remote_id", flat=True))
     return page(request, "connections/choose.html", {
         "network": network, "network_label": connector.name,
-        "offered": list(enumerate(offered, start=1)),
+        "offered": [(n, a, a.identity.remote_id in known)
+                    for n, a in enumerate(offered, start=1)],
     }, section="connections")
