@@ -52,17 +52,20 @@ def test_connect_pages_from_the_hub_and_post_to_them(fb_world: FBWorld, owner: U
     answer = client.get("/connections/callback/facebook/?" + back.split("?", 1)[1]
                         .split("#", 1)[0])
     assert answer.status_code == 302
-    if Connection.objects.count() < 3:  # the other Pages are offered on the choose page
-        choose = client.get(answer["Location"])
-        assert choose.status_code == 200
-        offered = choose.content.decode().split('name="accounts" value="')[1:]
-        numbers = [v.split('"', 1)[0] for v in offered]
-        assert len(numbers) == 2
-        # The second one offered: the choose page numbers them from 0, and parse_id refuses 0,
-        # so the first offered one cannot be picked there (reported to its author).
-        client.post(answer["Location"], {"accounts": numbers[1:]})
+    # The first Page is the connection; the other two are offered on the choose page.
+    [first] = Connection.objects.filter(user=owner, network="facebook")
+    choose = client.get(answer["Location"])
+    assert choose.status_code == 200
+    offered = choose.content.decode().split('name="accounts" value="')[1:]
+    numbers = [v.split('"', 1)[0] for v in offered]
+    names = [v.split("<span>", 1)[1].split("<", 1)[0] for v in offered]
+    assert len(numbers) == 2
+    assert first.remote_id not in {p.id for p in pages if p.name in names}
+    # The first one offered: it was numbered 0 once, which no id can be, and never connected.
+    picked = client.post(answer["Location"], {"accounts": numbers[:1]})
+    assert picked.status_code == 302
     connections = list(Connection.objects.filter(user=owner, network="facebook"))
-    assert len(connections) == 2
+    assert {c.handle for c in connections} == {first.handle, names[0]}
     text = f"From the hub {secrets.token_hex(4)}"
     create_post(user=owner, text=text, connections=connections)
     _run_due()
