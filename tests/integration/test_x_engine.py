@@ -208,3 +208,39 @@ def test_a_duplicate_of_an_older_post_is_refused_with_a_sentence(
     assert delivery.state == S.FAILED
     assert "duplicate" in delivery.last_error
     assert [p["id"] for p in _posted(x_world, user)] == [old["id"]]
+
+
+def test_the_connections_page_shows_the_read_cost_and_the_cap_pauses_the_column(
+        x_world: XWorld, owner: User) -> None:
+    from hubbub.networks.x import costs
+    from hubbub.timeline.models import Column, Deck
+    from hubbub.timeline.polling import poll_feed
+    from hubbub.timeline.selectors import ensure_feed
+
+    costs.forget_checks()
+    connection, user = _connect(x_world, owner)
+    client = Client()
+    client.force_login(owner)
+    page = client.get("/connections/").content.decode()
+    assert "No column reads this X account" in page
+    home = ensure_feed(connection, "home")
+    deck = Deck.objects.create(user=owner, name="deck")
+    Column.objects.create(deck=deck, title="X home").feeds.set([home])
+    friend = x_world.peer.create_user()
+    x_world.peer.follow(user, friend)
+    x_world.peer.post_as(friend, "worth reading")
+    assert not poll_feed(home).error  # under the default cap ($10): read
+    monthly = costs.estimate(connection.pk).monthly_usd
+    page = client.get("/connections/").content.decode()
+    assert f"would cost about ${monthly:,.2f} a month in X API reads" in page
+    assert "the hub&#x27;s default cap of $10.00" in page
+    costs.set_monthly_cap(connection, 1)
+    reads = len(x_world.peer.requests())
+    home.refresh_from_db()
+    paused = poll_feed(home)
+    assert "Paused to stay under your cap" in paused.error
+    assert len(x_world.peer.requests()) == reads  # nothing was read, nothing billed
+    home.refresh_from_db()
+    assert "over your cap of $1.00" in home.last_error  # what the column shows
+    page = client.get("/connections/").content.decode()
+    assert "its columns are paused" in page

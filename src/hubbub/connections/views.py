@@ -53,17 +53,29 @@ class ConnectionRow:
     # The login ends then and only the person can renew it (shown two weeks ahead).
     reconnect_by: datetime | None = None
     login_ended: bool = False
+    notes: tuple[str, ...] = ()  # the connector's own (Connector.account_notes)
 
 
 def _row(connection: Connection, now: datetime) -> ConnectionRow:
     by = connection.reconnect_by(now)
     ended = by is not None and by <= now
+    notes = _notes(connection)
     if connection.health == Health.NEEDS_RECONNECT:
-        return ConnectionRow(connection, "needs_reconnect", None, by, ended)
+        return ConnectionRow(connection, "needs_reconnect", None, by, ended, notes)
     until = connection.rate_limited_until
     if connection.health == Health.RATE_LIMITED and until is not None and until > now:
-        return ConnectionRow(connection, "rate_limited", until, by, ended)
-    return ConnectionRow(connection, "ok", None, by, ended)
+        return ConnectionRow(connection, "rate_limited", until, by, ended, notes)
+    return ConnectionRow(connection, "ok", None, by, ended, notes)
+
+
+def _notes(connection: Connection) -> tuple[str, ...]:
+    """What the connector says about the account; a failure costs the notes, not the page."""
+    try:
+        return tuple(get_connector(connection.network).account_notes(
+            services.account_for(connection)))
+    except Exception:
+        log.exception("notes for connection %s failed", connection.pk)
+        return ()
 
 
 def _connector(network: str) -> Connector:

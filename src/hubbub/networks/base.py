@@ -357,6 +357,11 @@ class Connector(ABC):
         """Return new credentials after AuthExpired, or None when the network has no refresh."""
         return None
 
+    def account_notes(self, account: Account) -> tuple[str, ...]:
+        """Sentences the Connections page shows under this account (what reading it costs, for
+        a network that bills reads). No network I/O; none by default."""
+        return ()
+
     @abstractmethod
     def whoami(self, account: Account) -> Identity: ...
 

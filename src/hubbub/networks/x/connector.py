@@ -126,10 +126,21 @@ class XConnector(Connector):
             raise Revoked("X does not accept this access token.") from None
         return Connected(base_url=base, credentials=stored, identity=identity)
 
+    def credentials_expire_at(self, credentials: Mapping[str, Any]) -> datetime | None:
+        """A login without a refresh token ends with its access token (two hours); one with a
+        refresh token is renewed and does not end that way."""
+        if credentials.get("refresh_token"):
+            return None
+        return mapping.parse_time(credentials.get("expires_at"))
+
     def refresh_credentials(self, account: Account) -> dict[str, Any] | None:
         if not account.credentials.get("refresh_token"):
             return None  # connected without offline.access: the person signs in again
         return tokens.refresh(account, oauth.refresh)
+
+    def account_notes(self, account: Account) -> tuple[str, ...]:
+        """What the open columns of this account cost a month in X API reads, and the cap."""
+        return costs.notes(account)
 
     def disconnect(self, account: Account) -> None:
         oauth.revoke(account.base_url, account.credentials)

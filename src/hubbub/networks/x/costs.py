@@ -11,11 +11,11 @@ changes them; posting is billed too ($0.015 a post, $0.200 with a link) but is n
 cost.
 
 The estimate covers the account's feeds that a column shows, at each feed's current polling
-pace, with the new posts and authors seen in it over the last day (a feed without a day of
-history counts a full page). Each account has a monthly cap: the person's own (kept with the
-connection, set_monthly_cap) or else HUBBUB_X_MONTHLY_READ_CAP_USD (default 10). When the
-estimate passes it, every read of that account's feeds is refused with a sentence saying so,
-which the column shows, until a column is closed or the cap raised.
+pace, with the posts and authors it brought over the last day (billed_per_day: a feed younger
+than a day counts what it brought, at least a page). Each account has a monthly cap: the
+person's own (kept with the connection, set_monthly_cap) or else HUBBUB_X_MONTHLY_READ_CAP_USD
+(default 10). When the estimate passes it, every read of that account's feeds is refused with a
+sentence saying so, which the column shows, until a column is closed or the cap raised.
 """
 
 from __future__ import annotations
@@ -69,15 +69,28 @@ class FeedCost:
     monthly_usd: float
 
 
-def feed_cost(key: str, *, poll_seconds: float, new_posts_per_day: float,
-              new_authors_per_day: float, page_size: int = PAGE_SIZE,
-              post_price: float | None = None, user_price: float | None = None) -> FeedCost:
-    """One polled feed's monthly cost (pure): each UTC day bills its first page again, then
-    the posts new that day; no more than its polls can fetch."""
+def billed_per_day(page_size: int, posts_seen: int, authors_seen: int,
+                   older_history: bool) -> tuple[float, float]:
+    """Posts and authors a polled feed is billed for in a day, from what it brought in the last
+    day (posts, distinct authors) and whether it is older than that. A day bills its first
+    page again, then what is new; a feed younger than a day has been billed for what it
+    brought; one that brought nothing yet, for a page (of as many authors, at most)."""
+    if older_history:
+        return page_size + posts_seen, page_size + authors_seen
+    if not posts_seen:
+        return page_size, page_size
+    return max(page_size, posts_seen), authors_seen
+
+
+def feed_cost(key: str, *, poll_seconds: float, posts_per_day: float, authors_per_day: float,
+              page_size: int = PAGE_SIZE, post_price: float | None = None,
+              user_price: float | None = None) -> FeedCost:
+    """One polled feed's monthly cost (pure): what it is billed for a day (billed_per_day), no
+    more than its polls can fetch, for 30 days."""
     polls = 86400.0 / max(poll_seconds, 1.0)
     most = polls * page_size
-    posts = min(most, page_size + max(new_posts_per_day, 0.0))
-    users = min(most, page_size + max(new_authors_per_day, 0.0), posts)
+    posts = min(most, max(posts_per_day, 0.0))
+    users = min(posts, max(authors_per_day, 0.0))
     post_price = post_read_price() if post_price is None else post_price
     user_price = user_read_price() if user_price is None else user_price
     monthly = DAYS_A_MONTH * (posts * post_price + users * user_price)
@@ -97,38 +110,45 @@ class Estimate:
     def over_cap(self) -> bool:
         return self.cap_usd > 0 and self.monthly_usd > self.cap_usd
 
-    def sentence(self) -> str:
-        cost = f"about ${self.monthly_usd:,.2f} a month in X API reads"
+    def sentences(self, own_cap: bool) -> tuple[str, ...]:
+        """What the Connections page says: the estimate, the cap, and whether it pauses."""
         if not self.feeds:
-            return "No X column is open for this account: reading it costs nothing now."
-        columns = "column" if len(self.feeds) == 1 else f"{len(self.feeds)} columns"
-        cap = f" (cap ${self.cap_usd:,.2f})" if self.cap_usd > 0 else " (no cap)"
-        return f"The open {columns} of this account cost {cost}{cap}."
+            return ("No column reads this X account: reading it costs nothing now.",)
+        feeds = "feed" if len(self.feeds) == 1 else "feeds"
+        said = (f"Reading X costs money: the {len(self.feeds)} {feeds} your columns show "
+                f"from this account would cost about ${self.monthly_usd:,.2f} a month in X API "
+                f"reads at their current pace.")
+        if self.cap_usd <= 0:
+            return (said + " No cap is set.",)
+        whose = "your cap" if own_cap else "the hub's default cap"
+        if self.over_cap:
+            return (said, f"That is over {whose} of ${self.cap_usd:,.2f} a month: its columns "
+                          "are paused until an X column is closed or the cap is raised.")
+        return (said + f" The columns pause if that passes {whose} of "
+                       f"${self.cap_usd:,.2f} a month.",)
 
 
 def estimate(connection_id: int, credentials: dict[str, Any] | None = None) -> Estimate:
     """The monthly read cost of the connection's feeds that some column shows (one query for
-    the feeds, one for what each brought in the last day)."""
+    the feeds, one for what each brought in the last day, one for which are older)."""
     from hubbub.timeline.models import Feed, FeedEntry
 
     feeds = list(Feed.objects.filter(connection_id=connection_id, columns__isnull=False)
                  .distinct().values_list("pk", "key", "poll_interval"))
+    ids = [pk for pk, _, _ in feeds]
     since = timezone.now() - timedelta(days=1)
     seen = {row["feed_id"]: row for row in FeedEntry.objects.filter(
-        feed_id__in=[pk for pk, _, _ in feeds], item__ingested_at__gte=since)
-        .values("feed_id").annotate(posts=Count("item"),
-                                    authors=Count("item__author_handle", distinct=True))}
-    history = set(FeedEntry.objects.filter(
-        feed_id__in=[pk for pk, _, _ in feeds], item__ingested_at__lt=since)
-        .values_list("feed_id", flat=True).distinct())
+        feed_id__in=ids, item__ingested_at__gte=since).values("feed_id").annotate(
+        posts=Count("item"), authors=Count("item__author_handle", distinct=True))}
+    older = set(FeedEntry.objects.filter(feed_id__in=ids, item__ingested_at__lt=since)
+                .values_list("feed_id", flat=True).distinct())
     costs = []
     for pk, key, interval in feeds:
-        known: dict[str, Any] = dict(seen.get(pk) or {})
-        full = pk not in history  # less than a day of history: count a whole page
-        costs.append(feed_cost(
-            key, poll_seconds=float(interval or 60),
-            new_posts_per_day=PAGE_SIZE if full else float(known.get("posts", 0)),
-            new_authors_per_day=PAGE_SIZE if full else float(known.get("authors", 0))))
+        known = seen.get(pk)
+        posts, authors = billed_per_day(PAGE_SIZE, int(known["posts"]) if known else 0,
+                                        int(known["authors"]) if known else 0, pk in older)
+        costs.append(feed_cost(key, poll_seconds=float(interval or 60), posts_per_day=posts,
+                               authors_per_day=authors))
     return Estimate(tuple(costs), cap_of(credentials or {}))
 
 
@@ -164,6 +184,15 @@ def check_cap(account: Account, feed: str) -> None:
             _checked[row.pk] = (now, refusal)
     if refusal:
         raise Rejected(refusal)
+
+
+def notes(account: Account) -> tuple[str, ...]:
+    """The Connections page's sentences for an account the hub stored (none otherwise)."""
+    grant_id = str(account.credentials.get("grant_id") or "")
+    row = tokens.find_row(account, grant_id) if grant_id else None
+    if row is None:
+        return ()
+    return estimate(row.pk, row.credentials).sentences(CAP_KEY in row.credentials)
 
 
 def forget_checks() -> None:

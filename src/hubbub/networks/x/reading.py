@@ -25,7 +25,7 @@ from hubbub.networks.pages import map_each
 from hubbub.networks.x import mapping
 from hubbub.networks.x.api import XApi
 
-PAGE_SIZE = 20
+PAGE_SIZE = 10  # X bills each post a page returns: the first page of every day is paid again
 FEEDS = ("home", "mentions", "own", "author", "search")
 # The least max_results each endpoint takes (mentions and a user's posts 5, search 10).
 MINIMUM = {"home": 1, "mentions": 5, "own": 5, "author": 5, "search": 10}
