@@ -73,3 +73,17 @@ def test_capabilities_round_trip_and_empty_draft() -> None:
     assert CAPS.counting == "x"
     assert codes(Draft(text="  ")) == ["empty"]
 
+
+
+def test_the_composers_preview_shows_the_warning_as_x_posts_it() -> None:
+    from hubbub.connections.models import Connection
+    from hubbub.publishing.preview import preview
+
+    shown = preview(Connection(network="x", handle="@ada"), CAPS,
+                    [Draft(text="see https://example.com/a", content_warning="spoiler")], [])
+    [post] = shown.posts
+    assert post.content_warning == ""
+    assert "".join(s.text for s in post.segments) == "CW: spoiler\n\nsee https://example.com/a"
+    assert [s.kind for s in post.segments] == ["text", "link"]
+    assert shown.card_note == ("X may show a card for example.com under the post, from the "
+                               "page's own tags.")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import regex
 
 from hubbub.connections.models import Connection
-from hubbub.core.counting import bluesky_text, mastodon_entities
+from hubbub.core.counting import bluesky_text, inline_warning, mastodon_entities
 from hubbub.networks.base import Capabilities, Draft
 
 
@@ -169,6 +169,9 @@ STYLES: dict[str, Style] = {
     "bluesky": Style(_bluesky, bluesky_text,
                      "A card for {host} (title, description and picture from the page) is "
                      "added when it is sent, as there is no image."),
+    # X has no warning field: the connector sends it as the first line, as Bluesky's does.
+    "x": Style(_plain, inline_warning,
+               "X may show a card for {host} under the post, from the page's own tags."),
 }
 PLAIN = Style(_plain, None, "")
 
