@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from hubbub.networks.base import Draft, MediaFile
-from hubbub.networks.errors import Rejected
+from hubbub.networks.errors import AuthExpired, Rejected, Revoked
 from tests.integration.x_support import CALLBACK, XWorld, account_of, make_x_world
 from tests.peers.x.peer import XPeer
 
@@ -153,3 +153,12 @@ def test_delete_twice_is_fine(x_world: XWorld) -> None:
     x_world.connector.delete(account, published.remote_id)
     [post] = [p for p in x_world.peer.posts() if p["id"] == published.remote_id]
     assert post.get("deleted") is True
+
+
+def test_disconnect_revokes_the_login(x_world: XWorld) -> None:
+    account = x_world.account()
+    x_world.connector.disconnect(account)
+    with pytest.raises(AuthExpired):  # the access token no longer works
+        x_world.connector.whoami(account)
+    with pytest.raises(Revoked):  # nor does the refresh token
+        x_world.connector.refresh_credentials(account)
