@@ -57,6 +57,9 @@ class XConnector(Connector):
     # keeps under that with room for posting and paging. X bills per post read, not per
     # request, so polling more often costs little more (costs.py).
     poll_reads_per_minute: ClassVar[float | None] = 10.0
+    reading_note: ClassVar[str] = (
+        "X bills this hub's app for every post it reads: the Connections page shows what the "
+        "X columns you open cost a month, and they pause, saying so, past a monthly cap.")
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("access_token", "Access token", "--token", kind="secret",
                         help="An OAuth 2.0 user access token issued to the operator's X app."),
