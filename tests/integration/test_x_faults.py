@@ -150,6 +150,16 @@ def test_an_expired_token_is_renewed_and_the_old_refresh_token_is_spent(
         x_world.connector.refresh_credentials(account)
 
 
+def test_a_token_known_to_have_expired_is_renewed_without_a_doomed_request(
+        x_world: XWorld) -> None:
+    past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    account = x_world.account(expires_at=past)
+    sent = len(x_world.peer.requests())
+    with pytest.raises(AuthExpired):
+        x_world.connector.fetch(account, "home")
+    assert len(x_world.peer.requests()) == sent
+
+
 def test_a_login_without_offline_access_cannot_be_renewed(x_world: XWorld) -> None:
     scopes = ("tweet.read", "tweet.write", "users.read")
     account = x_world.account(scopes)

@@ -72,6 +72,11 @@ class XConnector(Connector):
     # --- plumbing ------------------------------------------------------------------------------
     @contextmanager
     def _api(self, account: Account) -> Iterator[XApi]:
+        ends = mapping.parse_time(account.credentials.get("expires_at"))
+        if ends is not None and ends <= datetime.now(UTC) and account.credentials.get(
+                "refresh_token"):
+            # Known to be over (X's tokens last two hours): renew without a doomed request.
+            raise AuthExpired("The X access token has expired")
         with XApi.for_account(account.base_url, account.credentials) as x:
             try:
                 yield x
