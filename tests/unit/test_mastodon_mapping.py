@@ -23,7 +23,7 @@ from hubbub.networks.errors import (
     Revoked,
     Transient,
 )
-from hubbub.networks.mastodon import mapping
+from hubbub.networks.mastodon import failures, mapping
 
 FIXTURES = Path(hubbub.networks.mastodon.__file__).parent / "fixtures"
 BASE = "https://social.example"
@@ -190,7 +190,7 @@ def _mapped(name: str, *, unsafe_write: bool = False) -> Any:
     response = _answer(name)
     body = ERRORS[name]["body"]
     message = body.get("error", "") if isinstance(body, dict) else ""
-    return mapping.map_status(
+    return failures.map_status(
         response.status_code, message, response.headers,
         base_url=BASE, unsafe_write=unsafe_write, now=NOW,
     )
@@ -224,9 +224,9 @@ def test_recorded_429_gives_the_reset_time() -> None:
 
 
 def test_429_without_headers_waits_a_default() -> None:
-    error = mapping.map_status(429, "", {}, base_url=BASE, now=NOW)
+    error = failures.map_status(429, "", {}, base_url=BASE, now=NOW)
     assert isinstance(error, RateLimited)
-    assert error.retry_at == NOW + mapping.DEFAULT_RATE_LIMIT_WAIT
+    assert error.retry_at == NOW + failures.DEFAULT_RATE_LIMIT_WAIT
 
 
 def test_503_keeps_retry_after() -> None:
@@ -237,7 +237,7 @@ def test_503_keeps_retry_after() -> None:
 
 def test_gateway_errors_on_a_write_are_outcome_unknown() -> None:
     assert isinstance(_mapped("bad_gateway", unsafe_write=True), OutcomeUnknown)
-    assert isinstance(mapping.map_status(504, "", {}, base_url=BASE, unsafe_write=True),
+    assert isinstance(failures.map_status(504, "", {}, base_url=BASE, unsafe_write=True),
                       OutcomeUnknown)
     assert isinstance(_mapped("unavailable", unsafe_write=True), Transient)
 
@@ -264,15 +264,15 @@ def _connection_error(reason: Exception) -> requests.ConnectionError:
 
 def test_read_timeout_on_publish_is_outcome_unknown_and_on_read_transient() -> None:
     exc = _raised_by_mastodon_py(requests.exceptions.ReadTimeout("read timed out"))
-    assert isinstance(mapping.map_error(exc, None, base_url=BASE, unsafe_write=True),
+    assert isinstance(failures.map_error(exc, None, base_url=BASE, unsafe_write=True),
                       OutcomeUnknown)
-    assert isinstance(mapping.map_error(exc, None, base_url=BASE), Transient)
+    assert isinstance(failures.map_error(exc, None, base_url=BASE), Transient)
 
 
 def test_connection_dropped_after_sending_is_outcome_unknown() -> None:
     dropped = _connection_error(ProtocolError("Connection aborted.", ConnectionResetError(104)))
     exc = _raised_by_mastodon_py(dropped)
-    assert isinstance(mapping.map_error(exc, None, base_url=BASE, unsafe_write=True),
+    assert isinstance(failures.map_error(exc, None, base_url=BASE, unsafe_write=True),
                       OutcomeUnknown)
 
 
@@ -285,14 +285,14 @@ def test_connection_dropped_after_sending_is_outcome_unknown() -> None:
 )
 def test_failures_before_sending_are_transient_even_for_writes(reason: Exception) -> None:
     exc = _raised_by_mastodon_py(_connection_error(reason))
-    error = mapping.map_error(exc, None, base_url=BASE, unsafe_write=True)
+    error = failures.map_error(exc, None, base_url=BASE, unsafe_write=True)
     assert type(error) is Transient
     assert "social.example" in error.message
 
 
 def test_blocked_destination_is_rejected() -> None:
     exc = _raised_by_mastodon_py(BlockedDestination("Refusing to connect to 10.0.0.1"))
-    error = mapping.map_error(exc, None, base_url=BASE, unsafe_write=True)
+    error = failures.map_error(exc, None, base_url=BASE, unsafe_write=True)
     assert isinstance(error, Rejected)
     assert "10.0.0.1" in error.message
 
@@ -305,36 +305,36 @@ def test_unreadable_success_answer() -> None:
         "Could not parse response as JSON, response code was 200, bad json content was ...",
         "Exception was: ...",
     )
-    assert isinstance(mapping.map_error(exc, ok, base_url=BASE, unsafe_write=True), OutcomeUnknown)
-    assert isinstance(mapping.map_error(exc, ok, base_url=BASE), Transient)
+    assert isinstance(failures.map_error(exc, ok, base_url=BASE, unsafe_write=True), OutcomeUnknown)
+    assert isinstance(failures.map_error(exc, ok, base_url=BASE), Transient)
 
 
 def test_mastodon_py_http_errors_use_their_status() -> None:
     exc = mastodon.MastodonUnauthorizedError(
         "Mastodon API returned error", 401, "Unauthorized", "The access token is invalid"
     )
-    assert isinstance(mapping.map_error(exc, None, base_url=BASE), Revoked)
+    assert isinstance(failures.map_error(exc, None, base_url=BASE), Revoked)
     exc422 = mastodon.MastodonAPIError(
         "Mastodon API returned error", 422, "Unprocessable Content",
         "Validation failed: Text can't be blank",
     )
-    error = mapping.map_error(exc422, None, base_url=BASE, unsafe_write=True)
+    error = failures.map_error(exc422, None, base_url=BASE, unsafe_write=True)
     assert isinstance(error, Rejected)
     assert "Text can't be blank" in error.message
 
 
 def test_mastodon_py_rate_limit_error_reads_the_recorded_headers() -> None:
     exc = mastodon.MastodonRatelimitError("Hit rate limit.")
-    error = mapping.map_error(exc, _answer("rate_limited"), base_url=BASE, now=NOW)
+    error = failures.map_error(exc, _answer("rate_limited"), base_url=BASE, now=NOW)
     assert isinstance(error, RateLimited)
     assert error.retry_at == NOW + timedelta(minutes=5)
 
 
 def test_bad_arguments_are_rejected_not_unknown() -> None:
     exc = mastodon.MastodonIllegalArgumentError("Invalid media dict")
-    assert isinstance(mapping.map_error(exc, None, base_url=BASE, unsafe_write=True), Rejected)
+    assert isinstance(failures.map_error(exc, None, base_url=BASE, unsafe_write=True), Rejected)
     assert isinstance(
-        mapping.map_error(ValueError("Invalid visibility value!"), None, base_url=BASE,
+        failures.map_error(ValueError("Invalid visibility value!"), None, base_url=BASE,
                           unsafe_write=True),
         Rejected,
     )

@@ -44,7 +44,7 @@ from hubbub.networks.base import (
     video_problems,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
-from hubbub.networks.mastodon import apps, mapping, oauth, streaming
+from hubbub.networks.mastodon import apps, failures, mapping, oauth, streaming
 from hubbub.networks.pages import map_each
 
 REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
@@ -73,7 +73,7 @@ class _Api:
         try:
             return getattr(self.client, method)(*args, **kwargs)
         except (mastodon.MastodonError, requests.RequestException, ValueError, OSError) as exc:
-            raise mapping.map_error(
+            raise failures.map_error(
                 exc, self.log.last, base_url=self.base_url, unsafe_write=unsafe_write
             ) from exc
 
@@ -255,7 +255,7 @@ class MastodonConnector(Connector):
         finally:
             session.close()
         if not response.ok:
-            raise mapping.map_status(
+            raise failures.map_status(
                 response.status_code, oauth.error_text(response), response.headers,
                 base_url=account.base_url,
             )

@@ -12,7 +12,7 @@ import requests
 
 from hubbub.core.http import classify_transport_error, normalize_base_url
 from hubbub.networks.errors import NotFound, Rejected, Transient
-from hubbub.networks.mastodon import apps, mapping
+from hubbub.networks.mastodon import apps, failures, mapping
 
 SLUG = "mastodon"  # the connector's slug, under which app registrations are kept
 SCOPES = ("read", "write")
@@ -35,7 +35,7 @@ def send(session: requests.Session, method: str, url: str, base: str, **kwargs: 
     try:
         return session.request(method, url, **kwargs)
     except (requests.RequestException, ValueError) as exc:
-        raise mapping.map_error(exc, None, base_url=base) from exc
+        raise failures.map_error(exc, None, base_url=base) from exc
 
 
 def post_form(
@@ -51,7 +51,7 @@ def probe_instance(session: requests.Session, base: str) -> Mapping[str, Any]:
     try:
         response = session.get(f"{base}/api/v2/instance")
     except (requests.RequestException, ValueError) as exc:
-        error = mapping.map_error(exc, None, base_url=base)
+        error = failures.map_error(exc, None, base_url=base)
         transport = classify_transport_error(exc)
         reason = transport.reason if transport else str(exc)
         if isinstance(error, Rejected):
@@ -60,7 +60,7 @@ def probe_instance(session: requests.Session, base: str) -> Mapping[str, Any]:
             raise NotFound(no_server(base, reason)) from exc
         raise Transient(no_server(base, reason)) from exc
     if response.status_code == 429 or response.status_code >= 500:
-        raise mapping.map_status(response.status_code, "", response.headers, base_url=base)
+        raise failures.map_status(response.status_code, "", response.headers, base_url=base)
     if response.status_code != 200:
         raise NotFound(
             no_server(base, f"it answered HTTP {response.status_code} to /api/v2/instance")
@@ -88,7 +88,7 @@ def register_app(session: requests.Session, base: str, redirect_uri: str) -> app
         base,
     )
     if not response.ok:
-        raise mapping.map_status(
+        raise failures.map_status(
             response.status_code, error_text(response), response.headers, base_url=base
         )
     try:
@@ -131,7 +131,7 @@ def exchange_code(
             "have expired or been used already. Connect again."
         )
     if not response.ok:
-        raise mapping.map_status(
+        raise failures.map_status(
             response.status_code, error_text(response), response.headers, base_url=base
         )
     try:

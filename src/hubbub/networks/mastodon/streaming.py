@@ -25,7 +25,7 @@ import requests
 from hubbub.core.http import guarded_session, user_agent
 from hubbub.networks.base import DELETED, Item
 from hubbub.networks.errors import ConnectorError, Rejected, Transient
-from hubbub.networks.mastodon import mapping
+from hubbub.networks.mastodon import failures, mapping
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 10.0
@@ -283,12 +283,12 @@ def _http_error(response: requests.Response, base_url: str) -> ConnectorError:
     if response.status_code == 404:
         # Streaming switched off, or a list that is gone: asking again will not help soon.
         return Rejected(f"{_host(base_url)} does not stream this (HTTP 404)")
-    return mapping.map_status(response.status_code, message, response.headers,
+    return failures.map_status(response.status_code, message, response.headers,
                               base_url=base_url)
 
 
 def _transport_error(exc: BaseException, base_url: str) -> ConnectorError:
-    error = mapping.map_error(exc, None, base_url=base_url)
+    error = failures.map_error(exc, None, base_url=base_url)
     if isinstance(error, Rejected):
         return error
     return Transient(f"The stream from {_host(base_url)} broke: {exc}")
