@@ -36,6 +36,48 @@ def connect_mastodon(page: Any, url: str, peer: MastodonPeer, account: SeededAcc
     expect(page.locator("body")).to_contain_text(f"@{account.username}@")
 
 
+def connect_bluesky(page: Any, url: str, pds_url: str, handle: str, app_password: str,
+                    wrong_password: str = "", refused_shot: str = "") -> None:
+    """Bluesky's typed form: the handle, an app password and the PDS. With `wrong_password`,
+    that one is tried first and must be refused (screenshot `refused_shot`), then the right
+    one is typed into the same form."""
+    from playwright.sync_api import expect
+
+    from tests.browser.fixtures import shot
+
+    page.goto(url + "/connections/connect/")
+    page.click("a[href$='/connections/connect/bluesky/']")
+    page.fill("input[name=handle]", handle)
+    page.fill("input[name=base_url]", pds_url)
+    if wrong_password:
+        page.fill("input[name=app_password]", wrong_password)
+        page.get_by_role("button", name="Connect").click()
+        expect(page.locator(".alert-error")).to_be_visible()
+        if refused_shot:
+            shot(page, refused_shot)
+    page.fill("input[name=app_password]", app_password)
+    page.get_by_role("button", name="Connect").click()
+    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page.locator("body")).to_contain_text(handle)
+
+
+def connect_nostr(page: Any, url: str, relay_url: str, before_submit: str = "") -> None:
+    """Nostr with a new key pair the hub makes; `before_submit` names a screenshot of the
+    filled form."""
+    from playwright.sync_api import expect
+
+    from tests.browser.fixtures import shot
+
+    page.goto(url + "/connections/connect/")
+    page.click("a[href$='/connections/connect/nostr/']")
+    page.fill("textarea[name=relays]", relay_url)
+    if before_submit:
+        shot(page, before_submit)
+    page.get_by_role("button", name="Connect").click()
+    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page.locator("body")).to_contain_text("npub1")
+
+
 def upload_csv(page: Any, csv_path: str, zip_path: str | None = None,
                button: str = "Check file") -> None:
     """On an Import page with the upload form: pick the files and send them to be checked."""

@@ -3,13 +3,12 @@ connected through the hub's own pages, in a real browser."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from tests.browser.conftest import shot
-from tests.browser.flows import connect_mastodon, create_owner
+from tests.browser.flows import connect_bluesky, connect_mastodon, connect_nostr, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.bluesky import BlueskyPeer, wait_for
 from tests.peers.mastodon import MastodonPeer
@@ -32,26 +31,9 @@ def test_compose_once_to_three_networks(
     sky = bluesky_peer.create_account("web")
     follower = bluesky_peer.create_account("fan")
     bluesky_peer.follow(follower, sky)
-    page.goto(url + "/connections/connect/")
-    page.click("a[href$='/connections/connect/bluesky/']")
-    page.fill("input[name=handle]", sky.handle)
-    page.fill("input[name=app_password]", "wrong-password-1234")
-    page.fill("input[name=base_url]", bluesky_peer.pds_url)
-    page.get_by_role("button", name="Connect").click()
-    expect(page.locator(".alert-error")).to_be_visible()
-    shot(page, "20-bluesky-refused")
-    page.fill("input[name=app_password]", sky.app_password)
-    page.get_by_role("button", name="Connect").click()
-    expect(page).to_have_url(re.compile(r"/connections/$"))
-    expect(page.locator("body")).to_contain_text(sky.handle)
-
-    page.goto(url + "/connections/connect/")
-    page.click("a[href$='/connections/connect/nostr/']")
-    page.fill("textarea[name=relays]", nostr_peer.url)
-    shot(page, "21-nostr-form")
-    page.get_by_role("button", name="Connect").click()
-    expect(page).to_have_url(re.compile(r"/connections/$"))
-    expect(page.locator("body")).to_contain_text("npub1")
+    connect_bluesky(page, url, bluesky_peer.pds_url, sky.handle, sky.app_password,
+                    wrong_password="wrong-password-1234", refused_shot="20-bluesky-refused")
+    connect_nostr(page, url, nostr_peer.url, before_submit="21-nostr-form")
     shot(page, "22-three-connections")
 
     page.goto(url + "/")
