@@ -84,7 +84,8 @@ OPERATOR_APP_NETWORKS: dict[str, OperatorAppSpec] = {
         OperatorAppSpec(
             slug="x", name="X", labels=("Client ID", "Client Secret"),
             env_vars=("HUBBUB_X_CLIENT_ID", "HUBBUB_X_CLIENT_SECRET"),
-            scopes=("tweet.read", "tweet.write", "users.read", "media.write", "offline.access"),
+            scopes=("tweet.read", "tweet.write", "users.read", "media.write", "offline.access",
+                    "like.write"),
             portal_url="https://console.x.com",
             scope_notes="In the app's OAuth 2.0 settings choose the type \"Web App\" (a "
                         "confidential client, which gets a Client Secret). X matches the "

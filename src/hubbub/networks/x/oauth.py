@@ -18,17 +18,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode  # quote: spaces as %20, as X shows
 
-from hubbub.connections.network_apps import app_credentials
+from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS, app_credentials
 from hubbub.networks.base import AppCredentials, AuthStart
 from hubbub.networks.errors import ConnectorError, Rejected, Revoked, Transient
 from hubbub.networks.x import api
 from hubbub.networks.x.api import XApi
 
 SLUG = "x"
-# like.write is not in the list: without it X refuses likes (POST /2/users/:id/likes
-# needs it), and liking from the deck is part of the connector.
-SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access",
-          "like.write")
+# One list, shown to the operator and asked for here (connections/network_apps.py). like.write is
+# not in the list: without it X refuses likes (POST /2/users/:id/likes needs it).
+SCOPES = OPERATOR_APP_NETWORKS[SLUG].scopes
 TOKEN_PATH = "/2/oauth2/token"  # noqa: S105 - a path, not a secret
 REVOKE_PATH = "/2/oauth2/revoke"
 NO_APP = ("The operator has not registered an X app, so X accounts cannot be connected yet: "
