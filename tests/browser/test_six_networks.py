@@ -54,10 +54,13 @@ def register_app(page: Any, slug: str, create: Any, id_label: str, secret_label:
     expect(page.locator(f"#app-{slug} [data-app-state={slug}]")).to_contain_text("Ready")
 
 
-def start_connect(page: Any, url: str, slug: str) -> None:
-    """From the Connect page to the network's own consent screen."""
+def start_connect(page: Any, url: str, slug: str, picture: str = "") -> None:
+    """From the Connect page to the network's own consent screen (`picture`: a screenshot of
+    the hub's page before it)."""
     page.goto(url + "/connections/connect/")
     page.click(f"a[href$='/connections/connect/{slug}/']")
+    if picture:
+        shot(page, picture)
     page.get_by_role("button", name=re.compile("Continue to sign in")).click()
 
 
@@ -74,7 +77,7 @@ def connect_x(page: Any, url: str, hub: Hub, x_peer: XPeer) -> Any:
     x_peer.create_user("bo_other")
 
     # A change of mind: Cancel on X's consent page connects nothing and says so.
-    start_connect(page, url, "x")
+    start_connect(page, url, "x", picture="six-02a-x-connect")
     expect(page.get_by_role("button", name="Authorize app")).to_be_visible()
     page.get_by_label("Signed in as").select_option(label=f"@{ann.username}")
     shot(page, "six-02-x-consent")
@@ -188,7 +191,12 @@ def test_one_post_reaches_six_networks_once(
             chip.click()
     expect(page.locator("input[name=targets]:checked")).to_have_count(6)
     page.fill("textarea[name=text]", TEXT)
-    expect(page.locator("#counters .counter")).to_have_count(6)
+    counters = page.locator("#counters")
+    expect(counters.locator(".counter")).to_have_count(6)
+    # Counted by each network's rules before the picture: 47 characters against X's 280.
+    expect(counters).to_contain_text(f"{len(TEXT)} / 280")
+    expect(counters).to_contain_text(f"{len(TEXT)} / 300")
+    expect(page.locator("#preview")).to_contain_text(TEXT)
     shot(page, "six-10-compose-six")
     # X refuses the next post: the hub's app has no API credits left (a refusal, not a hiccup,
     # so the target waits for the person instead of retrying by itself).
