@@ -344,7 +344,7 @@ class Connector(ABC):
         Optional: networks that cannot check an app this way raise AppCannotBeChecked."""
         raise AppCannotBeChecked(
             f"{self.name} cannot check an app without a person signing in; "
-            "the app is checked when someone first connects an account"
+            "the app is checked when someone first connects an account."
         )
 
     def credentials_expire_at(self, credentials: Mapping[str, Any]) -> datetime | None:
