@@ -9,6 +9,7 @@ href or src. Both are pure and fast (nh3 is Rust): ingest calls them for every i
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import re
 from typing import Final
@@ -44,19 +45,25 @@ _CLEANER: Final = nh3.Cleaner(
     set_tag_attribute_values={"a": {"target": "_blank"}},
     strip_comments=True,
 )
+# Markup that nh3 gives back exactly as it is, known without parsing it: text alone, or
+# paragraphs of text, with line breaks. The text holds nothing the HTML parser or nh3's writer
+# changes: no `<`, `>` or `&` (markup, escapes), NUL (dropped), CR (made LF), BOM (dropped at
+# the start) or no-break space (written `&nbsp;`). Every other code point comes out as it went in
+# (tests/security/test_clean_html_equivalence.py checks each one, and compares clean_html with
+# nh3 on generated and hostile markup); so does `<p>`...`</p>` around text and `<br>`, both allowed.
+_PLAIN_TEXT: Final = r"[^<>&\x00\r\ufeff\xa0]*+"
+_UNCHANGED_BY_NH3: Final = re.compile(
+    rf"{_PLAIN_TEXT}(?:<br>{_PLAIN_TEXT})*+|(?:<p>{_PLAIN_TEXT}(?:<br>{_PLAIN_TEXT})*+</p>)++"
+    if {"p", "br"} <= ALLOWED_TAGS else r"(?!)")
 
 # Control characters other than tab and newline; NUL in particular, which PostgreSQL refuses.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Zalgo: a letter buried under dozens of combining marks draws over the lines around it.
 # Real scripts stack a few; more than four in a row are cut to four.
-_COMBINING_RUN: Final = re.compile(
-    r"([\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
-    r"\ufe20-\ufe2f]{4})[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff"
-    r"\u20d0-\u20ff\ufe20-\ufe2f]+"
-)
-_COMBINING_CHARS: Final = re.compile(
-    r"[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
-)
+_COMBINING: Final = (r"\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u1ab0-\u1aff\u1dc0-\u1dff"
+                     r"\u20d0-\u20ff\ufe20-\ufe2f")
+_COMBINING_RUN: Final = re.compile(f"([{_COMBINING}]{{4}})[{_COMBINING}]+")
+_COMBINING_CHARS: Final = re.compile(f"[{_COMBINING}]")
 # Bidirectional overrides and isolates: in a name they reverse what follows ("gnp.exe").
 _BIDI_CONTROLS: Final = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C], None
@@ -69,8 +76,16 @@ _BIDI_RANGES: Final = r"\u202a-\u202e\u2066-\u2069"
 _BIDI_OVERRIDE: Final = re.compile(f"[{_BIDI_RANGES}]")
 _LINK: Final = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING_PUNCTUATION: Final = ".,;:!?)]}'\""
+_PARAGRAPH_BREAK: Final = re.compile(r"\n{2,}")
 _URL_FORBIDDEN: Final = re.compile(rf"[\x00-\x20\x7f\"<>\\`\ud800-\udfff{_BIDI_RANGES}]")
 _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+# What clean_text may change in a non-ASCII text, in one class: most texts have none of it, and
+# one search says so (rather than one search for each kind).
+_TEXT_CHANGES: Final = re.compile(
+    rf"[{_COMBINING}\ud800-\udfff{_BIDI_RANGES}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What clean_html changes before nh3 sees the markup: a combining mark (a tower may need cutting)
+# or a lone surrogate.
+_MARKUP_CHANGES: Final = re.compile(rf"[{_COMBINING}\ud800-\udfff]")
 # scheme://[userinfo@]host[:port] then a path, query, fragment or the end. A regex rather than
 # urlsplit: ingest checks several URLs an item, and urlsplit was a third of its time.
 _HTTP_URL: Final = re.compile(
@@ -120,6 +135,8 @@ def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS) -> str:
     if len(text) > max_chars:
         text = text[:max_chars] + TRUNCATED
     if not text.isascii():
+        if _TEXT_CHANGES.search(text) is None:
+            return text
         if _COMBINING_CHARS.search(text):
             text = _COMBINING_RUN.sub(r"\1", text)
         if _SURROGATE.search(text):  # lone surrogates: UTF-8 cannot hold them
@@ -160,28 +177,32 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
     truncated = len(markup) > max_chars
     if truncated:
         markup = markup[:max_chars]
-    if not markup.isascii():
+    if not markup.isascii() and _MARKUP_CHANGES.search(markup):
         if _COMBINING_CHARS.search(markup):
             markup = _COMBINING_RUN.sub(r"\1", markup)
         if _SURROGATE.search(markup):  # from a JSON "\ud800": nh3 and databases refuse them
             markup = _SURROGATE.sub("\ufffd", markup)
-    cleaned = _CLEANER.clean(markup)
+    # nh3 would give this markup back as it is (below): no need to parse it.
+    cleaned = markup if _UNCHANGED_BY_NH3.fullmatch(markup) else _CLEANER.clean(markup)
     # After cleaning, so that a bidi control written as a character reference goes too.
     if not cleaned.isascii() and _BIDI_OVERRIDE.search(cleaned):
         cleaned = _BIDI_OVERRIDE.sub("", cleaned)
     if "<a " in cleaned:
-        cleaned = _CLEAN_LINK.sub(_show_real_host, cleaned)
+        cleaned = _ADDRESS_LINK.sub(_show_real_host, cleaned)
     if truncated:
         cleaned += f"<p>{html.escape(TRUNCATED)}</p>"
     return cleaned
 
 
 # A link as the cleaner writes it: its attributes in their source order (title and lang may
-# come before href; a value never holds `"` or `>`, which it escapes), then its text (other
-# elements inside, never a link). The text reads as an address when it is one host name with a
-# dot and a last label of letters, with a scheme, a path or a port around it or not.
-_CLEAN_LINK: Final = re.compile(
-    r'<a (?:(?!href=)[a-z-]++="[^"]*+" )*+href="([^"]*+)"[^>]*+>([^<]*+(?:<(?!/a>)[^<]*+)*+)</a>')
+# come before href; a value never holds `"`, which it escapes), then its text (other elements
+# inside, never a link), found only when that text may read as an address: it holds a dot and
+# does not start with `@` or `#` (most links are mentions and hashtags, never visited). The text
+# reads as an address when it is one host name with a dot and a last label of letters, with a
+# scheme, a path or a port around it or not.
+_ADDRESS_LINK: Final = re.compile(
+    r'<a (?:(?!href=)[a-z-]++="[^"]*+" )*+href="([^"]*+)"[^>]*+>'
+    r"((?![@#])[^<.]*+(?:<(?!/a>)[^<.]*+)*+\.[^<]*+(?:<(?!/a>)[^<]*+)*+)</a>")
 _TAG: Final = re.compile(r"<[^>]*>")
 _HREF_HOST: Final = re.compile(r"https?://(?:[^/?#@]*@)?(\[[^\]/?#]*\]|[^/?#:]+)", re.IGNORECASE)
 _SHOWN_ADDRESS: Final = re.compile(
@@ -191,6 +212,16 @@ _SHOWN_ADDRESS: Final = re.compile(
 
 def _site(host: str) -> str:
     """A host name as compared: lower case, punycode for non-ASCII, no trailing dot or www."""
+    # The same few hosts come back in every poll; a name longer than DNS allows is not kept.
+    return _known_site(host) if len(host) <= 253 else _site_of(host)
+
+
+@functools.lru_cache(maxsize=4096)
+def _known_site(host: str) -> str:
+    return _site_of(host)
+
+
+def _site_of(host: str) -> str:
     name = host.rstrip(".").lower()
     if not name.isascii():
         # One that cannot be written in ASCII stays as it is: it then equals no ASCII host.
@@ -208,9 +239,7 @@ def _same_site(shown: str, real: str) -> bool:
 def _show_real_host(link: re.Match[str]) -> str:
     """A link whose text reads as an address on another host, with that host after it:
     `<a href="https://evil.test/">example.com</a> [evil.test]`."""
-    inner = link.group(2)
-    if "." not in inner or inner.startswith(("@", "#")):  # mentions and hashtags
-        return link.group(0)
+    inner = link.group(2)  # with a dot, not a mention or hashtag (_ADDRESS_LINK)
     text = _TAG.sub("", inner) if "<" in inner else inner
     shown = _SHOWN_ADDRESS.fullmatch(html.unescape(text) if "&" in text else text)
     if shown is None:
@@ -243,5 +272,7 @@ def text_to_html(text: str) -> str:
         position = end
     parts.append(html.escape(text[position:], quote=False))
     body = "".join(parts)
-    paragraphs = [p.replace("\n", "<br>") for p in re.split(r"\n{2,}", body.strip("\n"))]
+    if "\n" not in body:
+        return f"<p>{body}</p>"
+    paragraphs = [p.replace("\n", "<br>") for p in _PARAGRAPH_BREAK.split(body.strip("\n"))]
     return "".join(f"<p>{p}</p>" for p in paragraphs if p)
