@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import json.encoder
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ PROMOTED = frozenset({
 # Details that depend on the feed an item was read from (the same post read as a notification
 # and from home): they do not make an item "changed", and a re-read without them keeps them.
 FEED_SPECIFIC = ("notification_id", "notification_reason", "is_read")
+_FEED_SPECIFIC_KEYS = frozenset(FEED_SPECIFIC)
 FLAGS = ("liked", "reposted", "bookmarked")
 
 # --- fields -------------------------------------------------------------------------------------
@@ -107,6 +109,8 @@ def _quote(value: object) -> dict[str, str] | None:
 
 
 _SCALARS = (int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _key(key: object) -> str:
@@ -125,19 +129,40 @@ def _json_safe(value: Any, depth: int = 0) -> Any:
     if depth > 5:
         return None
     if isinstance(value, Mapping):
-        return {_key(k): v if type(v) in _SCALARS else _json_safe(v, depth + 1)
-                for k, v in value.items()}
+        return _safe_mapping(value, depth)
     if isinstance(value, list | tuple):
-        return [v if type(v) in _SCALARS else _json_safe(v, depth + 1) for v in value[:100]]
+        return [v if type(v) in _SCALAR_TYPES else _json_safe(v, depth + 1) for v in value[:100]]
     return str(value)[:200]
+
+
+def _safe_mapping(value: Mapping[Any, Any], depth: int,
+                  leave_out: frozenset[str] = _NOTHING) -> dict[str, Any]:
+    """_json_safe of a mapping, without the keys in `leave_out`. A loop rather than a
+    comprehension of calls: short ASCII keys and plain string values, which are nearly all of
+    them, are taken as they are without a call each."""
+    safe: dict[str, Any] = {}
+    for key, item in value.items():
+        if key in leave_out:
+            continue
+        if type(key) is not str or len(key) > 100 or not key.isascii():
+            key = _key(key)
+        kind = type(item)
+        if kind is str:
+            if len(item) > 2000 or not item.isascii() or not item.isprintable():
+                item = clean_text(item, max_chars=2000)
+        elif kind is dict:  # what _json_safe(item, depth + 1) does with one
+            item = _safe_mapping(item, depth + 1) if depth < 5 else None
+        elif kind not in _SCALAR_TYPES:
+            item = _json_safe(item, depth + 1)
+        safe[key] = item
+    return safe
 
 
 def _extra(details: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """The details stored in Item.extra, and their JSON."""
-    rest = {k: v for k, v in details.items() if k not in PROMOTED}
-    if not rest:
+    safe = _safe_mapping(details, 0, PROMOTED)
+    if not safe:
         return {}, "{}"
-    safe: dict[str, Any] = _json_safe(rest)
     encoded = dumps(safe)
     if len(encoded) > MAX_EXTRA_JSON:
         # Keep the small scalar details, drop the bulky ones.
@@ -156,10 +181,11 @@ def normalize(item: base.Item, *, now: datetime | None = None) -> dict[str, Any]
     remote_id = item.remote_id if isinstance(item.remote_id, str) else ""
     if not remote_id or len(remote_id) > 500 or not isinstance(item.created_at, datetime):
         return None
-    if clean_text(remote_id) != remote_id:  # control characters or lone surrogates in an id
+    # Control characters or lone surrogates in an id (printable ASCII has neither).
+    if not (remote_id.isascii() and remote_id.isprintable()) and clean_text(remote_id) != remote_id:
         return None
     current = now or timezone.now()
-    details = item.extra if isinstance(item.extra, Mapping) else {}
+    details = item.extra if type(item.extra) is dict or isinstance(item.extra, Mapping) else {}
     text = clean_text(item.text)
     html = clean_html(item.html) if item.html else text_to_html(text)
     kind = item.kind if item.kind in KINDS else _clip(item.kind, 16) or "post"
@@ -203,7 +229,7 @@ def normalize(item: base.Item, *, now: datetime | None = None) -> dict[str, Any]
 
 def _digest(row: Mapping[str, Any]) -> str:
     extra_json = row["extra_json"]
-    if any(k in row["extra"] for k in FEED_SPECIFIC):
+    if not _FEED_SPECIFIC_KEYS.isdisjoint(row["extra"]):
         extra_json = dumps({k: v for k, v in row["extra"].items() if k not in FEED_SPECIFIC})
     content = "\x1f".join((
         row["text"], row["html"], row["content_warning"], "s" if row["sensitive"] else "",
@@ -213,5 +239,24 @@ def _digest(row: Mapping[str, Any]) -> str:
     return hashlib.blake2b(content.encode("utf-8"), digest_size=16).hexdigest()
 
 
+def _make_dumps() -> Callable[[Any], str]:
+    """JSON as `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` writes it.
+
+    JSONEncoder.encode builds its C encoder anew on every call, which was half the time of
+    encoding an item's few small details; here it is built once. No check for circular
+    references: every value encoded here is a fresh copy made by normalize (or read from JSON)."""
+    standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if make_encoder is None:  # a Python without the C accelerator
+        return standard.encode
+    encode = make_encoder(None, standard.default, json.encoder.encode_basestring, None,
+                          standard.key_separator, standard.item_separator, False, False, True)
+
+    def dumps(value: Any) -> str:
+        return "".join(encode(value, 0))
+
+    return dumps
+
+
 # One encoder for every item: json.dumps with options builds a new one each call.
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+dumps = _make_dumps()
