@@ -1,9 +1,10 @@
 """What the crash tests share: a hub whose workers are SIGKILLed at random moments while they
 publish, then one worker left to settle everything, and the questions asked of the hub after
-(tests/integration/test_crash.py, test_crash_facebook.py)."""
+(tests/integration/test_crash.py; the networks it posts to are in crash_networks_support.py)."""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -82,10 +83,11 @@ def settle(hub: Hub, folder: Path, *, user: str, workers: int, posts: int, targe
             proc.wait(10)
 
 
-def orphans(hub: Hub) -> int:
-    """How many deliveries a kill left mid-send (swept to "unknown" and settled after)."""
+def orphans(hub: Hub) -> Counter[str]:
+    """How many deliveries a kill left mid-send (swept to "unknown" and settled after), by
+    network."""
     shell = hub.run("manage", "shell", "--no-imports", "-c", _COUNT_ORPHANS)
-    return int(shell.stdout.strip().splitlines()[-1])
+    return Counter(json.loads(shell.stdout.strip().splitlines()[-1]))
 
 
 def tail(folder: Path) -> str:
@@ -115,6 +117,9 @@ def create_posts_script(texts: list[str], user: str = "crash") -> str:
 
 _POSTGRES = "postgresql://root@127.0.0.1:5432/postgres"
 _COUNT_ORPHANS = (
+    "import collections, json\n"
     "from hubbub.publishing.models import DeliveryEvent\n"
-    "print(DeliveryEvent.objects.filter(to_state='unknown').count())\n"
+    "swept = DeliveryEvent.objects.filter(to_state='unknown')\n"
+    "print(json.dumps(collections.Counter(\n"
+    "    swept.values_list('delivery__connection__network', flat=True))))\n"
 )
