@@ -149,8 +149,10 @@ def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS) -> str:
 def clean_line(text: object, *, max_chars: int) -> str:
     """A one-line field (a name, a handle, a content warning): clean_text, newlines folded to
     spaces, bidirectional overrides removed, and cut to `max_chars` without a marker."""
-    if type(text) is str and text.isascii() and text.isprintable():
-        # What the general path gives for printable ASCII (no controls, newlines or bidi).
+    if type(text) is str and text.isprintable() and (
+            text.isascii() or not _COMBINING_CHARS.search(text)):
+        # What the general path gives for printable text (no controls, newlines, bidi controls
+        # or surrogates, which are all unprintable) with no combining mark to stack.
         return text[:max_chars].strip()
     return _clean_line(text, max_chars)
 
