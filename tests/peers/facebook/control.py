@@ -4,7 +4,6 @@ and read back what the stand-in stored, saw and found against the rules. JSON in
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,16 @@ from typing import Any
 from tests.peers.facebook.pages import add_comment
 from tests.peers.facebook.render import fb_time
 from tests.peers.facebook.state import PERMISSIONS, TASKS, Comment, Fault, Grant, Post, Store
+from tests.peers.standin_control import (
+    ControlError,
+    apply_settings,
+    arm_fault,
+    clear_faults,
+    drained,
+    health,
+    need,
+    reset,
+)
 
 FAULT_KINDS = {"190", "4", "17", "32", "613", "368", "200", "10", "100", "506", "1", "2",
                "500", "502", "503", "504", "drop", "drop_after", "hold", "hold_after",
@@ -23,26 +32,6 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
     "duplicate_seconds": (int, float), "signed_in": (str, type(None)),
     "app_token_prefix": str,
 }
-
-
-class ControlError(Exception):
-    pass
-
-
-def _need(body: dict[str, Any], *names: str) -> list[Any]:
-    missing = [n for n in names if n not in body]
-    if missing:
-        raise ControlError(f"missing {', '.join(missing)}")
-    return [body[n] for n in names]
-
-
-def handle(store: Store, method: str, path: str, query: dict[str, str],
-           body: dict[str, Any]) -> Any:
-    action = ACTIONS.get((method, path.removeprefix("/_standin/")))
-    if action is None:
-        raise ControlError(f"no control action {method} {path}")
-    with store.lock:
-        return action(store, query, body)
 
 
 def post_dict(store: Store, post: Post) -> dict[str, Any]:
@@ -58,19 +47,14 @@ def comment_dict(comment: Comment) -> dict[str, Any]:
             "deleted": comment.deleted, "created_time": fb_time(comment.created_at)}
 
 
-def _reset(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    store.clear()
-    return {"reset": True}
-
-
 def _user(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (name,) = _need(b, "name")
+    (name,) = need(b, "name")
     user = store.add_user(str(name))
     return {"id": user.id, "name": user.name}
 
 
 def _page(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    name, admins = _need(b, "name", "admins")
+    name, admins = need(b, "name", "admins")
     tasks = list(b.get("tasks") or ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING",
                                     "MODERATE", "MANAGE"])
     if any(t not in TASKS for t in tasks):
@@ -84,7 +68,7 @@ def _page(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _app(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (uris,) = _need(b, "redirect_uris")
+    (uris,) = need(b, "redirect_uris")
     app_id, secret = b.get("app_id"), b.get("app_secret")
     if app_id is not None and (not str(app_id).isdigit() or str(app_id) in store.apps):
         raise ControlError(f"app_id {app_id!r} is not a number or is taken")
@@ -96,7 +80,7 @@ def _app(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _token(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_id, app_id, scopes = _need(b, "user_id", "app_id", "scopes")
+    user_id, app_id, scopes = need(b, "user_id", "app_id", "scopes")
     if user_id not in store.users or app_id not in store.apps:
         raise ControlError("no such user or app")
     unknown = [s for s in scopes if s not in PERMISSIONS]
@@ -115,7 +99,7 @@ def _token(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _page_token(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_token, page_id = _need(b, "user_token", "page_id")
+    user_token, page_id = need(b, "user_token", "page_id")
     token = store.tokens.get(user_token)
     if token is None or token.kind != "user" or page_id not in store.pages:
         raise ControlError("no such user token or page")
@@ -125,7 +109,7 @@ def _page_token(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    author, object_id, message = _need(b, "from_id", "object_id", "message")
+    author, object_id, message = need(b, "from_id", "object_id", "message")
     if author not in store.users and author not in store.pages:
         raise ControlError(f"no user or page {author}")
     parent: Post | Comment | None = store.posts.get(object_id) or store.comments.get(object_id)
@@ -136,7 +120,7 @@ def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _like(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    who, object_id = _need(b, "from_id", "object_id")
+    who, object_id = need(b, "from_id", "object_id")
     if who not in store.users and who not in store.pages:
         raise ControlError(f"no user or page {who}")
     if not any(object_id in t for t in (store.posts, store.comments, store.photos,
@@ -164,33 +148,21 @@ def _comments(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return [comment_dict(c) for c in items if q.get("post_id") in (None, c.post_id)]
 
 
-def _fault(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    method, path, kind = _need(b, "method", "path", "kind")
-    if str(kind) not in FAULT_KINDS:
-        raise ControlError(f"fault kind {kind!r} is not one of {sorted(FAULT_KINDS)}")
-    clean = "/" + str(path).lstrip("/")
+def _unversioned(path: str) -> str:
+    """/v26.0/me/accounts -> /me/accounts: faults match with or without the version."""
+    clean = "/" + path.lstrip("/")
     parts = clean.split("/", 2)
     if len(parts) > 1 and parts[1][:1] == "v" and parts[1][1:].replace(".", "").isdigit():
         clean = "/" + (parts[2] if len(parts) > 2 else "")
-    store.faults.append(Fault(str(method).upper(), clean, str(kind), int(b.get("count", 1)),
-                              dict(b.get("options") or {})))
-    return {"armed": len(store.faults)}
+    return clean
 
 
-def _clear_faults(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    store.faults.clear()
-    store.release.set()
-    store.release = type(store.release)()
-    return {"cleared": True}
+def _fault(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    return arm_fault(store, b, FAULT_KINDS, Fault, _unversioned)
 
 
 def _settings(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    for name, value in b.items():
-        kinds = SETTINGS.get(name)
-        if kinds is None or not isinstance(value, kinds):
-            raise ControlError(f"setting {name}={value!r} is not known or of the wrong type")
-        setattr(store, name, value)
-    return {k: getattr(store, k) for k in SETTINGS}
+    return apply_settings(store, b, SETTINGS)
 
 
 def _expire(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -207,7 +179,7 @@ def _expire(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 def _invalidate(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     """The person changes their password (460), logs out (467), or removes the app (458)."""
-    user_id, reason = _need(b, "user_id", "reason")
+    user_id, reason = need(b, "user_id", "reason")
     if reason not in {"password", "logged_out", "deauthorized"}:
         raise ControlError("reason is password, logged_out or deauthorized")
     count = 0
@@ -223,20 +195,13 @@ def _invalidate(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _block(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (page_id, value) = _need(b, "page_id", "blocked")
+    (page_id, value) = need(b, "page_id", "blocked")
     store.pages[str(page_id)].blocked = bool(value)
     return {"blocked": bool(value)}
 
 
-def _protocol(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    found = list(store.protocol)
-    if q.get("clear") in {"1", "true"}:
-        store.protocol.clear()
-    return found
-
-
 ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]], Any]] = {
-    ("POST", "reset"): _reset,
+    ("POST", "reset"): reset,
     ("POST", "users"): _user,
     ("POST", "pages"): _page,
     ("POST", "apps"): _app,
@@ -248,22 +213,14 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("GET", "photos"): _photos,
     ("GET", "comments"): _comments,
     ("POST", "faults"): _fault,
-    ("DELETE", "faults"): _clear_faults,
+    ("DELETE", "faults"): clear_faults,
     ("POST", "settings"): _settings,
     ("POST", "expire_tokens"): _expire,
     ("POST", "invalidate"): _invalidate,
     ("POST", "block"): _block,
-    ("GET", "protocol_errors"): _protocol,
+    ("GET", "protocol_errors"): lambda s, q, b: drained(s.protocol, q),
     ("GET", "requests"): lambda s, q, b: list(s.seen),
     ("GET", "dialogs"): lambda s, q, b: list(s.dialogs),
-    ("GET", "health"): lambda s, q, b: {"ok": True},
+    ("GET", "health"): health,
 }
 
-
-def parse(body: bytes) -> dict[str, Any]:
-    if not body:
-        return {}
-    value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ControlError("the control body must be a JSON object")
-    return value

@@ -24,7 +24,7 @@ from email.policy import HTTP
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from tests.peers import standin_http
+from tests.peers import standin_control, standin_http
 from tests.peers.facebook import control, dialog, likes, oauth, pages
 from tests.peers.facebook.access import token_value, usage
 from tests.peers.facebook.state import CURRENT_VERSION, VERSIONS, Fault, Store
@@ -276,12 +276,8 @@ class Handler(standin_http.StandInHandler):
         self.send_reply(reply)
 
     def _control(self, req: Request) -> None:
-        try:
-            result = control.handle(self.standin.store, req.method, req.path,
-                                    req.params, control.parse(req.body))
-            self.send_reply(Reply(200, result))
-        except (control.ControlError, ValueError, KeyError, TypeError) as exc:
-            self.send_reply(Reply(400, {"error": str(exc)}))
+        self.send_reply(Reply(*standin_control.answer(
+            self.standin.store, control.ACTIONS, req.method, req.path, req.params, req.body)))
 
 
 def make_server(port: int = 0) -> ThreadingHTTPServer:

@@ -5,7 +5,6 @@ JSON out."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,16 @@ from tests.peers.linkedin.state import (
     Post,
     Store,
 )
+from tests.peers.standin_control import (
+    ControlError,
+    apply_settings,
+    arm_fault,
+    clear_faults,
+    drained,
+    health,
+    need,
+    reset,
+)
 
 FAULT_KINDS = {"500", "502", "503", "504", "429", "401", "drop", "drop_after", "hold",
                "hold_after", "delay"}
@@ -29,10 +38,6 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
     "code_seconds": (int, float), "versions": (list, type(None)), "processing_polls": int,
     "duplicate_seconds": (int, float), "signed_in": (str, type(None)),
 }
-
-
-class ControlError(Exception):
-    pass
 
 
 def member_dict(member: Member) -> dict[str, Any]:
@@ -50,13 +55,6 @@ def post_dict(post: Post) -> dict[str, Any]:
             "client_id": post.client_id, "deleted": post.deleted}
 
 
-def _need(body: dict[str, Any], *names: str) -> list[Any]:
-    missing = [n for n in names if n not in body]
-    if missing:
-        raise ControlError(f"missing {', '.join(missing)}")
-    return [body[n] for n in names]
-
-
 def _member(store: Store, member_id: Any) -> Member:
     member = store.members.get(str(member_id))
     if member is None:
@@ -64,22 +62,8 @@ def _member(store: Store, member_id: Any) -> Member:
     return member
 
 
-def handle(store: Store, method: str, path: str, query: dict[str, str],
-           body: dict[str, Any]) -> Any:
-    action = ACTIONS.get((method, path.removeprefix("/_standin/")))
-    if action is None:
-        raise ControlError(f"no control action {method} {path}")
-    with store.lock:
-        return action(store, query, body)
-
-
-def _reset(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    store.clear()
-    return {"reset": True}
-
-
 def _apps(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (uris,) = _need(b, "redirect_uris")
+    (uris,) = need(b, "redirect_uris")
     scopes = list(b.get("scopes") or DEFAULT_APP_SCOPES)
     unknown = [s for s in scopes if s not in KNOWN_SCOPES]
     if unknown:
@@ -90,12 +74,12 @@ def _apps(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _members(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (name,) = _need(b, "name")
+    (name,) = need(b, "name")
     return member_dict(store.add_member(str(name), b.get("email")))
 
 
 def _organizations(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (name,) = _need(b, "name")
+    (name,) = need(b, "name")
     admins = dict(b.get("admins") or {})
     for member_id, role in admins.items():
         _member(store, member_id)
@@ -106,7 +90,7 @@ def _organizations(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    member_id, client_id, scopes = _need(b, "member_id", "client_id", "scopes")
+    member_id, client_id, scopes = need(b, "member_id", "client_id", "scopes")
     _member(store, member_id)
     if client_id not in store.apps:
         raise ControlError(f"no app {client_id}")
@@ -118,7 +102,7 @@ def _tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _new_post(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    author, commentary = _need(b, "author", "commentary")
+    author, commentary = need(b, "author", "commentary")
     urn = f"urn:li:share:{store.new_id()}"
     created = int((time.time() - float(b.get("age_seconds", 0))) * 1000)
     kept = little.parse(str(commentary)).kept
@@ -147,7 +131,7 @@ def _list_comments(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    actor, post, text = _need(b, "actor", "post", "text")
+    actor, post, text = need(b, "actor", "post", "text")
     if post not in store.posts:
         raise ControlError(f"no post {post}")
     return social.render_comment(social.add(store, str(post), str(actor), str(text),
@@ -155,32 +139,15 @@ def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _fault(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    method, path, kind = _need(b, "method", "path", "kind")
-    if str(kind) not in FAULT_KINDS:
-        raise ControlError(f"fault kind {kind!r} is not one of {sorted(FAULT_KINDS)}")
-    store.faults.append(Fault(str(method).upper(), str(path), str(kind),
-                              int(b.get("count", 1)), dict(b.get("options") or {})))
-    return {"armed": len(store.faults)}
-
-
-def _clear_faults(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    store.faults.clear()
-    store.release.set()
-    store.release = type(store.release)()
-    return {"cleared": True}
+    return arm_fault(store, b, FAULT_KINDS, Fault)
 
 
 def _settings(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    for name, value in b.items():
-        kinds = SETTINGS.get(name)
-        if kinds is None or not isinstance(value, kinds):
-            raise ControlError(f"setting {name}={value!r} is not known or of the wrong type")
-        setattr(store, name, value)
-    return {k: getattr(store, k) for k in SETTINGS}
+    return apply_settings(store, b, SETTINGS)
 
 
 def _daily_limit(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    method, path = _need(b, "method", "path")
+    method, path = need(b, "method", "path")
     store.daily_limits[(str(method).upper(), str(path))] = (b.get("member"),
                                                             b.get("application"))
     return {"set": True}
@@ -199,7 +166,7 @@ def _expire_tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _revoke(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (member_id,) = _need(b, "member_id")
+    (member_id,) = need(b, "member_id")
     count = 0
     for token in store.tokens.values():
         if token.member_id == str(member_id) and b.get("client_id") in (None, token.client_id):
@@ -208,16 +175,9 @@ def _revoke(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return {"revoked": count}
 
 
-def _protocol_errors(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    found = list(store.protocol_errors)
-    if q.get("clear") in {"1", "true"}:
-        store.protocol_errors.clear()
-    return found
-
-
 ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]], Any]] = {
-    ("POST", "reset"): _reset,
-    ("GET", "health"): lambda s, q, b: {"ok": True},
+    ("POST", "reset"): reset,
+    ("GET", "health"): health,
     ("POST", "apps"): _apps,
     ("POST", "members"): _members,
     ("POST", "organizations"): _organizations,
@@ -228,21 +188,13 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("GET", "comments"): _list_comments,
     ("POST", "comments"): _comment,
     ("POST", "faults"): _fault,
-    ("DELETE", "faults"): _clear_faults,
+    ("DELETE", "faults"): clear_faults,
     ("POST", "settings"): _settings,
     ("POST", "daily_limit"): _daily_limit,
     ("POST", "expire_tokens"): _expire_tokens,
     ("POST", "revoke"): _revoke,
-    ("GET", "protocol_errors"): _protocol_errors,
+    ("GET", "protocol_errors"): lambda s, q, b: drained(s.protocol_errors, q),
     ("GET", "requests"): lambda s, q, b: list(s.seen),
     ("GET", "authorizations"): lambda s, q, b: list(s.authorizations),
 }
 
-
-def parse(body: bytes) -> dict[str, Any]:
-    if not body:
-        return {}
-    value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ControlError("the control body must be a JSON object")
-    return value

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from tests.peers import standin_http
+from tests.peers import standin_control, standin_http
 from tests.peers.linkedin import control, images, oauth, posts, social
 from tests.peers.linkedin.state import Fault, Store, active_versions
 from tests.peers.linkedin.wire import (
@@ -223,12 +223,8 @@ class Handler(standin_http.StandInHandler):
         self.send_reply(reply)
 
     def _control(self, req: Request) -> None:
-        try:
-            result = control.handle(self.standin.store, req.method, req.path, req.query,
-                                    control.parse(req.body))
-            self.send_reply(Reply(200, result))
-        except (control.ControlError, ValueError, KeyError, TypeError) as exc:
-            self.send_reply(Reply(400, {"error": str(exc)}))
+        self.send_reply(Reply(*standin_control.answer(
+            self.standin.store, control.ACTIONS, req.method, req.path, req.query, req.body)))
 
 
 def make_server(port: int = 0) -> ThreadingHTTPServer:

@@ -4,11 +4,20 @@ back what the stand-in stored, saw and found invalid. JSON in, JSON out."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
+from tests.peers.standin_control import (
+    ControlError,
+    apply_settings,
+    arm_fault,
+    clear_faults,
+    drained,
+    health,
+    need,
+    reset,
+)
 from tests.peers.x.render import iso
 from tests.peers.x.state import Fault, Media, Post, Store
 
@@ -20,10 +29,6 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
             "code_seconds": (int, float), "allow_plain_pkce": bool,
             "revoke_family_on_reuse": bool, "processing_polls": int,
             "processing_fails": bool, "signed_in": (str, type(None))}
-
-
-class ControlError(Exception):
-    pass
 
 
 def post_dict(post: Post) -> dict[str, Any]:
@@ -41,13 +46,6 @@ def media_dict(item: Media) -> dict[str, Any]:
             "width": item.width, "height": item.height}
 
 
-def _need(body: dict[str, Any], *names: str) -> list[Any]:
-    missing = [n for n in names if n not in body]
-    if missing:
-        raise ControlError(f"missing {', '.join(missing)}")
-    return [body[n] for n in names]
-
-
 def _user(store: Store, user_id: Any) -> Any:
     user = store.users.get(str(user_id))
     if user is None:
@@ -55,22 +53,8 @@ def _user(store: Store, user_id: Any) -> Any:
     return user
 
 
-def handle(store: Store, method: str, path: str, query: dict[str, str],
-           body: dict[str, Any]) -> Any:
-    action = ACTIONS.get((method, path.removeprefix("/_standin/")))
-    if action is None:
-        raise ControlError(f"no control action {method} {path}")
-    with store.lock:
-        return action(store, query, body)
-
-
-def _reset(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    store.clear()
-    return {"reset": True}
-
-
 def _users(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (username,) = _need(b, "username")
+    (username,) = need(b, "username")
     try:
         user = store.add_user(str(username), b.get("name"))
     except ValueError as exc:
@@ -79,13 +63,13 @@ def _users(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _apps(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    (uris,) = _need(b, "redirect_uris")
+    (uris,) = need(b, "redirect_uris")
     app = store.add_app(list(uris), bool(b.get("confidential", True)), b.get("name") or "App")
     return {"client_id": app.client_id, "client_secret": app.client_secret}
 
 
 def _tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_id, client_id, scopes = _need(b, "user_id", "client_id", "scopes")
+    user_id, client_id, scopes = need(b, "user_id", "client_id", "scopes")
     _user(store, user_id)
     if client_id not in store.apps:
         raise ControlError(f"no app {client_id}")
@@ -95,7 +79,7 @@ def _tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _new_post(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_id, text = _need(b, "user_id", "text")
+    user_id, text = need(b, "user_id", "text")
     user = _user(store, user_id)
     for ref in ("reply_to", "quote_of"):
         if b.get(ref) is not None and str(b[ref]) not in store.posts:
@@ -122,13 +106,13 @@ def _list_media(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _follow(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_id, target_id = _need(b, "user_id", "target_id")
+    user_id, target_id = need(b, "user_id", "target_id")
     _user(store, user_id).following.add(_user(store, target_id).id)
     return {"following": True}
 
 
 def _like(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_id, post_id = _need(b, "user_id", "post_id")
+    user_id, post_id = need(b, "user_id", "post_id")
     user = _user(store, user_id)
     post = store.posts.get(str(post_id))
     if post is None:
@@ -140,34 +124,20 @@ def _like(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _fault(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    method, path, kind = _need(b, "method", "path", "kind")
-    if str(kind) not in FAULT_KINDS:
-        raise ControlError(f"fault kind {kind!r} is not one of {sorted(FAULT_KINDS)}")
-    store.faults.append(Fault(str(method).upper(), str(path), str(kind),
-                              int(b.get("count", 1)), dict(b.get("options") or {})))
-    return {"armed": len(store.faults)}
+    return arm_fault(store, b, FAULT_KINDS, Fault)
 
 
-def _clear_faults(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    store.faults.clear()
-    store.release.set()
-    store.release = type(store.release)()
-    return {"cleared": True}
+def _check_setting(name: str, value: Any) -> None:
+    if name == "access_level" and value not in {"pay_per_use", "free"}:
+        raise ControlError("access_level is pay_per_use or free")
 
 
 def _settings(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    for name, value in b.items():
-        kinds = SETTINGS.get(name)
-        if kinds is None or not isinstance(value, kinds):
-            raise ControlError(f"setting {name}={value!r} is not known or of the wrong type")
-        if name == "access_level" and value not in {"pay_per_use", "free"}:
-            raise ControlError("access_level is pay_per_use or free")
-        setattr(store, name, value)
-    return {k: getattr(store, k) for k in SETTINGS}
+    return apply_settings(store, b, SETTINGS, _check_setting)
 
 
 def _rate_limit(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    method, path, limit = _need(b, "method", "path", "limit")
+    method, path, limit = need(b, "method", "path", "limit")
     store.rate_limits[(str(method).upper(), str(path))] = (int(limit), int(b.get("window", 900)))
     for key in [k for k in store.windows if k[1:] == (str(method).upper(), str(path))]:
         del store.windows[key]
@@ -187,20 +157,13 @@ def _expire_tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _revoke_app(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    user_id, client_id = _need(b, "user_id", "client_id")
+    user_id, client_id = need(b, "user_id", "client_id")
     count = 0
     for token in store.tokens.values():
         if token.user_id == str(user_id) and token.client_id == client_id:
             token.revoked = True
             count += 1
     return {"revoked": count}
-
-
-def _validation_errors(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    found = list(store.failures)
-    if q.get("clear") in {"1", "true"}:
-        store.failures.clear()
-    return found
 
 
 def _requests(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -211,12 +174,8 @@ def _authorizations(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return list(store.authorizations)
 
 
-def _health(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    return {"ok": True}
-
-
 ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]], Any]] = {
-    ("POST", "reset"): _reset,
+    ("POST", "reset"): reset,
     ("POST", "users"): _users,
     ("POST", "apps"): _apps,
     ("POST", "tokens"): _tokens,
@@ -226,22 +185,14 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("POST", "follow"): _follow,
     ("POST", "like"): _like,
     ("POST", "faults"): _fault,
-    ("DELETE", "faults"): _clear_faults,
+    ("DELETE", "faults"): clear_faults,
     ("POST", "settings"): _settings,
     ("POST", "rate_limit"): _rate_limit,
     ("POST", "expire_tokens"): _expire_tokens,
     ("POST", "revoke_app"): _revoke_app,
-    ("GET", "validation_errors"): _validation_errors,
+    ("GET", "validation_errors"): lambda s, q, b: drained(s.failures, q),
     ("GET", "requests"): _requests,
     ("GET", "authorizations"): _authorizations,
-    ("GET", "health"): _health,
+    ("GET", "health"): health,
 }
 
-
-def parse(body: bytes) -> dict[str, Any]:
-    if not body:
-        return {}
-    value = json.loads(body)
-    if not isinstance(value, dict):
-        raise ControlError("the control body must be a JSON object")
-    return value
