@@ -4,20 +4,15 @@ surface (/_standin/...), never to the code under test."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
-
-import requests
+from urllib.parse import urlencode, urlsplit
 
 from tests.peers.facebook.state import CURRENT_VERSION
-from tests.peers.process import PeerProcess
+from tests.peers.standin_control import StandInPeer
+from tests.peers.standin_control import callback_params as callback_params
 
-ROOT = Path(__file__).resolve().parents[3]
 PAGE_SCOPES = ("pages_show_list", "pages_manage_posts", "pages_read_engagement",
                "pages_manage_engagement")
 
@@ -43,20 +38,29 @@ class FBApp:
         return iter((self.app_id, self.app_secret))
 
 
-class FacebookPeer:
+class FacebookPeer(StandInPeer):
     """A running stand-in. `base_url` serves www.facebook.com's /{version}/dialog/oauth and
-    graph.facebook.com's /{version}/... from one loopback origin."""
+    graph.facebook.com's /{version}/... from one loopback origin.
+
+    fail_next: path is concrete (e.g. /123/feed) or a template: /{page-id}/feed,
+    /{page-id}/photos, /{object-id}/comments, /{object-id}, /me/accounts,
+    /oauth/access_token, /dialog/oauth; with or without the version. kind: a Graph error
+    code "190" (options subcode=463|460|458|467), "4", "17", "32", "613" (usage headers at
+    100%), "368", "200", "10", "100", "506", "1", "2" (HTTP 500 error objects),
+    "500"/"502"/"503"/"504" (a bare HTTP error page), "drop" (reset before handling),
+    "drop_after" (handled, then reset), "hold"/"timeout" and "hold_after" (hang up to
+    seconds=30 or clear_faults()), "delay" (seconds=, then normal).
+    settings: short_token_seconds (5400), long_token_seconds (60 days), code_seconds (600),
+    app_calls_per_hour (200), page_calls_per_day (4800), usage_header_from (0),
+    code_gives_long_lived (False), duplicate_seconds (86400), signed_in (user id),
+    app_token_prefix ("": "TH|" answers client_credentials as graph.threads.net does).
+    requests: every Graph or dialog request seen: method, path, version, query
+    (access_token hidden), status, at."""
+
+    process_name = "facebook-standin"
+    server_module = "tests.peers.facebook.server"
 
     version = CURRENT_VERSION
-
-    def __init__(self, process: PeerProcess) -> None:
-        self.process = process
-        self.http = requests.Session()
-        self.http.trust_env = False
-
-    @property
-    def base_url(self) -> str:
-        return self.process.base_url
 
     @property
     def graph_url(self) -> str:
@@ -69,18 +73,6 @@ class FacebookPeer:
         return f"{self.base_url}/{self.version}/dialog/oauth"
 
     # --- control surface ---------------------------------------------------------------------
-    def _call(self, method: str, action: str, body: dict[str, Any] | None = None,
-              params: dict[str, str] | None = None) -> Any:
-        response = self.http.request(method, f"{self.base_url}/_standin/{action}",
-                                     json=body, params=params, timeout=30)
-        if response.status_code != 200:
-            raise AssertionError(f"stand-in control {action}: {response.text}")
-        return response.json()
-
-    def reset(self) -> None:
-        """Forget every person, Page, app, token, post, fault and setting."""
-        self._call("POST", "reset")
-
     def create_app(self, redirect_uri: str | list[str] | tuple[str, ...] = (), *,
                    name: str = "hubbub", app_id: str | None = None,
                    app_secret: str | None = None) -> FBApp:
@@ -157,30 +149,6 @@ class FacebookPeer:
             "GET", "comments", params={"post_id": post_id} if post_id else None)
         return result
 
-    def fail_next(self, method: str, path: str, kind: str, count: int = 1,
-                  **options: Any) -> None:
-        """The next `count` requests of METHOD PATH (concrete, e.g. /123/feed, or a template:
-        /{page-id}/feed, /{page-id}/photos, /{object-id}/comments, /{object-id}, /me/accounts,
-        /oauth/access_token, /dialog/oauth; with or without the version) fail. kind: a Graph
-        error code "190" (options subcode=463|460|458|467), "4", "17", "32", "613" (usage
-        headers at 100%), "368", "200", "10", "100", "506", "1", "2" (HTTP 500 error objects),
-        "500"/"502"/"503"/"504" (a bare HTTP error page), "drop" (reset before handling),
-        "drop_after" (handled, then reset), "hold"/"timeout" and "hold_after" (hang up to
-        seconds=30 or clear_faults()), "delay" (seconds=, then normal)."""
-        self._call("POST", "faults", {"method": method, "path": path, "kind": kind,
-                                      "count": count, "options": options})
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "faults")
-
-    def settings(self, **values: Any) -> dict[str, Any]:
-        """short_token_seconds (5400), long_token_seconds (60 days), code_seconds (600),
-        app_calls_per_hour (200), page_calls_per_day (4800), usage_header_from (0),
-        code_gives_long_lived (False), duplicate_seconds (86400), signed_in (user id),
-        app_token_prefix ("": "TH|" answers client_credentials as graph.threads.net does)."""
-        result: dict[str, Any] = self._call("POST", "settings", values)
-        return result
-
     def expire_tokens(self, user: FBUser | None = None) -> int:
         """Every token that can expire (of `user`) expires now (then 190/463); long-lived
         Page tokens and app tokens do not expire. Codes not exchanged expire too."""
@@ -208,20 +176,11 @@ class FacebookPeer:
 
     def protocol_errors(self, clear: bool = False) -> list[dict[str, Any]]:
         """Every request that broke a documented rule: method, path, rule, status."""
-        result: list[dict[str, Any]] = self._call(
-            "GET", "protocol_errors", params={"clear": "1" if clear else "0"})
-        return result
-
-    def requests(self) -> list[dict[str, Any]]:
-        """Every Graph or dialog request seen: method, path, version, query (access_token
-        hidden), status, at."""
-        result: list[dict[str, Any]] = self._call("GET", "requests")
-        return result
+        return self._log("protocol_errors", clear)
 
     def dialogs(self) -> list[dict[str, Any]]:
         """Every Login dialog shown: client_id, redirect_uri, state, scopes, response_type."""
-        result: list[dict[str, Any]] = self._call("GET", "dialogs")
-        return result
+        return self._log("dialogs")
 
     # --- playing the person, without a browser -----------------------------------------------
     def authorize(self, dialog_url: str, user: FBUser | None = None, *,
@@ -247,10 +206,6 @@ class FacebookPeer:
             raise AssertionError(f"dialog answered {answer.status_code}: {answer.text}")
         return str(answer.headers["location"])
 
-    def close(self) -> None:
-        self.http.close()
-        self.process.stop()
-
 
 def dialog_link(peer: FacebookPeer, app_id: str, redirect_uri: str, state: str,
                 scopes: list[str] | tuple[str, ...] = PAGE_SCOPES) -> str:
@@ -259,18 +214,5 @@ def dialog_link(peer: FacebookPeer, app_id: str, redirect_uri: str, state: str,
         "response_type": "code", "scope": ",".join(scopes)})
 
 
-def callback_params(url: str) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
 def start_fb_peer() -> FacebookPeer:
-    process = PeerProcess(
-        "facebook-standin",
-        [sys.executable, "-m", "tests.peers.facebook.server", "--port", "{port}"],
-        ready_path="/_standin/health",
-        env={"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                         os.environ.get("PYTHONPATH")]))},
-        grace_period=3.0,
-    )
-    process.start()
-    return FacebookPeer(process)
+    return FacebookPeer.start()

@@ -4,20 +4,15 @@ surface (/_standin/...), never to the code under test."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
-
-import requests
+from urllib.parse import quote, urlencode
 
 from tests.peers.linkedin.state import active_versions
-from tests.peers.process import PeerProcess
+from tests.peers.standin_control import StandInPeer
+from tests.peers.standin_control import callback_params as callback_params
 
-ROOT = Path(__file__).resolve().parents[3]
 # A LinkedIn-Version the stand-in accepts (it takes the last 13 months): last month's.
 VERSION = active_versions()[1]
 
@@ -47,18 +42,23 @@ class LITokens:
     scope: str  # comma-separated, as LinkedIn's token endpoint answers
 
 
-class LinkedInPeer:
+class LinkedInPeer(StandInPeer):
     """A running stand-in. `base_url` serves www.linkedin.com's /oauth/v2/... and
-    /dms-uploads/..., and api.linkedin.com's /v2/userinfo and /rest/... from one origin."""
+    /dms-uploads/..., and api.linkedin.com's /v2/userinfo and /rest/... from one origin.
 
-    def __init__(self, process: PeerProcess) -> None:
-        self.process = process
-        self.http = requests.Session()
-        self.http.trust_env = False
+    fail_next: path is a concrete path, or a template: /rest/posts/{urn},
+    /rest/images/{urn}, /rest/socialActions/{urn}/comments, /rest/organizations/{id}; kind
+    "500", "502", "503", "504", "429" (options limit="APPLICATION" | "MEMBER"), "401"
+    (reason="expired" | "revoked" | "invalid"), "drop" (reset before handling), "drop_after"
+    (handled, then reset), "hold" / "hold_after" (hang up to seconds=30 or clear_faults()),
+    "delay" (seconds=).
+    settings: token_seconds (60 days), refresh_seconds (365 days), code_seconds (1800),
+    versions (list of active YYYYMM; None = the last 13 months), processing_polls (1),
+    duplicate_seconds (86400), signed_in (member sub the consent page selects).
+    requests: method, path, query, linkedin_version, restli_protocol, body, status, at."""
 
-    @property
-    def base_url(self) -> str:
-        return self.process.base_url
+    process_name = "linkedin-standin"
+    server_module = "tests.peers.linkedin.server"
 
     @property
     def authorize_url(self) -> str:
@@ -73,18 +73,6 @@ class LinkedInPeer:
         return self.base_url + "/oauth/v2/introspectToken"
 
     # --- control surface -------------------------------------------------------------------
-    def _call(self, method: str, action: str, body: dict[str, Any] | None = None,
-              params: dict[str, str] | None = None) -> Any:
-        response = self.http.request(method, f"{self.base_url}/_standin/{action}",
-                                     json=body, params=params, timeout=30)
-        if response.status_code != 200:
-            raise AssertionError(f"stand-in control {action}: {response.text}")
-        return response.json()
-
-    def reset(self) -> None:
-        """Forget every member, page, app, token, post, image, comment, fault and setting."""
-        self._call("POST", "reset")
-
     def create_app(self, redirect_uri: str | list[str], *, scopes: list[str] | None = None,
                    refresh_tokens: bool = False, name: str = "hubbub") -> tuple[str, str]:
         """Register an app; returns (client_id, client_secret). `scopes`: the products' scopes
@@ -150,27 +138,6 @@ class LinkedInPeer:
             "actor": actor, "post": post_urn, "text": text, "parent": parent})
         return result
 
-    def fail_next(self, method: str, path: str, kind: str, count: int = 1,
-                  **options: Any) -> None:
-        """The next `count` requests of METHOD PATH (a concrete path, or a template:
-        /rest/posts/{urn}, /rest/images/{urn}, /rest/socialActions/{urn}/comments,
-        /rest/organizations/{id}) fail. kind: "500", "502", "503", "504", "429" (options
-        limit="APPLICATION" | "MEMBER"), "401" (reason="expired" | "revoked" | "invalid"),
-        "drop" (reset before handling), "drop_after" (handled, then reset), "hold" /
-        "hold_after" (hang up to seconds=30 or clear_faults()), "delay" (seconds=)."""
-        self._call("POST", "faults", {"method": method, "path": path, "kind": kind,
-                                      "count": count, "options": options})
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "faults")
-
-    def settings(self, **values: Any) -> dict[str, Any]:
-        """token_seconds (60 days), refresh_seconds (365 days), code_seconds (1800), versions
-        (list of active YYYYMM; None = the last 13 months), processing_polls (1),
-        duplicate_seconds (86400), signed_in (member sub the consent page selects)."""
-        result: dict[str, Any] = self._call("POST", "settings", values)
-        return result
-
     def set_daily_limit(self, method: str, path: str, *, member: int | None = None,
                         application: int | None = None) -> None:
         """Replace one endpoint's daily limits (None: unlimited)."""
@@ -189,20 +156,11 @@ class LinkedInPeer:
 
     def protocol_errors(self, clear: bool = False) -> list[dict[str, Any]]:
         """Every request that broke a documented rule: {method, path, query, status, rule}."""
-        result: list[dict[str, Any]] = self._call(
-            "GET", "protocol_errors", params={"clear": "1" if clear else "0"})
-        return result
-
-    def requests(self) -> list[dict[str, Any]]:
-        """Every request seen: method, path, query, linkedin_version, restli_protocol, body,
-        status, at."""
-        result: list[dict[str, Any]] = self._call("GET", "requests")
-        return result
+        return self._log("protocol_errors", clear)
 
     def authorizations(self) -> list[dict[str, Any]]:
         """Every consent page shown: client_id, redirect_uri, scope, state, response_type."""
-        result: list[dict[str, Any]] = self._call("GET", "authorizations")
-        return result
+        return self._log("authorizations")
 
     # --- playing the member, without a browser -----------------------------------------------
     def authorize(self, authorize_url: str, member: LIMember, *, approve: bool = True) -> str:
@@ -223,10 +181,6 @@ class LinkedInPeer:
             raise AssertionError(f"consent answered {answer.status_code}: {answer.text}")
         return answer.headers["location"]
 
-    def close(self) -> None:
-        self.http.close()
-        self.process.stop()
-
 
 def authorize_link(peer: LinkedInPeer, client_id: str, redirect_uri: str, scopes: str,
                    state: str | None = "st") -> str:
@@ -237,23 +191,10 @@ def authorize_link(peer: LinkedInPeer, client_id: str, redirect_uri: str, scopes
     return peer.authorize_url + "?" + urlencode(params, quote_via=quote)
 
 
-def callback_params(url: str) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
 def encoded(urn: str) -> str:
     """A URN as Rest.li 2.0 wants it in a path or query value."""
     return quote(urn, safe="")
 
 
 def start_li_peer() -> LinkedInPeer:
-    process = PeerProcess(
-        "linkedin-standin",
-        [sys.executable, "-m", "tests.peers.linkedin.server", "--port", "{port}"],
-        ready_path="/_standin/health",
-        env={"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                         os.environ.get("PYTHONPATH")]))},
-        grace_period=3.0,
-    )
-    process.start()
-    return LinkedInPeer(process)
+    return LinkedInPeer.start()

@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
 import secrets
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-import requests
-
-from tests.peers.process import PeerProcess
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.peers.standin_control import StandInPeer
+from tests.peers.standin_control import callback_params as callback_params
 
 
 @dataclass(frozen=True)
@@ -37,18 +31,23 @@ class XTokens:
     scope: str
 
 
-class XPeer:
+class XPeer(StandInPeer):
     """A running stand-in. `base_url` serves api.x.com's /2/... paths and x.com's
-    /i/oauth2/authorize page from one loopback origin."""
+    /i/oauth2/authorize page from one loopback origin.
 
-    def __init__(self, process: PeerProcess) -> None:
-        self.process = process
-        self.http = requests.Session()
-        self.http.trust_env = False
+    fail_next: path is a concrete path or the document's template (e.g.
+    /2/users/{id}/mentions); kind "500", "502", "503", "504", "429" (options reset=epoch),
+    "402" (credits depleted), "usage_cap" (429 usage-capped), "401", "drop" (reset before the
+    request is handled), "drop_after" (handled, then reset: the post exists but no answer
+    came), "hold" / "hold_after" (the connection hangs up to options seconds=30), "delay"
+    (seconds=, then normal).
+    settings: access_level ("pay_per_use" | "free"), credits (int | None), usage_cap (bool),
+    rate_limits_enabled, token_seconds, code_seconds, allow_plain_pkce,
+    revoke_family_on_reuse, processing_polls, processing_fails, signed_in (user id).
+    requests: every API request seen (method, path, query, status), in order."""
 
-    @property
-    def base_url(self) -> str:
-        return self.process.base_url
+    process_name = "x-standin"
+    server_module = "tests.peers.x.server"
 
     @property
     def authorize_url(self) -> str:
@@ -63,18 +62,6 @@ class XPeer:
         return self.base_url + "/2/oauth2/revoke"
 
     # --- control surface ---------------------------------------------------------------------
-    def _call(self, method: str, action: str, body: dict[str, Any] | None = None,
-              params: dict[str, str] | None = None) -> Any:
-        response = self.http.request(method, f"{self.base_url}/_standin/{action}",
-                                     json=body, params=params, timeout=30)
-        if response.status_code != 200:
-            raise AssertionError(f"stand-in control {action}: {response.text}")
-        return response.json()
-
-    def reset(self) -> None:
-        """Forget every account, app, token, post, fault and setting."""
-        self._call("POST", "reset")
-
     def create_app(self, redirect_uri: str | list[str], *, confidential: bool = True,
                    name: str = "hubbub") -> tuple[str, str | None]:
         """Register an app; returns (client_id, client_secret). A public client (confidential
@@ -125,27 +112,6 @@ class XPeer:
         result: list[dict[str, Any]] = self._call("GET", "media", params=params)
         return result
 
-    def fail_next(self, method: str, path: str, kind: str, count: int = 1,
-                  **options: Any) -> None:
-        """The next `count` requests of METHOD PATH (a concrete path or the document's
-        template, e.g. /2/users/{id}/mentions) fail. kind: "500", "502", "503", "504",
-        "429" (options reset=epoch), "402" (credits depleted), "usage_cap" (429
-        usage-capped), "401", "drop" (reset before the request is handled), "drop_after"
-        (handled, then reset: the post exists but no answer came), "hold" / "hold_after"
-        (the connection hangs up to options seconds=30), "delay" (seconds=, then normal)."""
-        self._call("POST", "faults", {"method": method, "path": path, "kind": kind,
-                                      "count": count, "options": options})
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "faults")
-
-    def settings(self, **values: Any) -> dict[str, Any]:
-        """access_level ("pay_per_use" | "free"), credits (int | None), usage_cap (bool),
-        rate_limits_enabled, token_seconds, code_seconds, allow_plain_pkce,
-        revoke_family_on_reuse, processing_polls, processing_fails, signed_in (user id)."""
-        result: dict[str, Any] = self._call("POST", "settings", values)
-        return result
-
     def set_rate_limit(self, method: str, path: str, limit: int, window: int = 900) -> None:
         """Replace one endpoint's per-user limit (path: the document's template)."""
         self._call("POST", "rate_limit", {"method": method, "path": path, "limit": limit,
@@ -162,19 +128,11 @@ class XPeer:
 
     def validation_errors(self, clear: bool = False) -> list[dict[str, Any]]:
         """Every request or answer that broke X's OpenAPI document, in order."""
-        result: list[dict[str, Any]] = self._call(
-            "GET", "validation_errors", params={"clear": "1" if clear else "0"})
-        return result
-
-    def requests(self) -> list[dict[str, Any]]:
-        """Every API request seen (method, path, query, status), in order."""
-        result: list[dict[str, Any]] = self._call("GET", "requests")
-        return result
+        return self._log("validation_errors", clear)
 
     def authorizations(self) -> list[dict[str, Any]]:
         """Every consent page shown: client_id, redirect_uri, scope, state, method."""
-        result: list[dict[str, Any]] = self._call("GET", "authorizations")
-        return result
+        return self._log("authorizations")
 
     # --- playing the person, without a browser -----------------------------------------------
     def authorize(self, authorize_url: str, user: XUser, *, approve: bool = True) -> str:
@@ -193,10 +151,6 @@ class XPeer:
             raise AssertionError(f"consent answered {answer.status_code}: {answer.text}")
         return answer.headers["location"]
 
-    def close(self) -> None:
-        self.http.close()
-        self.process.stop()
-
 
 def pkce_pair() -> tuple[str, str]:
     """(verifier, S256 challenge) for tests that play the client."""
@@ -213,22 +167,9 @@ def authorize_link(peer: XPeer, client_id: str, redirect_uri: str, scopes: str, 
         "code_challenge_method": method})
 
 
-def callback_params(url: str) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
 def _username() -> str:
     return "u" + secrets.token_hex(5)
 
 
 def start_x_peer() -> XPeer:
-    process = PeerProcess(
-        "x-standin",
-        [sys.executable, "-m", "tests.peers.x.server", "--port", "{port}"],
-        ready_path="/_standin/health",
-        env={"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                         os.environ.get("PYTHONPATH")]))},
-        grace_period=3.0,
-    )
-    process.start()
-    return XPeer(process)
+    return XPeer.start()
