@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hubbub.core.http import classify_transport_error, parse_retry_after
+from hubbub.core.http import parse_retry_after
 from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
@@ -40,6 +40,7 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.facebook import usage
+from hubbub.networks.failures_common import transport_failure, unreadable_answer
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 341})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
@@ -184,24 +185,9 @@ def _permission_error(error: GraphError, what: str) -> ConnectorError:
 
 def map_transport(exc: BaseException, *, write: bool = False) -> ConnectorError:
     """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
-    if isinstance(exc, ConnectorError):
-        return exc
-    transport = classify_transport_error(exc)
-    if transport is None:
-        if write:
-            return OutcomeUnknown(f"Unexpected failure talking to Facebook: {exc!r}")
-        return Transient(f"Unexpected failure talking to Facebook: {exc!r}")
-    if transport.kind == "blocked":
-        return Rejected(f"Facebook cannot be reached from this hub: {transport.reason}")
-    if transport.maybe_sent and write:
-        return OutcomeUnknown(f"Facebook did not answer ({transport.reason}); the post may have "
-                              "been made or not")
-    return Transient(f"Could not reach Facebook: {transport.reason}")
+    return transport_failure(exc, "Facebook", write=write)
 
 
 def unreadable(*, write: bool) -> ConnectorError:
-    """A 2xx answer whose body is not the JSON Meta documents."""
-    if write:
-        return OutcomeUnknown("Facebook accepted the request but its answer was unreadable; the "
-                              "post may have been made")
-    return Transient("Facebook sent an unreadable answer")
+    """A 2xx answer whose body is not the JSON Facebook documents."""
+    return unreadable_answer("Facebook", write=write)

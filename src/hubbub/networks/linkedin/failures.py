@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hubbub.core.http import classify_transport_error, parse_retry_after
+from hubbub.core.http import parse_retry_after
 from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
@@ -27,6 +27,7 @@ from hubbub.networks.errors import (
     Revoked,
     Transient,
 )
+from hubbub.networks.failures_common import transport_failure, unreadable_answer
 
 # A post URN named by a refusal ("… duplicate of urn:li:share:123").
 _POST_URN = re.compile(r"urn:li:(?:share|ugcPost):\d{1,30}")
@@ -139,23 +140,9 @@ def _forbidden(failure: Failure, scope: str) -> ConnectorError:
 
 def map_transport(exc: BaseException, *, write: bool = False) -> ConnectorError:
     """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
-    if isinstance(exc, ConnectorError):
-        return exc
-    transport = classify_transport_error(exc)
-    if transport is None:
-        if write:
-            return OutcomeUnknown(f"Unexpected failure talking to LinkedIn: {exc!r}")
-        return Transient(f"Unexpected failure talking to LinkedIn: {exc!r}")
-    if transport.kind == "blocked":
-        return Rejected(f"LinkedIn cannot be reached from this hub: {transport.reason}")
-    if transport.maybe_sent and write:
-        return OutcomeUnknown(f"LinkedIn did not answer ({transport.reason}); the post may have "
-                              "been made or not")
-    return Transient(f"Could not reach LinkedIn: {transport.reason}")
+    return transport_failure(exc, "LinkedIn", write=write)
 
 
 def unreadable(*, write: bool) -> ConnectorError:
-    if write:
-        return OutcomeUnknown("LinkedIn accepted the request but its answer was unreadable; the "
-                              "post may have been made")
-    return Transient("LinkedIn sent an unreadable answer")
+    """A 2xx answer whose body is not the JSON LinkedIn documents."""
+    return unreadable_answer("LinkedIn", write=write)

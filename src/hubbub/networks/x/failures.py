@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hubbub.core.http import (
-    classify_transport_error,
     parse_rate_limit_reset,
     parse_retry_after,
 )
@@ -28,6 +27,7 @@ from hubbub.networks.errors import (
     Revoked,
     Transient,
 )
+from hubbub.networks.failures_common import transport_failure, unreadable_answer
 
 # X's rate-limit windows are 15 minutes: with no usable reset header, wait one.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
@@ -169,24 +169,9 @@ def _forbidden(failure: Failure, what: str) -> ConnectorError:
 
 def map_transport(exc: BaseException, *, write: bool = False) -> ConnectorError:
     """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
-    if isinstance(exc, ConnectorError):
-        return exc
-    transport = classify_transport_error(exc)
-    if transport is None:
-        if write:
-            return OutcomeUnknown(f"Unexpected failure talking to X: {exc!r}")
-        return Transient(f"Unexpected failure talking to X: {exc!r}")
-    if transport.kind == "blocked":
-        return Rejected(f"X cannot be reached from this hub: {transport.reason}")
-    if transport.maybe_sent and write:
-        return OutcomeUnknown(f"X did not answer ({transport.reason}); the post may have been "
-                              "made or not")
-    return Transient(f"Could not reach X: {transport.reason}")
+    return transport_failure(exc, "X", write=write)
 
 
 def unreadable(*, write: bool) -> ConnectorError:
     """A 2xx answer whose body is not the JSON X documents."""
-    if write:
-        return OutcomeUnknown("X accepted the request but its answer was unreadable; the post "
-                              "may have been made")
-    return Transient("X sent an unreadable answer")
+    return unreadable_answer("X", write=write)
