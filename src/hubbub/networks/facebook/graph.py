@@ -29,16 +29,16 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import requests
 
 from hubbub.core.env import env_str
-from hubbub.core.http import guarded_session, normalize_base_url
-from hubbub.networks.errors import RateLimited, Rejected, Revoked
+from hubbub.core.http import normalize_base_url
+from hubbub.networks.errors import RateLimited, Rejected
 from hubbub.networks.facebook import failures, usage
 from hubbub.networks.facebook.failures import GraphError
+from hubbub.networks.httpjson import TokenClient, json_object, stored_token
 
 # The Graph API version every call names. Meta supports a version for at least two years
 # after the next one ships ("Graph API Versioning"); v25.0 is the version the reference pages
@@ -96,29 +96,19 @@ def appsecret_proof(token: str, app_secret: str) -> str:
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-class Graph:
+class Graph(TokenClient):
     """Calls to one Graph API origin with one token (a Page's, a person's, or none)."""
 
     def __init__(self, base_url: str, token: str | None = None, app_secret: str = "") -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
+        super().__init__(base_url, token)
         self.app_secret = app_secret
-        self.session = guarded_session()
 
     @classmethod
     def for_page(cls, base_url: str, credentials: Mapping[str, Any],
                  app_secret: str = "") -> Graph:
-        token = credentials.get("access_token")
-        if not token:
-            raise Revoked("No Facebook Page token is stored for this Page: reconnect it.")
-        return cls(base_url, str(token), app_secret)
-
-    def __enter__(self) -> Graph:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.session.close()
+        return cls(base_url, stored_token(
+            credentials, "No Facebook Page token is stored for this Page: reconnect it."),
+            app_secret)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{GRAPH_VERSION}/{path.lstrip('/')}"
@@ -174,12 +164,7 @@ class Graph:
         """The JSON object of a 2xx answer; an error raises mapped."""
         if not response.ok:
             raise failures.map_error(self.error(response), write=write, what=what)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise failures.unreadable(write=write)
+        body = json_object(response, lambda: failures.unreadable(write=write))
         if "error" in body and isinstance(body["error"], Mapping):  # an error with a 200
             raise failures.map_error(self.error(response), write=write, what=what)
         return body

@@ -18,15 +18,15 @@ built against; LinkedIn serves each version for at least a year) and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from hubbub.core.env import env_str
-from hubbub.core.http import guarded_session, normalize_base_url
-from hubbub.networks.errors import Rejected, Revoked
+from hubbub.core.http import normalize_base_url
+from hubbub.networks.errors import Rejected
+from hubbub.networks.httpjson import TokenClient, json_object, stored_token
 from hubbub.networks.linkedin import failures
 from hubbub.networks.linkedin.failures import Failure
 
@@ -62,27 +62,13 @@ def post_url(urn: str) -> str:
     return f"{WEB_URL}/feed/update/{urn}/" if urn else ""
 
 
-class LinkedInApi:
+class LinkedInApi(TokenClient):
     """Calls to one API origin with one access token (or none, for the token endpoint)."""
-
-    def __init__(self, base_url: str, token: str | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.session = guarded_session()
 
     @classmethod
     def for_account(cls, base_url: str, credentials: Mapping[str, Any]) -> LinkedInApi:
-        token = credentials.get("access_token")
-        if not token:
-            raise Revoked("No LinkedIn access token is stored for this account: reconnect it.")
-        return cls(base_url, str(token))
-
-    def __enter__(self) -> LinkedInApi:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.session.close()
+        return cls(base_url, stored_token(
+            credentials, "No LinkedIn access token is stored for this account: reconnect it."))
 
     def headers(self, *, rest: bool = True) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -119,12 +105,7 @@ class LinkedInApi:
             raise failures.map_failure(self.failure(response), write=write, scope=scope)
         if not response.content:
             return {}
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise failures.unreadable(write=write)
+        body = json_object(response, lambda: failures.unreadable(write=write))
         return body
 
     def get(self, path: str, query: str = "", *, scope: str = "") -> dict[str, Any]:

@@ -20,15 +20,15 @@ import hashlib
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from hubbub.core.env import env_str
-from hubbub.core.http import guarded_session, normalize_base_url
-from hubbub.networks.errors import RateLimited, Rejected, Revoked
+from hubbub.core.http import normalize_base_url
+from hubbub.networks.errors import RateLimited, Rejected
+from hubbub.networks.httpjson import TokenClient, json_object, stored_token
 from hubbub.networks.x import failures
 from hubbub.networks.x.failures import Failure
 
@@ -62,27 +62,13 @@ def _origin(name: str, default: str) -> str:
         raise Rejected(f"{name}: {exc}") from None
 
 
-class XApi:
+class XApi(TokenClient):
     """Calls to one X API origin, with one access token (or none, for the token endpoint)."""
-
-    def __init__(self, base_url: str, token: str | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.session = guarded_session()
 
     @classmethod
     def for_account(cls, base_url: str, credentials: Mapping[str, Any]) -> XApi:
-        token = credentials.get("access_token")
-        if not token:
-            raise Revoked("No X access token is stored for this account: reconnect it.")
-        return cls(base_url, str(token))
-
-    def __enter__(self) -> XApi:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        self.session.close()
+        return cls(base_url, stored_token(
+            credentials, "No X access token is stored for this account: reconnect it."))
 
     # --- raw ---------------------------------------------------------------------------------
     def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
@@ -128,12 +114,7 @@ class XApi:
             raise failures.map_failure(self.failure(response), write=write, what=what)
         if response.status_code == 204 or not response.content:
             return {}
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise failures.unreadable(write=write)
+        body = json_object(response, lambda: failures.unreadable(write=write))
         return body
 
     @staticmethod
