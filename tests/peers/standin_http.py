@@ -5,7 +5,10 @@ cap), sends head and body in one segment, and can cut a connection the way a net
 would; and the `main()` that runs a stand-in as a process (tests/peers/process.py starts it
 and reads the port it printed).
 
-What a stand-in answers is its own business: subclasses implement `serve()`.
+Faults a test arms through the control surface (`Fault`, `TakesFaults.take_fault`) and what
+they do to the connection (`StandInHandler.fault_before`, `reply_or_cut`) are the same for
+every stand-in too. What a stand-in answers is its own business: subclasses implement
+`serve()`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,34 @@ class Reply:
         if isinstance(self.body, str):
             return self.body.encode()
         return json.dumps(self.body, separators=(",", ":")).encode()
+
+
+@dataclass
+class Fault:
+    method: str
+    path: str  # a concrete path or a template the stand-in names (e.g. /rest/posts/{urn})
+    kind: str
+    count: int
+    options: dict[str, Any]
+
+
+class TakesFaults:
+    """A stand-in's store: the faults armed, in order, under its lock."""
+
+    lock: Any
+    faults: list[Fault]
+
+    def take_fault(self, method: str, path: str, template: str | None) -> Fault | None:
+        """The first armed fault for METHOD on `path` or its `template`, counted down (and
+        disarmed at zero)."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.method == method and fault.path in {path, template}:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
 
 
 class BodyError(ValueError):
@@ -109,6 +140,33 @@ class StandInHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def fault_before(self, fault: Fault | None, release: threading.Event,
+                     hold: frozenset[str] = frozenset({"hold"})) -> bool:
+        """Play a fault's part before the request is handled: "delay" waits (seconds=1),
+        "drop" resets the connection, a `hold` kind hangs it up to seconds=30 (or until
+        `release`) and then closes it. True when the connection is gone."""
+        if fault is None:
+            return False
+        if fault.kind == "delay":
+            release.wait(float(fault.options.get("seconds", 1.0)))
+        if fault.kind == "drop" or fault.kind in hold:
+            if fault.kind != "drop":
+                release.wait(float(fault.options.get("seconds", 30.0)))
+            self.cut(reset=fault.kind == "drop")
+            return True
+        return False
+
+    def reply_or_cut(self, reply: Reply, fault: Fault | None,
+                     release: threading.Event) -> None:
+        """Send `reply`, unless the fault is "drop_after" (reset instead: the request was
+        carried out but no answer comes) or "hold_after" (hang up to seconds=30, then close)."""
+        if fault is not None and fault.kind in {"drop_after", "hold_after"}:
+            if fault.kind == "hold_after":
+                release.wait(float(fault.options.get("seconds", 30.0)))
+            self.cut(reset=fault.kind == "drop_after")
+            return
+        self.send_reply(reply)
 
     def cut(self, *, reset: bool) -> None:
         """Close without an answer; `reset` sends RST, as a connection cut mid-request."""

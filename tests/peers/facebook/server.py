@@ -242,12 +242,7 @@ class Handler(standin_http.StandInHandler):
                                          for k, v in req.params.items()},
                                "at": time.time()})
         fault = store.take_fault(req.method, path, req.template)
-        if fault is not None and fault.kind == "delay":
-            store.release.wait(float(fault.options.get("seconds", 1.0)))
-        if fault is not None and fault.kind in {"drop", "hold", "timeout"}:
-            if fault.kind != "drop":
-                store.release.wait(float(fault.options.get("seconds", 30.0)))
-            self.cut(reset=fault.kind == "drop")
+        if self.fault_before(fault, store.release, frozenset({"hold", "timeout"})):
             return
         try:
             parse_body(req, headers.get("content-type", ""))
@@ -268,12 +263,7 @@ class Handler(standin_http.StandInHandler):
             reply = server_error(1).reply
         with store.lock:
             store.seen[-1]["status"] = reply.status
-        if fault is not None and fault.kind in {"drop_after", "hold_after"}:
-            if fault.kind == "hold_after":
-                store.release.wait(float(fault.options.get("seconds", 30.0)))
-            self.cut(reset=fault.kind == "drop_after")
-            return
-        self.send_reply(reply)
+        self.reply_or_cut(reply, fault, store.release)
 
     def _control(self, req: Request) -> None:
         self.send_reply(Reply(*standin_control.answer(

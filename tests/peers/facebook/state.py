@@ -11,6 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.peers.standin_http import Fault as Fault
+from tests.peers.standin_http import TakesFaults
+
 # developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived:
 # short-lived user tokens last "about an hour or two", long-lived ones "about 60 days".
 SHORT_TOKEN_SECONDS = 5400.0
@@ -132,16 +135,7 @@ class Comment:
     deleted: bool = False
 
 
-@dataclass
-class Fault:
-    method: str
-    path: str  # a concrete path without the version, or a template such as /{page-id}/feed
-    kind: str
-    count: int
-    options: dict[str, Any]
-
-
-class Store:
+class Store(TakesFaults):
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.release = threading.Event()
@@ -232,16 +226,6 @@ class Store:
         if page is None or user_id is None:
             return []
         return list(page.roles.get(user_id, []))
-
-    def take_fault(self, method: str, path: str, template: str | None) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.method == method and fault.path in {path, template}:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.faults.remove(fault)
-                    return fault
-        return None
 
     def usage(self, key: str, window: float, budget: int, count: bool) -> int:
         """The share of `budget` used in the last `window` seconds, in percent (0-100+)."""

@@ -194,12 +194,7 @@ class Handler(standin_http.StandInHandler):
             entry = store.seen[-1]
         fault = store.take_fault(req.method, req.path, req.template)
         release = store.release
-        if fault is not None and fault.kind == "delay":
-            release.wait(float(fault.options.get("seconds", 1.0)))
-        if fault is not None and fault.kind in {"drop", "hold"}:
-            if fault.kind == "hold":
-                release.wait(float(fault.options.get("seconds", 30.0)))
-            self.cut(reset=fault.kind == "drop")
+        if self.fault_before(fault, release):
             return
         try:
             reply = standin.answer(req, fault)
@@ -215,12 +210,7 @@ class Handler(standin_http.StandInHandler):
             reply = Reply(500, {"status": 500, "message": "Internal Server Error"})
         with store.lock:
             entry["status"] = reply.status
-        if fault is not None and fault.kind in {"drop_after", "hold_after"}:
-            if fault.kind == "hold_after":
-                release.wait(float(fault.options.get("seconds", 30.0)))
-            self.cut(reset=fault.kind == "drop_after")
-            return
-        self.send_reply(reply)
+        self.reply_or_cut(reply, fault, release)
 
     def _control(self, req: Request) -> None:
         self.send_reply(Reply(*standin_control.answer(

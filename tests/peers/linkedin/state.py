@@ -12,6 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.peers.standin_http import Fault as Fault
+from tests.peers.standin_http import TakesFaults
+
 DAY = 86400
 # "By default, access tokens are valid for 60 days and programmatic refresh tokens are valid for
 # a year" (learn.microsoft.com/linkedin/shared/authentication/programmatic-refresh-tokens).
@@ -162,16 +165,7 @@ class Comment:
         return f"urn:li:comment:({self.object},{self.id})"
 
 
-@dataclass
-class Fault:
-    method: str
-    path: str  # a concrete path or a template such as /rest/posts/{urn}
-    kind: str
-    count: int
-    options: dict[str, Any]
-
-
-class Store:
+class Store(TakesFaults):
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.release = threading.Event()
@@ -257,16 +251,6 @@ class Store:
         return org.roles.get(member_id) if org else None
 
     # --- faults and limits ----------------------------------------------------------------
-    def take_fault(self, method: str, path: str, template: str | None) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.method == method and fault.path in {path, template}:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.faults.remove(fault)
-                    return fault
-        return None
-
     def count_daily(self, member_id: str, client_id: str, method: str,
                     template: str) -> str | None:
         """Count one call; the name of the limit spent ("MEMBER" / "APPLICATION") or None."""

@@ -185,12 +185,7 @@ class Handler(standin_http.StandInHandler):
                 standin.record("request", req, None, errors)
         fault = store.take_fault(req.method, req.path, req.template)
         release = store.release
-        if fault is not None and fault.kind == "delay":
-            release.wait(float(fault.options.get("seconds", 1.0)))
-        if fault is not None and fault.kind in {"drop", "hold"}:
-            if fault.kind == "hold":
-                release.wait(float(fault.options.get("seconds", 30.0)))
-            self.cut(reset=fault.kind == "drop")
+        if self.fault_before(fault, release):
             return
         try:
             if found is not None and errors and not any(e.startswith("no credentials")
@@ -211,12 +206,7 @@ class Handler(standin_http.StandInHandler):
                 standin.record("response", req, reply.status, wrong)
         with store.lock:
             store.seen[-1]["status"] = reply.status
-        if fault is not None and fault.kind in {"drop_after", "hold_after"}:
-            if fault.kind == "hold_after":
-                release.wait(float(fault.options.get("seconds", 30.0)))
-            self.cut(reset=fault.kind == "drop_after")
-            return
-        self.send_reply(reply)
+        self.reply_or_cut(reply, fault, release)
 
     def _control(self, req: Request) -> None:
         self.send_reply(Reply(*standin_control.answer(

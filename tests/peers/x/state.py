@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.peers.standin_http import Fault as Fault
+from tests.peers.standin_http import TakesFaults
+
 TWITTER_EPOCH_MS = 1288834974657  # snowflake ids count from here (docs.x.com/fundamentals/x-ids)
 ACCESS_TOKEN_SECONDS = 7200  # "only stay valid for two hours" (OAuth 2.0 authorization code page)
 CODE_SECONDS = 30.0  # "The auth_code has a time limit of 30 seconds" (same page)
@@ -143,22 +146,13 @@ class Media:
 
 
 @dataclass
-class Fault:
-    method: str
-    path: str  # a concrete path or the document's template
-    kind: str
-    count: int
-    options: dict[str, Any]
-
-
-@dataclass
 class Window:
     limit: int
     remaining: int
     reset: int
 
 
-class Store:
+class Store(TakesFaults):
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.release = threading.Event()  # ends every held connection (reset, shutdown)
@@ -288,17 +282,6 @@ class Store:
         elif self.rate_limits_enabled:
             return Window(window.limit, -1, window.reset)  # refused
         return window
-
-    # --- faults -----------------------------------------------------------------------------
-    def take_fault(self, method: str, path: str, template: str | None) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.method == method and fault.path in (path, template):
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self.faults.remove(fault)
-                    return fault
-            return None
 
 
 def _token_value(kind: str) -> str:
