@@ -11,6 +11,7 @@ import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -134,20 +135,20 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
-@pytest.fixture
-def hub_server(tmp_path: Path, clock_offset: float | None) -> Iterator[tuple[Hub, str]]:
-    """A real `hubbub serve` on a free loopback port with its own data dir (and the test's clock,
-    where the test moved it)."""
-    port = _free_port()
-    hub = Hub(tmp_path / "data", extra_env={
-        "HUBBUB_SCHEDULER_INTERVAL": "0.2",
-        "HUBBUB_RETRY_BASE_SECONDS": "0.5",
-    }, clock_offset=clock_offset)
+@contextmanager
+def serving_hub(tmp_path: Path, extra_env: dict[str, str], *,
+                clock_offset: float | None = None,
+                port: int | None = None) -> Iterator[tuple[Hub, str]]:
+    """A real `hubbub serve` on `port` (default: a free loopback one) with its own data dir
+    under `tmp_path`, until the block ends; then stopped, its log's last lines printed (pytest
+    shows them for a failed test only) and its data dir removed."""
+    port = port or _free_port()
+    hub = Hub(tmp_path / "data", extra_env=extra_env, clock_offset=clock_offset)
     log = tmp_path / "serve.log"
     proc = hub.popen("serve", "--host", "127.0.0.1", "--port", str(port), log=log)
     url = f"http://127.0.0.1:{port}"
-    wait_serving(f"{url}/accounts/login/", proc, log)
     try:
+        wait_serving(f"{url}/accounts/login/", proc, log)
         yield hub, url
     finally:
         proc.terminate()
@@ -159,3 +160,13 @@ def hub_server(tmp_path: Path, clock_offset: float | None) -> Iterator[tuple[Hub
         print(f"--- last lines of {log} ---\n" + "\n".join(
             log.read_text(errors="replace").splitlines()[-60:]))
         shutil.rmtree(tmp_path / "data", ignore_errors=True)
+
+
+@pytest.fixture
+def hub_server(tmp_path: Path, clock_offset: float | None) -> Iterator[tuple[Hub, str]]:
+    """A real `hubbub serve` on a free loopback port with its own data dir (and the test's clock,
+    where the test moved it)."""
+    with serving_hub(tmp_path, {"HUBBUB_SCHEDULER_INTERVAL": "0.2",
+                                "HUBBUB_RETRY_BASE_SECONDS": "0.5"},
+                     clock_offset=clock_offset) as served:
+        yield served

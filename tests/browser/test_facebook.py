@@ -8,7 +8,6 @@ app in HUBBUB_FACEBOOK_APP_ID/SECRET)."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,10 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
-from tests.browser.fixtures import _free_port
+from tests.browser.fixtures import _free_port, serving_hub
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.facebook_support import fb_env, live_posts
-from tests.integration.hubproc import Hub, wait_serving
+from tests.integration.hubproc import Hub
 from tests.peers.facebook.peer import FacebookPeer
 from tests.peers.mastodon import MastodonPeer
 
@@ -31,24 +30,10 @@ def fb_hub(tmp_path: Path, fb_peer: FacebookPeer) -> Iterator[tuple[Hub, str]]:
     """`hubbub serve` on a free loopback port, with the operator's Meta app registered at the
     stand-in for this hub's callback."""
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    app = fb_peer.create_app(f"{url}/connections/callback/facebook/")
-    hub = Hub(tmp_path / "data", extra_env={"HUBBUB_SCHEDULER_INTERVAL": "0.2",
-                                            **fb_env(fb_peer, *app)})
-    log = tmp_path / "serve.log"
-    proc = hub.popen("serve", "--host", "127.0.0.1", "--port", str(port), log=log)
-    wait_serving(f"{url}/accounts/login/", proc, log)
-    try:
-        yield hub, url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except Exception:
-            proc.kill()
-        print(f"--- last lines of {log} ---\n" + "\n".join(
-            log.read_text(errors="replace").splitlines()[-60:]))
-        shutil.rmtree(tmp_path / "data", ignore_errors=True)
+    app = fb_peer.create_app(f"http://127.0.0.1:{port}/connections/callback/facebook/")
+    env = {"HUBBUB_SCHEDULER_INTERVAL": "0.2", **fb_env(fb_peer, *app)}
+    with serving_hub(tmp_path, env, port=port) as served:
+        yield served
 
 
 def test_a_facebook_page_and_mastodon_from_one_post(
