@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
@@ -116,6 +117,20 @@ def apply_settings(store: ControlStore, b: dict[str, Any],
             check(name, value)
         setattr(store, name, value)
     return {k: getattr(store, k) for k in settings}
+
+
+def expire_now(tokens: Iterable[Any], codes: Iterable[Any],
+               expires: Callable[[Any], bool]) -> Any:
+    """Every token `expires` picks expires now, and every code not yet exchanged; answers
+    how many tokens."""
+    past, count = time.time() - 1, 0
+    for token in tokens:
+        if expires(token):
+            token.expires_at = past
+            count += 1
+    for code in codes:
+        code.expires_at = min(code.expires_at, past)
+    return {"expired": count}
 
 
 def drained(found: list[Any], q: dict[str, str]) -> list[Any]:

@@ -17,6 +17,7 @@ from tests.peers.standin_control import (
     arm_fault,
     clear_faults,
     drained,
+    expire_now,
     health,
     need,
     reset,
@@ -167,14 +168,8 @@ def _settings(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 def _expire(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     """Tokens that can expire (not long-lived Page tokens or app tokens) expire now."""
-    past, count = time.time() - 1, 0
-    for token in store.tokens.values():
-        if token.expires_at and b.get("user_id") in (None, token.user_id):
-            token.expires_at = past
-            count += 1
-    for code in store.codes.values():
-        code.expires_at = min(code.expires_at, past)
-    return {"expired": count}
+    return expire_now(store.tokens.values(), store.codes.values(), lambda t: bool(
+        t.expires_at and b.get("user_id") in (None, t.user_id)))
 
 
 def _invalidate(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:

@@ -26,6 +26,7 @@ from tests.peers.standin_control import (
     arm_fault,
     clear_faults,
     drained,
+    expire_now,
     health,
     need,
     reset,
@@ -154,15 +155,8 @@ def _daily_limit(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _expire_tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    past = time.time() - 1
-    count = 0
-    for token in store.tokens.values():
-        if token.kind == "access" and b.get("member_id") in (None, token.member_id):
-            token.expires_at = past
-            count += 1
-    for grant in store.grants.values():
-        grant.expires_at = min(grant.expires_at, past)
-    return {"expired": count}
+    return expire_now(store.tokens.values(), store.grants.values(), lambda t: (
+        t.kind == "access" and b.get("member_id") in (None, t.member_id)))
 
 
 def _revoke(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:

@@ -4,7 +4,6 @@ back what the stand-in stored, saw and found invalid. JSON in, JSON out."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from tests.peers.standin_control import (
     arm_fault,
     clear_faults,
     drained,
+    expire_now,
     health,
     need,
     reset,
@@ -145,15 +145,8 @@ def _rate_limit(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 
 def _expire_tokens(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
-    past = time.time() - 1
-    count = 0
-    for token in store.tokens.values():
-        if token.kind == "access" and b.get("user_id") in (None, token.user_id):
-            token.expires_at = past
-            count += 1
-    for grant in store.grants.values():
-        grant.expires_at = min(grant.expires_at, past)
-    return {"expired": count}
+    return expire_now(store.tokens.values(), store.grants.values(), lambda t: (
+        t.kind == "access" and b.get("user_id") in (None, t.user_id)))
 
 
 def _revoke_app(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
