@@ -129,6 +129,16 @@ class StandInHandler(BaseHTTPRequestHandler):
             raise BodyError(f"a body of {length} bytes is over {self.max_body}")
         return self.rfile.read(length) if length else b""
 
+    def body_or_refuse(self, refusal: Callable[[str], Reply]) -> bytes | None:
+        """The request body; None when its framing is broken, after answering `refusal(why)`
+        (the stand-in's own 400) on a connection marked to close."""
+        try:
+            return self.read_body()
+        except BodyError as exc:
+            self.close_connection = True
+            self.send_reply(refusal(str(exc)))
+            return None
+
     def send_reply(self, reply: Reply) -> None:
         payload = reply.payload()
         self.send_response(reply.status)

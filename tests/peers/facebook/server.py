@@ -203,11 +203,8 @@ class Handler(standin_http.StandInHandler):
     def serve(self) -> None:
         standin, store = self.standin, self.standin.store
         parts = urlsplit(self.path)
-        try:
-            body = self.read_body()
-        except standin_http.BodyError as exc:
-            self.close_connection = True
-            self.send_reply(GraphError(100, str(exc)).reply)
+        body = self.body_or_refuse(lambda why: GraphError(100, why).reply)
+        if body is None:
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:

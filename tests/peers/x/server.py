@@ -157,11 +157,8 @@ class Handler(standin_http.StandInHandler):
     def serve(self) -> None:
         standin = self.standin
         parts = urlsplit(self.path)
-        try:
-            body = self.read_body()
-        except standin_http.BodyError as exc:
-            self.close_connection = True
-            self.send_reply(generic(400, "Bad Request", str(exc)).reply)
+        body = self.body_or_refuse(lambda why: generic(400, "Bad Request", why).reply)
+        if body is None:
             return
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
