@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS, app_credentials
+from hubbub.networks import oauth2
 from hubbub.networks.base import AppCredentials, AuthStart, Connected, Identity
 from hubbub.networks.errors import Rejected, Transient
 from hubbub.networks.facebook import graph, reading
@@ -42,10 +43,7 @@ POSTING_TASK = "CREATE_CONTENT"
 
 
 def operator_app() -> AppCredentials:
-    app = app_credentials(SLUG)
-    if app is None:
-        raise Rejected(NO_APP)
-    return app
+    return oauth2.operator_app(SLUG, NO_APP)
 
 
 def app_secret() -> str:
@@ -76,21 +74,12 @@ def start(redirect_uri: str) -> AuthStart:
 
 def check_callback(params: Mapping[str, str], state_data: Mapping[str, Any]) -> str:
     """The authorization code from Facebook's redirect, or a Rejected saying what went wrong."""
-    expected = str(state_data.get("state") or "")
-    if not expected or not secrets.compare_digest(str(params.get("state", "")), expected):
-        raise Rejected("The sign-in could not be completed (state mismatch: the link is stale "
-                       "or was not started here). Please connect again.")
-    error = params.get("error")
-    if error:
-        if error == "access_denied" or params.get("error_reason") == "user_denied":
-            raise Rejected("Facebook Login was cancelled: nothing was connected. Start again "
-                           "if that was a mistake.")
-        detail = params.get("error_description") or error
-        raise Rejected(f"Facebook did not authorize hubbub: {detail}")
-    code = params.get("code")
-    if not code:
-        raise Rejected("Facebook sent no authorization code back. Please connect again.")
-    return str(code)
+    oauth2.check_state(params, state_data)
+    oauth2.check_refusal(params, "Facebook", declined=(
+        params.get("error") == "access_denied" or params.get("error_reason") == "user_denied"),
+        declined_sentence="Facebook Login was cancelled: nothing was connected. Start again "
+        "if that was a mistake.")
+    return oauth2.returned_code(params, "Facebook")
 
 
 def exchange_code(base_url: str, code: str, redirect_uri: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from hubbub.connections.network_apps import app_credentials, spec_for
+from hubbub.networks import oauth2
 from hubbub.networks.base import AppCredentials, AuthStart, Connected, Identity
 from hubbub.networks.errors import (
     ConnectorError,
@@ -39,6 +40,8 @@ NO_APP = ("The operator has not registered a LinkedIn app, so LinkedIn accounts 
           "connected yet: whoever runs this hub must add the LinkedIn app's client id and "
           "secret first.")
 MAX_ORGANIZATIONS = 50
+# The `error` codes of a person who said no on the consent page.
+DECLINED = ("user_cancelled_login", "user_cancelled_authorize", "access_denied")
 
 
 def scopes() -> tuple[str, ...]:
@@ -46,10 +49,7 @@ def scopes() -> tuple[str, ...]:
 
 
 def operator_app() -> AppCredentials:
-    app = app_credentials(SLUG)
-    if app is None:
-        raise Rejected(NO_APP)
-    return app
+    return oauth2.operator_app(SLUG, NO_APP)
 
 
 def start(redirect_uri: str) -> AuthStart:
@@ -72,21 +72,11 @@ def start(redirect_uri: str) -> AuthStart:
 
 def check_callback(params: Mapping[str, str], state_data: Mapping[str, Any]) -> str:
     """The authorization code from LinkedIn's redirect, or a Rejected saying what went wrong."""
-    error = params.get("error")
-    if error:
-        if error in ("user_cancelled_login", "user_cancelled_authorize", "access_denied"):
-            raise Rejected("Authorization was declined on LinkedIn: nothing was connected. "
-                           "Start again if that was a mistake.")
-        detail = params.get("error_description") or error
-        raise Rejected(f"LinkedIn did not authorize hubbub: {detail}")
-    expected = str(state_data.get("state") or "")
-    if not expected or not secrets.compare_digest(str(params.get("state", "")), expected):
-        raise Rejected("The sign-in could not be completed (state mismatch: the link is stale "
-                       "or was not started here). Please connect again.")
-    code = params.get("code")
-    if not code:
-        raise Rejected("LinkedIn sent no authorization code back. Please connect again.")
-    return str(code)
+    oauth2.check_refusal(params, "LinkedIn", declined=params.get("error") in DECLINED,
+                         declined_sentence="Authorization was declined on LinkedIn: nothing "
+                         "was connected. Start again if that was a mistake.")
+    oauth2.check_state(params, state_data)
+    return oauth2.returned_code(params, "LinkedIn")
 
 
 def exchange_code(auth_base: str, code: str, redirect_uri: str) -> dict[str, Any]:

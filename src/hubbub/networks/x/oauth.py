@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlencode  # quote: spaces as %20, as X shows
 
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS, app_credentials
+from hubbub.networks import oauth2
 from hubbub.networks.base import AppCredentials, AuthStart
 from hubbub.networks.errors import ConnectorError, Rejected, Revoked, Transient
 from hubbub.networks.x import api
@@ -35,10 +36,7 @@ NO_APP = ("The operator has not registered an X app, so X accounts cannot be con
 
 
 def operator_app() -> AppCredentials:
-    app = app_credentials(SLUG)
-    if app is None:
-        raise Rejected(NO_APP)
-    return app
+    return oauth2.operator_app(SLUG, NO_APP)
 
 
 def challenge_for(verifier: str) -> str:
@@ -72,21 +70,11 @@ def start(redirect_uri: str) -> AuthStart:
 
 def check_callback(params: Mapping[str, str], state_data: Mapping[str, Any]) -> str:
     """The authorization code from X's redirect, or a Rejected saying what went wrong."""
-    error = params.get("error")
-    if error:
-        if error == "access_denied":
-            raise Rejected("Authorization was declined on X: nothing was connected. Start "
-                           "again if that was a mistake.")
-        detail = params.get("error_description") or error
-        raise Rejected(f"X did not authorize hubbub: {detail}")
-    expected = str(state_data.get("state") or "")
-    if not expected or not secrets.compare_digest(str(params.get("state", "")), expected):
-        raise Rejected("The sign-in could not be completed (state mismatch: the link is stale "
-                       "or was not started here). Please connect again.")
-    code = params.get("code")
-    if not code:
-        raise Rejected("X sent no authorization code back. Please connect again.")
-    return str(code)
+    oauth2.check_refusal(params, "X", declined=params.get("error") == "access_denied",
+                         declined_sentence="Authorization was declined on X: nothing was "
+                         "connected. Start again if that was a mistake.")
+    oauth2.check_state(params, state_data)
+    return oauth2.returned_code(params, "X")
 
 
 def exchange_code(base_url: str, code: str, redirect_uri: str, verifier: str) -> dict[str, Any]:
