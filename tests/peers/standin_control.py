@@ -47,6 +47,14 @@ def need(body: dict[str, Any], *names: str) -> list[Any]:
     return [body[n] for n in names]
 
 
+def lookup[T](items: dict[str, T], key: Any, what: str) -> T:
+    """items[str(key)], or ControlError "no {what} {key}"."""
+    found = items.get(str(key))
+    if found is None:
+        raise ControlError(f"no {what} {key}")
+    return found
+
+
 def parse(body: bytes) -> dict[str, Any]:
     if not body:
         return {}

@@ -28,6 +28,7 @@ from tests.peers.standin_control import (
     drained,
     expire_now,
     health,
+    lookup,
     need,
     reset,
 )
@@ -57,10 +58,7 @@ def post_dict(post: Post) -> dict[str, Any]:
 
 
 def _member(store: Store, member_id: Any) -> Member:
-    member = store.members.get(str(member_id))
-    if member is None:
-        raise ControlError(f"no member {member_id}")
-    return member
+    return lookup(store.members, member_id, "member")
 
 
 def _apps(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from tests.peers.standin_control import (
     drained,
     expire_now,
     health,
+    lookup,
     need,
     reset,
 )
@@ -47,10 +48,7 @@ def media_dict(item: Media) -> dict[str, Any]:
 
 
 def _user(store: Store, user_id: Any) -> Any:
-    user = store.users.get(str(user_id))
-    if user is None:
-        raise ControlError(f"no user {user_id}")
-    return user
+    return lookup(store.users, user_id, "user")
 
 
 def _users(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
@@ -114,9 +112,7 @@ def _follow(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 def _like(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     user_id, post_id = need(b, "user_id", "post_id")
     user = _user(store, user_id)
-    post = store.posts.get(str(post_id))
-    if post is None:
-        raise ControlError(f"no post {post_id}")
+    post = lookup(store.posts, post_id, "post")
     post.liked_by.add(user.id)
     if post.id not in user.liked:
         user.liked.insert(0, post.id)
