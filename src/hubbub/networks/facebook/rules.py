@@ -22,6 +22,7 @@ from hubbub.networks.base import (
     Problem,
     Validation,
 )
+from hubbub.networks.draft_checks import alt_problems, text_problems
 
 TEXT_LIMIT = 63_206
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff")
@@ -49,13 +50,8 @@ def capabilities() -> Capabilities:
 
 def validate(draft: Draft, caps: Capabilities) -> Validation:
     count = count_text(caps.counting, inline_warning(draft.text, draft.content_warning))
-    problems: list[Problem] = []
-    if not draft.text.strip() and not draft.media:
-        problems.append(Problem("empty", "Write something or attach a photo."))
-    if count > caps.text_limit:
-        problems.append(Problem(
-            "too_long", f"{count - caps.text_limit} characters over the limit of "
-            f"{caps.text_limit}"))
+    problems = text_problems(draft, count, caps.text_limit,
+                             empty="Write something or attach a photo.")
     problems += media_problems(draft.media, caps.media)
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
@@ -81,11 +77,5 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
             problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
                                     f"Facebook takes photos under "
                                     f"{limits.image_max_bytes // 1048576} MB"))
-        alt = item.alt_text.strip()
-        if not alt:
-            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
-        elif len(alt) > limits.alt_text_max:
-            problems.append(Problem(
-                "alt_too_long", f"{label}: the description is {len(alt) - limits.alt_text_max}"
-                f" characters over the limit of {limits.alt_text_max}"))
+        problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=True)
     return problems

@@ -21,6 +21,7 @@ from hubbub.networks.base import (
     Problem,
     Validation,
 )
+from hubbub.networks.draft_checks import alt_problems, text_problems
 from hubbub.networks.linkedin.little import reserved_count
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
@@ -49,15 +50,11 @@ def capabilities() -> Capabilities:
 
 def validate(draft: Draft, caps: Capabilities) -> Validation:
     count = count_text(caps.counting, draft.text, content_warning=draft.content_warning)
-    problems: list[Problem] = []
-    if not draft.text.strip() and not draft.media:
-        problems.append(Problem("empty", "Write something or attach a picture."))
-    if count > caps.text_limit:
-        why = (" (each of \\ | { } @ [ ] ( ) < > # * _ ~ counts twice: LinkedIn takes them "
-               "escaped)") if reserved_count(draft.text + draft.content_warning) else ""
-        problems.append(Problem(
-            "too_long", f"{count - caps.text_limit} characters over the limit of "
-            f"{caps.text_limit}{why}"))
+    why = (" (each of \\ | { } @ [ ] ( ) < > # * _ ~ counts twice: LinkedIn takes them "
+           "escaped)") if count > caps.text_limit and reserved_count(
+               draft.text + draft.content_warning) else ""
+    problems = text_problems(draft, count, caps.text_limit,
+                             empty="Write something or attach a picture.", why=why)
     problems += media_problems(draft.media, caps.media)
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
@@ -79,11 +76,7 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
                 "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
                 "to LinkedIn (JPEG, PNG or GIF)"))
             continue
-        alt = item.alt_text.strip()
-        if len(alt) > limits.alt_text_max:
-            problems.append(Problem(
-                "alt_too_long", f"{label}: the description is {len(alt) - limits.alt_text_max}"
-                f" characters over the limit of {limits.alt_text_max}"))
+        problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=False)
         if item.size > limits.image_max_bytes:
             problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
                                     f"at most {limits.image_max_bytes // 1048576} MB"))

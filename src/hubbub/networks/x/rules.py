@@ -22,6 +22,7 @@ from hubbub.networks.base import (
     Validation,
     video_problems,
 )
+from hubbub.networks.draft_checks import alt_problems, text_problems
 from hubbub.networks.x.reading import FEEDS
 
 URL_LENGTH = 23
@@ -50,13 +51,8 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
     url_length = caps.url_length if caps.url_length is not None else URL_LENGTH
     count = count_text(caps.counting, draft.text, content_warning=draft.content_warning,
                        url_length=url_length)
-    problems: list[Problem] = []
-    if not draft.text.strip() and not draft.media:
-        problems.append(Problem("empty", "Write something or attach media."))
-    if count > caps.text_limit:
-        problems.append(Problem(
-            "too_long", f"{count - caps.text_limit} characters over the limit of "
-            f"{caps.text_limit}"))
+    problems = text_problems(draft, count, caps.text_limit,
+                             empty="Write something or attach media.")
     problems += media_problems(draft.media, caps.media)
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
@@ -74,13 +70,7 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
                                 "(Customize)"))
     for index, item in enumerate(media, start=1):
         label = f"Attachment {index}"
-        alt = item.alt_text.strip()
-        if not alt:
-            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
-        elif len(alt) > limits.alt_text_max:
-            problems.append(Problem(
-                "alt_too_long", f"{label}: the description is {len(alt) - limits.alt_text_max}"
-                f" characters over the limit of {limits.alt_text_max}"))
+        problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=True)
         if item.is_video:
             continue  # type, size, length, picture size, frame rate: video_problems below
         if item.mime_type not in limits.mime_types:

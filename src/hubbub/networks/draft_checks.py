@@ -1,0 +1,34 @@
+"""Checks of a draft that read alike on networks whose rules otherwise differ: nothing to post,
+text over the limit, and an attachment's description (alt text) missing or too long. Which
+checks a network makes, in what order, and how it counts, stay in its own rules module.
+"""
+
+from __future__ import annotations
+
+from hubbub.networks.base import Draft, Problem
+
+
+def text_problems(draft: Draft, count: int, limit: int, *, empty: str,
+                  why: str = "") -> list[Problem]:
+    """"empty" (with the sentence `empty`) for a draft with neither text nor media, and
+    "too_long" when `count` is over `limit`; `why` is added to that sentence."""
+    problems: list[Problem] = []
+    if not draft.text.strip() and not draft.media:
+        problems.append(Problem("empty", empty))
+    if count > limit:
+        problems.append(Problem(
+            "too_long", f"{count - limit} characters over the limit of {limit}{why}"))
+    return problems
+
+
+def alt_problems(label: str, alt_text: str, most: int, *, required: bool) -> list[Problem]:
+    """"alt_missing" for a blank description where the network's rules ask for one
+    (`required`), "alt_too_long" for one over `most` characters (spaces around not counted)."""
+    alt = alt_text.strip()
+    if not alt:
+        return [Problem("alt_missing", f"{label} needs a description (alt text)")] \
+            if required else []
+    if len(alt) > most:
+        return [Problem("alt_too_long", f"{label}: the description is {len(alt) - most} "
+                        f"characters over the limit of {most}")]
+    return []
