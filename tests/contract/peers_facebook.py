@@ -13,16 +13,15 @@ its X-Business-Use-Case-Usage header, and cuts an answer mid-JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 import pytest
 
-from hubbub.networks.base import Account, Connector, Draft, Published
+from hubbub.networks.base import Account, Connector
 from hubbub.networks.facebook.connector import FacebookConnector
 from hubbub.networks.facebook.graph import GRAPH_VERSION
+from tests.contract.peers_prepared import PreparedOnce
 from tests.integration.facebook_support import FBWorld, live_posts, make_fb_world
 from tests.peers.facebook.peer import FacebookPeer, FBPage, FBUser
 from tests.peers.http_faults import HttpFaultProxy, Malformed, Respond
@@ -39,28 +38,8 @@ FB_SKIPS = {
 }
 
 
-class PreparedOnce(FacebookConnector):
-    """The connector as the engine drives it: prepare() once per idempotency key (the first
-    attempt's time), its result passed back to every publish and find_published with that key
-    (the suite calls publish without it)."""
-
-    def __init__(self) -> None:
-        self.stored: dict[str, dict[str, Any]] = {}
-
-    def publish(self, account: Account, draft: Draft, idempotency_key: str,
-                media_ids: tuple[str, ...],
-                prepared: Mapping[str, Any] | None = None) -> Published:
-        if prepared is None:
-            if idempotency_key not in self.stored:
-                self.stored[idempotency_key] = self.prepare(account, draft, idempotency_key)
-            prepared = self.stored[idempotency_key]
-        return super().publish(account, draft, idempotency_key, media_ids, prepared)
-
-    def find_published(self, account: Account, draft: Draft, idempotency_key: str,
-                       since: datetime,
-                       prepared: Mapping[str, Any] | None = None) -> Published | None:
-        return super().find_published(account, draft, idempotency_key, since,
-                                      prepared or self.stored.get(idempotency_key))
+class PreparedFacebook(PreparedOnce, FacebookConnector):
+    """The connector as the engine drives it (peers_prepared.py)."""
 
 
 @dataclass
@@ -68,7 +47,7 @@ class FacebookContractPeer:
     world: FBWorld
     proxy: HttpFaultProxy
     network: str = "facebook"
-    connector: Connector = field(default_factory=PreparedOnce)
+    connector: Connector = field(default_factory=PreparedFacebook)
     expected_capabilities: dict[str, Any] = field(default_factory=lambda: {
         "text_limit": 63_206,
         "counting": "graphemes",

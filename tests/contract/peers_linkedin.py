@@ -12,15 +12,14 @@ answer; the proxy answers a 5xx or a 429 with its Retry-After and cuts an answer
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 import pytest
 
-from hubbub.networks.base import Account, Connector, Draft, Page, Published
+from hubbub.networks.base import Account, Connector, Page
 from hubbub.networks.linkedin.connector import LinkedInConnector
+from tests.contract.peers_prepared import PreparedOnce
 from tests.integration.linkedin_support import LinkedInWorld, make_li_world
 from tests.peers.http_faults import HttpFaultProxy, Malformed, Respond
 from tests.peers.linkedin.peer import LinkedInPeer
@@ -28,27 +27,9 @@ from tests.peers.linkedin.peer import LinkedInPeer
 Operation = Literal["publish", "read"]
 
 
-class SuiteConnector(LinkedInConnector):
-    """The connector as the engine drives it (prepare() once per key, its result passed back
-    to every publish and find_published), and the suite's "home" read as the own posts."""
-
-    def __init__(self) -> None:
-        self.stored: dict[str, dict[str, Any]] = {}
-
-    def publish(self, account: Account, draft: Draft, idempotency_key: str,
-                media_ids: tuple[str, ...],
-                prepared: Mapping[str, Any] | None = None) -> Published:
-        if prepared is None:
-            if idempotency_key not in self.stored:
-                self.stored[idempotency_key] = self.prepare(account, draft, idempotency_key)
-            prepared = self.stored[idempotency_key]
-        return super().publish(account, draft, idempotency_key, media_ids, prepared)
-
-    def find_published(self, account: Account, draft: Draft, idempotency_key: str,
-                       since: datetime,
-                       prepared: Mapping[str, Any] | None = None) -> Published | None:
-        return super().find_published(account, draft, idempotency_key, since,
-                                      prepared or self.stored.get(idempotency_key))
+class SuiteConnector(PreparedOnce, LinkedInConnector):
+    """The connector as the engine drives it (peers_prepared.py), and the suite's "home" read
+    as the own posts."""
 
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         return super().fetch(account, "own" if feed == "home" else feed, cursor)

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any, Literal
 
 import pytest
 
-from hubbub.networks.base import Account, Connector, Draft, Published
+from hubbub.networks.base import Account, Connector
 from hubbub.networks.x.connector import XConnector
 from hubbub.networks.x.oauth import SCOPES
+from tests.contract.peers_prepared import PreparedOnce
 from tests.integration.x_support import account_of, make_x_world
 from tests.peers.http_faults import HttpFaultProxy, Malformed, Respond
 from tests.peers.x.peer import XPeer, XUser
@@ -37,28 +36,8 @@ X_SKIPS = {
 }
 
 
-class PreparedOnce(XConnector):
-    """The connector as the engine drives it: prepare() once per idempotency key, the result
-    passed back to every publish and find_published with that key (the suite calls publish
-    without it)."""
-
-    def __init__(self) -> None:
-        self.stored: dict[str, dict[str, Any]] = {}
-
-    def publish(self, account: Account, draft: Draft, idempotency_key: str,
-                media_ids: tuple[str, ...],
-                prepared: Mapping[str, Any] | None = None) -> Published:
-        if prepared is None:
-            if idempotency_key not in self.stored:
-                self.stored[idempotency_key] = self.prepare(account, draft, idempotency_key)
-            prepared = self.stored[idempotency_key]
-        return super().publish(account, draft, idempotency_key, media_ids, prepared)
-
-    def find_published(self, account: Account, draft: Draft, idempotency_key: str,
-                       since: datetime,
-                       prepared: Mapping[str, Any] | None = None) -> Published | None:
-        return super().find_published(account, draft, idempotency_key, since,
-                                      prepared or self.stored.get(idempotency_key))
+class PreparedX(PreparedOnce, XConnector):
+    """The connector as the engine drives it (peers_prepared.py)."""
 
 
 @dataclass
@@ -68,7 +47,7 @@ class XContractPeer:
     client_id: str
     client_secret: str
     network: str = "x"
-    connector: Connector = field(default_factory=PreparedOnce)
+    connector: Connector = field(default_factory=PreparedX)
     expected_capabilities: dict[str, Any] = field(default_factory=lambda: {
         "text_limit": 280,
         "counting": "x",
