@@ -1,19 +1,20 @@
 """The counters' shortcuts (issue 9: a megabyte under 100 ms) give the answers of the plain
 algorithms they replace: each is compared here with that algorithm, kept as a reference, on
-many generated texts. Speed itself is measured by bench/counting.py, not here; a test may
-only count work."""
+many generated texts (X's links and weights: test_counting_x_links.py). Speed itself is
+measured by bench/counting.py, not here; a test may only count work."""
 
 from __future__ import annotations
 
 import random
 import re
-import unicodedata
+from collections import Counter
 
 import pytest
 import regex
 
-from hubbub.core import counting, mastodon_links
+from hubbub.core import counting, counting_graphemes, counting_unicode, mastodon_links
 from hubbub.core.counting import count_text, graphemes
+from hubbub.core.counting_emoji import EMOJI, emoji_stats
 
 # Pieces that make links, mentions and the near misses around them.
 PIECES = [
@@ -85,68 +86,8 @@ def test_mentions_that_count_as_written_cost_no_step_each(monkeypatch: pytest.Mo
     assert sum(made) == 0
 
 
-X_PIECES = [
-    "a", "b", "Z", "9", ".", "..", ".io", ".com", "b.io", "http://", "https://", "://",
-    "example.com/", "a.b.c", "-", "_", "@", "/", "?", "#", ")", "(", " ", "\u00e9", "xn--p1ai",
-    "\u2603", "\u65e5", "[::1]", "1.2.3.4", ":80", "user:pw@",
-]
-
-
-def x_urls_reference(text: str) -> list[tuple[int, int]]:
-    """x_urls as it was before dots without a letter after them were skipped in one search:
-    a Python step at every dot."""
-    spans: list[tuple[int, int]] = []
-    found = text.find("://")
-    while found != -1:
-        scheme = 5 if text[max(found - 5, 0) : found].lower() == "https" else 4
-        if text[max(found - scheme, 0) : found].lower() in ("http", "https"):
-            url = counting._x_scheme_url(text, found - scheme)
-            span = url and counting._x_span(text, found - scheme, *url)
-            if span:
-                spans.append(span)
-                found = span[1] - 3
-        found = text.find("://", found + 3)
-    linked = list(spans)
-    next_link = covered = 0
-    dot = text.find(".")
-    while dot != -1:
-        while next_link < len(linked) and linked[next_link][1] <= dot:
-            next_link += 1
-        if next_link < len(linked) and linked[next_link][0] <= dot:
-            covered = linked[next_link][1]
-        elif dot + 1 < len(text) and text[dot + 1].isascii() and text[dot + 1].isalpha():
-            before = counting._BARE_HOST_RUN_BEFORE.match(text, covered, dot)
-            start = dot if before is None else before.start()
-            host_end = counting._x_bare_host(text, start)
-            bare = None
-            if host_end is not None:
-                end = counting._end(counting._X_AFTER_HOST, text, host_end)
-                bare = counting._x_span(text, start, (start, host_end), end)
-            if bare:
-                spans.append(bare)
-                covered = bare[1]
-            else:
-                covered = counting._end(counting._BARE_HOST_RUN, text, dot)
-        dot = text.find(".", max(dot + 1, covered))
-    return sorted(spans)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_x_links_match_a_step_at_every_dot(seed: int) -> None:
-    rng = random.Random(seed)
-    for _ in range(2_500):
-        text = "".join(rng.choices(X_PIECES, k=rng.randint(1, 40)))
-        assert counting.x_urls(text) == x_urls_reference(text), repr(text)
-
-
 # Patterns moved from the regex module to re, with the regex module's pattern they replace.
 MOVED = [
-    (counting._X_USERINFO, r"[A-Za-z0-9._~!$&'()*+,;=:%-]++"),
-    (counting._X_LETTERS, r"[A-Za-z]++"),
-    (counting._X_BARE_LABELS, r"(?:[A-Za-z0-9](?:[_-]*+[A-Za-z0-9])*+\.)*+"),
-    (counting._X_TLD_RUN, r"[A-Za-z0-9_-]*+"),
-    (counting._BARE_HOST_RUN, r"[A-Za-z0-9_.-]*+"),
-    (counting._X_TLD_START, r"(?<![^.])(?:[A-Za-z]{2}|(?i:xn--))"),
     (mastodon_links._LETTERS, r"[A-Za-z]++"),
     (mastodon_links._ALNUM, r"[0-9A-Za-z]++"),
 ]
@@ -157,53 +98,16 @@ def test_patterns_moved_to_re_match_as_before(moved: re.Pattern[str], original: 
     reference = regex.compile(original)
     rng = random.Random(original)
     for _ in range(300):
-        text = "".join(rng.choices(X_PIECES + PIECES, k=rng.randint(1, 30)))
+        text = "".join(rng.choices(PIECES, k=rng.randint(1, 30)))
         for at in range(len(text)):
             found, expected = moved.match(text, at), reference.match(text, at)
             assert (found and found.span()) == (expected and expected.span()), (text, at)
-
-
-def x_length_reference(text: str, url_length: int = 23) -> int:
-    """x_length as it was: the text between links weighed piece by piece."""
-    text = unicodedata.normalize("NFC", text)
-    total = pos = 0
-    for start, end in counting.x_urls(text):
-        total += counting._x_weight(text[pos:start]) + url_length
-        pos = end
-    return total + counting._x_weight(text[pos:])
 
 
 EMOJI_PIECES = [
     "\U0001f44d", "\U0001f3fd", "\u200d", "\ufe0f", "\ufe0e", "\u20e3", "#", "1", "\u2764",
     "\U0001f1e9", "\U0001f1ea", "\U000e0067", "\U000e007f", "\U0001f3f4", "\u0301", "e",
 ]
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_x_length_matches_weighing_piece_by_piece(seed: int) -> None:
-    rng = random.Random(seed)
-    for _ in range(2_500):
-        text = "".join(rng.choices(X_PIECES + EMOJI_PIECES, k=rng.randint(1, 40)))
-        assert counting.x_length(text) == x_length_reference(text), repr(text)
-
-
-def test_x_host_labels_read_ascii_first_then_the_rest_as_before() -> None:
-    for text in [*generated(300, 30), "a.b\u00e9.c", "a-.b.", "_a.\u2603.x", "a--b.c"]:
-        for at in range(len(text)):
-            ascii_first = counting._end(counting._X_ASCII_LABELS, text, at)
-            found = counting._end(counting._X_LABELS, text, ascii_first)
-            assert found == counting._end(counting._X_LABELS, text, at), (text, at)
-
-
-def test_x_link_end_after_a_run_of_closing_parentheses_is_as_searched_backwards() -> None:
-    rng = random.Random(40)
-    for _ in range(3_000):
-        pieces = ["(", ")", ")", ")", "a", ".", "/", "\u00e9", "?"]
-        path = "".join(rng.choices(pieces, k=rng.randint(1, 30)))
-        text = "https://a.io/" + path
-        last = counting._X_LINK_LAST.search(text, 12, len(text))
-        expected = (0, last.end() if last else 12)
-        assert counting._x_span(text, 0, (8, 12), len(text)) == expected, text
 
 
 GRAPHEME_PIECES = [
@@ -215,15 +119,67 @@ GRAPHEME_PIECES = [
 
 @pytest.mark.parametrize("seed", range(4))
 def test_graphemes_of_dense_runs_are_those_of_x_over_the_whole_text(seed: int) -> None:
-    """Long texts of many short runs with joining code points switch to \\X over the rest."""
+    """Long texts of many short runs with joining code points: counted from the inventory, and
+    by the per-run path (for texts with more distinct joining characters than it keeps) that
+    switches to \\X over the rest."""
     rng = random.Random(seed)
     cluster = regex.compile(r"\X")
     for _ in range(300):
         weights = [rng.random() for _ in GRAPHEME_PIECES]
         text = "".join(rng.choices(GRAPHEME_PIECES, weights, k=rng.randint(1, 1_500)))
-        assert graphemes(text) == len(cluster.findall(text)), repr(text)
+        expected = len(cluster.findall(text))
+        assert graphemes(text) == expected, repr(text)
+        assert counting_graphemes._graphemes_by_runs(text) == expected, repr(text)
     text = "\U0001f44d\U0001f3fd " * 1_000 + "e\u0301 " * 1_000
     assert graphemes(text) == len(cluster.findall(text)) == 4_000
+
+
+# Every kind of character a join depends on (UAX #29): controls, CR LF, marks, ZWJ, spacing
+# marks, Prepend, Hangul jamo and syllables, regional indicators, pictographs, Indic consonants
+# and viramas, tags, variation selectors; and a few that only look related.
+JOIN_PIECES = [
+    " ", "a", "\r", "\n", "\r\n", "\t", "\x00", "\x7f", "\u0301", "\u0903", "\u0600",
+    "\u0605", "\u200d", "\ufe0f", "\ufe0e", "\U0001f44d", "\U0001f3fd", "\U0001f1e9",
+    "\U0001f1ea", "\u1100", "\u1161", "\u11a8", "\uac00", "\uac01", "\u65e5", "\u00e9",
+    "\U000e0067", "\U000e007f", "\u0915", "\u094d", "\u0937", "\u093c", "\u200c", "\u2764",
+    "\U0001f468", "\u00a9", "\u0d4e", "\U000111c2", "\u0e33", "\u200b", "\ud800",
+    "\U00020000", "\U0001d165", "\U0001d173", "1", "\u20e3",
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_graphemes_from_the_inventory_are_those_of_x(seed: int) -> None:
+    rng = random.Random(seed)
+    cluster = regex.compile(r"\X")
+    for _ in range(8_000):
+        weights = [rng.random() for _ in JOIN_PIECES]
+        text = "".join(rng.choices(JOIN_PIECES, weights, k=rng.randint(0, 30)))
+        assert graphemes(text) == len(cluster.findall(text)), repr(text)
+
+
+def test_an_inventory_too_varied_to_keep_takes_the_per_run_path() -> None:
+    marks = "".join(chr(0x0300 + i) for i in range(counting_unicode.INVENTORY_LIMIT + 1))
+    text = "".join("e" + mark + " " for mark in marks) * 3
+    assert counting_unicode.inventory(text) is None
+    assert graphemes(text) == len(regex.findall(r"\X", text)) == 3 * 2 * len(marks)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_emoji_stats_are_those_of_each_emoji_found(seed: int) -> None:
+    """Counted from the inventory where only pictographs, skin tones, FE0F and ZWJ occur; by one
+    subn of EMOJI otherwise. Both against EMOJI's own matches."""
+    rng = random.Random(seed)
+    pieces = [*EMOJI_PIECES, " ", "\u200d", "\U0001f3fb", "\u00a9", "\U0001f468", "\U0001F004",
+              "\U0001f000", "\u65e5"]
+    for _ in range(6_000):
+        weights = [rng.random() for _ in pieces]
+        text = "".join(rng.choices(pieces, weights, k=rng.randint(0, 25)))
+        stats = emoji_stats(text, counting_unicode.inventory(text))
+        found = EMOJI.findall(text)
+        assert (stats.count, stats.code_points, stats.utf8_bytes) == (
+            len(found), sum(map(len, found)), sum(len(e.encode()) for e in found)), repr(text)
+        if stats.members is not None:
+            assert {c: n for c, n in stats.members.items() if n} == Counter("".join(found))
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -231,6 +187,6 @@ def test_threads_length_matches_the_bytes_of_each_emoji_found(seed: int) -> None
     rng = random.Random(seed)
     for _ in range(2_000):
         text = "".join(rng.choices(EMOJI_PIECES + GRAPHEME_PIECES, k=rng.randint(1, 40)))
-        emoji = counting._EMOJI.findall(text)
+        emoji = EMOJI.findall(text)
         expected = graphemes(text) + len("".join(emoji).encode("utf-8")) - len(emoji)
         assert counting.threads_length(text) == expected, repr(text)

@@ -1,0 +1,194 @@
+"""counting_x_links finds what twitter-text's extractor finds, and counting_x weighs what its
+parseTweet weighs, on many generated texts.
+
+The reference here is twitter-text 3's link pattern restated for the `regex` module (a
+backtracking engine like Java's: alternatives in order, atomic groups, the lookbehind for a
+scheme), run as its extractor runs it: one match after another, each used up whether kept or
+not, then the checks on the scheme, t.co and the host. It is quadratic on a long run of labels,
+which is why the hub does not use it; on short texts it is the definition to compare with.
+The conformance data (test_counting_x_conformance.py) checks both against twitter-text itself.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+import pytest
+import regex
+
+from hubbub.core import counting_x, counting_x_grammar, tlds
+from hubbub.core.counting_emoji import EMOJI
+from hubbub.core.counting_x_links import replace_simple_links, x_links, x_urls
+
+
+def _either_case(name: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" if "a" <= c <= "z" else regex.escape(c) for c in name)
+
+
+_AFTER_TLD = r"(?=[^a-zA-Z0-9@+\-]|\Z)"
+_GENERIC = "(?:" + "|".join(map(_either_case, tlds.GENERIC)) + ")" + _AFTER_TLD
+_COUNTRY = "(?:" + "|".join(map(_either_case, tlds.COUNTRY)) + ")" + _AFTER_TLD
+_PUNYCODE = r"(?:[xX][nN]--[\-0-9a-zA-Z]+)"
+_LATIN = counting_x_grammar.LATIN
+_CYRILLIC = counting_x_grammar.CYRILLIC
+_C = rf"[a-zA-Z0-9{_LATIN}]"
+_SUBDOMAIN = rf"(?>(?:{_C}[a-zA-Z0-9{_LATIN}\-_]*)?{_C}\.)"
+_DOMAIN_NAME = rf"(?:(?:{_C}[a-zA-Z0-9{_LATIN}\-]*)?{_C}\.)"
+_U = r"[^\-_!\"#$%&'()*+,./:;<=>?@\[\]^`{|}~ \t\n\x0b\f\r\p{Z}\u2000-\u206f]"
+_UNICODE_NAME = rf"(?:(?:{_U}(?:{_U}|\-)*)?{_U}\.)"
+_SCHEME_BEFORE = r"(?<=[hH][tT][tT][pP][sS]?://)"
+_DOMAIN = (
+    rf"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}(?:{_GENERIC}|{_COUNTRY}|{_PUNYCODE}))"
+    rf"|(?:{_SCHEME_BEFORE}(?:(?:{_DOMAIN_NAME}{_COUNTRY})|(?:{_UNICODE_NAME}"
+    rf"(?:{_GENERIC}|{_COUNTRY}))))"
+    rf"|(?:{_DOMAIN_NAME}{_COUNTRY}(?=/))"
+)
+_PATH_CHAR = rf"[a-zA-Z0-9!*';:=+,.$/%#\[\]\-\u2013_~|&@{_LATIN}{_CYRILLIC}]"
+_PAIR = rf"\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\)"
+_PATH_END = rf"(?:[a-zA-Z0-9=_#/\-+{_LATIN}{_CYRILLIC}]|(?:{_PAIR}))"
+_PATH = rf"(?:(?:{_PATH_CHAR}*(?:{_PAIR}{_PATH_CHAR}*)*{_PATH_END})|(?:@{_PATH_CHAR}+/))"
+_QUERY_CHAR = r"[a-zA-Z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]"
+_QUERY_END = r"[a-zA-Z0-9\-_&=#/]"
+_BEFORE = (r"(?:[^a-zA-Z0-9@\uff20$#\uff03\ufffe\ufeff\uffff]"
+           r"|[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|^)")
+EXTRACTOR = regex.compile(
+    rf"(?P<before>{_BEFORE})(?P<url>(?P<scheme>[hH][tT][tT][pP][sS]?://)?(?P<domain>{_DOMAIN})"
+    rf"(?::[0-9]++)?(?:/{_PATH}*+)?(?:\?{_QUERY_CHAR}*{_QUERY_END})?)"
+)
+_TCO = regex.compile(rf"[hH][tT][tT][pP][sS]?://[tT]\.[cC][oO]/([a-zA-Z0-9]+)"
+                     rf"(?:\?{_QUERY_CHAR}*{_QUERY_END})?")
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def reference_urls(text: str) -> list[tuple[int, int]]:
+    found = []
+    for match in EXTRACTOR.finditer(text):
+        scheme = match.group("scheme")
+        if not scheme and match.group("before") in ("-", "_", ".", "/"):
+            continue
+        start, end = match.span("url")
+        tco = _TCO.match(text, start, end)
+        if scheme and tco is not None:
+            if len(tco.group(1)) > 40:
+                continue
+            end = tco.end()
+        host = match.group("domain")
+        size = counting_x_grammar.idna_length(host)
+        if size and _utf16(text[start:end]) + size - len(host) + (0 if scheme else 8) <= 4096:
+            found.append((start, end))
+    return found
+
+
+PIECES = [
+    "a", "b", "Z", "9", ".", "..", ".io", ".com", "b.io", "http://", "https://", "HTTPS://",
+    "://", "example.com/", "a.b.c", "-", "_", "@", "/", "?", "#", ")", "(", " ", "\u00e9",
+    "\u00c9", "xn--p1ai", "\u2603", "\u65e5", "\u3042\u3042", ":80", "user:pw@", ".jp", ".co",
+    ".\u307f\u3093\u306a", "\u4e2d\u56fd", "t.co/", "abc", "=", "&", "'", ",", "$", "\u202a",
+    "\u2066", "\ufeff", ".xn--ls8h", "a_b", "_.", "com", ".com.", "\u0301", "\u2013", "\u042f",
+    "\n", "%20", "!", "~", ".ca", "verm\u00f6gensberater", ".\u5609\u91cc\u5927\u9152\u5e97",
+    "\u5609\u91cc", "\u3002", "x_", "_y", "\u00e9.", "a-", "-a", "http://\u65e5", "\u00e7",
+    ".io_", "co_uk.", "a.com_x", "@a.b", "#x.com", "\u00c9a.com", "\u02bb", ".com\u4e2d",
+    "\U0001f600.", "http://\U0001f600", "\u00ad", ".COM", ".Io", "\t",
+]
+
+
+def generated(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        weights = [rng.random() for _ in PIECES]
+        texts.append("".join(rng.choices(PIECES, weights, k=rng.randint(1, 30))))
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_links_are_the_extractors(seed: int) -> None:
+    for text in generated(seed, 3_000):
+        assert x_urls(text) == reference_urls(text), repr(text)
+
+
+def test_each_match_is_used_up_whether_kept_or_not() -> None:
+    # The path of a link typed without a scheme after '.' holds a link with one: it is not a
+    # link (the first was used up with it), though alone it would be.
+    text = "see .a.com/https://x.io ok"
+    assert [(link.start, link.consumed, link.kept) for link in x_links(text)] == [(5, 23, False)]
+    assert x_urls(text) == reference_urls(text) == []
+    assert x_urls("https://x.io ok") == [(0, 12)]
+    assert x_urls("@a.io,b.io") == [(6, 10)]  # after '@' nothing starts; after ',' it may
+
+
+# --- the weighted length ------------------------------------------------------------------------
+
+
+def reference_length(text: str, url_length: int = 23) -> int:
+    """parseTweet's count, step by step: each link url_length, each emoji sequence 2, each
+    other code point 1 or 2 by its range."""
+    text = unicodedata.normalize("NFC", text)
+    if not text.strip("".join(map(chr, range(0x21)))):
+        return 0
+    links = dict(reference_urls(text))
+    emoji = {match.start(): match.end() for match in EMOJI.finditer(text)}
+    total = at = 0
+    while at < len(text):
+        if at in links:
+            total, at = total + url_length, links[at]
+        elif at in emoji:
+            total, at = total + 2, emoji[at]
+        else:
+            total, at = total + counting_x.weight(text[at]), at + 1
+    return total
+
+
+EMOJI_PIECES = [
+    "\U0001f44d", "\U0001f3fd", "\u200d", "\ufe0f", "\ufe0e", "\u20e3", "#", "1", "\u2764",
+    "\U0001f1e9", "\U0001f1ea", "\U000e0067", "\U000e007f", "\U0001f3f4", "\u0301", "e",
+    "\u65e5", "\u2026", "\u2014", "\u1100", "\ufb2c", " ", "  ", "\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weighted_length_is_parse_tweets(seed: int) -> None:
+    """Emoji beside links, links alone between spaces (replaced before the extractor runs)
+    and not, every weight range; the reference walks the text as parseTweet does. (It finds
+    the emoji in the whole text, links included; counting_x weighs the text between links:
+    both agree unless an emoji sequence would start inside a link, which none of these do.)"""
+    rng = random.Random(seed)
+    pieces = [piece for piece in PIECES if piece not in ("1", "#")] + EMOJI_PIECES
+    for _ in range(2_500):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 30)))
+        if regex.search(r"[0-9#*]\ufe0f?\u20e3", text):  # a keycap may start inside a link
+            continue
+        assert counting_x.x_length(text) == reference_length(text), repr(text)
+
+
+def test_links_alone_between_spaces_are_replaced_exactly_when_they_are_one_link() -> None:
+    rng = random.Random(9)
+    spaces = [" ", "\n", "\t", "\xa0", "\u3000", "\u2003"]
+    tokens = ["b.io", "https://a.io", "http://example.com/x", "a.io/x.", "a.com?q=1", "t.co/x",
+              "https://t.co/abc", "x.com:80/p", "a_b.com", "a.com(x)", "a.com/(x)", "nope",
+              "a.b", "xn--p1ai.com", "www.example.co.uk/path#frag", "A.COM", "\u00e9.com"]
+    for _ in range(3_000):
+        words = rng.choices(tokens, k=rng.randint(1, 8))
+        text = "".join(word + rng.choice(spaces) for word in words)
+        links = set(reference_urls(text))
+        first = counting_x_grammar.SIMPLE_TOKEN_AT_START.match(text)
+        replaced = [] if first is None else [first.span()]
+        replaced += [(m.start() + 1, m.end()) for m in counting_x_grammar.SIMPLE_TOKEN.finditer(
+            text, 0 if first is None else first.end())]
+        assert set(replaced) <= links, repr(text)  # each replaced run is one whole link
+        assert replace_simple_links(text, "x")[1] == len(replaced)
+        assert counting_x.x_length(text) == reference_length(text), repr(text)
+
+
+def test_code_point_weights_are_the_sum_of_each_code_points() -> None:
+    rng = random.Random(3)
+    chars = ["a", "\u00e9", "\u07ff", "\u0800", "\u10ff", "\u1100", "\u2000", "\u200d",
+             "\u200e", "\u2010", "\u201f", "\u2020", "\u2032", "\u2037", "\u2038", "\u65e5",
+             "\uffff", "\U0001f600", "\ud800", "\U0010ffff"]
+    for _ in range(2_000):
+        text = "".join(rng.choices(chars, k=rng.randint(0, 20)))
+        assert counting_x.code_point_weights(text) == sum(map(counting_x.weight, text))
