@@ -7,7 +7,10 @@ not (each network's failures module reads its own error bodies).
 
 from __future__ import annotations
 
-from hubbub.core.http import classify_transport_error
+from collections.abc import Mapping
+from datetime import datetime
+
+from hubbub.core.http import classify_transport_error, parse_retry_after
 from hubbub.networks.errors import ConnectorError, OutcomeUnknown, Rejected, Transient
 
 
@@ -27,6 +30,18 @@ def transport_failure(exc: BaseException, network: str, *, write: bool = False) 
         return OutcomeUnknown(f"{network} did not answer ({transport.reason}); the post may "
                               "have been made or not")
     return Transient(f"Could not reach {network}: {transport.reason}")
+
+
+def server_trouble(network: str, status: int, said: str, headers: Mapping[str, str], *,
+                   now: datetime, write: bool) -> ConnectorError:
+    """A 5xx (or a network's own "try again" code) answered to a request. A write may have
+    been done before the network failed, unless it said 503 (not taken in); a read is retried,
+    when the answer names a Retry-After not before it. `said` is the network's own words."""
+    if write and status != 503:
+        return OutcomeUnknown(f"{network} had a problem (HTTP {status}) after receiving the "
+                              f"post; it may have been posted{said}")
+    return Transient(f"{network} had a problem (HTTP {status}){said}",
+                     retry_at=parse_retry_after(headers.get("retry-after"), now=now))
 
 
 def unreadable_answer(network: str, *, write: bool) -> ConnectorError:

@@ -28,19 +28,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hubbub.core.http import parse_retry_after
 from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
     NotFound,
-    OutcomeUnknown,
     RateLimited,
     Rejected,
     Revoked,
-    Transient,
 )
 from hubbub.networks.facebook import usage
-from hubbub.networks.failures_common import transport_failure, unreadable_answer
+from hubbub.networks.failures_common import (
+    server_trouble,
+    transport_failure,
+    unreadable_answer,
+)
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 341})
 PERMISSION_CODES = frozenset({10, *range(200, 300)})
@@ -149,12 +150,8 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
         return Rejected("Facebook refused this post as a duplicate of one the Page just posted; "
                         "it was not posted again. Change the text to post it.")
     if error.status >= 500 or code in TEMPORARY_CODES:
-        if write and error.status != 503:
-            return OutcomeUnknown(f"Facebook had a problem (HTTP {error.status}) after receiving "
-                                  f"the post; it may have been posted{said}")
-        return Transient(f"Facebook had a problem (HTTP {error.status}){said}",
-                         retry_at=parse_retry_after(error.headers.get("retry-after"),
-                                                    now=current))
+        return server_trouble("Facebook", error.status, said, error.headers, now=current,
+                              write=write)
     if error.status == 404 or (code == 100 and error.subcode == 33):
         return NotFound(f"Facebook has no such post or Page{said}")
     return Rejected(f"Facebook refused it{said or f' (HTTP {error.status})'}")

@@ -21,13 +21,15 @@ from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
     NotFound,
-    OutcomeUnknown,
     RateLimited,
     Rejected,
     Revoked,
-    Transient,
 )
-from hubbub.networks.failures_common import transport_failure, unreadable_answer
+from hubbub.networks.failures_common import (
+    server_trouble,
+    transport_failure,
+    unreadable_answer,
+)
 
 # A post URN named by a refusal ("… duplicate of urn:li:share:123").
 _POST_URN = re.compile(r"urn:li:(?:share|ugcPost):\d{1,30}")
@@ -109,12 +111,8 @@ def map_failure(failure: Failure, *, write: bool = False, scope: str = "",
         return RateLimited(f"LinkedIn's daily limit for this account is used up; LinkedIn "
                            f"resets it at {until:%H:%M} UTC{said}", until)
     if status >= 500:
-        if write and status != 503:
-            return OutcomeUnknown(f"LinkedIn had a problem (HTTP {status}) after receiving the "
-                                  f"post; it may have been posted{said}")
-        return Transient(f"LinkedIn had a problem (HTTP {status}){said}",
-                         retry_at=parse_retry_after(failure.headers.get("retry-after"),
-                                                    now=current))
+        return server_trouble("LinkedIn", status, said, failure.headers, now=current,
+                              write=write)
     if status == 403:
         return _forbidden(failure, scope)
     if status in (404, 410):

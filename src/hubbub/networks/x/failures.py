@@ -21,13 +21,15 @@ from hubbub.networks.errors import (
     AuthExpired,
     ConnectorError,
     NotFound,
-    OutcomeUnknown,
     RateLimited,
     Rejected,
     Revoked,
-    Transient,
 )
-from hubbub.networks.failures_common import transport_failure, unreadable_answer
+from hubbub.networks.failures_common import (
+    server_trouble,
+    transport_failure,
+    unreadable_answer,
+)
 
 # X's rate-limit windows are 15 minutes: with no usable reset header, wait one.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
@@ -136,12 +138,7 @@ def map_failure(failure: Failure, *, write: bool = False, what: str = "",
             until = current + DEFAULT_RATE_LIMIT_WAIT
         return RateLimited(f"X rate-limited this account until {until:%H:%M:%S} UTC", until)
     if status >= 500:
-        if write and status != 503:
-            return OutcomeUnknown(f"X had a problem (HTTP {status}) after receiving the post; it "
-                                  f"may have been posted{said}")
-        return Transient(f"X had a problem (HTTP {status}){said}",
-                         retry_at=parse_retry_after(failure.headers.get("retry-after"),
-                                                    now=current))
+        return server_trouble("X", status, said, failure.headers, now=current, write=write)
     if status == 403:
         return _forbidden(failure, what)
     if status in (404, 410) or failure.kind == "resource-not-found":
