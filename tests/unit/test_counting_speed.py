@@ -190,3 +190,51 @@ def test_threads_length_matches_the_bytes_of_each_emoji_found(seed: int) -> None
         emoji = EMOJI.findall(text)
         expected = graphemes(text) + len("".join(emoji).encode("utf-8")) - len(emoji)
         assert counting.threads_length(text) == expected, repr(text)
+
+
+# --- Mastodon's shortcuts -----------------------------------------------------------------------
+
+PATH_PIECES = ["a", ".", ",", "(", ")", "/", "?", "!", " ", "\n", "\u00e9", "\u65e5", "x=1", "&",
+               "[", "]", "(a)", "((b))", ":", ":80", "~", "'", "\u042f", "\u3000", "<", "@", "-",
+               "_", "\u212a"]
+
+
+def test_the_path_in_parts_ends_where_the_backtracking_pattern_ends() -> None:
+    rng = random.Random(12)
+    for _ in range(20_000):
+        text = "".join(rng.choices(PATH_PIECES, k=rng.randint(0, 20)))
+        for at in range(len(text) + 1):
+            expected = mastodon_links._end(mastodon_links._AFTER_HOST, text, at)
+            assert mastodon_links._after_host(text, at) == expected, (text, at)
+
+
+def test_mentions_in_ascii_text_are_rewritten_as_by_the_unicode_pattern() -> None:
+    rng = random.Random(13)
+    pieces = ["@", "a", "b.", "bob", "@x@y.z", "@ada@fosstodon.org", "=", "/", ".", "-", "_",
+              " ", "\n", "://", "9", "Z", "@@", "..", "--", "x.com", "http://a.b"]
+    for _ in range(30_000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 20)))
+        assert mastodon_links._ASCII_MENTION_ELSEWHERE.sub(r"@\1", text) == (
+            mastodon_links._MENTION_ELSEWHERE.sub(r"@\1", text)), repr(text)
+
+
+def test_schemes_passed_over_in_c_have_no_host() -> None:
+    """Every scheme the C filter leaves out is one _host_end finds no host after."""
+    for text in generated(4_000, 14) + [t.upper() for t in generated(1_000, 15)]:
+        kept = set(mastodon_links._hosts_after_schemes(text))
+        for scheme in mastodon_links._SCHEME.finditer(text):
+            if scheme.end() not in kept:
+                assert mastodon_links._host_end(text, scheme.end()) is None, repr(text)
+
+
+def test_links_alone_between_spaces_count_as_the_finder_counts_them() -> None:
+    rng = random.Random(16)
+    tokens = ["https://a.io", "http://example.com/x/y_z-1", "HTTPS://A.IO", "https://t.co/abc",
+              "https://a_b.com", "https://a.b", "https://a.io/x.", "https://a.io/(x)", "@a@b.c",
+              "https://\u00e9.com", "https://" + "a" * 64 + ".com", "x", "https://a.io?x=1"]
+    spaces = [" ", "\n", "\r\n", "\t", "\u3000", "\u2028"]
+    for _ in range(4_000):
+        text = "".join(w + rng.choice(spaces) for w in rng.choices(tokens, k=rng.randint(1, 6)))
+        # the shortcut's count is the count made by rewriting every entity
+        assert count_text("mastodon", text) == mastodon_reference(text), repr(text)
+        assert count_text("mastodon", text, url_length=5) == mastodon_reference(text, "", 5)

@@ -170,7 +170,9 @@ def test_links_alone_between_spaces_are_replaced_exactly_when_they_are_one_link(
     spaces = [" ", "\n", "\t", "\xa0", "\u3000", "\u2003"]
     tokens = ["b.io", "https://a.io", "http://example.com/x", "a.io/x.", "a.com?q=1", "t.co/x",
               "https://t.co/abc", "x.com:80/p", "a_b.com", "a.com(x)", "a.com/(x)", "nope",
-              "a.b", "xn--p1ai.com", "www.example.co.uk/path#frag", "A.COM", "\u00e9.com"]
+              "a.b", "xn--p1ai.com", "www.example.co.uk/path#frag", "A.COM", "\u00e9.com",
+              "https://a.io/x).", "b.io,", "b.io.", "(https://a.io)", "a.io?x=1&y=2).", "a.io:",
+              "a.io/x?", "a.io!!", "\u3053\u3061\u3089\u3002example.com/ja/"]
     for _ in range(3_000):
         words = rng.choices(tokens, k=rng.randint(1, 8))
         text = "".join(word + rng.choice(spaces) for word in words)

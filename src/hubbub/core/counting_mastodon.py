@@ -58,8 +58,11 @@ def _rewrite(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 def count_mastodon(text: str, content_warning: str, url_length: int) -> int:
     if _BLANK.fullmatch(text) is not None:
-        countable = ""
-    elif "://" in text:  # links are possible; mentions counting as written are left out
+        return graphemes(content_warning)
+    if url_length and "://" in text:
+        # Links alone between spaces (most of them) become url_length x's in one C call.
+        text = mastodon_links.replace_simple_links(text, "x" * url_length)
+    if "://" in text:  # links are possible; mentions counting as written are left out
         countable = _rewrite(text, _mastodon_spans(text, url_length, counted_only=True))
     else:
         countable = mastodon_links.shorten_mentions(text)

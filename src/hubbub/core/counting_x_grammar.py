@@ -160,9 +160,10 @@ SIMPLE_BEFORE = regex.compile(
     regex.IGNORECASE | regex.ASCII,
 )
 SIMPLE_TAIL = re.compile(_SIMPLE_TLD + _SIMPLE_AFTER_TLD, CI)
-# A whole run between spaces (no link holds one) that is one such link. The space before it is
-# one that weighs 1 with X, replaced by " " (the same weight) with the link.
-_END = rf"(?=[{SPACE}]|\Z)"
+# A whole run between spaces (no link holds one) that is one such link, but for punctuation
+# ending a sentence after it (which no link or match can start with, and stays). The space
+# before it is one that weighs 1 with X, replaced by " " (the same weight) with the link.
+_END = rf"(?=[.,;:!?)\]'\"]*+(?:[{SPACE}]|\Z))"
 _SIMPLE_TOKEN = (rf"(?=[a-z0-9])(?![^{SPACE}]{{4089}})(?:https?://(?!t\.co/))?{_LABELS}"
                  rf"{_SIMPLE_TLD}(?:{_END}|{_SIMPLE_AFTER_TLD}{_END})")
 SIMPLE_TOKEN = re.compile(rf"[\t\n\x0b\f\r \xa0\u2000-\u200a]{_SIMPLE_TOKEN}", CI)

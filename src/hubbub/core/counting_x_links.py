@@ -110,15 +110,21 @@ class _Scanner:
         if before.group("scheme") and text[before.end("scheme") : before.end("scheme") + 5].lower(
         ) == "t.co/":
             return None
-        if start and g.U_CHAR.match(text, start - 1):
-            # In a one-label host after http(s):// this character would be part of that host.
-            label = g.run_start(g.U_RUN_BEFORE, text, 0 if self.fresh else self.at + 1, start)
-            if g.scheme_before(text, label):
-                return None
+        if start and self.in_one_label_host(start - 1):
+            return None
         after = g.SIMPLE_TAIL.match(text, dot + 1)
         if after is None or after.end() - start > g.MAX_URL_LENGTH - g.SCHEMELESS_ALLOWANCE:
             return None
         return XLink(start, after.end(), after.end(), True)
+
+    def in_one_label_host(self, at: int) -> bool:
+        """Whether text[at] may be part of a one-label host right after http(s):// (ああ.com):
+        then a match starting before it may hold it."""
+        text = self.text
+        first = 0 if self.fresh else self.at + 1
+        if text.rfind("//", max(first - 2, 0), at) == -1 or not g.U_CHAR.match(text, at):
+            return False
+        return bool(g.scheme_before(text, g.run_start(g.U_RUN_BEFORE, text, first, at + 1)))
 
     def match_reaching(self, dot: int) -> XLink | None:
         """The first match that starts at or before text[dot] (a dot before a top-level domain,
