@@ -10,6 +10,7 @@ properties or must match backwards.
 
 from __future__ import annotations
 
+import functools
 import re
 import stringprep
 import unicodedata
@@ -68,17 +69,34 @@ _OTHER_NAMES = [name for name in (*tlds.GENERIC, *tlds.COUNTRY) if not name[0].i
 NAMES = (rf"(?:(?=[a-z]{{2}}){trie_pattern(ASCII_NAMES)}"
          rf"|(?=[^\x00-\x7f]){trie_pattern(_OTHER_NAMES)})")
 PUNYCODE = r"xn--[\-0-9a-z]+"
-TLD = re.compile(rf"{NAMES}|{PUNYCODE}", CI)
-TLD_AFTER_DOT = re.compile(rf"\.(?:{NAMES}|{PUNYCODE})", CI)
-# Labels, the last without '_', then a top-level domain: backtracking finds the last one the
-# labels reach, as twitter-text's pattern does.
-LAST_TLD = re.compile(rf"(?:{LABEL})*{DNAME}(?={NAMES}|{PUNYCODE})", CI)
+
+
+# The patterns that hold the list of top-level domains take ~0.2 s each to compile: compiled
+# when first used, not when the hub imports this module.
+@functools.cache
+def tld_after_dot() -> re.Pattern[str]:
+    """A dot and a top-level domain after it (a listed one, or punycode)."""
+    return re.compile(rf"\.(?:{NAMES}|{PUNYCODE})", CI)
+
+
+def tld_end(text: str, at: int) -> int | None:
+    """Where the top-level domain starting at text[at] (after a dot) ends, if one does."""
+    found = tld_after_dot().match(text, at - 1)
+    return None if found is None else found.end()
+
+
+@functools.cache
+def last_tld() -> re.Pattern[str]:
+    """Labels, the last without '_', then a top-level domain: backtracking finds the last one
+    the labels reach, as twitter-text's pattern does."""
+    return re.compile(rf"(?:{LABEL})*{DNAME}(?={NAMES}|{PUNYCODE})", CI)
+
+
 CHAIN = re.compile(rf"(?:{LABEL})*+")
 CHAIN_BEFORE = regex.compile(rf"(?r)(?:{LABEL})*+")
 FIRST_LABEL = re.compile(LABEL)
 U_RUN_BEFORE = regex.compile(rf"(?r)(?:{U}|-)*+")
-ONE_LABEL_HOST = regex.compile(rf"{U}(?:(?:{U}|-)*{U})?\.(?:{NAMES})",
-                               regex.IGNORECASE | regex.ASCII)
+ONE_LABEL = regex.compile(rf"{U}(?:(?:{U}|-)*{U})?\.")  # then a listed domain (no punycode)
 START_IN_CHAIN = re.compile(rf"(?<=[\-_.{LATIN}]){C}")
 C_CHAR = re.compile(C)
 U_CHAR = regex.compile(U)
@@ -159,15 +177,27 @@ SIMPLE_BEFORE = regex.compile(
     r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+",
     regex.IGNORECASE | regex.ASCII,
 )
-SIMPLE_TAIL = re.compile(_SIMPLE_TLD + _SIMPLE_AFTER_TLD, CI)
+
+
+@functools.cache
+def simple_tail() -> re.Pattern[str]:
+    """The rest of such a link from its top-level domain on."""
+    return re.compile(_SIMPLE_TLD + _SIMPLE_AFTER_TLD, CI)
+
+
 # A whole run between spaces (no link holds one) that is one such link, but for punctuation
 # ending a sentence after it (which no link or match can start with, and stays). The space
-# before it is one that weighs 1 with X, replaced by " " (the same weight) with the link.
+# before it is one that weighs 1 with X, replaced by " " (the same weight) with the link; the
+# caller puts a space before the text for a run at its start.
 _END = rf"(?=[.,;:!?)\]'\"]*+(?:[{SPACE}]|\Z))"
-_SIMPLE_TOKEN = (rf"(?=[a-z0-9])(?![^{SPACE}]{{4089}})(?:https?://(?!t\.co/))?{_LABELS}"
-                 rf"{_SIMPLE_TLD}(?:{_END}|{_SIMPLE_AFTER_TLD}{_END})")
-SIMPLE_TOKEN = re.compile(rf"[\t\n\x0b\f\r \xa0\u2000-\u200a]{_SIMPLE_TOKEN}", CI)
-SIMPLE_TOKEN_AT_START = re.compile(_SIMPLE_TOKEN, CI)
+
+
+@functools.cache
+def simple_token() -> re.Pattern[str]:
+    return re.compile(
+        rf"[\t\n\x0b\f\r \xa0\u2000-\u200a](?=[a-z0-9])(?![^{SPACE}]{{4089}})"
+        rf"(?:https?://(?!t\.co/))?{_LABELS}{_SIMPLE_TLD}(?:{_END}|{_SIMPLE_AFTER_TLD}{_END})", CI
+    )
 
 
 # --- IDNA 2003 ToASCII (RFC 3490), as twitter-text's Java IDN.toASCII(ALLOW_UNASSIGNED) -------

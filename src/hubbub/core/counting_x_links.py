@@ -22,7 +22,7 @@ and the search goes on after it):
 The extractor's one pattern tries every start and, in a long run of labels without a top-level
 domain, every label again: a megabyte of "a." takes it quadratic time. Here one C search finds
 the next dot before a top-level domain. A link of the common shape through it (most links) is
-matched in two C calls (counting_x_grammar.SIMPLE_BEFORE and SIMPLE_TAIL); otherwise the
+matched in two C calls (counting_x_grammar.SIMPLE_BEFORE and simple_tail); otherwise the
 labels before the dot are read once backwards and the labels after it once per run (the last
 usable domain is cached), so each character is read a bounded number of times.
 tests/unit/test_counting_x_links.py checks this against twitter-text's pattern, restated for
@@ -63,11 +63,8 @@ def replace_simple_links(text: str, placeholder: str) -> tuple[str, int]:
     """The text with each run between spaces that is one link of the common shape replaced by
     placeholder (the space before it, one that weighs 1 for X, by " "), and how many were: one
     `subn` in C. No link, emoji or cluster crosses a space, so nothing else changes."""
-    first = g.SIMPLE_TOKEN_AT_START.match(text)
-    if first is not None:
-        text = placeholder + text[first.end() :]
-    text, count = g.SIMPLE_TOKEN.subn(" " + placeholder.replace("\\", "\\\\"), text)
-    return text, count + (first is not None)
+    text, count = g.simple_token().subn(" " + placeholder.replace("\\", "\\\\"), " " + text)
+    return text[1:], count
 
 
 class _Scanner:
@@ -87,7 +84,8 @@ class _Scanner:
     def matches(self) -> Iterator[XLink]:
         text = self.text
         search_from = 0
-        while (hit := g.TLD_AFTER_DOT.search(text, search_from)) is not None:
+        search = g.tld_after_dot().search
+        while (hit := search(text, search_from)) is not None:
             dot = hit.start()
             found = self.simple_link(dot) or self.match_reaching(dot)
             self.fresh = False
@@ -112,7 +110,7 @@ class _Scanner:
             return None
         if start and self.in_one_label_host(start - 1):
             return None
-        after = g.SIMPLE_TAIL.match(text, dot + 1)
+        after = g.simple_tail().match(text, dot + 1)
         if after is None or after.end() - start > g.MAX_URL_LENGTH - g.SCHEMELESS_ALLOWANCE:
             return None
         return XLink(start, after.end(), after.end(), True)
@@ -188,8 +186,10 @@ class _Scanner:
         text = self.text
         host_end = self.host_end(host)
         if host_end is None and (scheme or g.scheme_before(text, host)):
-            one_label = g.ONE_LABEL_HOST.match(text, host)
-            host_end = None if one_label is None else one_label.end()
+            one_label = g.ONE_LABEL.match(text, host)
+            if one_label is not None and text[one_label.end() : one_label.end() + 4].lower() != (
+                    "xn--"):  # a listed domain only, no punycode
+                host_end = g.tld_end(text, one_label.end())
         if host_end is None:
             return None
         consumed = g.after_host(text, host_end)
@@ -217,11 +217,9 @@ class _Scanner:
             return None
         later = self.last_usable(own.end())
         if later is not None:
-            return g.TLD.match(text, later).end()  # type: ignore[union-attr]
+            return g.tld_end(text, later)
         if "_" not in text[at : own.end()]:
-            tld = g.TLD.match(text, own.end())
-            if tld is not None:
-                return tld.end()
+            return g.tld_end(text, own.end())
         return None
 
     def last_usable(self, at: int) -> int | None:
@@ -230,6 +228,6 @@ class _Scanner:
         cached = self.chain
         if cached is None or not cached[0] <= at < cached[1]:
             end = g.run_end(g.CHAIN, self.text, at)
-            found = g.LAST_TLD.match(self.text, at)
+            found = g.last_tld().match(self.text, at)
             cached = self.chain = (at, max(end, at + 1), None if found is None else found.end())
         return cached[2] if cached[2] is not None and cached[2] > at else None
