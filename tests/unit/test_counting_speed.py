@@ -231,9 +231,11 @@ def test_links_alone_between_spaces_count_as_the_finder_counts_them() -> None:
     rng = random.Random(16)
     tokens = ["https://a.io", "http://example.com/x/y_z-1", "HTTPS://A.IO", "https://t.co/abc",
               "https://a_b.com", "https://a.b", "https://a.io/x.", "https://a.io/(x)", "@a@b.c",
-              "https://\u00e9.com", "https://" + "a" * 64 + ".com", "x", "https://a.io?x=1"]
-    spaces = [" ", "\n", "\r\n", "\t", "\u3000", "\u2028"]
-    for _ in range(4_000):
+              "https://\u00e9.com", "https://" + "a" * 64 + ".com", "x", "https://a.io?x=1",
+              "https://a.io/x?y=1&z=2", "https://a.io/a.b#c+d", "https://a.io/x=", "https://a.io/x.",
+              "https://a.io?x=1.", "https://a.io/%7e~x", "https://a.io/x?", "https://a.io/x?a=b%20c"]
+    spaces = [" ", "\n", "\r\n", "\t", "\u3000", "\u2028", "\x85", "\xa0"]
+    for _ in range(8_000):
         text = "".join(w + rng.choice(spaces) for w in rng.choices(tokens, k=rng.randint(1, 6)))
         # the shortcut's count is the count made by rewriting every entity
         assert count_text("mastodon", text) == mastodon_reference(text), repr(text)

@@ -187,7 +187,7 @@ def test_links_alone_between_spaces_are_replaced_exactly_when_they_are_one_link(
 
 def test_code_point_weights_are_the_sum_of_each_code_points() -> None:
     rng = random.Random(3)
-    chars = ["a", "\u00e9", "\u07ff", "\u0800", "\u10ff", "\u1100", "\u2000", "\u200d",
+    chars = ["a", "\u00e9", "\u07ff", "\u0800", "\u10ff", "\u1100", "\u2000", "\u200c", "\u200d",
              "\u200e", "\u2010", "\u201f", "\u2020", "\u2032", "\u2037", "\u2038", "\u65e5",
              "\uffff", "\U0001f600", "\ud800", "\U0010ffff"]
     for _ in range(2_000):

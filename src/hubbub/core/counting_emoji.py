@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import regex
 
 from hubbub.core.counting_text import utf8_length
-from hubbub.core.counting_unicode import char_class, code_points_matching, compiled, sets
+from hubbub.core.counting_unicode import (
+    char_class,
+    code_points_matching,
+    compiled,
+    odd_regional_runs,
+    sets,
+)
 
 _PICTOGRAPH = (
     r"(?=\p{Emoji})\p{Extended_Pictographic}(?!\uFE0E)(?:\p{Emoji_Modifier}|\uFE0F)?"
@@ -72,7 +78,8 @@ def emoji_stats(text: str, found: Mapping[str, int] | None) -> EmojiStats:
     if text.isascii():
         return NONE
     pictographs, modifiers = _simple_emoji()
-    if found is not None and _NOT_SIMPLE.isdisjoint(found) and sets().regional.isdisjoint(found):
+    if found is not None and _NOT_SIMPLE.isdisjoint(found) and (
+            "\ufe0f" not in found or sets().regional.isdisjoint(found)):
         return _simple_stats(text, found, pictographs, modifiers)
     rest, count = EMOJI.subn("", text)
     if not count:
@@ -83,12 +90,24 @@ def emoji_stats(text: str, found: Mapping[str, int] | None) -> EmojiStats:
 
 def _simple_stats(text: str, found: Mapping[str, int], pictographs: frozenset[str],
                   modifiers: frozenset[str]) -> EmojiStats:
-    """Only pictographs (P), skin tones (M), FE0F and ZWJ: P takes the M or FE0F right after it;
-    an M after anything else is an emoji of its own and takes an FE0F right after it; a ZWJ
-    between a P (with its M or FE0F) and a P joins them into one emoji."""
+    """Only pictographs (P), skin tones (M), FE0F and ZWJ, or regional indicators without FE0F:
+    P takes the M or FE0F right after it; an M after anything else is an emoji of its own and
+    takes an FE0F right after it; a ZWJ between a P (with its M or FE0F) and a P joins them
+    into one emoji; regional indicators pair up from the start of each run (a flag), an odd
+    run's last one alone."""
+    regional = sets().regional
+    flags = {c: n for c, n in found.items() if c in regional}
     members = {c: n for c, n in found.items() if c in pictographs or c in modifiers}
-    if not members:
+    if not members and not flags:
         return NONE
+    if flags:
+        indicators = sum(flags.values())
+        odd = odd_regional_runs(text)
+        paired = _simple_stats(text, {c: n for c, n in found.items() if c not in regional},
+                               pictographs, modifiers) if members else NONE
+        both = {**(paired.members or {}), **flags}
+        return EmojiStats(paired.count + (indicators - odd) // 2 + odd,
+                          sum(both.values()), paired.utf8_bytes + 4 * indicators, members=both)
     in_p = [c for c in members if c in pictographs]
     p = char_class(in_p) if in_p else ""
     m = char_class(c for c in members if c in modifiers) if members.keys() & modifiers else ""

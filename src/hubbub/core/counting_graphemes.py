@@ -27,9 +27,9 @@ import regex
 
 from hubbub.core.counting_unicode import (
     PLANES_WITH_MARKS,
-    char_class,
     code_points_matching,
     inventory,
+    odd_regional_runs,
     sets,
 )
 
@@ -122,16 +122,10 @@ def graphemes(text: str, found: dict[str, int] | None = None) -> int:
             joins -= _count(_LONE_ZWJ, text)
     regional = sum(n for c, n in found.items() if c in chars.regional)
     if regional:
-        joins += (regional - _count(_odd_regional_runs(), text)) // 2
+        joins += (regional - odd_regional_runs(text)) // 2
     return total - joins
 
 
-@functools.cache
-def _odd_regional_runs() -> re.Pattern[str]:
-    """GB12/GB13: regional indicators pair up from the start of each run, so an odd run leaves
-    one alone. A run's first indicator, then pairs, then no more (re: one range, fast)."""
-    ri = char_class(sets().regional)
-    return re.compile(f"{ri}(?<!{ri}{ri})(?:{ri}{ri})*+(?!{ri})")
 
 
 def _count(pattern: regex.Pattern[str] | re.Pattern[str], text: str) -> int:

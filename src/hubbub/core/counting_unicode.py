@@ -115,3 +115,17 @@ def compiled(pattern: str) -> re.Pattern[str]:
     """`re.compile` kept for patterns built from an inventory (the same few recur as a person
     types)."""
     return re.compile(pattern)
+
+
+@functools.cache
+def _odd_regional_run() -> re.Pattern[str]:
+    ri = char_class(sets().regional)
+    return re.compile(f"{ri}(?<!{ri}{ri})(?:{ri}{ri})*+(?!{ri})")
+
+
+def odd_regional_runs(text: str) -> int:
+    """How many runs of regional indicators have an odd length (UAX #29 GB12/GB13 and UTS #51
+    pair them from the start of each run, so such a run leaves one alone). A run's first
+    indicator, then pairs, then no more: re, one range, matches only at odd runs."""
+    pattern = _odd_regional_run()
+    return pattern.subn("", text)[1] if pattern.search(text) is not None else 0

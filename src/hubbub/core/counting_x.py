@@ -27,7 +27,9 @@ X_MAX_WEIGHTED_LENGTH = 280
 X_URL_LENGTH = 23  # transformedURLLength
 _LIGHT = "\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037"  # the ranges that weigh 1
 _LIGHT_RE = re.compile(f"[{_LIGHT}]")
-_LIGHT_THREE_BYTES = re.compile("[\u0800-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]+")
+# Three-byte code points that weigh 1, but for ZWJ and ZWNJ, which sit alone between emoji or
+# letters (a run each) and are counted with str.count instead.
+_LIGHT_THREE_BYTES = re.compile("[\u0800-\u10ff\u2000-\u200b\u2010-\u201f\u2032-\u2037]+")
 _INVALID = re.compile("[\ufffe\ufeff\uffff]")
 _BLANK = "".join(map(chr, range(0x21)))  # what Java's String.trim() removes
 
@@ -48,7 +50,10 @@ def code_point_weights(text: str) -> int:
     ascii_chars = len(text.encode("ascii", "ignore"))
     utf8 = len(text.encode("utf-8", "surrogatepass"))
     three_bytes = utf8 + ascii_chars - 2 * size - 2 * beyond_bmp
-    light = size - len(_LIGHT_THREE_BYTES.sub("", text)) if three_bytes else 0
+    light = 0
+    if three_bytes:
+        light = size - len(_LIGHT_THREE_BYTES.sub("", text))
+        light += text.count("\u200c") + text.count("\u200d")
     return size + beyond_bmp + three_bytes - light
 
 

@@ -342,18 +342,23 @@ def find_links(text: str) -> list[Entity]:
 
 # A whole run between spaces that is an http(s) link of the common shape: ASCII labels of at most
 # 63 characters without '_', a listed top-level domain ending them, a path of letters, digits
-# and / _ - (every one an end character) and no more; not t.co, at most 4,096 characters. The
-# server counts such a run as one link (the run starts with the scheme: nothing before it in
-# the run can hide it), and nothing in it can be part of anything else.
+# and / _ - . # + = % ~ ending on one that may end it (not . = % ~), a query of letters, digits
+# and & = _ - . % + ending on one that may end it (not . % +), and no more; not t.co, at most
+# 4,096 characters. The server counts such a run as one link (the run starts with the scheme:
+# nothing before it in the run can hide it), and nothing in it can be part of anything else.
+# The runs are between ASCII spaces and U+0085 only: a query may hold the other spaces.
+_RUN_SPACES = r"\t\n\x0b\f\r \x85"
 _SIMPLE_TOKEN_BODY = (
-    rf"https?://(?!t\.co/)(?![^{_SPACES}]{{4097}})(?:(?=[a-z0-9])[a-z0-9\-]{{1,63}}+(?<!-)\.)+"
-    rf"(?=[a-z]{{2}}){_trie(sorted(_ASCII_TLDS))}(?:/[a-z0-9/_\-]*)?(?=[{_SPACES}]|\Z)"
+    rf"https?://(?!t\.co/)(?![^{_RUN_SPACES}]{{4097}})"
+    rf"(?:(?=[a-z0-9])[a-z0-9\-]{{1,63}}+(?<!-)\.)+(?=[a-z]{{2}}){_trie(sorted(_ASCII_TLDS))}"
+    rf"(?:/(?:[a-z0-9/_\-.#+=%~]*[a-z0-9/_\-#+])?)?(?:\?[a-z0-9&=_\-.%+]*[a-z0-9&=_\-])?"
+    rf"(?=[{_RUN_SPACES}]|\Z)"
 )
 
 
 @functools.cache
 def _simple_token() -> re.Pattern[str]:
-    return re.compile(rf"([{_SPACES}]){_SIMPLE_TOKEN_BODY}", re.IGNORECASE | re.ASCII)
+    return re.compile(rf"([{_RUN_SPACES}]){_SIMPLE_TOKEN_BODY}", re.IGNORECASE | re.ASCII)
 
 
 def replace_simple_links(text: str, placeholder: str) -> str:
