@@ -52,6 +52,18 @@
     return visibleOnly ? found.filter((el) => !el.classList.contains("is-filtered-out")) : found;
   }
 
+  // A column's list is a feed (which holds articles only) while it has items; empty, it is a
+  // plain box, and the note below it says so (timeline/_column.html).
+  function markFeed(list) {
+    if (list.querySelector(":scope > .item")) {
+      list.setAttribute("role", "feed");
+      list.setAttribute("aria-labelledby", list.dataset.labelledby || "");
+    } else {
+      list.removeAttribute("role");
+      list.removeAttribute("aria-labelledby");
+    }
+  }
+
   function say(text) {
     if (!status) return;
     status.textContent = "";
@@ -246,8 +258,9 @@
     const waiting = Array.from(pending.children);
     if (waiting.length) {
       list.prepend(...waiting);
+      markFeed(list);
       // An empty column's "nothing here yet" note goes once something arrived.
-      for (const note of list.querySelectorAll(":scope > .more-empty")) note.remove();
+      for (const note of column.querySelectorAll("[data-more-slot] > .more-empty")) note.remove();
       refreshTimes(list);
       watchUnread(list);
       if (window.htmx) window.htmx.process(list);
@@ -298,7 +311,9 @@
     for (const column of touched) {
       updateBar(column);
       const list = column.querySelector("[data-items]");
-      if (list && !list.querySelector(":scope > .item, :scope > .more")) {
+      const slot = column.querySelector("[data-more-slot]");
+      if (list) markFeed(list);
+      if (list && slot && !list.querySelector(":scope > .item") && !slot.querySelector(".more")) {
         // Emptied: say so, as the page would (timeline/_more.html).
         const note = document.createElement("div");
         note.className = "more more-empty";
@@ -309,7 +324,7 @@
           p.textContent = text;
           note.appendChild(p);
         }
-        list.appendChild(note);
+        slot.appendChild(note);
       }
     }
     if (touched.size) say(`${gone.size === 1 ? "A post was" : "Posts were"} deleted on the network`);
@@ -630,8 +645,22 @@
   document.addEventListener("htmx:load", (event) => {
     const root = event.detail && event.detail.elt;
     if (!(root instanceof Element) || !deck.contains(root)) return;
+    // A page that was on its way while the same item arrived live: keep the one already there,
+    // so the column does not show it twice (with the same id twice).
+    const column = root.closest(".column");
+    if (column && root.matches(".item[data-item]")) {
+      const twins = column.querySelectorAll(`.item[data-item="${CSS.escape(root.dataset.item)}"]`);
+      if (twins.length > 1) {
+        const list = root.parentElement;
+        root.remove();
+        if (list && list.matches("[data-items]")) markFeed(list);
+        return;
+      }
+    }
     watchUnread(root.parentElement || root);
     applyFilter(root.parentElement || root);
+    const list = root.closest("[data-items]");
+    if (list) markFeed(list);
   });
 
   // Close a column's menu when clicking elsewhere.
