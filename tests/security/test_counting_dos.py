@@ -34,6 +34,7 @@ from tests.imports.conftest import account as mastodon_account
 from tests.imports.conftest import csv_bytes
 
 MEGABYTE = 1_000_000
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
 
 
 def repeat(unit: str, size: int = MEGABYTE) -> str:
@@ -76,6 +77,16 @@ HOSTILE = [
     ("x", repeat("\U0001f44d\U0001f3fd "), MEGABYTE // 3 * 3),
     ("linkedin", repeat("(@#)"), MEGABYTE * 2),
     ("graphemes", repeat("e\u0301"), MEGABYTE // 2),
+    # ZWJ families (6 code points with the space: 2 graphemes, 19 bytes of emoji, X 2 + 1),
+    # flags, links with a query, links packed without spaces
+    ("bluesky", repeat(FAMILY + " "), MEGABYTE // 6 * 2),
+    ("threads", repeat(FAMILY + " "), MEGABYTE // 6 * 19),
+    ("x", repeat(FAMILY + " "), MEGABYTE // 6 * 3),
+    ("threads", repeat("\U0001f1e9\U0001f1ea "), MEGABYTE // 3 * 9),
+    ("x", repeat("\U0001f1e9\U0001f1ea "), MEGABYTE // 3 * 3),
+    ("mastodon", repeat("https://a.io/x?y=1 "), MEGABYTE // 19 * 24),
+    ("x", repeat("https://a.io/x?y=1 "), MEGABYTE // 19 * 24),
+    ("x", repeat("x.io,"), MEGABYTE // 5 * 24),
 ]
 
 

@@ -240,3 +240,25 @@ def test_links_alone_between_spaces_count_as_the_finder_counts_them() -> None:
         # the shortcut's count is the count made by rewriting every entity
         assert count_text("mastodon", text) == mastodon_reference(text), repr(text)
         assert count_text("mastodon", text, url_length=5) == mastodon_reference(text, "", 5)
+
+
+def test_texts_too_varied_for_an_inventory_count_as_without_one() -> None:
+    """More distinct characters than an inventory keeps: graphemes from \\X (or from the length,
+    when nothing joins) and emoji from EMOJI (or, when no character that joins or changes an
+    emoji occurs, from a class of pictographs)."""
+    rng = random.Random(17)
+    pieces = [chr(0x1F600 + i) for i in range(40)] + [
+        " ", "a", "\u00a9", "\u2764", "\u200d", "\ufe0f", "\ufe0e", "\U0001f3fd", "1\u20e3",
+        "\U0001f1e9\U0001f1ea", "\U000e0067", "\u0301", "\U0001F004", "\U0001f000"]
+    cluster = regex.compile(r"\X")
+    for _ in range(1_500):
+        weights = [rng.random() for _ in pieces]
+        text = "".join(rng.choices(pieces, weights, k=rng.randint(30, 120)))
+        stats = emoji_stats(text, None)
+        found = EMOJI.findall(text)
+        assert (stats.count, stats.code_points, stats.utf8_bytes) == (
+            len(found), sum(map(len, found)), sum(len(e.encode()) for e in found)), repr(text)
+        assert graphemes(text) == len(cluster.findall(text)), repr(text)
+    varied = "".join(chr(0x1F600 + i % 80) + " " for i in range(800))
+    assert counting_unicode.inventory(varied) is None
+    assert graphemes(varied) == len(cluster.findall(varied)) == 1600

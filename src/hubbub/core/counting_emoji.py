@@ -15,6 +15,7 @@ after something else) are searched for. Otherwise one `subn` of EMOJI does it.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -68,6 +69,10 @@ def _simple_emoji() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(chars.pictographic & chars.emoji), chars.modifier
 
 
+_PICTOGRAPH_ALONE = regex.compile(r"(?V1)[\p{Emoji}&&\p{Extended_Pictographic}]")
+_JOINING_EMOJI = re.compile(
+    "[\u200d\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U0001f1e6-\U0001f1ff\U000e0020-\U000e007f]"
+)
 # Present, these make emoji that the counts below do not follow: EMOJI itself then.
 _NOT_SIMPLE = frozenset("\ufe0e\u20e3") | frozenset(map(chr, range(0xE0020, 0xE0080)))
 
@@ -81,7 +86,10 @@ def emoji_stats(text: str, found: Mapping[str, int] | None) -> EmojiStats:
     if found is not None and _NOT_SIMPLE.isdisjoint(found) and (
             "\ufe0f" not in found or sets().regional.isdisjoint(found)):
         return _simple_stats(text, found, pictographs, modifiers)
-    rest, count = EMOJI.subn("", text)
+    # Without any of the characters that join or change an emoji, each pictograph is one: a
+    # class is cheaper to run than EMOJI (a megabyte of 80 distinct emoji: 175 -> 71 ms).
+    alone = found is None and _JOINING_EMOJI.search(text) is None
+    rest, count = (_PICTOGRAPH_ALONE if alone else EMOJI).subn("", text)
     if not count:
         return NONE
     return EmojiStats(count, len(text) - len(rest), utf8_length(text) - utf8_length(rest),

@@ -98,8 +98,8 @@ def graphemes(text: str, found: dict[str, int] | None = None) -> int:
         return total
     if found is None:
         found = inventory(text)
-    if found is None:
-        return _graphemes_by_runs(text)
+    if found is None:  # too many distinct characters to keep
+        return total if sets().joining.isdisjoint(text) else _graphemes_by_runs(text)
     chars = sets()
     if chars.joining.isdisjoint(found):
         return total

@@ -97,6 +97,8 @@ def inventory(text: str) -> dict[str, int] | None:
     BMP is listed, interesting or not), or None when there are more than INVENTORY_LIMIT
     distinct ones: then each counter takes its per-match path. Linear: each search goes on
     where the last stopped, in a text that no longer holds the characters already found."""
+    if len(sets().interesting.intersection(text[:4096])) > INVENTORY_LIMIT:
+        return None  # too varied already at its start: spare the replacing
     found: dict[str, int] = {}
     rest, at = text, 0
     search = _interesting_chars().search
