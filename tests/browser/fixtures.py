@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import time_machine
 
+from tests.browser.a11y import audit
 from tests.clock import Day
 from tests.integration.hubproc import Hub, wait_serving
 
@@ -128,10 +129,15 @@ def reload_until(page: Any, done: Callable[[], bool], timeout: float = 90.0) -> 
 
 
 def shot(page: Any, name: str) -> Path:
+    """A screenshot of the page as it stands, once its transitions have ended, and then an
+    accessibility audit of that same state (tests/browser/a11y.py): every page and state a
+    browser test shows is checked, in the theme it is shown in. The picture is written first,
+    so a failed audit can be looked at."""
     settle(page)
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    audit(page)
     return path
 
 
