@@ -122,7 +122,7 @@ def main() -> int:
     if args.write:
         text = DOCS.read_text()
         section = (f"{START}\n{args.size:,} characters each, best of {args.runs} (before: one "
-                   f"run, stopped after {args.timeout:,.0f} s), load average {load:.1f}, "
+                   f"run, stopped after {args.timeout:,.0f} s),\nload average {load:.1f}, "
                    f"{stamp}.\n\n{table}\n{END}")
         pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
         if not pattern.search(text):
