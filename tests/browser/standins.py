@@ -12,15 +12,13 @@ fixture into the test module."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.browser.fixtures import _free_port
-from tests.integration.hubproc import Hub, wait_serving
+from tests.browser.fixtures import serving_hub
+from tests.integration.hubproc import Hub
 from tests.peers.facebook.peer import FacebookPeer
 from tests.peers.linkedin.peer import LinkedInPeer
 from tests.peers.x.peer import XPeer
@@ -38,33 +36,11 @@ def standin_env(x: XPeer, linkedin: LinkedInPeer, facebook: FacebookPeer) -> dic
     }
 
 
-@contextmanager
-def serving(tmp_path: Path, extra_env: dict[str, str]) -> Iterator[tuple[Hub, str]]:
-    """`hubbub serve` on a free loopback port with its own data dir; its log is printed at the
-    end (pytest shows it for a failed test only)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    hub = Hub(tmp_path / "data", extra_env={"HUBBUB_SCHEDULER_INTERVAL": "0.2",
-                                            "HUBBUB_RETRY_BASE_SECONDS": "0.5", **extra_env})
-    log = tmp_path / "serve.log"
-    proc = hub.popen("serve", "--host", "127.0.0.1", "--port", str(port), log=log)
-    try:
-        wait_serving(f"{url}/accounts/login/", proc, log)
-        yield hub, url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except Exception:
-            proc.kill()
-        print(f"--- last lines of {log} ---\n" + "\n".join(
-            log.read_text(errors="replace").splitlines()[-60:]))
-        shutil.rmtree(tmp_path / "data", ignore_errors=True)
-
-
 @pytest.fixture
 def standins_hub(tmp_path: Path, x_peer: XPeer, li_peer: LinkedInPeer,
                  fb_peer: FacebookPeer) -> Iterator[tuple[Hub, str]]:
     """A hub whose X, LinkedIn and Facebook connectors talk to the stand-ins; no apps yet."""
-    with serving(tmp_path, standin_env(x_peer, li_peer, fb_peer)) as served:
+    env = {"HUBBUB_SCHEDULER_INTERVAL": "0.2", "HUBBUB_RETRY_BASE_SECONDS": "0.5",
+           **standin_env(x_peer, li_peer, fb_peer)}
+    with serving_hub(tmp_path, env) as served:
         yield served
