@@ -212,3 +212,34 @@ def test_oversized_markup_is_cut_as_the_reference_cuts_it() -> None:
     limit = sanitize.MAX_HTML_CHARS
     _agree(["x" * (limit + 10), "<p>" + "x" * limit + "</p>", "a<br>" * (limit // 4),
             "<p>" + "é" * (limit - 5) + "<br>b</p>"])
+
+
+# --- markup cleaned before ----------------------------------------------------------------------
+
+
+def test_markup_cleaned_again_gives_what_cleaning_it_anew_gives() -> None:
+    markups = _generated(2_000, seed=21) + [p.value for p in ALL]
+    first = [clean_html(m) for m in markups]
+    again = [clean_html(m) for m in markups]  # now from what was remembered
+    assert again == first == [reference(m) for m in markups]
+    # A copy of the same text, a str subclass, another limit (never remembered): the same.
+    assert [clean_html("".join(list(m))) for m in markups[:300]] == first[:300]
+
+    class Markup(str):
+        pass
+
+    assert [clean_html(Markup(m)) for m in markups[:300]] == first[:300]
+    assert [clean_html(m, max_chars=10**6) for m in markups[:300]] == first[:300]
+
+
+def test_what_is_remembered_stays_within_its_size() -> None:
+    remembered = sanitize._Remembered(max_chars=10_000)
+    for n in range(500):
+        markup = f"<p>post {n} " + "é" * (n % 40) + "</p>"
+        remembered.put(markup, sanitize._clean_html(markup, sanitize.MAX_HTML_CHARS))
+        assert remembered._chars == sum(len(k) + len(v) for k, v in remembered._results.items())
+        assert remembered._chars <= 10_000
+    assert remembered.get("<p>post 499 " + "é" * 19 + "</p>") is not None  # the newest stay
+    assert remembered.get("<p>post 0 </p>") is None  # the oldest went
+    remembered.put("x" * 200, "x" * 200)  # over a hundredth of the size: not kept
+    assert remembered.get("x" * 200) is None

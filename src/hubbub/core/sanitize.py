@@ -8,10 +8,12 @@ href or src. Both are pure and fast (nh3 is Rust): ingest calls them for every i
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import html
 import re
+import threading
 from typing import Final
 
 import nh3
@@ -176,6 +178,48 @@ def clean_html(markup: object, *, max_chars: int = MAX_HTML_CHARS) -> str:
     unfinished tag at the cut is dropped rather than kept."""
     if not isinstance(markup, str) or not markup:
         return ""
+    if type(markup) is str and max_chars == MAX_HTML_CHARS:
+        cleaned = _REMEMBERED.get(markup)
+        if cleaned is None:
+            cleaned = _clean_html(markup, max_chars)
+            _REMEMBERED.put(markup, cleaned)
+        return cleaned
+    return _clean_html(markup, max_chars)
+
+
+class _Remembered:
+    """The latest markups cleaned and what they gave, the oldest dropped first once they hold
+    more than `max_chars` characters between them (16 MB at most, whatever the characters).
+    Every poll reads a feed's newest page again, so most markup was cleaned a poll before; this
+    gives it back without parsing it again. Safe across threads: a lookup is one dict read,
+    and additions take a lock."""
+
+    def __init__(self, max_chars: int) -> None:
+        self._max_chars = max_chars
+        self._chars = 0
+        self._results: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self.get = self._results.get
+
+    def put(self, markup: str, cleaned: str) -> None:
+        size = len(markup) + len(cleaned)
+        if size > self._max_chars // 100:  # a long one would push out a hundred others
+            return
+        with self._lock:
+            if markup in self._results:
+                return
+            self._results[markup] = cleaned
+            self._chars += size
+            while self._chars > self._max_chars:
+                old, old_cleaned = self._results.popitem(last=False)
+                self._chars -= len(old) + len(old_cleaned)
+
+
+_REMEMBERED: Final = _Remembered(max_chars=4_000_000)
+
+
+def _clean_html(markup: str, max_chars: int) -> str:
+    """clean_html, every time."""
     truncated = len(markup) > max_chars
     if truncated:
         markup = markup[:max_chars]
