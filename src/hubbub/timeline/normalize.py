@@ -45,6 +45,9 @@ PROMOTED = frozenset({
 FEED_SPECIFIC = ("notification_id", "notification_reason", "is_read")
 _FEED_SPECIFIC_KEYS = frozenset(FEED_SPECIFIC)
 FLAGS = ("liked", "reposted", "bookmarked")
+# Each flag and the other name a connector may give it (Mastodon's "my_like"...).
+_FLAG_ALIASES = (("liked", "my_like"), ("reposted", "my_repost"), ("bookmarked", ""))
+_FLAG_KEYS = frozenset(name for pair in _FLAG_ALIASES for name in pair if name)
 
 # --- fields -------------------------------------------------------------------------------------
 
@@ -220,9 +223,10 @@ def normalize(item: base.Item, *, now: datetime | None = None) -> dict[str, Any]
         "quote_json": None if quote is None else dumps(quote),
         "extra_json": extra_json,
     }
-    for flag, alias in (("liked", "my_like"), ("reposted", "my_repost"), ("bookmarked", "")):
-        if flag in details or (alias and alias in details):
-            row[flag] = bool(details.get(flag) or (alias and details.get(alias)))
+    if not _FLAG_KEYS.isdisjoint(details):  # most items report no flag: one test
+        for flag, alias in _FLAG_ALIASES:
+            if flag in details or (alias and alias in details):
+                row[flag] = bool(details.get(flag) or (alias and details.get(alias)))
     row["digest"] = _digest(row)
     return row
 
