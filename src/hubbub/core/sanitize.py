@@ -250,6 +250,9 @@ _ADDRESS_LINK: Final = re.compile(
     r'<a (?:(?!href=)[a-z-]++="[^"]*+" )*+href="([^"]*+)"[^>]*+>'
     r"((?![@#])[^<.]*+(?:<(?!/a>)[^<.]*+)*+\.[^<]*+(?:<(?!/a>)[^<]*+)*+)</a>")
 _TAG: Final = re.compile(r"<[^>]*>")
+# An address whose host is plain (lower-case letters, digits, dots, hyphens: no user, no port)
+# up to its path: read by _SHOWN_ADDRESS and by _HREF_HOST alike, that host and nothing else.
+_LOWER_HOST_URL: Final = re.compile(r"https?://[a-z0-9.-]+(?:[/?#]|\Z)")
 _HREF_HOST: Final = re.compile(r"https?://(?:[^/?#@]*@)?(\[[^\]/?#]*\]|[^/?#:]+)", re.IGNORECASE)
 _SHOWN_ADDRESS: Final = re.compile(
     r"\s*(?:[a-z][a-z0-9+.-]*://)?(?:[^\s/?#@:]+@)?(?P<host>[^\s/?#@:]+\.[^\W\d_]{2,}\.?)"
@@ -287,6 +290,10 @@ def _show_real_host(link: re.Match[str]) -> str:
     `<a href="https://evil.test/">example.com</a> [evil.test]`."""
     inner = link.group(2)  # with a dot, not a mention or hashtag (_ADDRESS_LINK)
     text = _TAG.sub("", inner) if "<" in inner else inner
+    if text == link.group(1) and _LOWER_HOST_URL.match(text):
+        # The link shows its own address (as Mastodon and Bluesky write links): both readings
+        # find the same plain host in it, so it is honest.
+        return link.group(0)
     shown = _SHOWN_ADDRESS.fullmatch(html.unescape(text) if "&" in text else text)
     if shown is None:
         return link.group(0)
