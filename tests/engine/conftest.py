@@ -7,7 +7,7 @@ import pytest
 
 from hubbub.connections.models import Connection
 from hubbub.networks import registry
-from tests.engine.scripted import ScriptedConnector
+from tests.engine.scripted import ScriptedConnector, StagingConnector
 
 
 @pytest.fixture
@@ -32,3 +32,13 @@ def connection(owner: Any, scripted: ScriptedConnector) -> Connection:
     c.credentials = {"token": "t"}
     c.save()
     return c
+
+
+@pytest.fixture
+def staging(monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingConnector]:
+    monkeypatch.setitem(registry.CONNECTORS, "staging", "tests.engine.scripted.StagingConnector")
+    registry.get_connector.cache_clear()
+    connector = registry.get_connector("staging")
+    assert isinstance(connector, StagingConnector)
+    yield connector
+    registry.get_connector.cache_clear()

@@ -101,3 +101,24 @@ class ScriptedConnector(Connector):
         if answer is not None:
             raise answer
         self.deleted.append(remote_id)
+
+
+class StagingConnector(ScriptedConnector):
+    """Scripted, with a staged write before publish (as Threads' and Instagram's containers)."""
+
+    slug: ClassVar[str] = "staging"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stages = 0
+        self.stage_answers: deque[ConnectorError | None] = deque()
+        self.staged_with: list[tuple[str, ...]] = []
+
+    def stage(self, account: Account, draft: Draft, media_ids: tuple[str, ...],
+              prepared: Any) -> dict[str, Any]:
+        self.staged_with.append(media_ids)
+        answer = self.stage_answers.popleft() if self.stage_answers else None
+        if answer is not None:
+            raise answer
+        self.stages += 1
+        return {"container": f"c{self.stages}", "record_key": prepared["record_key"]}

@@ -15,7 +15,7 @@ from hubbub.networks.errors import OutcomeUnknown, RateLimited, Rejected, Revoke
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post, retry_delivery
-from tests.engine.scripted import ScriptedConnector
+from tests.engine.scripted import ScriptedConnector, StagingConnector
 
 pytestmark = pytest.mark.django_db
 S = DeliveryState
@@ -198,6 +198,34 @@ def test_prepared_payload_is_made_once_and_reused(owner: Any, connection: Connec
     assert scripted.prepares == 1
     assert scripted.prepared_seen == [{"record_key": "k1"}] * 4
     assert _reload(d).prepared == {"0": {"record_key": "k1"}}
+
+
+def test_a_staged_container_is_made_once_and_every_retry_publishes_it(
+    owner: Any, staging: StagingConnector
+) -> None:
+    c = Connection(user=owner, network="staging", base_url="http://x.test", remote_id="1",
+                   handle="@me")
+    c.credentials = {"token": "t"}
+    c.save()
+    staging.stage_answers.append(Transient("container: 503"))
+    staging.answers.extend([Transient("publish: 503"), OutcomeUnknown("reset")])
+    d = _one(owner, c)
+    engine.process(d.pk)  # staging failed: nothing stored, retried later
+    assert _reload(d).state == S.SCHEDULED
+    assert _reload(d).prepared == {"0": {"record_key": "k1"}}
+    _make_due(d)
+    engine.process(d.pk)  # staged c1, publish 503
+    assert _reload(d).prepared == {
+        "0": {"record_key": "k1", "stage": {"container": "c1", "record_key": "k1"}}}
+    _make_due(d)
+    engine.process(d.pk)  # publish: outcome unknown
+    engine.process(d.pk)  # settle: not found -> scheduled
+    engine.process(d.pk)  # sent, with the same container
+    assert _reload(d).state == S.SENT
+    assert staging.stages == 1
+    with_stage = {"record_key": "k1", "stage": {"container": "c1", "record_key": "k1"}}
+    assert staging.prepared_seen == [with_stage] * 4  # 3 publishes + 1 find_published
+    assert staging.staged_with == [(), ()]
 
 
 def _make_due(d: Delivery) -> None:

@@ -383,6 +383,24 @@ class Connector(ABC):
         thread) but must not write: a failure here leaves nothing behind."""
         return {}
 
+    def stage(
+        self,
+        account: Account,
+        draft: Draft,
+        media_ids: tuple[str, ...],
+        prepared: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Called once per part, after its media are uploaded and before its first publish: a
+        network write that leaves nothing anyone can see (Threads' and Instagram's media
+        container). The engine stores the result (JSON) under `prepared["stage"]` before it
+        calls publish, and passes it to every publish and find_published of that part, so a
+        retry publishes the same container and never makes a second post.
+
+        A crash between the network's answer and that store leaves only an unpublished
+        container behind (the networks expire them); the next attempt stages again. Raise
+        the contract's errors as publish does. Nothing to stage by default."""
+        return {}
+
     @abstractmethod
     def publish(
         self,

@@ -187,6 +187,21 @@ def _prepared(connector: Connector, account: Account, delivery: Delivery, index:
     return dict(stored[key])
 
 
+def _staged(connector: Connector, account: Account, delivery: Delivery, index: int,
+            draft: Draft, media_ids: tuple[str, ...], prepared: dict[str, Any]) -> dict[str, Any]:
+    """`prepared` with the connector's staged write (a media container) added, made once per
+    part and saved before publish: a retry reuses it instead of staging a second one."""
+    if "stage" in prepared or type(connector).stage is Connector.stage:
+        return prepared
+    staged = connector.stage(account, draft, media_ids, prepared)
+    stored = dict(delivery.prepared or {})
+    part = {**dict(stored.get(str(index)) or {}), "stage": staged}
+    stored[str(index)] = part
+    Delivery.objects.filter(pk=delivery.pk).update(prepared=stored)
+    delivery.prepared = stored
+    return dict(part)
+
+
 def _part_draft(drafts: list[Draft], done: list[dict[str, str]], index: int) -> Draft:
     """Part `index`, answering the part before it (the first part answers what the post does)."""
     draft = drafts[index]
@@ -206,10 +221,11 @@ def _publish_once(connector: Connector, account: Account, delivery: Delivery) ->
         delivery.media_ids = media_ids
     for index in range(len(done), len(drafts)):
         draft = _part_draft(drafts, done, index)
+        part_media = tuple(media_ids) if index == 0 else ()
         prepared = _prepared(connector, account, delivery, index, draft)
+        prepared = _staged(connector, account, delivery, index, draft, part_media, prepared)
         published = connector.publish(
-            account, draft, part_key(delivery, index),
-            tuple(media_ids) if index == 0 else (), prepared=prepared)
+            account, draft, part_key(delivery, index), part_media, prepared=prepared)
         # Each part is recorded as it lands: a retry continues after it, never repeats it.
         done.append({"remote_id": published.remote_id, "url": published.url})
         Delivery.objects.filter(pk=delivery.pk).update(parts_done=done)
