@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from hubbub.publishing import public_media_views
 from hubbub.timeline import media_proxy
 
 urlpatterns = [
@@ -9,5 +10,7 @@ urlpatterns = [
     path("deck/", include("hubbub.timeline.urls")),
     path("plan/", include("hubbub.planning.urls")),
     path("import/", include("hubbub.imports.urls")),
+    path("public/media/<str:token>/<str:name>", public_media_views.public_media,
+         name="public_media"),
     path("proxy/image/<str:signature>/<str:address>", media_proxy.image, name="image_proxy"),
 ]
