@@ -6,7 +6,7 @@ hub's, expired, or names a file that is gone all answer the same 404."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from hubbub.core.public_media import resolve
@@ -14,10 +14,10 @@ from hubbub.core.public_media import resolve
 
 @login_not_required
 @require_safe
-def public_media(request: HttpRequest, token: str, name: str) -> HttpResponse:
+def public_media(request: HttpRequest, token: str, name: str) -> HttpResponseBase:
     found = resolve(token)
     if found is None:
-        response: HttpResponse = HttpResponse(
+        response: HttpResponseBase = HttpResponse(
             "No such file, or its address has expired.", status=404,
             content_type="text/plain; charset=utf-8")
     else:
