@@ -20,8 +20,9 @@ from hubbub.networks.errors import (
     Revoked,
     Transient,
 )
-from hubbub.networks.facebook import failures, usage
+from hubbub.networks.facebook import failures
 from hubbub.networks.facebook.failures import GraphError
+from hubbub.networks.meta import usage
 
 FIXTURES = Path(__file__).resolve().parents[2] / "src/hubbub/networks/facebook/fixtures"
 ANSWERS: dict[str, Any] = json.loads((FIXTURES / "responses_errors.json").read_text())

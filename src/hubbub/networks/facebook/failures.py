@@ -3,7 +3,9 @@
 Pure functions (no I/O). Meta answers every error with one JSON object ("Handling Errors",
 developers.facebook.com/docs/graph-api/guides/error-handling):
 `{"error": {"message", "type", "code", "error_subcode", "error_user_title", "error_user_msg",
-"fbtrace_id"}}`; the code decides, not the HTTP status. What each code means here:
+"fbtrace_id"}}`; the code decides, not the HTTP status. The answer is read and the codes
+grouped in networks/meta/errors.py (shared with Threads); the sentences are Facebook's. What
+each code means here:
 
 - 190 (access token): subcode 463 "expired" is AuthExpired; 458 (the person removed the app),
   459 (a checkpoint on their account), 460 (password changed), 464 (unconfirmed user), 467
@@ -21,12 +23,8 @@ developers.facebook.com/docs/graph-api/guides/error-handling):
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 from hubbub.networks.errors import (
     AuthExpired,
@@ -36,23 +34,28 @@ from hubbub.networks.errors import (
     Rejected,
     Revoked,
 )
-from hubbub.networks.facebook import usage
 from hubbub.networks.failures_common import (
     server_trouble,
     transport_failure,
     unreadable_answer,
 )
+from hubbub.networks.meta.errors import (
+    BLOCKED_CODE,
+    DEFAULT_RATE_LIMIT_WAIT,
+    DUPLICATE_CODE,
+    EXPIRED_SUBCODE,
+    PERMISSION_CODES,
+    RATE_LIMIT_CODES,
+    TEMPORARY_CODES,
+    TOKEN_CODES,
+    GraphError,
+    rate_limit_until,
+)
 
-RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 341})
-PERMISSION_CODES = frozenset({10, *range(200, 300)})
-DUPLICATE_CODE = 506
-BLOCKED_CODE = 368
-TOKEN_CODES = frozenset({190, 102})
-TEMPORARY_CODES = frozenset({1, 2})
-EXPIRED_SUBCODE = 463
-# Platform rate limits count calls over a rolling hour ("Rate Limits", Platform Rate Limits):
-# with no estimate in the headers, the hub waits that long.
-DEFAULT_RATE_LIMIT_WAIT = timedelta(hours=1)
+__all__ = ["BLOCKED_CODE", "DEFAULT_RATE_LIMIT_WAIT", "DUPLICATE_CODE", "EXPIRED_SUBCODE",
+           "PERMISSION_CODES", "RATE_LIMIT_CODES", "RECONNECT", "TEMPORARY_CODES", "TOKEN_CODES",
+           "GraphError", "map_error", "map_transport", "unreadable"]
+
 RECONNECT = "reconnect Facebook on the Connections page (sign in again and pick this Page)"
 _PERMISSION = re.compile(r"\b((?:pages|publish|business|read|manage)_[a-z_]+)\b")
 
@@ -74,68 +77,16 @@ _SUBCODE_SENTENCES = {
 }
 
 
-@dataclass(frozen=True)
-class GraphError:
-    """An error answer, read once."""
-
-    status: int
-    code: int | None
-    subcode: int | None
-    message: str
-    user_message: str
-    headers: Mapping[str, str]
-
-    @classmethod
-    def parse(cls, status: int, content: bytes, headers: Mapping[str, str]) -> GraphError:
-        try:
-            body: Any = json.loads(content) if content else None
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        error = body.get("error") if isinstance(body, Mapping) else None
-        error = error if isinstance(error, Mapping) else {}
-        return cls(status, _int(error.get("code")), _int(error.get("error_subcode")),
-                   _text(error.get("message")), _text(error.get("error_user_msg")),
-                   {str(k).lower(): str(v) for k, v in headers.items()})
-
-    def said(self) -> str:
-        """': <what Facebook said>' for a message, or ''."""
-        words = self.user_message or self.message
-        return f": {words}" if words else ""
-
-    @property
-    def is_duplicate(self) -> bool:
-        return self.code == DUPLICATE_CODE
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    clean = "".join(ch if ch.isprintable() else " " for ch in value)
-    return " ".join(clean.split())[:300]
-
-
 def map_error(error: GraphError, *, write: bool = False, what: str = "",
               now: datetime | None = None) -> ConnectorError:
     """An error answer from the Graph API. `write`: the request would have posted something.
     `what` names the action for permission messages ("publish to the Page")."""
     current = now or datetime.now(UTC)
     code, said = error.code, error.said()
-    if code in TOKEN_CODES or (code is None and error.status == 401):
+    if error.is_token:
         return _token_error(error)
-    if code in RATE_LIMIT_CODES or error.status == 429:
-        until = usage.retry_at(error.headers, now=current)
-        if until is None or until <= current:
-            until = current + DEFAULT_RATE_LIMIT_WAIT
+    if error.is_rate_limit:
+        until = rate_limit_until(error, current)
         scope = {4: "the hub's Facebook app", 17: "this Facebook account",
                  32: "this Page", 80001: "this Page"}.get(code or 0, "this Page")
         return RateLimited(f"Facebook is limiting calls for {scope} until {until:%H:%M} UTC "
@@ -149,7 +100,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if code == DUPLICATE_CODE:
         return Rejected("Facebook refused this post as a duplicate of one the Page just posted; "
                         "it was not posted again. Change the text to post it.")
-    if error.status >= 500 or code in TEMPORARY_CODES:
+    if error.is_temporary:
         return server_trouble("Facebook", error.status, said, error.headers, now=current,
                               write=write)
     if error.status == 404 or (code == 100 and error.subcode == 33):

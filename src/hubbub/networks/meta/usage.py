@@ -1,4 +1,5 @@
-"""Meta's usage headers, read so the hub backs off before Facebook throttles it.
+"""Meta's usage headers, read so the hub backs off before Meta throttles it (Facebook and
+Threads answers carry them alike: "Rate Limits" of each API).
 
 "Rate Limits" (developers.facebook.com/docs/graph-api/overview/rate-limiting): calls made with
 an app or user token count against Platform Rate Limits, calls with a Page token against the

@@ -1,0 +1,105 @@
+"""Meta's error answers, read once, and the codes every Meta API gives the same meaning.
+
+Pure functions (no I/O). Meta answers every error with one JSON object ("Handling Errors",
+developers.facebook.com/docs/graph-api/guides/error-handling; the Threads API answers in the
+same shape): `{"error": {"message", "type", "code", "error_subcode", "error_user_title",
+"error_user_msg", "fbtrace_id"}}`; the code decides, not the HTTP status. Which sentence each
+code becomes names the network and what the person must do there, so that stays with each
+connector's failures module; the code groups and the wait after a rate limit are shared here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from hubbub.networks.meta import usage
+
+# 4 (app), 17 (user), 32 (page), 613 (custom), 80001 (Pages business use case), 341
+# (application limit): calls over a limit.
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 341})
+PERMISSION_CODES = frozenset({10, *range(200, 300)})
+DUPLICATE_CODE = 506
+BLOCKED_CODE = 368
+TOKEN_CODES = frozenset({190, 102})
+TEMPORARY_CODES = frozenset({1, 2})
+EXPIRED_SUBCODE = 463
+# Platform rate limits count calls over a rolling hour ("Rate Limits", Platform Rate Limits):
+# with no estimate in the headers, the hub waits that long.
+DEFAULT_RATE_LIMIT_WAIT = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class GraphError:
+    """An error answer, read once."""
+
+    status: int
+    code: int | None
+    subcode: int | None
+    message: str
+    user_message: str
+    headers: Mapping[str, str]
+
+    @classmethod
+    def parse(cls, status: int, content: bytes, headers: Mapping[str, str]) -> GraphError:
+        try:
+            body: Any = json.loads(content) if content else None
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        error = body.get("error") if isinstance(body, Mapping) else None
+        error = error if isinstance(error, Mapping) else {}
+        return cls(status, _int(error.get("code")), _int(error.get("error_subcode")),
+                   _text(error.get("message")), _text(error.get("error_user_msg")),
+                   {str(k).lower(): str(v) for k, v in headers.items()})
+
+    def said(self) -> str:
+        """': <what Meta said>' for a message, or ''."""
+        words = self.user_message or self.message
+        return f": {words}" if words else ""
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.code == DUPLICATE_CODE
+
+    @property
+    def is_token(self) -> bool:
+        """The token is refused (190, 102, or a bare 401)."""
+        return self.code in TOKEN_CODES or (self.code is None and self.status == 401)
+
+    @property
+    def is_rate_limit(self) -> bool:
+        return self.code in RATE_LIMIT_CODES or self.status == 429
+
+    @property
+    def is_temporary(self) -> bool:
+        """Meta's own trouble: a 5xx, or the codes for an unknown or a service error."""
+        return self.status >= 500 or self.code in TEMPORARY_CODES
+
+
+def rate_limit_until(error: GraphError, now: datetime) -> datetime:
+    """When to call again after a rate-limit error: Retry-After, else Meta's longest estimate
+    in the usage headers, else the rolling hour."""
+    until = usage.retry_at(error.headers, now=now)
+    if until is None or until <= now:
+        until = now + DEFAULT_RATE_LIMIT_WAIT
+    return until
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    clean = "".join(ch if ch.isprintable() else " " for ch in value)
+    return " ".join(clean.split())[:300]
