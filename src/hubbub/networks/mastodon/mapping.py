@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 from hubbub.core.sanitize import safe_url
 from hubbub.core.video_limits import VideoLimits
 from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
+from hubbub.networks.emoji import emoji_map
 
 # The feeds fetch reads (list, hashtag and author take "<kind>:<value>").
+MAX_POLL_OPTIONS = 20  # Mastodon allows 4 by default; an instance may raise it
 FEEDS = ("home", "notifications", "mentions", "own", "list", "hashtag", "author")
 # Mastodon's stock video rules (MediaAttachment: 99 MB, 120 fps, 4096x2160 = 8,294,400 pixels);
 # one video per status and no images beside it. Instances serve their own in /api/v2/instance.
@@ -236,6 +238,15 @@ def item_from_status(
     if isinstance(card, Mapping) and card.get("url"):
         details["card"] = {key: str(card.get(key) or "")
                            for key in ("url", "title", "description", "image")}
+    poll = _poll(shown.get("poll"))
+    if poll:
+        details["poll"] = poll
+    emoji = emoji_map(
+        (e.get("shortcode"), e.get("static_url") or e.get("url"))
+        for e in (*_list(shown.get("emojis")), *_list(author.get("emojis")))
+        if isinstance(e, Mapping))
+    if emoji:
+        details["emoji"] = emoji
     quoted = _quoted_status(shown.get("quote"), base_url)
     if quoted is not None:
         details["quote"] = quoted
@@ -253,6 +264,22 @@ def item_from_status(
         author_avatar=str(author.get("avatar") or ""),
         extra=details,
     )
+
+
+def _poll(value: object) -> dict[str, Any] | None:
+    """A status's poll: its options (title, votes when the server shows them) and state."""
+    poll = _mapping(value)
+    options = [o for o in _list(poll.get("options")) if isinstance(o, Mapping)][:MAX_POLL_OPTIONS]
+    if not options:
+        return None
+    return {
+        "options": [{"title": str(o.get("title") or "")[:500],
+                     "votes": _int(o.get("votes_count"), -1)} for o in options],
+        "voters": _int(poll.get("voters_count"), _int(poll.get("votes_count"), -1)),
+        "multiple": poll.get("multiple") is True,
+        "expired": poll.get("expired") is True,
+        "expires_at": str(poll.get("expires_at") or "")[:40],
+    }
 
 
 def _reply_handle(status: Mapping[str, Any], base_url: str) -> str:

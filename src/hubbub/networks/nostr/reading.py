@@ -12,6 +12,7 @@ import regex
 
 from hubbub.core.sanitize import safe_url
 from hubbub.networks.base import DELETED, Item
+from hubbub.networks.emoji import emoji_map
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.events import Event, tag_values, verify
@@ -207,6 +208,10 @@ def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
     media = media_from_imeta(shown)
     if media:
         details["media"] = media
+    emoji = emoji_map((tag[1], tag[2]) for tag in shown.get("tags") or ()
+                      if isinstance(tag, list) and len(tag) >= 3 and tag[0] == "emoji")
+    if emoji:
+        details["emoji"] = emoji
     details["author_url"] = profile_link(author)
     return Item(
         remote_id=str(event["id"]),
