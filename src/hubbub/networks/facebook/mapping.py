@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from hubbub.core.counting import inline_warning
 from hubbub.networks.base import Draft, Item, MediaFile, Published
+from hubbub.networks.meta.fields import parse_time as parse_time  # re-exported
 
 POST_FIELDS = "id,message,created_time,permalink_url,from,attachments"
 COMMENT_FIELDS = "id,message,created_time,permalink_url,from,parent"
@@ -85,22 +86,6 @@ def published(body: Mapping[str, Any], web: str, page_id: str) -> Published:
         raise ValueError("no post id in the answer")
     url = _str(body.get("permalink_url")) or post_url(web, page_id, post_id)
     return Published(remote_id=post_id, url=url, created_at=parse_time(body.get("created_time")))
-
-
-def parse_time(value: Any) -> datetime | None:
-    """Graph times: ISO 8601 with a +0000 offset (e.g. 2026-01-05T10:00:00+0000)."""
-    if not isinstance(value, str) or not value:
-        return None
-    for attempt in (value, value.replace("Z", "+00:00")):
-        try:
-            parsed = datetime.fromisoformat(attempt)
-        except ValueError:
-            continue
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
-    except ValueError:
-        return None
 
 
 def _normal(text: str) -> str:

@@ -20,22 +20,13 @@ from hubbub.networks.base import Draft, Item, Page, Published
 from hubbub.networks.errors import NotFound
 from hubbub.networks.facebook import mapping
 from hubbub.networks.facebook.graph import Graph
+from hubbub.networks.meta.fields import after as after  # re-exported
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 25
 COMMENTED_POSTS = 3
 COMMENTS_PER_POST = 25
 EDGES = {"home": "feed", "own": "posts"}
-
-
-def after(body: Mapping[str, Any]) -> str:
-    """The cursor to the next (older) page, or "" at the end."""
-    paging = body.get("paging")
-    if not isinstance(paging, Mapping) or not paging.get("next"):
-        return ""
-    cursors = paging.get("cursors")
-    value = cursors.get("after") if isinstance(cursors, Mapping) else None
-    return value if isinstance(value, str) and value else ""
 
 
 def fetch(g: Graph, page_id: str, page_name: str, feed: str, cursor: str | None,
