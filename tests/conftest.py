@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests import loopback
 
-pytest_plugins = ["tests.peers.fixtures", "tests.peers.fixtures_open", "tests.browser.fixtures"]
+pytest_plugins = ["tests.peers.fixtures", "tests.peers.fixtures_open", "tests.browser.fixtures",
+                  "tests.peers.fixtures_instagram"]
 
 
 def pytest_sessionstart() -> None:
