@@ -1,0 +1,88 @@
+"""Threads posts' limits and the composer's check of a draft against them, without I/O.
+
+From Meta's Threads API documentation ("Threads Posts", "Media Specifications", "Overview"):
+
+- Text: 500 characters, emoji counted as their UTF-8 bytes (core/counting_threads.py); links
+  count as typed. A content warning leads the text (Threads' API has no such field), so it
+  counts too. The API serves no text limit: the documented one is the only source.
+- Images: JPEG and PNG, 8 MB at most; others the hub takes (GIF, WebP) are sent as a JPEG made
+  from them (networks/threads/media.py). Alt text up to 1,000 characters (`alt_text`).
+- A carousel: 2 to 20 images in one post (each an item container); one image is an IMAGE post.
+- No video from the hub yet (see the README).
+- A thread of posts: each part replies to the one before (`reply_to_id`).
+- 250 posts and 1,000 replies in a moving 24 hours: read from the API before publishing
+  (threads_publishing_limit), not checked here.
+"""
+
+from __future__ import annotations
+
+from hubbub.core.counting import count_text, inline_warning
+from hubbub.networks.base import (
+    Capabilities,
+    Draft,
+    MediaFile,
+    MediaLimits,
+    Problem,
+    Validation,
+)
+from hubbub.networks.draft_checks import alt_problems, text_problems
+
+TEXT_LIMIT = 500
+NATIVE_TYPES = ("image/jpeg", "image/png")
+CONVERTED_TYPES = ("image/gif", "image/webp")
+IMAGE_TYPES = NATIVE_TYPES + CONVERTED_TYPES
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+MAX_IMAGES = 20  # a carousel's children
+ALT_TEXT_MAX = 1000
+FEEDS = ("own", "notifications")
+
+
+def capabilities() -> Capabilities:
+    return Capabilities(
+        text_limit=TEXT_LIMIT,
+        counting="threads",
+        media=MediaLimits(max_count=MAX_IMAGES, mime_types=IMAGE_TYPES,
+                          image_max_bytes=IMAGE_MAX_BYTES, alt_text_max=ALT_TEXT_MAX,
+                          video=None),
+        content_warning=False,
+        threads=True,
+        feeds=FEEDS,
+        idempotency="none",
+        native_scheduling=False,
+        url_length=None,
+    )
+
+
+def validate(draft: Draft, caps: Capabilities) -> Validation:
+    count = count_text(caps.counting, inline_warning(draft.text, draft.content_warning))
+    problems = text_problems(draft, count, caps.text_limit,
+                             empty="Write something or attach an image.",
+                             why=" (Threads counts an emoji as several characters)"
+                             if count > caps.text_limit else "")
+    problems += media_problems(draft.media, caps.media)
+    return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
+
+
+def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Problem]:
+    problems: list[Problem] = []
+    if len(media) > limits.max_count:
+        problems.append(Problem("too_many_media", f"{len(media)} images; at most "
+                                f"{limits.max_count} in one Threads post"))
+    for index, item in enumerate(media, start=1):
+        label = f"Attachment {index}"
+        if item.is_video:
+            problems.append(Problem("media_type", f"{label}: hubbub does not post video to "
+                                    "Threads yet: leave the video out for this account "
+                                    "(Customize)"))
+            continue
+        if item.mime_type not in limits.mime_types:
+            problems.append(Problem(
+                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
+                "to Threads (images: JPEG, PNG; GIF and WebP are sent as JPEG)"))
+            continue
+        if item.size > limits.image_max_bytes:
+            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
+                                    "Threads takes images up to "
+                                    f"{limits.image_max_bytes // 1048576} MB"))
+        problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=False)
+    return problems
