@@ -123,7 +123,7 @@ OPERATOR_APP_NETWORKS: dict[str, OperatorAppSpec] = {
             slug="threads", name="Threads", labels=("Threads app ID", "Threads app secret"),
             env_vars=("HUBBUB_THREADS_APP_ID", "HUBBUB_THREADS_APP_SECRET"),
             scopes=("threads_basic", "threads_content_publish", "threads_read_replies",
-                    "threads_manage_replies"),
+                    "threads_manage_replies", "threads_delete"),
             portal_url=_META_PORTAL,
             scope_notes="The \"Access the Threads API\" use case: its own Threads app ID and "
                         "secret, shown under that use case's settings.",
