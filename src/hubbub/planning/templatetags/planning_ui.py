@@ -48,7 +48,7 @@ ICONS = {
 
 # One per network in networks/registry.CONNECTORS (tests/unit/test_network_marks.py checks).
 NETWORK_LETTERS = {"mastodon": "M", "bluesky": "B", "nostr": "N", "x": "X", "threads": "T",
-                   "linkedin": "in", "facebook": "f"}
+                   "linkedin": "in", "facebook": "f", "instagram": "Ig"}
 LATE_TEXT = {LatePolicy.HOLD: "hold it for me", LatePolicy.SEND: "send it anyway"}
 PENDING = {DeliveryState.SCHEDULED, DeliveryState.DRAFT, DeliveryState.HELD}
 
