@@ -15,6 +15,7 @@ CONNECTORS: dict[str, str] = {
     "x": "hubbub.networks.x.connector.XConnector",
     "linkedin": "hubbub.networks.linkedin.connector.LinkedInConnector",
     "facebook": "hubbub.networks.facebook.connector.FacebookConnector",
+    "instagram": "hubbub.networks.instagram.connector.InstagramConnector",
     "threads": "hubbub.networks.threads.connector.ThreadsConnector",
 }
 
