@@ -1,0 +1,128 @@
+"""Reading on the Threads stand-in: the profile, the user's own posts with fields and cursor
+paging, a post's replies and conversation, the user's replies, mentions, hiding a reply,
+deleting a post."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from tests.peers.threads.conftest import Setup
+
+
+def _publish(setup: Setup, text: str, **extra: str) -> str:
+    container = setup.graph.container(setup.token, media_type="TEXT", text=text, **extra)
+    answer = setup.graph.publish(setup.token, container)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["id"])
+
+
+def _get(setup: Setup, path: str, **params: str) -> Any:
+    answer = setup.graph.call("GET", path, setup.token, params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_profile_fields(setup: Setup) -> None:
+    me = _get(setup, "/me", fields="id,username,name,threads_biography,"
+                                   "threads_profile_picture_url")
+    assert me["username"] == "ann"
+    assert me["threads_profile_picture_url"].startswith(setup.peer.base_url + "/_cdn/")
+    assert _get(setup, f"/{setup.ann.id}") == {"id": setup.ann.id}
+    unknown = setup.graph.call("GET", "/me", setup.token, params={"fields": "email"})
+    assert unknown.json()["error"]["message"] == "Tried accessing nonexisting field (email)"
+    assert setup.peer.protocol_errors(clear=True)[0]["rule"] == "unknown field email"
+
+
+def test_own_posts_newest_first_with_cursor_paging(setup: Setup) -> None:
+    ids = [_publish(setup, f"post {n}") for n in range(5)]
+    bob = setup.peer.create_user("bob")
+    setup.peer.reply_as(bob, ids[0], "a reply is not a thread")
+    first = _get(setup, "/me/threads", fields="id,text,timestamp,permalink", limit="2")
+    assert [p["text"] for p in first["data"]] == ["post 4", "post 3"]
+    assert first["data"][0]["permalink"].startswith("https://www.threads.net/@ann/post/")
+    assert first["data"][0]["timestamp"].endswith("+0000")
+    seen = [p["id"] for p in first["data"]]
+    page = first
+    while "next" in page["paging"]:
+        answer = requests.get(page["paging"]["next"], timeout=30)
+        page = answer.json()
+        seen += [p["id"] for p in page["data"]]
+    assert seen == ids[::-1]
+    both = setup.graph.call("GET", "/me/threads", setup.token,
+                            params={"before": "x", "after": "y"})
+    assert both.status_code == 400
+    assert setup.peer.protocol_errors(clear=True)[-1]["rule"] == "before and after together"
+
+
+def test_since_and_until(setup: Setup) -> None:
+    _publish(setup, "now")
+    assert _get(setup, "/me/threads", since="1688540400")["data"]
+    too_early = setup.graph.call("GET", "/me/threads", setup.token,
+                                 params={"since": "1600000000"})
+    assert too_early.status_code == 400
+    assert setup.peer.protocol_errors(clear=True)[0]["rule"] == "since='1600000000'"
+
+
+def test_replies_and_the_conversation(setup: Setup) -> None:
+    root = _publish(setup, "What do you think?")
+    bob = setup.peer.create_user("bob")
+    cy = setup.peer.create_user("cy")
+    first = setup.peer.reply_as(bob, root, "I agree")["id"]
+    second = setup.peer.reply_as(cy, root, "I do not")["id"]
+    nested = setup.peer.reply_as(cy, first, "Why?")["id"]
+    mine = setup.graph.container(setup.token, media_type="TEXT", text="Because",
+                                 reply_to_id=nested)
+    my_reply = setup.graph.publish(setup.token, mine).json()["id"]
+    top = _get(setup, f"/{root}/replies", fields="id,text,username,root_post,replied_to,"
+                                                 "is_reply,hide_status,has_replies")
+    assert [r["id"] for r in top["data"]] == [second, first]  # reverse chronological
+    assert top["data"][1] == {"id": first, "text": "I agree", "username": "bob",
+                              "root_post": {"id": root}, "replied_to": {"id": root},
+                              "is_reply": True, "hide_status": "NOT_HUSHED",
+                              "has_replies": True}
+    everything = _get(setup, f"/{root}/conversation", reverse="false")
+    assert [r["id"] for r in everything["data"]] == [first, second, nested, my_reply]
+    own = _get(setup, "/me/replies", fields="id,replied_to,is_reply_owned_by_me")
+    assert own["data"] == [{"id": my_reply, "replied_to": {"id": nested},
+                            "is_reply_owned_by_me": True}]
+    limits = _get(setup, "/me/threads_publishing_limit", fields="reply_quota_usage")
+    assert limits["data"] == [{"reply_quota_usage": 1}]
+    hide = setup.graph.call("POST", f"/{first}/manage_reply", setup.token,
+                            data={"hide": "true"})
+    assert hide.json() == {"success": True}
+    again = _get(setup, f"/{root}/replies", fields="hide_status")
+    assert again["data"][1]["hide_status"] == "HIDDEN"
+
+
+def test_reading_replies_needs_its_permission(setup: Setup) -> None:
+    root = _publish(setup, "hello")
+    basic = setup.peer.token_for(setup.ann, setup.app, ("threads_basic",))
+    refused = setup.graph.call("GET", f"/{root}/replies", basic)
+    assert refused.json()["error"]["code"] == 10
+    assert setup.peer.protocol_errors(clear=True)[0]["rule"] == (
+        "missing permission threads_read_replies")
+
+
+def test_mentions(setup: Setup) -> None:
+    bob = setup.peer.create_user("bob")
+    mention = setup.peer.post_as(bob, "hello @Ann, look")["id"]
+    setup.peer.post_as(bob, "nothing for ann here")
+    found = _get(setup, "/me/mentions", fields="id,username,text")
+    assert found["data"] == [{"id": mention, "username": "bob", "text": "hello @Ann, look"}]
+
+
+def test_delete_own_post(setup: Setup) -> None:
+    post = _publish(setup, "oops")
+    bob = setup.peer.create_user("bob")
+    other = setup.peer.post_as(bob, "not yours")["id"]
+    answer = setup.graph.call("DELETE", f"/{post}", setup.token)
+    assert answer.json() == {"success": True, "deleted_id": post}
+    gone = setup.graph.call("GET", f"/{post}", setup.token)
+    assert (gone.json()["error"]["code"], gone.json()["error"]["error_subcode"]) == (100, 33)
+    assert setup.graph.call("DELETE", f"/{other}", setup.token).status_code == 400
+    assert setup.peer.protocol_errors(clear=True)[0]["rule"] == (
+        "DELETE of another user's post")
+    assert _get(setup, "/me/threads")["data"] == []
+    assert setup.peer.posts(setup.ann)[0]["deleted"] is True
