@@ -146,6 +146,9 @@ def create(store: Store, req: Request) -> Reply:
     user_id = ig_user(store, req, token)
     need(store, token, "instagram_business_basic", "instagram_business_content_publish",
          what="Creating a media container")
+    if store.users[user_id].account_type == "PERSONAL":
+        raise GraphError(10, "(#10) The user is not an Instagram Business or Creator account",
+                         status=403)
     for name in known_params(req, CONTAINER_PARAMS):
         _record(store, req, f"parameter {name} is not one ig-user/media lists")
     p = req.params
@@ -185,7 +188,7 @@ def create(store: Store, req: Request) -> Reply:
     else:
         if media_type == "STORIES" and store.users[user_id].account_type != "BUSINESS":
             raise GraphError(10, "(#10) Stories can be published by business accounts only",
-                             rule="a story from a creator account")
+                             status=403, rule="a story from a creator account")
         url = p.get("image_url")
         if not url:
             raise invalid("(#100) The parameter image_url is required",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import requests
 
-from tests.peers.instagram.conftest import Images, Setup, jpeg, wait_finished
+from tests.peers.instagram.conftest import CALLBACK, Graph, Images, Setup, jpeg, wait_finished
+from tests.peers.instagram.peer import InstagramPeer
 
 
 def _container(setup: Setup, **data: str) -> str:
@@ -173,3 +174,14 @@ def test_publishing_needs_the_publish_permission(setup: Setup, images: Images) -
     assert answer.status_code == 403
     assert answer.json()["error"]["code"] == 10
     assert len(setup.peer.protocol_errors(clear=True)) == 1
+
+
+def test_a_personal_account_cannot_publish(instagram_peer: InstagramPeer,
+                                           images: Images) -> None:
+    app = instagram_peer.create_app(CALLBACK)
+    carl = instagram_peer.create_user("carl", account_type="PERSONAL")
+    graph = Graph(instagram_peer, instagram_peer.token_for(carl, app))
+    answer = graph.post(f"/{carl.id}/media", image_url=images.add("p.jpg", jpeg()))
+    assert answer.status_code == 403
+    assert "not an Instagram Business" in answer.json()["error"]["message"]
+    assert images.hits == []
