@@ -228,6 +228,37 @@ def refresh(store: Store, req: Request) -> Reply:
     return _long_answer(fresh)
 
 
+def debug_token(store: Store, req: Request) -> Reply:
+    """GET /debug_token?input_token=... with an app token (TH|...) or a user token of that
+    app: `{"data": {type, application, is_valid, issued_at, expires_at,
+    data_access_expires_at, scopes, user_id}}` (reference/debug-token)."""
+    caller_value = req.params.get("access_token") or ""
+    caller = store.find_token(caller_value)
+    if caller is None or not caller.live(time.time()):
+        raise token_error(caller, caller_value)
+    value = req.params.get("input_token")
+    if not value:
+        raise invalid("(#100) The parameter input_token is required", rule="no input_token")
+    token = store.find_token(value)
+    if token is None or token.kind != "user" or token.app_id != caller.app_id:
+        return Reply(200, {"data": {"is_valid": False, "scopes": [], "error": {
+            "code": 190, "message": "Invalid OAuth access token."}}})
+    grant = store.grants.get((token.user_id or "", token.app_id))
+    live = token.live(time.time()) and grant is not None and not grant.revoked
+    data: dict[str, Any] = {
+        "type": "USER", "application": store.apps[token.app_id].name,
+        "data_access_expires_at": int(token.issued_at + 90 * 86400),
+        "expires_at": int(token.expires_at), "is_valid": live,
+        "issued_at": int(token.issued_at), "scopes": list(grant.scopes) if grant else [],
+        "user_id": token.user_id}
+    if not live:
+        body = token_error(token, value).reply.body["error"]
+        data["error"] = {"code": 190, "message": body["message"],
+                         **({"subcode": body["error_subcode"]}
+                            if "error_subcode" in body else {})}
+    return Reply(200, {"data": data})
+
+
 def token_dict(token: Token) -> dict[str, Any]:
     return {"access_token": token.value, "user_id": token.user_id, "app_id": token.app_id,
             "long_lived": token.long_lived, "issued_at": token.issued_at,
@@ -241,4 +272,5 @@ ROUTES = {
     ("GET", "/oauth/access_token"): access_token,
     ("GET", "/access_token"): exchange,
     ("GET", "/refresh_access_token"): refresh,
+    ("GET", "/debug_token"): debug_token,
 }

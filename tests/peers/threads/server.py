@@ -54,7 +54,7 @@ ROUTES: dict[tuple[str, str], Handler_] = {
 }
 UNLOCKED = {publish.create}  # takes the lock itself (it fetches media without it)
 EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_access_token",
-         "/me"}
+         "/me", "/debug_token"}
 EDGES = {"threads": "/{user-id}/threads", "threads_publish": "/{user-id}/threads_publish",
          "threads_publishing_limit": "/{user-id}/threads_publishing_limit",
          "replies": "/{id}/replies", "conversation": "/{media-id}/conversation",

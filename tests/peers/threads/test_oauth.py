@@ -155,3 +155,30 @@ def test_app_token_from_client_credentials(threads_peer: ThreadsPeer, graph: Gra
     answer = graph.call("GET", "/oauth/access_token", params={
         "client_id": app_id, "client_secret": secret, "grant_type": "client_credentials"})
     assert answer.json()["access_token"].startswith(f"TH|{app_id}|")
+
+
+def test_debug_token_tells_whether_a_token_works(threads_peer: ThreadsPeer,
+                                                 graph: Graph) -> None:
+    app = threads_peer.create_app(CALLBACK)
+    ann = threads_peer.create_user("ann")
+    token = threads_peer.token_for(ann, app, ("threads_basic",))
+    app_token = graph.call("GET", "/oauth/access_token", params={
+        "client_id": app.app_id, "client_secret": app.app_secret,
+        "grant_type": "client_credentials"}).json()["access_token"]
+
+    def debug() -> dict[str, object]:
+        answer = graph.call("GET", "/debug_token", app_token, params={"input_token": token})
+        assert answer.status_code == 200, answer.text
+        data: dict[str, object] = answer.json()["data"]
+        return data
+
+    live = debug()
+    assert live["is_valid"] is True
+    assert live["user_id"] == ann.id
+    assert live["scopes"] == ["threads_basic"]
+    threads_peer.deauthorize(ann, app)
+    gone = debug()
+    assert gone["is_valid"] is False
+    assert gone["error"] == {"code": 190, "subcode": 458, "message": (
+        f"Error validating access token: User {ann.id} has not authorized application "
+        f"{app.app_id}.")}

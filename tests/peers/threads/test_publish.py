@@ -170,3 +170,24 @@ def test_auto_publish_text_publishes_at_once(setup: Setup) -> None:
         "media_type": "TEXT", "text": "now", "auto_publish_text": "true"})
     assert answer.status_code == 200
     assert [p["id"] for p in setup.peer.posts()] == [answer.json()["id"]]
+
+
+def test_a_video_is_fetched_and_checked(setup: Setup, pictures: Pictures) -> None:
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
+    cases = {pictures.url("/v.mp4", mp4, "video/mp4"): ("FINISHED", None),
+             pictures.url("/v.txt", b"not a video", "video/mp4"): (
+                 "ERROR", "FAILED_PROCESSING_VIDEO"),
+             pictures.url("/gone.mp4", b"", status=404): ("ERROR", "FAILED_DOWNLOADING_VIDEO")}
+    for url, (status, message) in cases.items():
+        container = setup.graph.container(setup.token, media_type="VIDEO", video_url=url,
+                                          alt_text="A clip")
+        seen = _status(setup, container)
+        assert seen["status"] == status, url
+        assert seen.get("error_message") == message, url
+    video = setup.peer.containers()[0]
+    assert (video["mime_type"], video["media_size"]) == ("video/mp4", len(mp4))
+    post_id = setup.graph.publish(setup.token, video["id"]).json()["id"]
+    shown = setup.graph.call("GET", f"/{post_id}", setup.token,
+                             params={"fields": "media_type,thumbnail_url"}).json()
+    assert shown["media_type"] == "VIDEO"
+    assert requests.get(shown["thumbnail_url"], timeout=30).content == mp4
