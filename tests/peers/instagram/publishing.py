@@ -212,6 +212,11 @@ def _video(store: Store, req: Request, container: Container) -> None:
 
 
 def status_code(store: Store, container: Container, *, read: bool) -> str:
+    """The container's status_code; `read` counts a status read (reads stand for time
+    passing: reading a carousel moves its items along too, so a client that polls only the
+    carousel still sees it finish)."""
+    items = [status_code(store, store.containers[cid], read=read)
+             for cid in container.children]
     if container.error is not None:
         return "ERROR"
     if container.published_id is not None:
@@ -222,11 +227,7 @@ def status_code(store: Store, container: Container, *, read: bool) -> str:
         if read:
             container.reads_left -= 1
         return "IN_PROGRESS"
-    for cid in container.children:
-        child = store.containers[cid]
-        if status_code(store, child, read=False) != "FINISHED":
-            return "IN_PROGRESS"
-    return "FINISHED"
+    return "FINISHED" if all(s == "FINISHED" for s in items) else "IN_PROGRESS"
 
 
 def read_container(store: Store, req: Request, container: Container, token: Token) -> Reply:

@@ -185,3 +185,18 @@ def test_a_personal_account_cannot_publish(instagram_peer: InstagramPeer,
     assert answer.status_code == 403
     assert "not an Instagram Business" in answer.json()["error"]["message"]
     assert images.hits == []
+
+
+def test_polling_only_the_carousel_finishes_its_items_too(setup: Setup, images: Images) -> None:
+    setup.peer.settings(in_progress_reads=2)
+    kids = [_container(setup, image_url=images.add(f"{i}.jpg", jpeg()), is_carousel_item="true")
+            for i in range(2)]
+    cid = _container(setup, media_type="CAROUSEL", children=",".join(kids))
+    reads = []
+    while True:
+        state = setup.graph.get(f"/{cid}", fields="status_code").json()["status_code"]
+        reads.append(state)
+        if state != "IN_PROGRESS":
+            break
+    assert reads == ["IN_PROGRESS", "IN_PROGRESS", "FINISHED"]
+    assert setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=cid).ok
