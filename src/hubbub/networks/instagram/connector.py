@@ -181,6 +181,13 @@ class InstagramConnector(Connector):
         children = [_id(g.post(f"{user_id}/media", mapping.image_form(
             media.address(media_id), alts[n], caption=None, carousel_item=True),
             what="prepare the post")) for n, media_id in enumerate(media_ids)]
+        for child in children:  # each item fetched and ready before the carousel names it
+            status, said = _wait(g, child)
+            if status == "ERROR":
+                raise _container_error(said)
+            if status != "FINISHED":
+                raise Transient("Instagram is still preparing the carousel's pictures "
+                                f"({status.lower() or 'no status'}); hubbub tries again")
         return _id(g.post(f"{user_id}/media", mapping.carousel_form(children, caption),
                           what="prepare the post"))
 
