@@ -50,6 +50,21 @@ CREATE_PARAMS = {
 POST_TYPE = {"TEXT": "TEXT_POST", "IMAGE": "IMAGE", "VIDEO": "VIDEO",
              "CAROUSEL": "CAROUSEL_ALBUM"}
 EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
+MAX_LINKS = 5
+# What counts as a link in text: a scheme or www. address, or a bare host on a common top-level
+# domain (the stand-in's reading of "All unique URLs found in the text field").
+LINK = regex.compile(r"(?i)(?:https?://|www\.)[^\s]+|\b(?:[a-z0-9-]+\.)+"
+                     r"(?:com|net|org|io|dev|app|co|me|social|info|de|fr|uk)(?:/[^\s]*)?\b")
+
+
+def links(text: str, attachment: str | None = None) -> set[str]:
+    """The distinct links a post carries: those in its text, and its link attachment."""
+    found = {m.group(0).rstrip(".,;:!?)'\"").lower().removeprefix("https://")
+             .removeprefix("http://").removesuffix("/") for m in LINK.finditer(text)}
+    if attachment:
+        found.add(attachment.lower().removeprefix("https://").removeprefix("http://")
+                  .removesuffix("/"))
+    return found
 
 
 def text_length(text: str) -> int:
@@ -119,6 +134,9 @@ def _check(store: Store, req: Request, user_id: str) -> dict[str, Any]:
     if text is not None and text_length(text) > MAX_TEXT:
         raise th_invalid(f"Param text must be at most {MAX_TEXT} characters long",
                          rule=f"text of {text_length(text)} counted characters")
+    if len(links(text or "", p.get("link_attachment"))) > MAX_LINKS:
+        raise th_invalid("THREADS_API__LINK_LIMIT_EXCEEDED: a post carries at most "
+                         f"{MAX_LINKS} distinct links", rule="more than 5 distinct links")
     if carousel_item and (text or p.get("reply_to_id")):
         _record(store, req, "text or reply_to_id on a carousel item (the carousel has them)")
     needed = {"IMAGE": "image_url", "VIDEO": "video_url"}.get(media_type)

@@ -191,3 +191,14 @@ def test_a_video_is_fetched_and_checked(setup: Setup, pictures: Pictures) -> Non
                              params={"fields": "media_type,thumbnail_url"}).json()
     assert shown["media_type"] == "VIDEO"
     assert requests.get(shown["thumbnail_url"], timeout=30).content == mp4
+
+
+def test_at_most_five_distinct_links(setup: Setup) -> None:
+    five = " ".join(f"https://site{n}.example.com/a" for n in range(5))
+    assert setup.graph.container(setup.token, media_type="TEXT", text=five + " " + five,
+                                 link_attachment="https://site0.example.com/a")
+    six = setup.graph.call("POST", "/me/threads", setup.token, data={
+        "media_type": "TEXT", "text": five, "link_attachment": "https://www.threads.net"})
+    assert six.status_code == 400
+    assert six.json()["error"]["message"].startswith("THREADS_API__LINK_LIMIT_EXCEEDED")
+    assert setup.peer.protocol_errors(clear=True)[0]["rule"] == "more than 5 distinct links"
