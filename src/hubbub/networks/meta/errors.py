@@ -50,6 +50,11 @@ class GraphError:
         except (ValueError, UnicodeDecodeError):
             body = None
         error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping) and isinstance(body, Mapping) \
+                and "error_message" in body:
+            # The flat shape of Instagram's and Threads' token endpoint refusals:
+            # {"error_type": "OAuthException", "code": 400, "error_message": "..."}.
+            error = {"message": body.get("error_message"), "type": body.get("error_type")}
         error = error if isinstance(error, Mapping) else {}
         return cls(status, _int(error.get("code")), _int(error.get("error_subcode")),
                    _text(error.get("message")), _text(error.get("error_user_msg")),

@@ -19,7 +19,7 @@ in networks/meta/errors.py (shared with Facebook); the sentences here are Thread
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hubbub.networks.errors import (
     AuthExpired,
@@ -43,6 +43,13 @@ from hubbub.networks.meta.errors import (
 )
 
 RECONNECT = "reconnect Threads on the Connections page"
+# Over the publishing limit: code 9 ("Application request limit reached", as Instagram's
+# Content Publishing answers it); the moving 24-hour window frees a post as its oldest leaves.
+QUOTA_CODE = 9
+QUOTA_WAIT = timedelta(hours=1)
+# Publishing a container Threads cannot publish (gone, not ready, or published already):
+# code 24, subcode 4279009 "The requested resource does not exist".
+NO_RESOURCE_CODE = 24
 _PERMISSION = re.compile(r"\b(threads_[a-z_]+)\b")
 # Words in an error answer that say Threads could not get the media from the address given.
 _FETCH_WORDS = re.compile(r"download|fetch|retriev|image_url|video_url|media (?:uri|url)|"
@@ -91,6 +98,10 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
                                                                           "this Threads account")
         return RateLimited(f"Threads is limiting calls for {scope} until {until:%H:%M} UTC "
                            f"(error {code}){said}", until)
+    if code == QUOTA_CODE:
+        until = current + QUOTA_WAIT
+        return RateLimited("This Threads account has used the posts (or replies) it may publish "
+                           f"in 24 hours; hubbub tries again at {until:%H:%M} UTC{said}", until)
     if code == BLOCKED_CODE:
         return Rejected("Threads has temporarily blocked this account from doing this, because "
                         f"it judged it abusive or against its policies (error 368){said}. Wait "
@@ -100,7 +111,8 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if error.is_temporary:
         return server_trouble("Threads", error.status, said, error.headers, now=current,
                               write=write)
-    if error.status == 404:
+    if error.status == 404 or (code == 100 and error.subcode == 33):
+        # 100/33: "Object with ID ... does not exist" (Graph's answer for a deleted post).
         return NotFound(f"Threads has no such post{said}")
     if _FETCH_WORDS.search(f"{error.message} {error.user_message}"):
         return media_not_fetched(said, reachability)
@@ -115,12 +127,21 @@ def media_not_fetched(said: str, reachability: str) -> Rejected:
                     f"posted.{why}")
 
 
-def container_error(error_message: str, reachability: str = "") -> Rejected:
-    """A container Threads could not build (status ERROR), with its `error_message`."""
+def container_error(error_message: str, reachability: str = "", *,
+                    images: bool = False) -> Rejected:
+    """A container Threads could not build (status ERROR), with its `error_message`. With
+    images, UNKNOWN is what Threads says of one it could not fetch or read."""
     key = error_message.strip().upper()
     sentence = CONTAINER_ERRORS.get(key)
     if key.startswith("FAILED_DOWNLOADING"):
         return media_not_fetched(f" ({key})", reachability)
+    if images and key in ("UNKNOWN", ""):
+        why = f" {reachability}" if reachability else ""
+        named = key or "no reason given"
+        return Rejected(f"Threads could not fetch or read the post's image from the hub ({named}"
+                        "); nothing was posted. Check that the image is a "
+                        "JPEG or PNG under 8 MB, no more than 10 times as wide as high, and that "
+                        f"the hub's public address answers from the internet.{why}")
     if sentence is None:
         named = f" ({error_message.strip()[:100]})" if error_message.strip() else ""
         return Rejected(f"Threads could not prepare the post{named}; nothing was posted. "

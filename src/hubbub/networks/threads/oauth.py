@@ -154,7 +154,8 @@ def _token(base_url: str, method: str, path: str, params: dict[str, str], *,
         if not response.ok:
             error = g.error(response)
             words = error.message.lower()
-            if error.code == 101 or "client secret" in words or "client_secret" in words:
+            if (error.code == 101 or "client secret" in words or "client_secret" in words
+                    or "invalid platform app" in words):
                 raise Rejected("Threads does not accept the hub's Threads app (app ID or app "
                                "secret): the person who runs this hub must check them"
                                f"{error.said()}")

@@ -125,7 +125,8 @@ def publish_container(api: ThreadsApi, user_id: str, handle: str, web: str, draf
                                  "post is not among the account's posts yet")
         return found
     if state == "ERROR":
-        raise failures.container_error(message, reachability() if media_ids else "")
+        raise failures.container_error(message, reachability() if media_ids else "",
+                                       images=bool(media_ids))
     if state == "IN_PROGRESS":
         raise Transient("Threads is still preparing the post (its images are being fetched); "
                         "hubbub publishes the same container shortly",
@@ -135,13 +136,24 @@ def publish_container(api: ThreadsApi, user_id: str, handle: str, web: str, draf
         container = make_container(api, user_id, draft, media_ids)["container"]
         state, message = settled_status(api, container, sleep)
         if state == "ERROR":
-            raise failures.container_error(message, reachability() if media_ids else "")
+            raise failures.container_error(message, reachability() if media_ids else "",
+                                       images=bool(media_ids))
         if state == "IN_PROGRESS":
             raise Transient("Threads is still preparing the post", datetime.now(UTC)
                             + IN_PROGRESS_RETRY)
     check_quota(api, user_id, reply=bool(draft.in_reply_to))
-    body = api.post(f"{user_id}/threads_publish", {"creation_id": container}, write=True,
-                    what="publish the post")
+    response = api.send("POST", f"{user_id}/threads_publish", data={"creation_id": container},
+                        write=True)
+    # Threads answers code 24 for a container published already (by an attempt whose answer
+    # was lost): the status says so, and then the post is found, not made again.
+    if (not response.ok and api.error(response).code == failures.NO_RESOURCE_CODE
+            and status(api, container)[0] == "PUBLISHED"):
+        found = find_post(api, user_id, handle, web, draft, since)
+        if found is not None:
+            return found
+        raise OutcomeUnknown("Threads says this post's container was published, but the "
+                             "post is not among the account's posts yet")
+    body = api.result(response, write=True, what="publish the post")
     try:
         post_id = mapping.object_id(body)
     except ValueError:
