@@ -32,6 +32,9 @@ class Images:
     files: dict[str, tuple[int, bytes, str]] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
     posts: list[tuple[str, bytes]] = field(default_factory=list)
+    held: set[str] = field(default_factory=set)  # names answered only once `gate` is set
+    arrived: threading.Event = field(default_factory=threading.Event)
+    gate: threading.Event = field(default_factory=threading.Event)
 
     def add(self, name: str, data: bytes, status: int = 200,
             content_type: str = "image/jpeg") -> str:
@@ -51,6 +54,9 @@ def images() -> Iterator[Images]:
             found = holder["images"]
             name = self.path.lstrip("/")
             found.hits.append(name)
+            if name in found.held:
+                found.arrived.set()
+                found.gate.wait()
             status, data, kind = found.files.get(name, (404, b"no such file", "text/plain"))
             self.send_response(status)
             self.send_header("Content-Type", kind)
@@ -70,6 +76,7 @@ def images() -> Iterator[Images]:
     try:
         yield holder["images"]
     finally:
+        holder["images"].gate.set()
         server.shutdown()
         server.server_close()
 

@@ -78,7 +78,7 @@ def _check_caption(caption: str) -> None:
                        f"hashtags, {mentions} @ tags (limits 2200, 30, 20)")
 
 
-def fetch(url: str, cap: int) -> bytes:
+def fetch(url: str, cap: int, timeout: float = 10.0) -> bytes:
     """GET `url` as Instagram's cURL would (loopback only here): 9004/2207052 when it cannot
     be had, -2/2207003 when it takes too long."""
     parts = urlsplit(url)
@@ -88,7 +88,7 @@ def fetch(url: str, cap: int) -> bytes:
         # Instagram would fetch it; the stand-in never leaves the machine.
         raise ig_error(2207052, detail="the stand-in fetches only loopback URLs")
     try:
-        with _OPENER.open(url, timeout=10) as answer:
+        with _OPENER.open(url, timeout=timeout) as answer:
             return bytes(answer.read(cap + 1))
     except TimeoutError as exc:
         raise ig_error(2207003) from exc
@@ -142,6 +142,31 @@ def _children(store: Store, req: Request, user_id: str) -> list[Container]:
 
 
 def create(store: Store, req: Request) -> Reply:
+    """Checks under the store's lock, the fetch outside it (a slow image server must not stall
+    every other request), then the container is stored under the lock again."""
+    with store.lock:
+        container, url, cap = _prepare(store, req)
+        if url is None:
+            store.containers[container.id] = container
+            return Reply(200, {"id": container.id})
+        timeout = store.fetch_timeout_seconds
+    data = fetch(url, cap, timeout)
+    with store.lock:
+        if container.kind == "REELS" or cap == MAX_VIDEO:
+            if len(data) < 12 or data[4:8] != b"ftyp":  # MP4/MOV begin with an ftyp box
+                container.error = 2207026
+        else:
+            container.image = data
+            container.width, container.height, container.error = check_image(data)
+            if container.error is not None and store.image_errors == "sync":
+                raise ig_error(container.error)
+        store.containers[container.id] = container
+    return Reply(200, {"id": container.id})
+
+
+def _prepare(store: Store, req: Request) -> tuple[Container, str | None, int]:
+    """The container the request asks for, every documented rule checked; the URL to fetch
+    (None for a carousel) and how many bytes at most."""
     token = authenticate(store, req)
     user_id = ig_user(store, req, token)
     need(store, token, "instagram_business_basic", "instagram_business_content_publish",
@@ -183,32 +208,21 @@ def create(store: Store, req: Request) -> Reply:
         for kid in kids:
             kid.used_in = container.id
         container.children = [k.id for k in kids]
-    elif media_type == "REELS" or (media_type == "STORIES" and p.get("video_url")):
-        _video(store, req, container)
-    else:
-        if media_type == "STORIES" and store.users[user_id].account_type != "BUSINESS":
-            raise GraphError(10, "(#10) Stories can be published by business accounts only",
-                             status=403, rule="a story from a creator account")
-        url = p.get("image_url")
-        if not url:
-            raise invalid("(#100) The parameter image_url is required",
-                          rule=f"a {media_type} container without image_url")
-        container.image = fetch(url, MAX_IMAGE)
-        container.width, container.height, container.error = check_image(container.image)
-        if container.error is not None and store.image_errors == "sync":
-            raise ig_error(container.error)
-    store.containers[container.id] = container
-    return Reply(200, {"id": container.id})
-
-
-def _video(store: Store, req: Request, container: Container) -> None:
-    url = req.params.get("video_url")
+        return container, None, 0
+    if media_type == "STORIES" and store.users[user_id].account_type != "BUSINESS":
+        raise GraphError(10, "(#10) Stories can be published by business accounts only",
+                         status=403, rule="a story from a creator account")
+    if media_type == "REELS" or (media_type == "STORIES" and p.get("video_url")):
+        video = p.get("video_url")
+        if not video:
+            raise invalid("(#100) The parameter video_url is required",
+                          rule="a REELS container without video_url")
+        return container, video, MAX_VIDEO
+    url = p.get("image_url")
     if not url:
-        raise invalid("(#100) The parameter video_url is required",
-                      rule="a REELS container without video_url")
-    data = fetch(url, MAX_VIDEO)
-    if len(data) < 12 or data[4:8] != b"ftyp":  # MP4/MOV start with an ISO BMFF ftyp box
-        container.error = 2207026
+        raise invalid("(#100) The parameter image_url is required",
+                      rule=f"a {media_type} container without image_url")
+    return container, url, MAX_IMAGE
 
 
 def status_code(store: Store, container: Container, *, read: bool) -> str:

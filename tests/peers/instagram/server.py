@@ -49,6 +49,7 @@ ROUTES: dict[tuple[str, str], Handler_] = {
     ("POST", "/{ig-user-id}/media_publish"): publishing.publish,
     ("GET", "/{ig-user-id}/content_publishing_limit"): publishing.publishing_limit,
 }
+SELF_LOCKING = {("POST", "/{ig-user-id}/media")}  # fetches the media outside the lock
 EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_access_token",
          "/me"}
 NO_USAGE = {"/oauth/authorize", "/oauth/access_token", "/access_token"}
@@ -125,12 +126,13 @@ class StandIn:
 
     def answer(self, req: Request, fault: Fault | None) -> Reply:
         store = self.store
-        handler = ROUTES.get((req.method, req.template or ""))
+        key = (req.method, req.template or "")
+        handler = ROUTES.get(key)
         if handler is None:
             raise unknown_path(req.path)
         if fault is not None and fault.kind in {"500", "502", "503", "504"}:
             return Reply(int(fault.kind), "Sorry, something went wrong.", "text/html")
-        with store.lock:
+        with store.lock:  # one request at a time touches the store
             if fault is not None:
                 error = fault_error(store, req, fault)
                 if error is not None:
@@ -141,13 +143,18 @@ class StandIn:
                 else None
             if token is not None and token.live(time.time()):
                 headers = usage(store, token)
-            try:
+        try:
+            if key in SELF_LOCKING:  # takes the lock itself, around its slow part
                 reply = handler(store, req)
-            except GraphError as error:
-                error.reply.headers.update(headers)
-                raise
-            if fault is not None and fault.options.get("in_status") and \
-                    req.template == "/{ig-user-id}/media" and reply.status == 200:
+            else:
+                with store.lock:
+                    reply = handler(store, req)
+        except GraphError as error:
+            error.reply.headers.update(headers)
+            raise
+        if fault is not None and fault.options.get("in_status") and \
+                key == ("POST", "/{ig-user-id}/media") and reply.status == 200:
+            with store.lock:
                 store.containers[reply.body["id"]].error = int(fault.kind)
         reply.headers.update(headers)
         return reply

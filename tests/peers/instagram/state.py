@@ -174,6 +174,7 @@ class Store(TakesFaults):
         self.container_seconds = CONTAINER_SECONDS
         self.containers_per_day = CONTAINERS_PER_DAY
         self.publish_quota = PUBLISH_QUOTA
+        self.fetch_timeout_seconds = 10.0  # how long the media fetch may take (then 2207003)
         self.in_progress_reads = 1  # status reads that answer IN_PROGRESS before FINISHED
         self.calls_per_day = 4800  # Business Use Case budget per account (rate-limiting page)
         self.usage_header_from = 0  # usage header from this percentage on (0: every answer)

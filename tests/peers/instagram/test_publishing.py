@@ -3,6 +3,8 @@ stand-in really fetches, their status, publishing once, carousels, expiry and th
 
 from __future__ import annotations
 
+import threading
+
 import requests
 
 from tests.peers.instagram.conftest import CALLBACK, Graph, Images, Setup, jpeg, wait_finished
@@ -200,3 +202,20 @@ def test_polling_only_the_carousel_finishes_its_items_too(setup: Setup, images: 
             break
     assert reads == ["IN_PROGRESS", "IN_PROGRESS", "FINISHED"]
     assert setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=cid).ok
+
+
+def test_a_slow_image_times_out_without_stalling_other_requests(setup: Setup,
+                                                                images: Images) -> None:
+    setup.peer.settings(fetch_timeout_seconds=0.5)
+    url = images.add("slow.jpg", jpeg())
+    images.held.add("slow.jpg")
+    answers: list[requests.Response] = []
+    worker = threading.Thread(target=lambda: answers.append(
+        setup.graph.post(f"/{setup.ann.id}/media", image_url=url)))
+    worker.start()
+    assert images.arrived.wait(30)
+    assert setup.graph.get("/me").status_code == 200  # answered while the fetch hangs
+    worker.join(30)
+    error = answers[0].json()["error"]
+    assert (error["code"], error["error_subcode"]) == (-2, 2207003)
+    assert setup.peer.containers() == []
