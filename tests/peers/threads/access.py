@@ -73,9 +73,9 @@ def quota_error(what: str) -> GraphError:
     """Over a publishing quota. Threads documents the limits, not the refusal: the stand-in
     answers the Instagram Content Publishing refusal (code 9, subcode 2207042)."""
     return GraphError(9, "Application request limit reached", subcode=2207042,
-                      user_title=f"Cannot publish {what}",
-                      user_msg=f"You reached the maximum number of {what} that can be "
-                               "published through the API in 24 hours.")
+                      user_title=f"Too many {what}",
+                      user_msg=f"You reached the maximum number of {what} allowed through "
+                               "the API in 24 hours.")
 
 
 def fields_of(req: Request, known: set[str], default: list[str]) -> list[str]:

@@ -154,8 +154,8 @@ def _invalidate(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
 
 def _use_quota(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     user_id, kind, count = need(b, "user_id", "kind", "count")
-    if kind not in {"posts", "replies", "deletes"}:
-        raise ControlError("kind is posts, replies or deletes")
+    if kind not in {"posts", "replies", "deletes", "searches"}:
+        raise ControlError("kind is posts, replies, deletes or searches")
     for _ in range(int(count)):
         store.used(str(user_id), str(kind), count=True)
     return {"used": store.used(str(user_id), str(kind))}

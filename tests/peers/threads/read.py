@@ -8,7 +8,9 @@ only fetch ... threads created by the app-scoped user", since/until as UNIX time
 1688540400, limit, before/after cursors), retrieve-and-manage-replies/replies-and-conversations
 and reference/reply-management (top-level replies vs the flattened conversation, `reverse`
 default true, root_post, replied_to, is_reply, hide_status; threads_read_replies to read),
-reply-management ("Hide Replies": `hide=true|false` -> `{"success": true}`,
+keyword-search (q, search_type TOP/RECENT, search_mode KEYWORD/TAG, media_type,
+2,200 queries a day, empty results not counted, own posts only without
+threads_keyword_search), reply-management ("Hide Replies": `hide=true|false` -> `{"success": true}`,
 threads_manage_replies), threads profiles (id, username, name, threads_profile_picture_url,
 threads_biography), mentions (threads_manage_mentions), posts/delete-posts (threads_delete,
 `{"success": true, "deleted_id"}`, 100 deletes a day).
@@ -219,6 +221,53 @@ def manage_reply(store: Store, req: Request) -> Reply:
         raise th_invalid("Param hide is required", rule="manage_reply without hide")
     reply.hidden = boolean(req, "hide", False)
     return Reply(200, {"success": True})
+
+
+SEARCH_LIMIT = 2200  # keyword-search: "a maximum of 2,200 queries within a rolling 24-hour period"
+
+
+def keyword_search(store: Store, req: Request) -> Reply:
+    """GET /keyword_search?q&search_type=TOP|RECENT&search_mode=KEYWORD|TAG&media_type:
+    public posts whose text holds every word of `q` (KEYWORD) or whose topic tag is `q` (TAG).
+    Without threads_keyword_search only the caller's own posts are searched."""
+    token = authenticate(store, req)
+    grant = store.grants[(token.user_id or "", token.app_id)]
+    query = (req.params.get("q") or "").strip().lower()
+    if not query:
+        raise th_invalid("Param q is required", rule="keyword_search without q")
+    search_type = req.params.get("search_type", "TOP")
+    mode = req.params.get("search_mode", "KEYWORD")
+    media = req.params.get("media_type")
+    if search_type not in {"TOP", "RECENT"} or mode not in {"KEYWORD", "TAG"} or \
+            media not in {None, "TEXT", "IMAGE", "VIDEO"}:
+        raise th_invalid("search_type is TOP or RECENT, search_mode KEYWORD or TAG, "
+                         "media_type TEXT, IMAGE or VIDEO",
+                         rule=f"keyword_search {search_type}/{mode}/{media}")
+    if store.used(token.user_id or "", "searches") >= SEARCH_LIMIT:
+        raise quota_error("searches")
+    everyone = "threads_keyword_search" in grant.scopes
+    kinds = {None: None, "TEXT": "TEXT_POST", "IMAGE": "IMAGE", "VIDEO": "VIDEO"}
+
+    def hit(p: Post) -> bool:
+        if not everyone and p.user_id != token.user_id:
+            return False
+        if kinds[media] is not None and p.media_type != kinds[media]:
+            return False
+        if mode == "TAG":
+            return (p.topic_tag or "").lower() == query.lstrip("#")
+        return all(word in p.text.lower() for word in query.split())
+
+    found = _window(req, _live_posts(store, hit))
+    if found:  # "Queries which return no results do not count against this limit"
+        store.used(token.user_id or "", "searches", count=True)
+    names = fields_of(req, MEDIA_FIELDS, ["id"])
+    if search_type == "TOP":
+        found.sort(key=lambda p: (len(_thread_of(store, p)), p.created_at, p.id),
+                   reverse=True)
+    else:
+        found.sort(key=lambda p: (p.created_at, p.id), reverse=True)
+    return Reply(200, page_of(req, found, lambda p: p.id,
+                              lambda p: media_object(store, req, p, token, names)))
 
 
 def delete(store: Store, req: Request) -> Reply:

@@ -51,10 +51,11 @@ ROUTES: dict[tuple[str, str], Handler_] = {
     ("GET", "/{media-id}/conversation"): read.conversation,
     ("GET", "/{user-id}/mentions"): read.mentions,
     ("POST", "/{reply-id}/manage_reply"): read.manage_reply,
+    ("GET", "/keyword_search"): read.keyword_search,
 }
 UNLOCKED = {publish.create}  # takes the lock itself (it fetches media without it)
 EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_access_token",
-         "/me", "/debug_token"}
+         "/me", "/debug_token", "/keyword_search"}
 EDGES = {"threads": "/{user-id}/threads", "threads_publish": "/{user-id}/threads_publish",
          "threads_publishing_limit": "/{user-id}/threads_publishing_limit",
          "replies": "/{id}/replies", "conversation": "/{media-id}/conversation",

@@ -196,7 +196,8 @@ class Store(TakesFaults):
         return self.tokens.get(value)
 
     def used(self, user_id: str, kind: str, *, count: bool = False) -> int:
-        """How much of quota `kind` ("posts", "replies", "deletes") `user_id` used in the
+        """How much of quota `kind` ("posts", "replies", "deletes",
+        "searches") `user_id` used in the
         last 24 hours; `count` adds one now."""
         now = time.time()
         key = (user_id, kind)

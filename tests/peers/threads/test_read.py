@@ -126,3 +126,30 @@ def test_delete_own_post(setup: Setup) -> None:
         "DELETE of another user's post")
     assert _get(setup, "/me/threads")["data"] == []
     assert setup.peer.posts(setup.ann)[0]["deleted"] is True
+
+
+def test_keyword_search(setup: Setup) -> None:
+    mine = _publish(setup, "Bread and butter", topic_tag="baking")
+    bob = setup.peer.create_user("bob")
+    older = setup.peer.post_as(bob, "Sourdough bread, day two")["id"]
+    newer = setup.peer.post_as(bob, "More BREAD please")["id"]
+    setup.peer.reply_as(setup.peer.create_user("cy"), older, "looks good")
+    own_only = setup.peer.token_for(setup.ann, setup.app, ("threads_basic",))
+    found = setup.graph.call("GET", "/keyword_search", own_only, params={"q": "bread"})
+    assert [p["id"] for p in found.json()["data"]] == [mine]
+    searcher = setup.peer.token_for(setup.ann, setup.app, ("threads_basic",
+                                                           "threads_keyword_search"))
+    recent = setup.graph.call("GET", "/keyword_search", searcher, params={
+        "q": "bread", "search_type": "RECENT", "fields": "id,username"}).json()["data"]
+    assert [p["id"] for p in recent] == [newer, older, mine]
+    top = setup.graph.call("GET", "/keyword_search", searcher,
+                           params={"q": "bread"}).json()["data"]
+    assert top[0]["id"] == older  # the one with a reply
+    tagged = setup.graph.call("GET", "/keyword_search", searcher, params={
+        "q": "baking", "search_mode": "TAG"}).json()["data"]
+    assert [p["id"] for p in tagged] == [mine]
+    nothing = setup.graph.call("GET", "/keyword_search", searcher, params={"q": "cheese"})
+    assert nothing.json()["data"] == []
+    setup.peer.use_quota(setup.ann, "searches", 2200 - 4)  # 4 searches found something
+    over = setup.graph.call("GET", "/keyword_search", searcher, params={"q": "bread"})
+    assert over.json()["error"]["code"] == 9
