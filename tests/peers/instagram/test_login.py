@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import time
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import requests
 
@@ -159,3 +159,49 @@ def test_deauthorize_posts_a_signed_request_to_the_callback(instagram_peer: Inst
     assert data["user_id"] == info["user_id"]
     assert data["algorithm"] == "HMAC-SHA256"
     assert time.time() - data["issued_at"] < 3600
+
+
+def test_flat_code_answer_and_window_rules(instagram_peer: InstagramPeer) -> None:
+    instagram_peer.settings(code_answer="flat")
+    app_id, secret = instagram_peer.create_app(CALLBACK)
+    instagram_peer.create_user()
+    link = authorize_link(instagram_peer, app_id, CALLBACK, "s", ["instagram_business_basic"])
+    code = callback_params(instagram_peer.authorize(link).removesuffix("#_"))["code"]
+    body = _exchange(instagram_peer, app_id, secret, code).json()
+    assert body["permissions"] == ["instagram_business_basic"]
+    assert set(body) == {"access_token", "user_id", "permissions"}
+
+    old = requests.get(authorize_link(instagram_peer, app_id, CALLBACK, "s",
+                                      ["business_basic"]), timeout=30)
+    assert old.status_code == 400
+    assert "Invalid Scopes: business_basic" in old.text
+    stateless = instagram_peer.authorize_url + "?" + urlencode({
+        "client_id": app_id, "redirect_uri": CALLBACK, "response_type": "code",
+        "scope": "instagram_business_basic instagram_business_content_publish"})
+    redirect = instagram_peer.authorize(stateless)
+    assert "state" not in callback_params(redirect.removesuffix("#_"))
+    assert instagram_peer.windows()[-1]["scopes"] == ["instagram_business_basic",
+                                                      "instagram_business_content_publish"]
+    rules = [e["rule"] for e in instagram_peer.protocol_errors(clear=True)]
+    assert rules == ["Invalid Scopes: business_basic",
+                     "no state: oauth-authorize offers it against CSRF"]
+
+
+def test_the_long_lived_exchange_takes_only_a_live_short_token(setup: Setup) -> None:
+    peer = setup.peer
+    url = peer.graph_root + "/access_token"
+    long = requests.get(url, params={"grant_type": "ig_exchange_token",
+                                     "client_secret": setup.app.app_secret,
+                                     "access_token": setup.token}, timeout=30)
+    assert long.json()["error"]["code"] == 100
+    short = peer.token_for(setup.ann, setup.app, long_lived=False)
+    wrong = requests.get(url, params={"grant_type": "ig_exchange_token",
+                                      "client_secret": "nope", "access_token": short},
+                         timeout=30)
+    assert wrong.status_code == 400
+    peer.expire_tokens(setup.ann)
+    late = requests.get(url, params={"grant_type": "ig_exchange_token",
+                                     "client_secret": setup.app.app_secret,
+                                     "access_token": short}, timeout=30)
+    assert late.json()["error"]["error_subcode"] == 463
+    assert len(peer.protocol_errors(clear=True)) == 2
