@@ -160,8 +160,9 @@ def exchange_code(store: Store, req: Request) -> Reply:
     row: dict[str, Any] = {"access_token": token.value,
                            "user_id": store.scoped_id(user, app.id),
                            "permissions": ",".join(grant.scopes)}
-    if store.code_answer == "flat":
+    if store.code_answer == "flat":  # reference/oauth-access-token's example: a number
         row["permissions"] = list(grant.scopes)
+        row["user_id"] = int(row["user_id"])
         return Reply(200, row)
     return Reply(200, {"data": [row]})
 

@@ -170,6 +170,7 @@ def test_flat_code_answer_and_window_rules(instagram_peer: InstagramPeer) -> Non
     body = _exchange(instagram_peer, app_id, secret, code).json()
     assert body["permissions"] == ["instagram_business_basic"]
     assert set(body) == {"access_token", "user_id", "permissions"}
+    assert isinstance(body["user_id"], int)
 
     old = requests.get(authorize_link(instagram_peer, app_id, CALLBACK, "s",
                                       ["business_basic"]), timeout=30)
