@@ -50,6 +50,7 @@ RECONNECT = "reconnect Instagram on the Connections page"
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 341})
 QUOTA_CODE, QUOTA_SUBCODE = 9, 2207042
 SPAM_SUBCODE = 2207051
+FETCH_FAILED = 2207052
 ACCOUNT_RESTRICTED = 2207050
 # The daily limit's window rolls; the hub looks again after this long.
 QUOTA_WAIT = timedelta(hours=1)

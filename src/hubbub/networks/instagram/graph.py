@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from hubbub.core.public_media import reachability
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.httpjson import stored_token
 from hubbub.networks.instagram import failures
@@ -57,7 +58,14 @@ class InstagramGraph(MetaGraph):
             credentials, "No Instagram login is stored for this account: reconnect it."))
 
     def map_error(self, error: GraphError, *, write: bool, what: str) -> ConnectorError:
-        return failures.map_error(error, write=write, what=what)
+        mapped = failures.map_error(error, write=write, what=what)
+        if error.subcode == failures.FETCH_FAILED:
+            # Why the internet cannot reach the hub, when the hub can tell.
+            note = reachability()
+            if note:
+                mapped.message = f"{mapped.message} {note}"
+                mapped.args = (mapped.message,)
+        return mapped
 
     def map_transport(self, exc: BaseException, *, write: bool) -> ConnectorError:
         return failures.map_transport(exc, write=write)

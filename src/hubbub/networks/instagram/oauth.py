@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS
 from hubbub.networks import oauth2
 from hubbub.networks.base import AppCredentials, AuthStart, Identity
-from hubbub.networks.errors import Rejected, Revoked, Transient
+from hubbub.networks.errors import AuthExpired, Rejected, Revoked, Transient
 from hubbub.networks.instagram import graph
 from hubbub.networks.instagram.graph import InstagramGraph, Unversioned
 
@@ -129,8 +129,11 @@ def refresh(graph_base: str, credentials: Mapping[str, Any]) -> dict[str, Any]:
     if not token:
         raise Revoked("No Instagram login is stored for this account: reconnect it.")
     with Unversioned(graph_base) as g:
-        body = g.get("refresh_access_token", {"grant_type": "ig_refresh_token",
-                                              "access_token": token})
+        try:
+            body = g.get("refresh_access_token", {"grant_type": "ig_refresh_token",
+                                                  "access_token": token})
+        except AuthExpired as exc:  # an expired token cannot be renewed: only signing in
+            raise Revoked(exc.message) from None
     fresh = token_credentials(body)
     return {**dict(credentials), **fresh}
 
