@@ -16,6 +16,7 @@ README.md says what the stand-in chose.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from typing import Any
@@ -187,6 +188,12 @@ def _children(store: Store, req: Request, user_id: str, media_type: str) -> list
             _record(store, req, f"children on a {media_type} container")
         return []
     ids = [c.strip() for c in (raw or "").split(",") if c.strip()]
+    if (raw or "").lstrip().startswith("["):  # a JSON body's array (Graph reads both)
+        try:
+            ids = [str(c) for c in json.loads(raw or "[]")]
+        except ValueError as exc:
+            raise th_invalid("Param children must be a list of container ids",
+                             rule="children that are not a list") from exc
     if not MIN_CHILDREN <= len(ids) <= MAX_CHILDREN or len(set(ids)) != len(ids):
         raise th_invalid(f"A carousel has {MIN_CHILDREN} to {MAX_CHILDREN} distinct children",
                          rule=f"a carousel of {len(ids)} children ({len(set(ids))} distinct)")
@@ -254,6 +261,9 @@ def publish(store: Store, req: Request) -> Reply:
     if status != "FINISHED":
         raise media_not_found(rule=f"threads_publish of a container that is {status}")
     reply = bool(container.params.get("reply_to_id"))
+    parent = store.posts.get(container.params.get("reply_to_id") or "")
+    if reply and (parent is None or parent.deleted):
+        raise unsupported(container.params["reply_to_id"])  # deleted since: not the caller's
     kind, limit = ("replies", store.quota_replies) if reply else ("posts", store.quota_posts)
     if store.used(user_id, kind) >= limit:
         raise quota_error(kind)

@@ -134,8 +134,10 @@ def test_a_carousel_of_items(setup: Setup, pictures: Pictures) -> None:
     alone = graph.publish(token, items[0])
     assert alone.status_code == 400
     setup.peer.protocol_errors(clear=True)
-    carousel = graph.container(token, media_type="CAROUSEL", children=",".join(items),
-                               text="Three")
+    as_json = graph.call("POST", "/me/threads", token, json={
+        "media_type": "CAROUSEL", "children": items, "text": "Three"})
+    assert as_json.status_code == 200, as_json.text
+    carousel = as_json.json()["id"]
     post_id = graph.publish(token, carousel).json()["id"]
     shown = graph.call("GET", f"/{post_id}", token,
                        params={"fields": "media_type,children,text"}).json()
