@@ -16,7 +16,7 @@ From Meta's Threads API documentation ("Threads Posts", "Media Specifications", 
 
 from __future__ import annotations
 
-from hubbub.core.counting import count_text, inline_warning
+from hubbub.core.counting import count_text
 from hubbub.networks.base import (
     Capabilities,
     Draft,
@@ -54,11 +54,9 @@ def capabilities() -> Capabilities:
 
 
 def validate(draft: Draft, caps: Capabilities) -> Validation:
-    count = count_text(caps.counting, inline_warning(draft.text, draft.content_warning))
+    count = count_text(caps.counting, draft.text, content_warning=draft.content_warning)
     problems = text_problems(draft, count, caps.text_limit,
-                             empty="Write something or attach an image.",
-                             why=" (Threads counts an emoji as several characters)"
-                             if count > caps.text_limit else "")
+                             empty="Write something or attach an image.")
     problems += media_problems(draft.media, caps.media)
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
