@@ -260,3 +260,9 @@ FACTORIES["linkedin"] = linkedin_factory
 from tests.contract.peers_facebook import facebook_factory  # noqa: E402
 
 FACTORIES["facebook"] = facebook_factory
+
+
+# --- Threads: the stand-in behind an HTTP fault proxy (tests/contract/peers_threads.py) -------
+from tests.contract.peers_threads import threads_factory  # noqa: E402
+
+FACTORIES["threads"] = threads_factory
