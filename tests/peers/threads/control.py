@@ -114,6 +114,15 @@ def _someone_posts(store: Store, b: dict[str, Any]) -> Post:
     return post
 
 
+def _engage(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    (media_id,) = need(b, "media_id")
+    post = lookup(store.posts, media_id, "post")
+    for name in ("views", "likes", "reposts", "shares"):
+        if name in b:
+            post.counts[name] = int(b[name])
+    return dict(post.counts)
+
+
 def _expire_containers(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     past, count = time.time() - 1, 0
     for container in store.containers.values():
@@ -188,6 +197,7 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("POST", "tokens"): _token,
     ("POST", "posts"): lambda s, q, b: post_dict(_someone_posts(s, b)),
     ("GET", "posts"): _posts,
+    ("POST", "engage"): _engage,
     ("GET", "containers"): _containers,
     ("POST", "expire_tokens"): lambda s, q, b: expire_now(
         s.tokens.values(), s.codes.values(),

@@ -107,6 +107,12 @@ class ThreadsPeer(StandInPeer):
     def reply_as(self, user: ThreadsUser, media_id: str, text: str) -> dict[str, Any]:
         return self.post_as(user, text, reply_to=media_id)
 
+    def engage(self, media_id: str, **counts: int) -> dict[str, int]:
+        """Set a post's views, likes, reposts and shares (what its insights answer)."""
+        result: dict[str, int] = self._call("POST", "engage", {"media_id": media_id,
+                                                               **counts})
+        return result
+
     # --- reading back ------------------------------------------------------------------------
     def posts(self, user: ThreadsUser | None = None) -> list[dict[str, Any]]:
         """Every post and reply as stored, newest first; deleted ones too (deleted=True)."""

@@ -1,19 +1,21 @@
 """Reading on graph.threads.net: the profile (/me), a user's own posts (/{user}/threads) and
 replies (/{user}/replies), mentions (/{user}/mentions), one media object (/{media-id}), a
-post's replies (/{media-id}/replies) and conversation (/{media-id}/conversation), hiding a
-reply (POST /{reply-id}/manage_reply) and deleting a post (DELETE /{media-id}).
+post's replies (/{media-id}/replies), conversation (/{media-id}/conversation) and insights
+(/{media-id}/insights), keyword search (/keyword_search), hiding a reply
+(POST /{reply-id}/manage_reply) and deleting a post (DELETE /{media-id}).
 
 Sources: retrieve-and-discover-posts/retrieve-posts and reference/user (the fields, "You may
 only fetch ... threads created by the app-scoped user", since/until as UNIX times not before
 1688540400, limit, before/after cursors), retrieve-and-manage-replies/replies-and-conversations
 and reference/reply-management (top-level replies vs the flattened conversation, `reverse`
 default true, root_post, replied_to, is_reply, hide_status; threads_read_replies to read),
-keyword-search (q, search_type TOP/RECENT, search_mode KEYWORD/TAG, media_type,
-2,200 queries a day, empty results not counted, own posts only without
-threads_keyword_search), reply-management ("Hide Replies": `hide=true|false` -> `{"success": true}`,
-threads_manage_replies), threads profiles (id, username, name, threads_profile_picture_url,
-threads_biography), mentions (threads_manage_mentions), posts/delete-posts (threads_delete,
-`{"success": true, "deleted_id"}`, 100 deletes a day).
+keyword-search (q, search_type TOP/RECENT, search_mode KEYWORD/TAG, media_type, 2,200
+queries a day, empty results not counted, own posts only without threads_keyword_search),
+reply-management ("Hide Replies": `hide=true|false` -> `{"success": true}`,
+threads_manage_replies), insights ("Media Insights": views, likes, replies, reposts, quotes,
+shares; threads_manage_insights), threads profiles (id, username, name,
+threads_profile_picture_url, threads_biography), mentions (threads_manage_mentions),
+posts/delete-posts (threads_delete, `{"success": true, "deleted_id"}`, 100 deletes a day).
 """
 
 from __future__ import annotations
@@ -221,6 +223,35 @@ def manage_reply(store: Store, req: Request) -> Reply:
         raise th_invalid("Param hide is required", rule="manage_reply without hide")
     reply.hidden = boolean(req, "hide", False)
     return Reply(200, {"success": True})
+
+
+METRICS = {"views": "Views", "likes": "Likes", "replies": "Replies", "reposts": "Reposts",
+           "quotes": "Quotes", "shares": "Shares"}
+
+
+def insights(store: Store, req: Request) -> Reply:
+    """GET /{threads-media-id}/insights?metric=views,likes,...: the caller's own post's
+    lifetime counts. `replies` is every reply below a root post, direct replies only for a
+    reply; `quotes` counts posts quoting it; the rest are what the control surface set."""
+    token = authenticate(store, req, "threads_manage_insights")
+    post = _post(store, req.path.split("/")[1])
+    if post.user_id != token.user_id:
+        raise unsupported(post.id, rule="insights of another user's post")
+    asked = [m.strip() for m in (req.params.get("metric") or "").split(",") if m.strip()]
+    unknown = [m for m in asked if m not in METRICS]
+    if not asked or unknown:
+        raise th_invalid(f"Param metric must be a list of {', '.join(METRICS)}",
+                         rule=f"insights metric={req.params.get('metric')!r}")
+    below = _thread_of(store, post)
+    counts = dict(post.counts)
+    counts["replies"] = len(below if post.reply_to is None else
+                            [p for p in below if p.reply_to == post.id])
+    counts["quotes"] = sum(1 for p in store.posts.values()
+                           if p.quoted_post == post.id and not p.deleted)
+    return Reply(200, {"data": [{
+        "name": m, "period": "lifetime", "values": [{"value": counts.get(m, 0)}],
+        "title": METRICS[m], "description": f"The number of {m} of your post.",
+        "id": f"{post.id}/insights/{m}/lifetime"} for m in asked]})
 
 
 SEARCH_LIMIT = 2200  # keyword-search: "a maximum of 2,200 queries within a rolling 24-hour period"

@@ -52,6 +52,7 @@ ROUTES: dict[tuple[str, str], Handler_] = {
     ("GET", "/{user-id}/mentions"): read.mentions,
     ("POST", "/{reply-id}/manage_reply"): read.manage_reply,
     ("GET", "/keyword_search"): read.keyword_search,
+    ("GET", "/{media-id}/insights"): read.insights,
 }
 UNLOCKED = {publish.create}  # takes the lock itself (it fetches media without it)
 EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_access_token",
@@ -59,7 +60,8 @@ EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_a
 EDGES = {"threads": "/{user-id}/threads", "threads_publish": "/{user-id}/threads_publish",
          "threads_publishing_limit": "/{user-id}/threads_publishing_limit",
          "replies": "/{id}/replies", "conversation": "/{media-id}/conversation",
-         "mentions": "/{user-id}/mentions", "manage_reply": "/{reply-id}/manage_reply"}
+         "mentions": "/{user-id}/mentions", "manage_reply": "/{reply-id}/manage_reply",
+         "insights": "/{media-id}/insights"}
 ID = re.compile(r"^(\d+|me)$")
 VERSIONED = re.compile(r"^/(v\d+\.\d+)(/.*)$")
 RATE_CODES = {"4", "17", "32", "613"}

@@ -126,6 +126,7 @@ class Post:
     mime_type: str = ""
     is_carousel_item: bool = False
     app_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # views, likes, reposts, shares
 
 
 class Store(TakesFaults):

@@ -153,3 +153,25 @@ def test_keyword_search(setup: Setup) -> None:
     setup.peer.use_quota(setup.ann, "searches", 2200 - 4)  # 4 searches found something
     over = setup.graph.call("GET", "/keyword_search", searcher, params={"q": "bread"})
     assert over.json()["error"]["code"] == 9
+
+
+def test_insights_of_an_own_post(setup: Setup) -> None:
+    root = _publish(setup, "Count me")
+    bob = setup.peer.create_user("bob")
+    first = setup.peer.reply_as(bob, root, "one")["id"]
+    setup.peer.reply_as(bob, first, "nested")
+    setup.peer.engage(root, likes=7, views=120)
+    token = setup.peer.token_for(setup.ann, setup.app, ("threads_basic",
+                                                        "threads_manage_insights"))
+    answer = setup.graph.call("GET", f"/{root}/insights", token,
+                              params={"metric": "likes,replies,views,quotes"})
+    assert answer.status_code == 200, answer.text
+    values = {m["name"]: m["values"][0]["value"] for m in answer.json()["data"]}
+    assert values == {"likes": 7, "replies": 2, "views": 120, "quotes": 0}
+    assert answer.json()["data"][0]["id"] == f"{root}/insights/likes/lifetime"
+    direct = setup.graph.call("GET", f"/{first}/insights", token,
+                              params={"metric": "replies"})
+    assert direct.status_code == 400  # bob's reply is not the caller's post
+    wrong = setup.graph.call("GET", f"/{root}/insights", token, params={"metric": "hearts"})
+    assert wrong.status_code == 400
+    assert len(setup.peer.protocol_errors(clear=True)) == 2
