@@ -71,11 +71,12 @@ def _record(store: Store, req: Request, rule: str) -> None:
 
 
 def _check_caption(caption: str) -> None:
-    tags = caption.count("#")
-    mentions = caption.count("@")
-    if len(caption) > MAX_CAPTION or tags > MAX_HASHTAGS or mentions > MAX_MENTIONS:
-        raise ig_error(2207010, rule=f"a caption of {len(caption)} characters, {tags} "
-                       f"hashtags, {mentions} @ tags (limits 2200, 30, 20)")
+    tags, mentions = caption.count("#"), caption.count("@")
+    if mentions > MAX_MENTIONS:
+        raise ig_error(2207040, rule=f"a caption with {mentions} @ tags (20 at most)")
+    if len(caption) > MAX_CAPTION or tags > MAX_HASHTAGS:
+        raise ig_error(2207010, length=len(caption), rule=f"a caption of {len(caption)} "
+                       f"characters and {tags} hashtags (2200 and 30 at most)")
 
 
 def fetch(url: str, cap: int, timeout: float = 10.0) -> bytes:
@@ -83,39 +84,41 @@ def fetch(url: str, cap: int, timeout: float = 10.0) -> bytes:
     be had, -2/2207003 when it takes too long."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ig_error(2207052, rule=f"image_url {url!r} is not an http(s) URL")
+        raise ig_error(2207052, uri=url, rule=f"image_url {url!r} is not an http(s) URL")
     if parts.hostname not in LOOPBACK:
         # Instagram would fetch it; the stand-in never leaves the machine.
-        raise ig_error(2207052, detail="the stand-in fetches only loopback URLs")
+        raise ig_error(2207052, uri=url, detail="the stand-in fetches only loopback URLs")
     try:
         with _OPENER.open(url, timeout=timeout) as answer:
             return bytes(answer.read(cap + 1))
     except TimeoutError as exc:
         raise ig_error(2207003) from exc
     except urllib.error.HTTPError as exc:
-        raise ig_error(2207052, detail=f"HTTP {exc.code}") from exc
+        raise ig_error(2207052, uri=url, detail=f"HTTP {exc.code}") from exc
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
             raise ig_error(2207003) from exc
-        raise ig_error(2207052, detail=str(exc.reason)) from exc
+        raise ig_error(2207052, uri=url, detail=str(exc.reason)) from exc
     except (OSError, ValueError) as exc:
-        raise ig_error(2207052, detail=str(exc)) from exc
+        raise ig_error(2207052, uri=url, detail=str(exc)) from exc
 
 
-def check_image(data: bytes) -> tuple[int, int, int | None]:
-    """(width, height, error subcode or None): JPEG only, 8 MB, ratio 4:5 to 1.91:1."""
+def check_image(data: bytes) -> tuple[int, int, int | None, dict[str, str]]:
+    """(width, height, error subcode or None, the error's placeholder values): JPEG only,
+    8 MiB at most, aspect ratio 4:5 to 1.91:1."""
     if len(data) > MAX_IMAGE:
-        return 0, 0, 2207004
+        return 0, 0, 2207004, {}
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt, (width, height) = image.format, image.size
     except (UnidentifiedImageError, OSError):
-        return 0, 0, 2207005
+        return 0, 0, 2207005, {"format": "(not an image)"}
     if fmt != "JPEG" or data[:2] != b"\xff\xd8":
-        return width, height, 2207005
-    if not MIN_RATIO - 1e-9 <= width / max(height, 1) <= MAX_RATIO + 1e-9:
-        return width, height, 2207009
-    return width, height, None
+        return width, height, 2207005, {"format": str(fmt)}
+    ratio = width / max(height, 1)
+    if not MIN_RATIO - 1e-9 <= ratio <= MAX_RATIO + 1e-9:
+        return width, height, 2207009, {"ratio": f"{ratio:.3g}"}
+    return width, height, None, {}
 
 
 def _children(store: Store, req: Request, user_id: str) -> list[Container]:
@@ -132,7 +135,7 @@ def _children(store: Store, req: Request, user_id: str) -> list[Container]:
     for cid in ids:
         child = store.containers.get(cid)
         if child is None or child.user_id != user_id:
-            raise ig_error(2207006, rule=f"carousel child {cid} is not this account's")
+            raise ig_error(2207006, id=cid, rule=f"carousel child {cid} is not this account's")
         if not child.is_carousel_item:
             raise ig_error(2207028, rule=f"child {cid} was not made with is_carousel_item=true")
         if child.error is not None or child.used_in is not None:
@@ -157,9 +160,11 @@ def create(store: Store, req: Request) -> Reply:
                 container.error = 2207026
         else:
             container.image = data
-            container.width, container.height, container.error = check_image(data)
-            if container.error is not None and store.image_errors == "sync":
-                raise ig_error(container.error)
+            width, height, error, values = check_image(data)
+            container.width, container.height, container.error = width, height, error
+            container.error_values = values
+            if error is not None and store.image_errors == "sync":
+                raise ig_error(error, **values)
         store.containers[container.id] = container
     return Reply(200, {"id": container.id})
 
@@ -188,9 +193,10 @@ def _prepare(store: Store, req: Request) -> tuple[Container, str | None, int]:
     caption = p.get("caption", "")
     _check_caption(caption)
     if media_type == "VIDEO":
-        raise ig_error(2207023, rule="media_type=VIDEO (single feed videos are REELS now)")
+        raise ig_error(2207023, media_type="VIDEO",
+                       rule="media_type=VIDEO (single feed videos are REELS now)")
     if media_type not in {"IMAGE", "CAROUSEL", "STORIES", "REELS"}:
-        raise ig_error(2207023, rule=f"media_type={media_type}")
+        raise ig_error(2207023, media_type=media_type, rule=f"media_type={media_type}")
     if p.get("alt_text") is not None and media_type != "IMAGE":
         raise invalid("(#100) alt_text is supported for image posts only",
                       rule=f"alt_text on a {media_type} container")
@@ -246,7 +252,7 @@ def status_code(store: Store, container: Container, *, read: bool) -> str:
 
 def read_container(store: Store, req: Request, container: Container, token: Token) -> Reply:
     if container.user_id != token.user_id:
-        raise ig_error(2207006, rule="a container of another account read")
+        raise ig_error(2207006, id=container.id, rule="a container of another account read")
     names = fields(req, "ShadowIGMediaBuilder", CONTAINER_FIELDS, ["id"])
     obj: dict[str, Any] = {"id": container.id}
     if "status_code" in names or "status" in names:
@@ -268,20 +274,20 @@ def publish(store: Store, req: Request) -> Reply:
         raise invalid("(#100) The parameter creation_id is required", rule="no creation_id")
     container = store.containers.get(cid)
     if container is None or container.user_id != user_id:
-        raise ig_error(2207006, rule="creation_id is not a container of this account")
+        raise ig_error(2207006, id=cid, rule="creation_id is not a container of this account")
     if container.is_carousel_item:
         raise invalid("(#100) A carousel item is published through its carousel",
                       rule="a carousel item published on its own")
     if container.published_id is not None:
         if store.republish == "same":
             return Reply(200, {"id": container.published_id})
-        raise ig_error(2207006, detail=f"container {cid} was already published as media "
+        raise ig_error(2207006, id=cid, detail=f"container {cid} was already published as media "
                        f"{container.published_id}")
     state = status_code(store, container, read=False)
     if state == "EXPIRED":
         raise ig_error(2207020)
     if state == "ERROR":
-        raise ig_error(container.error or 2207001)
+        raise ig_error(container.error or 2207001, **container.error_values)
     if state != "FINISHED":
         raise ig_error(2207027)
     if quota_used(store, user_id) >= store.publish_quota:

@@ -104,6 +104,7 @@ class Container:
     width: int = 0
     height: int = 0
     error: int | None = None  # the error subcode when status_code is ERROR
+    error_values: dict[str, str] = field(default_factory=dict)  # its message's placeholders
     reads_left: int = 0  # status reads still answered IN_PROGRESS
     expires_at: float = 0.0
     published_id: str | None = None

@@ -67,11 +67,16 @@ def test_images_instagram_cannot_take_fail_the_container(setup: Setup, images: I
                                                  "image/png"))
     wide = _container(setup, image_url=images.add("wide.jpg", jpeg(2000, 500)))
     big = _container(setup, image_url=images.add("big.jpg", b"\xff\xd8" + b"0" * (8 << 20)))
+    messages = {}
     for cid, subcode in ((png, "2207005"), (wide, "2207009"), (big, "2207004")):
         body = setup.graph.get(f"/{cid}", fields="status_code,status").json()
         assert (body["status_code"], body["status"]) == ("ERROR", subcode)
         refused = setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=cid)
         assert refused.json()["error"]["error_subcode"] == int(subcode)
+        messages[subcode] = refused.json()["error"]["message"]
+    assert messages["2207005"] == ("The image format PNG is not supported. Supported formats "
+                                   "are: JPEG.")
+    assert "aspect ratio 4 cannot be published" in messages["2207009"]
     assert setup.peer.media() == []
 
 
@@ -82,6 +87,9 @@ def test_an_image_that_cannot_be_fetched_is_refused_at_once(setup: Setup,
     assert missing.status_code == 400
     error = missing.json()["error"]
     assert (error["code"], error["error_subcode"]) == (9004, 2207052)
+    assert error["error_user_title"] == "Media download has failed."
+    assert error["error_user_msg"].startswith("The media could not be fetched from this uri: "
+                                              "http://127.0.0.1:")
     far = setup.graph.post(f"/{setup.ann.id}/media", image_url="https://example.com/a.jpg")
     assert far.json()["error"]["error_subcode"] == 2207052
     assert setup.peer.containers() == []
@@ -151,9 +159,13 @@ def test_documented_parameter_rules(setup: Setup, images: Images) -> None:
     url = images.add("c.jpg", jpeg())
     long = setup.graph.post(f"/{setup.ann.id}/media", image_url=url, caption="x" * 2201)
     assert long.status_code == 400
+    assert long.json()["error"]["message"].startswith("The submitted image's caption was 2201")
     tags = setup.graph.post(f"/{setup.ann.id}/media", image_url=url,
                             caption=" ".join(f"#t{i}" for i in range(31)))
     assert tags.status_code == 400
+    mentions = setup.graph.post(f"/{setup.ann.id}/media", image_url=url,
+                                caption=" ".join(f"@u{i}" for i in range(21)))
+    assert mentions.json()["error"]["error_subcode"] == 2207040
     video = setup.graph.post(f"/{setup.ann.id}/media", media_type="VIDEO", video_url=url)
     assert video.json()["error"]["error_subcode"] == 2207023
     story_alt = setup.graph.post(f"/{setup.ann.id}/media", media_type="STORIES",
@@ -165,7 +177,7 @@ def test_documented_parameter_rules(setup: Setup, images: Images) -> None:
     typo = setup.graph.post(f"/{setup.ann.id}/media", image_url=url, captoin="x")
     assert typo.status_code == 200
     rules = [e["rule"] for e in setup.peer.protocol_errors(clear=True)]
-    assert len(rules) == 6
+    assert len(rules) == 7
     assert rules[-1] == "parameter captoin is not one ig-user/media lists"
 
 

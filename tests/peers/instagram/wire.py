@@ -16,50 +16,66 @@ import time
 from tests.peers.facebook.wire import GraphError, Reply
 from tests.peers.instagram.state import Token
 
-# error-codes page ("Error Codes Defined"): subcode -> (code, message). Wordings marked
-# (stand-in) are not on the page: README.md says so.
-IG_ERRORS: dict[int, tuple[int, str]] = {
-    2207001: (-1, "Instagram server error. Try again."),
-    2207003: (-2, "It takes too long to download the media."),
-    2207004: (36000, "The image size is too large."),
-    2207005: (36001, "The image format is not supported."),
-    2207006: (24, "The media with the given id cannot be found."),
-    2207008: (24, "Media builder not found. Try again later."),
-    2207009: (36003, "The submitted image with aspect ratio is not supported."),
-    2207010: (36004, "The caption you provided is too long."),
+# error-codes page ("Error Codes Defined"): subcode -> (code, message, user message). The user
+# messages are the table's "User Message" column, its {placeholders} filled in by ig_error;
+# where public reports quote a different `message` (2207052, 2207027, the sample's 2207004),
+# that one is the message and the table's text the error_user_msg.
+IG_ERRORS: dict[int, tuple[int, str, str]] = {
+    2207001: (-1, "An unexpected error has occurred. Please retry your request later.",
+              "Instagram server error. Try again."),
+    2207003: (-2, "It takes too long to download the media.",
+              "It takes too long to download the media."),
+    2207004: (36000, "The image size is too large.",
+              "The image is too large to download. It should be less than 8 MiB."),
+    2207005: (36001, "The image format {format} is not supported. Supported formats are: "
+                     "JPEG.", ""),
+    2207006: (24, "The media with {id} cannot be found", ""),
+    2207008: (24, "The media builder with creation id = {id} does not exist or has been "
+                  "expired.", ""),
+    2207009: (36003, "The submitted image with aspect ratio {ratio} cannot be published. "
+                     "Please submit an image with a valid aspect ratio.", ""),
+    2207010: (36004, "The submitted image's caption was {length} characters long. The maximum "
+                     "number of characters permitted for a caption is 2200. Please submit "
+                     "media with a shorter caption.", ""),
     2207020: (-2, "The media you are trying to access has expired. Please try to upload "
-                  "again."),
-    2207023: (100, "The media type is unknown."),
-    2207026: (352, "The video format is not supported."),
-    2207027: (9007, "Media ID is not available"),
+                  "again.", ""),
+    2207023: (100, "The media type {media_type} is unknown.", ""),
+    2207026: (352, "The video format is not supported. Please check spec for supported video "
+                   "format", ""),
+    2207027: (9007, "Media ID is not available",
+              "The media is not ready for publishing, please wait for a moment"),
     2207028: (100, "Your post won't work as a carousel. Carousels need at least 2 "
-                   "photos/videos and no more than 10 photos/videos."),
-    2207032: (-1, "Create media fail, please try to re-create media"),
+                   "photos/videos and no more than 10 photos/videos.", ""),
+    2207032: (-1, "Create media fail, please try to re-create media", ""),
+    2207040: (100, "Cannot use more than 20 tags per created media.", ""),
     2207042: (9, "You reached maximum number of posts that is allowed to be published by "
-                 "Content Publishing API."),
-    2207050: (25, "The Instagram account is restricted."),
+                 "Content Publishing API.", ""),
+    2207050: (25, "The Instagram account is restricted.", ""),
     2207051: (4, "We restrict certain activity to protect our community. Tell us if you "
-                 "think we made a mistake."),
-    2207052: (9004, "The media could not be fetched from this uri"),
+                 "think we made a mistake.", ""),
+    2207052: (9004, "Only photo or video can be accepted as media type.",
+              "The media could not be fetched from this uri: {uri}"),
 }
-USER_TITLES = {2207004: ("Image size too large",
-                         "The image is too large to download. It should be less than 8 MiB."),
-               2207052: ("Media download has failed.",
-                         "The media URI doesn't meet our requirements."),
-               2207027: ("Media not ready for publishing",
-                         "The media is not ready for publishing, please wait for a moment"),
-               2207042: ("Reached maximum number of posts",
-                         "You reached maximum number of posts that is allowed to be published "
-                         "by Content Publishing API.")}
+USER_TITLES = {2207004: "Image size too large", 2207052: "Media download has failed.",
+               2207027: "Media not ready for publishing"}
+TRANSIENT = {2207001, 2207003, 2207008, 2207027, 2207032}
 
 
-def ig_error(subcode: int, *, rule: str | None = None, detail: str = "") -> GraphError:
-    """The error the error-codes page lists for `subcode` (HTTP 400)."""
-    code, message = IG_ERRORS[subcode]
-    title, text = USER_TITLES.get(subcode, (None, None))
-    return GraphError(code, message + (f" ({detail})" if detail else ""), subcode=subcode,
-                      transient=subcode in {2207001, 2207003, 2207008, 2207027, 2207032},
-                      user_title=title, user_msg=text, rule=rule)
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "(unknown)"
+
+
+def ig_error(subcode: int, *, rule: str | None = None, detail: str = "",
+             **values: object) -> GraphError:
+    """The error the error-codes page lists for `subcode` (HTTP 400); `values` fill the
+    table's placeholders (id, uri, format, ratio, length, media_type)."""
+    code, message, user_msg = IG_ERRORS[subcode]
+    fill = _Blank({k: str(v) for k, v in values.items()})
+    message = message.format_map(fill) + (f" ({detail})" if detail else "")
+    text = user_msg.format_map(fill) if user_msg else message
+    return GraphError(code, message, subcode=subcode, transient=subcode in TRANSIENT,
+                      user_title=USER_TITLES.get(subcode), user_msg=text, rule=rule)
 
 
 def no_token() -> GraphError:
