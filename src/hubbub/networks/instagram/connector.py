@@ -196,6 +196,9 @@ class InstagramConnector(Connector):
                 prepared: Mapping[str, Any] | None = None) -> Published:
         with self._graph(account) as g:
             if draft.in_reply_to:
+                if media_ids:
+                    raise Rejected("A reply on Instagram is a comment, which cannot carry "
+                                   "pictures: send it without them")
                 return self._comment(g, draft)
             user_id = self._user_id(account)
             container = _stored_container(prepared)
