@@ -103,8 +103,8 @@ def submit(store: Store, req: Request) -> Reply:
     state = {"state": request["state"]} if request["state"] is not None else {}
     if req.params.get("decision") != "allow":
         return _redirect(request["redirect_uri"], urlencode({
-            "error": "access_denied", "error_reason": "user_denied",
-            "error_description": "The user denied your request", **state}))
+            "error_reason": "user_denied", "error": "access_denied",
+            "error_description": "The user denied your request.", **state}))
     app_id = request["client_id"]
     old = store.grants.get((user.id, app_id))
     kept = set(old.scopes) if old and not old.revoked else set()

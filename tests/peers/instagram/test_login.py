@@ -71,7 +71,7 @@ def test_cancel_redirects_with_the_documented_error_and_state(
                                         approve=False)
     params = callback_params(redirect.removesuffix("#_"))
     assert params == {"error": "access_denied", "error_reason": "user_denied",
-                      "error_description": "The user denied your request", "state": "x"}
+                      "error_description": "The user denied your request.", "state": "x"}
 
 
 def test_a_redirect_uri_not_registered_exactly_is_refused_without_a_redirect(
