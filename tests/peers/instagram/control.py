@@ -39,11 +39,11 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
     "code_seconds": (int, float), "refresh_after_seconds": (int, float),
     "container_seconds": (int, float), "containers_per_day": int, "publish_quota": int,
     "in_progress_reads": int, "fetch_timeout_seconds": (int, float), "calls_per_day": int,
-    "usage_header_from": int,
-    "code_answer": str, "republish": str, "image_errors": str, "signed_in": (str, type(None)),
+    "usage_header_from": int, "code_answer": str, "me_answer": str, "republish": str,
+    "image_errors": str, "signed_in": (str, type(None)),
 }
-CHOICES = {"code_answer": {"data", "flat"}, "republish": {"error", "same"},
-           "image_errors": {"status", "sync"}}
+CHOICES = {"code_answer": {"data", "flat"}, "me_answer": {"data", "flat"},
+           "republish": {"error", "same"}, "image_errors": {"status", "sync"}}
 
 
 def media_dict(media: Media) -> dict[str, Any]:

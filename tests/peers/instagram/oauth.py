@@ -144,7 +144,7 @@ def exchange_code(store: Store, req: Request) -> Reply:
         raise oauth_error("Invalid authorization code", rule="the code sent with its #_")
     code = store.codes.get(value)
     if code is None or code.app_id != app.id or code.used:
-        raise oauth_error("Matching code was not found or was already used.",
+        raise oauth_error("Matching code was not found or was already used",
                           rule="an authorization code used twice" if code and code.used
                           else "an unknown code")
     if code.expires_at <= time.time():
@@ -228,7 +228,10 @@ def me(store: Store, req: Request) -> Reply:
            "username": user.username, "name": user.name, "account_type": user.account_type,
            "profile_picture_url": f"{req.origin}/_cdn/profile/{user.id}.jpg",
            "followers_count": 0, "follows_count": 0, "media_count": count}
-    return Reply(200, pick(obj, fields(req, "User", ME_FIELDS, ["id"])))
+    answer = pick(obj, fields(req, "User", ME_FIELDS, ["id"]))
+    if store.me_answer == "data":  # as the get-started page prints it
+        return Reply(200, {"data": [answer]})
+    return Reply(200, answer)
 
 
 ROUTES = {

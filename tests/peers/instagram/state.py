@@ -179,6 +179,7 @@ class Store(TakesFaults):
         self.in_progress_reads = 1  # status reads that answer IN_PROGRESS before FINISHED
         self.calls_per_day = 4800  # Business Use Case budget per account (rate-limiting page)
         self.usage_header_from = 0  # usage header from this percentage on (0: every answer)
+        self.me_answer = "flat"  # "flat": /me answers the object; "data": {"data": [{...}]}
         self.code_answer = "data"  # "data": {"data": [{...}]} as documented; "flat": {...}
         self.republish = "error"  # a second media_publish of a container: "error" | "same"
         self.image_errors = "status"  # a bad image: "status" (container ERROR) | "sync" (400)

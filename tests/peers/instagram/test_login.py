@@ -46,7 +46,7 @@ def test_allow_gives_a_single_use_code_then_short_and_long_tokens(
     again = _exchange(instagram_peer, app_id, secret, params["code"])
     assert again.status_code == 400
     assert again.json()["error_type"] == "OAuthException"
-    assert "already used" in again.json()["error_message"]
+    assert again.json()["error_message"] == "Matching code was not found or was already used"
     instagram_peer.protocol_errors(clear=True)
 
     short = row["access_token"]
@@ -206,3 +206,11 @@ def test_the_long_lived_exchange_takes_only_a_live_short_token(setup: Setup) -> 
                                      "access_token": short}, timeout=30)
     assert late.json()["error"]["error_subcode"] == 463
     assert len(peer.protocol_errors(clear=True)) == 2
+
+
+def test_me_can_answer_as_the_get_started_page_prints_it(setup: Setup) -> None:
+    assert setup.graph.get("/me", fields="user_id,username").json() == {
+        "user_id": setup.ann.id, "username": "ann.bakes"}
+    setup.peer.settings(me_answer="data")
+    assert setup.graph.get("/me", fields="user_id,username").json() == {
+        "data": [{"user_id": setup.ann.id, "username": "ann.bakes"}]}
