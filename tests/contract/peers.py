@@ -266,3 +266,9 @@ FACTORIES["facebook"] = facebook_factory
 from tests.contract.peers_threads import threads_factory  # noqa: E402
 
 FACTORIES["threads"] = threads_factory
+
+
+# --- Instagram: the stand-in behind an HTTP fault proxy (tests/contract/peers_instagram.py) ---
+from tests.contract.peers_instagram import instagram_factory  # noqa: E402
+
+FACTORIES["instagram"] = instagram_factory
