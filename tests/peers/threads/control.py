@@ -25,11 +25,12 @@ from tests.peers.standin_control import (
     reset,
 )
 from tests.peers.threads.oauth import token_dict
+from tests.peers.threads.publish import CONTAINER_ERRORS
 from tests.peers.threads.state import PERMISSIONS, Container, Fault, Grant, Post, Store
 
 FAULT_KINDS = {"190", "4", "17", "32", "613", "24", "9", "10", "100", "1", "2",
                "500", "502", "503", "504", "drop", "drop_after", "hold", "hold_after",
-               "timeout", "delay"}
+               "timeout", "delay", "container_error"}
 SETTINGS: dict[str, type | tuple[type, ...]] = {
     "code_seconds": (int, float), "short_token_seconds": (int, float),
     "long_token_seconds": (int, float), "refresh_min_age_seconds": (int, float),
@@ -170,6 +171,15 @@ def _use_quota(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return {"used": store.used(str(user_id), str(kind))}
 
 
+def _fault(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    if b.get("kind") == "container_error":
+        message = (b.get("options") or {}).get("error_message", "UNKNOWN")
+        if message not in CONTAINER_ERRORS:
+            raise ControlError(f"error_message is one of {sorted(CONTAINER_ERRORS)}")
+    return arm_fault(store, b, FAULT_KINDS, Fault,
+                     lambda p: p.removeprefix("/v1.0") if p.startswith("/v1.0/") else p)
+
+
 def _settings(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     def check(name: str, value: Any) -> None:
         if name in CHOICES and value not in CHOICES[name]:
@@ -206,9 +216,7 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("POST", "expire_containers"): _expire_containers,
     ("POST", "invalidate"): _invalidate,
     ("POST", "use_quota"): _use_quota,
-    ("POST", "faults"): lambda s, q, b: arm_fault(
-        s, b, FAULT_KINDS, Fault,
-        lambda p: p.removeprefix("/v1.0") if p.startswith("/v1.0/") else p),
+    ("POST", "faults"): _fault,
     ("DELETE", "faults"): clear_faults,
     ("POST", "settings"): _settings,
     ("GET", "protocol_errors"): lambda s, q, b: drained(s.protocol, q),

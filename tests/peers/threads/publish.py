@@ -48,6 +48,11 @@ CREATE_PARAMS = {
     "is_spoiler_media", "text_entities", "text_attachment", "gif_attachment",
     "poll_attachment", "enable_reply_approvals", "access_token", "appsecret_proof",
 }
+# troubleshooting: the error messages a container in ERROR may carry
+CONTAINER_ERRORS = {"FAILED_DOWNLOADING_VIDEO", "FAILED_PROCESSING_AUDIO",
+                    "FAILED_PROCESSING_VIDEO", "INVALID_ASPEC_RATIO", "INVALID_BIT_RATE",
+                    "INVALID_DURATION", "INVALID_FRAME_RATE", "INVALID_AUDIO_CHANNELS",
+                    "INVALID_AUDIO_CHANNEL_LAYOUT", "UNKNOWN"}
 POST_TYPE = {"TEXT": "TEXT_POST", "IMAGE": "IMAGE", "VIDEO": "VIDEO",
              "CAROUSEL": "CAROUSEL_ALBUM"}
 EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
@@ -105,6 +110,10 @@ def create(store: Store, req: Request) -> Reply:
             if fetched.error_message:
                 container.status, container.error_message = "ERROR", fetched.error_message
                 container.fetch_error = fetched.why
+        forced = store.container_errors.pop(0) if store.container_errors else None
+        if forced is not None and container.status != "ERROR":
+            container.status, container.error_message = "ERROR", forced
+            container.fetch_error = "fail_next(..., \"container_error\")"
         if container.status != "ERROR":
             container.status = "FINISHED"  # answered IN_PROGRESS while reads_left > 0
         for child in plan["children"]:

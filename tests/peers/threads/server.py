@@ -128,6 +128,11 @@ class StandIn:
         return reply
 
     def _fault(self, req: Request, fault: Fault) -> None:
+        if fault.kind == "container_error":  # the container is made, then ends in ERROR
+            with self.store.lock:
+                self.store.container_errors.append(
+                    str(fault.options.get("error_message", "UNKNOWN")))
+            return
         if fault.kind in {"500", "502", "503", "504"}:
             raise HTTPPage(int(fault.kind))
         with self.store.lock:

@@ -147,6 +147,7 @@ class Store(TakesFaults):
         self.posts: dict[str, Post] = {}
         self.quota: dict[tuple[str, str], list[float]] = {}  # (user, kind) -> times
         self.faults: list[Fault] = []
+        self.container_errors: list[str] = []  # the next containers made end in ERROR
         self.seen: list[dict[str, Any]] = []
         self.protocol: list[dict[str, Any]] = []
         self.windows: list[dict[str, Any]] = []  # every Authorization Window shown

@@ -92,3 +92,18 @@ def test_hostile_bodies_are_refused_and_recorded(setup: Setup) -> None:
     assert odd.status_code == 400
     assert len(setup.peer.protocol_errors(clear=True)) == 2
     assert setup.graph.call("GET", "/me", setup.token).status_code == 200
+
+
+def test_a_container_ends_in_error_on_demand(setup: Setup) -> None:
+    setup.peer.fail_next("POST", "/{user-id}/threads", "container_error",
+                         error_message="INVALID_DURATION")
+    container = setup.graph.container(setup.token, media_type="TEXT", text="doomed")
+    status = setup.graph.call("GET", f"/{container}", setup.token,
+                              params={"fields": "status,error_message"}).json()
+    assert status == {"id": container, "status": "ERROR", "error_message": "INVALID_DURATION"}
+    assert setup.graph.publish(setup.token, container).status_code == 400
+    setup.peer.protocol_errors(clear=True)
+    assert setup.peer.posts() == []
+    with pytest.raises(AssertionError):
+        setup.peer.fail_next("POST", "/{user-id}/threads", "container_error",
+                             error_message="SOMETHING_ELSE")
