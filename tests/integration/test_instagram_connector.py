@@ -206,3 +206,26 @@ def test_posts_and_comments_are_read_and_answered(ig_world: IGWorld) -> None:
     ig_world.connector.delete(account, on_comment.remote_id)  # already gone: fine
     with pytest.raises(NotImplementedError, match="does not let an app like"):
         ig_world.connector.react(account, published.remote_id, "like")
+
+
+def test_a_sign_in_without_the_publishing_permission_is_refused(ig_world: IGWorld) -> None:
+    user = ig_world.person()
+    ig_world.peer.sign_in(user)
+    start = ig_world.connector.begin_auth("", CALLBACK)
+    fewer = start.redirect_url.replace(
+        "%2Cinstagram_business_content_publish", "")
+    assert fewer != start.redirect_url
+    back = ig_world.peer.authorize(fewer, user)
+    with pytest.raises(Rejected, match="instagram_business_content_publish"):
+        ig_world.connector.complete_auth(callback_params(back), start.state_data)
+
+
+@pytest.mark.parametrize("shape", ["data", "flat"])
+def test_either_shape_of_the_code_exchange_answer_is_read(ig_world: IGWorld, shape: str) -> None:
+    ig_world.peer.settings(code_answer=shape)
+    user = ig_world.person()
+    ig_world.peer.sign_in(user)
+    start = ig_world.connector.begin_auth("", CALLBACK)
+    back = ig_world.peer.authorize(start.redirect_url, user)
+    connected = ig_world.connector.complete_auth(callback_params(back), start.state_data)
+    assert connected.credentials["user_id"] == user.id
