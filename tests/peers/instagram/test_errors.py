@@ -4,6 +4,7 @@ usage headers, connection faults."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 import requests
@@ -80,3 +81,34 @@ def test_a_bare_gateway_error_page(setup: Setup) -> None:
     answer = setup.graph.get("/me")
     assert answer.status_code == 502
     assert answer.headers["Content-Type"].startswith("text/html")
+
+
+def test_the_container_budget(setup: Setup, images: Images) -> None:
+    setup.peer.settings(containers_per_day=1)
+    url = images.add("a.jpg", jpeg())
+    assert setup.graph.post(f"/{setup.ann.id}/media", image_url=url).ok
+    over = setup.graph.post(f"/{setup.ann.id}/media", image_url=url)
+    assert over.status_code == 400
+    assert over.json()["error"]["code"] == 4
+    assert images.hits == ["a.jpg"]  # refused before fetching
+
+
+def test_a_held_request_is_let_go_by_clear_faults(setup: Setup) -> None:
+    setup.peer.fail_next("GET", "/me", "hold")
+    outcome: list[BaseException | int] = []
+
+    def call() -> None:
+        try:
+            outcome.append(setup.graph.get("/me").status_code)
+        except requests.RequestException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    seen = setup.peer.requests()
+    while not any(r["path"].endswith("/me") for r in seen):
+        seen = setup.peer.requests()
+    setup.peer.clear_faults()
+    worker.join(30)
+    assert isinstance(outcome[0], requests.ConnectionError)
+    assert setup.graph.get("/me").status_code == 200
