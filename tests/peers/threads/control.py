@@ -48,7 +48,8 @@ def post_dict(post: Post) -> dict[str, Any]:
             "alt_text": post.alt_text, "link_attachment_url": post.link_attachment_url,
             "reply_to": post.reply_to, "root": post.root,
             "reply_audience": post.reply_audience, "topic_tag": post.topic_tag,
-            "quoted_post": post.quoted_post, "hidden": post.hidden, "deleted": post.deleted,
+            "quoted_post": post.quoted_post, "reposted_post": post.reposted_post,
+            "hidden": post.hidden, "deleted": post.deleted,
             "media_size": len(post.media), "mime_type": post.mime_type,
             "is_carousel_item": post.is_carousel_item, "app_id": post.app_id}
 

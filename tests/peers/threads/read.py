@@ -20,6 +20,7 @@ posts/delete-posts (threads_delete, `{"success": true, "deleted_id"}`, 100 delet
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -85,6 +86,8 @@ def media_object(store: Store, req: Request, post: Post, token: Token,
         obj["children"] = {"data": [{"id": c} for c in post.children]}
     if post.quoted_post:
         obj["quoted_post"] = {"id": post.quoted_post}
+    if post.reposted_post:
+        obj["reposted_post"] = {"id": post.reposted_post}
     if post.reply_to is None and mine:
         obj["owner"] = {"id": post.user_id}  # "only available on top-level posts that you own"
     if post.reply_to is not None:
@@ -242,6 +245,8 @@ def insights(store: Store, req: Request) -> Reply:
     if not asked or unknown:
         raise th_invalid(f"Param metric must be a list of {', '.join(METRICS)}",
                          rule=f"insights metric={req.params.get('metric')!r}")
+    if post.media_type == "REPOST_FACADE":  # "An empty array will be returned"
+        return Reply(200, {"data": []})
     below = _thread_of(store, post)
     counts = dict(post.counts)
     counts["replies"] = len(below if post.reply_to is None else
@@ -252,6 +257,25 @@ def insights(store: Store, req: Request) -> Reply:
         "name": m, "period": "lifetime", "values": [{"value": counts.get(m, 0)}],
         "title": METRICS[m], "description": f"The number of {m} of your post.",
         "id": f"{post.id}/insights/{m}/lifetime"} for m in asked]})
+
+
+def repost(store: Store, req: Request) -> Reply:
+    """POST /{threads-media-id}/repost -> {"id": repost id}: a REPOST_FACADE of the caller's
+    that lists with their threads. Reposting a post twice answers the first repost's id."""
+    token = authenticate(store, req, "threads_content_publish")
+    original = _post(store, req.path.split("/")[1])
+    if original.media_type == "REPOST_FACADE":
+        raise th_invalid("A repost cannot be reposted", rule="repost of a repost")
+    for post in store.posts.values():
+        if post.reposted_post == original.id and post.user_id == token.user_id and \
+                not post.deleted:
+            return Reply(200, {"id": post.id})
+    made = Post(store.new_id(), token.user_id or "", "REPOST_FACADE", "", time.time(),
+                secrets.token_urlsafe(8)[:11], reposted_post=original.id,
+                app_id=token.app_id)
+    store.posts[made.id] = made
+    original.counts["reposts"] = original.counts.get("reposts", 0) + 1
+    return Reply(200, {"id": made.id})
 
 
 SEARCH_LIMIT = 2200  # keyword-search: "a maximum of 2,200 queries within a rolling 24-hour period"

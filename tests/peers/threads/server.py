@@ -53,6 +53,7 @@ ROUTES: dict[tuple[str, str], Handler_] = {
     ("POST", "/{reply-id}/manage_reply"): read.manage_reply,
     ("GET", "/keyword_search"): read.keyword_search,
     ("GET", "/{media-id}/insights"): read.insights,
+    ("POST", "/{media-id}/repost"): read.repost,
 }
 UNLOCKED = {publish.create}  # takes the lock itself (it fetches media without it)
 EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_access_token",
@@ -61,7 +62,7 @@ EDGES = {"threads": "/{user-id}/threads", "threads_publish": "/{user-id}/threads
          "threads_publishing_limit": "/{user-id}/threads_publishing_limit",
          "replies": "/{id}/replies", "conversation": "/{media-id}/conversation",
          "mentions": "/{user-id}/mentions", "manage_reply": "/{reply-id}/manage_reply",
-         "insights": "/{media-id}/insights"}
+         "insights": "/{media-id}/insights", "repost": "/{media-id}/repost"}
 ID = re.compile(r"^(\d+|me)$")
 VERSIONED = re.compile(r"^/(v\d+\.\d+)(/.*)$")
 RATE_CODES = {"4", "17", "32", "613"}

@@ -120,6 +120,7 @@ class Post:
     reply_audience: str = "EVERYONE"
     topic_tag: str | None = None
     quoted_post: str | None = None
+    reposted_post: str | None = None  # a REPOST_FACADE's original
     hidden: bool = False
     deleted: bool = False
     media: bytes = b""

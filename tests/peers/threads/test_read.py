@@ -175,3 +175,19 @@ def test_insights_of_an_own_post(setup: Setup) -> None:
     wrong = setup.graph.call("GET", f"/{root}/insights", token, params={"metric": "hearts"})
     assert wrong.status_code == 400
     assert len(setup.peer.protocol_errors(clear=True)) == 2
+
+
+def test_reposting_someone_elses_post(setup: Setup) -> None:
+    bob = setup.peer.create_user("bob")
+    original = setup.peer.post_as(bob, "worth sharing")["id"]
+    made = setup.graph.call("POST", f"/{original}/repost", setup.token)
+    assert made.status_code == 200, made.text
+    repost = made.json()["id"]
+    again = setup.graph.call("POST", f"/{original}/repost", setup.token)
+    assert again.json() == {"id": repost}
+    listed = _get(setup, "/me/threads", fields="id,media_type,reposted_post")
+    assert listed["data"] == [{"id": repost, "media_type": "REPOST_FACADE",
+                               "reposted_post": {"id": original}}]
+    assert setup.graph.call("DELETE", f"/{repost}", setup.token).json() == {
+        "success": True, "deleted_id": repost}
+    assert _get(setup, "/me/threads")["data"] == []
