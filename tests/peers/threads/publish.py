@@ -121,6 +121,7 @@ def create(store: Store, req: Request) -> Reply:
         store.containers[container.id] = container
         if plan["auto_publish"]:
             container.reads_left = 0
+            _within_quota(store, container)
             return Reply(200, {"id": _publish(store, container).id})
         return Reply(200, {"id": container.id})
 
@@ -269,14 +270,19 @@ def publish(store: Store, req: Request) -> Reply:
         raise media_not_found(rule="threads_publish of a carousel item on its own")
     if status != "FINISHED":
         raise media_not_found(rule=f"threads_publish of a container that is {status}")
+    _within_quota(store, container)
+    return Reply(200, {"id": _publish(store, container).id})
+
+
+def _within_quota(store: Store, container: Container) -> None:
+    """A reply needs its parent still there; posts and replies each have their quota."""
     reply = bool(container.params.get("reply_to_id"))
     parent = store.posts.get(container.params.get("reply_to_id") or "")
     if reply and (parent is None or parent.deleted):
         raise unsupported(container.params["reply_to_id"])  # deleted since: not the caller's
     kind, limit = ("replies", store.quota_replies) if reply else ("posts", store.quota_posts)
-    if store.used(user_id, kind) >= limit:
+    if store.used(container.user_id, kind) >= limit:
         raise quota_error(kind)
-    return Reply(200, {"id": _publish(store, container).id})
 
 
 def _publish(store: Store, container: Container) -> Post:

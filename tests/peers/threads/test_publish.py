@@ -172,6 +172,11 @@ def test_auto_publish_text_publishes_at_once(setup: Setup) -> None:
         "media_type": "TEXT", "text": "now", "auto_publish_text": "true"})
     assert answer.status_code == 200
     assert [p["id"] for p in setup.peer.posts()] == [answer.json()["id"]]
+    setup.peer.use_quota(setup.ann, "posts", 249)
+    over = setup.graph.call("POST", "/me/threads", setup.token, data={
+        "media_type": "TEXT", "text": "one too many", "auto_publish_text": "true"})
+    assert over.json()["error"]["code"] == 9
+    assert len(setup.peer.posts()) == 1
 
 
 def test_a_video_is_fetched_and_checked(setup: Setup, pictures: Pictures) -> None:
