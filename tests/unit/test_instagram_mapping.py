@@ -9,7 +9,7 @@ import pytest
 
 from hubbub.networks.base import Draft
 from hubbub.networks.errors import Rejected
-from hubbub.networks.instagram import mapping, oauth
+from hubbub.networks.instagram import connector, mapping, oauth
 
 WEB = "https://www.instagram.com"
 
@@ -91,3 +91,10 @@ def test_a_token_answer_is_stored_with_its_expiry_and_renewed_after_a_week() -> 
     assert not oauth.needs_refresh(stored)
     assert oauth.needs_refresh(stored, now=issued + timedelta(days=8))
     assert not oauth.needs_refresh({"access_token": "x"})
+
+
+def test_a_pasted_token_is_taken_as_new_and_renewed_a_week_later() -> None:
+    stored = {"access_token": "IGT", "issued_at": datetime.now(UTC).isoformat()}
+    assert not oauth.needs_refresh(stored)
+    assert oauth.needs_refresh(stored, now=datetime.now(UTC) + timedelta(days=7, seconds=1))
+    assert connector.InstagramConnector().credentials_expire_at(stored) is None

@@ -126,7 +126,11 @@ class InstagramConnector(Connector):
         if not token:
             raise Rejected("Give a long-lived Instagram access token issued to the operator's "
                            "Instagram app.")
-        return self._connected(base_url.strip() or graph.graph_url(), {"access_token": token})
+        # How old a pasted token is cannot be asked: it is taken as new, so the hub renews it
+        # a week from now (a refresh is refused before a token is a day old).
+        return self._connected(base_url.strip() or graph.graph_url(),
+                               {"access_token": token,
+                                "issued_at": datetime.now(UTC).isoformat()})
 
     def _connected(self, base: str, credentials: dict[str, Any]) -> Connected:
         with InstagramGraph.for_account(base, credentials) as g:
