@@ -186,11 +186,11 @@ class Handler(standin_http.StandInHandler):
             self.send_reply(self._cdn(parts.path))
             return
         req.template = template(path)
+        seen = {"method": req.method, "path": parts.path, "version": version,
+                "query": {k: ("…" if k == "access_token" else v)
+                          for k, v in req.params.items()}, "at": time.time()}
         with store.lock:
-            store.seen.append({"method": req.method, "path": parts.path, "version": version,
-                               "query": {k: ("…" if k == "access_token" else v)
-                                         for k, v in req.params.items()},
-                               "at": time.time()})
+            store.seen.append(seen)
         fault = store.take_fault(req.method, path, req.template)
         if self.fault_before(fault, store.release, frozenset({"hold", "timeout"})):
             return
@@ -214,7 +214,7 @@ class Handler(standin_http.StandInHandler):
                                        "status": 500})
             reply = server_error(1).reply
         with store.lock:
-            store.seen[-1]["status"] = reply.status
+            seen["status"] = reply.status
         self.reply_or_cut(reply, fault, store.release)
 
     def _cdn(self, path: str) -> Reply:
