@@ -1,10 +1,11 @@
-"""The six networks the crash test (tests/integration/test_crash.py) posts to at once: for each,
+"""The seven networks the crash test (tests/integration/test_crash.py) posts to at once: for each,
 what the hub needs to reach its server, how the crash user connects, how its publish endpoint
 is slowed (so kills land mid-send) and how the posts are read back from the server itself.
 
 Mastodon (the mock), Bluesky (the reference PDS) and Nostr (a relay) are real servers; X,
-LinkedIn and Facebook are the stand-ins under tests/peers, none of which takes an idempotency
-key, so a post in doubt there is settled only by reading the account's own posts back.
+LinkedIn, Facebook and Threads are the stand-ins under tests/peers, none of which takes an
+idempotency key, so a post in doubt there is settled only by reading the account's own posts
+back (Threads first asks its stored container whether it was published).
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ from typing import Any
 import requests
 
 from hubbub.networks.nostr import keys
+from hubbub.networks.threads.oauth import SCOPES as THREADS_SCOPES
 from hubbub.networks.x.oauth import SCOPES as X_SCOPES
-from tests.integration import facebook_support, linkedin_support, x_support
+from tests.integration import facebook_support, linkedin_support, threads_support, x_support
 from tests.integration.hubproc import Hub
 from tests.peers.bluesky import BlueskyPeer
 from tests.peers.facebook.peer import FacebookPeer
 from tests.peers.linkedin.peer import LinkedInPeer
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.nostr import NostrPeer
+from tests.peers.threads.peer import ThreadsPeer
 from tests.peers.x.peer import XPeer
 
 # How long each stand-in holds a publish call, and for how many calls (all of the run's).
@@ -195,6 +198,39 @@ def facebook(peer: FacebookPeer) -> CrashNetwork:
 
     return CrashNetwork("facebook", connect, posts,
                         env=facebook_support.fb_env(peer, *app),
+                        slow_down=slow_down, speed_up=peer.clear_faults)
+
+
+def threads(peer: ThreadsPeer) -> CrashNetwork:
+    """A Threads account posted to with a long-lived token; its posts read back through the
+    stand-in's API (a post's web link names its shortcode, which the API's permalink gives)."""
+    app = peer.create_app(threads_support.CALLBACK)
+    person = peer.create_user(f"crash_{uuid.uuid4().hex[:6]}")
+    token = peer.token_for(person, app, THREADS_SCOPES)
+
+    def connect(hub: Hub, user: str) -> None:
+        connected = hub.json("connect", "threads", "--user", user, f"--token={token}")
+        assert connected["remote_id"] == person.id
+
+    def posts() -> list[tuple[str, str]]:
+        held: list[tuple[str, str]] = []
+        params: dict[str, Any] = {"fields": "id,text,permalink", "limit": 100,
+                                  "access_token": token}
+        while True:
+            page = requests.get(f"{peer.graph_url}/{person.id}/threads", params=params,
+                                timeout=10).json()
+            held += [(p.get("text", ""), p["permalink"]) for p in page["data"]]
+            after = page.get("paging", {}).get("cursors", {}).get("after")
+            if not page["data"] or not page.get("paging", {}).get("next") or not after:
+                return held
+            params["after"] = after
+
+    def slow_down() -> None:
+        peer.fail_next("POST", "/{user-id}/threads_publish", "delay", count=DELAYED_CALLS,
+                       seconds=DELAY_SECONDS)
+
+    return CrashNetwork("threads", connect, posts, link_id=lambda url: url,
+                        env=threads_support.threads_env(peer, *app),
                         slow_down=slow_down, speed_up=peer.clear_faults)
 
 

@@ -1,15 +1,15 @@
 """Workers killed with SIGKILL at random moments: no post is lost and none is sent twice.
 
-The worker runs in its own process (`hubbub worker`) and every post goes to six servers at
+The worker runs in its own process (`hubbub worker`) and every post goes to seven servers at
 once: the Mastodon mock, the reference Bluesky PDS, a Nostr relay, and the X, LinkedIn (as the
-member) and Facebook (a Page) stand-ins. The last three take no idempotency key: a post in
+member), Facebook (a Page) and Threads stand-ins. The last three take no idempotency key: a post in
 doubt there is settled only by reading the account's own posts back, and a resend LinkedIn
 refuses as a duplicate counts as sent with the post it names. Each stand-in holds every publish
 call a while, so many kills land mid-send. The database is SQLite in WAL mode (one worker, the
 default profile) or PostgreSQL with two workers at once (the many-machines profile). Every post
 is then counted on each server itself, and each delivery must link to its own remote post.
 
-One run for all six networks: a run per network cost CI minutes each for the same kill loop.
+One run for all seven networks: a run per network cost CI minutes each for the same kill loop.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from tests.peers.facebook.peer import FacebookPeer
 from tests.peers.linkedin.peer import LinkedInPeer
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.nostr import NostrPeer
+from tests.peers.threads.peer import ThreadsPeer
 from tests.peers.x.peer import XPeer
 
 pytestmark = pytest.mark.slow
@@ -50,12 +51,12 @@ SETTLE_GUARD_SECONDS = 600
 @pytest.mark.parametrize(("engine", "workers"), [("sqlite", 1), ("postgres", 2)])
 def test_killed_workers_lose_nothing_and_double_nothing(
     mastodon_peer: MastodonPeer, bluesky_peer: BlueskyPeer, nostr_peer: NostrPeer,
-    x_peer: XPeer, li_peer: LinkedInPeer, fb_peer: FacebookPeer, tmp_path: Path,
-    engine: str, workers: int
+    x_peer: XPeer, li_peer: LinkedInPeer, fb_peer: FacebookPeer, threads_peer: ThreadsPeer,
+    tmp_path: Path, engine: str, workers: int
 ) -> None:
     targets = [networks.mastodon(mastodon_peer), networks.bluesky(bluesky_peer),
                networks.nostr(nostr_peer), networks.x(x_peer), networks.linkedin(li_peer),
-               networks.facebook(fb_peer)]
+               networks.facebook(fb_peer), networks.threads(threads_peer)]
     env = {name: value for target in targets for name, value in target.env.items()}
     deliveries = len(targets) * POSTS
     with database(engine) as database_url:
