@@ -2,8 +2,8 @@
 
 The worker runs in its own process (`hubbub worker`) and every post goes to seven servers at
 once: the Mastodon mock, the reference Bluesky PDS, a Nostr relay, and the X, LinkedIn (as the
-member), Facebook (a Page) and Threads stand-ins. The last three take no idempotency key: a post in
-doubt there is settled only by reading the account's own posts back, and a resend LinkedIn
+member), Facebook (a Page) and Threads stand-ins. The last four take no idempotency key: a post
+in doubt there is settled only by reading the account's own posts back, and a resend LinkedIn
 refuses as a duplicate counts as sent with the post it names. Each stand-in holds every publish
 call a while, so many kills land mid-send. The database is SQLite in WAL mode (one worker, the
 default profile) or PostgreSQL with two workers at once (the many-machines profile). Every post
