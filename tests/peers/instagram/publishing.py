@@ -46,7 +46,9 @@ MAX_VIDEO = 300 * 1024 * 1024
 CONTAINER_PARAMS = {"image_url", "video_url", "caption", "alt_text", "is_carousel_item",
                     "media_type", "children", "location_id", "user_tags", "product_tags",
                     "collaborators", "share_to_feed", "cover_url", "thumb_offset",
-                    "audio_name", "upload_type", "trial_params"}
+                    "audio_name", "upload_type", "trial_params", "branded_content_sponsor_ids",
+                    "is_paid_partnership", "is_ai_generated"}
+MAX_ALT_TEXT, MAX_COLLABORATORS = 1000, 3
 CONTAINER_FIELDS = {"id", "status_code", "status", "copyright_check_status"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -103,9 +105,11 @@ def fetch(url: str, cap: int, timeout: float = 10.0) -> bytes:
         raise ig_error(2207052, uri=url, detail=str(exc)) from exc
 
 
-def check_image(data: bytes) -> tuple[int, int, int | None, dict[str, str]]:
+def check_image(data: bytes, *, story: bool = False) -> tuple[int, int, int | None,
+                                                            dict[str, str]]:
     """(width, height, error subcode or None, the error's placeholder values): JPEG only,
-    8 MiB at most, aspect ratio 4:5 to 1.91:1."""
+    8 MiB at most, aspect ratio 4:5 to 1.91:1 (not for stories: 9:16 is only advised). Widths
+    outside 320-1440 are scaled by Instagram, not refused."""
     if len(data) > MAX_IMAGE:
         return 0, 0, 2207004, {}
     try:
@@ -116,9 +120,23 @@ def check_image(data: bytes) -> tuple[int, int, int | None, dict[str, str]]:
     if fmt != "JPEG" or data[:2] != b"\xff\xd8":
         return width, height, 2207005, {"format": str(fmt)}
     ratio = width / max(height, 1)
-    if not MIN_RATIO - 1e-9 <= ratio <= MAX_RATIO + 1e-9:
+    if not story and not MIN_RATIO - 1e-9 <= ratio <= MAX_RATIO + 1e-9:
         return width, height, 2207009, {"ratio": f"{ratio:.3g}"}
     return width, height, None, {}
+
+
+def _collaborators(req: Request, media_type: str) -> None:
+    raw = req.params.get("collaborators", "").strip()
+    if not raw:
+        return
+    try:
+        names = json.loads(raw) if raw.startswith("[") else raw.split(",")
+    except ValueError as exc:
+        raise invalid("(#100) collaborators must be a list of usernames",
+                      rule="collaborators that cannot be read") from exc
+    if media_type == "STORIES" or len(names) > MAX_COLLABORATORS:
+        raise invalid("(#100) collaborators: up to 3 usernames, not on stories",
+                      rule=f"{len(names)} collaborators on a {media_type} container")
 
 
 def _children(store: Store, req: Request, user_id: str) -> list[Container]:
@@ -155,12 +173,12 @@ def create(store: Store, req: Request) -> Reply:
         timeout = store.fetch_timeout_seconds
     data = fetch(url, cap, timeout)
     with store.lock:
-        if container.kind == "REELS" or cap == MAX_VIDEO:
+        if cap == MAX_VIDEO:
             if len(data) < 12 or data[4:8] != b"ftyp":  # MP4/MOV begin with an ftyp box
                 container.error = 2207026
         else:
             container.image = data
-            width, height, error, values = check_image(data)
+            width, height, error, values = check_image(data, story=container.kind == "STORIES")
             container.width, container.height, container.error = width, height, error
             container.error_values = values
             if error is not None and store.image_errors == "sync":
@@ -192,16 +210,26 @@ def _prepare(store: Store, req: Request) -> tuple[Container, str | None, int]:
     item = boolean(req, "is_carousel_item", False)
     caption = p.get("caption", "")
     _check_caption(caption)
-    if media_type == "VIDEO":
+    if media_type == "VIDEO" and not item:
         raise ig_error(2207023, media_type="VIDEO",
-                       rule="media_type=VIDEO (single feed videos are REELS now)")
-    if media_type not in {"IMAGE", "CAROUSEL", "STORIES", "REELS"}:
+                       rule="media_type=VIDEO (single feed videos are REELS now; VIDEO is for "
+                            "carousel items)")
+    if media_type not in {"IMAGE", "VIDEO", "CAROUSEL", "STORIES", "REELS"}:
         raise ig_error(2207023, media_type=media_type, rule=f"media_type={media_type}")
     if p.get("alt_text") is not None and media_type != "IMAGE":
         raise invalid("(#100) alt_text is supported for image posts only",
                       rule=f"alt_text on a {media_type} container")
-    if item and caption:
-        _record(store, req, "a caption on a carousel item (only the carousel's shows)")
+    alt = p.get("alt_text")
+    if alt is not None and len(alt) > MAX_ALT_TEXT:
+        raise invalid(f"(#100) alt_text is up to 1000 characters, not {len(alt)}",
+                      rule=f"alt_text of {len(alt)} characters")
+    _collaborators(req, media_type)
+    for name in ("caption", "location_id"):
+        if item and p.get(name):
+            _record(store, req, f"{name} on a carousel item: not supported there")
+    if item and media_type not in {"IMAGE", "VIDEO"}:
+        raise invalid("(#100) Only images and videos can be carousel items",
+                      rule=f"is_carousel_item on a {media_type} container")
     container = Container(store.new_id(), user_id, token.app_id, media_type, caption,
                           p.get("image_url"), p.get("alt_text"), item, [], now,
                           reads_left=store.in_progress_reads,
@@ -218,7 +246,7 @@ def _prepare(store: Store, req: Request) -> tuple[Container, str | None, int]:
     if media_type == "STORIES" and store.users[user_id].account_type != "BUSINESS":
         raise GraphError(10, "(#10) Stories can be published by business accounts only",
                          status=403, rule="a story from a creator account")
-    if media_type == "REELS" or (media_type == "STORIES" and p.get("video_url")):
+    if media_type in {"REELS", "VIDEO"} or (media_type == "STORIES" and p.get("video_url")):
         video = p.get("video_url")
         if not video:
             raise invalid("(#100) The parameter video_url is required",
@@ -298,7 +326,8 @@ def publish(store: Store, req: Request) -> Reply:
 
 
 def _media_from(store: Store, container: Container, parent: str | None = None) -> Media:
-    kinds = {"IMAGE": ("IMAGE", "FEED"), "CAROUSEL": ("CAROUSEL_ALBUM", "FEED"),
+    kinds = {"IMAGE": ("IMAGE", "FEED"), "VIDEO": ("VIDEO", "FEED"),
+             "CAROUSEL": ("CAROUSEL_ALBUM", "FEED"),
              "STORIES": ("IMAGE" if container.image_url else "VIDEO", "STORY"),
              "REELS": ("VIDEO", "REELS")}
     media_type, product = kinds[container.kind]

@@ -66,11 +66,25 @@ def list_media(store: Store, req: Request) -> Reply:
     user_id = ig_user(store, req, token)
     need(store, token, "instagram_business_basic", what="Reading media")
     names = fields(req, "IGMedia", MEDIA_FIELDS, ["id"])
+    since, until = _time(req, "since"), _time(req, "until")
     items = sorted((m for m in store.media.values() if m.user_id == user_id and not m.deleted
-                    and m.parent_id is None and m.product_type != "STORY"),
-                   key=lambda m: (m.created_at, m.id), reverse=True)
+                    and m.parent_id is None and m.product_type != "STORY"
+                    and since <= m.created_at <= until),
+                   key=lambda m: (m.created_at, m.id), reverse=True)[:10000]
     return Reply(200, page_of(req, items, lambda m: m.id,
                               lambda m: media_object(store, req, m, names)))
+
+
+def _time(req: Request, name: str) -> float:
+    """`since` / `until` as a Unix time (time-based pagination); absent: no bound."""
+    raw = req.params.get(name)
+    if raw is None:
+        return 0.0 if name == "since" else float("inf")
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise invalid(f"(#100) {name} must be a Unix timestamp", rule=f"{name}={raw!r}") \
+            from exc
 
 
 def children(store: Store, req: Request) -> Reply:

@@ -231,3 +231,26 @@ def test_a_slow_image_times_out_without_stalling_other_requests(setup: Setup,
     error = answers[0].json()["error"]
     assert (error["code"], error["error_subcode"]) == (-2, 2207003)
     assert setup.peer.containers() == []
+
+
+def test_reference_parameter_limits(setup: Setup, images: Images) -> None:
+    setup.peer.settings(in_progress_reads=0)
+    url = images.add("i.jpg", jpeg())
+    alt = setup.graph.post(f"/{setup.ann.id}/media", image_url=url, alt_text="a" * 1001)
+    assert alt.status_code == 400
+    crowd = setup.graph.post(f"/{setup.ann.id}/media", image_url=url,
+                             collaborators='["a","b","c","d"]')
+    assert crowd.status_code == 400
+    assert setup.graph.post(f"/{setup.ann.id}/media", image_url=url,
+                            collaborators='["a","b","c"]').ok
+    story = setup.graph.post(f"/{setup.ann.id}/media", media_type="STORIES",
+                             image_url=images.add("tall.jpg", jpeg(540, 960)))
+    status = setup.graph.get(f"/{story.json()['id']}", fields="status_code").json()
+    assert status["status_code"] == "FINISHED"  # 9:16 is fine for a story
+    clip = images.add("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64,
+                      content_type="video/mp4")
+    video_item = _container(setup, media_type="VIDEO", is_carousel_item="true", video_url=clip)
+    photo_item = _container(setup, image_url=url, is_carousel_item="true")
+    album = _container(setup, media_type="CAROUSEL", children=f"{video_item},{photo_item}")
+    assert setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=album).ok
+    assert len(setup.peer.protocol_errors(clear=True)) == 2

@@ -3,6 +3,9 @@ comments and replies (read, written, hidden, deleted), and what is not offered."
 
 from __future__ import annotations
 
+import calendar
+import time
+
 from tests.peers.instagram.conftest import Images, Setup, jpeg
 
 
@@ -80,3 +83,14 @@ def test_deleting_media_is_not_offered_with_instagram_login(setup: Setup,
     assert answer.json()["error"]["error_subcode"] == 33
     assert setup.graph.get(f"/{media_id}").status_code == 200
     assert len(setup.peer.protocol_errors(clear=True)) == 1
+
+
+def test_time_based_paging(setup: Setup, images: Images) -> None:
+    setup.peer.settings(in_progress_reads=0)
+    first = _publish(setup, images, "1.jpg")
+    cut = setup.graph.get(f"/{first}", fields="timestamp").json()["timestamp"]
+    stamp = calendar.timegm(time.strptime(cut, "%Y-%m-%dT%H:%M:%S+0000"))
+    later = [m["id"] for m in setup.graph.get("/me/media", since=stamp + 3600).json()["data"]]
+    assert later == []
+    upto = [m["id"] for m in setup.graph.get("/me/media", until=stamp + 1).json()["data"]]
+    assert upto == [first]
