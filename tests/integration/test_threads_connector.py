@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from hubbub.networks.base import Account, Draft
+from hubbub.networks.base import Account, AppCredentials, Draft
 from hubbub.networks.errors import AuthExpired, Rejected
 from hubbub.networks.threads import oauth
 from hubbub.networks.threads.oauth import SCOPES
@@ -70,6 +70,26 @@ def test_a_cancelled_consent_and_a_state_mismatch_connect_nothing(world: Threads
     with pytest.raises(Rejected, match="state mismatch"):
         world.connector.complete_auth(callback_params(back), {**start.state_data,
                                                                "state": "another"})
+
+
+def test_a_sign_in_code_works_once_and_the_refusal_is_said(world: ThreadsWorld) -> None:
+    user = world.person()
+    world.peer.sign_in(user)
+    start = world.connector.begin_auth("", CALLBACK)
+    back = callback_params(world.peer.authorize(start.redirect_url, user))
+    world.connector.complete_auth(back, start.state_data)
+    with pytest.raises(Rejected, match=r"refused the sign-in code.*: .+"):
+        world.connector.complete_auth(back, start.state_data)
+    # The stand-in records the reused code: on purpose here.
+    assert [e["path"] for e in world.peer.protocol_errors(clear=True)] == ["/oauth/access_token"]
+
+
+def test_the_operator_s_app_is_checked_without_a_person(world: ThreadsWorld) -> None:
+    world.connector.check_app(AppCredentials("threads", world.app_id, world.app_secret))
+    with pytest.raises(Rejected, match="refused the app"):
+        world.connector.check_app(AppCredentials("threads", world.app_id, "not-the-secret"))
+    assert [e["rule"] for e in world.peer.protocol_errors(clear=True)] == \
+        ["wrong client_secret"]
 
 
 def test_a_token_connects_from_the_command_line(world: ThreadsWorld) -> None:
