@@ -87,6 +87,9 @@ class Pictures:
                 hits.append(self.path)
                 status, kind, body = files.get(self.path, (404, "text/plain", b"no"))
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", body.decode())
+                    body = b""
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -101,6 +104,7 @@ class Pictures:
         self.thread.start()
 
     def url(self, path: str, body: bytes, kind: str = "image/png", status: int = 200) -> str:
+        """Serve `body` at `path`; a 3xx status redirects to the URL `body` holds."""
         self.files[path] = (status, kind, body)
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
 

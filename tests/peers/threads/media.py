@@ -19,6 +19,7 @@ import io
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
@@ -53,7 +54,7 @@ def fetch(url: str, kind: str) -> Fetched:
                            "machine")
     cap = MAX_VIDEO if kind == "VIDEO" else MAX_IMAGE
     try:
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _LoopbackOnly)
         with opener.open(url, timeout=30) as answer:
             data = _read(answer, cap + 1)
     except urllib.error.HTTPError as exc:
@@ -63,6 +64,16 @@ def fetch(url: str, kind: str) -> Fetched:
     if len(data) > cap:
         return Fetched(error_message="UNKNOWN", why=f"over {cap // (1024 * 1024)} MB")
     return _video(data) if kind == "VIDEO" else _image(data)
+
+
+class _LoopbackOnly(urllib.request.HTTPRedirectHandler):
+    """Follows redirects, but only to this machine: the stand-in never leaves it."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        if urlsplit(newurl).hostname not in LOOPBACK:
+            raise urllib.error.URLError(f"a redirect to {newurl}, off this machine")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _read(answer: object, limit: int) -> bytes:

@@ -58,10 +58,11 @@ def test_status_stays_in_progress_for_the_reads_asked(setup: Setup) -> None:
 
 
 def test_the_image_is_fetched_and_checked(setup: Setup, pictures: Pictures) -> None:
-    good = pictures.url("/a.png", picture("PNG"))
+    good = pictures.url("/moved.png", pictures.url("/a.png", picture("PNG")).encode(),
+                        status=302)  # a redirect on this machine is followed
     container = setup.graph.container(setup.token, media_type="IMAGE", image_url=good,
                                       text="A picture", alt_text="An orange square")
-    assert pictures.hits == ["/a.png"]
+    assert pictures.hits == ["/moved.png", "/a.png"]
     stored = setup.peer.containers()[0]
     assert (stored["mime_type"], stored["width"], stored["height"]) == ("image/png", 400, 300)
     post_id = setup.graph.publish(setup.token, container).json()["id"]
@@ -83,6 +84,8 @@ def test_a_bad_image_makes_the_container_error(setup: Setup, pictures: Pictures)
         "too big": (pictures.url("/big.png", b"\x89PNG" + b"0" * (8 * 1024 * 1024)),
                     "UNKNOWN"),
         "elsewhere": ("https://example.com/a.png", "UNKNOWN"),
+        "sent elsewhere": (pictures.url("/away.png", b"https://example.com/a.png",
+                                        status=302), "UNKNOWN"),
     }
     for name, (url, message) in cases.items():
         container = setup.graph.container(setup.token, media_type="IMAGE", image_url=url)
@@ -91,6 +94,7 @@ def test_a_bad_image_makes_the_container_error(setup: Setup, pictures: Pictures)
         refused = setup.graph.publish(setup.token, container)
         assert refused.json()["error"]["code"] == 24, name
     assert setup.peer.posts() == []
+    assert "off this machine" in setup.peer.containers()[-1]["fetch_error"]
     assert len(setup.peer.protocol_errors(clear=True)) == len(cases)
 
 
