@@ -83,10 +83,25 @@ def fields_of(req: Request, known: set[str], default: list[str]) -> list[str]:
     raw = req.params.get("fields")
     if not raw:
         return default
-    names = [n.strip() for n in raw.split(",") if n.strip()]
+    names = [n.split("{", 1)[0].split(".", 1)[0].strip() for n in _top_level(raw)]
     for name in names:
-        base = name.split("{", 1)[0].split(".", 1)[0]
-        if base not in known:
-            raise th_invalid(f"Tried accessing nonexisting field ({base})",
-                             rule=f"unknown field {base}")
-    return [n.split("{", 1)[0].split(".", 1)[0] for n in names]
+        if name not in known:
+            raise th_invalid(f"Tried accessing nonexisting field ({name})",
+                             rule=f"unknown field {name}")
+    return names
+
+
+def _top_level(raw: str) -> list[str]:
+    """`a,children{id,media_url},b.limit(2)` split at its top-level commas (a nested field
+    list is answered whole: the stand-in does not expand below the top level)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(raw):
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return [p for p in (x.strip() for x in parts) if p]

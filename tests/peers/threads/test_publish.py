@@ -213,3 +213,17 @@ def test_at_most_five_distinct_links(setup: Setup) -> None:
     assert six.status_code == 400
     assert six.json()["error"]["message"].startswith("THREADS_API__LINK_LIMIT_EXCEEDED")
     assert setup.peer.protocol_errors(clear=True)[0]["rule"] == "more than 5 distinct links"
+
+
+def test_nested_fields_are_split_at_the_top_level(setup: Setup, pictures: Pictures) -> None:
+    items = [setup.graph.container(setup.token, media_type="IMAGE", is_carousel_item="true",
+                                   image_url=pictures.url(f"/{n}.png", picture("PNG")))
+             for n in range(2)]
+    carousel = setup.graph.container(setup.token, media_type="CAROUSEL",
+                                     children=",".join(items))
+    post_id = setup.graph.publish(setup.token, carousel).json()["id"]
+    shown = setup.graph.call("GET", f"/{post_id}", setup.token, params={
+        "fields": "id,children{id,media_url},media_type"})
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["media_type"] == "CAROUSEL_ALBUM"
+    assert len(shown.json()["children"]["data"]) == 2
