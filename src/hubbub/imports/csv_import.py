@@ -22,8 +22,9 @@ from hubbub.imports import csvfile, images
 from hubbub.imports.archive import ArchiveProblem, ImageArchive
 from hubbub.imports.csvcheck import CheckResult, PlannedPost, RowProblem, check_rows
 from hubbub.imports.models import CsvImport, CsvImportState
+from hubbub.publishing.media import NewMedia, prepare_media
 from hubbub.publishing.models import Post
-from hubbub.publishing.services import NewMedia, PostError, create_post, prepare_media
+from hubbub.publishing.services import PostError, create_post
 
 __all__ = ["AlreadyImported", "CheckResult", "ImportRefused", "RowProblem", "prune_abandoned",
            "recheck", "run_import", "start_import"]

@@ -48,6 +48,7 @@ from hubbub.publishing.live import (
     slot_urls,
     slot_videos,
 )
+from hubbub.publishing.media import prepare_media
 from hubbub.publishing.models import Post
 from hubbub.publishing.preview import video_label
 
@@ -193,7 +194,7 @@ def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
             queued = planning.add_from_compose(
                 request.user, queue_id, text=cleaned["text"], connections=targets,
                 content_warning=cleaned["content_warning"],
-                media=services.prepare_media(form.new_media()),
+                media=prepare_media(form.new_media()),
                 reply_to=form.reply_targets(), customize=_custom_map(form, connections))
     except services.PostError as exc:
         form.add_error(None, str(exc))

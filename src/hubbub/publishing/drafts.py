@@ -20,14 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
+from hubbub.publishing.media import NewMedia, inspect_media, prepare_media
 from hubbub.publishing.models import Delivery, DeliveryState, Post, PostMedia
 from hubbub.publishing.services import (
-    NewMedia,
     PostError,
     TargetCustom,
     create_post,
-    inspect_media,
-    prepare_media,
     record_transition,
 )
 

@@ -23,9 +23,9 @@ from hubbub.core.localtime import to_utc as to_utc  # moved there; still importa
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing import stash
 from hubbub.publishing.drafts import KeptMedia, MediaItem
+from hubbub.publishing.media import NewMedia, stored_video_facts
 from hubbub.publishing.models import Post, PostMedia
 from hubbub.publishing.preview import video_label
-from hubbub.publishing.services import NewMedia, stored_video_facts
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
 
