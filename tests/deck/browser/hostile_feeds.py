@@ -113,7 +113,7 @@ def mastodon_account(p: Placer, n: int, carrier: str | None = None) -> dict[str,
 def mastodon_status(p: Placer, n: int, *, reply: bool = False) -> dict[str, Any]:
     content, marker = p.html()
     status: dict[str, Any] = {
-        "id": str(n), "created_at": _when(n % 1000), "content": content,
+        "id": str(n), "created_at": _when(n % 1000), "content": f"{content}<p>:evil: :ok:</p>",
         "url": p.url(marker), "uri": p.url(marker), "visibility": "public",
         "spoiler_text": p.text() if n % 3 == 0 else "", "sensitive": n % 5 == 0,
         "account": mastodon_account(p, n, marker),
@@ -125,9 +125,12 @@ def mastodon_status(p: Placer, n: int, *, reply: bool = False) -> dict[str, Any]
         "card": {"url": f"https://ok.test/card/{n}" if n % 2 else p.url(marker),
                  "title": p.text(), "description": p.text(),
                  "image": p.picture(n) if n % 4 == 3 else p.url(marker)},
-        "poll": {"id": f"{n}02", "options": [{"title": p.take("text").value, "votes_count": 1},
-                                             {"title": p.take("html").value, "votes_count": 2}]},
-        "emojis": [{"shortcode": "evil", "url": p.url(marker), "static_url": p.url(marker)}],
+        # Poll options are shown as text (with a marker each); the html pool's payloads too.
+        "poll": {"id": f"{n}02", "options": [{"title": p.text(most=400), "votes_count": 1},
+                                             {"title": p.text(most=400), "votes_count": 2}]},
+        "emojis": [{"shortcode": "evil", "url": p.url(marker), "static_url": p.url(marker)},
+                   {"shortcode": p.take("text").value[:40], "url": p.url(marker)},
+                   {"shortcode": "ok", "url": p.picture(n)}],
         "replies_count": 1, "reblogs_count": 2, "favourites_count": 3,
     }
     if reply:
@@ -299,10 +302,10 @@ def nostr_note(p: Placer, n: int, mention: str = "") -> tuple[str, list[list[str
     tags = [["imeta", f"url {p.url(marker)}", "m image/png", f"alt {p.text(most=NOSTR_MOST)}"],
             ["imeta", f"url {p.picture(n)}", "m image/png",
              f"alt {p.text(most=NOSTR_MOST)}"],
-            ["r", p.url(marker)], ["emoji", "evil", p.url(marker)],
+            ["r", p.url(marker)], ["emoji", "evil", p.url(marker)], ["emoji", "ok", p.picture(n)],
             ["t", p.take("text", most=200).value]]
     if n % 3 == 0:
         tags.append(["content-warning", p.text(most=NOSTR_MOST)])
     if mention:
         tags.append(["p", mention])
-    return f"{marker} {payload.value}", tags
+    return f"{marker} {payload.value} :evil: :ok:", tags
