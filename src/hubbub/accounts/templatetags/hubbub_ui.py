@@ -39,6 +39,20 @@ def host(url: str) -> str:
 
 
 @register.filter
+def clip_words(text: object, limit: int) -> str:
+    """Text cut to at most `limit` characters at a word's end, with "…" when cut: a refusal
+    shown beside a post stays readable to its last word (truncatechars cuts mid-word)."""
+    value = " ".join(str(text or "").split())
+    if len(value) <= limit:
+        return value
+    cut = value[: max(limit - 1, 1)]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # one very long word is cut where it must be
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+@register.filter
 def initials(name: str) -> str:
     letters = [part[0] for part in name.lstrip("@").replace("_", " ").split() if part]
     return "".join(letters[:2]).upper() or "?"
