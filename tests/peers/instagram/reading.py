@@ -87,6 +87,21 @@ def _time(req: Request, name: str) -> float:
             from exc
 
 
+def stories(store: Store, req: Request) -> Reply:
+    """GET /{ig-user-id}/stories: the stories of the last 24 hours (reference/ig-user/stories),
+    newest first."""
+    token = authenticate(store, req)
+    user_id = ig_user(store, req, token)
+    need(store, token, "instagram_business_basic", what="Reading stories")
+    names = fields(req, "IGMedia", MEDIA_FIELDS, ["id"])
+    since = time.time() - 86400
+    items = sorted((m for m in store.media.values() if m.user_id == user_id and not m.deleted
+                    and m.product_type == "STORY" and m.created_at > since),
+                   key=lambda m: (m.created_at, m.id), reverse=True)
+    return Reply(200, page_of(req, items, lambda m: m.id,
+                              lambda m: media_object(store, req, m, names)))
+
+
 def children(store: Store, req: Request) -> Reply:
     token = authenticate(store, req)
     media = _media(store, req.path.split("/")[1], token)
@@ -244,6 +259,7 @@ def delete_node(store: Store, req: Request) -> Reply:
 
 ROUTES = {
     ("GET", "/{ig-user-id}/media"): list_media,
+    ("GET", "/{ig-user-id}/stories"): stories,
     ("GET", "/{ig-media-id}/children"): children,
     ("GET", "/{ig-media-id}/comments"): read_comments,
     ("POST", "/{ig-media-id}/comments"): write_comment,

@@ -55,8 +55,8 @@ EXACT = {"/oauth/authorize", "/oauth/access_token", "/access_token", "/refresh_a
 NO_USAGE = {"/oauth/authorize", "/oauth/access_token", "/access_token"}
 EDGES = {"media": "/{ig-user-id}/media", "media_publish": "/{ig-user-id}/media_publish",
          "content_publishing_limit": "/{ig-user-id}/content_publishing_limit",
-         "children": "/{ig-media-id}/children", "comments": "/{ig-media-id}/comments",
-         "replies": "/{ig-comment-id}/replies"}
+         "stories": "/{ig-user-id}/stories", "children": "/{ig-media-id}/children",
+         "comments": "/{ig-media-id}/comments", "replies": "/{ig-comment-id}/replies"}
 ID = re.compile(r"^(\d+|me)$")
 VERSION = re.compile(r"^/(v\d+\.\d+)(/.*)$")
 RATE_CODES = {"4": 4, "17": 17, "32": 32, "613": 613}

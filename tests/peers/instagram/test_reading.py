@@ -94,3 +94,14 @@ def test_time_based_paging(setup: Setup, images: Images) -> None:
     assert later == []
     upto = [m["id"] for m in setup.graph.get("/me/media", until=stamp + 1).json()["data"]]
     assert upto == [first]
+
+
+def test_stories_are_listed_apart_from_media(setup: Setup, images: Images) -> None:
+    setup.peer.settings(in_progress_reads=0)
+    post = _publish(setup, images, "p.jpg")
+    cid = setup.graph.post(f"/{setup.ann.id}/media", media_type="STORIES",
+                           image_url=images.add("s.jpg", jpeg(540, 960))).json()["id"]
+    story = setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=cid).json()["id"]
+    assert [m["id"] for m in setup.graph.get("/me/media").json()["data"]] == [post]
+    listed = setup.graph.get("/me/stories", fields="media_product_type").json()["data"]
+    assert listed == [{"media_product_type": "STORY", "id": story}]
