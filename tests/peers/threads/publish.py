@@ -256,6 +256,8 @@ def publish(store: Store, req: Request) -> Reply:
     """POST /{threads-user-id}/threads_publish?creation_id=..."""
     token = authenticate(store, req, "threads_content_publish")
     user_id = me_or(req, token, req.path.split("/")[1])
+    for name in sorted(set(req.params) - {"creation_id", "access_token", "appsecret_proof"}):
+        _record(store, req, f"a parameter threads_publish does not take: {name}")
     creation = req.params.get("creation_id", "")
     container = store.containers.get(creation)
     if container is None or container.user_id != user_id:

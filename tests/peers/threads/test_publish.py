@@ -227,3 +227,12 @@ def test_nested_fields_are_split_at_the_top_level(setup: Setup, pictures: Pictur
     assert shown.status_code == 200, shown.text
     assert shown.json()["media_type"] == "CAROUSEL_ALBUM"
     assert len(shown.json()["children"]["data"]) == 2
+
+
+def test_threads_publish_takes_only_creation_id(setup: Setup) -> None:
+    container = setup.graph.container(setup.token, media_type="TEXT", text="x")
+    answer = setup.graph.call("POST", "/me/threads_publish", setup.token,
+                              data={"creation_id": container, "text": "again?"})
+    assert answer.status_code == 200
+    assert setup.peer.protocol_errors(clear=True)[0]["rule"] == (
+        "a parameter threads_publish does not take: text")
