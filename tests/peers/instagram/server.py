@@ -192,11 +192,12 @@ class Handler(standin_http.StandInHandler):
             self.send_reply(self._cdn(parts.path))
             return
         req.template = template(path)
-        with store.lock:
-            store.seen.append({"method": req.method, "path": parts.path, "version": version,
-                               "query": {k: ("…" if k in {"access_token", "client_secret"}
-                                             else v) for k, v in req.params.items()},
-                               "at": time.time()})
+        entry: dict[str, Any] = {
+            "method": req.method, "path": parts.path, "version": version,
+            "query": {k: ("…" if k in {"access_token", "client_secret"} else v)
+                      for k, v in req.params.items()}, "at": time.time()}
+        with store.lock:  # requests run concurrently: each keeps its own entry
+            store.seen.append(entry)
         fault = store.take_fault(req.method, path, req.template)
         if self.fault_before(fault, store.release, frozenset({"hold", "timeout"})):
             return
@@ -218,7 +219,7 @@ class Handler(standin_http.StandInHandler):
                                        "status": 500})
             reply = server_error(1).reply
         with store.lock:
-            store.seen[-1]["status"] = reply.status
+            entry["status"] = reply.status
         self.reply_or_cut(reply, fault, store.release)
 
     def _cdn(self, path: str) -> Reply:
