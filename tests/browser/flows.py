@@ -20,7 +20,7 @@ def create_owner(page: Any, url: str, username: str = "ada") -> None:
     page.fill("input[name=password2]", PASSWORD)
     page.click("button[type=submit]")
     # Signed in straight away and sent to connect a first account.
-    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
 
 
 def connect_mastodon(page: Any, url: str, peer: MastodonPeer, account: SeededAccount) -> None:
@@ -57,7 +57,7 @@ def connect_bluesky(page: Any, url: str, pds_url: str, handle: str, app_password
             shot(page, refused_shot)
     page.fill("input[name=app_password]", app_password)
     page.get_by_role("button", name="Connect").click()
-    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
     expect(page.locator("body")).to_contain_text(handle)
 
 
@@ -74,7 +74,7 @@ def connect_nostr(page: Any, url: str, relay_url: str, before_submit: str = "") 
     if before_submit:
         shot(page, before_submit)
     page.get_by_role("button", name="Connect").click()
-    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
     expect(page.locator("body")).to_contain_text("npub1")
 
 

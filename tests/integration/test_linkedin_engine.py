@@ -76,7 +76,7 @@ def test_connect_the_member_then_pick_a_page(li_world: LinkedInWorld, owner: Use
     callback = peer.authorize(response["Location"], member)
     parts = urlsplit(callback)
     response = client.get(f"{parts.path}?{parts.query}")
-    assert response["Location"] == "/connections/choose/linkedin/"
+    assert response["Location"] == "/connections/choose/linkedin/#main"
     choose = client.get("/connections/choose/linkedin/").content.decode()
     assert "Acme" in choose
     assert "Beta" in choose

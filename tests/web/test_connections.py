@@ -84,6 +84,16 @@ def test_full_connect_flow(client_in: Client, owner: User) -> None:
     assert "state mismatch" in again.content.decode()
 
 
+def test_every_end_of_a_sign_in_names_its_own_fragment(client_in: Client) -> None:
+    """A browser keeps the callback's fragment through a redirect that has none, and Facebook's
+    Login ends its redirect with `#_=_`: the hub's redirect names its own."""
+    state = parse_qs(urlsplit(_start(client_in)["Location"]).query)["state"][0]
+    callback = reverse("connections:callback", args=["fake"])
+    done = client_in.get(callback, {"state": state, "code": "abc"})
+    forged = client_in.get(callback, {"state": "forged", "code": "abc"})
+    assert done["Location"] == forged["Location"] == f"{reverse('connections:list')}#main"
+
+
 def test_state_mismatch_says_so(client_in: Client) -> None:
     _start(client_in)
     response = client_in.get(reverse("connections:callback", args=["fake"]),

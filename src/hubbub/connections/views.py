@@ -281,6 +281,19 @@ def _begin(
 
 
 def connect_callback(request: AuthedRequest, network: str) -> HttpResponse:
+    return _own_fragment(_connect_callback(request, network))
+
+
+def _own_fragment(response: HttpResponse) -> HttpResponse:
+    """A redirect that names its own fragment: a browser keeps the callback URL's fragment on a
+    redirect without one, and Facebook's Login ends its redirect with `#_=_`."""
+    location = response.get("Location")
+    if location and "#" not in location:
+        response["Location"] = f"{location}#main"
+    return response
+
+
+def _connect_callback(request: AuthedRequest, network: str) -> HttpResponse:
     connector = _connector(network)
     state = request.GET.get("state", "")
     pending = _pending(request)

@@ -106,7 +106,7 @@ def test_a_bluesky_post_arrives_in_the_open_column_within_seconds(
     page.fill("input[name=app_password]", reader.app_password)
     page.fill("input[name=base_url]", bluesky_peer.pds_url)
     page.get_by_role("button", name="Connect").click()
-    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
     home = _open_deck(page, url)
     _polled(hub)
 
@@ -136,7 +136,7 @@ def test_a_nostr_note_streams_into_the_open_column_and_its_deletion_removes_it(
     page.fill("textarea[name=relays]", nostr_peer.url)
     page.fill("input[name=nsec]", keys.encode_bare("nsec", me.sk))
     page.get_by_role("button", name="Connect").click()
-    expect(page).to_have_url(re.compile(r"/connections/$"))
+    expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
     home = _open_deck(page, url)
     _streams(hub)
 
