@@ -209,3 +209,40 @@ def test_a_picture_instagram_refuses_after_fetching_it_is_rejected_saying_why(
     with pytest.raises(Rejected, match="shape"):
         ig_world.connector.publish(account, draft, "k", ids, prepared)
     assert _posts(ig_world) == []
+
+
+def test_the_business_use_case_limit_waits(ig_world: IGWorld) -> None:
+    account = ig_world.account()
+    ig_world.peer.fail_next("GET", "/{ig-user-id}/media", "80002")
+    with pytest.raises(RateLimited) as caught:
+        ig_world.connector.fetch(account, "own")
+    assert caught.value.retry_at > datetime.now(UTC)
+
+
+def test_a_publish_refused_as_not_ready_is_retried_not_doubted(ig_world: IGWorld) -> None:
+    account = ig_world.account()
+    draft = _draft(ig_world)
+    ids, prepared = _staged(ig_world, account, draft)
+    ig_world.peer.fail_next("POST", "/{ig-user-id}/media_publish", "2207027")
+    with pytest.raises(Transient, match="did not publish"):
+        ig_world.connector.publish(account, draft, "k", ids, prepared)
+    published = ig_world.connector.publish(account, draft, "k", ids, prepared)
+    assert _posts(ig_world) == [published.remote_id]
+
+
+def test_a_bad_picture_refused_at_once_is_rejected_saying_why(ig_world: IGWorld) -> None:
+    ig_world.peer.settings(image_errors="sync")
+    account = ig_world.account()
+    wide = ig_world.picture("wide.jpg", (10, 10, 10), size=(800, 300))
+    draft = Draft(text="too wide", media=(wide,))
+    ids = (ig_world.connector.upload_media(account, wide),)
+    with pytest.raises(Rejected, match="shape"):
+        ig_world.connector.stage(account, draft, ids, {})
+
+
+def test_me_wrapped_in_a_data_list_is_read_too(ig_world: IGWorld) -> None:
+    ig_world.peer.settings(me_answer="data")
+    user = ig_world.person()
+    account = ig_world.account(user)
+    assert account.remote_id == user.id
+    assert ig_world.connector.whoami(account).handle == f"@{user.username}"

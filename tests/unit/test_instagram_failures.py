@@ -127,3 +127,9 @@ def test_a_timeout_after_sending_a_publish_is_outcome_unknown() -> None:
     assert type(exc) is OutcomeUnknown
     assert "Instagram" in str(exc)
     assert type(failures.map_transport(requests.ReadTimeout("x"))) is Transient
+
+
+@pytest.mark.parametrize("subcode", [2207027, 2207020, 2207006])
+def test_a_publish_refused_without_publishing_is_transient_even_as_a_write(subcode: int) -> None:
+    exc = mapped(answer(9007, subcode, message="Media ID is not available"), write=True)
+    assert type(exc) is Transient

@@ -20,8 +20,10 @@ API "Handling Errors" (the common codes) and the Instagram Platform "Error Codes
   2207004 too large, 2207005 unknown format, 2207009 shape, 2207026 unsupported): Rejected with
   a sentence saying what to change; 2207003 (fetching took too long) is Transient.
 - 2207050 (account inactive, checkpointed or restricted): Rejected, saying to open the app.
-- 2207027 (not ready to publish yet), 2207008 (temporary), 2207001 and 2207032 (server
-  errors, codes -1 and -2): Transient, or OutcomeUnknown for the publish call itself.
+- 2207027 (not ready to publish yet), 2207020 (expired) and 2207006 (not this account's
+  container): Transient, even for media_publish, which they say did not publish. 2207008
+  (temporary), 2207001 and 2207032 (server errors, codes -1 and -2): Transient, or
+  OutcomeUnknown for the publish call itself.
 - 10 and 200-299: Rejected naming the permission when the message names one.
 - 1, 2 and HTTP 5xx: Transient, or OutcomeUnknown for a publish (all but a 503).
 - 404 or 100/33: NotFound.
@@ -55,6 +57,9 @@ ACCOUNT_RESTRICTED = 2207050
 # The daily limit's window rolls; the hub looks again after this long.
 QUOTA_WAIT = timedelta(hours=1)
 RETRY_SUBCODES = frozenset({2207027, 2207008, 2207001, 2207032, 2207003})
+# media_publish refused without publishing: the container is not ready (2207027), expired
+# (2207020) or not this account's to publish (2207006).
+NOT_PUBLISHED = frozenset({2207027, 2207020, 2207006})
 MEDIA_SENTENCES = {
     2207052: "Instagram could not fetch the picture from the hub's public address "
              "(HUBBUB_PUBLIC_URL): the internet must reach the hub there. Check the address "
@@ -65,7 +70,6 @@ MEDIA_SENTENCES = {
     2207009: "Instagram refused the picture's shape: the width must be between 4/5 of the "
              "height and 1.91 times it. Crop it and attach it again.",
     2207026: "Instagram does not take this kind of media in a post.",
-    2207020: "The picture Instagram was given expired before it was used: retry the post.",
 }
 _PERMISSION = re.compile(r"\b(instagram_[a-z_]+)\b")
 
@@ -106,10 +110,11 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
             code or 0, "this Instagram account")
         return RateLimited(f"Instagram is limiting calls for {scope} until {until:%H:%M} UTC "
                            f"(error {code}){said}", until)
+    if subcode in NOT_PUBLISHED:
+        return Transient(f"Instagram did not publish the post yet (error {code}/{subcode})"
+                         f"{said}; hubbub tries again")
     if subcode in MEDIA_SENTENCES:
         sentence = MEDIA_SENTENCES[subcode]
-        if subcode == 2207020:
-            return Transient(sentence)
         return Rejected(f"{sentence} (error {subcode}{said})")
     if subcode == ACCOUNT_RESTRICTED:
         return Rejected("Instagram says this account is inactive, checkpointed or restricted: "

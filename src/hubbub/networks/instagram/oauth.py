@@ -207,7 +207,11 @@ def needs_refresh(credentials: Mapping[str, Any], now: datetime | None = None) -
 
 def identity(g: InstagramGraph) -> Identity:
     """Who the token belongs to (GET /me), refusing accounts that cannot publish."""
-    body = g.get("me", {"fields": ME_FIELDS}, what="read the Instagram account")
+    answer = g.get("me", {"fields": ME_FIELDS}, what="read the Instagram account")
+    # The object itself, or (as "Get Started" prints it) wrapped in a one-entry data list.
+    data = answer.get("data")
+    body = data[0] if isinstance(data, list) and data and isinstance(data[0], Mapping) \
+        else answer
     account_id = body.get("user_id") or body.get("id")
     if not isinstance(account_id, int | str) or isinstance(account_id, bool) or not account_id:
         raise Transient("Instagram described the account in a way hubbub cannot read")
