@@ -87,7 +87,9 @@ def find_post(g: InstagramGraph, user_id: str, draft: Draft, since: datetime,
               web: str) -> Published | None:
     """The oldest of the account's own posts since `since` whose caption is this draft's."""
     start = since - CLOCK_SLACK
-    params: dict[str, Any] = {"fields": mapping.MEDIA_FIELDS, "limit": FIND_PAGE_SIZE}
+    # Time-based paging ("IG User Media": since, a Unix time) keeps older posts out.
+    params: dict[str, Any] = {"fields": mapping.MEDIA_FIELDS, "limit": FIND_PAGE_SIZE,
+                              "since": int(start.timestamp())}
     found: list[Mapping[str, Any]] = []
     for _ in range(FIND_PAGES):
         body = g.get(f"{user_id}/media", params, what="read the account's posts")
