@@ -66,7 +66,7 @@ def test_post_now_creates_a_post_and_goes_to_posts(client_in: Client, owner: Use
                                                    connection: Connection) -> None:
     response = _compose(client_in, text="Hello there", targets=[connection.pk], follow=True)
     assert response.redirect_chain[-1][0] == reverse("publishing:posts")
-    assert "Posting to 1 account" in response.content.decode()
+    assert "Sent off to 1 account: its status is on the post below." in response.content.decode()
     post = Post.objects.get(user=owner)
     assert post.text == "Hello there"
     assert post.scheduled_for is None

@@ -169,7 +169,10 @@ def _send(request: AuthedRequest, form: ComposeForm, zone: str,
         when = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
         messages.success(request, f"Scheduled for {when:%a %d %b, %H:%M} to {accounts}.")
     else:
-        messages.success(request, f"Posting to {accounts}…")
+        # Not "Posting…": the message stays on the page after every target is sent, and each
+        # target's card below shows its own state live.
+        whose = "its" if count == 1 else "each one's"
+        messages.success(request, f"Sent off to {accounts}: {whose} status is on the post below.")
     return redirect("publishing:posts")
 
 
