@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -55,6 +57,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from hubbub.core.uvicorn_protocol import protocol_with_head_timeout
     from hubbub.jobs.worker import HubWorker
 
+    # The address is taken first, before the database or the worker: a port another program
+    # holds is said in a sentence, and nothing has started that would have to be stopped.
+    sock = _bind(args.host, args.port)
     _migrate()
     worker = HubWorker(concurrency=args.concurrency)
     if not args.web_only:
@@ -65,14 +70,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         # proxy_headers off: which proxies are believed is the hub's own HUBBUB_TRUSTED_PROXIES
         # (asgi.py), not uvicorn's FORWARDED_ALLOW_IPS, which trusts loopback by default.
-        uvicorn.run("hubbub.asgi:application", host=args.host, port=args.port,
-                    log_level="warning", lifespan="off", proxy_headers=False,
-                    http=protocol_with_head_timeout(
-                        settings.HUBBUB_HEADER_TIMEOUT_SECONDS,
-                        linger=settings.HUBBUB_BODY_TIMEOUT_SECONDS))
+        config = uvicorn.Config(
+            "hubbub.asgi:application", host=args.host, port=args.port,
+            log_level="warning", lifespan="off", proxy_headers=False,
+            http=protocol_with_head_timeout(settings.HUBBUB_HEADER_TIMEOUT_SECONDS,
+                                            linger=settings.HUBBUB_BODY_TIMEOUT_SECONDS))
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         worker.stop()
+        sock.close()
     return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for uvicorn to listen on, or a CLIError saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CLIError(
+                f"port {port} on {host} is already in use by another program: stop it, or "
+                f"start hubbub on another port (--port, or HUBBUB_PORT).") from None
+        if exc.errno == errno.EACCES:
+            raise CLIError(f"port {port} on {host} needs more privileges than this user has: "
+                           f"use a port above 1023.") from None
+        raise CLIError(f"cannot listen on {host} port {port}: {exc.strerror}.") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
