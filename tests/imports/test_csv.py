@@ -392,6 +392,20 @@ def test_sample_file_reads_back_as_valid(client_in: Client, owner: User,
     assert rows[0].cells["targets"] == masto.handle
 
 
+def test_the_sample_file_imports_as_it_is(client_in: Client, owner: User, masto: Connection,
+                                          sky: Connection) -> None:
+    """Downloaded and uploaded again untouched, with no zip of images, it imports whole."""
+    sample = client_in.get(reverse("imports:csv_sample")).content
+    response = client_in.post(reverse("imports:csv"), {
+        "csv_file": SimpleUploadedFile("hubbub-import.csv", sample, "text/csv")})
+    assert response.status_code == 302, response.content.decode()
+    batch = CsvImport.objects.get()
+    assert batch.problems == []
+    response = client_in.post(reverse("imports:csv_confirm", args=[batch.pk]), follow=True)
+    assert "2 posts scheduled" in response.content.decode()
+    assert Post.objects.count() == 2
+
+
 def test_abandoned_uploads_are_pruned(owner: User) -> None:
     old = CsvImport.objects.create(user=owner, filename="x.csv", csv_text="")
     CsvImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))

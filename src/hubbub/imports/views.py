@@ -146,8 +146,9 @@ def csv_sample(request: AuthedRequest) -> HttpResponse:
     writer.writerow(["text", "time", "targets", "content_warning", "images", "alt"])
     writer.writerow(["Good morning! Our new release is out.", f"{tomorrow} 09:00",
                      ";".join(handles), "", "", ""])
-    writer.writerow(["A picture from the team day.", f"{tomorrow} 14:30", handles[0], "",
-                     "team.jpg", "Six people laughing around a picnic table"])
+    # No image named: the file must import as it is, without a zip (the page says how images go).
+    writer.writerow(["What happens in the finale? Our review is up.", f"{tomorrow} 14:30",
+                     handles[0], "Spoilers", "", ""])
     response = HttpResponse(out.getvalue().encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="hubbub-import.csv"'
     return response
