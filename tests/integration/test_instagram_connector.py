@@ -229,3 +229,17 @@ def test_either_shape_of_the_code_exchange_answer_is_read(ig_world: IGWorld, sha
     back = ig_world.peer.authorize(start.redirect_url, user)
     connected = ig_world.connector.complete_auth(callback_params(back), start.state_data)
     assert connected.credentials["user_id"] == user.id
+
+
+def test_carousel_items_still_in_progress_are_waited_for_together(ig_world: IGWorld) -> None:
+    ig_world.peer.settings(in_progress_reads=2)
+    account = ig_world.account()
+    pictures = tuple(ig_world.picture(f"w{n}.jpg", (n * 60, 10, 10)) for n in range(3))
+    draft = Draft(text=_unique("Three"), media=pictures)
+    published, _ = _publish(ig_world, account, draft)
+    assert [m["id"] for m in ig_world.peer.media() if not m.get("parent_id")] == \
+        [published.remote_id]
+    reads = [r for r in ig_world.peer.requests() if r["method"] == "GET"
+             and r["path"].rsplit("/", 1)[-1] in {c["id"] for c in ig_world.peer.containers()
+                                                  if c["is_carousel_item"]}]
+    assert len(reads) == 3 * 3  # each item read until FINISHED, in rounds

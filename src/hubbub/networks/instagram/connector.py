@@ -185,8 +185,8 @@ class InstagramConnector(Connector):
         children = [_id(g.post(f"{user_id}/media", mapping.image_form(
             media.address(media_id), alts[n], caption=None, carousel_item=True),
             what="prepare the post")) for n, media_id in enumerate(media_ids)]
-        for child in children:  # each item fetched and ready before the carousel names it
-            status, said = _wait(g, child)
+        # Each item fetched and ready before the carousel names it.
+        for status, said in _wait_all(g, children):
             if status == "ERROR":
                 raise _container_error(said)
             if status != "FINISHED":
@@ -322,19 +322,25 @@ def _made_at(prepared: Mapping[str, Any] | None) -> datetime:
 
 
 def _wait(g: InstagramGraph, container: str) -> tuple[str, str]:
-    """The container's status after at most len(STATUS_WAITS) reads, waiting while it is
-    IN_PROGRESS (Content Publishing: query it "once per minute, for no more than 5 minutes";
-    the hub reads a few times within seconds and otherwise comes back later)."""
-    status, said = "", ""
+    return _wait_all(g, [container])[0]
+
+
+def _wait_all(g: InstagramGraph, containers: list[str]) -> list[tuple[str, str]]:
+    """Each container's status after at most len(STATUS_WAITS) rounds of reads, reading again
+    those still IN_PROGRESS (Content Publishing: query it "once per minute, for no more than 5
+    minutes"; the hub reads a few times within seconds and otherwise comes back later)."""
+    states = [("IN_PROGRESS", "")] * len(containers)
     for pause in STATUS_WAITS:
+        waiting = [n for n, (status, _) in enumerate(states) if status == "IN_PROGRESS"]
+        if not waiting:
+            break
         if pause:
             time.sleep(pause)
-        status, said = mapping.container_state(
-            g.get(container, {"fields": mapping.CONTAINER_FIELDS},
-                  what="read the post's container"))
-        if status != "IN_PROGRESS":
-            break
-    return status, said
+        for n in waiting:
+            states[n] = mapping.container_state(
+                g.get(containers[n], {"fields": mapping.CONTAINER_FIELDS},
+                      what="read the post's container"))
+    return states
 
 
 def _container_error(said: str) -> Rejected | Transient:
