@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from hubbub.networks.base import Account, Draft, MediaFile
-from hubbub.networks.errors import Rejected
+from hubbub.networks.errors import NotFound, Rejected
 from hubbub.networks.facebook.oauth import SCOPES
 from tests.integration.facebook_support import CALLBACK, FBWorld, live_posts, make_fb_world
 from tests.peers.facebook.peer import FacebookPeer, callback_params
@@ -169,10 +169,43 @@ def test_the_page_its_posts_and_their_comments_are_read(fb_world: FBWorld) -> No
     reply = fb_world.connector.reply(account, comment.remote_id, Draft(text="Thank you!"), "r")
     [stored] = [c for c in fb_world.peer.comments() if c["id"] == reply.remote_id]
     assert stored["message"] == "Thank you!"
-    # Liking is not in Meta's API for apps: said, not attempted.
-    with pytest.raises(NotImplementedError, match="does not let an app like"):
-        fb_world.connector.react(account, comment.remote_id, "like")
     del visitor
+
+
+def test_the_page_likes_a_post_and_a_comment_once(fb_world: FBWorld) -> None:
+    account, _, page = fb_world.account()
+    published = fb_world.connector.publish(account, Draft(text=_unique("Like me")), "k", ())
+    reader = fb_world.peer.create_user("Cy Reader")
+    comment = fb_world.peer.comment_as(reader, published.remote_id, "Lovely")
+    for remote_id in (published.remote_id, str(comment["id"])):
+        assert fb_world.connector.react(account, remote_id, "like") == ""
+        # Liking again is one like (the edge keeps one per Page), and says nothing wrong.
+        fb_world.connector.react(account, remote_id, "like")
+        # Another visitor's like makes two: the Page's own like was counted exactly once.
+        assert fb_world.peer.like_as(reader, remote_id) == 2
+    likes = [r for r in fb_world.peer.requests()
+             if r["method"] == "POST" and str(r["path"]).endswith("/likes")]
+    assert len(likes) == 4
+    assert all(r["status"] == 200 for r in likes)
+    del page
+
+
+def test_reposting_or_saving_as_a_page_is_said_not_attempted(fb_world: FBWorld) -> None:
+    account, _, _ = fb_world.account()
+    published = fb_world.connector.publish(account, Draft(text=_unique("Share me")), "k", ())
+    before = len(fb_world.peer.requests())
+    for kind in ("repost", "bookmark"):
+        with pytest.raises(NotImplementedError, match=f"does not let an app {kind}"):
+            fb_world.connector.react(account, published.remote_id, kind)
+    assert len(fb_world.peer.requests()) == before
+
+
+def test_a_like_on_a_deleted_post_is_refused_plainly(fb_world: FBWorld) -> None:
+    account, _, _ = fb_world.account()
+    published = fb_world.connector.publish(account, Draft(text=_unique("Gone")), "k", ())
+    fb_world.connector.delete(account, published.remote_id)
+    with pytest.raises(NotFound):
+        fb_world.connector.react(account, published.remote_id, "like")
 
 
 def test_delete_removes_the_post_and_a_second_delete_is_fine(fb_world: FBWorld) -> None:

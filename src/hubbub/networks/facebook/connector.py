@@ -230,10 +230,17 @@ class FacebookConnector(Connector):
 
     # --- engage --------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:
-        """Meta's reference documents the likes and reactions edges as read-only for apps
-        (Object Likes: reading only), and sharing or saving has no API: a Page cannot like,
-        share or save from the hub."""
-        raise NotImplementedError(f"Facebook's API does not let an app {kind} as a Page")
+        """Like a post or comment as the Page: `POST /{object-id}/likes` with the Page token
+        (Object Likes, "Publish"; Meta refuses it with a person's token). Liking twice is one
+        like, so a retry is harmless. Meta documents no unliking here, and sharing or saving
+        has no API: a Page cannot repost or bookmark from the hub."""
+        if kind != "like":
+            raise NotImplementedError(f"Facebook's API does not let an app {kind} as a Page")
+        with self._graph(account) as g:
+            body = g.post(f"{item_remote_id}/likes", what="like as the Page")
+        if body.get("success") is not True:
+            raise unreadable(write=False)
+        return ""  # a like has no id of its own on Facebook
 
     def reply(self, account: Account, item_remote_id: str, draft: Draft, idempotency_key: str,
               media_ids: tuple[str, ...] = ()) -> Published:
