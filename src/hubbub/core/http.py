@@ -45,6 +45,8 @@ from urllib3.exceptions import (
 )
 from urllib3.util import connection as urllib3_connection
 
+from hubbub.core.tls_words import tls_sentence
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Timeout = float | tuple[float, float]
@@ -298,7 +300,7 @@ def classify_transport_error(exc: BaseException) -> TransportFailure | None:
         if isinstance(err, requests.exceptions.ReadTimeout):
             return TransportFailure(True, "no answer before the timeout", "read_timeout")
         if isinstance(err, requests.exceptions.SSLError):
-            return TransportFailure(False, f"the TLS handshake failed ({err})", "tls")
+            return TransportFailure(False, tls_sentence(err), "tls")
         if isinstance(
             err, requests.exceptions.InvalidURL | requests.exceptions.InvalidSchema
             | requests.exceptions.MissingSchema

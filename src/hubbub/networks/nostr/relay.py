@@ -40,6 +40,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from hubbub.core.http import BlockedDestination, default_timeout, resolve_checked, user_agent
 from hubbub.core.http import retry_at_from_headers as _retry_at_from_headers
+from hubbub.core.tls_words import tls_sentence
 from hubbub.networks.nostr.events import Event, matches, verify
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def open_connection(url: str, timeout: float | None = None) -> RelayConnection:
         raise _fail(url, "invalid_url", f"the address is not valid ({exc})") from None
     except ssl.SSLError as exc:
         sock.close()
-        raise _fail(url, "tls", f"the TLS handshake failed ({exc.reason or exc})") from None
+        raise _fail(url, "tls", tls_sentence(exc)) from None
     except InvalidHandshake as exc:
         sock.close()
         raise _fail(url, "handshake", f"it did not answer as a websocket server ({exc})") from None
