@@ -223,7 +223,7 @@ def _connect_with_credentials(request: AuthedRequest, connector: Connector) -> H
                 _show_once(request, connected.notice)
             return redirect("connections:list")
     context = {"form": form, "network": connector.slug, "network_label": connector.name,
-               "error": error, "typed": True}
+               "error": error, "typed": True, "auth_kind": connector.auth_kind}
     return page(request, "connections/connect_server.html", context, section="connections",
                 status=400 if error else 200)
 
