@@ -47,11 +47,14 @@ from hubbub.networks.errors import (
 )
 from hubbub.networks.instagram import failures, graph, mapping, media, oauth, reading, rules
 from hubbub.networks.instagram.graph import InstagramGraph
+from hubbub.networks.meta.fields import parse_time
 
 # Container status reads before giving up for now (Transient: the engine comes back later
 # with the same container); the waits between them, in seconds.
 STATUS_WAITS = (0.0, 0.5, 1.0, 2.0)
 LIMIT_FIELDS = "quota_usage,config"
+# The publishing limit's window (content_publishing_limit's config.quota_duration: 86400 s).
+QUOTA_WINDOW = timedelta(days=1)
 
 
 class InstagramConnector(Connector):
@@ -227,7 +230,7 @@ class InstagramConnector(Connector):
                                 f"({status.lower() or 'no status'}); hubbub tries again")
             used, total = _quota(g, user_id)
             if total and used is not None and used >= total:
-                raise failures.quota_used_up(datetime.now(UTC) + failures.QUOTA_WAIT, total)
+                raise failures.quota_used_up(_slot_frees(g, user_id), total)
             body = g.post(f"{user_id}/media_publish", {"creation_id": container}, write=True,
                           what="publish the post")
             media_id = body.get("id")
@@ -368,6 +371,26 @@ def _quota(g: InstagramGraph, user_id: str) -> tuple[int | None, int | None]:
     total = config.get("quota_total") if isinstance(config, Mapping) else None
     return (used if isinstance(used, int) and not isinstance(used, bool) else None,
             total if isinstance(total, int) and not isinstance(total, bool) else None)
+
+
+def _slot_frees(g: InstagramGraph, user_id: str) -> datetime:
+    """When the rolling 24 hours let one more post through: the oldest of the account's posts
+    in the window turns 24 hours old then (the list holds every post, the limit counts the
+    API's only, so this may be early: the limit is read again then). An hour when unknown."""
+    now = datetime.now(UTC)
+    fallback = now + failures.QUOTA_WAIT
+    try:
+        body = g.get(f"{user_id}/media", {"fields": "id,timestamp", "limit": 100,
+                                          "since": int((now - QUOTA_WINDOW).timestamp())},
+                     what="read the account's posts")
+    except (NotFound, Rejected, Transient):
+        return fallback
+    entries = body.get("data")
+    times = [t for e in entries if isinstance(e, Mapping)
+             and (t := parse_time(e.get("timestamp"))) is not None] \
+        if isinstance(entries, list) else []
+    frees = min(times) + QUOTA_WINDOW if times else fallback
+    return frees if frees > now else fallback
 
 
 def _read_back(g: InstagramGraph, media_id: str) -> Published:
