@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.connections import apps_views, choose_views, views
+from hubbub.connections import apps_views, cap_views, choose_views, views
 
 app_name = "connections"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("choose/<slug:network>/", choose_views.choose_accounts, name="choose"),
     path("<int:pk>/reconnect/", views.reconnect, name="reconnect"),
     path("<int:pk>/disconnect/", views.disconnect, name="disconnect"),
+    path("<int:pk>/read-cap/", cap_views.read_cap, name="read_cap"),
     path("apps/", apps_views.apps_page, name="apps"),
     path("apps/<slug:network>/", apps_views.app_save, name="app_save"),
     path("apps/<slug:network>/remove/", apps_views.app_remove, name="app_remove"),
