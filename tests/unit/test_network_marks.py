@@ -18,9 +18,6 @@ from hubbub.planning.templatetags.planning_ui import NETWORK_LETTERS
 CSS = Path(__file__).resolve().parents[2] / "src" / "hubbub" / "static" / "hubbub"
 COLOUR_PROPS = {"color", "background", "background-color", "border-left-color", "--pv-link"}
 TEXT, NON_TEXT = 4.5, 3.0  # WCAG 2.2 AA: 1.4.3 text, 1.4.11 graphical objects
-# Colours older than this test that fail it on a light background; the accessibility work on
-# the stylesheets is changing them. Their rules must exist all the same.
-CONTRAST_PENDING = {"mastodon", "bluesky"}
 
 Rules = dict[tuple[str, str], dict[str, str]]  # (theme, selector) -> declarations
 
@@ -138,7 +135,7 @@ def test_every_rule_that_colours_a_network_exists_for_every_network(sheet: str) 
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize("slug", sorted(set(CONNECTORS) - CONTRAST_PENDING))
+@pytest.mark.parametrize("slug", sorted(CONNECTORS))
 def test_network_colours_pass_aa_contrast(sheets: Sheets, slug: str, theme: str) -> None:
     app, deck, planning = sheets.app, sheets.deck, sheets.planning
     surface = sheets.var(app, theme, "--surface")
@@ -150,9 +147,11 @@ def test_network_colours_pass_aa_contrast(sheets: Sheets, slug: str, theme: str)
     # the composer's preview: links, mentions and tags in the network's colour on the card
     found.append(("preview link", contrast(
         sheets.prop(app, theme, f".pv-{slug}", "--pv-link"), surface), TEXT))
-    # the deck: the network's name in its colour on a 13% tint of it; its dot on the card
+    # the deck: the network's name in its ink (its hue, darkened where needed) on a 13% tint of
+    # the network's colour; its dot on the card
     net = sheets.var(deck, theme, f"--net-{slug}")
-    found.append(("deck name", contrast(net, _mix(net, 0.13, surface)), TEXT))
+    ink = sheets.var(deck, theme, f"--ink-{slug}")
+    found.append(("deck name", contrast(ink, _mix(net, 0.13, surface)), TEXT))
     found.append(("deck dot", contrast(net, surface), NON_TEXT))
     # planning: the letter on the network's colour; the card's left edge
     letter = (planning.get((theme, f".pl-net-{slug}"), {}).get("color")
@@ -168,3 +167,25 @@ def test_network_colours_pass_aa_contrast(sheets: Sheets, slug: str, theme: str)
 
 def _hex(value: str) -> str:
     return "#ffffff" if value == "#fff" else value
+
+
+STATUS = [".pill-ok", ".pill-warn", ".pill-bad", ".pill-info", ".pill-busy", ".pill-muted",
+          ".state-sent", ".state-failed", ".state-held", ".flash-success"]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_status_pills_and_small_badges_pass_aa_contrast(sheets: Sheets, theme: str) -> None:
+    """The green "Sent" pill and its siblings, and the planning cards' small badges (a network's
+    letter, "CW"), hold 4.5:1 in both themes."""
+    app, planning = sheets.app, sheets.planning
+    found = {sel: contrast(sheets.prop(app, theme, sel, "color"),
+                           sheets.prop(app, theme, sel, "background")) for sel in STATUS}
+    found[".pl-cw"] = contrast(sheets.prop(planning, theme, ".pl-cw", "color"),
+                               sheets.prop(planning, theme, ".pl-cw", "background"))
+    letter = planning.get((theme, ".pl-net"), {}).get("color") or planning[("light", ".pl-net")][
+        "color"]
+    for slug in [*CONNECTORS, "fake"]:
+        found[f".pl-net-{slug}"] = contrast(sheets.resolve(planning, theme, _hex(letter)),
+                                            sheets.var(planning, theme, f"--net-{slug}"))
+    failing = {where: round(ratio, 2) for where, ratio in found.items() if ratio < TEXT}
+    assert not failing, f"below AA in the {theme} theme: {failing}"
