@@ -202,6 +202,11 @@ def test_posts_and_comments_are_read_and_answered(ig_world: IGWorld) -> None:
     reply = stored[on_comment.remote_id.removeprefix("c_")]
     assert reply["text"] == "Thank you!"
     assert reply["parent_id"] == comment.remote_id.removeprefix("c_")
+    # The reply under the comment comes into the notifications too, answering it.
+    [under] = [c for c in ig_world.connector.fetch(account, "notifications").items
+               if c.text == "Thank you!"]
+    assert under.remote_id == on_comment.remote_id
+    assert under.extra["in_reply_to"] == comment.remote_id
     ig_world.connector.delete(account, on_comment.remote_id)
     ig_world.connector.delete(account, on_comment.remote_id)  # already gone: fine
     with pytest.raises(NotImplementedError, match="does not let an app like"):

@@ -98,3 +98,11 @@ def test_a_pasted_token_is_taken_as_new_and_renewed_a_week_later() -> None:
     assert not oauth.needs_refresh(stored)
     assert oauth.needs_refresh(stored, now=datetime.now(UTC) + timedelta(days=7, seconds=1))
     assert connector.InstagramConnector().credentials_expire_at(stored) is None
+
+
+def test_replies_under_a_comment_follow_it_naming_it_as_parent() -> None:
+    flat = mapping.with_replies([
+        {"id": "1", "text": "top", "replies": {"data": [{"id": "2", "text": "under"}]}},
+        {"id": "3", "text": "alone"}, "junk"])
+    assert [c["id"] if isinstance(c, dict) else c for c in flat] == ["1", "2", "3", "junk"]
+    assert flat[1]["parent_id"] == "1"

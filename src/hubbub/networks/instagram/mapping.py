@@ -140,6 +140,22 @@ def item_from_media(media: Mapping[str, Any], handle: str, web: str) -> Item:
                 url=_str(media.get("permalink")), extra=extra)
 
 
+def with_replies(comments: list[Any]) -> list[Any]:
+    """Top-level comments followed by the replies under each (the `replies` field,
+    {"data": [...]}), each reply naming its comment as parent_id."""
+    flat: list[Any] = []
+    for comment in comments:
+        flat.append(comment)
+        if not isinstance(comment, Mapping):
+            continue
+        replies = _map(comment.get("replies")).get("data")
+        for reply in replies if isinstance(replies, list) else []:
+            if isinstance(reply, Mapping):
+                flat.append({**reply, "parent_id": _str(reply.get("parent_id"))
+                             or _str(comment.get("id"))})
+    return flat
+
+
 def item_from_comment(comment: Mapping[str, Any], media_id: str, permalink: str,
                       web: str) -> Item:
     """A comment on one of the account's posts (or a reply to a comment) as an Item."""

@@ -4,7 +4,8 @@ post or comment the hub made when the answer to making it was lost.
 Feeds ("IG User Media" edge, "IG Media Comments" edge, "IG Comment Replies"):
 - `own`: GET /{ig-user-id}/media, the account's posts, newest first, older pages by `after`;
 - `notifications`: the comments on the account's COMMENTED_POSTS latest posts
-  (GET /{ig-media-id}/comments each), newest first.
+  (GET /{ig-media-id}/comments each, with each comment's `replies` field: the replies under
+  it), newest first.
 
 Instagram offers apps no home feed, no search and no mentions column of other people's posts
 beyond tags (not read here).
@@ -63,13 +64,14 @@ def _comments(g: InstagramGraph, user_id: str, web: str) -> Page:
             continue
         permalink = post.get("permalink")
         try:
-            answer = g.get(f"{media_id}/comments", {"fields": mapping.COMMENT_FIELDS,
-                                                    "limit": COMMENTS_PER_POST},
-                           what="read the comments")
+            answer = g.get(f"{media_id}/comments",
+                           {"fields": f"{mapping.COMMENT_FIELDS},replies",
+                            "limit": COMMENTS_PER_POST}, what="read the comments")
         except NotFound:  # deleted between the two reads
             continue
         comments = answer.get("data")
-        items += map_each(comments if isinstance(comments, list) else [],
+        comments = mapping.with_replies(comments if isinstance(comments, list) else [])
+        items += map_each(comments,
                           _comment_mapper(media_id, permalink if isinstance(permalink, str)
                                           else "", web),
                           network="instagram", id_of=_id_of)
