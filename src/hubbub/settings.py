@@ -206,6 +206,15 @@ HUBBUB_MAX_ATTEMPTS = env_int("HUBBUB_MAX_ATTEMPTS", 8)
 HUBBUB_LATE_AFTER_SECONDS = env_int("HUBBUB_LATE_AFTER_SECONDS", 600)
 HUBBUB_SCHEDULER_INTERVAL = env_float("HUBBUB_SCHEDULER_INTERVAL", 1.0)
 HUBBUB_REQUEUE_SECONDS = env_int("HUBBUB_REQUEUE_SECONDS", 60)
+# "Post now" (jobs/dispatch.py, jobs/wake.py): due deliveries run on each worker's own threads,
+# at most this many at once, per network and per account (off: through the task queue).
+HUBBUB_SEND_IN_WORKER = env_bool("HUBBUB_SEND_IN_WORKER", True)
+HUBBUB_SEND_THREADS = env_int("HUBBUB_SEND_THREADS", 8)
+HUBBUB_SEND_PER_NETWORK = env_int("HUBBUB_SEND_PER_NETWORK", 4)
+HUBBUB_SEND_PER_ACCOUNT = env_int("HUBBUB_SEND_PER_ACCOUNT", 1)
+# How a commit that makes deliveries due wakes the workers: "auto" (in-process, plus NOTIFY on
+# PostgreSQL so workers on other machines hear it), "inprocess", or "postgres".
+HUBBUB_WAKE_BACKEND = env_str("HUBBUB_WAKE_BACKEND", "auto")
 
 # Reading the networks for the deck (timeline/polling.py, streaming.py, live.py)
 HUBBUB_READ_NETWORKS = env_bool("HUBBUB_READ_NETWORKS", True)  # poll + stream in the worker
