@@ -1,7 +1,11 @@
-"""The reconciliation loop: every tick, settle what vanished and enqueue what is due.
+"""The reconciliation loop: every tick, settle what vanished and start what is due.
 
-Safe to run on several machines at once: enqueueing is a compare-and-set on enqueued_at, and a
-duplicate task is harmless because the task itself claims the row by compare-and-set.
+Due deliveries are started on the worker's own bounded threads (`dispatch_due`, jobs/dispatch.py)
+or, with HUBBUB_SEND_IN_WORKER off, enqueued as tasks for the task engine (`enqueue_due`). The
+worker runs the dispatch between ticks too, whenever jobs/wake.py says rows became due.
+
+Safe to run on several machines at once: taking a row is a compare-and-set on enqueued_at, and a
+duplicate run is harmless because engine.process claims the row by compare-and-set.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
 from hubbub.jobs import periodic
+from hubbub.jobs.dispatch import Dispatcher, Job
 from hubbub.jobs.models import WorkerBeat
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState
@@ -39,31 +44,71 @@ def release_rate_limits() -> int:
     ).update(health=Health.OK, rate_limited_until=None, health_detail="")
 
 
-def due_deliveries() -> list[tuple[int, datetime | None]]:
-    now = timezone.now()
+WAITING = [DeliveryState.SCHEDULED, DeliveryState.UNKNOWN, DeliveryState.DELETING]
+
+
+def _due(now: datetime) -> QuerySet[Delivery]:
     stale = now - requeue_after()
-    rows = (
+    return (
         Delivery.objects.filter(
-            state__in=[DeliveryState.SCHEDULED, DeliveryState.UNKNOWN, DeliveryState.DELETING],
-            due_at__lte=now,
-            connection__disconnected_at__isnull=True,
+            state__in=WAITING, due_at__lte=now, connection__disconnected_at__isnull=True,
         )
         .exclude(connection__health=Health.NEEDS_RECONNECT)
         .exclude(connection__health=Health.RATE_LIMITED, connection__rate_limited_until__gt=now)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
         .order_by("due_at")
-        .values_list("pk", "enqueued_at")[:BATCH]
     )
-    return list(rows)
+
+
+def due_deliveries() -> list[tuple[int, datetime | None]]:
+    return list(_due(timezone.now()).values_list("pk", "enqueued_at")[:BATCH])
+
+
+def _take(pk: int, previous: datetime | None) -> bool:
+    """Compare-and-set: this worker takes the row unless another took it since it was read."""
+    return bool(Delivery.objects.filter(pk=pk, enqueued_at=previous)
+                .update(enqueued_at=timezone.now()))
+
+
+def dispatch_due(dispatcher: Dispatcher) -> int:
+    """Start what is due on the dispatcher's threads, as far as its bounds allow. Rows it has no
+    slot for stay untaken (another worker may take them); a freed slot wakes the loop again."""
+    if dispatcher.room() <= 0:
+        return 0
+    networks, accounts = dispatcher.busy()
+    rows = (_due(timezone.now()).exclude(connection__network__in=networks)
+            .exclude(connection_id__in=accounts)
+            .values_list("pk", "enqueued_at", "connection__network", "connection_id")[:BATCH])
+    started = 0
+    for pk, previous, network, account_id in rows:
+        job = Job(pk, network, account_id)
+        if not dispatcher.reserve(job):
+            continue
+        if _take(pk, previous):
+            dispatcher.launch(job)
+            started += 1
+        else:
+            dispatcher.release(job)
+    return started
+
+
+def seconds_to_next_due(limit: float) -> float:
+    """How long until the next waiting delivery falls due (at most `limit`): the loop sleeps
+    that long, so a post scheduled for 10:00:00 is looked at then, not at the next tick."""
+    now = timezone.now()
+    nxt = (Delivery.objects.filter(state__in=WAITING, due_at__gt=now,
+                                   connection__disconnected_at__isnull=True)
+           .order_by("due_at").values_list("due_at", flat=True).first())
+    if nxt is None:
+        return limit
+    return max(0.0, min(limit, (nxt - now).total_seconds()))
 
 
 def enqueue_due() -> int:
     count = 0
     for pk, previous in due_deliveries():
-        now = timezone.now()
         with transaction.atomic():
-            won = Delivery.objects.filter(pk=pk, enqueued_at=previous).update(enqueued_at=now)
-            if won:
+            if _take(pk, previous):
                 deliver.enqueue(pk)
                 count += 1
     return count
@@ -77,10 +122,10 @@ def beat(worker_id: str, started_at: datetime) -> None:
     )
 
 
-def tick() -> dict[str, int]:
+def tick(dispatcher: Dispatcher | None = None) -> dict[str, int]:
     swept = engine.sweep_expired_leases()
     released = release_rate_limits()
-    enqueued = enqueue_due()
+    enqueued = enqueue_due() if dispatcher is None else dispatch_due(dispatcher)
     periodic.run_due()
     if swept or enqueued:
         log.debug("tick: swept=%s released=%s enqueued=%s", swept, released, enqueued)

@@ -1,7 +1,13 @@
-"""The background side of the hub: the scheduler loop plus task runners, in threads.
+"""The background side of the hub: the scheduler loop, the senders and task runners, in threads.
 
 `hubbub serve` runs it beside the web server in one process; `hubbub worker` runs it alone
 (several can run at once against PostgreSQL).
+
+The scheduler loop does a full tick every HUBBUB_SCHEDULER_INTERVAL (sweep leases, release rate
+limits, periodic jobs, start what is due) and, between ticks, only starts what is due: when
+jobs/wake.py says a commit made deliveries due, when a sender frees a slot, and when the next
+scheduled delivery's time comes. Due deliveries run on the dispatcher's threads
+(jobs/dispatch.py), bounded per network and per account.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker as DBTaskWorker
 from django_tasks_db.models import DBTaskResult
 
-from hubbub.jobs import scheduler
+from hubbub.jobs import scheduler, wake
+from hubbub.jobs.dispatch import Dispatcher, Limits
+from hubbub.publishing import engine
 from hubbub.publishing.engine import new_owner_id
 
 log = logging.getLogger(__name__)
@@ -35,21 +43,38 @@ class HubWorker:
         self._threads: list[threading.Thread] = []
         self._task_workers: list[DBTaskWorker] = []
         self._last_prune = timezone.now() - PRUNE_EVERY
+        self._wake = wake.subscribe()
+        self.dispatcher: Dispatcher | None = None
+        if run_scheduler and settings.HUBBUB_SEND_IN_WORKER:
+            self.dispatcher = Dispatcher(Limits.from_settings(), engine.process,
+                                         on_done=self._wake.set)
+        self.ticks = 0  # full ticks done (tests wait for the first)
 
     def _scheduler_loop(self) -> None:
         interval = float(settings.HUBBUB_SCHEDULER_INTERVAL)
         last_beat = 0.0
+        next_tick = 0.0
         while not self._stop.is_set():
+            self._wake.clear()  # before looking: a wake-up while looking is not lost
+            pause = interval
             try:
                 close_old_connections()
-                scheduler.tick()
-                if time.monotonic() - last_beat > 5:
-                    scheduler.beat(self.worker_id, self.started_at)
-                    last_beat = time.monotonic()
-                self._prune()
+                if time.monotonic() >= next_tick:
+                    scheduler.tick(self.dispatcher)
+                    next_tick = time.monotonic() + interval
+                    self.ticks += 1
+                    if time.monotonic() - last_beat > 5:
+                        scheduler.beat(self.worker_id, self.started_at)
+                        last_beat = time.monotonic()
+                    self._prune()
+                elif self.dispatcher is not None:
+                    scheduler.dispatch_due(self.dispatcher)
+                else:
+                    scheduler.enqueue_due()
+                pause = scheduler.seconds_to_next_due(max(0.0, next_tick - time.monotonic()))
             except Exception:
                 log.exception("scheduler tick failed; trying again")
-            self._stop.wait(interval)
+            self._wake.wait(pause)
         close_old_connections()
 
     def _prune(self) -> None:
@@ -80,8 +105,12 @@ class HubWorker:
                 )
                 self._task_workers.append(worker)
                 self._spawn(f"tasks-{n}", self._task_loop, worker)
+        if self.dispatcher is not None:
+            self.dispatcher.start()
         if self.run_scheduler:
             self._spawn("scheduler", self._scheduler_loop)
+            if wake.uses_postgres():
+                self._spawn("wake", wake.listen_forever, self._stop)
         if self.run_scheduler and settings.HUBBUB_READ_NETWORKS:
             # The deck's reading side: polls due feeds, keeps streams open for watched ones.
             from hubbub.timeline.polling import run_poll_loop
@@ -97,10 +126,14 @@ class HubWorker:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._wake.set()
+        wake.unsubscribe(self._wake)
         for worker in self._task_workers:
             worker.running = False
         for thread in self._threads:
             thread.join(timeout)
+        if self.dispatcher is not None:
+            self.dispatcher.stop(timeout)
 
     def wait(self) -> None:
         while not self._stop.is_set():
