@@ -51,6 +51,7 @@ from hubbub.publishing.live import (
 from hubbub.publishing.media import prepare_media
 from hubbub.publishing.models import Post
 from hubbub.publishing.preview import video_label
+from hubbub.timeline.services import reaction_target
 
 # --- the page ------------------------------------------------------------------------------------
 
@@ -265,7 +266,10 @@ def _ticked(request: AuthedRequest) -> list[int]:
 def count(request: AuthedRequest) -> HttpResponse:
     """The live counters and preview, asked for as the person types or ticks accounts."""
     ticked = list(active_connections(request.user).filter(pk__in=_ticked(request)))
-    return page(request, "publishing/_live.html", live_parts(request.user, request.POST, ticked))
+    reply = find_item(request.user, request.POST.get("reply_to"))
+    answers = reaction_target(reply) if reply is not None else ""
+    return page(request, "publishing/_live.html",
+                live_parts(request.user, request.POST, ticked, in_reply_to=answers))
 
 
 @require_POST

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -337,7 +337,10 @@ class ComposeForm(ScheduleFields):
             held = self.held.get(i)
             data[f"meta_{i}"] = held.meta if held else raw.get(f"meta_{i}") or ""
             data[f"alt_{i}"] = raw.get(f"alt_{i}") or ""
-        return draft_from_data(data)
+        draft = draft_from_data(data)
+        # A reply is counted and checked as one (Instagram takes a reply without a picture).
+        item = self.reply_item
+        return replace(draft, in_reply_to=reaction_target(item)) if item is not None else draft
 
     def typed_time(self) -> datetime | None:
         """The date and time typed, in UTC, when both are there and real (a draft remembers

@@ -192,11 +192,13 @@ def parse_step(action: str) -> tuple[str, int] | None:
     return (op, number) if op in STEPS and number is not None else None
 
 
-def live_parts(user: User, data: Any, connections: Sequence[Connection]) -> dict[str, Any]:
-    """Counters and previews for the form's raw data (the composer's, or the edit page's)."""
+def live_parts(user: User, data: Any, connections: Sequence[Connection],
+               in_reply_to: str = "") -> dict[str, Any]:
+    """Counters and previews for the form's raw data (the composer's, or the edit page's);
+    `in_reply_to`: the network's id of the post a reply answers (checked as a reply)."""
     present = present_slots_in(data)
     edits = edits_from(data, connections, present)
-    base = draft_from_data(data)
+    base = replace(draft_from_data(data), in_reply_to=in_reply_to)
     rows = counter_rows(user, [c.pk for c in connections], base, edits, present)
     return {"rows": rows, "previews": previews_for(rows, base, edits, present, slot_urls(data),
                                                    slot_videos(data))}

@@ -126,11 +126,16 @@ def _target_drafts(base: Draft, custom: TargetCustom | None) -> list[Draft]:
 def check_targets(
     base: Draft, connections: Sequence[Connection],
     customize: Mapping[int, TargetCustom] | None = None,
+    reply_to: Mapping[int, str] | None = None,
 ) -> list[str]:
-    """Every problem of every target (each with its own text/thread), as sentences."""
+    """Every problem of every target (each with its own text/thread), as sentences; a target
+    in `reply_to` is checked as the reply it is."""
     problems = []
     for connection in connections:
         drafts = _target_drafts(base, (customize or {}).get(connection.pk))
+        answers = (reply_to or {}).get(connection.pk, "")
+        if answers:
+            drafts = [replace(drafts[0], in_reply_to=answers), *drafts[1:]]
         for n, draft in enumerate(drafts, start=1):
             where = f"{connection.handle}" + (f" (part {n})" if len(drafts) > 1 else "")
             result = validate_for_targets(draft, [connection])[connection.pk]
@@ -177,7 +182,7 @@ def create_post(
     base = Draft(text=text, content_warning=content_warning,
                  media=tuple(p.info for p in prepared))
     if not draft:
-        problems = check_targets(base, connections, customize)
+        problems = check_targets(base, connections, customize, reply_to)
         if problems:
             raise PostError(" ".join(problems))
     with transaction.atomic():
