@@ -22,6 +22,7 @@ from tests.browser.conftest import shot
 from tests.browser.fixtures import _free_port, serving_hub
 from tests.browser.flows import create_owner
 from tests.integration.hubproc import Hub
+from tests.peers.instagram.peer import InstagramPeer
 from tests.peers.threads.peer import ThreadsPeer
 
 pytestmark = pytest.mark.browser
@@ -35,16 +36,21 @@ def _photo(path: Path) -> Path:
 
 
 @pytest.fixture
-def meta_hub(tmp_path: Path, threads_peer: ThreadsPeer) -> Iterator[tuple[Hub, str, Any]]:
+def meta_hub(tmp_path: Path, threads_peer: ThreadsPeer,
+             instagram_peer: InstagramPeer) -> Iterator[tuple[Hub, str, Any, Any]]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     threads_app = threads_peer.create_app([f"{url}/connections/callback/threads/"])
+    instagram_app = instagram_peer.create_app([f"{url}/connections/callback/instagram/"])
     env = {"HUBBUB_SCHEDULER_INTERVAL": "0.2", "HUBBUB_PUBLIC_URL": url,
            "HUBBUB_THREADS_GRAPH_URL": threads_peer.graph_root,
-           "HUBBUB_THREADS_AUTHORIZE_URL": threads_peer.base_url}
+           "HUBBUB_THREADS_AUTHORIZE_URL": threads_peer.base_url,
+           "HUBBUB_INSTAGRAM_GRAPH_URL": instagram_peer.graph_root,
+           "HUBBUB_INSTAGRAM_API_URL": instagram_peer.api_url,
+           "HUBBUB_INSTAGRAM_AUTHORIZE_URL": instagram_peer.base_url}
     with serving_hub(tmp_path, env, port=port) as (hub, served):
         assert served == url
-        yield hub, served, threads_app
+        yield hub, served, threads_app, instagram_app
 
 
 def _register(page: Any, url: str, slug: str, name: str, app_id: str, secret: str) -> None:
@@ -70,15 +76,20 @@ def _connect(page: Any, url: str, slug: str, button: str) -> None:
     expect(page).to_have_url(re.compile(r"/connections/#main$"))
 
 
-def test_threads_connect_and_a_photo_post(page: Any, meta_hub: tuple[Hub, str, Any],
-                                          threads_peer: ThreadsPeer, tmp_path: Path) -> None:
+def test_threads_and_instagram_connect_and_one_photo_post(
+    page: Any, meta_hub: tuple[Hub, str, Any, Any], threads_peer: ThreadsPeer,
+    instagram_peer: InstagramPeer, tmp_path: Path,
+) -> None:
     from playwright.sync_api import expect
 
-    hub, url, (app_id, secret) = meta_hub
+    hub, url, threads_app, instagram_app = meta_hub
     create_owner(page, url)
-    _register(page, url, "threads", "Threads", app_id, secret)
+    _register(page, url, "threads", "Threads", *threads_app)
+    _register(page, url, "instagram", "Instagram", *instagram_app)
     ann = threads_peer.create_user("ann_bakes", "Ann Baker")
     threads_peer.sign_in(ann)
+    bakery = instagram_peer.create_user("ann.bakery", name="Ann's Bakery")
+    instagram_peer.sign_in(bakery)
 
     _connect(page, url, "threads", "Cancel")  # a change of mind: nothing connected, said so
     expect(page.locator(".messages, [role=alert], [role=status]").first).to_be_visible()
@@ -86,25 +97,31 @@ def test_threads_connect_and_a_photo_post(page: Any, meta_hub: tuple[Hub, str, A
     shot(page, "meta-01-threads-cancelled")
     _connect(page, url, "threads", "Allow")
     expect(page.locator("main")).to_contain_text("ann_bakes")
-    shot(page, "meta-02-threads-connected")
+    _connect(page, url, "instagram", "Allow")
+    expect(page.locator("main")).to_contain_text("ann.bakery")
+    shot(page, "meta-02-threads-and-instagram-connected")
 
     page.goto(url + "/")
     for box in page.locator("input[name=targets]").all():
         if not box.is_checked():
             box.locator("xpath=..").click()
-    expect(page.locator("input[name=targets]:checked")).to_have_count(1)
+    expect(page.locator("input[name=targets]:checked")).to_have_count(2)
     text = "Fresh bread at nine: the first loaf of the day"
     page.fill("textarea[name=text]", text)
+    instagram_row = page.locator("#counters .counter").filter(has_text="ann.bakery")
+    # Instagram takes no post without a picture, and says so before anything is sent.
+    expect(instagram_row.locator(".counter-problem")).to_contain_text("picture")
     page.locator("details.media-toggle summary").click()
     page.set_input_files("input[name=image_1]", str(_photo(tmp_path / "loaf.jpg")))
     page.fill("textarea[name=alt_1]", "A round loaf on a board")
     expect(page.locator("input[name=keep_1]")).to_have_value(re.compile(r"^m\d+$"))
-    expect(page.locator("#counters .counter")).to_have_count(1)
-    shot(page, "meta-03-compose-threads")
+    expect(page.locator("#counters .counter")).to_have_count(2)
+    expect(instagram_row.locator(".counter-problem")).to_have_count(0)
+    shot(page, "meta-03-compose-threads-instagram")
     page.click("button[name=action][value=now]")
     card = page.locator("article.post").first
-    expect(card.locator(".target .pill-ok")).to_have_count(1, timeout=60_000)
-    shot(page, "meta-04-threads-sent")
+    expect(card.locator(".target .pill-ok")).to_have_count(2, timeout=60_000)
+    shot(page, "meta-04-sent")
 
     live = [p for p in threads_peer.posts(ann) if not p["deleted"]]
     assert [(p["media_type"], p["text"], p["alt_text"]) for p in live] == [
@@ -112,5 +129,11 @@ def test_threads_connect_and_a_photo_post(page: Any, meta_hub: tuple[Hub, str, A
     [container] = [c for c in threads_peer.containers(ann) if c["post_id"] == live[0]["id"]]
     assert container["fetched_from"].startswith(f"{url}/public/media/")
     assert container["mime_type"] == "image/jpeg"
-    [row] = [c for c in hub.json("connections", "--user", "ada") if c["network"] == "threads"]
-    assert row["remote_id"] == ann.id
+    posted = [m for m in instagram_peer.media(bakery) if not m["deleted"]]
+    assert [(m["media_type"], m["caption"], m["alt_text"]) for m in posted] == [
+        ("IMAGE", text, "A round loaf on a board")]
+    [made] = [c for c in instagram_peer.containers(bakery) if c["published_id"] == posted[0]["id"]]
+    assert made["image_url"].startswith(f"{url}/public/media/")
+    rows = {c["network"]: c for c in hub.json("connections", "--user", "ada")}
+    assert rows["threads"]["remote_id"] == ann.id
+    assert rows["instagram"]["remote_id"] == bakery.id
