@@ -10,7 +10,7 @@ found among the author's posts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -31,7 +31,7 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked
-from hubbub.networks.linkedin import api, mapping, media, oauth, reading, rules
+from hubbub.networks.linkedin import api, little, mapping, media, mentions, oauth, reading, rules
 from hubbub.networks.linkedin.api import LinkedInApi, urn_path
 from hubbub.networks.linkedin.failures import unreadable
 
@@ -137,12 +137,21 @@ class LinkedInConnector(Connector):
         return rules.validate(draft, capabilities)
 
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
-        """When this part was first tried (a duplicate refusal is matched from then), and the
-        link preview, read once so that every retry sends the same post."""
+        """When this part was first tried (a duplicate refusal is matched from then), the
+        link preview and the pages it mentions (mentions.py), read once so that every retry
+        sends the same post."""
         prepared: dict[str, Any] = {"attempted_at": datetime.now(UTC).isoformat()}
-        link = mapping.first_link(mapping.outgoing_text(draft))
+        text = mapping.outgoing_text(draft)
+        link = mapping.first_link(text)
         if link and not draft.media and not draft.in_reply_to:
             prepared["article"] = reading.article_for(link)
+        if "@" in text and not draft.in_reply_to and mentions.may_resolve(account.credentials):
+            with self._api(account) as li:
+                named = mentions.resolve(li, text)
+            pairs = [(m["name"], m["urn"]) for m in named]
+            # Only while the commentary keeps to the limit the composer counted against.
+            if named and len(little.to_little(text, pairs)) <= rules.capabilities().text_limit:
+                prepared["mentions"] = named
         return prepared
 
     def upload_media(self, account: Account, media_file: MediaFile) -> str:
@@ -161,7 +170,8 @@ class LinkedInConnector(Connector):
         if not isinstance(article, Mapping):
             link = mapping.first_link(mapping.outgoing_text(draft))
             article = {"source": link, "title": link} if link else None
-        body = mapping.post_body(author, draft, images, article)
+        body = mapping.post_body(author, draft, images, article,
+                                 mentions.from_prepared(prepared))
         with self._api(account) as li:
             for urn, _alt in images:
                 media.ensure_available(li, urn)
@@ -171,7 +181,8 @@ class LinkedInConnector(Connector):
                 if failure.duplicate_of:
                     return Published(failure.duplicate_of, api.post_url(failure.duplicate_of))
                 if failure.is_duplicate:
-                    found = self._find(li, author, draft, _attempted(prepared))
+                    found = self._find(li, author, draft, _attempted(prepared),
+                                       mentions.from_prepared(prepared))
                     if found is not None:
                         return found
             li.result(response, write=True, scope=write_scope(author))
@@ -197,12 +208,12 @@ class LinkedInConnector(Connector):
         with self._api(account) as li:
             if draft.in_reply_to:
                 return reading.find_comment(li, author, draft, since - CLOCK_SLACK)
-            return self._find(li, author, draft, since)
+            return self._find(li, author, draft, since, mentions.from_prepared(prepared))
 
-    def _find(self, li: LinkedInApi, author: str, draft: Draft,
-              since: datetime) -> Published | None:
+    def _find(self, li: LinkedInApi, author: str, draft: Draft, since: datetime,
+              named: Sequence[tuple[str, str]] = ()) -> Published | None:
         found = reading.own_posts_since(li, author, since - CLOCK_SLACK)
-        matching = [p for p in found if mapping.matches(p, draft, len(draft.media))]
+        matching = [p for p in found if mapping.matches(p, draft, len(draft.media), named)]
         if not matching:
             return None
         first = mapping.oldest_first(matching)[0]

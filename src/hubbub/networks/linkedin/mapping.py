@@ -91,12 +91,14 @@ def first_link(text: str) -> str:
 
 
 def post_body(author: str, draft: Draft, images: Sequence[tuple[str, str]],
-              article: Mapping[str, str] | None = None) -> dict[str, Any]:
+              article: Mapping[str, str] | None = None,
+              mentions: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
     """The JSON for POST /rest/posts: `images` are (image URN, alt text); `article` a link
-    preview ({source, title, description}) for a post with a link and no picture."""
+    preview ({source, title, description}) for a post with a link and no picture; `mentions`
+    the (name, urn) of pages named after an @ (mentions.py)."""
     body: dict[str, Any] = {
         "author": author,
-        "commentary": little.to_little(outgoing_text(draft)),
+        "commentary": little.to_little(outgoing_text(draft), mentions),
         "visibility": "PUBLIC",
         "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
                          "thirdPartyDistributionChannels": []},
@@ -168,12 +170,13 @@ def image_count(post: Mapping[str, Any]) -> int:
     return len(_list(_map(content.get("multiImage")).get("images")))
 
 
-def matches(post: Mapping[str, Any], draft: Draft, media_count: int) -> bool:
-    """Is `post` (one of the author's own) the one `draft` made? The same text once little
-    text is read back, and as many pictures."""
+def matches(post: Mapping[str, Any], draft: Draft, media_count: int,
+            mentions: Sequence[tuple[str, str]] = ()) -> bool:
+    """Is `post` (one of the author's own) the one `draft` made (with `mentions`)? The same
+    text once little text is read back, and as many pictures."""
     if post.get("lifecycleState") not in (None, "PUBLISHED"):
         return False
-    sent = _normal(outgoing_text(draft))
+    sent = _normal(little.as_read(outgoing_text(draft), mentions))
     commentary = _str(post.get("commentary"))
     if sent not in (_normal(little.to_plain(commentary)), _normal(commentary)):
         return False
