@@ -199,7 +199,12 @@ def react(item: Item, kind: str) -> Reacted:
     connector = get_connector(connection.network)
     try:
         connector.react(account_for(connection), reaction_target(item), kind)
-    except NotImplementedError:
+    except NotImplementedError as exc:
+        # A connector that says why (the network's API does not allow it) is quoted; the
+        # contract's default ("X cannot like") gets "from hubbub yet".
+        said = str(exc).strip().rstrip(".")
+        if said and said != f"{connector.name} cannot {kind}":
+            return Reacted(False, f"{said}.")
         return Reacted(False, f"{connector.name} cannot {kind} from hubbub yet.")
     except ConnectorError as exc:
         log.info("react %s on %s failed: %s", kind, item, exc)
