@@ -104,7 +104,7 @@ def test_reset_with_htmx_returns_the_panel(client_in: Client, owner: User) -> No
     html = response.content.decode()
     assert html.lstrip().startswith(f'<details class="custom" id="custom-{a.pk}"')
     assert ">main</textarea>" in html
-    assert response["HX-Trigger"] == "hubbub:recount"
+    assert response["HX-Trigger-After-Settle"] == "hubbub:recount"
 
 
 def test_panels_are_there_for_every_account_without_script(client_in: Client,

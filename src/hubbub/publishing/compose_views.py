@@ -286,7 +286,9 @@ def target_step(request: AuthedRequest, pk: int, op: str) -> HttpResponse:
                        {connection.pk} | set(_ticked(request)), {connection.pk: notice},
                        slot_videos(data))[0]
     response = page(request, "publishing/_custom.html", {"panel": panel, "open": True})
-    response["HX-Trigger"] = "hubbub:recount"
+    # After the swap, not at once: a button the counters redrew meanwhile is no longer in the
+    # page, and htmx sends an after-settle trigger to the body then (the form listens there).
+    response["HX-Trigger-After-Settle"] = "hubbub:recount"
     return response
 
 
