@@ -100,3 +100,35 @@ def test_a_draft_without_an_at_sign_reads_nothing_more(li_world: LinkedInWorld) 
     prepared = li_world.connector.prepare(account, Draft(text="no mentions here"), "n1")
     assert "mentions" not in prepared
     assert len(li_world.peer.requests()) == before
+
+
+@pytest.mark.django_db
+def test_through_the_engine_a_lost_answer_settles_on_the_mentioning_post(
+        li_world: LinkedInWorld, settings: Any) -> None:
+    """The mentions go into the delivery's stored `prepared`: the retry after a lost answer
+    reads the posts back with them and finds the one post, not a second."""
+    from django.contrib.auth.models import User
+
+    from hubbub.connections.services import save_connection
+    from hubbub.jobs import scheduler
+    from hubbub.networks.registry import get_connector
+    from hubbub.publishing import engine
+    from hubbub.publishing.models import DeliveryState
+    from hubbub.publishing.services import create_post
+
+    settings.HUBBUB_HTTP_TIMEOUT = 1.0
+    owner = User.objects.create_user("owner", password="a-long-enough-password")
+    account, [bakery] = _member_with_pages(li_world, "Acme Bakery")
+    connection = save_connection(owner, "linkedin", get_connector("linkedin").connect_with_token(
+        "", {"access_token": account.credentials["access_token"]}))
+    li_world.peer.fail_next("POST", "/rest/posts", "drop_after")
+    post = create_post(user=owner, text="Bread (rye) at @Acme Bakery", connections=[connection])
+    for _ in range(2):  # the send whose answer is lost, then the settle
+        for pk, _due in scheduler.due_deliveries():
+            engine.process(pk)
+    delivery = post.deliveries.get()
+    assert delivery.state == DeliveryState.SENT, delivery.last_error
+    [made] = [p for p in li_world.peer.posts(account.remote_id) if not p["deleted"]]
+    assert made["urn"] == delivery.remote_id
+    assert made["mentions"] == [bakery.urn]
+    assert made["text"] == "Bread (rye) at Acme Bakery"
