@@ -60,8 +60,10 @@ def test_week_shows_posts_in_the_persons_zone(signed_in: Client, berlin_owner: U
     assert 'data-time="09:30"' in body  # 08:30 UTC is 09:30 in Berlin
     assert 'draggable="true"' in body
     assert reverse("publishing:post_edit", args=[post.pk]) in body  # works without JS
-    assert "?date=2025-12-29" in body
-    assert "?date=2026-01-12" in body
+    # A week back and on from the day asked for (a Wednesday), so Month still opens its month.
+    assert "?date=2025-12-31" in body
+    assert "?date=2026-01-14" in body
+    assert "?month=2026-01" in body
     assert "Europe/Berlin" in body
 
 

@@ -115,6 +115,9 @@ class WeekView:
     title: str
     count: int
     zone_label: str  # CET, EST, or +0530 where the zone has no abbreviation
+    # The day the week was asked for (today by default): the Month button opens its month, so
+    # a week spanning two months leads to the month of the day looked at, not of its Monday.
+    focus: date
 
     @property
     def rows(self) -> list[tuple[int, list[Cell]]]:
@@ -270,9 +273,9 @@ def week(user: User, zone: str, around: date, filters: Filters) -> WeekView:
     labels = [localtime.local(localtime.wall_clock_utc(d, time(12), zone), zone).tzname() or ""
               for d in (start, last)]
     return WeekView(start=start, days=days, hours=list(range(24)),
-                    previous=start - timedelta(days=7), following=start + timedelta(days=7),
+                    previous=around - timedelta(days=7), following=around + timedelta(days=7),
                     title=title, count=len(entries),
-                    zone_label=" / ".join(dict.fromkeys(labels)))
+                    zone_label=" / ".join(dict.fromkeys(labels)), focus=around)
 
 
 def month(user: User, zone: str, around: date, filters: Filters) -> MonthView:
