@@ -1,0 +1,63 @@
+"""Rough edges of the deck a new user hit (issue 11), in a real browser against a real
+`hubbub serve`: the user menu on a phone, and the columns of a first account connected after
+the empty deck was seen."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import shot
+from tests.browser.flows import connect_mastodon, create_owner
+from tests.integration.hubproc import Hub
+from tests.peers.mastodon import MastodonPeer
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"the page logged errors: {errors}"
+
+
+def _inside_window(page: Any, locator: Any) -> None:
+    box = locator.bounding_box()
+    assert box is not None
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    assert box["x"] >= 0
+    assert box["y"] >= 0
+    assert box["x"] + box["width"] <= width, box
+    assert box["y"] + box["height"] <= height, box
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_user_menu_opens_on_screen_on_a_phone_and_logs_out(
+        phone: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer,
+        scheme: str) -> None:
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    page = phone
+    page.emulate_media(color_scheme=scheme)
+    create_owner(page, url)
+    connect_mastodon(page, url, mastodon_peer, mastodon_peer.new_account())
+    page.goto(url + "/deck/")
+    expect(page.locator(".column").first).to_be_visible()
+    page.locator(".user-menu > summary").click()
+    log_out = page.get_by_role("button", name="Log out")
+    expect(log_out).to_be_visible()
+    _inside_window(page, log_out)
+    _inside_window(page, page.locator(".user-menu .menu"))
+    shot(page, f"deck-phone-user-menu-{scheme}")
+    log_out.click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
