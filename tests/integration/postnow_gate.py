@@ -31,7 +31,7 @@ class Gate:
         self.in_flight = 0
         self.peak = 0
         self.arrivals: list[float] = []  # monotonic time each held request came in
-        self.answered: list[float] = []  # ...and when its answer went back
+        self.calls: list[tuple[float, float]] = []  # (arrived, answered) of each held request
         self.guard_released = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -46,9 +46,10 @@ class Gate:
         self.server.shutdown()
         self.server.server_close()
 
-    def _wait_to_meet(self) -> None:
+    def _wait_to_meet(self) -> float:
         with self.cond:
-            self.arrivals.append(time.monotonic())
+            arrived = time.monotonic()
+            self.arrivals.append(arrived)
             self.waiting += 1
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
@@ -59,11 +60,12 @@ class Gate:
                 self.guard_released += 1
             self.waiting = 0  # the group goes on together; the next one meets anew
             self.cond.notify_all()
+        return arrived
 
-    def _left(self) -> None:
+    def _left(self, arrived: float) -> None:
         with self.cond:
             self.in_flight -= 1
-            self.answered.append(time.monotonic())
+            self.calls.append((arrived, time.monotonic()))
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         gate = self
@@ -78,8 +80,7 @@ class Gate:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 held = (self.command, self.path.split("?")[0]) == gate.hold
-                if held:
-                    gate._wait_to_meet()
+                arrived = gate._wait_to_meet() if held else 0.0
                 try:
                     upstream = http.client.HTTPConnection("127.0.0.1", gate.upstream_port,
                                                           timeout=60)
@@ -98,7 +99,7 @@ class Gate:
                     upstream.close()
                 finally:
                     if held:
-                        gate._left()
+                        gate._left(arrived)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _relay
 
