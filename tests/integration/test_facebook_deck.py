@@ -75,6 +75,9 @@ def test_the_like_button_likes_a_page_post_and_a_comment(fb_world: FBWorld,
     # Each is liked once, by the Page: a visitor's like makes two.
     for remote_id in (post.remote_id, comment.remote_id):
         assert fb_world.peer.like_as(visitor, remote_id) == 2
+    # Reading the Page again keeps the hub's knowledge: Facebook does not say who liked.
+    [again] = [i for i in _read(connection, "own") if i.remote_id == published.remote_id]
+    assert again.liked
     # Pressing it again does not ask Facebook again.
     before = len(fb_world.peer.requests())
     client.post(reverse("timeline:item_react", args=[post.pk]), {"kind": "like"},
