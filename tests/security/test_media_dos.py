@@ -30,7 +30,7 @@ from hubbub.networks.bluesky import records
 from hubbub.networks.bluesky.media import ImageError, prepare_image
 from hubbub.networks.errors import Rejected
 from hubbub.planning import services as planning
-from hubbub.publishing import engine, services
+from hubbub.publishing import engine, media, services
 from hubbub.publishing.models import DeliveryState, Post, PostMedia
 from tests.imports.conftest import csv_bytes, make_zip
 from tests.unit.test_images import no_decoding, png_bomb  # noqa: F401 (a fixture)
@@ -141,7 +141,7 @@ def decode_gate(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Iter
         gate.release.wait(NEVER)
         return real(data)
 
-    monkeypatch.setattr(services, "clean_image", held)
+    monkeypatch.setattr(media, "clean_image", held)
     yield gate
     gate.release.set()  # before the database is flushed, whatever the test's outcome
 
