@@ -92,7 +92,9 @@ def test_the_cap_saved_on_the_page_is_the_one_the_columns_obey(x_world: XWorld,
     assert _stored(connection) == 0.01
     reads = len(x_world.peer.requests())
     home.refresh_from_db()
-    assert "over your cap of $0.01" in poll_feed(home).error
+    paused = poll_feed(home).error
+    assert "over your cap of $0.01" in paused
+    assert paused.endswith("raise the cap (Connections, Read-cost cap).")  # where to go
     assert len(x_world.peer.requests()) == reads
     page = client.get(_url(connection)).content.decode()
     assert "its columns are paused" in page

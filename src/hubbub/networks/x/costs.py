@@ -178,8 +178,8 @@ def check_cap(account: Account, feed: str) -> None:
         refusal = "" if not found.over_cap else (
             f"Paused to stay under your cap: the open X columns of this account would cost "
             f"about ${found.monthly_usd:,.2f} a month in X API reads, over your cap of "
-            f"${found.cap_usd:,.2f}. Close an X column or raise the cap on the Connections "
-            "page.")
+            f"${found.cap_usd:,.2f}. Close an X column or raise the cap (Connections, "
+            "Read-cost cap).")
         with _checked_lock:
             _checked[row.pk] = (now, refusal)
     if refusal:
