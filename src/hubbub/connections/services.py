@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
+from hubbub.connections.signals import account_connected
 from hubbub.core.ids import parse_id
 from hubbub.core.sanitize import clean_line, safe_url
 from hubbub.networks.base import Account, Capabilities, Connected
@@ -65,7 +66,7 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
     """Store a freshly connected account; reconnecting the same account updates it in place."""
     identity = connected.identity
     handle = clean_line(identity.handle, max_chars=300)
-    connection, _created = Connection.objects.select_for_update().get_or_create(
+    connection, created = Connection.objects.select_for_update().get_or_create(
         user=user,
         network=network,
         base_url=connected.base_url,
@@ -85,8 +86,11 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
     connection.health_detail = ""
     connection.rate_limited_until = None
     connection.capabilities_json = None
+    newly = created or connection.disconnected_at is not None
     connection.disconnected_at = None
     connection.save()
+    if newly:
+        account_connected.send(sender=Connection, connection=connection)
     return connection
 
 

@@ -77,11 +77,28 @@ def ensure_default_deck(user: User) -> Deck:
 def add_default_columns(deck: Deck) -> list[Column]:
     added = []
     for connection in connections_for(deck.user):
-        kinds = available_kinds(connection)
-        for kind in ("home", "mentions"):
-            if kind in kinds:
-                added.append(add_column(deck, connections=[connection], kind=kind))
+        added += _home_and_mentions(deck, connection)
     return added
+
+
+def _home_and_mentions(deck: Deck, connection: Connection) -> list[Column]:
+    kinds = available_kinds(connection)
+    return [add_column(deck, connections=[connection], kind=kind)
+            for kind in ("home", "mentions") if kind in kinds]
+
+
+def columns_for_new_account(connection: Connection) -> list[Column]:
+    """A newly connected account's home and mentions columns, at the end of the person's first
+    deck (as the empty deck promises). No deck yet: the first visit makes it with them. A deck
+    that already reads the account, or is full, is left as it is."""
+    deck = Deck.objects.filter(user_id=connection.user_id).order_by("position", "pk").first()
+    if deck is None or Column.objects.filter(deck=deck, feeds__connection=connection).exists():
+        return []
+    try:
+        return _home_and_mentions(deck, connection)
+    except DeckError as exc:
+        log.info("no columns added for connection %s: %s", connection.pk, exc)
+        return []
 
 
 # --- columns -----------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
     request.session["deck"] = current.pk
     columns = list(_columns(request).filter(deck=current))
     views = [_column_view(c) for c in columns]
+    fresh = {v.column.pk for v in views if v.column.read_until is None}  # shown for the first time
     for view in views:
         if view.column.read_until is None:
             # A new column starts read: only what arrives from now on looks new.
@@ -176,6 +177,7 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
         "has_connections": Connection.objects.filter(
             user=request.user, disconnected_at__isnull=True).exists(),
         "here": _deck_url(current.pk),
+        "fresh": fresh,
     }, section="deck")
 
 

@@ -61,3 +61,32 @@ def test_the_user_menu_opens_on_screen_on_a_phone_and_logs_out(
     shot(page, f"deck-phone-user-menu-{scheme}")
     log_out.click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_accounts_connected_after_the_empty_deck_get_their_columns_in_view(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    create_owner(page, url)
+    page.goto(url + "/deck/")
+    expect(page.get_by_role("heading", name="Connect an account to fill your deck")).to_be_visible()
+    expect(page.locator(".deck-empty")).to_contain_text("its home timeline and mentions appear")
+
+    first = mastodon_peer.new_account()
+    connect_mastodon(page, url, mastodon_peer, first)
+    page.goto(url + "/deck/")
+    titles = page.locator(".column .column-title")
+    expect(titles).to_have_text(["Home", "Mentions"])
+    expect(page.locator(".column").first).to_contain_text(first.username)
+    shot(page, "deck-first-account-columns")
+
+    # A second account's columns come after the first's, and the deck shows them.
+    second = mastodon_peer.new_account()
+    connect_mastodon(page, url, mastodon_peer, second)
+    page.goto(url + "/deck/")
+    expect(titles).to_have_count(4)
+    newest = page.locator(".column").nth(3)
+    expect(newest).to_contain_text(second.username)
+    expect(newest).to_be_in_viewport(ratio=1)  # scrolled to: four columns are wider than 1280
+    shot(page, "deck-second-account-columns")

@@ -568,6 +568,17 @@
     say(`${titleOf(column)} moved to position ${index + delta + 1} of ${all.length}`);
   }
 
+  // Columns shown for the first time (a newly connected account's, one just added) may sit past
+  // the window's edge of a wide deck: the last of them is scrolled into view.
+  // Once the page has loaded, when the columns have their final widths.
+  const fresh = deck.querySelectorAll(".column[data-fresh]");
+  if (fresh.length && fresh.length < columns().length) {
+    const last = fresh[fresh.length - 1];
+    const show = () => last.scrollIntoView({ behavior: "instant", block: "nearest", inline: "nearest" });
+    if (document.readyState === "complete") show();
+    else window.addEventListener("load", show, { once: true });
+  }
+
   deck.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
