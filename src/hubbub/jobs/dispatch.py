@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +136,27 @@ class Dispatcher:
         while True:
             job = self._queue.get()
             if job is None:
+                close_old_connections()
                 break
             try:
-                close_old_connections()
                 self._run(job.delivery_id)
             except Exception:
                 # engine.process records every outcome on the row; this is a bug or a lost
                 # database: the row's lease or enqueued_at brings it back later.
                 log.exception("delivery %s stopped with an error", job.delivery_id)
             finally:
-                close_old_connections()
+                keep_or_close_connections()
                 self.release(job)
                 self._on_done()
+
+
+def keep_or_close_connections() -> None:
+    """A sender (and the scheduler loop) keeps its database connection between rounds: opening
+    one is part of the time to the first request. One that failed, or is past CONN_MAX_AGE on
+    a server database, is closed and opened again by the next query."""
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is None:
+            continue
+        if connection.vendor == "sqlite" and not connection.errors_occurred:
+            continue  # a file on this machine: nothing times it out
+        connection.close_if_unusable_or_obsolete()

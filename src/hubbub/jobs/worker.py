@@ -24,7 +24,7 @@ from django_tasks_db.management.commands.db_worker import Worker as DBTaskWorker
 from django_tasks_db.models import DBTaskResult
 
 from hubbub.jobs import scheduler, wake
-from hubbub.jobs.dispatch import Dispatcher, Limits
+from hubbub.jobs.dispatch import Dispatcher, Limits, keep_or_close_connections
 from hubbub.publishing import engine
 from hubbub.publishing.engine import new_owner_id
 
@@ -58,7 +58,7 @@ class HubWorker:
             self._wake.clear()  # before looking: a wake-up while looking is not lost
             pause = interval
             try:
-                close_old_connections()
+                keep_or_close_connections()  # a woken loop reads at once, on an open link
                 if time.monotonic() >= next_tick:
                     scheduler.tick(self.dispatcher)
                     next_tick = time.monotonic() + interval

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -126,19 +127,22 @@ def claim(delivery_id: int, owner: str) -> Delivery | None:
                     f"{minutes} minutes past its time: waiting for you to send or cancel it",
                     last_error=f"Held: it was due {minutes} minutes ago.", error_kind="late")
         return None
-    updated = Delivery.objects.filter(
-        pk=delivery_id, state=S.SCHEDULED, due_at__lte=now
-    ).update(
-        state=S.SENDING,
-        lease_owner=owner,
-        lease_until=now + lease,
-        attempts=F("attempts") + 1,
-        first_attempt_at=Coalesce(F("first_attempt_at"), now),
-        enqueued_at=None,
-    )
-    if not updated:
-        return None
-    record_transition(candidate, S.SCHEDULED, S.SENDING, f"attempt {candidate.attempts + 1}")
+    # The claim and its event in one transaction: one write lock (targets of one post claim
+    # side by side, and SQLite's busy wait sleeps), and never a claim without its event.
+    with transaction.atomic():
+        updated = Delivery.objects.filter(
+            pk=delivery_id, state=S.SCHEDULED, due_at__lte=now
+        ).update(
+            state=S.SENDING,
+            lease_owner=owner,
+            lease_until=now + lease,
+            attempts=F("attempts") + 1,
+            first_attempt_at=Coalesce(F("first_attempt_at"), now),
+            enqueued_at=None,
+        )
+        if not updated:
+            return None
+        record_transition(candidate, S.SCHEDULED, S.SENDING, f"attempt {candidate.attempts + 1}")
     return Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
 
 
