@@ -90,3 +90,58 @@ def test_accounts_connected_after_the_empty_deck_get_their_columns_in_view(
     expect(newest).to_contain_text(second.username)
     expect(newest).to_be_in_viewport(ratio=1)  # scrolled to: four columns are wider than 1280
     shot(page, "deck-second-account-columns")
+
+
+def _add_column(hub: Hub, kind: str) -> None:
+    hub.run("manage", "shell", "-c", (
+        "from hubbub.connections.models import Connection; "
+        "from hubbub.timeline import services; "
+        "c = Connection.objects.get(); "
+        "services.add_column(services.ensure_default_deck(c.user), connections=[c], "
+        f"kind={kind!r})"))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_follows_likes_and_boosts_show_as_notifications(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer,
+        scheme: str) -> None:
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import reload_until
+
+    hub, url = hub_server
+    page.emulate_media(color_scheme=scheme)
+    me = mastodon_peer.new_account()
+    carol = mastodon_peer.new_account()
+    mine = mastodon_peer.post_as(me, "Decks are the best way to read many accounts at once")
+    mastodon_peer.follow(carol, me)
+    for act in ("favourite", "reblog"):
+        mastodon_peer._api(carol.access_token, "POST",
+                           f"/api/v1/statuses/{mine['id']}/{act}").raise_for_status()
+    create_owner(page, url)
+    connect_mastodon(page, url, mastodon_peer, me)
+    _add_column(hub, "notifications")
+    page.goto(url + "/deck/")
+    column = page.locator(".column").filter(has=page.locator(".column-title",
+                                                             has_text="Notifications"))
+    notices = column.locator(".item")
+    reload_until(page, lambda: notices.count() >= 3)
+
+    who = carol.username
+    followed = notices.filter(has_text="followed you")
+    liked = notices.filter(has_text="liked your post")
+    boosted = notices.filter(has_text="boosted your post")
+    expect(followed).to_have_count(1)
+    expect(followed).to_contain_text(who)
+    expect(liked).to_contain_text(who)
+    expect(liked).to_contain_text("Decks are the best way to read many accounts")
+    expect(boosted).to_contain_text(who)
+    for notice in (followed, liked, boosted):
+        # Nothing to reply to or like: a notice is not a post.
+        expect(notice.locator("[data-act=reply], [data-act=like], [data-act=repost]")
+               ).to_have_count(0)
+    # The keyboard's "like" on a notice does nothing (it used to answer "has no such thing").
+    liked.focus()
+    page.keyboard.press("l")
+    expect(page.locator(".act-notice")).to_have_count(0)
+    shot(page, f"deck-notifications-{scheme}")
