@@ -33,6 +33,7 @@ class Gate:
         self.arrivals: list[float] = []  # monotonic time each held request came in
         self.calls: list[tuple[float, float]] = []  # (arrived, answered) of each held request
         self.guard_released = 0
+        self.bodies: list[tuple[float, bytes]] = []  # (arrived, body) of each held request
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -81,6 +82,9 @@ class Gate:
                 body = self.rfile.read(length) if length else None
                 held = (self.command, self.path.split("?")[0]) == gate.hold
                 arrived = gate._wait_to_meet() if held else 0.0
+                if held:
+                    with gate.cond:
+                        gate.bodies.append((arrived, body or b""))
                 try:
                     upstream = http.client.HTTPConnection("127.0.0.1", gate.upstream_port,
                                                           timeout=60)
