@@ -39,6 +39,17 @@ def host(url: str) -> str:
 
 
 @register.filter
+def short_id(handle: object) -> str:
+    """A handle that is one long unbreakable key (a Nostr npub: 63 characters) as its start and
+    end, npub1abcd…wxyz, the way Nostr apps show it; any other handle as it is. Where it is shown
+    shortened, the whole one goes in a title (and the profile's name beside it)."""
+    value = str(handle or "")
+    if value.startswith("npub1") and len(value) > 20:
+        return f"{value[:9]}…{value[-4:]}"
+    return value
+
+
+@register.filter
 def clip_words(text: object, limit: int) -> str:
     """Text cut to at most `limit` characters at a word's end, with "…" when cut: a refusal
     shown beside a post stays readable to its last word (truncatechars cuts mid-word)."""
