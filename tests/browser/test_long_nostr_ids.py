@@ -48,6 +48,7 @@ def test_pages_naming_a_nostr_account_fit_the_window(
 
     wide: dict[str, list[int]] = {}
     whole: list[str] = []
+    tall: dict[str, float] = {}
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         for path in PAGES:
@@ -56,6 +57,9 @@ def test_pages_naming_a_nostr_account_fit_the_window(
             scroll_width, window = page.evaluate(WIDER)
             if scroll_width > window:
                 wide[f"{size} {path}"] = [scroll_width, window]
+            bar = page.locator(".sidebar").bounding_box()
+            if size == "phone" and bar and bar["height"] > 80:
+                tall[path] = bar["height"]  # a short page stretched the top bar
             name = path.strip("/").replace("/", "-") or "compose"
             shot(page, f"nostr-long-id-{size}-{name}")
         page.goto(url + "/connections/")
@@ -65,3 +69,4 @@ def test_pages_naming_a_nostr_account_fit_the_window(
             whole.append(size)
     assert not wide, f"wider than the window (page width, window width): {wide}"
     assert not whole, f"Connections shows the whole npub, not npub1abcd…wxyz, on {whole}"
+    assert not tall, f"the phone's top bar is taller than itself: {tall}"
