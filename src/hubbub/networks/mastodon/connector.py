@@ -41,10 +41,9 @@ from hubbub.networks.base import (
     Problem,
     Published,
     Validation,
-    video_problems,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
-from hubbub.networks.mastodon import apps, failures, mapping, oauth, streaming
+from hubbub.networks.mastodon import apps, failures, mapping, oauth, rules, streaming
 from hubbub.networks.pages import map_each
 
 REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
@@ -275,7 +274,7 @@ class MastodonConnector(Connector):
             problems.append(
                 Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
             )
-        problems.extend(_media_problems(draft.media, caps))
+        problems.extend(rules.media_problems(draft.media, caps))
         return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
     def publish(
@@ -464,45 +463,3 @@ def _next_cursor(page: Any) -> str | None:
         value = following["max_id"]
         return str(value.get("id") if isinstance(value, Mapping) else value)
     return str(page[-1]["id"]) if len(page) >= PAGE_SIZE else None
-
-
-def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:
-    limits = caps.media
-    problems: list[Problem] = []
-    if len(media) > limits.max_count:
-        problems.append(
-            Problem("too_many_media", f"{len(media)} attachments; at most {limits.max_count}")
-        )
-    for index, item in enumerate(media, start=1):
-        label = f"Attachment {index}"
-        if not item.alt_text.strip():
-            problems.append(Problem("alt_missing", f"{label} needs a description (alt text)"))
-        if item.is_video:
-            continue  # type, size, length, picture size, frame rate: video_problems below
-        if limits.mime_types and item.mime_type not in limits.mime_types:
-            problems.append(
-                Problem("media_type", f"{label}: {item.mime_type or 'this file type'} "
-                        "is not accepted by this server")
-            )
-        if limits.image_max_bytes and item.size > limits.image_max_bytes:
-            problems.append(Problem(
-                "media_size", f"{label} is {_mb(item.size)}; the limit is "
-                f"{_mb(limits.image_max_bytes)}"))
-        pixels = item.width * item.height
-        if limits.image_max_pixels and pixels > limits.image_max_pixels:
-            problems.append(
-                Problem("media_size", f"{label} is {item.width}x{item.height} pixels; "
-                        f"the limit is {limits.image_max_pixels:,} pixels")
-            )
-        if len(item.alt_text.strip()) > limits.alt_text_max:
-            over = len(item.alt_text.strip()) - limits.alt_text_max
-            problems.append(
-                Problem("alt_too_long", f"{label}: the description is {over} characters over "
-                        f"the limit of {limits.alt_text_max}")
-            )
-    return problems + video_problems(media, limits, "this server")
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
-
