@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="hubbub-lateness-"))
     peer = start_mastodon_peer()
     gate = Gate(peer.port, hold=("POST", "/api/v1/statuses"), meet=1)
-    hub = HubUnderTest(folder)
+    hub = HubUnderTest(folder, dict(pair.split("=", 1) for pair in args.hub_env))
     # The relay notes monotonic times; due times are wall-clock.
     wall = time.time() - time.monotonic()
     try:
@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         late.setdefault(index, arrived + wall - due)  # a retry's call is not the first
     values = list(late.values())
     return {
-        "posts": args.posts, "accounts": args.accounts, "writing_seconds": round(writing, 1),
+        "posts": args.posts, "accounts": args.accounts, "hub_env": args.hub_env,
+        "writing_seconds": round(writing, 1),
         "calls": len(bodies), "posts_seen": len(late),
         "lateness_ms": {"p50": round(statistics.median(values) * 1000, 1),
                         "p95": round(_pct(values, 0.95) * 1000, 1),
@@ -106,6 +107,8 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--lead", type=float, default=60.0)
+    parser.add_argument("--hub-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the hub, e.g. HUBBUB_SEND_PER_NETWORK=8")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args)

@@ -96,8 +96,8 @@ class Relays:
 
 
 class HubUnderTest:
-    def __init__(self, folder: Path) -> None:
-        self.hub = Hub(folder / "data")
+    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.hub = Hub(folder / "data", extra_env=dict(extra_env or {}))
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "serve.log"
