@@ -31,12 +31,12 @@ from hubbub.core import localtime
 from hubbub.planning.models import Queue, QueueEntry, QueueSlot
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import DeliveryState, Post, PostLatePolicy
+from hubbub.publishing.schedule_fields import PAST_GRACE
 from hubbub.publishing.services import NewMedia, PostError, TargetCustom
 
 log = logging.getLogger(__name__)
 LEAD = timedelta(minutes=1)  # a slot closer to now than this is not handed out
 SEARCH_DAYS = 2 * 366  # how far ahead slots are looked for
-PAST_GRACE = timedelta(minutes=1)
 
 
 class QueueError(PostError):
