@@ -111,3 +111,26 @@ def test_a_rolled_back_post_wakes_nobody(owner: Any, connection: Connection) -> 
         assert not woken.is_set()  # a draft is not due
     finally:
         wake.unsubscribe(woken)
+
+
+@pytest.mark.django_db
+def test_a_failed_take_gives_every_slot_back(owner: Any, scripted: ScriptedConnector,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    accounts = [_connection(owner, "scripted", str(n)) for n in range(3)]
+    post = create_post(user=owner, text="hello", connections=accounts)
+    dispatcher = _dispatcher(threads=8, per_network=4, per_account=1)
+    taken = 0
+
+    def take_then_fail(pk: int, previous: Any) -> bool:
+        nonlocal taken
+        taken += 1
+        if taken == 2:
+            raise RuntimeError("database is locked")
+        return bool(Delivery.objects.filter(pk=pk).update(enqueued_at=post.created_at))
+
+    monkeypatch.setattr(scheduler, "_take", take_then_fail)
+    with pytest.raises(RuntimeError):
+        scheduler.dispatch_due(dispatcher)
+    # The transaction rolled back the first take too: nothing is taken, nothing held.
+    assert dispatcher.room() == 8
+    assert _taken([d.pk for d in post.deliveries.all()]) == set()

@@ -79,18 +79,25 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
     rows = (_due(timezone.now()).exclude(connection__network__in=networks)
             .exclude(connection_id__in=accounts)
             .values_list("pk", "enqueued_at", "connection__network", "connection_id")[:BATCH])
+    reserved: list[Job] = []
     won: list[Job] = []
-    # One transaction for every take: one write lock instead of one a row, so the senders
-    # started below do not queue behind the rest of this batch (SQLite's busy wait sleeps).
-    with transaction.atomic():
-        for pk, previous, network, account_id in rows:
-            job = Job(pk, network, account_id)
-            if not dispatcher.reserve(job):
-                continue
-            if _take(pk, previous):
-                won.append(job)
-            else:
-                dispatcher.release(job)
+    try:
+        # One transaction for every take: one write lock instead of one a row, so the senders
+        # started below do not queue behind the rest of this batch (SQLite's busy wait sleeps).
+        with transaction.atomic():
+            for pk, previous, network, account_id in rows:
+                job = Job(pk, network, account_id)
+                if not dispatcher.reserve(job):
+                    continue
+                reserved.append(job)
+                if _take(pk, previous):
+                    won.append(job)
+                else:
+                    dispatcher.release(job)
+    except BaseException:
+        for job in reserved:  # rolled back: nothing was taken, every slot is free again
+            dispatcher.release(job)
+        raise
     for job in won:
         dispatcher.launch(job)
     return len(won)
