@@ -54,6 +54,11 @@ def test_pages_naming_a_nostr_account_fit_the_window(
         for path in PAGES:
             page.goto(url + path)
             page.wait_for_load_state("load")
+            if path == "/deck/":
+                # The note may arrive live while the page is looked at: wait for it, so the
+                # audit does not catch it fading in.
+                expect(page.locator(".item", has_text="A note from a long-named account")
+                       .first).to_be_visible(timeout=30_000)
             scroll_width, window = page.evaluate(WIDER)
             if scroll_width > window:
                 wide[f"{size} {path}"] = [scroll_width, window]
