@@ -75,6 +75,11 @@ class BodyError(ValueError):
     the cap, a broken chunk): answer 400 and close."""
 
 
+class ClientGone(BodyError):
+    """The body ended before its framing said it would: the client went away mid-request (a
+    worker killed while sending). Not a request at all: nothing is parsed or answered."""
+
+
 class StandInHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # head and body go out at once, not 40 ms apart
@@ -108,7 +113,10 @@ class StandInHandler(BaseHTTPRequestHandler):
             chunks: list[bytes] = []
             total = 0
             while True:
-                line = self.rfile.readline(1024).split(b";")[0].strip() or b"0"
+                read = self.rfile.readline(1024)
+                if not read:
+                    raise ClientGone("the chunked body ended without its last chunk")
+                line = read.split(b";")[0].strip() or b"0"
                 try:
                     size = int(line, 16)
                 except ValueError as exc:
@@ -119,7 +127,10 @@ class StandInHandler(BaseHTTPRequestHandler):
                 total += size
                 if total > self.max_body:
                     raise BodyError(f"a body of over {self.max_body} bytes")
-                chunks.append(self.rfile.read(size))
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise ClientGone(f"a chunk ended after {len(chunk)} of {size} bytes")
+                chunks.append(chunk)
                 self.rfile.readline(1024)
         raw = self.headers.get("Content-Length") or "0"
         if not raw.isdigit():
@@ -127,13 +138,19 @@ class StandInHandler(BaseHTTPRequestHandler):
         length = int(raw)
         if length > self.max_body:
             raise BodyError(f"a body of {length} bytes is over {self.max_body}")
-        return self.rfile.read(length) if length else b""
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise ClientGone(f"the body ended after {len(body)} of {length} bytes")
+        return body
 
     def body_or_refuse(self, refusal: Callable[[str], Reply]) -> bytes | None:
         """The request body; None when its framing is broken, after answering `refusal(why)`
         (the stand-in's own 400) on a connection marked to close."""
         try:
             return self.read_body()
+        except ClientGone:
+            self.close_connection = True  # nobody is there to answer
+            return None
         except BodyError as exc:
             self.close_connection = True
             self.send_reply(refusal(str(exc)))
