@@ -27,7 +27,7 @@ def ann() -> User:
 
 @pytest.fixture
 def instagram(ann: User) -> Connection:
-    connection = Connection(user=ann, network="instagram", base_url="https://graph.instagram.com",
+    connection = Connection(user=ann, network="instagram", base_url="https://graph.instagram.test",
                             remote_id="17841400000000001", handle="@ann_bakes")
     connection.credentials = {"access_token": "not-used-here"}
     connection.save()

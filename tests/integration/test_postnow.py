@@ -5,8 +5,7 @@ an hour long, so only the wake-up from the commit can have sent them."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,18 +19,10 @@ from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post
 from tests.integration.postnow_gate import Gate
 from tests.peers.mastodon import MastodonPeer, SeededAccount
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-# A guard against a stall, far above what a run needs; the tests wait on conditions.
-GUARD_SECONDS = 60.0
 
-
-def _until(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + GUARD_SECONDS
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -46,7 +37,7 @@ def worker(settings: Any) -> Iterator[HubWorker]:
     settings.HUBBUB_SEND_IN_WORKER = True
     hub = HubWorker(concurrency=0)
     hub.start()
-    _until(lambda: hub.ticks >= 1, "the worker's first tick")
+    until(lambda: hub.ticks >= 1, "the worker's first tick")
     try:
         yield hub
     finally:
@@ -74,7 +65,7 @@ def test_post_now_is_sent_without_waiting_for_the_tick(
     connection = _connect(owner, mastodon_faults.base_url, account)
     ticks = worker.ticks
     post = create_post(user=owner, text="sent on the commit's wake-up", connections=[connection])
-    _until(lambda: _all_sent(post.pk), "the post to be sent")
+    until(lambda: _all_sent(post.pk), "the post to be sent")
     assert _texts(mastodon_faults, account) == ["sent on the commit's wake-up"]
     assert worker.ticks == ticks  # no tick ran: the wake-up did it
 
@@ -86,7 +77,7 @@ def test_the_targets_of_one_post_are_in_flight_at_once(
         accounts = [mastodon_faults.new_account() for _ in range(2)]
         connections = [_connect(owner, gate.base_url, a) for a in accounts]
         post = create_post(user=owner, text="side by side", connections=connections)
-        _until(lambda: _all_sent(post.pk), "both targets to be sent")
+        until(lambda: _all_sent(post.pk), "both targets to be sent")
     finally:
         gate.close()
     assert gate.guard_released == 0  # each publish met the other at the gate
@@ -107,7 +98,7 @@ def test_one_account_gets_one_post_at_a_time(
         connection = _connect(owner, gate.base_url, account)
         first = create_post(user=owner, text="first", connections=[connection])
         second = create_post(user=owner, text="second", connections=[connection])
-        _until(lambda: _all_sent(first.pk) and _all_sent(second.pk), "both posts")
+        until(lambda: _all_sent(first.pk) and _all_sent(second.pk), "both posts")
     finally:
         gate.close()
     assert gate.peak == 1

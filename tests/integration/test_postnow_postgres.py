@@ -5,8 +5,6 @@ worker's tick an hour long, so only the wake-up can have sent it."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -14,17 +12,10 @@ import psycopg
 from tests.integration.crash_support import database
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
+from tests.waiting import until
 
 PASSWORD = "a-long-enough-password\n"
-GUARD_SECONDS = 60.0  # against a stall, far above what a run needs
 
-
-def _until(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + GUARD_SECONDS
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still waiting for {what}")
-        time.sleep(0.1)
 
 
 def _rows(url: str, sql: str) -> int:
@@ -46,10 +37,10 @@ def test_a_post_queued_elsewhere_wakes_the_worker(mastodon_faults: MastodonPeer,
         worker = hub.popen("worker", "--no-migrate", log=log)
         try:
             # The worker's first (and, in this test, only) tick is done once it beats.
-            _until(lambda: _rows(url, "SELECT count(*) FROM jobs_workerbeat") == 1,
+            until(lambda: _rows(url, "SELECT count(*) FROM jobs_workerbeat") == 1,
                    "the worker's first tick")
             hub.json("post", "--user", "ada", "--to", str(made["id"]), "woken from afar")
-            _until(lambda: _rows(url, "SELECT count(*) FROM publishing_delivery "
+            until(lambda: _rows(url, "SELECT count(*) FROM publishing_delivery "
                                       "WHERE state = 'sent'") == 1, "the post to be sent")
         finally:
             worker.terminate()

@@ -40,6 +40,7 @@ from hubbub.core.image_proxy import (
 )
 from hubbub.timeline import media_proxy
 from hubbub.timeline.media_proxy import proxied_url
+from tests.waiting import until
 
 Answer = Callable[[BaseHTTPRequestHandler], None]
 
@@ -182,14 +183,6 @@ def reader(db: None, client: Client) -> Client:
     client.force_login(User.objects.create_user("reader", password="correct horse battery"))
     return client
 
-
-def until(fact: Callable[[], bool], what: str) -> None:
-    """Wait for a fact (a server thread finishing its answer), not for a time."""
-    deadline = time.monotonic() + 30
-    while not fact():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.01)
 
 
 def assert_placeholder(response: Any) -> None:
