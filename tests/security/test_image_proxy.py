@@ -4,17 +4,9 @@ without telling the remote server anything about the reader (no cookie, no Refer
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import struct
 import threading
-import time
-import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -22,177 +14,27 @@ from django.contrib.auth.models import User
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
-from PIL import Image
 
 from hubbub.connections.models import Connection
 from hubbub.core.image_proxy import (
-    PLACEHOLDER,
-    CacheEntry,
-    FetchLimits,
-    ImageCache,
     ImageRefused,
-    ProxiedImage,
     check_size,
     encode_address,
-    load,
     sign,
     sniff,
 )
-from hubbub.timeline import media_proxy
 from hubbub.timeline.media_proxy import proxied_url
+from tests.security.image_proxy_support import (
+    SVG,
+    Upstream,
+    assert_placeholder,
+    picture,
+    png_header_only,
+)
 from tests.waiting import until
 
-Answer = Callable[[BaseHTTPRequestHandler], None]
-
-
-def picture(fmt: str = "PNG", size: tuple[int, int] = (4, 3)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, format=fmt)
-    return out.getvalue()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that announces width x height pixels in a few dozen bytes (a pixel bomb's header)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
-
-
-@dataclass
-class Seen:
-    path: str
-    headers: dict[str, str]
-
-
-@dataclass
-class Upstream:
-    """A picture server on 127.0.0.1 that counts and records what it is asked."""
-
-    routes: dict[str, Answer] = field(default_factory=dict)
-    seen: list[Seen] = field(default_factory=list)
-    sent: dict[str, int] = field(default_factory=dict)  # bytes of body written, by path
-    done: dict[str, threading.Event] = field(default_factory=dict)
-    stop: threading.Event = field(default_factory=threading.Event)
-    base: str = ""
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def hits(self, path: str) -> int:
-        return sum(1 for s in self.seen if s.path == path)
-
-    def serve(self, path: str, body: bytes, content_type: str = "image/png",
-              extra: dict[str, str] | None = None) -> str:
-        def answer(handler: BaseHTTPRequestHandler) -> None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(body)))
-            for name, value in (extra or {}).items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(body)
-        self.routes[path] = answer
-        return self.url(path)
-
-    def endless(self, path: str, head: bytes, *, declare: int | None = None,
-                piece: int = 64 * 1024, pause: float = 0.0) -> str:
-        """`head`, then zeros until the reader hangs up (or the test ends)."""
-        self.done[path] = threading.Event()
-
-        def answer(handler: BaseHTTPRequestHandler) -> None:
-            handler.send_response(200)
-            handler.send_header("Content-Type", "image/png")
-            if declare is not None:
-                handler.send_header("Content-Length", str(declare))
-            else:
-                handler.send_header("Connection", "close")
-            handler.end_headers()
-            self.sent[path] = 0
-            try:
-                handler.wfile.write(head)
-                self.sent[path] += len(head)
-                filler = b"\0" * piece
-                while not self.stop.is_set() and self.sent[path] < 64 * 1024 * 1024:
-                    handler.wfile.write(filler)
-                    self.sent[path] += piece
-                    if pause:
-                        self.stop.wait(pause)
-            except OSError:  # the proxy hung up
-                pass
-            finally:
-                handler.close_connection = True
-                self.done[path].set()
-        self.routes[path] = answer
-        return self.url(path)
-
-    def redirect(self, path: str, to: str, cookie: str = "") -> str:
-        def answer(handler: BaseHTTPRequestHandler) -> None:
-            handler.send_response(302)
-            handler.send_header("Location", to)
-            if cookie:
-                handler.send_header("Set-Cookie", cookie)
-            handler.send_header("Content-Length", "0")
-            handler.end_headers()
-        self.routes[path] = answer
-        return self.url(path)
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    state = Upstream()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            state.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
-            answer = state.routes.get(self.path)
-            if answer is None:
-                self.send_error(404)
-                return
-            answer(self)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    state.base = f"http://{host!s}:{port}"
-    yield state
-    state.stop.set()
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(settings: Any, tmp_path: Path) -> Iterator[Path]:
-    settings.DATA_DIR = tmp_path
-    media_proxy.image_cache.cache_clear()
-    yield tmp_path / "image-cache"
-    media_proxy.image_cache.cache_clear()
-
-
-@pytest.fixture
-def reader(db: None, client: Client) -> Client:
-    client.force_login(User.objects.create_user("reader", password="correct horse battery"))
-    return client
-
-
-
-def assert_placeholder(response: Any) -> None:
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/gif"
-    assert response.content == PLACEHOLDER
-    assert response["X-Hubbub-Image"] == "placeholder"
-
-
-# --- who may use it, and for what ---------------------------------------------------------------
+# The loopback picture server, a signed-in reader, a fresh cache: tests/security/conftest.py.
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def test_a_signed_picture_is_served_with_guarded_headers(
@@ -280,8 +122,6 @@ def test_private_addresses_stay_refused_unless_allowed(
 
 # --- what is refused --------------------------------------------------------------------------
 
-SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
-       b"<script>alert(document.cookie)</script></svg>")
 HTML = b"<!doctype html><html><script>alert(1)</script></html>" + b" " * 64
 
 
@@ -401,86 +241,6 @@ def test_a_redirect_to_another_scheme_is_refused(reader: Client, upstream: Upstr
 
 
 # --- the cache --------------------------------------------------------------------------------
-
-
-def test_the_second_request_is_served_from_the_cache(
-        reader: Client, upstream: Upstream, fresh_cache: Path) -> None:
-    url = upstream.serve("/a.png", picture())
-    first = reader.get(proxied_url(url))
-    second = reader.get(proxied_url(url))
-    assert first.content == second.content == picture()
-    assert upstream.hits("/a.png") == 1
-    assert any(fresh_cache.rglob("*"))  # on disk, in the data dir
-
-
-def test_a_refusal_is_remembered_too(reader: Client, upstream: Upstream) -> None:
-    url = upstream.serve("/x.svg", SVG, "image/svg+xml")
-    assert_placeholder(reader.get(proxied_url(url)))
-    assert_placeholder(reader.get(proxied_url(url)))
-    assert upstream.hits("/x.svg") == 1
-
-
-def test_an_expired_entry_is_fetched_again(reader: Client, upstream: Upstream,
-                                          fresh_cache: Path) -> None:
-    url = upstream.serve("/a.png", picture())
-    reader.get(proxied_url(url))
-    week_ago = time.time() - 8 * 86400
-    for path in fresh_cache.rglob("*"):
-        if path.is_file():
-            os.utime(path, (week_ago, week_ago))
-    assert reader.get(proxied_url(url)).content == picture()
-    assert upstream.hits("/a.png") == 2
-
-
-def test_one_fetch_for_many_readers_of_the_same_picture(upstream: Upstream,
-                                                        fresh_cache: Path) -> None:
-    data = picture()
-    release = threading.Event()
-
-    def answer(handler: BaseHTTPRequestHandler) -> None:
-        release.wait(30)  # held until every reader has asked
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-    upstream.routes["/popular.png"] = answer
-    cache = ImageCache(fresh_cache, max_bytes=10**7, max_age=3600, refusal_age=60)
-    results: list[CacheEntry] = []
-    readers = [threading.Thread(target=lambda: results.append(
-        load(upstream.url("/popular.png"), cache, FetchLimits(10**6, 5, 5, 30))))
-        for _ in range(6)]
-    for reader in readers:
-        reader.start()
-    until(lambda: upstream.hits("/popular.png") >= 1, "the first reader reached the server")
-    release.set()
-    for reader in readers:
-        reader.join(30)
-    assert [entry.image.data if entry.image else b"" for entry in results] == [data] * 6
-    assert upstream.hits("/popular.png") == 1
-
-
-def test_a_cache_that_cannot_be_written_still_shows_the_picture(
-        reader: Client, upstream: Upstream, fresh_cache: Path) -> None:
-    fresh_cache.write_bytes(b"")  # a file where the cache's folder should be
-    url = upstream.serve("/a.png", picture())
-    for _ in range(2):
-        response = reader.get(proxied_url(url))
-        assert response.status_code == 200
-        assert response.content == picture()
-
-
-def test_the_cache_stays_within_its_bound(tmp_path: Path) -> None:
-    cache = ImageCache(tmp_path, max_bytes=100_000, max_age=3600, refusal_age=60)
-    data = b"\0" * 10_000
-    for n in range(50):
-        cache.put(f"https://pics.example/{n}", CacheEntry(ProxiedImage(data, "image/png")))
-    held = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
-    assert held <= 100_000
-    assert cache.get("https://pics.example/49") is not None  # the newest stay
-    assert cache.get("https://pics.example/0") is None  # the oldest went
-
-
-# --- the pages --------------------------------------------------------------------------------
 
 
 def test_templates_get_proxy_urls_and_nothing_for_what_is_not_http() -> None:

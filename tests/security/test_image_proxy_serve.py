@@ -13,8 +13,8 @@ from hubbub.core.datadir import load_or_create_secrets
 from hubbub.core.image_proxy import _signature, encode_address
 from hubbub.timeline.media_proxy import PROXY_THREADS
 from tests.integration.hubproc import Hub
-from tests.security.test_image_proxy import Upstream, until
-from tests.security.test_image_proxy import upstream as upstream
+from tests.security.image_proxy_support import Upstream
+from tests.waiting import until
 
 PASSWORD = "correct horse battery staple"
 
