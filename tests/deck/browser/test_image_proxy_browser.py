@@ -13,8 +13,8 @@ from tests.browser.flows import connect_mastodon, create_owner
 from tests.deck.seed import command
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
-from tests.security.test_image_proxy import Upstream, picture
-from tests.security.test_image_proxy import upstream as upstream
+from tests.security.image_proxy_support import Upstream, picture
+from tests.security.image_proxy_support import upstream as upstream
 
 pytestmark = pytest.mark.browser
 
