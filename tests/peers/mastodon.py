@@ -131,6 +131,31 @@ class MastodonPeer:
         result: dict[str, Any] = response.json()
         return result
 
+    def set_posting_defaults(self, account: SeededAccount, *, visibility: str | None = None,
+                             language: str | None = None) -> dict[str, Any]:
+        """Change the account's posting defaults as the person would in the server's settings
+        (PATCH update_credentials, source[privacy] / source[language]); returns what
+        GET /api/v1/preferences answers afterwards."""
+        data = {}
+        if visibility is not None:
+            data["source[privacy]"] = visibility
+        if language is not None:
+            data["source[language]"] = language
+        response = self._api(account.access_token, "PATCH",
+                             "/api/v1/accounts/update_credentials", data=data)
+        response.raise_for_status()
+        answer = self._api(account.access_token, "GET", "/api/v1/preferences")
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def status(self, account: SeededAccount, status_id: str) -> dict[str, Any]:
+        """One status as the server holds it (visibility and language included)."""
+        response = self._api(account.access_token, "GET", f"/api/v1/statuses/{status_id}")
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
     def follow(self, follower: SeededAccount, followed: SeededAccount) -> None:
         path = f"/api/v1/accounts/{followed.id}/follow"
         response = self._api(follower.access_token, "POST", path)

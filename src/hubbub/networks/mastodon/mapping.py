@@ -10,11 +10,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+from hubbub.core.languages import language_code
 from hubbub.core.sanitize import safe_url
 from hubbub.core.video_limits import VideoLimits
 from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
@@ -97,6 +99,19 @@ def capabilities_from_instance(instance: Mapping[str, Any]) -> Capabilities:
         feeds=base.feeds,
         idempotency="header",
         native_scheduling=True,
+    )
+
+
+def with_posting_defaults(caps: Capabilities, preferences: object) -> Capabilities:
+    """The account's default visibility and language from GET /api/v1/preferences
+    (`posting:default:visibility`, `posting:default:language`). A visibility the server does
+    not list and a language that is not an ISO 639-1 code are left unknown ("")."""
+    prefs = preferences if isinstance(preferences, Mapping) else {}
+    visibility = str(prefs.get("posting:default:visibility") or "").strip().lower()
+    return replace(
+        caps,
+        default_visibility=visibility if visibility in caps.visibilities else "",
+        default_language=language_code(prefs.get("posting:default:language")),
     )
 
 
