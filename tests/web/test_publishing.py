@@ -234,7 +234,8 @@ def test_posts_show_a_status_per_target(client_in: Client, owner: User) -> None:
         (DeliveryState.CANCELLED, {}),
     ]
     for conn, (state, fields) in zip(conns, rows, strict=True):
-        Delivery.objects.create(post=post, connection=conn, state=state, due_at=now, **fields)
+        due = now + timedelta(hours=1) if state == DeliveryState.SCHEDULED and not fields else now
+        Delivery.objects.create(post=post, connection=conn, state=state, due_at=due, **fields)
     html = client_in.get(reverse("publishing:posts")).content.decode()
     for text in ("Scheduled", "Retrying", "503 from server", "Sending",
                  'href="https://fake.example/@a3/1"', "View on Fakebook",
@@ -243,6 +244,25 @@ def test_posts_show_a_status_per_target(client_in: Client, owner: User) -> None:
         assert text in html, text
     # Something is in flight, so the list polls itself.
     assert 'hx-trigger="every 3s"' in html
+
+
+def test_a_post_sent_now_says_sending_not_scheduled(client_in: Client, owner: User) -> None:
+    """Until a worker picks them up (a fraction of a second), the deliveries of a post sent now
+    are scheduled for now: the page says Sending, for the post and for each account."""
+    conns = [make_connection(owner, f"@n{i}@fake.example", remote_id=f"n{i}") for i in range(2)]
+    post = Post.objects.create(user=owner, text="right away")
+    for conn in conns:
+        Delivery.objects.create(post=post, connection=conn, state=DeliveryState.SCHEDULED,
+                                due_at=timezone.now())
+    html = client_in.get(reverse("publishing:posts")).content.decode()
+    assert "Scheduled" not in html
+    assert html.count("Sending") >= 3  # the post's pill and each account's
+    later = Post.objects.create(user=owner, text="later", scheduled_for=timezone.now()
+                                + timedelta(days=1))
+    Delivery.objects.create(post=later, connection=conns[0], state=DeliveryState.SCHEDULED,
+                            due_at=later.scheduled_for)
+    html = client_in.get(reverse("publishing:post_detail", args=[later.pk])).content.decode()
+    assert ">Scheduled<" in html
 
 
 def test_posts_newest_first_and_poll_partial(client_in: Client, owner: User,

@@ -20,6 +20,9 @@ class Profile(models.Model):
                                    default=LatePolicy.HOLD)
     # Images need a description unless the person turns that off.
     require_alt_text = models.BooleanField(default=True)
+    # The accounts the person last posted to (connection ids), ticked when the composer opens.
+    # Ids, not keys: a removed connection is simply skipped when they are read.
+    last_targets = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"
@@ -61,3 +64,23 @@ class OwnerClaim(models.Model):
 
     def __str__(self) -> str:
         return f"owner set up at {self.claimed_at}"
+
+
+class TargetGroup(models.Model):
+    """A named set of accounts to post to ("Work": a LinkedIn page and X), ticked in one click.
+    Holds connection ids; those no longer connected are skipped when the group is used."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="target_groups")
+    name = models.CharField(max_length=60)
+    connection_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="target_group_name_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"target group {self.name!r} of {self.user_id}"

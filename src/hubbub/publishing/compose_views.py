@@ -28,7 +28,7 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.core.ids import parse_id, parse_ids
 from hubbub.planning import compose as planning
-from hubbub.publishing import customize, drafts, services
+from hubbub.publishing import customize, drafts, services, targets
 from hubbub.publishing.forms import (
     ComposeForm,
     draft_data,
@@ -93,7 +93,10 @@ def compose(request: AuthedRequest) -> HttpResponse:
 
 
 def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> HttpResponse:
-    initial: dict[str, Any] = {"targets": [connections[0].pk]} if len(connections) == 1 else {}
+    initial: dict[str, Any] = {"targets": targets.initial_targets(request.user, connections)}
+    group = targets.chosen_group(request.user, connections, request.GET.get("group"))
+    if group is not None:  # the group's link, followed without the page's script
+        initial["targets"] = list(group.ids)
     ref = request.GET.get("draft", "")
     if ref:
         post = get_object_or_404(Post, pk=parse_id(ref) or 0, user=request.user)
@@ -102,7 +105,7 @@ def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> H
             return redirect("publishing:post_detail", post.pk)
         initial = draft_data(post, zone)
     else:
-        initial |= _answering(request)
+        initial |= answering_initial(request)
     form = ComposeForm(initial=initial, user=request.user, zone=zone)
     return _compose_page(request, form, connections)
 
@@ -139,16 +142,16 @@ def _save_draft(form: ComposeForm, zone: str, connections: Sequence[Connection])
     )
 
 
-def _send(request: AuthedRequest, form: ComposeForm, zone: str,
-          connections: Sequence[Connection]) -> HttpResponse | None:
-    """Post now or schedule. A draft the page kept is brought up to date, then sent
-    (send_draft); without one the post is made directly. None: refused (the form says why)."""
+def send_form(form: ComposeForm, zone: str, connections: Sequence[Connection]) -> Post | None:
+    """Post now or schedule what a valid form holds. A draft the page kept is brought up to
+    date, then sent (send_draft); without one the post is made directly. The accounts are
+    remembered for the next post. None: refused (the form says why)."""
     cleaned = form.cleaned_data
-    targets = list(cleaned["targets"])
+    chosen = list(cleaned["targets"])
     try:
         if form.draft_post is not None:
             post = drafts.update_draft(
-                form.draft_post, text=cleaned["text"], connections=targets,
+                form.draft_post, text=cleaned["text"], connections=chosen,
                 content_warning=cleaned["content_warning"], media=form.media_items(),
                 customize=_custom_map(form, connections), scheduled_for=form.typed_time(),
                 tz=zone, reply_to=_reply_map(form))
@@ -156,24 +159,38 @@ def _send(request: AuthedRequest, form: ComposeForm, zone: str,
             post = services.send_draft(post, scheduled_for=cleaned["scheduled_for"], tz=zone)
         else:
             post = services.create_post(
-                user=request.user, text=cleaned["text"],
-                content_warning=cleaned["content_warning"], connections=targets,
+                user=form.user, text=cleaned["text"],
+                content_warning=cleaned["content_warning"], connections=chosen,
                 media=form.new_media(), scheduled_for=cleaned["scheduled_for"], tz=zone,
                 reply_to=form.reply_targets(), customize=_custom_map(form, connections))
     except services.PostError as exc:
         form.add_error(None, str(exc))
         return None
     form.discard_stash()
+    if form.reply_item is None:  # a reply's account is the item's, not a choice to keep
+        targets.remember(form.user, [c.pk for c in chosen])
+    return post
+
+
+def sent_message(post: Post, zone: str) -> str:
+    """What the page says once a post is handed to the engine."""
     count = post.deliveries.count()
     accounts = "1 account" if count == 1 else f"{count} accounts"
     if post.scheduled_for:
         when = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
-        messages.success(request, f"Scheduled for {when:%a %d %b, %H:%M} to {accounts}.")
-    else:
-        # Not "Posting…": the message stays on the page after every target is sent, and each
-        # target's card below shows its own state live.
-        whose = "its" if count == 1 else "each one's"
-        messages.success(request, f"Sent off to {accounts}: {whose} status is on the post below.")
+        return f"Scheduled for {when:%a %d %b, %H:%M} to {accounts}."
+    # Not "Posting…": the message stays on the page after every target is sent, and each
+    # target's card shows its own state live.
+    whose = "its" if count == 1 else "each one's"
+    return f"Sent off to {accounts}: {whose} status is on the post below."
+
+
+def _send(request: AuthedRequest, form: ComposeForm, zone: str,
+          connections: Sequence[Connection]) -> HttpResponse | None:
+    post = send_form(form, zone, connections)
+    if post is None:
+        return None
+    messages.success(request, sent_message(post, zone))
     return redirect("publishing:posts")
 
 
@@ -182,12 +199,12 @@ def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
     """Add to queue (planning): the post takes the chosen queue's next free slot, as _send
     would schedule it. None: refused (the form says why)."""
     cleaned = form.cleaned_data
-    targets = list(cleaned["targets"])
+    chosen = list(cleaned["targets"])
     queue_id = request.POST.get("queue")
     try:
         if form.draft_post is not None:
             post = drafts.update_draft(
-                form.draft_post, text=cleaned["text"], connections=targets,
+                form.draft_post, text=cleaned["text"], connections=chosen,
                 content_warning=cleaned["content_warning"], media=form.media_items(),
                 customize=_custom_map(form, connections), scheduled_for=None, tz=zone,
                 reply_to=_reply_map(form))
@@ -196,7 +213,7 @@ def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
         else:
             # The files are read before the queue's transaction opens (prepare_media).
             queued = planning.add_from_compose(
-                request.user, queue_id, text=cleaned["text"], connections=targets,
+                request.user, queue_id, text=cleaned["text"], connections=chosen,
                 content_warning=cleaned["content_warning"],
                 media=prepare_media(form.new_media()),
                 reply_to=form.reply_targets(), customize=_custom_map(form, connections))
@@ -204,11 +221,13 @@ def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
         form.add_error(None, str(exc))
         return None
     form.discard_stash()
+    if form.reply_item is None:
+        targets.remember(form.user, [c.pk for c in chosen])
     messages.success(request, queued.message)
     return redirect("planning:queue", pk=queued.queue.pk)
 
 
-def _answering(request: AuthedRequest) -> dict[str, Any]:
+def answering_initial(request: AuthedRequest) -> dict[str, Any]:
     """Compose opened from the deck: ?reply_to=<item> or ?quote=<item> (the hub's item ids).
     The post goes from the account that saw the item, on its network."""
     reply = find_item(request.user, request.GET.get("reply_to"))
@@ -249,7 +268,8 @@ def _compose_page(
          "panels": panels_for(connections, edits, present, urls, selected, notices, videos),
          "previews": previews_for(rows, base, edits, present, urls, videos),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
-         "queues": planning.queues_for(request.user)},
+         "queues": planning.queues_for(request.user),
+         "groups": targets.groups_for(request.user, connections)},
         section="compose",
         status=status,
     )

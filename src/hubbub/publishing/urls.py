@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.publishing import compose_views, views
+from hubbub.publishing import compose_views, panel_views, views
 
 app_name = "publishing"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("compose/count/", compose_views.count, name="count"),
     path("compose/autosave/", compose_views.autosave, name="autosave"),
     path("compose/target/<int:pk>/<str:op>/", compose_views.target_step, name="target_step"),
+    path("compose/panel/", panel_views.panel, name="panel"),
+    path("compose/panel/post/<int:pk>/", panel_views.panel_post, name="panel_post"),
+    path("compose/groups/", panel_views.group_save, name="group_save"),
+    path("compose/groups/<int:pk>/delete/", panel_views.group_delete, name="group_delete"),
     path("compose/stash/<str:token>/", views.stash_preview, name="stash_preview"),
     path("posts/", views.posts, name="posts"),
     path("posts/drafts/", views.drafts_list, name="drafts"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -74,17 +74,28 @@ class PostCard:
     deletable: bool  # something of it is on a network
 
 
-def _kind(delivery: Delivery) -> str:
+# A delivery due this close to now is on its way: the page says "Sending", not "Scheduled" (a
+# post sent now is scheduled for now until a worker picks it up, a fraction of a second later).
+DUE_NOW = timedelta(seconds=2)
+
+
+def _kind(delivery: Delivery, now: datetime | None = None) -> str:
     if delivery.state == DeliveryState.SCHEDULED and delivery.attempts and delivery.last_error:
         return "retrying"
+    if delivery.state == DeliveryState.SCHEDULED and \
+            delivery.due_at <= (now or timezone.now()) + DUE_NOW:
+        return "sending"
     if delivery.state == DeliveryState.SENT and delivery.last_error.startswith("Could not delete"):
         return "undeleted"
     return str(delivery.state)
 
 
-def _card(post: Post) -> PostCard:
+def card_for(post: Post) -> PostCard:
     status = services.post_status(post)
-    targets = [TargetRow(d, _kind(d)) for d in post.deliveries.all()]
+    now = timezone.now()
+    targets = [TargetRow(d, _kind(d, now)) for d in post.deliveries.all()]
+    if status == "scheduled" and all(t.kind in ("sending", "cancelled") for t in targets):
+        status = "sending"  # sent now, not picked up yet
     return PostCard(
         post=post,
         status=status,
@@ -141,7 +152,7 @@ def stash_preview(request: AuthedRequest, token: str) -> FileResponse:
 def posts(request: AuthedRequest) -> HttpResponse:
     paginator = Paginator(_user_posts(request).filter(is_draft=False), PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
-    cards = [_card(p) for p in page_obj]
+    cards = [card_for(p) for p in page_obj]
     soon = timezone.now() + timedelta(minutes=1)
     busy = {DeliveryState.SENDING, DeliveryState.UNKNOWN, DeliveryState.DELETING}
     deliveries = [t.delivery for c in cards for t in c.targets]
@@ -165,7 +176,7 @@ def post_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     by_delivery: dict[int, list[DeliveryEvent]] = {}
     for event in events:
         by_delivery.setdefault(event.delivery_id, []).append(event)
-    card = _card(post)
+    card = card_for(post)
     history = [(t, by_delivery.get(t.delivery.pk, [])) for t in card.targets]
     return page(request, "publishing/post_detail.html",
                 {"card": card, "history": history, "here": request.get_full_path()},

@@ -468,7 +468,8 @@
       c: () => actOn("copy"),
       o: openOriginal,
       Enter: () => { if (target === currentItem) openOriginal(); else return false; },
-      n: () => { window.location.assign(deck.dataset.composeUrl); },
+      // The composer panel (compose_panel.js) takes the link's click; without it, the page.
+      n: () => { const link = deck.querySelector("a[data-compose]"); if (link) link.click(); else window.location.assign(deck.dataset.composeUrl); },
       "/": () => { if (filterInput) { filterInput.focus(); filterInput.select(); } },
       "?": () => { if (keysDialog) keysDialog.showModal(); },
       ".": () => { const column = currentColumn || columns()[0]; if (column) { reveal(column); const first = itemsOf(column)[0]; if (first) select(first); } },
