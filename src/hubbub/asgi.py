@@ -17,9 +17,11 @@ from django.urls import Resolver404, resolve  # noqa: E402
 
 from hubbub.core.asgi_limits import EdgeLimits, Network, Scope, parse_networks  # noqa: E402
 
-# The views that take files: the composer (its form and the draft it saves as you type) and the
-# CSV import with its zip of images. Every other page takes a form of text.
-UPLOAD_VIEWS = frozenset({"publishing:compose", "publishing:autosave", "imports:csv"})
+# The views that take files: the composer (its page, its panel in the deck, and the draft it
+# saves as you type) and the CSV import with its zip of images. Every other page takes a form
+# of text.
+UPLOAD_VIEWS = frozenset({"publishing:compose", "publishing:panel", "publishing:autosave",
+                          "imports:csv"})
 
 
 @lru_cache(maxsize=2048)

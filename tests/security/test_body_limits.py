@@ -132,8 +132,8 @@ def test_pages_that_take_files_take_more_from_someone_signed_in(hub: Served) -> 
     body = b"a" * (2 * MB)
     kind = {"Content-Type": "application/octet-stream"}
     signed_in = hub.signed_in()
-    for path in ("/", "/compose/autosave/", "/import/"):
-        # The composer and the import take uploads: 2 MB goes through to Django (whose CSRF
+    for path in ("/", "/compose/panel/", "/compose/autosave/", "/import/"):
+        # The composer (page and deck panel) and the import take uploads: 2 MB goes through to Django (whose CSRF
         # check refuses this one).
         answer = signed_in.post(f"{hub.url}{path}", data=body, headers=kind, timeout=60,
                                 allow_redirects=False)
