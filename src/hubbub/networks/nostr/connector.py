@@ -2,7 +2,9 @@
 
 Exactly once: `prepare` signs the note once per delivery and the engine stores the signed event
 on the delivery row; `publish` sends that same event on every attempt. The event id is its hash,
-so a relay that already has it answers "duplicate:", which is success.
+so a relay that already has it answers "duplicate:", which is success. A note with pictures is
+signed in `stage` instead, once the pictures are on the account's media server (their addresses
+are in the note), and stored by the engine the same way before the first publish.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -35,7 +38,7 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
-from hubbub.networks.nostr import events, keys, mapping, reading
+from hubbub.networks.nostr import blossom, events, keys, mapping, reading
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
 from hubbub.networks.nostr.relay import (
@@ -67,13 +70,25 @@ class NostrConnector(Connector):
         CredentialField("nsec", "Secret key", "--nsec", kind="secret",
                         help="Generate a new key pair instead of importing one.",
                         placeholder="nsec1...", empty_flag="--generate"),
+        CredentialField("media_server", "Media server (optional)", "--media-server", kind="url",
+                        required=False,
+                        help="A Blossom server (https://...) that stores the pictures of your "
+                             "notes; without one, notes from the hub carry no pictures.",
+                        placeholder="https://blossom.example.com"),
     )
 
     # --- identity and capabilities -------------------------------------------------------------
     def capabilities(self, account: Account) -> Capabilities:
         """The strictest `limitation.max_content_length` the relays' NIP-11 documents state."""
         documents = parallel(_nip11, _relays(account))
-        return mapping.capabilities_from_documents(d for d in documents if d is not None)
+        return mapping.capabilities_from_documents(
+            (d for d in documents if d is not None), bool(_media_server(account)))
+
+    def account_notes(self, account: Account) -> tuple[str, ...]:
+        server = _media_server(account)
+        if not server:
+            return (mapping.NO_MEDIA_SERVER,)
+        return (f"Pictures are stored on the media server {server}.",)
 
     def default_capabilities(self) -> Capabilities:
         return mapping.default_capabilities()
@@ -93,6 +108,7 @@ class NostrConnector(Connector):
         """credentials: {"nsec": "nsec1..." or 64 hex, or "" to generate a key pair,
         "relays": ["wss://...", ...]} (base_url, when given, is one more relay)."""
         relays = _relay_list(base_url, credentials.get("relays"))
+        media_server = media_server_setting(str(credentials.get("media_server") or ""))
         secret = str(credentials.get("nsec") or credentials.get("secret_key_hex") or "").strip()
         try:
             pair = keys.parse_secret(secret) if secret else generate_keypair()
@@ -108,9 +124,12 @@ class NostrConnector(Connector):
             "copy somewhere safe to use this identity in other Nostr apps; the hub will not "
             "show it again."
         )
+        stored: dict[str, Any] = {"secret_key_hex": pair.secret_hex, "relays": relays}
+        if media_server:
+            stored["media_server"] = media_server
         return Connected(
             base_url=relays[0],
-            credentials={"secret_key_hex": pair.secret_hex, "relays": relays},
+            credentials=stored,
             identity=_identity(pair, profile),
             notice=notice,
         )
@@ -120,7 +139,7 @@ class NostrConnector(Connector):
         caps = capabilities
         count = count_text(caps.counting, draft.text, content_warning=draft.content_warning)
         problems: list[Problem] = []
-        if not draft.text.strip():
+        if not draft.text.strip() and not draft.media:
             problems.append(Problem("empty", "Write something."))
         if count > caps.text_limit:
             over = count - caps.text_limit
@@ -130,10 +149,11 @@ class NostrConnector(Connector):
         if len(draft.media) > caps.media.max_count:
             problems.append(Problem(
                 "too_many_media",
-                "Nostr posts from hubbub cannot carry pictures or videos yet"
-                if caps.media.max_count == 0
+                mapping.NO_MEDIA_SERVER if caps.media.max_count == 0
                 else f"{len(draft.media)} attachments; at most {caps.media.max_count}",
             ))
+        elif draft.media:
+            problems.extend(mapping.media_problems(draft.media, caps.media))
         return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
@@ -141,21 +161,24 @@ class NostrConnector(Connector):
         replied to from the relays (its thread root and people, NIP-10): that read may raise
         Transient (nothing was sent)."""
         pair = _keypair(account)
-        if not draft.text.strip():
+        if not draft.text.strip() and not draft.media:
             raise Rejected("An empty note cannot be posted.")
-        if draft.media:
-            raise Rejected("Nostr posts from hubbub cannot carry pictures yet.")
         reply = self._reply_target(account, draft.in_reply_to) if draft.in_reply_to else None
-        try:
-            event = events.sign(
-                pair.secret_hex,
-                kind=1,
-                content=mapping.note_content(draft.text),
-                tags=mapping.note_tags(draft, pair.public_hex, reply),
-            )
-        except ValueError as exc:
-            raise Rejected(str(exc)) from None
-        return {"event": event}
+        if draft.media:
+            # Signed in stage(), once the pictures' addresses are known.
+            return {"reply": asdict(reply) if reply is not None else None}
+        return {"event": _sign_note(pair, draft, reply, ())}
+
+    def stage(self, account: Account, draft: Draft, media_ids: tuple[str, ...],
+              prepared: Mapping[str, Any]) -> dict[str, Any]:
+        """A note with pictures: signed here, once, with their addresses and NIP-92 imeta tags
+        (media_ids are the blob descriptors upload_media returned). The engine stores it before
+        the first publish, so every attempt sends this very event. Writes nothing anywhere."""
+        if "event" in prepared or not media_ids:
+            return {}
+        pair = _keypair(account)
+        blobs = [blossom.Blob.from_id(media_id) for media_id in media_ids]
+        return {"event": _sign_note(pair, draft, _stored_reply(prepared), blobs)}
 
     def publish(
         self,
@@ -165,9 +188,13 @@ class NostrConnector(Connector):
         media_ids: tuple[str, ...],
         prepared: Mapping[str, Any] | None = None,
     ) -> Published:
-        if media_ids:
-            raise Rejected("Nostr posts from hubbub cannot carry pictures yet.")
         event = _prepared_event(account, prepared)
+        if event is None and media_ids and prepared is not None and "reply" in prepared:
+            # Prepared but not staged (a caller that skips stage): sign it now.
+            event = self.stage(account, draft, media_ids, prepared)["event"]
+        elif event is None and media_ids:
+            event = self.stage(account, draft, media_ids,
+                               self.prepare(account, draft, idempotency_key))["event"]
         if event is None:
             # No stored event (a caller that did not prepare): sign now. Retries of this call
             # are then new events; the engine always prepares, so it never comes here.
@@ -181,8 +208,16 @@ class NostrConnector(Connector):
         return self._send(account, event, what="note")
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
-        raise Rejected("Nostr posts from hubbub cannot carry pictures yet (Blossom upload and "
-                       "NIP-92 imeta tags are planned).")
+        """Put the picture on the account's media server (Blossom, BUD-02) and return its blob
+        descriptor as the media id. The same bytes give the same blob: a retry is harmless."""
+        server = _media_server(account)
+        if not server:
+            raise Rejected(mapping.NO_MEDIA_SERVER)
+        if media.mime_type not in mapping.MEDIA_TYPES:
+            raise Rejected(f"Nostr notes from the hub carry pictures only (JPEG, PNG, GIF or "
+                           f"WebP), not {media.mime_type or 'this kind of file'}.")
+        pair = _keypair(account)
+        return blossom.upload(server, pair.secret_hex, media.path, media.mime_type).to_id()
 
     def find_published(
         self,
@@ -362,6 +397,52 @@ def _keypair(account: Account) -> KeyPair:
         raise Revoked("The stored Nostr key is not usable: reconnect the account.") from None
 
 
+def media_server_setting(typed: str) -> str:
+    """A media server address as stored ("" for none), or Rejected with a sentence: only
+    http(s) roots the SSRF guard lets the hub reach."""
+    if not typed.strip():
+        return ""
+    try:
+        url = blossom.normalize_server_url(typed)
+        blossom.check_reachable(url)
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
+    return url
+
+
+def _media_server(account: Account) -> str:
+    return str(account.credentials.get("media_server") or "")
+
+
+def _sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,
+               blobs: Sequence[blossom.Blob]) -> events.Event:
+    tags = mapping.note_tags(draft, pair.public_hex, reply)
+    for blob, media in zip(blobs, draft.media, strict=False):
+        tags.append(blossom.imeta_tag(blob, alt=media.alt_text, width=media.width,
+                                      height=media.height))
+    try:
+        return events.sign(
+            pair.secret_hex,
+            kind=1,
+            content=mapping.note_content(draft.text, [b.url for b in blobs]),
+            tags=tags,
+        )
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
+
+
+def _stored_reply(prepared: Mapping[str, Any]) -> mapping.ReplyTarget | None:
+    data = prepared.get("reply")
+    if not isinstance(data, Mapping):
+        return None
+    fields = dict(data)
+    fields["parent_p"] = tuple(fields.get("parent_p") or ())
+    try:
+        return mapping.ReplyTarget(**fields)
+    except TypeError:
+        raise Rejected("The reply prepared for this delivery is damaged: post it again.") from None
+
+
 def _relays(account: Account) -> list[str]:
     stored = account.credentials.get("relays")
     relays = [str(r) for r in stored] if isinstance(stored, list) else []
@@ -418,10 +499,15 @@ def _identity(pair: KeyPair, profile: reading.Profile | None) -> Identity:
 
 
 def _prepared_event(account: Account, prepared: Mapping[str, Any] | None) -> events.Event | None:
-    """The stored signed event, checked: it must be intact and signed by this account's key."""
-    if not prepared or "event" not in prepared:
+    """The stored signed event (prepared, or staged for a note with pictures), checked: it must
+    be intact and signed by this account's key."""
+    if not prepared:
         return None
-    event = prepared["event"]
+    staged = prepared.get("stage")
+    event = prepared.get("event") or (staged.get("event") if isinstance(staged, Mapping)
+                                      else None)
+    if event is None:
+        return None
     if not events.verify(event):
         raise Rejected("The note prepared for this delivery is damaged (bad id or signature).")
     pair = _keypair(account)

@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 
 import regex
 
-from hubbub.networks.base import Capabilities, Draft, MediaLimits, Published
+from hubbub.networks.base import (
+    Capabilities,
+    Draft,
+    MediaFile,
+    MediaLimits,
+    Problem,
+    Published,
+)
+from hubbub.networks.draft_checks import alt_problems
 from hubbub.networks.errors import (
     ConnectorError,
     OutcomeUnknown,
@@ -40,12 +48,30 @@ FEEDS = ("home", "mentions", "author", "hashtag")
 # --- capabilities -----------------------------------------------------------------------------
 
 
-def default_capabilities(text_limit: int = DEFAULT_TEXT_LIMIT) -> Capabilities:
+# Pictures, with a media server: as many as the composer attaches; the types every Nostr client
+# shows inline; a size most Blossom servers take (a server that takes less says so with 413).
+MEDIA_MAX_COUNT = 4
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
+NO_MEDIA_SERVER = ("Nostr posts carry pictures through a media server: add a Blossom server "
+                   "to this account on the Connections page to send pictures.")
+
+
+def media_limits(has_server: bool) -> MediaLimits:
+    """Pictures (no video) when the account has a media server; none without one."""
+    if not has_server:
+        return MediaLimits(max_count=0, mime_types=(), image_max_bytes=0)
+    return MediaLimits(max_count=MEDIA_MAX_COUNT, mime_types=MEDIA_TYPES,
+                       image_max_bytes=MEDIA_MAX_BYTES)
+
+
+def default_capabilities(text_limit: int = DEFAULT_TEXT_LIMIT,
+                         has_media_server: bool = False) -> Capabilities:
     return Capabilities(
         text_limit=text_limit,
         counting="graphemes",
-        # Media needs a Blossom server (upload) and NIP-92 imeta tags: not yet.
-        media=MediaLimits(max_count=0, mime_types=(), image_max_bytes=0),
+        # Pictures need a media server (Blossom upload) and NIP-92 imeta tags.
+        media=media_limits(has_media_server),
         content_warning=True,
         threads=True,
         visibilities=(),
@@ -53,6 +79,24 @@ def default_capabilities(text_limit: int = DEFAULT_TEXT_LIMIT) -> Capabilities:
         idempotency="content_hash",
         native_scheduling=False,
     )
+
+
+def media_problems(media: Sequence[MediaFile], limits: MediaLimits) -> list[Problem]:
+    """Each picture's type, size and description against the account's limits (no video)."""
+    problems: list[Problem] = []
+    for number, item in enumerate(media, start=1):
+        label = f"Attachment {number}" if len(media) > 1 else "The attachment"
+        if item.mime_type not in limits.mime_types:
+            problems.append(Problem(
+                "media_type", f"{label}: Nostr notes from the hub carry pictures only (JPEG, "
+                "PNG, GIF or WebP)"))
+            continue
+        if limits.image_max_bytes and item.size > limits.image_max_bytes:
+            problems.append(Problem(
+                "media_size", f"{label} is {item.size / 1_048_576:.1f} MB; the limit is "
+                f"{limits.image_max_bytes / 1_048_576:.0f} MB"))
+        problems.extend(alt_problems(label, item.alt_text, limits.alt_text_max, required=False))
+    return problems
 
 
 def stated_content_limit(document: object) -> int | None:
@@ -68,11 +112,13 @@ def stated_content_limit(document: object) -> int | None:
     return value
 
 
-def capabilities_from_documents(documents: Iterable[object]) -> Capabilities:
+def capabilities_from_documents(documents: Iterable[object],
+                                has_media_server: bool = False) -> Capabilities:
     """The strictest stated content limit among the relays' NIP-11 documents (a note goes to
     all of them), else the default."""
     limits = [limit for doc in documents if (limit := stated_content_limit(doc)) is not None]
-    return default_capabilities(min(limits) if limits else DEFAULT_TEXT_LIMIT)
+    return default_capabilities(min(limits) if limits else DEFAULT_TEXT_LIMIT,
+                                has_media_server)
 
 
 # --- drafts -> notes --------------------------------------------------------------------------
@@ -97,9 +143,18 @@ class ReplyTarget:
     parent_p: tuple[str, ...] = ()
 
 
-def note_content(text: str) -> str:
+def note_content(text: str, media_urls: Sequence[str] = ()) -> str:
     """The note's content: the text as written, with `@npub1...`/`@nprofile1...` written as
-    NIP-27 `nostr:` references so that clients link them."""
+    NIP-27 `nostr:` references so that clients link them, then the pictures' addresses, one a
+    line after a blank line (clients show a picture where its address is; NIP-92)."""
+    written = _with_references(text)
+    if not media_urls:
+        return written
+    urls = "\n".join(media_urls)
+    return f"{written.rstrip()}\n\n{urls}" if written.strip() else urls
+
+
+def _with_references(text: str) -> str:
 
     def rewrite(match: regex.Match[str]) -> str:
         ref = match.group("ref")
@@ -193,7 +248,10 @@ def event_matches_draft(event: Mapping[str, Any], draft: Draft, own_pubkey: str)
     """Is this note the draft? (find_published without a stored event.)"""
     if event.get("kind") != 1 or event.get("pubkey") != own_pubkey:
         return False
-    if event.get("content") != note_content(draft.text):
+    urls = imeta_urls(event)
+    if len(urls) != len(draft.media):
+        return False
+    if event.get("content") != note_content(draft.text, urls):
         return False
     warning = tag_values(event, "content-warning")
     if warning != ([draft.content_warning] if draft.content_warning else []):
@@ -205,6 +263,19 @@ def event_matches_draft(event: Mapping[str, Any], draft: Draft, own_pubkey: str)
             return False
         return target in tag_values(event, "e")
     return not reply_ids(event)
+
+
+def imeta_urls(event: Mapping[str, Any]) -> list[str]:
+    """The `url` of each NIP-92 imeta tag, in order."""
+    urls: list[str] = []
+    for tag in event.get("tags", ()):
+        if len(tag) > 1 and tag[0] == "imeta":
+            for part in tag[1:]:
+                key, _, value = part.partition(" ")
+                if key == "url":
+                    urls.append(value.strip())
+                    break
+    return urls
 
 
 def reply_ids(event: Mapping[str, Any]) -> list[str]:

@@ -1,0 +1,324 @@
+"""A Blossom media server for the tests, written from the Blossom specs (BUD-01 retrieval, BUD-02
+upload, BUD-06 upload requirements, BUD-11 authorization), not from the hub's client.
+
+No Blossom server is installable here: hzrd149's blossom-server ships as a container image
+only (it is not on npm), blossom-server-sdk on npm is storage classes without an HTTP server,
+and the other servers are Go or Rust programs from registries this machine cannot reach. So
+this one is small and strict, and runs as its own process like the other peers:
+
+    python tests/peers/blossom_server.py --port 8123 --data /tmp/blobs [--max-bytes N]
+
+- `GET|HEAD /<sha256>[.ext]`: the blob, with its type and length (404 when unknown).
+- `PUT /upload`: the bytes, with `Authorization: Nostr <base64url event>` (kind 24242, signed,
+  `created_at` not in the future, `expiration` in the future, `t` upload, an `x` tag equal to
+  the body's sha256, `server` tags, when present, naming this host). Content-Length required
+  (411), at most `--max-bytes` (413), image types only (415), `X-SHA-256` checked against the
+  body (409). 201 with a blob descriptor when new, 200 when it was there already.
+- `HEAD /upload`: the same checks on `X-SHA-256`, `X-Content-Type`, `X-Content-Length`.
+- Every refusal says why in `X-Reason`; every answer has `Access-Control-Allow-Origin: *`.
+
+A control surface for the tests under `/_standin/` (loopback only, like the server): `GET log`
+(the requests and their verdicts), `POST reset`, `POST settings` (`allowed_pubkeys`,
+`max_bytes`, `wrong_hash`: answer uploads with another blob's sha256).
+
+The signature is checked with coincurve (BIP-340), hashing the NIP-01 serialization here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import mimetypes
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import coincurve
+
+AUTH_KIND = 24242
+TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+              "image/webp": ".webp"}
+_BLOB_PATH = re.compile(r"^/([0-9a-f]{64})(\.[a-z0-9]{1,8})?$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class State:
+    def __init__(self, data: Path, public_url: str, host: str, max_bytes: int) -> None:
+        self.data = data
+        self.public_url = public_url
+        self.host = host
+        self.default_max = max_bytes
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.max_bytes = self.default_max
+            self.allowed: set[str] | None = None
+            self.wrong_hash = False
+            self.log: list[dict[str, Any]] = []
+            self.types: dict[str, str] = {}
+            for path in self.data.iterdir():
+                path.unlink()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self.log.append(entry)
+
+
+def event_id(event: dict[str, Any]) -> str:
+    data = [0, event["pubkey"], event["created_at"], event["kind"], event["tags"],
+            event["content"]]
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode_token(header: str) -> dict[str, Any]:
+    scheme, _, token = header.strip().partition(" ")
+    if scheme != "Nostr" or not token.strip():
+        raise Refusal(401, "Missing Nostr authorization (Authorization: Nostr <token>)")
+    token = token.strip()
+    try:  # base64url without padding (BUD-11); plain base64 as the older text said
+        padded = token + "=" * (-len(token) % 4)
+        raw = base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
+        event = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise Refusal(401, "The authorization token is not base64 of a JSON event") from None
+    if not isinstance(event, dict):
+        raise Refusal(401, "The authorization token is not an event")
+    return event
+
+
+def check_event(event: dict[str, Any], verb: str, sha256: str, host: str) -> str:
+    """The BUD-11 checks; returns the pubkey."""
+    try:
+        pubkey = str(event["pubkey"])
+        sig = bytes.fromhex(str(event["sig"]))
+        kind = event["kind"]
+        created_at = int(event["created_at"])
+        tags = [[str(v) for v in t] for t in event["tags"]]
+        claimed = str(event["id"])
+    except (KeyError, ValueError, TypeError):
+        raise Refusal(401, "The authorization event is malformed") from None
+    if kind != AUTH_KIND:
+        raise Refusal(401, f"The authorization event must be kind {AUTH_KIND}")
+    if event_id(event) != claimed:
+        raise Refusal(401, "The authorization event's id is not its hash")
+    try:
+        key = coincurve.PublicKeyXOnly(bytes.fromhex(pubkey))
+        good = key.verify(sig, bytes.fromhex(claimed))
+    except ValueError:
+        good = False
+    if not good:
+        raise Refusal(401, "The authorization event's signature is not valid")
+    now = int(time.time())
+    if created_at > now:
+        raise Refusal(401, "The authorization event is dated in the future")
+    expiration = [t[1] for t in tags if len(t) > 1 and t[0] == "expiration"]
+    if not expiration or not expiration[0].isdigit() or int(expiration[0]) <= now:
+        raise Refusal(401, "The authorization event has expired or has no expiration")
+    if verb not in [t[1] for t in tags if len(t) > 1 and t[0] == "t"]:
+        raise Refusal(401, f"The authorization event does not allow '{verb}'")
+    servers = [t[1] for t in tags if len(t) > 1 and t[0] == "server"]
+    if servers and host not in servers:
+        raise Refusal(401, "The authorization event is for another server")
+    if sha256 not in [t[1] for t in tags if len(t) > 1 and t[0] == "x"]:
+        raise Refusal(401, "The authorization event does not name this blob (x tag)")
+    return pubkey
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "blossom-standin/1"
+    protocol_version = "HTTP/1.1"
+    state: State
+
+    def log_message(self, format: str, *args: Any) -> None:
+        print(f"{self.command} {self.path} " + (format % args), flush=True)
+
+    # --- answers --------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None,
+              *, head: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if "Content-Length" not in (headers or {}):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and not head:
+            self.wfile.write(body)
+
+    def _refuse(self, refusal: Refusal, *, head: bool = False) -> None:
+        body = b"" if head else json.dumps({"message": refusal.reason}).encode()
+        self._send(refusal.status, body, {"X-Reason": refusal.reason,
+                                          "Content-Type": "application/json"}, head=head)
+
+    def _json(self, status: int, data: object) -> None:
+        self._send(status, json.dumps(data).encode(), {"Content-Type": "application/json"})
+
+    # --- methods ----------------------------------------------------------------------------
+    def do_OPTIONS(self) -> None:
+        self._send(204, headers={"Access-Control-Allow-Headers": "Authorization, *",
+                                 "Access-Control-Allow-Methods": "GET, HEAD, PUT, DELETE",
+                                 "Access-Control-Max-Age": "86400"})
+
+    def do_GET(self) -> None:
+        if self.path == "/_standin/log":
+            with self.state.lock:
+                self._json(200, self.state.log)
+            return
+        self._blob(head=False)
+
+    def do_HEAD(self) -> None:
+        if self.path == "/upload":
+            self._head_upload()
+            return
+        self._blob(head=True)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path == "/_standin/reset":
+            self.state.reset()
+            self._json(200, {"ok": True})
+        elif self.path == "/_standin/settings":
+            settings = json.loads(body or b"{}")
+            with self.state.lock:
+                if "allowed_pubkeys" in settings:
+                    allowed = settings["allowed_pubkeys"]
+                    self.state.allowed = None if allowed is None else set(allowed)
+                if "max_bytes" in settings:
+                    self.state.max_bytes = int(settings["max_bytes"])
+                if "wrong_hash" in settings:
+                    self.state.wrong_hash = bool(settings["wrong_hash"])
+            self._json(200, {"ok": True})
+        else:
+            self._refuse(Refusal(404, "Not found"))
+
+    def do_PUT(self) -> None:
+        if self.path != "/upload":
+            self._refuse(Refusal(404, "Not found"))
+            return
+        entry: dict[str, Any] = {"method": "PUT", "path": "/upload"}
+        try:
+            length_text = self.headers.get("Content-Length")
+            if length_text is None:
+                raise Refusal(411, "Content-Length is required")
+            length = int(length_text)
+            body = self.rfile.read(length)  # read whole, so the client hears the answer
+            if len(body) != length:
+                self.close_connection = True
+                return  # the client went away mid-body: not a request
+            if length > self.state.max_bytes:
+                raise Refusal(413, f"File too large: at most {self.state.max_bytes} bytes")
+            sha256 = hashlib.sha256(body).hexdigest()
+            entry["sha256"] = sha256
+            said = (self.headers.get("X-SHA-256") or "").lower()
+            if said and said != sha256:
+                raise Refusal(409, "X-SHA-256 does not match the body")
+            pubkey = self._authorize(sha256, entry)
+            mime = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if mime not in TYPES:
+                raise Refusal(415, f"Only pictures are stored here, not {mime or 'untyped data'}")
+            path = self.state.data / sha256
+            existed = path.exists()
+            if not existed:
+                path.write_bytes(body)
+            with self.state.lock:
+                self.state.types.setdefault(sha256, mime)
+                wrong = self.state.wrong_hash
+            entry.update(status=200 if existed else 201, pubkey=pubkey, size=length)
+            self.state.record(entry)
+            shown = hashlib.sha256(body + b"changed").hexdigest() if wrong else sha256
+            self._json(200 if existed else 201, {
+                "url": f"{self.state.public_url}/{shown}{EXTENSIONS[mime]}",
+                "sha256": shown, "size": length, "type": mime,
+                "uploaded": int(time.time())})
+        except Refusal as refusal:
+            entry.update(status=refusal.status, reason=refusal.reason)
+            self.state.record(entry)
+            self._refuse(refusal)
+
+    # --- parts ------------------------------------------------------------------------------
+    def _authorize(self, sha256: str, entry: dict[str, Any]) -> str:
+        event = decode_token(self.headers.get("Authorization") or "")
+        entry["auth"] = event
+        pubkey = check_event(event, "upload", sha256, self.state.host)
+        with self.state.lock:
+            allowed = self.state.allowed
+        if allowed is not None and pubkey not in allowed:
+            raise Refusal(403, "This key may not upload to this server")
+        return pubkey
+
+    def _head_upload(self) -> None:
+        entry: dict[str, Any] = {"method": "HEAD", "path": "/upload"}
+        try:
+            sha256 = (self.headers.get("X-SHA-256") or "").lower()
+            if not _HEX64.match(sha256):
+                raise Refusal(400, "X-SHA-256 must be a lowercase hex sha256")
+            length_text = self.headers.get("X-Content-Length")
+            if length_text is None or not length_text.isdigit():
+                raise Refusal(411, "X-Content-Length is required")
+            self._authorize(sha256, entry)
+            if int(length_text) > self.state.max_bytes:
+                raise Refusal(413, f"File too large: at most {self.state.max_bytes} bytes")
+            mime = (self.headers.get("X-Content-Type") or "").lower()
+            if mime not in TYPES:
+                raise Refusal(415, f"Only pictures are stored here, not {mime or 'untyped data'}")
+            entry["status"] = 200
+            self.state.record(entry)
+            self._send(200, head=True)
+        except Refusal as refusal:
+            entry.update(status=refusal.status, reason=refusal.reason)
+            self.state.record(entry)
+            self._refuse(refusal, head=True)
+
+    def _blob(self, *, head: bool) -> None:
+        match = _BLOB_PATH.match(self.path.split("?", 1)[0])
+        if match is None:
+            self._refuse(Refusal(404, "Not found"), head=head)
+            return
+        path = self.state.data / match.group(1)
+        if not path.exists():
+            self._refuse(Refusal(404, "Blob not found"), head=head)
+            return
+        data = path.read_bytes()
+        with self.state.lock:
+            mime = self.state.types.get(match.group(1)) or (
+                mimetypes.guess_type("x" + (match.group(2) or ""))[0]
+                or "application/octet-stream")
+        self._send(200, data, {"Content-Type": mime, "Content-Length": str(len(data)),
+                               "Accept-Ranges": "none"}, head=head)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--max-bytes", type=int, default=5 * 1024 * 1024)
+    args = parser.parse_args()
+    args.data.mkdir(parents=True, exist_ok=True)
+    public_url = f"http://127.0.0.1:{args.port}"
+    Handler.state = State(args.data, public_url, "127.0.0.1", args.max_bytes)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server.daemon_threads = True
+    print(f"listening on {public_url}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
