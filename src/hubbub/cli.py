@@ -286,6 +286,7 @@ def _post_json(post: Any) -> dict[str, Any]:
     return {
         "id": post.pk, "text": post.text, "status": post_status(post),
         "scheduled_for": post.scheduled_for, "created_at": post.created_at,
+        "visibility": post.visibility, "language": post.language,
         "targets": [
             {"delivery": d.pk, "connection": d.connection_id, "handle": d.connection.handle,
              "network": d.connection.network, "state": d.state, "due_at": d.due_at,
@@ -295,9 +296,25 @@ def _post_json(post: Any) -> dict[str, Any]:
     }
 
 
+def _post_options(visibility: str, language: str) -> Any:
+    from hubbub.core.languages import language_code
+    from hubbub.publishing.models import Visibility
+    from hubbub.publishing.post_options import BAD_LANGUAGE, BAD_VISIBILITY, PostOptions
+
+    if visibility not in Visibility.values:
+        raise CLIError(BAD_VISIBILITY + " (--visibility public, unlisted, private or direct)")
+    code = language_code(language) if language.strip() else ""
+    if language.strip() and not code:
+        raise CLIError(BAD_LANGUAGE.replace("pick one from the list", "give a code"))
+    return PostOptions(visibility=visibility, language=code)
+
+
 def cmd_post(args: argparse.Namespace) -> int:
+    from django.db import transaction
+
     from hubbub.accounts.models import Profile
     from hubbub.connections.services import find_connection
+    from hubbub.publishing.post_options import store as store_options
     from hubbub.publishing.services import PostError, create_post
 
     _migrate()
@@ -311,10 +328,15 @@ def cmd_post(args: argparse.Namespace) -> int:
         connections.append(connection)
     text = sys.stdin.read() if args.text == "-" else args.text
     when = _parse_when(args.at, profile.timezone) if args.at else None
+    options = _post_options(args.visibility, args.language)
     try:
-        post = create_post(user=user, text=text, connections=connections,
-                           content_warning=args.cw or "", scheduled_for=when,
-                           tz=profile.timezone)
+        # The options are stored in the transaction that makes the post: a worker may take a
+        # post sent now the moment it commits (the media are none here, so nothing is read).
+        with transaction.atomic():
+            post = create_post(user=user, text=text, connections=connections,
+                               content_warning=args.cw or "", scheduled_for=when,
+                               tz=profile.timezone)
+            store_options(post, options)
     except PostError as exc:
         raise CLIError(str(exc)) from None
     data = _post_json(post)
@@ -449,6 +471,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", action="append", required=True, help="connection id or handle")
     p.add_argument("--at", help="ISO-8601 time; without a zone, the user's zone")
     p.add_argument("--cw", help="content warning")
+    p.add_argument("--visibility", default="",
+                   help="who sees it on Mastodon: public, unlisted, private (followers only) or "
+                        "direct (mentioned people only); default: each account's own default")
+    p.add_argument("--language", default="",
+                   help="the post's language, an ISO 639-1 code such as en (sent to Mastodon, "
+                        "Bluesky and Nostr)")
     p.add_argument("text", help="the text, or - to read it from stdin")
     p = add("posts", cmd_posts, "list a user's posts and the status of each target")
     p.add_argument("--user", required=True)

@@ -52,6 +52,7 @@ from hubbub.networks.errors import (
 )
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.post_options import with_options
 from hubbub.publishing.services import (
     part_drafts,
     part_key,
@@ -215,7 +216,7 @@ def _part_draft(drafts: list[Draft], done: list[dict[str, str]], index: int) -> 
 
 
 def _publish_once(connector: Connector, account: Account, delivery: Delivery) -> Published:
-    drafts = part_drafts(delivery.post, delivery)
+    drafts = with_options(part_drafts(delivery.post, delivery), delivery.post)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     media_ids = list(delivery.media_ids or [])
     if len(media_ids) != len(drafts[0].media):
@@ -320,7 +321,7 @@ def settle(delivery_id: int, owner: str) -> None:
         return
     connector, account = _connector_and_account(delivery)
     since = (delivery.first_attempt_at or delivery.post.created_at) - timedelta(minutes=5)
-    drafts = part_drafts(delivery.post, delivery)
+    drafts = with_options(part_drafts(delivery.post, delivery), delivery.post)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     index = min(len(done), len(drafts) - 1)  # the part that was in flight
     draft = _part_draft(drafts, done, index)

@@ -20,7 +20,7 @@ from hubbub.core.counting import MAX_POST_CHARS
 from hubbub.core.ids import IdMultipleChoiceField, parse_id, parse_ids
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
-from hubbub.publishing import stash
+from hubbub.publishing import post_options, stash
 from hubbub.publishing.drafts import KeptMedia, MediaItem
 from hubbub.publishing.media import NewMedia, stored_video_facts
 from hubbub.publishing.models import Post, PostMedia
@@ -131,6 +131,8 @@ class ComposeForm(ScheduleFields):
     targets = IdMultipleChoiceField(
         queryset=Connection.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    visibility = post_options.visibility_field()
+    language = post_options.language_field()
     # now, schedule, draft; or a step without JS: split:N, unsplit:N, reset:N (N: an account).
     action = forms.CharField(required=False, max_length=40)
     # A reply from the deck: the hub's id of the timeline item answered.
@@ -383,6 +385,8 @@ class EditForm(ScheduleFields):
         max_length=MAX_POST_CHARS, error_messages={"max_length": TOO_LONG_TO_POST},
     )
     content_warning = forms.CharField(required=False, max_length=1500, label="Content warning")
+    visibility = post_options.visibility_field()
+    language = post_options.language_field()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -394,7 +398,8 @@ def draft_data(post: Post, zone: str) -> dict[str, Any]:
     """A saved draft as the compose form's fields, to open it again: the main text, the
     accounts, each account's own version, the images ("m<id>") and the time picked."""
     data: dict[str, Any] = {"text": post.text, "content_warning": post.content_warning,
-                            "draft": post.pk}
+                            "draft": post.pk, "visibility": post.visibility,
+                            "language": post.language}
     media = list(post.media.all())
     slot_of = {m.pk: i for i, m in enumerate(media[:MAX_IMAGES], start=1)}
     for i, m in enumerate(media[:MAX_IMAGES], start=1):

@@ -12,6 +12,17 @@ class PostLatePolicy(models.TextChoices):
     SEND = "send", "Send it anyway"
 
 
+class Visibility(models.TextChoices):
+    """Who sees a post on Mastodon (the names Mastodon's API takes). Other networks have no
+    such choice: their posts are public."""
+
+    DEFAULT = "", "Each account's default"
+    PUBLIC = "public", "Public"
+    UNLISTED = "unlisted", "Unlisted"
+    PRIVATE = "private", "Followers only"
+    DIRECT = "direct", "Mentioned people only"
+
+
 class Post(models.Model):
     """What the person wrote once. Its deliveries carry it to each ticked account."""
 
@@ -26,6 +37,11 @@ class Post(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     late_policy = models.CharField(max_length=8, choices=PostLatePolicy.choices, blank=True,
                                    default=PostLatePolicy.DEFAULT)
+    # Mastodon's visibility ("": each account's own default, which its server applies) and the
+    # post's language, an ISO 639-1 code ("": not said), sent to every network that takes one.
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, blank=True,
+                                  default=Visibility.DEFAULT)
+    language = models.CharField(max_length=8, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
