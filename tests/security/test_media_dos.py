@@ -25,6 +25,7 @@ from hubbub.core.images import CleanImage, clean_image
 from hubbub.imports import csv_import
 from hubbub.imports.models import CsvImport
 from hubbub.networks import registry
+from hubbub.networks.base import MediaFile
 from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky import records
 from hubbub.networks.bluesky.media import ImageError, prepare_image
@@ -96,8 +97,10 @@ def test_the_workers_downscale_refuses_a_pixel_bomb(tmp_path: Any) -> None:
     assert str(refused.value).startswith("it is 13,000 by 13,000 pixels")
     path = tmp_path / "bomb.png"
     path.write_bytes(png_bomb())
-    with pytest.raises(Rejected, match=r"^bomb\.png: it is 13,000 by 13,000 pixels"):
-        records.upload_image(api=None, path=str(path), max_bytes=1_000_000)  # type: ignore[arg-type]
+    with pytest.raises(Rejected, match=r"^bomb\.png cannot be sent to Bluesky: it is 13,000 by "
+                       r"13,000 pixels"):
+        records.upload_image(api=None, media=MediaFile(str(path), "image/png"),  # type: ignore[arg-type]
+                             max_bytes=1_000_000)
 
 
 def test_the_workers_downscale_decodes_a_large_jpeg_at_a_reduced_scale(

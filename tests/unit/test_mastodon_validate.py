@@ -53,11 +53,16 @@ def test_empty() -> None:
 
 def test_media_problems() -> None:
     assert codes(Draft(text="x", media=(PNG,) * 5)) == ["too_many_media"]
-    assert codes(Draft(text="x", media=(replace(PNG, mime_type="image/tiff"),))) == ["media_type"]
+    assert codes(Draft(text="x", media=(replace(PNG, mime_type="image/heic"),))) == ["media_type"]
+    # Fitted before upload: converted, made smaller in bytes and pixels.
+    assert codes(Draft(text="x", media=(replace(PNG, mime_type="image/tiff"),))) == []
     huge = replace(PNG, size=17 * 1024 * 1024)
-    assert codes(Draft(text="x", media=(huge,))) == ["media_size"]
+    assert codes(Draft(text="x", media=(huge,))) == []
     wide = replace(PNG, width=10_000, height=10_000)
-    assert codes(Draft(text="x", media=(wide,))) == ["media_size"]
+    assert codes(Draft(text="x", media=(wide,))) == []
+    # A GIF may move: it is never made smaller behind the person's back.
+    moving = replace(PNG, mime_type="image/gif", size=17 * 1024 * 1024)
+    assert codes(Draft(text="x", media=(moving,))) == ["media_size"]
     video = MediaFile(path="/tmp/v.mp4", mime_type="video/mp4", alt_text="clip",
                       size=50 * 1024 * 1024, width=3840, height=2160)
     assert codes(Draft(text="x", media=(video,))) == []  # videos have their own size limit

@@ -12,6 +12,7 @@ import pytest
 from django.test import override_settings
 from PIL import Image
 
+from hubbub.core.image_fit import FitLimits
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.networks.errors import Rejected
 from hubbub.networks.meta import media as meta_media
@@ -117,30 +118,39 @@ def _picture(fmt: str) -> bytes:
     return out.getvalue()
 
 
-def test_pictures_are_kept_or_made_jpeg_under_media_root(tmp_path: Path) -> None:
+def test_pictures_are_kept_or_fitted_under_media_root(tmp_path: Path) -> None:
     root = tmp_path / "media"
     (root / "up").mkdir(parents=True)
-    png, gif = root / "up" / "a.png", root / "up" / "b.gif"
+    png, gif, webp = root / "up" / "a.png", root / "up" / "b.gif", root / "up" / "c.webp"
     png.write_bytes(_picture("PNG"))
     gif.write_bytes(_picture("GIF"))
-    keep = ("image/jpeg", "image/png")
+    webp.write_bytes(_picture("WEBP"))
+    limits = FitLimits(max_bytes=10**6, mime_types=("image/jpeg", "image/png"), motion=False)
     with override_settings(MEDIA_ROOT=root, PUBLIC_URL="https://hub.example"):
         assert meta_media.prepare_image(MediaFile(str(png), "image/png"), network="Threads",
-                                        keep=keep, max_bytes=10**6, folder="threads") == "up/a.png"
+                                        limits=limits) == "up/a.png"
         made = meta_media.prepare_image(MediaFile(str(gif), "image/gif"), network="Threads",
-                                        keep=keep, max_bytes=10**6, folder="threads")
-        assert made.startswith("threads/")
-        assert made.endswith(".jpg")
-        assert (root / made).read_bytes()[:3] == b"\xff\xd8\xff"
+                                        limits=limits)
+        assert made.startswith("fitted/")
+        assert (root / made).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # a GIF's still
+        again = meta_media.prepare_image(MediaFile(str(gif), "image/gif"), network="Threads",
+                                         limits=limits)
+        assert again == made  # a retry finds the same file
+        opaque = meta_media.prepare_image(MediaFile(str(webp), "image/webp"),
+                                          network="Threads", limits=limits)
+        assert opaque.startswith("fitted/")
+        assert opaque.endswith(".jpg")
+        assert (root / opaque).read_bytes()[:3] == b"\xff\xd8\xff"
         assert meta_media.address(made, "Threads").startswith("https://hub.example/public/media/")
         outside = tmp_path / "elsewhere.png"
         outside.write_bytes(_picture("PNG"))
         with pytest.raises(Rejected, match="not one of the hub's files"):
             meta_media.prepare_image(MediaFile(str(outside), "image/png"), network="Threads",
-                                     keep=keep, max_bytes=10**6, folder="threads")
-        with pytest.raises(Rejected, match="takes up to"):
+                                     limits=limits)
+        tiny = FitLimits(max_bytes=10, mime_types=("image/jpeg", "image/png"), motion=False)
+        with pytest.raises(Rejected, match="cannot be made smaller"):
             meta_media.prepare_image(MediaFile(str(png), "image/png"), network="Threads",
-                                     keep=keep, max_bytes=10, folder="threads")
+                                     limits=tiny)
     with override_settings(MEDIA_ROOT=root, PUBLIC_URL=""), \
             pytest.raises(Rejected, match="HUBBUB_PUBLIC_URL"):
         meta_media.address(made, "Threads")

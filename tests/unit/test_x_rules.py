@@ -49,9 +49,15 @@ def test_four_pictures_fit_five_do_not() -> None:
 
 
 def test_picture_types_sizes_and_alt_text() -> None:
-    assert codes(Draft(text="x", media=image(mime="image/bmp"))) == ["media_type"]
-    assert codes(Draft(text="x", media=image(size=6 * 1048576))) == ["media_size"]
+    assert codes(Draft(text="x", media=image(mime="image/heic"))) == ["media_type"]
+    assert codes(Draft(text="x", media=image(mime="image/bmp"))) == []  # sent as a JPEG
+    assert codes(Draft(text="x", media=image(size=6 * 1048576))) == []  # fitted to 5 MB
     assert codes(Draft(text="x", media=image(mime="image/gif", size=12 * 1048576))) == []
+    too_big = rules.validate(Draft(text="x", media=image(mime="image/gif", size=16 * 1048576)),
+                             CAPS).problems
+    assert [p.code for p in too_big] == ["media_size"]
+    assert "moving GIF" in too_big[0].message
+    assert "stop moving" in too_big[0].message
     assert codes(Draft(text="x", media=image(alt=""))) == ["alt_missing"]
     assert codes(Draft(text="x", media=image(alt="a" * 1001))) == ["alt_too_long"]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from hubbub.core.image_fit import FitLimits
 from hubbub.core.video_limits import VideoFacts, VideoLimits, video_limit_problems
 
 AuthKind = Literal["oauth2", "app_password", "keypair"]
@@ -208,6 +209,15 @@ def video_problems(media: Sequence[MediaFile], limits: MediaLimits, network: str
     return problems
 
 
+def fit_limits_of(media: MediaLimits, **changes: Any) -> FitLimits:
+    """A picture's limits on a network, from its media limits (Connector.image_fit's default),
+    with `changes` (a FitLimits field each) where the network differs."""
+    values: dict[str, Any] = {"max_bytes": media.image_max_bytes,
+                              "max_pixels": media.image_max_pixels,
+                              "mime_types": media.mime_types}
+    return FitLimits(**(values | changes))
+
+
 @dataclass(frozen=True)
 class Draft:
     text: str
@@ -373,6 +383,17 @@ class Connector(ABC):
         """Revoke the credentials on the network where it allows that. Best effort."""
 
     # --- write -------------------------------------------------------------------------------
+    # Why this account's posts go without pictures, when its limits take none (max_count 0):
+    # the composer's preview says "Sent without the picture: <this>". "" for a plain sentence.
+    no_media_reason: ClassVar[str] = ""
+
+    def image_fit(self, capabilities: Capabilities) -> FitLimits:
+        """The limits a picture is fitted to before upload (core/image_fit.py): by default the
+        account's byte and pixel limits and its types, an animated GIF shown moving. Networks
+        that show stills only, take fewer types than the composer accepts (converting the
+        rest) or keep a longest side say so here."""
+        return fit_limits_of(capabilities.media)
+
     @abstractmethod
     def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
         """No I/O: count and check a draft against the limits. Drives the composer's counters."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from hubbub.core.counting import BLUESKY_MAX_BYTES, bluesky_length, graphemes
+from hubbub.core.image_fit import FitLimits
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -26,6 +27,7 @@ from hubbub.networks.base import (
     video_problems,
 )
 from hubbub.networks.bluesky import auth, items, mapping, records
+from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST
 from hubbub.networks.bluesky.tid import derived_tid, is_tid, new_tid
 from hubbub.networks.bluesky.xrpc import Xrpc
@@ -153,6 +155,10 @@ class BlueskyConnector(Connector):
             byte_limit=byte_limit,
         )
 
+    def image_fit(self, capabilities: Capabilities) -> FitLimits:
+        """The server's blob size, a long side of 2000 pixels, stills (a GIF's first frame)."""
+        return bluesky_media.fit_limits(capabilities.media.image_max_bytes)
+
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         """The record key, minted once per delivery (the engine saves it before any call)."""
         return {"rkey": new_tid()}
@@ -164,7 +170,7 @@ class BlueskyConnector(Connector):
         with self._api(account) as api:
             if media.is_video:
                 return records.upload_video(api, media)
-            return records.upload_image(api, media.path, records.image_limit(api))
+            return records.upload_image(api, media, records.image_limit(api))
 
     def publish(
         self,
@@ -190,7 +196,7 @@ class BlueskyConnector(Connector):
                         raise
                     limit = exc.maximum
                 fresh = tuple(records.upload_video(api, m) if m.is_video
-                              else records.upload_image(api, m.path, limit) for m in draft.media)
+                              else records.upload_image(api, m, limit) for m in draft.media)
                 return records.create(api, did, POST, rkey, records.post_record(api, draft, fresh))
 
     def find_published(

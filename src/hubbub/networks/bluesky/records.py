@@ -12,9 +12,10 @@ from hubbub.core.video import NotAVideo, probe_video
 from hubbub.networks.base import Draft, MediaFile, Published
 from hubbub.networks.bluesky import cards, facets, mapping
 from hubbub.networks.bluesky.mapping import POST, REPOST, AtUri
-from hubbub.networks.bluesky.media import ImageError, prepare_image
+from hubbub.networks.bluesky.media import ImageError, fit_limits, prepare_image
 from hubbub.networks.bluesky.xrpc import Xrpc
 from hubbub.networks.errors import ConnectorError, NotFound, OutcomeUnknown, Rejected, Transient
+from hubbub.networks.image_fit import fitted
 
 
 def image_limit(api: Xrpc) -> int:
@@ -33,12 +34,9 @@ def upload_blob(api: Xrpc, data: bytes, mime_type: str) -> dict[str, Any]:
     return blob
 
 
-def upload_image(api: Xrpc, path: str, max_bytes: int) -> str:
-    name = Path(path).name
-    try:
-        image = prepare_image(path, max_bytes)
-    except (ImageError, OSError) as exc:
-        raise Rejected(f"{name}: {exc}") from None
+def upload_image(api: Xrpc, media: MediaFile, max_bytes: int) -> str:
+    """Upload one picture fitted to Bluesky (networks/image_fit.py: as it is when it fits)."""
+    image = fitted(media, fit_limits(max_bytes), "Bluesky")
     blob = upload_blob(api, image.data, image.mime_type)
     ref = {"blob": blob, "aspectRatio": {"width": image.width, "height": image.height}}
     return json.dumps(ref, separators=(",", ":"))

@@ -21,8 +21,10 @@ from hubbub.networks.base import (
     MediaLimits,
     Problem,
     Validation,
+    fit_limits_of,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
+from hubbub.networks.image_fit import fit_problems
 
 TEXT_LIMIT = 63_206
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff")
@@ -68,14 +70,8 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
                                     "Facebook Page: leave the video out for this Page "
                                     "(Customize)"))
             continue
-        if item.mime_type not in limits.mime_types:
-            problems.append(Problem(
-                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
-                "to a Facebook Page (photos: JPEG, PNG, GIF, BMP, TIFF)"))
-            continue
-        if item.size > limits.image_max_bytes:
-            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
-                                    f"Facebook takes photos under "
-                                    f"{limits.image_max_bytes // 1048576} MB"))
+        # Bytes over the limit are fitted before upload (networks/image_fit.py).
+        problems += fit_problems(label, item, fit_limits_of(limits),
+                                 "Facebook")
         problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=True)
     return problems

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from hubbub.core.image_fit import FitLimits
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -165,6 +166,9 @@ class InstagramConnector(Connector):
         media_id = media.prepare_file(media_file)
         media.address(media_id)  # NotPublic -> Rejected now, not after staging
         return media_id
+
+    def image_fit(self, capabilities: Capabilities) -> FitLimits:
+        return rules.fit_limits()
 
     def stage(self, account: Account, draft: Draft, media_ids: tuple[str, ...],
               prepared: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,9 @@ From Meta's "IG User Media" reference (POST /{ig-user-id}/media) and "Content Pu
 - Every feed post carries a picture: an image post is one JPEG, a carousel 2 to 10 images
   (`media_type=CAROUSEL` with `children`). Instagram takes JPEG only; the hub turns PNG, GIF
   and WebP into a JPEG before the network fetches it (media.py), so those are accepted here.
-  Images over 8 MiB are refused by Instagram ("Error Codes", 2207004), and so are shapes
-  outside 4:5 to 1.91:1 (width to height; 2207009).
+  Images over 8 MiB are refused by Instagram ("Error Codes", 2207004): the hub fits larger
+  ones to it first (networks/image_fit.py). Shapes outside 4:5 to 1.91:1 (width to height;
+  2207009) are refused here: fitting keeps a picture's shape.
 - The caption: at most 2,200 characters, 30 hashtags and 20 @ tags. Meta does not say how it
   counts characters: the hub counts graphemes (what a person sees as one character).
   Links in a caption are not clickable and count as typed.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 
 from hubbub.core.counting import count_text, inline_warning
+from hubbub.core.image_fit import JPEG, FitLimits
 from hubbub.networks.base import Capabilities, Draft, MediaFile, MediaLimits, Problem, Validation
 from hubbub.networks.draft_checks import alt_problems, text_problems
 
@@ -47,6 +49,11 @@ FEEDS = ("own", "notifications")
 # characters (dots too in usernames).
 _HASHTAG = re.compile(r"(?:^|(?<=[^\w&]))#(\w+)", re.UNICODE)
 _MENTION = re.compile(r"(?:^|(?<=[^\w]))@([\w.]+)", re.UNICODE)
+
+
+def fit_limits() -> FitLimits:
+    """What a picture is fitted to for Instagram: a JPEG of at most 8 MiB, a still."""
+    return FitLimits(max_bytes=IMAGE_MAX_BYTES, mime_types=(JPEG,), motion=False)
 
 
 def capabilities() -> Capabilities:
@@ -121,10 +128,7 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
                 "to Instagram (pictures: JPEG, or PNG, GIF and WebP, which hubbub turns into "
                 "JPEG)"))
             continue
-        if item.mime_type == "image/jpeg" and item.size > limits.image_max_bytes:
-            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
-                                    "Instagram takes pictures up to "
-                                    f"{limits.image_max_bytes // 1048576} MB"))
+        # Over 8 MiB is no problem: the picture is fitted first (networks/image_fit.py).
         shape = aspect_problem(item)
         if shape:
             problems.append(Problem("media_dimensions", f"{label} {shape}"))

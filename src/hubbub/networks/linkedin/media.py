@@ -3,7 +3,8 @@ community-management/shares/images-api):
 
 1. POST /rest/images?action=initializeUpload `{"initializeUploadRequest": {"owner": author}}`
    answers `{"value": {"uploadUrl", "uploadUrlExpiresAt", "image": "urn:li:image:…"}}`;
-2. PUT the bytes to uploadUrl (with the bearer token);
+2. PUT the bytes to uploadUrl (with the bearer token): the picture fitted to LinkedIn's 10 MB
+   and 36,152,320 pixels first when it is larger (networks/image_fit.py);
 3. GET /rest/images/{urn} until its `status` is AVAILABLE (WAITING_UPLOAD and PROCESSING come
    first; PROCESSING_FAILED is final).
 
@@ -15,11 +16,12 @@ retry uses the same upload. Alt text goes with the post (the Posts API's `altTex
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from hubbub.networks.base import MediaFile
+from hubbub.networks.base import MediaFile, fit_limits_of
 from hubbub.networks.errors import Rejected, Transient
+from hubbub.networks.image_fit import fitted
 from hubbub.networks.linkedin.api import LinkedInApi, encode_query, urn_path
+from hubbub.networks.linkedin.rules import capabilities
 
 WAIT_SECONDS = 30.0
 FIRST_PAUSE = 0.2
@@ -30,11 +32,7 @@ SCOPE = "w_member_social"
 
 def upload(api: LinkedInApi, owner: str, media: MediaFile, *,
            wait_seconds: float = WAIT_SECONDS) -> str:
-    path = Path(media.path)
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise Rejected(f"{path.name} cannot be read: {exc.strerror}") from None
+    picture = fitted(media, fit_limits_of(capabilities().media), "LinkedIn")
     started = api.post("/rest/images", {"initializeUploadRequest": {"owner": owner}},
                        query=encode_query({"action": "initializeUpload"}), scope=_scope(owner))
     value = started.get("value")
@@ -42,8 +40,8 @@ def upload(api: LinkedInApi, owner: str, media: MediaFile, *,
     urn = value.get("image") if isinstance(value, dict) else None
     if not isinstance(upload_url, str) or not isinstance(urn, str) or not urn:
         raise Transient("LinkedIn's answer to an image upload names no upload URL or image")
-    response = api.send("PUT", "", url=upload_url, data=content, rest=False,
-                        headers={"Content-Type": media.mime_type or "application/octet-stream"})
+    response = api.send("PUT", "", url=upload_url, data=picture.data, rest=False,
+                        headers={"Content-Type": picture.mime_type})
     api.result(response)
     wait_available(api, urn, wait_seconds)
     return urn

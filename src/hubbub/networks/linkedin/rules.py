@@ -20,8 +20,10 @@ from hubbub.networks.base import (
     MediaLimits,
     Problem,
     Validation,
+    fit_limits_of,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
+from hubbub.networks.image_fit import fit_problems
 from hubbub.networks.linkedin.little import reserved_count
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
@@ -71,17 +73,8 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
                                     "video to LinkedIn yet (leave it out for this account "
                                     "with Customize)"))
             continue
-        if item.mime_type not in limits.mime_types:
-            problems.append(Problem(
-                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
-                "to LinkedIn (JPEG, PNG or GIF)"))
-            continue
         problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=False)
-        if item.size > limits.image_max_bytes:
-            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
-                                    f"at most {limits.image_max_bytes // 1048576} MB"))
-        pixels = item.width * item.height
-        if limits.image_max_pixels and pixels > limits.image_max_pixels:
-            problems.append(Problem("media_size", f"{label} has {pixels:,} pixels; LinkedIn "
-                                    f"takes at most {limits.image_max_pixels:,}"))
+        # Bytes and pixels over the limit are fitted before upload (networks/image_fit.py).
+        problems += fit_problems(label, item, fit_limits_of(limits),
+                                 "LinkedIn")
     return problems

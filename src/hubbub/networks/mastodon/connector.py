@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
 import secrets
 import time
@@ -44,6 +45,7 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import ConnectorError, NotFound, Rejected, Revoked, Transient
+from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import apps, failures, mapping, oauth, rules, streaming
 from hubbub.networks.pages import map_each
 
@@ -142,6 +144,17 @@ class MastodonConnector(Connector):
 
     def default_capabilities(self) -> Capabilities:
         return mapping.default_capabilities()
+
+    def _upload_caps(self, api: _Api) -> Capabilities:
+        """The instance's media limits for an upload (its defaults when it does not say)."""
+        try:
+            instance = api.call("instance_v2")
+        except ConnectorError as exc:
+            log.info("no media limits from the server, using the defaults: %s", exc)
+            return self.default_capabilities()
+        if not mapping.is_instance_document(instance):
+            return self.default_capabilities()
+        return mapping.capabilities_from_instance(instance)
 
     def whoami(self, account: Account) -> Identity:
         with self._account_api(account) as api:
@@ -320,18 +333,27 @@ class MastodonConnector(Connector):
         return mapping.published_from_status(status)
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
-        # The file is opened here so the type sent is the one read from its bytes (given a
-        # path, Mastodon.py guesses the type again from the file name).
+        """Upload one file. A picture over the instance's byte or pixel limit goes fitted to
+        them (networks/image_fit.py); the type sent is the one read from the bytes (given a
+        path, Mastodon.py would guess it again from the file name)."""
+        path = Path(media.path)
         try:
-            stream = open(media.path, "rb")  # noqa: SIM115 - closed below
+            stream: Any = open(path, "rb")  # noqa: SIM115 - closed below
         except OSError as exc:
-            raise Rejected(f"{Path(media.path).name} cannot be read: {exc.strerror}") from None
+            raise Rejected(f"{path.name} cannot be read: {exc.strerror}") from None
         with stream, self._account_api(account) as api:
+            mime_type, name = media.mime_type, path.name
+            if not media.is_video:  # a video goes as it is, read as it is sent
+                picture = fitted(media, self.image_fit(self._upload_caps(api)), "this server")
+                if not picture.as_is:
+                    stream, mime_type = io.BytesIO(picture.data), picture.mime_type
+                    name = f"{path.stem}.{mime_type.removeprefix('image/')}"
             attachment = api.call(
                 "media_post",
                 stream,
-                mime_type=media.mime_type or None,
+                mime_type=mime_type or None,
                 description=media.alt_text or None,
+                file_name=name or None,
             )
             media_id = str(attachment["id"])
             # Video (and large images) are processed after a 202 (POST /api/v2/media): a status

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from hubbub.core.image_fit import FitLimits
 from hubbub.core.public_media import reachability
 from hubbub.networks.app_check import check_client_credentials
 from hubbub.networks.base import (
@@ -146,16 +147,18 @@ class ThreadsConnector(Connector):
         return {"attempted_at": datetime.now(UTC).isoformat()}
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
-        """Threads takes no upload: the picture is kept (JPEG, PNG) or made a JPEG under
-        MEDIA_ROOT, and its place there is the media id; each container names it by a fresh
-        public address. Refused at once when the hub has no public address."""
+        """Threads takes no upload: the picture is kept (JPEG, PNG within 8 MB) or fitted to
+        that under MEDIA_ROOT, and its place there is the media id; each container names it by
+        a fresh public address. Refused at once when the hub has no public address."""
         if media.is_video:
             raise Rejected("hubbub does not post video to Threads yet: leave the video out "
                            "for this account")
-        media_id = meta_media.prepare_image(media, network="Threads", keep=rules.NATIVE_TYPES,
-                                            max_bytes=rules.IMAGE_MAX_BYTES, folder="threads")
+        media_id = meta_media.prepare_image(media, network="Threads", limits=rules.fit_limits())
         meta_media.address(media_id, "Threads")  # Rejected now if there is no public address
         return media_id
+
+    def image_fit(self, capabilities: Capabilities) -> FitLimits:
+        return rules.fit_limits()
 
     def stage(self, account: Account, draft: Draft, media_ids: tuple[str, ...],
               prepared: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ From Meta's Threads API documentation ("Threads Posts", "Media Specifications", 
 from __future__ import annotations
 
 from hubbub.core.counting import count_text
+from hubbub.core.image_fit import FitLimits
 from hubbub.networks.base import (
     Capabilities,
     Draft,
@@ -35,6 +36,11 @@ IMAGE_MAX_BYTES = 8 * 1024 * 1024
 MAX_IMAGES = 20  # a carousel's children
 ALT_TEXT_MAX = 1000
 FEEDS = ("own", "notifications")
+
+
+def fit_limits() -> FitLimits:
+    """What a picture is fitted to for Threads: 8 MB, JPEG or PNG, a GIF's first frame."""
+    return FitLimits(max_bytes=IMAGE_MAX_BYTES, mime_types=NATIVE_TYPES, motion=False)
 
 
 def capabilities() -> Capabilities:
@@ -78,9 +84,6 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
                 "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
                 "to Threads (images: JPEG, PNG; GIF and WebP are sent as JPEG)"))
             continue
-        if item.size > limits.image_max_bytes:
-            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
-                                    "Threads takes images up to "
-                                    f"{limits.image_max_bytes // 1048576} MB"))
+        # Over 8 MB is no problem: the picture is fitted first (networks/image_fit.py).
         problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=False)
     return problems

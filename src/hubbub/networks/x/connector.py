@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from hubbub.core.image_fit import FitLimits
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -162,9 +163,12 @@ class XConnector(Connector):
         account's posts since then."""
         return {"attempted_at": datetime.now(UTC).isoformat()}
 
+    def image_fit(self, capabilities: Capabilities) -> FitLimits:
+        return rules.fit_limits(capabilities.media)
+
     def upload_media(self, account: Account, media_file: MediaFile) -> str:
         with self._api(account) as x:
-            return media.upload(x, media_file)
+            return media.upload(x, media_file, rules.fit_limits(rules.capabilities().media))
 
     def publish(self, account: Account, draft: Draft, idempotency_key: str,
                 media_ids: tuple[str, ...],

@@ -2,7 +2,7 @@
 document's /2/media paths).
 
 - A picture goes in one request (POST /2/media/upload, multipart: the file and
-  media_category tweet_image).
+  media_category tweet_image), fitted to 5 MB first when it is larger (networks/image_fit.py).
 - A video or an animated GIF goes in chunks: POST /2/media/upload/initialize (type, size,
   category), POST /2/media/upload/{id}/append for each piece (segment_index from 0), POST
   /2/media/upload/{id}/finalize; X then processes it, and GET /2/media/upload?command=STATUS
@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hubbub.core.image_fit import FitLimits
 from hubbub.networks.base import MediaFile
 from hubbub.networks.errors import Rejected, Transient
+from hubbub.networks.image_fit import fitted
 from hubbub.networks.x.api import XApi
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -39,16 +41,19 @@ def category(media: MediaFile) -> str:
     return "tweet_image"
 
 
-def upload(x: XApi, media: MediaFile) -> str:
-    """Upload one file and set its alt text; returns X's media id."""
+def upload(x: XApi, media: MediaFile, limits: FitLimits) -> str:
+    """Upload one file and set its alt text; returns X's media id. A picture goes fitted to
+    X's limits (networks/image_fit.py); a moving GIF and a video go as they are."""
     path = Path(media.path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise Rejected(f"{path.name} cannot be read: {exc.strerror}") from None
     kind = category(media)
-    if kind == "tweet_image":
-        media_id = _upload_whole(x, path, media.mime_type, kind)
+    picture = None if media.is_video else fitted(media, limits, "X")
+    if picture is not None and picture.mime_type != "image/gif":
+        media_id = _upload_whole(x, f"{path.stem}.{picture.mime_type.removeprefix('image/')}",
+                                 picture.data, picture.mime_type)
     else:
         media_id = _upload_chunked(x, path, media.mime_type, size, kind)
         wait_processed(x, media_id, PROCESSING_WAIT_SECONDS)
@@ -67,11 +72,9 @@ def _media_id(body: dict[str, Any]) -> str:
     return media_id
 
 
-def _upload_whole(x: XApi, path: Path, mime_type: str, kind: str) -> str:
-    with path.open("rb") as stream:
-        response = x.send("POST", "/2/media/upload", data={"media_category": kind},
-                          files={"media": (path.name, stream, mime_type or
-                                           "application/octet-stream")})
+def _upload_whole(x: XApi, name: str, data: bytes, mime_type: str) -> str:
+    response = x.send("POST", "/2/media/upload", data={"media_category": "tweet_image"},
+                      files={"media": (name, data, mime_type)})
     return _media_id(x.result(response))
 
 

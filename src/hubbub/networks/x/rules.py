@@ -6,12 +6,15 @@ draft against them, without I/O.
   keeps to 280 and offers threads.
 - Media (https://docs.x.com/x-api/media/quickstart/best-practices): up to 4 pictures (JPEG,
   PNG, WebP, GIF; 5 MB each), or 1 animated GIF (15 MB), or 1 video (core/video_limits.X_VIDEO);
-  alt text up to 1000 characters (the metadata endpoint's limit).
+  alt text up to 1000 characters (the metadata endpoint's limit). A larger picture is fitted
+  to 5 MB before upload (networks/image_fit.py); a GIF over 15 MB is refused, as making it
+  smaller would stop it moving.
 """
 
 from __future__ import annotations
 
 from hubbub.core.counting import X_MAX_WEIGHTED_LENGTH, count_text
+from hubbub.core.image_fit import FitLimits
 from hubbub.core.video_limits import X_VIDEO
 from hubbub.networks.base import (
     Capabilities,
@@ -23,6 +26,7 @@ from hubbub.networks.base import (
     video_problems,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
+from hubbub.networks.image_fit import fit_problems
 from hubbub.networks.x.reading import FEEDS
 
 URL_LENGTH = 23
@@ -57,6 +61,12 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
 
+def fit_limits(limits: MediaLimits) -> FitLimits:
+    """What a picture is fitted to for X: 5 MB (a moving GIF 15 MB, as it is), its types."""
+    return FitLimits(max_bytes=limits.image_max_bytes, mime_types=limits.mime_types,
+                     motion=True, motion_max_bytes=GIF_MAX_BYTES)
+
+
 def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Problem]:
     problems: list[Problem] = []
     images = [m for m in media if not m.is_video]
@@ -73,15 +83,7 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
         problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=True)
         if item.is_video:
             continue  # type, size, length, picture size, frame rate: video_problems below
-        if item.mime_type not in limits.mime_types:
-            problems.append(Problem(
-                "media_type", f"{label}: {item.mime_type or 'this file type'} cannot be posted "
-                "to X (pictures: JPEG, PNG, WebP, GIF; or one MP4 or MOV video)"))
-            continue
-        most = GIF_MAX_BYTES if item.mime_type == "image/gif" else limits.image_max_bytes
-        if item.size > most:
-            problems.append(Problem("media_size", f"{label} is {item.size / 1048576:.1f} MB; "
-                                    f"X takes at most {most // 1048576} MB"))
+        problems += fit_problems(label, item, fit_limits(limits), "X")
     # Alt text of a video is checked above with the pictures': drop video_problems' own.
     return problems + [p for p in video_problems(media, limits, "X")
                        if p.code != "alt_too_long"]
