@@ -16,6 +16,8 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
 from hubbub.core.ids import parse_id
 from hubbub.networks.base import Draft, Problem, Validation
+from hubbub.networks.image_fit import fit_description
+from hubbub.networks.registry import get_connector
 from hubbub.publishing import customize, services
 from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import SLOTS, draft_from_data, present_slots_in
@@ -139,16 +141,26 @@ def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, Ta
                  present: Sequence[int], urls: Mapping[int, str],
                  videos: Mapping[int, str]) -> list[TargetPreview]:
     found = []
-    alts = {slot: base.media[i].alt_text for i, slot in enumerate(present) if i < len(base.media)}
+    files = {slot: base.media[i] for i, slot in enumerate(present) if i < len(base.media)}
     for row in rows:
         edit = edits.get(row.connection.pk)
         if edit is None:
             continue
         drafts_for = customize.target_drafts(base, edit, present)
         slots = edit.media_slots if edit.on else tuple(present)
-        images = [PreviewImage("" if s in videos else urls.get(s, ""), alts.get(s, ""), s,
-                               videos.get(s, "")) for s in slots]
-        found.append(preview(row.connection, edit.caps, drafts_for, images))
+        known = [s for s in slots if s in files]
+        own = [files[s] for s in known]
+        # What it cannot carry is left out and said; each picture's size is the fitter's plan.
+        shown = {known[i] for i in services.carried(own, edit.caps)}
+        if edit.caps.media.max_count > 0:
+            shown |= {s for s in slots if s not in files}  # not described: shown as before
+        note = services.left_out_note(own, edit.caps, row.connection.network)
+        limits = get_connector(row.connection.network).image_fit(edit.caps)
+        images = [PreviewImage("" if s in videos else urls.get(s, ""),
+                               files[s].alt_text if s in files else "", s, videos.get(s, ""),
+                               fit_description(files[s], limits) if s in files else "")
+                  for s in slots if s in shown]
+        found.append(preview(row.connection, edit.caps, drafts_for, images, note))
     return found
 
 

@@ -61,6 +61,9 @@ class PreviewImage:
     alt: str
     slot: int
     video: str = ""  # a video's description ("Video · 4:00 · 1280 x 720"); "" for a picture
+    # What the picture goes as on this network, from the fitter's own plan
+    # (networks/image_fit.fit_description): "as is" or "2048 x 1536 JPEG, at most 1.9 MB".
+    fit: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,28 @@ class TargetPreview:
     connection: Connection
     posts: tuple[PreviewPost, ...]
     card_note: str
+    # "Sent without the picture: ..." when the account cannot carry some attachments.
+    media_note: str = ""
 
     @property
     def is_thread(self) -> bool:
         return len(self.posts) > 1
+
+    @property
+    def fit_note(self) -> str:
+        """What size each picture goes as here: "Picture sent as 2048 x 1536 JPEG, at most
+        1.9 MB" (one), "Pictures sent as: 1, as is; 2, 2048 x 1536 ..." (several); ""."""
+        pictures = [image for post in self.posts for image in post.images
+                    if image.fit and not image.video]
+        if not pictures:
+            return ""
+        if len(pictures) == 1:
+            return f"Picture sent {pictures[0].fit}" if pictures[0].fit == "as is" else \
+                f"Picture sent as {pictures[0].fit}"
+        if all(image.fit == "as is" for image in pictures):
+            return "Pictures sent as they are"
+        return "Pictures sent as: " + "; ".join(
+            f"{n}, {image.fit}" for n, image in enumerate(pictures, start=1))
 
 
 @dataclass(frozen=True)
@@ -202,9 +223,10 @@ def _first_link_host(spans: Sequence[_Span]) -> str:
 
 
 def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
-            images: Sequence[PreviewImage]) -> TargetPreview:
+            images: Sequence[PreviewImage], media_note: str = "") -> TargetPreview:
     """The account's post (or thread) as its network will show it. `images` are the ones
-    this account gets, in order (they go with the first post)."""
+    this account gets, in order (they go with the first post); `media_note` says what it
+    goes without."""
     style = style_for(caps)
     posts = []
     note = ""
@@ -220,4 +242,5 @@ def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
         posts.append(PreviewPost(segments=segments(text, spans), content_warning=warning,
                                  images=own_images, card_host=host, number=number,
                                  total=len(drafts)))
-    return TargetPreview(connection=connection, posts=tuple(posts), card_note=note)
+    return TargetPreview(connection=connection, posts=tuple(posts), card_note=note,
+                         media_note=media_note)

@@ -17,7 +17,7 @@ from hubbub.accounts.models import Profile
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.counting import post_size_problem
-from hubbub.networks.base import Draft, Problem, Validation
+from hubbub.networks.base import Capabilities, Draft, MediaFile, Problem, Validation
 from hubbub.networks.registry import get_connector
 
 # PostError and NewMedia are part of this module's face: views, planning and imports take them here.
@@ -68,11 +68,50 @@ def part_key(delivery: Delivery, index: int) -> str:
     return delivery.idempotency_key if index == 0 else f"{delivery.idempotency_key}-{index}"
 
 
+def carried(media: Sequence[MediaFile], caps: Capabilities) -> tuple[int, ...]:
+    """The positions of the attachments an account can carry at all: none where its network
+    takes no media from it (max_count 0, e.g. Nostr without a media server), no video where it
+    takes none. The post is not blocked for the rest: they go without them (`left_out_note`).
+    Pictures too big are no reason: they are fitted (networks/image_fit.py)."""
+    if caps.media.max_count <= 0:
+        return ()
+    return tuple(i for i, m in enumerate(media) if not (m.is_video and caps.media.video is None))
+
+
+def left_out_note(media: Sequence[MediaFile], caps: Capabilities, network: str) -> str:
+    """What the account's preview says of the attachments it goes without, or ""."""
+    kept = set(carried(media, caps))
+    dropped = [m for i, m in enumerate(media) if i not in kept]
+    if not dropped:
+        return ""
+    videos = sum(m.is_video for m in dropped)
+    pictures = len(dropped) - videos
+    what = " and ".join(filter(None, (
+        {0: "", 1: "the picture"}.get(pictures, f"the {pictures} pictures"),
+        {0: "", 1: "the video"}.get(videos, f"the {videos} videos"))))
+    connector = get_connector(network)
+    if caps.media.max_count <= 0:
+        why = connector.no_media_reason or (
+            f"this {connector.name} account cannot carry pictures or videos")
+    else:
+        why = f"{connector.name} takes no video from the hub"
+    return f"Sent without {what}: {why}."
+
+
+def _carried_draft(draft: Draft, caps: Capabilities) -> Draft:
+    kept = carried(draft.media, caps)
+    if len(kept) == len(draft.media):
+        return draft
+    return replace(draft, media=tuple(draft.media[i] for i in kept))
+
+
 def validate_for_targets(
     draft: Draft, connections: Iterable[Connection]
 ) -> dict[int, Validation]:
     """Count and check one draft against each target's own rules (no I/O but cached limits).
-    A missing alt text is a problem unless the account's owner turned that rule off."""
+    A missing alt text is a problem unless the account's owner turned that rule off.
+    Attachments the account cannot carry at all are left out first (`carried`): they are sent
+    without, which is said in its preview, rather than refused."""
     results: dict[int, Validation] = {}
     alt_optional: dict[int, bool] = {}
     oversized = post_size_problem(draft.text, draft.content_warning)
@@ -83,7 +122,14 @@ def validate_for_targets(
             results[connection.pk] = Validation(size, limit, (Problem("over_cap", oversized),))
             continue
         connector = get_connector(connection.network)
-        result = connector.validate(draft, capabilities_for(connection))
+        caps = capabilities_for(connection)
+        own = _carried_draft(draft, caps)
+        result = connector.validate(own, caps)
+        if own is not draft and not own.text.strip() and not own.media and not any(
+                p.code == "empty" for p in result.problems):
+            result = replace(result, problems=(*result.problems, Problem(
+                "empty", "Nothing is left to send here without the attachments: write "
+                "something for this account, or leave it out")))
         if connection.user_id not in alt_optional:
             alt_optional[connection.user_id] = Profile.objects.filter(
                 user_id=connection.user_id, require_alt_text=False).exists()
@@ -185,20 +231,46 @@ def create_post(
         problems = check_targets(base, connections, customize, reply_to)
         if problems:
             raise PostError(" ".join(problems))
+    kept = _carried_by_target(base.media, connections)
     with transaction.atomic():
         return _save_post(
             user=user, text=text, connections=connections, content_warning=content_warning,
             prepared=prepared, scheduled_for=scheduled_for, tz=tz, reply_to=reply_to,
-            customize=customize, draft=draft)
+            customize=customize, draft=draft, kept=kept)
+
+
+def _carried_by_target(media: Sequence[MediaFile], connections: Sequence[Connection]
+                       ) -> dict[int, tuple[int, ...]]:
+    """For each target that cannot carry every attachment, the positions it carries."""
+    if not media:
+        return {}
+    found = {}
+    for connection in connections:
+        kept = carried(media, capabilities_for(connection))
+        if len(kept) != len(media):
+            found[connection.pk] = kept
+    return found
+
+
+def _media_override(stored_ids: Sequence[int], chosen: Sequence[int] | None,
+                    kept: Sequence[int] | None) -> list[int] | None:
+    """A delivery's own attachments (ids, in order): the ones the person chose for it (None:
+    all), less those its account cannot carry; None when it gets the post's own."""
+    if chosen is None and kept is None:
+        return None
+    positions = range(len(stored_ids)) if chosen is None else chosen
+    allowed = set(range(len(stored_ids)) if kept is None else kept)
+    return [stored_ids[i] for i in positions if 0 <= i < len(stored_ids) and i in allowed]
 
 
 def _save_post(
     *, user: User, text: str, connections: Sequence[Connection], content_warning: str,
     prepared: Sequence[InspectedMedia], scheduled_for: datetime | None, tz: str,
     reply_to: Mapping[int, str] | None, customize: Mapping[int, TargetCustom] | None,
-    draft: bool,
+    draft: bool, kept: Mapping[int, tuple[int, ...]] | None = None,
 ) -> Post:
-    """create_post's rows, in its transaction: the post, its files, one delivery a target."""
+    """create_post's rows, in its transaction: the post, its files, one delivery a target.
+    `kept`: for a target that cannot carry all the attachments, the positions it carries."""
     post = Post.objects.create(
         user=user, text=text, content_warning=content_warning, scheduled_for=scheduled_for,
         timezone=tz, is_draft=draft,
@@ -223,8 +295,9 @@ def _save_post(
             in_reply_to=(reply_to or {}).get(connection.pk, ""),
             text_override=custom.text if custom else None,
             content_warning_override=custom.content_warning if custom else None,
-            media_override=None if custom is None or custom.media_positions is None
-            else [stored_ids[i] for i in custom.media_positions if 0 <= i < len(stored_ids)],
+            media_override=_media_override(
+                stored_ids, custom.media_positions if custom else None,
+                (kept or {}).get(connection.pk)),
             parts=list(custom.parts) if custom else [],
         )
         DeliveryEvent.objects.create(
@@ -253,6 +326,7 @@ def send_draft(post: Post, *, scheduled_for: datetime | None = None, tz: str = "
         raise PostError(" ".join(problems))
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
+    _leave_out_uncarried(locked, deliveries)
     due = scheduled_for or timezone.now()
     locked.is_draft = False
     locked.scheduled_for = scheduled_for
@@ -262,6 +336,22 @@ def send_draft(post: Post, *, scheduled_for: datetime | None = None, tz: str = "
         _move(d, [DeliveryState.DRAFT], DeliveryState.SCHEDULED, f"due {due.isoformat()}",
               due_at=due, enqueued_at=None)
     return locked
+
+
+def _leave_out_uncarried(post: Post, deliveries: Sequence[Delivery]) -> None:
+    """A draft about to be sent: each delivery whose account cannot carry all of its
+    attachments goes without those (saved as its own attachments, so every retry agrees)."""
+    stored = list(post.media.all())
+    for d in deliveries:
+        ids = [m.pk for m in stored]
+        chosen = None if d.media_override is None else [
+            ids.index(pk) for pk in d.media_override if pk in ids]
+        own = stored if chosen is None else [stored[i] for i in chosen]
+        kept = carried([media_file(m) for m in own], capabilities_for(d.connection))
+        if len(kept) == len(own):
+            continue
+        d.media_override = [own[i].pk for i in kept]
+        Delivery.objects.filter(pk=d.pk).update(media_override=d.media_override)
 
 
 @transaction.atomic
