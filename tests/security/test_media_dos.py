@@ -118,7 +118,7 @@ def test_the_workers_downscale_decodes_a_large_jpeg_at_a_reduced_scale(
     Image.new("RGB", (1600, 1200), "teal").save(buffer, "JPEG")
     prepared = bluesky_media.prepare_image(buffer.getvalue(), 1_000_000)
     assert (prepared.width, prepared.height) == (200, 150)
-    # Decoded at a quarter (twice the final size), never the 1.9 megapixels in full.
+    # Decoded at a quarter (at least 1.5 times the final size), never the 1.9 megapixels.
     assert decoded
     assert max(decoded) == (400, 300)
 

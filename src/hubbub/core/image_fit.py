@@ -16,7 +16,8 @@ Two functions share one reckoning, so the size the composer shows is the size se
 Work is bounded: at most len(QUALITIES) encodings a size and MAX_ROUNDS sizes. Memory is
 bounded: `core.images.open_image` refuses more than core.images.MAX_PIXELS from the header
 (and Pillow's decompression guard stays on), and a large JPEG is decoded at 1/2, 1/4 or 1/8
-of its size (`draft`) when the fitted size is that much smaller. Decoding and encoding take a
+of its size (`draft`) when that still leaves 1.5 times the fitted size (a 24-megapixel photo
+fitted to Bluesky: 6 megapixels decoded, 18 MB, instead of 72 MB). Decoding and encoding take a
 second or two for a large photo: never call this inside a database transaction.
 
 An animated GIF is never flattened behind the person's back: a network that shows it moving
@@ -49,6 +50,8 @@ _EXTENSIONS = {JPEG: "jpg", PNG: "png", WEBP: "webp"}
 QUALITIES = (88, 80, 72, 64, 56)
 MAX_ROUNDS = 6  # sizes tried after the plan's; each at most 0.85 of the one before
 MIN_SIDE = 64
+# A JPEG decoded at a reduced scale keeps at least this many times the planned size.
+DRAFT_MARGIN = 1.5
 # Lossy output is planned to land under this share of the limit (the estimate is rough).
 HEADROOM = 0.85
 # Bump when the output for the same input and limits changes: cached copies are then redone.
@@ -108,7 +111,8 @@ class CannotFit(ValueError):
 
 
 def megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+    """A size for people: "1.9 MB" (or "200 bytes" where megabytes would say 0.0)."""
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
 
 
 def _scale_for(width: int, height: int, limits: FitLimits) -> float:
@@ -303,11 +307,11 @@ def _fit(raw: bytes, limits: FitLimits, clean: bool) -> FittedImage:
     try:
         image.seek(0)
         if mime == JPEG and max(image.size) >= 2 * max(plan.width, plan.height):
-            # Decoded at 1/2, 1/4 or 1/8: still at least twice the planned size (resampling).
-            rotated = orientation in (5, 6, 7, 8)
-            wanted = (2 * plan.height, 2 * plan.width) if rotated else \
-                (2 * plan.width, 2 * plan.height)
-            image.draft("RGB", wanted)
+            # Decoded at 1/2, 1/4 or 1/8 (JPEG scales in its own transform), still at least
+            # DRAFT_MARGIN times the planned size so that resampling has pixels to smooth.
+            w, h = (plan.height, plan.width) if orientation in (5, 6, 7, 8) else \
+                (plan.width, plan.height)
+            image.draft("RGB", (int(w * DRAFT_MARGIN), int(h * DRAFT_MARGIN)))
         image.load()
         if animated:
             image = image.convert("RGBA")  # the first frame alone (a network of stills)
