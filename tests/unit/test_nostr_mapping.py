@@ -388,7 +388,8 @@ def test_validate_problems() -> None:
     # Without a media server: no pictures, and the sentence says how to get them.
     [problem] = CONNECTOR.validate(Draft(text=" ", media=(media,)), caps).problems
     assert problem.code == "too_many_media"
-    assert "add a Blossom server to this account on the Connections page" in problem.message
+    assert "add a Blossom server to this account (Connections, then Media server)" in (
+        problem.message)
     assert [p.code for p in CONNECTOR.validate(Draft(text=" "), caps).problems] == ["empty"]
 
 

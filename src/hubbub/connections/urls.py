@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.connections import apps_views, cap_views, choose_views, views
+from hubbub.connections import apps_views, cap_views, choose_views, media_views, views
 
 app_name = "connections"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/reconnect/", views.reconnect, name="reconnect"),
     path("<int:pk>/disconnect/", views.disconnect, name="disconnect"),
     path("<int:pk>/read-cap/", cap_views.read_cap, name="read_cap"),
+    path("<int:pk>/media-server/", media_views.media_server, name="media_server"),
     path("apps/", apps_views.apps_page, name="apps"),
     path("apps/<slug:network>/", apps_views.app_save, name="app_save"),
     path("apps/<slug:network>/remove/", apps_views.app_remove, name="app_remove"),

@@ -53,8 +53,8 @@ FEEDS = ("home", "mentions", "author", "hashtag")
 MEDIA_MAX_COUNT = 4
 MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
-NO_MEDIA_SERVER = ("Nostr posts carry pictures through a media server: add a Blossom server "
-                   "to this account on the Connections page to send pictures.")
+NO_MEDIA_SERVER = ("Nostr notes carry pictures through a media server: add a Blossom server "
+                   "to this account (Connections, then Media server) to send pictures.")
 
 
 def media_limits(has_server: bool) -> MediaLimits:
