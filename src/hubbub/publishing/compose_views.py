@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -28,7 +29,7 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.core.ids import parse_id, parse_ids
 from hubbub.planning import compose as planning
-from hubbub.publishing import customize, drafts, services, targets
+from hubbub.publishing import customize, drafts, post_options, services, targets
 from hubbub.publishing.forms import (
     ComposeForm,
     draft_data,
@@ -133,13 +134,15 @@ def _save_draft(form: ComposeForm, zone: str, connections: Sequence[Connection])
     """Save what the form holds as the person's draft (made on the first save)."""
     cleaned = form.cleaned_data
     media = form.media_items() if form.draft_post is not None else form.new_media()
-    return drafts.save_draft(
+    post = drafts.save_draft(
         form.user, form.draft_post, text=cleaned.get("text", "") or "",
         connections=list(cleaned.get("targets") or []),
         content_warning=cleaned.get("content_warning", "") or "", media=media,
         customize=_custom_map(form, connections), scheduled_for=form.typed_time(), tz=zone,
         reply_to=_reply_map(form),
     )
+    post_options.store(post, post_options.options_from(cleaned))  # a draft waits: no race
+    return post
 
 
 def send_form(form: ComposeForm, zone: str, connections: Sequence[Connection]) -> Post | None:
@@ -148,6 +151,7 @@ def send_form(form: ComposeForm, zone: str, connections: Sequence[Connection]) -
     remembered for the next post. None: refused (the form says why)."""
     cleaned = form.cleaned_data
     chosen = list(cleaned["targets"])
+    options = post_options.options_from(cleaned)
     try:
         if form.draft_post is not None:
             post = drafts.update_draft(
@@ -156,13 +160,19 @@ def send_form(form: ComposeForm, zone: str, connections: Sequence[Connection]) -
                 customize=_custom_map(form, connections), scheduled_for=form.typed_time(),
                 tz=zone, reply_to=_reply_map(form))
             form.hold_saved(post)  # if sending is refused, the form shows the saved images
+            post_options.store(post, options)  # still a draft here: nothing sends it yet
             post = services.send_draft(post, scheduled_for=cleaned["scheduled_for"], tz=zone)
         else:
-            post = services.create_post(
-                user=form.user, text=cleaned["text"],
-                content_warning=cleaned["content_warning"], connections=chosen,
-                media=form.new_media(), scheduled_for=cleaned["scheduled_for"], tz=zone,
-                reply_to=form.reply_targets(), customize=_custom_map(form, connections))
+            # The visibility and language go in with the post, in its transaction: a worker
+            # may take a post sent now the moment it commits. The files are read first.
+            media = prepare_media(form.new_media())
+            with transaction.atomic():
+                post = services.create_post(
+                    user=form.user, text=cleaned["text"],
+                    content_warning=cleaned["content_warning"], connections=chosen,
+                    media=media, scheduled_for=cleaned["scheduled_for"], tz=zone,
+                    reply_to=form.reply_targets(), customize=_custom_map(form, connections))
+                post_options.store(post, options)
     except services.PostError as exc:
         form.add_error(None, str(exc))
         return None
@@ -209,14 +219,17 @@ def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
                 customize=_custom_map(form, connections), scheduled_for=None, tz=zone,
                 reply_to=_reply_map(form))
             form.hold_saved(post)
+            post_options.store(post, post_options.options_from(cleaned))
             queued = planning.queue_draft(request.user, queue_id, post)
         else:
             # The files are read before the queue's transaction opens (prepare_media).
-            queued = planning.add_from_compose(
-                request.user, queue_id, text=cleaned["text"], connections=chosen,
-                content_warning=cleaned["content_warning"],
-                media=prepare_media(form.new_media()),
-                reply_to=form.reply_targets(), customize=_custom_map(form, connections))
+            media = prepare_media(form.new_media())
+            with transaction.atomic():
+                queued = planning.add_from_compose(
+                    request.user, queue_id, text=cleaned["text"], connections=chosen,
+                    content_warning=cleaned["content_warning"], media=media,
+                    reply_to=form.reply_targets(), customize=_custom_map(form, connections))
+                post_options.store(queued.post, post_options.options_from(cleaned))
     except services.PostError as exc:
         form.add_error(None, str(exc))
         return None

@@ -146,6 +146,11 @@ class ComposeForm(ScheduleFields):
         targets = self.fields["targets"]
         assert isinstance(targets, forms.ModelMultipleChoiceField)
         targets.queryset = active_connections(user)
+        if not self.is_bound and "visibility" not in self.initial:  # opened fresh
+            chosen = post_options.preselected(post_options.account_defaults(targets.queryset),
+                                              self.selected_ids)
+            self.initial["visibility"] = chosen.visibility
+            self.initial["language"] = chosen.language
         raw = self.data.get("reply_to") if self.is_bound else self.initial.get("reply_to")
         self.reply_item = find_item(user, raw)
         for i in SLOTS:

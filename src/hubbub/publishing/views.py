@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.files import File
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 from hubbub.accounts.forms import AltTextForm
 from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
-from hubbub.publishing import drafts, services, stash
+from hubbub.publishing import drafts, post_options, services, stash
 from hubbub.publishing.forms import EditForm, draft_data
 from hubbub.publishing.live import live_parts
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
@@ -190,7 +191,8 @@ def post_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, "This post has started sending; it can no longer be edited.")
         return redirect(detail)
     zone = user_zone(request)
-    initial: dict[str, Any] = {"text": post.text, "content_warning": post.content_warning}
+    initial: dict[str, Any] = {"text": post.text, "content_warning": post.content_warning,
+                               "visibility": post.visibility, "language": post.language}
     if post.scheduled_for:
         local = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
         initial |= {"schedule_date": local.date(), "schedule_time": local.time()}
@@ -200,13 +202,15 @@ def post_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.update_scheduled_post(
-                    post,
-                    text=form.cleaned_data["text"],
-                    content_warning=form.cleaned_data["content_warning"],
-                    scheduled_for=form.cleaned_data["scheduled_for"],
-                    tz=zone,
-                )
+                with transaction.atomic():  # the options change with the words, or neither
+                    services.update_scheduled_post(
+                        post,
+                        text=form.cleaned_data["text"],
+                        content_warning=form.cleaned_data["content_warning"],
+                        scheduled_for=form.cleaned_data["scheduled_for"],
+                        tz=zone,
+                    )
+                    post_options.store(post, post_options.options_from(form.cleaned_data))
             except services.PostError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -286,7 +290,9 @@ def media_file(request: AuthedRequest, pk: int) -> FileResponse:
 def post_duplicate(request: AuthedRequest, pk: int) -> HttpResponse:
     """A copy of the post (words, images, accounts, each account's version) opened in the
     composer as a draft."""
-    copy = services.duplicate_post(_own_post(request, pk))
+    original = _own_post(request, pk)
+    copy = services.duplicate_post(original)
+    post_options.store(copy, post_options.options_of(original))  # a draft: nothing sends it
     messages.success(request, "A copy is open below as a draft; change it and send it.")
     return redirect(f"{reverse('publishing:compose')}?draft={copy.pk}")
 

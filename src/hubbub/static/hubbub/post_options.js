@@ -1,0 +1,82 @@
+// publishing/_post_options.html: keep the Mastodon visibility lines, the preselection and the
+// "direct" warning in step with the ticked accounts. What the person picks is never changed;
+// until they pick, the visibility follows the ticked Mastodon accounts' shared default (else
+// each account's own), and the language their shared default, else the browser's language.
+(function () {
+  "use strict";
+  var LABELS = {"": "", public: "Public", unlisted: "Unlisted", "private": "Followers only",
+                direct: "Mentioned people only"};
+
+  function setUp(box) {
+    if (box.dataset.ready) return;
+    box.dataset.ready = "1";
+    var form = box.closest("form");
+    var visibility = box.querySelector("select[name=visibility]");
+    var language = box.querySelector("select[name=language]");
+    var warning = box.querySelector("[data-direct-warning]");
+    if (!form || !visibility || !language) return;
+    var picked = {visibility: false, language: language.value !== ""};
+    var lines = Array.prototype.slice.call(box.querySelectorAll("li[data-account]"));
+    var fixed = !form.querySelector("input[name=targets][type=checkbox]");  // the edit page
+
+    function ticked() {
+      var ids = {};
+      form.querySelectorAll("input[name=targets]").forEach(function (input) {
+        if (input.type !== "checkbox" || input.checked) ids[input.value] = true;
+      });
+      return ids;
+    }
+
+    function browserLanguage() {
+      var wanted = navigator.languages || [navigator.language || ""];
+      for (var i = 0; i < wanted.length; i++) {
+        var code = String(wanted[i] || "").toLowerCase().split("-")[0];
+        if (code && language.querySelector('option[value="' + code + '"]')) return code;
+      }
+      return "";
+    }
+
+    function refresh() {
+      var ids = ticked();
+      var shown = lines.filter(function (li) { return fixed || ids[li.dataset.account]; });
+      lines.forEach(function (li) { li.hidden = shown.indexOf(li) < 0; });
+      var pool = shown.length ? shown : lines;
+      if (!picked.visibility && pool.length) {
+        var seen = {};
+        pool.forEach(function (li) { seen[li.dataset.default] = true; });
+        var keys = Object.keys(seen);
+        visibility.value = keys.length === 1 ? keys[0] : "";
+      }
+      if (!picked.language) {
+        var langs = {};
+        pool.forEach(function (li) { if (li.dataset.defaultLanguage) langs[li.dataset.defaultLanguage] = true; });
+        var found = Object.keys(langs);
+        language.value = found.length === 1 ? found[0] : browserLanguage();
+      }
+      var chosen = visibility.value;
+      lines.forEach(function (li) {
+        var own = li.dataset.default;
+        var text = chosen ? LABELS[chosen] : (own ? LABELS[own] + " (its default)" : "Its server's default");
+        var pill = li.querySelector("[data-goes-as]");
+        pill.textContent = text;
+        pill.classList.toggle("pill-warn", (chosen || own) === "direct");
+      });
+      var direct = chosen === "direct" || (!chosen && shown.some(function (li) { return li.dataset.default === "direct"; }));
+      if (warning) warning.hidden = !direct;
+    }
+
+    visibility.addEventListener("change", function () { picked.visibility = true; refresh(); });
+    language.addEventListener("change", function () { picked.language = true; });
+    form.addEventListener("change", function (event) {
+      if (event.target && event.target.name === "targets") refresh();
+    });
+    // A form sent back (an error), a draft opened again or a post being edited keeps its own.
+    if ("keep" in box.dataset) picked.visibility = picked.language = true;
+    refresh();
+  }
+
+  function all() { document.querySelectorAll("[data-post-options]").forEach(setUp); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all);
+  else all();
+  document.addEventListener("htmx:afterSettle", all);
+})();
