@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import json
+import random
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -30,7 +31,7 @@ from hubbub.networks.nostr.connector import NostrConnector
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
-from hubbub.publishing.services import NewMedia, create_post
+from hubbub.publishing.services import NewMedia, create_post, left_out_note
 from tests.peers import blossom_fixtures
 from tests.peers.blossom import BlossomPeer
 from tests.peers.nostr import NostrPeer
@@ -149,6 +150,35 @@ def test_two_pictures_and_no_text(nostr_peer: NostrPeer, blossom_peer: BlossomPe
     assert note["content"] == "\n".join(m["url"] for m in metas)
 
 
+def test_a_picture_over_the_limit_goes_fitted(
+    nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubbub.networks.nostr import mapping
+
+    monkeypatch.setattr(mapping, "MEDIA_MAX_BYTES", 40_000)
+    connection = _connect(owner, nostr_peer.url, blossom_peer.url)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (300, 300), random.Random(7).randbytes(300 * 300 * 3)).save(
+        out, "PNG")
+    assert len(out.getvalue()) > 40_000
+    noisy = NewMedia(SimpleUploadedFile("noise.png", out.getvalue(), content_type="image/png"),
+                     "Static")
+    post = create_post(user=owner, text="noise", connections=[connection], media=[noisy])
+    _run_due()
+    assert post.deliveries.get().state == S.SENT
+    [note] = _notes(nostr_peer, connection)
+    [meta] = _imeta(note)
+    status, headers, body = blossom_peer.get(meta["url"].removeprefix(blossom_peer.url))
+    assert status == 200
+    assert len(body) <= 40_000
+    assert int(meta["size"]) == len(body)
+    assert hashlib.sha256(body).hexdigest() == meta["x"] != _file_sha(post)
+    with Image.open(io.BytesIO(body)) as sent:
+        assert meta["dim"] == f"{sent.width}x{sent.height}"
+        assert meta["m"] == headers["Content-Type"] == Image.MIME[sent.format or ""]
+
+
 # --- the setting -----------------------------------------------------------------------------
 
 
@@ -164,6 +194,10 @@ def test_without_a_media_server_nostr_takes_no_pictures_and_says_why(
     assert "add a Blossom server" in note
     with pytest.raises(Rejected, match="add a Blossom server"):
         connector.upload_media(account_for(connection), _media_file())
+    # The composer's preview says why the picture stays behind there.
+    assert left_out_note((_media_file(),), caps, "nostr") == (
+        "Sent without the picture: this Nostr account has no media server (add one on the "
+        "Connections page).")
 
 
 def _media_file() -> Any:

@@ -22,7 +22,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -57,18 +56,22 @@ class Blob:
     sha256: str
     size: int
     mime_type: str
+    width: int = 0  # of the picture sent (fitted or not); 0 when not known
+    height: int = 0
 
     def to_id(self) -> str:
         """The media id the engine stores (a compact JSON string)."""
         return json.dumps({"url": self.url, "x": self.sha256, "size": self.size,
-                           "m": self.mime_type}, separators=(",", ":"))
+                           "m": self.mime_type, "w": self.width, "h": self.height},
+                          separators=(",", ":"))
 
     @classmethod
     def from_id(cls, media_id: str) -> Blob:
         try:
             data = json.loads(media_id)
             return cls(url=str(data["url"]), sha256=str(data["x"]), size=int(data["size"]),
-                       mime_type=str(data["m"]))
+                       mime_type=str(data["m"]), width=int(data.get("w") or 0),
+                       height=int(data.get("h") or 0))
         except (ValueError, KeyError, TypeError):
             raise Rejected("A picture uploaded for this post is not recorded properly: post "
                            "it again.") from None
@@ -106,14 +109,6 @@ def check_reachable(url: str) -> None:
         return
 
 
-def sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def auth_header(secret_hex: str, sha256: str, server_url: str, *,
                 now: int | None = None) -> str:
     """`Nostr <base64url of a signed kind-24242 event>` for uploading one blob to one server
@@ -129,10 +124,10 @@ def auth_header(secret_hex: str, sha256: str, server_url: str, *,
     return "Nostr " + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def upload(server_url: str, secret_hex: str, path: str, mime_type: str) -> Blob:
-    """Upload one file; return its descriptor, checked against the bytes sent."""
-    sha256 = sha256_file(path)
-    size = Path(path).stat().st_size
+def upload(server_url: str, secret_hex: str, data: bytes, mime_type: str) -> Blob:
+    """Upload one picture's bytes; return its descriptor, checked against the bytes sent."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    size = len(data)
     session = guarded_session()
     try:
         auth = auth_header(secret_hex, sha256, server_url)
@@ -141,13 +136,12 @@ def upload(server_url: str, secret_hex: str, path: str, mime_type: str) -> Blob:
             "X-Content-Length": str(size)}, allow_redirects=False)
         if ask.status_code in EARLY_REFUSALS:
             raise refusal(ask)
-        with open(path, "rb") as body:
-            answer = session.put(f"{server_url}/upload", data=body, headers={
-                "Authorization": auth, "Content-Type": mime_type,
-                "Content-Length": str(size), "X-SHA-256": sha256}, allow_redirects=False)
+        answer = session.put(f"{server_url}/upload", data=data, headers={
+            "Authorization": auth, "Content-Type": mime_type,
+            "Content-Length": str(size), "X-SHA-256": sha256}, allow_redirects=False)
     except ConnectorError:
         raise
-    except (requests.RequestException, BlockedDestination, OSError) as exc:
+    except (requests.RequestException, BlockedDestination) as exc:
         # Uploading the same bytes again makes no second anything: never OutcomeUnknown.
         raise no_answer(exc) from None
     finally:
@@ -221,6 +215,8 @@ def imeta_tag(blob: Blob, *, alt: str = "", width: int = 0, height: int = 0) -> 
     """One NIP-92 `imeta` tag for a picture in the note (`key value` per element)."""
     tag = ["imeta", f"url {blob.url}", f"m {blob.mime_type}", f"x {blob.sha256}",
            f"size {blob.size}"]
+    if blob.width > 0 and blob.height > 0:
+        width, height = blob.width, blob.height  # what was sent, fitted or not
     if width > 0 and height > 0:
         tag.append(f"dim {width}x{height}")
     if alt.strip():

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -38,6 +38,7 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
+from hubbub.networks.image_fit import fitted
 from hubbub.networks.nostr import blossom, events, keys, mapping, reading
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
@@ -63,6 +64,8 @@ class NostrConnector(Connector):
     slug: ClassVar[str] = "nostr"
     name: ClassVar[str] = "Nostr"
     auth_kind: ClassVar[AuthKind] = "keypair"
+    no_media_reason: ClassVar[str] = (
+        "this Nostr account has no media server (add one on the Connections page)")
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("relays", "Relays", "--relay", kind="lines",
                         help="A relay address (wss://...); give it once per relay.",
@@ -213,11 +216,14 @@ class NostrConnector(Connector):
         server = _media_server(account)
         if not server:
             raise Rejected(mapping.NO_MEDIA_SERVER)
-        if media.mime_type not in mapping.MEDIA_TYPES:
-            raise Rejected(f"Nostr notes from the hub carry pictures only (JPEG, PNG, GIF or "
-                           f"WebP), not {media.mime_type or 'this kind of file'}.")
+        if media.is_video:
+            raise Rejected("Nostr notes from the hub carry pictures only, not video.")
         pair = _keypair(account)
-        return blossom.upload(server, pair.secret_hex, media.path, media.mime_type).to_id()
+        # Over 10 MB (or a type Nostr clients do not show) it goes fitted (networks/image_fit).
+        limits = self.image_fit(mapping.default_capabilities(has_media_server=True))
+        picture = fitted(media, limits, "the media server")
+        blob = blossom.upload(server, pair.secret_hex, picture.data, picture.mime_type)
+        return replace(blob, width=picture.width, height=picture.height).to_id()
 
     def find_published(
         self,

@@ -24,6 +24,7 @@ from hubbub.networks.base import (
     MediaLimits,
     Problem,
     Published,
+    fit_limits_of,
 )
 from hubbub.networks.draft_checks import alt_problems
 from hubbub.networks.errors import (
@@ -33,6 +34,7 @@ from hubbub.networks.errors import (
     Rejected,
     Transient,
 )
+from hubbub.networks.image_fit import fit_problems
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.events import Tags, tag_values
 from hubbub.networks.nostr.relay import PublishOutcome, QueryResult
@@ -49,7 +51,8 @@ FEEDS = ("home", "mentions", "author", "hashtag")
 
 
 # Pictures, with a media server: as many as the composer attaches; the types every Nostr client
-# shows inline; a size most Blossom servers take (a server that takes less says so with 413).
+# shows inline (others go converted); a size most Blossom servers take (a server that takes less
+# says so with 413); a bigger picture goes fitted to it.
 MEDIA_MAX_COUNT = 4
 MEDIA_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
@@ -82,19 +85,19 @@ def default_capabilities(text_limit: int = DEFAULT_TEXT_LIMIT,
 
 
 def media_problems(media: Sequence[MediaFile], limits: MediaLimits) -> list[Problem]:
-    """Each picture's type, size and description against the account's limits (no video)."""
+    """Each picture against the account's limits (no video). A picture over the size, or of a
+    type Nostr clients do not show inline, is no problem: it goes fitted to them
+    (networks/image_fit.py); only one that cannot be fitted is."""
     problems: list[Problem] = []
+    fit = fit_limits_of(limits)
     for number, item in enumerate(media, start=1):
         label = f"Attachment {number}" if len(media) > 1 else "The attachment"
-        if item.mime_type not in limits.mime_types:
+        if item.is_video:
             problems.append(Problem(
-                "media_type", f"{label}: Nostr notes from the hub carry pictures only (JPEG, "
-                "PNG, GIF or WebP)"))
+                "media_type", f"{label}: Nostr notes from the hub carry pictures only, not "
+                "video"))
             continue
-        if limits.image_max_bytes and item.size > limits.image_max_bytes:
-            problems.append(Problem(
-                "media_size", f"{label} is {item.size / 1_048_576:.1f} MB; the limit is "
-                f"{limits.image_max_bytes / 1_048_576:.0f} MB"))
+        problems.extend(fit_problems(label, item, fit, "Nostr"))
         problems.extend(alt_problems(label, item.alt_text, limits.alt_text_max, required=False))
     return problems
 
