@@ -6,8 +6,11 @@ from __future__ import annotations
 import functools
 import io
 import os
+from pathlib import Path
 
 from PIL import Image
+
+from hubbub.networks.base import MediaFile
 
 
 def noisy(width: int, height: int, mode: str = "RGB", grain: int = 1) -> Image.Image:
@@ -24,3 +27,16 @@ def big_photo(width: int = 6000, height: int = 4000) -> bytes:
     out = io.BytesIO()
     noisy(width, height, grain=2).save(out, "JPEG", quality=95)
     return out.getvalue()
+
+
+def big_photo_file(path: Path, alt: str = "A harbour at dusk") -> MediaFile:
+    """big_photo() written to `path`, described as the composer stores an attachment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(big_photo())
+    return MediaFile(str(path), "image/jpeg", alt, path.stat().st_size, 6000, 4000)
+
+
+def picture_facts(data: bytes) -> tuple[str, int, int, int]:
+    """(format, width, height, bytes) of an encoded picture, read back."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.format or "", image.width, image.height, len(data)

@@ -17,6 +17,7 @@ from hubbub.networks.errors import NotFound, Rejected
 from hubbub.networks.facebook.oauth import SCOPES
 from tests.integration.facebook_support import CALLBACK, FBWorld, live_posts, make_fb_world
 from tests.peers.facebook.peer import FacebookPeer, callback_params
+from tests.photos import big_photo_file
 
 
 @pytest.fixture
@@ -123,6 +124,20 @@ def test_photos_are_uploaded_unpublished_then_attached(fb_world: FBWorld, tmp_pa
             [(8, m.size) for m in media[:count]]
     # The stand-in keeps no alt text; what is sent for it is checked in
     # tests/unit/test_facebook_mapping.py (photo_form).
+
+
+def test_a_20_mb_photo_is_fitted_to_4_mb_and_the_page_takes_it(fb_world: FBWorld,
+                                                               tmp_path: Path) -> None:
+    account, _, page = fb_world.account()
+    photo = big_photo_file(tmp_path / "harbour.jpg")
+    draft = Draft(text=_unique("a big photo"), media=(photo,))
+    assert fb_world.connector.validate(draft, fb_world.connector.default_capabilities()).ok
+    photo_id = fb_world.connector.upload_media(account, photo)  # the stand-in refuses > 4 MB
+    published = fb_world.connector.publish(account, draft, "k-big", (photo_id,))
+    stored = {p["id"]: p for p in fb_world.peer.photos(page)}[photo_id]
+    assert stored["post_id"] == published.remote_id
+    assert stored["size"] <= 4 * 1024 * 1024 < photo.size
+    assert stored["width"] / stored["height"] == pytest.approx(1.5, rel=0.01)
 
 
 def test_find_published_matches_message_and_link(fb_world: FBWorld) -> None:

@@ -18,6 +18,7 @@ from hubbub.networks.errors import Rejected
 from hubbub.networks.instagram.oauth import SCOPES
 from tests.integration.instagram_support import CALLBACK, IGWorld, make_ig_world
 from tests.peers.instagram.peer import InstagramPeer, callback_params
+from tests.photos import big_photo_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,6 +98,19 @@ def test_an_image_post_is_fetched_from_the_hub_and_published_once(ig_world: IGWo
     [container] = ig_world.peer.containers()
     assert container["id"] == prepared["stage"]["container"]
     print(container)
+
+
+def test_a_20_mb_photo_is_fitted_to_8_mib_and_instagram_fetches_it(ig_world: IGWorld) -> None:
+    account = ig_world.account()
+    photo = big_photo_file(ig_world.media_root / "posts" / "harbour.jpg")
+    draft = Draft(text=_unique("A big photo"), media=(photo,))
+    assert ig_world.connector.validate(draft, ig_world.connector.default_capabilities()).ok
+    published, _ = _publish(ig_world, account, draft)  # the stand-in refuses over 8 MiB
+    [container] = ig_world.peer.containers()
+    assert container["size"] <= 8 * 1024 * 1024 < photo.size
+    assert container["width"] / container["height"] == pytest.approx(1.5, rel=0.01)
+    assert container["image_url"].endswith(".jpg")
+    assert [m["id"] for m in ig_world.peer.media()] == [published.remote_id]
 
 
 def test_a_carousel_makes_an_item_container_per_picture_png_made_jpeg(ig_world: IGWorld) -> None:

@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from PIL import Image
 
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.networks.errors import Rejected
 from tests.integration.linkedin_support import CALLBACK, LinkedInWorld, make_li_world
 from tests.peers.linkedin.peer import LinkedInPeer, callback_params
+from tests.photos import big_photo_file, picture_facts
 
 TRICKY = "Launch (finally) #shipping: 50% off <today> *only* a_b ~ [x] {y} | \\ @ann"
 
@@ -104,6 +106,30 @@ def test_pictures_with_alt_text(li_world: LinkedInWorld, tmp_path: Path) -> None
     li_world.connector.publish(account, one, "k3", (first,))
     newest = li_world.peer.posts(account.remote_id)[0]
     assert newest["content"]["media"] == {"id": first, "altText": "a red square"}
+
+
+def test_pictures_over_linkedins_bytes_or_pixels_are_fitted(li_world: LinkedInWorld,
+                                                            tmp_path: Path) -> None:
+    account = li_world.member_account()
+    photo = big_photo_file(tmp_path / "harbour.jpg")  # 20 MB: over 10 MB
+    wide = tmp_path / "wide.png"  # 38.5 megapixels: over 36,152,320
+    Image.new("RGB", (7000, 5500), "navy").save(wide, "PNG")
+    poster = MediaFile(str(wide), "image/png", "A navy field", wide.stat().st_size, 7000, 5500)
+    draft = Draft(text="two big pictures", media=(photo, poster))
+    assert li_world.connector.validate(draft, li_world.connector.default_capabilities()).ok
+    ids = tuple(li_world.connector.upload_media(account, m) for m in draft.media)
+    li_world.connector.publish(account, draft, "k-big", ids)
+    stored = {i["id"]: i for i in li_world.peer.images()}
+    got = [picture_facts(requests.get(li_world.peer.base_url + stored[i]["downloadUrl"],
+                                      timeout=30).content) for i in ids]
+    assert got[0][0] == "JPEG"
+    assert got[0][3] <= 10 * 1024 * 1024 < photo.size
+    assert got[1][0] == "PNG"  # a PNG LinkedIn takes stays one, with fewer pixels
+    assert got[1][1] * got[1][2] <= 36_152_320 < 7000 * 5500
+    assert got[1][1] / got[1][2] == pytest.approx(7000 / 5500, rel=0.01)
+    [post] = li_world.peer.posts(account.remote_id)
+    assert [i["altText"] for i in post["content"]["multiImage"]["images"]] == [
+        "A harbour at dusk", "A navy field"]
 
 
 def test_a_link_becomes_an_article(li_world: LinkedInWorld) -> None:

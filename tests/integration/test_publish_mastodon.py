@@ -216,6 +216,35 @@ def test_image_with_alt_text_goes_with_the_post(mastodon_peer: MastodonPeer, own
     assert delivery.media_ids == [attachment["id"]]
 
 
+def test_a_20_mb_photo_is_fitted_to_the_servers_limits(mastodon_peer: MastodonPeer,
+                                                       owner: User) -> None:
+    import requests
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hubbub.publishing.services import NewMedia
+    from tests.photos import big_photo, picture_facts
+
+    account = mastodon_peer.new_account()
+    connection = _connect(owner, mastodon_peer.base_url, account)
+    instance = requests.get(f"{mastodon_peer.base_url}/api/v2/instance", timeout=10).json()
+    limits = instance["configuration"]["media_attachments"]
+    upload = SimpleUploadedFile("harbour.jpg", big_photo(), content_type="image/jpeg")
+    assert upload.size > max(20_000_000, limits["image_size_limit"])
+    post = create_post(user=owner, text="a big photo", connections=[connection],
+                       media=[NewMedia(upload, "A harbour at dusk")])  # not refused
+    _run_due()
+    assert post.deliveries.get().state == S.SENT
+    [status] = mastodon_peer.statuses(account)
+    [attachment] = status["media_attachments"]
+    assert attachment["description"] == "A harbour at dusk"
+    sent = requests.get(attachment["url"], timeout=30).content
+    kind, width, height, size = picture_facts(sent)
+    assert kind == "JPEG"
+    assert size <= limits["image_size_limit"]
+    assert width * height <= limits["image_matrix_limit"] < 6000 * 4000
+    assert width / height == pytest.approx(1.5, rel=0.01)
+
+
 def test_missing_alt_text_is_refused(mastodon_peer: MastodonPeer, owner: User) -> None:
     import io
 

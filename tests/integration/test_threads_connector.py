@@ -23,6 +23,7 @@ from tests.integration.threads_support import (
     unique,
 )
 from tests.peers.threads.peer import ThreadsPeer, callback_params
+from tests.photos import big_photo_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -147,12 +148,27 @@ def test_an_image_is_fetched_from_the_hub_s_public_address(world: ThreadsWorld,
         (published.remote_id, "IMAGE", "A red square")
 
 
-def test_a_gif_is_sent_as_a_jpeg(world: ThreadsWorld) -> None:
+def test_a_gif_is_sent_as_a_png_and_a_webp_as_a_jpeg(world: ThreadsWorld) -> None:
     account, user = world.account()
-    draft = Draft(text=unique("a gif"), media=(world.picture("g.gif", fmt="GIF"),))
+    draft = Draft(text=unique("a gif"), media=(world.picture("g.gif", fmt="GIF"),
+                                                world.picture("w.webp", fmt="WEBP")))
     world.publish(account, draft)
+    containers = [c for c in world.peer.containers(user) if c["mime_type"]]
+    assert sorted(c["mime_type"] for c in containers) == ["image/jpeg", "image/png"]
+
+
+def test_a_20_mb_photo_is_fitted_to_8_mb_and_threads_fetches_it(world: ThreadsWorld) -> None:
+    account, user = world.account()
+    photo = big_photo_file(world.media_root / "uploads" / "harbour.jpg")
+    draft = Draft(text=unique("a big photo"), media=(photo,))
+    assert world.connector.validate(draft, world.connector.default_capabilities()).ok
+    published, _ = world.publish(account, draft)  # the stand-in refuses a fetch over 8 MB
     [container] = world.peer.containers(user)
     assert container["mime_type"] == "image/jpeg"
+    assert container["width"] / container["height"] == pytest.approx(1.5, rel=0.01)
+    assert container["width"] < 6000
+    [post] = world.live_posts(user)
+    assert post["id"] == published.remote_id
 
 
 def test_several_images_make_one_carousel(world: ThreadsWorld) -> None:

@@ -15,6 +15,7 @@ from hubbub.networks.base import Draft, MediaFile
 from hubbub.networks.errors import AuthExpired, Rejected, Revoked
 from tests.integration.x_support import CALLBACK, XWorld, account_of, make_x_world
 from tests.peers.x.peer import XPeer
+from tests.photos import big_photo_file
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +102,21 @@ def test_pictures_with_alt_text(x_world: XWorld, tmp_path: Path) -> None:
         account, Draft(text="never sent", media=media), "k", datetime.now(UTC) - timedelta(1))
     assert found is None
     assert published.remote_id in {p["id"] for p in x_world.peer.posts()}
+
+
+def test_a_20_mb_photo_is_fitted_to_5_mb_and_x_takes_it(x_world: XWorld,
+                                                         tmp_path: Path) -> None:
+    account = x_world.account()
+    photo = big_photo_file(tmp_path / "harbour.jpg")
+    draft = Draft(text=_text("a big photo"), media=(photo,))
+    assert x_world.connector.validate(draft, x_world.connector.default_capabilities()).ok
+    media_id = x_world.connector.upload_media(account, photo)
+    x_world.connector.publish(account, draft, "k", (media_id,))
+    [stored] = [m for m in x_world.peer.media() if m["id"] == media_id]
+    assert stored["size"] <= 5 * 1024 * 1024 < photo.size  # the stand-in refuses over 5 MB
+    assert (stored["media_type"], stored["category"]) == ("image/jpeg", "tweet_image")
+    assert stored["width"] / stored["height"] == pytest.approx(1.5, rel=0.01)
+    assert stored["alt_text"] == "A harbour at dusk"
 
 
 def test_find_published_finds_only_the_right_post(x_world: XWorld) -> None:

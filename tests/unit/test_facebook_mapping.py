@@ -133,7 +133,7 @@ def test_video_and_other_types_are_refused_with_a_reason() -> None:
     assert codes == ["media_type"]
     bare = MediaFile(path="/p.png", mime_type="image/png", size=11 * 1024 * 1024)
     codes = [p.code for p in rules.validate(Draft(text="t", media=(bare,)), caps).problems]
-    assert codes == ["alt_missing"]  # over 10 MB: fitted before upload
+    assert codes == ["alt_missing"]  # over 4 MB: fitted before upload
 
 
 # --- the Login callback ------------------------------------------------------------------------

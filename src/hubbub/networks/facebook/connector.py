@@ -149,7 +149,7 @@ class FacebookConnector(Connector):
         it (attached_media). An unpublished photo shows nowhere until then."""
         page_id = self._page_id(account)
         form = mapping.photo_form(media)
-        # Over Facebook's 10 MB: fitted first (networks/image_fit.py), the same bytes each try.
+        # Over Facebook's 4 MB: fitted first (networks/image_fit.py), the same bytes each try.
         picture = fitted(media, self.image_fit(rules.capabilities()), "Facebook")
         name = f"{Path(media.path).stem or 'photo'}.{picture.mime_type.removeprefix('image/')}"
         files = {"source": (name, picture.data, picture.mime_type)}

@@ -4,8 +4,10 @@ composer's check of a draft against them, without I/O.
 - Text: 63,206 characters (NETWORKS.md; a third-party figure Meta does not state), counted as
   graphemes of the text as posted (a content warning leads it, Facebook has no such field).
   Links count in full: Facebook does not shorten them.
-- Photos ("Photo" reference, POST /{page-id}/photos): JPEG, PNG, GIF, BMP or TIFF, under
-  10 MB each; alt text through `alt_text_custom`. Several photos go in one post with
+- Photos ("Photo" reference, POST /{page-id}/photos): JPEG, PNG, GIF, BMP or TIFF, of 4 MB
+  or less each (the reference's file size limit; the Help Center's 10 MB is for people in
+  the app); a larger one is fitted to 4 MB before upload (networks/image_fit.py). Alt text
+  through `alt_text_custom`. Several photos go in one post with
   attached_media; Meta gives no maximum, the hub keeps to 10. No video: that needs the
   publish_video permission, which the hub does not ask for.
 - Threads of posts do not exist on Facebook; a reply is a comment.
@@ -28,7 +30,7 @@ from hubbub.networks.image_fit import fit_problems
 
 TEXT_LIMIT = 63_206
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/bmp", "image/tiff")
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_MAX_BYTES = 4 * 1024 * 1024
 MAX_PHOTOS = 10
 ALT_TEXT_MAX = 1000  # Meta states none; kept modest so nothing is cut off silently
 FEEDS = ("home", "own", "notifications")
