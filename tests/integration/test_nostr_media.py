@@ -179,6 +179,27 @@ def test_a_picture_over_the_limit_goes_fitted(
         assert meta["m"] == headers["Content-Type"] == Image.MIME[sent.format or ""]
 
 
+def test_a_reply_with_a_picture_keeps_its_thread(
+    nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path
+) -> None:
+    connection = _connect(owner, nostr_peer.url, blossom_peer.url)
+    alice = nostr_peer.keygen()
+    root = nostr_peer.sign(alice, "show me your desk")
+    assert nostr_peer.publish(root).ok
+    post = create_post(user=owner, text="here it is", connections=[connection],
+                       media=[_png()], reply_to={connection.pk: root["id"]})
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.SENT, delivery.last_error
+    assert delivery.prepared is not None
+    assert delivery.prepared["0"]["reply"]["parent_id"] == root["id"]  # read once, in prepare
+    [note] = _notes(nostr_peer, connection)
+    assert note == delivery.prepared["0"]["stage"]["event"]  # signed once, in stage
+    assert note["tags"][:2] == [["e", root["id"], nostr_peer.url, "root", alice.pk],
+                                ["p", alice.pk]]
+    assert [m["alt"] for m in _imeta(note)] == [ALT]
+
+
 # --- the setting -----------------------------------------------------------------------------
 
 
