@@ -266,7 +266,8 @@
     const total = files.reduce((sum, file) => sum + file.size, 0);
 
     const request = new XMLHttpRequest();
-    request.open("POST", f.action);
+    // Not f.action: the form has a control named "action", which that property returns.
+    request.open("POST", f.getAttribute("action"));
     request.setRequestHeader("HX-Request", "true");
     request.upload.addEventListener("progress", (progress) => {
       if (!progress.lengthComputable || !total) return;
