@@ -224,3 +224,19 @@ def test_groups_are_private_and_skip_accounts_gone(client_in: Client, owner: Use
     assert "Pair" not in client_in.get(reverse("publishing:compose")).content.decode()
     client_in.post(reverse("publishing:group_delete", args=[mine.pk]))
     assert not TargetGroup.objects.filter(pk=mine.pk).exists()
+
+
+def test_the_panel_carries_visibility_and_language(client_in: Client, owner: User) -> None:
+    a = account(owner, "@a@fake.example")
+    html = client_in.get(PANEL).content.decode()
+    assert 'name="visibility"' in html
+    assert 'name="language"' in html
+    response = client_in.post(PANEL, {"text": "quietly", "targets": [a.pk], "action": "now",
+                                      "visibility": "unlisted", "language": "pt"})
+    assert response.status_code == 201
+    post = Post.objects.get()
+    assert (post.visibility, post.language) == ("unlisted", "pt")
+    refused = client_in.post(PANEL, {"text": "odd", "targets": [a.pk], "action": "now",
+                                     "visibility": "everyone"})
+    assert refused.status_code == 400
+    assert "odd" in refused.content.decode()

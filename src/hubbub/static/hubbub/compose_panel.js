@@ -22,8 +22,9 @@
   };
 
   function show(html) {
-    body.innerHTML = html;
+    body.innerHTML = html; // its <script> tags do not run: the deck page loads them
     if (window.htmx) window.htmx.process(body);
+    document.dispatchEvent(new CustomEvent("hubbub:content", { detail: body }));
   }
 
   function focusStart() {

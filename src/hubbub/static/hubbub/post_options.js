@@ -79,4 +79,5 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all);
   else all();
   document.addEventListener("htmx:afterSettle", all);
+  document.addEventListener("hubbub:content", all);  // the deck's composer panel, filled
 })();

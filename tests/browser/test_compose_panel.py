@@ -1,0 +1,141 @@
+"""One click, really: from the deck, `n` opens the composer beside the columns; a post with a
+large photo goes to a Mastodon, a Bluesky and a Nostr account in one click and the person stays
+on the deck, watching each account's status in the panel. The next post ticks the same accounts
+by itself; a reply starts from an item in a column the same way. Clicks are counted from opening
+the composer to every account sent (docs/composer.md)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import shot
+from tests.browser.flows import connect_bluesky, connect_mastodon, connect_nostr, create_owner
+from tests.integration.hubproc import Hub
+from tests.peers.bluesky import BlueskyPeer, wait_for
+from tests.peers.mastodon import MastodonPeer
+from tests.peers.nostr import NostrPeer
+
+pytestmark = pytest.mark.browser
+
+SENT_TIMEOUT = 120_000  # ms: a busy shared machine, three networks, a photo fitted to each
+
+
+def _photo(path: Path, megabytes: float) -> Path:
+    """A JPEG of about `megabytes` MB: noise does not compress, so the size is the pixels'."""
+    side = 1000
+    while True:
+        noise = [Image.effect_noise((side * 4 // 3, side), 120) for _ in range(3)]
+        buffer = io.BytesIO()
+        Image.merge("RGB", noise).save(buffer, "JPEG", quality=95)
+        if buffer.tell() >= megabytes * 1_000_000:
+            path.write_bytes(buffer.getvalue())
+            return path
+        side = int(side * (megabytes * 1_000_000 / buffer.tell()) ** 0.5 * 1.05) + 1
+
+
+class Clicks:
+    """Every click the person makes, counted: the test's path must stay short."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def click(self, locator: Any) -> None:
+        self.count += 1
+        locator.click()
+
+    def pick_file(self, locator: Any, path: Path) -> None:
+        self.count += 1  # a click on the picker, then the file chosen in the system's dialog
+        locator.set_input_files(str(path))
+
+
+def test_post_and_reply_from_the_deck_panel(
+    page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer,
+    bluesky_peer: BlueskyPeer, nostr_peer: NostrPeer, tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    hub, url = hub_server
+    photo = _photo(tmp_path / "big-photo.jpg", float(os.environ.get("HUBBUB_PANEL_PHOTO_MB", "20")))
+    create_owner(page, url)
+    masto = mastodon_peer.new_account()
+    connect_mastodon(page, url, mastodon_peer, masto)
+    sky = bluesky_peer.create_account("panel")
+    follower = bluesky_peer.create_account("reader")
+    bluesky_peer.follow(follower, sky)
+    connect_bluesky(page, url, bluesky_peer.pds_url, sky.handle, sky.app_password)
+    connect_nostr(page, url, nostr_peer.url)
+
+    page.goto(url + "/deck/")
+    deck_url = page.url
+    defaults = page.locator("button", has_text="Home and mentions for each account")
+    if defaults.count():
+        defaults.click()
+    expect(page.locator(".column").first).to_be_visible()
+
+    # First post: nothing remembered yet, so "All accounts" ticks the three.
+    clicks = Clicks()
+    page.locator("body").press("n")
+    panel = page.locator("#compose-panel")
+    expect(panel.locator("#panel-form")).to_be_visible()
+    expect(panel.locator("textarea[name=text]")).to_be_focused()
+    clicks.click(panel.locator("[data-tick=all]"))
+    first = "From the deck, to three networks at once #hubbub"
+    panel.locator("textarea[name=text]").fill(first)
+    clicks.pick_file(panel.locator("input[name=image_1]"), photo)
+    panel.locator("textarea[name=alt_1]").fill("Coloured static, a test photo")
+    expect(panel.locator("#counters .counter")).to_have_count(3)
+    shot(page, "panel-01-compose")
+    clicks.click(panel.locator("[data-panel-send]"))
+    expect(panel.locator(".target .pill-ok")).to_have_count(3, timeout=SENT_TIMEOUT)
+    assert page.url == deck_url  # the person never left the deck
+    shot(page, "panel-02-sent")
+    assert clicks.count == 3
+
+    # What each server holds: the text once, the photo with its description, within its limits.
+    [status] = [s for s in mastodon_peer.statuses(masto) if first in s["content"]]
+    [attachment] = status["media_attachments"]
+    assert attachment["description"] == "Coloured static, a test photo"
+    post = wait_for(lambda: next((e["post"] for e in bluesky_peer.timeline(follower)
+                                  if e["post"]["record"]["text"] == first), None))
+    [image] = post["embed"]["images"]
+    assert image["alt"] == "Coloured static, a test photo"
+    [nostr] = [c for c in hub.json("connections", "--user", "ada") if c["network"] == "nostr"]
+    [note] = [e for e in nostr_peer.query({"kinds": [1], "authors": [nostr["remote_id"]]})
+              if e["content"].startswith(first)]
+
+    # Second post: the same three are ticked already. New post, the photo, Post now: 3 clicks.
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    clicks = Clicks()
+    clicks.click(page.locator("a[data-compose]"))
+    expect(panel.locator("#panel-form")).to_be_visible()
+    expect(panel.locator("input[name=targets]:checked")).to_have_count(3)
+    second = "And again, the same three, by themselves"
+    panel.locator("textarea[name=text]").fill(second)
+    clicks.pick_file(panel.locator("input[name=image_1]"), photo)
+    panel.locator("textarea[name=alt_1]").fill("The same static")
+    clicks.click(panel.locator("[data-panel-send]"))
+    expect(panel.locator(".target .pill-ok")).to_have_count(3, timeout=SENT_TIMEOUT)
+    assert clicks.count <= 3
+    (tmp_path / "clicks.txt").write_text(str(clicks.count))
+
+    # A reply from a column: the item's own account, its network, the panel again.
+    column = page.locator(".column:has(.net-mastodon)").first
+    mine = column.locator(".item", has_text=first).first
+    expect(mine).to_be_visible(timeout=SENT_TIMEOUT)
+    mine.locator("a[data-act=reply]").click()
+    expect(panel.locator(".replying-to")).to_be_visible()
+    panel.locator("textarea[name=text]").press_sequentially(" thanks!")
+    shot(page, "panel-03-reply")
+    panel.locator("[data-panel-send]").click()
+    expect(panel.locator(".target .pill-ok")).to_have_count(1, timeout=SENT_TIMEOUT)
+    assert page.url == deck_url
+    replies = [s for s in mastodon_peer.statuses(masto) if "thanks!" in s["content"]]
+    assert [r["in_reply_to_id"] for r in replies] == [status["id"]]
+    assert note["id"]
