@@ -6,6 +6,7 @@ connection's owner reaches the page, and only with the CSRF token."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,6 +16,7 @@ from django.urls import reverse
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for, save_connection
 from hubbub.networks.registry import get_connector
+from tests.integration.hubproc import Hub
 from tests.peers import blossom_fixtures
 from tests.peers.blossom import BlossomPeer
 from tests.peers.nostr import NostrPeer
@@ -141,3 +143,18 @@ def test_other_networks_have_no_media_server_page(owner: User) -> None:
                                            base_url="https://m.example", remote_id="1",
                                            handle="@a@m.example", credentials_enc="")
     assert _client(owner).get(_url(connection)).status_code == 404
+
+
+def test_given_on_the_command_line(nostr_peer: NostrPeer, blossom_peer: BlossomPeer,
+                                   tmp_path: Path) -> None:
+    hub = Hub(tmp_path / "data")
+    hub.run("createuser", "ada", "--password-stdin", stdin=PASSWORD)
+    refused = hub.run("connect", "nostr", "--user", "ada", "--relay", nostr_peer.url,
+                      "--generate", "--media-server", "ftp://media.example", check=False)
+    assert refused.returncode == 2
+    assert "is not a web address: use https://" in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    made = hub.json("connect", "nostr", "--user", "ada", "--relay", nostr_peer.url,
+                    "--generate", "--media-server", blossom_peer.url)
+    [listed] = hub.json("connections", "--user", "ada")
+    assert (listed["id"], listed["network"]) == (made["id"], "nostr")
