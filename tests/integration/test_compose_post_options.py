@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, timedelta
+from datetime import UTC, time, timedelta
 from typing import Any
 
 import pytest
@@ -221,3 +221,19 @@ def test_a_copy_of_a_post_keeps_them(
     client_in.post(reverse("publishing:post_duplicate", args=[original.pk]))
     copy = Post.objects.exclude(pk=original.pk).get()
     assert (copy.is_draft, copy.visibility, copy.language) == (True, "private", "it")
+
+
+def test_a_queued_post_keeps_them(
+    mastodon_peer: MastodonPeer, owner: User, client_in: Client,
+) -> None:
+    from hubbub.planning import services as planning
+
+    connection = _connect(owner, mastodon_peer, mastodon_peer.new_account())
+    queue = planning.create_queue(owner, name="Mornings", tz="UTC", connections=[connection],
+                                  slots=[(0, time(9)), (3, time(9))])
+    response = client_in.post(reverse("publishing:compose"), _form(
+        [connection], action="queue", queue=queue.pk, visibility="unlisted", language="sv"))
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert (post.scheduled_for is not None, post.visibility, post.language) == (
+        True, "unlisted", "sv")
