@@ -45,10 +45,9 @@ def test_each_preview_says_what_size_the_picture_goes_as(client_in: Client,
                 meta_1="image/jpeg;20000000;6000;4000", alt_1="a harbour at dusk")
     assert "Picture sent as is" in _preview_of(html, roomy)
     tight_part = _preview_of(html, tight)
-    # Under 3,145,728 pixels, and planned at 85 % of 2 MB from the photo's own bytes a pixel
-    # (20 MB for 24 megapixels): 2.04 megapixels at 3:2.
-    assert "Picture sent as 1749 x 1166 JPEG, at most 2.0 MB" in tight_part
-    assert 'data-fit="1749 x 1166 JPEG, at most 2.0 MB"' in tight_part
+    # Within 3,145,728 pixels (the byte limit at 4 bits a pixel would allow 3.4 million).
+    assert "Picture sent as 2172 x 1448 JPEG, at most 1.9 MB" in tight_part
+    assert 'data-fit="2172 x 1448 JPEG, at most 1.9 MB"' in tight_part
     # Neither counter refuses the 20 MB photo: it is fitted, not a problem.
     assert "counter-problem" not in _counter_of(html, roomy)
     assert "counter-problem" not in _counter_of(html, tight)

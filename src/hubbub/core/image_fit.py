@@ -8,7 +8,9 @@ again, until it is under the network's byte limit. The original stays for the ne
 Two functions share one reckoning, so the size the composer shows is the size sent:
 
 - `plan_fit(mime, size, width, height, limits)`: from what is known without the file (type,
-  bytes, pixels), whether it goes as it is, or its picture size and type once fitted. Pure.
+  bytes, pixels), whether it goes as it is, or its picture size and type once fitted: within
+  the pixel count and longest side, and for JPEG/WebP as many pixels as the byte limit holds
+  at PLAN_BITS_PER_PIXEL. The bytes decide only whether it goes as it is. Pure.
 - `fit_image(source, limits, cache_dir)`: the bytes, starting from the plan's picture size.
   Only a picture that does not reach the byte limit at the plan's size at the lowest quality
   is made smaller than planned.
@@ -52,7 +54,9 @@ MAX_ROUNDS = 6  # sizes tried after the plan's; each at most 0.85 of the one bef
 MIN_SIDE = 64
 # A JPEG decoded at a reduced scale keeps at least this many times the planned size.
 DRAFT_MARGIN = 1.5
-# Lossy output is planned to land under this share of the limit (the estimate is rough).
+# Lossy output is planned at this many bits a pixel (a detailed photo at the first quality),
+# under this share of the limit.
+PLAN_BITS_PER_PIXEL = 4.0
 HEADROOM = 0.85
 # Bump when the output for the same input and limits changes: cached copies are then redone.
 VERSION = 1
@@ -111,8 +115,9 @@ class CannotFit(ValueError):
 
 
 def megabytes(size: int) -> str:
-    """A size for people: "1.9 MB" (or "200 bytes" where megabytes would say 0.0)."""
-    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
+    """A size for people, in the networks' own megabytes (X's "5 MB" is 5 x 1024 x 1024
+    bytes): "5.0 MB", "1.9 MB"; "200 bytes" where megabytes would say 0.0."""
+    return f"{size / 1048576:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
 
 
 def _scale_for(width: int, height: int, limits: FitLimits) -> float:
@@ -173,12 +178,15 @@ def plan_fit(mime: str, size: int, width: int, height: int, limits: FitLimits, *
                         "network takes")
     out = _output_type(mime, limits, None)
     scale = _scale_for(width, height, limits)
-    if out in (JPEG, WEBP) and mime in (JPEG, WEBP) and size and width and height:
-        # A photo's bytes shrink about with its pixel count at a like quality: aim under the
-        # limit at the plan's size so the quality steps rarely have to make it smaller still.
-        budget = HEADROOM * limits.max_bytes
-        if size * scale * scale > budget:
-            scale = min(scale, math.sqrt(budget / size))
+    if out in (JPEG, WEBP) and width and height:
+        # As many pixels as a detailed photo at the first quality fits in (PLAN_BITS_PER_PIXEL):
+        # reckoned from the limit and the pixels alone, never the file's own bytes, so the
+        # composer (which knows the file as picked) and the upload (which sends the copy the
+        # hub stored) plan the same size. The quality steps absorb a photo up to about twice
+        # as detailed; only past that is it made smaller than planned.
+        most = HEADROOM * limits.max_bytes * 8 / PLAN_BITS_PER_PIXEL
+        if width * height * scale * scale > most:
+            scale = min(scale, math.sqrt(most / (width * height)))
     w, h = _scaled(width, height, scale, limits)
     return FitPlan(False, w, h, out, limits.max_bytes)
 
