@@ -184,9 +184,9 @@ def plan_fit(mime: str, size: int, width: int, height: int, limits: FitLimits, *
         # composer (which knows the file as picked) and the upload (which sends the copy the
         # hub stored) plan the same size. The quality steps absorb a photo up to about twice
         # as detailed; only past that is it made smaller than planned.
-        most = HEADROOM * limits.max_bytes * 8 / PLAN_BITS_PER_PIXEL
-        if width * height * scale * scale > most:
-            scale = min(scale, math.sqrt(most / (width * height)))
+        held = HEADROOM * limits.max_bytes * 8 / PLAN_BITS_PER_PIXEL
+        if width * height * scale * scale > held:
+            scale = min(scale, math.sqrt(held / (width * height)))
     w, h = _scaled(width, height, scale, limits)
     return FitPlan(False, w, h, out, limits.max_bytes)
 
