@@ -47,7 +47,7 @@ def test_a_nostr_account_gets_a_media_server_and_posts_a_picture(
     expect(main).to_contain_text("no media server, so notes from the hub carry no pictures")
     shot(page, "nostr-media-02-page")
 
-    field = page.get_by_label("Blossom media server")
+    field = page.get_by_label("Media server address")
     field.fill("https://media.example/upload")
     page.get_by_role("button", name="Save the media server").click()
     expect(page.locator(".field.has-error")).to_contain_text(
@@ -59,7 +59,8 @@ def test_a_nostr_account_gets_a_media_server_and_posts_a_picture(
     page.get_by_role("button", name="Save the media server").click()
     expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
     expect(main).to_contain_text(f"pictures now go to {blossom_peer.url}")
-    expect(main).to_contain_text(f"Pictures are stored on the media server {blossom_peer.url}.")
+    expect(main).to_contain_text(
+        f"Pictures are stored on the media server {blossom_peer.url} (Blossom).")
     shot(page, "nostr-media-04-saved")
 
     # Compose: a described picture to the Nostr account.

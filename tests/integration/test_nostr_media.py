@@ -200,6 +200,50 @@ def test_a_reply_with_a_picture_keeps_its_thread(
     assert [m["alt"] for m in _imeta(note)] == [ALT]
 
 
+def test_a_server_that_announces_nip96_is_used_through_nip96(
+    nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path
+) -> None:
+    blossom_peer.settings(nip96=True)
+    connection = _connect(owner, nostr_peer.url, blossom_peer.url)
+    assert connection.credentials["media_api"] == f"{blossom_peer.url}/api/v2/media"
+    [said] = NostrConnector().account_notes(account_for(connection))
+    assert said == f"Pictures are stored on the media server {blossom_peer.url} (NIP-96)."
+    post = create_post(user=owner, text="via NIP-96", connections=[connection], media=[_png()])
+    _run_due()
+    assert post.deliveries.get().state == S.SENT
+    sha = _file_sha(post)
+    [upload] = blossom_peer.log()
+    assert (upload["method"], upload["path"], upload["status"]) == ("POST", "/api/v2/media", 201)
+    assert upload["fields"]["alt"] == ALT
+    assert upload["fields"]["no_transform"] == "true"
+    auth = upload["auth"]
+    assert (auth["kind"], auth["pubkey"]) == (27235, connection.remote_id)
+    assert auth["tags"] == [["u", f"{blossom_peer.url}/api/v2/media"], ["method", "POST"],
+                            ["payload", sha]]
+    [note] = _notes(nostr_peer, connection)
+    [meta] = _imeta(note)
+    assert (meta["x"], meta["alt"], meta["dim"]) == (sha, ALT, "12x9")
+    status, _headers, body = blossom_peer.get(meta["url"].removeprefix(blossom_peer.url))
+    assert status == 200
+    assert hashlib.sha256(body).hexdigest() == sha
+
+
+def test_a_nip96_refusal_reaches_the_person_with_the_servers_words(
+    nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path
+) -> None:
+    blossom_peer.settings(nip96=True, allowed_pubkeys=["ab" * 32])
+    connection = _connect(owner, nostr_peer.url, blossom_peer.url)
+    post = create_post(user=owner, text="not allowed", connections=[connection],
+                       media=[_png()])
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.FAILED
+    assert delivery.last_error.startswith(
+        "The media server refused this account's upload (HTTP 403) (it said: This key may not "
+        "upload to this server).")
+    assert _notes(nostr_peer, connection) == []
+
+
 # --- the setting -----------------------------------------------------------------------------
 
 

@@ -69,7 +69,7 @@ def test_typed_when_connecting(nostr_peer: NostrPeer, blossom_peer: BlossomPeer,
     assert connection.credentials["media_server"] == blossom_peer.url
     assert blossom_peer.url not in connection.credentials_enc  # encrypted with the key
     listing = _text(client.get(reverse("connections:list")).content)
-    assert f"Pictures are stored on the media server {blossom_peer.url}." in listing
+    assert f"Pictures are stored on the media server {blossom_peer.url} (Blossom)." in listing
 
 
 def test_a_bad_address_when_connecting_is_refused_and_nothing_is_saved(

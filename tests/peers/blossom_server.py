@@ -17,9 +17,15 @@ this one is small and strict, and runs as its own process like the other peers:
 - `HEAD /upload`: the same checks on `X-SHA-256`, `X-Content-Type`, `X-Content-Length`.
 - Every refusal says why in `X-Reason`; every answer has `Access-Control-Allow-Origin: *`.
 
+NIP-96, off until a test turns it on (setting `nip96`), as servers that speak both do:
+- `GET /.well-known/nostr/nip96.json`: `api_url` (`/api/v2/media`), the types and the size limit.
+- `POST /api/v2/media`: multipart/form-data with `file`, authorized by NIP-98 (kind 27235,
+  signed, `created_at` within 60 s, `u` the api_url, `method` POST, `payload` the file's sha256
+  when given); the answer's `nip94_event` has `url`, `ox`, `x`, `m`, `size` and `dim`.
+
 A control surface for the tests under `/_standin/` (loopback only, like the server): `GET log`
 (the requests and their verdicts), `POST reset`, `POST settings` (`allowed_pubkeys`,
-`max_bytes`, `wrong_hash`: answer uploads with another blob's sha256).
+`max_bytes`, `wrong_hash`: answer uploads with another blob's sha256, `nip96`).
 
 The signature is checked with coincurve (BIP-340), hashing the NIP-01 serialization here.
 """
@@ -29,7 +35,10 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import email.parser
+import email.policy
 import hashlib
+import io
 import json
 import mimetypes
 import re
@@ -40,8 +49,11 @@ from pathlib import Path
 from typing import Any
 
 import coincurve
+from PIL import Image
 
 AUTH_KIND = 24242
+HTTP_AUTH_KIND = 27235
+API_PATH = "/api/v2/media"
 TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
               "image/webp": ".webp"}
@@ -70,6 +82,7 @@ class State:
             self.max_bytes = self.default_max
             self.allowed: set[str] | None = None
             self.wrong_hash = False
+            self.nip96 = False
             self.log: list[dict[str, Any]] = []
             self.types: dict[str, str] = {}
             for path in self.data.iterdir():
@@ -103,19 +116,19 @@ def decode_token(header: str) -> dict[str, Any]:
     return event
 
 
-def check_event(event: dict[str, Any], verb: str, sha256: str, host: str) -> str:
-    """The BUD-11 checks; returns the pubkey."""
+def check_signature(event: dict[str, Any], kind: int) -> tuple[str, int, list[list[str]]]:
+    """A well-formed event of `kind` whose id is its hash and whose signature is its author's:
+    (pubkey, created_at, tags)."""
     try:
         pubkey = str(event["pubkey"])
         sig = bytes.fromhex(str(event["sig"]))
-        kind = event["kind"]
         created_at = int(event["created_at"])
         tags = [[str(v) for v in t] for t in event["tags"]]
         claimed = str(event["id"])
     except (KeyError, ValueError, TypeError):
         raise Refusal(401, "The authorization event is malformed") from None
-    if kind != AUTH_KIND:
-        raise Refusal(401, f"The authorization event must be kind {AUTH_KIND}")
+    if event.get("kind") != kind:
+        raise Refusal(401, f"The authorization event must be kind {kind}")
     if event_id(event) != claimed:
         raise Refusal(401, "The authorization event's id is not its hash")
     try:
@@ -125,6 +138,12 @@ def check_event(event: dict[str, Any], verb: str, sha256: str, host: str) -> str
         good = False
     if not good:
         raise Refusal(401, "The authorization event's signature is not valid")
+    return pubkey, created_at, tags
+
+
+def check_event(event: dict[str, Any], verb: str, sha256: str, host: str) -> str:
+    """The BUD-11 checks; returns the pubkey."""
+    pubkey, created_at, tags = check_signature(event, AUTH_KIND)
     now = int(time.time())
     if created_at > now:
         raise Refusal(401, "The authorization event is dated in the future")
@@ -177,6 +196,18 @@ class Handler(BaseHTTPRequestHandler):
                                  "Access-Control-Max-Age": "86400"})
 
     def do_GET(self) -> None:
+        if self.path == "/.well-known/nostr/nip96.json":
+            with self.state.lock:
+                on, most = self.state.nip96, self.state.max_bytes
+            if not on:
+                self._refuse(Refusal(404, "Not found"))
+                return
+            self._json(200, {"api_url": self.state.public_url + API_PATH,
+                             "download_url": self.state.public_url, "supported_nips": [96, 98],
+                             "content_types": list(TYPES),
+                             "plans": {"free": {"name": "Free", "is_nip98_required": True,
+                                                "max_byte_size": most}}})
+            return
         if self.path == "/_standin/log":
             with self.state.lock:
                 self._json(200, self.state.log)
@@ -192,7 +223,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        if self.path == "/_standin/reset":
+        if self.path == API_PATH:
+            self._nip96_upload(body)
+        elif self.path == "/_standin/reset":
             self.state.reset()
             self._json(200, {"ok": True})
         elif self.path == "/_standin/settings":
@@ -205,6 +238,8 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.max_bytes = int(settings["max_bytes"])
                 if "wrong_hash" in settings:
                     self.state.wrong_hash = bool(settings["wrong_hash"])
+                if "nip96" in settings:
+                    self.state.nip96 = bool(settings["nip96"])
             self._json(200, {"ok": True})
         else:
             self._refuse(Refusal(404, "Not found"))
@@ -252,6 +287,67 @@ class Handler(BaseHTTPRequestHandler):
             entry.update(status=refusal.status, reason=refusal.reason)
             self.state.record(entry)
             self._refuse(refusal)
+
+    def _nip96_upload(self, body: bytes) -> None:
+        entry: dict[str, Any] = {"method": "POST", "path": API_PATH}
+        try:
+            with self.state.lock:
+                on = self.state.nip96
+            if not on:
+                raise Refusal(404, "Not found")
+            fields = multipart(self.headers.get("Content-Type") or "", body)
+            if "file" not in fields:
+                raise Refusal(400, "The form has no file")
+            data, mime = fields["file"]
+            sha256 = hashlib.sha256(data).hexdigest()
+            entry["sha256"] = sha256
+            entry["fields"] = {k: v[0].decode(errors="replace") for k, v in fields.items()
+                               if k != "file"}
+            event = decode_token(self.headers.get("Authorization") or "")
+            entry["auth"] = event
+            pubkey = self._nip98(event, sha256)
+            with self.state.lock:
+                allowed, most = self.state.allowed, self.state.max_bytes
+            if allowed is not None and pubkey not in allowed:
+                raise Refusal(403, "This key may not upload to this server")
+            if len(data) > most:
+                raise Refusal(413, f"File too large: at most {most} bytes")
+            if mime not in TYPES:
+                raise Refusal(400, f"Only pictures are stored here, not {mime or 'untyped data'}")
+            path = self.state.data / sha256
+            existed = path.exists()
+            if not existed:
+                path.write_bytes(data)
+            with self.state.lock:
+                self.state.types.setdefault(sha256, mime)
+            with Image.open(io.BytesIO(data)) as picture:
+                dim = f"{picture.width}x{picture.height}"
+            entry.update(status=200 if existed else 201, pubkey=pubkey, size=len(data))
+            self.state.record(entry)
+            self._json(200 if existed else 201, {
+                "status": "success", "message": "Upload successful.",
+                "nip94_event": {"content": "", "tags": [
+                    ["url", f"{self.state.public_url}/{sha256}{EXTENSIONS[mime]}"],
+                    ["ox", sha256], ["x", sha256], ["m", mime], ["size", str(len(data))],
+                    ["dim", dim]]}})
+        except Refusal as refusal:
+            entry.update(status=refusal.status, reason=refusal.reason)
+            self.state.record(entry)
+            self._json(refusal.status, {"status": "error", "message": refusal.reason})
+
+    def _nip98(self, event: dict[str, Any], sha256: str) -> str:
+        """The NIP-98 checks for this upload; returns the pubkey."""
+        pubkey, created_at, tags = check_signature(event, HTTP_AUTH_KIND)
+        if abs(int(time.time()) - created_at) > 60:
+            raise Refusal(401, "The authorization event is not from the last minute")
+        first = {t[0]: t[1] for t in reversed(tags) if len(t) > 1}
+        if first.get("u") != self.state.public_url + API_PATH:
+            raise Refusal(401, "The authorization event is for another address (u tag)")
+        if first.get("method") != "POST":
+            raise Refusal(401, "The authorization event is for another method")
+        if "payload" in first and first["payload"] != sha256:
+            raise Refusal(403, "The authorization event names another file (payload tag)")
+        return pubkey
 
     # --- parts ------------------------------------------------------------------------------
     def _authorize(self, sha256: str, entry: dict[str, Any]) -> str:
@@ -303,6 +399,21 @@ class Handler(BaseHTTPRequestHandler):
                 or "application/octet-stream")
         self._send(200, data, {"Content-Type": mime, "Content-Length": str(len(data)),
                                "Accept-Ranges": "none"}, head=head)
+
+
+def multipart(content_type: str, body: bytes) -> dict[str, tuple[bytes, str]]:
+    """The fields of a multipart/form-data body: name -> (bytes, the part's type)."""
+    if not content_type.startswith("multipart/form-data"):
+        raise Refusal(400, "The upload must be multipart/form-data")
+    parser = email.parser.BytesParser(policy=email.policy.HTTP)
+    message = parser.parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, tuple[bytes, str]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields[name] = (payload, part.get_content_type())
+    return fields
 
 
 def main() -> None:

@@ -486,3 +486,43 @@ def test_media_server_addresses(typed: str, stored: str) -> None:
     from hubbub.networks.nostr import blossom
 
     assert blossom.normalize_server_url(typed) == stored
+
+
+def test_a_nip96_answer_is_checked_against_the_bytes_sent() -> None:
+    from hubbub.networks.nostr import nip96
+
+    sha = "cd" * 32
+
+    def answer(*tags: list[str]) -> dict[str, Any]:
+        return {"status": "success", "nip94_event": {"tags": list(tags), "content": ""}}
+
+    kept = nip96._described(answer(["url", f"https://m.example/{sha}.png"], ["ox", sha],
+                                   ["x", sha]), sha, 5, "image/png")
+    assert (kept.sha256, kept.size, kept.mime_type) == (sha, 5, "image/png")
+    changed = nip96._described(answer(
+        ["url", "https://m.example/f.webp"], ["ox", sha], ["x", "ef" * 32], ["m", "image/webp"],
+        ["size", "3"], ["dim", "4x2"]), sha, 5, "image/png")
+    assert (changed.sha256, changed.size, changed.mime_type, changed.width, changed.height) == (
+        "ef" * 32, 3, "image/webp", 4, 2)  # described as the server serves it
+    with pytest.raises(Rejected, match="received a different file"):
+        nip96._described(answer(["url", "https://m.example/a.png"], ["ox", "ef" * 32]),
+                         sha, 5, "image/png")
+    with pytest.raises(Rejected, match="no usable address"):
+        nip96._described(answer(["url", "data:x"], ["ox", sha]), sha, 5, "image/png")
+    with pytest.raises(Transient, match="did not say where"):
+        nip96._described({"status": "success"}, sha, 5, "image/png")
+
+
+def test_the_nip96_authorization_is_a_nip98_event() -> None:
+    import base64
+
+    from hubbub.networks.nostr import nip96
+
+    header = nip96.auth_header(ME.secret_hex, "https://m.example/api", "ab" * 32, now=1_700_000_000)
+    scheme, token = header.split(" ")
+    event = json.loads(base64.b64decode(token))
+    assert scheme == "Nostr"
+    assert events.verify(event)
+    assert (event["kind"], event["created_at"], event["tags"]) == (
+        27235, 1_700_000_000, [["u", "https://m.example/api"], ["method", "POST"],
+                               ["payload", "ab" * 32]])

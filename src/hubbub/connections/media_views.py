@@ -14,37 +14,35 @@ from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
 from hubbub.connections.models import Connection
 from hubbub.networks.errors import Rejected
-from hubbub.networks.nostr.connector import media_server_setting
+from hubbub.networks.nostr.connector import MEDIA_API, MEDIA_SERVER, media_server_setting
 
 NETWORKS = ("nostr",)
-KEY = "media_server"
+KEY = MEDIA_SERVER
 
 
 class MediaServerForm(forms.Form):
     media_server = forms.CharField(
-        label="Blossom media server", required=False, max_length=300, strip=True,
+        label="Media server address", required=False, max_length=300, strip=True,
         help_text="Its address, e.g. https://blossom.example.com. Leave it empty to post "
                   "without pictures.",
         widget=forms.TextInput(attrs={"inputmode": "url", "autocapitalize": "none",
                                       "autocorrect": "off", "spellcheck": "false",
                                       "placeholder": "https://blossom.example.com"}))
 
-    def clean_media_server(self) -> str:
+    def clean_media_server(self) -> dict[str, str]:
+        """The credentials keys (the server, and its NIP-96 upload address if it has one)."""
         try:
             return media_server_setting(self.cleaned_data.get(KEY) or "")
         except Rejected as exc:
             raise forms.ValidationError(exc.message) from None
 
 
-def _save(connection: Connection, url: str) -> None:
+def _save(connection: Connection, setting: dict[str, str]) -> None:
     """Store the setting with the credentials (encrypted like them) and forget the account's
     limits, so the composer asks again (pictures or none)."""
-    credentials = dict(connection.credentials)
-    if url:
-        credentials[KEY] = url
-    else:
-        credentials.pop(KEY, None)
-    connection.credentials = credentials
+    credentials = {k: v for k, v in connection.credentials.items()
+                   if k not in (MEDIA_SERVER, MEDIA_API)}
+    connection.credentials = {**credentials, **setting}
     Connection.objects.filter(pk=connection.pk).update(
         credentials_enc=connection.credentials_enc, capabilities_json=None,
         capabilities_fetched_at=None)
@@ -54,11 +52,13 @@ def media_server(request: AuthedRequest, pk: int) -> HttpResponse:
     connection: Connection = get_object_or_404(
         services.active_connections(request.user), pk=pk, network__in=NETWORKS)
     current = str(connection.credentials.get(KEY) or "")
+    kind = "NIP-96" if connection.credentials.get(MEDIA_API) else "Blossom"
     if request.method == "POST":
         form = MediaServerForm(request.POST)
         if form.is_valid():
-            url = form.cleaned_data[KEY]
-            _save(connection, url)
+            setting = form.cleaned_data[KEY]
+            _save(connection, setting)
+            url = setting.get(MEDIA_SERVER, "")
             messages.success(request, f"{connection.handle}: pictures now go to {url}." if url
                              else f"{connection.handle}: no media server; notes go without "
                                   "pictures.")
@@ -68,7 +68,7 @@ def media_server(request: AuthedRequest, pk: int) -> HttpResponse:
         form = MediaServerForm(initial={KEY: current})
         status = 200
     response = page(request, "connections/media_server.html", {
-        "connection": connection, "form": form, "current": current,
+        "connection": connection, "form": form, "current": current, "kind": kind,
     }, section="connections")
     response.status_code = status
     return response

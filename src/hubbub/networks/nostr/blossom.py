@@ -187,10 +187,13 @@ def descriptor(answer: requests.Response, sha256: str, size: int) -> Blob:
     return Blob(url=url, sha256=sha256, size=size, mime_type=mime)
 
 
-def refusal(answer: requests.Response) -> ConnectorError:
-    """The error for a refused upload, in words, with the server's X-Reason when it gives one."""
+def refusal(answer: requests.Response, reason: str | None = None) -> ConnectorError:
+    """The error for a refused upload, in words, with the server's reason when it gives one
+    (Blossom's X-Reason header, unless `reason` is given)."""
     status = answer.status_code
-    reason = (answer.headers.get("X-Reason") or "").strip()[:300]
+    if reason is None:
+        reason = answer.headers.get("X-Reason") or ""
+    reason = " ".join(reason.split())[:300]
     said = f" (it said: {reason})" if reason else ""
     if status in (401, 403):
         return Rejected(f"{NAME} refused this account's upload (HTTP {status}){said}. Check "
@@ -213,8 +216,9 @@ def refusal(answer: requests.Response) -> ConnectorError:
 
 def imeta_tag(blob: Blob, *, alt: str = "", width: int = 0, height: int = 0) -> list[str]:
     """One NIP-92 `imeta` tag for a picture in the note (`key value` per element)."""
-    tag = ["imeta", f"url {blob.url}", f"m {blob.mime_type}", f"x {blob.sha256}",
-           f"size {blob.size}"]
+    tag = ["imeta", f"url {blob.url}", f"m {blob.mime_type}", f"x {blob.sha256}"]
+    if blob.size > 0:
+        tag.append(f"size {blob.size}")
     if blob.width > 0 and blob.height > 0:
         width, height = blob.width, blob.height  # what was sent, fitted or not
     if width > 0 and height > 0:

@@ -9,6 +9,7 @@ are in the note), and stored by the engine the same way before the first publish
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -39,7 +40,7 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
 from hubbub.networks.image_fit import fitted
-from hubbub.networks.nostr import blossom, events, keys, mapping, reading
+from hubbub.networks.nostr import blossom, events, keys, mapping, nip96, reading
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
 from hubbub.networks.nostr.relay import (
@@ -75,8 +76,8 @@ class NostrConnector(Connector):
                         placeholder="nsec1...", empty_flag="--generate"),
         CredentialField("media_server", "Media server (optional)", "--media-server", kind="url",
                         required=False,
-                        help="A Blossom server (https://...) that stores the pictures of your "
-                             "notes; without one, notes from the hub carry no pictures.",
+                        help="A Blossom (or NIP-96) server, https://..., that stores the "
+                             "pictures of your notes; without one, notes carry no pictures.",
                         placeholder="https://blossom.example.com"),
     )
 
@@ -91,7 +92,8 @@ class NostrConnector(Connector):
         server = _media_server(account)
         if not server:
             return (mapping.NO_MEDIA_SERVER,)
-        return (f"Pictures are stored on the media server {server}.",)
+        kind = "NIP-96" if account.credentials.get(MEDIA_API) else "Blossom"
+        return (f"Pictures are stored on the media server {server} ({kind}).",)
 
     def default_capabilities(self) -> Capabilities:
         return mapping.default_capabilities()
@@ -111,7 +113,7 @@ class NostrConnector(Connector):
         """credentials: {"nsec": "nsec1..." or 64 hex, or "" to generate a key pair,
         "relays": ["wss://...", ...]} (base_url, when given, is one more relay)."""
         relays = _relay_list(base_url, credentials.get("relays"))
-        media_server = media_server_setting(str(credentials.get("media_server") or ""))
+        media = media_server_setting(str(credentials.get(MEDIA_SERVER) or ""))
         secret = str(credentials.get("nsec") or credentials.get("secret_key_hex") or "").strip()
         try:
             pair = keys.parse_secret(secret) if secret else generate_keypair()
@@ -127,9 +129,7 @@ class NostrConnector(Connector):
             "copy somewhere safe to use this identity in other Nostr apps; the hub will not "
             "show it again."
         )
-        stored: dict[str, Any] = {"secret_key_hex": pair.secret_hex, "relays": relays}
-        if media_server:
-            stored["media_server"] = media_server
+        stored: dict[str, Any] = {"secret_key_hex": pair.secret_hex, "relays": relays, **media}
         return Connected(
             base_url=relays[0],
             credentials=stored,
@@ -222,7 +222,14 @@ class NostrConnector(Connector):
         # Over 10 MB (or a type Nostr clients do not show) it goes fitted (networks/image_fit).
         limits = self.image_fit(mapping.default_capabilities(has_media_server=True))
         picture = fitted(media, limits, "the media server")
-        blob = blossom.upload(server, pair.secret_hex, picture.data, picture.mime_type)
+        api_url = str(account.credentials.get(MEDIA_API) or "")
+        if api_url:
+            blob = nip96.upload(api_url, pair.secret_hex, picture.data, picture.mime_type,
+                                media.alt_text)
+        else:
+            blob = blossom.upload(server, pair.secret_hex, picture.data, picture.mime_type)
+        if blob.sha256 != hashlib.sha256(picture.data).hexdigest():
+            return blob.to_id()  # the server changed it (NIP-96): as the server describes it
         return replace(blob, width=picture.width, height=picture.height).to_id()
 
     def find_published(
@@ -403,21 +410,27 @@ def _keypair(account: Account) -> KeyPair:
         raise Revoked("The stored Nostr key is not usable: reconnect the account.") from None
 
 
-def media_server_setting(typed: str) -> str:
-    """A media server address as stored ("" for none), or Rejected with a sentence: only
-    http(s) roots the SSRF guard lets the hub reach."""
+MEDIA_SERVER = "media_server"
+MEDIA_API = "media_api"  # a NIP-96 server's upload address; absent for a Blossom server
+
+
+def media_server_setting(typed: str) -> dict[str, str]:
+    """The credentials keys for a typed media server ({} for none), or Rejected with a
+    sentence: only http(s) roots the SSRF guard lets the hub reach. A server that announces
+    NIP-96 (/.well-known/nostr/nip96.json) is used through it; any other as Blossom."""
     if not typed.strip():
-        return ""
+        return {}
     try:
         url = blossom.normalize_server_url(typed)
         blossom.check_reachable(url)
     except ValueError as exc:
         raise Rejected(str(exc)) from None
-    return url
+    api_url = nip96.discover(url)
+    return {MEDIA_SERVER: url, MEDIA_API: api_url} if api_url else {MEDIA_SERVER: url}
 
 
 def _media_server(account: Account) -> str:
-    return str(account.credentials.get("media_server") or "")
+    return str(account.credentials.get(MEDIA_SERVER) or "")
 
 
 def _sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,
