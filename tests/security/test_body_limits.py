@@ -133,8 +133,8 @@ def test_pages_that_take_files_take_more_from_someone_signed_in(hub: Served) -> 
     kind = {"Content-Type": "application/octet-stream"}
     signed_in = hub.signed_in()
     for path in ("/", "/compose/panel/", "/compose/autosave/", "/import/"):
-        # The composer (page and deck panel) and the import take uploads: 2 MB goes through to Django (whose CSRF
-        # check refuses this one).
+        # The composer (page and deck panel) and the import take uploads: 2 MB goes through
+        # to Django (whose CSRF check refuses this one).
         answer = signed_in.post(f"{hub.url}{path}", data=body, headers=kind, timeout=60,
                                 allow_redirects=False)
         assert answer.status_code == 403, path
