@@ -240,3 +240,22 @@ def test_the_panel_carries_visibility_and_language(client_in: Client, owner: Use
                                      "visibility": "everyone"})
     assert refused.status_code == 400
     assert "odd" in refused.content.decode()
+
+
+def test_settings_list_the_groups_and_remove_one(client_in: Client, owner: User) -> None:
+    a = account(owner, "@a@fake.example")
+    b = account(owner, "@b@fake.example")
+    group = TargetGroup.objects.create(user=owner, name="Work", connection_ids=[a.pk, b.pk])
+    html = client_in.get(reverse("accounts:settings")).content.decode()
+    assert "Work" in html
+    assert "@a@fake.example" in html
+    delete = reverse("publishing:group_delete", args=[group.pk])
+    assert f'action="{delete}"' in html
+    response = client_in.post(delete, {"next": "/accounts/settings/#groups"})
+    assert response["Location"] == "/accounts/settings/#groups"
+    assert not TargetGroup.objects.exists()
+    # A next address off the hub is not followed.
+    other = TargetGroup.objects.create(user=owner, name="Home", connection_ids=[a.pk])
+    response = client_in.post(reverse("publishing:group_delete", args=[other.pk]),
+                              {"next": "https://elsewhere.example/"})
+    assert response["Location"] == reverse("accounts:settings")
