@@ -52,7 +52,7 @@ class FacebookContractPeer:
         "text_limit": 63_206,
         "counting": "graphemes",
         "media.max_count": 10,
-        "media.image_max_bytes": 10 * 1024 * 1024,
+        "media.image_max_bytes": 4 * 1024 * 1024,  # the Graph reference's photo limit
         "media.alt_text_max": 1000,
         "threads": False,
         "idempotency": "none",
