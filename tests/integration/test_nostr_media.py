@@ -133,6 +133,7 @@ def test_a_picture_goes_to_the_media_server_and_the_note_reads_back_with_it(
     # Read back by the hub: the picture and its description.
     page = get_connector("nostr").fetch(account_for(connection), "author")
     [item] = page.items
+    assert item.text == "My #desk today"  # the address is shown as the picture, not as text
     assert item.extra["media"] == [{"type": "image", "url": meta["url"],
                                     "preview_url": meta["url"], "description": ALT}]
 

@@ -526,3 +526,15 @@ def test_the_nip96_authorization_is_a_nip98_event() -> None:
     assert (event["kind"], event["created_at"], event["tags"]) == (
         27235, 1_700_000_000, [["u", "https://m.example/api"], ["method", "POST"],
                                ["payload", "ab" * 32]])
+
+
+def test_a_notes_text_leaves_out_the_addresses_of_its_pictures() -> None:
+    url = "https://m.example/" + "ab" * 32 + ".png"
+    media = [{"url": url}]
+    strip = reading.text_without_media_urls
+    assert strip(f"hi\n\n{url}", media) == "hi"
+    assert strip(f"{url}\n", media) == ""
+    assert strip(f"see {url} here", media) == f"see {url} here"  # not at the end: kept
+    assert strip(f"hi\n\n{url}", []) == f"hi\n\n{url}"  # not described: kept
+    assert strip(f"hi\nhttps://other.example/x.png\n{url}", media) == (
+        "hi\nhttps://other.example/x.png")

@@ -219,7 +219,7 @@ def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
         author_handle=keys.npub(author),
         author_name=profile.name or keys.short_npub(author),
         created_at=datetime.fromtimestamp(int(event["created_at"]), UTC),
-        text=str(shown["content"]),
+        text=text_without_media_urls(str(shown["content"]), media),
         html="",
         url=nevent_link(str(shown["id"]), author, relays, int(shown["kind"])),
         author_avatar=profile.picture,
@@ -247,6 +247,20 @@ def reposted_note(event: Mapping[str, Any]) -> Event | None:
     if verify(inner) and inner.get("kind") == 1:
         return dict(inner)
     return None
+
+
+def text_without_media_urls(content: str, media: Sequence[Mapping[str, str]]) -> str:
+    """The note's text without the picture addresses at its end that its imeta tags describe
+    (clients show the picture there instead; the item shows it from `media`). Addresses
+    anywhere else, or not described, stay."""
+    described = {m["url"] for m in media}
+    lines = content.rstrip().split("\n")
+    end = len(lines)
+    while end > 0 and lines[end - 1].strip() in described:
+        end -= 1
+    if end == len(lines):
+        return content
+    return "\n".join(lines[:end]).rstrip()
 
 
 def media_from_imeta(event: Mapping[str, Any]) -> list[dict[str, str]]:
