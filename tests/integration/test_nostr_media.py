@@ -33,7 +33,7 @@ from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.publishing.services import NewMedia, create_post, left_out_note
 from tests.peers import blossom_fixtures
-from tests.peers.blossom import BlossomPeer
+from tests.peers.blossom import MAX_BYTES, BlossomPeer
 from tests.peers.nostr import NostrPeer
 from tests.peers.procgroup import free_ports
 
@@ -151,6 +151,16 @@ def test_two_pictures_and_no_text(nostr_peer: NostrPeer, blossom_peer: BlossomPe
     assert note["content"] == "\n".join(m["url"] for m in metas)
 
 
+def _noise() -> NewMedia:
+    """A PNG of noise, 270 KB: well over a small limit, so it must be fitted to it."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (300, 300), random.Random(7).randbytes(300 * 300 * 3)).save(
+        out, "PNG")
+    assert len(out.getvalue()) > 40_000
+    return NewMedia(SimpleUploadedFile("noise.png", out.getvalue(), content_type="image/png"),
+                    "Static")
+
+
 def test_a_picture_over_the_limit_goes_fitted(
     nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path,
     monkeypatch: pytest.MonkeyPatch
@@ -159,13 +169,7 @@ def test_a_picture_over_the_limit_goes_fitted(
 
     monkeypatch.setattr(mapping, "MEDIA_MAX_BYTES", 40_000)
     connection = _connect(owner, nostr_peer.url, blossom_peer.url)
-    out = io.BytesIO()
-    Image.frombytes("RGB", (300, 300), random.Random(7).randbytes(300 * 300 * 3)).save(
-        out, "PNG")
-    assert len(out.getvalue()) > 40_000
-    noisy = NewMedia(SimpleUploadedFile("noise.png", out.getvalue(), content_type="image/png"),
-                     "Static")
-    post = create_post(user=owner, text="noise", connections=[connection], media=[noisy])
+    post = create_post(user=owner, text="noise", connections=[connection], media=[_noise()])
     _run_due()
     assert post.deliveries.get().state == S.SENT
     [note] = _notes(nostr_peer, connection)
@@ -207,6 +211,9 @@ def test_a_server_that_announces_nip96_is_used_through_nip96(
     blossom_peer.settings(nip96=True)
     connection = _connect(owner, nostr_peer.url, blossom_peer.url)
     assert connection.credentials["media_api"] == f"{blossom_peer.url}/api/v2/media"
+    # The size its document states is the account's limit.
+    assert connection.credentials["media_max_bytes"] == MAX_BYTES
+    assert capabilities_for(connection, refresh=True).media.image_max_bytes == MAX_BYTES
     [said] = NostrConnector().account_notes(account_for(connection))
     assert said == f"Pictures are stored on the media server {blossom_peer.url} (NIP-96)."
     post = create_post(user=owner, text="via NIP-96", connections=[connection], media=[_png()])
@@ -227,6 +234,21 @@ def test_a_server_that_announces_nip96_is_used_through_nip96(
     status, _headers, body = blossom_peer.get(meta["url"].removeprefix(blossom_peer.url))
     assert status == 200
     assert hashlib.sha256(body).hexdigest() == sha
+
+
+def test_a_picture_over_a_nip96_servers_stated_size_goes_fitted_to_it(
+    nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path
+) -> None:
+    blossom_peer.settings(nip96=True, max_bytes=40_000)
+    connection = _connect(owner, nostr_peer.url, blossom_peer.url)
+    post = create_post(user=owner, text="fits", connections=[connection], media=[_noise()])
+    _run_due()
+    assert post.deliveries.get().state == S.SENT
+    [upload] = blossom_peer.log()
+    assert upload["status"] == 201
+    assert upload["size"] <= 40_000
+    [meta] = _imeta(_notes(nostr_peer, connection)[0])
+    assert int(meta["size"]) == upload["size"]
 
 
 def test_a_nip96_refusal_reaches_the_person_with_the_servers_words(

@@ -5,6 +5,8 @@ to a server the person chooses, so this page names it, as cap_views.py names X."
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
@@ -14,7 +16,12 @@ from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
 from hubbub.connections.models import Connection
 from hubbub.networks.errors import Rejected
-from hubbub.networks.nostr.connector import MEDIA_API, MEDIA_SERVER, media_server_setting
+from hubbub.networks.nostr.connector import (
+    MEDIA_API,
+    MEDIA_KEYS,
+    MEDIA_SERVER,
+    media_server_setting,
+)
 
 NETWORKS = ("nostr",)
 KEY = MEDIA_SERVER
@@ -29,7 +36,7 @@ class MediaServerForm(forms.Form):
                                       "autocorrect": "off", "spellcheck": "false",
                                       "placeholder": "https://blossom.example.com"}))
 
-    def clean_media_server(self) -> dict[str, str]:
+    def clean_media_server(self) -> dict[str, Any]:
         """The credentials keys (the server, and its NIP-96 upload address if it has one)."""
         try:
             return media_server_setting(self.cleaned_data.get(KEY) or "")
@@ -37,11 +44,10 @@ class MediaServerForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
 
-def _save(connection: Connection, setting: dict[str, str]) -> None:
+def _save(connection: Connection, setting: dict[str, Any]) -> None:
     """Store the setting with the credentials (encrypted like them) and forget the account's
     limits, so the composer asks again (pictures or none)."""
-    credentials = {k: v for k, v in connection.credentials.items()
-                   if k not in (MEDIA_SERVER, MEDIA_API)}
+    credentials = {k: v for k, v in connection.credentials.items() if k not in MEDIA_KEYS}
     connection.credentials = {**credentials, **setting}
     Connection.objects.filter(pk=connection.pk).update(
         credentials_enc=connection.credentials_enc, capabilities_json=None,

@@ -86,7 +86,8 @@ class NostrConnector(Connector):
         """The strictest `limitation.max_content_length` the relays' NIP-11 documents state."""
         documents = parallel(_nip11, _relays(account))
         return mapping.capabilities_from_documents(
-            (d for d in documents if d is not None), bool(_media_server(account)))
+            (d for d in documents if d is not None), bool(_media_server(account)),
+            _media_max_bytes(account))
 
     def account_notes(self, account: Account) -> tuple[str, ...]:
         server = _media_server(account)
@@ -220,7 +221,8 @@ class NostrConnector(Connector):
             raise Rejected("Nostr notes from the hub carry pictures only, not video.")
         pair = _keypair(account)
         # Over 10 MB (or a type Nostr clients do not show) it goes fitted (networks/image_fit).
-        limits = self.image_fit(mapping.default_capabilities(has_media_server=True))
+        limits = self.image_fit(mapping.default_capabilities(
+            has_media_server=True, server_max_bytes=_media_max_bytes(account)))
         picture = fitted(media, limits, "the media server")
         api_url = str(account.credentials.get(MEDIA_API) or "")
         if api_url:
@@ -412,9 +414,11 @@ def _keypair(account: Account) -> KeyPair:
 
 MEDIA_SERVER = "media_server"
 MEDIA_API = "media_api"  # a NIP-96 server's upload address; absent for a Blossom server
+MEDIA_MAX_BYTES = "media_max_bytes"  # the size a NIP-96 server states; absent when none
+MEDIA_KEYS = (MEDIA_SERVER, MEDIA_API, MEDIA_MAX_BYTES)
 
 
-def media_server_setting(typed: str) -> dict[str, str]:
+def media_server_setting(typed: str) -> dict[str, Any]:
     """The credentials keys for a typed media server ({} for none), or Rejected with a
     sentence: only http(s) roots the SSRF guard lets the hub reach. A server that announces
     NIP-96 (/.well-known/nostr/nip96.json) is used through it; any other as Blossom."""
@@ -425,12 +429,22 @@ def media_server_setting(typed: str) -> dict[str, str]:
         blossom.check_reachable(url)
     except ValueError as exc:
         raise Rejected(str(exc)) from None
-    api_url = nip96.discover(url)
-    return {MEDIA_SERVER: url, MEDIA_API: api_url} if api_url else {MEDIA_SERVER: url}
+    found = nip96.discover(url)
+    setting: dict[str, Any] = {MEDIA_SERVER: url}
+    if found is not None:
+        setting[MEDIA_API] = found.api_url
+        if found.max_bytes:
+            setting[MEDIA_MAX_BYTES] = found.max_bytes
+    return setting
 
 
 def _media_server(account: Account) -> str:
     return str(account.credentials.get(MEDIA_SERVER) or "")
+
+
+def _media_max_bytes(account: Account) -> int:
+    value = account.credentials.get(MEDIA_MAX_BYTES)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def _sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,

@@ -60,21 +60,23 @@ NO_MEDIA_SERVER = ("Nostr notes carry pictures through a media server: add a Blo
                    "to this account (Connections, then Media server) to send pictures.")
 
 
-def media_limits(has_server: bool) -> MediaLimits:
-    """Pictures (no video) when the account has a media server; none without one."""
+def media_limits(has_server: bool, server_max_bytes: int = 0) -> MediaLimits:
+    """Pictures (no video) when the account has a media server, at most the size the server
+    states (NIP-96 does) when it is smaller; none without one."""
     if not has_server:
         return MediaLimits(max_count=0, mime_types=(), image_max_bytes=0)
-    return MediaLimits(max_count=MEDIA_MAX_COUNT, mime_types=MEDIA_TYPES,
-                       image_max_bytes=MEDIA_MAX_BYTES)
+    most = min(MEDIA_MAX_BYTES, server_max_bytes) if server_max_bytes > 0 else MEDIA_MAX_BYTES
+    return MediaLimits(max_count=MEDIA_MAX_COUNT, mime_types=MEDIA_TYPES, image_max_bytes=most)
 
 
 def default_capabilities(text_limit: int = DEFAULT_TEXT_LIMIT,
-                         has_media_server: bool = False) -> Capabilities:
+                         has_media_server: bool = False,
+                         server_max_bytes: int = 0) -> Capabilities:
     return Capabilities(
         text_limit=text_limit,
         counting="graphemes",
         # Pictures need a media server (Blossom upload) and NIP-92 imeta tags.
-        media=media_limits(has_media_server),
+        media=media_limits(has_media_server, server_max_bytes),
         content_warning=True,
         threads=True,
         visibilities=(),
@@ -115,13 +117,13 @@ def stated_content_limit(document: object) -> int | None:
     return value
 
 
-def capabilities_from_documents(documents: Iterable[object],
-                                has_media_server: bool = False) -> Capabilities:
+def capabilities_from_documents(documents: Iterable[object], has_media_server: bool = False,
+                                server_max_bytes: int = 0) -> Capabilities:
     """The strictest stated content limit among the relays' NIP-11 documents (a note goes to
     all of them), else the default."""
     limits = [limit for doc in documents if (limit := stated_content_limit(doc)) is not None]
     return default_capabilities(min(limits) if limits else DEFAULT_TEXT_LIMIT,
-                                has_media_server)
+                                has_media_server, server_max_bytes)
 
 
 # --- drafts -> notes --------------------------------------------------------------------------

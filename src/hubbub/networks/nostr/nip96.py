@@ -20,6 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -35,9 +36,15 @@ WELL_KNOWN = "/.well-known/nostr/nip96.json"
 NAME = "The media server"
 
 
-def discover(server_url: str) -> str | None:
-    """The server's NIP-96 upload address, when it announces one (following one
-    `delegated_to_url`); None when it does not (or cannot be asked now): a Blossom server."""
+@dataclass(frozen=True)
+class Nip96Server:
+    api_url: str
+    max_bytes: int = 0  # its free plan's max_byte_size; 0 when it states none
+
+
+def discover(server_url: str) -> Nip96Server | None:
+    """The server's NIP-96 upload address (and size limit), when it announces one (following
+    one `delegated_to_url`); None when it does not (or cannot be asked now): a Blossom server."""
     session = guarded_session()
     try:
         document = _document(session, server_url)
@@ -48,8 +55,14 @@ def discover(server_url: str) -> str | None:
         session.close()
     if document is None:
         return None
-    api_url = safe_url(str(document.get("api_url") or ""))
-    return api_url.rstrip("/") or None
+    api_url = safe_url(str(document.get("api_url") or "")).rstrip("/")
+    if not api_url:
+        return None
+    plans = document.get("plans")
+    free = plans.get("free") if isinstance(plans, Mapping) else None
+    most = free.get("max_byte_size") if isinstance(free, Mapping) else None
+    usable = isinstance(most, int) and not isinstance(most, bool) and most > 0
+    return Nip96Server(api_url, most if usable and isinstance(most, int) else 0)
 
 
 def _document(session: requests.Session, root: str) -> Mapping[str, Any] | None:
