@@ -489,7 +489,7 @@ def test_media_server_addresses(typed: str, stored: str) -> None:
 
 
 def test_a_nip96_answer_is_checked_against_the_bytes_sent() -> None:
-    from hubbub.networks.nostr import nip96
+    from hubbub.networks.nostr import blossom, nip96
 
     sha = "cd" * 32
 
@@ -504,6 +504,11 @@ def test_a_nip96_answer_is_checked_against_the_bytes_sent() -> None:
         ["size", "3"], ["dim", "4x2"]), sha, 5, "image/png")
     assert (changed.sha256, changed.size, changed.mime_type, changed.width, changed.height) == (
         "ef" * 32, 3, "image/webp", 4, 2)  # described as the server serves it
+    undescribed = nip96._described(answer(["url", "https://m.example/f.webp"], ["ox", sha],
+                                          ["x", "ef" * 32]), sha, 5, "image/png")
+    assert (undescribed.width, undescribed.size) == (-1, 0)
+    assert blossom.imeta_tag(undescribed, width=10, height=10) == [
+        "imeta", "url https://m.example/f.webp", "m image/png", f"x {'ef' * 32}"]
     with pytest.raises(Rejected, match="received a different file"):
         nip96._described(answer(["url", "https://m.example/a.png"], ["ox", "ef" * 32]),
                          sha, 5, "image/png")

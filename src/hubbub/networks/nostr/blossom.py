@@ -56,7 +56,8 @@ class Blob:
     sha256: str
     size: int
     mime_type: str
-    width: int = 0  # of the picture sent (fitted or not); 0 when not known
+    # Of the picture stored (fitted or not); 0: those of the attachment; -1: unknown.
+    width: int = 0
     height: int = 0
 
     def to_id(self) -> str:
@@ -219,8 +220,8 @@ def imeta_tag(blob: Blob, *, alt: str = "", width: int = 0, height: int = 0) -> 
     tag = ["imeta", f"url {blob.url}", f"m {blob.mime_type}", f"x {blob.sha256}"]
     if blob.size > 0:
         tag.append(f"size {blob.size}")
-    if blob.width > 0 and blob.height > 0:
-        width, height = blob.width, blob.height  # what was sent, fitted or not
+    if blob.width != 0 or blob.height != 0:
+        width, height = blob.width, blob.height  # what is stored, fitted or not (-1: unknown)
     if width > 0 and height > 0:
         tag.append(f"dim {width}x{height}")
     if alt.strip():

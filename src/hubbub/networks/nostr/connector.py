@@ -212,8 +212,9 @@ class NostrConnector(Connector):
         return self._send(account, event, what="note")
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
-        """Put the picture on the account's media server (Blossom, BUD-02) and return its blob
-        descriptor as the media id. The same bytes give the same blob: a retry is harmless."""
+        """Put the picture on the account's media server (Blossom, or NIP-96 when it announces
+        that) and return what the note needs of it as the media id (blossom.Blob as JSON). The
+        same bytes give the same blob: a retry is harmless."""
         server = _media_server(account)
         if not server:
             raise Rejected(mapping.NO_MEDIA_SERVER)

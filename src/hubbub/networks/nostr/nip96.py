@@ -142,9 +142,10 @@ def _described(body: Mapping[str, Any] | None, sha256: str, size: int,
     if kept == sha256:  # kept as sent: what we know of our bytes holds
         return Blob(url=url, sha256=sha256, size=size, mime_type=mime_type)
     # The server changed the file despite no_transform: describe what it serves.
+    # Dimensions it does not state are unknown (-1: not those of the file sent).
     width, _, height = found.get("dim", "").partition("x")
+    known = width.isdigit() and height.isdigit()
     return Blob(url=url, sha256=kept,
                 size=int(found["size"]) if found.get("size", "").isdigit() else 0,
                 mime_type=found.get("m") or mime_type,
-                width=int(width) if width.isdigit() else 0,
-                height=int(height) if height.isdigit() else 0)
+                width=int(width) if known else -1, height=int(height) if known else -1)
