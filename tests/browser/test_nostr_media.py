@@ -37,7 +37,7 @@ def test_a_nostr_account_gets_a_media_server_and_posts_a_picture(
 
     _hub, url = hub_server
     create_owner(page, url)
-    connect_nostr(page, url, nostr_peer.url)
+    connect_nostr(page, url, nostr_peer.url, before_submit="nostr-media-00-connect-form")
     main = page.locator("main")
     expect(main).to_contain_text("add a Blossom server to this account")
     shot(page, "nostr-media-01-no-server")
