@@ -109,7 +109,9 @@ def test_customize_preview_and_delete_everywhere(
     page.fill("textarea[name=alt_1]", "An orange sunrise")
     expect(page.locator("input[name=keep_1]")).to_have_value(re.compile(r"^m\d+$"))
     expect(preview.locator("img[alt='An orange sunrise']")).to_have_count(2)
-    expect(preview.locator(".pv-bluesky .pv-note")).to_have_count(0)  # no card with a picture
+    expect(preview.locator(".pv-bluesky")).not_to_contain_text("A card for")  # a picture
+    # Each says what the picture goes as there: 640 x 360 fits both as it is.
+    expect(preview.locator("[data-fit-note]")).to_have_text(["Picture sent as is"] * 2)
 
     # Bluesky gets its own words: opening its panel starts from the main text.
     panel = _panel(page, sky.handle)
