@@ -220,6 +220,24 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch: pytest.MonkeyPa
     assert max(decoded) == (3000, 2000)
 
 
+def test_a_50_megapixel_photo_is_fitted_decoding_a_quarter_of_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = encoded(noisy(8660, 5773, grain=8), "JPEG", quality=90)  # a 48-50 MP phone's photo
+    decoded: list[tuple[int, int]] = []
+    real = ImageFile.ImageFile.load
+
+    def load(self: ImageFile.ImageFile) -> Any:
+        decoded.append(self.size)
+        return real(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    fitted = fit_image(raw, BLUESKY)
+    assert (fitted.width, fitted.height) == (2000, 1333)
+    assert len(fitted.data) <= BLUESKY.max_bytes
+    # Decoded at a half (4330 x 2887: 37 MB of pixels), not the 150 MB of the whole.
+    assert max(decoded) == (4330, 2887)
+
+
 def test_the_work_is_bounded_and_ends_in_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = 0
     real = image_fit._encode

@@ -8,7 +8,7 @@ import zlib
 import pytest
 from PIL import Image, ImageFile
 
-from hubbub.core.images import ImageTooLarge, NotAnImage, clean_image
+from hubbub.core.images import ImageTooLarge, NotAnImage, clean_image, open_image
 from hubbub.imports import images as zip_images
 from hubbub.imports.archive import MemberProblem
 
@@ -106,6 +106,26 @@ def test_an_image_at_the_limit_is_still_taken() -> None:
     Image.new("L", (8000, 5000)).save(out, format="PNG")  # exactly 40 megapixels
     cleaned = clean_image(out.getvalue())
     assert (cleaned.width, cleaned.height) == (8000, 5000)
+
+
+def test_a_50_megapixel_jpeg_photo_is_taken_and_a_larger_one_refused_in_words(
+        no_decoding: None) -> None:
+    """A colour JPEG decodes to 3 bytes a pixel: a phone's 50-megapixel photo fits the same
+    memory as a 40-megapixel PNG (4 bytes). Judged from the header alone."""
+    photo = io.BytesIO()
+    Image.new("RGB", (8660, 5773), "teal").save(photo, "JPEG")  # 50.0 megapixels
+    with open_image(photo.getvalue()) as image:
+        assert image.size == (8660, 5773)
+    larger = io.BytesIO()
+    Image.new("RGB", (9000, 6000), "teal").save(larger, "JPEG")  # 54 megapixels
+    with pytest.raises(ImageTooLarge) as refused:
+        open_image(larger.getvalue())
+    assert str(refused.value) == ("it is 9,000 by 6,000 pixels (54 megapixels); at most 52 "
+                                  "megapixels are accepted for a JPEG photo")
+    png = io.BytesIO()
+    Image.new("RGB", (8660, 5773), "teal").save(png, "PNG")  # the same pixels as a PNG
+    with pytest.raises(ImageTooLarge, match=r"at most 40 megapixels are accepted$"):
+        open_image(png.getvalue())
 
 
 def test_the_zip_check_refuses_a_bomb_in_one_sentence_without_decoding(no_decoding: None) -> None:

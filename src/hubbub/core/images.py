@@ -1,9 +1,10 @@
 """Images people attach: read their real type, drop metadata (EXIF, GPS), fit size limits.
 
-Every image the hub decodes (the composer, the CSV import's zip, the worker's downscaling) is
-opened with `open_image`, which reads the header and refuses more than MAX_PIXELS before a
-pixel is decoded: a PNG of half a megabyte can claim 13000 x 13000 pixels, which decode to
-half a gigabyte and take seconds. Decoding is slow work: callers do it before any database
+Every image the hub decodes (the composer, the CSV import's zip, the worker's fitting) is
+opened with `open_image`, which reads the header and refuses more than MAX_PIXELS (a colour
+JPEG: JPEG_MAX_PIXELS, as it decodes to 3 bytes a pixel, not 4) before a pixel is decoded: a
+PNG of half a megabyte can claim 13000 x 13000 pixels, which decode to half a gigabyte and
+take seconds. Decoding is slow work: callers do it before any database
 transaction opens (docs/architecture.md, "Media").
 """
 
@@ -19,6 +20,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # than a phone camera's 7,000 x 5,000; decoded as RGBA it is 160 MB, the most one upload may
 # make the hub hold.
 MAX_PIXELS = 40_000_000
+# A JPEG photo in colour or grey decodes to at most 3 bytes a pixel (RGB), not 4: the same
+# ~160 MB holds 52 megapixels, so the 48 to 50 of today's phone cameras are taken.
+JPEG_MAX_PIXELS = 52_000_000
 
 # Formats we re-encode to drop metadata; animated GIFs are kept as they are (re-encoding would
 # lose frames or timing), and they carry no EXIF/GPS block.
@@ -41,12 +45,21 @@ class ImageTooLarge(NotAnImage):
     """More pixels than the hub decodes; the message names the size and the limit."""
 
 
-def pixel_problem(width: int, height: int) -> str | None:
+def pixel_problem(width: int, height: int, limit: int = MAX_PIXELS) -> str | None:
     """The sentence that refuses an image of this size, or None when it is within the limit."""
-    if width * height <= MAX_PIXELS:
+    if width * height <= limit:
         return None
+    kind = " for a JPEG photo" if limit == JPEG_MAX_PIXELS else ""
     return (f"it is {width:,} by {height:,} pixels ({width * height / 1e6:.0f} megapixels); "
-            f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted")
+            f"at most {limit // 1_000_000} megapixels are accepted{kind}")
+
+
+def pixel_limit(image: Image.Image) -> int:
+    """The most pixels the hub decodes of this image: JPEG_MAX_PIXELS for a colour or grey
+    JPEG (3 bytes a pixel at most), MAX_PIXELS for everything else. From the header alone."""
+    if image.format in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
+        return JPEG_MAX_PIXELS
+    return MAX_PIXELS
 
 
 def open_image(data: bytes, formats: tuple[str, ...] | None = None) -> Image.Image:
@@ -59,7 +72,7 @@ def open_image(data: bytes, formats: tuple[str, ...] | None = None) -> Image.Ima
         raise ImageTooLarge(
             f"it has over {2 * (Image.MAX_IMAGE_PIXELS or 0) // 1_000_000} megapixels; "
             f"at most {MAX_PIXELS // 1_000_000} megapixels are accepted") from None
-    problem = pixel_problem(*image.size)
+    problem = pixel_problem(*image.size, pixel_limit(image))
     if problem:
         image.close()
         raise ImageTooLarge(problem)
