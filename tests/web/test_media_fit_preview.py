@@ -32,7 +32,8 @@ def _preview_of(html: str, connection: Connection) -> str:
 
 
 def _counter_of(html: str, connection: Connection) -> str:
-    return html.split(f'data-counter="{connection.pk}"')[1].split("data-counter=")[0]
+    counters = html.split('id="preview"')[0]
+    return counters.split(f'data-counter="{connection.pk}"')[1].split("data-counter=")[0]
 
 
 def test_each_preview_says_what_size_the_picture_goes_as(client_in: Client,
@@ -64,6 +65,8 @@ def test_an_account_that_carries_no_pictures_goes_without_them_and_says_so(
         in bare_part
     assert "<img" not in bare_part
     assert "counter-problem" not in _counter_of(html, bare)
+    assert "Sent without the picture" in _counter_of(html, bare)  # read out with the counters
+    assert "Sent without" not in _counter_of(html, plain)
     assert "<img" in _preview_of(html, plain)
     assert "Sent without" not in _preview_of(html, plain)
 

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from hubbub.connections.models import Connection
-from hubbub.connections.services import active_connections
+from hubbub.connections.services import active_connections, capabilities_for
 from hubbub.core.ids import parse_id
 from hubbub.networks.base import Draft, Problem, Validation
 from hubbub.networks.image_fit import fit_description
@@ -44,6 +44,7 @@ class CounterRow:
     can_split: bool  # too long here, and the network has threads
     numbered: bool
     customized: bool
+    media_note: str = ""  # "Sent without the picture: ..." (also in the preview)
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,15 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
         over = max(part.over for part in parts)
         too_long = any(p.code == "too_long" for r in results for p in r.problems)
         caps = edit.caps if edit else None
+        note = services.left_out_note(drafts_for[0].media, caps or capabilities_for(connection),
+                                      connection.network)
         rows.append(CounterRow(
             connection=connection, result=first, over=over, problems=problems,
             parts=parts if len(results) > 1 else [],
             can_split=bool(caps and caps.threads and too_long and len(results) == 1),
             numbered=bool(edit and edit.numbered),
             customized=bool(edit and edit.on),
+            media_note=note,
         ))
     return rows
 
