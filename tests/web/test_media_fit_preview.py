@@ -106,3 +106,16 @@ def test_a_draft_sent_later_leaves_out_what_its_account_cannot_carry(
     delivery = Delivery.objects.get(post=post)
     assert delivery.media_override == []
     assert draft_of(post, delivery).media == ()
+
+
+def test_a_video_goes_without_where_the_network_takes_none(client_in: Client,
+                                                           owner: User) -> None:
+    pictures_only = account(owner, "@pics@fake.example", limit=500)  # MediaLimits.video None
+    html = live(client_in, text="A clip and a picture", targets=[pictures_only.pk],
+                meta_1="video/mp4;500000;640;360;12;30", alt_1="a short clip",
+                meta_2="image/png;100;8;6", alt_2="a square")
+    part = _preview_of(html, pictures_only)
+    assert "Sent without the video: Fakebook takes no video from the hub." in part
+    assert "pv-video" not in part
+    assert 'alt="a square"' in part  # the picture still goes
+    assert "counter-problem" not in _counter_of(html, pictures_only)
