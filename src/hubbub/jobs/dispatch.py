@@ -54,13 +54,14 @@ class Job:
     delivery_id: int
     network: str
     account_id: int
+    claimed_by: str = ""  # the lease owner when the scheduler claimed the row for its sender
 
 
 class Dispatcher:
-    """Runs `run(delivery_id)` on `limits.threads` threads; `on_done()` after each, so the
+    """Runs `run(job)` on `limits.threads` threads; `on_done()` after each, so the
     scheduler looks again for what a freed slot can take."""
 
-    def __init__(self, limits: Limits, run: Callable[[int], object],
+    def __init__(self, limits: Limits, run: Callable[[Job], object],
                  on_done: Callable[[], object] = lambda: None) -> None:
         self.limits = limits
         self._run = run
@@ -139,7 +140,7 @@ class Dispatcher:
                 close_old_connections()
                 break
             try:
-                self._run(job.delivery_id)
+                self._run(job)
             except Exception:
                 # engine.process records every outcome on the row; this is a bug or a lost
                 # database: the row's lease or enqueued_at brings it back later.

@@ -70,27 +70,54 @@ def _take(pk: int, previous: datetime | None) -> bool:
                 .update(enqueued_at=timezone.now()))
 
 
+def _claim(pk: int, previous: datetime | None, attempts: int, owner: str,
+           now: datetime) -> bool:
+    """Take a scheduled row and claim it for a sender in one compare-and-set (engine)."""
+    return engine.claim_taken(pk, enqueued_at=previous, attempts=attempts, owner=owner, now=now)
+
+
+def run_job(job: Job) -> None:
+    """What a sender runs: a row claimed here is published at once; any other (a first
+    attempt far past its time, a check, a delete) goes through engine.process."""
+    if job.claimed_by:
+        engine.send_claimed(job.delivery_id, job.claimed_by)
+    else:
+        engine.process(job.delivery_id)
+
+
 def dispatch_due(dispatcher: Dispatcher) -> int:
     """Start what is due on the dispatcher's threads, as far as its bounds allow. Rows it has no
-    slot for stay untaken (another worker may take them); a freed slot wakes the loop again."""
+    slot for stay untaken (another worker may take them); a freed slot wakes the loop again.
+
+    A scheduled row is claimed here (state sending, leased to its sender), in the same
+    compare-and-set that takes it, so its sender goes straight to the network; other rows are
+    only taken, and engine.process decides what they need."""
     if dispatcher.room() <= 0:
         return 0
     networks, accounts = dispatcher.busy()
-    rows = (_due(timezone.now()).exclude(connection__network__in=networks)
+    now = timezone.now()
+    rows = (_due(now).exclude(connection__network__in=networks)
             .exclude(connection_id__in=accounts)
-            .values_list("pk", "enqueued_at", "connection__network", "connection_id")[:BATCH])
+            .values_list("pk", "enqueued_at", "connection__network", "connection_id", "state",
+                         "due_at", "attempts")[:BATCH])
     reserved: list[Job] = []
     won: list[Job] = []
     try:
         # One transaction for every take: one write lock instead of one a row, so the senders
         # started below do not queue behind the rest of this batch (SQLite's busy wait sleeps).
         with transaction.atomic():
-            for pk, previous, network, account_id in rows:
-                job = Job(pk, network, account_id)
+            for pk, previous, network, account_id, state, due_at, attempts in rows:
+                if dispatcher.room() <= 0:
+                    break
+                owner = ""
+                if (state == DeliveryState.SCHEDULED
+                        and engine.claims_without_reading(due_at, attempts, now)):
+                    owner = engine.new_owner_id()
+                job = Job(pk, network, account_id, claimed_by=owner)
                 if not dispatcher.reserve(job):
                     continue
                 reserved.append(job)
-                if _take(pk, previous):
+                if _claim(pk, previous, attempts, owner, now) if owner else _take(pk, previous):
                     won.append(job)
                 else:
                     dispatcher.release(job)

@@ -25,12 +25,12 @@ from django_tasks_db.models import DBTaskResult
 
 from hubbub.jobs import scheduler, wake
 from hubbub.jobs.dispatch import Dispatcher, Limits, keep_or_close_connections
-from hubbub.publishing import engine
 from hubbub.publishing.engine import new_owner_id
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = timedelta(hours=1)
 KEEP_RESULTS = timedelta(days=1)
+TASK_LOOK_SECONDS = 0.2  # how often the task runner looks for a ready task
 
 
 class HubWorker:
@@ -44,9 +44,12 @@ class HubWorker:
         self._task_workers: list[DBTaskWorker] = []
         self._last_prune = timezone.now() - PRUNE_EVERY
         self._wake = wake.subscribe()
+        # Set by every wake-up from a commit (never waited on): the loop reads the next
+        # scheduled time again only after one, or at a full tick.
+        self._changed = wake.subscribe()
         self.dispatcher: Dispatcher | None = None
         if run_scheduler and settings.HUBBUB_SEND_IN_WORKER:
-            self.dispatcher = Dispatcher(Limits.from_settings(), engine.process,
+            self.dispatcher = Dispatcher(Limits.from_settings(), scheduler.run_job,
                                          on_done=self._wake.set)
         self.ticks = 0  # full ticks done (tests wait for the first)
 
@@ -54,12 +57,17 @@ class HubWorker:
         interval = float(settings.HUBBUB_SCHEDULER_INTERVAL)
         last_beat = 0.0
         next_tick = 0.0
+        next_due: float | None = None  # monotonic time the next scheduled delivery falls due
         while not self._stop.is_set():
             self._wake.clear()  # before looking: a wake-up while looking is not lost
+            changed = self._changed.is_set()
+            self._changed.clear()
             pause = interval
             try:
                 keep_or_close_connections()  # a woken loop reads at once, on an open link
-                if time.monotonic() >= next_tick:
+                now = time.monotonic()
+                full = now >= next_tick
+                if full:
                     scheduler.tick(self.dispatcher)
                     next_tick = time.monotonic() + interval
                     self.ticks += 1
@@ -71,9 +79,17 @@ class HubWorker:
                     scheduler.dispatch_due(self.dispatcher)
                 else:
                     scheduler.enqueue_due()
-                pause = scheduler.seconds_to_next_due(max(0.0, next_tick - time.monotonic()))
+                # A sender that finished only frees a slot: the next scheduled time is read
+                # again after a commit that changed what is due, at a tick, and once it passed
+                # (a change another process made is seen at the next tick, as before).
+                if full or changed or next_due is None or time.monotonic() >= next_due:
+                    ahead = scheduler.seconds_to_next_due(interval)
+                    next_due = time.monotonic() + ahead if ahead < interval else None
+                wake_at = next_tick if next_due is None else min(next_tick, next_due)
+                pause = max(0.0, wake_at - time.monotonic())
             except Exception:
                 log.exception("scheduler tick failed; trying again")
+                next_due = None
             self._wake.wait(pause)
         close_old_connections()
 
@@ -85,21 +101,32 @@ class HubWorker:
         DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_RESULTS).delete()
 
     def _task_loop(self, worker: DBTaskWorker) -> None:
-        while not self._stop.is_set():
+        """The task runner, started only when a task is ready. Its own loop looks every 0.2 s
+        inside an exclusive transaction on a fresh database connection: on SQLite a write lock
+        five times a second, which claims and posts then wait for, and a reconnect each time.
+        Here a plain read on a kept connection looks; the runner (batch mode) runs what is
+        ready and returns."""
+        tasks = DBTaskResult.objects.ready().filter(backend_name="default",
+                                                    queue_name__in=worker.queue_names)
+        while not self._stop.is_set() and worker.running:
             try:
-                worker.run()
+                if tasks.exists():
+                    worker.run()
+                keep_or_close_connections()
             except Exception:
                 log.exception("task runner crashed; restarting it")
-                time.sleep(1)
-            if not worker.running:
-                break
+                close_old_connections()
+                self._stop.wait(1)
+                continue
+            self._stop.wait(TASK_LOOK_SECONDS)
         close_old_connections()
 
     def start(self) -> None:
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
             for n in range(self.concurrency):
                 worker = DBTaskWorker(
-                    queue_names=["default"], interval=0.2, batch=False, backend_name="default",
+                    queue_names=["default"], interval=TASK_LOOK_SECONDS, batch=True,
+                    backend_name="default",
                     startup_delay=False, max_tasks=None, worker_id=f"{self.worker_id}-{n}",
                     excluded_queue_names=[],
                 )
@@ -128,6 +155,7 @@ class HubWorker:
         self._stop.set()
         self._wake.set()
         wake.unsubscribe(self._wake)
+        wake.unsubscribe(self._changed)
         for worker in self._task_workers:
             worker.running = False
         for thread in self._threads:

@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hubbub.accounts.models import LatePolicy, Profile
+from hubbub.connections.models import Health
 from hubbub.connections.services import (
     account_for,
     mark_needs_reconnect,
@@ -51,7 +52,7 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.registry import get_connector
-from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post
 from hubbub.publishing.post_options import with_options
 from hubbub.publishing.services import (
     part_drafts,
@@ -92,9 +93,13 @@ def _transition(
     if owner is not None:
         qs = qs.filter(lease_owner=owner)
     fields.setdefault("enqueued_at", None)
-    updated = qs.update(state=to_state, **fields)
+    # The move and its event in one transaction: one write lock, not two (SQLite's busy wait
+    # sleeps), and never a move without its event.
+    with transaction.atomic(savepoint=False):
+        updated = qs.update(state=to_state, **fields)
+        if updated:
+            record_transition(delivery, delivery.state, to_state, detail)
     if updated:
-        record_transition(delivery, delivery.state, to_state, detail)
         delivery.state = to_state
     return bool(updated)
 
@@ -147,18 +152,68 @@ def claim(delivery_id: int, owner: str) -> Delivery | None:
     return Delivery.objects.select_related("post", "connection").get(pk=delivery_id)
 
 
+def claims_without_reading(due_at: datetime, attempts: int, now: datetime) -> bool:
+    """Whether `claim_taken` may claim a due, scheduled row from what the scheduler read of
+    it: every row but a first attempt far past its time, which needs the person's late
+    policy (its post and profile), and goes through `claim`."""
+    return attempts > 0 or now - due_at <= timedelta(seconds=settings.HUBBUB_LATE_AFTER_SECONDS)
+
+
+def claim_taken(delivery_id: int, *, enqueued_at: datetime | None, attempts: int, owner: str,
+                now: datetime) -> bool:
+    """The scheduler's take and the claim in one compare-and-set, for the worker's own
+    senders: the row moves to sending, leased by `owner`, only if it is still as the scheduler
+    read it (scheduled, due, not taken since, the same attempt). Run inside the scheduler's
+    transaction, so a batch of rows is one write lock, and the sender starts with the row
+    claimed (`send_claimed`) instead of reading and claiming it again. What `claim` holds
+    for late rows is left to it (`claims_without_reading`)."""
+    lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
+    with transaction.atomic(savepoint=False):
+        updated = Delivery.objects.filter(
+            pk=delivery_id, state=S.SCHEDULED, due_at__lte=now, enqueued_at=enqueued_at,
+            attempts=attempts,
+        ).update(
+            state=S.SENDING,
+            lease_owner=owner,
+            lease_until=now + lease,
+            attempts=attempts + 1,
+            first_attempt_at=Coalesce(F("first_attempt_at"), now),
+            enqueued_at=None,
+        )
+        if updated:
+            DeliveryEvent.objects.create(delivery_id=delivery_id, from_state=S.SCHEDULED,
+                                         to_state=S.SENDING, detail=f"attempt {attempts + 1}")
+    return bool(updated)
+
+
+def send_claimed(delivery_id: int, owner: str) -> None:
+    """Publish a delivery `claim_taken` claimed for `owner`; nothing if it is no longer ours
+    (its lease ran out before a sender was free, and the sweeper made it 'unknown')."""
+    delivery = (Delivery.objects.select_related("post", "connection")
+                .filter(pk=delivery_id, state=S.SENDING, lease_owner=owner).first())
+    if delivery is not None:
+        publish(delivery, owner)
+
+
 def _connector_and_account(delivery: Delivery) -> tuple[Connector, Account]:
     return get_connector(delivery.connection.network), account_for(delivery.connection)
 
 
-def _mark_sent(delivery: Delivery, published: Published, detail: str) -> None:
+def _mark_sent(delivery: Delivery, published: Published, detail: str,
+               parts_done: list[dict[str, str]] | None = None) -> None:
+    """`parts_done`: the parts sent, when the last one's landing is not stored yet; it goes in
+    the same write as the move to sent (and on its own if the row moved elsewhere meanwhile)."""
+    extra: dict[str, Any] = {} if parts_done is None else {"parts_done": parts_done}
     # Sent is the truth whoever holds the row now: a late success beats a sweeper's "unknown".
-    _transition(
+    moved = _transition(
         delivery, [S.SENDING, S.UNKNOWN, S.SCHEDULED], S.SENT, detail,
         remote_id=published.remote_id, remote_url=safe_url(published.url), sent_at=timezone.now(),
-        lease_owner="", lease_until=None, last_error="", error_kind="",
+        lease_owner="", lease_until=None, last_error="", error_kind="", **extra,
     )
-    mark_ok(delivery.connection)
+    if not moved and parts_done is not None:
+        Delivery.objects.filter(pk=delivery.pk).update(parts_done=parts_done)
+    if delivery.connection.health != Health.OK:  # as read with the row: a write only if needed
+        mark_ok(delivery.connection)
 
 
 def _refresh(connector: Connector, delivery: Delivery) -> Account | None:
@@ -185,6 +240,8 @@ def _prepared(connector: Connector, account: Account, delivery: Delivery, index:
     network call. The caller holds the lease, so nobody else writes the row meanwhile."""
     stored = dict(delivery.prepared or {})
     key = str(index)
+    if key not in stored and type(connector).prepare is Connector.prepare:
+        return dict(stored.get(key) or {})  # nothing to keep: every call would make {} again
     if key not in stored:
         stored[key] = connector.prepare(account, draft, part_key(delivery, index))
         Delivery.objects.filter(pk=delivery.pk).update(prepared=stored)
@@ -215,7 +272,10 @@ def _part_draft(drafts: list[Draft], done: list[dict[str, str]], index: int) -> 
     return draft
 
 
-def _publish_once(connector: Connector, account: Account, delivery: Delivery) -> Published:
+def _publish_once(connector: Connector, account: Account, delivery: Delivery
+                  ) -> tuple[Published, list[dict[str, str]]]:
+    """Send the parts not sent yet. Returns the first part (the post's address) and every
+    part sent; the last part's landing is stored by the caller, with the move to sent."""
     drafts = with_options(part_drafts(delivery.post, delivery), delivery.post)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     media_ids = list(delivery.media_ids or [])
@@ -232,10 +292,12 @@ def _publish_once(connector: Connector, account: Account, delivery: Delivery) ->
         published = connector.publish(
             account, draft, part_key(delivery, index), part_media, prepared=prepared)
         # Each part is recorded as it lands: a retry continues after it, never repeats it.
+        # The last one is recorded by the write that marks the delivery sent.
         done.append({"remote_id": published.remote_id, "url": published.url})
-        Delivery.objects.filter(pk=delivery.pk).update(parts_done=done)
+        if index < len(drafts) - 1:
+            Delivery.objects.filter(pk=delivery.pk).update(parts_done=done)
         delivery.parts_done = done
-    return Published(done[0]["remote_id"], done[0]["url"])
+    return Published(done[0]["remote_id"], done[0]["url"]), done
 
 
 def publish(delivery: Delivery, owner: str) -> None:
@@ -243,14 +305,14 @@ def publish(delivery: Delivery, owner: str) -> None:
     connector, account = _connector_and_account(delivery)
     try:
         try:
-            published = _publish_once(connector, account, delivery)
+            published, done = _publish_once(connector, account, delivery)
         except AuthExpired:
             refreshed = _refresh(connector, delivery)
             if refreshed is None:
                 raise Revoked(
                     "The network says the login expired and it could not be renewed."
                 ) from None
-            published = _publish_once(connector, refreshed, delivery)
+            published, done = _publish_once(connector, refreshed, delivery)
     except (Revoked, AuthExpired) as exc:
         mark_needs_reconnect(delivery.connection, exc.message)
         # The post waits for the person to reconnect; the attempt does not count against it.
@@ -275,7 +337,7 @@ def publish(delivery: Delivery, owner: str) -> None:
         log.exception("unexpected error publishing delivery %s", delivery.pk)
         _to_unknown(delivery, owner, f"unexpected error: {exc!r}")
     else:
-        _mark_sent(delivery, published, f"sent as {published.remote_id}")
+        _mark_sent(delivery, published, f"sent as {published.remote_id}", parts_done=done)
 
 
 def _to_unknown(delivery: Delivery, owner: str | None, why: str) -> None:
