@@ -87,6 +87,15 @@ def test_the_places_are_named_at_the_bottom_of_a_phone(
     assert box["y"] >= 0
     assert box["y"] + box["height"] <= bar["y"]
     shot(phone, "phone-nav-more-open")
+    # It closes as a menu does: Escape (back on More), or a tap elsewhere.
+    phone.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(phone.locator(".nav-more > summary")).to_be_focused()
+    nav.get_by_text("More").click()
+    expect(menu).to_be_visible()
+    phone.get_by_role("heading", name="Connections").click()
+    expect(menu).to_be_hidden()
+    nav.get_by_text("More").click()
     menu.get_by_role("link", name="Posts").click()
     expect(phone).to_have_url(re.compile(r"/posts/$"))
     expect(phone.locator(".nav-more > summary")).to_have_class(re.compile(r"\bis-current\b"))
