@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -97,12 +97,18 @@ def panel_post(request: AuthedRequest, pk: int) -> HttpResponse:
     return _sent(request, post, request.GET.get("message", "")[:200])
 
 
-def _back_to_compose(request: AuthedRequest) -> HttpResponse:
+def _next_or(request: AuthedRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page's own `next` when it is a path on this hub, else to `default` (never
+    redirect(), which would take a bare word for the name of a view)."""
     target = str(request.POST.get("next") or "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = reverse("publishing:compose")
-    return redirect(target)
+    if not (target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure())):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+def _back_to_compose(request: AuthedRequest) -> HttpResponse:
+    return _next_or(request, reverse("publishing:compose"))
 
 
 def _wants_json(request: AuthedRequest) -> bool:
@@ -137,8 +143,4 @@ def group_delete(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.success(request, "Group removed.")
     else:
         messages.info(request, "That group was already gone.")
-    target = str(request.POST.get("next") or "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = reverse("accounts:settings")
-    return redirect(target)
+    return _next_or(request, reverse("accounts:settings"))
