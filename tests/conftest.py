@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests import loopback
 
 pytest_plugins = ["tests.peers.fixtures", "tests.peers.fixtures_open", "tests.browser.fixtures",
-                  "tests.peers.fixtures_instagram", "tests.peers.fixtures_threads"]
+                  "tests.peers.fixtures_instagram", "tests.peers.fixtures_threads",
+                  "tests.peers.blossom_fixtures"]
 
 
 def pytest_sessionstart() -> None:

@@ -18,15 +18,11 @@ from PIL import Image
 from tests.browser.conftest import shot
 from tests.browser.flows import connect_nostr, create_owner
 from tests.integration.hubproc import Hub
-from tests.peers import blossom_fixtures
 from tests.peers.blossom import BlossomPeer
 from tests.peers.nostr import NostrPeer
 from tests.waiting import until
 
 pytestmark = pytest.mark.browser
-# Until tests/conftest.py lists tests.peers.blossom_fixtures among its plugins.
-blossom_server = blossom_fixtures.blossom_server
-blossom_peer = blossom_fixtures.blossom_peer
 
 
 def test_a_nostr_account_gets_a_media_server_and_posts_a_picture(

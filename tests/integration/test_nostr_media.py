@@ -32,7 +32,6 @@ from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.publishing.services import NewMedia, create_post, left_out_note
-from tests.peers import blossom_fixtures
 from tests.peers.blossom import MAX_BYTES, BlossomPeer
 from tests.peers.nostr import NostrPeer
 from tests.peers.procgroup import free_ports
@@ -40,9 +39,6 @@ from tests.peers.procgroup import free_ports
 pytestmark = pytest.mark.django_db
 S = DeliveryState
 ALT = "A blue square on a white table"
-# Until tests/conftest.py lists tests.peers.blossom_fixtures among its plugins.
-blossom_server = blossom_fixtures.blossom_server
-blossom_peer = blossom_fixtures.blossom_peer
 
 
 @pytest.fixture
@@ -151,10 +147,10 @@ def test_two_pictures_and_no_text(nostr_peer: NostrPeer, blossom_peer: BlossomPe
     assert note["content"] == "\n".join(m["url"] for m in metas)
 
 
-def _noise() -> NewMedia:
-    """A PNG of noise, 270 KB: well over a small limit, so it must be fitted to it."""
+def _noise(side: int = 300) -> NewMedia:
+    """A PNG of noise (270 KB at 300 px): well over a small limit, so it must be fitted."""
     out = io.BytesIO()
-    Image.frombytes("RGB", (300, 300), random.Random(7).randbytes(300 * 300 * 3)).save(
+    Image.frombytes("RGB", (side, side), random.Random(7).randbytes(side * side * 3)).save(
         out, "PNG")
     assert len(out.getvalue()) > 40_000
     return NewMedia(SimpleUploadedFile("noise.png", out.getvalue(), content_type="image/png"),
@@ -361,6 +357,29 @@ def test_a_key_the_server_does_not_take_fails_the_post_with_a_sentence(
         "upload to this server). Check that the server lets this Nostr key upload, or choose "
         "another server on the Connections page.")
     assert _notes(nostr_peer, connection) == []
+
+
+def test_a_blossom_server_that_refuses_the_size_gets_the_picture_fitted_smaller(
+    nostr_peer: NostrPeer, blossom_peer: BlossomPeer, owner: User, media_root: Path
+) -> None:
+    """Blossom states no limit before it is asked: each 413 to HEAD /upload (no bytes sent)
+    has the picture fitted to half, until the server takes it."""
+    connection = _connect(owner, nostr_peer.url, blossom_peer.url)
+    blossom_peer.settings(max_bytes=400_000)
+    post = create_post(user=owner, text="shrunk", connections=[connection],
+                       media=[_noise(700)])
+    _run_due()
+    assert post.deliveries.get().state == S.SENT
+    [note] = _notes(nostr_peer, connection)
+    [meta] = _imeta(note)
+    status, _headers, body = blossom_peer.get(meta["url"].removeprefix(blossom_peer.url))
+    assert status == 200
+    assert len(body) <= 400_000
+    assert hashlib.sha256(body).hexdigest() == meta["x"]
+    log = [(e["method"], e["status"]) for e in blossom_peer.log()]
+    assert log[0] == ("HEAD", 413)
+    assert log[-1] in {("PUT", 200), ("PUT", 201)}
+    assert [m for m, _s in log].count("PUT") == 1  # no bytes went before the size fitted
 
 
 def test_a_file_too_large_for_the_server_is_refused_before_its_bytes_go(

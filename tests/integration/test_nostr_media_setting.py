@@ -17,15 +17,11 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for, save_connection
 from hubbub.networks.registry import get_connector
 from tests.integration.hubproc import Hub
-from tests.peers import blossom_fixtures
 from tests.peers.blossom import BlossomPeer
 from tests.peers.nostr import NostrPeer
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-enough-password"
-# Until tests/conftest.py lists tests.peers.blossom_fixtures among its plugins.
-blossom_server = blossom_fixtures.blossom_server
-blossom_peer = blossom_fixtures.blossom_peer
 
 
 @pytest.fixture

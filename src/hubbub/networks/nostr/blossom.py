@@ -78,6 +78,10 @@ class Blob:
                            "it again.") from None
 
 
+class TooLarge(Rejected):
+    """The media server refuses a file of this size (413): a smaller copy may be taken."""
+
+
 def normalize_server_url(text: str) -> str:
     """A media server's address as stored: scheme://host[:port] (Blossom serves everything from
     the root). https is assumed when no scheme is given. ValueError with a sentence."""
@@ -201,7 +205,7 @@ def refusal(answer: requests.Response, reason: str | None = None) -> ConnectorEr
                         "that the server lets this Nostr key upload, or choose another server "
                         "on the Connections page.")
     if status == 413:
-        return Rejected(f"{NAME} refuses files this large{said}. Attach a smaller picture.")
+        return TooLarge(f"{NAME} refuses files this large{said}. Attach a smaller picture.")
     if status == 415:
         return Rejected(f"{NAME} does not take this kind of file{said}.")
     if status == 402:

@@ -59,6 +59,10 @@ PAGE_SIZE = 40
 # find_published without a stored event looks this far before `since` (clock skew).
 CLOCK_SLACK = timedelta(minutes=2)
 REACTIONS = {"like": 7, "repost": 6}
+# A Blossom server that refuses a picture's size (413) is offered it fitted to half, at most
+# this many times, never below the smallest size (then the refusal stands, in its words).
+BLOSSOM_SHRINKS = 3
+BLOSSOM_SMALLEST = 256 * 1024
 
 
 class NostrConnector(Connector):
@@ -230,7 +234,19 @@ class NostrConnector(Connector):
             blob = nip96.upload(api_url, pair.secret_hex, picture.data, picture.mime_type,
                                 media.alt_text)
         else:
-            blob = blossom.upload(server, pair.secret_hex, picture.data, picture.mime_type)
+            # A Blossom server states no size limit before it is asked (BUD-06 answers 413 to
+            # HEAD /upload, before any bytes go): a refused size is fitted to half, a few times.
+            for smaller in range(BLOSSOM_SHRINKS + 1):
+                try:
+                    blob = blossom.upload(server, pair.secret_hex, picture.data,
+                                          picture.mime_type)
+                    break
+                except blossom.TooLarge:
+                    if smaller == BLOSSOM_SHRINKS or len(picture.data) <= BLOSSOM_SMALLEST:
+                        raise
+                    limits = replace(limits, max_bytes=max(len(picture.data) // 2,
+                                                           BLOSSOM_SMALLEST))
+                    picture = fitted(media, limits, "the media server")
         if blob.sha256 != hashlib.sha256(picture.data).hexdigest():
             return blob.to_id()  # the server changed it (NIP-96): as the server describes it
         return replace(blob, width=picture.width, height=picture.height).to_id()
