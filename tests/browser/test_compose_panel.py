@@ -100,6 +100,8 @@ def test_post_and_reply_from_the_deck_panel(
     clicks.pick_file(panel.locator("input[name=image_1]"), photo)
     panel.locator("textarea[name=alt_1]").fill("Coloured static, a test photo")
     expect(panel.locator("#counters .counter")).to_have_count(3)
+    # Room left stays beside Post now while typing: one figure per account.
+    expect(panel.locator("[data-tally] span")).to_have_count(3)
     shot(page, "panel-01-compose")
     clicks.click(panel.locator("[data-panel-send]"))
     expect(panel.locator(".target .pill-ok, .target .pill-bad")).to_have_count(

@@ -212,9 +212,28 @@
     form().dispatchEvent(new CustomEvent("hubbub:media", { bubbles: true }));
   });
 
+  // Room left, in one line beside Post now, so it stays in view while typing (the counters
+  // themselves sit below the pictures; they are what a screen reader hears, this is not).
+  function tally() {
+    const line = body.querySelector("[data-tally]");
+    if (!line) return;
+    line.textContent = "";
+    for (const counter of body.querySelectorAll("#counters .counter")) {
+      const count = counter.querySelector(".counter-count");
+      if (!count) continue;
+      const part = document.createElement("span");
+      part.className = counter.classList.contains("is-over") ? "is-over" : "";
+      const net = counter.querySelector(".counter-handle");
+      part.title = net ? net.textContent.trim() : "";
+      part.textContent = count.textContent.replace(/\s+/g, "");
+      line.append(part);
+    }
+  }
+
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (aside.contains(event.target)) showNextSlot();
+    if (aside.contains(event.target)) { showNextSlot(); tally(); }
   });
+  document.addEventListener("hubbub:content", tally);
 
   // --- sending ------------------------------------------------------------------------------
 
