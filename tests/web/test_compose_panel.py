@@ -259,3 +259,18 @@ def test_settings_list_the_groups_and_remove_one(client_in: Client, owner: User)
     response = client_in.post(reverse("publishing:group_delete", args=[other.pk]),
                               {"next": "https://elsewhere.example/"})
     assert response["Location"] == reverse("accounts:settings")
+
+
+def test_answering_ones_own_post_does_not_mention_oneself(client_in: Client,
+                                                          owner: User) -> None:
+    b = account(owner, "@b@fake.example")
+    theirs = _item(b.pk, b)
+    html = client_in.get(PANEL, {"reply_to": theirs.pk}).content.decode()
+    assert "@bob@fake.example </textarea>" in html
+    mine = Item.objects.create(
+        connection=b, network="fake", remote_id="mine-1", author_handle="@B@fake.example",
+        author_name="Me", text="my own", html="<p>my own</p>", kind="post",
+        url="https://fake.example/@b/2", created_at=timezone.now())
+    html = client_in.get(PANEL, {"reply_to": mine.pk}).content.decode()
+    assert "@B@fake.example </textarea>" not in html
+    assert "Replying to" in html

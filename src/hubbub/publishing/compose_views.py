@@ -245,7 +245,9 @@ def answering_initial(request: AuthedRequest) -> dict[str, Any]:
     The post goes from the account that saw the item, on its network."""
     reply = find_item(request.user, request.GET.get("reply_to"))
     if reply is not None:
-        mention = reply.author_handle if reply.author_handle.startswith("@") else ""
+        own = reply.author_handle.lstrip("@").lower() == reply.connection.handle.lstrip(
+            "@").lower()  # answering oneself (a thread): no mention of oneself
+        mention = reply.author_handle if reply.author_handle.startswith("@") and not own else ""
         return {"reply_to": reply.pk, "targets": [reply.connection_id],
                 "text": f"{mention} " if mention else ""}
     quoted = find_item(request.user, request.GET.get("quote"))

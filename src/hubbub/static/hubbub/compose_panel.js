@@ -24,6 +24,7 @@
   function show(html) {
     body.innerHTML = html; // its <script> tags do not run: the deck page loads them
     if (window.htmx) window.htmx.process(body);
+    showNextSlot();
     document.dispatchEvent(new CustomEvent("hubbub:content", { detail: body }));
   }
 
