@@ -237,3 +237,19 @@ def test_with_senders_off_due_work_runs_on_the_task_runner(
         worker.stop()
     assert len(scripted.calls) == 2
     assert not DBTaskResult.objects.ready().exists()
+
+
+@pytest.mark.django_db
+def test_a_freed_slot_is_worth_a_look_only_when_rows_were_left_behind(
+        owner: Any, connection: Connection) -> None:
+    first = create_post(user=owner, text="one", connections=[connection]).deliveries.get()
+    create_post(user=owner, text="two", connections=[connection])
+    dispatcher = _dispatcher(threads=8, per_network=4, per_account=1)
+    assert scheduler.dispatch_due(dispatcher) == 1
+    assert dispatcher.left_behind  # "two" waits for the account's slot
+    dispatcher.release(Job(first.pk, connection.network, connection.pk))
+    assert scheduler.dispatch_due(dispatcher) == 1
+    assert not dispatcher.left_behind  # everything due started: a finished sender frees no one
+    create_post(user=owner, text="three", connections=[connection])
+    assert scheduler.dispatch_due(dispatcher) == 0
+    assert dispatcher.left_behind  # the account is busy: its rows were not even read

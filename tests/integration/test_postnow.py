@@ -16,7 +16,7 @@ from hubbub.connections.services import save_connection
 from hubbub.jobs.worker import HubWorker
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryState
-from hubbub.publishing.services import create_post
+from hubbub.publishing.services import create_post, send_draft
 from tests.integration.postnow_gate import Gate
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 from tests.waiting import until
@@ -104,3 +104,21 @@ def test_one_account_gets_one_post_at_a_time(
     assert gate.peak == 1
     assert gate.guard_released == 2
     assert _texts(mastodon_faults, account) == ["second", "first"]  # newest first
+
+
+def test_the_committing_thread_hands_a_post_sent_now_to_a_sender(
+        mastodon_faults: MastodonPeer, owner: User, worker: HubWorker) -> None:
+    """At the commit, in the thread that made it, the delivery is claimed and its sender
+    started: create_post returns with the row already taken (the loop has not even looked)."""
+    account = mastodon_faults.new_account()
+    connection = _connect(owner, mastodon_faults.base_url, account)
+    post = create_post(user=owner, text="handed over at the commit", connections=[connection])
+    assert post.deliveries.get().state in {DeliveryState.SENDING, DeliveryState.SENT}
+    until(lambda: _all_sent(post.pk), "the post to be sent")
+    draft = create_post(user=owner, text="a draft sent", connections=[connection], draft=True)
+    send_draft(draft)  # a draft's rows move to scheduled: handed over the same way
+    assert draft.deliveries.get().state in {DeliveryState.SENDING, DeliveryState.SENT}
+    until(lambda: _all_sent(draft.pk), "the draft to be sent")
+    assert _texts(mastodon_faults, account) == ["a draft sent", "handed over at the commit"]
+    events = list(post.deliveries.get().events.values_list("to_state", flat=True))
+    assert events == ["scheduled", "sending", "sent"]  # claimed once

@@ -74,6 +74,9 @@ class Dispatcher:
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self.peak = 0  # most deliveries in flight at once, for tests and benchmarks
+        # Whether the scheduler's last look may have left due rows for want of a slot: a
+        # finished job wakes it only then (set by the scheduler, read by on_done's owner).
+        self.left_behind = True
 
     def start(self, name: str = "hubbub-send") -> None:
         for n in range(self.limits.threads):

@@ -76,6 +76,31 @@ def _claim(pk: int, previous: datetime | None, attempts: int, owner: str,
     return engine.claim_taken(pk, enqueued_at=previous, attempts=attempts, owner=owner, now=now)
 
 
+def start_committed(dispatcher: Dispatcher, delivery: Delivery) -> bool:
+    """A delivery just committed as scheduled (jobs/wake.py, in the committing thread): claim
+    it and start its sender now, if a slot is free and the row is due and as this process
+    saved it (the claim's compare-and-set checks that on the row itself: state, due time,
+    take, attempt, lateness). The loop would find it later and do the same on another thread.
+    False: not started, and the caller wakes the loop."""
+    if not Delivery.connection.is_cached(delivery):
+        return False
+    owner = engine.new_owner_id()
+    job = Job(delivery.pk, delivery.connection.network, delivery.connection_id, claimed_by=owner)
+    if not dispatcher.reserve(job):
+        return False
+    try:
+        won = _claim(delivery.pk, delivery.enqueued_at, delivery.attempts, owner,
+                     timezone.now())
+    except BaseException:
+        dispatcher.release(job)
+        raise
+    if not won:
+        dispatcher.release(job)
+        return False
+    dispatcher.launch(job)
+    return True
+
+
 def run_job(job: Job) -> None:
     """What a sender runs: a row claimed here is published at once; any other (a first
     attempt far past its time, a check, a delete) goes through engine.process."""
@@ -93,8 +118,11 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
     compare-and-set that takes it, so its sender goes straight to the network; other rows are
     only taken, and engine.process decides what they need."""
     if dispatcher.room() <= 0:
+        dispatcher.left_behind = True
         return 0
     networks, accounts = dispatcher.busy()
+    # Set before looking: a slot freed while this look runs wakes the loop for another.
+    dispatcher.left_behind = True
     now = timezone.now()
     rows = (_due(now).exclude(connection__network__in=networks)
             .exclude(connection_id__in=accounts)
@@ -125,6 +153,9 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
         for job in reserved:  # rolled back: nothing was taken, every slot is free again
             dispatcher.release(job)
         raise
+    # Rows of busy networks or accounts were not even read, and a full batch may have more.
+    dispatcher.left_behind = bool(networks or accounts or len(rows) >= BATCH
+                                  or len(won) < len(rows))
     for job in won:
         dispatcher.launch(job)
     return len(won)

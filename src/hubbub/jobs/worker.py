@@ -26,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 from hubbub.jobs import scheduler, wake
 from hubbub.jobs.dispatch import Dispatcher, Limits, keep_or_close_connections
 from hubbub.publishing.engine import new_owner_id
+from hubbub.publishing.models import Delivery
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = timedelta(hours=1)
@@ -50,14 +51,14 @@ class HubWorker:
         self.dispatcher: Dispatcher | None = None
         if run_scheduler and settings.HUBBUB_SEND_IN_WORKER:
             self.dispatcher = Dispatcher(Limits.from_settings(), scheduler.run_job,
-                                         on_done=self._wake.set)
+                                         on_done=self._slot_freed)
         self.ticks = 0  # full ticks done (tests wait for the first)
 
     def _scheduler_loop(self) -> None:
         interval = float(settings.HUBBUB_SCHEDULER_INTERVAL)
         last_beat = 0.0
         next_tick = 0.0
-        next_due: float | None = None  # monotonic time the next scheduled delivery falls due
+        next_due = 0.0  # monotonic time to look for the next scheduled delivery again
         while not self._stop.is_set():
             self._wake.clear()  # before looking: a wake-up while looking is not lost
             changed = self._changed.is_set()
@@ -82,16 +83,26 @@ class HubWorker:
                 # A sender that finished only frees a slot: the next scheduled time is read
                 # again after a commit that changed what is due, at a tick, and once it passed
                 # (a change another process made is seen at the next tick, as before).
-                if full or changed or next_due is None or time.monotonic() >= next_due:
-                    ahead = scheduler.seconds_to_next_due(interval)
-                    next_due = time.monotonic() + ahead if ahead < interval else None
-                wake_at = next_tick if next_due is None else min(next_tick, next_due)
-                pause = max(0.0, wake_at - time.monotonic())
+                if full or changed or time.monotonic() >= next_due:
+                    next_due = time.monotonic() + scheduler.seconds_to_next_due(interval)
+                pause = max(0.0, min(next_tick, next_due) - time.monotonic())
             except Exception:
                 log.exception("scheduler tick failed; trying again")
-                next_due = None
+                next_due = 0.0
             self._wake.wait(pause)
         close_old_connections()
+
+    def _start_committed(self, delivery: Delivery) -> bool:
+        """Offered by jobs/wake.py at the commit that made `delivery` due."""
+        if self.dispatcher is None or self._stop.is_set():
+            return False
+        return scheduler.start_committed(self.dispatcher, delivery)
+
+    def _slot_freed(self) -> None:
+        """A sender finished: look again only if the last look left due rows behind for want
+        of a slot (otherwise nothing is waiting for this one; new rows come with a wake-up)."""
+        if self.dispatcher is not None and self.dispatcher.left_behind:
+            self._wake.set()
 
     def _prune(self) -> None:
         now = timezone.now()
@@ -134,6 +145,7 @@ class HubWorker:
                 self._spawn(f"tasks-{n}", self._task_loop, worker)
         if self.dispatcher is not None:
             self.dispatcher.start()
+            wake.start_locally(self._start_committed)
         if self.run_scheduler:
             self._spawn("scheduler", self._scheduler_loop)
             if wake.uses_postgres():
@@ -156,6 +168,7 @@ class HubWorker:
         self._wake.set()
         wake.unsubscribe(self._wake)
         wake.unsubscribe(self._changed)
+        wake.stop_locally(self._start_committed)
         for worker in self._task_workers:
             worker.running = False
         for thread in self._threads:

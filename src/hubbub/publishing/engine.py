@@ -162,17 +162,19 @@ def claims_without_reading(due_at: datetime, attempts: int, now: datetime) -> bo
 def claim_taken(delivery_id: int, *, enqueued_at: datetime | None, attempts: int, owner: str,
                 now: datetime) -> bool:
     """The scheduler's take and the claim in one compare-and-set, for the worker's own
-    senders: the row moves to sending, leased by `owner`, only if it is still as the scheduler
+    senders: the row moves to sending, leased by `owner`, only if it is still as the caller
     read it (scheduled, due, not taken since, the same attempt). Run inside the scheduler's
     transaction, so a batch of rows is one write lock, and the sender starts with the row
-    claimed (`send_claimed`) instead of reading and claiming it again. What `claim` holds
-    for late rows is left to it (`claims_without_reading`)."""
+    claimed (`send_claimed`) instead of reading and claiming it again. A first attempt far
+    past its time is never claimed here: `claim` holds it by the person's late policy."""
     lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
+    rows = Delivery.objects.filter(pk=delivery_id, state=S.SCHEDULED, due_at__lte=now,
+                                   enqueued_at=enqueued_at, attempts=attempts)
+    if attempts == 0:
+        rows = rows.filter(
+            due_at__gte=now - timedelta(seconds=settings.HUBBUB_LATE_AFTER_SECONDS))
     with transaction.atomic(savepoint=False):
-        updated = Delivery.objects.filter(
-            pk=delivery_id, state=S.SCHEDULED, due_at__lte=now, enqueued_at=enqueued_at,
-            attempts=attempts,
-        ).update(
+        updated = rows.update(
             state=S.SENDING,
             lease_owner=owner,
             lease_until=now + lease,
