@@ -154,3 +154,20 @@ def test_given_on_the_command_line(nostr_peer: NostrPeer, blossom_peer: BlossomP
                     "--generate", "--media-server", blossom_peer.url)
     [listed] = hub.json("connections", "--user", "ada")
     assert (listed["id"], listed["network"]) == (made["id"], "nostr")
+
+
+def test_reconnecting_keeps_the_media_server(nostr_peer: NostrPeer, blossom_peer: BlossomPeer,
+                                             owner: User) -> None:
+    """The key is given again; the media server (the person's setting, not the network's) is
+    not asked again and stays, unless a new one is given."""
+    client = _client(owner)
+    answer = client.post(reverse("connections:connect_start", args=["nostr"]), {
+        "relays": nostr_peer.url, "nsec": "", "media_server": blossom_peer.url})
+    assert answer.status_code == 302
+    [connection] = Connection.objects.filter(user=owner, network="nostr")
+    nsec = connection.credentials["secret_key_hex"]
+    answer = client.post(reverse("connections:connect_start", args=["nostr"]), {
+        "relays": nostr_peer.url, "nsec": nsec, "media_server": ""})
+    assert answer.status_code == 302, _text(answer.content)
+    assert Connection.objects.filter(user=owner, network="nostr").count() == 1
+    assert _stored(connection) == blossom_peer.url

@@ -79,9 +79,14 @@ def save_connection(user: User, network: str, connected: Connected) -> Connectio
     connection.display_name = clean_line(identity.display_name, max_chars=300)
     connection.avatar_url = safe_url(identity.avatar_url)
     connection.profile_url = safe_url(identity.profile_url)
-    connection.credentials = connected.credentials
-    connection.credentials_expire_at = get_connector(network).credentials_expire_at(
-        connected.credentials)
+    connector = get_connector(network)
+    credentials = dict(connected.credentials)
+    if not created and connector.kept_settings:
+        before = connection.credentials
+        credentials |= {key: before[key] for key in connector.kept_settings
+                        if key in before and key not in credentials}
+    connection.credentials = credentials
+    connection.credentials_expire_at = connector.credentials_expire_at(credentials)
     connection.health = Health.OK
     connection.health_detail = ""
     connection.rate_limited_until = None

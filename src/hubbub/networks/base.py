@@ -330,6 +330,9 @@ class Connector(ABC):
     # What people should know about reading this network, said where they connect an account
     # and add a column (e.g. that the network gives apps no home feed); "" for nothing.
     reading_note: ClassVar[str] = ""
+    # Keys of the stored credentials that are the person's settings rather than what the
+    # network gave (a Nostr account's media server): reconnecting without them keeps them.
+    kept_settings: ClassVar[tuple[str, ...]] = ()
 
     # --- identity and capabilities -----------------------------------------------------------
     @abstractmethod

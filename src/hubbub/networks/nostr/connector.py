@@ -71,6 +71,8 @@ class NostrConnector(Connector):
     auth_kind: ClassVar[AuthKind] = "keypair"
     no_media_reason: ClassVar[str] = (
         "this Nostr account has no media server (add one on the Connections page)")
+    # The media server is the person's choice, not part of the key: reconnecting keeps it.
+    kept_settings: ClassVar[tuple[str, ...]] = ("media_server", "media_api", "media_max_bytes")
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("relays", "Relays", "--relay", kind="lines",
                         help="A relay address (wss://...); give it once per relay.",
