@@ -274,3 +274,30 @@ def test_answering_ones_own_post_does_not_mention_oneself(client_in: Client,
     html = client_in.get(PANEL, {"reply_to": mine.pk}).content.decode()
     assert "@B@fake.example </textarea>" not in html
     assert "Replying to" in html
+
+
+def test_an_account_sent_without_the_pictures_says_so(client_in: Client, owner: User) -> None:
+    """An account that cannot carry pictures (a Nostr account with no media server) gets the
+    post without them: its line says that, not 'own version'."""
+    from django.core.files.base import ContentFile
+
+    from hubbub.publishing.models import PostMedia
+
+    a = account(owner, "@a@fake.example")
+    b = account(owner, "@b@fake.example")
+    c = account(owner, "@c@fake.example")
+    post = Post.objects.create(user=owner, text="two pictures")
+    ids = []
+    for n in range(2):
+        media = PostMedia(post=post, mime_type="image/png", alt_text=f"p{n}", width=8,
+                          height=6, position=n)
+        media.file.save(f"p{n}.png", ContentFile(png().read()), save=False)
+        media.save()
+        ids.append(media.pk)
+    for connection, override in ((a, None), (b, []), (c, ids[:1])):
+        post.deliveries.create(connection=connection, state=DeliveryState.SENT,
+                               due_at=timezone.now(), media_override=override)
+    html = client_in.get(reverse("publishing:posts")).content.decode()
+    assert "· without the pictures" in html
+    assert "· 1 of the 2 pictures" in html
+    assert "own version" not in html

@@ -64,6 +64,23 @@ class TargetRow:
     def parts(self) -> int:
         return len(self.delivery.parts or [])
 
+    @property
+    def version(self) -> str:
+        """How this account's post differs from the post: "own version" (its own words or
+        warning), or which of the pictures it carries; "" when it is the post as written."""
+        d = self.delivery
+        if d.text_override is not None or d.content_warning_override is not None:
+            return "own version"
+        if d.media_override is None:
+            return ""
+        total = len(self.delivery.post.media.all())
+        kept = len(d.media_override)
+        if kept >= total:
+            return ""
+        if kept == 0:
+            return "without the picture" if total == 1 else "without the pictures"
+        return f"{kept} of the {total} pictures"
+
 
 @dataclass(frozen=True)
 class PostCard:
