@@ -148,6 +148,8 @@ def test_the_deck_on_a_phone_is_one_column_at_a_time_and_a_swipe_moves_one(
 
     until(lambda: snapped_to(1), what="the swipe to bring the second column into place")
     expect(bar).to_contain_text("2 of 2")
+    # The column shown is the deck's current one: its keys (j/k, r, l...) act there.
+    expect(phone.locator(".column.is-focused")).to_have_attribute("data-column", ids[1])
     expect(picker).to_have_value(ids[1])
     expect(bar.get_by_role("button", name="Next column")).to_have_attribute(
         "aria-disabled", "true")

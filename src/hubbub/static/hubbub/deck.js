@@ -377,6 +377,19 @@
     column.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
+  // On a phone a swipe shows another column (deck_phone.js): it becomes the current one.
+  deck.addEventListener("hubbub:column-shown", (event) => {
+    const column = event.target instanceof Element && event.target.closest(".column");
+    if (!column || column === currentColumn) return;
+    if (currentColumn) currentColumn.classList.remove("is-focused");
+    currentColumn = column;
+    column.classList.add("is-focused");
+    if (currentItem && !column.contains(currentItem)) {
+      currentItem.classList.remove("is-current");
+      currentItem = null;
+    }
+  });
+
   function select(item) {
     if (!item) return;
     if (currentItem) currentItem.classList.remove("is-current");

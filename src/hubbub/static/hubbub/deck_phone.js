@@ -60,7 +60,11 @@
     if (shown.textContent !== String(index + 1)) shown.textContent = String(index + 1);
     if (total.textContent !== String(all.length)) total.textContent = String(all.length);
     if (pick.value !== all[index].dataset.column) pick.value = all[index].dataset.column;
-    bar.dataset.shown = all[index].dataset.column;
+    if (bar.dataset.shown !== all[index].dataset.column) {
+      bar.dataset.shown = all[index].dataset.column;
+      // deck.js makes it the current column, so j/k and the other keys act on what is shown.
+      all[index].dispatchEvent(new CustomEvent("hubbub:column-shown", { bubbles: true }));
+    }
     stepState(prev, index === 0);
     stepState(next, index === all.length - 1);
   }
