@@ -144,10 +144,11 @@ from tests.peers.nostr_faults import NostrFaultProxy  # noqa: E402
 
 # Contract tests that do not apply to Nostr, and why.
 _NOSTR_SKIPS = {
-    "test_upload_media_with_alt_text_and_publish":
-        "Nostr media (Blossom upload + NIP-92 imeta) is not supported yet",
     "test_revoked_token_raises_revoked": "a Nostr key cannot be revoked",
 }
+# Pictures need the account's media server (Blossom, tests/peers/blossom.py): the media test's
+# accounts get one, and their capabilities say so.
+_NOSTR_MEDIA_TESTS = frozenset({"test_upload_media_with_alt_text_and_publish"})
 
 
 class EngineStoredPrepare(NostrConnector):
@@ -191,17 +192,30 @@ class NostrContractPeer:
         }
     )
 
+    media_server: str = ""
+
     def new_account(self) -> Account:
         pair = generate_keypair()
+        credentials: dict[str, Any] = {"secret_key_hex": pair.secret_hex,
+                                       "relays": [self.proxy.url]}
+        if self.media_server:
+            credentials["media_server"] = self.media_server
         return Account(
             base_url=self.proxy.url,
-            credentials={"secret_key_hex": pair.secret_hex, "relays": [self.proxy.url]},
+            credentials=credentials,
             remote_id=pair.public_hex,
             handle=pair.npub,
         )
 
     def server_posts(self, account: Account) -> list[dict[str, Any]]:
-        return self.server.query({"authors": [account.remote_id], "kinds": [1]})
+        """The account's notes in the suite's vocabulary too: media_attachments from their
+        NIP-92 imeta tags (the alt text as the description)."""
+        notes = self.server.query({"authors": [account.remote_id], "kinds": [1]})
+        for note in notes:
+            metas = [dict(part.split(" ", 1) for part in tag[1:] if " " in part)
+                     for tag in note.get("tags", []) if tag and tag[0] == "imeta"]
+            note["media_attachments"] = [{"description": m.get("alt", "")} for m in metas]
+        return notes
 
     def revoke(self, account: Account) -> None:
         pytest.skip(_NOSTR_SKIPS["test_revoked_token_raises_revoked"])
@@ -232,7 +246,10 @@ def _nostr(request: pytest.FixtureRequest) -> NostrContractPeer:
     if reason:
         pytest.skip(reason)
     server: NostrPeer = request.getfixturevalue("nostr_peer")
-    return NostrContractPeer(server, NostrFaultProxy(server.port))
+    peer = NostrContractPeer(server, NostrFaultProxy(server.port))
+    if getattr(request.node, "originalname", "") in _NOSTR_MEDIA_TESTS:
+        peer.media_server = request.getfixturevalue("blossom_peer").url
+    return peer
 
 
 FACTORIES["nostr"] = _nostr
