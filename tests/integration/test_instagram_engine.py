@@ -24,6 +24,7 @@ from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.drafts import save_draft
 from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.services import NewMedia, PostError, create_post, send_draft
 from tests.integration.instagram_support import IGWorld, make_ig_world
 from tests.peers.instagram.peer import IGUser, InstagramPeer
@@ -105,8 +106,8 @@ def test_a_reply_is_a_comment_on_the_post(world: IGWorld, owner: User) -> None:
     [post] = _posts(world, user)
     # Through a draft, as the composer sends one: send_draft checks each target's draft with
     # what it answers (create_post's check does not carry reply_to; see the README).
-    answer = save_draft(owner, None, text="And a word more", connections=[connection],
-                        reply_to={connection.pk: post["id"]})
+    answer = save_draft(owner, Outgoing(text="And a word more", targets=(connection,),
+                                        reply_to={connection.pk: post["id"]}))
     send_draft(answer)
     _run_due()
     delivery = Delivery.objects.get(post=answer)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from hubbub.connections.models import Connection
 from hubbub.planning import compose, services
+from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.services import PostError
 from tests.planning.conftest import Clock
 
@@ -39,8 +40,8 @@ def test_add_from_compose_goes_to_the_ticked_accounts(owner: User, other: User,
     clock(NOW)
     queue = services.create_queue(owner, name="Mornings", tz="Europe/Berlin",
                                   connections=[conn], slots=[(2, time(9))])
-    queued = compose.add_from_compose(owner, str(queue.pk), text="from the composer",
-                                      connections=[conn2], content_warning="cw")
+    queued = compose.add_from_compose(owner, str(queue.pk), Outgoing(
+        text="from the composer", targets=(conn2,), content_warning="cw"))
     post, message = queued.post, queued.message
     assert queued.queue == queue
     assert message == "Added to Mornings for Wed 7 Jan, 09:00."
@@ -48,7 +49,7 @@ def test_add_from_compose_goes_to_the_ticked_accounts(owner: User, other: User,
     for wrong in ("", "x", "999", queue.pk):
         with pytest.raises(PostError, match="Pick one of your queues"):
             compose.add_from_compose(other if wrong == queue.pk else owner, wrong,
-                                     text="nope", connections=[conn])
+                                     Outgoing(text="nope", targets=(conn,)))
 
 
 def test_a_composer_draft_goes_to_the_next_free_slot(owner: User, conn: Connection,

@@ -5,24 +5,22 @@
     view, when action == "queue":          the composer saves its draft, then
                                            queued = compose.queue_draft(
                                                request.user, request.POST.get("queue"), draft)
-    (or, without a draft:                  compose.add_from_compose(user, queue_id, text=...))
+    (or, without a draft:                  compose.add_from_compose(user, queue_id,
+                                                                    form.outgoing()))
     Both raise PostError with a sentence to show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import User
 
-from hubbub.connections.models import Connection
 from hubbub.core import localtime
 from hubbub.planning import services
 from hubbub.planning.models import Queue
 from hubbub.publishing.models import Post
-from hubbub.publishing.services import NewMedia
+from hubbub.publishing.outgoing import Outgoing
 
 
 def queues_for(user: User) -> list[Queue]:
@@ -58,12 +56,13 @@ def queue_draft(user: User, queue_id: object, draft: Post) -> Queued:
     return Queued(post, queue, _said(queue, post))
 
 
-def add_from_compose(user: User, queue_id: object, *, text: str,
-                     connections: Sequence[Connection], content_warning: str = "",
-                     media: Sequence[NewMedia] = (), **create_kwargs: Any) -> Queued:
-    """Queue what the composer holds (no draft saved yet), to the accounts ticked there, with
-    create_post's other arguments (customize=..., reply_to=...)."""
+def add_from_compose(user: User, queue_id: object, outgoing: Outgoing) -> Queued:
+    """Queue what the composer holds (no draft saved yet) to the accounts ticked there, at
+    the queue's next free slot (the outgoing's own time is not used)."""
     queue = _queue(user, queue_id)
-    post = services.add_to_queue(user, queue, text=text, connections=connections,
-                                 content_warning=content_warning, media=media, **create_kwargs)
+    post = services.add_to_queue(
+        user, queue, text=outgoing.text, connections=outgoing.targets,
+        content_warning=outgoing.content_warning, media=outgoing.new_media(),
+        customize=outgoing.customize, reply_to=outgoing.reply_to,
+        visibility=outgoing.visibility, language=outgoing.language)
     return Queued(post, queue, _said(queue, post))

@@ -11,12 +11,11 @@ Without the script the same steps are buttons of the form (action=split:<id>, dr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -29,7 +28,7 @@ from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.core.ids import parse_id, parse_ids
 from hubbub.planning import compose as planning
-from hubbub.publishing import customize, drafts, post_options, services, targets
+from hubbub.publishing import drafts, services, targets
 from hubbub.publishing.forms import (
     ComposeForm,
     draft_data,
@@ -49,8 +48,8 @@ from hubbub.publishing.live import (
     slot_urls,
     slot_videos,
 )
-from hubbub.publishing.media import prepare_media
 from hubbub.publishing.models import Post
+from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.preview import video_label
 from hubbub.timeline.services import reaction_target
 
@@ -74,7 +73,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
     elif form.is_valid():
         if action == "draft":
             try:
-                post = _save_draft(form, zone, connections)
+                post = _save_draft(form)
             except services.PostError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -82,11 +81,11 @@ def compose(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, "Draft saved.")
                 return redirect(f"{reverse('publishing:compose')}?draft={post.pk}")
         elif action == "queue":
-            queued = _queue(request, form, zone, connections)
+            queued = _queue(request, form)
             if queued is not None:
                 return queued
         else:
-            sent = _send(request, form, zone, connections)
+            sent = _send(request, form, zone)
             if sent is not None:
                 return sent
     form.keep_uploads()
@@ -116,70 +115,35 @@ def _draft_gone(form: ComposeForm) -> bool:
     return form.draft_sent
 
 
-def _custom_map(form: ComposeForm, connections: Sequence[Connection]
-                ) -> dict[int, services.TargetCustom]:
-    present = form.present_slots()
-    ticked = [c.pk for c in form.cleaned_data.get("targets") or []]
-    edits = edits_from(form.data, [c for c in connections if c.pk in ticked], present)
-    return customize.customize_map(
-        edits, ticked, text=form.cleaned_data.get("text", ""),
-        content_warning=form.cleaned_data.get("content_warning", ""), present_slots=present)
-
-
-def _reply_map(form: ComposeForm) -> dict[int, str] | None:
-    return form.reply_targets() or None
-
-
-def _save_draft(form: ComposeForm, zone: str, connections: Sequence[Connection]) -> Post:
+def _save_draft(form: ComposeForm) -> Post:
     """Save what the form holds as the person's draft (made on the first save)."""
-    cleaned = form.cleaned_data
-    media = form.media_items() if form.draft_post is not None else form.new_media()
-    post = drafts.save_draft(
-        form.user, form.draft_post, text=cleaned.get("text", "") or "",
-        connections=list(cleaned.get("targets") or []),
-        content_warning=cleaned.get("content_warning", "") or "", media=media,
-        customize=_custom_map(form, connections), scheduled_for=form.typed_time(), tz=zone,
-        reply_to=_reply_map(form),
-    )
-    post_options.store(post, post_options.options_from(cleaned))  # a draft waits: no race
-    return post
+    return drafts.save_draft(form.user, form.outgoing())
 
 
-def send_form(form: ComposeForm, zone: str, connections: Sequence[Connection]) -> Post | None:
+def send_form(form: ComposeForm) -> Post | None:
     """Post now or schedule what a valid form holds. A draft the page kept is brought up to
     date, then sent (send_draft); without one the post is made directly. The accounts are
     remembered for the next post. None: refused (the form says why)."""
-    cleaned = form.cleaned_data
-    chosen = list(cleaned["targets"])
-    options = post_options.options_from(cleaned)
+    outgoing = form.outgoing()
     try:
-        if form.draft_post is not None:
-            post = drafts.update_draft(
-                form.draft_post, text=cleaned["text"], connections=chosen,
-                content_warning=cleaned["content_warning"], media=form.media_items(),
-                customize=_custom_map(form, connections), scheduled_for=form.typed_time(),
-                tz=zone, reply_to=_reply_map(form))
+        if outgoing.draft is not None:
+            post = drafts.update_draft(outgoing.draft, outgoing)
             form.hold_saved(post)  # if sending is refused, the form shows the saved images
-            post_options.store(post, options)  # still a draft here: nothing sends it yet
-            post = services.send_draft(post, scheduled_for=cleaned["scheduled_for"], tz=zone)
+            post = services.send_draft(post, scheduled_for=outgoing.scheduled_for,
+                                       tz=outgoing.tz)
         else:
-            # The visibility and language go in with the post, in its transaction: a worker
-            # may take a post sent now the moment it commits. The files are read first.
-            media = prepare_media(form.new_media())
-            with transaction.atomic():
-                post = services.create_post(
-                    user=form.user, text=cleaned["text"],
-                    content_warning=cleaned["content_warning"], connections=chosen,
-                    media=media, scheduled_for=cleaned["scheduled_for"], tz=zone,
-                    reply_to=form.reply_targets(), customize=_custom_map(form, connections))
-                post_options.store(post, options)
+            post = services.create_from(form.user, outgoing)
     except services.PostError as exc:
         form.add_error(None, str(exc))
         return None
+    _sent_off(form, outgoing)
+    return post
+
+
+def _sent_off(form: ComposeForm, outgoing: Outgoing) -> None:
     form.discard_stash()
     if form.reply_item is None:  # a reply's account is the item's, not a choice to keep
-        targets.remember(form.user, [c.pk for c in chosen])
-    return post
+        targets.remember(form.user, [c.pk for c in outgoing.targets])
 
 
 def sent_message(post: Post, zone: str) -> str:
@@ -195,47 +159,31 @@ def sent_message(post: Post, zone: str) -> str:
     return f"Sent off to {accounts}: {whose} status is on the post below."
 
 
-def _send(request: AuthedRequest, form: ComposeForm, zone: str,
-          connections: Sequence[Connection]) -> HttpResponse | None:
-    post = send_form(form, zone, connections)
+def _send(request: AuthedRequest, form: ComposeForm, zone: str) -> HttpResponse | None:
+    post = send_form(form)
     if post is None:
         return None
     messages.success(request, sent_message(post, zone))
     return redirect("publishing:posts")
 
 
-def _queue(request: AuthedRequest, form: ComposeForm, zone: str,
-           connections: Sequence[Connection]) -> HttpResponse | None:
+def _queue(request: AuthedRequest, form: ComposeForm) -> HttpResponse | None:
     """Add to queue (planning): the post takes the chosen queue's next free slot, as _send
     would schedule it. None: refused (the form says why)."""
-    cleaned = form.cleaned_data
-    chosen = list(cleaned["targets"])
+    outgoing = form.outgoing()
     queue_id = request.POST.get("queue")
     try:
-        if form.draft_post is not None:
-            post = drafts.update_draft(
-                form.draft_post, text=cleaned["text"], connections=chosen,
-                content_warning=cleaned["content_warning"], media=form.media_items(),
-                customize=_custom_map(form, connections), scheduled_for=None, tz=zone,
-                reply_to=_reply_map(form))
+        if outgoing.draft is not None:
+            # The slot is the queue's: the draft keeps no time of its own meanwhile.
+            post = drafts.update_draft(outgoing.draft, replace(outgoing, typed_time=None))
             form.hold_saved(post)
-            post_options.store(post, post_options.options_from(cleaned))
             queued = planning.queue_draft(request.user, queue_id, post)
         else:
-            # The files are read before the queue's transaction opens (prepare_media).
-            media = prepare_media(form.new_media())
-            with transaction.atomic():
-                queued = planning.add_from_compose(
-                    request.user, queue_id, text=cleaned["text"], connections=chosen,
-                    content_warning=cleaned["content_warning"], media=media,
-                    reply_to=form.reply_targets(), customize=_custom_map(form, connections))
-                post_options.store(queued.post, post_options.options_from(cleaned))
+            queued = planning.add_from_compose(request.user, queue_id, outgoing)
     except services.PostError as exc:
         form.add_error(None, str(exc))
         return None
-    form.discard_stash()
-    if form.reply_item is None:
-        targets.remember(form.user, [c.pk for c in chosen])
+    _sent_off(form, outgoing)
     messages.success(request, queued.message)
     return redirect("planning:queue", pk=queued.queue.pk)
 
@@ -347,7 +295,7 @@ def autosave(request: AuthedRequest) -> JsonResponse:
     if form.draft_post is None and not _worth_keeping(form):
         return JsonResponse({"draft": None, "media": {}, "saved": ""})
     try:
-        post = _save_draft(form, zone, connections_for(request.user))
+        post = _save_draft(form)
     except services.PostError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     saved = list(post.media.order_by("position", "pk"))

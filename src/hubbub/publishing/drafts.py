@@ -1,18 +1,16 @@
 """Drafts that save themselves: the composer keeps one draft up to date as the person types.
 
-A draft is a Post with is_draft and its deliveries in the "draft" state (services.create_post
+A draft is a Post with is_draft and its deliveries in the "draft" state (services.create_from
 with draft=True makes one; services.send_draft schedules it). update_draft rewrites a draft
-with what the form holds now: words, accounts, per-account versions, images (kept, new or
-dropped) and the time picked. Nothing is checked against the networks' limits here: a draft may
-be too long; send_draft checks it.
+with what the form holds now (its Outgoing): words, accounts, per-account versions, images
+(kept, new or dropped), the time picked, visibility and language. Nothing is checked against
+the networks' limits here: a draft may be too long; send_draft checks it.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -22,23 +20,17 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.publishing.media import NewMedia, inspect_media, prepare_media
 from hubbub.publishing.models import Delivery, DeliveryState, Post, PostMedia
+
+# KeptMedia and MediaItem live with Outgoing; still importable here.
+from hubbub.publishing.outgoing import KeptMedia as KeptMedia
+from hubbub.publishing.outgoing import MediaItem as MediaItem
+from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.services import (
     PostError,
     TargetCustom,
-    create_post,
+    create_from,
     record_transition,
 )
-
-
-@dataclass(frozen=True)
-class KeptMedia:
-    """An image the draft already has, with its alt text as the form says now."""
-
-    media_id: int
-    alt_text: str
-
-
-MediaItem = KeptMedia | NewMedia
 
 
 def _check_accounts(user: User, connections: Sequence[Connection]) -> None:
@@ -82,52 +74,38 @@ def _media_override(custom: TargetCustom | None, ids: Sequence[int]) -> list[int
     return [ids[i] for i in custom.media_positions if 0 <= i < len(ids)]
 
 
-def update_draft(
-    post: Post,
-    *,
-    text: str,
-    connections: Sequence[Connection],
-    content_warning: str = "",
-    media: Sequence[MediaItem] = (),
-    customize: Mapping[int, TargetCustom] | None = None,
-    scheduled_for: datetime | None = None,
-    tz: str = "UTC",
-    reply_to: Mapping[int, str] | None = None,
-) -> Post:
+def update_draft(post: Post, outgoing: Outgoing) -> Post:
     """Rewrite a draft with what the composer holds now. reply_to None keeps what each
     account answers; accounts no longer ticked are dropped, new ones join as drafts. New
     files are read and re-encoded first, outside the transaction that rewrites the rows."""
-    ready = [prepare_media([item])[0] if isinstance(item, NewMedia) else item for item in media]
+    ready = [prepare_media([item])[0] if isinstance(item, NewMedia) else item
+             for item in outgoing.media]
     with transaction.atomic():
-        return _rewrite_draft(post, text=text, connections=connections,
-                              content_warning=content_warning, media=ready,
-                              customize=customize, scheduled_for=scheduled_for, tz=tz,
-                              reply_to=reply_to)
+        return _rewrite_draft(post, outgoing, ready)
 
 
-def _rewrite_draft(
-    post: Post, *, text: str, connections: Sequence[Connection], content_warning: str,
-    media: Sequence[MediaItem], customize: Mapping[int, TargetCustom] | None,
-    scheduled_for: datetime | None, tz: str, reply_to: Mapping[int, str] | None,
-) -> Post:
+def _rewrite_draft(post: Post, outgoing: Outgoing, media: Sequence[MediaItem]) -> Post:
     locked = Post.objects.select_for_update().get(pk=post.pk)
     if not locked.is_draft or locked.deliveries.exclude(state=DeliveryState.DRAFT).exists():
         raise PostError("This draft has been sent; it can no longer be changed.")
-    _check_accounts(locked.user, connections)
+    _check_accounts(locked.user, outgoing.targets)
+    scheduled_for = outgoing.typed_time
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
     ids = _sync_media(locked, media)
-    locked.text = text
-    locked.content_warning = content_warning
+    locked.text = outgoing.text
+    locked.content_warning = outgoing.content_warning
     locked.scheduled_for = scheduled_for
-    locked.timezone = tz
+    locked.timezone = outgoing.tz
+    locked.visibility = outgoing.visibility
+    locked.language = outgoing.language
     locked.save()
 
-    wanted = {c.pk: c for c in connections}
+    wanted = {c.pk: c for c in outgoing.targets}
     current = {d.connection_id: d for d in locked.deliveries.all()}
     locked.deliveries.exclude(connection_id__in=list(wanted)).delete()
     for pk, connection in wanted.items():
-        custom = (customize or {}).get(pk)
+        custom = outgoing.customize.get(pk)
         fields = {
             "text_override": custom.text if custom else None,
             "content_warning_override": custom.content_warning if custom else None,
@@ -135,8 +113,8 @@ def _rewrite_draft(
             "parts": list(custom.parts) if custom else [],
             "due_at": scheduled_for or timezone.now(),
         }
-        if reply_to is not None:
-            fields["in_reply_to"] = reply_to.get(pk, "")
+        if outgoing.reply_to is not None:
+            fields["in_reply_to"] = outgoing.reply_to.get(pk, "")
         delivery = current.get(pk)
         if delivery is None:
             delivery = Delivery.objects.create(
@@ -148,28 +126,12 @@ def _rewrite_draft(
     return locked
 
 
-def save_draft(
-    user: User,
-    post: Post | None,
-    *,
-    text: str,
-    connections: Sequence[Connection],
-    content_warning: str = "",
-    media: Sequence[MediaItem] = (),
-    customize: Mapping[int, TargetCustom] | None = None,
-    scheduled_for: datetime | None = None,
-    tz: str = "UTC",
-    reply_to: Mapping[int, str] | None = None,
-) -> Post:
-    """The first save makes the draft (create_post with draft=True); later saves rewrite it."""
-    if post is not None:
-        return update_draft(post, text=text, connections=connections,
-                            content_warning=content_warning, media=media, customize=customize,
-                            scheduled_for=scheduled_for, tz=tz, reply_to=reply_to)
-    new = [m for m in media if isinstance(m, NewMedia)]
-    return create_post(user=user, text=text, connections=connections,
-                       content_warning=content_warning, media=new, scheduled_for=scheduled_for,
-                       tz=tz, reply_to=reply_to, customize=customize, draft=True)
+def save_draft(user: User, outgoing: Outgoing) -> Post:
+    """The first save makes the draft (create_from with draft=True); later saves rewrite the
+    draft the outgoing names."""
+    if outgoing.draft is not None:
+        return update_draft(outgoing.draft, outgoing)
+    return create_from(user, outgoing, draft=True)
 
 
 def user_drafts(user: User) -> list[Post]:

@@ -20,10 +20,10 @@ from hubbub.core.counting import MAX_POST_CHARS
 from hubbub.core.ids import IdMultipleChoiceField, parse_id, parse_ids
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
-from hubbub.publishing import post_options, stash
-from hubbub.publishing.drafts import KeptMedia, MediaItem
+from hubbub.publishing import customize, post_options, stash
 from hubbub.publishing.media import NewMedia, stored_video_facts
 from hubbub.publishing.models import Post, PostMedia
+from hubbub.publishing.outgoing import KeptMedia, MediaItem, Outgoing
 from hubbub.publishing.preview import video_label
 from hubbub.publishing.schedule_fields import ScheduleFields as ScheduleFields
 from hubbub.timeline.models import Item
@@ -276,6 +276,31 @@ class ComposeForm(ScheduleFields):
             self.add_error(None, f"A reply goes out from {item.connection.handle} only, on "
                                  "the network the post came from.")
         return cleaned
+
+    def outgoing(self) -> Outgoing:
+        """What to send, read once from the cleaned form: the value every service of the
+        composer takes (services.create_from, drafts.save_draft/update_draft, planning's
+        add_from_compose). A form that is not valid (a draft saved as one types) gives what
+        is valid of it."""
+        cleaned = self.cleaned_data
+        chosen = tuple(cleaned.get("targets") or ())
+        text = str(cleaned.get("text", "") or "")
+        content_warning = str(cleaned.get("content_warning", "") or "")
+        present = self.present_slots()
+        edits = customize.read_edits(
+            self.data, chosen, text=str(self.data.get("text", "") or ""),
+            content_warning=str(self.data.get("content_warning", "") or ""),
+            present_slots=present)
+        options = post_options.options_from(cleaned)
+        return Outgoing(
+            text=text, targets=chosen, content_warning=content_warning,
+            media=tuple(self.media_items() if self.draft_post is not None else self.new_media()),
+            scheduled_for=cleaned.get("scheduled_for"), typed_time=self.typed_time(),
+            tz=self.zone, reply_to=self.reply_targets() or None,
+            customize=customize.customize_map(
+                edits, [c.pk for c in chosen], text=text, content_warning=content_warning,
+                present_slots=present),
+            visibility=options.visibility, language=options.language, draft=self.draft_post)
 
     def reply_targets(self) -> dict[int, str]:
         """For create_post(reply_to=...): the connection that saw the post -> its remote id."""

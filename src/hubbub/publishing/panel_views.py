@@ -73,7 +73,7 @@ def panel(request: AuthedRequest) -> HttpResponse:
     if form.draft_sent:
         form.add_error(None, "This draft has already been sent; see it under Posts.")
     elif form.is_valid():
-        post = send_form(form, zone, connections)
+        post = send_form(form)
         if post is not None:
             return _sent(request, post, sent_message(post, zone), status=201)
     form.keep_uploads()

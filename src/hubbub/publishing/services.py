@@ -25,6 +25,7 @@ from hubbub.publishing.errors import PostError as PostError
 from hubbub.publishing.media import InspectedMedia, inspect_media, media_file
 from hubbub.publishing.media import NewMedia as NewMedia
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
+from hubbub.publishing.outgoing import Outgoing
 
 EDITABLE_STATES = (DeliveryState.SCHEDULED, DeliveryState.HELD, DeliveryState.DRAFT)
 
@@ -46,7 +47,8 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
             stored = [by_id[pk] for pk in delivery.media_override if pk in by_id]
         in_reply_to = delivery.in_reply_to
     return Draft(text=text, content_warning=content_warning,
-                 media=tuple(media_file(m) for m in stored), in_reply_to=in_reply_to)
+                 media=tuple(media_file(m) for m in stored), in_reply_to=in_reply_to,
+                 visibility=post.visibility, language=post.language)
 
 
 def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
@@ -201,6 +203,8 @@ def create_post(
     reply_to: Mapping[int, str] | None = None,
     customize: Mapping[int, TargetCustom] | None = None,
     draft: bool = False,
+    visibility: str = "",
+    language: str = "",
 ) -> Post:
     """Save a post and one delivery per target. Nothing over a limit is accepted (a draft may
     be: it is checked again when it is sent).
@@ -208,7 +212,8 @@ def create_post(
     scheduled_for None means now. The worker picks due deliveries up from the table.
     reply_to maps a connection id to the network's id of the post this one answers there;
     customize maps a connection id to that target's own text, content warning, images or
-    thread.
+    thread. visibility and language are stored on the post, in its row (a worker may take a
+    post sent now the moment it commits).
 
     The files are read and re-encoded first, outside any transaction (prepare_media); only
     the rows (and the cleaned files) are written in one short transaction. A caller that holds
@@ -236,7 +241,19 @@ def create_post(
         return _save_post(
             user=user, text=text, connections=connections, content_warning=content_warning,
             prepared=prepared, scheduled_for=scheduled_for, tz=tz, reply_to=reply_to,
-            customize=customize, draft=draft, kept=kept)
+            customize=customize, draft=draft, kept=kept, visibility=visibility,
+            language=language)
+
+
+def create_from(user: User, outgoing: Outgoing, *, draft: bool = False) -> Post:
+    """The composer's post, made from what it holds (no draft saved yet): create_post with
+    every part of `outgoing`. A draft is made with the time typed; a post with its send time."""
+    return create_post(
+        user=user, text=outgoing.text, connections=outgoing.targets,
+        content_warning=outgoing.content_warning, media=outgoing.new_media(),
+        scheduled_for=outgoing.typed_time if draft else outgoing.scheduled_for,
+        tz=outgoing.tz, reply_to=outgoing.reply_to, customize=outgoing.customize, draft=draft,
+        visibility=outgoing.visibility, language=outgoing.language)
 
 
 def _carried_by_target(media: Sequence[MediaFile], connections: Sequence[Connection]
@@ -268,12 +285,13 @@ def _save_post(
     prepared: Sequence[InspectedMedia], scheduled_for: datetime | None, tz: str,
     reply_to: Mapping[int, str] | None, customize: Mapping[int, TargetCustom] | None,
     draft: bool, kept: Mapping[int, tuple[int, ...]] | None = None,
+    visibility: str = "", language: str = "",
 ) -> Post:
     """create_post's rows, in its transaction: the post, its files, one delivery a target.
     `kept`: for a target that cannot carry all the attachments, the positions it carries."""
     post = Post.objects.create(
         user=user, text=text, content_warning=content_warning, scheduled_for=scheduled_for,
-        timezone=tz, is_draft=draft,
+        timezone=tz, is_draft=draft, visibility=visibility, language=language,
     )
     stored_ids = []
     for position, item in enumerate(prepared):

@@ -1,0 +1,59 @@
+"""What to send: one plain, typed value the composer builds once from its form
+(`ComposeForm.outgoing()`), and the services take whole:
+
+    form.outgoing() -> services.create_from(user, outgoing)      post now or scheduled
+                    -> drafts.save_draft(user, outgoing)          the draft kept as one types
+                    -> drafts.update_draft(draft, outgoing)       then services.send_draft
+                    -> planning.compose.add_from_compose(user, queue_id, outgoing)
+
+Each ends in services.create_post or drafts' rewrite: the Post row (with its visibility and
+language), its files and one Delivery row a target, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from hubbub.connections.models import Connection
+from hubbub.publishing.media import NewMedia
+from hubbub.publishing.models import Post
+
+if TYPE_CHECKING:
+    from hubbub.publishing.services import TargetCustom
+
+
+@dataclass(frozen=True)
+class KeptMedia:
+    """An image the draft already has, with its alt text as the form says now."""
+
+    media_id: int
+    alt_text: str
+
+
+MediaItem = KeptMedia | NewMedia
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One post as the person asked for it, before any row exists."""
+
+    text: str
+    targets: tuple[Connection, ...]
+    content_warning: str = ""
+    # In slot order. KeptMedia only with a draft (its own images); otherwise every one is new.
+    media: tuple[MediaItem, ...] = ()
+    scheduled_for: datetime | None = None  # when to send it, aware; None: now
+    typed_time: datetime | None = None  # the date and time typed, which a draft remembers
+    tz: str = "UTC"
+    reply_to: Mapping[int, str] | None = None  # connection id -> the remote id it answers
+    customize: Mapping[int, TargetCustom] = field(default_factory=dict)  # per-account versions
+    visibility: str = ""  # a Visibility value; "": each account's default
+    language: str = ""  # an ISO 639-1 code; "": not said
+    draft: Post | None = None  # the draft this composer keeps, if it saved one
+
+    def new_media(self) -> list[NewMedia]:
+        """The attachments as files to store (a post made without a draft has only these)."""
+        return [m for m in self.media if isinstance(m, NewMedia)]
