@@ -96,8 +96,10 @@ class Relays:
 
 
 class HubUnderTest:
-    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.hub = Hub(folder / "data", extra_env=dict(extra_env or {}))
+    def __init__(self, folder: Path, extra_env: dict[str, str] | None = None,
+                 database_url: str = "") -> None:
+        self.hub = Hub(folder / "data", database_url=database_url,
+                       extra_env=dict(extra_env or {}))
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "serve.log"
