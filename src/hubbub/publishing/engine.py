@@ -53,7 +53,6 @@ from hubbub.networks.errors import (
 )
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post
-from hubbub.publishing.post_options import with_options
 from hubbub.publishing.services import (
     part_drafts,
     part_key,
@@ -278,7 +277,7 @@ def _publish_once(connector: Connector, account: Account, delivery: Delivery
                   ) -> tuple[Published, list[dict[str, str]]]:
     """Send the parts not sent yet. Returns the first part (the post's address) and every
     part sent; the last part's landing is stored by the caller, with the move to sent."""
-    drafts = with_options(part_drafts(delivery.post, delivery), delivery.post)
+    drafts = part_drafts(delivery.post, delivery)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     media_ids = list(delivery.media_ids or [])
     if len(media_ids) != len(drafts[0].media):
@@ -385,7 +384,7 @@ def settle(delivery_id: int, owner: str) -> None:
         return
     connector, account = _connector_and_account(delivery)
     since = (delivery.first_attempt_at or delivery.post.created_at) - timedelta(minutes=5)
-    drafts = with_options(part_drafts(delivery.post, delivery), delivery.post)
+    drafts = part_drafts(delivery.post, delivery)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     index = min(len(done), len(drafts) - 1)  # the part that was in flight
     draft = _part_draft(drafts, done, index)

@@ -1,7 +1,8 @@
 """Who sees a post on Mastodon (its visibility) and the post's language.
 
-Both are kept on the Post (`visibility`, `language`) and reach every target's Draft through
-`with_options`, which the engine applies to the drafts it sends: Mastodon takes `visibility`
+Both are kept on the Post (`visibility`, `language`), written with its row (the composer's
+Outgoing carries them to services.create_post and the draft rewrite), and reach every target's
+Draft through services.draft_of, which the engine sends: Mastodon takes `visibility`
 and `language`, Bluesky `langs`, Nostr a NIP-32 language label; the other networks take
 neither. A visibility of "" sends none, so each Mastodon server applies its account's own
 default (accounts that disagree each keep theirs).
@@ -15,7 +16,7 @@ default"; their language, else the person's browser language, else none.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -23,7 +24,6 @@ from django import forms
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.languages import LANGUAGES, language_code
-from hubbub.networks.base import Draft
 from hubbub.publishing.models import Post, Visibility
 
 NOT_SAID = "Not said"
@@ -77,12 +77,6 @@ def store(post: Post, options: PostOptions) -> None:
     post.language = options.language
     Post.objects.filter(pk=post.pk).update(visibility=options.visibility,
                                            language=options.language)
-
-
-def with_options(drafts: Sequence[Draft], post: Post) -> list[Draft]:
-    """The drafts of one delivery with the post's visibility and language (every part of a
-    thread carries both)."""
-    return [replace(d, visibility=post.visibility, language=post.language) for d in drafts]
 
 
 # --- what the composer preselects ----------------------------------------------------------
