@@ -310,12 +310,10 @@ def _post_options(visibility: str, language: str) -> Any:
 
 
 def cmd_post(args: argparse.Namespace) -> int:
-    from django.db import transaction
-
     from hubbub.accounts.models import Profile
     from hubbub.connections.services import find_connection
-    from hubbub.publishing.post_options import store as store_options
-    from hubbub.publishing.services import PostError, create_post
+    from hubbub.publishing.outgoing import Outgoing
+    from hubbub.publishing.services import PostError, create_from
 
     _migrate()
     user = _user(args.user)
@@ -329,14 +327,11 @@ def cmd_post(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     when = _parse_when(args.at, profile.timezone) if args.at else None
     options = _post_options(args.visibility, args.language)
+    outgoing = Outgoing(text=text, targets=tuple(connections), content_warning=args.cw or "",
+                        scheduled_for=when, tz=profile.timezone,
+                        visibility=options.visibility, language=options.language)
     try:
-        # The options are stored in the transaction that makes the post: a worker may take a
-        # post sent now the moment it commits (the media are none here, so nothing is read).
-        with transaction.atomic():
-            post = create_post(user=user, text=text, connections=connections,
-                               content_warning=args.cw or "", scheduled_for=when,
-                               tz=profile.timezone)
-            store_options(post, options)
+        post = create_from(user, outgoing)  # the options go in with the post's own row
     except PostError as exc:
         raise CLIError(str(exc)) from None
     data = _post_json(post)

@@ -23,6 +23,8 @@ from hubbub.imports.archive import ArchiveProblem, ImageArchive
 from hubbub.imports.csvfile import FileProblem
 from hubbub.imports.models import CsvImport, CsvImportState
 from hubbub.publishing.models import Delivery, Post, PostMedia
+from hubbub.publishing.outgoing import Outgoing
+from hubbub.publishing.services import create_from
 from tests.imports.conftest import account, csv_bytes, make_zip, png
 
 pytestmark = pytest.mark.django_db
@@ -170,16 +172,16 @@ def test_a_failure_half_way_leaves_no_posts_and_no_files(
         ["Two", f"{LATER} 10:00", masto.handle, "", "b.png", "B"],
         ["Three", f"{LATER} 11:00", masto.handle, "", "", ""],
     ), zip_data)
-    real = csv_import.create_post
+    real = create_from
     calls: list[int] = []
 
-    def flaky(**kwargs: object) -> Post:
+    def flaky(user: User, outgoing: Outgoing) -> Post:
         calls.append(1)
         if len(calls) == 3:
             raise csv_import.PostError("the database hiccuped")
-        return real(**kwargs)  # type: ignore[arg-type]
+        return real(user, outgoing)
 
-    monkeypatch.setattr(csv_import, "create_post", flaky)
+    monkeypatch.setattr(csv_import, "create_from", flaky)
     media_dir = Path(settings.MEDIA_ROOT) / "posts"
     before = set(media_dir.rglob("*"))
     with pytest.raises(csv_import.ImportRefused) as refused:

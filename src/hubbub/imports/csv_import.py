@@ -24,7 +24,8 @@ from hubbub.imports.csvcheck import CheckResult, PlannedPost, RowProblem, check_
 from hubbub.imports.models import CsvImport, CsvImportState
 from hubbub.publishing.media import NewMedia, prepare_media
 from hubbub.publishing.models import Post
-from hubbub.publishing.services import PostError, create_post
+from hubbub.publishing.outgoing import Outgoing
+from hubbub.publishing.services import PostError, create_from
 
 __all__ = ["AlreadyImported", "CheckResult", "ImportRefused", "RowProblem", "prune_abandoned",
            "recheck", "run_import", "start_import"]
@@ -156,9 +157,10 @@ def _create_all(batch: CsvImport, planned: Sequence[PlannedPost], media: Sequenc
     posts: list[Post] = []
     for plan, row_media in zip(planned, media, strict=True):
         try:
-            post = create_post(user=batch.user, text=plan.text, connections=plan.connections,
-                               content_warning=plan.content_warning, media=row_media,
-                               scheduled_for=plan.when, tz=batch.timezone)
+            post = create_from(batch.user, Outgoing(
+                text=plan.text, targets=tuple(plan.connections),
+                content_warning=plan.content_warning, media=tuple(row_media),
+                scheduled_for=plan.when, tz=batch.timezone))
         except PostError as exc:
             raise ImportRefused([RowProblem(plan.row, "", str(exc))]) from None
         stored_files.extend(m.file.name for m in post.media.all() if m.file.name)

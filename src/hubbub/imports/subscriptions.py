@@ -28,7 +28,8 @@ from hubbub.imports.posttext import DoesNotFit, check_template, fit
 from hubbub.planning.models import Queue
 from hubbub.planning.services import add_to_queue
 from hubbub.publishing.models import Post
-from hubbub.publishing.services import PostError, TargetCustom, create_post
+from hubbub.publishing.outgoing import Outgoing
+from hubbub.publishing.services import PostError, TargetCustom, create_from
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a claimed read not finished by then is done again
@@ -238,11 +239,10 @@ def _make_post(subscription: FeedSubscription, values: dict[str, str],
     base = max(texts.values(), key=len)
     customize = {pk: TargetCustom(text=text) for pk, text in texts.items() if text != base}
     draft = subscription.mode == FeedMode.DRAFT
-    return create_post(
-        user=user, text=base, connections=connections, customize=customize or None,
-        draft=draft, tz=_zone(user), scheduled_for=None if draft else timezone.now() + timedelta(
-            minutes=subscription.delay_minutes),
-    )
+    when = None if draft else timezone.now() + timedelta(minutes=subscription.delay_minutes)
+    outgoing = Outgoing(text=base, targets=tuple(connections), customize=customize,
+                        scheduled_for=when, tz=_zone(user))
+    return create_from(user, outgoing, draft=draft)
 
 
 def _post_entry(subscription: FeedSubscription, entry: Entry,
