@@ -85,3 +85,19 @@ def upload_csv(page: Any, csv_path: str, zip_path: str | None = None,
     if zip_path:
         page.set_input_files("input[name=images]", zip_path)
     page.get_by_role("button", name=button).click()
+
+
+def owner_with_three_accounts(page: Any, url: str, mastodon: MastodonPeer, bluesky: Any,
+                              nostr_url: str, name: str = "web") -> tuple[Any, Any, Any]:
+    """The owner made, then a Mastodon, a Bluesky and a Nostr account connected through the
+    hub's pages; the Bluesky account has a follower whose timeline shows its posts. Returns
+    (the Mastodon account, the Bluesky account, its follower)."""
+    create_owner(page, url)
+    masto = mastodon.new_account()
+    connect_mastodon(page, url, mastodon, masto)
+    sky = bluesky.create_account(name)
+    follower = bluesky.create_account("fan")
+    bluesky.follow(follower, sky)
+    connect_bluesky(page, url, bluesky.pds_url, sky.handle, sky.app_password)
+    connect_nostr(page, url, nostr_url)
+    return masto, sky, follower

@@ -7,41 +7,26 @@ Clicks are counted from opening the composer to every account sent (docs/compose
 from __future__ import annotations
 
 import hashlib
-import io
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from PIL import Image
 
 from tests.browser.conftest import shot
-from tests.browser.flows import connect_bluesky, connect_mastodon, connect_nostr, create_owner
+from tests.browser.flows import owner_with_three_accounts
 from tests.integration.hubproc import Hub
 from tests.peers.blossom import BlossomPeer
 from tests.peers.bluesky import BlueskyPeer, wait_for
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.nostr import NostrPeer
+from tests.photos import big_photo
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 SENT_TIMEOUT = 120_000  # ms: a busy shared machine, three networks, a photo fitted to each
-
-
-def _photo(path: Path, megabytes: float) -> Path:
-    """A JPEG of about `megabytes` MB: noise does not compress, so the size is the pixels'."""
-    side = 1000
-    while True:
-        noise = [Image.effect_noise((side * 4 // 3, side), 120) for _ in range(3)]
-        buffer = io.BytesIO()
-        Image.merge("RGB", noise).save(buffer, "JPEG", quality=95)
-        if buffer.tell() >= megabytes * 1_000_000:
-            path.write_bytes(buffer.getvalue())
-            return path
-        side = int(side * (megabytes * 1_000_000 / buffer.tell()) ** 0.5 * 1.05) + 1
 
 
 class Clicks:
@@ -67,15 +52,10 @@ def test_post_and_reply_from_the_deck_panel(
     from playwright.sync_api import expect
 
     hub, url = hub_server
-    photo = _photo(tmp_path / "big-photo.jpg", float(os.environ.get("HUBBUB_PANEL_PHOTO_MB", "20")))
-    create_owner(page, url)
-    masto = mastodon_peer.new_account()
-    connect_mastodon(page, url, mastodon_peer, masto)
-    sky = bluesky_peer.create_account("panel")
-    follower = bluesky_peer.create_account("reader")
-    bluesky_peer.follow(follower, sky)
-    connect_bluesky(page, url, bluesky_peer.pds_url, sky.handle, sky.app_password)
-    connect_nostr(page, url, nostr_peer.url)
+    photo = tmp_path / "big-photo.jpg"
+    photo.write_bytes(big_photo())  # about 20 MB, 24 megapixels
+    masto, _sky, follower = owner_with_three_accounts(page, url, mastodon_peer, bluesky_peer,
+                                                      nostr_peer.url, "panel")
     page.get_by_role("link", name=re.compile(r"^Media server for npub1")).click()
     page.get_by_label("Media server address").fill(blossom_peer.url)
     page.get_by_role("button", name="Save the media server").click()

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from tests.browser.conftest import shot
-from tests.browser.flows import connect_bluesky, connect_mastodon, connect_nostr, create_owner
+from tests.browser.flows import owner_with_three_accounts
 from tests.integration.hubproc import Hub
 from tests.peers.bluesky import BlueskyPeer, wait_for
 from tests.peers.mastodon import MastodonPeer
@@ -37,14 +37,8 @@ def test_one_click_sends_a_20_mb_photo_fitted_to_each_network(
     from playwright.sync_api import expect
 
     hub, url = hub_server
-    create_owner(page, url)
-    masto = mastodon_peer.new_account()
-    connect_mastodon(page, url, mastodon_peer, masto)
-    sky = bluesky_peer.create_account("photo")
-    follower = bluesky_peer.create_account("fan")
-    bluesky_peer.follow(follower, sky)
-    connect_bluesky(page, url, bluesky_peer.pds_url, sky.handle, sky.app_password)
-    connect_nostr(page, url, nostr_peer.url)
+    masto, sky, follower = owner_with_three_accounts(page, url, mastodon_peer, bluesky_peer,
+                                                     nostr_peer.url, "photo")
 
     photo = tmp_path / "harbour.jpg"
     photo.write_bytes(big_photo())
