@@ -15,14 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from hubbub.connections.models import Connection
 from hubbub.publishing.media import NewMedia
 from hubbub.publishing.models import Post
-
-if TYPE_CHECKING:
-    from hubbub.publishing.services import TargetCustom
 
 
 @dataclass(frozen=True)
@@ -34,6 +30,16 @@ class KeptMedia:
 
 
 MediaItem = KeptMedia | NewMedia
+
+
+@dataclass(frozen=True)
+class TargetCustom:
+    """What one target gets instead of the post's own: None keeps the post's."""
+
+    text: str | None = None
+    content_warning: str | None = None
+    media_positions: tuple[int, ...] | None = None  # which of the post's attachments, in order
+    parts: tuple[str, ...] = ()  # a thread on this network instead of one post
 
 
 @dataclass(frozen=True)

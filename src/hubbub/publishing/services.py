@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +26,9 @@ from hubbub.publishing.media import InspectedMedia, inspect_media, media_file
 from hubbub.publishing.media import NewMedia as NewMedia
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
 from hubbub.publishing.outgoing import Outgoing
+
+# TargetCustom lives with Outgoing (its per-account versions); still importable here.
+from hubbub.publishing.outgoing import TargetCustom as TargetCustom
 
 EDITABLE_STATES = (DeliveryState.SCHEDULED, DeliveryState.HELD, DeliveryState.DRAFT)
 
@@ -140,16 +143,6 @@ def validate_for_targets(
                 p for p in result.problems if p.code != "alt_missing"))
         results[connection.pk] = result
     return results
-
-
-@dataclass(frozen=True)
-class TargetCustom:
-    """What one target gets instead of the post's own: None keeps the post's."""
-
-    text: str | None = None
-    content_warning: str | None = None
-    media_positions: tuple[int, ...] | None = None  # which of the post's attachments, in order
-    parts: tuple[str, ...] = ()  # a thread on this network instead of one post
 
 
 def _target_drafts(base: Draft, custom: TargetCustom | None) -> list[Draft]:
