@@ -10,10 +10,12 @@ Bounds (settings, per worker process):
 - HUBBUB_SEND_PER_ACCOUNT: at once on one connected account (1: an account's posts go out in
   the order they fell due, and its rate limit sees one caller).
 
-A slot is reserved before the row is taken (`reserve`, then the scheduler's compare-and-set on
-enqueued_at, then `launch` or `release`), so a row is never taken that cannot start now and
-stays free for another worker. Running a delivery is engine.process: its claim is the
-compare-and-set that makes a delivery run once, whoever else was handed the same row.
+A slot is reserved before the row is taken (`reserve`, then the scheduler's compare-and-set,
+then `launch` or `release`), so a row is never taken that cannot start now and stays free for
+another worker. For a scheduled row that compare-and-set is the engine's claim itself
+(engine.claim_taken: the row is sending, leased to the job's `claimed_by`), so the sender goes
+straight to the network (engine.send_claimed); other rows are only taken, and engine.process
+claims or settles them. Either way one compare-and-set makes a delivery run once.
 """
 
 from __future__ import annotations

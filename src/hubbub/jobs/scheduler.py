@@ -2,7 +2,9 @@
 
 Due deliveries are started on the worker's own bounded threads (`dispatch_due`, jobs/dispatch.py)
 or, with HUBBUB_SEND_IN_WORKER off, enqueued as tasks for the task engine (`enqueue_due`). The
-worker runs the dispatch between ticks too, whenever jobs/wake.py says rows became due.
+worker runs the dispatch between ticks too, whenever jobs/wake.py says rows became due; a
+delivery made due in this process is usually started before that, by the committing thread
+itself (`start_committed`).
 
 Safe to run on several machines at once: taking a row is a compare-and-set on enqueued_at, and a
 duplicate run is harmless because engine.process claims the row by compare-and-set.
