@@ -402,9 +402,11 @@ class Connector(ABC):
         """No I/O: count and check a draft against the limits. Drives the composer's counters."""
 
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
-        """Called once per delivery before its first network call. The engine stores the result
-        (JSON) on the delivery, in the same write that claims it, and passes it back as
-        `prepared` to every publish and find_published of that delivery, in any process.
+        """Called once per part of a delivery, before that part's first network call. The
+        engine stores the result (JSON) on the delivery right after (the sender holds the
+        claim, so nobody else writes the row meanwhile) and passes it back as `prepared` to
+        every publish and find_published of that part, in any process. A connector that does
+        not override it has nothing stored and gets {} each time.
 
         Use it for what must be identical on every retry: a record key chosen by the client
         (Bluesky TID rkey), a signed event (Nostr). It may read from the network (a reply's
