@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from hubbub.core import localtime
 from hubbub.planning import services
 from hubbub.planning.models import Queue
+from hubbub.publishing.media import prepare_media
 from hubbub.publishing.models import Post
 from hubbub.publishing.outgoing import Outgoing
 
@@ -60,9 +61,12 @@ def add_from_compose(user: User, queue_id: object, outgoing: Outgoing) -> Queued
     """Queue what the composer holds (no draft saved yet) to the accounts ticked there, at
     the queue's next free slot (the outgoing's own time is not used)."""
     queue = _queue(user, queue_id)
+    # The files are read and checked (decoded) here, before the queue's transaction opens:
+    # a large picture must not hold the database's write lock while it is decoded.
+    media = prepare_media(outgoing.new_media())
     post = services.add_to_queue(
         user, queue, text=outgoing.text, connections=outgoing.targets,
-        content_warning=outgoing.content_warning, media=outgoing.new_media(),
+        content_warning=outgoing.content_warning, media=media,
         customize=outgoing.customize, reply_to=outgoing.reply_to,
         visibility=outgoing.visibility, language=outgoing.language)
     return Queued(post, queue, _said(queue, post))
