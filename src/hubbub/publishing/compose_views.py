@@ -67,7 +67,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
     step = parse_step(action)
     if step is not None:  # a step taken without the script: show the form again, changed
         form.keep_uploads()
-        return _compose_page(request, form, connections, step=step)
+        return compose_page(request, form, connections, step=step)
     if _draft_gone(form):
         form.add_error(None, "This draft has already been sent; see it under Posts.")
     elif form.is_valid():
@@ -89,7 +89,7 @@ def compose(request: AuthedRequest) -> HttpResponse:
             if sent is not None:
                 return sent
     form.keep_uploads()
-    return _compose_page(request, form, connections, status=400)
+    return compose_page(request, form, connections, status=400)
 
 
 def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> HttpResponse:
@@ -107,7 +107,7 @@ def _open(request: AuthedRequest, zone: str, connections: list[Connection]) -> H
     else:
         initial |= answering_initial(request)
     form = ComposeForm(initial=initial, user=request.user, zone=zone)
-    return _compose_page(request, form, connections)
+    return compose_page(request, form, connections)
 
 
 def _draft_gone(form: ComposeForm) -> bool:
@@ -204,10 +204,13 @@ def answering_initial(request: AuthedRequest) -> dict[str, Any]:
     return {}
 
 
-def _compose_page(
+def compose_page(
     request: AuthedRequest, form: ComposeForm, connections: list[Connection],
     status: int = 200, step: tuple[str, int] | None = None,
+    template: str = "publishing/compose.html",
 ) -> HttpResponse:
+    """The composer's form with its counters, previews and panels: the compose page, or (with
+    its template) the deck's panel, which shows the same form in a smaller frame."""
     if form.reply_item is not None:
         connections = [form.reply_item.connection]  # a reply goes out where the post was seen
     raw = form.raw
@@ -225,14 +228,15 @@ def _compose_page(
     rows = counter_rows(request.user, selected, base, edits, present) if connections else []
     return page(
         request,
-        "publishing/compose.html",
+        template,
         {"form": form, "connections": connections, "selected": selected,
          "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
          "panels": panels_for(connections, edits, present, urls, selected, notices, videos),
          "previews": previews_for(rows, base, edits, present, urls, videos),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
          "queues": planning.queues_for(request.user),
-         "groups": targets.groups_for(request.user, connections)},
+         "groups": targets.groups_for(request.user, connections),
+         "pick_id": "panel" if template != "publishing/compose.html" else "page"},
         section="compose",
         status=status,
     )

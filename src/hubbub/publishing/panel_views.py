@@ -23,15 +23,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import connections_for
 from hubbub.core.ids import parse_ids
 from hubbub.publishing import targets
-from hubbub.publishing.compose_views import answering_initial, send_form, sent_message
+from hubbub.publishing.compose_views import answering_initial, compose_page, send_form, sent_message
 from hubbub.publishing.forms import ComposeForm
-from hubbub.publishing.live import counter_rows, edits_from, previews_for, slot_videos
 from hubbub.publishing.models import DeliveryState, Post
 from hubbub.publishing.views import card_for
 
@@ -43,22 +41,7 @@ SETTLED = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.CAN
 
 def _render_form(request: AuthedRequest, form: ComposeForm, connections: list[Connection],
                  status: int = 200) -> HttpResponse:
-    if form.reply_item is not None:
-        connections = [form.reply_item.connection]  # a reply goes out where the item was seen
-    raw = form.raw
-    base = form.base_draft()
-    present = form.present_slots()
-    edits = edits_from(raw, connections, present)
-    selected = form.selected_ids
-    rows = counter_rows(request.user, selected, base, edits, present) if connections else []
-    urls = {i: h.url for i, h in form.held.items()}
-    return page(request, "publishing/_panel.html", {
-        "form": form, "connections": connections, "selected": selected,
-        "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
-        "previews": previews_for(rows, base, edits, present, urls, slot_videos(raw)),
-        "groups": targets.groups_for(request.user, connections), "pick_id": "panel",
-        "require_alt": profile_for(request.user).require_alt_text,
-    }, status=status)
+    return compose_page(request, form, connections, status, template="publishing/_panel.html")
 
 
 def panel(request: AuthedRequest) -> HttpResponse:
