@@ -20,6 +20,7 @@ from tests.peers.linkedin.state import (
     Post,
     Store,
 )
+from tests.peers.linkedin.videos import render as render_video
 from tests.peers.standin_control import (
     ControlError,
     apply_settings,
@@ -124,6 +125,11 @@ def _list_images(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
             for i in store.images.values()]
 
 
+def _list_videos(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
+    return [{**render_video(v, ""), "size": len(v.data), "declared_size": v.size,
+             "parts": len(v.parts)} for v in store.videos.values()]
+
+
 def _list_comments(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     return [social.render_comment(c) for c in store.comments
             if not q.get("post") or c.object == q["post"]]
@@ -177,6 +183,7 @@ ACTIONS: dict[tuple[str, str], Callable[[Store, dict[str, str], dict[str, Any]],
     ("POST", "posts"): _new_post,
     ("GET", "posts"): _list_posts,
     ("GET", "images"): _list_images,
+    ("GET", "videos"): _list_videos,
     ("GET", "comments"): _list_comments,
     ("POST", "comments"): _comment,
     ("POST", "faults"): _fault,

@@ -124,6 +124,11 @@ class LinkedInPeer(StandInPeer):
         result: list[dict[str, Any]] = self._call("GET", "images")
         return result
 
+    def videos(self) -> list[dict[str, Any]]:
+        """Videos as stored: id, owner, status, size (bytes received), declared_size, parts."""
+        result: list[dict[str, Any]] = self._call("GET", "videos")
+        return result
+
     def comments(self, post_urn: str | None = None) -> list[dict[str, Any]]:
         params = {"post": post_urn} if post_urn else None
         result: list[dict[str, Any]] = self._call("GET", "comments", params=params)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from tests.peers.linkedin import little
 from tests.peers.linkedin.auth import may_act_as, may_read
-from tests.peers.linkedin.state import Post, Store
+from tests.peers.linkedin.state import Image, Post, Store, Video
 from tests.peers.linkedin.wire import (
     Problem,
     ProtocolError,
@@ -63,9 +63,13 @@ def _enum(path: str, value: Any, allowed: set[str]) -> None:
         raise unprocessable(path, f'"{value}" is not an enum symbol')
 
 
-def _image(store: Store, path: str, urn: Any, author: str) -> None:
+def _image(store: Store, path: str, urn: Any, author: str, *, video: bool = False) -> None:
+    """An image (or, for content.media, a video) `author` uploaded and LinkedIn made
+    AVAILABLE (images-api, videos-api)."""
     _type(path, urn, str, "String")
-    image = store.images.get(urn)
+    image: Image | Video | None = store.images.get(urn)
+    if image is None and video:
+        image = store.videos.get(urn)
     if image is None or image.owner != author:
         raise error(400, f"{path}: {urn} is not an image uploaded by {author}",
                     "INVALID_CONTENT", 100)
@@ -107,7 +111,7 @@ def check_body(store: Store, body: Any) -> None:
         for key in ("title", "altText"):
             if key in content["media"]:
                 _type(f"/content/media/{key}", content["media"][key], str, "String")
-        _image(store, "/content/media/id", content["media"]["id"], author)
+        _image(store, "/content/media/id", content["media"]["id"], author, video=True)
     elif "article" in content:
         article = content["article"]
         _fields("/content/article", article, ARTICLE_FIELDS, ("source", "title"))

@@ -22,7 +22,7 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tests.peers import standin_control, standin_http
-from tests.peers.linkedin import control, images, oauth, posts, social
+from tests.peers.linkedin import control, images, oauth, posts, social, videos
 from tests.peers.linkedin.state import Fault, Store, active_versions
 from tests.peers.linkedin.wire import (
     Problem,
@@ -37,6 +37,7 @@ Route = Callable[[Store, Request], Reply]
 TEMPLATES = [
     (re.compile(r"^/rest/posts/([^/]+)$"), "/rest/posts/{urn}", "urn"),
     (re.compile(r"^/rest/images/([^/]+)$"), "/rest/images/{urn}", "urn"),
+    (re.compile(r"^/rest/videos/([^/]+)$"), "/rest/videos/{urn}", "urn"),
     (re.compile(r"^/rest/socialActions/([^/]+)/comments$"),
      "/rest/socialActions/{urn}/comments", "urn"),
     (re.compile(r"^/rest/organizations/([^/]+)$"), "/rest/organizations/{id}", "id"),
@@ -83,6 +84,8 @@ class StandIn:
             **posts.ROUTES, **social.ROUTES,
             ("POST", "/rest/images"): lambda s, r: images.initialize(s, r, base),
             ("GET", "/rest/images/{urn}"): lambda s, r: images.get(s, r, base),
+            ("POST", "/rest/videos"): lambda s, r: videos.action(s, r, base),
+            ("GET", "/rest/videos/{urn}"): lambda s, r: videos.get(s, r, base),
         }
 
     def authorize(self, req: Request) -> None:
@@ -129,6 +132,8 @@ class StandIn:
         with store.lock:  # one request at a time touches the store
             if route is not None:
                 return route(store, req)
+            if req.method == "PUT" and req.path.startswith(videos.UPLOAD_PREFIX):
+                return videos.upload(store, req)  # the URL itself is the credential
             if req.method == "PUT" and req.path.startswith("/dms-uploads/"):
                 self.authorize(req)
                 return images.upload(store, req)

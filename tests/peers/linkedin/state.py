@@ -152,6 +152,21 @@ class Image:
 
 
 @dataclass
+class Video:
+    urn: str
+    owner: str
+    size: int  # fileSizeBytes as declared at initializeUpload
+    upload_token: str  # the upload URLs' secret (one URL per part: /dms-uploads/video/{t}/{n})
+    upload_expires_at: int  # ms
+    parts: list[tuple[int, int]]  # (firstByte, lastByte) of each part
+    received: dict[int, bytes] = field(default_factory=dict)  # part number -> bytes
+    etags: dict[int, str] = field(default_factory=dict)
+    status: str = "WAITING_UPLOAD"  # -> (finalizeUpload) PROCESSING -> AVAILABLE | ..._FAILED
+    data: bytes = b""
+    polls: int = 0
+
+
+@dataclass
 class Comment:
     id: str
     object: str  # the post URN it is on
@@ -179,6 +194,7 @@ class Store(TakesFaults):
         self.tokens: dict[str, Token] = {}
         self.posts: dict[str, Post] = {}
         self.images: dict[str, Image] = {}
+        self.videos: dict[str, Video] = {}
         self.comments: list[Comment] = []
         self.faults: list[Fault] = []
         self.consent_forms: dict[str, dict[str, str]] = {}
