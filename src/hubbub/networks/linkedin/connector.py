@@ -1,6 +1,7 @@
 """LinkedIn: OAuth 2.0 through the operator's app, posting as the member or as an organization
-page they administer (Posts API), pictures (Images API), link previews, the account's own
-posts and their comments, replies to comments. Plain HTTP over the guarded session (api.py).
+page they administer (Posts API), pictures (Images API), video (Videos API), link previews,
+the account's own posts and their comments, replies to comments. Plain HTTP over the guarded
+session (api.py).
 
 LinkedIn takes no idempotency key. Each attempt's time is recorded (prepare); a publish whose
 outcome is unknown is settled by reading the author's recent posts (q=author) and matching the
@@ -31,7 +32,17 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked
-from hubbub.networks.linkedin import api, little, mapping, media, mentions, oauth, reading, rules
+from hubbub.networks.linkedin import (
+    api,
+    little,
+    mapping,
+    media,
+    mentions,
+    oauth,
+    reading,
+    rules,
+    video,
+)
 from hubbub.networks.linkedin.api import LinkedInApi, urn_path
 from hubbub.networks.linkedin.failures import unreadable
 
@@ -155,7 +166,11 @@ class LinkedInConnector(Connector):
         return prepared
 
     def upload_media(self, account: Account, media_file: MediaFile) -> str:
+        """A picture (Images API) or a video (Videos API, in parts); its URN is stored by
+        the engine before anything is posted."""
         with self._api(account) as li:
+            if media_file.is_video:
+                return video.upload(li, author_of(account), media_file)
             return media.upload(li, author_of(account), media_file)
 
     def publish(self, account: Account, draft: Draft, idempotency_key: str,
@@ -174,7 +189,10 @@ class LinkedInConnector(Connector):
                                  mentions.from_prepared(prepared))
         with self._api(account) as li:
             for urn, _alt in images:
-                media.ensure_available(li, urn)
+                if video.is_video(urn):
+                    video.ensure_available(li, urn)
+                else:
+                    media.ensure_available(li, urn)
             response = li.send("POST", "/rest/posts", json_body=body, write=True)
             if not response.ok:
                 failure = li.failure(response)

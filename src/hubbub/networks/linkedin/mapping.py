@@ -192,7 +192,8 @@ def _media(post: Mapping[str, Any]) -> list[dict[str, Any]]:
     content = _map(post.get("content"))
     entries = [content.get("media")] if content.get("media") else _list(
         _map(content.get("multiImage")).get("images"))
-    return [{"type": "image", "url": "", "preview_url": "",
+    return [{"type": "video" if _str(_map(e).get("id")).startswith("urn:li:video:")
+             else "image", "url": "", "preview_url": "",
              "description": _str(_map(e).get("altText"))} for e in entries if _map(e)]
 
 

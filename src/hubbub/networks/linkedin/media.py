@@ -16,6 +16,7 @@ retry uses the same upload. Alt text goes with the post (the Posts API's `altTex
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from hubbub.networks.base import MediaFile, fit_limits_of
 from hubbub.networks.errors import Rejected, Transient
@@ -34,7 +35,8 @@ def upload(api: LinkedInApi, owner: str, media: MediaFile, *,
            wait_seconds: float = WAIT_SECONDS) -> str:
     picture = fitted(media, fit_limits_of(capabilities().media), "LinkedIn")
     started = api.post("/rest/images", {"initializeUploadRequest": {"owner": owner}},
-                       query=encode_query({"action": "initializeUpload"}), scope=_scope(owner))
+                       query=encode_query({"action": "initializeUpload"}),
+                       scope=scope_for(owner))
     value = started.get("value")
     upload_url = value.get("uploadUrl") if isinstance(value, dict) else None
     urn = value.get("image") if isinstance(value, dict) else None
@@ -47,7 +49,7 @@ def upload(api: LinkedInApi, owner: str, media: MediaFile, *,
     return urn
 
 
-def _scope(owner: str) -> str:
+def scope_for(owner: str) -> str:
     return "w_organization_social" if owner.startswith("urn:li:organization:") else SCOPE
 
 
@@ -60,11 +62,12 @@ def status(api: LinkedInApi, urn: str) -> str:
     return state
 
 
-def wait_available(api: LinkedInApi, urn: str, seconds: float) -> bool:
+def wait_available(api: LinkedInApi, urn: str, seconds: float,
+                   status_of: Callable[[LinkedInApi, str], str] = status) -> bool:
     """Ask until AVAILABLE or `seconds` pass; True when available."""
     deadline = time.monotonic() + seconds
     pause = FIRST_PAUSE
-    while status(api, urn) in UNFINISHED:
+    while status_of(api, urn) in UNFINISHED:
         left = deadline - time.monotonic()
         if left <= 0:
             return False

@@ -7,12 +7,14 @@ a draft against them, without I/O.
   JPEG, PNG or GIF; at most 36,152,320 pixels. LinkedIn states no byte limit for pictures: the
   hub keeps to 10 MB, what its composer accepts from any network with such a rule.
 - Alt text: `altText` of the post's media, up to 4086 characters.
-- Video goes through a different API (Videos API) that this connector does not use yet.
+- Video (Videos API; core/video_limits.LINKEDIN_VIDEO): one MP4 of 75 KB to 500 MB and 3
+  seconds to 30 minutes, alone (no pictures beside it).
 """
 
 from __future__ import annotations
 
 from hubbub.core.counting import LINKEDIN_MAX_LENGTH, count_text
+from hubbub.core.video_limits import LINKEDIN_VIDEO
 from hubbub.networks.base import (
     Capabilities,
     Draft,
@@ -21,6 +23,7 @@ from hubbub.networks.base import (
     Problem,
     Validation,
     fit_limits_of,
+    video_problems,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
 from hubbub.networks.image_fit import fit_problems
@@ -40,7 +43,7 @@ def capabilities() -> Capabilities:
         counting="linkedin",
         media=MediaLimits(max_count=MAX_IMAGES, mime_types=IMAGE_TYPES,
                           image_max_bytes=IMAGE_MAX_BYTES, image_max_pixels=IMAGE_MAX_PIXELS,
-                          alt_text_max=ALT_TEXT_MAX, video=None),
+                          alt_text_max=ALT_TEXT_MAX, video=LINKEDIN_VIDEO),
         content_warning=False,
         threads=False,
         feeds=FEEDS,
@@ -63,18 +66,18 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
 
 def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Problem]:
     problems: list[Problem] = []
-    if len(media) > limits.max_count:
+    pictures = [m for m in media if not m.is_video]
+    if len(pictures) > limits.max_count:
         problems.append(Problem("too_many_media",
-                                f"{len(media)} pictures; at most {limits.max_count}"))
+                                f"{len(pictures)} pictures; at most {limits.max_count}"))
     for index, item in enumerate(media, start=1):
         label = f"Attachment {index}"
-        if item.is_video:
-            problems.append(Problem("media_type", f"{label} is a video: the hub cannot post "
-                                    "video to LinkedIn yet (leave it out for this account "
-                                    "with Customize)"))
-            continue
         problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=False)
+        if item.is_video:
+            continue  # type, size, length, count, no pictures beside it: video_problems
         # Bytes and pixels over the limit are fitted before upload (networks/image_fit.py).
         problems += fit_problems(label, item, fit_limits_of(limits),
                                  "LinkedIn")
-    return problems
+    # Alt text of a video is checked above with the pictures': drop video_problems' own.
+    return problems + [p for p in video_problems(media, limits, "LinkedIn")
+                       if p.code != "alt_too_long"]
