@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "hubbub.timeline",
     "hubbub.planning",
     "hubbub.imports",
+    "hubbub.listening",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,157 @@
+"""Rules applied: to items as they arrive (`on_ingest`, called once by timeline/ingest.py inside
+its transaction), to everything stored (`recompute`, the background job after a change of
+rules), and as a preview of one rule over the last days (`preview`), which reads and matches
+exactly as `recompute` does, so its count is what the saved rule then does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hubbub.listening import effects
+from hubbub.listening.conditions import RuleSpec
+from hubbub.listening.matcher import compile_rules, doc_of
+from hubbub.listening.models import ListeningState
+from hubbub.timeline.models import FeedEntry, Item
+
+log = logging.getLogger(__name__)
+CHUNK = 2000  # items read, matched and written at a time (bounds the job's memory)
+ITEM_FIELDS = ("pk", "network", "connection_id", "remote_id", "kind", "created_at",
+               "author_handle", "text", "html", "content_warning", "media", "card", "quote",
+               "extra", "in_reply_to", "reposted_by")
+
+
+def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
+              rows: Mapping[str, Mapping[str, Any]], ids: Mapping[str, int], *,
+              entry_ids: Sequence[int], changed_ids: Sequence[int]) -> None:
+    """Match the batch's new and changed items and store what the rules do to them. Costs one
+    small SELECT when the person has no rules."""
+    touched = set(entry_ids).union(changed_ids)
+    if not touched:
+        return
+    listening = effects.ruleset_for(user_id)
+    if listening is None or listening.idle:
+        return
+    rules = listening.rules
+    feeds = (feed_id,)
+    outcomes: list[effects.Outcome] = []
+    had_effect = False
+    for remote_id, row in rows.items():
+        item_id = ids[remote_id]
+        if item_id not in touched:
+            continue
+        doc = doc_of(row, feeds, network=network, connection_id=connection_id)
+        effect = rules.match(doc)
+        allowed = listening.allowed_columns(doc, feeds) if listening.allow else set()
+        if effect.empty and not allowed and item_id not in changed_ids:
+            continue  # a new item nothing matched: nothing to write or clear
+        had_effect = had_effect or not effect.empty or bool(allowed)
+        outcomes.append(effects.Outcome(item_id, row["created_at"], effect, allowed))
+    if outcomes and (had_effect or changed_ids):
+        effects.write(outcomes, replace_entries=False, user_id=user_id, notify_ids=entry_ids)
+
+
+# --- the stored items -------------------------------------------------------------------------
+
+
+def _user_items(user_id: int, *, since: Any = None) -> Iterable[list[dict[str, Any]]]:
+    """The person's items, CHUNK at a time by primary key (all of them, or those dated since)."""
+    query = Item.objects.filter(connection__user_id=user_id)
+    if since is not None:
+        query = query.filter(created_at__gte=since)
+    last = 0
+    while True:
+        chunk = list(query.filter(pk__gt=last).order_by("pk").values(*ITEM_FIELDS)[:CHUNK])
+        if not chunk:
+            return
+        last = chunk[-1]["pk"]
+        yield chunk
+
+
+def _feeds_of(item_ids: Sequence[int]) -> dict[int, set[int]]:
+    feeds: dict[int, set[int]] = {}
+    for item_id, feed_id in FeedEntry.objects.filter(item_id__in=item_ids).values_list(
+            "item_id", "feed_id"):
+        feeds.setdefault(item_id, set()).add(feed_id)
+    return feeds
+
+
+def recompute(user_id: int) -> int:
+    """Apply the person's rules to every stored item of theirs, again; until the version the
+    job read is still the latest. Returns the version applied."""
+    while True:
+        version = effects.version_of(user_id)
+        if version is None:
+            return 0
+        listening = effects.load(user_id, version)
+        for chunk in _user_items(user_id):
+            ids = [row["pk"] for row in chunk]
+            feeds = _feeds_of(ids)
+            outcomes = []
+            for row in chunk:
+                item_feeds = feeds.get(row["pk"], set())
+                doc = doc_of(row, item_feeds)
+                effect = listening.rules.match(doc)
+                allowed = listening.allowed_columns(doc, item_feeds)
+                outcomes.append(effects.Outcome(row["pk"], row["created_at"], effect, allowed))
+            effects.write(outcomes, replace_entries=True)
+        with transaction.atomic():
+            done = ListeningState.objects.filter(user_id=user_id, version=version).update(
+                applied_version=version)
+        effects.forget(user_id)
+        if done:
+            return version
+        log.info("rules of user %s changed during the recompute: again", user_id)
+
+
+# --- preview ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    days: int
+    matched: int = 0
+    examples: list[int] = field(default_factory=list)  # item ids, newest first
+    hides: bool = False
+
+    @property
+    def verb(self) -> str:
+        return "hides" if self.hides else "matches"
+
+
+MAX_EXAMPLES = 5
+
+
+def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
+    """What this one rule (as if active and alone) does to the person's items of the last
+    `days` days: the same reading and matching as `recompute`."""
+    now = timezone.now()
+    one = RuleSpec(spec.rule_id or 0, 0, spec.conditions, spec.actions)
+    rules = compile_rules([one], effects.column_feeds_of(user_id), now=now)
+    result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions))
+    newest: list[tuple[Any, int]] = []
+    for chunk in _user_items(user_id, since=now - timedelta(days=days)):
+        feeds = _feeds_of([row["pk"] for row in chunk]) if _needs_feeds(spec) else {}
+        for row in chunk:
+            effect = rules.match(doc_of(row, feeds.get(row["pk"], ())))
+            if effect.empty:
+                continue
+            if result.hides and not (effect.hidden_until and effect.hidden_until > now):
+                continue
+            result.matched += 1
+            newest.append((row["created_at"], row["pk"]))
+            if len(newest) > 4 * MAX_EXAMPLES:
+                newest = sorted(newest, reverse=True)[:MAX_EXAMPLES]
+    result.examples = [pk for _at, pk in sorted(newest, reverse=True)[:MAX_EXAMPLES]]
+    return result
+
+
+def _needs_feeds(spec: RuleSpec) -> bool:
+    return any(c.kind == "column" for c in spec.conditions)

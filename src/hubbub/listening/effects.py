@@ -1,0 +1,212 @@
+"""A person's rules as the matcher uses them, and what they do written beside the items.
+
+`ruleset_for(user_id)` compiles the active rules and the allow-list columns once per change
+(keyed by ListeningState.version, one small SELECT a call); `write(...)` stores the effects of
+a set of items: their ItemMark rows, their ColumnEntry rows, and notices.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from hubbub.listening.conditions import Invalid, RuleSpec, action_from, condition_from
+from hubbub.listening.matcher import Doc, Effect, RuleSet, compile_rules
+from hubbub.listening.models import ColumnEntry, ItemMark, ListeningState, Notice, Rule
+from hubbub.listening.text import author_key
+from hubbub.timeline.models import Column
+
+CACHE_SECONDS = 60.0  # columns' feeds can change without a rule change: read again this often
+
+
+@dataclass(frozen=True)
+class Listening:
+    """Everything that decides what a person's new items get."""
+
+    version: int
+    rules: RuleSet
+    # feed id -> [(allow-list column id, its authors)]
+    allow: Mapping[int, tuple[tuple[int, frozenset[str]], ...]]
+
+    @property
+    def idle(self) -> bool:
+        return not self.rules.rules and not self.allow
+
+    def allowed_columns(self, doc: Doc, feed_ids: Iterable[int]) -> set[int]:
+        found: set[int] = set()
+        for feed_id in feed_ids:
+            for column_id, authors in self.allow.get(feed_id, ()):
+                if not authors.isdisjoint(doc.authors):
+                    found.add(column_id)
+        return found
+
+
+_cache: dict[int, tuple[int, float, Listening]] = {}
+_lock = threading.Lock()
+
+
+VERSION_SECONDS = 5.0  # how long ingest trusts the version it read (another process's change)
+_versions: dict[int, tuple[float, int | None]] = {}
+
+
+def version_of(user_id: int) -> int | None:
+    return ListeningState.objects.filter(user_id=user_id).values_list(
+        "version", flat=True).first()
+
+
+def _recent_version(user_id: int, now: float) -> int | None:
+    """The person's version as read in the last VERSION_SECONDS (a change made in this process
+    is seen at once: `forget`), so ingest does not ask for it with every batch."""
+    with _lock:
+        seen = _versions.get(user_id)
+    if seen is not None and now - seen[0] < VERSION_SECONDS:
+        return seen[1]
+    version = version_of(user_id)
+    with _lock:
+        _versions[user_id] = (now, version)
+    return version
+
+
+def ruleset_for(user_id: int, *, fresh: bool = False) -> Listening | None:
+    """The person's compiled rules; None when they never made a rule or an allow-list."""
+    now = time.monotonic()
+    version = version_of(user_id) if fresh else _recent_version(user_id, now)
+    if version is None:
+        return None
+    with _lock:
+        cached = _cache.get(user_id)
+    if not fresh and cached and cached[0] == version and now - cached[1] < CACHE_SECONDS:
+        return cached[2]
+    listening = load(user_id, version)
+    with _lock:
+        _cache[user_id] = (version, now, listening)
+    return listening
+
+
+def specs_of(rules: Iterable[Rule]) -> list[RuleSpec]:
+    """Stored rules as specs; a stored rule that no longer reads (a hand-edited row) is left
+    out rather than stopping the others."""
+    specs = []
+    for rule in rules:
+        try:
+            conditions = tuple(condition_from(c) for c in rule.conditions)
+            actions = tuple(action_from(a) for a in rule.actions)
+        except Invalid:
+            continue
+        specs.append(RuleSpec(rule.pk, rule.position, conditions, actions, rule.paused,
+                              rule.expires_at))
+    return specs
+
+
+def column_feeds_of(user_id: int) -> dict[int, frozenset[int]]:
+    """Column id -> its feeds, for the person's columns (only their own feeds)."""
+    through = Column.feeds.through
+    pairs: dict[int, set[int]] = {}
+    for column_id, feed_id in through.objects.filter(
+        column__deck__user_id=user_id, feed__connection__user_id=user_id,
+    ).values_list("column_id", "feed_id"):
+        pairs.setdefault(column_id, set()).add(feed_id)
+    return {c: frozenset(f) for c, f in pairs.items()}
+
+
+def allow_lists_of(user_id: int) -> dict[int, list[str]]:
+    """Allow-list columns: column id -> the authors only whom it shows."""
+    found: dict[int, list[str]] = {}
+    for pk, filters in Column.objects.filter(deck__user_id=user_id).values_list("pk", "filters"):
+        only = filters.get("only") if isinstance(filters, dict) else None
+        if isinstance(only, list) and only:
+            found[pk] = [str(v) for v in only]
+    return found
+
+
+def load(user_id: int, version: int) -> Listening:
+    column_feeds = column_feeds_of(user_id)
+    rules = compile_rules(specs_of(Rule.objects.filter(user_id=user_id)), column_feeds,
+                          now=timezone.now())
+    allow: dict[int, list[tuple[int, frozenset[str]]]] = {}
+    for column_id, only in allow_lists_of(user_id).items():
+        authors = frozenset(author_key(v) for v in only)
+        for feed_id in column_feeds.get(column_id, ()):
+            allow.setdefault(feed_id, []).append((column_id, authors))
+    return Listening(version, rules, {f: tuple(v) for f, v in allow.items()})
+
+
+def forget_all() -> None:
+    with _lock:
+        _cache.clear()
+        _versions.clear()
+
+
+def forget(user_id: int) -> None:
+    with _lock:
+        _cache.pop(user_id, None)
+        _versions.pop(user_id, None)
+
+
+# --- writing effects ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Outcome:
+    """An item's effect and allow-list columns, with its time (for ColumnEntry)."""
+
+    item_id: int
+    created_at: Any  # as the database takes it, or a datetime
+    effect: Effect
+    allowed: set[int]
+
+
+def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int | None = None,
+          notify_ids: Iterable[int] = ()) -> None:
+    """Store the outcomes of these items: their marks are replaced (an item no rule matches
+    loses its mark); their ColumnEntry rows are replaced too when `replace_entries` (a
+    recompute), else only added (ingest). Notices for `notify_ids` that a rule wants noticed."""
+    ids = [o.item_id for o in outcomes]
+    if not ids:
+        return
+    marks = [
+        ItemMark(item_id=o.item_id, hidden_until=o.effect.hidden_until,
+                 priority=o.effect.priority, read=o.effect.read, rule_ids=o.effect.rule_ids)
+        for o in outcomes if not o.effect.empty
+    ]
+    entries = [
+        ColumnEntry(column_id=column_id, item_id=o.item_id, created_at=o.created_at, via=via)
+        for o in outcomes
+        for column_ids, via in ((o.effect.send_to, ColumnEntry.ROUTE),
+                                (o.allowed, ColumnEntry.ALLOW))
+        for column_id in column_ids
+    ]
+    if entries:  # a column deleted since the rules were compiled takes nothing
+        live = set(Column.objects.filter(pk__in={e.column_id for e in entries})
+                   .values_list("pk", flat=True))
+        entries = [e for e in entries if e.column_id in live]
+    wanted = set(notify_ids)
+    notices = [Notice(user_id=user_id, item_id=o.item_id, rule_id=o.effect.rule_ids[0])
+               for o in outcomes if o.effect.notify and o.item_id in wanted and user_id]
+    with transaction.atomic():
+        kept = {m.item_id for m in marks}
+        stale = [i for i in ids if i not in kept]
+        for start in range(0, len(stale), 500):
+            ItemMark.objects.filter(item_id__in=stale[start:start + 500]).delete()
+        if marks:
+            ItemMark.objects.bulk_create(
+                marks, batch_size=500, update_conflicts=True, unique_fields=["item"],
+                update_fields=["hidden_until", "priority", "read", "rule_ids"])
+        if replace_entries:
+            for start in range(0, len(ids), 500):
+                ColumnEntry.objects.filter(item_id__in=ids[start:start + 500]).delete()
+        if entries:
+            ColumnEntry.objects.bulk_create(entries, batch_size=500, ignore_conflicts=True)
+        if notices:
+            Notice.objects.bulk_create(notices)
+
+
+def to_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -1,0 +1,325 @@
+"""Rules compiled into lookup structures, and an item checked against all of them at once.
+
+Pure (no database). An item's text is normalised once (casefold, accents stripped) and split
+into words once (`Doc`); a person's rules are compiled once (`compile_rules`) into dicts from a
+word, an author, a hashtag or a domain to the rules that name it. Checking an item looks up its
+words, authors, hashtags and domains in those dicts, which gives the few candidate rules; only
+those (and the rules that name nothing indexable, e.g. "has media") are then checked condition by
+condition, in their order. A phrase is checked only on the rules its longest word picked.
+
+Conditions are those of `conditions.py`; what a matching rule does is summed in `Effect`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hubbub.listening.conditions import INDEXED, Action, Condition, RuleSpec
+from hubbub.listening.text import author_key, fold, host_of, words_of
+
+_HASHTAG = re.compile(r"#(\w+)")
+_HOST = re.compile(r"https?://([^\s/?#\"'<>\\]+)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Doc:
+    """What the rules look at in one item, computed once."""
+
+    network: str
+    connection_id: int
+    feed_ids: frozenset[int]
+    kinds: frozenset[str]  # of "reply", "repost", "quote"
+    authors: frozenset[str]
+    words: frozenset[str]
+    joined: str  # " w1 w2 ... " for whole-phrase checks
+    hashtags: frozenset[str]
+    hosts: tuple[str, ...]
+    languages: frozenset[str]
+    has_media: bool
+    missing_alt: bool
+
+
+def doc_of(row: Mapping[str, Any], feed_ids: Iterable[int] = (), *, network: str | None = None,
+           connection_id: int | None = None) -> Doc:
+    """A Doc from an item's stored values (an Item's fields, or ingest's normalized row)."""
+    text = row.get("text") or ""
+    media = row.get("media") or []
+    card = row.get("card") or None
+    extra = row.get("extra") or {}
+    if not isinstance(extra, Mapping):
+        extra = {}
+    parts = [text, row.get("content_warning") or ""]
+    for entry in media:
+        if isinstance(entry, Mapping) and entry.get("description"):
+            parts.append(str(entry["description"]))
+    if isinstance(card, Mapping):
+        parts.append(str(card.get("title") or ""))
+        parts.append(str(card.get("description") or ""))
+    tokens = words_of("\n".join(parts))
+
+    hashtags = {fold(tag) for tag in _HASHTAG.findall(text)}
+    tags = extra.get("hashtags")
+    if isinstance(tags, list):
+        hashtags.update(fold(str(tag)) for tag in tags)
+
+    linked = text + " " + (row.get("html") or "")
+    if isinstance(card, Mapping) and card.get("url"):
+        linked += " " + str(card["url"])
+    hosts = tuple(dict.fromkeys(host_of(h) for h in _HOST.findall(linked))) if "://" in linked \
+        else ()
+
+    authors = {author_key(row.get("author_handle") or "")}
+    remote_id = row.get("remote_id") or ""
+    kind = row.get("kind") or ""
+    if remote_id.startswith("at://did:") and kind != "repost":
+        authors.add(remote_id[5:].split("/", 1)[0].lower())  # the Bluesky author's DID
+    authors.discard("")
+
+    langs = extra.get("langs")
+    languages = {fold(str(lang)).split("-", 1)[0] for lang in langs} \
+        if isinstance(langs, list) else set()
+    if isinstance(extra.get("language"), str) and extra["language"]:
+        languages.add(fold(extra["language"]).split("-", 1)[0])
+
+    kinds = set()
+    if kind == "reply" or row.get("in_reply_to"):
+        kinds.add("reply")
+    if kind == "repost" or row.get("reposted_by"):
+        kinds.add("repost")
+    if kind == "quote" or row.get("quote"):
+        kinds.add("quote")
+    return Doc(
+        network=network if network is not None else str(row.get("network") or ""),
+        connection_id=connection_id if connection_id is not None
+        else int(row.get("connection_id") or 0),
+        feed_ids=frozenset(feed_ids),
+        kinds=frozenset(kinds),
+        authors=frozenset(authors),
+        words=frozenset(tokens),
+        joined=" " + " ".join(tokens) + " ",
+        hashtags=frozenset(hashtags),
+        hosts=hosts,
+        languages=frozenset(languages),
+        has_media=bool(media),
+        missing_alt=any(isinstance(m, Mapping) and not m.get("description") for m in media),
+    )
+
+
+# --- compiled rules ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    """One condition, ready to test."""
+
+    kind: str
+    negate: bool
+    values: frozenset[Any]  # words: single words; also authors, tags, domains, ids...
+    phrases: tuple[str, ...] = ()  # " w1 w2 " forms of the multi-word values
+
+    def holds(self, doc: Doc, column_feeds: Mapping[int, frozenset[int]]) -> bool:
+        return self._test(doc, column_feeds) != self.negate
+
+    def _test(self, doc: Doc, column_feeds: Mapping[int, frozenset[int]]) -> bool:
+        kind = self.kind
+        if kind == "words":
+            if not self.values.isdisjoint(doc.words):
+                return True
+            return any(p in doc.joined for p in self.phrases)
+        if kind == "author":
+            return not self.values.isdisjoint(doc.authors)
+        if kind == "hashtag":
+            return not self.values.isdisjoint(doc.hashtags)
+        if kind == "domain":
+            return any(_domain_hit(host, self.values) for host in doc.hosts)
+        if kind == "language":
+            return not self.values.isdisjoint(doc.languages)
+        if kind == "has_media":
+            return doc.has_media
+        if kind == "no_alt":
+            return doc.missing_alt
+        if kind == "kind":
+            return not self.values.isdisjoint(doc.kinds)
+        if kind == "network":
+            return doc.network in self.values
+        if kind == "connection":
+            return doc.connection_id in self.values
+        if kind == "column":
+            return any(not column_feeds.get(c, frozenset()).isdisjoint(doc.feed_ids)
+                       for c in self.values)
+        return False
+
+
+def _domain_hit(host: str, domains: frozenset[str]) -> bool:
+    while host:
+        if host in domains:
+            return True
+        _, dot, host = host.partition(".")
+        if not dot:
+            return False
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    rule_id: int
+    position: int
+    checks: tuple[_Check, ...]
+    actions: tuple[Action, ...]
+    expires_at: datetime | None
+
+    def holds(self, doc: Doc, column_feeds: Mapping[int, frozenset[int]]) -> bool:
+        return all(check.holds(doc, column_feeds) for check in self.checks)
+
+
+@dataclass(slots=True)
+class Effect:
+    """What the matching rules do to one item."""
+
+    hidden_until: datetime | None = None  # HIDE_FOREVER for "hide"
+    priority: bool = False
+    read: bool = False
+    notify: bool = False
+    send_to: set[int] = field(default_factory=set)
+    rule_ids: list[int] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rule_ids
+
+
+HIDE_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _longest(words: list[str]) -> str:
+    """The word a phrase is indexed by: its longest (likely the rarest), the last of ties."""
+    return max(reversed(words), key=len)
+
+
+def _check_of(condition: Condition) -> _Check:
+    kind = condition.kind
+    if kind == "words":
+        singles: set[str] = set()
+        phrases: list[str] = []
+        for value in condition.values:
+            tokens = words_of(str(value))
+            if len(tokens) == 1:
+                singles.add(tokens[0])
+            elif tokens:
+                phrases.append(" " + " ".join(tokens) + " ")
+        return _Check(kind, condition.negate, frozenset(singles), tuple(phrases))
+    return _Check(kind, condition.negate, frozenset(condition.values))
+
+
+class RuleSet:
+    """A person's active rules, compiled. `match(doc)` -> Effect (empty when nothing matched)."""
+
+    def __init__(self, rules: Sequence[CompiledRule],
+                 column_feeds: Mapping[int, frozenset[int]]) -> None:
+        self.rules = tuple(rules)
+        self.column_feeds = column_feeds
+        self.by_word: dict[str, list[int]] = {}
+        self.by_author: dict[str, list[int]] = {}
+        self.by_tag: dict[str, list[int]] = {}
+        self.by_domain: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        for index, rule in enumerate(self.rules):
+            self._index(index, rule)
+
+    def _index(self, index: int, rule: CompiledRule) -> None:
+        key = next((c for c in rule.checks if c.kind in INDEXED and not c.negate), None)
+        if key is None:
+            self.always.append(index)
+            return
+        if key.kind == "words":
+            table = self.by_word
+            values: Iterable[str] = [*key.values, *(_longest(p.split()) for p in key.phrases)]
+        else:
+            table = {"author": self.by_author, "hashtag": self.by_tag,
+                     "domain": self.by_domain}[key.kind]
+            values = key.values
+        for value in values:
+            bucket = table.setdefault(value, [])
+            if not bucket or bucket[-1] != index:
+                bucket.append(index)
+
+    def candidates(self, doc: Doc) -> list[int]:
+        found: set[int] = set(self.always)
+        by_word = self.by_word
+        if by_word:
+            for word in doc.words:
+                hit = by_word.get(word)
+                if hit:
+                    found.update(hit)
+        for table, keys in ((self.by_author, doc.authors), (self.by_tag, doc.hashtags)):
+            if table:
+                for key in keys:
+                    hit = table.get(key)
+                    if hit:
+                        found.update(hit)
+        if self.by_domain:
+            for host in doc.hosts:
+                while host:
+                    hit = self.by_domain.get(host)
+                    if hit:
+                        found.update(hit)
+                    _, dot, host = host.partition(".")
+                    if not dot:
+                        break
+        return sorted(found)
+
+    def match(self, doc: Doc) -> Effect:
+        effect = Effect()
+        if not self.rules:
+            return effect
+        decided = False
+        column_feeds = self.column_feeds
+        for index in self.candidates(doc):
+            rule = self.rules[index]
+            if not rule.holds(doc, column_feeds):
+                continue
+            effect.rule_ids.append(rule.rule_id)
+            for action in rule.actions:
+                decided = _apply(effect, action, rule, decided)
+        return effect
+
+
+def _apply(effect: Effect, action: Action, rule: CompiledRule, decided: bool) -> bool:
+    """One action into the effect. Hiding and priority are decided by the first rule (in order)
+    that hides or marks priority; the rest add up. Returns whether that is decided now."""
+    kind = action.kind
+    if kind in ("hide", "hide_until"):
+        if not decided:
+            until = action.until if kind == "hide_until" and action.until else HIDE_FOREVER
+            if rule.expires_at is not None and rule.expires_at < until:
+                until = rule.expires_at
+            effect.hidden_until = until
+        return True
+    if kind == "priority":
+        if not decided:
+            effect.priority = True
+        return True
+    if kind == "send_to" and action.column:
+        effect.send_to.add(action.column)
+    elif kind == "mark_read":
+        effect.read = True
+    elif kind == "notify":
+        effect.notify = True
+    return decided
+
+
+def compile_rules(specs: Iterable[RuleSpec], column_feeds: Mapping[int, frozenset[int]], *,
+                  now: datetime) -> RuleSet:
+    """The active rules (not paused, not expired) in order, compiled."""
+    compiled = [
+        CompiledRule(spec.rule_id, spec.position, tuple(_check_of(c) for c in spec.conditions),
+                     tuple(spec.actions), spec.expires_at)
+        for spec in sorted(specs, key=lambda s: (s.position, s.rule_id))
+        if not spec.paused and (spec.expires_at is None or spec.expires_at > now)
+        and spec.conditions
+    ]
+    return RuleSet(compiled, column_feeds)

@@ -1,0 +1,46 @@
+"""Text as rules compare it: casefolded, accents stripped, split into words; hosts and
+authors in one form."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+")
+_NPUB_CHARS = re.compile(r"^[0-9a-f]{64}$")
+
+
+def fold(text: str) -> str:
+    """Casefolded, accents stripped (é -> e, Å -> a): what words are compared as."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def host_of(value: str) -> str:
+    """The lower-case host of an address's authority part (user, port and a leading www.
+    dropped)."""
+    host = value.rsplit("@", 1)[-1].lower()
+    if host.startswith("["):
+        return host
+    host = host.split(":", 1)[0].strip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def author_key(value: str) -> str:
+    """How an author is compared: no leading @, lower case; a Nostr hex key as its npub."""
+    key = value.strip().lstrip("@").lower()
+    if _NPUB_CHARS.match(key):
+        from hubbub.networks.nostr import keys
+
+        try:
+            return keys.encode_bare("npub", key)
+        except (ValueError, TypeError):
+            return key
+    return key

@@ -1,0 +1,193 @@
+"""The matcher alone: words as whole words without case or accents, phrases, authors on each
+network, hashtags, domains with their subdomains, every other condition, negation, and the
+order in which hide and priority are decided."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from hubbub.listening.conditions import Invalid, spec_from
+from hubbub.listening.matcher import HIDE_FOREVER, RuleSet, compile_rules, doc_of
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def rules(*specs: dict[str, Any], column_feeds: dict[int, frozenset[int]] | None = None
+          ) -> RuleSet:
+    return compile_rules(
+        [spec_from(s, rule_id=n + 1, position=n) for n, s in enumerate(specs)],
+        column_feeds or {}, now=NOW)
+
+
+def when(kind: str, *values: Any, negate: bool = False, then: str = "hide") -> dict[str, Any]:
+    return {"conditions": [{"kind": kind, "values": list(values), "negate": negate}],
+            "actions": [{"kind": then}]}
+
+
+def hit(ruleset: RuleSet, feeds: tuple[int, ...] = (), **row: Any) -> bool:
+    return not ruleset.match(doc_of(row, feeds)).empty
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Un CAFÉ noir", True), ("un cafe", True), ("CAFE!", True), ("Ça va, café?", True),
+    ("cafeteria", False), ("decaf", False), ("", False),
+])
+def test_words_are_whole_and_ignore_case_and_accents(text: str, expected: bool) -> None:
+    assert hit(rules(when("words", "Café")), text=text) is expected
+
+
+def test_a_phrase_needs_its_words_in_a_row() -> None:
+    ruleset = rules(when("words", "breaking news"))
+    assert hit(ruleset, text="BREAKING  News: rain")
+    assert not hit(ruleset, text="news, breaking")
+    assert not hit(ruleset, text="breaking newsletter")
+
+
+def test_words_are_found_in_warning_alt_text_and_link_card() -> None:
+    ruleset = rules(when("words", "spoiler"))
+    assert hit(ruleset, content_warning="Spoilér")
+    assert hit(ruleset, media=[{"type": "image", "description": "a spoiler"}])
+    assert hit(ruleset, card={"url": "https://a.example", "title": "Spoiler", "description": ""})
+    assert hit(ruleset, card={"url": "https://a.example", "title": "", "description": "spoiler"})
+    assert not hit(ruleset, text="nothing here")
+
+
+def test_authors_by_handle_did_and_npub() -> None:
+    hex_key = "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e"
+    from hubbub.networks.nostr.keys import encode_bare
+
+    npub = encode_bare("npub", hex_key)
+    ruleset = rules(when("author", "@Ana@Social.Example", "did:plc:abc123", hex_key))
+    assert hit(ruleset, author_handle="@ana@social.example")
+    assert not hit(ruleset, author_handle="@ana@other.example")
+    # Bluesky: the DID is in the post's at:// address, whatever the handle.
+    assert hit(ruleset, author_handle="@ana.bsky.social", kind="post",
+               remote_id="at://did:plc:abc123/app.bsky.feed.post/3k")
+    assert hit(ruleset, author_handle=npub)  # the hex key given, the npub stored
+    assert hit(rules(when("author", npub)), author_handle=npub)
+
+
+def test_hashtags_from_text_and_from_stored_tags() -> None:
+    ruleset = rules(when("hashtag", "#Élection"))
+    assert hit(ruleset, text="vote #election today")
+    assert hit(ruleset, text="no tag", extra={"hashtags": ["ELECTION"]})
+    assert not hit(ruleset, text="election without the sign")
+
+
+def test_domains_match_their_subdomains_only() -> None:
+    ruleset = rules(when("domain", "https://www.example.com/path"))
+    assert hit(ruleset, html='<a href="https://example.com/a">x</a>')
+    assert hit(ruleset, html='<a href="https://news.example.com/a">x</a>')
+    assert hit(ruleset, text="see http://deep.sub.EXAMPLE.com:8080/x")
+    assert hit(ruleset, card={"url": "https://example.com/card", "title": ""})
+    assert not hit(ruleset, html='<a href="https://notexample.com/">x</a>')
+    assert not hit(ruleset, html='<a href="https://example.com.evil.test/">x</a>')
+
+
+def test_language_media_and_kinds() -> None:
+    assert hit(rules(when("language", "de")), extra={"langs": ["de-AT"]})
+    assert not hit(rules(when("language", "de")), extra={"langs": ["en"]})
+    media = {"conditions": [{"kind": "has_media"}], "actions": [{"kind": "hide"}]}
+    no_alt = {"conditions": [{"kind": "no_alt"}], "actions": [{"kind": "hide"}]}
+    assert hit(rules(media), media=[{"type": "image", "description": "cat"}])
+    assert not hit(rules(media), media=[])
+    assert hit(rules(no_alt), media=[{"type": "image", "description": "cat"},
+                                     {"type": "image", "description": ""}])
+    assert not hit(rules(no_alt), media=[{"type": "image", "description": "cat"}])
+    assert hit(rules(when("kind", "reply")), kind="post", in_reply_to="123")
+    assert hit(rules(when("kind", "repost")), kind="repost")
+    assert hit(rules(when("kind", "quote")), kind="post", quote={"text": "q"})
+    assert not hit(rules(when("kind", "reply", "quote")), kind="post")
+
+
+def test_network_connection_and_column() -> None:
+    assert hit(rules(when("network", "Bluesky")), network="bluesky")
+    assert not hit(rules(when("network", "bluesky")), network="nostr")
+    assert hit(rules(when("connection", "7")), connection_id=7)
+    assert not hit(rules(when("connection", 7)), connection_id=8)
+    column = rules(when("column", 3), column_feeds={3: frozenset({10, 11})})
+    assert hit(column, (11,))
+    assert not hit(column, (12,))
+
+
+def test_all_conditions_must_hold_and_negation() -> None:
+    spec = {"conditions": [{"kind": "words", "values": ["sale"]},
+                           {"kind": "author", "values": ["@shop@x.example"], "negate": True}],
+            "actions": [{"kind": "hide"}]}
+    ruleset = rules(spec)
+    assert hit(ruleset, text="big sale", author_handle="@spam@x.example")
+    assert not hit(ruleset, text="big sale", author_handle="@shop@x.example")
+    assert not hit(ruleset, text="no offer", author_handle="@spam@x.example")
+    # A rule of negated conditions only is checked on every item.
+    assert hit(rules(when("words", "cats", negate=True)), text="dogs")
+    assert not hit(rules(when("words", "cats", negate=True)), text="cats")
+
+
+def test_the_first_rule_decides_hide_or_priority_and_the_rest_add_up() -> None:
+    priority = when("author", "@ana@x.example", then="priority")
+    hide = when("words", "football")
+    route = {"conditions": [{"kind": "words", "values": ["football"]}],
+             "actions": [{"kind": "send_to", "column": 5}, {"kind": "notify"}]}
+    row = {"author_handle": "@ana@x.example", "text": "football tonight"}
+    effect = rules(priority, hide, route).match(doc_of(row))
+    assert effect.priority
+    assert effect.hidden_until is None
+    assert effect.send_to == {5}
+    assert effect.notify
+    assert effect.rule_ids == [1, 2, 3]
+    effect = rules(hide, priority).match(doc_of(row))
+    assert effect.hidden_until == HIDE_FOREVER
+    assert not effect.priority
+
+
+def test_hide_until_paused_and_expired_rules() -> None:
+    until = NOW + timedelta(days=2)
+    spec = {"conditions": [{"kind": "words", "values": ["x"]}],
+            "actions": [{"kind": "hide_until", "until": until.isoformat()}]}
+    assert rules(spec).match(doc_of({"text": "x"})).hidden_until == until
+    paused = spec_from(when("words", "x"), rule_id=1)
+    paused = type(paused)(1, 0, paused.conditions, paused.actions, paused=True)
+    expired = type(paused)(2, 1, paused.conditions, paused.actions,
+                           expires_at=NOW - timedelta(minutes=1))
+    expiring = type(paused)(3, 2, paused.conditions, paused.actions,
+                            expires_at=NOW + timedelta(hours=1))
+    compiled = compile_rules([paused, expired, expiring], {}, now=NOW)
+    effect = compiled.match(doc_of({"text": "x"}))
+    assert effect.rule_ids == [3]
+    assert effect.hidden_until == NOW + timedelta(hours=1)  # its items come back when it ends
+
+
+@pytest.mark.parametrize("bad", [
+    {}, {"conditions": [], "actions": [{"kind": "hide"}]},
+    {"conditions": [{"kind": "nope", "values": ["a"]}], "actions": [{"kind": "hide"}]},
+    {"conditions": [{"kind": "words", "values": []}], "actions": [{"kind": "hide"}]},
+    {"conditions": [{"kind": "words", "values": ["a" * 301]}], "actions": [{"kind": "hide"}]},
+    {"conditions": [{"kind": "connection", "values": ["1" * 30]}], "actions": [{"kind": "hide"}]},
+    {"conditions": [{"kind": "domain", "values": ["localhost"]}], "actions": [{"kind": "hide"}]},
+    {"conditions": [{"kind": "words", "values": ["a"]}], "actions": [{"kind": "explode"}]},
+    {"conditions": [{"kind": "words", "values": ["a"]}],
+     "actions": [{"kind": "hide_until", "until": "tomorrow"}]},
+    {"conditions": [{"kind": "words", "values": ["a"]}],
+     "actions": [{"kind": "send_to", "column": "x"}]},
+    {"conditions": [{"kind": "words", "values": ["a"], "negate": "yes"}],
+     "actions": [{"kind": "hide"}]},
+])
+def test_bad_rules_are_refused_with_a_message(bad: dict[str, Any]) -> None:
+    with pytest.raises(Invalid) as caught:
+        spec_from(bad)
+    assert str(caught.value)
+
+
+def test_five_hundred_rules_pick_few_candidates() -> None:
+    specs = [when("words", f"word{n}", f"news about topic{n}") for n in range(250)]
+    specs += [when("author", f"@user{n}@x.example") for n in range(200)]
+    specs += [when("domain", f"site{n}.example") for n in range(50)]
+    ruleset = rules(*specs)
+    doc = doc_of({"text": "a post with word7 and news about topic9 " * 5,
+                  "author_handle": "@user3@x.example",
+                  "html": '<a href="https://a.site4.example/">l</a>'})
+    assert len(ruleset.candidates(doc)) == 4  # word7, topic9 (its longest word), user3, site4
+    assert sorted(ruleset.match(doc).rule_ids) == [8, 10, 254, 455]

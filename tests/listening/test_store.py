@@ -1,0 +1,131 @@
+"""Rules on stored items: applied at ingest, recomputed after a change (turning a rule off
+brings its items back), the preview's count equal to what the saved rule does, routes to a
+column, allow-list columns, notices, export/import, and one person's rules never touching
+another's items."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from hubbub.listening import apply, services
+from hubbub.listening.conditions import Invalid, spec_from
+from hubbub.listening.models import ItemMark, Notice, Rule
+from hubbub.timeline.ingest import ingest
+from hubbub.timeline.models import Feed, Item
+from hubbub.timeline.selectors import column_page, ensure_feed
+from tests.timeline.conftest import make_column, make_connection, net_item
+
+pytestmark = pytest.mark.django_db
+
+
+def now_item(n: int, text: str, **extra: Any) -> Any:
+    return net_item(n, at=timezone.now() - timedelta(minutes=n), text=text,
+                    html=f"<p>{text}</p>", **extra)
+
+
+def words_rule(*words: str, action: dict[str, Any] | None = None) -> Any:
+    return spec_from({"conditions": [{"kind": "words", "values": list(words)}],
+                      "actions": [action or {"kind": "hide"}]})
+
+
+def texts(items: list[Item]) -> list[str]:
+    return [i.text for i in items]
+
+
+def test_rule_hides_new_items_at_ingest_and_stored_ones_after_recompute(
+        alice: User, feed: Feed) -> None:
+    column = make_column(alice, [feed])
+    ingest(feed, [now_item(1, "football tonight"), now_item(2, "a quiet day")])
+    preview = apply.preview(alice.pk, words_rule("Football"), days=30)
+    assert preview.matched == 1
+    assert preview.hides
+    rule = services.save_rule(alice, words_rule("Football"), name="no sport", expires_at=None)
+    assert texts(column_page(column)) == ["football tonight", "a quiet day"]  # not yet applied
+    apply.recompute(alice.pk)
+    assert texts(column_page(column)) == ["a quiet day"]
+    hidden = ItemMark.objects.filter(hidden_until__gt=timezone.now()).count()
+    assert hidden == preview.matched
+    # Arriving afterwards: hidden as it is stored.
+    ingest(feed, [now_item(0, "FOOTBALL again")])
+    assert texts(column_page(column)) == ["a quiet day"]
+    # Paused: everything is back; the items were never deleted.
+    services.set_paused(rule, True)
+    apply.recompute(alice.pk)
+    assert texts(column_page(column)) == ["FOOTBALL again", "football tonight", "a quiet day"]
+    services.set_paused(rule, False)
+    apply.recompute(alice.pk)
+    services.delete_rule(Rule.objects.get(pk=rule.pk))
+    apply.recompute(alice.pk)
+    assert len(column_page(column)) == 3
+    assert not ItemMark.objects.exists()
+
+
+def test_priority_read_notify_and_send_to_column(alice: User, feed: Feed) -> None:
+    home = make_column(alice, [feed], title="home")
+    other = ensure_feed(make_connection(alice), "home")
+    elsewhere = make_column(alice, [other], title="elsewhere")
+    services.save_rule(alice, spec_from({
+        "conditions": [{"kind": "author", "values": ["@ann@x.example"]}],
+        "actions": [{"kind": "priority"}, {"kind": "notify"}, {"kind": "mark_read"},
+                    {"kind": "send_to", "column": elsewhere.pk}]}), name="", expires_at=None)
+    ingest(feed, [now_item(1, "hello")])
+    (item,) = column_page(home)
+    assert item.rule_priority  # type: ignore[attr-defined]
+    assert item.rule_read  # type: ignore[attr-defined]
+    assert texts(column_page(elsewhere)) == ["hello"]
+    assert Notice.objects.filter(user=alice, item=item).count() == 1
+
+
+def test_allow_list_column_shows_only_the_listed(alice: User, feed: Feed) -> None:
+    column = make_column(alice, [feed])
+    ingest(feed, [now_item(1, "from ann")])
+    other = net_item(9, text="from bob", html="<p>from bob</p>")
+    other = type(other)(**{**other.__dict__, "author_handle": "@bob@x.example",
+                           "remote_id": "bob9", "created_at": timezone.now()})
+    ingest(feed, [other])
+    services.set_allow_list(column, ["@BOB@x.example"])
+    apply.recompute(alice.pk)
+    column.refresh_from_db()
+    assert texts(column_page(column)) == ["from bob"]
+    ingest(feed, [type(other)(**{**other.__dict__, "remote_id": "bob10", "text": "bob again"})])
+    assert texts(column_page(column)) == ["bob again", "from bob"]
+    services.set_allow_list(column, [])
+    column.refresh_from_db()
+    assert len(column_page(column)) == 3
+
+
+def test_one_persons_rules_never_touch_anothers_items(alice: User, bob: User,
+                                                      feed: Feed) -> None:
+    bobs_feed = ensure_feed(make_connection(bob), "home")
+    bobs_column = make_column(bob, [bobs_feed])
+    ingest(bobs_feed, [now_item(1, "football")])
+    services.save_rule(alice, words_rule("football"), name="", expires_at=None)
+    apply.recompute(alice.pk)
+    ingest(bobs_feed, [now_item(2, "football too")])
+    assert len(column_page(bobs_column)) == 2
+    with pytest.raises(Invalid):
+        services.save_rule(alice, spec_from({
+            "conditions": [{"kind": "words", "values": ["x"]}],
+            "actions": [{"kind": "send_to", "column": bobs_column.pk}]}),
+            name="", expires_at=None)
+
+
+def test_export_and_import(alice: User, bob: User) -> None:
+    services.save_rule(alice, words_rule("café", "breaking news"), name="quiet",
+                       expires_at=None)
+    exported = services.export(alice)
+    assert json.loads(exported)["hubbub_rules"] == 1
+    assert services.import_rules(bob, exported.encode()) == 1
+    assert Rule.objects.get(user=bob).conditions == Rule.objects.get(user=alice).conditions
+    for bad in (b"\xff\xfe", b"[]", b'{"hubbub_rules": 2, "rules": []}',
+                b'{"hubbub_rules": 1, "rules": [{"conditions": [], "actions": []}]}',
+                b'{"hubbub_rules": 1, "rules": [' + exported.encode() + b"]}"):
+        with pytest.raises(Invalid):
+            services.import_rules(bob, bad)
+    assert Rule.objects.filter(user=bob).count() == 1  # nothing changed
