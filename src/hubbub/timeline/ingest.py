@@ -26,6 +26,7 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
+from hubbub.listening import apply as listening
 from hubbub.networks import base
 from hubbub.timeline import live
 from hubbub.timeline.models import Feed, FeedEntry, Item
@@ -149,6 +150,9 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
                    if rid not in known or not known[rid].in_feed]
         if entries:
             _insert_entries(feed.pk, entries)
+        listening.on_ingest(feed.pk, user_id, network, connection_id, rows, ids,
+                            entry_ids=[item_id for item_id, _at in entries],
+                            changed_ids=changed_ids)
         result = IngestResult(
             item_ids=tuple(ids.values()),
             new_item_ids=tuple(written[rid] for rid in rows if rid in written
