@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
+from hubbub.listening.models import ColumnEntry, ItemMark
 from hubbub.timeline.models import Column, Deck, Feed, FeedEntry, Item
 
 Cursor = tuple[datetime, int]  # (created_at, item id) of an item: pages go strictly past it
@@ -58,14 +59,14 @@ def column_page(column: Column, *, before: Cursor | None = None,
     """Items of the column, newest first: the first page, or the page after `before` (the
     cursor of the last item shown). Each Item has `.connection` loaded."""
     feeds = column_feeds(column)
-    return _page(feeds, before=before, limit=limit)
+    return _page(feeds, before=before, limit=limit, column=column)
 
 
 def items_after(column: Column, after: Cursor, *, limit: int = MAX_PAGE) -> list[Item]:
     """Items newer than `after` (the top item shown), newest first; at most `limit`, the ones
     right above `after` when there are more (ask again from the newest of them for the rest)."""
     feeds = column_feeds(column)
-    return _page(feeds, after=after, limit=limit)
+    return _page(feeds, after=after, limit=limit, column=column)
 
 
 def feed_page(feed: Feed, *, before: Cursor | None = None, limit: int = PAGE_SIZE,
@@ -85,71 +86,100 @@ def cursor_of(item: Item) -> Cursor:
 
 
 def _page(feeds: Sequence[Feed], *, before: Cursor | None = None, after: Cursor | None = None,
-          limit: int) -> list[Item]:
-    if not feeds:
+          limit: int, column: Column | None = None) -> list[Item]:
+    """A page of the feeds' items; with `column`, also the items rules sent to it, and for an
+    allow-list column only those the list let through (listening/). Items a rule hides are
+    left out inside each range scan (a primary-key probe of the rules' marks a row)."""
+    if column is not None and _allow_list(column):
+        sources = [("column", column.pk)]
+    else:
+        sources = [("feed", f.pk) for f in feeds]
+        if column is not None:
+            sources.append(("column", column.pk))
+    if not feeds and column is None:
         return []
     limit = max(1, min(int(limit), MAX_PAGE))
-    ids = _entry_item_ids([f.pk for f in feeds], before=before, after=after, limit=limit)
-    if not ids:
+    rows = _entry_rows(sources, before=before, after=after, limit=limit)
+    if not rows:
         return []
+    ids = list(rows)
     by_id = Item.objects.in_bulk(ids)
     connections = {f.connection_id: f.connection for f in feeds}
+    missing = {i.connection_id for i in by_id.values()} - set(connections)
+    if missing:  # items a rule sent here from the person's other accounts
+        connections.update(Connection.objects.in_bulk(missing))
     items: list[Item] = []
     for pk in ids:
         item = by_id.get(pk)
         if item is None:  # deleted between the two reads
             continue
         item.connection = connections[item.connection_id]
+        item.rule_priority, item.rule_read = rows[pk]  # type: ignore[attr-defined]
         items.append(item)
     return items
 
 
-def _entry_item_ids(feed_ids: Sequence[int], *, before: Cursor | None, after: Cursor | None,
-                    limit: int) -> list[int]:
-    """Item ids in column order (newest first), deduplicated, at most `limit`."""
-    table = db.ops.quote_name(FeedEntry._meta.db_table)
+def _allow_list(column: Column) -> bool:
+    return isinstance(column.filters, dict) and bool(column.filters.get("only"))
+
+
+def _entry_rows(sources: Sequence[tuple[str, int]], *, before: Cursor | None,
+                after: Cursor | None, limit: int) -> dict[int, tuple[bool, bool]]:
+    """Item id -> (priority, read) by the rules, in column order (newest first), at most
+    `limit`. A source is ("feed", feed id): FeedEntry, or ("column", column id): the rules'
+    ColumnEntry."""
+    tables = {"feed": (db.ops.quote_name(FeedEntry._meta.db_table), "feed_id"),
+              "column": (db.ops.quote_name(ColumnEntry._meta.db_table), "column_id")}
+    mark_table = db.ops.quote_name(ItemMark._meta.db_table)
+    now = db.ops.adapt_datetimefield_value(timezone.now())
     arms: list[str] = []
     params: list[Any] = []
     newer = after is not None
-    for n, feed_id in enumerate(feed_ids):
-        where, arm_params = _window(feed_id, before=before, after=after)
-        order = "created_at ASC, item_id ASC" if newer else "created_at DESC, item_id DESC"
-        # Only the quoted table name and fixed SQL are formatted in; every value is a parameter.
-        inner = f"SELECT item_id, created_at FROM {table} WHERE {where} ORDER BY {order} LIMIT %s"  # noqa: S608
-        if len(feed_ids) == 1:
+    for n, (kind, key) in enumerate(sources):
+        table, key_column = tables[kind]
+        where, arm_params = _window(key_column, key, before=before, after=after)
+        order = ("e.created_at ASC, e.item_id ASC" if newer
+                 else "e.created_at DESC, e.item_id DESC")
+        # Only quoted table names and fixed SQL are formatted in; every value is a parameter.
+        inner = (f"SELECT e.item_id, e.created_at, m.priority, m.read FROM {table} e "  # noqa: S608
+                 f"LEFT JOIN {mark_table} m ON m.item_id = e.item_id WHERE {where} "
+                 f"AND (m.hidden_until IS NULL OR m.hidden_until <= %s) "
+                 f"ORDER BY {order} LIMIT %s")
+        if len(sources) == 1:
             arms.append(inner)
         else:
             # Each arm is its own LIMITed index scan; SQLite allows no ORDER BY/LIMIT on the
             # arms of a compound SELECT themselves, hence the subquery.
-            arms.append(f"SELECT item_id, created_at FROM ({inner}) AS arm{n}")  # noqa: S608
-        params.extend([*arm_params, limit])
+            arms.append(f"SELECT item_id, created_at, priority, read "  # noqa: S608
+                        f"FROM ({inner}) AS arm{n}")
+        params.extend([*arm_params, now, limit])
     sql = " UNION ALL ".join(arms)
-    if len(feed_ids) > 1:
+    if len(sources) > 1:
         sql += (" ORDER BY created_at ASC, item_id ASC" if newer
                 else " ORDER BY created_at DESC, item_id DESC")
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    marks: dict[int, tuple[bool, bool]] = {row[0]: (bool(row[2]), bool(row[3])) for row in rows}
     ids = _unique(row[0] for row in rows)
-    if newer:
-        # The `limit` items right after the cursor, shown newest first.
-        return list(reversed(ids[:limit]))
-    return ids[:limit]
+    # With `after`: the `limit` items right after the cursor, shown newest first.
+    chosen = list(reversed(ids[:limit])) if newer else ids[:limit]
+    return {pk: marks[pk] for pk in chosen}
 
 
-def _window(feed_id: int, *, before: Cursor | None,
+def _window(key_column: str, key: int, *, before: Cursor | None,
             after: Cursor | None) -> tuple[str, list[Any]]:
-    """WHERE for one feed's range. `created_at <= t AND (created_at < t OR item_id < id)` lets
-    the index seek to t and filter only the rows that share t."""
+    """WHERE for one feed's (or column's) range. `created_at <= t AND (created_at < t OR
+    item_id < id)` lets the index seek to t and filter only the rows that share t."""
     if before is not None:
         at = db.ops.adapt_datetimefield_value(before[0])
-        return ("feed_id = %s AND created_at <= %s AND (created_at < %s OR item_id < %s)",
-                [feed_id, at, at, before[1]])
+        return (f"e.{key_column} = %s AND e.created_at <= %s "
+                "AND (e.created_at < %s OR e.item_id < %s)", [key, at, at, before[1]])
     if after is not None:
         at = db.ops.adapt_datetimefield_value(after[0])
-        return ("feed_id = %s AND created_at >= %s AND (created_at > %s OR item_id > %s)",
-                [feed_id, at, at, after[1]])
-    return "feed_id = %s", [feed_id]
+        return (f"e.{key_column} = %s AND e.created_at >= %s "
+                "AND (e.created_at > %s OR e.item_id > %s)", [key, at, at, after[1]])
+    return f"e.{key_column} = %s", [key]
 
 
 def _unique(ids: Iterable[int]) -> list[int]:
