@@ -60,7 +60,8 @@ def container_dict(c: Container) -> dict[str, Any]:
             "image_url": c.image_url, "alt_text": c.alt_text,
             "is_carousel_item": c.is_carousel_item, "children": list(c.children),
             "width": c.width, "height": c.height, "size": len(c.image), "error": c.error,
-            "published_id": c.published_id, "expires_at": c.expires_at}
+            "published_id": c.published_id, "expires_at": c.expires_at,
+            "video_url": c.video_url, "video_size": c.video_size}
 
 
 def comment_dict(c: Comment) -> dict[str, Any]:

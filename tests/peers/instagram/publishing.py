@@ -174,6 +174,7 @@ def create(store: Store, req: Request) -> Reply:
     data = fetch(url, cap, timeout)
     with store.lock:
         if cap == MAX_VIDEO:
+            container.video_url, container.video_size = url, len(data)
             if len(data) < 12 or data[4:8] != b"ftyp":  # MP4/MOV begin with an ftyp box
                 container.error = 2207026
         else:

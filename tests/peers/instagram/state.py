@@ -93,7 +93,7 @@ class Container:
     id: str
     user_id: str
     app_id: str
-    kind: str  # "IMAGE", "CAROUSEL", "STORIES", "REELS"
+    kind: str  # "IMAGE", "VIDEO" (a carousel item), "CAROUSEL", "STORIES", "REELS"
     caption: str
     image_url: str | None
     alt_text: str | None
@@ -109,6 +109,8 @@ class Container:
     expires_at: float = 0.0
     published_id: str | None = None
     used_in: str | None = None  # the carousel container a carousel item went into
+    video_url: str | None = None
+    video_size: int = 0  # bytes of the video fetched from video_url
 
 
 @dataclass

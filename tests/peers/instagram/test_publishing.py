@@ -254,3 +254,28 @@ def test_reference_parameter_limits(setup: Setup, images: Images) -> None:
     album = _container(setup, media_type="CAROUSEL", children=f"{video_item},{photo_item}")
     assert setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=album).ok
     assert len(setup.peer.protocol_errors(clear=True)) == 2
+
+
+def test_a_reel_is_fetched_published_and_read_back_as_a_video(setup: Setup,
+                                                              images: Images) -> None:
+    setup.peer.settings(in_progress_reads=0)
+    clip = images.add("reel.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64,
+                      content_type="video/mp4")
+    with_alt = setup.graph.post(f"/{setup.ann.id}/media", media_type="REELS", video_url=clip,
+                                alt_text="a clip")
+    assert with_alt.status_code == 400  # alt_text is for image posts only
+    assert len(setup.peer.protocol_errors(clear=True)) == 1
+    cid = _container(setup, media_type="REELS", video_url=clip, caption="A #reel",
+                     share_to_feed="true")
+    assert images.hits[-1] == "reel.mp4"
+    published = setup.graph.post(f"/{setup.ann.id}/media_publish", creation_id=cid)
+    assert published.status_code == 200, published.text
+    row = setup.graph.get(f"/{published.json()['id']}",
+                          fields="media_type,media_product_type,caption").json()
+    assert (row["media_type"], row["media_product_type"], row["caption"]) == (
+        "VIDEO", "REELS", "A #reel")
+    not_video = images.add("fake.mp4", b"just text, no ftyp box at all", content_type="video/mp4")
+    bad = _container(setup, media_type="REELS", video_url=not_video)
+    status = setup.graph.get(f"/{bad}", fields="status_code,status").json()
+    assert status["status_code"] == "ERROR"
+    assert "2207026" in status["status"]
