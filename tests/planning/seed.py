@@ -20,6 +20,7 @@ from hubbub.planning import recurring, services
 from hubbub.planning.models import Frequency
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.outgoing import Outgoing
 
 ACCOUNTS = [
     ("mastodon", "@ada@social.invalid", "Ada Lovelace"),
@@ -93,7 +94,7 @@ def seed(username: str) -> None:
     for text in ("Good morning! Today's tip: keyboard shortcuts in the deck (press ?).",
                  "A short thread on exactly-once delivery, and why we save the key first.",
                  "What would you like to see in the next release?"):
-        services.add_to_queue(user, queue, text=text)
+        services.add_to_queue(user, queue, Outgoing(text=text, targets=()))
     recurring.create_recurring(user, recurring.Rule(
         text="Monday check-in: what are you working on this week?", connections=[mastodon],
         frequency=Frequency.WEEKLY, weekdays=[0], time_of_day=time(9, 0), tz=zone,

@@ -61,7 +61,7 @@ def test_a_composer_draft_goes_to_the_next_free_slot(owner: User, conn: Connecti
     clock(NOW)
     queue = services.create_queue(owner, name="Mornings", tz="Europe/Berlin",
                                   connections=[conn], slots=[(2, time(9)), (4, time(9))])
-    services.add_to_queue(owner, queue, text="already waiting")
+    services.add_to_queue(owner, queue, Outgoing(text="already waiting", targets=()))
     draft = publishing.create_post(user=owner, text="drafted in the composer",
                                    connections=[conn2], draft=True)
     queued = compose.queue_draft(owner, queue.pk, draft)

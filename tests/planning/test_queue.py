@@ -15,6 +15,7 @@ from hubbub.planning.models import Queue, QueueEntry
 from hubbub.planning.services import QueueError
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.outgoing import Outgoing
 from tests.planning.conftest import Clock, as_local
 from tests.web.conftest import make_connection
 
@@ -43,7 +44,7 @@ def order(queue: Queue) -> list[int]:
 
 
 def add(owner: User, queue: Queue, text: str) -> Post:
-    return services.add_to_queue(owner, queue, text=text)
+    return services.add_to_queue(owner, queue, Outgoing(text=text, targets=()))
 
 
 def test_slots_come_in_order_from_now(queue: Queue) -> None:
@@ -199,9 +200,9 @@ def test_a_queue_without_slots_or_of_someone_else_refuses(
         owner: User, other: User, conn: Connection) -> None:
     queue = services.create_queue(owner, name="Empty", tz=BERLIN, connections=[conn])
     with pytest.raises(QueueError, match="no time slots"):
-        services.add_to_queue(owner, queue, text="hello")
+        services.add_to_queue(owner, queue, Outgoing(text="hello", targets=()))
     with pytest.raises(QueueError, match="not yours"):
-        services.add_to_queue(other, queue, text="hello")
+        services.add_to_queue(other, queue, Outgoing(text="hello", targets=()))
     theirs = make_connection(other, handle="@m@fake.example", remote_id="99")
     with pytest.raises(QueueError, match="not yours"):
         services.create_queue(owner, name="Q", tz=BERLIN, connections=[theirs])
@@ -210,8 +211,8 @@ def test_a_queue_without_slots_or_of_someone_else_refuses(
 
 def test_the_composer_may_pick_the_accounts(owner: User, queue: Queue,
                                             conn2: Connection) -> None:
-    post = services.add_to_queue(owner, queue, text="only bob", connections=[conn2],
-                                 content_warning="cw")
+    post = services.add_to_queue(owner, queue, Outgoing(
+        text="only bob", targets=(conn2,), content_warning="cw"))
     assert [d.connection_id for d in post.deliveries.all()] == [conn2.pk]
     assert post.content_warning == "cw"
 

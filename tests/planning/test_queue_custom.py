@@ -16,6 +16,7 @@ from hubbub.planning import services
 from hubbub.planning.models import QueueEntry
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.outgoing import Outgoing
 from tests.planning.conftest import Clock
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,8 @@ def test_add_to_queue_takes_each_accounts_version(owner: User, conn: Connection,
     clock(NOW)
     queue = services.create_queue(owner, name="Mornings", tz="Europe/Berlin",
                                   connections=[conn, conn2], slots=[(2, time(9))])
-    post = services.add_to_queue(owner, queue, text="Hello all", customize={
-        conn2.pk: publishing.TargetCustom(text="Hello Bob", content_warning=None,
-                                          media_positions=None)})
+    post = services.add_to_queue(owner, queue, Outgoing(
+        text="Hello all", targets=(), customize={
+            conn2.pk: publishing.TargetCustom(text="Hello Bob", content_warning=None,
+                                              media_positions=None)}))
     assert _what_each_gets(post) == {conn.pk: ("Hello all", ""), conn2.pk: ("Hello Bob", "")}

@@ -17,6 +17,7 @@ from hubbub.planning import recurring, services
 from hubbub.planning.models import Frequency, Queue, QueueEntry, RecurringPost
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.outgoing import Outgoing
 from tests.planning.conftest import Clock
 from tests.web.conftest import PASSWORD, make_connection
 
@@ -201,7 +202,7 @@ def test_someone_elses_things_are_404(client: Client, berlin_owner: User, other:
     clock(NOW)
     queue = services.create_queue(berlin_owner, name="Mine", tz=BERLIN, connections=[conn],
                                   slots=[(2, time(9))])
-    post = services.add_to_queue(berlin_owner, queue, text="mine")
+    post = services.add_to_queue(berlin_owner, queue, Outgoing(text="mine", targets=()))
     entry = QueueEntry.objects.get(post=post)
     rule = recurring.create_recurring(berlin_owner, recurring.Rule(
         text="my secret series", connections=[conn], frequency=Frequency.WEEKLY, weekdays=[0],

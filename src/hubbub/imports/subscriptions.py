@@ -232,8 +232,8 @@ def _make_post(subscription: FeedSubscription, values: dict[str, str],
         if subscription.queue is None:
             raise PostError("The queue this feed posted to was deleted; choose another.")
         # A queue post has one text for all its accounts: the one that fits them all.
-        return add_to_queue(user, subscription.queue, connections=connections,
-                            text=fit(subscription.template, values, connections))
+        return add_to_queue(user, subscription.queue, Outgoing(
+            text=fit(subscription.template, values, connections), targets=tuple(connections)))
     # Otherwise each account gets the most of the entry its own limit allows.
     texts = {c.pk: fit(subscription.template, values, [c]) for c in connections}
     base = max(texts.values(), key=len)

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import User
 
@@ -63,10 +63,6 @@ def add_from_compose(user: User, queue_id: object, outgoing: Outgoing) -> Queued
     queue = _queue(user, queue_id)
     # The files are read and checked (decoded) here, before the queue's transaction opens:
     # a large picture must not hold the database's write lock while it is decoded.
-    media = prepare_media(outgoing.new_media())
-    post = services.add_to_queue(
-        user, queue, text=outgoing.text, connections=outgoing.targets,
-        content_warning=outgoing.content_warning, media=media,
-        customize=outgoing.customize, reply_to=outgoing.reply_to,
-        visibility=outgoing.visibility, language=outgoing.language)
+    ready = replace(outgoing, media=tuple(prepare_media(outgoing.new_media())))
+    post = services.add_to_queue(user, queue, ready)
     return Queued(post, queue, _said(queue, post))

@@ -15,10 +15,10 @@ sends each exactly once. A QueueEntry only says which queue a post waits in, and
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from itertools import islice
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -31,8 +31,9 @@ from hubbub.core import localtime
 from hubbub.planning.models import Queue, QueueEntry, QueueSlot
 from hubbub.publishing import services as publishing
 from hubbub.publishing.models import DeliveryState, Post, PostLatePolicy
+from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.schedule_fields import PAST_GRACE
-from hubbub.publishing.services import NewMedia, PostError, TargetCustom
+from hubbub.publishing.services import PostError
 
 log = logging.getLogger(__name__)
 LEAD = timedelta(minutes=1)  # a slot closer to now than this is not handed out
@@ -225,32 +226,19 @@ def _enter(locked: Queue, waiting: list[QueueEntry], post: Post, slot: datetime)
 
 
 @transaction.atomic
-def add_to_queue(
-    user: User,
-    queue: Queue,
-    *,
-    text: str,
-    connections: Sequence[Connection] | None = None,
-    content_warning: str = "",
-    media: Sequence[NewMedia] = (),
-    customize: Mapping[int, TargetCustom] | None = None,
-    **create_kwargs: Any,
-) -> Post:
-    """Make a post for the queue's next free slot (to the queue's accounts unless others are
-    given), with each account's own version where `customize` gives one (the composer's
-    "Customize for ..."). Raises PostError (QueueError for the queue's own reasons) with a
-    message to show. Anything else create_post takes (replies) is passed on."""
+def add_to_queue(user: User, queue: Queue, outgoing: Outgoing) -> Post:
+    """Make the post `outgoing` holds for the queue's next free slot: to its accounts, or to
+    the queue's own when it names none; with each account's own version, replies,
+    visibility and language as it says (the outgoing's own time is not used). Raises
+    PostError (QueueError for the queue's own reasons) with a message to show. The files are
+    best prepared (publishing.media.prepare_media) before: this holds a transaction."""
     locked = _lock(queue, user)
-    targets = list(connections) if connections is not None else list(
-        locked.connections.filter(disconnected_at__isnull=True))
+    targets = outgoing.targets or tuple(locked.connections.filter(disconnected_at__isnull=True))
     if not targets:
         raise QueueError(f"{locked.name} has no connected account to post to.")
     waiting, slot = _next_free(locked)
-    post = publishing.create_post(
-        user=user, text=text, connections=targets, content_warning=content_warning,
-        media=media, scheduled_for=slot, tz=locked.timezone, customize=customize,
-        **create_kwargs,
-    )
+    post = publishing.create_from(user, replace(
+        outgoing, targets=targets, scheduled_for=slot, tz=locked.timezone))
     _enter(locked, waiting, post, slot)
     return post
 

@@ -33,6 +33,7 @@ from hubbub.planning.forms import (
 from hubbub.planning.models import WEEKDAY_CHOICES, Queue, QueueEntry, QueueSlot, RecurringPost
 from hubbub.publishing.forms import ScheduleFields
 from hubbub.publishing.models import Post
+from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.services import PostError, is_editable
 
 # --- calendar ------------------------------------------------------------------------------------
@@ -331,8 +332,9 @@ def queue_add_post(request: AuthedRequest, pk: int) -> HttpResponse:
     form = QueuePostForm(request.POST)
     if form.is_valid():
         try:
-            post = services.add_to_queue(request.user, queue, text=form.cleaned_data["text"],
-                                         content_warning=form.cleaned_data["content_warning"])
+            post = services.add_to_queue(request.user, queue, Outgoing(
+                text=form.cleaned_data["text"], targets=(),
+                content_warning=form.cleaned_data["content_warning"]))
         except PostError as exc:
             form.add_error(None, str(exc))
         else:

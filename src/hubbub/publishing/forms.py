@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -422,6 +423,17 @@ class EditForm(ScheduleFields):
         cleaned = super().clean() or {}
         cleaned["scheduled_for"] = self.scheduled_for(required=True)
         return cleaned
+
+    def outgoing(self, targets: Sequence[Connection]) -> Outgoing:
+        """The edit as one value for services.update_from: the words, the time and the
+        options; the accounts (and their own versions) are the post's, unchanged."""
+        cleaned = self.cleaned_data
+        options = post_options.options_from(cleaned)
+        return Outgoing(
+            text=str(cleaned.get("text", "") or ""), targets=tuple(targets),
+            content_warning=str(cleaned.get("content_warning", "") or ""),
+            scheduled_for=cleaned.get("scheduled_for"), tz=self.zone,
+            visibility=options.visibility, language=options.language)
 
 
 def draft_data(post: Post, zone: str) -> dict[str, Any]:

@@ -371,6 +371,7 @@ def duplicate_post(post: Post) -> Post:
     copy = Post.objects.create(
         user=post.user, text=post.text, content_warning=post.content_warning,
         timezone=post.timezone, late_policy=post.late_policy, is_draft=True,
+        visibility=post.visibility, language=post.language,
     )
     new_ids: dict[int, int] = {}
     for m in post.media.all():
@@ -496,9 +497,11 @@ def is_editable(post: Post) -> bool:
 
 @transaction.atomic
 def update_scheduled_post(
-    post: Post, *, text: str, content_warning: str, scheduled_for: datetime, tz: str
+    post: Post, *, text: str, content_warning: str, scheduled_for: datetime, tz: str,
+    visibility: str | None = None, language: str | None = None,
 ) -> Post:
-    """Edit a post that has not started sending. Fails if any target already started."""
+    """Edit a post that has not started sending. Fails if any target already started.
+    visibility and language (None: kept) are written with the post's row."""
     locked = Post.objects.select_for_update().get(pk=post.pk)
     deliveries = list(locked.deliveries.select_related("connection"))
     if not deliveries or any(d.state not in EDITABLE_STATES for d in deliveries):
@@ -529,10 +532,25 @@ def update_scheduled_post(
     locked.content_warning = content_warning
     locked.scheduled_for = scheduled_for
     locked.timezone = tz
+    if visibility is not None:
+        locked.visibility = visibility
+    if language is not None:
+        locked.language = language
     locked.save()
     for d in deliveries:
         record_transition(d, d.state, DeliveryState.SCHEDULED, f"edited; due {scheduled_for}")
     return locked
+
+
+def update_from(post: Post, outgoing: Outgoing) -> Post:
+    """The edit page's change, as one Outgoing (its words, time, visibility and language; the
+    accounts and their versions stay as they are). Raises PostError."""
+    if outgoing.scheduled_for is None:
+        raise PostError("Pick a date and time for the post.")
+    return update_scheduled_post(
+        post, text=outgoing.text, content_warning=outgoing.content_warning,
+        scheduled_for=outgoing.scheduled_for, tz=outgoing.tz,
+        visibility=outgoing.visibility, language=outgoing.language)
 
 
 def post_status(post: Post) -> str:

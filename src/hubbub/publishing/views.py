@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.files import File
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_POST
 from hubbub.accounts.forms import AltTextForm
 from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
-from hubbub.publishing import drafts, post_options, services, stash
+from hubbub.publishing import drafts, services, stash
 from hubbub.publishing.forms import EditForm, draft_data
 from hubbub.publishing.live import live_parts
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
@@ -214,26 +213,18 @@ def post_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         local = timezone.localtime(post.scheduled_for, ZoneInfo(zone))
         initial |= {"schedule_date": local.date(), "schedule_time": local.time()}
     form = EditForm(request.POST or None, initial=initial, zone=zone)
+    targets = [d.connection for d in post.deliveries.all()]
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                with transaction.atomic():  # the options change with the words, or neither
-                    services.update_scheduled_post(
-                        post,
-                        text=form.cleaned_data["text"],
-                        content_warning=form.cleaned_data["content_warning"],
-                        scheduled_for=form.cleaned_data["scheduled_for"],
-                        tz=zone,
-                    )
-                    post_options.store(post, post_options.options_from(form.cleaned_data))
+                services.update_from(post, form.outgoing(targets))
             except services.PostError as exc:
                 form.add_error(None, str(exc))
             else:
                 messages.success(request, "Post updated.")
                 return redirect(detail)
-    targets = [d.connection for d in post.deliveries.all()]
     # Each account's own version and the images stay as they are: the page carries them in
     # hidden fields, so its counters and preview show what each account will really get.
     saved = draft_data(post, zone)
@@ -308,8 +299,7 @@ def post_duplicate(request: AuthedRequest, pk: int) -> HttpResponse:
     """A copy of the post (words, images, accounts, each account's version) opened in the
     composer as a draft."""
     original = _own_post(request, pk)
-    copy = services.duplicate_post(original)
-    post_options.store(copy, post_options.options_of(original))  # a draft: nothing sends it
+    copy = services.duplicate_post(original)  # its visibility and language with it
     messages.success(request, "A copy is open below as a draft; change it and send it.")
     return redirect(f"{reverse('publishing:compose')}?draft={copy.pk}")
 
