@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from hubbub.core.image_fit import FitLimits
 from hubbub.core.video_limits import VideoFacts, VideoLimits, video_limit_problems
+from hubbub.networks.conversation import not_offered
 
 AuthKind = Literal["oauth2", "app_password", "keypair"]
 # How a network lets a publish be repeated safely:
@@ -482,6 +483,13 @@ class Connector(ABC):
     def can_stream(self, feed: str) -> bool:
         """Can `stream` follow this feed? By default: every feed, if the connector streams."""
         return type(self).stream is not Connector.stream
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The whole conversation around the post `remote_id`: root, posts between, replies
+        (bounded; networks/conversation.py puts them in order), each naming its parent in
+        extra["in_reply_to"] with extra["counts"]. Raises NotImplementedError saying why
+        where the network offers none."""
+        raise NotImplementedError(not_offered(self.slug, self.name))
 
     # --- engage ------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:

@@ -26,7 +26,7 @@ from hubbub.networks.base import (
     Validation,
     video_problems,
 )
-from hubbub.networks.bluesky import auth, items, mapping, records
+from hubbub.networks.bluesky import auth, conversation, items, mapping, records
 from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST
 from hubbub.networks.bluesky.tid import derived_tid, is_tid, new_tid
@@ -263,6 +263,11 @@ class BlueskyConnector(Connector):
                 raise NotImplementedError(f"{self.name} cannot read {feed!r}")
         next_cursor = body.get("cursor")
         return Page(items=tuple(found), next_cursor=str(next_cursor) if next_cursor else None)
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The post's thread (networks/bluesky/conversation.py)."""
+        with self._api(account) as api:
+            return conversation.read(api, remote_id)
 
     # --- engage --------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:

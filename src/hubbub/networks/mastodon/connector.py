@@ -46,7 +46,7 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import ConnectorError, NotFound, Rejected, Revoked, Transient
 from hubbub.networks.image_fit import fitted
-from hubbub.networks.mastodon import apps, failures, mapping, oauth, rules, streaming
+from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
 from hubbub.networks.pages import map_each
 
 log = logging.getLogger(__name__)
@@ -451,6 +451,11 @@ class MastodonConnector(Connector):
                 raise NotImplementedError(f"{self.name} cannot read {feed!r}")
         return Page(items=_each(page, lambda s: mapping.item_from_status(s, base)),
                     next_cursor=_next_cursor(page))
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The status with its context (networks/mastodon/conversation.py)."""
+        with self._account_api(account) as api:
+            return conversation.read(api, account.base_url, remote_id)
 
     def _account_id(self, api: _Api, account: Account, handle: str) -> str:
         """The id of `handle` on this server ("" for the connected account itself)."""

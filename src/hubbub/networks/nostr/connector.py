@@ -32,6 +32,7 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Problem,
@@ -40,7 +41,7 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
 from hubbub.networks.image_fit import fitted
-from hubbub.networks.nostr import blossom, events, keys, mapping, nip96, reading
+from hubbub.networks.nostr import blossom, conversation, events, keys, mapping, nip96, reading
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
 from hubbub.networks.nostr.relay import (
@@ -345,6 +346,15 @@ class NostrConnector(Connector):
         items = reading.items_from_events(page, own_pubkey=pair.public_hex, profiles=profiles,
                                           feed=feed, relays=result.answered)
         return Page(items=tuple(items), next_cursor=next_cursor)
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The note's NIP-10 thread with reaction counts (networks/nostr/conversation.py)."""
+        pair = _keypair(account)
+        opened = self._read_event(account, _event_ref(remote_id))
+        if opened is None:
+            raise NotFound("That note was not found on this account's relays.")
+        with RelayPool(_relays(account)) as pool:
+            return conversation.read(pool, opened, pair.public_hex)
 
     def can_stream(self, feed: str) -> bool:
         return feed in ("home", "mentions", "author") or feed.startswith("hashtag:")
