@@ -89,9 +89,11 @@ def test_shapes_outside_4_5_to_1_91_are_refused_saying_which_way() -> None:
     assert "too wide" in wide.problems[0].message
 
 
-def test_video_is_refused_and_alt_text_is_asked_for() -> None:
+def test_a_video_is_a_reel_and_alt_text_is_asked_for_pictures_only() -> None:
     video = MediaFile(path="/m/v.mp4", mime_type="video/mp4", size=10)
-    assert codes(Draft(text="x", media=(video,))) == ["media_type"]
+    assert codes(Draft(text="x", media=(video,))) == []  # no alt text: not sent for video
+    webm = MediaFile(path="/m/v.webm", mime_type="video/webm", size=10)
+    assert codes(Draft(text="x", media=(webm,))) == ["media_type"]
     assert codes(Draft(text="x", media=(picture(alt_text=""),))) == ["alt_missing"]
 
 

@@ -1,12 +1,13 @@
 """Files a network fetches from the hub by address, for a short while.
 
-Instagram's and Threads' publishing APIs take no upload: the app names an image by URL and
-Meta's servers download it while they build the media container. The hub gives such a file an
-address under `HUBBUB_PUBLIC_URL` that nobody can guess and that stops working after `ttl`:
-`/public/media/<token>/<name>`, where the token is the file's place under MEDIA_ROOT, its type
-and its expiry, signed with the server's secret (django.core.signing, its own salt). Only the
-hub can make one; a token for a file outside MEDIA_ROOT, a changed token or an old one all
-answer 404 alike, so the address tells a stranger nothing.
+Instagram's and Threads' publishing APIs take no upload: the app names an image or a video by
+URL and Meta's servers download it while they build the media container. The hub gives such a
+file (a picture, or a video as it was stored) an address under `HUBBUB_PUBLIC_URL` that nobody
+can guess and that stops working after `ttl`: `/public/media/<token>/<name>`, where the token
+is the file's place under MEDIA_ROOT, its type and its expiry, signed with the server's secret
+(django.core.signing, its own salt). Only the hub can make one; a token for a file outside
+MEDIA_ROOT, a changed token or an old one all answer 404 alike, so the address tells a stranger
+nothing.
 
 The address only helps when the internet can reach it. `reachability()` says in a sentence why
 it cannot (no HUBBUB_PUBLIC_URL, or one naming this machine or a private network), for the
@@ -52,7 +53,7 @@ def reachability(public_url: str | None = None) -> str:
     base = settings.PUBLIC_URL if public_url is None else public_url
     if not base:
         return ("The hub has no public address: set HUBBUB_PUBLIC_URL to the https address "
-                "the internet reaches it at, so the network can fetch the post's images.")
+                "the internet reaches it at, so the network can fetch the post's media.")
     host = (urlsplit(base).hostname or "").lower()
     local = host in {"localhost", ""} or host.endswith((".localhost", ".local", ".internal",
                                                         ".lan", ".home.arpa"))
@@ -63,7 +64,7 @@ def reachability(public_url: str | None = None) -> str:
         pass
     if local:
         return (f"HUBBUB_PUBLIC_URL ({base}) names this machine or a private network: the "
-                "network's servers cannot fetch images from it. Set it to an address the "
+                "network's servers cannot fetch media from it. Set it to an address the "
                 "internet reaches.")
     return ""
 

@@ -100,8 +100,8 @@ def _clock(seconds: float) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
-# Networks without a connector yet: their published rules, for when one is written (and for the
-# composer's tests). Connectors with one build theirs (Mastodon from the instance).
+# Networks' published rules, for connectors whose server does not serve them (and for the
+# composer's tests). Mastodon builds its own from the instance.
 X_VIDEO = VideoLimits(  # X media best practices: tweet_video
     mime_types=("video/mp4", "video/quicktime"), max_bytes=512 * 1024 * 1024,
     min_seconds=0.5, max_seconds=140, max_pixels=1280 * 1024, min_edge=32,
@@ -113,3 +113,7 @@ THREADS_VIDEO = VideoLimits(  # Meta's Threads API media specifications
 LINKEDIN_VIDEO = VideoLimits(  # LinkedIn Videos API (Microsoft Learn)
     mime_types=("video/mp4",), min_bytes=75 * 1024, max_bytes=500 * 1024 * 1024,
     min_seconds=3, max_seconds=30 * 60, max_count=1, with_images=False)
+INSTAGRAM_VIDEO = VideoLimits(  # Meta's IG User Media reference: reel specifications
+    mime_types=("video/mp4", "video/quicktime"), max_bytes=300 * 1024 * 1024,
+    min_seconds=3, max_seconds=15 * 60, max_width=1920, min_frame_rate=23, max_frame_rate=60,
+    max_aspect=10.0, max_count=10, with_images=True)  # a carousel may mix videos and images

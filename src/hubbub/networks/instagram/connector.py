@@ -1,17 +1,19 @@
 """Instagram (professional accounts, through the Instagram API with Instagram Login): image
-and carousel posts with alt text, comments as replies, the account's posts and the comments on
-them. Plain HTTP over the guarded session (networks/meta/graph.py).
+and carousel posts with alt text, reels (a video alone) and videos in carousels, comments as
+replies, the account's posts and the comments on them. Plain HTTP over the guarded session
+(networks/meta/graph.py).
 
-Publishing is Meta's two steps. `upload_media` makes each picture a JPEG under MEDIA_ROOT (the
-engine stores its place as the media id); `stage` gives each a fresh public address and makes
-the post's container (one image, or an item container per picture and a CAROUSEL container
-over them), which the engine stores before `publish`; `publish` waits a few reads for the
-container to be FINISHED, checks the daily publishing limit the API reports, and publishes
-that container (`media_publish`, creation_id). A retry publishes the same container, so a post
-is never made twice. A container that EXPIRED (24 hours) or ended in ERROR was never published:
-`publish` makes one fresh container then and publishes that, and `find_published`, which never
-publishes, settles a lost answer by the stored container's status and, when it is not FINISHED
-or IN_PROGRESS, by the account's own posts since the attempt with the same caption.
+Publishing is Meta's two steps. `upload_media` makes each picture a JPEG under MEDIA_ROOT, and
+takes a video as stored (the engine stores its place as the media id); `stage` gives each a
+fresh public address and makes the post's container (one image, one reel, or an item container
+per picture or video and a CAROUSEL container over them), which the engine stores before
+`publish`; `publish` waits a few reads for the container to be FINISHED, checks the daily
+publishing limit the API reports, and publishes that container (`media_publish`, creation_id).
+A retry publishes the same container, so a post is never made twice. A container that EXPIRED
+(24 hours) or ended in ERROR was never published: `publish` makes one fresh container then and
+publishes that, and `find_published`, which never publishes, settles a lost answer by the
+stored container's status and, when it is not FINISHED or IN_PROGRESS, by the account's own
+posts since the attempt with the same caption.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ from hubbub.networks.meta.fields import parse_time
 # Container status reads before giving up for now (Transient: the engine comes back later
 # with the same container); the waits between them, in seconds.
 STATUS_WAITS = (0.0, 0.5, 1.0, 2.0)
+# A carousel's video items take longer to prepare, and the carousel must name them finished
+# (its items are made again when the wait ends first): reads for about two minutes.
+VIDEO_WAITS = (0.0, 1.0, 2.0, 4.0, *(8.0,) * 14)
 LIMIT_FIELDS = "quota_usage,config"
 # The publishing limit's window (content_publishing_limit's config.quota_duration: 86400 s).
 QUOTA_WINDOW = timedelta(days=1)
@@ -110,7 +115,8 @@ class InstagramConnector(Connector):
                          "through apps; hubbub checks what is left before each post.")
         unreachable = media.unreachable_note()
         if unreachable:
-            notes.append(f"Instagram fetches a post's pictures from the hub: {unreachable}")
+            notes.append("Instagram fetches a post's pictures and videos from the hub: "
+                         f"{unreachable}")
         return tuple(notes)
 
     # --- auth ----------------------------------------------------------------------------------
@@ -162,7 +168,8 @@ class InstagramConnector(Connector):
         return rules.validate(draft, capabilities)
 
     def upload_media(self, account: Account, media_file: MediaFile) -> str:
-        """The picture as a JPEG the hub can serve (nothing is sent to Instagram yet)."""
+        """The picture as a JPEG the hub can serve, or the video as stored (nothing is sent to
+        Instagram yet)."""
         media_id = media.prepare_file(media_file)
         media.address(media_id)  # NotPublic -> Rejected now, not after staging
         return media_id
@@ -182,22 +189,23 @@ class InstagramConnector(Connector):
     def _container(self, g: InstagramGraph, account: Account, draft: Draft,
                    media_ids: tuple[str, ...]) -> str:
         if not media_ids:
-            raise Rejected("Instagram posts need a picture: attach one")
+            raise Rejected("Instagram posts need a picture or a video: attach one")
         user_id = self._user_id(account)
         caption = rules.caption_of(draft)
         alts = [m.alt_text for m in draft.media] + [""] * len(media_ids)
         if len(media_ids) == 1:
-            form = mapping.image_form(media.address(media_ids[0]), alts[0], caption=caption)
-            return _id(g.post(f"{user_id}/media", form, what="prepare the post"))
-        children = [_id(g.post(f"{user_id}/media", mapping.image_form(
-            media.address(media_id), alts[n], caption=None, carousel_item=True),
-            what="prepare the post")) for n, media_id in enumerate(media_ids)]
-        # Each item fetched and ready before the carousel names it.
-        for status, said in _wait_all(g, children):
+            return _id(g.post(f"{user_id}/media", _item_form(media_ids[0], alts[0], caption),
+                              what="prepare the post"))
+        children = [_id(g.post(f"{user_id}/media", _item_form(media_id, alts[n], None),
+                               what="prepare the post"))
+                    for n, media_id in enumerate(media_ids)]
+        # Each item fetched and ready before the carousel names it (a video takes longer).
+        waits = VIDEO_WAITS if any(media.is_video(m) for m in media_ids) else STATUS_WAITS
+        for status, said in _wait_all(g, children, waits):
             if status == "ERROR":
                 raise _container_error(said)
             if status != "FINISHED":
-                raise Transient("Instagram is still preparing the carousel's pictures "
+                raise Transient("Instagram is still preparing the carousel's items "
                                 f"({status.lower() or 'no status'}); hubbub tries again")
         return _id(g.post(f"{user_id}/media", mapping.carousel_form(children, caption),
                           what="prepare the post"))
@@ -230,7 +238,7 @@ class InstagramConnector(Connector):
             if status == "ERROR":
                 raise _container_error(said)
             if status != "FINISHED":
-                raise Transient("Instagram is still preparing the post's pictures "
+                raise Transient("Instagram is still preparing the post's media "
                                 f"({status.lower() or 'no status'}); hubbub tries again")
             used, total = _quota(g, user_id)
             if total and used is not None and used >= total:
@@ -328,16 +336,26 @@ def _made_at(prepared: Mapping[str, Any] | None) -> datetime:
     return made or datetime.now(UTC) - timedelta(days=1)
 
 
+def _item_form(media_id: str, alt: str, caption: str | None) -> dict[str, str]:
+    """The container form of one picture or video: a post of its own with `caption`, or a
+    carousel item when `caption` is None."""
+    address = media.address(media_id)
+    if media.is_video(media_id):
+        return mapping.video_form(address, caption=caption, carousel_item=caption is None)
+    return mapping.image_form(address, alt, caption=caption, carousel_item=caption is None)
+
+
 def _wait(g: InstagramGraph, container: str) -> tuple[str, str]:
     return _wait_all(g, [container])[0]
 
 
-def _wait_all(g: InstagramGraph, containers: list[str]) -> list[tuple[str, str]]:
-    """Each container's status after at most len(STATUS_WAITS) rounds of reads, reading again
+def _wait_all(g: InstagramGraph, containers: list[str],
+              waits: tuple[float, ...] = STATUS_WAITS) -> list[tuple[str, str]]:
+    """Each container's status after at most len(waits) rounds of reads, reading again
     those still IN_PROGRESS (Content Publishing: query it "once per minute, for no more than 5
     minutes"; the hub reads a few times within seconds and otherwise comes back later)."""
     states = [("IN_PROGRESS", "")] * len(containers)
-    for pause in STATUS_WAITS:
+    for pause in waits:
         waiting = [n for n, (status, _) in enumerate(states) if status == "IN_PROGRESS"]
         if not waiting:
             break

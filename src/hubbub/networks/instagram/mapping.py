@@ -71,6 +71,19 @@ def image_form(image_url: str, alt_text: str, *, caption: str | None,
     return form
 
 
+def video_form(video_url: str, *, caption: str | None,
+               carousel_item: bool = False) -> dict[str, str]:
+    """POST /{ig-user-id}/media for one video: a reel of its own (REELS, shown in the feed
+    too: share_to_feed, with the caption), or a carousel's video item (VIDEO,
+    is_carousel_item). No alt_text: Instagram takes it for images only."""
+    if carousel_item:
+        return {"media_type": "VIDEO", "video_url": video_url, "is_carousel_item": "true"}
+    form = {"media_type": "REELS", "video_url": video_url, "share_to_feed": "true"}
+    if caption:
+        form["caption"] = caption
+    return form
+
+
 def carousel_form(children: Iterable[str], caption: str) -> dict[str, str]:
     form = {"media_type": "CAROUSEL", "children": ",".join(children)}
     if caption:

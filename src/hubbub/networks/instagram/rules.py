@@ -15,8 +15,12 @@ From Meta's "IG User Media" reference (POST /{ig-user-id}/media) and "Content Pu
   to 1,000 characters so nothing is cut silently.
 - A reply is a comment (POST /{ig-media-id}/comments, or /{ig-comment-id}/replies on a
   comment): text only, under the same caption rules.
-- No video: Instagram makes every feed video a reel, with its own rules the hub does not
-  check yet.
+- Video: one video alone is a reel (`media_type=REELS`; "all single feed videos ... shared as
+  reels"): MP4 or MOV, 3 seconds to 15 minutes, 300 MB, at most 1920 pixels wide, 23 to 60
+  frames a second, width to height within 0.01:1 to 10:1 (core/video_limits.INSTAGRAM_VIDEO).
+  In a carousel a video is an item (`media_type=VIDEO`) beside pictures, under the older video
+  rules: 3 to 60 seconds and 100 MB. Alt text goes with images only, so a video's description
+  is not sent.
 
 Nothing here is served by the API except the daily publishing limit (content_publishing_limit),
 which the connector reads when it publishes.
@@ -28,7 +32,16 @@ import re
 
 from hubbub.core.counting import count_text, inline_warning
 from hubbub.core.image_fit import JPEG, FitLimits
-from hubbub.networks.base import Capabilities, Draft, MediaFile, MediaLimits, Problem, Validation
+from hubbub.core.video_limits import INSTAGRAM_VIDEO
+from hubbub.networks.base import (
+    Capabilities,
+    Draft,
+    MediaFile,
+    MediaLimits,
+    Problem,
+    Validation,
+    video_problems,
+)
 from hubbub.networks.draft_checks import alt_problems, text_problems
 
 CAPTION_LIMIT = 2200
@@ -37,6 +50,10 @@ MAX_MENTIONS = 20
 MAX_CAROUSEL = 10
 # What the hub turns into a JPEG for Instagram (media.py); Instagram itself takes JPEG only.
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+VIDEO_TYPES = INSTAGRAM_VIDEO.mime_types
+# A video as a carousel item (ig-user/media's video specifications): 3 to 60 seconds, 100 MB.
+CAROUSEL_VIDEO_SECONDS = 60
+CAROUSEL_VIDEO_BYTES = 100 * 1024 * 1024
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 ALT_TEXT_MAX = 1000
 # Width to height, "Image specifications" of POST /{ig-user-id}/media: 4:5 to 1.91:1.
@@ -62,7 +79,7 @@ def capabilities() -> Capabilities:
         counting="graphemes",
         media=MediaLimits(max_count=MAX_CAROUSEL, mime_types=IMAGE_TYPES,
                           image_max_bytes=IMAGE_MAX_BYTES, alt_text_max=ALT_TEXT_MAX,
-                          video=None),
+                          video=INSTAGRAM_VIDEO),
         content_warning=False,
         threads=False,
         feeds=FEEDS,
@@ -90,7 +107,8 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
     caption = caption_of(draft)
     count = count_text(caps.counting, caption)
     problems = text_problems(draft, count, caps.text_limit,
-                             empty="Attach a picture: every Instagram post has one.")
+                             empty="Attach a picture or a video: every Instagram post "
+                             "has one.")
     tags, people = len(hashtags(caption)), len(mentions(caption))
     if tags > MAX_HASHTAGS:
         problems.append(Problem("too_many_hashtags", f"{tags} hashtags; Instagram allows at "
@@ -104,8 +122,8 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
                                     "cannot carry pictures: leave them out of the reply"))
         return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
     if not draft.media and draft.text.strip():
-        problems.append(Problem("media_required", "Instagram posts need a picture: attach "
-                                "one (or up to 10, shown as a carousel)"))
+        problems.append(Problem("media_required", "Instagram posts need a picture or a video: "
+                                "attach one (or up to 10, shown as a carousel)"))
     problems += media_problems(draft.media, caps.media)
     return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 
@@ -113,14 +131,17 @@ def validate(draft: Draft, caps: Capabilities) -> Validation:
 def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Problem]:
     problems: list[Problem] = []
     if len(media) > limits.max_count:
-        problems.append(Problem("too_many_media", f"{len(media)} pictures; an Instagram "
+        problems.append(Problem("too_many_media", f"{len(media)} attachments; an Instagram "
                                 f"carousel holds at most {limits.max_count}"))
+    # Type, size, length, width, frame rate and shape of each video (a reel's rules); alt text
+    # is not sent for a video, so its length breaks nothing.
+    problems += [p for p in video_problems(media, limits, "Instagram")
+                 if p.code not in ("alt_too_long", "too_many_media")]
     for index, item in enumerate(media, start=1):
         label = f"Attachment {index}"
         if item.is_video:
-            problems.append(Problem("media_type", f"{label}: hubbub cannot post video to "
-                                    "Instagram (it would be a reel): leave the video out for "
-                                    "this account (Customize)"))
+            if len(media) > 1:
+                problems += carousel_video_problems(label, item)
             continue
         if item.mime_type not in limits.mime_types:
             problems.append(Problem(
@@ -134,6 +155,20 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
             problems.append(Problem("media_dimensions", f"{label} {shape}"))
         problems += alt_problems(label, item.alt_text, limits.alt_text_max, required=True)
     return problems
+
+
+def carousel_video_problems(label: str, item: MediaFile) -> list[Problem]:
+    """A video in a carousel is held to the item rules: at most 60 seconds and 100 MB."""
+    found: list[Problem] = []
+    if item.duration > CAROUSEL_VIDEO_SECONDS:
+        found.append(Problem("video_duration", f"{label} (video) is {item.duration:.0f} "
+                             f"seconds long; in an Instagram carousel a video lasts at most "
+                             f"{CAROUSEL_VIDEO_SECONDS} seconds (alone it would be a reel of "
+                             "up to 15 minutes)"))
+    if item.size > CAROUSEL_VIDEO_BYTES:
+        found.append(Problem("media_size", f"{label} (video) is {item.size / 1_000_000:,.1f} "
+                             "MB; in an Instagram carousel a video is at most 100 MB"))
+    return found
 
 
 def aspect_problem(item: MediaFile) -> str:
