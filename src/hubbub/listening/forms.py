@@ -1,0 +1,213 @@
+"""The rule form: one field (and a "not" box) per condition, the actions, and how far back the
+preview looks. `RuleForm.spec()` gives the checked rule; its errors are the conditions' own."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.auth.models import User
+
+from hubbub.connections.models import Connection
+from hubbub.core.ids import IdChoiceField, IdMultipleChoiceField
+from hubbub.listening.conditions import (
+    CONDITIONS,
+    KINDS,
+    Invalid,
+    RuleSpec,
+    spec_from,
+)
+from hubbub.listening.models import Rule
+from hubbub.networks.registry import network_choices
+from hubbub.timeline.models import Column
+
+TEXT_CONDITIONS = ("words", "author", "hashtag", "domain", "language")
+MAX_FIELD = 20_000
+VISIBILITY = [("", "Leave as it is"), ("hide", "Hide"), ("hide_until", "Hide until a date"),
+              ("priority", "Mark priority")]
+FLAG = [("", "Either"), ("yes", "Yes"), ("no", "No")]
+HELP = {
+    "words": "One per line or comma-separated; whole words, any case, with or without accents. "
+             "Looks in the text, content warning, alt text and link card.",
+    "author": "Handles (@ana@social.example, @ana.bsky.social), DIDs (did:plc:…) or npubs.",
+    "hashtag": "With or without #.",
+    "domain": "example.com also matches news.example.com.",
+    "language": "Codes such as en, de. Only Bluesky posts say their language.",
+}
+
+
+def _not(kind: str) -> forms.BooleanField:
+    return forms.BooleanField(required=False,
+                              label=f"Not: the rule holds when this is not so ({kind})")
+
+
+class ColumnChoice(IdChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} (deck {obj.deck.name})"
+
+
+class ColumnsChoice(IdMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} (deck {obj.deck.name})"
+
+
+class AccountsChoice(IdMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.handle} ({obj.network})"
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, label="Name (for you)")
+
+    def __init__(self, *args: Any, user: User, zone: str = "UTC", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.zone = ZoneInfo(zone)
+        for kind in TEXT_CONDITIONS:
+            self.fields[kind] = forms.CharField(
+                label=CONDITIONS[kind], required=False, max_length=MAX_FIELD,
+                help_text=HELP[kind], widget=forms.Textarea(attrs={"rows": 2}))
+            self.fields[f"{kind}_not"] = _not(kind)
+        self.fields["kind"] = forms.MultipleChoiceField(
+            label=CONDITIONS["kind"], required=False, widget=forms.CheckboxSelectMultiple,
+            choices=[(k, k.capitalize()) for k in KINDS])
+        self.fields["kind_not"] = _not("kind")
+        self.fields["network"] = forms.MultipleChoiceField(
+            label=CONDITIONS["network"], required=False, widget=forms.CheckboxSelectMultiple,
+            choices=network_choices())
+        self.fields["network_not"] = _not("network")
+        columns = Column.objects.filter(deck__user=user).select_related("deck")
+        self.fields["connection"] = AccountsChoice(
+            label=CONDITIONS["connection"], required=False,
+            queryset=Connection.objects.filter(user=user), widget=forms.CheckboxSelectMultiple)
+        self.fields["connection_not"] = _not("connection")
+        self.fields["column"] = ColumnsChoice(
+            label=CONDITIONS["column"], required=False, queryset=columns,
+            widget=forms.CheckboxSelectMultiple)
+        self.fields["column_not"] = _not("column")
+        self.fields["has_media"] = forms.ChoiceField(label=CONDITIONS["has_media"],
+                                                     choices=FLAG, required=False)
+        self.fields["no_alt"] = forms.ChoiceField(label=CONDITIONS["no_alt"], choices=FLAG,
+                                                  required=False)
+        self.fields["visibility"] = forms.ChoiceField(label="Then", choices=VISIBILITY,
+                                                      required=False)
+        self.fields["hide_until"] = forms.DateField(
+            label="Hidden until (the start of that day)", required=False,
+            widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["send_to"] = ColumnChoice(
+            label="Also show in the column", required=False, queryset=columns,
+            empty_label="No other column")
+        self.fields["mark_read"] = forms.BooleanField(required=False, label="Mark read")
+        self.fields["notify"] = forms.BooleanField(required=False,
+                                                   label="Notify me on the deck")
+        self.fields["expires"] = forms.DateField(
+            label="The rule ends on (optional)", required=False,
+            widget=forms.DateInput(attrs={"type": "date"}))
+        self.fields["days"] = forms.IntegerField(
+            label="Preview the last … days", min_value=1, max_value=365, initial=30)
+        self._spec: RuleSpec | None = None
+
+    def _start_of(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.zone)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        conditions: list[dict[str, Any]] = []
+        for kind in TEXT_CONDITIONS:
+            if (data.get(kind) or "").strip():
+                conditions.append({"kind": kind, "values": data[kind],
+                                   "negate": bool(data.get(f"{kind}_not"))})
+        if data.get("kind"):
+            conditions.append({"kind": "kind", "values": list(data["kind"]),
+                               "negate": bool(data.get("kind_not"))})
+        if data.get("network"):
+            conditions.append({"kind": "network", "values": list(data["network"]),
+                               "negate": bool(data.get("network_not"))})
+        for kind in ("connection", "column"):
+            if data.get(kind):
+                conditions.append({"kind": kind, "values": [c.pk for c in data[kind]],
+                                   "negate": bool(data.get(f"{kind}_not"))})
+        for kind in ("has_media", "no_alt"):
+            if data.get(kind):
+                conditions.append({"kind": kind, "negate": data[kind] == "no"})
+        actions: list[dict[str, Any]] = []
+        visibility = data.get("visibility")
+        if visibility == "hide_until":
+            if not data.get("hide_until"):
+                self.add_error("hide_until", "Give the date the items come back.")
+                return data
+            actions.append({"kind": "hide_until",
+                            "until": self._start_of(data["hide_until"]).isoformat()})
+        elif visibility:
+            actions.append({"kind": visibility})
+        if data.get("send_to"):
+            actions.append({"kind": "send_to", "column": data["send_to"].pk})
+        for kind in ("mark_read", "notify"):
+            if data.get(kind):
+                actions.append({"kind": kind})
+        if not conditions:
+            self.add_error(None, "Give at least one condition: which items the rule is for.")
+        if not actions:
+            self.add_error(None, "Choose at least one thing the rule does.")
+        if conditions and actions:
+            try:
+                self._spec = spec_from({"conditions": conditions, "actions": actions})
+            except Invalid as exc:
+                self.add_error(None, str(exc))
+        return data
+
+    def spec(self) -> RuleSpec:
+        assert self._spec is not None
+        return self._spec
+
+    def expires_at(self) -> datetime | None:
+        day = self.cleaned_data.get("expires")
+        return self._start_of(day) if day else None
+
+
+def initial_of(rule: Rule, zone: str) -> dict[str, Any]:
+    """The form's values for a stored rule."""
+    initial: dict[str, Any] = {"name": rule.name, "days": 30}
+    for condition in rule.conditions:
+        kind = condition.get("kind")
+        negate = bool(condition.get("negate"))
+        values = condition.get("values") or []
+        if kind in TEXT_CONDITIONS:
+            initial[kind] = "\n".join(str(v) for v in values)
+        elif kind in ("has_media", "no_alt"):
+            initial[kind] = "no" if negate else "yes"
+            continue
+        elif kind in ("kind", "network", "connection", "column"):
+            initial[kind] = values
+        initial[f"{kind}_not"] = negate
+    tz = ZoneInfo(zone)
+    for action in rule.actions:
+        kind = action.get("kind")
+        if kind in ("hide", "priority"):
+            initial["visibility"] = kind
+        elif kind == "hide_until":
+            initial["visibility"] = kind
+            until = datetime.fromisoformat(str(action.get("until")))
+            initial["hide_until"] = until.astimezone(tz).date()
+        elif kind == "send_to":
+            initial["send_to"] = action.get("column")
+        elif kind in ("mark_read", "notify"):
+            initial[kind] = True
+    if rule.expires_at:
+        initial["expires"] = rule.expires_at.astimezone(tz).date()
+    return initial
+
+
+class AllowListForm(forms.Form):
+    only = forms.CharField(
+        label="Only these people", required=False, max_length=MAX_FIELD,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One handle, DID or npub a line. Empty: the column shows everyone.")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Rules file (JSON, from Export)")

@@ -1,0 +1,24 @@
+"""The deck's rule notices: what a rule with "notify" caught, newest first, until dismissed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from hubbub.listening.models import Notice
+
+register = template.Library()
+SHOWN = 5
+
+
+@register.inclusion_tag("listening/_notices.html", takes_context=True)
+def rule_notices(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"notices": []}
+    unseen = Notice.objects.filter(user=user, seen=False, item__connection__user=user)
+    notices = list(unseen.select_related("item", "rule").order_by("-created_at")[:SHOWN])
+    return {"notices": notices, "more": max(0, unseen.count() - len(notices)) if notices else 0,
+            "here": getattr(request, "path", "/deck/")}

@@ -1,0 +1,183 @@
+"""The Rules pages: the list (order, pause, delete, export, import, allow-list columns), the rule
+form with its preview, and the deck's rule notices. Everything is the signed-in person's own:
+another person's rule or column is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from hubbub.accounts.web import AuthedRequest, page, user_zone
+from hubbub.core.ids import parse_id
+from hubbub.listening import apply, services
+from hubbub.listening.conditions import ACTIONS, CONDITIONS, Invalid
+from hubbub.listening.forms import AllowListForm, ImportForm, RuleForm, initial_of
+from hubbub.listening.models import ListeningState, Notice, Rule
+from hubbub.timeline.models import Column, Item
+
+MAX_IMPORT_BYTES = 1_000_000
+SECTION = "rules"
+
+
+def _rule(request: AuthedRequest, pk: int) -> Rule:
+    if parse_id(pk) is None:
+        raise Http404
+    return get_object_or_404(Rule, pk=pk, user=request.user)
+
+
+def _summary(rule: Rule) -> dict[str, Any]:
+    conditions = []
+    for c in rule.conditions:
+        label = CONDITIONS.get(c.get("kind"), "?")
+        values = ", ".join(str(v) for v in (c.get("values") or [])[:5])
+        conditions.append(("not " if c.get("negate") else "") + label
+                          + (f": {values}" if values else ""))
+    actions = [ACTIONS.get(a.get("kind"), "?") for a in rule.actions]
+    return {"rule": rule, "conditions": conditions, "actions": actions}
+
+
+def rules(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    state = ListeningState.objects.filter(user=user).first()
+    columns = Column.objects.filter(deck__user=user).select_related("deck")
+    allow = [(c, c.filters.get("only") if isinstance(c.filters, dict) else None)
+             for c in columns]
+    return page(request, "listening/rules.html", {
+        "rules": [_summary(r) for r in Rule.objects.filter(user=user)],
+        "applying": state is not None and state.version != state.applied_version,
+        "columns": allow,
+        "import_form": ImportForm(),
+    }, section=SECTION)
+
+
+def _examples(user_id: int, ids: list[int]) -> list[Item]:
+    found = Item.objects.filter(pk__in=ids, connection__user_id=user_id).in_bulk()
+    return [found[i] for i in ids if i in found]
+
+
+def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
+    rule = _rule(request, pk) if pk is not None else None
+    zone = user_zone(request)
+    preview = None
+    examples: list[Item] = []
+    status = 200
+    if request.method == "POST":
+        form = RuleForm(request.POST, user=request.user, zone=zone)
+        if form.is_valid():
+            if request.POST.get("do") == "save":
+                try:
+                    saved = services.save_rule(request.user, form.spec(),
+                                               name=form.cleaned_data["name"] or "",
+                                               expires_at=form.expires_at(), rule=rule)
+                except Invalid as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, f"Rule “{saved}” saved. Its effect on the stored "
+                                              "items is being applied.")
+                    return redirect("listening:rules")
+            else:
+                preview = apply.preview(request.user.pk, form.spec(),
+                                        days=form.cleaned_data["days"])
+                examples = _examples(request.user.pk, preview.examples)
+        if form.errors:
+            status = 400
+    else:
+        initial = initial_of(rule, zone) if rule else {"days": 30, "visibility": "hide"}
+        form = RuleForm(initial=initial, user=request.user, zone=zone)
+    return page(request, "listening/rule_form.html", {
+        "form": form, "rule": rule, "preview": preview, "examples": examples,
+        "text_fields": [(form[k], form[f"{k}_not"])
+                        for k in ("words", "author", "hashtag", "domain", "language")],
+        "choice_fields": [(form[k], form[f"{k}_not"])
+                          for k in ("kind", "network", "connection", "column")],
+    }, section=SECTION, status=status)
+
+
+@require_POST
+def rule_move(request: AuthedRequest, pk: int) -> HttpResponse:
+    rule = _rule(request, pk)
+    services.move_rule(rule, -1 if request.POST.get("to") == "up" else 1)
+    return redirect("listening:rules")
+
+
+@require_POST
+def rule_pause(request: AuthedRequest, pk: int) -> HttpResponse:
+    rule = _rule(request, pk)
+    services.set_paused(rule, not rule.paused)
+    messages.success(request, f"Rule “{rule}” {'resumed' if rule.paused else 'paused'}.")
+    return redirect("listening:rules")
+
+
+@require_POST
+def rule_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    rule = _rule(request, pk)
+    name = str(rule)
+    services.delete_rule(rule)
+    messages.success(request, f"Rule “{name}” deleted; the items it hid come back.")
+    return redirect("listening:rules")
+
+
+def export(request: AuthedRequest) -> HttpResponse:
+    response = HttpResponse(services.export(request.user), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="hubbub-rules.json"'
+    return response
+
+
+@require_POST
+def import_file(request: AuthedRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Nothing was imported: choose a rules file.")
+        return redirect("listening:rules")
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_IMPORT_BYTES:
+        messages.error(request, "Nothing was imported: the file is larger than 1 MB.")
+        return redirect("listening:rules")
+    try:
+        count = services.import_rules(request.user, upload.read())
+    except Invalid as exc:
+        messages.error(request, f"Nothing was imported: {exc}")
+    else:
+        messages.success(request, f"{count} rules imported, after your own.")
+    return redirect("listening:rules")
+
+
+def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
+    if parse_id(pk) is None:
+        raise Http404
+    column = get_object_or_404(Column.objects.select_related("deck"), pk=pk,
+                               deck__user=request.user)
+    status = 200
+    if request.method == "POST":
+        form = AllowListForm(request.POST)
+        if form.is_valid():
+            lines = [v for line in form.cleaned_data["only"].splitlines()
+                     for v in line.split(",")]
+            try:
+                services.set_allow_list(column, lines)
+            except Invalid as exc:
+                form.add_error("only", str(exc))
+            else:
+                messages.success(request, f"Column “{column.title}” saved.")
+                return redirect("listening:rules")
+        status = 400
+    else:
+        only = column.filters.get("only") if isinstance(column.filters, dict) else None
+        form = AllowListForm(initial={"only": "\n".join(only or [])})
+    return page(request, "listening/allow_list.html", {"form": form, "column": column},
+                section=SECTION, status=status)
+
+
+@require_POST
+def notice_seen(request: AuthedRequest, pk: int) -> HttpResponse:
+    if parse_id(pk) is None:
+        raise Http404
+    Notice.objects.filter(pk=pk, user=request.user).update(seen=True)
+    back = str(request.POST.get("next", ""))
+    if back.startswith("/deck/") and "//" not in back and "\\" not in back:
+        return redirect(back)
+    return redirect("timeline:home")
