@@ -1,8 +1,8 @@
 """Instagram video against the Instagram stand-in: a video alone is a reel (REELS container
 with video_url), a video beside pictures is a carousel item (VIDEO), and Instagram's servers
 (the stand-in) really fetch the file from the hub's signed public address (Django's live
-server). A reel still being prepared is published later from the same stored container, once.
-The composer holds a video to the reel rules, and a carousel's video to the item rules.
+server). A reel still being prepared is published later from the same stored container, once,
+also through the composer's service and the engine. The composer holds a video to the reel rules, and a carousel's video to the item rules.
 
 The MP4s are written box by box (tests/unit/test_video_probe.py): real headers, samples that
 are not a picture; the stand-in checks the container format only."""
@@ -16,9 +16,18 @@ from typing import Any
 import pytest
 import requests
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from hubbub.connections.services import save_connection
+from hubbub.jobs import scheduler
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.networks.errors import Transient
+from hubbub.networks.registry import get_connector
+from hubbub.publishing import engine
+from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.services import NewMedia, create_post
 from tests.integration.instagram_support import IGWorld, make_ig_world
 from tests.peers.instagram.peer import InstagramPeer
 from tests.unit.test_video_probe import make_mp4
@@ -143,3 +152,39 @@ def test_the_composer_holds_videos_to_instagrams_rules(ig_world: IGWorld) -> Non
     slow = MediaFile(clip.path, "video/mp4", "", clip.size, 720, 1280, duration=4.0,
                      frame_rate=15.0)
     assert codes(slow) == ["video_frame_rate"]
+
+
+# --- through the engine, from the composer's service ---------------------------------------
+
+
+def test_a_video_from_the_composer_goes_out_as_one_reel(ig_world: IGWorld) -> None:
+    ig_world.peer.settings(in_progress_reads=6)  # still being prepared at the first try
+    owner = User.objects.create_user("owner", password="a-long-enough-password")
+    user = ig_world.person()
+    token = ig_world.peer.token_for(user, ig_world.app_id)
+    connection = save_connection(owner, "instagram", get_connector(
+        "instagram").connect_with_token("", {"access_token": token}))
+    data = make_mp4(seconds=5.0, width=720, height=1280, fps=30, mdat=bytes(20_000))
+    text = f"From the composer {secrets.token_hex(3)}"
+    post = create_post(user=owner, text=text, connections=[connection], media=[NewMedia(
+        SimpleUploadedFile("clip.mp4", data, content_type="video/mp4"), "a test card")])
+
+    def run_due() -> None:
+        for pk, _ in scheduler.due_deliveries():
+            engine.process(pk)
+
+    run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == DeliveryState.SCHEDULED, delivery.last_error
+    assert "still preparing" in delivery.last_error
+    stored = dict(delivery.prepared or {})
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    run_due()
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT, delivery.last_error
+    assert delivery.prepared == stored  # the same container, published
+    [reel] = [m for m in ig_world.peer.media(user) if not m.get("parent_id")]
+    assert (reel["id"], reel["media_product_type"], reel["caption"]) == (
+        delivery.remote_id, "REELS", text)
+    [container] = ig_world.peer.containers(user)
+    assert container["video_size"] == len(data)
