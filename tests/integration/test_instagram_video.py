@@ -2,7 +2,8 @@
 with video_url), a video beside pictures is a carousel item (VIDEO), and Instagram's servers
 (the stand-in) really fetch the file from the hub's signed public address (Django's live
 server). A reel still being prepared is published later from the same stored container, once,
-also through the composer's service and the engine. The composer holds a video to the reel rules, and a carousel's video to the item rules.
+also through the composer's service and the engine. The composer holds a video to the reel
+rules, and a carousel's video to the item rules.
 
 The MP4s are written box by box (tests/unit/test_video_probe.py): real headers, samples that
 are not a picture; the stand-in checks the container format only."""
