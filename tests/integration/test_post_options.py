@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import save_connection
@@ -19,7 +18,7 @@ from hubbub.jobs import scheduler
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Post
-from hubbub.publishing.post_options import PostOptions, store
+from hubbub.publishing.post_options import PostOptions
 from hubbub.publishing.services import TargetCustom, create_post
 from tests.integration.hubproc import Hub
 from tests.integration.test_three_networks import three as three  # the shared fixture
@@ -43,11 +42,9 @@ def _connect(owner: User, peer: MastodonPeer, account: SeededAccount) -> Connect
 
 def _post(owner: User, connections: list[Connection], text: str, options: PostOptions,
           **kwargs: Any) -> Post:
-    # As the composer does: the options go in with the post, in its transaction.
-    with transaction.atomic():
-        post = create_post(user=owner, text=text, connections=connections, **kwargs)
-        store(post, options)
-    return post
+    # As the composer does: the options are written with the post's own row.
+    return create_post(user=owner, text=text, connections=connections,
+                       visibility=options.visibility, language=options.language, **kwargs)
 
 
 def _run_due() -> None:

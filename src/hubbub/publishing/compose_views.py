@@ -125,15 +125,17 @@ def send_form(form: ComposeForm) -> Post | None:
     date, then sent (send_draft); without one the post is made directly. The accounts are
     remembered for the next post. None: refused (the form says why)."""
     outgoing = form.outgoing()
+    saved = None
     try:
         if outgoing.draft is not None:
-            post = drafts.update_draft(outgoing.draft, outgoing)
-            form.hold_saved(post)  # if sending is refused, the form shows the saved images
-            post = services.send_draft(post, scheduled_for=outgoing.scheduled_for,
+            saved = drafts.update_draft(outgoing.draft, outgoing)
+            post = services.send_draft(saved, scheduled_for=outgoing.scheduled_for,
                                        tz=outgoing.tz)
         else:
             post = services.create_from(form.user, outgoing)
     except services.PostError as exc:
+        if saved is not None:  # sending was refused: the form shows the draft's saved images
+            form.hold_saved(saved)
         form.add_error(None, str(exc))
         return None
     _sent_off(form, outgoing)

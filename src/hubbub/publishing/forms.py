@@ -284,6 +284,7 @@ class ComposeForm(ScheduleFields):
         add_from_compose). A form that is not valid (a draft saved as one types) gives what
         is valid of it."""
         cleaned = self.cleaned_data
+        options = post_options.options_from(cleaned)
         chosen = tuple(cleaned.get("targets") or ())
         text = str(cleaned.get("text", "") or "")
         content_warning = str(cleaned.get("content_warning", "") or "")
@@ -292,7 +293,6 @@ class ComposeForm(ScheduleFields):
             self.data, chosen, text=str(self.data.get("text", "") or ""),
             content_warning=str(self.data.get("content_warning", "") or ""),
             present_slots=present)
-        options = post_options.options_from(cleaned)
         return Outgoing(
             text=text, targets=chosen, content_warning=content_warning,
             media=tuple(self.media_items() if self.draft_post is not None else self.new_media()),

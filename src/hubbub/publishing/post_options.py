@@ -1,7 +1,8 @@
 """Who sees a post on Mastodon (its visibility) and the post's language.
 
 Both are kept on the Post (`visibility`, `language`), written with its row (the composer's
-Outgoing carries them to services.create_post and the draft rewrite), and reach every target's
+Outgoing carries them to services.create_post, the draft rewrite and services.update_from for
+an edit; duplicate_post copies them), and reach every target's
 Draft through services.draft_of, which the engine sends: Mastodon takes `visibility`
 and `language`, Bluesky `langs`, Nostr a NIP-32 language label; the other networks take
 neither. A visibility of "" sends none, so each Mastodon server applies its account's own
@@ -24,7 +25,7 @@ from django import forms
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.languages import LANGUAGES, language_code
-from hubbub.publishing.models import Post, Visibility
+from hubbub.publishing.models import Visibility
 
 NOT_SAID = "Not said"
 BAD_VISIBILITY = ("Visibility is one of Public, Unlisted, Followers only or Mentioned people "
@@ -64,19 +65,6 @@ def options_from(cleaned: Mapping[str, Any]) -> PostOptions:
         visibility=visibility if visibility in Visibility.values else "",
         language=language_code(cleaned.get("language")),
     )
-
-
-def options_of(post: Post) -> PostOptions:
-    return PostOptions(visibility=post.visibility, language=post.language)
-
-
-def store(post: Post, options: PostOptions) -> None:
-    """Keep the options with the post. A post that is sent at once must get them in the same
-    transaction that made it (a worker may take it the moment it commits)."""
-    post.visibility = options.visibility
-    post.language = options.language
-    Post.objects.filter(pk=post.pk).update(visibility=options.visibility,
-                                           language=options.language)
 
 
 # --- what the composer preselects ----------------------------------------------------------
