@@ -56,6 +56,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from deckbench.baseline import measure_baseline
 from deckbench.data import Generator
 from deckbench.ingest import make_accounts, run_ingest
 from deckbench.machine import NetworkUsed, forbid_network, log, machine, peak_rss_mib, rss_mib
@@ -156,13 +157,23 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     log(f"ingest done: {stats.new:,} new items in {stats.seconds:.1f} s = {rate:,.0f} items/s")
     if stats.new != args.items:
         raise SystemExit(f"expected {args.items} new items, stored {stats.new}")
+    baseline = measure_baseline(db_path)
+    log("baseline, the same rows one insert a transaction: "
+        f"{baseline['normal']['rows_per_s']:,.0f} rows/s with the hub's settings, "
+        f"{baseline['full']['rows_per_s']:,.0f} durable (synchronous=FULL); ingest / baseline "
+        f"{rate / baseline['normal']['rows_per_s']:.2f}x / "
+        f"{rate / baseline['full']['rows_per_s']:.2f}x")
     if args.ingest_only:
         print(f"ingest only: {stats.new:,} new items, {rate:,.0f} items/s, "
               f"{stats.new / stats.cpu_seconds:,.0f} per CPU second, "
               f"{stats.seconds:.1f} s in ingest() of which CPU {stats.cpu_seconds:.1f} s, "
               f"waiting for a CPU {stats.cpu_wait_seconds:.1f} s, other waits "
               f"{stats.seconds - stats.cpu_seconds - stats.cpu_wait_seconds:.1f} s; "
-              f"load {statistics.fmean(stats.loads):.1f}")
+              f"load {statistics.fmean(stats.loads):.1f}; single-row inserts of the same rows "
+              f"{baseline['normal']['rows_per_s']:,.0f}/s (hub's settings, ingest "
+              f"{rate / baseline['normal']['rows_per_s']:.2f}x) and "
+              f"{baseline['full']['rows_per_s']:,.0f}/s (durable, ingest "
+              f"{rate / baseline['full']['rows_per_s']:.2f}x)")
         if args.profile is not None:
             run_ingest_profile(args.profile, accounts, gen, args)
         return 0
@@ -201,6 +212,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
             "offered_per_s": stats.offered / stats.seconds,
             "batch_p50_ms": statistics.median(batch), "batch_p95_ms": q[94],
             "batch_p99_ms": q[98], "batch_max_ms": batch[-1],
+            "baseline": baseline,
         },
         "requests": args.requests, "warmup": args.warmup,
         "page_size": views.PAGE_SIZE,
@@ -214,7 +226,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         "rss_after_pages_mib": rss_after_pages,
         "peak_rss_mib": peak_rss_mib(),
     }
-    result["targets"] = targets(rate, page_summaries)
+    result["targets"] = targets(rate, page_summaries, baseline)
     if args.profile is not None:
         run_profiles(args.profile, user, single, merged, accounts, gen, args)
     text = markdown(result)
