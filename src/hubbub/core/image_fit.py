@@ -232,18 +232,25 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+# A fitted copy's name begins with this many hex digits of the original's SHA-256.
+DIGEST_CHARS = 40
+
+
 def _digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()[:40]
+    return hashlib.sha256(raw).hexdigest()[:DIGEST_CHARS]
 
 
 _CACHED = re.compile(r"^(?P<w>\d+)x(?P<h>\d+)\.(?P<ext>jpg|png|webp)$")
 
 
 def cached_path(raw: bytes, limits: FitLimits, cache_dir: Path) -> Path | None:
-    """A fitted copy made before for these bytes and limits, or None."""
+    """A fitted copy made before for these bytes and limits, or None. Its time is renewed: a
+    sweep of unused copies (publishing/media_sweep.py) reads it as the last use."""
     prefix = f"{_digest(raw)}-{limits.key()}-"
     try:
         names = [p for p in cache_dir.glob(prefix + "*") if _CACHED.match(p.name[len(prefix):])]
+        if names:
+            os.utime(names[0])
     except OSError:
         return None
     return names[0] if names else None
