@@ -128,7 +128,7 @@ def test_hubbub_unlock_clears_the_users_waits(
     owner: User, clock: list[datetime], monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(cli, "_migrate", lambda verbosity=0: None)  # the test database is ready
+    monkeypatch.setattr(cli, "migrate", lambda verbosity=0: None)  # the test database is ready
     for n in range(30):
         _login(Client(), f"203.0.113.{n + 1}", password="guess")
     assert _login(Client(), HOME).status_code == 429
@@ -144,7 +144,7 @@ def test_hubbub_unlock_can_clear_an_address_and_names_mistakes(
     owner: User, clock: list[datetime], monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(cli, "_migrate", lambda verbosity=0: None)
+    monkeypatch.setattr(cli, "migrate", lambda verbosity=0: None)
     for n in range(25):  # guesses at many names from the owner's own (shared) address
         _login(Client(), HOME, password="guess", username=f"someone{n}")
     assert _login(Client(), HOME).status_code == 429

@@ -20,7 +20,7 @@ SECRET = "cli-secret-0123456789-abcd"
 
 @pytest.fixture(autouse=True)
 def ready_db(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_migrate", lambda verbosity=0: None)  # the test database is ready
+    monkeypatch.setattr(cli, "migrate", lambda verbosity=0: None)  # the test database is ready
     for spec in OPERATOR_APP_NETWORKS.values():
         for name in spec.env_vars:
             monkeypatch.delenv(name, raising=False)
