@@ -22,10 +22,17 @@ NIP-96, off until a test turns it on (setting `nip96`), as servers that speak bo
 - `POST /api/v2/media`: multipart/form-data with `file`, authorized by NIP-98 (kind 27235,
   signed, `created_at` within 60 s, `u` the api_url, `method` POST, `payload` the file's sha256
   when given); the answer's `nip94_event` has `url`, `ox`, `x`, `m`, `size` and `dim`.
+- Delayed processing, on demand (setting `processing`: N): a new file is answered 202 with a
+  `processing_url` and what is known in advance (`url` with the processed type's extension,
+  `ox`, `m`), the original served meanwhile; `GET <processing_url>` answers 200 `processing`
+  (with a `percentage`) N times, then converts the picture to WebP, serves that at the same
+  address and answers 201 with the whole description (`x` of the WebP, its `size`, `dim`).
+  With `processing_fails` the last answer is 200 `error` instead.
 
 A control surface for the tests under `/_standin/` (loopback only, like the server): `GET log`
 (the requests and their verdicts), `POST reset`, `POST settings` (`allowed_pubkeys`,
-`max_bytes`, `wrong_hash`: answer uploads with another blob's sha256, `nip96`).
+`max_bytes`, `wrong_hash`: answer uploads with another blob's sha256, `nip96`, `processing`,
+`processing_fails`).
 
 The signature is checked with coincurve (BIP-340), hashing the NIP-01 serialization here.
 """
@@ -44,6 +51,7 @@ import mimetypes
 import re
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -54,6 +62,7 @@ from PIL import Image
 AUTH_KIND = 24242
 HTTP_AUTH_KIND = 27235
 API_PATH = "/api/v2/media"
+PROCESSING_PATH = API_PATH + "/processing/"
 TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
               "image/webp": ".webp"}
@@ -83,6 +92,9 @@ class State:
             self.allowed: set[str] | None = None
             self.wrong_hash = False
             self.nip96 = False
+            self.processing = 0  # "processing" answers before a delayed file is done
+            self.processing_fails = False
+            self.jobs: dict[str, dict[str, Any]] = {}
             self.log: list[dict[str, Any]] = []
             self.types: dict[str, str] = {}
             for path in self.data.iterdir():
@@ -208,6 +220,9 @@ class Handler(BaseHTTPRequestHandler):
                              "plans": {"free": {"name": "Free", "is_nip98_required": True,
                                                 "max_byte_size": most}}})
             return
+        if self.path.startswith(PROCESSING_PATH):
+            self._processing(self.path.removeprefix(PROCESSING_PATH))
+            return
         if self.path == "/_standin/log":
             with self.state.lock:
                 self._json(200, self.state.log)
@@ -240,6 +255,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.wrong_hash = bool(settings["wrong_hash"])
                 if "nip96" in settings:
                     self.state.nip96 = bool(settings["nip96"])
+                if "processing" in settings:
+                    self.state.processing = int(settings["processing"])
+                if "processing_fails" in settings:
+                    self.state.processing_fails = bool(settings["processing_fails"])
             self._json(200, {"ok": True})
         else:
             self._refuse(Refusal(404, "Not found"))
@@ -322,6 +341,11 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.types.setdefault(sha256, mime)
             with Image.open(io.BytesIO(data)) as picture:
                 dim = f"{picture.width}x{picture.height}"
+            with self.state.lock:
+                delayed = self.state.processing
+            if delayed and not existed:
+                self._accepted(entry, sha256, pubkey, len(data), delayed)
+                return
             entry.update(status=200 if existed else 201, pubkey=pubkey, size=len(data))
             self.state.record(entry)
             self._json(200 if existed else 201, {
@@ -334,6 +358,56 @@ class Handler(BaseHTTPRequestHandler):
             entry.update(status=refusal.status, reason=refusal.reason)
             self.state.record(entry)
             self._json(refusal.status, {"status": "error", "message": refusal.reason})
+
+    def _accepted(self, entry: dict[str, Any], sha256: str, pubkey: str, size: int,
+                  polls: int) -> None:
+        """202: the file waits for processing (to WebP); the original is served meanwhile."""
+        job = uuid.uuid4().hex
+        with self.state.lock:
+            self.state.jobs[job] = {"sha256": sha256, "left": polls, "asked": 0}
+        entry.update(status=202, pubkey=pubkey, size=size, job=job)
+        self.state.record(entry)
+        self._json(202, {
+            "status": "success", "message": "Upload accepted; processing.",
+            "processing_url": self.state.public_url + PROCESSING_PATH + job,
+            "nip94_event": {"content": "", "tags": [
+                ["url", f"{self.state.public_url}/{sha256}.webp"], ["ox", sha256],
+                ["m", "image/webp"]]}})
+
+    def _processing(self, job: str) -> None:
+        with self.state.lock:
+            found = self.state.jobs.get(job)
+            if found is not None:
+                found["asked"] += 1
+                found["left"] -= 1
+                left, fails = found["left"], self.state.processing_fails
+        if found is None:
+            self._json(404, {"status": "error", "message": "No such processing job"})
+            return
+        entry: dict[str, Any] = {"method": "GET", "path": "processing", "job": job, "status": 200}
+        if left >= 0 or fails:
+            self.state.record(entry)
+            self._json(200, {"status": "error", "message": "The picture could not be converted."}
+                       if left < 0 else {"status": "processing", "percentage": 10,
+                                         "message": "Processing. Please check again later."})
+            return
+        sha256 = found["sha256"]
+        path = self.state.data / sha256
+        with Image.open(path) as picture:
+            out = io.BytesIO()
+            picture.save(out, "WEBP", quality=70)
+            dim = f"{picture.width}x{picture.height}"
+        processed = out.getvalue()
+        path.write_bytes(processed)
+        with self.state.lock:
+            self.state.types[sha256] = "image/webp"
+        self.state.record(entry | {"status": 201})
+        self._json(201, {
+            "status": "success", "message": "Processing done.",
+            "nip94_event": {"content": "", "tags": [
+                ["url", f"{self.state.public_url}/{sha256}.webp"], ["ox", sha256],
+                ["x", hashlib.sha256(processed).hexdigest()], ["m", "image/webp"],
+                ["size", str(len(processed))], ["dim", dim]]}})
 
     def _nip98(self, event: dict[str, Any], sha256: str) -> str:
         """The NIP-98 checks for this upload; returns the pubkey."""

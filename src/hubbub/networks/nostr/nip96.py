@@ -9,6 +9,15 @@ hash of the bytes sent (`ox`, checked against ours) and of what the server keeps
 size and dimensions. 200 (known), 201 (new) and 202 (processing: the server serves the original
 meanwhile, at the address it gives) are all an upload.
 
+A 202 may carry a `processing_url`: the spec's "delayed processing". It is asked (GET, through
+the same guarded session) until the server answers 201 with the processed file's description
+(its `x`, size and dimensions, which the 202 may lack); while it answers 200 with `status`
+"processing", it is asked again, first after POLL_FIRST seconds, then twice as long each
+time up to POLL_MOST (or after the Retry-After it gives, as long, at most POLL_MOST), at most
+POLLS times (about half a minute in all). A `status` "error" is a refusal in the server's
+words. Still processing after that, or the address not answering, the 202's own description
+stands: the spec has the server serve the original at that address meanwhile.
+
 Uploading the same file again is harmless (the server keys files by `ox`), so failures without
 an answer are Transient, as for Blossom. Every request goes through the guarded session.
 """
@@ -22,6 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 
@@ -34,6 +44,9 @@ from hubbub.networks.nostr.blossom import Blob, no_answer, refusal
 HTTP_AUTH_KIND = 27235
 WELL_KNOWN = "/.well-known/nostr/nip96.json"
 NAME = "The media server"
+POLL_FIRST = 0.25  # seconds before the processing_url is first asked
+POLL_MOST = 4.0  # the longest wait between two questions
+POLLS = 12  # questions at most: about 0.25 + 0.5 + 1 + 2 + 8 x 4 = 36 s in all
 
 
 @dataclass(frozen=True)
@@ -101,14 +114,54 @@ def upload(api_url: str, secret_hex: str, data: bytes, mime_type: str, alt: str 
                   "caption": "", "no_transform": "true"},
             allow_redirects=False,
         )
+        body = _json(answer)
+        if answer.status_code not in (200, 201, 202):
+            raise refusal(answer, str(body.get("message") or "") if body else "")
+        processing = str(body.get("processing_url") or "") if body else ""
+        if answer.status_code == 202 and processing:
+            body = _processed(session, urljoin(api_url, processing), body)
     except (requests.RequestException, BlockedDestination) as exc:
         raise no_answer(exc) from None
     finally:
         session.close()
-    body = _json(answer)
-    if answer.status_code not in (200, 201, 202):
-        raise refusal(answer, str(body.get("message") or "") if body else "")
     return _described(body, sha256, len(data), mime_type)
+
+
+def _processed(session: requests.Session, processing_url: str,
+               accepted: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The description of the processed file, once the server says it is done; the 202's
+    own when it is not done in time (or cannot be asked)."""
+    url = safe_url(processing_url)
+    if not url:
+        return accepted
+    wait = POLL_FIRST
+    for _ in range(POLLS):
+        time.sleep(wait)
+        try:
+            answer = session.get(url, allow_redirects=False)
+        except (requests.RequestException, BlockedDestination):
+            return accepted
+        body = _json(answer)
+        status = str(body.get("status") or "") if body else ""
+        if answer.status_code == 201 and body is not None:
+            return body
+        if status == "error":
+            said = str(body.get("message") or "") if body else ""
+            raise Rejected(f"{NAME} could not process the picture"
+                           + (f" (it said: {said[:300]})." if said else "."))
+        if answer.status_code != 200 or status != "processing":
+            return accepted  # an answer the spec does not give: keep what the upload said
+        wait = min(_retry_after(answer) or wait * 2, POLL_MOST)
+    return accepted
+
+
+def _retry_after(answer: requests.Response) -> float:
+    value = answer.headers.get("Retry-After", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return 0.0
+    return seconds if 0 < seconds < 3600 else 0.0
 
 
 def _json(answer: requests.Response) -> Mapping[str, Any] | None:
