@@ -68,6 +68,10 @@ def test_a_video_goes_up_in_parts_and_into_one_post(li_world: LinkedInWorld,
     [post] = li_world.peer.posts(account.remote_id)
     assert post["urn"] == made.remote_id
     assert post["content"] == {"media": {"id": urn, "altText": "a test card"}}
+    [item] = li_world.connector.fetch(account, "own").items
+    assert item.remote_id == made.remote_id
+    assert [(m["type"], m["description"]) for m in item.extra["media"]] == [
+        ("video", "a test card")]
 
 
 def test_a_page_posts_a_video(li_world: LinkedInWorld, tmp_path: Path) -> None:
