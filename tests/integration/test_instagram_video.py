@@ -139,6 +139,7 @@ def test_the_composer_holds_videos_to_instagrams_rules(ig_world: IGWorld) -> Non
 
     long_reel = MediaFile(clip.path, "video/mp4", "", clip.size, 720, 1280, duration=16 * 60)
     assert codes(long_reel) == ["video_duration"]
+    assert codes(long_reel, picture) == ["video_duration"]  # said once
     assert codes(MediaFile(clip.path, "video/mp4", "", clip.size, 720, 1280,
                            duration=90.0)) == []  # a reel of 90 s is fine
     assert codes(MediaFile(clip.path, "video/mp4", "", clip.size, 720, 1280, duration=90.0),

@@ -160,12 +160,13 @@ def media_problems(media: tuple[MediaFile, ...], limits: MediaLimits) -> list[Pr
 def carousel_video_problems(label: str, item: MediaFile) -> list[Problem]:
     """A video in a carousel is held to the item rules: at most 60 seconds and 100 MB."""
     found: list[Problem] = []
-    if item.duration > CAROUSEL_VIDEO_SECONDS:
+    reel_max = INSTAGRAM_VIDEO.max_seconds or 0
+    if CAROUSEL_VIDEO_SECONDS < item.duration <= reel_max:  # longer: video_problems says so
         found.append(Problem("video_duration", f"{label} (video) is {item.duration:.0f} "
                              f"seconds long; in an Instagram carousel a video lasts at most "
                              f"{CAROUSEL_VIDEO_SECONDS} seconds (alone it would be a reel of "
                              "up to 15 minutes)"))
-    if item.size > CAROUSEL_VIDEO_BYTES:
+    if CAROUSEL_VIDEO_BYTES < item.size <= (INSTAGRAM_VIDEO.max_bytes or 0):
         found.append(Problem("media_size", f"{label} (video) is {item.size / 1_000_000:,.1f} "
                              "MB; in an Instagram carousel a video is at most 100 MB"))
     return found
