@@ -187,3 +187,24 @@ def test_the_composer_holds_a_video_to_linkedins_rules(li_world: LinkedInWorld,
     big = MediaFile(clip.path, "video/mp4", size=501 * 1024 * 1024, duration=4.0)
     assert [p.code for p in connector.validate(Draft(text="x", media=(big,)),
                                                caps).problems] == ["media_size"]
+
+
+@pytest.mark.django_db
+def test_a_part_refused_on_the_way_up_makes_a_new_upload_and_one_post(
+        li_world: LinkedInWorld, owner: User) -> None:
+    li_world.peer.settings(processing_polls=0)
+    connection = _connect(li_world, owner)
+    li_world.peer.fail_next("PUT", "/dms-uploads/video/{part}", "500")
+    post = create_post(user=owner, text="a part refused", connections=[connection],
+                       media=[_new_clip()])
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.SCHEDULED, delivery.last_error
+    assert delivery.media_ids == []
+    assert [v["status"] for v in li_world.peer.videos()] == ["WAITING_UPLOAD"]
+    _again(delivery)
+    assert delivery.state == S.SENT, delivery.last_error
+    assert sorted(v["status"] for v in li_world.peer.videos()) == ["AVAILABLE",
+                                                                    "WAITING_UPLOAD"]
+    [made] = _live(li_world, connection.remote_id)
+    assert made["content"]["media"]["id"] == delivery.media_ids[0]

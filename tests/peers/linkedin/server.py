@@ -38,6 +38,7 @@ TEMPLATES = [
     (re.compile(r"^/rest/posts/([^/]+)$"), "/rest/posts/{urn}", "urn"),
     (re.compile(r"^/rest/images/([^/]+)$"), "/rest/images/{urn}", "urn"),
     (re.compile(r"^/rest/videos/([^/]+)$"), "/rest/videos/{urn}", "urn"),
+    (re.compile(r"^/dms-uploads/video/([^/]+/\d+)$"), "/dms-uploads/video/{part}", "part"),
     (re.compile(r"^/rest/socialActions/([^/]+)/comments$"),
      "/rest/socialActions/{urn}/comments", "urn"),
     (re.compile(r"^/rest/organizations/([^/]+)$"), "/rest/organizations/{id}", "id"),
