@@ -173,7 +173,10 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
               f"{baseline['normal']['rows_per_s']:,.0f}/s (hub's settings, ingest "
               f"{rate / baseline['normal']['rows_per_s']:.2f}x) and "
               f"{baseline['full']['rows_per_s']:,.0f}/s (durable, ingest "
-              f"{rate / baseline['full']['rows_per_s']:.2f}x)")
+              f"{rate / baseline['full']['rows_per_s']:.2f}x); per CPU second ingest "
+              f"{stats.new / stats.cpu_seconds:,.0f}, single-row inserts "
+              f"{baseline['normal']['rows'] / baseline['normal']['cpu_seconds']:,.0f} "
+              f"(hub's settings)")
         if args.profile is not None:
             run_ingest_profile(args.profile, accounts, gen, args)
         return 0

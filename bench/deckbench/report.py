@@ -79,7 +79,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"| single-row inserts of {ing['baseline']['normal']['rows']:,} of the same rows, one "
         f"a transaction: hub's settings / durable | "
         f"{ing['baseline']['normal']['rows_per_s']:,.0f} / "
-        f"{ing['baseline']['full']['rows_per_s']:,.0f} rows/s |",
+        f"{ing['baseline']['full']['rows_per_s']:,.0f} rows/s "
+        f"({ing['baseline']['normal']['rows'] / ing['baseline']['normal']['cpu_seconds']:,.0f}"
+        f" / {ing['baseline']['full']['rows'] / ing['baseline']['full']['cpu_seconds']:,.0f} "
+        "per CPU second) |",
         f"| seconds in ingest / generating items (excluded) / wall | "
         f"{ing['seconds']:.1f} / {ing['generate_seconds']:.1f} / {ing['wall_seconds']:.1f} |",
         "",
