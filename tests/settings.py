@@ -19,6 +19,6 @@ HUBBUB_HTTP_TIMEOUT = 5.0
 # thread reading a table another thread is writing (a stream's writer beside a test waiting
 # for its items) fails at once with "database table is locked" instead of waiting its turn as
 # it does in the hub.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "hubbub.core.sqlite_pool":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(os.environ["HUBBUB_DATA_DIR"], "test-hubbub.sqlite3")}

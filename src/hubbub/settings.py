@@ -81,7 +81,9 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, whose connections are reused by the next thread rather
+            # than opened anew for each request (core/sqlite_pool/base.py).
+            "ENGINE": "hubbub.core.sqlite_pool",
             "NAME": str(DATA_DIR / "hubbub.sqlite3"),
             "OPTIONS": {
                 # WAL lets the web server read while the worker writes; IMMEDIATE takes the write
