@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from hubbub.listening import effects
 from hubbub.listening.conditions import RuleSpec
-from hubbub.listening.matcher import compile_rules, doc_of
+from hubbub.listening.matcher import compile_rules, doc_of, words_text
 from hubbub.listening.models import ListeningState
 from hubbub.timeline.models import FeedEntry, Item
 
@@ -131,15 +131,26 @@ MAX_EXAMPLES = 5
 
 def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
     """What this one rule (as if active and alone) does to the person's items of the last
-    `days` days: the same reading and matching as `recompute`."""
+    `days` days: the same matching as `recompute`, on the items the feeds' (feed, created_at)
+    index finds in the window, reading only the fields the rule's conditions look at."""
     now = timezone.now()
     one = RuleSpec(spec.rule_id or 0, 0, spec.conditions, spec.actions)
     rules = compile_rules([one], effects.column_feeds_of(user_id), now=now)
     result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions))
+    fields = _fields_for(spec)
+    needles = rules.word_needles()
     newest: list[tuple[Any, int]] = []
-    for chunk in _user_items(user_id, since=now - timedelta(days=days)):
-        feeds = _feeds_of([row["pk"] for row in chunk]) if _needs_feeds(spec) else {}
+    for ids in _window_ids(user_id, now - timedelta(days=days)):
+        chunk = Item.objects.filter(pk__in=ids).values(*fields)
+        feeds = _feeds_of(ids) if _needs_feeds(spec) else {}
         for row in chunk:
+            if needles is not None:
+                # An ASCII text without any of the rule's words cannot match: skip the work.
+                blob = words_text(row)
+                if blob.isascii():
+                    lowered = blob.lower()
+                    if not any(needle in lowered for needle in needles):
+                        continue
             effect = rules.match(doc_of(row, feeds.get(row["pk"], ())))
             if effect.empty:
                 continue
@@ -151,6 +162,47 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
                 newest = sorted(newest, reverse=True)[:MAX_EXAMPLES]
     result.examples = [pk for _at, pk in sorted(newest, reverse=True)[:MAX_EXAMPLES]]
     return result
+
+
+_ALWAYS = ("pk", "created_at", "network", "connection_id", "kind")
+_FIELDS = {
+    "words": ("text", "content_warning", "media", "card"),
+    "author": ("author_handle", "remote_id"),
+    "hashtag": ("text", "extra"),
+    "domain": ("text", "html", "card"),
+    "language": ("extra",),
+    "has_media": ("media",),
+    "no_alt": ("media",),
+    "kind": ("in_reply_to", "reposted_by", "quote"),
+}
+
+
+def _fields_for(spec: RuleSpec) -> list[str]:
+    wanted = dict.fromkeys(_ALWAYS)
+    for condition in spec.conditions:
+        wanted.update(dict.fromkeys(_FIELDS.get(condition.kind, ())))
+    return list(wanted)
+
+
+def _window_ids(user_id: int, since: Any) -> Iterable[list[int]]:
+    """The person's item ids dated since `since`, CHUNK at a time: a range of the
+    (feed, created_at) index a feed, as a column page reads."""
+    from hubbub.timeline.models import Feed
+
+    seen: set[int] = set()
+    pending: list[int] = []
+    for feed_id in Feed.objects.filter(connection__user_id=user_id).values_list("pk", flat=True):
+        for item_id in FeedEntry.objects.filter(feed_id=feed_id, created_at__gte=since) \
+                .values_list("item_id", flat=True).iterator(chunk_size=CHUNK):
+            if item_id in seen:
+                continue
+            seen.add(item_id)
+            pending.append(item_id)
+            if len(pending) >= CHUNK:
+                yield pending
+                pending = []
+    if pending:
+        yield pending
 
 
 def _needs_feeds(spec: RuleSpec) -> bool:

@@ -43,6 +43,19 @@ class Doc:
     missing_alt: bool
 
 
+def words_text(row: Mapping[str, Any]) -> str:
+    """The text words are looked for in: the text, content warning, alt text, link card."""
+    parts = [row.get("text") or "", row.get("content_warning") or ""]
+    for entry in row.get("media") or ():
+        if isinstance(entry, Mapping) and entry.get("description"):
+            parts.append(str(entry["description"]))
+    card = row.get("card")
+    if isinstance(card, Mapping):
+        parts.append(str(card.get("title") or ""))
+        parts.append(str(card.get("description") or ""))
+    return "\n".join(parts)
+
+
 def doc_of(row: Mapping[str, Any], feed_ids: Iterable[int] = (), *, network: str | None = None,
            connection_id: int | None = None) -> Doc:
     """A Doc from an item's stored values (an Item's fields, or ingest's normalized row)."""
@@ -52,14 +65,7 @@ def doc_of(row: Mapping[str, Any], feed_ids: Iterable[int] = (), *, network: str
     extra = row.get("extra") or {}
     if not isinstance(extra, Mapping):
         extra = {}
-    parts = [text, row.get("content_warning") or ""]
-    for entry in media:
-        if isinstance(entry, Mapping) and entry.get("description"):
-            parts.append(str(entry["description"]))
-    if isinstance(card, Mapping):
-        parts.append(str(card.get("title") or ""))
-        parts.append(str(card.get("description") or ""))
-    tokens = words_of("\n".join(parts))
+    tokens = words_of(words_text(row))
 
     hashtags = {fold(tag) for tag in _HASHTAG.findall(text)}
     tags = extra.get("hashtags")
@@ -246,6 +252,14 @@ class RuleSet:
             bucket = table.setdefault(value, [])
             if not bucket or bucket[-1] != index:
                 bucket.append(index)
+
+    def word_needles(self) -> frozenset[str] | None:
+        """When every rule is found by a word (no author, tag, domain or always-checked rule):
+        the words whose presence, as a substring of an ASCII text's lower case, every match
+        needs. A cheap test that passes every item a rule can match (a superset)."""
+        if self.always or self.by_author or self.by_tag or self.by_domain:
+            return None
+        return frozenset(self.by_word)
 
     def candidates(self, doc: Doc) -> list[int]:
         found: set[int] = set(self.always)

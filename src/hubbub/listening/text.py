@@ -8,6 +8,10 @@ import unicodedata
 
 _WORD = re.compile(r"\w+")
 _NPUB_CHARS = re.compile(r"^[0-9a-f]{64}$")
+# The combining marks NFKD splits accents into (Latin, Greek, Cyrillic and others' diacritics,
+# and the supplements): removed by one regular expression, not a test a character.
+_COMBINING = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff"
+                        "\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
 
 
 def fold(text: str) -> str:
@@ -15,8 +19,7 @@ def fold(text: str) -> str:
     text = text.casefold()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def words_of(text: str) -> list[str]:
