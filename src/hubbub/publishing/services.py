@@ -111,14 +111,16 @@ def _carried_draft(draft: Draft, caps: Capabilities) -> Draft:
 
 
 def validate_for_targets(
-    draft: Draft, connections: Iterable[Connection]
+    draft: Draft, connections: Iterable[Connection],
+    alt_optional: dict[int, bool] | None = None,
 ) -> dict[int, Validation]:
     """Count and check one draft against each target's own rules (no I/O but cached limits).
-    A missing alt text is a problem unless the account's owner turned that rule off.
+    A missing alt text is a problem unless the account's owner turned that rule off (read
+    once a user; `alt_optional` carries what was read between calls, by user id).
     Attachments the account cannot carry at all are left out first (`carried`): they are sent
     without, which is said in its preview, rather than refused."""
     results: dict[int, Validation] = {}
-    alt_optional: dict[int, bool] = {}
+    alt_optional = {} if alt_optional is None else alt_optional
     oversized = post_size_problem(draft.text, draft.content_warning)
     for connection in connections:
         if oversized:  # refused before any network's count reads it
@@ -172,6 +174,7 @@ def check_targets(
     """Every problem of every target (each with its own text/thread), as sentences; a target
     in `reply_to` is checked as the reply it is."""
     problems = []
+    alt_optional: dict[int, bool] = {}  # the owner's alt-text rule, read once for all
     for connection in connections:
         drafts = _target_drafts(base, (customize or {}).get(connection.pk))
         answers = (reply_to or {}).get(connection.pk, "")
@@ -179,7 +182,7 @@ def check_targets(
             drafts = [replace(drafts[0], in_reply_to=answers), *drafts[1:]]
         for n, draft in enumerate(drafts, start=1):
             where = f"{connection.handle}" + (f" (part {n})" if len(drafts) > 1 else "")
-            result = validate_for_targets(draft, [connection])[connection.pk]
+            result = validate_for_targets(draft, [connection], alt_optional)[connection.pk]
             problems += [f"{where}: {p.message}" for p in result.problems]
     return problems
 
