@@ -12,12 +12,13 @@ The conformance data (test_counting_x_conformance.py) checks both against twitte
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 import pytest
 import regex
 
-from hubbub.core import counting_x, counting_x_grammar, tlds
+from hubbub.core import counting_x, counting_x_grammar, counting_x_links, tlds
 from hubbub.core.counting_emoji import EMOJI
 from hubbub.core.counting_x_links import replace_simple_links, x_links, x_urls
 
@@ -35,7 +36,7 @@ _CYRILLIC = counting_x_grammar.CYRILLIC
 _C = rf"[a-zA-Z0-9{_LATIN}]"
 _SUBDOMAIN = rf"(?>(?:{_C}[a-zA-Z0-9{_LATIN}\-_]*)?{_C}\.)"
 _DOMAIN_NAME = rf"(?:(?:{_C}[a-zA-Z0-9{_LATIN}\-]*)?{_C}\.)"
-_U = r"[^\-_!\"#$%&'()*+,./:;<=>?@\[\]^`{|}~ \t\n\x0b\f\r\p{Z}\u2000-\u206f]"
+_U = r"[^\-_!\"#$%&'()*+,./:;<=>?@\[\\\]^`{|}~ \t\n\x0b\f\r\p{Z}\u2000-\u206f]"  # Java's \p{Punct}
 _UNICODE_NAME = rf"(?:(?:{_U}(?:{_U}|\-)*)?{_U}\.)"
 _SCHEME_BEFORE = r"(?<=[hH][tT][tT][pP][sS]?://)"
 _DOMAIN = (
@@ -193,3 +194,86 @@ def test_code_point_weights_are_the_sum_of_each_code_points() -> None:
     for _ in range(2_000):
         text = "".join(rng.choices(chars, k=rng.randint(0, 20)))
         assert counting_x.code_point_weights(text) == sum(map(counting_x.weight, text))
+
+
+# --- links packed without spaces, and texts of many distinct emoji (issue 9) ---------------------
+
+PACKED_LINKS = [
+    "x.io", "b.IO", "https://a.io", "http://example.com/x", "a.io/x.", "a.com?q=1", "t.co/x",
+    "https://t.co/abc", "x.com:80/p", "x.com:", "a_b.com", "a.com(x)", "a.com/(x)", "nope", "a.b",
+    "xn--p1ai.com", "www.example.co.uk/path#frag", "A.COM", "\u00e9.com", "a.io?x=1&y=2",
+    "a.io/x?", "a.io/a,b", "-a.io", "a-.io", "co.uk", "x.io.", "x.io:8b.io", "1.2.3.4", "http://",
+    "a.community", "a.co", "a.io/p\u00e9",
+]
+PACKED_SEPARATORS = [*",;!?:()[]{}\"'<>=&%*|~^`\\", "", ".", "/", "-", "_", "@", "#", "$", ",,",
+                     ":/", "\u00e9", "\u3002", "\u2026"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_links_packed_with_punctuation_count_as_the_extractor_finds_them(seed: int) -> None:
+    """Runs of links joined by punctuation (replaced in C before the extractor runs, when the
+    whole run between spaces is such links) and runs that only look like them."""
+    rng = random.Random(seed)
+    replaced = 0
+    for _ in range(4_000):
+        run = "".join(rng.choice(PACKED_LINKS) + rng.choice(PACKED_SEPARATORS)
+                      for _ in range(rng.randint(1, 6)))
+        space = rng.choice([" ", "\n", "\u3000", "\xa0", ""])
+        text = (rng.choice(["", "a ", "(", "x "]) + run + space
+                + rng.choice(["", "more b.io,c.de text", ".", ")."]))
+        replaced += counting_x_links.replace_packed_links(text, "x")[1] > 0
+        assert counting_x.x_length(text) == reference_length(text), repr(text)
+    assert replaced > 500  # the shortcut was taken often, and agreed each time
+
+
+def test_a_port_or_query_is_never_given_back_to_what_follows() -> None:
+    # The pattern of a link of the common shape could drop a port (or a query) to match the
+    # rest; the extractor takes them whenever they are there.
+    text = "a.b\u2026x.com:80/p[a.com(x)/ ."
+    assert x_urls(text) == reference_urls(text) == [(4, 24)]
+    assert counting_x.x_length(text) == reference_length(text) == 30
+    text = "x b.io?a.io/p\u00e9~a.b)b.io`a.io/x. more"
+    assert counting_x.x_length(text) == reference_length(text)
+
+
+def test_a_megabyte_of_packed_links_reaches_no_step_per_link(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """x.io, repeated: every link weighs 23 and every comma 1 (200,000 links a megabyte), and
+    the extractor's step-by-step search is never entered."""
+    steps: list[int] = []
+    simple_link = counting_x_links._Scanner.simple_link
+
+    def counted(self: counting_x_links._Scanner, dot: int) -> counting_x_links.XLink | None:
+        steps.append(dot)
+        return simple_link(self, dot)
+
+    monkeypatch.setattr(counting_x_links._Scanner, "simple_link", counted)
+    for unit in ("x.io,", "https://a.io;", "b.de)(", "a.io,b.com;c.co!"):
+        text = unit * (1_000_000 // len(unit))
+        links = [part for part in re.split(r"[,;)(!]+", text) if part]
+        punctuation = len(text) - sum(map(len, links))
+        assert counting_x.x_length(text) == 23 * len(links) + punctuation
+        assert steps == []
+    assert counting_x.x_length("x.io," * 10) == 10 * 23 + 10
+    assert counting_x.x_length("a.com/x,b.io," * 3) == 23 + 1  # one path takes all but the end
+
+
+def test_many_distinct_lone_emoji_weigh_two_each_without_finding_each(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """More distinct characters than an inventory keeps, none that joins an emoji: each
+    pictograph is one emoji of weight 2, (c) and (R) included (1 as plain code points)."""
+    emoji = [chr(0x1F600 + i) for i in range(80)] + ["\u00a9", "\u00ae", "\u2764", "\u231a"]
+    rng = random.Random(4)
+    for _ in range(300):
+        text = "".join(rng.choice([*emoji, " ", "a", "\u65e5", "\u00e9"])
+                       for _ in range(rng.randint(30, 80)))
+        assert counting_x.x_length(text) == reference_length(text), repr(text)
+
+    def refused(*args: object) -> None:
+        raise AssertionError("each emoji found one by one")
+
+    monkeypatch.setattr(counting_x, "emoji_stats", refused)
+    text = "".join(emoji[i % 84] + " " for i in range(500_000))
+    plain = sum(1 for c in text if c in " \u00a9\u00ae")  # weigh 1 each as code points
+    assert counting_x.x_length(text) == 2 * 500_000 + 500_000 == 2 * (len(text) - plain) + plain + (
+        text.count("\u00a9") + text.count("\u00ae"))

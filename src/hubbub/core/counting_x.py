@@ -15,13 +15,14 @@ as twitter-text does (UTF-16 indices, end inclusive), walking only as far as the
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from hubbub.core.counting_emoji import EMOJI, emoji_stats
-from hubbub.core.counting_unicode import inventory
-from hubbub.core.counting_x_links import replace_simple_links, x_links
+from hubbub.core.counting_emoji import EMOJI, emoji_stats, only_lone_pictographs
+from hubbub.core.counting_unicode import code_points_matching, inventory
+from hubbub.core.counting_x_links import replace_packed_links, replace_simple_links, x_links
 
 X_MAX_WEIGHTED_LENGTH = 280
 X_URL_LENGTH = 23  # transformedURLLength
@@ -57,13 +58,25 @@ def code_point_weights(text: str) -> int:
     return size + beyond_bmp + three_bytes - light
 
 
+@functools.cache
+def _light_pictographs() -> tuple[str, ...]:
+    """The pictographs (one emoji each, alone) that weigh 1 as code points: (c) and (R)."""
+    pictographs = code_points_matching(r"(?V1)[\p{Emoji}&&\p{Extended_Pictographic}]")
+    return tuple(sorted(c for c in pictographs if _LIGHT_RE.match(c)))
+
+
 def x_weight(text: str) -> int:
     """Weighted length of text that holds no link: emoji sequences 2 each, the rest by code
     point."""
     total = code_point_weights(text)
     if text.isascii():
         return total
-    stats = emoji_stats(text, inventory(text))
+    found = inventory(text)
+    if found is None and only_lone_pictographs(text):
+        # Each pictograph is an emoji of its own, weighing 2 as a code point beyond U+10FF
+        # does: only those that weigh 1 as code points weigh one more as emoji.
+        return total + sum(text.count(c) for c in _light_pictographs())
+    stats = emoji_stats(text, found)
     if not stats.count:
         return total
     if stats.members is not None:
@@ -86,6 +99,9 @@ def x_length(text: str, url_length: int = X_URL_LENGTH) -> int:
     # are found by the extractor, and the text between them weighed in one call, joined by
     # line breaks (which weigh 1 each and which no emoji sequence crosses).
     text, simple = replace_simple_links(text, "x")
+    if "." in text:
+        text, packed = replace_packed_links(text, "x")
+        simple += packed
     links = [link for link in x_links(text) if link.kept]
     pieces, at = [], 0
     for link in links:

@@ -163,7 +163,7 @@ def scheme_before(text: str, at: int) -> int:
 _LABELS = r"(?:(?=[a-z0-9])[a-z0-9\-]{1,63}+(?<!-)\.)+"  # possessive: no backtracking in words
 _SIMPLE_TLD = rf"(?=[a-z]{{2}}){trie_pattern(ASCII_NAMES)}"
 _SIMPLE_AFTER_TLD = (
-    rf"(?![a-z0-9{LATIN}\-_.@+])(?::[0-9]++)?"
+    rf"(?![a-z0-9{LATIN}\-_.@+])(?::[0-9]++)?+"
     rf"(?:/(?>(?:{PATH_CHAR}*{PATH_END})?)(?!{PATH_CHAR}*+\()|(?!/))"
     rf"(?:\?{QUERY_CHAR}*{QUERY_END})?"
 )
@@ -198,6 +198,49 @@ def simple_token() -> re.Pattern[str]:
         rf"[\t\n\x0b\f\r \xa0\u2000-\u200a](?=[a-z0-9])(?![^{SPACE}]{{4089}})"
         rf"(?:https?://(?!t\.co/))?{_LABELS}{_SIMPLE_TLD}(?:{_END}|{_SIMPLE_AFTER_TLD}{_END})", CI
     )
+
+
+# --- runs of such links packed without spaces ("x.io,b.io,...") -------------------------------
+# A link's start is known once the one before it is: it ends where the pattern above says, and
+# the next starts right after the ASCII punctuation that follows (a character a link may follow,
+# that no label, scheme or one-label host holds, and not '.', '/', '-' or '_', after which a link
+# typed without a scheme is not kept). So a whole run between spaces that is such links and such
+# punctuation is those links, each matched in turn. Each link is bounded (at most 8 labels of
+# at most 63 characters, a port, path and query of at most 3,500) so that none passes X's 4,096.
+# These run over text whose ASCII letters were lowered (X's links take either case): without
+# IGNORECASE the patterns run twice as fast.
+_SEP_CHARS = r"""!"%&'()*,:;<=>?\[\]^`{|}~\\"""
+_SEP = f"[{_SEP_CHARS}]"
+# After a run's last link, only such punctuation and dots (no letter after a dot: no top-level
+# domain) up to the next space.
+_RUN_END = rf"(?=[{_SEP_CHARS}.]*+(?:[{SPACE}]|\Z))"
+_SEP_ENDING = r"""[!"%&'()*,;<=>\[\]^`{|}~\\]"""  # after a top-level domain, ends the link
+_REST = rf"[a-z0-9!*';:=+,.$/%#\[\]\-\u2013_~|&@?(){LATIN}{CYRILLIC}]"
+# (Each part, once matched, is kept: the punctuation after a link must not make the pattern
+# give back its port or query, as the extractor never does.)
+_PACKED_TAIL = rf"(?::[0-9]++)?+(?:/(?>(?:{PATH_CHAR}*{PATH_END})?)(?!{PATH_CHAR}*+\()|(?!/))" \
+    rf"(?:\?(?>{QUERY_CHAR}*{QUERY_END}))?+"
+_PACKED_LINK = (
+    rf"(?:https?://(?!t\.co/))?(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}+(?<!-))?\.){{1,8}}+"
+    rf"(?=[a-z]{{2}}){trie_pattern(ASCII_NAMES)}"
+    rf"(?:(?={_SEP_ENDING})|(?![:/?]{_REST}{{3500}})(?![a-z0-9{LATIN}\-_.@+]){_PACKED_TAIL}"
+    rf"|(?=\.{_RUN_END}))"
+)
+
+
+@functools.cache
+def packed_token() -> re.Pattern[str]:
+    """A space (group 1), then a run of two or more such links (group 2), then only their
+    punctuation and dots before the next space (in text whose ASCII letters were lowered)."""
+    return re.compile(
+        rf"([{SPACE}])((?=[a-z0-9]){_PACKED_LINK}(?:{_SEP}++{_PACKED_LINK})++){_RUN_END}"
+    )
+
+
+# In such a run, each link starts after its punctuation and its host is the run of letters,
+# digits, '-' and '.' from there; a port, path or query after it ends as above.
+PACKED_LINK_IN_RUN = re.compile(rf"(?:https?://)?[a-z0-9.\-]++(?:(?=[:/?]){_PACKED_TAIL})?")
+PORT_IN_RUN = re.compile(":[0-9]")
 
 
 # --- IDNA 2003 ToASCII (RFC 3490), as twitter-text's Java IDN.toASCII(ALLOW_UNASSIGNED) -------

@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from hubbub.core import counting_x_grammar as g
 
-__all__ = ["XLink", "replace_simple_links", "x_links", "x_urls"]
+__all__ = ["XLink", "replace_packed_links", "replace_simple_links", "x_links", "x_urls"]
 
 
 class XLink(NamedTuple):
@@ -65,6 +65,55 @@ def replace_simple_links(text: str, placeholder: str) -> tuple[str, int]:
     `subn` in C. No link, emoji or cluster crosses a space, so nothing else changes."""
     text, count = g.simple_token().subn(" " + placeholder.replace("\\", "\\\\"), " " + text)
     return text[1:], count
+
+
+def replace_packed_links(text: str, placeholder: str) -> tuple[str, int]:
+    """The text with each run between spaces that is links of the common shape packed with
+    punctuation ("x.io,b.io;https://c.io/x") replaced by one placeholder per link and its
+    punctuation (ASCII, which X weighs 1 each), and how many links were; in C calls whatever
+    their number. Its ASCII letters are lowered, which changes no count of X's (links take
+    either case, and every ASCII character weighs 1). The runs are found and marked by one
+    `subn` (a NUL before and after each; a text that holds a NUL keeps its links for the
+    extractor); their links are then counted all at once (below). No placeholder or
+    punctuation left in such a run reaches a neighbour: it lies between a space and only
+    punctuation and dots before the next."""
+    if "\x00" in text:
+        return text, 0
+    lowered = text.lower() if text.isascii() else (
+        text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass"))
+    marked, runs = g.packed_token().subn("\\1\x00\\2\x00", " " + lowered)
+    if not runs:
+        return text, 0
+    parts = marked[1:].split("\x00")
+    inner = "\x00".join(parts[1::2])
+    links, punctuation = _packed_counts(inner, runs)
+    if links is None:  # a port, path or query: each link found by a pattern
+        replaced, links = g.PACKED_LINK_IN_RUN.subn(placeholder.replace("\\", "\\\\"), inner)
+        parts[1::2] = replaced.split("\x00")
+    else:
+        parts[1::2] = [""] * runs
+        parts[1] = placeholder * links + "," * punctuation
+    return "".join(parts), links
+
+
+# Links without a port, path or query are letters, digits, '.', '-' and "http(s)://": mapped to
+# "a" (the scheme's '/' kept), the punctuation between them to ',' but ':' (also a scheme's).
+_SHAPES = bytes.maketrans(
+    b"abcdefghijklmnopqrstuvwxyz0123456789.-" + b"!\"%&'()*,;<=>?[]^`{|}~\\\x00",
+    b"a" * 38 + b"," * 24,
+)
+
+
+def _packed_counts(inner: str, runs: int) -> tuple[int | None, int]:
+    """How many links and how much punctuation the runs (joined by NULs) hold, when no link in
+    them has a port, path or query (else None): then every link starts after punctuation (or
+    at a run's start) and nothing else does."""
+    if "?" in inner or inner.count("/") != 2 * inner.count("://") or g.PORT_IN_RUN.search(inner):
+        return None, 0
+    shapes = inner.encode("ascii").translate(_SHAPES)
+    links = 1 + shapes.count(b",a") + shapes.count(b":a")  # a run's first, then one a start
+    punctuation = shapes.count(b",") - (runs - 1) + shapes.count(b":") - shapes.count(b"://")
+    return links, punctuation
 
 
 class _Scanner:
