@@ -1,7 +1,7 @@
 """'Post now' against a fire-and-forget script: hubbub and Apprise, side by side, same targets.
 
     uv run python bench/postnow.py [--runs 7] [--first-runs 30] [--latency-ms 300]
-                                   [--slow-ms 2000] [--json]
+                                   [--slow-ms 2000] [--against SRC] [--json]
 
 What runs: `hubbub serve` as a person runs it (web server with its worker, SQLite in a
 throwaway data dir), the Mastodon mock (mastodon-mock, tests/peers) with an injected latency on
@@ -20,6 +20,12 @@ Measured:
    100 ms.
 3. click to first network request: from the compose POST being sent to the first publish call
    arriving at the relay, p50/p95 over the runs of 1 plus --first-runs more.
+
+Before and after, in the same conditions (the machine's load drifts): `--against SRC` runs a
+second `hubbub serve` from another checkout's `src` folder (e.g. `git archive OLD src | tar -x
+-C /tmp/old`, then `--against /tmp/old/src`), with its own data dir and three accounts of its
+own on the same mock, and alternates its posts with this one's in measure 3 (which goes first
+alternating too); both are reported, with the ratios this / that.
 
 Everything is on loopback. Goals (issue 13): fast within 1.2x Apprise; one slow within the slow
 call's own time + 100 ms; first request p95 under 50 ms.
@@ -97,9 +103,14 @@ class Relays:
 
 class HubUnderTest:
     def __init__(self, folder: Path, extra_env: dict[str, str] | None = None,
-                 database_url: str = "") -> None:
-        self.hub = Hub(folder / "data", database_url=database_url,
-                       extra_env=dict(extra_env or {}))
+                 database_url: str = "", src: str = "") -> None:
+        """`src`: another checkout's src folder to run instead of this one's (put ahead of the
+        installed package on the path of every command of this hub)."""
+        env = dict(extra_env or {})
+        if src:
+            env["PYTHONPATH"] = str(Path(src).resolve())
+        folder.mkdir(parents=True, exist_ok=True)
+        self.hub = Hub(folder / "data", database_url=database_url, extra_env=env)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "serve.log"
@@ -152,6 +163,12 @@ class HubUnderTest:
             raise SystemExit(f"compose answered {answer.status_code}: {answer.text[:300]}")
         return sent, returned
 
+    def cpu_seconds(self) -> float:
+        """CPU time the serve process has used so far (user + system, from /proc)."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
@@ -187,6 +204,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     slow_gate = Gate(slow_peer.port, hold=STATUSES, meet=1)
     relays = Relays([fast_gate, slow_gate])
     hub = HubUnderTest(folder)
+    other = HubUnderTest(folder / "against", src=args.against) if args.against else None
     try:
         _slow(fast_peer, args.latency_ms)
         _slow(slow_peer, args.slow_ms)
@@ -200,11 +218,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         fast_urls = [f"mastodon://{a.access_token}@127.0.0.1:{fast_port}" for a in fast]
         slow_urls = [*fast_urls[:2], f"mastodon://{slow.access_token}@127.0.0.1:{slow_port}"]
         hub.serve()
+        other_ids: list[str] = []
+        if other is not None:
+            other_ids = other.setup([(fast_gate.base_url, fast_peer.new_account().access_token)
+                                     for _ in range(3)])
+            other.serve()
         load_before = os.getloadavg()
 
-        def hubbub_once(targets: list[str]) -> dict[str, float]:
+        def hubbub_once(targets: list[str], which: HubUnderTest = hub) -> dict[str, float]:
             mark = relays.mark()
-            sent, returned = hub.post_now(f"post now {uuid.uuid4().hex[:8]}", targets)
+            sent, returned = which.post_now(f"post now {uuid.uuid4().hex[:8]}", targets)
             calls = relays.wait(mark, len(targets))
             last = max(answered for _, answered in calls)
             slowest = max(answered - arrived for arrived, answered in calls)
@@ -235,14 +258,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results["hub_slow"].append(hubbub_once(slow_ids))
             results["apprise_slow"].append(apprise_once(slow_urls))
         firsts = list(results["hub_fast"])
-        for _ in range(args.first_runs):
+        others: list[dict[str, float]] = []
+        if other is not None:
+            hubbub_once(other_ids, other)  # its warm-up
+        cpu_before = (hub.cpu_seconds(), other.cpu_seconds() if other else 0.0)
+        for n in range(args.first_runs):
+            if other is not None and n % 2:
+                others.append(hubbub_once(other_ids, other))
             firsts.append(hubbub_once(fast_ids))
+            if other is not None and not n % 2:
+                others.append(hubbub_once(other_ids, other))
+        cpu_used = (hub.cpu_seconds() - cpu_before[0],
+                    other.cpu_seconds() - cpu_before[1] if other else 0.0)
         first = [r["click_to_first"] for r in firsts]
         after_return = [r["queued_to_first"] for r in firsts]
         posting = [r["post_ms"] for r in firsts]
         load_after = os.getloadavg()
     finally:
         hub.stop()
+        if other is not None:
+            other.stop()
         for gate in (fast_gate, slow_gate):
             gate.close()
         for peer in (fast_peer, slow_peer):
@@ -252,6 +287,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     def med(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
+    against = {}
+    if others:
+        theirs = [r["click_to_first"] for r in others]
+        against = {"src": args.against, "runs": len(theirs),
+                   "p50_ms": _ms(statistics.median(theirs)), "p95_ms": _ms(_p95(theirs)),
+                   "max_ms": _ms(max(theirs)),
+                   "compose_post_p50_ms": _ms(statistics.median(r["post_ms"] for r in others)),
+                   # this run's own first args.first_runs, the ones alternated with these
+                   "this_p50_ms": _ms(statistics.median(first[-len(theirs):])),
+                   "this_p95_ms": _ms(_p95(first[-len(theirs):])),
+                   # each serve's CPU over the alternated runs (idle loops included), a post
+                   "this_cpu_ms_a_post": _ms(cpu_used[0] / args.first_runs),
+                   "cpu_ms_a_post": _ms(cpu_used[1] / len(theirs)),
+                   "p50_ratio": round(statistics.median(first[-len(theirs):])
+                                      / statistics.median(theirs), 2),
+                   "p95_ratio": round(_p95(first[-len(theirs):]) / _p95(theirs), 2)}
     hub_fast, apprise_fast = med("hub_fast", "queued_to_all"), med("apprise_fast", "all")
     hub_slow = med("hub_slow", "queued_to_all")
     slow_overhead = statistics.median(
@@ -281,6 +332,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                    # negative: the first request left before the page answered
                                    "queued_to_first_p50_ms": _ms(statistics.median(after_return)),
                                    "queued_to_first_p95_ms": _ms(_p95(after_return))},
+        "against": against,
     }
 
 
@@ -290,6 +342,9 @@ def main() -> None:
     parser.add_argument("--first-runs", type=int, default=30)
     parser.add_argument("--latency-ms", type=int, default=300)
     parser.add_argument("--slow-ms", type=int, default=2000)
+    parser.add_argument("--against", default="", metavar="SRC",
+                        help="another checkout's src folder, alternated with this one in the "
+                             "click-to-first-request runs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = run(args)
@@ -309,6 +364,14 @@ def main() -> None:
     print(f"click to first request: p50 {first['p50_ms']} ms, p95 {first['p95_ms']} ms, max "
           f"{first['max_ms']} ms over {first['runs']} (goal p95 < 50); of which the compose "
           f"POST p50 {first['compose_post_p50_ms']} ms, p95 {first['compose_post_p95_ms']} ms")
+    if result["against"]:
+        them = result["against"]
+        print(f"alternated with {them['src']} ({them['runs']} posts each): this p50 "
+              f"{them['this_p50_ms']} ms, p95 {them['this_p95_ms']} ms; that p50 "
+              f"{them['p50_ms']} ms, p95 {them['p95_ms']} ms, max {them['max_ms']} ms (its "
+              f"compose POST p50 {them['compose_post_p50_ms']} ms); this / that: p50 "
+              f"{them['p50_ratio']}x, p95 {them['p95_ratio']}x; serve CPU a post (idle "
+              f"included) {them['this_cpu_ms_a_post']} ms against {them['cpu_ms_a_post']} ms")
 
 
 if __name__ == "__main__":
