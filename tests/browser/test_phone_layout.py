@@ -2,7 +2,8 @@
 places are in a bar at the bottom with their names; the deck shows one column at a time and a
 swipe (a touch gesture) moves to the next, the bar above saying which is shown of how many; the
 composer's "Room left" stays in view while the text is typed; the month grid fits the window with
-the month's posts listed below it. A desktop window keeps the sidebar."""
+the month's posts listed below it; the week's seven days fit it too and the page scrolls, not
+the card. A desktop window keeps the sidebar."""
 
 from __future__ import annotations
 
@@ -255,3 +256,55 @@ def test_the_month_fits_a_phone_with_its_posts_listed(
     expect(cell.locator(".pl-event")).to_have_count(3)
     expect(cell.locator(".pl-dots")).to_be_hidden()
     expect(listed).to_be_hidden()
+
+
+def test_the_week_fits_a_phone_and_the_page_scrolls_not_the_card(
+        phone: Any, hub_server: tuple[Hub, str], nostr_peer: NostrPeer) -> None:
+    from playwright.sync_api import expect
+
+    hub, url = hub_server
+    _signed_in_with_nostr(phone, url, nostr_peer.url)
+    conn = str(hub.json("connections", "--user", "ada")[0]["id"])
+    day = (datetime.now() + timedelta(days=2)).replace(minute=30)
+    for hour in (9, 14, 20):
+        hub.json("post", "--user", "ada", "--to", conn, "--at",
+                 day.replace(hour=hour).strftime("%Y-%m-%dT%H:%M"), f"Planned at {hour}:30")
+    phone.goto(url + f"/plan/calendar/?date={day:%Y-%m-%d}")
+    card = phone.locator(".pl-calendar.pl-week")
+    expect(card).to_be_visible()
+    assert not phone.evaluate(WIDER)
+    widths = card.evaluate("c => [c.scrollWidth, c.clientWidth]")
+    assert widths[0] <= widths[1], f"the week scrolls sideways inside its card: {widths}"
+    body = phone.locator(".pl-week-body")
+    heights = body.evaluate("b => [b.scrollHeight, b.clientHeight]")
+    assert heights[0] <= heights[1] + 1, f"the week scrolls inside its card: {heights}"
+    # All seven days side by side within the window, each number a tap target.
+    heads = phone.locator(".pl-dayhead")
+    expect(heads).to_have_count(7)
+    for i in range(7):
+        box = heads.nth(i).bounding_box()
+        assert box
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= PHONE["width"]
+        num = heads.nth(i).locator(".pl-daynum").bounding_box()
+        assert num
+        assert num["width"] >= 24
+        assert num["height"] >= 24
+    # Each post is in its day's column, a link named by its time and words, large enough to tap.
+    events = phone.locator(f".pl-cell[data-drop-day='{day:%Y-%m-%d}'] .pl-event-link")
+    expect(events).to_have_count(3)
+    for i in range(3):
+        box = events.nth(i).bounding_box()
+        assert box
+        assert box["width"] >= 24
+        assert box["height"] >= 24
+        assert box["x"] + box["width"] <= PHONE["width"]
+    shot(phone, "phone-calendar-week")
+    phone.get_by_role("link", name=re.compile(r"Planned at 14:30")).click()
+    expect(phone).to_have_url(re.compile(r"/posts/\d+/edit/$"))
+
+    # On a desktop the week keeps its cards with their words, its body scrolling in the card.
+    phone.set_viewport_size({"width": 1280, "height": 800})
+    phone.goto(url + f"/plan/calendar/?date={day:%Y-%m-%d}")
+    expect(events.first.locator(".pl-event-text")).to_be_visible()
+    expect(events.first.locator(".pl-event-text")).to_have_text(re.compile(r"Planned at"))
