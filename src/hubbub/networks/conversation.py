@@ -7,9 +7,9 @@ reply it can see) and returns them as Items, each naming the post it answers in
 the sentence for a network that offers no conversation, and the arrangement of a thread
 (parents before their replies, replies by time, depth bounded for indentation).
 
-This module imports nothing from the contract (base.py imports it for `not_offered`): the
-items are read through the small protocol below, which base.Item and the stored timeline
-Item both satisfy.
+This module imports nothing from the contract (base.py imports it for `not_offered`): an
+item is anything with `remote_id`, `created_at` and a parent (parent_of), which base.Item and
+the stored timeline Item both have.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 # At most this many posts of one conversation are read (a huge thread shows its first ones).
 MAX_ITEMS = 200
@@ -45,18 +45,8 @@ def not_offered(slug: str, name: str) -> str:
     return NOT_OFFERED.get(slug, f"{name} cannot show a conversation from hubbub.")
 
 
-class ThreadItem(Protocol):
-    """What arranging needs of an item (base.Item or the stored timeline Item)."""
-
-    @property
-    def remote_id(self) -> str: ...
-
-    @property
-    def created_at(self) -> datetime: ...
-
-
 @dataclass(frozen=True)
-class Placed[T: ThreadItem]:
+class Placed[T]:
     """One post of a thread in reading order: how deep it is (0 for the root, bounded by
     MAX_DEPTH) and whether it is the post the person opened."""
 
@@ -76,18 +66,18 @@ def parent_of(item: Any) -> str:
     return str(value) if value else ""
 
 
-def arrange[T: ThreadItem](items: Iterable[T], focus: str = "") -> list[Placed[T]]:
+def arrange[T](items: Iterable[T], focus: str = "") -> list[Placed[T]]:
     """The thread in reading order: each post followed by its replies (oldest first), the
     posts whose parent is not among them (the root, or replies to a post nobody can see)
     first, by time. Each id counts once; a loop of replies cannot hang it."""
     by_id: dict[str, T] = {}
     for item in items:
-        by_id.setdefault(item.remote_id, item)
+        by_id.setdefault(_id(item), item)
     children: dict[str, list[T]] = {}
     tops: list[T] = []
     for item in by_id.values():
         parent = parent_of(item)
-        if parent and parent in by_id and parent != item.remote_id:
+        if parent and parent in by_id and parent != _id(item):
             children.setdefault(parent, []).append(item)
         else:
             tops.append(item)
@@ -96,19 +86,19 @@ def arrange[T: ThreadItem](items: Iterable[T], focus: str = "") -> list[Placed[T
     stack: list[tuple[T, int]] = [(t, 0) for t in reversed(_by_time(tops))]
     while stack:
         item, depth = stack.pop()
-        if item.remote_id in seen:
+        if _id(item) in seen:
             continue
-        seen.add(item.remote_id)
-        placed.append(Placed(item, min(depth, MAX_DEPTH), item.remote_id == focus))
-        replies = _by_time(children.get(item.remote_id, ()))
+        seen.add(_id(item))
+        placed.append(Placed(item, min(depth, MAX_DEPTH), _id(item) == focus))
+        replies = _by_time(children.get(_id(item), ()))
         stack.extend((r, depth + 1) for r in reversed(replies))
     # Posts only reachable through a loop (a answers b answers a) still show, at the top.
-    placed += [Placed(i, 0, i.remote_id == focus) for i in _by_time(by_id.values())
-               if i.remote_id not in seen]
+    placed += [Placed(i, 0, _id(i) == focus) for i in _by_time(by_id.values())
+               if _id(i) not in seen]
     return placed
 
 
-def replies_below[T: ThreadItem](items: Iterable[T], root: str) -> list[T]:
+def replies_below[T](items: Iterable[T], root: str) -> list[T]:
     """Every post of the thread under `root` (replies, replies to replies), oldest first."""
     listed = list(items)
     children: dict[str, list[T]] = {}
@@ -118,14 +108,23 @@ def replies_below[T: ThreadItem](items: Iterable[T], root: str) -> list[T]:
     waiting = [root]
     while waiting:
         for child in children.get(waiting.pop(), ()):
-            if child.remote_id not in found and child.remote_id != root:
-                found[child.remote_id] = child
-                waiting.append(child.remote_id)
+            if _id(child) not in found and _id(child) != root:
+                found[_id(child)] = child
+                waiting.append(_id(child))
     return _by_time(found.values())
 
 
-def _by_time[T: ThreadItem](items: Iterable[T]) -> list[T]:
-    return sorted(items, key=lambda i: (i.created_at, i.remote_id))
+def _by_time[T](items: Iterable[T]) -> list[T]:
+    return sorted(items, key=lambda i: (_when(i), _id(i)))
+
+
+def _id(item: Any) -> str:
+    return str(item.remote_id)
+
+
+def _when(item: Any) -> datetime:
+    when: datetime = item.created_at
+    return when
 
 
 def bounded[T](items: Sequence[T]) -> tuple[T, ...]:

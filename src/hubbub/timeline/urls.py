@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.timeline import live_stream, views
+from hubbub.timeline import conversation_views, live_stream, views
 
 app_name = "timeline"
 urlpatterns = [
@@ -20,4 +20,6 @@ urlpatterns = [
     path("columns/<int:pk>/width/", views.column_width, name="column_width"),
     path("columns/<int:pk>/read/", views.column_read, name="column_read"),
     path("items/<int:pk>/react/", views.item_react, name="item_react"),
+    path("items/<int:pk>/conversation/", conversation_views.item_conversation,
+         name="item_conversation"),
 ]
