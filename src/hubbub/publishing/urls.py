@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.publishing import compose_views, panel_views, views
+from hubbub.publishing import compose_views, panel_views, replies_views, views
 
 app_name = "publishing"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("posts/drafts/<int:pk>/send/", views.draft_send, name="draft_send"),
     path("posts/drafts/<int:pk>/discard/", views.draft_discard, name="draft_discard"),
     path("posts/<int:pk>/", views.post_detail, name="post_detail"),
+    path("posts/<int:pk>/replies/", replies_views.post_replies, name="post_replies"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/cancel/", views.post_cancel, name="post_cancel"),
     path("posts/<int:pk>/duplicate/", views.post_duplicate, name="post_duplicate"),
