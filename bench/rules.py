@@ -129,7 +129,10 @@ def rules_on(user: Any, on: bool) -> None:
         ListeningState.objects.get_or_create(user=user, defaults={"version": 1})
     else:
         ListeningState.objects.filter(user=user).delete()
-    effects.forget(user.pk)
+    # Only the version ingest trusts is dropped: the rules compiled for version 1 stay cached,
+    # as they do between changes in the hub (compiling is not what is measured here).
+    with effects._lock:
+        effects._versions.pop(user.pk, None)
 
 
 def quantiles(values: Sequence[float]) -> dict[str, float]:
