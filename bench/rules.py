@@ -30,6 +30,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -157,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                       HUBBUB_TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend")
     os.environ.pop("DATABASE_URL", None)
     forbid_network()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))  # still cleans up
     try:
         run(args)
     finally:
