@@ -209,6 +209,12 @@ HUBBUB_MAX_ATTEMPTS = env_int("HUBBUB_MAX_ATTEMPTS", 8)
 HUBBUB_LATE_AFTER_SECONDS = env_int("HUBBUB_LATE_AFTER_SECONDS", 600)
 HUBBUB_SCHEDULER_INTERVAL = env_float("HUBBUB_SCHEDULER_INTERVAL", 1.0)
 HUBBUB_REQUEUE_SECONDS = env_int("HUBBUB_REQUEUE_SECONDS", 60)
+# The task table (jobs/task_rows.py): finished rows kept this long; a runner whose worker has
+# not beaten for HUBBUB_WORKER_DEAD_SECONDS is dead (its RUNNING rows are settled); the sweep
+# runs this often on each worker.
+HUBBUB_TASK_RETENTION_SECONDS = env_int("HUBBUB_TASK_RETENTION_SECONDS", 86400)
+HUBBUB_WORKER_DEAD_SECONDS = env_int("HUBBUB_WORKER_DEAD_SECONDS", 60)
+HUBBUB_TASK_SWEEP_SECONDS = env_float("HUBBUB_TASK_SWEEP_SECONDS", 60.0)
 # "Post now" (jobs/dispatch.py, jobs/wake.py): due deliveries run on each worker's own threads,
 # at most this many at once, per network and per account (off: through the task queue).
 HUBBUB_SEND_IN_WORKER = env_bool("HUBBUB_SEND_IN_WORKER", True)

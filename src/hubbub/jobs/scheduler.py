@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
-from hubbub.jobs import periodic
+from hubbub.jobs import periodic, task_rows
 from hubbub.jobs.dispatch import Dispatcher, Job
 from hubbub.jobs.models import WorkerBeat
 from hubbub.publishing import engine
@@ -176,10 +176,16 @@ def seconds_to_next_due(limit: float) -> float:
 
 
 def enqueue_due() -> int:
+    """Take what is due and enqueue a task for each (HUBBUB_SEND_IN_WORKER off). A row taken
+    before whose task still waits or runs is taken again (its enqueued_at moves on) without a
+    second task: the first wakes it, and a dead runner's task is settled by the task sweep
+    (jobs/task_rows.py), after which the next take enqueues anew."""
+    due = due_deliveries()
+    pending = task_rows.pending_deliveries(pk for pk, previous in due if previous is not None)
     count = 0
-    for pk, previous in due_deliveries():
+    for pk, previous in due:
         with transaction.atomic():
-            if _take(pk, previous):
+            if _take(pk, previous) and pk not in pending:
                 deliver.enqueue(pk)
                 count += 1
     return count

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -29,8 +28,6 @@ from hubbub.publishing.engine import new_owner_id
 from hubbub.publishing.models import Delivery
 
 log = logging.getLogger(__name__)
-PRUNE_EVERY = timedelta(hours=1)
-KEEP_RESULTS = timedelta(days=1)
 TASK_LOOK_SECONDS = 0.2  # how often the task runner looks for a ready task
 
 
@@ -43,7 +40,6 @@ class HubWorker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._task_workers: list[DBTaskWorker] = []
-        self._last_prune = timezone.now() - PRUNE_EVERY
         self._wake = wake.subscribe()
         # Set by every wake-up from a commit (never waited on): the loop reads the next
         # scheduled time again only after one, or at a full tick.
@@ -75,7 +71,6 @@ class HubWorker:
                     if time.monotonic() - last_beat > 5:
                         scheduler.beat(self.worker_id, self.started_at)
                         last_beat = time.monotonic()
-                    self._prune()
                 elif self.dispatcher is not None:
                     scheduler.dispatch_due(self.dispatcher)
                 else:
@@ -103,13 +98,6 @@ class HubWorker:
         of a slot (otherwise nothing is waiting for this one; new rows come with a wake-up)."""
         if self.dispatcher is not None and self.dispatcher.left_behind:
             self._wake.set()
-
-    def _prune(self) -> None:
-        now = timezone.now()
-        if now - self._last_prune < PRUNE_EVERY:
-            return
-        self._last_prune = now
-        DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_RESULTS).delete()
 
     def _task_loop(self, worker: DBTaskWorker) -> None:
         """The task runner, started only when a task is ready. Its own loop looks every 0.2 s
