@@ -6,12 +6,14 @@ a failing server gives its sentence, not a 500; a reopened conversation comes fr
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from hubbub.timeline.models import Item
 from tests.conversations.helpers import PASSWORD, connect, read_into_deck
@@ -121,3 +123,27 @@ def test_a_reopened_conversation_comes_from_the_cache(scene: dict[str, Any],
         peer.clear_faults()
     assert len(_rows(html)) == 4
     assert "did not give" not in html
+
+
+def test_a_server_that_does_not_answer_in_time_says_so(scene: dict[str, Any], client: Client,
+                                                       settings: Any) -> None:
+    settings.HUBBUB_HTTP_TIMEOUT = 1.0
+    peer: MastodonPeer = scene["peer"]
+    peer.add_fault({"type": "timeout", "delay_ms": 30_000},
+                   path_regex=r"^/api/v1/statuses/\d+/context$", count=1)
+    try:
+        response = client.get(_url(scene["opened"]))
+    finally:
+        peer.clear_faults()
+    assert response.status_code == 200
+    assert "did not give the conversation" in response.content.decode()
+
+
+def test_a_connection_paused_for_its_rate_limit_is_not_asked(scene: dict[str, Any],
+                                                             client: Client) -> None:
+    connection = scene["opened"].connection
+    connection.rate_limited_until = timezone.now() + timedelta(minutes=5)
+    connection.save(update_fields=["rate_limited_until"])
+    html = client.get(_url(scene["opened"])).content.decode()
+    assert "asked hubbub to wait (rate limit) until" in html
+    assert _rows(html) == []
