@@ -94,3 +94,42 @@ def test_direct_picked_shows_the_warning_and_the_browser_gives_the_language(
     expect(page.locator(".visibility-lines li").first).to_contain_text("Mentioned people only")
     page.emulate_media(color_scheme="dark")
     shot(page, "post-options-direct-dark")
+
+
+def test_one_account_picks_its_own_visibility_in_its_section(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    ann, ben = mastodon_peer.new_account("ann"), mastodon_peer.new_account("ben")
+    create_owner(page, url)
+    connect_mastodon(page, url, mastodon_peer, ann)
+    connect_mastodon(page, url, mastodon_peer, ben)
+    page.goto(url + "/")
+    for box in page.locator("input[name=targets]").all():
+        if not box.is_checked():
+            box.locator("xpath=..").click()
+    page.locator("textarea[name=text]").fill("Public here, followers there")
+    page.get_by_label("Who sees it on Mastodon").select_option("public")
+    lines = page.locator(".visibility-lines li")
+    expect(lines.filter(has_text="@ben@")).to_have_text(re.compile(r"Public\s*$"))
+
+    section = page.locator("details.custom").filter(
+        has=page.locator(".custom-handle").filter(has_text="@ben@"))
+    section.locator("summary").click()
+    own = section.get_by_label("Who sees it on this account")
+    expect(own).to_have_value("")  # as the post says, until picked
+    own.select_option("private")
+    expect(lines.filter(has_text="@ben@")).to_contain_text("Followers only (for this account)")
+    expect(lines.filter(has_text="@ann@")).to_have_text(re.compile(r"Public\s*$"))
+    shot(page, "post-options-one-account-own-visibility")
+    own.select_option("direct")  # the warning follows the account's own choice too
+    expect(page.locator("[data-direct-warning]")).to_be_visible()
+    own.select_option("private")
+    expect(page.locator("[data-direct-warning]")).to_be_hidden()
+
+    page.click("button[name=action][value=now]")
+    expect(page).to_have_url(re.compile(r"/posts/$"))
+    until(lambda: all(mastodon_peer.statuses(a) for a in (ann, ben)), "both posts")
+    assert [s["visibility"] for s in mastodon_peer.statuses(ann)] == ["public"]
+    assert [s["visibility"] for s in mastodon_peer.statuses(ben)] == ["private"]

@@ -1,9 +1,10 @@
 """What the composer says about each ticked account: its own text, warning, images or thread.
 
 The compose form carries, per connection id N: custom_N (on), text_N, cw_N, media_N (the image
-slots that go, 1-4), part_N (a thread: one field per part, in order) and number_N (parts end in
-"1/n"). These functions read that into values the templates show and the services take
-(TargetCustom), and split a text that is too long for one network into a thread there.
+slots that go, 1-4), part_N (a thread: one field per part, in order), number_N (parts end in
+"1/n") and vis_N (who sees it on a Mastodon account, whether or not its version is customised:
+"" is the post's choice). These functions read that into values the templates show and the
+services take (TargetCustom), and split a text that is too long for one network into a thread there.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from hubbub.connections.services import capabilities_for
 from hubbub.core.ids import parse_ids
 from hubbub.networks.base import Capabilities, Draft
 from hubbub.networks.registry import get_connector
+from hubbub.publishing.models import Visibility
+from hubbub.publishing.post_options import VISIBILITY_NETWORKS
 from hubbub.publishing.services import TargetCustom
 
 SLOTS = range(1, 5)
@@ -36,6 +39,7 @@ class TargetEdit:
     parts: tuple[str, ...]  # a thread on this network (empty: one post)
     numbered: bool
     caps: Capabilities
+    visibility: str = ""  # who sees it on this account (Mastodon); "": the post's choice
 
     @property
     def pk(self) -> int:
@@ -77,9 +81,17 @@ def read_edits(
         edits[n] = TargetEdit(
             connection=connection, on=on, text=own_text.strip(), content_warning=own_cw.strip(),
             media_slots=slots, parts=parts, numbered=_flag(data, f"number_{n}"),
-            caps=capabilities_for(connection),
+            caps=capabilities_for(connection), visibility=_visibility(data, connection),
         )
     return edits
+
+
+def _visibility(data: Any, connection: Connection) -> str:
+    """The account's own visibility, when it takes one and the value names one."""
+    value = str(data.get(f"vis_{connection.pk}", "") or "").strip()
+    if connection.network not in VISIBILITY_NETWORKS or value not in Visibility.values:
+        return ""
+    return value
 
 
 def as_custom(edit: TargetEdit, *, text: str, content_warning: str,
@@ -87,7 +99,7 @@ def as_custom(edit: TargetEdit, *, text: str, content_warning: str,
     """What create_post and update_draft take for this account; None when it gets the post as
     it is (so a later edit of the main text still reaches it)."""
     if not edit.on:
-        return None
+        return TargetCustom(visibility=edit.visibility) if edit.visibility else None
     own_text = None if edit.text == text.strip() else edit.text
     own_cw = None if edit.content_warning == content_warning.strip() else edit.content_warning
     positions: tuple[int, ...] | None = tuple(
@@ -95,9 +107,9 @@ def as_custom(edit: TargetEdit, *, text: str, content_warning: str,
     if positions == tuple(range(len(present_slots))):
         positions = None
     if own_text is None and own_cw is None and positions is None and not edit.parts:
-        return None
+        return TargetCustom(visibility=edit.visibility) if edit.visibility else None
     return TargetCustom(text=own_text, content_warning=own_cw, media_positions=positions,
-                        parts=edit.parts)
+                        parts=edit.parts, visibility=edit.visibility)
 
 
 def customize_map(edits: Mapping[int, TargetEdit], ticked: Iterable[int], *, text: str,

@@ -111,6 +111,7 @@ def _rewrite_draft(post: Post, outgoing: Outgoing, media: Sequence[MediaItem]) -
             "content_warning_override": custom.content_warning if custom else None,
             "media_override": _media_override(custom, ids),
             "parts": list(custom.parts) if custom else [],
+            "visibility_override": custom.visibility if custom else "",
             "due_at": scheduled_for or timezone.now(),
         }
         if outgoing.reply_to is not None:

@@ -459,6 +459,8 @@ def draft_data(post: Post, zone: str) -> dict[str, Any]:
                 Item.objects.filter(connection_id=n, extra__original_id=d.in_reply_to).first()
             if item is not None:
                 data["reply_to"] = item.pk
+        if d.visibility_override:
+            data[f"vis_{n}"] = d.visibility_override
         custom = (d.text_override is not None or d.content_warning_override is not None
                   or d.media_override is not None or bool(d.parts))
         if not custom:

@@ -115,6 +115,8 @@ class Delivery(models.Model):
     content_warning_override = models.CharField(max_length=1500, null=True,  # noqa: DJ001
                                                 blank=True)
     media_override = models.JSONField(null=True, blank=True)  # PostMedia ids, in order
+    # Who sees it on this account (Mastodon), a Visibility value; "": the post's choice.
+    visibility_override = models.CharField(max_length=16, blank=True, default="")
     error_kind = models.CharField(max_length=32, blank=True)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

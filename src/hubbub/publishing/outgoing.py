@@ -40,6 +40,7 @@ class TargetCustom:
     content_warning: str | None = None
     media_positions: tuple[int, ...] | None = None  # which of the post's attachments, in order
     parts: tuple[str, ...] = ()  # a thread on this network instead of one post
+    visibility: str = ""  # who sees it on this account (Mastodon); "": the post's choice
 
 
 @dataclass(frozen=True)

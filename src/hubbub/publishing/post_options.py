@@ -6,7 +6,9 @@ an edit; duplicate_post copies them), and reach every target's
 Draft through services.draft_of, which the engine sends: Mastodon takes `visibility`
 and `language`, Bluesky `langs`, Nostr a NIP-32 language label; the other networks take
 neither. A visibility of "" sends none, so each Mastodon server applies its account's own
-default (accounts that disagree each keep theirs).
+default (accounts that disagree each keep theirs). One Mastodon account may have its own
+(`vis_N` in its "Customize" section, publishing/customize.py), kept on its Delivery
+(`visibility_override`), which draft_of gives instead of the post's.
 
 What the composer preselects comes from each account's posting defaults, read from its server
 with the limits (Mastodon's GET /api/v1/preferences, kept in the connection's capabilities

@@ -40,7 +40,9 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
     text = post.text
     content_warning = post.content_warning
     in_reply_to = ""
+    visibility = post.visibility
     if delivery is not None:
+        visibility = delivery.visibility_override or visibility
         if delivery.text_override is not None:
             text = delivery.text_override
         if delivery.content_warning_override is not None:
@@ -51,7 +53,7 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
         in_reply_to = delivery.in_reply_to
     return Draft(text=text, content_warning=content_warning,
                  media=tuple(media_file(m) for m in stored), in_reply_to=in_reply_to,
-                 visibility=post.visibility, language=post.language)
+                 visibility=visibility, language=post.language)
 
 
 def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
@@ -313,6 +315,7 @@ def _save_post(
                 stored_ids, custom.media_positions if custom else None,
                 (kept or {}).get(connection.pk)),
             parts=list(custom.parts) if custom else [],
+            visibility_override=custom.visibility if custom else "",
         )
         DeliveryEvent.objects.create(
             delivery=delivery, from_state="", to_state=state,
@@ -396,6 +399,7 @@ def duplicate_post(post: Post) -> Post:
             media_override=None if d.media_override is None
             else [new_ids[i] for i in d.media_override if i in new_ids],
             parts=list(d.parts), in_reply_to=d.in_reply_to,
+            visibility_override=d.visibility_override,
         )
         record_transition(delivery, "", DeliveryState.DRAFT, f"copied from post {post.pk}")
     return copy

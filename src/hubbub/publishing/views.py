@@ -34,7 +34,7 @@ SAFE_IMAGE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/heic"}
 )
 # The fields of an account's own version (and the images) the edit page carries unchanged.
-CARRIED = frozenset({"custom", "text", "cw", "media", "part", "keep", "meta", "alt"})
+CARRIED = frozenset({"custom", "text", "cw", "media", "part", "keep", "meta", "alt", "vis"})
 POLL_FAST = "3s"  # something is sending or due within a minute
 POLL_SLOW = "30s"  # something is scheduled later
 STATUS_TONE = {

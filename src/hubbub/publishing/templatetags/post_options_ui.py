@@ -20,6 +20,12 @@ def posting_defaults(connections: Iterable[Connection]) -> list[AccountDefaults]
 
 
 @register.simple_tag
+def account_visibilities() -> list[tuple[str, str]]:
+    """What one Mastodon account's own choice can be, after "as the post says" ("")."""
+    return [(str(value), str(label)) for value, label in Visibility.choices if value]
+
+
+@register.simple_tag
 def direct_warning() -> str:
     return DIRECT_WARNING
 

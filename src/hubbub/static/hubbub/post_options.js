@@ -54,21 +54,28 @@
         language.value = found.length === 1 ? found[0] : browserLanguage();
       }
       var chosen = visibility.value;
+      var direct = false;
       lines.forEach(function (li) {
         var own = li.dataset.default;
-        var text = chosen ? LABELS[chosen] : (own ? LABELS[own] + " (its default)" : "Its server's default");
+        // The account's own choice in its "Customize" section, when it has one.
+        var mine = form.querySelector('select[name="vis_' + li.dataset.account + '"]');
+        var picked = mine && mine.value ? mine.value : "";
+        var text = picked ? LABELS[picked] + " (for this account)"
+          : chosen ? LABELS[chosen] : (own ? LABELS[own] + " (its default)" : "Its server's default");
+        var goes = picked || chosen || own;
         var pill = li.querySelector("[data-goes-as]");
         pill.textContent = text;
-        pill.classList.toggle("pill-warn", (chosen || own) === "direct");
+        pill.classList.toggle("pill-warn", goes === "direct");
+        if (goes === "direct" && !li.hidden) direct = true;
       });
-      var direct = chosen === "direct" || (!chosen && shown.some(function (li) { return li.dataset.default === "direct"; }));
       if (warning) warning.hidden = !direct;
     }
 
     visibility.addEventListener("change", function () { picked.visibility = true; refresh(); });
     language.addEventListener("change", function () { picked.language = true; });
     form.addEventListener("change", function (event) {
-      if (event.target && event.target.name === "targets") refresh();
+      var name = event.target && event.target.name || "";
+      if (name === "targets" || name.indexOf("vis_") === 0) refresh();
     });
     // A form sent back (an error), a draft opened again or a post being edited keeps its own.
     if ("keep" in box.dataset) picked.visibility = picked.language = true;
