@@ -47,7 +47,10 @@ def post_replies(request: AuthedRequest, pk: int) -> HttpResponse:
     sides: list[Side] = []
     merged: list[Item] = []
     for delivery, thread in zip(sent, threads, strict=True):
-        replies = replies_below([p.item for p in thread.placed], delivery.remote_id)
+        own_parts = {str(part.get("remote_id")) for part in delivery.parts_done or ()
+                     if isinstance(part, dict)}
+        replies = [r for r in replies_below([p.item for p in thread.placed], delivery.remote_id)
+                   if r.remote_id not in own_parts]  # a thread's later parts are no replies
         merged += replies
         published = thread.item(delivery.remote_id)
         problem = thread.problem

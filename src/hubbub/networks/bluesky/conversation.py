@@ -26,8 +26,8 @@ def read(api: Xrpc, uri: str) -> tuple[Item, ...]:
     posts = posts_of(thread)
     if posts and posts[0].get("uri") != uri:
         posts = [*posts_of(_thread(api, str(posts[0].get("uri")), 0)), *posts]
-    return bounded(map_each(list({str(p.get("uri")): p for p in reversed(posts)}.values())[::-1],
-                            items.item_from_post, network="bluesky",
+    once = {str(post.get("uri")): post for post in posts}  # the root's thread repeats some
+    return bounded(map_each(list(once.values()), items.item_from_post, network="bluesky",
                             id_of=lambda post: post.get("uri")))
 
 
