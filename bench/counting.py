@@ -5,6 +5,7 @@
     uv run python bench/counting.py --before /tmp/old/src --timeout 60
                                                        # the same cases on another checkout
     uv run python bench/counting.py --write            # also put the table in docs/benchmarks.md
+    uv run python bench/counting.py --only "links without spaces" --only "80 distinct"
 
 Each case runs in a child process (so a counter that takes hours can be stopped after
 --timeout seconds) and is timed with the process's CPU clock, which a busy machine inflates
@@ -103,11 +104,17 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="another checkout's src/ to compare with")
     parser.add_argument("--timeout", type=float, default=60, help="seconds per case and side")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="only the cases whose text names this (repeatable; not with --write)")
     args = parser.parse_args()
+    if args.only and args.write:
+        parser.error("--write puts the whole table in the docs: run every case")
 
     head = "| text | rule | after: CPU ms |" + (" before: CPU ms |" if args.before else "")
     rows = [head, "|---|---|---|" + ("---|" if args.before else "")]
     for name, rules, make in CASES:
+        if args.only and not any(part in name for part in args.only):
+            continue
         for rule in rules:
             after = run(ROOT / "src", rule, make, args.size, args.runs, args.timeout)
             row = f"| {name} | {rule} | {after} |"
