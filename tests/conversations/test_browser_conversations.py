@@ -28,7 +28,7 @@ def test_a_conversation_from_the_deck_then_a_broadcast_posts_replies(
     me, friend, other = (mastodon_peer.new_account() for _ in range(3))
     root = mastodon_peer.post_as(friend, "What do you think of decks?")
     reply = mastodon_peer.post_as(other, "I like columns.", in_reply_to_id=root["id"])
-    mastodon_peer.post_as(friend, "Columns, yes, and one box.", in_reply_to_id=reply["id"])
+    deep = mastodon_peer.post_as(friend, "Columns, yes, and one box.", in_reply_to_id=reply["id"])
     create_owner(page, url)
     connect_mastodon(page, url, mastodon_peer, me)
     hub.run("manage", "shell", "-c", command("", "home", [{
@@ -48,9 +48,25 @@ def test_a_conversation_from_the_deck_then_a_broadcast_posts_replies(
     expect(thread.locator(".conv-depth-2")).to_contain_text("Columns, yes, and one box.")
     shot(page, "conv-10-in-the-deck")
 
-    thread.get_by_role("link", name="Open the conversation on its own page").click()
+    # Reply in place: the deck's composer panel opens on the post answered, and the reply
+    # reaches the network as an answer to it.
+    page_url = thread.get_by_role("link", name="Open the conversation on its own page") \
+        .get_attribute("href")
+    thread.locator(".conv-depth-2 [data-act=reply]").click()
+    panel = page.locator("#compose-panel")
+    expect(panel.locator(".replying-to")).to_contain_text("Columns, yes, and one box.")
+    panel.locator("textarea[name=text]").press("End")
+    panel.locator("textarea[name=text]").type("Agreed.")
+    shot(page, "conv-10b-reply-in-place")
+    panel.locator("button[name=action][value=now]").click()
+    expect(panel.locator(".target .pill-ok")).to_have_text("Sent", timeout=20_000)
+    [answer] = mastodon_peer.statuses(me)
+    assert "Agreed." in answer["content"]
+    assert str(answer["in_reply_to_id"]) == str(deep["id"])
+
+    page.goto(url + str(page_url))
     expect(page.locator("h1")).to_contain_text("Conversation")
-    expect(page.locator(".conv-row")).to_have_count(3)
+    expect(page.locator(".conv-row")).to_have_count(3)  # read a minute ago: from the cache
     shot(page, "conv-11-page")
 
     connect_nostr(page, url, nostr_peer.url)
@@ -62,7 +78,7 @@ def test_a_conversation_from_the_deck_then_a_broadcast_posts_replies(
     page.click("button[name=action][value=now]")
     expect(page.locator("article.post").first.locator(".target .pill-ok")).to_have_count(
         2, timeout=30_000)
-    [mine] = mastodon_peer.statuses(me)
+    mine = next(s for s in mastodon_peer.statuses(me) if "Decks or feeds?" in s["content"])
     mastodon_peer.post_as(friend, "Decks, on Mastodon.", in_reply_to_id=mine["id"])
     [nostr] = [c for c in hub.json("connections", "--user", "ada") if c["network"] == "nostr"]
     [note] = nostr_peer.query({"kinds": [1], "authors": [nostr["remote_id"]]})
@@ -72,7 +88,7 @@ def test_a_conversation_from_the_deck_then_a_broadcast_posts_replies(
                                        created_at=int(note["created_at"]) + 60))
     nostr_peer.publish(nostr_peer.sign(keys, "+", kind=7, tags=[["e", note["id"]]]))
 
-    [post] = hub.json("posts", "--user", "ada")
+    post = next(p for p in hub.json("posts", "--user", "ada") if p["text"] == "Decks or feeds?")
     page.goto(f"{url}/posts/{post['id']}/")
     page.get_by_role("link", name="Replies from every network").click()
     replies = page.locator(".conversation .conv-row")
