@@ -129,3 +129,31 @@ def test_export_and_import(alice: User, bob: User) -> None:
         with pytest.raises(Invalid):
             services.import_rules(bob, bad)
     assert Rule.objects.filter(user=bob).count() == 1  # nothing changed
+
+
+FULL_WIDTH = "\uff43\uff4f\uff46\uff46\uff45\uff45 in full width"  # "coffee", compatibility form
+
+
+def test_preview_finds_words_wherever_the_rule_does(alice: User, feed: Feed) -> None:
+    """The preview's first cut in the database (ASCII substrings, anything non-ASCII) lets
+    through every item the rule then hides: case, accents, alt text, card, warning."""
+    ingest(feed, [
+        now_item(1, "COFFEE time"),
+        now_item(2, "un café noir"),
+        now_item(3, "a picture", media=[{"type": "image", "url": "https://x.example/p.png",
+                                         "description": "my Coffee cup"}]),
+        now_item(4, "a link", card={"url": "https://x.example/c", "title": "Coffeé news"}),
+        now_item(5, "warned", content_warning="coffee"),
+        now_item(6, "coffeeshop is not the word"),
+        now_item(7, FULL_WIDTH),
+        now_item(8, "tea only"),
+    ])
+    rule = words_rule("Coffee", "café")
+    preview = apply.preview(alice.pk, rule, days=30)
+    services.save_rule(alice, rule, name="", expires_at=None)
+    apply.recompute(alice.pk)
+    hidden = set(Item.objects.filter(listening_mark__hidden_until__gt=timezone.now())
+                 .values_list("text", flat=True))
+    assert hidden == {"COFFEE time", "un café noir", "a picture", "a link", "warned",
+                      FULL_WIDTH}
+    assert preview.matched == len(hidden)
