@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from hubbub.jobs import scheduler
+from hubbub.networks.errors import NotFound
 from hubbub.publishing import engine
 from hubbub.publishing.models import DeliveryState
 from hubbub.publishing.services import create_post
@@ -80,7 +81,10 @@ def broadcast(mastodon_peer: MastodonPeer, bluesky_peer: BlueskyPeer, nostr_peer
     fav.raise_for_status()
 
     def appview_caught_up() -> bool:  # the AppView indexes what the PDS stored a moment later
-        items = BLUESKY.conversation(replier.account, uri)
+        try:
+            items = BLUESKY.conversation(replier.account, uri)
+        except NotFound:  # not indexed yet
+            return False
         root = [i for i in items if i.remote_id == uri]
         return len(items) == 2 and bool(root) and root[0].extra["counts"].get("like") == 1
 

@@ -10,6 +10,7 @@ import pytest
 
 from hubbub.networks.base import Account, Connector, Draft, Item
 from hubbub.networks.conversation import arrange, replies_below
+from hubbub.networks.errors import NotFound
 from hubbub.networks.mastodon.connector import MastodonConnector
 from hubbub.networks.nostr.connector import NostrConnector
 from tests.integration.bluesky_support import CONNECTOR as BLUESKY
@@ -60,7 +61,10 @@ def test_bluesky_thread_in_order(bluesky_peer: BlueskyPeer) -> None:
     seen: list[Item] = []
 
     def whole() -> bool:  # the AppView indexes what the PDS stored a moment later
-        seen[:] = BLUESKY.conversation(ada.account, first.remote_id)
+        try:
+            seen[:] = BLUESKY.conversation(ada.account, first.remote_id)
+        except NotFound:  # not indexed yet
+            return False
         tops = [i for i in seen if i.remote_id == root.remote_id]
         return len(seen) == 4 and bool(tops) and tops[0].extra["counts"].get("like") == 1
 
