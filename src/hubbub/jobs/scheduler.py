@@ -27,7 +27,7 @@ from hubbub.jobs import periodic, task_rows
 from hubbub.jobs.dispatch import Dispatcher, Job
 from hubbub.jobs.models import WorkerBeat
 from hubbub.publishing import engine
-from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.models import WAITING_STATES, Delivery, DeliveryState
 from hubbub.publishing.tasks import deliver
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def release_rate_limits() -> int:
     ).update(health=Health.OK, rate_limited_until=None, health_detail="")
 
 
-WAITING = [DeliveryState.SCHEDULED, DeliveryState.UNKNOWN, DeliveryState.DELETING]
+WAITING = list(WAITING_STATES)
 
 
 def _due(now: datetime) -> QuerySet[Delivery]:

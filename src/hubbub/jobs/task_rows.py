@@ -136,7 +136,7 @@ def pending_deliveries(ids: Iterable[int] | None = None) -> set[int]:
 def remove_idle_wakeups() -> int:
     """Delete the READY rows no runner here takes, a second waiting task for one delivery, and
     tasks for deliveries no longer waiting (the delivery's own row says what is left)."""
-    from hubbub.jobs.scheduler import WAITING
+    from hubbub.publishing.models import WAITING_STATES as WAITING
     from hubbub.publishing.models import Delivery
 
     ready = DBTaskResult.objects.filter(status="READY")

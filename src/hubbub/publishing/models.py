@@ -86,6 +86,11 @@ class DeliveryState(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+# The states the scheduler takes a delivery in once it is due (jobs/scheduler.py), and in which a
+# wake-up task for it is still wanted (jobs/task_rows.py).
+WAITING_STATES = (DeliveryState.SCHEDULED, DeliveryState.UNKNOWN, DeliveryState.DELETING)
+
+
 class Delivery(models.Model):
     """One post to one connection, with its own state, key and result."""
 
