@@ -16,7 +16,7 @@ from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections import services
 from hubbub.connections.models import Connection
 from hubbub.networks.errors import Rejected
-from hubbub.networks.nostr.connector import (
+from hubbub.networks.nostr.media import (
     MEDIA_API,
     MEDIA_KEYS,
     MEDIA_SERVER,

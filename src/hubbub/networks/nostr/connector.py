@@ -9,20 +9,15 @@ are in the note), and stored by the engine the same way before the first publish
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
-
-import requests
 
 from hubbub.core.counting import count_text
-from hubbub.core.http import guarded_session
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -39,15 +34,26 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
-from hubbub.networks.errors import NotFound, Rejected, Revoked, Transient
-from hubbub.networks.image_fit import fitted
-from hubbub.networks.nostr import blossom, conversation, events, keys, mapping, nip96, reading
+from hubbub.networks.errors import NotFound, Rejected, Revoked
+from hubbub.networks.nostr import blossom, conversation, events, keys, mapping, reading
+from hubbub.networks.nostr.account_relays import (
+    account_relays,
+    nip11_document,
+    no_relay_answered,
+    relay_list,
+)
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
+from hubbub.networks.nostr.media import (
+    MEDIA_API,
+    MEDIA_SERVER,
+    media_max_bytes,
+    media_server,
+    media_server_setting,
+    upload_picture,
+)
 from hubbub.networks.nostr.relay import (
-    RelayFailure,
     RelayPool,
-    http_url,
     normalize_relay_url,
     parallel,
 )
@@ -60,10 +66,6 @@ PAGE_SIZE = 40
 # find_published without a stored event looks this far before `since` (clock skew).
 CLOCK_SLACK = timedelta(minutes=2)
 REACTIONS = {"like": 7, "repost": 6}
-# A Blossom server that refuses a picture's size (413) is offered it fitted to half, at most
-# this many times, never below the smallest size (then the refusal stands, in its words).
-BLOSSOM_SHRINKS = 3
-BLOSSOM_SMALLEST = 256 * 1024
 
 
 class NostrConnector(Connector):
@@ -91,13 +93,13 @@ class NostrConnector(Connector):
     # --- identity and capabilities -------------------------------------------------------------
     def capabilities(self, account: Account) -> Capabilities:
         """The strictest `limitation.max_content_length` the relays' NIP-11 documents state."""
-        documents = parallel(_nip11, _relays(account))
+        documents = parallel(nip11_document, account_relays(account))
         return mapping.capabilities_from_documents(
-            (d for d in documents if d is not None), bool(_media_server(account)),
-            _media_max_bytes(account))
+            (d for d in documents if d is not None), bool(media_server(account)),
+            media_max_bytes(account))
 
     def account_notes(self, account: Account) -> tuple[str, ...]:
-        server = _media_server(account)
+        server = media_server(account)
         if not server:
             return (mapping.NO_MEDIA_SERVER,)
         kind = "NIP-96" if account.credentials.get(MEDIA_API) else "Blossom"
@@ -108,7 +110,7 @@ class NostrConnector(Connector):
 
     def whoami(self, account: Account) -> Identity:
         pair = _keypair(account)
-        with RelayPool(_relays(account)) as pool:
+        with RelayPool(account_relays(account)) as pool:
             result = pool.query([{"kinds": [0], "authors": [pair.public_hex], "limit": 1}])
         error = mapping.query_error(result, "profile request")
         if error is not None:
@@ -120,7 +122,7 @@ class NostrConnector(Connector):
     def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
         """credentials: {"nsec": "nsec1..." or 64 hex, or "" to generate a key pair,
         "relays": ["wss://...", ...]} (base_url, when given, is one more relay)."""
-        relays = _relay_list(base_url, credentials.get("relays"))
+        relays = relay_list(base_url, credentials.get("relays"))
         media = media_server_setting(str(credentials.get(MEDIA_SERVER) or ""))
         secret = str(credentials.get("nsec") or credentials.get("secret_key_hex") or "").strip()
         try:
@@ -130,7 +132,7 @@ class NostrConnector(Connector):
         with RelayPool(relays) as pool:
             result = pool.query([{"kinds": [0], "authors": [pair.public_hex], "limit": 1}])
         if not result.answered:
-            raise _no_relay_answered(result.failures)
+            raise no_relay_answered(result.failures)
         profile = reading.latest_profiles(result.events).get(pair.public_hex)
         notice = "" if secret else (
             f"A new key pair was made for this account. Its secret key is {pair.nsec} — keep a "
@@ -222,37 +224,15 @@ class NostrConnector(Connector):
         """Put the picture on the account's media server (Blossom, or NIP-96 when it announces
         that) and return what the note needs of it as the media id (blossom.Blob as JSON). The
         same bytes give the same blob: a retry is harmless."""
-        server = _media_server(account)
-        if not server:
+        if not media_server(account):
             raise Rejected(mapping.NO_MEDIA_SERVER)
         if media.is_video:
             raise Rejected("Nostr notes from the hub carry pictures only, not video.")
         pair = _keypair(account)
         # Over 10 MB (or a type Nostr clients do not show) it goes fitted (networks/image_fit).
         limits = self.image_fit(mapping.default_capabilities(
-            has_media_server=True, server_max_bytes=_media_max_bytes(account)))
-        picture = fitted(media, limits, "the media server")
-        api_url = str(account.credentials.get(MEDIA_API) or "")
-        if api_url:
-            blob = nip96.upload(api_url, pair.secret_hex, picture.data, picture.mime_type,
-                                media.alt_text)
-        else:
-            # A Blossom server states no size limit before it is asked (BUD-06 answers 413 to
-            # HEAD /upload, before any bytes go): a refused size is fitted to half, a few times.
-            for smaller in range(BLOSSOM_SHRINKS + 1):
-                try:
-                    blob = blossom.upload(server, pair.secret_hex, picture.data,
-                                          picture.mime_type)
-                    break
-                except blossom.TooLarge:
-                    if smaller == BLOSSOM_SHRINKS or len(picture.data) <= BLOSSOM_SMALLEST:
-                        raise
-                    limits = replace(limits, max_bytes=max(len(picture.data) // 2,
-                                                           BLOSSOM_SMALLEST))
-                    picture = fitted(media, limits, "the media server")
-        if blob.sha256 != hashlib.sha256(picture.data).hexdigest():
-            return blob.to_id()  # the server changed it (NIP-96): as the server describes it
-        return replace(blob, width=picture.width, height=picture.height).to_id()
+            has_media_server=True, server_max_bytes=media_max_bytes(account)))
+        return upload_picture(account, pair.secret_hex, media, limits)
 
     def find_published(
         self,
@@ -271,7 +251,7 @@ class NostrConnector(Connector):
         else:
             earliest = int((since - CLOCK_SLACK).timestamp())
             wanted = {"kinds": [1], "authors": [pair.public_hex], "since": earliest}
-        with RelayPool(_relays(account)) as pool:
+        with RelayPool(account_relays(account)) as pool:
             result = pool.query([wanted])
         error = mapping.query_error(result, "check for the note")
         if error is not None:
@@ -307,7 +287,7 @@ class NostrConnector(Connector):
         target = self._read_event(account, ref)
         if target is None:
             raise NotFound("That note was not found on this account's relays.")
-        hint = ref.relays[0] if ref.relays else _relays(account)[0]
+        hint = ref.relays[0] if ref.relays else account_relays(account)[0]
         tags = [["e", target["id"], hint], ["p", target["pubkey"]],
                 ["k", str(target["kind"])]]
         if kind == "like":
@@ -325,7 +305,7 @@ class NostrConnector(Connector):
         Feeds: home, mentions, author, hashtag:<tag>."""
         pair = _keypair(account)
         position = reading.parse_cursor(cursor)
-        with RelayPool(_relays(account)) as pool:
+        with RelayPool(account_relays(account)) as pool:
             follows: list[str] = []
             if feed == "home":
                 contacts = pool.query([{"kinds": [3], "authors": [pair.public_hex], "limit": 1}])
@@ -353,7 +333,7 @@ class NostrConnector(Connector):
         opened = self._read_event(account, _event_ref(remote_id))
         if opened is None:
             raise NotFound("That note was not found on this account's relays.")
-        with RelayPool(_relays(account)) as pool:
+        with RelayPool(account_relays(account)) as pool:
             return conversation.read(pool, opened, pair.public_hex)
 
     def can_stream(self, feed: str) -> bool:
@@ -369,26 +349,26 @@ class NostrConnector(Connector):
         pair = _keypair(account)
         follows: list[str] = []
         if "home" in feeds:
-            with RelayPool(_relays(account)) as pool:
+            with RelayPool(account_relays(account)) as pool:
                 contacts = pool.query([{"kinds": [3], "authors": [pair.public_hex], "limit": 1}])
             follows = reading.follows_from_contacts(contacts.events, pair.public_hex)
         requests_by_feed = {
             feed: reading.feed_filters(feed, pair.public_hex, follows=follows) for feed in feeds
         }
-        live = LiveSubscription(_relays(account), requests_by_feed, since=int(time.time()))
+        live = LiveSubscription(account_relays(account), requests_by_feed, since=int(time.time()))
         return NostrStream(live, pair.public_hex)
 
     # --- helpers -------------------------------------------------------------------------------
     def _send(self, account: Account, event: events.Event, *, what: str,
               maybe_sent_is_unknown: bool = True) -> Published:
-        with RelayPool(_relays(account)) as pool:
+        with RelayPool(account_relays(account)) as pool:
             outcomes = pool.publish(event)
         stored = mapping.stored_on(outcomes, maybe_sent_is_unknown=maybe_sent_is_unknown,
                                    what=what)
         return mapping.published_from_event(event, stored)
 
     def _read_event(self, account: Account, ref: keys.Entity) -> events.Event | None:
-        relays = list(_relays(account))
+        relays = list(account_relays(account))
         for hint in ref.relays:
             try:
                 url = normalize_relay_url(hint)
@@ -409,7 +389,7 @@ class NostrConnector(Connector):
     def _reply_target(self, account: Account, in_reply_to: str) -> mapping.ReplyTarget:
         ref = _event_ref(in_reply_to)
         parent = self._read_event(account, ref)
-        return mapping.reply_target(ref, parent, fallback_relay=_relays(account)[0])
+        return mapping.reply_target(ref, parent, fallback_relay=account_relays(account)[0])
 
     def _profiles(self, pool: RelayPool, page: Sequence[events.Event]) -> dict[
             str, reading.Profile]:
@@ -441,41 +421,6 @@ def _keypair(account: Account) -> KeyPair:
         raise Revoked("The stored Nostr key is not usable: reconnect the account.") from None
 
 
-MEDIA_SERVER = "media_server"
-MEDIA_API = "media_api"  # a NIP-96 server's upload address; absent for a Blossom server
-MEDIA_MAX_BYTES = "media_max_bytes"  # the size a NIP-96 server states; absent when none
-MEDIA_KEYS = (MEDIA_SERVER, MEDIA_API, MEDIA_MAX_BYTES)
-
-
-def media_server_setting(typed: str) -> dict[str, Any]:
-    """The credentials keys for a typed media server ({} for none), or Rejected with a
-    sentence: only http(s) roots the SSRF guard lets the hub reach. A server that announces
-    NIP-96 (/.well-known/nostr/nip96.json) is used through it; any other as Blossom."""
-    if not typed.strip():
-        return {}
-    try:
-        url = blossom.normalize_server_url(typed)
-        blossom.check_reachable(url)
-    except ValueError as exc:
-        raise Rejected(str(exc)) from None
-    found = nip96.discover(url)
-    setting: dict[str, Any] = {MEDIA_SERVER: url}
-    if found is not None:
-        setting[MEDIA_API] = found.api_url
-        if found.max_bytes:
-            setting[MEDIA_MAX_BYTES] = found.max_bytes
-    return setting
-
-
-def _media_server(account: Account) -> str:
-    return str(account.credentials.get(MEDIA_SERVER) or "")
-
-
-def _media_max_bytes(account: Account) -> int:
-    value = account.credentials.get(MEDIA_MAX_BYTES)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
 def _sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,
                blobs: Sequence[blossom.Blob]) -> events.Event:
     tags = mapping.note_tags(draft, pair.public_hex, reply)
@@ -503,50 +448,6 @@ def _stored_reply(prepared: Mapping[str, Any]) -> mapping.ReplyTarget | None:
         return mapping.ReplyTarget(**fields)
     except TypeError:
         raise Rejected("The reply prepared for this delivery is damaged: post it again.") from None
-
-
-def _relays(account: Account) -> list[str]:
-    stored = account.credentials.get("relays")
-    relays = [str(r) for r in stored] if isinstance(stored, list) else []
-    if not relays and account.base_url:
-        relays = [account.base_url]
-    if not relays:
-        raise Rejected("No relay is configured for this Nostr account: reconnect it with one.")
-    return relays
-
-
-def _relay_list(base_url: str, given: object) -> list[str]:
-    raw: list[str] = []
-    if isinstance(given, str):
-        raw.extend(given.split())
-    elif isinstance(given, list | tuple):
-        raw.extend(str(r) for r in given)
-    if base_url:
-        raw.insert(0, base_url)
-    relays: list[str] = []
-    for text in raw:
-        if not text.strip():
-            continue
-        try:
-            url = normalize_relay_url(text)
-        except ValueError as exc:
-            raise Rejected(str(exc)) from None
-        if url not in relays:
-            relays.append(url)
-    if not relays:
-        raise Rejected("Give at least one relay address (wss://...).")
-    return relays
-
-
-def _no_relay_answered(failures: Mapping[str, RelayFailure]) -> Rejected | NotFound | Transient:
-    """A connect where no relay answered: an error that says, for each relay, why."""
-    said = "; ".join(f"{url}: {f.reason}" for url, f in failures.items())
-    kinds = {f.kind for f in failures.values()}
-    if kinds <= {"blocked", "invalid_url"}:
-        return Rejected(f"No relay can be used from this hub ({said})")
-    if kinds <= {"blocked", "invalid_url", "dns", "refused", "tls", "handshake", "http_status"}:
-        return NotFound(f"No Nostr relay answered ({said})")
-    return Transient(f"No Nostr relay answered ({said})")
 
 
 def _identity(pair: KeyPair, profile: reading.Profile | None) -> Identity:
@@ -588,23 +489,3 @@ def _event_ref(text: str) -> keys.Entity:
 
 def _event_id(text: str) -> str:
     return _event_ref(text).value
-
-
-def _nip11(relay_url: str) -> object | None:
-    """The relay's NIP-11 document, or None when it serves none (or cannot be reached)."""
-    session = guarded_session()
-    try:
-        response = session.get(http_url(relay_url),
-                               headers={"Accept": "application/nostr+json"})
-    except (requests.RequestException, ValueError) as exc:
-        log.info("no NIP-11 document from %s: %s", urlsplit(relay_url).netloc, exc)
-        return None
-    finally:
-        session.close()
-    if response.status_code != 200:
-        return None
-    try:
-        document: object = response.json()
-    except ValueError:
-        return None
-    return document
