@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from hubbub.core.image_fit import FitLimits
-from hubbub.core.video_limits import VideoFacts, VideoLimits, video_limit_problems
+from hubbub.core.video_limits import VideoLimits
 from hubbub.networks.conversation import not_offered
 
 AuthKind = Literal["oauth2", "app_password", "keypair"]
@@ -177,37 +177,6 @@ class MediaFile:
     @property
     def is_video(self) -> bool:
         return self.mime_type.startswith("video/")
-
-
-def video_problems(media: Sequence[MediaFile], limits: MediaLimits, network: str) -> list[Problem]:
-    """The video rules of one network for a post's attachments: whether it takes video at all,
-    how many, whether images may go beside one, and each video's type, size, length, picture
-    size and frame rate. Connectors add these to their own image checks."""
-    videos = [(n, m) for n, m in enumerate(media, start=1) if m.is_video]
-    if not videos:
-        return []
-    rules = limits.video
-    if rules is None:
-        return [Problem("media_type", f"{network} does not take video: leave the video out "
-                        "for this account (Customize)")]
-    problems: list[Problem] = []
-    if len(videos) > rules.max_count:
-        problems.append(Problem("too_many_media", f"{len(videos)} videos; at most "
-                                f"{rules.max_count} in one post"))
-    if not rules.with_images and len(videos) < len(media):
-        problems.append(Problem("media_mix", "a video cannot go with images in one post "
-                                f"on {network}: keep the video or the images"))
-    alt_max = rules.alt_text_max or limits.alt_text_max
-    for n, item in videos:
-        facts = VideoFacts(item.mime_type, item.size, item.width, item.height, item.duration,
-                           item.frame_rate)
-        problems += [Problem(code, f"Attachment {n} (video) {sentence}")
-                     for code, sentence in video_limit_problems(facts, rules)]
-        if len(item.alt_text.strip()) > alt_max:
-            over = len(item.alt_text.strip()) - alt_max
-            problems.append(Problem("alt_too_long", f"Attachment {n}: the description is "
-                                    f"{over} characters over the limit of {alt_max}"))
-    return problems
 
 
 def fit_limits_of(media: MediaLimits, **changes: Any) -> FitLimits:

@@ -24,7 +24,6 @@ from hubbub.networks.base import (
     Problem,
     Published,
     Validation,
-    video_problems,
 )
 from hubbub.networks.bluesky import auth, conversation, items, mapping, records
 from hubbub.networks.bluesky import media as bluesky_media
@@ -36,6 +35,7 @@ from hubbub.networks.errors import (
     Rejected,
     Revoked,
 )
+from hubbub.networks.media_rules import video_problems
 
 PAGE_SIZE = 50
 SUBJECTS_PER_CALL = 25  # app.bsky.feed.getPosts takes at most 25 URIs

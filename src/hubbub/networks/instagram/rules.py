@@ -40,9 +40,9 @@ from hubbub.networks.base import (
     MediaLimits,
     Problem,
     Validation,
-    video_problems,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
+from hubbub.networks.media_rules import video_problems
 
 CAPTION_LIMIT = 2200
 MAX_HASHTAGS = 30

@@ -23,11 +23,11 @@ from hubbub.networks.base import (
     Problem,
     Validation,
     fit_limits_of,
-    video_problems,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
 from hubbub.networks.image_fit import fit_problems
 from hubbub.networks.linkedin.little import reserved_count
+from hubbub.networks.media_rules import video_problems
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif")
 IMAGE_MAX_BYTES = 10 * 1024 * 1024

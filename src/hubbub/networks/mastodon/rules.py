@@ -1,5 +1,5 @@
 """Mastodon's rules for a post's attachments, as the instance states them (count, types,
-description length; videos through base.video_problems). A picture over the instance's byte or
+description length; videos through media_rules.video_problems). A picture over the instance's byte or
 pixel limit is no problem: it is fitted to them before upload (networks/image_fit.py)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from hubbub.networks.base import (
     MediaFile,
     Problem,
     fit_limits_of,
-    video_problems,
 )
 from hubbub.networks.draft_checks import alt_problems
 from hubbub.networks.image_fit import fit_problems
+from hubbub.networks.media_rules import video_problems
 
 
 def media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Problem]:

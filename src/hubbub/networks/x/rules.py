@@ -23,10 +23,10 @@ from hubbub.networks.base import (
     MediaLimits,
     Problem,
     Validation,
-    video_problems,
 )
 from hubbub.networks.draft_checks import alt_problems, text_problems
 from hubbub.networks.image_fit import fit_problems
+from hubbub.networks.media_rules import video_problems
 from hubbub.networks.x.reading import FEEDS
 
 URL_LENGTH = 23
