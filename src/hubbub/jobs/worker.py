@@ -29,6 +29,7 @@ from hubbub.publishing.models import Delivery
 
 log = logging.getLogger(__name__)
 TASK_LOOK_SECONDS = 0.2  # how often the task runner looks for a ready task
+BEAT_SECONDS = 5.0  # how often a worker says it is alive (WorkerBeat)
 
 
 class HubWorker:
@@ -52,7 +53,6 @@ class HubWorker:
 
     def _scheduler_loop(self) -> None:
         interval = float(settings.HUBBUB_SCHEDULER_INTERVAL)
-        last_beat = 0.0
         next_tick = 0.0
         next_due = 0.0  # monotonic time to look for the next scheduled delivery again
         while not self._stop.is_set():
@@ -68,9 +68,6 @@ class HubWorker:
                     scheduler.tick(self.dispatcher)
                     next_tick = time.monotonic() + interval
                     self.ticks += 1
-                    if time.monotonic() - last_beat > 5:
-                        scheduler.beat(self.worker_id, self.started_at)
-                        last_beat = time.monotonic()
                 elif self.dispatcher is not None:
                     scheduler.dispatch_due(self.dispatcher)
                 else:
@@ -86,6 +83,19 @@ class HubWorker:
                 next_due = 0.0
             self._wake.wait(pause)
         close_old_connections()
+
+    def _beat_loop(self) -> None:
+        """Say this process is alive every BEAT_SECONDS, from a thread of its own: a tick that
+        runs a long periodic job (a sweep) must not make another worker's sweep take this
+        one's running tasks for a dead worker's (jobs/task_rows.py)."""
+        while not self._stop.is_set():
+            try:
+                scheduler.beat(self.worker_id, self.started_at)
+            except Exception:
+                log.exception("worker beat failed; trying again")
+            finally:
+                close_old_connections()
+            self._stop.wait(BEAT_SECONDS)
 
     def _start_committed(self, delivery: Delivery) -> bool:
         """Offered by jobs/wake.py at the commit that made `delivery` due."""
@@ -121,6 +131,7 @@ class HubWorker:
         close_old_connections()
 
     def start(self) -> None:
+        self._spawn("beat", self._beat_loop)
         if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
             for n in range(self.concurrency):
                 worker = DBTaskWorker(
