@@ -30,9 +30,11 @@ ITEM_FIELDS = ("pk", "network", "connection_id", "remote_id", "kind", "created_a
 
 def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
               rows: Mapping[str, Mapping[str, Any]], ids: Mapping[str, int], *,
-              entry_ids: Sequence[int], changed_ids: Sequence[int]) -> None:
+              entry_ids: Sequence[int], changed_ids: Sequence[int],
+              notify: bool = True) -> None:
     """Match the batch's new and changed items and store what the rules do to them. Costs one
-    small SELECT when the person has no rules."""
+    small SELECT when the person has no rules. Without `notify` (a conversation read: old
+    posts), notify rules mark the items but raise no notice."""
     touched = set(entry_ids).union(changed_ids)
     if not touched:
         return
@@ -55,7 +57,8 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
         had_effect = had_effect or not effect.empty or bool(allowed)
         outcomes.append(effects.Outcome(item_id, row["created_at"], effect, allowed))
     if outcomes and (had_effect or changed_ids):
-        effects.write(outcomes, replace_entries=False, user_id=user_id, notify_ids=entry_ids)
+        effects.write(outcomes, replace_entries=False, user_id=user_id,
+                      notify_ids=entry_ids if notify else ())
 
 
 # --- the stored items -------------------------------------------------------------------------

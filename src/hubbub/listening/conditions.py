@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -47,6 +47,33 @@ ACTIONS: dict[str, str] = {
 MAX_VALUES = 200
 MAX_VALUE_CHARS = 300
 MAX_ID = 2**63 - 1
+
+
+# The moments a rule may name (hide until, ends on): the databases' and the clocks' range, in UTC.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def moment(raw: object, what: str) -> datetime:
+    """A date and time with its zone, from a form or a file, within EARLIEST..LATEST (year 1 in
+    Tokyo is year 0 in UTC, which no database stores): Invalid otherwise, saying `what`."""
+    when: datetime | None = None
+    if isinstance(raw, datetime):
+        when = raw
+    elif isinstance(raw, str) and len(raw) < 40:
+        try:
+            when = parse_datetime(raw)
+        except (ValueError, OverflowError):  # well formed but no such day: 2024-02-30
+            when = None
+    if when is None or when.tzinfo is None:
+        raise Invalid(f"{what}: a date and time with its time zone is needed")
+    try:
+        in_utc = when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc <= LATEST:
+        raise Invalid(f"{what}: a date between 1970 and 9999 is needed")
+    return when
 
 
 class Invalid(ValueError):
@@ -95,6 +122,16 @@ def _id(value: Any, what: str) -> int:
     return int(text)
 
 
+def plain_text(value: str, what: str) -> str:
+    """Text without NUL, stripped; Invalid when it holds a lone surrogate (from a JSON
+    "\\ud800": no database or page can carry it)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Invalid(f"{what}: a value holds a broken character (a lone surrogate)") from None
+    return value.replace("\x00", "").strip()
+
+
 def clean_values(kind: str, raw: Any) -> tuple[Any, ...]:
     """A condition's values, checked: a list (or a comma/line separated text)."""
     if isinstance(raw, str):
@@ -105,7 +142,7 @@ def clean_values(kind: str, raw: Any) -> tuple[Any, ...]:
     for value in raw:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise Invalid(f"{CONDITIONS[kind]}: values must be text")
-        text = str(value).replace("\x00", "").strip()
+        text = plain_text(str(value), CONDITIONS[kind])
         if not text:
             continue
         if len(text) > MAX_VALUE_CHARS:
@@ -161,11 +198,7 @@ def action_from(data: Any) -> Action:
     if kind not in ACTIONS:
         raise Invalid(f"Unknown action {str(kind)[:40]!r}")
     if kind == "hide_until":
-        raw = data.get("until")
-        until = parse_datetime(raw) if isinstance(raw, str) and len(raw) < 40 else None
-        if until is None or until.tzinfo is None:
-            raise Invalid("Hide until: a date and time with its time zone is needed")
-        return Action(kind, until=until)
+        return Action(kind, until=moment(data.get("until"), "Hide until"))
     if kind == "send_to":
         return Action(kind, column=_id(data.get("column"), "Also show in a column"))
     return Action(kind)

@@ -17,6 +17,7 @@ from hubbub.listening.conditions import (
     KINDS,
     Invalid,
     RuleSpec,
+    moment,
     spec_from,
 )
 from hubbub.listening.models import Rule
@@ -153,6 +154,11 @@ class RuleForm(forms.Form):
             self.add_error(None, "Give at least one condition: which items the rule is for.")
         if not actions:
             self.add_error(None, "Choose at least one thing the rule does.")
+        if data.get("expires"):
+            try:
+                moment(self._start_of(data["expires"]), "The rule ends on")
+            except Invalid as exc:
+                self.add_error("expires", str(exc))
         if conditions and actions:
             try:
                 self._spec = spec_from({"conditions": conditions, "actions": actions})

@@ -311,7 +311,7 @@ def _apply(effect: Effect, action: Action, rule: CompiledRule, decided: bool) ->
             until = action.until if kind == "hide_until" and action.until else HIDE_FOREVER
             if rule.expires_at is not None and rule.expires_at < until:
                 until = rule.expires_at
-            effect.hidden_until = until
+            effect.hidden_until = min(until, HIDE_FOREVER)  # a stored rule past the range
         return True
     if kind == "priority":
         if not decided:

@@ -18,6 +18,8 @@ from hubbub.listening.conditions import (
     RuleSpec,
     actions_json,
     conditions_json,
+    moment,
+    plain_text,
     spec_from,
 )
 from hubbub.listening.models import ListeningState, Rule
@@ -144,11 +146,9 @@ def export(user: User) -> str:
 def import_rules(user: User, raw: bytes) -> int:
     """Add the rules of an exported file after the person's own. All or nothing: a file with
     anything wrong raises Invalid (saying where) and changes nothing."""
-    from django.utils.dateparse import parse_datetime
-
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # [[[[... nested too deep
         raise Invalid("The file is not a rules file (not JSON text)") from exc
     if not isinstance(data, dict) or data.get("hubbub_rules") != EXPORT_VERSION:
         raise Invalid(f"The file is not a hubbub rules file of version {EXPORT_VERSION}")
@@ -168,13 +168,11 @@ def import_rules(user: User, raw: bytes) -> int:
             expires: Any = entry.get("expires_at")
             if not isinstance(name, str) or not isinstance(paused, bool):
                 raise Invalid("name must be text and paused true or false")
-            when = parse_datetime(expires) if isinstance(expires, str) and len(expires) < 40 \
-                else None
-            if expires is not None and (when is None or when.tzinfo is None):
-                raise Invalid("expires_at must be a date and time with its time zone")
+            name = plain_text(name, "name")
+            when = None if expires is None else moment(expires, "expires_at")
         except Invalid as exc:
             raise Invalid(f"Rule {number}: {exc}") from exc
-        read.append((spec, name.replace("\x00", "")[:200], paused, when))
+        read.append((spec, name[:200], paused, when))
     with transaction.atomic():
         count = Rule.objects.filter(user=user).count()
         if count + len(read) > MAX_RULES:

@@ -31,11 +31,11 @@ from hubbub.networks.conversation import Placed, arrange
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.registry import get_connector
 from hubbub.timeline.ingest import ingest
-from hubbub.timeline.models import Feed, Item
+from hubbub.timeline.models import CONVERSATION_FEED_KEY, Feed, Item
 
 log = logging.getLogger(__name__)
 
-FEED_KEY = "conversation"
+FEED_KEY = CONVERSATION_FEED_KEY
 CACHE_SECONDS = 60
 MAX_SIDE_BY_SIDE = 6
 

@@ -29,7 +29,7 @@ from django.utils import timezone
 from hubbub.listening import apply as listening
 from hubbub.networks import base
 from hubbub.timeline import live
-from hubbub.timeline.models import Feed, FeedEntry, Item
+from hubbub.timeline.models import CONVERSATION_FEED_KEY, Feed, FeedEntry, Item
 from hubbub.timeline.normalize import FEED_SPECIFIC, FLAGS, dumps, normalize
 
 __all__ = ["IngestResult", "ingest", "normalize"]
@@ -152,7 +152,8 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
             _insert_entries(feed.pk, entries)
         listening.on_ingest(feed.pk, user_id, network, connection_id, rows, ids,
                             entry_ids=[item_id for item_id, _at in entries],
-                            changed_ids=changed_ids)
+                            changed_ids=changed_ids,
+                            notify=feed.key != CONVERSATION_FEED_KEY)
         result = IngestResult(
             item_ids=tuple(ids.values()),
             new_item_ids=tuple(written[rid] for rid in rows if rid in written

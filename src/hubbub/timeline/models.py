@@ -6,6 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# The feed an item's conversation is stored in when it is opened (timeline/conversations.py): no
+# column shows it and nothing polls it; what lands in it is old news, never "just arrived".
+CONVERSATION_FEED_KEY = "conversation"
+
 
 class Feed(models.Model):
     """One readable stream of one connection: home, notifications, mentions, a list, a hashtag,
