@@ -85,3 +85,19 @@ def test_an_opened_conversation_raises_no_notice_for_its_old_posts(alice: User,
     assert not Notice.objects.exists()
     ingest(feed, [now_item(2, "hello just now")])
     assert Notice.objects.filter(user=alice, item__text="hello just now").count() == 1
+
+
+def test_a_column_never_shows_another_persons_item_whatever_its_entries_say(
+        alice: User, bob: User, feed: Feed) -> None:
+    from hubbub.listening.models import ColumnEntry
+    from hubbub.timeline.selectors import column_page
+    from tests.timeline.conftest import make_column, make_connection
+
+    column = make_column(alice, [feed])
+    ingest(feed, [now_item(1, "alice's own")])
+    bobs = ensure_feed(make_connection(bob), "home")
+    ingest(bobs, [now_item(2, "bob's private")])
+    theirs = Item.objects.get(text="bob's private")
+    ColumnEntry.objects.create(column=column, item=theirs, created_at=theirs.created_at,
+                               via=ColumnEntry.ROUTE)
+    assert [i.text for i in column_page(column)] == ["alice's own"]

@@ -106,12 +106,15 @@ def _page(feeds: Sequence[Feed], *, before: Cursor | None = None, after: Cursor 
     by_id = Item.objects.in_bulk(ids)
     connections = {f.connection_id: f.connection for f in feeds}
     missing = {i.connection_id for i in by_id.values()} - set(connections)
-    if missing:  # items a rule sent here from the person's other accounts
-        connections.update(Connection.objects.in_bulk(missing))
+    if missing and column is not None:  # items a rule sent here from the person's other accounts
+        owner = Deck.objects.filter(pk=column.deck_id).values("user_id")[:1]
+        connections.update(Connection.objects.filter(user_id=owner).in_bulk(missing))
     items: list[Item] = []
     for pk in ids:
         item = by_id.get(pk)
-        if item is None:  # deleted between the two reads
+        # Deleted between the two reads, or (never written so, but never shown either) an item
+        # of a connection that is not the column owner's.
+        if item is None or item.connection_id not in connections:
             continue
         item.connection = connections[item.connection_id]
         item.rule_priority, item.rule_read = rows[pk]  # type: ignore[attr-defined]
