@@ -1,6 +1,6 @@
 """Mastodon's rules for a post's attachments, as the instance states them (count, types,
-description length; videos through media_rules.video_problems). A picture over the instance's byte or
-pixel limit is no problem: it is fitted to them before upload (networks/image_fit.py)."""
+description length; videos through media_rules.video_problems). A picture over the instance's
+byte or pixel limit is no problem: it is fitted to them before upload (networks/image_fit.py)."""
 
 from __future__ import annotations
 
