@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib.auth.models import User
 
+from hubbub.accounts.templatetags.hubbub_ui import short_id
 from hubbub.connections.models import Connection
 from hubbub.core.ids import IdChoiceField, IdMultipleChoiceField
 from hubbub.listening.conditions import (
@@ -56,7 +57,8 @@ class ColumnsChoice(IdMultipleChoiceField):
 
 class AccountsChoice(IdMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.handle} ({obj.network})"
+        # A Nostr npub (63 unbreakable characters) shortened as everywhere else in the hub.
+        return f"{short_id(obj.handle)} ({obj.network})"
 
 
 class RuleForm(forms.Form):
