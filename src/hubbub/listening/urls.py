@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.listening import views
+from hubbub.listening import import_views, views
 
 app_name = "listening"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("export/", views.export, name="export"),
     path("import/", views.import_file, name="import"),
+    path("import-mutes/<int:pk>/", import_views.import_mutes, name="import_mutes"),
     path("columns/<int:pk>/", views.allow_list, name="allow_list"),
     path("notices/<int:pk>/seen/", views.notice_seen, name="notice_seen"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.core.ids import parse_id
-from hubbub.listening import apply, services
+from hubbub.listening import apply, import_views, services
 from hubbub.listening.conditions import ACTIONS, CONDITIONS, Invalid
 from hubbub.listening.forms import AllowListForm, ImportForm, RuleForm, initial_of
 from hubbub.listening.models import ListeningState, Notice, Rule
@@ -51,6 +51,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
         "applying": state is not None and state.version != state.applied_version,
         "columns": allow,
         "import_form": ImportForm(),
+        "mute_sources": import_views.importable(request),
     }, section=SECTION)
 
 
