@@ -90,7 +90,7 @@ def test_mastodon_filters_mutes_and_blocks(mastodon_peer: Any) -> None:
     authors = rules[prefix + "2 muted accounts"].conditions[0]
     assert sorted(authors["values"]) == sorted(f"{a.username}@localhost" for a in (noisy,
                                                                                     blocked))
-    [sport] = [name for name in rules if "1 muted words until" in name]
+    [sport] = [name for name in rules if "1 muted word until" in name]
     assert rules[sport].actions[0]["kind"] == "hide_until"
     assert "only warns on Mastodon" in page
     assert "whole word" in page
@@ -147,9 +147,9 @@ def test_bluesky_muted_words_and_accounts(bluesky_peer: Any) -> None:
     page = _import(user, connection)
     prefix = imported.prefix(connection)
     rules = _rules(user)
-    assert rules[prefix + "1 muted accounts"].conditions[0]["values"] == [writer.did]
-    assert rules[prefix + "1 muted words"].conditions[0]["values"] == ["coffee"]
-    assert rules[prefix + "1 muted hashtags"].conditions[0]["values"] == ["coffee"]
+    assert rules[prefix + "1 muted account"].conditions[0]["values"] == [writer.did]
+    assert rules[prefix + "1 muted word"].conditions[0]["values"] == ["coffee"]
+    assert rules[prefix + "1 muted hashtag"].conditions[0]["values"] == ["coffee"]
     [rugby] = [r for name, r in rules.items() if "until" in name]
     assert rugby.conditions[0] == {"kind": "hashtag", "values": ["rugby"], "negate": False}
     assert rugby.actions[0]["kind"] == "hide_until"
@@ -176,9 +176,9 @@ def test_nostr_mute_list(nostr_peer: Any) -> None:
     page = _import(user, connection)
     prefix = imported.prefix(connection)
     rules = _rules(user)
-    assert rules[prefix + "1 muted accounts"].conditions[0]["values"] == [keys.npub(noisy.pk)]
-    assert rules[prefix + "1 muted hashtags"].conditions[0]["values"] == ["crypto"]
-    assert rules[prefix + "1 muted words"].conditions[0]["values"] == ["spoiler"]
+    assert rules[prefix + "1 muted account"].conditions[0]["values"] == [keys.npub(noisy.pk)]
+    assert rules[prefix + "1 muted hashtag"].conditions[0]["values"] == ["crypto"]
+    assert rules[prefix + "1 muted word"].conditions[0]["values"] == ["spoiler"]
     assert "1 muted threads (e tags)" in page
 
     # Notes arriving afterwards: the muted key's is hidden, the other shown.
@@ -193,4 +193,4 @@ def test_nostr_mute_list(nostr_peer: Any) -> None:
     newer = nostr_peer.sign(me, "", kind=10000, created_at=start + 10, tags=[["p", noisy.pk]])
     assert nostr_peer.publish(newer).ok
     _import(user, connection)
-    assert list(_rules(user)) == [prefix + "1 muted accounts"]
+    assert list(_rules(user)) == [prefix + "1 muted account"]

@@ -114,7 +114,8 @@ def _plan(connection: Connection, found: Found) -> tuple[list[tuple[RuleSpec, st
         values = list(dict.fromkeys(e.value for e in entries))
         chunks = [values[i:i + MAX_VALUES] for i in range(0, len(values), MAX_VALUES)]
         for number, chunk in enumerate(chunks, start=1):
-            name = prefix(connection) + f"{len(chunk)} {_NOUNS[kind]}"
+            noun = _NOUNS[kind] if len(chunk) != 1 else _NOUNS[kind].removesuffix("s")
+            name = prefix(connection) + f"{len(chunk)} {noun}"
             if until is not None:
                 name += f" until {until:%Y-%m-%d}"
             if len(chunks) > 1:
