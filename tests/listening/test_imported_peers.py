@@ -194,3 +194,36 @@ def test_nostr_mute_list(nostr_peer: Any) -> None:
     assert nostr_peer.publish(newer).ok
     _import(user, connection)
     assert list(_rules(user)) == [prefix + "1 muted account"]
+
+
+def test_mastodon_failures_import_nothing(mastodon_peer: Any) -> None:
+    """A server error on the last of the three reads (blocks) keeps the earlier import whole;
+    a revoked token says to reconnect. Neither is a 500."""
+    user = User.objects.create_user("masto-failing")
+    reader, noisy = mastodon_peer.new_account(), mastodon_peer.new_account()
+    connection = Connection(user=user, network="mastodon", base_url=mastodon_peer.base_url,
+                            remote_id=reader.id, handle=f"@{reader.username}@localhost")
+    connection.credentials = {"access_token": reader.access_token}
+    connection.save()
+    done = mastodon_peer._api(reader.access_token, "POST", f"/api/v1/accounts/{noisy.id}/mute")
+    assert done.status_code == 200, done.text
+    _import(user, connection)
+    before = _rules(user)
+    assert list(before) == [imported.prefix(connection) + "1 muted account"]
+    mastodon_peer._api(reader.access_token, "POST", f"/api/v1/accounts/{noisy.id}/block")
+
+    web = Client()
+    web.force_login(user)
+    url = reverse("listening:import_mutes", args=[connection.pk])
+    mastodon_peer.add_fault({"type": "status", "status": 503,
+                             "body": {"error": "down for repairs"}}, path="/api/v1/blocks")
+    failed = web.post(url)
+    assert failed.status_code == 502
+    assert "Nothing was imported" in failed.content.decode()
+    assert _rules(user) == before
+
+    mastodon_peer.revoke(reader)
+    revoked = web.post(url)
+    assert revoked.status_code == 502
+    assert "reconnect" in revoked.content.decode().lower()
+    assert _rules(user) == before
