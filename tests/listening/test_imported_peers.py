@@ -159,6 +159,23 @@ def test_bluesky_muted_words_and_accounts(bluesky_peer: Any) -> None:
     assert column_page(column) == []  # the muted author's post, stored before the import
 
 
+def test_bluesky_expired_session_is_refreshed(bluesky_peer: Any) -> None:
+    """An access token past its end: refreshed once (and stored), then the import goes on."""
+    from tests.integration import bluesky_support as bluesky
+
+    user = User.objects.create_user("sky-expired")
+    reader, other = bluesky.person(bluesky_peer, "ereader"), bluesky.person(bluesky_peer, "eother")
+    bluesky_peer.xrpc("POST", "app.bsky.graph.muteActor", token=reader.seeded.access_jwt,
+                      json_body={"actor": other.did})
+    connection = _connection(user, "bluesky", bluesky.expired_copy(reader.account))
+    stale = connection.credentials["accessJwt"]
+    until(lambda: "1 muted account" in _import(user, connection), "the mute imported")
+    connection.refresh_from_db()
+    assert connection.credentials["accessJwt"] != stale
+    [rule] = _rules(user).values()
+    assert rule.conditions[0]["values"] == [other.did]
+
+
 def test_nostr_mute_list(nostr_peer: Any) -> None:
     user = User.objects.create_user("nostr-importer")
     me, noisy = nostr_peer.keygen(), nostr_peer.keygen()
