@@ -24,18 +24,10 @@ from hubbub.networks.nostr import keys
 from hubbub.timeline.models import Feed, Item
 from hubbub.timeline.polling import poll_feed
 from hubbub.timeline.selectors import column_page, ensure_feed
-from tests.timeline.conftest import make_column
+from tests.timeline.conftest import connection_of, make_column
 from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _connection(user: User, network: str, account: Account) -> Connection:
-    connection = Connection(user=user, network=network, base_url=account.base_url,
-                            remote_id=account.remote_id, handle=account.handle)
-    connection.credentials = dict(account.credentials)
-    connection.save()
-    return connection
 
 
 def _import(user: User, connection: Connection) -> str:
@@ -119,7 +111,7 @@ def test_bluesky_muted_words_and_accounts(bluesky_peer: Any) -> None:
     reader, writer = bluesky.person(bluesky_peer, "ireader"), bluesky.person(bluesky_peer,
                                                                               "iwriter")
     bluesky_peer.follow(reader.seeded, writer.seeded)
-    connection = _connection(user, "bluesky", reader.account)
+    connection = connection_of(user, "bluesky", reader.account)
     home = ensure_feed(connection, "home")
     column = make_column(user, [home])
     from hubbub.networks.base import Draft
@@ -167,7 +159,7 @@ def test_bluesky_expired_session_is_refreshed(bluesky_peer: Any) -> None:
     reader, other = bluesky.person(bluesky_peer, "ereader"), bluesky.person(bluesky_peer, "eother")
     bluesky_peer.xrpc("POST", "app.bsky.graph.muteActor", token=reader.seeded.access_jwt,
                       json_body={"actor": other.did})
-    connection = _connection(user, "bluesky", bluesky.expired_copy(reader.account))
+    connection = connection_of(user, "bluesky", bluesky.expired_copy(reader.account))
     stale = connection.credentials["accessJwt"]
     until(lambda: "1 muted account" in _import(user, connection), "the mute imported")
     connection.refresh_from_db()
@@ -182,7 +174,7 @@ def test_nostr_mute_list(nostr_peer: Any) -> None:
     account = Account(base_url=nostr_peer.url,
                       credentials={"secret_key_hex": me.sk, "relays": [nostr_peer.url]},
                       remote_id=me.pk, handle=keys.npub(me.pk))
-    connection = _connection(user, "nostr", account)
+    connection = connection_of(user, "nostr", account)
     tagged = ensure_feed(connection, "hashtag:hubimport")
     column = make_column(user, [tagged])
     start = int(time.time()) - 100

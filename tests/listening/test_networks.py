@@ -22,18 +22,10 @@ from hubbub.networks.nostr import keys
 from hubbub.timeline.models import Feed, Item
 from hubbub.timeline.polling import poll_feed
 from hubbub.timeline.selectors import column_page, ensure_feed
-from tests.timeline.conftest import make_column
+from tests.timeline.conftest import connection_of, make_column
 from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _connection(user: User, network: str, account: Account) -> Connection:
-    connection = Connection(user=user, network=network, base_url=account.base_url,
-                            remote_id=account.remote_id, handle=account.handle)
-    connection.credentials = dict(account.credentials)
-    connection.save()
-    return connection
 
 
 def _texts(items: list[Item]) -> list[str]:
@@ -97,7 +89,7 @@ def test_bluesky(bluesky_peer: Any) -> None:
     reader, writer = bluesky.person(bluesky_peer, "lreader"), bluesky.person(bluesky_peer,
                                                                               "lwriter")
     bluesky_peer.follow(reader.seeded, writer.seeded)
-    home = ensure_feed(_connection(user, "bluesky", reader.account), "home")
+    home = ensure_feed(connection_of(user, "bluesky", reader.account), "home")
     posted = [0]
 
     def post(text: str) -> None:
@@ -119,7 +111,7 @@ def test_nostr(nostr_peer: Any) -> None:
     account = Account(base_url=nostr_peer.url,
                       credentials={"secret_key_hex": me.sk, "relays": [nostr_peer.url]},
                       remote_id=me.pk, handle=keys.npub(me.pk))
-    author = ensure_feed(_connection(user, "nostr", account), "author")
+    author = ensure_feed(connection_of(user, "nostr", account), "author")
     start = int(time.time()) - 100
     sent = [0]
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 
 from hubbub.connections.models import Connection
 from hubbub.networks import registry
+from hubbub.networks.base import Account
 from hubbub.networks.base import Item as NetItem
 from hubbub.timeline import live
 from hubbub.timeline.live import InProcessChannel
@@ -44,6 +45,16 @@ def alice(db: None) -> User:
 @pytest.fixture
 def bob(db: None) -> User:
     return User.objects.create_user("bob")
+
+
+def connection_of(user: User, network: str, account: Account) -> Connection:
+    """A Connection row for an account made on a real peer (its credentials encrypted as the
+    hub stores them)."""
+    connection = Connection(user=user, network=network, base_url=account.base_url,
+                            remote_id=account.remote_id, handle=account.handle)
+    connection.credentials = dict(account.credentials)
+    connection.save()
+    return connection
 
 
 def make_connection(user: User, handle: str = "", network: str = "scripted",

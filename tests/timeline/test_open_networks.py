@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 
-from hubbub.connections.models import Connection
 from hubbub.networks.base import Account, Draft
 from hubbub.networks.nostr import keys
 from hubbub.timeline.models import Feed, FeedEntry, Item
@@ -17,18 +16,10 @@ from hubbub.timeline.polling import load_older, mark_watched, poll_feed
 from hubbub.timeline.selectors import column_page, ensure_feed
 from hubbub.timeline.streaming import StreamSupervisor
 from tests.peers.nostr import NostrKeys, NostrPeer
-from tests.timeline.conftest import make_column
+from tests.timeline.conftest import connection_of, make_column
 from tests.timeline.test_streaming import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _connection(user: User, network: str, account: Account) -> Connection:
-    connection = Connection(user=user, network=network, base_url=account.base_url,
-                            remote_id=account.remote_id, handle=account.handle)
-    connection.credentials = dict(account.credentials)
-    connection.save()
-    return connection
 
 
 # --- Nostr ------------------------------------------------------------------------------------
@@ -44,7 +35,7 @@ def test_a_nostr_mention_streams_into_the_column(nostr_peer: NostrPeer,
                                                  supervisor: StreamSupervisor) -> None:
     user = User.objects.create_user("nostrich")
     me, them = nostr_peer.keygen(), nostr_peer.keygen()
-    mentions = ensure_feed(_connection(user, "nostr", _nostr_account(nostr_peer, me)),
+    mentions = ensure_feed(connection_of(user, "nostr", _nostr_account(nostr_peer, me)),
                            "mentions")
     column = make_column(user, [mentions])
     mark_watched([mentions])
@@ -68,7 +59,7 @@ def test_a_nostr_author_feed_polls_and_pages_back(nostr_peer: NostrPeer) -> None
     now = int(time.time())
     for n in range(3):
         assert nostr_peer.publish(nostr_peer.sign(me, f"note {n}", created_at=now - 100 + n)).ok
-    author = ensure_feed(_connection(user, "nostr", _nostr_account(nostr_peer, me)), "author")
+    author = ensure_feed(connection_of(user, "nostr", _nostr_account(nostr_peer, me)), "author")
     make_column(user, [author])
     assert poll_feed(author).new_in_feed == 3
     assert [i.text for i in column_page(make_column(user, [author]))] == [
@@ -100,7 +91,7 @@ def test_bluesky_home_polls_into_a_column_and_pages_back(
     bluesky.wait_for(lambda: len(bluesky.CONNECTOR.fetch(home_account, "home").items) >= 3,
                      timeout=30)
     monkeypatch.setattr(bluesky_connector, "PAGE_SIZE", 2)
-    home = ensure_feed(_connection(user, "bluesky", home_account), "home")
+    home = ensure_feed(connection_of(user, "bluesky", home_account), "home")
     column = make_column(user, [home])
     assert poll_feed(home).new_in_feed == 2
     assert load_older(Feed.objects.get(pk=home.pk)) == 1
