@@ -227,12 +227,12 @@ def test_mastodon_failures_import_nothing(mastodon_peer: Any) -> None:
     mastodon_peer.add_fault({"type": "status", "status": 503,
                              "body": {"error": "down for repairs"}}, path="/api/v1/blocks")
     failed = web.post(url)
-    assert failed.status_code == 502
+    assert failed.status_code == 200
     assert "Nothing was imported" in failed.content.decode()
     assert _rules(user) == before
 
     mastodon_peer.revoke(reader)
     revoked = web.post(url)
-    assert revoked.status_code == 502
+    assert revoked.status_code == 200
     assert "reconnect" in revoked.content.decode().lower()
     assert _rules(user) == before
