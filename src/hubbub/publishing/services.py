@@ -30,7 +30,20 @@ from hubbub.publishing.outgoing import Outgoing
 # TargetCustom lives with Outgoing (its per-account versions); still importable here.
 from hubbub.publishing.outgoing import TargetCustom as TargetCustom
 
-EDITABLE_STATES = (DeliveryState.SCHEDULED, DeliveryState.HELD, DeliveryState.DRAFT)
+# A target's state changes (cancel, retry, delete everywhere, the post's one word) live in
+# transitions.py; still importable here, where views, the CLI and planning call them.
+from hubbub.publishing.transitions import EDITABLE_STATES as EDITABLE_STATES
+from hubbub.publishing.transitions import (
+    cancel_deliveries_for_connection as cancel_deliveries_for_connection,
+)
+from hubbub.publishing.transitions import cancel_delivery as cancel_delivery
+from hubbub.publishing.transitions import cancel_post as cancel_post
+from hubbub.publishing.transitions import delete_everywhere as delete_everywhere
+from hubbub.publishing.transitions import move as _move
+from hubbub.publishing.transitions import post_status as post_status
+from hubbub.publishing.transitions import record_transition as record_transition
+from hubbub.publishing.transitions import retry_delivery as retry_delivery
+from hubbub.publishing.transitions import send_held_now as send_held_now
 
 
 def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
@@ -414,23 +427,6 @@ def discard_draft(post: Post) -> None:
     post.delete()
 
 
-def record_transition(delivery: Delivery, from_state: str, to_state: str, detail: str = "") -> None:
-    DeliveryEvent.objects.create(
-        delivery=delivery, from_state=from_state, to_state=to_state, detail=detail[:2000]
-    )
-
-
-def _move(delivery: Delivery, allowed: Iterable[str], to_state: str, detail: str,
-          **fields: object) -> bool:
-    """Compare-and-set: change state only if the row is still in one of the allowed states."""
-    updated = Delivery.objects.filter(pk=delivery.pk, state__in=list(allowed)).update(
-        state=to_state, **fields
-    )
-    if updated:
-        record_transition(delivery, delivery.state, to_state, detail)
-    return bool(updated)
-
-
 @transaction.atomic
 def unschedule(post: Post, reason: str) -> int:
     """Keep a scheduled post from going out without cancelling it (a paused queue): its
@@ -446,55 +442,6 @@ def unschedule(post: Post, reason: str) -> int:
         _move(d, [DeliveryState.DRAFT], DeliveryState.SCHEDULED,
               f"it had started sending when it was held ({reason})")
     return 0
-
-
-def retry_delivery(delivery: Delivery) -> bool:
-    """Send a failed (or held) target again, alone. Keeps the idempotency key."""
-    return _move(
-        delivery, [DeliveryState.FAILED, DeliveryState.HELD], DeliveryState.SCHEDULED,
-        "retry asked by the person", due_at=timezone.now(), enqueued_at=None, error_kind="",
-    )
-
-
-def send_held_now(delivery: Delivery) -> bool:
-    return retry_delivery(delivery)
-
-
-@transaction.atomic
-def cancel_post(post: Post) -> int:
-    """Cancel every target that has not started sending. Returns how many were cancelled."""
-    count = 0
-    for delivery in post.deliveries.all():
-        if _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "cancelled by the person"):
-            count += 1
-    return count
-
-
-def cancel_delivery(delivery: Delivery) -> bool:
-    """Cancel one target (e.g. a late one the person decided against) if it has not started."""
-    return _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "cancelled by the person")
-
-
-def cancel_deliveries_for_connection(connection: Connection) -> int:
-    count = 0
-    for delivery in Delivery.objects.filter(connection=connection, state__in=EDITABLE_STATES):
-        if _move(delivery, EDITABLE_STATES, DeliveryState.CANCELLED, "account disconnected"):
-            count += 1
-    return count
-
-
-def delete_everywhere(post: Post, connections: Iterable[Connection] | None = None) -> int:
-    """Remove a sent post from every network it reached (or the given accounts only). The
-    worker deletes each target and shows its own status. Returns how many were asked."""
-    qs = post.deliveries.filter(state=DeliveryState.SENT)
-    if connections is not None:
-        qs = qs.filter(connection__in=list(connections))
-    count = 0
-    for delivery in qs:
-        if _move(delivery, [DeliveryState.SENT], DeliveryState.DELETING, "delete asked",
-                 due_at=timezone.now(), enqueued_at=None, attempts=0):
-            count += 1
-    return count
 
 
 def is_editable(post: Post) -> bool:
@@ -558,33 +505,3 @@ def update_from(post: Post, outgoing: Outgoing) -> Post:
         post, text=outgoing.text, content_warning=outgoing.content_warning,
         scheduled_for=outgoing.scheduled_for, tz=outgoing.tz,
         visibility=outgoing.visibility, language=outgoing.language)
-
-
-def post_status(post: Post) -> str:
-    """One word for the whole post: scheduled, sending, sent, partly sent, failed, ..."""
-    if post.is_draft:
-        return "draft"
-    states = [d.state for d in post.deliveries.all()]
-    if not states:
-        return "empty"
-    unique = set(states)
-    if unique <= {DeliveryState.DELETED, DeliveryState.CANCELLED} and \
-            DeliveryState.DELETED in unique:
-        return "deleted"
-    if DeliveryState.DELETING in unique:
-        return "deleting"
-    if unique == {DeliveryState.SENT}:
-        return "sent"
-    if unique == {DeliveryState.CANCELLED}:
-        return "cancelled"
-    if DeliveryState.SENT in unique and unique & {DeliveryState.FAILED, DeliveryState.HELD}:
-        return "partly sent"
-    if unique & {DeliveryState.SENDING, DeliveryState.UNKNOWN}:
-        return "sending"
-    if DeliveryState.FAILED in unique:
-        return "failed" if DeliveryState.SENT not in unique else "partly sent"
-    if DeliveryState.HELD in unique:
-        return "waiting for you"
-    if DeliveryState.SENT in unique:
-        return "partly sent"
-    return "scheduled"
