@@ -14,6 +14,7 @@ from tests.browser.conftest import shot
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
+from tests.waiting import until
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -145,3 +146,58 @@ def test_follows_likes_and_boosts_show_as_notifications(
     page.keyboard.press("l")
     expect(page.locator(".act-notice")).to_have_count(0)
     shot(page, f"deck-notifications-{scheme}")
+
+
+# Counts, after every change to the page, the most copies of one item a column holds at once.
+_COUNT_TWINS = """
+window.__mostCopies = 0;
+window.__pagesSwapped = 0;
+new MutationObserver(() => {
+  for (const column of document.querySelectorAll(".column")) {
+    const copies = new Map();
+    for (const el of column.querySelectorAll(".item[data-item]")) {
+      const n = (copies.get(el.dataset.item) || 0) + 1;
+      copies.set(el.dataset.item, n);
+      window.__mostCopies = Math.max(window.__mostCopies, n);
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+document.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail && event.detail.target;
+  if (target instanceof Element && target.matches("[data-items]")) window.__pagesSwapped += 1;
+});
+"""
+
+
+def test_a_page_on_its_way_while_its_item_arrives_live_never_shows_it_twice(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    """The empty column asks for its first page as it comes into view; the request is held here
+    until the same post has arrived live, then let through: the column holds one copy of the
+    post at every moment (a copy shown for one settle delay once failed a check in CI)."""
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    me, friend = mastodon_peer.new_account(), mastodon_peer.new_account()
+    mastodon_peer.follow(me, friend)
+    create_owner(page, url)
+    connect_mastodon(page, url, mastodon_peer, me)
+
+    held: list[Any] = []
+    page.route(re.compile(r".*/deck/columns/\d+/(\?.*)?$"), lambda route: held.append(route))
+    page.add_init_script(_COUNT_TWINS)
+    page.goto(url + "/deck/")
+    home = page.locator(".column").first
+    expect(home.locator(".column-title")).to_have_text("Home")
+    expect(home.locator(".more-link")).to_have_text("Load posts")
+    # (Each call into the page lets Playwright run the route handlers that were waiting.)
+    until(lambda: page.evaluate("() => true") and len(held) >= 1,
+          "the empty column to ask for its first page")
+
+    mastodon_peer.post_as(friend, "One copy only, please")
+    live = home.locator(".item", has_text="One copy only, please")
+    expect(live).to_have_count(1, timeout=60_000)
+    for route in held:
+        route.continue_()
+    page.wait_for_function("() => window.__pagesSwapped >= 1", timeout=60_000)
+    expect(live).to_have_count(1)
+    assert page.evaluate("window.__mostCopies") == 1

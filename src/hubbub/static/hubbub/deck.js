@@ -667,21 +667,32 @@
 
   // --- htmx: pages of older items -----------------------------------------------------------------
 
-  document.addEventListener("htmx:load", (event) => {
-    const root = event.detail && event.detail.elt;
-    if (!(root instanceof Element) || !deck.contains(root)) return;
-    // A page that was on its way while the same item arrived live: keep the one already there,
-    // so the column does not show it twice (with the same id twice).
-    const column = root.closest(".column");
-    if (column && root.matches(".item[data-item]")) {
-      const twins = column.querySelectorAll(`.item[data-item="${CSS.escape(root.dataset.item)}"]`);
-      if (twins.length > 1) {
-        const list = root.parentElement;
-        root.remove();
-        if (list && list.matches("[data-items]")) markFeed(list);
-        return;
+  // A page that was on its way while the same item arrived live: keep the one already there, so
+  // the column never shows it twice (with the same id twice). This runs in the same task as the
+  // swap, before the page can paint: htmx:load comes one settle delay later, and until then both
+  // copies were on screen.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const list = event.detail && event.detail.target;
+    if (!(list instanceof Element) || !list.matches("[data-items]") || !deck.contains(list)) return;
+    const column = list.closest(".column");
+    if (!column) return;
+    const shown = new Set();
+    for (const el of column.querySelectorAll(".item[data-item]:not(.htmx-added)")) shown.add(el.dataset.item);
+    let removed = false;
+    for (const el of list.querySelectorAll(":scope > .item.htmx-added[data-item]")) {
+      if (shown.has(el.dataset.item)) {
+        el.remove();
+        removed = true;
+      } else {
+        shown.add(el.dataset.item);
       }
     }
+    if (removed) markFeed(list);
+  });
+
+  document.addEventListener("htmx:load", (event) => {
+    const root = event.detail && event.detail.elt;
+    if (!(root instanceof Element) || !deck.contains(root) || !root.isConnected) return;
     watchUnread(root.parentElement || root);
     applyFilter(root.parentElement || root);
     const list = root.closest("[data-items]");
