@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,10 @@ def database(engine: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def kill_workers(hub: Hub, folder: Path, *, workers: int, kills: int, seed: int) -> None:
+def kill_workers(hub: Hub, folder: Path, *, workers: int, kills: int, seed: int,
+                 when: Callable[[], bool] | None = None) -> None:
     """Start `workers` workers and SIGKILL them at a random moment after each says it started,
-    `kills` times over."""
+    `kills` times over; with `when`, at once when it first holds (for up to 60 s) instead."""
     rng = random.Random(seed)
     for n in range(kills):
         logs = [folder / f"worker-{n}-{w}.log" for w in range(workers)]
@@ -57,7 +59,12 @@ def kill_workers(hub: Hub, folder: Path, *, workers: int, kills: int, seed: int)
         # Kill at a random moment after the worker is up (its start-up time varies a lot on a
         # busy machine), so the kills land while it works, not while it imports.
         wait_started(logs, timeout=30)
-        time.sleep(rng.uniform(0.1, 1.5))
+        if when is None:
+            time.sleep(rng.uniform(0.1, 1.5))
+        else:
+            deadline = time.monotonic() + 60
+            while not when() and time.monotonic() < deadline:
+                time.sleep(0.02)
         for proc in procs:
             proc.kill()
             proc.wait()
@@ -92,6 +99,20 @@ def orphans(hub: Hub) -> Counter[str]:
 
 def tail(folder: Path) -> str:
     return "\n".join(p.read_text(errors="replace")[-1500:] for p in sorted(folder.glob("*.log")))
+
+
+def running_tasks(hub: Hub) -> int:
+    """How many task rows are RUNNING now, read from the hub's database directly (a `manage
+    shell` takes a second or more to start, longer than a task runs)."""
+    query = "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
+    if hub.database_url:
+        with psycopg.connect(hub.database_url, autocommit=True) as conn:
+            row = conn.execute(query).fetchone()
+    else:
+        path = hub.data_dir / "hubbub.sqlite3"
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
+            row = conn.execute(query).fetchone()
+    return int(row[0]) if row else 0
 
 
 def wait_started(logs: list[Path], timeout: float) -> None:

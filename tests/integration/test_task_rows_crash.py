@@ -19,6 +19,7 @@ from tests.integration.crash_support import (
     create_posts_script,
     database,
     kill_workers,
+    running_tasks,
     settle,
     tail,
 )
@@ -62,8 +63,12 @@ def test_killed_runners_leave_a_bounded_task_table(
         run_id = uuid.uuid4().hex[:6]
         texts = [f"task rows {run_id} #{n}" for n in range(POSTS)]
         hub.run("manage", "shell", "--no-imports", "-c", create_posts_script(texts))
-        target.slow_down()
-        kill_workers(hub, tmp_path, workers=workers, kills=KILLS, seed=20261206)
+        # Each post takes 1.5 s at the server, and each kill comes as soon as a task row is
+        # RUNNING: the kills land while runners send, however slowly the workers start.
+        mastodon_peer.add_fault({"type": "latency", "delay_ms": 1500}, methods=["POST"],
+                                path="/api/v1/statuses", count=None)
+        kill_workers(hub, tmp_path, workers=workers, kills=KILLS, seed=20261206,
+                     when=lambda: running_tasks(hub) > 0)
         target.speed_up()
         left = _rows(hub)  # every worker is dead now: each RUNNING row is a dead runner's
         states, _ = settle(hub, tmp_path, user="crash", workers=workers, posts=POSTS,
