@@ -28,6 +28,10 @@ IdempotencyKind = Literal["header", "record_key", "content_hash", "none"]
 DELETED = "deleted"
 
 
+# The feed of a connection's direct messages (Connector.send_direct answers them).
+DIRECT_FEED = "direct"
+
+
 @dataclass(frozen=True)
 class MediaLimits:
     max_count: int
@@ -459,6 +463,25 @@ class Connector(ABC):
         extra["in_reply_to"] with extra["counts"]. Raises NotImplementedError saying why
         where the network offers none."""
         raise NotImplementedError(not_offered(self.slug, self.name))
+
+    # --- direct messages (the inbox) ---------------------------------------------------------
+    # Read as the feed DIRECT_FEED: `fetch(account, DIRECT_FEED, cursor)` gives Items of kind
+    # "direct", each with extra["conversation"] (the network's id of the conversation, or for
+    # Nostr the sorted participant pubkeys joined by ",") and extra["participants"] (the other
+    # people's handles, in order).
+
+    def send_direct(
+        self,
+        account: Account,
+        conversation: Mapping[str, Any],
+        draft: Draft,
+        idempotency_key: str,
+    ) -> Published:
+        """Answer a direct conversation: `conversation` is the extra of an item read from
+        DIRECT_FEED (its "conversation" and "participants", and the item's own "remote_id").
+        Only the participants and the account can read what is sent. Optional: networks
+        without direct messages raise NotImplementedError saying why."""
+        raise NotImplementedError(f"{self.name} has no direct messages the hub can send")
 
     # --- engage ------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:
