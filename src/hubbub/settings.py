@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "hubbub.planning",
     "hubbub.imports",
     "hubbub.listening",
+    "hubbub.people",
 ]
 
 MIDDLEWARE = [
