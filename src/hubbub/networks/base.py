@@ -62,6 +62,9 @@ class Capabilities:
     # /api/v1/preferences): one of `visibilities`, an ISO 639-1 code; "" when not known.
     default_visibility: str = ""
     default_language: str = ""
+    # Column kinds this account cannot read, each with the network's reason in words ("this
+    # relay does not offer search (NIP-50)"): the add-column dialog shows them disabled with it.
+    unavailable_feeds: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -90,6 +93,9 @@ class Capabilities:
             media["video"] = VideoLimits(**video)
         for key in ("visibilities", "feeds"):
             values[key] = tuple(values.get(key, ()))
+        values["unavailable_feeds"] = tuple(
+            (str(pair[0]), str(pair[1])) for pair in values.get("unavailable_feeds", ())
+        )
         return cls(media=MediaLimits(**media), **values)
 
 
