@@ -138,7 +138,10 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
     index finds in the window, reading only the fields the rule's conditions look at."""
     now = timezone.now()
     one = RuleSpec(spec.rule_id or 0, 0, spec.conditions, spec.actions)
-    rules = compile_rules([one], effects.column_feeds_of(user_id), now=now)
+    from hubbub.people.selectors import authors_of_people
+
+    rules = compile_rules([one], effects.column_feeds_of(user_id), now=now,
+                          people=authors_of_people(user_id))
     result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions))
     fields = _fields_for(spec)
     needles = rules.word_needles()
@@ -171,6 +174,7 @@ _ALWAYS = ("pk", "created_at", "network", "connection_id", "kind")
 _FIELDS = {
     "words": ("text", "content_warning", "media", "card"),
     "author": ("author_handle", "remote_id"),
+    "person": ("author_handle", "remote_id"),
     "hashtag": ("text", "extra"),
     "domain": ("text", "html", "card"),
     "language": ("extra",),

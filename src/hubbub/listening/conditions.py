@@ -2,9 +2,10 @@
 the JSON a Rule row stores and an export file carries. Reading checks everything and raises
 `Invalid` with a message fit to show; nothing here touches the database.
 
-A new condition or action (e.g. "author is Person X", "add to the inbox") is a new name in
+A new condition or action (e.g. "add to the inbox") is a new name in
 CONDITIONS or ACTIONS, its reading in `condition_from`/`action_from`, and its test in
-matcher._Check / matcher._apply.
+matcher._Check / matcher._apply. "person" names People (hubbub.people) by id; compiling turns
+it into an author check of all their accounts (matcher._check_of).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hubbub.listening.text import author_key, fold, host_of
 # name -> label. Conditions with values hold when any of the values is found.
 CONDITIONS: dict[str, str] = {
     "author": "Author is (handle, DID or npub)",
+    "person": "Author is one of your people (any of their accounts, every network)",
     "words": "Words or phrases",
     "hashtag": "Hashtags",
     "domain": "Links to a domain (and its subdomains)",
@@ -33,7 +35,7 @@ CONDITIONS: dict[str, str] = {
     "column": "Read into the column",
 }
 FLAG_CONDITIONS = frozenset({"has_media", "no_alt"})
-ID_CONDITIONS = frozenset({"connection", "column"})
+ID_CONDITIONS = frozenset({"connection", "column", "person"})
 INDEXED = frozenset({"words", "author", "hashtag", "domain"})
 KINDS = ("reply", "repost", "quote")
 ACTIONS: dict[str, str] = {

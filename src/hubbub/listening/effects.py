@@ -129,12 +129,17 @@ def allow_lists_of(user_id: int) -> dict[int, list[str]]:
 
 
 def load(user_id: int, version: int) -> Listening:
+    from hubbub.people.selectors import PERSON_PREFIX, authors_of_people, person_id_of
+
     column_feeds = column_feeds_of(user_id)
+    people = authors_of_people(user_id)
     rules = compile_rules(specs_of(Rule.objects.filter(user_id=user_id)), column_feeds,
-                          now=timezone.now())
+                          now=timezone.now(), people=people)
     allow: dict[int, list[tuple[int, frozenset[str]]]] = {}
     for column_id, only in allow_lists_of(user_id).items():
-        authors = frozenset(author_key(v) for v in only)
+        authors = frozenset(key for v in only for key in (
+            people.get(person_id_of(v) or 0, frozenset()) if v.startswith(PERSON_PREFIX)
+            else (author_key(v),)))
         for feed_id in column_feeds.get(column_id, ()):
             allow.setdefault(feed_id, []).append((column_id, authors))
     return Listening(version, rules, {f: tuple(v) for f, v in allow.items()})

@@ -23,6 +23,7 @@ from hubbub.listening.conditions import (
 )
 from hubbub.listening.models import Rule
 from hubbub.networks.registry import network_choices
+from hubbub.people.models import Person
 from hubbub.timeline.models import Column
 
 TEXT_CONDITIONS = ("words", "author", "hashtag", "domain", "language")
@@ -86,6 +87,11 @@ class RuleForm(forms.Form):
             label=CONDITIONS["connection"], required=False,
             queryset=Connection.objects.filter(user=user), widget=forms.CheckboxSelectMultiple)
         self.fields["connection_not"] = _not("connection")
+        self.fields["person"] = IdMultipleChoiceField(
+            label=CONDITIONS["person"], required=False, queryset=Person.objects.filter(user=user),
+            widget=forms.CheckboxSelectMultiple,
+            help_text="People are made on the People page: one human's accounts on every network.")
+        self.fields["person_not"] = _not("person")
         self.fields["column"] = ColumnsChoice(
             label=CONDITIONS["column"], required=False, queryset=columns,
             widget=forms.CheckboxSelectMultiple)
@@ -130,7 +136,7 @@ class RuleForm(forms.Form):
         if data.get("network"):
             conditions.append({"kind": "network", "values": list(data["network"]),
                                "negate": bool(data.get("network_not"))})
-        for kind in ("connection", "column"):
+        for kind in ("connection", "column", "person"):
             if data.get(kind):
                 conditions.append({"kind": kind, "values": [c.pk for c in data[kind]],
                                    "negate": bool(data.get(f"{kind}_not"))})
@@ -189,7 +195,7 @@ def initial_of(rule: Rule, zone: str) -> dict[str, Any]:
         elif kind in ("has_media", "no_alt"):
             initial[kind] = "no" if negate else "yes"
             continue
-        elif kind in ("kind", "network", "connection", "column"):
+        elif kind in ("kind", "network", "connection", "column", "person"):
             initial[kind] = values
         initial[f"{kind}_not"] = negate
     tz = ZoneInfo(zone)
@@ -212,9 +218,16 @@ def initial_of(rule: Rule, zone: str) -> dict[str, Any]:
 
 class AllowListForm(forms.Form):
     only = forms.CharField(
-        label="Only these people", required=False, max_length=MAX_FIELD,
+        label="Only these accounts", required=False, max_length=MAX_FIELD,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One handle, DID or npub a line. Empty: the column shows everyone.")
+        help_text="One handle, DID or npub a line. Nothing here and no person chosen: the column "
+                  "shows everyone.")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"] = IdMultipleChoiceField(
+            label="And these people (all their accounts)", required=False,
+            queryset=Person.objects.filter(user=user), widget=forms.CheckboxSelectMultiple)
 
 
 class ImportForm(forms.Form):

@@ -206,8 +206,11 @@ def _longest(words: list[str]) -> str:
     return max(reversed(words), key=len)
 
 
-def _check_of(condition: Condition) -> _Check:
+def _check_of(condition: Condition, people: Mapping[int, frozenset[str]]) -> _Check:
     kind = condition.kind
+    if kind == "person":  # any account of the named people, on every network: an author check
+        keys = frozenset(k for pk in condition.values for k in people.get(pk, ()))
+        return _Check("author", condition.negate, keys)
     if kind == "words":
         singles: set[str] = set()
         phrases: list[str] = []
@@ -327,10 +330,13 @@ def _apply(effect: Effect, action: Action, rule: CompiledRule, decided: bool) ->
 
 
 def compile_rules(specs: Iterable[RuleSpec], column_feeds: Mapping[int, frozenset[int]], *,
-                  now: datetime) -> RuleSet:
-    """The active rules (not paused, not expired) in order, compiled."""
+                  now: datetime, people: Mapping[int, frozenset[str]] | None = None) -> RuleSet:
+    """The active rules (not paused, not expired) in order, compiled. `people`: person id ->
+    the author keys of their accounts (a person condition matches any of them)."""
+    people = people or {}
     compiled = [
-        CompiledRule(spec.rule_id, spec.position, tuple(_check_of(c) for c in spec.conditions),
+        CompiledRule(spec.rule_id, spec.position,
+                     tuple(_check_of(c, people) for c in spec.conditions),
                      tuple(spec.actions), spec.expires_at)
         for spec in sorted(specs, key=lambda s: (s.position, s.rule_id))
         if not spec.paused and (spec.expires_at is None or spec.expires_at > now)

@@ -63,10 +63,20 @@ def check_connections(user: User, spec: RuleSpec) -> None:
         raise Invalid("An account named by the rule is not one of yours")
 
 
+def check_people(user: User, spec: RuleSpec) -> None:
+    from hubbub.people.models import Person
+
+    named = {v for c in spec.conditions if c.kind == "person" for v in c.values}
+    if named and named - set(Person.objects.filter(user=user, pk__in=named)
+                             .values_list("pk", flat=True)):
+        raise Invalid("A person named by the rule is not one of yours")
+
+
 def save_rule(user: User, spec: RuleSpec, *, name: str, expires_at: datetime | None,
               rule: Rule | None = None) -> Rule:
     check_columns(user, spec)
     check_connections(user, spec)
+    check_people(user, spec)
     with transaction.atomic():
         if rule is None:
             if Rule.objects.filter(user=user).count() >= MAX_RULES:
@@ -163,6 +173,7 @@ def import_rules(user: User, raw: bytes) -> int:
             spec = spec_from(entry)
             check_columns(user, spec)
             check_connections(user, spec)
+            check_people(user, spec)
             name = entry.get("name") or ""
             paused = entry.get("paused", False)
             expires: Any = entry.get("expires_at")

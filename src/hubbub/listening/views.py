@@ -17,6 +17,7 @@ from hubbub.listening import apply, import_views, services
 from hubbub.listening.conditions import ACTIONS, CONDITIONS, Invalid
 from hubbub.listening.forms import AllowListForm, ImportForm, RuleForm, initial_of
 from hubbub.listening.models import ListeningState, Notice, Rule
+from hubbub.people.selectors import PERSON_PREFIX, names_of_people, person_id_of
 from hubbub.timeline.models import Column, Item
 
 MAX_IMPORT_BYTES = 1_000_000
@@ -29,11 +30,14 @@ def _rule(request: AuthedRequest, pk: int) -> Rule:
     return get_object_or_404(Rule, pk=pk, user=request.user)
 
 
-def _summary(rule: Rule) -> dict[str, Any]:
+def _summary(rule: Rule, people: dict[int, str] | None = None) -> dict[str, Any]:
     conditions = []
     for c in rule.conditions:
         label = CONDITIONS.get(c.get("kind"), "?")
-        values = ", ".join(str(v) for v in (c.get("values") or [])[:5])
+        shown = c.get("values") or []
+        if c.get("kind") == "person":  # by name; a deleted person is said so
+            shown = [(people or {}).get(v, "a deleted person") for v in shown]
+        values = ", ".join(str(v) for v in shown[:5])
         conditions.append(("not " if c.get("negate") else "") + label
                           + (f": {values}" if values else ""))
     actions = [ACTIONS.get(a.get("kind"), "?") for a in rule.actions]
@@ -44,15 +48,24 @@ def rules(request: AuthedRequest) -> HttpResponse:
     user = request.user
     state = ListeningState.objects.filter(user=user).first()
     columns = Column.objects.filter(deck__user=user).select_related("deck")
-    allow = [(c, c.filters.get("only") if isinstance(c.filters, dict) else None)
-             for c in columns]
+    people = names_of_people(user.pk)
+    allow = [(c, _allow_names(c.filters.get("only") if isinstance(c.filters, dict) else None,
+                              people)) for c in columns]
     return page(request, "listening/rules.html", {
-        "rules": [_summary(r) for r in Rule.objects.filter(user=user)],
+        "rules": [_summary(r, people) for r in Rule.objects.filter(user=user)],
         "applying": state is not None and state.version != state.applied_version,
         "columns": allow,
         "import_form": ImportForm(),
         "mute_sources": import_views.importable(request),
     }, section=SECTION)
+
+
+def _allow_names(only: list[str] | None, people: dict[int, str]) -> list[str] | None:
+    """An allow-list's entries as shown: a person by name."""
+    if not only:
+        return only
+    return [people.get(person_id_of(v) or 0, "a deleted person") if v.startswith(PERSON_PREFIX)
+            else v for v in only]
 
 
 def _examples(user_id: int, ids: list[int]) -> list[Item]:
@@ -94,7 +107,7 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
         "text_fields": [(form[k], form[f"{k}_not"])
                         for k in ("words", "author", "hashtag", "domain", "language")],
         "choice_fields": [(form[k], form[f"{k}_not"])
-                          for k in ("kind", "network", "connection", "column")],
+                          for k in ("kind", "network", "connection", "person", "column")],
     }, section=SECTION, status=status)
 
 
@@ -154,10 +167,11 @@ def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
                                deck__user=request.user)
     status = 200
     if request.method == "POST":
-        form = AllowListForm(request.POST)
+        form = AllowListForm(request.POST, user=request.user)
         if form.is_valid():
             lines = [v for line in form.cleaned_data["only"].splitlines()
-                     for v in line.split(",")]
+                     for v in line.split(",") if not v.strip().startswith(PERSON_PREFIX)]
+            lines += [f"{PERSON_PREFIX}{p.pk}" for p in form.cleaned_data["people"]]
             try:
                 services.set_allow_list(column, lines)
             except Invalid as exc:
@@ -168,7 +182,9 @@ def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
         status = 400
     else:
         only = column.filters.get("only") if isinstance(column.filters, dict) else None
-        form = AllowListForm(initial={"only": "\n".join(only or [])})
+        form = AllowListForm(user=request.user, initial={
+            "only": "\n".join(v for v in only or [] if not v.startswith(PERSON_PREFIX)),
+            "people": [person_id_of(v) for v in only or [] if v.startswith(PERSON_PREFIX)]})
     return page(request, "listening/allow_list.html", {"form": form, "column": column},
                 section=SECTION, status=status)
 
