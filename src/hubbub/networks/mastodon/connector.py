@@ -47,6 +47,7 @@ from hubbub.networks.base import (
 from hubbub.networks.errors import ConnectorError, NotFound, Rejected, Revoked, Transient
 from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
+from hubbub.networks.mastodon import direct as direct_messages
 from hubbub.networks.pages import map_each
 
 log = logging.getLogger(__name__)
@@ -440,6 +441,8 @@ class MastodonConnector(Connector):
                 return Page(
                     items=_each(page, lambda n: mapping.item_from_any_notification(n, base)),
                     next_cursor=_next_cursor(page))
+            elif feed == direct_messages.DIRECT:
+                return direct_messages.read(api, base, cursor)
             elif kind == "hashtag" and value:
                 page = api.call("timeline_hashtag", value.lstrip("#"), **paging)
             elif kind == "list" and value:
@@ -456,6 +459,12 @@ class MastodonConnector(Connector):
         """The status with its context (networks/mastodon/conversation.py)."""
         with self._account_api(account) as api:
             return conversation.read(api, account.base_url, remote_id)
+
+    def send_direct(self, account: Account, conversation: Mapping[str, Any], draft: Draft,
+                    idempotency_key: str) -> Published:
+        """A direct status answering the conversation (networks/mastodon/direct.py)."""
+        with self._account_api(account) as api:
+            return direct_messages.send(api, account.handle, conversation, draft, idempotency_key)
 
     def _account_id(self, api: _Api, account: Account, handle: str) -> str:
         """The id of `handle` on this server ("" for the connected account itself)."""
