@@ -8,7 +8,7 @@ import io
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -48,7 +48,8 @@ from hubbub.networks.errors import ConnectorError, NotFound, Rejected, Revoked, 
 from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
 from hubbub.networks.mastodon import direct as direct_messages
-from hubbub.networks.pages import map_each
+from hubbub.networks.mastodon.search import each as _each
+from hubbub.networks.mastodon.search import next_cursor, search_page
 
 log = logging.getLogger(__name__)
 
@@ -424,7 +425,7 @@ class MastodonConnector(Connector):
     # --- read ----------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         """A page of a feed, newest first; the cursor is the next page's max_id. Feeds: home,
-        notifications, mentions, own, list:<id>, hashtag:<tag>, author:<handle>."""
+        notifications, mentions, own, list:<id>, hashtag:<tag>, author:<handle>, search:<words>."""
         kind, _, value = feed.partition(":")
         value = value.strip()
         base = account.base_url
@@ -435,25 +436,27 @@ class MastodonConnector(Connector):
             elif feed == "mentions":
                 page = api.call("notifications", types=["mention"], **paging)
                 return Page(items=_each(page, lambda n: mapping.item_from_notification(n, base)),
-                            next_cursor=_next_cursor(page))
+                            next_cursor=next_cursor(page, PAGE_SIZE))
             elif feed == "notifications":
                 page = api.call("notifications", **paging)
                 return Page(
                     items=_each(page, lambda n: mapping.item_from_any_notification(n, base)),
-                    next_cursor=_next_cursor(page))
+                    next_cursor=next_cursor(page, PAGE_SIZE))
             elif feed == direct_messages.DIRECT:
                 return direct_messages.read(api, base, cursor)
             elif kind == "hashtag" and value:
                 page = api.call("timeline_hashtag", value.lstrip("#"), **paging)
             elif kind == "list" and value:
                 page = api.call("timeline_list", value, **paging)
+            elif kind == "search" and value:
+                return search_page(api, value, cursor, base, PAGE_SIZE)
             elif feed == "own" or (kind == "author" and value):
                 page = api.call("account_statuses", self._account_id(api, account, value),
                                 **paging)
             else:
                 raise NotImplementedError(f"{self.name} cannot read {feed!r}")
         return Page(items=_each(page, lambda s: mapping.item_from_status(s, base)),
-                    next_cursor=_next_cursor(page))
+                    next_cursor=next_cursor(page, PAGE_SIZE))
 
     def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
         """The status with its context (networks/mastodon/conversation.py)."""
@@ -491,23 +494,3 @@ class MastodonConnector(Connector):
         if not token:
             raise Revoked("No access token is stored for this account: reconnect it.")
         return streaming.MastodonStream(account.base_url, str(token), feeds)
-
-
-# --- helpers -----------------------------------------------------------------------------------
-
-
-def _each(page: Any, mapper: Callable[[Any], Item | None]) -> tuple[Item, ...]:
-    """The page's entries as Items; an unreadable one is skipped and logged by its id."""
-    return tuple(map_each(page or (), mapper, network="mastodon",
-                          id_of=lambda entry: entry.get("id")))
-
-
-def _next_cursor(page: Any) -> str | None:
-    """The max_id for the next (older) page, from the Link header Mastodon.py parsed."""
-    if not page:
-        return None
-    following = getattr(page, "_pagination_next", None)
-    if isinstance(following, Mapping) and following.get("max_id") is not None:
-        value = following["max_id"]
-        return str(value.get("id") if isinstance(value, Mapping) else value)
-    return str(page[-1]["id"]) if len(page) >= PAGE_SIZE else None

@@ -24,7 +24,7 @@ from hubbub.networks.emoji import emoji_map
 
 # The feeds fetch reads (list, hashtag and author take "<kind>:<value>").
 MAX_POLL_OPTIONS = 20  # Mastodon allows 4 by default; an instance may raise it
-FEEDS = ("home", "notifications", "mentions", "own", "list", "hashtag", "author")
+FEEDS = ("home", "notifications", "mentions", "own", "list", "hashtag", "author", "search")
 # Mastodon's stock video rules (MediaAttachment: 99 MB, 120 fps, 4096x2160 = 8,294,400 pixels);
 # one video per status and no images beside it. Instances serve their own in /api/v2/instance.
 VIDEO_TYPES = ("video/mp4", "video/quicktime", "video/webm")
