@@ -14,7 +14,8 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.networks.base import Draft
 from hubbub.publishing.models import Post
-from hubbub.publishing.services import PostError, check_targets, create_post
+from hubbub.publishing.services import PostError, create_post
+from hubbub.publishing.target_drafts import check_targets
 from hubbub.timeline.models import Item
 
 pytestmark = pytest.mark.django_db

@@ -31,7 +31,8 @@ from hubbub.networks.nostr.connector import NostrConnector
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
-from hubbub.publishing.services import NewMedia, create_post, left_out_note
+from hubbub.publishing.services import NewMedia, create_post
+from hubbub.publishing.target_drafts import left_out_note
 from tests.peers.blossom import MAX_BYTES, BlossomPeer
 from tests.peers.nostr import NostrPeer
 from tests.peers.procgroup import free_ports

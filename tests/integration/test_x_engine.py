@@ -22,7 +22,8 @@ from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.customize import split_for
 from hubbub.publishing.models import Delivery, DeliveryState
-from hubbub.publishing.services import TargetCustom, create_post, validate_for_targets
+from hubbub.publishing.services import TargetCustom, create_post
+from hubbub.publishing.target_drafts import validate_for_targets
 from tests.integration.x_support import CALLBACK, XWorld, make_x_world
 from tests.peers.x.peer import XPeer, XUser
 

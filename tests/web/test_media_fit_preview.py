@@ -12,7 +12,7 @@ from django.test import Client
 
 from hubbub.connections.models import Connection
 from hubbub.publishing.models import Delivery, Post
-from hubbub.publishing.services import draft_of
+from hubbub.publishing.target_drafts import draft_of
 from tests.web.fakes_composer import account, compose, live, png
 
 pytestmark = pytest.mark.django_db

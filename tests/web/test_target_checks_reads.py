@@ -1,5 +1,5 @@
 """The per-target checks of a post read the owner's alt-text rule once, not once a target
-(services.check_targets): three accounts and a thread on one of them, one read, and the rule
+(target_drafts.check_targets): three accounts and a thread on one of them, one read, and the rule
 still applied to every part."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from hubbub.accounts.services import profile_for
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.publishing.outgoing import TargetCustom
-from hubbub.publishing.services import check_targets
+from hubbub.publishing.target_drafts import check_targets
 from tests.web.conftest import make_connection
 
 PICTURE = MediaFile(path="/nowhere/a.png", mime_type="image/png", alt_text="", size=10,

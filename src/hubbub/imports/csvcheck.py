@@ -18,7 +18,7 @@ from hubbub.imports import csvfile, images
 from hubbub.imports.archive import ImageArchive, MemberProblem
 from hubbub.imports.csvtimes import read_time
 from hubbub.networks.base import Draft, MediaFile
-from hubbub.publishing.services import validate_for_targets
+from hubbub.publishing.target_drafts import validate_for_targets
 
 MAX_IMAGES_PER_ROW = 10
 _SPLIT_TARGETS = re.compile(r"[;|]")

@@ -16,7 +16,7 @@ import regex
 
 from hubbub.connections.models import Connection
 from hubbub.networks.base import Draft
-from hubbub.publishing.services import validate_for_targets
+from hubbub.publishing.target_drafts import validate_for_targets
 
 FIELDS = ("title", "link", "summary", "author")
 TRIM_ORDER = ("summary", "title", "author")

@@ -29,6 +29,7 @@ from hubbub.networks.base import Draft
 from hubbub.planning.models import Frequency, Occurrence, RecurringPost
 from hubbub.publishing import services as publishing
 from hubbub.publishing.services import PostError
+from hubbub.publishing.target_drafts import validate_for_targets
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=7)  # posts are made this far ahead, so they show in the calendar
@@ -124,7 +125,7 @@ def _check(user: User, rule: Rule) -> list[Connection]:
     draft = Draft(text=rule.text, content_warning=rule.content_warning)
     problems = []
     for connection in targets:
-        result = publishing.validate_for_targets(draft, [connection])[connection.pk]
+        result = validate_for_targets(draft, [connection])[connection.pk]
         problems += [f"{connection.handle}: {p.message}" for p in result.problems]
     if problems:
         raise RecurringError(" ".join(problems))

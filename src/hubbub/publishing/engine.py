@@ -53,11 +53,8 @@ from hubbub.networks.errors import (
 )
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post
-from hubbub.publishing.services import (
-    part_drafts,
-    part_key,
-    record_transition,
-)
+from hubbub.publishing.target_drafts import part_drafts, part_key
+from hubbub.publishing.transitions import record_transition
 
 log = logging.getLogger(__name__)
 S = DeliveryState

@@ -18,7 +18,7 @@ from hubbub.core.ids import parse_id
 from hubbub.networks.base import Draft, Problem, Validation
 from hubbub.networks.image_fit import fit_description
 from hubbub.networks.registry import get_connector
-from hubbub.publishing import customize, services
+from hubbub.publishing import customize, target_drafts
 from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import SLOTS, draft_from_data, present_slots_in
 from hubbub.publishing.preview import PreviewImage, TargetPreview, preview, video_label
@@ -110,7 +110,7 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
     for connection in targets:
         edit = edits.get(connection.pk)
         drafts_for = customize.target_drafts(base, edit, present)
-        results = [services.validate_for_targets(d, [connection])[connection.pk]
+        results = [target_drafts.validate_for_targets(d, [connection])[connection.pk]
                    for d in drafts_for]
         parts = []
         problems: list[Problem] = []
@@ -128,8 +128,8 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
         over = max(part.over for part in parts)
         too_long = any(p.code == "too_long" for r in results for p in r.problems)
         caps = edit.caps if edit else None
-        note = services.left_out_note(drafts_for[0].media, caps or capabilities_for(connection),
-                                      connection.network)
+        note = target_drafts.left_out_note(
+            drafts_for[0].media, caps or capabilities_for(connection), connection.network)
         rows.append(CounterRow(
             connection=connection, result=first, over=over, problems=problems,
             parts=parts if len(results) > 1 else [],
@@ -155,10 +155,10 @@ def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, Ta
         known = [s for s in slots if s in files]
         own = [files[s] for s in known]
         # What it cannot carry is left out and said; each picture's size is the fitter's plan.
-        shown = {known[i] for i in services.carried(own, edit.caps)}
+        shown = {known[i] for i in target_drafts.carried(own, edit.caps)}
         if edit.caps.media.max_count > 0:
             shown |= {s for s in slots if s not in files}  # not described: shown as before
-        note = services.left_out_note(own, edit.caps, row.connection.network)
+        note = target_drafts.left_out_note(own, edit.caps, row.connection.network)
         limits = get_connector(row.connection.network).image_fit(edit.caps)
         images = [PreviewImage("" if s in videos else urls.get(s, ""),
                                files[s].alt_text if s in files else "", s, videos.get(s, ""),

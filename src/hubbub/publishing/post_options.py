@@ -3,7 +3,7 @@
 Both are kept on the Post (`visibility`, `language`), written with its row (the composer's
 Outgoing carries them to services.create_post, the draft rewrite and services.update_from for
 an edit; duplicate_post copies them), and reach every target's
-Draft through services.draft_of, which the engine sends: Mastodon takes `visibility`
+Draft through target_drafts.draft_of, which the engine sends: Mastodon takes `visibility`
 and `language`, Bluesky `langs`, Nostr a NIP-32 language label; the other networks take
 neither. A visibility of "" sends none, so each Mastodon server applies its account's own
 default (accounts that disagree each keep theirs). One Mastodon account may have its own

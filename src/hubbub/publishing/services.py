@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -13,12 +12,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from hubbub.accounts.models import Profile
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.counting import post_size_problem
-from hubbub.networks.base import Capabilities, Draft, MediaFile, Problem, Validation
-from hubbub.networks.registry import get_connector
+from hubbub.networks.base import Draft, MediaFile
 
 # PostError and NewMedia are part of this module's face: views, planning and imports take them here.
 from hubbub.publishing.errors import PostError as PostError
@@ -29,6 +26,14 @@ from hubbub.publishing.outgoing import Outgoing
 
 # TargetCustom lives with Outgoing (its per-account versions); still importable here.
 from hubbub.publishing.outgoing import TargetCustom as TargetCustom
+
+# What each target gets and whether it fits: target_drafts.py.
+from hubbub.publishing.target_drafts import (
+    carried,
+    check_targets,
+    part_drafts,
+    validate_for_targets,
+)
 
 # A target's state changes (cancel, retry, delete everywhere, the post's one word) live in
 # transitions.py; still importable here, where views, the CLI and planning call them.
@@ -44,162 +49,6 @@ from hubbub.publishing.transitions import post_status as post_status
 from hubbub.publishing.transitions import record_transition as record_transition
 from hubbub.publishing.transitions import retry_delivery as retry_delivery
 from hubbub.publishing.transitions import send_held_now as send_held_now
-
-
-def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
-    """What goes to one target: the post, with that target's own text, content warning and
-    media when the person customised them."""
-    stored = list(post.media.all())
-    text = post.text
-    content_warning = post.content_warning
-    in_reply_to = ""
-    visibility = post.visibility
-    if delivery is not None:
-        visibility = delivery.visibility_override or visibility
-        if delivery.text_override is not None:
-            text = delivery.text_override
-        if delivery.content_warning_override is not None:
-            content_warning = delivery.content_warning_override
-        if delivery.media_override is not None:
-            by_id = {m.pk: m for m in stored}
-            stored = [by_id[pk] for pk in delivery.media_override if pk in by_id]
-        in_reply_to = delivery.in_reply_to
-    return Draft(text=text, content_warning=content_warning,
-                 media=tuple(media_file(m) for m in stored), in_reply_to=in_reply_to,
-                 visibility=visibility, language=post.language)
-
-
-def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
-    """The drafts a delivery sends, in order: one, or one per part of a thread. Media go with
-    the first part; every part carries the content warning. Replies are chained by the engine."""
-    whole = draft_of(post, delivery)
-    if not delivery.parts:
-        return [whole]
-    return [
-        Draft(text=text, content_warning=whole.content_warning,
-              media=whole.media if i == 0 else (), in_reply_to=whole.in_reply_to if i == 0 else "",
-              visibility=whole.visibility, language=whole.language)
-        for i, text in enumerate(delivery.parts)
-    ]
-
-
-def part_key(delivery: Delivery, index: int) -> str:
-    """Each part of a thread is its own publish, with its own idempotency key."""
-    return delivery.idempotency_key if index == 0 else f"{delivery.idempotency_key}-{index}"
-
-
-def carried(media: Sequence[MediaFile], caps: Capabilities) -> tuple[int, ...]:
-    """The positions of the attachments an account can carry at all: none where its network
-    takes no media from it (max_count 0, e.g. Nostr without a media server), no video where it
-    takes none. The post is not blocked for the rest: they go without them (`left_out_note`).
-    Pictures too big are no reason: they are fitted (networks/image_fit.py)."""
-    if caps.media.max_count <= 0:
-        return ()
-    return tuple(i for i, m in enumerate(media) if not (m.is_video and caps.media.video is None))
-
-
-def left_out_note(media: Sequence[MediaFile], caps: Capabilities, network: str) -> str:
-    """What the account's preview says of the attachments it goes without, or ""."""
-    kept = set(carried(media, caps))
-    dropped = [m for i, m in enumerate(media) if i not in kept]
-    if not dropped:
-        return ""
-    videos = sum(m.is_video for m in dropped)
-    pictures = len(dropped) - videos
-    what = " and ".join(filter(None, (
-        {0: "", 1: "the picture"}.get(pictures, f"the {pictures} pictures"),
-        {0: "", 1: "the video"}.get(videos, f"the {videos} videos"))))
-    connector = get_connector(network)
-    if caps.media.max_count <= 0:
-        why = connector.no_media_reason or (
-            f"this {connector.name} account cannot carry pictures or videos")
-    else:
-        why = f"{connector.name} takes no video from the hub"
-    return f"Sent without {what}: {why}."
-
-
-def _carried_draft(draft: Draft, caps: Capabilities) -> Draft:
-    kept = carried(draft.media, caps)
-    if len(kept) == len(draft.media):
-        return draft
-    return replace(draft, media=tuple(draft.media[i] for i in kept))
-
-
-def validate_for_targets(
-    draft: Draft, connections: Iterable[Connection],
-    alt_optional: dict[int, bool] | None = None,
-) -> dict[int, Validation]:
-    """Count and check one draft against each target's own rules (no I/O but cached limits).
-    A missing alt text is a problem unless the account's owner turned that rule off (read
-    once a user; `alt_optional` carries what was read between calls, by user id).
-    Attachments the account cannot carry at all are left out first (`carried`): they are sent
-    without, which is said in its preview, rather than refused."""
-    results: dict[int, Validation] = {}
-    alt_optional = {} if alt_optional is None else alt_optional
-    oversized = post_size_problem(draft.text, draft.content_warning)
-    for connection in connections:
-        if oversized:  # refused before any network's count reads it
-            limit = capabilities_for(connection).text_limit
-            size = len(draft.text) + len(draft.content_warning)
-            results[connection.pk] = Validation(size, limit, (Problem("over_cap", oversized),))
-            continue
-        connector = get_connector(connection.network)
-        caps = capabilities_for(connection)
-        own = _carried_draft(draft, caps)
-        result = connector.validate(own, caps)
-        if own is not draft and not own.text.strip() and not own.media and not any(
-                p.code == "empty" for p in result.problems):
-            result = replace(result, problems=(*result.problems, Problem(
-                "empty", "Nothing is left to send here without the attachments: write "
-                "something for this account, or leave it out")))
-        if connection.user_id not in alt_optional:
-            alt_optional[connection.user_id] = Profile.objects.filter(
-                user_id=connection.user_id, require_alt_text=False).exists()
-        if alt_optional[connection.user_id]:
-            result = replace(result, problems=tuple(
-                p for p in result.problems if p.code != "alt_missing"))
-        results[connection.pk] = result
-    return results
-
-
-def _target_drafts(base: Draft, custom: TargetCustom | None) -> list[Draft]:
-    if custom is None:
-        return [base]
-    media = base.media
-    if custom.media_positions is not None:
-        media = tuple(base.media[i] for i in custom.media_positions if 0 <= i < len(base.media))
-    draft = replace(
-        base,
-        text=base.text if custom.text is None else custom.text,
-        content_warning=base.content_warning if custom.content_warning is None
-        else custom.content_warning,
-        media=media,
-    )
-    if not custom.parts:
-        return [draft]
-    return [replace(draft, text=part, media=media if i == 0 else ())
-            for i, part in enumerate(custom.parts)]
-
-
-def check_targets(
-    base: Draft, connections: Sequence[Connection],
-    customize: Mapping[int, TargetCustom] | None = None,
-    reply_to: Mapping[int, str] | None = None,
-) -> list[str]:
-    """Every problem of every target (each with its own text/thread), as sentences; a target
-    in `reply_to` is checked as the reply it is."""
-    problems = []
-    alt_optional: dict[int, bool] = {}  # the owner's alt-text rule, read once for all
-    for connection in connections:
-        drafts = _target_drafts(base, (customize or {}).get(connection.pk))
-        answers = (reply_to or {}).get(connection.pk, "")
-        if answers:
-            drafts = [replace(drafts[0], in_reply_to=answers), *drafts[1:]]
-        for n, draft in enumerate(drafts, start=1):
-            where = f"{connection.handle}" + (f" (part {n})" if len(drafts) > 1 else "")
-            result = validate_for_targets(draft, [connection], alt_optional)[connection.pk]
-            problems += [f"{where}: {p.message}" for p in result.problems]
-    return problems
 
 
 def create_post(
