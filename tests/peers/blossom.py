@@ -83,7 +83,8 @@ def start_blossom_peer(startup_timeout: float = 30.0, attempts: int = 3) -> Blos
         proc = GroupProcess("blossom")
         argv = [sys.executable, str(SERVER), "--port", str(port), "--data",
                 str(proc.workdir / "blobs"), "--max-bytes", str(MAX_BYTES)]
-        proc.start(argv, {"PYTHONUNBUFFERED": "1"})
+        # (PYTHONPATH: the server imports its checks from tests/peers/blossom_auth.py.)
+        proc.start(argv, {"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(SERVER.parents[2])})
         try:
             proc.wait_until(partial(_answers, port), startup_timeout, "HTTP answer")
         except PeerStartError as exc:
