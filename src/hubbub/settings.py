@@ -38,7 +38,9 @@ INSTALLED_APPS = [
     "hubbub.planning",
     "hubbub.imports",
     "hubbub.listening",
+    "hubbub.catchup",
     "hubbub.people",
+    "hubbub.inbox",
 ]
 
 MIDDLEWARE = [

@@ -45,6 +45,7 @@ ACTIONS: dict[str, str] = {
     "send_to": "Also show in a column",
     "mark_read": "Mark read",
     "notify": "Notify me on the deck",
+    "inbox": "Add to the inbox",
 }
 MAX_VALUES = 200
 MAX_VALUE_CHARS = 300

@@ -181,7 +181,7 @@ def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int | 
     adapt = db.ops.adapt_datetimefield_value
     marks = [
         (o.item_id, adapt(o.effect.hidden_until), o.effect.priority, o.effect.read,
-         json.dumps(o.effect.rule_ids))
+         o.effect.inbox, json.dumps(o.effect.rule_ids))
         for o in outcomes if not o.effect.empty
     ]
     entries = [
@@ -221,10 +221,10 @@ def _marks_sql() -> str:
     table = db.ops.quote_name(ItemMark._meta.db_table)
     cast = "::jsonb" if db.vendor == "postgresql" else ""
     return (f"INSERT INTO {table} (item_id, hidden_until, priority, {db.ops.quote_name('read')},"  # noqa: S608
-            f" rule_ids) VALUES (%s, %s, %s, %s, %s{cast}) ON CONFLICT (item_id) DO UPDATE SET "
-            "hidden_until = excluded.hidden_until, priority = excluded.priority, "
+            f" inbox, rule_ids) VALUES (%s, %s, %s, %s, %s, %s{cast}) ON CONFLICT (item_id) DO "
+            "UPDATE SET hidden_until = excluded.hidden_until, priority = excluded.priority, "
             f"{db.ops.quote_name('read')} = excluded.{db.ops.quote_name('read')}, "
-            "rule_ids = excluded.rule_ids")
+            "inbox = excluded.inbox, rule_ids = excluded.rule_ids")
 
 
 def _entries_sql() -> str:

@@ -109,6 +109,7 @@ class RuleForm(forms.Form):
             label="Also show in the column", required=False, queryset=columns,
             empty_label="No other column")
         self.fields["mark_read"] = forms.BooleanField(required=False, label="Mark read")
+        self.fields["inbox"] = forms.BooleanField(required=False, label="Add to the inbox")
         self.fields["notify"] = forms.BooleanField(required=False,
                                                    label="Notify me on the deck")
         self.fields["expires"] = forms.DateField(
@@ -155,7 +156,7 @@ class RuleForm(forms.Form):
             actions.append({"kind": visibility})
         if data.get("send_to"):
             actions.append({"kind": "send_to", "column": data["send_to"].pk})
-        for kind in ("mark_read", "notify"):
+        for kind in ("mark_read", "notify", "inbox"):
             if data.get(kind):
                 actions.append({"kind": kind})
         if not conditions:
@@ -209,7 +210,7 @@ def initial_of(rule: Rule, zone: str) -> dict[str, Any]:
             initial["hide_until"] = until.astimezone(tz).date()
         elif kind == "send_to":
             initial["send_to"] = action.get("column")
-        elif kind in ("mark_read", "notify"):
+        elif kind in ("mark_read", "notify", "inbox"):
             initial[kind] = True
     if rule.expires_at:
         initial["expires"] = rule.expires_at.astimezone(tz).date()

@@ -190,6 +190,7 @@ class Effect:
     priority: bool = False
     read: bool = False
     notify: bool = False
+    inbox: bool = False  # "add to the inbox" (inbox/selectors.py reads ItemMark.inbox)
     send_to: set[int] = field(default_factory=set)
     rule_ids: list[int] = field(default_factory=list)
 
@@ -326,6 +327,8 @@ def _apply(effect: Effect, action: Action, rule: CompiledRule, decided: bool) ->
         effect.read = True
     elif kind == "notify":
         effect.notify = True
+    elif kind == "inbox":
+        effect.inbox = True
     return decided
 
 

@@ -55,6 +55,7 @@ class ItemMark(models.Model):
     hidden_until = models.DateTimeField(null=True, blank=True)  # 9999-12-31: hidden
     priority = models.BooleanField(default=False)
     read = models.BooleanField(default=False)
+    inbox = models.BooleanField(default=False)  # "add to the inbox"
     rule_ids = models.JSONField(default=list)
 
     def __str__(self) -> str:

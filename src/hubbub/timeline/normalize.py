@@ -42,7 +42,10 @@ PROMOTED = frozenset({
 })
 # Details that depend on the feed an item was read from (the same post read as a notification
 # and from home): they do not make an item "changed", and a re-read without them keeps them.
-FEED_SPECIFIC = ("notification_id", "notification_reason", "is_read")
+# A direct message's conversation is known only from the feed "direct" (Mastodon's mentions
+# feed reads the same status without it).
+FEED_SPECIFIC = ("notification_id", "notification_reason", "is_read", "conversation",
+                 "participants", "participant_accts")
 _FEED_SPECIFIC_KEYS = frozenset(FEED_SPECIFIC)
 FLAGS = ("liked", "reposted", "bookmarked")
 # Each flag and the other name a connector may give it (Mastodon's "my_like"...).

@@ -1,8 +1,9 @@
 """Adaptive polling: each feed a column shows is read again when due, sooner while someone
 watches it, later when idle, much later while the network asks us to wait.
 
-- A feed is due at `next_poll_at`. Only feeds in at least one column, of connections that are
-  connected and not waiting for a reconnect or a rate limit, are polled.
+- A feed is due at `next_poll_at`. Only feeds in at least one column or read by the inbox
+  (inbox.InboxFeed), of connections that are connected and not waiting for a reconnect or a
+  rate limit, are polled.
 - After a poll the next one is `HUBBUB_POLL_ACTIVE_SECONDS` away if the feed was watched in the
   last `HUBBUB_POLL_WATCH_SECONDS` (the deck calls `mark_watched` while it is open), else
   `HUBBUB_POLL_IDLE_SECONDS`; a feed a live stream feeds is polled at the idle pace, as a
@@ -115,7 +116,8 @@ def budget_seconds(feed: Feed, now: datetime) -> float:
     watched = Feed.objects.filter(
         connection_id=feed.connection_id, streaming=False,
         watched_at__gte=now - watch_window(),
-    ).filter(Exists(Column.feeds.through.objects.filter(feed_id=OuterRef("pk")))).count()
+    ).filter(Exists(Column.feeds.through.objects.filter(feed_id=OuterRef("pk")))
+             | Q(inbox_read__isnull=False)).count()
     return max(1, watched) * 60.0 / budget
 
 
@@ -360,7 +362,7 @@ def due_feeds(now: datetime | None = None, limit: int = 50) -> list[Feed]:
         .exclude(connection__health=Health.NEEDS_RECONNECT)
         .exclude(connection__health=Health.RATE_LIMITED,
                  connection__rate_limited_until__gt=now)
-        .filter(Exists(shown))
+        .filter(Exists(shown) | Q(inbox_read__isnull=False))  # the inbox's too
         .select_related("connection")
         .order_by("next_poll_at")[:limit]
     )

@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connections
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
@@ -73,7 +73,7 @@ def wanted_streams(now: datetime | None = None) -> dict[int, frozenset[str]]:
         Feed.objects.filter(watched_at__gte=now - watch_window(),
                             connection__disconnected_at__isnull=True)
         .exclude(connection__health=Health.NEEDS_RECONNECT)
-        .filter(Exists(shown))
+        .filter(Exists(shown) | Q(inbox_read__isnull=False))  # the inbox's too
         .select_related("connection")
     )
     wanted: dict[int, set[str]] = {}

@@ -1,0 +1,113 @@
+"""Reading the inbox: its entries with their state, direct messages gathered into threads, and
+the unread count the navigation shows. Only the person's own connections' items are read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from hubbub.inbox.models import EntryState
+from hubbub.timeline.models import Item
+
+# Kinds worth answering; "direct" is a direct message.
+ANSWERABLE = ("mention", "reply", "quote", "direct")
+FILTERS = {"all": "All", "mentions": "Mentions", "direct": "Direct", "done": "Done"}
+PAGE = 100
+
+
+def is_direct(item: Item) -> bool:
+    extra = item.extra if isinstance(item.extra, dict) else {}
+    return item.kind == "direct" or extra.get("visibility") == "direct" \
+        or "conversation" in extra
+
+
+def is_own(item: Item) -> bool:
+    """Sent by the account itself (its answer, read back as a conversation's last message)."""
+    return item.author_handle.lower() == item.connection.handle.lower()
+
+
+def entries(user: AbstractBaseUser) -> QuerySet[Item]:
+    """Every inbox entry of `user`, newest first, with `inbox_status` ("" unread, "read",
+    "done"): answerable items of the feeds the inbox reads, and items a rule added, except
+    what a rule hides."""
+    now = timezone.now()
+    state = EntryState.objects.filter(item_id=OuterRef("pk")).values("state")[:1]
+    ids = (Item.objects.filter(connection__user_id=user.pk)
+           .filter(Q(entries__feed__inbox_read__isnull=False, kind__in=ANSWERABLE)
+                   | Q(listening_mark__inbox=True))
+           .values("pk"))
+    return (Item.objects.filter(pk__in=ids, connection__user_id=user.pk)
+            .exclude(listening_mark__hidden_until__gt=now)
+            .select_related("connection")
+            .annotate(inbox_status=Subquery(state))
+            .order_by("-created_at", "-pk"))
+
+
+def unread_count(user: AbstractBaseUser) -> int:
+    return sum(1 for item in entries(user).filter(inbox_state__isnull=True)[:1000]
+               if not is_own(item))
+
+
+@dataclass
+class Thread:
+    """One direct conversation: its messages oldest first, the other people named."""
+
+    key: tuple[int, str]
+    participants: list[str]
+    messages: list[Item] = field(default_factory=list)
+
+    @property
+    def newest(self) -> Item:
+        return self.messages[-1]
+
+    @property
+    def unread(self) -> bool:
+        return any(not m.inbox_status and not is_own(m) for m in self.messages)  # type: ignore[attr-defined]
+
+
+def thread_key(item: Item) -> tuple[int, str]:
+    """Messages with the same people on one account are one thread (a Nostr conversation is
+    its participants; Mastodon's conversation id moves on the mock with each message)."""
+    extra = item.extra if isinstance(item.extra, dict) else {}
+    people = extra.get("participants")
+    if isinstance(people, list) and people:
+        return item.connection_id, ",".join(sorted(str(p).lower() for p in people))
+    if not is_own(item):
+        return item.connection_id, item.author_handle.lower()
+    return item.connection_id, f"item:{item.pk}"
+
+
+def threads(items: Iterable[Item]) -> list[Thread]:
+    """Direct messages as threads, the thread with the newest message first."""
+    found: dict[tuple[int, str], Thread] = {}
+    for item in sorted(items, key=lambda i: (i.created_at, i.pk)):
+        key = thread_key(item)
+        thread = found.get(key)
+        if thread is None:
+            extra = item.extra if isinstance(item.extra, dict) else {}
+            people = extra.get("participants")
+            names = [str(p) for p in people] if isinstance(people, list) and people \
+                else [item.author_handle]
+            thread = found[key] = Thread(key, names)
+        thread.messages.append(item)
+    return sorted(found.values(), key=lambda t: (t.newest.created_at, t.newest.pk),
+                  reverse=True)
+
+
+def listing(user: AbstractBaseUser, which: str) -> tuple[list[Item], list[Thread]]:
+    """The filter's page: entries (mentions, replies, quotes) and direct threads."""
+    base = entries(user)
+    if which == "done":
+        return list(base.filter(inbox_state__state=EntryState.DONE)[:PAGE]), []
+    open_ = list(base.exclude(inbox_state__state=EntryState.DONE)[:PAGE * 2])
+    plain = [i for i in open_ if not is_direct(i)]
+    direct = threads(i for i in open_ if is_direct(i))
+    if which == "mentions":
+        return plain[:PAGE], []
+    if which == "direct":
+        return [], direct
+    return plain[:PAGE], direct
