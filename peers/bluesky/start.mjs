@@ -130,6 +130,42 @@ const network = await TestNetwork.create({
   ozone: { port: ozonePort, chatUrl: closedPort, chatDid: 'did:example:chat' },
 })
 
+// 6. A feed generator for custom-feed columns (dev-env's TestFeedGen: a DID on our PLC whose
+// service is an XRPC server answering app.bsky.feed.getFeedSkeleton, which the AppView calls
+// for app.bsky.feed.getFeed). A test publishes an app.bsky.feed.generator record naming
+// `feedgen_did`; its record key picks the feed: "hubbub-by-owner" lists the posts of the account
+// that published the record, as the AppView indexed them, newest first (cursor: the last post's
+// sortAt), "hubbub-broken" fails, any other is unknown (UnknownFeed).
+function skeletonFor(uri) {
+  const [, , owner, , rkey] = String(uri).split('/')
+  if (rkey === 'hubbub-broken') {
+    return async () => {
+      throw new Error('this feed generator is broken on purpose')
+    }
+  }
+  if (rkey !== 'hubbub-by-owner') return undefined
+  return async ({ params }) => {
+    const limit = Math.min(Math.max(Number(params.limit) || 50, 1), 100)
+    let query = network.bsky.db.db
+      .selectFrom('post')
+      .select(['uri', 'sortAt'])
+      .where('creator', '=', owner)
+      .orderBy('sortAt', 'desc')
+      .orderBy('cid', 'desc')
+      .limit(limit)
+    if (params.cursor) query = query.where('sortAt', '<', String(params.cursor))
+    const rows = await query.execute()
+    const cursor = rows.length === limit ? String(rows[rows.length - 1].sortAt) : undefined
+    return {
+      encoding: 'application/json',
+      body: { feed: rows.map((row) => ({ post: row.uri })), cursor },
+    }
+  }
+}
+const feedGen = await network.createFeedGen(
+  new Proxy({}, { get: (_target, key) => (typeof key === 'string' ? skeletonFor(key) : undefined) }),
+)
+
 let stopping = false
 async function stop(signal) {
   if (stopping) return
@@ -163,6 +199,7 @@ const info = {
   appview_did: network.bsky.serverDid,
   ozone: network.ozone.url,
   ozone_did: network.ozone.ctx.cfg.service.did,
+  feedgen_did: feedGen.did,
   schema,
   node: process.version,
 }

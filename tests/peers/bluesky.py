@@ -131,6 +131,8 @@ class BlueskyPeer:
         self.appview_did: str = info["appview_did"]
         self.plc_url: str = info["plc"]
         self.ozone_url: str = info["ozone"]
+        # The DID of the feed generator start.mjs runs (custom feeds "hubbub-recent", "-broken").
+        self.feedgen_did: str = info.get("feedgen_did", "")
         self.http = requests.Session()
         self.http.trust_env = False  # never a proxy from the environment
         self._counter = 0

@@ -28,19 +28,25 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
     Kind("notifications", "Notifications", "bell", "All notifications"),
     Kind("mentions", "Mentions", "at", "All mentions"),
     Kind("own", "My posts", "user", "All my posts"),
-    Kind("list", "List", "list", "Lists", "List id", "the list's id on that network"),
+    Kind("list", "List", "list", "Lists", "List",
+         "the list's id, address or name on that network"),
     Kind("hashtag", "Hashtag", "hash", "Hashtag everywhere", "Hashtag", "without the #"),
     Kind("search", "Search", "search", "Search everywhere", "Search for", "words or a phrase"),
     Kind("author", "Person", "user", "Person everywhere", "Handle", "e.g. @alice@example.social"),
+    Kind("feed", "Custom feed", "columns", "Custom feeds", "Feed",
+         "its at:// address or its link, e.g. https://bsky.app/profile/…/feed/…"),
 )}
 
 
 def _capabilities(connection: Connection) -> Capabilities | None:
-    """The cached limits, without I/O (the add-column form must not wait on a network)."""
-    if connection.capabilities_json:
+    """The cached limits, without I/O (the add-column form must not wait on a network). Limits
+    stored by an older version (without every field) may name fewer feeds than the connector
+    now reads: its defaults stand in until they are read again."""
+    if connection.capabilities_json and Capabilities.has_every_field(
+            connection.capabilities_json):
         try:
             return Capabilities.from_json(connection.capabilities_json)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, ValueError, IndexError):
             pass
     try:
         return get_connector(connection.network).default_capabilities()
@@ -54,6 +60,23 @@ def available_kinds(connection: Connection) -> list[str]:
     if "author" in feeds:
         feeds.add("own")  # your own posts are the author feed of your own handle
     return [slug for slug in KINDS if slug in feeds]
+
+
+def unavailable_reasons(connection: Connection) -> dict[str, str]:
+    """Why this account cannot show each kind it does not offer, in words, beginning with the
+    network's name ("Nostr: this relay does not offer search (NIP-50)"). The connector's own
+    reason where its capabilities give one, else that the network does not offer the kind."""
+    caps = _capabilities(connection)
+    offered = set(available_kinds(connection))
+    stated = dict(caps.unavailable_feeds) if caps else {}
+    try:
+        name = get_connector(connection.network).name
+    except (UnknownNetwork, ImportError):
+        name = connection.network
+    return {
+        slug: f"{name}: {stated.get(slug) or f'no {kind.label.lower()} columns'}"
+        for slug, kind in KINDS.items() if slug not in offered
+    }
 
 
 def reading_notes(connections: Iterable[Connection]) -> list[str]:
@@ -97,6 +120,8 @@ def column_title(kind: str, param: str = "", *, merged: bool = False) -> str:
         return f"“{param}”"
     if kind in ("author", "list"):
         return param
+    if kind == "feed":
+        return param.rstrip("/").rpartition("/")[2] or param
     return KINDS[kind].merged_title if merged else KINDS[kind].label
 
 

@@ -25,7 +25,7 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
-from hubbub.networks.bluesky import auth, conversation, items, mapping, records
+from hubbub.networks.bluesky import auth, conversation, feeds, items, mapping, records
 from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST
 from hubbub.networks.bluesky.tid import derived_tid, is_tid, new_tid
@@ -235,7 +235,8 @@ class BlueskyConnector(Connector):
     # --- read ----------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         """Feeds: home, notifications, mentions, author[:HANDLE-OR-DID] (own by default),
-        list:AT-URI, search:QUERY. `cursor` is the server's opaque cursor."""
+        list:AT-URI, search:QUERY, hashtag:TAG, feed:AT-URI-OR-LINK (feeds.py). `cursor` is
+        the server's opaque cursor."""
         kind, _, argument = feed.partition(":")
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         if cursor:
@@ -259,6 +260,12 @@ class BlueskyConnector(Connector):
             elif kind == "search" and argument:
                 body = api.query("app.bsky.feed.searchPosts", {**params, "q": argument})
                 found = items.items_from_posts(body)
+            elif kind == "hashtag" and argument.strip().lstrip("#"):
+                found, next_cursor = feeds.hashtag_page(api, argument, params)
+                return _page(found, next_cursor)
+            elif kind == "feed" and argument:
+                found, next_cursor = feeds.custom_feed_page(api, argument, params)
+                return _page(found, next_cursor)
             else:
                 raise NotImplementedError(f"{self.name} cannot read {feed!r}")
         next_cursor = body.get("cursor")
@@ -360,3 +367,7 @@ def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Pr
                 "alt_too_long", f"{label}: the description is {over} characters over the "
                 f"limit of {limits.alt_text_max}"))
     return problems + video_problems(media, limits, "Bluesky")
+
+
+def _page(found: list[Item], cursor: object) -> Page:
+    return Page(items=tuple(found), next_cursor=str(cursor) if cursor else None)

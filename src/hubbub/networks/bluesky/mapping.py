@@ -42,7 +42,7 @@ IMAGE_MAX_BYTES = 2_000_000
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external thumb
 ALT_TEXT_MAX = 2000  # the Bluesky app's limit (the lexicon sets none)
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
-FEEDS = ("home", "notifications", "mentions", "author", "list", "search")
+FEEDS = ("home", "notifications", "mentions", "author", "list", "search", "hashtag", "feed")
 # When a 429 names no time: Bluesky's write limits are per hour and per day; try again later.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 DEFAULT_WEB_URL = "https://bsky.app"

@@ -1,0 +1,86 @@
+"""Bluesky columns beyond the account's own feeds: hashtags and custom feeds.
+
+- `hashtag:<tag>`: app.bsky.feed.searchPosts with `tag=<tag>` (the lexicon: posts carrying the
+  tag in a facet or the record's `tags`, no "#") and `q="#<tag>"`, since `q` is required and a
+  search service that ignores `tag` (dev-env's AppView matches text only) still finds posts
+  that write the tag.
+- `feed:<feed>`: app.bsky.feed.getFeed, where the AppView asks the feed generator the record
+  names for a skeleton and fills in the posts. People paste a feed as its at:// URI
+  (at://<did>/app.bsky.feed.generator/<rkey>) or its web address
+  (https://bsky.app/profile/<handle-or-did>/feed/<rkey>); a handle is resolved to its DID.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from hubbub.networks.base import Item
+from hubbub.networks.bluesky import items
+from hubbub.networks.bluesky.mapping import parse_at_uri
+from hubbub.networks.bluesky.xrpc import Xrpc
+from hubbub.networks.errors import NotFound, Rejected, Transient
+
+GENERATOR = "app.bsky.feed.generator"
+NOT_A_FEED = ("“{value}” is not a Bluesky custom feed: give its at:// address "
+              "(at://did:plc:…/app.bsky.feed.generator/…) or its bsky.app link "
+              "(https://bsky.app/profile/…/feed/…).")
+# A record key (atproto: 1-512 of these characters, not "." or "..") and a handle or DID.
+_RKEY = re.compile(r"[A-Za-z0-9._~:-]{1,512}")
+_ACTOR = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}|[A-Za-z0-9.-]{1,253})")
+
+
+def hashtag_page(api: Xrpc, tag: str, params: dict[str, Any]) -> tuple[list[Item], Any]:
+    tag = tag.strip().lstrip("#")
+    body = api.query("app.bsky.feed.searchPosts", {**params, "q": f"#{tag}", "tag": [tag]})
+    return items.items_from_posts(body), body.get("cursor")
+
+
+def feed_reference(value: str) -> tuple[str, str]:
+    """(actor, rkey) of a custom feed named by its at:// URI or bsky.app address; Rejected
+    saying what is expected otherwise."""
+    text = value.strip()
+    uri = parse_at_uri(text)
+    if uri is not None:
+        actor, collection, rkey = uri.repo, uri.collection, uri.rkey
+    else:
+        parts = urlsplit(text) if text.isprintable() else None
+        path = [p for p in parts.path.split("/") if p] if parts else []
+        if not (parts and parts.scheme in ("http", "https") and len(path) == 4
+                and path[0] == "profile" and path[2] == "feed"):
+            raise Rejected(NOT_A_FEED.format(value=text[:200]))
+        actor, collection, rkey = path[1], GENERATOR, path[3]
+    if collection != GENERATOR or not _RKEY.fullmatch(rkey) or rkey in (".", "..") \
+            or not _ACTOR.fullmatch(actor):
+        raise Rejected(NOT_A_FEED.format(value=text[:200]))
+    return actor, rkey
+
+
+def feed_uri(api: Xrpc, value: str) -> str:
+    """The at:// URI of the feed, with a handle resolved to its DID."""
+    actor, rkey = feed_reference(value)
+    if not actor.startswith("did:"):
+        try:
+            resolved = api.query("com.atproto.identity.resolveHandle", {"handle": actor})
+        except (NotFound, Rejected) as exc:
+            raise Rejected(f"Bluesky knows no account @{actor}, whose feed this names.") from exc
+        actor = str(resolved.get("did") or "")
+        if not actor.startswith("did:"):
+            raise Rejected(f"Bluesky knows no account @{actor}, whose feed this names.")
+    return f"at://{actor}/{GENERATOR}/{rkey}"
+
+
+def custom_feed_page(api: Xrpc, value: str, params: dict[str, Any]) -> tuple[list[Item], Any]:
+    uri = feed_uri(api, value)
+    try:
+        body = api.query("app.bsky.feed.getFeed", {**params, "feed": uri})
+    except NotFound as exc:
+        raise Rejected(f"Bluesky has no custom feed {uri}: it may have been deleted, or the "
+                       "address is mistyped.") from exc
+    except Rejected as exc:
+        raise Rejected(f"The custom feed {uri} could not be read: {exc}") from exc
+    except Transient as exc:  # the AppView answers 502 when the feed generator fails
+        raise Transient(f"The custom feed {uri} could not be read just now (its feed "
+                        f"generator or the AppView failed): {exc}", retry_at=exc.retry_at) from exc
+    return items.items_from_feed(body), body.get("cursor")
