@@ -43,15 +43,17 @@ def compute_id(pubkey: str, created_at: int, kind: int, tags: Sequence[Sequence[
 
 
 def sign(secret_hex: str, *, kind: int, content: str, tags: Sequence[Sequence[str]] = (),
-         created_at: int | None = None) -> Event:
+         created_at: int | None = None, aux: bytes | None = None) -> Event:
     """A signed event. The signature uses fresh auxiliary randomness, as BIP-340 recommends:
-    sign once and keep the result when an identical event is needed again."""
+    sign once and keep the result when an identical event is needed again. `aux` (32 bytes)
+    replaces it where the very same signature must come out again (a NIP-59 seal, whose
+    signature is inside an encrypted payload that a retry must repeat byte for byte)."""
     key = coincurve.PrivateKey(bytes.fromhex(secret_hex))
     pubkey = key.public_key_xonly.format().hex()
     when = int(time.time()) if created_at is None else int(created_at)
     clean_tags = [[str(value) for value in tag] for tag in tags]
     event_id = compute_id(pubkey, when, kind, clean_tags, content)
-    signature = key.sign_schnorr(bytes.fromhex(event_id), os.urandom(32))
+    signature = key.sign_schnorr(bytes.fromhex(event_id), os.urandom(32) if aux is None else aux)
     return {
         "id": event_id,
         "pubkey": pubkey,
