@@ -11,6 +11,7 @@ urlpatterns = [
     path("plan/", include("hubbub.planning.urls")),
     path("import/", include("hubbub.imports.urls")),
     path("rules/", include("hubbub.listening.urls")),
+    path("inbox/", include("hubbub.inbox.urls")),
     path("people/", include("hubbub.people.urls")),
     path("catch-up/", include("hubbub.catchup.urls")),
     path("public/media/<str:token>/<str:name>", public_media_views.public_media,

@@ -139,7 +139,7 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
                 row.setdefault(flag, stored)
             if seen.digest != row["digest"] or any(
                 row[flag] != stored for flag, stored in zip(FLAGS, seen.flags, strict=True)
-            ):
+            ) or _names_a_new_conversation(row, seen.extra):
                 _keep_feed_specific(row, seen.extra)
                 writes.append(row)
                 changed_ids.append(seen.pk)
@@ -176,6 +176,17 @@ def _connection_facts(feed: Feed) -> tuple[str, int]:
     network, user_id = Connection.objects.values_list("network", "user_id").get(
         pk=feed.connection_id)
     return str(network), int(user_id)
+
+
+def _names_a_new_conversation(row: dict[str, Any], stored: Any) -> bool:
+    """A direct message read from the feed "direct" names its conversation, which the same
+    status read first from a mentions feed did not: store it (the digest leaves it out)."""
+    conversation = row["extra"].get("conversation")
+    if conversation is None:
+        return False
+    if isinstance(stored, str):  # SQLite hands JSON back as text
+        return '"conversation"' not in stored
+    return not isinstance(stored, Mapping) or stored.get("conversation") != conversation
 
 
 def _keep_feed_specific(row: dict[str, Any], stored: Any) -> None:

@@ -1,0 +1,145 @@
+"""Changing the inbox: read, unread, done, "mark all read", and answering an entry in place on
+its own network and account. A post's reply goes through publishing (a Post with one Delivery,
+sent exactly once by the engine); a direct message is sent with the connector's send_direct
+under the answer's own idempotency key, claimed by compare-and-set so two submits of one form
+never send twice."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, User
+from django.db import IntegrityError, transaction
+
+from hubbub.connections.services import account_for, capabilities_for
+from hubbub.inbox.models import Answer, EntryState
+from hubbub.inbox.selectors import entries, is_direct, thread_key
+from hubbub.networks.base import Draft
+from hubbub.networks.errors import ConnectorError, OutcomeUnknown, Revoked
+from hubbub.networks.registry import get_connector
+from hubbub.publishing.errors import PostError
+from hubbub.publishing.services import create_post
+from hubbub.timeline.models import Item
+from hubbub.timeline.services import reaction_target
+
+NEW = "new"
+STATES = {"read": EntryState.READ, "done": EntryState.DONE, "unread": "", "undone": ""}
+MAX_TEXT = 10_000
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be sent; the message says why."""
+
+
+def set_state(user: AbstractBaseUser, item: Item, action: str) -> None:
+    """read / done / unread / undone ("undone" puts a done entry back, read). A direct
+    message's state is its whole thread's."""
+    if item.connection.user_id != user.pk:
+        raise PermissionError("not this person's item")
+    targets = [item.pk]
+    if is_direct(item):
+        key = thread_key(item)
+        targets = [i.pk for i in entries(user).filter(connection_id=item.connection_id)[:1000]
+                   if is_direct(i) and thread_key(i) == key] or targets
+    state = STATES[action]
+    mine = EntryState.objects.filter(item_id__in=targets, user_id=user.pk)
+    if action == "undone":
+        mine.update(state=EntryState.READ)
+    elif not state:
+        mine.delete()
+    else:
+        for pk in targets:
+            EntryState.objects.update_or_create(item_id=pk, defaults={"user_id": user.pk,
+                                                                      "state": state})
+
+
+def mark_all_read(user: AbstractBaseUser) -> int:
+    """Every unread entry read; returns how many."""
+    ids = list(entries(user).filter(inbox_state__isnull=True).values_list("pk", flat=True))
+    EntryState.objects.bulk_create(
+        [EntryState(item_id=pk, user_id=user.pk, state=EntryState.READ) for pk in ids],
+        ignore_conflicts=True)
+    return len(ids)
+
+
+def answer(user: User, item: Item, text: str, token: str) -> Answer:
+    """Answer `item` where it came from. The same `token` again (the form sent twice, or a
+    retry after a failure) finds the same Answer: a sent one is never sent again, and a
+    failed direct message goes again with the same idempotency key."""
+    if item.connection.user_id != user.pk:
+        raise PermissionError("not this person's item")
+    text = text.strip()
+    if not text:
+        raise AnswerError("Write something first.")
+    if len(text) > MAX_TEXT:
+        raise AnswerError(f"That is longer than {MAX_TEXT:,} characters.")
+    if item.connection.disconnected_at is not None:
+        raise AnswerError(f"{item.connection.handle} is disconnected: reconnect it to answer.")
+    try:
+        with transaction.atomic():
+            found, _made = Answer.objects.get_or_create(user=user, token=token, defaults={
+                "item": item, "text": text, "direct": is_direct(item), "state": NEW,
+                "idempotency_key": uuid.uuid4().hex})
+    except IntegrityError:  # the same form, sent twice at once: the other request made it
+        found = Answer.objects.get(user=user, token=token)
+    if found.item_id != item.pk:
+        raise AnswerError("This reply box belongs to another entry: reload the page.")
+    # Only one request sends: the one that moves the row from new or failed to sending.
+    if not Answer.objects.filter(pk=found.pk, state__in=(NEW, Answer.FAILED),
+                                 post__isnull=True).update(state=Answer.SENDING, text=text,
+                                                           error=""):
+        found.refresh_from_db()
+        return found
+    found.refresh_from_db()
+    EntryState.objects.get_or_create(item=item, defaults={"user_id": user.pk,
+                                                          "state": EntryState.READ})
+    if found.direct:
+        _send_direct(found, item)
+    else:
+        _post_reply(user, found, item)
+    found.refresh_from_db()
+    return found
+
+
+def _post_reply(user: User, found: Answer, item: Item) -> None:
+    """The reply as a post of the entry's account (the deck's reply path: the engine sends it
+    exactly once and its Delivery says how it went)."""
+    try:
+        post = create_post(user=user, text=found.text, connections=[item.connection],
+                           reply_to={item.connection_id: reaction_target(item)})
+    except PostError as exc:
+        Answer.objects.filter(pk=found.pk).update(state=Answer.FAILED, error=str(exc)[:500])
+        return
+    Answer.objects.filter(pk=found.pk).update(post=post, state=Answer.SENT)
+
+
+def _send_direct(found: Answer, item: Item) -> None:
+    connection = item.connection
+    draft = Draft(text=found.text)
+    try:
+        connector = get_connector(connection.network)
+        checked = connector.validate(draft, capabilities_for(connection))
+        if not checked.ok:
+            raise AnswerError(" ".join(p.message for p in checked.problems))
+        extra = item.extra if isinstance(item.extra, dict) else {}
+        published = connector.send_direct(account_for(connection),
+                                          {**extra, "remote_id": item.remote_id}, draft,
+                                          found.idempotency_key)
+    except AnswerError as exc:
+        _failed(found, str(exc))
+        return
+    except OutcomeUnknown as exc:
+        _failed(found, f"{exc} It may have been sent; sending again cannot double it.")
+        return
+    except Revoked as exc:
+        _failed(found, f"{exc} Reconnect {connection.handle} on the Connections page.")
+        return
+    except (ConnectorError, NotImplementedError) as exc:
+        _failed(found, str(exc) or "The network refused the message.")
+        return
+    Answer.objects.filter(pk=found.pk).update(state=Answer.SENT, remote_id=published.remote_id,
+                                              url=published.url)
+
+
+def _failed(found: Answer, message: str) -> None:
+    Answer.objects.filter(pk=found.pk).update(state=Answer.FAILED, error=message[:500])

@@ -1,0 +1,23 @@
+"""The inbox's count in the navigation ("Inbox 3")."""
+
+from __future__ import annotations
+
+from django import template
+
+from hubbub.inbox.selectors import unread_count
+
+register = template.Library()
+
+
+@register.simple_tag
+def inbox_unread(user: object) -> int:
+    """Unread inbox entries of the signed-in person (0 for anyone else)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return unread_count(user)  # type: ignore[arg-type]
+
+
+@register.filter
+def answers_for(answers: object, item_id: int) -> list[object]:
+    """The answers written in the inbox to this item (views._answers_of)."""
+    return answers.get(item_id, []) if isinstance(answers, dict) else []

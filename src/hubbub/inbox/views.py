@@ -1,0 +1,123 @@
+"""The inbox page (/inbox/): filters all / mentions / direct / done, read, unread and done per
+entry, "mark all read", and a reply box under every entry that answers on the entry's own
+network and account. Plain forms that redirect back (no JavaScript needed); with htmx the
+list is swapped in place. Everything is the signed-in person's own: another's entry is a 404."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from hubbub.accounts.web import AuthedRequest, page
+from hubbub.core.ids import parse_id
+from hubbub.inbox import services, sources
+from hubbub.inbox.models import Answer
+from hubbub.inbox.selectors import FILTERS, listing, unread_count
+from hubbub.publishing.services import post_status
+from hubbub.timeline.models import Item
+from hubbub.timeline.polling import mark_watched
+
+SECTION = "inbox"
+TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _filter_of(request: AuthedRequest) -> str:
+    raw = request.GET.get("show") if request.method == "GET" else request.POST.get("show")
+    return raw if isinstance(raw, str) and raw in FILTERS else "all"
+
+
+def _back(which: str, anchor: str = "") -> HttpResponseRedirect:
+    url = reverse("inbox:inbox")
+    if which != "all":
+        url += f"?show={which}"
+    return HttpResponseRedirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _answers_of(user_id: int, item_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The answers written here to these items, newest last, with their sent status."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for answer in (Answer.objects.filter(user_id=user_id, item_id__in=item_ids)
+                   .select_related("post").order_by("created_at")):
+        status = answer.state
+        if answer.post is not None:
+            status = post_status(answer.post)
+        found.setdefault(answer.item_id, []).append({"answer": answer, "status": status})
+    return found
+
+
+def inbox(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    which = _filter_of(request)
+    feed_ids = sources.ensure_feeds(user)
+    mark_watched(feed_ids)  # read at the watched pace while the inbox is open
+    plain, threads = listing(user, which)
+    shown = [i.pk for i in plain] + [m.pk for t in threads for m in t.messages]
+    return page(request, "inbox/inbox.html", {
+        "which": which,
+        "filters": FILTERS.items(),
+        "plain": plain,
+        "threads": threads,
+        "answers": _answers_of(user.pk, shown),
+        "unread": unread_count(user),
+        "not_offered": sources.not_offered(user),
+        "token": secrets.token_urlsafe(16),
+    }, section=SECTION)
+
+
+def _item(request: AuthedRequest, pk: object) -> Item:
+    if parse_id(pk) is None:
+        raise Http404
+    return get_object_or_404(Item.objects.select_related("connection"), pk=pk,
+                             connection__user=request.user)
+
+
+@require_POST
+def entry_state(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    action = request.POST.get("action")
+    if not isinstance(action, str) or action not in services.STATES:
+        messages.error(request, "Unknown action.")
+        return _back(_filter_of(request))
+    services.set_state(request.user, item, action)
+    return _back(_filter_of(request), f"entry-{item.pk}" if action != "done" else "")
+
+
+@require_POST
+def mark_all_read(request: AuthedRequest) -> HttpResponse:
+    count = services.mark_all_read(request.user)
+    messages.success(request, f"{count} entr{'y' if count == 1 else 'ies'} marked read.")
+    return _back(_filter_of(request))
+
+
+@require_POST
+def reply(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = _item(request, pk)
+    text = request.POST.get("text")
+    token = request.POST.get("token")
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        token = secrets.token_urlsafe(16)
+    try:
+        if not isinstance(text, str) or "\x00" in text:
+            raise services.AnswerError("Write something first.")
+        text.encode("utf-8")
+        sent = services.answer(request.user, item, text, token)
+    except UnicodeEncodeError:
+        messages.error(request, "That text cannot be sent: it holds broken characters.")
+    except services.AnswerError as exc:
+        messages.error(request, str(exc))
+    else:
+        if sent.state == Answer.FAILED:
+            messages.error(request, f"Not sent: {sent.error}")
+        elif sent.direct:
+            messages.success(request, "Message sent.")
+        else:
+            messages.success(request, "Reply on its way.")
+    return _back(_filter_of(request), f"entry-{item.pk}")
+

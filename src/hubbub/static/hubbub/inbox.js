@@ -1,0 +1,38 @@
+// Inbox keys, like the deck's: j/k move between entries, r opens the reply box of the current
+// one, e marks it done. Without JavaScript every action is a plain form.
+(function () {
+  "use strict";
+  if (window.hubbubInboxKeys) { return; }  // htmx swaps the page in again: one listener
+  window.hubbubInboxKeys = true;
+  function entries() { return Array.prototype.slice.call(document.querySelectorAll("[data-entry]")); }
+  function current() { return document.querySelector("[data-entry].is-current"); }
+  function focusEntry(entry) {
+    var old = current();
+    if (old) { old.classList.remove("is-current"); }
+    entry.classList.add("is-current");
+    entry.focus({ preventScroll: false });
+  }
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    var list = entries();
+    if (!list.length) { return; }
+    var here = current();
+    var index = here ? list.indexOf(here) : -1;
+    if (event.key === "j" || event.key === "k") {
+      var next = event.key === "j" ? Math.min(index + 1, list.length - 1) : Math.max(index - 1, 0);
+      focusEntry(list[next]);
+      event.preventDefault();
+    } else if (event.key === "r" && here) {
+      var box = here.querySelector("[data-reply]");
+      if (box) { box.open = true; box.querySelector("textarea").focus(); event.preventDefault(); }
+    } else if (event.key === "e" && here) {
+      var done = here.querySelector("[data-done]");
+      if (done) { done.click(); event.preventDefault(); }
+    }
+  });
+  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target && target.hasAttribute("data-entry")) { focusEntry(target); }
+}());
