@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from hubbub.core.counting import count_text
 from hubbub.networks.base import (
+    DIRECT_FEED,
     Account,
     AuthKind,
     Capabilities,
@@ -35,7 +36,7 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import NotFound, Rejected, Revoked
-from hubbub.networks.nostr import blossom, conversation, events, keys, mapping, reading
+from hubbub.networks.nostr import blossom, conversation, direct, events, keys, mapping, reading
 from hubbub.networks.nostr.account_relays import (
     account_relays,
     nip11_document,
@@ -302,8 +303,10 @@ class NostrConnector(Connector):
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         """One page of a feed, newest first. The cursor is the `until` timestamp of the next
         (older) page, with the ids already shown at that second (reading.next_page).
-        Feeds: home, mentions, author, hashtag:<tag>."""
+        Feeds: home, mentions, author, hashtag:<tag>, direct (NIP-17 messages, direct.py)."""
         pair = _keypair(account)
+        if feed == DIRECT_FEED:
+            return direct.fetch(account, pair, cursor)
         position = reading.parse_cursor(cursor)
         with RelayPool(account_relays(account)) as pool:
             follows: list[str] = []
@@ -336,8 +339,13 @@ class NostrConnector(Connector):
         with RelayPool(account_relays(account)) as pool:
             return conversation.read(pool, opened, pair.public_hex)
 
+    def send_direct(self, account: Account, conversation: Mapping[str, Any], draft: Draft,
+                    idempotency_key: str) -> Published:
+        """A NIP-17 message to the conversation's people, safe to retry (direct.py)."""
+        return direct.send(account, _keypair(account), conversation, draft, idempotency_key)
+
     def can_stream(self, feed: str) -> bool:
-        return feed in ("home", "mentions", "author") or feed.startswith("hashtag:")
+        return feed in ("home", "mentions", "author", DIRECT_FEED) or feed.startswith("hashtag:")
 
     def stream(self, account: Account, feeds: Sequence[str]) -> NostrStream:
         """New items of `feeds` as they arrive (a REQ per feed on every relay, kept open after
@@ -355,8 +363,9 @@ class NostrConnector(Connector):
         requests_by_feed = {
             feed: reading.feed_filters(feed, pair.public_hex, follows=follows) for feed in feeds
         }
-        live = LiveSubscription(account_relays(account), requests_by_feed, since=int(time.time()))
-        return NostrStream(live, pair.public_hex)
+        live = LiveSubscription(account_relays(account), requests_by_feed, since=int(time.time()),
+                                lookback={DIRECT_FEED: direct.STREAM_LOOKBACK_SECONDS})
+        return NostrStream(live, pair.public_hex, direct.opener(pair.secret_hex))
 
     # --- helpers -------------------------------------------------------------------------------
     def _send(self, account: Account, event: events.Event, *, what: str,

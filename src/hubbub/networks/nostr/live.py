@@ -7,7 +7,7 @@ import queue
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,6 +17,7 @@ from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr.events import Event, matches, verify
 from hubbub.networks.nostr.reading import (
     DELETION_KIND,
+    GIFT_WRAP_KIND,
     deletions_from_event,
     items_from_events,
     with_deletions,
@@ -46,12 +47,17 @@ class LiveSubscription:
     verified and each id is delivered once, whichever relay sends it first."""
 
     def __init__(self, urls: Iterable[str], requests: Mapping[str, Sequence[Mapping[str, Any]]],
-                 since: int, timeout: float | None = None, *, deletions: bool = True) -> None:
+                 since: int, timeout: float | None = None, *, deletions: bool = True,
+                 lookback: Mapping[str, int] | None = None) -> None:
         self.urls = list(dict.fromkeys(urls))
         # With `deletions`, each label also hears its authors' deletion requests (NIP-09).
         self.requests = {label: with_deletions(filters) if deletions else [dict(f) for f in filters]
                          for label, filters in requests.items()}
         self.since = since
+        # Labels whose events are dated in the past on purpose (NIP-59 gift wraps, up to two
+        # days) are asked for that much further back: `since` alone would miss them.
+        self.lookback = {label: seconds for label, seconds in (lookback or {}).items()
+                         if label in self.requests}
         self.timeout = default_timeout() if timeout is None else timeout
         self._queue: queue.Queue[tuple[str, Event, str] | Rejected | None] = queue.Queue()
         self._stop = threading.Event()
@@ -168,7 +174,8 @@ class LiveSubscription:
         for label, filters in self.requests.items():
             sub = f"{label[:40]}-{secrets.token_hex(4)}"
             subs[sub] = label
-            conn.send(["REQ", sub, *[{**f, "since": since} for f in filters]])
+            back = since - self.lookback.get(label, 0)
+            conn.send(["REQ", sub, *[{**f, "since": back} for f in filters]])
         pending = set(subs)
         while not self._stop.is_set():
             try:
@@ -199,11 +206,14 @@ class LiveSubscription:
 class NostrStream:
     """Items from a LiveSubscription (what NostrConnector.stream returns). Deletion requests
     (NIP-09) of the authors a feed follows are asked for too, and come out as DELETED markers
-    signed by their author."""
+    signed by their author. Gift wraps (NIP-59) go to `opener`, which gives the message inside
+    as an Item (or None: skipped)."""
 
-    def __init__(self, live: LiveSubscription, own_pubkey: str) -> None:
+    def __init__(self, live: LiveSubscription, own_pubkey: str,
+                 opener: Callable[[Event, str], Item | None] | None = None) -> None:
         self.live = live
         self.own_pubkey = own_pubkey
+        self.opener = opener
         self._deletions: list[Item] = []
 
     def __iter__(self) -> NostrStream:
@@ -216,6 +226,11 @@ class NostrStream:
             feed, event, url = next(self.live)
             if event.get("kind") == DELETION_KIND:
                 self._deletions.extend(deletions_from_event(event))
+                continue
+            if event.get("kind") == GIFT_WRAP_KIND:
+                opened = self.opener(event, feed) if self.opener is not None else None
+                if opened is not None:
+                    return opened
                 continue
             # One event that cannot be shown is skipped (and logged), not the stream's end.
             found = items_from_events([event], own_pubkey=self.own_pubkey, feed=feed,

@@ -44,7 +44,7 @@ DEFAULT_TEXT_LIMIT = 64_000
 # Where a published note is shown on the web. njump.me renders any nevent (it reads the relay
 # hints inside it); a `nostr:` URI would need a local Nostr app, and the Sent page needs http(s).
 WEB_VIEWER = "https://njump.me/"
-FEEDS = ("home", "mentions", "author", "hashtag")
+FEEDS = ("home", "mentions", "author", "hashtag", "direct")
 
 
 # --- capabilities -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 import regex
 
 from hubbub.core.sanitize import safe_url
-from hubbub.networks.base import DELETED, Item
+from hubbub.networks.base import DELETED, DIRECT_FEED, Item
 from hubbub.networks.emoji import emoji_map
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr import keys
@@ -22,6 +22,7 @@ from hubbub.networks.pages import map_each
 HOME_KINDS = (1, 6)  # notes and reposts
 NOTE_KINDS = (1,)
 DELETION_KIND = 5  # NIP-09
+GIFT_WRAP_KIND = 1059  # NIP-59, what NIP-17 direct messages travel in
 AUTHORS_PER_FILTER = 500  # big follow lists are split into several filters of one REQ
 
 # --- paging -----------------------------------------------------------------------------------
@@ -132,7 +133,8 @@ def follows_from_contacts(events: Iterable[Mapping[str, Any]], own_pubkey: str) 
 def feed_filters(feed: str, own_pubkey: str, *, follows: Sequence[str] = (),
                  until: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """The REQ filters of a feed: home (people followed + own), mentions (#p), author (own),
-    hashtag:<tag> (#t). Raises NotImplementedError for other feeds, Rejected for a bad tag."""
+    hashtag:<tag> (#t), direct (NIP-17 gift wraps tagged with the own key, #p). Raises
+    NotImplementedError for other feeds, Rejected for a bad tag."""
     window: dict[str, Any] = {}
     if until is not None:
         window["until"] = until
@@ -148,6 +150,8 @@ def feed_filters(feed: str, own_pubkey: str, *, follows: Sequence[str] = (),
         return [{"kinds": list(NOTE_KINDS), "#p": [own_pubkey], **window}]
     if feed == "author":
         return [{"kinds": list(HOME_KINDS), "authors": [own_pubkey], **window}]
+    if feed == DIRECT_FEED:
+        return [{"kinds": [GIFT_WRAP_KIND], "#p": [own_pubkey], **window}]
     if feed.startswith("hashtag:"):
         tag = feed.removeprefix("hashtag:").strip().lstrip("#").lower()
         if not tag or any(ch.isspace() for ch in tag):
