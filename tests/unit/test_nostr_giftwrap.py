@@ -166,6 +166,9 @@ def test_an_item_names_its_conversation_and_the_other_people() -> None:
     assert item.extra["in_reply_to"] == "ab" * 32
     assert item.extra["subject"] == "Lunch"
     assert item.created_at.timestamp() == NOW
+    crowd = giftwrap.chat_rumor(ALICE.public_hex, [f"{n:064x}" for n in range(1, 120)], "hi",
+                                NOW)
+    assert direct.item_from_opened(giftwrap.Opened(crowd, "cd" * 32), BOB.public_hex) is None
     reaction = {**message, "kind": 7}
     assert direct.item_from_opened(giftwrap.Opened(reaction, "cd" * 32), BOB.public_hex) is None
 

@@ -35,6 +35,9 @@ PAGE_SIZE = 40
 INBOX_RELAYS_KIND = 10050  # NIP-17: the relays a person reads their direct messages from
 MOST_INBOX_RELAYS = 5  # of one person's list (NIP-17 asks lists to be kept to 1-3)
 MOST_RECIPIENTS = 10  # NIP-17: bigger groups should use another scheme
+# A received message naming more people than this is skipped: no chat room is that big, and its
+# conversation key (every participant's key) would be stored with each of its items.
+MOST_PARTICIPANTS_READ = 100
 # A live subscription asks this far back: wraps are dated up to two days before they are sent.
 STREAM_LOOKBACK_SECONDS = giftwrap.BACKDATE_SECONDS + 600
 
@@ -150,6 +153,10 @@ def item_from_opened(opened: giftwrap.Opened, own_pubkey: str,
         return None
     author = opened.sender
     people = giftwrap.participants(rumor, own_pubkey)
+    if len(people) > MOST_PARTICIPANTS_READ:
+        log.warning("skipped a Nostr direct message %.16s naming %d people", rumor["id"],
+                    len(people))
+        return None
     profile = (profiles or {}).get(author, reading.Profile())
     extra: dict[str, Any] = {
         "conversation": ",".join(people),
