@@ -1,11 +1,12 @@
 from django.urls import path
 
-from hubbub.timeline import conversation_views, live_stream, views
+from hubbub.timeline import conversation_views, icons, live_stream, views
 
 app_name = "timeline"
 urlpatterns = [
     path("", views.deck_home, name="home"),
     path("events/", live_stream.events, name="events"),
+    path("icons.svg", icons.sprite, name="icons"),
     path("new/", views.deck_create, name="deck_create"),
     path("<int:pk>/", views.deck, name="deck"),
     path("<int:pk>/rename/", views.deck_rename, name="deck_rename"),
