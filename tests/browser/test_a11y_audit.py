@@ -107,6 +107,8 @@ PAGES = {
     "rule-new": "/rules/new/",
     "inbox": "/inbox/",
     "inbox-direct": "/inbox/?show=direct",
+    "inbox": "/inbox/",
+    "inbox-direct": "/inbox/?show=direct",
     "catch-up": "/catch-up/",
     "settings": "/accounts/settings/",
     "password": "/accounts/password/",
