@@ -260,8 +260,8 @@ def _wrap(pair: KeyPair, rumor: Mapping[str, Any], recipient: str, key: str) -> 
     except nip44.MessageTooLong:
         size = len(str(rumor["content"]).encode("utf-8"))
         raise Rejected(f"This message is too long for a Nostr direct message ({size:,} bytes; "
-                       "encrypted twice it must stay within NIP-44's 65,535 bytes, about "
-                       "48,000 bytes of text). Shorten it.") from None
+                       "encrypted twice it must stay within NIP-44's 65,535 bytes: about "
+                       "40,000 bytes of text). Shorten it.") from None
     except nip44.Nip44Error as exc:
         raise Rejected(f"This message cannot be encrypted ({exc}).") from None
 
