@@ -43,6 +43,7 @@ from hubbub.networks.nostr.account_relays import (
     no_relay_answered,
     relay_list,
 )
+from hubbub.networks.nostr.columns import read_column, with_column_kinds
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
 from hubbub.networks.nostr.media import (
@@ -95,9 +96,9 @@ class NostrConnector(Connector):
     def capabilities(self, account: Account) -> Capabilities:
         """The strictest `limitation.max_content_length` the relays' NIP-11 documents state."""
         documents = parallel(nip11_document, account_relays(account))
-        return mapping.capabilities_from_documents(
+        return with_column_kinds(mapping.capabilities_from_documents(
             (d for d in documents if d is not None), bool(media_server(account)),
-            media_max_bytes(account))
+            media_max_bytes(account)), documents)  # lists, and search where a relay offers it
 
     def account_notes(self, account: Account) -> tuple[str, ...]:
         server = media_server(account)
@@ -107,7 +108,7 @@ class NostrConnector(Connector):
         return (f"Pictures are stored on the media server {server} ({kind}).",)
 
     def default_capabilities(self) -> Capabilities:
-        return mapping.default_capabilities()
+        return with_column_kinds(mapping.default_capabilities(), ())
 
     def whoami(self, account: Account) -> Identity:
         pair = _keypair(account)
@@ -307,6 +308,9 @@ class NostrConnector(Connector):
         pair = _keypair(account)
         if feed == DIRECT_FEED:
             return direct.fetch(account, pair, cursor)
+        if feed.startswith(("list:", "search:")):  # NIP-51 lists, NIP-50 search: columns.py
+            return read_column(account, pair.public_hex, feed, cursor, page_size=PAGE_SIZE,
+                               profiles_of=self._profiles, query_error=mapping.query_error)
         position = reading.parse_cursor(cursor)
         with RelayPool(account_relays(account)) as pool:
             follows: list[str] = []

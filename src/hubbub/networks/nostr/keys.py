@@ -222,3 +222,53 @@ def short_npub(pubkey_hex: str) -> str:
     """npub1abcd...wxyz: for display where the whole key does not fit."""
     full = npub(pubkey_hex)
     return f"{full[:9]}…{full[-4:]}"
+
+
+# --- naddr (NIP-19): an addressable event, e.g. a NIP-51 list -------------------------------
+
+
+@dataclass(frozen=True)
+class Address:
+    kind: int
+    author: str  # hex public key
+    identifier: str  # the event's `d` tag
+    relays: tuple[str, ...] = ()
+
+
+def encode_naddr(address: Address) -> str:
+    raw = address.identifier.encode("utf-8")
+    if len(raw) > 255 or not is_hex32(address.author):
+        raise InvalidKey("An naddr needs a `d` identifier of at most 255 bytes and an author.")
+    data = bytes([_SPECIAL, len(raw)]) + raw
+    for relay in address.relays:
+        encoded = relay.encode("ascii")
+        data += bytes([_RELAY, len(encoded)]) + encoded
+    data += bytes([_AUTHOR, 32]) + bytes.fromhex(address.author)
+    data += bytes([_KIND, 4]) + address.kind.to_bytes(4, "big")
+    return _encode("naddr", data)
+
+
+def decode_naddr(text: str) -> Address:
+    """An naddr1... (with or without `nostr:`): its kind, author and `d` identifier."""
+    prefix, data = _decode(text)
+    if prefix != "naddr":
+        raise InvalidKey("It is not an naddr (the address of a list or other replaceable event).")
+    identifier: str | None = None
+    author, kind, relays, pos = "", None, [], 0
+    while pos + 2 <= len(data):
+        tag, length = data[pos], data[pos + 1]
+        value = data[pos + 2 : pos + 2 + length]
+        if len(value) != length:
+            raise InvalidKey("This naddr is cut short.")
+        pos += 2 + length
+        if tag == _SPECIAL and identifier is None:
+            identifier = value.decode("utf-8", errors="replace")
+        elif tag == _RELAY:
+            relays.append(value.decode("ascii", errors="replace"))
+        elif tag == _AUTHOR and length == 32 and not author:
+            author = value.hex()
+        elif tag == _KIND and length == 4 and kind is None:
+            kind = int.from_bytes(value, "big")
+    if identifier is None or not author or kind is None:
+        raise InvalidKey("This naddr lacks its identifier, author or kind.")
+    return Address(kind=kind, author=author, identifier=identifier, relays=tuple(relays))
