@@ -47,7 +47,8 @@ def test_list_column_shows_the_notes_of_the_people_a_follow_set_names(
         ["p", "not a key"]])
     assert nostr_peer.publish(follow_set).ok
     now = int(time.time())
-    listed = [_note(nostr_peer, ana, "ana one", now - 30), _note(nostr_peer, bo, "bo one", now - 20),
+    listed = [_note(nostr_peer, ana, "ana one", now - 30),
+              _note(nostr_peer, bo, "bo one", now - 20),
               _note(nostr_peer, ana, "ana two", now - 10)]
     _note(nostr_peer, stranger, "not on the list", now - 5)
     connection = connection_of(user, "nostr", _account(nostr_peer, me))
@@ -90,7 +91,8 @@ def test_unknown_and_malformed_lists_are_sentences_in_the_column(nostr_peer: Nos
         result = poll_feed(ensure_feed(connection, f"list:{name}"))
         assert said in result.error, (name, result.error)
     result = poll_feed(ensure_feed(connection, "list:nope"))
-    assert "“empty”" in result.error and "“work”" in result.error  # the lists it does have
+    assert "“empty”" in result.error
+    assert "“work”" in result.error
 
 
 def test_search_is_unavailable_on_a_relay_without_nip50_and_says_why(
@@ -99,7 +101,8 @@ def test_search_is_unavailable_on_a_relay_without_nip50_and_says_why(
     me = nostr_peer.keygen()
     account = _account(nostr_peer, me)
     caps = CONNECTOR.capabilities(account)
-    assert "search" not in caps.feeds and "list" in caps.feeds
+    assert "search" not in caps.feeds
+    assert "list" in caps.feeds
     assert dict(caps.unavailable_feeds)["search"] == "this relay does not offer search (NIP-50)"
     connection = connection_of(user, "nostr", account)
     connection.capabilities_json = caps.to_json()
@@ -116,7 +119,8 @@ def test_search_is_unavailable_on_a_relay_without_nip50_and_says_why(
 def test_search_is_offered_where_a_relay_lists_nip50() -> None:
     base = default_capabilities()
     offered = columns.with_column_kinds(base, [{"supported_nips": [1, 11, 50]}, None])
-    assert "search" in offered.feeds and offered.unavailable_feeds == ()
+    assert "search" in offered.feeds
+    assert offered.unavailable_feeds == ()
     for documents in ([{"supported_nips": [1, 11]}], [None], [{"supported_nips": "50"}],
                       [{"supported_nips": [True, "50"]}]):
         refused = columns.with_column_kinds(base, documents)
