@@ -226,3 +226,20 @@ def test_a_live_stream_brings_new_messages(nostr_peer: NostrPeer) -> None:
         reader.join(30)
     assert [(i.remote_id, i.text, i.extra["feed"]) for i in got] == [
         (sent.remote_id, "live", DIRECT_FEED)]
+
+
+def test_messages_page_by_their_wraps_times_without_repeats_or_gaps(
+        nostr_peer: NostrPeer) -> None:
+    alice, bob = nostr_peer.keygen(), nostr_peer.keygen()
+    a = account_for(alice, nostr_peer.url)
+    sent = {CONNECTOR.send_direct(a, room(alice, bob), Draft(text=f"number {n}"),
+                                  f"page-{n}").remote_id for n in range(45)}
+    b = account_for(bob, nostr_peer.url)
+    first = CONNECTOR.fetch(b, DIRECT_FEED)
+    assert len(first.items) == 40
+    assert first.next_cursor is not None
+    second = CONNECTOR.fetch(b, DIRECT_FEED, first.next_cursor)
+    assert second.next_cursor is None
+    read = [i.remote_id for i in (*first.items, *second.items)]
+    assert len(read) == len(set(read)) == 45
+    assert set(read) == sent
