@@ -51,7 +51,7 @@ def title_of(found: Found) -> str:
 def why(found: Found) -> str:
     """The line under an entry: priority or engagement, and the column it shows in."""
     parts = ["Priority" if found.priority else "Much engagement"]
-    parts.extend(f"{n} {name}{'' if n == 1 else 's'}" for name, n in found.counts.items())
+    parts.extend(found.count_words)
     parts.append(f"in the column “{found.column.title}”")
     return " · ".join(parts)
 

@@ -34,6 +34,8 @@ SCAN = 2000  # newest entries read per feed (or rules' entries) of a column
 PRIORITY_LIMIT = 50
 ENGAGED_LIMIT = 20
 COUNT_NAMES = ("reply", "repost", "like", "quote")
+COUNT_WORDS = {"reply": ("reply", "replies"), "repost": ("repost", "reposts"),
+               "like": ("like", "likes"), "quote": ("quote", "quotes")}
 # SQLite refuses a compound SELECT of more than 500 arms; stay well below.
 ARMS_PER_QUERY = 100
 
@@ -52,6 +54,11 @@ class Found:
     priority: bool
     score: int
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def count_words(self) -> list[str]:
+        """The counts that are not zero, in words: "3 replies", "1 like"."""
+        return [f"{n:,} {COUNT_WORDS[name][n != 1]}" for name, n in self.counts.items() if n]
 
 
 @dataclass(frozen=True)
