@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
 from hubbub.core.ids import IdMultipleChoiceField
-from hubbub.timeline.feedkinds import KINDS, available_kinds, clean_param
+from hubbub.timeline.feedkinds import KINDS, available_kinds, clean_param, unavailable_reasons
 from hubbub.timeline.models import ColumnWidth
 
 
@@ -39,6 +39,7 @@ class AddColumnForm(forms.Form):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = active_connections(user).order_by("network", "handle")
         self.kinds_by_connection = {c.pk: available_kinds(c) for c in field.queryset}
+        self.reasons_by_connection = {c.pk: unavailable_reasons(c) for c in field.queryset}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -51,10 +52,13 @@ class AddColumnForm(forms.Form):
         if spec.param_label and not param:
             self.add_error("param", f"{spec.label} columns need {spec.param_label.lower()}.")
         cleaned["param"] = param if spec.param_label else ""
-        unable = [c.handle for c in connections if kind not in self.kinds_by_connection[c.pk]]
+        unable = [c for c in connections if kind not in self.kinds_by_connection[c.pk]]
         if unable:
+            reasons = (self.reasons_by_connection[c.pk].get(kind, "") for c in unable)
+            why = "; ".join(dict.fromkeys(r for r in reasons if r))
             self.add_error(
                 "kind",
-                f"{', '.join(unable)} cannot show {spec.label.lower()} columns.",
+                f"{', '.join(c.handle for c in unable)} cannot show {spec.label.lower()} "
+                f"columns{f' ({why})' if why else ''}.",
             )
         return cleaned

@@ -4,6 +4,7 @@ Every page works as plain HTML (links and forms); deck.js and htmx make it live 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -274,7 +275,8 @@ def column_add(request: AuthedRequest, pk: int) -> HttpResponse:
         selected = {str(v) for v in form.initial.get("connections", [])}
     field = form.fields["connections"]
     rows = [
-        ConnectionRow(c, " ".join(form.kinds_by_connection.get(c.pk, [])), str(c.pk) in selected)
+        ConnectionRow(c, " ".join(form.kinds_by_connection.get(c.pk, [])), str(c.pk) in selected,
+                      json.dumps(form.reasons_by_connection.get(c.pk, {}), ensure_ascii=False))
         for c in getattr(field, "queryset", [])
     ]
     return page(request, "timeline/add_column.html", {
@@ -288,6 +290,7 @@ class ConnectionRow:
     connection: Connection
     kinds: str
     checked: bool
+    reasons: str  # JSON: kind -> why this account cannot show it ("Nostr: ...")
 
 
 def column(request: AuthedRequest, pk: int) -> HttpResponse:

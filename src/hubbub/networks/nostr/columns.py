@@ -27,6 +27,8 @@ LIST_KINDS = (FOLLOW_SET, FOLLOW_PACK)
 SEARCH_NIP = 50
 NO_SEARCH = "this relay does not offer search (NIP-50)"
 NO_SEARCH_ANY = "none of this account's relays offers search (NIP-50)"
+NOT_READ_YET = ("whether this account's relays offer search (NIP-50) is not known yet: the "
+                "hub has not read their NIP-11 documents")
 ProfilesOf = Callable[[RelayPool, Sequence[Event]], Mapping[str, reading.Profile]]
 QueryError = Callable[[QueryResult, str], Exception | None]
 
@@ -45,7 +47,7 @@ def with_column_kinds(caps: Capabilities, documents: Sequence[object | None]) ->
     feeds = tuple(dict.fromkeys((*caps.feeds, "list")))
     if any(offers_search(d) for d in documents):
         return replace(caps, feeds=(*feeds, "search"))
-    reason = NO_SEARCH if len(documents) <= 1 else NO_SEARCH_ANY
+    reason = NOT_READ_YET if not documents else NO_SEARCH if len(documents) == 1 else NO_SEARCH_ANY
     return replace(caps, feeds=feeds, unavailable_feeds=(("search", reason),))
 
 

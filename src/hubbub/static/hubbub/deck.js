@@ -725,9 +725,20 @@ function setUpAddColumn(form) {
   function update() {
     const picked = boxes.filter((b) => b.checked);
     let allowed = null;
+    const why = {}; // kind -> the picked accounts' reasons, each once ("Nostr: ...")
     for (const box of picked) {
       const kinds = new Set((box.dataset.kinds || "").split(" ").filter(Boolean));
       allowed = allowed === null ? kinds : new Set([...allowed].filter((k) => kinds.has(k)));
+      let reasons = {};
+      try {
+        reasons = JSON.parse(box.dataset.reasons || "{}") || {};
+      } catch (_) {
+        reasons = {};
+      }
+      for (const [kind, reason] of Object.entries(reasons)) {
+        why[kind] = why[kind] || [];
+        if (!why[kind].includes(reason)) why[kind].push(reason);
+      }
     }
     for (const tile of tiles) {
       const input = tile.querySelector("input");
@@ -735,6 +746,11 @@ function setUpAddColumn(form) {
       tile.classList.toggle("is-unavailable", !ok);
       input.disabled = !ok;
       if (!ok && input.checked) input.checked = false;
+      const note = tile.querySelector("[data-kind-why]");
+      if (note) {
+        note.textContent = ok ? "" : (why[tile.dataset.kind] || ["not on the picked accounts"]).join("; ");
+      }
+      tile.title = ok ? "" : note ? note.textContent : "";
     }
     if (!tiles.some((t) => t.querySelector("input").checked)) {
       const firstOk = tiles.find((t) => !t.querySelector("input").disabled);
