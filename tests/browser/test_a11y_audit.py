@@ -105,6 +105,8 @@ PAGES = {
     "feed-new": "/import/feeds/new/",
     "rules": "/rules/",
     "rule-new": "/rules/new/",
+    "people": "/people/",
+    "person": "/people/{person}/",
     "inbox": "/inbox/",
     "inbox-direct": "/inbox/?show=direct",
     "inbox": "/inbox/",
@@ -214,8 +216,19 @@ def sweep(browser: Any, tmp_path_factory: pytest.TempPathFactory,
             expect(page.locator(".column").first).to_be_visible()
             deck = page.get_attribute("#deck", "data-deck") or ""
             column = page.get_attribute(".column", "data-column") or ""
+            # A person with a long Nostr key among their accounts (People pages).
+            page.goto(url + "/people/")
+            page.get_by_label("Name").fill("Ana Lima")
+            page.get_by_label("Note (for you)").fill("Met at the conference; writes on Nostr")
+            page.get_by_role("button", name="Add person").click()
+            expect(page).to_have_url(re.compile(r"/people/\d+/"))
+            person = re.search(r"/people/(\d+)/", page.url).group(1)  # type: ignore[union-attr]
+            page.get_by_label("Network").select_option("nostr")
+            page.get_by_label("Handle, DID or npub").fill("npub1" + "q" * 58)
+            page.get_by_role("button", name="Add account").click()
+            expect(page.locator(".person-row")).to_have_count(1)
             ids = {"post": post, "scheduled": scheduled, "queue": queue, "deck": deck,
-                   "column": column}
+                   "column": column, "person": person}
             yield Sweep(url, page, ids, setup_results)
         finally:
             context.close()
