@@ -243,3 +243,29 @@ def test_messages_page_by_their_wraps_times_without_repeats_or_gaps(
     read = [i.remote_id for i in (*first.items, *second.items)]
     assert len(read) == len(set(read)) == 45
     assert set(read) == sent
+
+
+def test_a_retry_finds_the_first_attempt_by_a_recipients_wrap_when_the_own_copy_is_gone(
+        nostr_peer: NostrPeer, second_relay: NostrPeer) -> None:
+    """The own copy is no longer on Alice's relay (deleted with its one-time key, as a relay
+    that lost it would look); Bob's wrap from the first attempt, on his DM relay, still gives
+    the retry the message's time: Bob keeps one message."""
+    alice, bob = nostr_peer.keygen(), nostr_peer.keygen()
+    assert nostr_peer.publish(nostr_peer.sign(bob, "", kind=10050,
+                                              tags=[["relay", second_relay.url]])).ok
+    a = account_for(alice, nostr_peer.url)
+    first = CONNECTOR.send_direct(a, room(alice, bob), Draft(text="still one"), "lost-copy")
+    [own_copy] = wraps_for(nostr_peer, alice)
+    one_time = giftwrap.wrap_secret(alice.sk, "lost-copy", alice.pk)
+    assert nostr_peer.publish(nostr_peer.sign(one_time, "", kind=5,
+                                              tags=[["e", own_copy["id"]]])).ok
+    until(lambda: wraps_for(nostr_peer, alice) == [], "the own copy gone from the relay")
+    # a later second: a retry that took a new time would make a new message
+    sent_at = first.created_at
+    assert sent_at is not None
+    until(lambda: time.time() >= sent_at.timestamp() + 1, "a later second")
+    again = CONNECTOR.send_direct(a, room(alice, bob), Draft(text="still one"), "lost-copy")
+    assert again == first
+    assert len(wraps_for(second_relay, bob)) == 1
+    [got] = messages(account_for(bob, nostr_peer.url))
+    assert got.remote_id == first.remote_id

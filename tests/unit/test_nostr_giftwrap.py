@@ -202,3 +202,14 @@ def test_dm_relay_lists_newest_first_and_usable_only() -> None:
 def test_drafts_a_direct_message_cannot_carry(draft: Draft, said: str) -> None:
     with pytest.raises(Rejected, match=said):
         direct.send(None, ALICE, {"conversation": BOB.public_hex}, draft, "k")  # type: ignore[arg-type]
+
+
+def test_the_sender_opens_what_it_sent_with_that_key_only() -> None:
+    message = rumor()
+    to_bob = giftwrap.wrap(ALICE.secret_hex, message, BOB.public_hex, "key-1")
+    assert giftwrap.open_sent(ALICE.secret_hex, "key-1", to_bob).rumor == message
+    with pytest.raises(giftwrap.GiftWrapError, match="not made with this key"):
+        giftwrap.open_sent(ALICE.secret_hex, "key-2", to_bob)
+    from_carol = giftwrap.wrap(CAROL.secret_hex, rumor(author=CAROL), BOB.public_hex, "key-1")
+    with pytest.raises(giftwrap.GiftWrapError):
+        giftwrap.open_sent(ALICE.secret_hex, "key-1", from_carol)

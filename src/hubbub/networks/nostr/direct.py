@@ -8,9 +8,10 @@ log line. Paging is by the wraps' own (backdated) times, as relays only know tho
 
 Sending: one wrap per recipient, to the relays of their kind-10050 list (the account's relays
 when they have none), and one to the account itself, first, to its own list's relays (or its
-relays). A retry with the same idempotency key looks for that first wrap (its one-time key is
-derived from the key, giftwrap.py), takes the message's time from it, and so makes the very
-same events again: relays answer "duplicate" and nobody gets a message twice.
+relays). A retry with the same idempotency key looks for the wraps an earlier attempt made
+(their one-time keys are derived from the key, giftwrap.py), takes the message's time from
+one, and so makes the very same events again: relays answer "duplicate" and nobody gets a
+message twice.
 """
 
 from __future__ import annotations
@@ -235,8 +236,8 @@ def send(account: Account, pair: KeyPair, conversation: Mapping[str, Any], draft
     reply_to = str(conversation.get("remote_id") or "")
     reply_to = reply_to if keys.is_hex32(reply_to) else ""
     inboxes = _inbox_lists(account, [own, *others])
-    own_relays = inboxes.get(own) or account_relays(account)
-    earlier = _earlier_copy(pair, own_relays, idempotency_key)
+    targets = {who: inboxes.get(who) or account_relays(account) for who in (own, *others)}
+    earlier = _earlier_copy(pair, targets, idempotency_key)
     try:
         rumor = giftwrap.chat_rumor(own, others, draft.text,
                                     int(earlier["created_at"]) if earlier else int(time.time()),
@@ -247,9 +248,8 @@ def send(account: Account, pair: KeyPair, conversation: Mapping[str, Any], draft
         raise Rejected("This message was already sent with other words or to other people; "
                        "send the new text as a new message.")
     wraps = {who: _wrap(pair, rumor, who, idempotency_key) for who in (own, *others)}
-    _publish(own_relays, wraps[own])
-    for who in others:
-        _publish(inboxes.get(who) or account_relays(account), wraps[who])
+    for who in (own, *others):  # the own copy first
+        _publish(targets[who], wraps[who])
     return Published(remote_id=str(rumor["id"]), url="",
                      created_at=datetime.fromtimestamp(int(rumor["created_at"]), UTC))
 
@@ -266,20 +266,25 @@ def _wrap(pair: KeyPair, rumor: Mapping[str, Any], recipient: str, key: str) -> 
         raise Rejected(f"This message cannot be encrypted ({exc}).") from None
 
 
-def _earlier_copy(pair: KeyPair, own_relays: Sequence[str],
+def _earlier_copy(pair: KeyPair, targets: Mapping[str, Sequence[str]],
                   idempotency_key: str) -> dict[str, Any] | None:
-    """The message an earlier attempt with this key sent, from the account's own copy."""
-    one_time = giftwrap.public_of(giftwrap.wrap_secret(pair.secret_hex, idempotency_key,
-                                                       pair.public_hex))
-    with RelayPool(own_relays) as pool:
-        result = pool.query([{**wraps_filter(pair.public_hex), "authors": [one_time]}])
+    """The message an earlier attempt with this key sent, from any of its wraps (the own copy
+    or a recipient's: their one-time keys are derived from the key and the person alone, and
+    the sender can open them all), on every relay they would have gone to. Only the one-time
+    keys are asked for, which link nobody to anybody."""
+    one_time = [giftwrap.public_of(giftwrap.wrap_secret(pair.secret_hex, idempotency_key, who))
+                for who in targets]
+    relays = list(dict.fromkeys(url for urls in targets.values() for url in urls))
+    with RelayPool(relays) as pool:
+        result = pool.query([{"kinds": [giftwrap.GIFT_WRAP_KIND], "authors": one_time}])
     error = mapping.query_error(result, "check for an earlier copy of the message")
     if error is not None:
         raise error
     for wrap in result.events:
-        opened = open_wrap(pair.secret_hex, wrap)
-        if opened is not None and opened.sender == pair.public_hex:
-            return opened.rumor
+        try:
+            return giftwrap.open_sent(pair.secret_hex, idempotency_key, wrap).rumor
+        except giftwrap.GiftWrapError as exc:
+            log.warning("an earlier Nostr wrap %.16s did not open: %s", wrap.get("id"), exc)
     return None
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,17 +125,45 @@ def unwrap(own_secret: str, wrap_event: Mapping[str, Any]) -> Opened:
     signed kind 13 with no tags), decrypt it, check the rumor (its shape and id) and that the
     seal's signer wrote it (otherwise anyone could sign a seal for a rumor in another's name).
     Raises GiftWrapError saying what is wrong."""
+    _check_wrap(wrap_event)
+    return _open(wrap_event, (own_secret, str(wrap_event["pubkey"])), lambda seal: (
+        own_secret, str(seal["pubkey"])))
+
+
+def open_sent(sender_secret: str, idempotency_key: str, wrap_event: Mapping[str, Any]) -> Opened:
+    """Open a wrap this sender made with this idempotency key, whoever it went to: the sender
+    knows the one-time key (derived) and shares the seal's key with the recipient. A retry uses
+    it to find what an earlier attempt sent. Raises GiftWrapError."""
+    _check_wrap(wrap_event)
+    recipient = next(iter(events.tag_values(wrap_event, "p")), "")
+    if not keys.is_hex32(recipient):
+        raise GiftWrapError("the wrap names no recipient")
+    one_time = wrap_secret(sender_secret, idempotency_key, recipient)
+    if public_of(one_time) != wrap_event["pubkey"]:
+        raise GiftWrapError("the wrap was not made with this key")
+    opened = _open(wrap_event, (one_time, recipient), lambda _seal: (sender_secret, recipient))
+    if opened.sender != public_of(sender_secret):
+        raise GiftWrapError("the wrap holds another sender's message")
+    return opened
+
+
+def _check_wrap(wrap_event: Mapping[str, Any]) -> None:
     if not events.verify(wrap_event) or wrap_event.get("kind") != GIFT_WRAP_KIND:
         raise GiftWrapError("not a signed gift wrap (kind 1059)")
     if len(str(wrap_event["content"])) > nip44.MAX_PAYLOAD_CHARS:
         raise GiftWrapError("the wrap's content is longer than any NIP-44 payload")
-    seal = _open_layer(own_secret, str(wrap_event["pubkey"]), str(wrap_event["content"]),
-                       "wrap")
+
+
+def _open(wrap_event: Mapping[str, Any], wrap_keys: tuple[str, str],
+          seal_keys: Callable[[Mapping[str, Any]], tuple[str, str]]) -> Opened:
+    """Both layers, each with (a secret key, the other side's public key) of its NIP-44
+    conversation; the seal's keys may depend on the seal (its signer)."""
+    seal = _open_layer(*wrap_keys, str(wrap_event["content"]), "wrap")
     if not events.verify(seal) or seal.get("kind") != SEAL_KIND:
         raise GiftWrapError("the wrap holds no signed seal (kind 13)")
     if seal.get("tags"):
         raise GiftWrapError("the seal has tags (NIP-59: a seal's tags are always empty)")
-    rumor = _open_layer(own_secret, str(seal["pubkey"]), str(seal["content"]), "seal")
+    rumor = _open_layer(*seal_keys(seal), str(seal["content"]), "seal")
     _check_rumor(rumor)
     if rumor["pubkey"] != seal["pubkey"]:
         raise GiftWrapError("the seal's signer is not the message's author (an impersonation)")
