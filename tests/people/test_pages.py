@@ -3,6 +3,7 @@ add an item's author from the deck; only one's own people and items; CSRF; clear
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from hubbub.listening.models import Rule
 from hubbub.people import services
 from hubbub.people.models import DismissedSuggestion, Person, PersonAccount
 from hubbub.timeline.ingest import ingest
@@ -157,3 +159,25 @@ def test_hostile_values_are_clear_errors_not_500s(web: Client, alice: User, valu
         ("/people/suggestions/dismiss/", {"key": value}),
     ]:
         assert web.post(url, data).status_code < 500, (url, data)
+
+
+def test_the_rule_form_names_people_and_the_rules_page_says_who(web: Client,
+                                                                 alice: User) -> None:
+    ana = services.create_person(alice, "Ana Lima")
+    form = web.get("/rules/new/").content.decode()
+    assert "Author is one of your people" in form
+    assert "Ana Lima" in form
+    saved = web.post("/rules/new/", {"name": "priority: Ana", "person": ana.pk,
+                                     "visibility": "priority", "days": "30", "do": "save"})
+    assert saved.status_code == 302
+    rule = Rule.objects.get(user=alice)
+    assert rule.conditions == [{"kind": "person", "values": [ana.pk], "negate": False}]
+    listing = web.get("/rules/").content.decode()
+    assert "Author is one of your people (any of their accounts, every network): Ana Lima" \
+        in listing
+    edit = web.get(f"/rules/{rule.pk}/").content.decode()
+    assert f'value="{ana.pk}" checked' in edit or f'checked value="{ana.pk}"' in edit \
+        or re.search(rf'value="{ana.pk}"[^>]*checked', edit)
+    assert "priority: Ana" in web.get(f"/people/{ana.pk}/").content.decode()
+    services.delete_person(ana)
+    assert "a deleted person" in web.get("/rules/").content.decode()
