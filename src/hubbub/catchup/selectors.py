@@ -36,8 +36,8 @@ ENGAGED_LIMIT = 20
 COUNT_NAMES = ("reply", "repost", "like", "quote")
 COUNT_WORDS = {"reply": ("reply", "replies"), "repost": ("repost", "reposts"),
                "like": ("like", "likes"), "quote": ("quote", "quotes")}
-# SQLite refuses a compound SELECT of more than 500 arms; stay well below.
-ARMS_PER_QUERY = 100
+# SQLite refuses a compound SELECT of more than 500 arms; stay below.
+ARMS_PER_QUERY = 400
 
 
 @dataclass(frozen=True)
@@ -78,14 +78,16 @@ class CatchUp:
 
 
 @dataclass
-class _Row:
-    column_id: int
-    item_id: int
-    created_at: Any
-    priority: bool
-    score: int
-    has_counts: bool
-    network: str
+class _Scanned:
+    """What one query found: per column (by its place in the deck order) how many items, the
+    distinct total, the newest priority items and the most engaged others, each with the first
+    column it shows in, and per network whether any new item carried counts."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+    priority: dict[int, tuple[int, Any]] = field(default_factory=dict)  # item -> (col, at)
+    engaged: dict[int, tuple[int, int, Any]] = field(default_factory=dict)  # (col, score, at)
+    networks: dict[str, bool] = field(default_factory=dict)
 
 
 def columns_of(user: User) -> list[Column]:
@@ -106,64 +108,59 @@ def columns_of(user: User) -> list[Column]:
 
 def catch_up(user: User, since: datetime, *, now: datetime | None = None) -> CatchUp:
     columns = columns_of(user)
-    arms: list[tuple[int, str, int]] = []  # (column id, "feed" | "column", key)
-    for column in columns:
+    chunks: list[list[tuple[int, str, int]]] = [[]]  # (column's place, "feed" | "column", key)
+    for place, column in enumerate(columns):
         only = isinstance(column.filters, dict) and bool(column.filters.get("only"))
-        if not only:
-            arms.extend((column.pk, "feed", f) for f in column.own_feeds)  # type: ignore[attr-defined]
-        arms.append((column.pk, "column", column.pk))
-    rows: list[_Row] = []
+        arms = [] if only else [(place, "feed", f) for f in column.own_feeds]  # type: ignore[attr-defined]
+        arms.append((place, "column", column.pk))
+        if chunks[-1] and len(chunks[-1]) + len(arms) > ARMS_PER_QUERY:
+            chunks.append([])  # a column's arms stay in one query, so its count is exact
+        chunks[-1].extend(arms)
     moment = now or timezone.now()
-    for start in range(0, len(arms), ARMS_PER_QUERY):
-        rows.extend(_scan(arms[start:start + ARMS_PER_QUERY], since, moment, user.pk))
-    return _gather(columns, rows, since)
+    scanned = _Scanned()
+    for arms in chunks:
+        _merge(scanned, _scan(arms, since, moment, user.pk))
+    return _gather(columns, scanned, since)
 
 
-def _gather(columns: Sequence[Column], rows: Sequence[_Row], since: datetime) -> CatchUp:
-    per_column: dict[int, set[int]] = {}
-    truncated: set[int] = set()
-    first_column: dict[int, int] = {}
-    order = {c.pk: n for n, c in enumerate(columns)}
-    best: dict[int, _Row] = {}
-    counted: set[str] = set()
-    seen_networks: set[str] = set()
-    for row in rows:
-        per_column.setdefault(row.column_id, set()).add(row.item_id)
-        seen_networks.add(row.network)
-        if row.has_counts:
-            counted.add(row.network)
-        known = first_column.get(row.item_id)
-        if known is None or order[row.column_id] < order[known]:
-            first_column[row.item_id] = row.column_id
-        if row.item_id not in best or row.priority:
-            best[row.item_id] = row
-    for column_id, ids in per_column.items():
-        if len(ids) > SCAN:  # one of its scans read SCAN + 1 entries: it stopped there
-            truncated.add(column_id)
-    counts = [ColumnCount(column=c, count=min(len(per_column.get(c.pk, ())), SCAN),
-                          more=c.pk in truncated) for c in columns]
-    priority_rows = sorted((r for r in best.values() if r.priority),
-                           key=lambda r: (r.created_at, r.item_id), reverse=True)
-    engaged_rows = sorted((r for r in best.values() if not r.priority and r.score > 0),
-                          key=lambda r: (r.score, r.created_at, r.item_id), reverse=True)
-    chosen = priority_rows[:PRIORITY_LIMIT] + engaged_rows[:ENGAGED_LIMIT]
-    items = _items([r.item_id for r in chosen])
-    by_pk = {c.pk: c for c in columns}
+def _merge(into: _Scanned, part: _Scanned) -> None:
+    into.counts.update(part.counts)
+    into.total += part.total  # exact within a query; over several, an item may count twice
+    for item_id, (place, at) in part.priority.items():
+        known = into.priority.get(item_id)
+        into.priority[item_id] = (min(place, known[0]) if known else place, at)
+    for item_id, (place, score, at) in part.engaged.items():
+        had = into.engaged.get(item_id)
+        into.engaged[item_id] = (min(place, had[0]) if had else place, score, at)
+    for network, has in part.networks.items():
+        into.networks[network] = into.networks.get(network, False) or has
+
+
+def _gather(columns: Sequence[Column], scanned: _Scanned, since: datetime) -> CatchUp:
+    counts = [ColumnCount(column=c, count=min(scanned.counts.get(n, 0), SCAN),
+                          more=scanned.counts.get(n, 0) > SCAN)  # a scan stopped at SCAN + 1
+              for n, c in enumerate(columns)]
+    priority = sorted(scanned.priority.items(), key=lambda kv: (kv[1][1], kv[0]), reverse=True)
+    engaged = sorted(((k, v) for k, v in scanned.engaged.items() if k not in scanned.priority),
+                     key=lambda kv: (kv[1][1], kv[1][2], kv[0]), reverse=True)
+    chosen = [(k, v[0], True, 0) for k, v in priority[:PRIORITY_LIMIT]]
+    chosen += [(k, v[0], False, v[1]) for k, v in engaged[:ENGAGED_LIMIT]]
+    items = _items([c[0] for c in chosen])
     found: list[Found] = []
-    for row in chosen:
-        item = items.get(row.item_id)
+    for item_id, place, is_priority, score in chosen:
+        item = items.get(item_id)
         if item is None:  # deleted between the two reads
             continue
-        found.append(Found(item=item, column=by_pk[first_column[row.item_id]],
-                           priority=row.priority, score=row.score, counts=counts_of(item)))
+        found.append(Found(item=item, column=columns[place], priority=is_priority, score=score,
+                           counts=counts_of(item)))
     return CatchUp(
         since=since,
         columns=counts,
         priority=[f for f in found if f.priority],
         engaged=[f for f in found if not f.priority],
-        total=len(best),
-        more=bool(truncated),
-        uncounted=sorted(seen_networks - counted),
+        total=scanned.total,
+        more=any(c.more for c in counts),
+        uncounted=sorted(n for n, has in scanned.networks.items() if not has),
     )
 
 
@@ -199,9 +196,12 @@ def _score_sql() -> tuple[str, str]:
 
 
 def _scan(arms: Sequence[tuple[int, str, int]], since: datetime, now: datetime,
-          user_id: int) -> list[_Row]:
+          user_id: int) -> _Scanned:
+    """One query: the arms' range scans gathered once (a CTE used several times is
+    materialized by SQLite and PostgreSQL) and summed up inside the database, so only a few
+    rows come back however many items arrived."""
     if not arms:
-        return []
+        return _Scanned()
     quote = db.ops.quote_name
     tables = {"feed": (quote(FeedEntry._meta.db_table), "feed_id"),
               "column": (quote(ColumnEntry._meta.db_table), "column_id")}
@@ -209,35 +209,66 @@ def _scan(arms: Sequence[tuple[int, str, int]], since: datetime, now: datetime,
     item_table = quote(Item._meta.db_table)
     connection_table = quote(Connection._meta.db_table)
     score, has = _score_sql()
+    at_type = "TIMESTAMP WITH TIME ZONE" if db.vendor == "postgresql" else "TEXT"
     since_value = db.ops.adapt_datetimefield_value(since)
     now_value = db.ops.adapt_datetimefield_value(now)
     parts: list[str] = []
     params: list[Any] = []
-    for n, (column_id, kind, key) in enumerate(arms):
+    for n, (place, kind, key) in enumerate(arms):
         table, key_column = tables[kind]
         # Items a rule sent to a column are the column owner's only (defence in depth).
         owner = (f" AND i.connection_id IN (SELECT c.id FROM {connection_table} c "  # noqa: S608
                  f"WHERE c.user_id = %s)" if kind == "column" else "")
         # Only quoted table names and fixed SQL are formatted in; every value is a parameter.
-        inner = (f"SELECT e.item_id, e.created_at, m.priority AS priority, "  # noqa: S608
-                 f"{score} AS score, {has} AS has_counts, i.network AS network "
+        inner = (f"SELECT e.item_id, e.created_at, "  # noqa: S608
+                 f"CASE WHEN m.priority THEN 1 ELSE 0 END AS priority, "
+                 f"{score} AS score, CASE WHEN {has} THEN 1 ELSE 0 END AS has_counts, "
+                 f"i.network AS network "
                  f"FROM {table} e LEFT JOIN {mark_table} m ON m.item_id = e.item_id "
                  f"JOIN {item_table} i ON i.id = e.item_id "
                  f"WHERE e.{key_column} = %s AND e.created_at > %s "
                  f"AND (m.hidden_until IS NULL OR m.hidden_until <= %s){owner} "
                  f"ORDER BY e.created_at DESC, e.item_id DESC LIMIT %s")
-        parts.append(f"SELECT %s AS col, item_id, created_at, priority, score, "  # noqa: S608
-                     f"has_counts, network FROM ({inner}) AS arm{n}")
-        params.extend([column_id, key, since_value, now_value])
+        parts.append(f"SELECT {int(place)} AS place, item_id, created_at, priority, "  # noqa: S608
+                     f"score, has_counts, network FROM ({inner}) AS arm{n}")
+        params.extend([key, since_value, now_value])
         if kind == "column":
             params.append(user_id)
         params.append(SCAN + 1)
+    # Typed NULLs: PostgreSQL types a UNION's columns arm by arm, and a bare NULL in a
+    # subquery's output as text.
+    no_int, no_num, no_text = "CAST(NULL AS BIGINT)", "CAST(NULL AS NUMERIC)", "CAST(NULL AS TEXT)"
+    no_at = f"CAST(NULL AS {at_type})"
+    sql = (f"WITH seen AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
+           f"SELECT 'n', place, COUNT(DISTINCT item_id), {no_num}, {no_text}, {no_at} "
+           f"FROM seen GROUP BY place "
+           f"UNION ALL SELECT 't', {no_int}, COUNT(DISTINCT item_id), {no_num}, {no_text}, "
+           f"{no_at} FROM seen "
+           f"UNION ALL SELECT * FROM (SELECT 'p', MIN(place), item_id, {no_num}, {no_text}, "
+           f"MAX(created_at) AS at FROM seen WHERE priority = 1 GROUP BY item_id "
+           f"ORDER BY at DESC, item_id DESC LIMIT %s) AS p "
+           f"UNION ALL SELECT * FROM (SELECT 'e', MIN(place), item_id, MAX(score) AS s, "
+           f"{no_text}, MAX(created_at) AS at FROM seen WHERE priority = 0 AND score > 0 "
+           f"GROUP BY item_id ORDER BY s DESC, at DESC, item_id DESC LIMIT %s) AS e "
+           f"UNION ALL SELECT 'w', MAX(has_counts), {no_int}, {no_num}, network, {no_at} "
+           f"FROM seen GROUP BY network")
+    params.extend([PRIORITY_LIMIT, ENGAGED_LIMIT])
     with db.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    return [_Row(column_id=int(r[0]), item_id=int(r[1]), created_at=r[2], priority=bool(r[3]),
-                 score=_whole(r[4]), has_counts=bool(r[5]), network=str(r[6]))
-            for r in fetched]
+    found = _Scanned()
+    for kind, place, number, score_value, network, at in fetched:
+        if kind == "n":
+            found.counts[int(place)] = int(number)
+        elif kind == "t":
+            found.total = int(number)
+        elif kind == "p":
+            found.priority[int(number)] = (int(place), at)
+        elif kind == "e":
+            found.engaged[int(number)] = (int(place), _whole(score_value), at)
+        else:
+            found.networks[str(network)] = bool(place)
+    return found
 
 
 def _whole(value: Any) -> int:
