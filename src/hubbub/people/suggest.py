@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Max
 
 from hubbub.listening.conditions import Invalid
 from hubbub.listening.text import author_key, words_of
@@ -61,9 +62,13 @@ def name_key(name: str) -> str:
 def _authors(user: User) -> dict[tuple[str, str], Candidate]:
     """(network, author key) -> the newest name and profile seen, from the newest stored items."""
     found: dict[tuple[str, str], Candidate] = {}
-    rows = Item.objects.filter(connection__user=user).exclude(author_name="").order_by(
-        "-pk").values_list("network", "author_handle", "author_name", "author_url")[:SCAN_ITEMS]
-    for network, handle, name, url in rows:
+    newest = Item.objects.filter(connection__user=user).exclude(author_name="").order_by(
+        "-pk").values("pk")[:SCAN_ITEMS]
+    # Each author once (the database drops the repeats), newest first.
+    rows = Item.objects.filter(pk__in=newest).values_list(
+        "network", "author_handle", "author_name", "author_url").annotate(
+        newest=Max("pk")).order_by("-newest")
+    for network, handle, name, url, _newest in rows:
         key = author_key(handle)
         if key and (network, key) not in found:
             found[(network, key)] = Candidate(network, key, name, url)
