@@ -176,8 +176,14 @@ def test_the_rule_form_names_people_and_the_rules_page_says_who(web: Client,
     assert "Author is one of your people (any of their accounts, every network): Ana Lima" \
         in listing
     edit = web.get(f"/rules/{rule.pk}/").content.decode()
-    assert f'value="{ana.pk}" checked' in edit or f'checked value="{ana.pk}"' in edit \
-        or re.search(rf'value="{ana.pk}"[^>]*checked', edit)
+    assert re.search(rf'value="{ana.pk}"[^>]*checked|checked[^>]*value="{ana.pk}"', edit)
     assert "priority: Ana" in web.get(f"/people/{ana.pk}/").content.decode()
+    # "New rule for Ana" from her page: the form comes with her ticked; someone else's
+    # person or a hostile value ticks nobody.
+    ticked = re.compile(rf'value="{ana.pk}"[^>]*checked|checked[^>]*value="{ana.pk}"')
+    assert ticked.search(web.get(f"/rules/new/?person={ana.pk}").content.decode())
+    assert not ticked.search(web.get("/rules/new/").content.decode())
+    for value in ("99999999999999999999999", "x", "-1"):
+        assert web.get(f"/rules/new/?person={value}").status_code == 200
     services.delete_person(ana)
     assert "a deleted person" in web.get("/rules/").content.decode()

@@ -101,6 +101,9 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
             status = 400
     else:
         initial = initial_of(rule, zone) if rule else {"days": 30, "visibility": "hide"}
+        named = parse_id(request.GET.get("person"))  # "New rule" from a person's page
+        if rule is None and named is not None:
+            initial["person"] = [named]
         form = RuleForm(initial=initial, user=request.user, zone=zone)
     return page(request, "listening/rule_form.html", {
         "form": form, "rule": rule, "preview": preview, "examples": examples,
