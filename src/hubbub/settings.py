@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses what the middleware below and the views wrote (core/compress.py).
+    "hubbub.core.compress.CompressPages",
     # Above WhiteNoise, so static files carry the frame and content policies too. Request bodies
     # are limited before Django reads them, in the ASGI wrapper (asgi.py, core/asgi_limits.py).
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
