@@ -166,7 +166,8 @@ def test_capabilities() -> None:
     assert caps.threads
     assert not caps.native_scheduling
     assert not caps.content_warning
-    assert set(caps.feeds) == {"home", "notifications", "mentions", "author", "list", "search"}
+    assert set(caps.feeds) == {"home", "notifications", "mentions", "author", "list", "search",
+                               "hashtag", "feed"}
     assert type(caps).from_json(caps.to_json()) == caps
 
 
