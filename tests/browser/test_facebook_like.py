@@ -68,6 +68,11 @@ def test_the_like_button_likes_the_pages_post(
     like.click()
     expect(item.locator(".act-notice")).to_have_text("Liked.")
     expect(item.locator("button[data-act=like]")).to_have_attribute("aria-pressed", "true")
+    # The heart is filled (the sprite's symbols take fill from the page's CSS).
+    heart = item.locator("button[data-act=like] svg.icon")
+    assert heart.evaluate("el => getComputedStyle(el).fill") != "none"
+    assert item.locator("button[data-act=repost] svg.icon").evaluate(
+        "el => getComputedStyle(el).fill") == "none"
     shot(page, "fblike-01-liked")
     visitor = fb_peer.create_user("Cy Visitor")
     assert fb_peer.like_as(visitor, str(posted["id"])) == 2  # the Page's like, once

@@ -225,8 +225,9 @@ ICONS = {
 
 # Every deck icon is one <symbol> of one sprite the browser fetches once (timeline/icons.py):
 # an item draws its eight icons as <use> references of ~90 bytes each, not ~300 bytes of paths.
-_SYMBOL_LOOK = ('viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" '
-                'stroke-linecap="round" stroke-linejoin="round"')
+# The symbols carry no fill or stroke: the referencing <svg class="icon"> gets them from app.css
+# and passes them down, so a page can still fill one (a liked heart).
+_SYMBOL_LOOK = 'viewBox="0 0 24 24"'
 
 
 def icon_sprite() -> str:
