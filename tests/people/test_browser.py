@@ -115,3 +115,21 @@ def test_a_person_from_suggestions_then_priority_on_the_deck(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(url + "/people/")
     shot(page, "people-07-phone-list")
+
+    # An allow-list column naming Ana: the Mastodon home column then shows her only.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(url + "/rules/")
+    page.locator(".rules-columns li").first.get_by_role("link").click()
+    page.get_by_label("Ana Lima", exact=True).check()
+    shot(page, "people-08-allow-list")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".rules-columns li").first).to_contain_text("only Ana Lima")
+
+    def only_ana_in_home() -> bool:
+        page.goto(url + "/deck/")
+        home = page.locator(".column").first
+        expect(home.locator(".item", has_text="Ana writes on Mastodon")).to_be_visible()
+        return home.locator(".item", has_text="Bo writes on Mastodon").count() == 0
+
+    until(only_ana_in_home, "the allow-list column showing Ana only")
+    shot(page, "people-09-deck-allow-list")
