@@ -14,6 +14,7 @@ One process, a throwaway data dir, no network (deck.py's item generator and inge
    (everything is new): the selector alone (`catchup.selectors.catch_up`), the page
    (`/catch-up/`) and the feed (`/catch-up/feed/<token>.atom`) through Django's test Client,
    in-process, `--requests` timed requests after 2 untimed ones; wall milliseconds, p50/p95.
+   The Rules page beside them shows what the layout all pages share costs.
 
 Results print as Markdown for docs/benchmarks.md.
 """
@@ -156,8 +157,12 @@ def run(args: argparse.Namespace) -> None:
                      "selector": quantiles(selector), "page": quantiles(page),
                      "feed": quantiles(feed), "queries": page_queries})
         log(f"{label}: {catch.total:,} new; page p50 {quantiles(page)[0]:.1f} ms")
+    # The layout every page shares (navigation and its badges), on a page of little data.
+    other = quantiles(timed(lambda: client.get("/rules/"), args.requests))
     print(report(rows, args, Item.objects.count(), len(connections) + 1, machine(),
                  load_average()))
+    print(f"\nThe Rules page in the same run (the layout every page shares, little data of its "
+          f"own): p50 {other[0]:.1f} ms, p95 {other[1]:.1f} ms.")
 
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace, items: int, columns: int,
