@@ -65,3 +65,34 @@ def test_failing_search_is_a_sentence_in_the_column(
     result = poll_feed(feed)
     assert result.error
     assert "503" in result.error or "unavailable" in result.error.lower()
+
+
+def test_list_column_by_title_shows_its_members_posts(
+        mastodon_peer: MastodonPeer, transactional_db: None) -> None:
+    """A list named by its title (as Mastodon's pages show it) is looked up among the
+    account's lists; by id it is read directly and streamed, by title it is polled."""
+    from hubbub.networks.mastodon.streaming import can_stream
+
+    user = User.objects.create_user("list-reader")
+    alice, bob, carol = (mastodon_peer.new_account() for _ in range(3))
+    mastodon_peer.follow(alice, bob)
+    mastodon_peer.follow(alice, carol)
+    made = mastodon_peer._api(alice.access_token, "POST", "/api/v1/lists",
+                              data={"title": "Good Birds"})
+    made.raise_for_status()
+    listed = made.json()["id"]
+    mastodon_peer._api(alice.access_token, "POST", f"/api/v1/lists/{listed}/accounts",
+                       data={"account_ids[]": [bob.id]}).raise_for_status()
+    in_list = mastodon_peer.post_as(bob, "a kea on the roof")
+    mastodon_peer.post_as(carol, "not in the list")
+    feed = ensure_feed(connection_of(user, mastodon_peer, alice), "list:good birds")
+    column = make_column(user, [feed])
+    assert poll_feed(feed).new_in_feed == 1
+    assert [i.remote_id for i in column_page(column)] == [in_list["id"]]
+    by_id = CONNECTOR.fetch(account_of(mastodon_peer, alice), f"list:{listed}")
+    assert [i.remote_id for i in by_id.items] == [in_list["id"]]
+    assert can_stream(f"list:{listed}")
+    assert not can_stream("list:good birds")
+    missing = poll_feed(ensure_feed(feed.connection, "list:Nope"))
+    assert missing.error == ("Mastodon: this account has no list “Nope”; its lists are "
+                             "“Good Birds”.")

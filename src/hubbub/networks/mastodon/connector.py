@@ -48,6 +48,7 @@ from hubbub.networks.errors import ConnectorError, NotFound, Rejected, Revoked, 
 from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
 from hubbub.networks.mastodon import direct as direct_messages
+from hubbub.networks.mastodon.lists import list_id
 from hubbub.networks.mastodon.search import each as _each
 from hubbub.networks.mastodon.search import next_cursor, search_page
 
@@ -425,7 +426,8 @@ class MastodonConnector(Connector):
     # --- read ----------------------------------------------------------------------------------
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         """A page of a feed, newest first; the cursor is the next page's max_id. Feeds: home,
-        notifications, mentions, own, list:<id>, hashtag:<tag>, author:<handle>, search:<words>."""
+        notifications, mentions, own, list:<id or title>, hashtag:<tag>, author:<handle>,
+        search:<words>."""
         kind, _, value = feed.partition(":")
         value = value.strip()
         base = account.base_url
@@ -447,7 +449,7 @@ class MastodonConnector(Connector):
             elif kind == "hashtag" and value:
                 page = api.call("timeline_hashtag", value.lstrip("#"), **paging)
             elif kind == "list" and value:
-                page = api.call("timeline_list", value, **paging)
+                page = api.call("timeline_list", list_id(api, value), **paging)
             elif kind == "search" and value:
                 return search_page(api, value, cursor, base, PAGE_SIZE)
             elif feed == "own" or (kind == "author" and value):

@@ -37,8 +37,12 @@ STATUS_EVENTS = frozenset({"update", "status.update", "status_update"})
 
 
 def can_stream(feed: str) -> bool:
+    # A list named by its title is polled: the stream takes list ids only.
+    kind, _, value = feed.partition(":")
+    value = value.strip()
     return feed in ("home", "mentions") or (
-        feed.startswith(STREAMABLE_PREFIXES) and bool(feed.partition(":")[2].strip()))
+        feed.startswith(STREAMABLE_PREFIXES) and bool(value)
+        and (kind != "list" or (value.isascii() and value.isdigit())))
 
 
 @dataclass(frozen=True)
