@@ -115,3 +115,21 @@ def test_feed_references() -> None:
                 "https://bsky.app/profile/a.test/feed/..", "at://x\x00/app.bsky.feed.generator/c"):
         with pytest.raises(Rejected, match="is not a Bluesky custom feed"):
             feed_reference(bad)
+
+
+def test_list_column_by_its_bsky_app_link(bluesky_peer: BlueskyPeer) -> None:
+    user = User.objects.create_user("list-linker")
+    owner, member = person(bluesky_peer, "listowner"), person(bluesky_peer, "listmember")
+    made = bluesky_peer.create_record(owner.seeded, "app.bsky.graph.list", {
+        "purpose": "app.bsky.graph.defs#curatelist", "name": "Birders", "createdAt": now_iso()})
+    bluesky_peer.create_record(owner.seeded, "app.bsky.graph.listitem", {
+        "subject": member.did, "list": made["uri"], "createdAt": now_iso()})
+    post = CONNECTOR.publish(member.account, Draft("a heron at dawn"), "k-list-link", ())
+    link = f"https://bsky.app/profile/{owner.handle}/lists/{made['uri'].rsplit('/', 1)[1]}"
+    wait_for(lambda: _has(owner, f"list:{link}", post.remote_id), 30)
+    feed = ensure_feed(connection_of(user, "bluesky", owner.account), f"list:{link}")
+    column = make_column(user, [feed])
+    assert poll_feed(feed).new_in_feed == 1
+    assert [i.remote_id for i in column_page(column)] == [post.remote_id]
+    bad = poll_feed(ensure_feed(feed.connection, "list:https://bsky.app/profile/x/feed/y"))
+    assert "is not a Bluesky list" in bad.error

@@ -255,7 +255,8 @@ class BlueskyConnector(Connector):
                 body = api.query("app.bsky.feed.getAuthorFeed", params)
                 found = items.items_from_feed(body)
             elif kind == "list" and argument:
-                body = api.query("app.bsky.feed.getListFeed", {**params, "list": argument})
+                body = api.query("app.bsky.feed.getListFeed",
+                                 {**params, "list": feeds.list_uri(api, argument)})
                 found = items.items_from_feed(body)
             elif kind == "search" and argument:
                 body = api.query("app.bsky.feed.searchPosts", {**params, "q": argument})

@@ -1,9 +1,11 @@
-"""Bluesky columns beyond the account's own feeds: hashtags and custom feeds.
+"""Bluesky columns beyond the account's own feeds: hashtags, lists by link, custom feeds.
 
 - `hashtag:<tag>`: app.bsky.feed.searchPosts with `tag=<tag>` (the lexicon: posts carrying the
   tag in a facet or the record's `tags`, no "#") and `q="#<tag>"`, since `q` is required and a
   search service that ignores `tag` (dev-env's AppView matches text only) still finds posts
   that write the tag.
+- `list:<list>`: app.bsky.feed.getListFeed, the list named by its at:// URI or its web address
+  (https://bsky.app/profile/<handle-or-did>/lists/<rkey>).
 - `feed:<feed>`: app.bsky.feed.getFeed, where the AppView asks the feed generator the record
   names for a skeleton and fills in the posts. People paste a feed as its at:// URI
   (at://<did>/app.bsky.feed.generator/<rkey>) or its web address
@@ -23,9 +25,13 @@ from hubbub.networks.bluesky.xrpc import Xrpc
 from hubbub.networks.errors import NotFound, Rejected, Transient
 
 GENERATOR = "app.bsky.feed.generator"
+LIST = "app.bsky.graph.list"
 NOT_A_FEED = ("“{value}” is not a Bluesky custom feed: give its at:// address "
               "(at://did:plc:…/app.bsky.feed.generator/…) or its bsky.app link "
               "(https://bsky.app/profile/…/feed/…).")
+NOT_A_LIST = ("“{value}” is not a Bluesky list: give its at:// address "
+              "(at://did:plc:…/app.bsky.graph.list/…) or its bsky.app link "
+              "(https://bsky.app/profile/…/lists/…).")
 # A record key (atproto: 1-512 of these characters, not "." or "..") and a handle or DID.
 _RKEY = re.compile(r"[A-Za-z0-9._~:-]{1,512}")
 _ACTOR = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}|[A-Za-z0-9.-]{1,253})")
@@ -40,35 +46,55 @@ def hashtag_page(api: Xrpc, tag: str, params: dict[str, Any]) -> tuple[list[Item
 def feed_reference(value: str) -> tuple[str, str]:
     """(actor, rkey) of a custom feed named by its at:// URI or bsky.app address; Rejected
     saying what is expected otherwise."""
+    return _reference(value, GENERATOR, "feed", NOT_A_FEED)
+
+
+def list_reference(value: str) -> tuple[str, str]:
+    """(actor, rkey) of a list named by its at:// URI or bsky.app address."""
+    return _reference(value, LIST, "lists", NOT_A_LIST)
+
+
+def _reference(value: str, collection: str, segment: str, refusal: str) -> tuple[str, str]:
     text = value.strip()
     uri = parse_at_uri(text)
     if uri is not None:
-        actor, collection, rkey = uri.repo, uri.collection, uri.rkey
+        actor, named, rkey = uri.repo, uri.collection, uri.rkey
     else:
         parts = urlsplit(text) if text.isprintable() else None
         path = [p for p in parts.path.split("/") if p] if parts else []
         if not (parts and parts.scheme in ("http", "https") and len(path) == 4
-                and path[0] == "profile" and path[2] == "feed"):
-            raise Rejected(NOT_A_FEED.format(value=text[:200]))
-        actor, collection, rkey = path[1], GENERATOR, path[3]
-    if collection != GENERATOR or not _RKEY.fullmatch(rkey) or rkey in (".", "..") \
+                and path[0] == "profile" and path[2] == segment):
+            raise Rejected(refusal.format(value=text[:200]))
+        actor, named, rkey = path[1], collection, path[3]
+    if named != collection or not _RKEY.fullmatch(rkey) or rkey in (".", "..") \
             or not _ACTOR.fullmatch(actor):
-        raise Rejected(NOT_A_FEED.format(value=text[:200]))
+        raise Rejected(refusal.format(value=text[:200]))
     return actor, rkey
 
 
 def feed_uri(api: Xrpc, value: str) -> str:
     """The at:// URI of the feed, with a handle resolved to its DID."""
     actor, rkey = feed_reference(value)
-    if not actor.startswith("did:"):
-        try:
-            resolved = api.query("com.atproto.identity.resolveHandle", {"handle": actor})
-        except (NotFound, Rejected) as exc:
-            raise Rejected(f"Bluesky knows no account @{actor}, whose feed this names.") from exc
-        actor = str(resolved.get("did") or "")
-        if not actor.startswith("did:"):
-            raise Rejected(f"Bluesky knows no account @{actor}, whose feed this names.")
-    return f"at://{actor}/{GENERATOR}/{rkey}"
+    return f"at://{_did(api, actor, 'feed')}/{GENERATOR}/{rkey}"
+
+
+def list_uri(api: Xrpc, value: str) -> str:
+    """The at:// URI of the list, with a handle resolved to its DID."""
+    actor, rkey = list_reference(value)
+    return f"at://{_did(api, actor, 'list')}/{LIST}/{rkey}"
+
+
+def _did(api: Xrpc, actor: str, what: str) -> str:
+    if actor.startswith("did:"):
+        return actor
+    try:
+        resolved = api.query("com.atproto.identity.resolveHandle", {"handle": actor})
+    except (NotFound, Rejected) as exc:
+        raise Rejected(f"Bluesky knows no account @{actor}, whose {what} this names.") from exc
+    did = str(resolved.get("did") or "")
+    if not did.startswith("did:"):
+        raise Rejected(f"Bluesky knows no account @{actor}, whose {what} this names.")
+    return did
 
 
 def custom_feed_page(api: Xrpc, value: str, params: dict[str, Any]) -> tuple[list[Item], Any]:
