@@ -14,6 +14,7 @@ from hubbub.connections.models import Connection
 from hubbub.publishing.models import Delivery
 from hubbub.timeline.cursors import encode_cursor
 from hubbub.timeline.models import Deck, Item
+from hubbub.timeline.views import FIRST_SCREEN, PAGE_SIZE
 from tests.deck.conftest import make_column, make_connection, make_items
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +27,11 @@ def deck(owner: User) -> Deck:
 
 def _older_link(html: str) -> str | None:
     found = re.search(r'<a class="[^"]*"[^>]*href="([^"]*\?before=[^"]+)"[^>]*rel="next"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def _older_link_htmx(html: str) -> str | None:
+    found = re.search(r'hx-get="([^"]*\?before=[^"]+)"', html)
     return found.group(1).replace("&amp;", "&") if found else None
 
 
@@ -103,19 +109,29 @@ def test_paging_without_javascript(client_in: Client, deck: Deck,
 
 def test_deck_column_links_to_older_pages_and_htmx_gets_the_next_page(
         client_in: Client, deck: Deck, connection: Connection) -> None:
+    """The deck opens each column with its first screen of items (FIRST_SCREEN); the rest come
+    a page at a time as the sentinel below them comes into view."""
     items = make_items(connection, "home", 45)
     column = make_column(deck, connection)
     html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
-    cursor = encode_cursor(items[15].created_at, items[15].pk)
+    assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', html)] == [
+        i.pk for i in reversed(items[45 - FIRST_SCREEN:])]
+    cursor = encode_cursor(items[45 - FIRST_SCREEN].created_at, items[45 - FIRST_SCREEN].pk)
     link = f'{reverse("timeline:column", args=[column.pk])}?before={cursor}'
     assert f'href="{link}"' in html
     assert f'hx-get="{link}"' in html
     assert 'hx-trigger="intersect once, click"' in html
     part = client_in.get(link, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in part
+    rest = 45 - FIRST_SCREEN - PAGE_SIZE
     assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', part)] == [
-        i.pk for i in reversed(items[:15])]
-    assert "That\u2019s everything" in part
+        i.pk for i in reversed(items[rest:45 - FIRST_SCREEN])]
+    following = _older_link_htmx(part)
+    assert following is not None
+    last = client_in.get(following, HTTP_HX_REQUEST="true").content.decode()
+    assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', last)] == [
+        i.pk for i in reversed(items[:rest])]
+    assert "That\u2019s everything" in last
     # Past the oldest item: the end, not "nothing here".
     oldest = encode_cursor(items[0].created_at, items[0].pk)
     end = client_in.get(f"{reverse('timeline:column', args=[column.pk])}?before={oldest}",

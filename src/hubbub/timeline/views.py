@@ -30,6 +30,10 @@ from hubbub.timeline.models import Column, ColumnWidth, Deck, Feed, Item
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 30
+# Items a column holds when the deck opens: more than a tall screen shows; the rest come as the
+# person scrolls (the "Older posts" sentinel loads the next page as it comes into view). Ten
+# columns of 30 items were over 1.7 MB of HTML (issue 13: the first screen under 150 KB).
+FIRST_SCREEN = 12
 
 
 # --- lookups (every one filtered by the signed-in person) ----------------------------------------
@@ -99,13 +103,13 @@ def _subtitle(feeds: Sequence[Feed]) -> str:
 
 
 def _page(column: Column, feeds: Sequence[Feed], before: Cursor | None, *,
-          from_network: bool) -> tuple[list[Item], bool, str]:
+          from_network: bool, limit: int = PAGE_SIZE) -> tuple[list[Item], bool, str]:
     """A page of items from the store; when the store runs out, ask the networks for older ones
     first (from_network). Returns (items, more to come, problem)."""
-    items = selectors.column_page(column, before=before, limit=PAGE_SIZE)
+    items = selectors.column_page(column, before=before, limit=limit)
     problem = ""
     open_feeds = [f for f in feeds if not f.exhausted]
-    if len(items) < PAGE_SIZE and open_feeds and from_network:
+    if len(items) < limit and open_feeds and from_network:
         fetched = 0
         for feed in open_feeds:
             try:
@@ -114,22 +118,22 @@ def _page(column: Column, feeds: Sequence[Feed], before: Cursor | None, *,
                 problem = getattr(exc, "message", "") or str(exc) or "The network did not answer."
                 log.info("load_older %s failed: %s", feed, exc)
         if fetched:
-            items = selectors.column_page(column, before=before, limit=PAGE_SIZE)
+            items = selectors.column_page(column, before=before, limit=limit)
         open_feeds = [f for f in Feed.objects.filter(pk__in=[f.pk for f in feeds])
                       if not f.exhausted]
-        more = len(items) >= PAGE_SIZE or (bool(open_feeds) and fetched > 0)
+        more = len(items) >= limit or (bool(open_feeds) and fetched > 0)
         return items, more, problem
-    return items, len(items) >= PAGE_SIZE or bool(open_feeds), problem
+    return items, len(items) >= limit or bool(open_feeds), problem
 
 
 def _column_view(column: Column, *, before: Cursor | None = None,
-                 from_network: bool = False) -> ColumnView:
+                 from_network: bool = False, limit: int = PAGE_SIZE) -> ColumnView:
     feeds = list(column.feeds.all())
     kind = KINDS.get(str(column.filters.get("kind", ""))) if isinstance(column.filters, dict) \
         else None
     if kind is None:
         kind = KINDS[kind_of_key(feeds[0].key) if feeds else "home"]
-    items, more, problem = _page(column, feeds, before, from_network=from_network)
+    items, more, problem = _page(column, feeds, before, from_network=from_network, limit=limit)
     errors = [f.last_error for f in feeds if f.last_error]
     return ColumnView(
         column=column,
@@ -163,7 +167,7 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
     current = get_object_or_404(_decks(request), pk=pk)
     request.session["deck"] = current.pk
     columns = list(_columns(request).filter(deck=current))
-    views = [_column_view(c) for c in columns]
+    views = [_column_view(c, limit=FIRST_SCREEN) for c in columns]
     fresh = {v.column.pk for v in views if v.column.read_until is None}  # shown for the first time
     for view in views:
         if view.column.read_until is None:

@@ -14,6 +14,7 @@ from tests.deck.seed import ingest_command
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
 from tests.timeline.test_sanitize import HOSTILE_HTML
+from tests.waiting import until
 
 pytestmark = pytest.mark.browser
 EVIL_URLS = ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
@@ -73,8 +74,14 @@ def test_hostile_items_are_inert_in_the_browser(
     page.goto(url + "/deck/")
     home = page.locator(".column").first
     expect(home.locator(".item").first).to_be_visible()
-    count = home.locator(".item").count()
-    assert count >= 30
+    # The deck opens with a first screen of items; scrolling down brings the next page in.
+    body = home.locator("[data-column-body]")
+
+    def scrolled_in() -> bool:
+        body.evaluate("el => el.scrollTop = el.scrollHeight")
+        return home.locator(".item").count() >= 30
+
+    until(scrolled_in, "30 hostile items in the column, the rest loaded by scrolling")
     # Open every warning and reveal every sensitive picture: still nothing runs.
     for summary in home.locator("details.cw > summary").all():
         summary.click()

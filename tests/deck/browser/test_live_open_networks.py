@@ -159,6 +159,9 @@ def test_a_nostr_note_streams_into_the_open_column_and_its_deletion_removes_it(
     _waits_behind_the_bar(page, home,
                           lambda text: nostr_peer.publish(nostr_peer.sign(friend, text)))
     page.reload()
+    # The deck opens with the first screen of items; the oldest come in with a scroll.
+    expect(home.locator(".item").first).to_be_visible()
+    home.locator("[data-column-body]").evaluate("el => el.scrollTop = el.scrollHeight")
     expect(home.locator(".item", has_text="filler 0")).to_be_visible()
     expect(home.locator(".item", has_text="A note from a followed key")).to_have_count(0)
 

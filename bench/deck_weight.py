@@ -1,0 +1,116 @@
+"""How heavy the deck's HTML is: a column's page an item, and the whole deck of ten columns on
+opening, raw and as it leaves gzip-compressed (core/compress.py), with the time to render it.
+
+    uv run python bench/deck.py --items 3000 --connections 5 --keep --data-dir /tmp/deckstore
+    uv run python bench/deck_weight.py --store /tmp/deckstore [--runs 7]
+
+It works on a copy of a store `bench/deck.py --keep` left (the copy gets ten columns of the
+first account's home feed). The deck is measured with the items a column opens with
+(timeline.views.FIRST_SCREEN) and, alternated in the same run, with a whole page (PAGE_SIZE) as
+before: the ratio is what opening with the first screen saves. Issue 13's goals: under 2 KB of
+HTML an item; the deck's first screen under 150 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from deckbench.machine import forbid_network, load_average  # noqa: E402
+
+COLUMNS = 10
+
+
+def _weigh(html: bytes) -> dict[str, Any]:
+    items = len(re.findall(rb"<article", html))
+    packed = len(gzip.compress(html))
+    return {"bytes": len(html), "gzip": packed, "items": items,
+            "per_item": len(html) / items if items else 0.0,
+            "gzip_per_item": packed / items if items else 0.0}
+
+
+def run(store: Path, runs: int) -> dict[str, Any]:
+    os.environ["HUBBUB_DATA_DIR"] = str(store)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from hubbub.timeline import views
+    from hubbub.timeline.models import Column, Deck
+
+    user = User.objects.get(username="bench")
+    deck = Deck.objects.filter(user=user).order_by("pk").first()
+    assert deck is not None, "no deck in the store: make it with bench/deck.py --keep"
+    base = Column.objects.filter(deck=deck).order_by("position", "pk").first()
+    assert base is not None
+    feeds = list(base.feeds.all())
+    while Column.objects.filter(deck=deck).count() < COLUMNS:
+        column = Column.objects.create(deck=deck, title=f"Copy {base.pk}", filters=base.filters,
+                                       position=Column.objects.filter(deck=deck).count())
+        column.feeds.set(feeds)
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    fragment = client.get(f"/deck/columns/{base.pk}/", HTTP_HX_REQUEST="true").content
+    first_screen = views.FIRST_SCREEN
+    times: dict[int, list[float]] = {first_screen: [], views.PAGE_SIZE: []}
+    pages: dict[int, bytes] = {}
+    for n in range(runs * 2):
+        views.FIRST_SCREEN = (first_screen, views.PAGE_SIZE)[n % 2]
+        started = time.perf_counter()
+        answer = client.get(f"/deck/{deck.pk}/")
+        times[views.FIRST_SCREEN].append((time.perf_counter() - started) * 1000)
+        pages[views.FIRST_SCREEN] = answer.content
+    views.FIRST_SCREEN = first_screen
+    return {
+        "load": load_average(),
+        "fragment": _weigh(fragment),
+        "deck": {size: {**_weigh(pages[size]), "render_ms_p50": statistics.median(times[size])}
+                 for size in times},
+        "first_screen": first_screen, "page_size": views.PAGE_SIZE,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", type=Path, required=True,
+                        help="the data dir bench/deck.py --keep left")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    forbid_network()
+    with tempfile.TemporaryDirectory(prefix="deckweight-") as folder:
+        copy = Path(folder) / "store"
+        shutil.copytree(args.store, copy)
+        result = run(copy, args.runs)
+    frag = result["fragment"]
+    print(f"load {result['load']:.1f}")
+    print(f"column fragment: {frag['items']} items, {frag['bytes']:,} bytes "
+          f"({frag['per_item']:,.0f} an item), gzip {frag['gzip']:,} "
+          f"({frag['gzip_per_item']:,.0f} an item)")
+    first, whole = result["first_screen"], result["page_size"]
+    for size in (first, whole):
+        d = result["deck"][size]
+        print(f"deck of {COLUMNS} columns opening with {size} items each: {d['items']} items, "
+              f"{d['bytes']:,} bytes, gzip {d['gzip']:,}, render p50 {d['render_ms_p50']:.0f} ms")
+    a, b = result["deck"][first], result["deck"][whole]
+    print(f"ratio first screen / whole page: bytes {a['bytes'] / b['bytes']:.2f}x, "
+          f"gzip {a['gzip'] / b['gzip']:.2f}x, "
+          f"render {a['render_ms_p50'] / b['render_ms_p50']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
