@@ -109,8 +109,6 @@ PAGES = {
     "person": "/people/{person}/",
     "inbox": "/inbox/",
     "inbox-direct": "/inbox/?show=direct",
-    "inbox": "/inbox/",
-    "inbox-direct": "/inbox/?show=direct",
     "catch-up": "/catch-up/",
     "settings": "/accounts/settings/",
     "password": "/accounts/password/",
