@@ -1,18 +1,6 @@
-"""The timeline's set-up (users, a made-up network, items) for the catch-up tests."""
+"""The rules' tests' set-up (tests/listening/conftest.py) for the catch-up tests: users, a made-up
+network, items, and the rules cache emptied around each test."""
 
-from collections.abc import Iterator
+from tests.listening.conftest import alice, bob, feed, fresh_rules_cache, scripted_network
 
-import pytest
-
-from hubbub.listening import effects
-from tests.timeline.conftest import alice, bob, feed, scripted_network
-
-__all__ = ["alice", "bob", "feed", "scripted_network"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rules_cache() -> Iterator[None]:
-    """Compiled rules are cached per user id, and ids come back after a test's rollback."""
-    effects.forget_all()
-    yield
-    effects.forget_all()
+__all__ = ["alice", "bob", "feed", "fresh_rules_cache", "scripted_network"]

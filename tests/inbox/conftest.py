@@ -1,17 +1,6 @@
-"""The inbox's set-up: the timeline's users and made-up network, the rules cache fresh."""
+"""The rules' tests' set-up (tests/listening/conftest.py) for the inbox tests: users, a made-up
+network, items, and the rules cache emptied around each test."""
 
-from collections.abc import Iterator
+from tests.listening.conftest import alice, bob, feed, fresh_rules_cache, scripted_network
 
-import pytest
-
-from hubbub.listening import effects
-from tests.timeline.conftest import alice, bob, feed, scripted_network
-
-__all__ = ["alice", "bob", "feed", "scripted_network"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rules_cache() -> Iterator[None]:
-    effects.forget_all()
-    yield
-    effects.forget_all()
+__all__ = ["alice", "bob", "feed", "fresh_rules_cache", "scripted_network"]

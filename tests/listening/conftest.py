@@ -1,4 +1,5 @@
-"""The timeline's set-up (users, a made-up network, items) for the rules' tests."""
+"""The timeline's set-up (users, a made-up network, items) for the rules' tests, and a rules
+cache emptied around each test; the inbox, People and catch-up tests take the same."""
 
 from collections.abc import Iterator
 
@@ -11,7 +12,7 @@ __all__ = ["alice", "bob", "feed", "scripted_network"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rules_cache() -> Iterator[None]:
+def fresh_rules_cache() -> Iterator[None]:
     """Compiled rules are cached per user id, and ids come back after a test's rollback."""
     effects.forget_all()
     yield
