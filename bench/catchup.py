@@ -22,24 +22,18 @@ Results print as Markdown for docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import os
-import random
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from deckbench.data import Generator
-from deckbench.ingest import make_accounts, run_ingest
-from deckbench.machine import forbid_network, load_average, log, machine
+from deckbench.machine import load_average, log, machine
+from deckbench.scratch import in_scratch_store, seeded_store
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -71,27 +65,12 @@ def quantiles(values: Sequence[float]) -> tuple[float, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="hubbub-catchup-bench-"))
-    os.environ.update(HUBBUB_DATA_DIR=str(data_dir), HUBBUB_READ_NETWORKS="0",
-                      DJANGO_SETTINGS_MODULE="hubbub.settings",
-                      HUBBUB_TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend")
-    os.environ.pop("DATABASE_URL", None)
-    forbid_network()
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))  # still cleans up
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    return 0
+    return in_scratch_store("hubbub-catchup-bench-", parse(argv), run)
 
 
 def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    seeded = seeded_store(args)
+    user, gen = seeded.user, seeded.gen
     from django.db import connection as db
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -105,15 +84,6 @@ def run(args: argparse.Namespace) -> None:
     from hubbub.listening.conditions import spec_from
     from hubbub.timeline import services
     from hubbub.timeline.models import FeedEntry, Item
-
-    call_command("migrate", interactive=False, verbosity=0)
-    rng = random.Random(args.seed)
-    start = datetime.now(UTC) - timedelta(days=args.days, hours=1)
-    gen = Generator(rng, start, args.days)
-    user, accounts = make_accounts(args.connections, rng, gen)
-    log(f"ingesting {args.items:,} items over {args.days:.0f} days")
-    stats = run_ingest(accounts, args, gen)
-    log(f"ingest: {stats.new / stats.seconds:,.0f} items/s")
 
     deck = services.create_deck(user, "Bench")
     connections = list(Connection.objects.filter(user=user).order_by("pk"))

@@ -30,22 +30,20 @@ import argparse
 import gc
 import os
 import random
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from deckbench.data import Generator
-from deckbench.ingest import make_accounts, make_batch, run_ingest
-from deckbench.machine import forbid_network, log, machine, peak_rss_mib
+from deckbench.ingest import make_batch
+from deckbench.machine import log, machine, peak_rss_mib
+from deckbench.scratch import in_scratch_store, seeded_store
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -153,27 +151,12 @@ def timed(fn: Callable[[], Any], n: int) -> list[float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="hubbub-rules-bench-"))
-    os.environ.update(HUBBUB_DATA_DIR=str(data_dir), HUBBUB_READ_NETWORKS="0",
-                      DJANGO_SETTINGS_MODULE="hubbub.settings",
-                      HUBBUB_TASKS_BACKEND="django.tasks.backends.dummy.DummyBackend")
-    os.environ.pop("DATABASE_URL", None)
-    forbid_network()
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))  # still cleans up
-    try:
-        run(args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    return 0
+    return in_scratch_store("hubbub-rules-bench-", parse(argv), run)
 
 
 def run(args: argparse.Namespace) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    seeded = seeded_store(args, note=", no rules")
+    user, accounts, gen, rng = seeded.user, seeded.accounts, seeded.gen, seeded.rng
     from django.db import connection as db
     from django.utils import timezone
 
@@ -184,15 +167,6 @@ def run(args: argparse.Namespace) -> None:
     from hubbub.timeline import selectors, services
     from hubbub.timeline.ingest import ingest
     from hubbub.timeline.models import FeedEntry, Item
-
-    call_command("migrate", interactive=False, verbosity=0)
-    rng = random.Random(args.seed)
-    start = datetime.now(UTC) - timedelta(days=args.days, hours=1)
-    gen = Generator(rng, start, args.days)
-    user, accounts = make_accounts(args.connections, rng, gen)
-    log(f"ingesting {args.items:,} items over {args.days:.0f} days, no rules")
-    stats = run_ingest(accounts, args, gen)
-    log(f"ingest: {stats.new / stats.seconds:,.0f} items/s")
 
     deck = services.create_deck(user, "Bench")
     first = Connection.objects.get(pk=accounts[0].pk)
