@@ -135,21 +135,90 @@ def test_another_person_sees_none_of_it(setup: dict[str, Any], client: Client) -
     assert not EntryState.objects.exists()
 
 
+def _send_again_form(html: str) -> dict[str, str]:
+    """The fields of the entry's "Send again" form, as a browser would send them."""
+    form = re.search(r'<form class="inbox-again".*?</form>', html, re.S)
+    assert form, "a Send again form for the failed answer"
+    fields = dict(re.findall(r'name="(token|text|show)" value="([^"]*)"', form.group(0)))
+    return {k: v.replace("&#x27;", "'").replace("&quot;", '"').replace("&amp;", "&")
+            for k, v in fields.items()}
+
+
 def test_a_failing_server_loses_nothing(setup: dict[str, Any], client: Client,
                                         mastodon_peer: MastodonPeer) -> None:
+    """A direct answer the server refused is kept whole on the page with "Send again", which
+    sends the same text under the same key (the page's new reply box would be a new key)."""
     direct = setup["direct"]
     mastodon_peer.add_fault({"type": "status", "status": 503}, methods=["POST"],
                             path="/api/v1/statuses")
     page = client.get("/inbox/?show=direct").content.decode()
     token = _token(page, direct)
+    text = "are you there? it's about Friday's plan " + "and more " * 20
     response = client.post(f"/inbox/{direct.pk}/reply/",
-                           {"text": "are you there?", "token": token}, follow=True)
+                           {"text": text, "token": token}, follow=True)
     assert "Not sent" in response.content.decode()
     answer = Answer.objects.get(item=direct)
     assert answer.state == Answer.FAILED
-    assert answer.text == "are you there?"
+    assert answer.text == text.strip()
     key = answer.idempotency_key
-    client.post(f"/inbox/{direct.pk}/reply/", {"text": "are you there?", "token": token})
+    again = _send_again_form(client.get("/inbox/?show=direct").content.decode())
+    assert again["token"] == token
+    assert again["text"] == text.strip()  # whole, not cut at 140 characters
+    client.post(f"/inbox/{direct.pk}/reply/", again)
     answer.refresh_from_db()
-    assert answer.state == Answer.SENT
+    assert answer.state == Answer.SENT, answer.error
     assert answer.idempotency_key == key
+    assert Answer.objects.filter(item=direct).count() == 1
+    mine = [s for s in mastodon_peer.statuses(setup["me"]) if "Friday" in s["content"]]
+    assert len(mine) == 1
+    assert "inbox-again" not in client.get("/inbox/?show=direct").content.decode()
+
+
+def test_an_answer_whose_request_died_can_be_sent_again_once(
+        setup: dict[str, Any], client: Client, mastodon_peer: MastodonPeer) -> None:
+    """A direct answer left "sending" (the request died mid-send) is offered again after a
+    while, under its own key; an unforeseen error while sending is said, not a 500."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hubbub.inbox import services
+
+    direct = setup["direct"]
+    page = client.get("/inbox/?show=direct").content.decode()
+    token = _token(page, direct)
+    Answer.objects.create(user=setup["owner"], item=direct, token=token, text="still there?",
+                          direct=True, idempotency_key="k" * 32, state=Answer.SENDING)
+    response = client.post(f"/inbox/{direct.pk}/reply/",
+                           {"text": "still there?", "token": token}, follow=True)
+    assert "Still sending" in response.content.decode()
+    assert "inbox-again" not in client.get("/inbox/?show=direct").content.decode()
+    Answer.objects.filter(token=token).update(
+        created_at=timezone.now() - services.STALE_SENDING - timedelta(seconds=1))
+    client.post(f"/inbox/{direct.pk}/reply/",
+                _send_again_form(client.get("/inbox/?show=direct").content.decode()))
+    answer = Answer.objects.get(token=token)
+    assert answer.state == Answer.SENT, answer.error
+    mine = [s for s in mastodon_peer.statuses(setup["me"]) if "still there?" in s["content"]]
+    assert len(mine) == 1
+
+
+def test_a_reply_is_never_more_public_than_what_it_answers(
+        setup: dict[str, Any], client: Client, mastodon_peer: MastodonPeer) -> None:
+    me, friend, owner = setup["me"], setup["friend"], setup["owner"]
+    private = mastodon_peer.post_as(friend, f"@{me.username} between us followers",
+                                    visibility="private")
+
+    def arrived() -> bool:
+        _poll_inbox(owner)
+        return Item.objects.filter(remote_id=private["id"]).exists()
+    until(arrived, "the followers-only mention is read into the inbox")
+    item = Item.objects.get(remote_id=private["id"])
+    page = client.get("/inbox/").content.decode()
+    client.post(f"/inbox/{item.pk}/reply/", {"text": "agreed", "token": _token(page, item)})
+    for pk, _ in scheduler.due_deliveries():
+        engine.process(pk)
+    answer = Answer.objects.get(item=item)
+    delivery = answer.post.deliveries.get()  # type: ignore[union-attr]
+    assert delivery.state == DeliveryState.SENT
+    assert mastodon_peer.status(friend, delivery.remote_id)["visibility"] == "private"

@@ -6,10 +6,14 @@ never send twice."""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from hubbub.connections.services import account_for, capabilities_for
 from hubbub.inbox.models import Answer, EntryState
@@ -25,6 +29,9 @@ from hubbub.timeline.services import reaction_target
 NEW = "new"
 STATES = {"read": EntryState.READ, "done": EntryState.DONE, "unread": "", "undone": ""}
 MAX_TEXT = 10_000
+# A send takes at most the HTTP timeouts (seconds); one still "sending" after this died.
+STALE_SENDING = timedelta(minutes=5)
+log = logging.getLogger(__name__)
 
 
 class AnswerError(ValueError):
@@ -84,21 +91,52 @@ def answer(user: User, item: Item, text: str, token: str) -> Answer:
         found = Answer.objects.get(user=user, token=token)
     if found.item_id != item.pk:
         raise AnswerError("This reply box belongs to another entry: reload the page.")
-    # Only one request sends: the one that moves the row from new or failed to sending.
-    if not Answer.objects.filter(pk=found.pk, state__in=(NEW, Answer.FAILED),
-                                 post__isnull=True).update(state=Answer.SENDING, text=text,
-                                                           error=""):
+    # Only one request sends: the one that moves the row from new or failed to sending (or
+    # from a sending that stopped long ago: the request died; the same key cannot double it).
+    stale = timezone.now() - STALE_SENDING
+    if not (Answer.objects.filter(pk=found.pk, post__isnull=True)
+            .filter(Q(state__in=(NEW, Answer.FAILED))
+                    | Q(state=Answer.SENDING, created_at__lt=stale))
+            .update(state=Answer.SENDING, text=text if found.state == NEW else found.text,
+                    error="")):
         found.refresh_from_db()
         return found
     found.refresh_from_db()
     EntryState.objects.get_or_create(item=item, defaults={"user_id": user.pk,
                                                           "state": EntryState.READ})
-    if found.direct:
-        _send_direct(found, item)
-    else:
-        _post_reply(user, found, item)
+    try:
+        if found.direct:
+            _send_direct(found, item)
+        else:
+            _post_reply(user, found, item)
+    except Exception:  # anything unforeseen: said, and the answer can be sent again
+        log.exception("answering item %s failed", item.pk)
+        _failed(found, "The hub could not tell whether this went out; sending it again "
+                       "cannot double it.")
     found.refresh_from_db()
     return found
+
+
+def can_send_again(found: Answer) -> bool:
+    """A direct answer that failed (or whose request died while sending): the inbox offers to
+    send it again, the same text under the same key."""
+    if not found.direct or found.post_id is not None:
+        return False
+    return found.state == Answer.FAILED or (
+        found.state == Answer.SENDING and found.created_at < timezone.now() - STALE_SENDING)
+
+
+REPLY_PRIVACY = ("public", "unlisted", "private", "direct")
+
+
+def reply_visibility(item: Item) -> str:
+    """A reply is never more public than what it answers, nor than the account's default: the
+    stricter of the two where the network has visibilities (Mastodon), else ""."""
+    caps = capabilities_for(item.connection)
+    extra = item.extra if isinstance(item.extra, dict) else {}
+    choices = [v for v in (str(extra.get("visibility") or ""), caps.default_visibility)
+               if v in REPLY_PRIVACY and v in caps.visibilities]
+    return max(choices, key=REPLY_PRIVACY.index) if choices else ""
 
 
 def _post_reply(user: User, found: Answer, item: Item) -> None:
@@ -106,7 +144,8 @@ def _post_reply(user: User, found: Answer, item: Item) -> None:
     exactly once and its Delivery says how it went)."""
     try:
         post = create_post(user=user, text=found.text, connections=[item.connection],
-                           reply_to={item.connection_id: reaction_target(item)})
+                           reply_to={item.connection_id: reaction_target(item)},
+                           visibility=reply_visibility(item))
     except PostError as exc:
         Answer.objects.filter(pk=found.pk).update(state=Answer.FAILED, error=str(exc)[:500])
         return

@@ -48,7 +48,8 @@ def _answers_of(user_id: int, item_ids: list[int]) -> dict[int, list[dict[str, A
         status = answer.state
         if answer.post is not None:
             status = post_status(answer.post)
-        found.setdefault(answer.item_id, []).append({"answer": answer, "status": status})
+        found.setdefault(answer.item_id, []).append({
+            "answer": answer, "status": status, "again": services.can_send_again(answer)})
     return found
 
 
@@ -115,6 +116,8 @@ def reply(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         if sent.state == Answer.FAILED:
             messages.error(request, f"Not sent: {sent.error}")
+        elif sent.state == Answer.SENDING:
+            messages.info(request, "Still sending: reload in a moment to see how it went.")
         elif sent.direct:
             messages.success(request, "Message sent.")
         else:
