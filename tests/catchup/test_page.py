@@ -118,7 +118,7 @@ def test_page_lists_them_with_links_and_marks_all_caught_up(web: Client, alice: 
 def test_bad_moment_changes_nothing_and_says_so(web: Client, alice: User) -> None:
     before = services.state_for(alice).since
     for bad in ["", "yesterday", "2026-13-45T00:00:00+00:00", "2026-05-01T10:00:00",
-                "9" * 500, "\x00"]:
+                "9" * 500, "\x00", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"]:
         answer = web.post("/catch-up/done/", {"until": bad}, follow=True)
         assert answer.status_code == 200
         assert "nothing was marked" in answer.content.decode()

@@ -8,7 +8,7 @@ every token that opens nothing (unknown, malformed, revoked) gets the same 404."
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,13 +19,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.catchup import atom, selectors, services, tokens
 from hubbub.catchup.models import CatchUpState
+from hubbub.listening.conditions import EARLIEST, LATEST
 
 SECTION = "catchup"
 
@@ -75,11 +75,13 @@ def _moment(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return None
+        # In UTC, within what the databases store (year 1 at +23:59 is year 0 in UTC).
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 @require_POST
@@ -125,23 +127,25 @@ def _private(response: HttpResponseBase) -> HttpResponseBase:
 def feed(request: HttpRequest, token: str) -> HttpResponseBase:
     """The catch-up as Atom, for a feed reader: no session, the token is the key."""
     user_id = tokens.user_id_for(token)
-    state = (CatchUpState.objects.select_related("user").filter(user_id=user_id).first()
+    state = (CatchUpState.objects.select_related("user")
+             .filter(user_id=user_id, user__is_active=True).first()
              if user_id is not None else None)
     if state is None:
         return _private(_not_found())
     user: User = state.user
     catch = selectors.catch_up(user, state.since)
     base = _base_url(request)
-    body, updated = atom.render(
+    body, _updated = atom.render(
         catch, user_id=user.pk, self_url=base + request.path,
         page_url=base + reverse("catchup:page"), column_url=_column_urls(catch, base))
+    # Only the ETag (a hash of the body) says whether it changed: the newest entry's date does
+    # not (an item dated earlier, a count or a rule's hide change the feed too), so no
+    # Last-Modified. A compressed answer's ETag is weak; If-None-Match compares weakly.
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    last_modified = int(updated.timestamp())
-    response: HttpResponseBase | None = get_conditional_response(
-        request, etag=etag, last_modified=last_modified)
+    response: HttpResponseBase | None = get_conditional_response(request, etag=etag)
     if response is None:
         response = HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = "private, max-age=60"
+    patch_vary_headers(response, ("Accept-Encoding",))
     return _private(response)
