@@ -157,8 +157,13 @@ def test_hostile_values_are_clear_errors_not_500s(web: Client, alice: User, valu
                                          "profile_url": value}),
         ("/people/suggestions/confirm/", {"key": value, "account": [value, value]}),
         ("/people/suggestions/dismiss/", {"key": value}),
+        ("/people/suggestions/dismiss/", {"key": f"name:{value}"}),
     ]:
         assert web.post(url, data).status_code < 500, (url, data)
+    # Nothing unprintable is kept (PostgreSQL refuses NUL in text).
+    assert not DismissedSuggestion.objects.filter(key__contains="\x00").exists()
+    if not f"name:{value}".isprintable():
+        assert not DismissedSuggestion.objects.exists()
 
 
 def test_the_rule_form_names_people_and_the_rules_page_says_who(web: Client,

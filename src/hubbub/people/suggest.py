@@ -125,5 +125,7 @@ def confirm(user: User, key: str, chosen: Sequence[str]) -> Person:
 
 
 def dismiss(user: User, key: str) -> None:
-    if key.startswith("name:") and len(key) <= 400:
+    # A key is a name the page offered: printable text (no NUL, which PostgreSQL refuses, nor
+    # other controls or lone surrogates).
+    if key.startswith("name:") and len(key) <= 400 and key.isprintable():
         DismissedSuggestion.objects.get_or_create(user=user, key=key)
