@@ -44,7 +44,8 @@ def _answers_of(user_id: int, item_ids: list[int]) -> dict[int, list[dict[str, A
     """The answers written here to these items, newest last, with their sent status."""
     found: dict[int, list[dict[str, Any]]] = {}
     for answer in (Answer.objects.filter(user_id=user_id, item_id__in=item_ids)
-                   .select_related("post").order_by("created_at")):
+                   .select_related("post").prefetch_related("post__deliveries")
+                   .order_by("created_at")):
         status = answer.state
         if answer.post is not None:
             status = post_status(answer.post)
