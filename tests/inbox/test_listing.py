@@ -1,0 +1,41 @@
+"""The inbox's filters choose each kind in the database: two hundred newer mentions do not push
+a direct message off the Direct filter, and the query says what `is_direct` says."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from hubbub.inbox.models import InboxFeed
+from hubbub.inbox.selectors import DIRECT, PAGE, entries, is_direct, listing
+from hubbub.timeline.ingest import ingest
+from hubbub.timeline.models import Feed, Item
+from tests.timeline.conftest import net_item
+
+pytestmark = pytest.mark.django_db
+
+
+def test_newer_mentions_do_not_hide_a_direct_message(alice: User, feed: Feed) -> None:
+    InboxFeed.objects.create(feed=feed)
+    now = timezone.now()
+    ingest(feed, [net_item(1, at=now - timedelta(days=1), kind="direct", text="psst",
+                           conversation="c1", participants=["@ann@x.example"]),
+                  net_item(2, at=now - timedelta(days=1), kind="mention", text="by visibility",
+                           visibility="direct")])
+    ingest(feed, [net_item(n, at=now - timedelta(minutes=n), kind="mention", text=f"hi {n}")
+                  for n in range(10, 10 + 2 * PAGE + 20)])
+    plain, threads = listing(alice, "direct")
+    assert plain == []
+    assert sorted(m.text for t in threads for m in t.messages) == ["by visibility", "psst"]
+    plain, threads = listing(alice, "all")
+    assert len(plain) == PAGE
+    assert all(not is_direct(i) for i in plain)
+    assert sum(len(t.messages) for t in threads) == 2
+    plain, threads = listing(alice, "mentions")
+    assert (len(plain), threads) == (PAGE, [])
+    # The query and the function agree on every entry.
+    by_query = set(entries(alice).filter(DIRECT).values_list("pk", flat=True))
+    assert by_query == {i.pk for i in Item.objects.all() if is_direct(i)}
