@@ -3,10 +3,12 @@ a direct message off the Direct filter, and the query says what `is_direct` says
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from hubbub.inbox.models import InboxFeed
@@ -39,3 +41,27 @@ def test_newer_mentions_do_not_hide_a_direct_message(alice: User, feed: Feed) ->
     # The query and the function agree on every entry.
     by_query = set(entries(alice).filter(DIRECT).values_list("pk", flat=True))
     assert by_query == {i.pk for i in Item.objects.all() if is_direct(i)}
+
+
+def test_older_entries_come_a_page_at_a_time(alice: User, feed: Feed, client: Client) -> None:
+    InboxFeed.objects.create(feed=feed)
+    now = timezone.now()
+    total = PAGE + 30
+    ingest(feed, [net_item(n, at=now - timedelta(minutes=n), kind="mention", text=f"hi {n}")
+                  for n in range(1, total + 1)])
+    first, _ = listing(alice, "mentions")
+    cursor = (first[-1].created_at, first[-1].pk)
+    second, threads = listing(alice, "mentions", cursor)
+    assert threads == []
+    assert [i.text for i in first + second] == [f"hi {n}" for n in range(1, total + 1)]
+
+    client.force_login(alice)
+    page = client.get("/inbox/?show=mentions").content.decode()
+    older = re.search(r'href="(\?show=mentions&amp;before=[0-9.]+)" rel="next"', page)
+    assert older, "an Older entries link"
+    following = client.get("/inbox/" + older.group(1).replace("&amp;", "&")).content.decode()
+    assert f"post <b>{total}</b>" in following  # (items show their HTML)
+    assert f"post <b>{PAGE + 1}</b>" in following
+    assert f"post <b>{PAGE}</b>" not in following
+    assert 'rel="next"' not in following  # the last page
+    assert client.get("/inbox/?before=" + "9" * 40).status_code == 200

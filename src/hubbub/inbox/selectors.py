@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from hubbub.inbox.models import EntryState
 from hubbub.listening.models import ItemMark
+from hubbub.timeline.cursors import Cursor
 from hubbub.timeline.models import FeedEntry, Item
 
 # Kinds worth answering; "direct" is a direct message.
@@ -123,17 +124,29 @@ def threads(items: Iterable[Item]) -> list[Thread]:
                   reverse=True)
 
 
-def listing(user: AbstractBaseUser, which: str) -> tuple[list[Item], list[Thread]]:
-    """The filter's page: entries (mentions, replies, quotes) and direct threads."""
+def _older(items: QuerySet[Item], before: Cursor | None) -> QuerySet[Item]:
+    """The entries after `before` (an entry's created_at and id), newest first."""
+    if before is None:
+        return items
+    at, pk = before
+    return items.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+
+
+def listing(user: AbstractBaseUser, which: str,
+            before: Cursor | None = None) -> tuple[list[Item], list[Thread]]:
+    """The filter's page: entries (mentions, replies, quotes) and direct threads; with
+    `before`, the next page of entries (direct threads come on the first page only)."""
     base = entries(user)
     if which == "done":
-        return list(base.filter(inbox_state__state=EntryState.DONE)[:PAGE]), []
+        return list(_older(base.filter(inbox_state__state=EntryState.DONE), before)[:PAGE]), []
     # Each kind chosen in the database, so a hundred newer mentions do not push the direct
     # messages off the page (nor the other way round). (A CASE, not exclude(DIRECT): a JSON key
     # an item lacks reads as NULL, and NOT NULL would leave out every ordinary mention.)
     open_ = base.exclude(inbox_state__state=EntryState.DONE).annotate(
         direct=Case(When(DIRECT, then=Value(True)), default=Value(False),
                     output_field=BooleanField()))
-    plain: list[Item] = [] if which == "direct" else list(open_.filter(direct=False)[:PAGE])
-    direct = [] if which == "mentions" else threads(open_.filter(direct=True)[:PAGE * 2])
+    plain: list[Item] = [] if which == "direct" else list(
+        _older(open_.filter(direct=False), before)[:PAGE])
+    direct = [] if which == "mentions" or before is not None else threads(
+        open_.filter(direct=True)[:PAGE * 2])
     return plain, direct

@@ -19,8 +19,9 @@ from hubbub.accounts.web import AuthedRequest, page
 from hubbub.core.ids import parse_id
 from hubbub.inbox import services, sources
 from hubbub.inbox.models import Answer
-from hubbub.inbox.selectors import FILTERS, listing, unread_count
+from hubbub.inbox.selectors import FILTERS, PAGE, listing, unread_count
 from hubbub.publishing.services import post_status
+from hubbub.timeline.cursors import decode_cursor, encode_cursor
 from hubbub.timeline.models import Item
 from hubbub.timeline.polling import mark_watched
 
@@ -59,10 +60,15 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     which = _filter_of(request)
     feed_ids = sources.ensure_feeds(user)
     mark_watched(feed_ids)  # read at the watched pace while the inbox is open
-    plain, threads = listing(user, which)
+    raw_before = request.GET.get("before")
+    before = decode_cursor(raw_before) if isinstance(raw_before, str) else None
+    plain, threads = listing(user, which, before)
     shown = [i.pk for i in plain] + [m.pk for t in threads for m in t.messages]
+    older = encode_cursor(plain[-1].created_at, plain[-1].pk) if len(plain) >= PAGE else ""
     return page(request, "inbox/inbox.html", {
         "which": which,
+        "older": older,
+        "paged": before is not None,
         "filters": FILTERS.items(),
         "plain": plain,
         "threads": threads,
