@@ -65,3 +65,10 @@ def test_older_entries_come_a_page_at_a_time(alice: User, feed: Feed, client: Cl
     assert f"post <b>{PAGE}</b>" not in following
     assert 'rel="next"' not in following  # the last page
     assert client.get("/inbox/?before=" + "9" * 40).status_code == 200
+
+
+@pytest.mark.parametrize("before", ["1000." + "9" * 30, "-5.1", "9" * 40 + ".1", "x.y", "\x00"])
+def test_a_strange_cursor_is_no_error(alice: User, feed: Feed, client: Client,
+                                      before: str) -> None:
+    client.force_login(alice)
+    assert client.get("/inbox/", {"before": before}).status_code == 200
