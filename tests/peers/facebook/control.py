@@ -117,7 +117,10 @@ def _comment(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     if parent is None:
         raise ControlError(f"no post or comment {object_id}")
     post = parent if isinstance(parent, Post) else store.posts[parent.post_id]
-    return comment_dict(add_comment(store, parent, post, str(author), str(message)))
+    comment = add_comment(store, parent, post, str(author), str(message))
+    if b.get("created_at") is not None:  # a test's chosen time (epoch seconds)
+        comment.created_at = float(b["created_at"])
+    return comment_dict(comment)
 
 
 def _like(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:

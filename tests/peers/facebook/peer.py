@@ -121,10 +121,13 @@ class FacebookPeer(StandInPeer):
         return str(self._call("POST", "page_tokens", {"user_token": user_token,
                                                       "page_id": page.id})["access_token"])
 
-    def comment_as(self, who: FBUser | FBPage, object_id: str, text: str) -> dict[str, Any]:
-        """A comment (or a reply, when object_id is a comment) by someone, into the store."""
+    def comment_as(self, who: FBUser | FBPage, object_id: str, text: str,
+                   created_at: float | None = None) -> dict[str, Any]:
+        """A comment (or a reply, when object_id is a comment) by someone, into the store;
+        made at `created_at` (epoch seconds) when given, else now."""
         result: dict[str, Any] = self._call("POST", "comments", {
-            "from_id": who.id, "object_id": object_id, "message": text})
+            "from_id": who.id, "object_id": object_id, "message": text,
+            "created_at": created_at})
         return result
 
     def like_as(self, who: FBUser | FBPage, object_id: str) -> int:

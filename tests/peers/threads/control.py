@@ -112,6 +112,8 @@ def _someone_posts(store: Store, b: dict[str, Any]) -> Post:
                 secrets.token_urlsafe(8)[:11])
     if parent is not None:
         post.reply_to, post.root = parent.id, parent.root or parent.id
+    if b.get("created_at") is not None:  # a test's chosen time (epoch seconds)
+        post.created_at = float(b["created_at"])
     store.posts[post.id] = post
     return post
 

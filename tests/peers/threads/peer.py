@@ -97,15 +97,17 @@ class ThreadsPeer(StandInPeer):
             "age_seconds": age_seconds})["access_token"])
 
     def post_as(self, user: ThreadsUser, text: str,
-                reply_to: str | None = None) -> dict[str, Any]:
+                reply_to: str | None = None, created_at: float | None = None) -> dict[str, Any]:
         """A post (or a reply to `reply_to`, a post or reply id) by someone, straight into the
-        store (no app, no quota): replies to the hub's posts, mentions of its user."""
+        store (no app, no quota): replies to the hub's posts, mentions of its user; made at
+        `created_at` (epoch seconds) when given, else now."""
         result: dict[str, Any] = self._call("POST", "posts", {
-            "from_id": user.id, "text": text, "reply_to": reply_to})
+            "from_id": user.id, "text": text, "reply_to": reply_to, "created_at": created_at})
         return result
 
-    def reply_as(self, user: ThreadsUser, media_id: str, text: str) -> dict[str, Any]:
-        return self.post_as(user, text, reply_to=media_id)
+    def reply_as(self, user: ThreadsUser, media_id: str, text: str,
+                 created_at: float | None = None) -> dict[str, Any]:
+        return self.post_as(user, text, reply_to=media_id, created_at=created_at)
 
     def engage(self, media_id: str, **counts: int) -> dict[str, int]:
         """Set a post's views, likes, reposts and shares (what its insights answer)."""

@@ -29,13 +29,14 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Published,
     Validation,
 )
 from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked, Transient
-from hubbub.networks.facebook import graph, mapping, oauth, reading, rules
+from hubbub.networks.facebook import conversation, graph, mapping, oauth, reading, rules
 from hubbub.networks.facebook.failures import RECONNECT, unreadable
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.image_fit import fitted
@@ -256,6 +257,11 @@ class FacebookConnector(Connector):
         with self._graph(account) as g:
             return reading.fetch(g, self._page_id(account), account.handle, feed, cursor,
                                  graph.dialog_url())
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The post and every comment on it, replies to comments included."""
+        with self._graph(account) as g:
+            return conversation.read(g, remote_id, account.handle, graph.dialog_url())
 
 
 def _has_page(account: Account) -> bool:

@@ -29,6 +29,7 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Published,
@@ -36,7 +37,15 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked, Transient
 from hubbub.networks.meta import media as meta_media
-from hubbub.networks.threads import api, mapping, oauth, publishing, reading, rules
+from hubbub.networks.threads import (
+    api,
+    conversation,
+    mapping,
+    oauth,
+    publishing,
+    reading,
+    rules,
+)
 from hubbub.networks.threads.api import ThreadsApi
 from hubbub.networks.threads.failures import RECONNECT
 
@@ -203,6 +212,11 @@ class ThreadsConnector(Connector):
         with self._api(account) as g:
             return reading.fetch(g, self._user_id(account), account.handle, feed, cursor,
                                  api.authorize_url())
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The thread's root post and every reply below it, replies to replies included."""
+        with self._api(account) as g:
+            return conversation.read(g, remote_id, account.handle, api.authorize_url())
 
 
 def _identity(g: ThreadsApi, who: str) -> Identity:

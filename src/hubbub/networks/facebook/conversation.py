@@ -1,0 +1,62 @@
+"""A Page post's whole conversation on Facebook: the post (GET /{post-id}) and every comment
+on it, replies to comments included (GET /{post-id}/comments with filter=stream, oldest
+first), each comment naming its parent comment or the post ("Comments" reference: `parent`,
+`comment_count`). Reading stops at conversation.MAX_ITEMS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hubbub.networks.base import Item
+from hubbub.networks.conversation import MAX_ITEMS, bounded
+from hubbub.networks.facebook import mapping
+from hubbub.networks.facebook.graph import Graph
+from hubbub.networks.meta.fields import after
+from hubbub.networks.pages import map_each
+
+PAGE_SIZE = 100
+
+
+def read(g: Graph, post_id: str, page_name: str, web: str) -> tuple[Item, ...]:
+    """The post first, then its comments and their replies in time order."""
+    post = g.get(post_id, {"fields": mapping.POST_FIELDS}, what="read the post")
+    root = map_each([post], lambda p: mapping.item_from_post(p, page_name, web),
+                    network="facebook", id_of=_id_of)
+    if not root:
+        raise ValueError("Facebook answered the post without an id or a time")
+    comments: list[Any] = []
+    cursor = ""
+    while len(comments) < MAX_ITEMS:
+        params: dict[str, Any] = {"fields": f"{mapping.COMMENT_FIELDS},comment_count",
+                                  "filter": "stream", "order": "chronological",
+                                  "limit": PAGE_SIZE}
+        if cursor:
+            params["after"] = cursor
+        body = g.get(f"{post_id}/comments", params, what="read the comments")
+        data = body.get("data")
+        if not isinstance(data, list) or not data:
+            break
+        comments += data
+        cursor = after(body)
+        if not cursor:
+            break
+    items = map_each(comments[:MAX_ITEMS - 1], lambda c: _comment(c, post_id, web),
+                     network="facebook", id_of=_id_of)
+    top = root[0]
+    top.extra["counts"] = {"reply": sum(1 for i in items
+                                        if i.extra.get("in_reply_to") == top.remote_id)}
+    return bounded([top, *items])
+
+
+def _comment(comment: Any, post_id: str, web: str) -> Item:
+    item = mapping.item_from_comment(comment, post_id, web)
+    replies = comment.get("comment_count")
+    if isinstance(replies, int) and not isinstance(replies, bool):
+        item.extra["counts"] = {"reply": replies}
+    return item
+
+
+def _id_of(entry: Any) -> object:
+    return entry.get("id") if isinstance(entry, Mapping) else None
