@@ -111,11 +111,14 @@ class InstagramPeer(StandInPeer):
         return result
 
     def comment_as(self, media_id: str, text: str, *, username: str = "a_follower",
-                   user: IGUser | None = None, reply_to: str | None = None) -> dict[str, Any]:
-        """Someone comments on `media_id` (or replies to comment `reply_to`)."""
+                   user: IGUser | None = None, reply_to: str | None = None,
+                   created_at: float | None = None) -> dict[str, Any]:
+        """Someone comments on `media_id` (or replies to comment `reply_to`), at `created_at`
+        (epoch seconds) when given, else now."""
         result: dict[str, Any] = self._call("POST", "comments", {
             "media_id": media_id, "text": text, "username": username,
-            "user_id": user.id if user else None, "parent_id": reply_to})
+            "user_id": user.id if user else None, "parent_id": reply_to,
+            "created_at": created_at})
         return result
 
     def media(self, user: IGUser | None = None) -> list[dict[str, Any]]:

@@ -35,6 +35,7 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Published,
@@ -48,7 +49,16 @@ from hubbub.networks.errors import (
     Rejected,
     Transient,
 )
-from hubbub.networks.instagram import failures, graph, mapping, media, oauth, reading, rules
+from hubbub.networks.instagram import (
+    conversation,
+    failures,
+    graph,
+    mapping,
+    media,
+    oauth,
+    reading,
+    rules,
+)
 from hubbub.networks.instagram.graph import InstagramGraph
 from hubbub.networks.meta.fields import parse_time
 
@@ -311,6 +321,11 @@ class InstagramConnector(Connector):
         posts), newest first."""
         with self._graph(account) as g:
             return reading.fetch(g, self._user_id(account), account.handle, feed, cursor, _web())
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The post and its comments, with the replies under each comment."""
+        with self._graph(account) as g:
+            return conversation.read(g, remote_id, account.handle, _web())
 
 
 def _web() -> str:

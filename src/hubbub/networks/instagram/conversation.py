@@ -1,0 +1,62 @@
+"""An Instagram post's whole conversation: the post (GET /{ig-media-id}) and its comments
+(GET /{ig-media-id}/comments, top-level only, each with its `replies` field: the replies under
+it, Instagram's only other level), each naming the post or the comment it answers ("IG Media
+Comments", "IG Comment Replies"). Opened from a comment (a "c_" id), the comment's `media`
+field names the post. Reading stops at conversation.MAX_ITEMS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hubbub.networks.base import Item
+from hubbub.networks.conversation import MAX_ITEMS, bounded
+from hubbub.networks.instagram import mapping
+from hubbub.networks.instagram.graph import InstagramGraph
+from hubbub.networks.meta.fields import after
+from hubbub.networks.pages import map_each
+
+PAGE_SIZE = 50
+
+
+def read(g: InstagramGraph, remote_id: str, handle: str, web: str) -> tuple[Item, ...]:
+    """The post first, then its comments and the replies under them in time order."""
+    media_id = remote_id
+    if mapping.is_comment(remote_id):
+        comment = g.get(mapping.comment_id(remote_id), {"fields": "id,media"},
+                        what="read the comment")
+        media = comment.get("media")
+        media_id = str(media.get("id") or "") if isinstance(media, Mapping) else ""
+        if not media_id:
+            raise ValueError("Instagram answered the comment without its post")
+    post = g.get(media_id, {"fields": mapping.MEDIA_FIELDS}, what="read the post")
+    root = map_each([post], lambda m: mapping.item_from_media(m, handle, web),
+                    network="instagram", id_of=_id_of)
+    if not root:
+        raise ValueError("Instagram answered the post without an id or a time")
+    comments: list[Any] = []
+    cursor = ""
+    while len(comments) < MAX_ITEMS:
+        params: dict[str, Any] = {"fields": f"{mapping.COMMENT_FIELDS},replies",
+                                  "limit": PAGE_SIZE}
+        if cursor:
+            params["after"] = cursor
+        body = g.get(f"{media_id}/comments", params, what="read the comments")
+        data = body.get("data")
+        if not isinstance(data, list) or not data:
+            break
+        comments += mapping.with_replies(data)
+        cursor = after(body)
+        if not cursor:
+            break
+    permalink = root[0].url
+    items = map_each(comments,
+                     lambda c: mapping.item_from_comment(c, media_id, permalink, web),
+                     network="instagram", id_of=_id_of)
+    items.sort(key=lambda i: (i.created_at, i.remote_id))
+    return bounded([root[0], *items])
+
+
+def _id_of(entry: Any) -> object:
+    return entry.get("id") if isinstance(entry, Mapping) else None
