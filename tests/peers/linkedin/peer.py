@@ -135,12 +135,14 @@ class LinkedInPeer(StandInPeer):
         return result
 
     def comment_as(self, member: LIMember | str, post_urn: str, text: str, *,
-                   parent: str | None = None) -> dict[str, Any]:
+                   parent: str | None = None,
+                   created_at: float | None = None) -> dict[str, Any]:
         """A comment (or a reply to `parent`, a comment URN) by a member or an organization
-        (pass its URN)."""
+        (pass its URN), at `created_at` (epoch seconds) when given, else now."""
         actor = member if isinstance(member, str) else member.urn
         result: dict[str, Any] = self._call("POST", "comments", {
-            "actor": actor, "post": post_urn, "text": text, "parent": parent})
+            "actor": actor, "post": post_urn, "text": text, "parent": parent,
+            "created_at": created_at})
         return result
 
     def set_daily_limit(self, method: str, path: str, *, member: int | None = None,

@@ -26,6 +26,7 @@ from hubbub.networks.base import (
     CredentialField,
     Draft,
     Identity,
+    Item,
     MediaFile,
     Page,
     Published,
@@ -34,6 +35,7 @@ from hubbub.networks.base import (
 from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked
 from hubbub.networks.linkedin import (
     api,
+    conversation,
     little,
     mapping,
     media,
@@ -269,6 +271,12 @@ class LinkedInConnector(Connector):
                 return reading.comments_page(li, author, cursor, names)
         raise NotImplementedError(f"LinkedIn cannot read {feed!r}: it offers apps no home feed, "
                                   "only the account's own posts and their comments")
+
+    def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
+        """The post and its comments, replies to comments included."""
+        author = author_of(account)
+        with self._api(account) as li:
+            return conversation.read(li, remote_id, author, {author: account.handle})
 
 
 def _attempted(prepared: Mapping[str, Any] | None) -> datetime:
