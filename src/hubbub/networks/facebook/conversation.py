@@ -11,6 +11,7 @@ from typing import Any
 
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
+from hubbub.networks.errors import Transient
 from hubbub.networks.facebook import mapping
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.meta.fields import after
@@ -25,7 +26,7 @@ def read(g: Graph, post_id: str, page_name: str, web: str) -> tuple[Item, ...]:
     root = map_each([post], lambda p: mapping.item_from_post(p, page_name, web),
                     network="facebook", id_of=_id_of)
     if not root:
-        raise ValueError("Facebook answered the post without an id or a time")
+        raise Transient("Facebook answered the post without an id or a time")
     comments: list[Any] = []
     cursor = ""
     while len(comments) < MAX_ITEMS:

@@ -12,6 +12,7 @@ from typing import Any
 
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
+from hubbub.networks.errors import Transient
 from hubbub.networks.instagram import mapping
 from hubbub.networks.instagram.graph import InstagramGraph
 from hubbub.networks.meta.fields import after
@@ -29,12 +30,12 @@ def read(g: InstagramGraph, remote_id: str, handle: str, web: str) -> tuple[Item
         media = comment.get("media")
         media_id = str(media.get("id") or "") if isinstance(media, Mapping) else ""
         if not media_id:
-            raise ValueError("Instagram answered the comment without its post")
+            raise Transient("Instagram answered the comment without its post")
     post = g.get(media_id, {"fields": mapping.MEDIA_FIELDS}, what="read the post")
     root = map_each([post], lambda m: mapping.item_from_media(m, handle, web),
                     network="instagram", id_of=_id_of)
     if not root:
-        raise ValueError("Instagram answered the post without an id or a time")
+        raise Transient("Instagram answered the post without an id or a time")
     comments: list[Any] = []
     cursor = ""
     while len(comments) < MAX_ITEMS:

@@ -14,6 +14,7 @@ from typing import Any
 
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
+from hubbub.networks.errors import Transient
 from hubbub.networks.linkedin import mapping
 from hubbub.networks.linkedin.api import LinkedInApi, encode_query, urn_path
 from hubbub.networks.linkedin.reading import read_scope
@@ -31,7 +32,7 @@ def read(li: LinkedInApi, remote_id: str, author: str,
     root = map_each([post], lambda p: mapping.item_from_post(p, names), network="linkedin",
                     id_of=_id_of)
     if not root:
-        raise ValueError("LinkedIn answered the post without a URN or a time")
+        raise Transient("LinkedIn answered the post without a URN or a time")
     comments: list[Mapping[str, Any]] = []
     while len(comments) < MAX_ITEMS:
         body = li.get(f"/rest/socialActions/{urn_path(post_urn)}/comments",

@@ -14,6 +14,7 @@ from typing import Any
 
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
+from hubbub.networks.errors import Transient
 from hubbub.networks.meta.fields import after
 from hubbub.networks.pages import map_each
 from hubbub.networks.threads import mapping
@@ -47,7 +48,7 @@ def read(api: ThreadsApi, media_id: str, handle: str, web: str) -> tuple[Item, .
                      lambda p: mapping.item_from_post(p, handle, web, kind="reply"),
                      network="threads", id_of=_id)
     if not items or items[0].remote_id != root_id:
-        raise ValueError("Threads answered the post without an id or a time")
+        raise Transient("Threads answered the post without an id or a time")
     items[0] = _as_post(items[0])
     answered: dict[str, int] = {}
     for item in items:
