@@ -32,11 +32,6 @@ MAX_REPLY_DEPTH = 20
 NOT_OFFERED = {
     "x": "X shows a conversation only to apps with search access (conversation_id), which "
          "hubbub does not pay for: open the post on X to read its replies.",
-    "linkedin": "LinkedIn gives apps the comments of the account's own posts only; "
-                "hubbub does not read them yet: open the post on LinkedIn.",
-    "facebook": "Facebook Page comments are not read by hubbub yet: open the post on Facebook.",
-    "threads": "Threads replies are not read by hubbub yet: open the post on Threads.",
-    "instagram": "Instagram comments are not read by hubbub yet: open the post on Instagram.",
 }
 
 
