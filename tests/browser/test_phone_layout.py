@@ -78,11 +78,12 @@ def test_the_places_are_named_at_the_bottom_of_a_phone(
     assert last["y"] + last["height"] <= bar["y"], (last, bar)
     shot(phone, "phone-nav-connections")
 
-    # More holds Posts, Queue, Import, Rules and Settings, opened upwards within the window.
+    # More holds the inbox, Posts, Queue, Import, Rules, the catch-up and Settings, opened
+    # upwards within the window.
     nav.get_by_text("More").click()
     menu = phone.locator(".nav-more-menu")
-    expect(menu.get_by_role("link")).to_have_text(["Posts", "Queue", "Import", "Rules",
-                                                      "Settings"])
+    expect(menu.get_by_role("link")).to_have_text(["Inbox", "Posts", "Queue", "Import", "Rules",
+                                                      "Catch-up", "Settings"])
     box = _box(phone, ".nav-more-menu")
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= PHONE["width"]
@@ -103,9 +104,9 @@ def test_the_places_are_named_at_the_bottom_of_a_phone(
     expect(phone.locator(".nav-more > summary")).to_have_class(re.compile(r"\bis-current\b"))
     expect(phone.locator(".nav-more-menu a[aria-current=page]")).to_have_text("Posts")
 
-    # A desktop window keeps the sidebar with all nine places; no bar at the bottom.
+    # A desktop window keeps the sidebar with all eleven places; no bar at the bottom.
     phone.set_viewport_size({"width": 1280, "height": 800})
-    expect(nav.locator("a.nav-item:visible")).to_have_count(9)
+    expect(nav.locator("a.nav-item:visible")).to_have_count(11)
     expect(phone.locator(".nav-more")).to_be_hidden()
     assert _box(phone, ".nav")["y"] < 200
 
