@@ -26,7 +26,12 @@ def _parents(items: tuple[Item, ...]) -> dict[str, str]:
     return {i.text: by_id.get(str(i.extra.get("in_reply_to", "")), "") for i in items}
 
 
-def test_linkedin_post_with_comments_and_a_reply(li_world: LinkedInWorld) -> None:
+@pytest.mark.parametrize("top_level_only", [False, True])
+def test_linkedin_post_with_comments_and_a_reply(li_world: LinkedInWorld,
+                                                 top_level_only: bool) -> None:
+    """Whether the post's list holds the replies to comments, or only the comments (the
+    replies read through the comment's URN), the conversation is the same."""
+    li_world.peer.settings(top_level_comments=top_level_only)
     account = li_world.member_account()
     root = li_world.connector.publish(account, Draft("root"), "k-root", ())
     bo, cy = li_world.peer.create_member("Bo"), li_world.peer.create_member("Cy")
@@ -47,6 +52,8 @@ def test_linkedin_post_with_comments_and_a_reply(li_world: LinkedInWorld) -> Non
             ("second comment", 1)]
         assert items[0].extra["counts"] == {"reply": 2}
         assert items[0].author_name == account.handle
+    paths = [str(r.get("path")) for r in li_world.peer.requests()]
+    assert any("urn%3Ali%3Acomment" in p for p in paths) == top_level_only
 
 
 def test_linkedin_gone_post_and_a_missing_permission(li_world: LinkedInWorld) -> None:

@@ -40,6 +40,7 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
     "token_seconds": (int, float), "refresh_seconds": (int, float),
     "code_seconds": (int, float), "versions": (list, type(None)), "processing_polls": int,
     "duplicate_seconds": (int, float), "signed_in": (str, type(None)),
+    "top_level_comments": bool,
 }
 
 

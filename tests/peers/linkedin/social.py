@@ -31,7 +31,7 @@ from tests.peers.linkedin.wire import (
 COMMENT_MAX = 1250  # the comments page: "message ... up to 1250 characters" (stand-in's reading)
 
 
-def render_comment(comment: Comment) -> dict[str, Any]:
+def render_comment(comment: Comment, replies: int | None = None) -> dict[str, Any]:
     stamp = {"actor": comment.actor, "time": comment.created_at}
     body: dict[str, Any] = {
         "actor": comment.actor, "object": comment.object, "id": comment.id,
@@ -39,6 +39,9 @@ def render_comment(comment: Comment) -> dict[str, Any]:
         "message": {"text": comment.text, "attributes": []},
         "created": stamp, "lastModified": stamp,
     }
+    if replies is not None:  # the Comments API's commentsSummary (replies to this comment)
+        body["commentsSummary"] = {"aggregatedTotalComments": replies,
+                                   "totalFirstLevelComments": replies}
     if comment.parent:
         body["parentComment"] = comment.parent
     return body
@@ -52,12 +55,18 @@ def _post(store: Store, urn: str) -> Any:
 
 
 def list_comments(store: Store, req: Request) -> Reply:
+    """A post's comments, or (a comment URN in the path: "Retrieve comments on comments") the
+    replies to one comment."""
     urn = req.params["urn"]
-    post = _post(store, urn)
+    parent = next((c for c in store.comments if c.urn == urn), None)
+    post = _post(store, parent.object if parent else urn)
     may_read(store, req, post.author, "socialActions.comments", "GET_ALL")
     raw = raw_query(req.query_string)
     start, count = _paging(raw, default=10, most=100)
-    found = [render_comment(c) for c in store.comments if c.object == urn]
+    found = [render_comment(c, sum(1 for r in store.comments if r.parent == c.urn))
+             for c in store.comments
+             if (c.parent == urn if parent else
+                 c.object == urn and not (store.top_level_comments and c.parent))]
     path = f"/rest/socialActions/{req.path.split('/')[3]}/comments"
     return Reply(200, page(found, raw, path, start, count))
 

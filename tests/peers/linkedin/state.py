@@ -213,6 +213,8 @@ class Store(TakesFaults):
         self.processing_polls = 1
         self.duplicate_seconds: float = DAY
         self.signed_in: str | None = None
+        # A post's comment list leaves out replies to comments (read through the comment's URN).
+        self.top_level_comments = False
         self.release.set()
         self.release = threading.Event()
 

@@ -1,10 +1,12 @@
 """A LinkedIn post's whole conversation: the post (GET /rest/posts/{urn}) and the comments on
 it (GET /rest/socialActions/{urn}/comments, paged by start/count), a reply to a comment naming
-it in `parentComment` (Comments API). Opened from a comment URN, the post it is on is read.
-Reading needs the same permission as the deck's comments column (r_member_social for a
-member, r_organization_social for a page); without it LinkedIn's 403 reaches the person as a
-sentence naming the permission. LinkedIn reports no counts here, so extra["counts"] holds the
-replies read. Reading stops at conversation.MAX_ITEMS.
+it in `parentComment` (Comments API); replies the post's list leaves out are read through
+their comment's URN ("Retrieve comments on comments") when its `commentsSummary` counts them.
+Opened from a comment URN, the post it is on is read. Reading needs the same permission as
+the deck's comments column (r_member_social for a member, r_organization_social for a page);
+without it LinkedIn's 403 reaches the person as a sentence naming the permission. LinkedIn
+reports no counts here, so extra["counts"] holds the replies read. Reading stops at
+conversation.MAX_ITEMS.
 """
 
 from __future__ import annotations
@@ -33,18 +35,21 @@ def read(li: LinkedInApi, remote_id: str, author: str,
                     id_of=_id_of)
     if not root:
         raise Transient("LinkedIn answered the post without a URN or a time")
-    comments: list[Mapping[str, Any]] = []
-    while len(comments) < MAX_ITEMS:
-        body = li.get(f"/rest/socialActions/{urn_path(post_urn)}/comments",
-                      encode_query({"start": len(comments), "count": PAGE_SIZE}), scope=scope)
-        elements = body.get("elements")
-        batch = [e for e in elements if isinstance(e, Mapping)] \
-            if isinstance(elements, list) else []
-        comments += batch
-        if len(batch) < PAGE_SIZE:
+    comments = _listed(li, post_urn, scope, MAX_ITEMS)
+    # Replies to a comment are read through the comment's URN ("comments on comments") when
+    # its commentsSummary counts more than the post's list held.
+    seen = {_urn(c) for c in comments}
+    for comment in list(comments):
+        room = MAX_ITEMS - len(comments)
+        if room <= 0:
             break
-    items = map_each(comments, lambda c: _comment(c, post_urn, names), network="linkedin",
-                     id_of=_id_of)
+        listed = sum(1 for c in comments if c.get("parentComment") == _urn(comment))
+        if _replies_counted(comment) > listed and _urn(comment):
+            more = _listed(li, _urn(comment), scope, room)
+            comments += [c for c in more if _urn(c) not in seen]
+            seen |= {_urn(c) for c in more}
+    items = map_each(comments[:MAX_ITEMS], lambda c: _comment(c, post_urn, names),
+                     network="linkedin", id_of=_id_of)
     items.sort(key=lambda i: (i.created_at, i.remote_id))
     every = [root[0], *items]
     answered: dict[str, int] = {}
@@ -54,6 +59,32 @@ def read(li: LinkedInApi, remote_id: str, author: str,
     for item in every:
         item.extra["counts"] = {"reply": answered.get(item.remote_id, 0)}
     return bounded(every)
+
+
+def _listed(li: LinkedInApi, urn: str, scope: str, most: int) -> list[Mapping[str, Any]]:
+    """The comments on a post or a comment, a page at a time, at most `most`."""
+    found: list[Mapping[str, Any]] = []
+    while len(found) < most:
+        body = li.get(f"/rest/socialActions/{urn_path(urn)}/comments",
+                      encode_query({"start": len(found), "count": PAGE_SIZE}), scope=scope)
+        elements = body.get("elements")
+        batch = [e for e in elements if isinstance(e, Mapping)] \
+            if isinstance(elements, list) else []
+        found += batch
+        if len(batch) < PAGE_SIZE:
+            break
+    return found[:most]
+
+
+def _urn(comment: Mapping[str, Any]) -> str:
+    urn = comment.get("commentUrn") or comment.get("$URN")
+    return urn if isinstance(urn, str) else ""
+
+
+def _replies_counted(comment: Mapping[str, Any]) -> int:
+    summary = comment.get("commentsSummary")
+    count = summary.get("aggregatedTotalComments") if isinstance(summary, Mapping) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else 0
 
 
 def _comment(comment: Mapping[str, Any], post_urn: str, names: Mapping[str, str]) -> Item:
