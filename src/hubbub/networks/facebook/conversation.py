@@ -14,7 +14,7 @@ from hubbub.networks.conversation import MAX_ITEMS, bounded
 from hubbub.networks.errors import Transient
 from hubbub.networks.facebook import mapping
 from hubbub.networks.facebook.graph import Graph
-from hubbub.networks.meta.fields import after
+from hubbub.networks.meta.fields import every_page
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 100
@@ -27,22 +27,10 @@ def read(g: Graph, post_id: str, page_name: str, web: str) -> tuple[Item, ...]:
                     network="facebook", id_of=_id_of)
     if not root:
         raise Transient("Facebook answered the post without an id or a time")
-    comments: list[Any] = []
-    cursor = ""
-    while len(comments) < MAX_ITEMS:
-        params: dict[str, Any] = {"fields": f"{mapping.COMMENT_FIELDS},comment_count",
-                                  "filter": "stream", "order": "chronological",
-                                  "limit": PAGE_SIZE}
-        if cursor:
-            params["after"] = cursor
-        body = g.get(f"{post_id}/comments", params, what="read the comments")
-        data = body.get("data")
-        if not isinstance(data, list) or not data:
-            break
-        comments += data
-        cursor = after(body)
-        if not cursor:
-            break
+    comments = every_page(
+        lambda params: g.get(f"{post_id}/comments", params, what="read the comments"),
+        {"fields": f"{mapping.COMMENT_FIELDS},comment_count", "filter": "stream",
+         "order": "chronological", "limit": PAGE_SIZE}, MAX_ITEMS)
     items = map_each(comments[:MAX_ITEMS - 1], lambda c: _comment(c, post_id, web),
                      network="facebook", id_of=_id_of)
     top = root[0]

@@ -15,7 +15,7 @@ from hubbub.networks.conversation import MAX_ITEMS, bounded
 from hubbub.networks.errors import Transient
 from hubbub.networks.instagram import mapping
 from hubbub.networks.instagram.graph import InstagramGraph
-from hubbub.networks.meta.fields import after
+from hubbub.networks.meta.fields import every_page
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 50
@@ -36,21 +36,10 @@ def read(g: InstagramGraph, remote_id: str, handle: str, web: str) -> tuple[Item
                     network="instagram", id_of=_id_of)
     if not root:
         raise Transient("Instagram answered the post without an id or a time")
-    comments: list[Any] = []
-    cursor = ""
-    while len(comments) < MAX_ITEMS:
-        params: dict[str, Any] = {"fields": f"{mapping.COMMENT_FIELDS},replies",
-                                  "limit": PAGE_SIZE}
-        if cursor:
-            params["after"] = cursor
-        body = g.get(f"{media_id}/comments", params, what="read the comments")
-        data = body.get("data")
-        if not isinstance(data, list) or not data:
-            break
-        comments += mapping.with_replies(data)
-        cursor = after(body)
-        if not cursor:
-            break
+    comments = every_page(
+        lambda params: g.get(f"{media_id}/comments", params, what="read the comments"),
+        {"fields": f"{mapping.COMMENT_FIELDS},replies", "limit": PAGE_SIZE}, MAX_ITEMS,
+        mapping.with_replies)
     permalink = root[0].url
     items = map_each(comments,
                      lambda c: mapping.item_from_comment(c, media_id, permalink, web),

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,3 +37,26 @@ def after(body: Mapping[str, Any]) -> str:
     cursors = paging.get("cursors")
     value = cursors.get("after") if isinstance(cursors, Mapping) else None
     return value if isinstance(value, str) and value else ""
+
+
+def every_page(get: Callable[[dict[str, Any]], Mapping[str, Any]], params: Mapping[str, Any],
+               most: int,
+               each: Callable[[list[Any]], list[Any]] = list) -> list[Any]:
+    """The entries of a list answer, page after page (`get(params)` with `after` set from the
+    second page on) until the end or until `most` were read; `each` turns a page's `data`
+    into entries (e.g. a comment followed by its replies)."""
+    found: list[Any] = []
+    cursor = ""
+    while len(found) < most:
+        asked = dict(params)
+        if cursor:
+            asked["after"] = cursor
+        body = get(asked)
+        data = body.get("data")
+        if not isinstance(data, list) or not data:
+            break
+        found += each(data)
+        cursor = after(body)
+        if not cursor:
+            break
+    return found

@@ -15,7 +15,7 @@ from typing import Any
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
 from hubbub.networks.errors import Transient
-from hubbub.networks.meta.fields import after
+from hubbub.networks.meta.fields import every_page
 from hubbub.networks.pages import map_each
 from hubbub.networks.threads import mapping
 from hubbub.networks.threads.api import ThreadsApi
@@ -29,21 +29,9 @@ def read(api: ThreadsApi, media_id: str, handle: str, web: str) -> tuple[Item, .
     root_id = _id(opened.get("root_post")) or media_id
     top = opened if root_id == media_id else api.get(
         root_id, {"fields": mapping.REPLY_FIELDS}, what="read the thread's first post")
-    replies: list[Any] = []
-    cursor = ""
-    while len(replies) < MAX_ITEMS:
-        params: dict[str, Any] = {"fields": mapping.REPLY_FIELDS, "reverse": "false",
-                                  "limit": PAGE_SIZE}
-        if cursor:
-            params["after"] = cursor
-        body = api.get(f"{root_id}/conversation", params, what="read the replies")
-        data = body.get("data")
-        if not isinstance(data, list) or not data:
-            break
-        replies += data
-        cursor = after(body)
-        if not cursor:
-            break
+    replies = every_page(
+        lambda params: api.get(f"{root_id}/conversation", params, what="read the replies"),
+        {"fields": mapping.REPLY_FIELDS, "reverse": "false", "limit": PAGE_SIZE}, MAX_ITEMS)
     items = map_each([top, *replies[:MAX_ITEMS - 1]],
                      lambda p: mapping.item_from_post(p, handle, web, kind="reply"),
                      network="threads", id_of=_id)
