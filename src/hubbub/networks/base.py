@@ -15,6 +15,13 @@ from typing import Any, ClassVar, Literal
 
 from hubbub.core.image_fit import FitLimits
 from hubbub.core.video_limits import VideoLimits
+
+# What connecting takes and gives lives in connect_values.py; every connector imports it here.
+from hubbub.networks.connect_values import AppCredentials as AppCredentials
+from hubbub.networks.connect_values import AuthStart as AuthStart
+from hubbub.networks.connect_values import Connected as Connected
+from hubbub.networks.connect_values import CredentialField as CredentialField
+from hubbub.networks.connect_values import Identity as Identity
 from hubbub.networks.conversation import not_offered
 
 AuthKind = Literal["oauth2", "app_password", "keypair"]
@@ -100,37 +107,6 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
-class CredentialField:
-    """One thing a person types to connect without a browser redirect (an app password, a key,
-    or for OAuth networks an existing token, on the command line). The web form and the CLI are
-    built from these, so generic code never names a network.
-
-    `name` is the key in the credentials dict given to connect_with_token, except "base_url",
-    which is passed as the base_url argument. kind "lines" gives a list (one item a line, or
-    one per repeated CLI flag)."""
-
-    name: str
-    label: str
-    flag: str  # the CLI option, e.g. "--app-password"
-    kind: Literal["text", "url", "secret", "lines"] = "text"
-    required: bool = True
-    help: str = ""
-    placeholder: str = ""
-    # For optional secrets: a CLI flag that says "leave it empty on purpose" (e.g. --generate).
-    empty_flag: str = ""
-
-
-@dataclass(frozen=True)
-class AppCredentials:
-    """The app the hub's operator registered with a network (X, LinkedIn, Meta): its id and
-    secret, from the environment or the owner's settings page (connections/network_apps.py)."""
-
-    network: str  # "x", "linkedin", "facebook", "instagram", "threads"
-    client_id: str
-    client_secret: str = field(repr=False)
-
-
-@dataclass(frozen=True)
 class Account:
     """What the connector needs to act for one connected account."""
 
@@ -138,39 +114,6 @@ class Account:
     credentials: dict[str, Any]
     remote_id: str = ""
     handle: str = ""
-
-
-@dataclass(frozen=True)
-class Identity:
-    remote_id: str
-    handle: str  # as the network writes it, e.g. @alice@example.social
-    display_name: str = ""
-    avatar_url: str = ""
-    profile_url: str = ""
-
-
-@dataclass(frozen=True)
-class AuthStart:
-    """First leg of an interactive connect: send the person to redirect_url; keep state_data
-    (server side, in the session) to finish the flow."""
-
-    redirect_url: str
-    state: str
-    state_data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Connected:
-    """A finished connect: credentials to store encrypted, and who they belong to."""
-
-    base_url: str
-    credentials: dict[str, Any]
-    identity: Identity
-    # Something the person must see once, now (e.g. a secret key the hub generated for them).
-    notice: str = ""
-    # Other accounts the same sign-in may act as (pages the person administers), offered for
-    # the person to pick; each one picked is saved as a connection of its own.
-    other_accounts: tuple[Connected, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
-from hubbub.networks.errors import NotFound, Rejected, Revoked
+from hubbub.networks.errors import NotFound, Rejected
 from hubbub.networks.nostr import blossom, conversation, direct, events, keys, mapping, reading
 from hubbub.networks.nostr.account_relays import (
     account_relays,
@@ -54,6 +54,7 @@ from hubbub.networks.nostr.media import (
     media_server_setting,
     upload_picture,
 )
+from hubbub.networks.nostr.notes import account_keypair, prepared_event, sign_note, stored_reply
 from hubbub.networks.nostr.relay import (
     RelayPool,
     normalize_relay_url,
@@ -111,7 +112,7 @@ class NostrConnector(Connector):
         return with_column_kinds(mapping.default_capabilities(), ())
 
     def whoami(self, account: Account) -> Identity:
-        pair = _keypair(account)
+        pair = account_keypair(account)
         with RelayPool(account_relays(account)) as pool:
             result = pool.query([{"kinds": [0], "authors": [pair.public_hex], "limit": 1}])
         error = mapping.query_error(result, "profile request")
@@ -175,14 +176,14 @@ class NostrConnector(Connector):
         """Sign the note once: {"event": <signed NIP-01 event>}. For a reply this reads the note
         replied to from the relays (its thread root and people, NIP-10): that read may raise
         Transient (nothing was sent)."""
-        pair = _keypair(account)
+        pair = account_keypair(account)
         if not draft.text.strip() and not draft.media:
             raise Rejected("An empty note cannot be posted.")
         reply = self._reply_target(account, draft.in_reply_to) if draft.in_reply_to else None
         if draft.media:
             # Signed in stage(), once the pictures' addresses are known.
             return {"reply": asdict(reply) if reply is not None else None}
-        return {"event": _sign_note(pair, draft, reply, ())}
+        return {"event": sign_note(pair, draft, reply, ())}
 
     def stage(self, account: Account, draft: Draft, media_ids: tuple[str, ...],
               prepared: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,9 +192,9 @@ class NostrConnector(Connector):
         the first publish, so every attempt sends this very event. Writes nothing anywhere."""
         if "event" in prepared or not media_ids:
             return {}
-        pair = _keypair(account)
+        pair = account_keypair(account)
         blobs = [blossom.Blob.from_id(media_id) for media_id in media_ids]
-        return {"event": _sign_note(pair, draft, _stored_reply(prepared), blobs)}
+        return {"event": sign_note(pair, draft, stored_reply(prepared), blobs)}
 
     def publish(
         self,
@@ -203,7 +204,7 @@ class NostrConnector(Connector):
         media_ids: tuple[str, ...],
         prepared: Mapping[str, Any] | None = None,
     ) -> Published:
-        event = _prepared_event(account, prepared)
+        event = prepared_event(account, prepared)
         if event is None and media_ids and prepared is not None and "reply" in prepared:
             # Prepared but not staged (a caller that skips stage): sign it now.
             event = self.stage(account, draft, media_ids, prepared)["event"]
@@ -230,7 +231,7 @@ class NostrConnector(Connector):
             raise Rejected(mapping.NO_MEDIA_SERVER)
         if media.is_video:
             raise Rejected("Nostr notes from the hub carry pictures only, not video.")
-        pair = _keypair(account)
+        pair = account_keypair(account)
         # Over 10 MB (or a type Nostr clients do not show) it goes fitted (networks/image_fit).
         limits = self.image_fit(mapping.default_capabilities(
             has_media_server=True, server_max_bytes=media_max_bytes(account)))
@@ -246,8 +247,8 @@ class NostrConnector(Connector):
     ) -> Published | None:
         """With the stored event: is it on a relay (REQ by id)? Without: a note of ours since
         `since` with the same content, warning and reply target."""
-        pair = _keypair(account)
-        event = _prepared_event(account, prepared)
+        pair = account_keypair(account)
+        event = prepared_event(account, prepared)
         if event is not None:
             wanted: dict[str, Any] = {"ids": [event["id"]]}
         else:
@@ -271,7 +272,7 @@ class NostrConnector(Connector):
     def delete(self, account: Account, remote_id: str) -> None:
         """A NIP-09 deletion request (kind 5) for one of our events. Relays that honour it drop
         the event; sending it again for an event already gone is harmless."""
-        pair = _keypair(account)
+        pair = account_keypair(account)
         target = _event_id(remote_id)
         deletion = events.sign(
             pair.secret_hex, kind=5, content="", tags=[["e", target], ["k", "1"]]
@@ -284,7 +285,7 @@ class NostrConnector(Connector):
         (NIP-18). Returns the reaction's event id (`delete` takes it back)."""
         if kind not in REACTIONS:
             raise NotImplementedError(f"Nostr cannot {kind}")
-        pair = _keypair(account)
+        pair = account_keypair(account)
         ref = _event_ref(item_remote_id)
         target = self._read_event(account, ref)
         if target is None:
@@ -305,7 +306,7 @@ class NostrConnector(Connector):
         """One page of a feed, newest first. The cursor is the `until` timestamp of the next
         (older) page, with the ids already shown at that second (reading.next_page).
         Feeds: home, mentions, author, hashtag:<tag>, direct (NIP-17 messages, direct.py)."""
-        pair = _keypair(account)
+        pair = account_keypair(account)
         if feed == DIRECT_FEED:
             return direct.fetch(account, pair, cursor)
         if feed.startswith(("list:", "search:")):  # NIP-51 lists, NIP-50 search: columns.py
@@ -336,7 +337,7 @@ class NostrConnector(Connector):
 
     def conversation(self, account: Account, remote_id: str) -> tuple[Item, ...]:
         """The note's NIP-10 thread with reaction counts (networks/nostr/conversation.py)."""
-        pair = _keypair(account)
+        pair = account_keypair(account)
         opened = self._read_event(account, _event_ref(remote_id))
         if opened is None:
             raise NotFound("That note was not found on this account's relays.")
@@ -346,7 +347,7 @@ class NostrConnector(Connector):
     def send_direct(self, account: Account, conversation: Mapping[str, Any], draft: Draft,
                     idempotency_key: str) -> Published:
         """A NIP-17 message to the conversation's people, safe to retry (direct.py)."""
-        return direct.send(account, _keypair(account), conversation, draft, idempotency_key)
+        return direct.send(account, account_keypair(account), conversation, draft, idempotency_key)
 
     def can_stream(self, feed: str) -> bool:
         return feed in ("home", "mentions", "author", DIRECT_FEED) or feed.startswith("hashtag:")
@@ -358,7 +359,7 @@ class NostrConnector(Connector):
         what is published after is live. Relays that drop are reconnected inside (asking again
         since the newest event they sent); only when no relay can ever be used does `next()`
         raise Rejected."""
-        pair = _keypair(account)
+        pair = account_keypair(account)
         follows: list[str] = []
         if "home" in feeds:
             with RelayPool(account_relays(account)) as pool:
@@ -424,45 +425,6 @@ class NostrConnector(Connector):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _keypair(account: Account) -> KeyPair:
-    secret = str(account.credentials.get("secret_key_hex") or "")
-    if not secret:
-        raise Revoked("No secret key is stored for this Nostr account: reconnect it.")
-    try:
-        return keys.keypair_from_secret_hex(secret)
-    except keys.InvalidKey:
-        raise Revoked("The stored Nostr key is not usable: reconnect the account.") from None
-
-
-def _sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,
-               blobs: Sequence[blossom.Blob]) -> events.Event:
-    tags = mapping.note_tags(draft, pair.public_hex, reply)
-    for blob, media in zip(blobs, draft.media, strict=False):
-        tags.append(blossom.imeta_tag(blob, alt=media.alt_text, width=media.width,
-                                      height=media.height))
-    try:
-        return events.sign(
-            pair.secret_hex,
-            kind=1,
-            content=mapping.note_content(draft.text, [b.url for b in blobs]),
-            tags=tags,
-        )
-    except ValueError as exc:
-        raise Rejected(str(exc)) from None
-
-
-def _stored_reply(prepared: Mapping[str, Any]) -> mapping.ReplyTarget | None:
-    data = prepared.get("reply")
-    if not isinstance(data, Mapping):
-        return None
-    fields = dict(data)
-    fields["parent_p"] = tuple(fields.get("parent_p") or ())
-    try:
-        return mapping.ReplyTarget(**fields)
-    except TypeError:
-        raise Rejected("The reply prepared for this delivery is damaged: post it again.") from None
-
-
 def _identity(pair: KeyPair, profile: reading.Profile | None) -> Identity:
     return Identity(
         remote_id=pair.public_hex,
@@ -472,25 +434,6 @@ def _identity(pair: KeyPair, profile: reading.Profile | None) -> Identity:
         avatar_url=profile.picture if profile else "",
         profile_url=mapping.profile_link(pair.public_hex),
     )
-
-
-def _prepared_event(account: Account, prepared: Mapping[str, Any] | None) -> events.Event | None:
-    """The stored signed event (prepared, or staged for a note with pictures), checked: it must
-    be intact and signed by this account's key."""
-    if not prepared:
-        return None
-    staged = prepared.get("stage")
-    event = prepared.get("event") or (staged.get("event") if isinstance(staged, Mapping)
-                                      else None)
-    if event is None:
-        return None
-    if not events.verify(event):
-        raise Rejected("The note prepared for this delivery is damaged (bad id or signature).")
-    pair = _keypair(account)
-    if event["pubkey"] != pair.public_hex:
-        raise Rejected("The note was signed with another key than this account's (was the "
-                       "account reconnected with a different key?). Post it again.")
-    return dict(event)
 
 
 def _event_ref(text: str) -> keys.Entity:

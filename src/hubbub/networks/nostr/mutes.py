@@ -6,11 +6,11 @@ entries a list may carry encrypted in its content."""
 from __future__ import annotations
 
 from hubbub.networks.base import Account
-from hubbub.networks.errors import Revoked
 from hubbub.networks.mutes import MAX_ENTRIES, Found, Muted
 from hubbub.networks.nostr import keys, mapping
 from hubbub.networks.nostr.account_relays import account_relays
 from hubbub.networks.nostr.events import Event
+from hubbub.networks.nostr.notes import account_keypair
 from hubbub.networks.nostr.relay import RelayPool
 
 MUTE_LIST = 10000
@@ -54,13 +54,7 @@ def from_event(event: Event | None) -> Found:
 
 def read_account(account: Account) -> Found:
     """The account's newest mute list from its relays; no relay answering is a ConnectorError."""
-    secret = str(account.credentials.get("secret_key_hex") or "")
-    if not secret:
-        raise Revoked("No secret key is stored for this Nostr account: reconnect it.")
-    try:
-        public = keys.keypair_from_secret_hex(secret).public_hex
-    except keys.InvalidKey:
-        raise Revoked("The stored Nostr key is not usable: reconnect the account.") from None
+    public = account_keypair(account).public_hex
     with RelayPool(account_relays(account)) as pool:
         result = pool.query([{"kinds": [MUTE_LIST], "authors": [public], "limit": 1}])
     error = mapping.query_error(result, "mute list request")
