@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from tests.integration.hubproc import Hub
+from tests.waiting import came
 
 # Short leases and timeouts, so a killed worker's delivery is swept, and settled, quickly.
 CRASH_ENV = {
@@ -60,11 +61,11 @@ def kill_workers(hub: Hub, folder: Path, *, workers: int, kills: int, seed: int,
         # busy machine), so the kills land while it works, not while it imports.
         wait_started(logs, timeout=30)
         if when is None:
+            # Not a wait before a check: the crash tests want kills at random moments of the
+            # work, and the seed makes the moments the same each run.
             time.sleep(rng.uniform(0.1, 1.5))
         else:
-            deadline = time.monotonic() + 60
-            while not when() and time.monotonic() < deadline:
-                time.sleep(0.02)
+            came(when, guard=60)  # a kill that finds no task running still kills
         for proc in procs:
             proc.kill()
             proc.wait()
