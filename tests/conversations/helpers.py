@@ -3,6 +3,8 @@ servers, and items in the store as the deck would have read them."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import User
 
 from hubbub.connections.models import Connection
@@ -25,3 +27,16 @@ def read_into_deck(connection: Connection, feed_key: str, remote_id: str) -> Ite
     page = get_connector(connection.network).fetch(account_for(connection), feed_key)
     ingest(feed, page.items)
     return Item.objects.get(connection=connection, remote_id=remote_id)
+
+
+def shown_replies(html: str) -> list[tuple[str, str]]:
+    """(network label, text) of each reply a post's replies page shows, in order."""
+    rows = re.findall(r'<span class="item-net net-(\w+)">.*?<div class="item-text">(.*?)</div>',
+                      html.split('id="replies-title"', 1)[1], re.S)
+    return [(net, re.sub(r"<[^>]+>", "", text).strip()) for net, text in rows]
+
+
+def network_counts(html: str, network: str) -> dict[str, str]:
+    """The reactions the replies page counts for one network: label -> number."""
+    part = html.split(f'net-side-{network}"', 1)[1].split('class="conv-network', 1)[0]
+    return dict(re.findall(r"<dt>(.*?)</dt><dd>(\d+)</dd>", part))

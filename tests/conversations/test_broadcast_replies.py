@@ -5,7 +5,6 @@ fails shows its sentence while the others still show."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from hubbub.networks.errors import NotFound
 from hubbub.publishing import engine
 from hubbub.publishing.models import DeliveryState
 from hubbub.publishing.services import create_post
-from tests.conversations.helpers import PASSWORD, connect
+from tests.conversations.helpers import PASSWORD, connect, network_counts, shown_replies
 from tests.integration.bluesky_support import CONNECTOR as BLUESKY
 from tests.integration.bluesky_support import person, post_record
 from tests.peers.bluesky import BlueskyPeer
@@ -93,18 +92,6 @@ def broadcast(mastodon_peer: MastodonPeer, bluesky_peer: BlueskyPeer, nostr_peer
     return {"post": post, "sent": sent, "peer": mastodon_peer}
 
 
-def _replies(html: str) -> list[tuple[str, str]]:
-    """(network label, text) of each reply shown, in order."""
-    rows = re.findall(r'<span class="item-net net-(\w+)">.*?<div class="item-text">(.*?)</div>',
-                      html.split('id="replies-title"', 1)[1], re.S)
-    return [(net, re.sub(r"<[^>]+>", "", text).strip()) for net, text in rows]
-
-
-def _counts(html: str, network: str) -> dict[str, str]:
-    part = html.split(f'net-side-{network}"', 1)[1].split('class="conv-network', 1)[0]
-    return dict(re.findall(r"<dt>(.*?)</dt><dd>(\d+)</dd>", part))
-
-
 def test_replies_from_three_networks_merged_in_time_order(broadcast: dict[str, Any],
                                                           client: Client) -> None:
     detail = client.get(f"/posts/{broadcast['post'].pk}/").content.decode()
@@ -113,17 +100,17 @@ def test_replies_from_three_networks_merged_in_time_order(broadcast: dict[str, A
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert _replies(html) == [
+    assert shown_replies(html) == [
         ("mastodon", "Mastodon says first"),
         ("bluesky", "Bluesky in between"),
         ("mastodon", "Mastodon says later"),
         ("nostr", "Nostr says last"),
     ]
-    assert _counts(html, "mastodon") == {"Likes": "1", "Reposts": "0", "Replies": "2",
+    assert network_counts(html, "mastodon") == {"Likes": "1", "Reposts": "0", "Replies": "2",
                                          "Shown here": "2"}
-    assert _counts(html, "bluesky") == {"Likes": "1", "Reposts": "0", "Replies": "1",
+    assert network_counts(html, "bluesky") == {"Likes": "1", "Reposts": "0", "Replies": "1",
                                         "Shown here": "1"}
-    assert _counts(html, "nostr") == {"Likes": "1", "Reposts": "0", "Replies": "1",
+    assert network_counts(html, "nostr") == {"Likes": "1", "Reposts": "0", "Replies": "1",
                                       "Shown here": "1"}
 
 
@@ -139,7 +126,7 @@ def test_a_failing_network_shows_its_sentence_and_the_others_show(
     assert response.status_code == 200
     html = response.content.decode()
     assert "did not give the conversation" in html
-    assert _replies(html) == [("bluesky", "Bluesky in between"), ("nostr", "Nostr says last")]
+    assert shown_replies(html) == [("bluesky", "Bluesky in between"), ("nostr", "Nostr says last")]
 
 
 def test_someone_else_gets_a_404(broadcast: dict[str, Any], client: Client) -> None:

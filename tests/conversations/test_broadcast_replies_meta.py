@@ -5,7 +5,6 @@ each network gives."""
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -19,25 +18,13 @@ from hubbub.jobs import scheduler
 from hubbub.publishing import engine
 from hubbub.publishing.models import DeliveryState
 from hubbub.publishing.services import create_post
-from tests.conversations.helpers import PASSWORD, connect
+from tests.conversations.helpers import PASSWORD, connect, network_counts, shown_replies
 from tests.integration.facebook_support import make_fb_world
 from tests.integration.threads_support import make_threads_world
 from tests.peers.facebook.peer import FacebookPeer
 from tests.peers.threads.peer import ThreadsPeer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _replies(html: str) -> list[tuple[str, str]]:
-    """(network label, text) of each reply shown, in order."""
-    rows = re.findall(r'<span class="item-net net-(\w+)">.*?<div class="item-text">(.*?)</div>',
-                      html.split('id="replies-title"', 1)[1], re.S)
-    return [(net, re.sub(r"<[^>]+>", "", text).strip()) for net, text in rows]
-
-
-def _counts(html: str, network: str) -> dict[str, str]:
-    part = html.split(f'net-side-{network}"', 1)[1].split('class="conv-network', 1)[0]
-    return dict(re.findall(r"<dt>(.*?)</dt><dd>(\d+)</dd>", part))
 
 
 def test_facebook_and_threads_comments_merged_in_time_order(
@@ -76,14 +63,14 @@ def test_facebook_and_threads_comments_merged_in_time_order(
     response = client.get(f"/posts/{post.pk}/replies/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert _replies(html) == [
+    assert shown_replies(html) == [
         ("facebook", "Facebook says first"),
         ("threads", "Threads in between"),
         ("facebook", "Facebook answers Bo"),
         ("threads", "Threads says last"),
     ]
-    assert _counts(html, "facebook") == {"Replies": "1", "Shown here": "2"}
-    assert _counts(html, "threads") == {"Replies": "2", "Shown here": "2"}
+    assert network_counts(html, "facebook") == {"Replies": "1", "Shown here": "2"}
+    assert network_counts(html, "threads") == {"Replies": "2", "Shown here": "2"}
     User.objects.create_user("eve", password=PASSWORD)
     client.login(username="eve", password=PASSWORD)
     assert client.get(f"/posts/{post.pk}/replies/").status_code == 404
