@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from hubbub.inbox.models import EntryState, InboxFeed
@@ -46,3 +47,19 @@ def test_the_count_leaves_out_read_own_hidden_and_unanswerable_items(
                  if not getattr(i, "inbox_status", "") and not is_own(i)]
     assert sorted(i.remote_id for i in reference) == ["r1", "r5"]
     assert unread_count(bob) == 0
+
+
+def test_the_inbox_page_counts_once_for_the_page_and_the_navigation(
+        alice: User, feed: Feed, client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    InboxFeed.objects.create(feed=feed)
+    ingest(feed, [net_item(1, at=timezone.now() - timedelta(minutes=1), kind="mention")])
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/inbox/").content.decode()
+    assert '<span class="nav-count">1<' in page
+    assert "1 unread" in page
+    counts = [q["sql"] for q in queries if "COUNT(*)" in q["sql"] and "timeline_item" in q["sql"]]
+    assert len(counts) == 1, counts

@@ -78,6 +78,16 @@ def unread_count(user: AbstractBaseUser) -> int:
     return unread[:UNREAD_CAP].count()
 
 
+def counted_once(user: AbstractBaseUser) -> int:
+    """unread_count, once a request: the navigation and the inbox page both show it, and the
+    signed-in user is one object for the request (a POST that changes states redirects)."""
+    cached = getattr(user, "_inbox_unread", None)
+    if cached is None:
+        cached = unread_count(user)
+        user._inbox_unread = cached  # type: ignore[attr-defined]
+    return int(cached)
+
+
 @dataclass
 class Thread:
     """One direct conversation: its messages oldest first, the other people named."""

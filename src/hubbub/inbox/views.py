@@ -19,7 +19,7 @@ from hubbub.accounts.web import AuthedRequest, page
 from hubbub.core.ids import parse_id
 from hubbub.inbox import services, sources
 from hubbub.inbox.models import Answer
-from hubbub.inbox.selectors import FILTERS, PAGE, listing, unread_count
+from hubbub.inbox.selectors import FILTERS, PAGE, counted_once, listing
 from hubbub.publishing.services import post_status
 from hubbub.timeline.cursors import decode_cursor, encode_cursor
 from hubbub.timeline.models import Item
@@ -73,7 +73,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         "plain": plain,
         "threads": threads,
         "answers": _answers_of(user.pk, shown),
-        "unread": unread_count(user),
+        "unread": counted_once(user),
         "not_offered": sources.not_offered(user),
         "token": secrets.token_urlsafe(16),
     }, section=SECTION)

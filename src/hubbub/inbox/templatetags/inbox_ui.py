@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from hubbub.inbox.selectors import unread_count
+from hubbub.inbox.selectors import counted_once
 
 register = template.Library()
 
@@ -14,7 +14,7 @@ def inbox_unread(user: object) -> int:
     """Unread inbox entries of the signed-in person (0 for anyone else)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return unread_count(user)  # type: ignore[arg-type]
+    return counted_once(user)  # type: ignore[arg-type]
 
 
 @register.filter
