@@ -12,7 +12,15 @@ from django.test import Client
 from django.utils import timezone
 
 from hubbub.inbox.models import InboxFeed
-from hubbub.inbox.selectors import DIRECT, PAGE, entries, is_direct, listing
+from hubbub.inbox.selectors import (
+    DIRECT,
+    DIRECT_PAGE,
+    PAGE,
+    entries,
+    is_direct,
+    listing,
+    listing_page,
+)
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from tests.timeline.conftest import net_item
@@ -72,3 +80,56 @@ def test_a_strange_cursor_is_no_error(alice: User, feed: Feed, client: Client,
                                       before: str) -> None:
     client.force_login(alice)
     assert client.get("/inbox/", {"before": before}).status_code == 200
+
+
+def test_a_long_conversation_pages_older_messages(alice: User, feed: Feed,
+                                                  client: Client) -> None:
+    """One conversation of 450 messages: the newest 200 first, then 'Older messages' (a plain
+    link, no script) gives the next 200 and then the last 50; every message shows once."""
+    InboxFeed.objects.create(feed=feed)
+    now = timezone.now()
+    total = 2 * DIRECT_PAGE + 50
+    ingest(feed, [net_item(n, at=now - timedelta(minutes=n), kind="direct", text=f"dm {n}",
+                           conversation="c1", participants=["@ann@x.example"])
+                  for n in range(1, total + 1)])
+    seen: list[str] = []
+    before = None
+    for _ in range(3):
+        found = listing_page(alice, "direct", before)
+        assert len(found.threads) == 1
+        seen += [m.text for m in reversed(found.threads[0].messages)]  # (oldest first inside)
+        before = found.older_direct
+    assert before is None  # the last page
+    assert seen == [f"dm {n}" for n in range(1, total + 1)]
+
+    client.force_login(alice)
+    url = "/inbox/?show=direct"
+    shown: list[int] = []
+    for _ in range(3):
+        page = client.get(url).content.decode()
+        shown.append(len(re.findall(r"post <b>\d+</b>", page)))
+        older = re.search(r'href="(\?show=direct&amp;before=[0-9.]+)" rel="next">Older messages',
+                          page)
+        if older is None:
+            break
+        url = "/inbox/" + older.group(1).replace("&amp;", "&")
+    assert shown == [DIRECT_PAGE, DIRECT_PAGE, 50]
+    assert "post <b>450</b>" in page
+    assert "post <b>401</b>" in page
+    assert "post <b>400</b>" not in page
+    # The All filter links to the same older page.
+    assert "Older messages" in client.get("/inbox/").content.decode()
+
+
+def test_older_messages_are_only_ones_own(alice: User, bob: User, feed: Feed,
+                                          client: Client) -> None:
+    InboxFeed.objects.create(feed=feed)
+    now = timezone.now()
+    ingest(feed, [net_item(n, at=now - timedelta(minutes=n), kind="direct", text=f"dm {n}",
+                           participants=["@ann@x.example"]) for n in range(1, 4)])
+    client.force_login(bob)
+    first = listing_page(alice, "direct").threads[0].messages[0]
+    page = client.get("/inbox/", {"show": "direct",
+                                  "before": f"{10**17}.{first.pk + 1}"}).content.decode()
+    assert "post <b>" not in page
+    assert "Nothing older." in page

@@ -142,13 +142,34 @@ def _older(items: QuerySet[Item], before: Cursor | None) -> QuerySet[Item]:
     return items.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
 
 
-def listing(user: AbstractBaseUser, which: str,
-            before: Cursor | None = None) -> tuple[list[Item], list[Thread]]:
-    """The filter's page: entries (mentions, replies, quotes) and direct threads; with
-    `before`, the next page of entries (direct threads come on the first page only)."""
+DIRECT_PAGE = PAGE * 2  # direct messages a page, gathered into threads
+
+
+@dataclass
+class Listing:
+    """One page of the inbox: entries (mentions, replies, quotes) and direct threads, with the
+    cursor of the next page of each (None when there is none)."""
+
+    plain: list[Item]
+    threads: list[Thread]
+    older_plain: Cursor | None = None
+    older_direct: Cursor | None = None
+
+
+def _next(page: list[Item], size: int) -> Cursor | None:
+    return (page[-1].created_at, page[-1].pk) if len(page) >= size else None
+
+
+def listing_page(user: AbstractBaseUser, which: str,
+                 before: Cursor | None = None) -> Listing:
+    """The filter's page. With `before`, the next page of what the filter pages: on Direct the
+    direct messages (200 a page, older than `before`, gathered into threads: a long
+    conversation goes on over several pages), elsewhere the entries (direct threads come on
+    the first page only)."""
     base = entries(user)
     if which == "done":
-        return list(_older(base.filter(inbox_state__state=EntryState.DONE), before)[:PAGE]), []
+        done = list(_older(base.filter(inbox_state__state=EntryState.DONE), before)[:PAGE])
+        return Listing(done, [], _next(done, PAGE))
     # Each kind chosen in the database, so a hundred newer mentions do not push the direct
     # messages off the page (nor the other way round). (A CASE, not exclude(DIRECT): a JSON key
     # an item lacks reads as NULL, and NOT NULL would leave out every ordinary mention.)
@@ -157,6 +178,15 @@ def listing(user: AbstractBaseUser, which: str,
                     output_field=BooleanField()))
     plain: list[Item] = [] if which == "direct" else list(
         _older(open_.filter(direct=False), before)[:PAGE])
-    direct = [] if which == "mentions" or before is not None else threads(
-        open_.filter(direct=True)[:PAGE * 2])
-    return plain, direct
+    messages: list[Item] = []
+    if which == "direct" or (which == "all" and before is None):
+        messages = list(_older(open_.filter(direct=True), before if which == "direct" else None)
+                        [:DIRECT_PAGE])
+    return Listing(plain, threads(messages), _next(plain, PAGE), _next(messages, DIRECT_PAGE))
+
+
+def listing(user: AbstractBaseUser, which: str,
+            before: Cursor | None = None) -> tuple[list[Item], list[Thread]]:
+    """listing_page's entries and threads."""
+    found = listing_page(user, which, before)
+    return found.plain, found.threads

@@ -19,7 +19,7 @@ from hubbub.accounts.web import AuthedRequest, page
 from hubbub.core.ids import parse_id
 from hubbub.inbox import services, sources
 from hubbub.inbox.models import Answer
-from hubbub.inbox.selectors import FILTERS, PAGE, counted_once, listing
+from hubbub.inbox.selectors import FILTERS, counted_once, listing_page
 from hubbub.publishing.services import post_status
 from hubbub.timeline.cursors import decode_cursor, encode_cursor
 from hubbub.timeline.models import Item
@@ -62,12 +62,15 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     mark_watched(feed_ids)  # read at the watched pace while the inbox is open
     raw_before = request.GET.get("before")
     before = decode_cursor(raw_before) if isinstance(raw_before, str) else None
-    plain, threads = listing(user, which, before)
+    found = listing_page(user, which, before)
+    plain, threads = found.plain, found.threads
     shown = [i.pk for i in plain] + [m.pk for t in threads for m in t.messages]
-    older = encode_cursor(plain[-1].created_at, plain[-1].pk) if len(plain) >= PAGE else ""
+    older = encode_cursor(*found.older_plain) if found.older_plain else ""
+    older_direct = encode_cursor(*found.older_direct) if found.older_direct else ""
     return page(request, "inbox/inbox.html", {
         "which": which,
         "older": older,
+        "older_direct": older_direct,
         "paged": before is not None,
         "filters": FILTERS.items(),
         "plain": plain,
