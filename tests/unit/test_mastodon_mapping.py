@@ -24,6 +24,7 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.mastodon import failures, mapping
+from hubbub.networks.mastodon.streaming import Endpoint, items_from_event
 
 FIXTURES = Path(hubbub.networks.mastodon.__file__).parent / "fixtures"
 BASE = "https://social.example"
@@ -135,6 +136,44 @@ def test_mention_notification_becomes_a_reply_item() -> None:
     assert item.extra["notification_id"] == "345678"
     assert item.text == "@alice nice one"
     assert mapping.item_from_notification({"id": "1", "type": "follow"}, BASE) is None
+
+
+def test_quote_notification_becomes_a_quote_item() -> None:
+    """Mastodon 4.5's `quote` notification ("someone has quoted one of your statuses"): its
+    status is the post that quotes, carrying the account's own post as quote.quoted_status.
+    mastodon-mock 0.6.1 makes quote posts but never this notification, so the fixture is built
+    from the documented shape: https://docs.joinmastodon.org/entities/Notification (type
+    `quote`, 4.5.0), https://docs.joinmastodon.org/entities/Quote and
+    https://docs.joinmastodon.org/client/quotes."""
+    notification = fixture("notification_quote")
+    item = mapping.item_from_notification(notification, BASE)
+    assert item is not None
+    assert item.kind == "quote"
+    assert item.remote_id == "113555300000000077"  # the quoting post: dedupes with home
+    assert item.author_handle == "@bob@example.social"
+    assert item.text == "Worth reading, this."
+    assert item.extra["notification_id"] == "345699"
+    assert item.extra["quote"]["url"] == "https://social.example/@alice/113555123400000001"
+    assert item.extra["quote"]["text"] == "A long read on rivers."
+    # The notifications feed shows it the same way, and the mentions feed asks for it.
+    assert mapping.item_from_any_notification(notification, BASE) == item
+    assert "quote" in mapping.MENTION_TYPES
+    # A quote the author has since revoked still lands, its quoted post said unavailable.
+    revoked = json.loads(json.dumps(notification))
+    revoked["status"]["quote"] = {"state": "revoked", "quoted_status": None}
+    later = mapping.item_from_notification(revoked, BASE)
+    assert later is not None
+    assert later.kind == "quote"
+    assert later.extra["quote"] == {"uri": "", "unavailable": "revoked"}
+
+
+def test_a_streamed_quote_notification_reaches_the_mentions_feed() -> None:
+    user = Endpoint("/api/v1/streaming/user", {}, frozenset({"mentions"}))
+    raw = json.dumps(fixture("notification_quote"))
+    [item] = items_from_event("notification", raw, user, BASE)
+    assert (item.kind, item.extra["feed"]) == ("quote", "mentions")
+    favourite = json.dumps({**fixture("notification_quote"), "type": "favourite"})
+    assert items_from_event("notification", favourite, user, BASE) == []
 
 
 def test_published_from_status() -> None:

@@ -436,7 +436,7 @@ class MastodonConnector(Connector):
             if feed == "home":
                 page = api.call("timeline_home", **paging)
             elif feed == "mentions":
-                page = api.call("notifications", types=["mention"], **paging)
+                page = api.call("notifications", types=list(mapping.MENTION_TYPES), **paging)
                 return Page(items=_each(page, lambda n: mapping.item_from_notification(n, base)),
                             next_cursor=next_cursor(page, PAGE_SIZE))
             elif feed == "notifications":

@@ -329,24 +329,34 @@ def _quoted_status(quote: object, base_url: str) -> dict[str, str] | None:
     return {"uri": "", "unavailable": str(quote.get("state") or "unavailable")}
 
 
+# What the mentions feed asks for: mentions, and (Mastodon 4.5) someone quoting one of the
+# account's posts. An older server matches no `quote` notification and answers the mentions.
+MENTION_TYPES = ("mention", "quote")
+
+
 def item_from_notification(notification: Mapping[str, Any], base_url: str) -> Item | None:
-    """A mention notification as an Item (keyed by its status id, so it dedupes with home)."""
+    """A mention or quote notification as an Item (keyed by its status id, so it dedupes with
+    home): a `quote` notification's status is the post that quotes the account's own (its
+    `quote.quoted_status`), shown as a quote."""
     status = notification.get("status")
     if not isinstance(status, Mapping):
         return None
-    kind = "reply" if status.get("in_reply_to_id") else "mention"
+    if notification.get("type") == "quote":
+        kind = "quote"
+    else:
+        kind = "reply" if status.get("in_reply_to_id") else "mention"
     return item_from_status(
         status, base_url, kind=kind, extra={"notification_id": str(notification.get("id"))}
     )
 
 
 def item_from_any_notification(notification: Mapping[str, Any], base_url: str) -> Item | None:
-    """Any notification for the notifications feed: mentions and subscribed posts as their
+    """Any notification for the notifications feed: mentions, quotes and subscribed posts as their
     post; likes, boosts and follows as an item of their own (keyed "notification:<id>"), by the
     account that did it. Other kinds (polls, edits, reports...) are not shown."""
     kind = str(notification.get("type") or "")
     status = notification.get("status")
-    if kind == "mention":
+    if kind in MENTION_TYPES:
         return item_from_notification(notification, base_url)
     if kind == "status" and isinstance(status, Mapping):
         return item_from_status(status, base_url, extra={

@@ -99,7 +99,8 @@ def items_from_event(event: str, data: str, endpoint: Endpoint, base_url: str) -
         return []
     try:
         if event == "notification":
-            if "mentions" not in endpoint.feeds or payload.get("type") != "mention":
+            if "mentions" not in endpoint.feeds \
+                    or payload.get("type") not in mapping.MENTION_TYPES:
                 return []
             item = mapping.item_from_notification(payload, base_url)
             return [] if item is None else [replace(item, extra={**item.extra,
