@@ -12,7 +12,13 @@ from collections import Counter
 import pytest
 import regex
 
-from hubbub.core import counting, counting_graphemes, counting_unicode, mastodon_links
+from hubbub.core import (
+    counting,
+    counting_emoji,
+    counting_graphemes,
+    counting_unicode,
+    mastodon_links,
+)
 from hubbub.core.counting import count_text, graphemes
 from hubbub.core.counting_emoji import EMOJI, emoji_stats
 
@@ -262,3 +268,40 @@ def test_texts_too_varied_for_an_inventory_count_as_without_one() -> None:
     varied = "".join(chr(0x1F600 + i % 80) + " " for i in range(800))
     assert counting_unicode.inventory(varied) is None
     assert graphemes(varied) == len(cluster.findall(varied)) == 1600
+
+
+def threads_reference(text: str) -> int:
+    emoji = EMOJI.findall(text)
+    return graphemes(text) + len("".join(emoji).encode("utf-8", "surrogatepass")) - len(emoji)
+
+
+def test_lone_pictographs_too_varied_for_an_inventory_count_as_each_emoji_found() -> None:
+    """Threads' path for many distinct lone pictographs (counted in the UTF-8 of U+1F000 to
+    U+1FFFF, the rest one by one) against EMOJI's own matches: with pictographs of the BMP,
+    (c) and (R), characters of that range that are no pictograph (mahjong, dominoes, a lone
+    skin tone makes it no longer lone), text, marks and a lone surrogate."""
+    rng = random.Random(29)
+    pieces = [chr(0x1F600 + i) for i in range(40)] + [
+        " ", "a", "\u00a9", "\u00ae", "\u2764", "\u2728", "\u2b50", "\u203c", "\U0001F004",
+        "\U0001f000", "\U0001f030", "\U0001f10d", "\U0001f170", "\u65e5", "\u0301", "\ud800",
+        "\U0001fa70", "\U0001f3fd", "\u200d", "\ufe0f"]
+    lone_seen = 0
+    for _ in range(1_500):
+        weights = [rng.random() for _ in pieces]
+        weights[-3:] = [w / 20 for w in weights[-3:]]  # mostly lone
+        text = "".join(rng.choices(pieces, weights, k=rng.randint(30, 150)))
+        lone = counting_emoji.lone_pictographs(text)
+        if lone is not None:
+            lone_seen += 1
+            found = EMOJI.findall(text)
+            assert lone == (len(found), len("".join(found).encode("utf-8"))), repr(text)
+        assert counting.threads_length(text) == threads_reference(text), repr(text)
+    assert lone_seen > 500  # the path under test was taken
+
+
+def test_lone_pictographs_give_way_to_emoji_when_too_many_distinct_characters() -> None:
+    many = "".join(chr(0x4E00 + i) for i in range(counting_emoji.DISTINCT_LIMIT + 1))
+    text = many + "\U0001f600\u2728" * 3
+    assert counting_emoji.lone_pictographs(text) is None
+    assert counting.threads_length(text) == threads_reference(text) == len(many) + 4 * 3 + 3 * 3
+    assert counting_emoji.lone_pictographs("\U0001f44d\U0001f3fd") is None  # a skin tone changes it

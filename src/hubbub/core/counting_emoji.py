@@ -70,9 +70,12 @@ def _simple_emoji() -> tuple[frozenset[str], frozenset[str]]:
 
 
 _PICTOGRAPH_ALONE = regex.compile(r"(?V1)[\p{Emoji}&&\p{Extended_Pictographic}]")
-_JOINING_EMOJI = re.compile(
-    "[\u200d\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U0001f1e6-\U0001f1ff\U000e0020-\U000e007f]"
-)
+# ZWJ, FE0E, FE0F, the keycap, skin tones, regional indicators, tags.
+_JOINS_OR_CHANGES = frozenset(
+    "\u200d\ufe0e\ufe0f\u20e3" + "".join(map(chr, [*range(0x1F3FB, 0x1F400),
+                                               *range(0x1F1E6, 0x1F200),
+                                               *range(0xE0020, 0xE0080)])))
+_JOINING_EMOJI = re.compile(char_class(_JOINS_OR_CHANGES))
 # Present, these make emoji that the counts below do not follow: EMOJI itself then.
 _NOT_SIMPLE = frozenset("\ufe0e\u20e3") | frozenset(map(chr, range(0xE0020, 0xE0080)))
 
@@ -82,6 +85,49 @@ def only_lone_pictographs(text: str) -> bool:
     true when none of the characters that join, change or make other emoji occurs (ZWJ, FE0E,
     FE0F, the keycap, skin tones, regional indicators, tags)."""
     return _JOINING_EMOJI.search(text) is None
+
+
+# Every character U+1F000..U+1FFFF, and only those, starts with these two bytes in UTF-8.
+_PLANE_1F = b"\xf0\x9f"
+_FIRST_1F, _LAST_1F = "\U0001f000", "\U0001ffff"
+# Lone pictographs are counted from a text's distinct characters up to this many of them.
+DISTINCT_LIMIT = 4096
+_CHUNK = 65_536
+
+
+def _distinct(text: str, limit: int) -> set[str] | None:
+    """The distinct characters of text, or None past limit: gathered a chunk at a time, so a
+    text of a million different characters never holds them all at once."""
+    seen: set[str] = set()
+    for start in range(0, len(text), _CHUNK):
+        seen.update(text[start:start + _CHUNK])
+        if len(seen) > limit:
+            return None
+    return seen
+
+
+def lone_pictographs(text: str) -> tuple[int, int] | None:
+    """(count, UTF-8 bytes) of the emoji of a text in which every emoji is one pictograph alone
+    (no character that joins or changes an emoji occurs), without finding each one: those from
+    U+1F000 to U+1FFFF are counted in the text's UTF-8 by their two first bytes, less the other
+    characters of that range that occur; the rest (pictographs of the BMP, (c) and (R)) one
+    `str.count` each. None when that does not hold or the text has too many distinct
+    characters: then EMOJI (or its class) finds them."""
+    distinct = _distinct(text, DISTINCT_LIMIT)
+    if distinct is None or not _JOINS_OR_CHANGES.isdisjoint(distinct):
+        return None
+    pictographs, _ = _simple_emoji()
+    apart = [c for c in distinct if (_FIRST_1F <= c <= _LAST_1F) != (c in pictographs)]
+    in_plane = text.encode("utf-8", "surrogatepass").count(_PLANE_1F)
+    count = utf8_bytes = 0
+    for char in apart:
+        n = text.count(char)
+        if char in pictographs:  # a pictograph outside U+1F000..U+1FFFF
+            count += n
+            utf8_bytes += n * len(char.encode("utf-8"))
+        else:  # in the range, no pictograph
+            in_plane -= n
+    return count + in_plane, utf8_bytes + 4 * in_plane
 
 
 def emoji_stats(text: str, found: Mapping[str, int] | None) -> EmojiStats:

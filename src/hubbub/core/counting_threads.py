@@ -7,7 +7,7 @@ documented one for a post's text (NETWORKS.md); the API serves none.
 
 from __future__ import annotations
 
-from hubbub.core.counting_emoji import emoji_stats
+from hubbub.core.counting_emoji import emoji_stats, lone_pictographs
 from hubbub.core.counting_graphemes import graphemes
 from hubbub.core.counting_text import inline_warning
 from hubbub.core.counting_unicode import inventory
@@ -19,6 +19,9 @@ def threads_length(text: str) -> int:
     if text.isascii():
         return graphemes(text)
     found = inventory(text)
+    if found is None and (lone := lone_pictographs(text)) is not None:
+        count, utf8_bytes = lone
+        return graphemes(text, None) + utf8_bytes - count
     stats = emoji_stats(text, found)
     return graphemes(text, found) + stats.utf8_bytes - stats.count
 
