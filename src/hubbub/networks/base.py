@@ -23,6 +23,7 @@ from hubbub.networks.connect_values import Connected as Connected
 from hubbub.networks.connect_values import CredentialField as CredentialField
 from hubbub.networks.connect_values import Identity as Identity
 from hubbub.networks.conversation import not_offered
+from hubbub.networks.profile_links import MAX_PROFILES, Profile
 
 AuthKind = Literal["oauth2", "app_password", "keypair"]
 # How a network lets a publish be repeated safely:
@@ -313,6 +314,13 @@ class Connector(ABC):
     # the composer's preview says "Sent without the picture: <this>". "" for a plain sentence.
     no_media_reason: ClassVar[str] = ""
 
+    def mention(self, handle: str, base_url: str) -> str | None:
+        """What a post from an account on `base_url` writes to mention the account `handle`
+        (kept as People keep it: listening.text.author_key), so that the network makes it a
+        real mention; None where it cannot name that account (the composer then writes the
+        person's name and says so). None by default."""
+        return None
+
     def image_fit(self, capabilities: Capabilities) -> FitLimits:
         """The limits a picture is fitted to before upload (core/image_fit.py): by default the
         account's byte and pixel limits and its types, an animated GIF shown moving. Networks
@@ -431,6 +439,22 @@ class Connector(ABC):
         Only the participants and the account can read what is sent. Optional: networks
         without direct messages raise NotImplementedError saying why."""
         raise NotImplementedError(f"{self.name} has no direct messages the hub can send")
+
+    # --- public profiles (People suggestions) -------------------------------------------------
+    def read_profiles(self, account: Account, handles: Sequence[str]) -> list[Profile]:
+        """What the public profiles of these authors (handles as items name them, at most
+        profile_links.MAX_PROFILES) link to, read from the network's own API only. By
+        convention in the connector's package, module `profile_links`, function `read`;
+        networks without one raise NotImplementedError."""
+        import importlib
+
+        package = type(self).__module__.rpartition(".")[0]
+        try:
+            module = importlib.import_module(f"{package}.profile_links")
+        except ModuleNotFoundError:
+            raise NotImplementedError(f"{self.name} profiles are not read") from None
+        found: list[Profile] = module.read(account, list(handles)[:MAX_PROFILES])
+        return found
 
     # --- engage ------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:

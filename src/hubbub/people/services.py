@@ -12,7 +12,7 @@ from hubbub.listening.models import Rule
 from hubbub.listening.services import bump
 from hubbub.listening.text import author_key
 from hubbub.networks.registry import CONNECTORS
-from hubbub.people.models import Person, PersonAccount
+from hubbub.people.models import Person, PersonAccount, SuggestionCache
 from hubbub.people.selectors import PERSON_PREFIX
 from hubbub.timeline.models import Column
 
@@ -65,7 +65,9 @@ def columns_naming(person: Person) -> list[Column]:
 
 
 def _reapply(person: Person) -> None:
-    """The person's accounts changed: rules and columns naming them apply again."""
+    """The person's accounts changed: rules and columns naming them apply again, and the
+    kept suggestions are computed again (an account removed may be suggested again)."""
+    SuggestionCache.objects.filter(user_id=person.user_id).update(dirty=True)
     if rules_naming(person) or columns_naming(person):
         bump(person.user_id)
 
@@ -75,6 +77,7 @@ def delete_person(person: Person) -> None:
         named = bool(rules_naming(person) or columns_naming(person))
         user_id = person.user_id
         person.delete()
+        SuggestionCache.objects.filter(user_id=user_id).update(dirty=True)
         if named:  # the rules naming them now match nothing: their items come back
             bump(user_id)
 

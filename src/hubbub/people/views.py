@@ -49,7 +49,7 @@ def people(request: AuthedRequest) -> HttpResponse:
         status = 400
     listed = Person.objects.filter(user=request.user).prefetch_related("accounts")
     return page(request, "people/people.html", {
-        "people": listed, "form": form, "suggestions": suggest.suggestions(request.user),
+        "people": listed, "form": form, "suggestions": suggest.for_page(request.user),
     }, section=SECTION, status=status)
 
 

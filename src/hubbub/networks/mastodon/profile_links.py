@@ -1,0 +1,60 @@
+"""Mastodon profiles' links for the People suggestions: GET /api/v1/accounts/lookup?acct= per
+author (the server knows every account whose posts it delivered), then the account's fields
+(verified_at set when Mastodon found a rel=me link back: verified), its bio (`note`, HTML) and
+no other request. A linked page is never fetched."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from hubbub.networks.base import Account
+from hubbub.networks.errors import NotFound
+from hubbub.networks.profile_links import Link, Profile, bounded, links_in_html
+
+
+class Caller(Protocol):
+    def call(self, method: str, *args: Any, unsafe_write: bool = False, **kwargs: Any) -> Any: ...
+
+
+def _acct(handle: str, base_url: str) -> str:
+    """How the server names the account: "ana" for its own, "ana@elsewhere" for others."""
+    user, _, host = handle.lstrip("@").partition("@")
+    own = (urlsplit(base_url).hostname or "").lower()
+    return user if not host or host.lower() == own else f"{user}@{host}"
+
+
+def from_account(handle: str, account: Mapping[str, Any]) -> Profile:
+    """A Mastodon Account entity's links: fields (name, value HTML, verified_at), then note."""
+    links: list[Link] = []
+    for item in account.get("fields") or ():
+        if not isinstance(item, Mapping):
+            continue
+        name = str(item.get("name") or "")[:60]
+        verified = bool(item.get("verified_at"))
+        links.extend(links_in_html(str(item.get("value") or ""), f"profile field “{name}”",
+                                   verified))
+    links.extend(links_in_html(str(account.get("note") or ""), "bio"))
+    aliases = tuple(str(account[k]) for k in ("url",) if isinstance(account.get(k), str))
+    return Profile(handle, True, bounded(links), aliases)
+
+
+def read_with(api: Caller, base_url: str, handles: list[str]) -> list[Profile]:
+    found = []
+    for handle in handles:
+        try:
+            account = api.call("account_lookup", _acct(handle, base_url))
+        except NotFound:
+            found.append(Profile(handle, found=False))
+            continue
+        if isinstance(account, Mapping):
+            found.append(from_account(handle, account))
+    return found
+
+
+def read(account: Account, handles: list[str]) -> list[Profile]:
+    from hubbub.networks.mastodon.connector import MastodonConnector
+
+    with MastodonConnector()._account_api(account) as api:
+        return read_with(api, account.base_url, handles)

@@ -1,0 +1,143 @@
+"""Reading the public profiles of the authors a connection's timelines show, for the
+profile-link suggestions (people/suggest.py), in the background and bounded.
+
+Each connection is read at most every SCAN_EVERY seconds (its ProfileScan row, claimed by
+compare-and-set so one worker reads it), BATCH authors a time: the authors of its newest
+RECENT_ITEMS items whose profile was never read or was read more than MAX_AGE ago, newest
+first. That is at most BATCH profile reads (Mastodon: one lookup each; Bluesky: one getProfiles
+call; Nostr: one request to the account's relays) every SCAN_EVERY seconds a connection, far
+within any network's rate limits; a RateLimited answer moves the next read after its
+retry time. Only the network's own API is asked (Connector.read_profiles); what a profile links
+to is kept as text and never fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from hubbub.connections.models import Connection
+from hubbub.connections.services import account_for
+from hubbub.listening.text import author_key
+from hubbub.networks.errors import AuthExpired, ConnectorError, RateLimited
+from hubbub.networks.profile_links import MAX_PROFILES, Profile
+from hubbub.networks.registry import get_connector
+from hubbub.people.models import AuthorProfile, ProfileScan, SuggestionCache
+from hubbub.timeline.models import Item
+
+log = logging.getLogger(__name__)
+
+SCAN_EVERY = timedelta(minutes=10)
+NOT_OFFERED_AGAIN = timedelta(days=1)  # a network without profile reading: asked again after
+MAX_AGE = timedelta(days=7)
+BATCH = MAX_PROFILES
+RECENT_ITEMS = 2_000
+CLAIM = 20  # connections claimed a tick
+
+
+def due_authors(connection: Connection, now: datetime, limit: int = BATCH) -> list[str]:
+    """Author keys of the connection's newest items whose profile is unread or old."""
+    newest = Item.objects.filter(connection=connection).order_by("-pk").values("pk")[
+        :RECENT_ITEMS]
+    rows = Item.objects.filter(pk__in=newest).values_list("author_handle").annotate(
+        newest=Max("pk")).order_by("-newest")
+    fresh = set(AuthorProfile.objects.filter(connection=connection, read_at__gt=now - MAX_AGE)
+                .values_list("handle", flat=True))
+    own = author_key(connection.handle)
+    found: list[str] = []
+    for handle, _newest in rows:
+        key = author_key(handle)
+        if key and key != own and key not in fresh and key not in found:
+            found.append(key)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def store(connection: Connection, profiles: list[Profile], now: datetime) -> int:
+    """Keep what was read (one row per author and connection); the user's suggestions are then
+    computed again. Returns how many profiles link somewhere."""
+    linking = 0
+    with transaction.atomic():
+        for profile in profiles:
+            key = author_key(profile.handle)
+            if not key:
+                continue
+            links = [{"value": link.value, "where": link.where, "verified": link.verified}
+                     for link in profile.links]
+            linking += bool(links)
+            AuthorProfile.objects.update_or_create(
+                connection=connection, handle=key,
+                defaults={"network": connection.network, "found": profile.found,
+                          "links": links, "aliases": list(profile.aliases), "read_at": now})
+        if linking:
+            SuggestionCache.objects.filter(user_id=connection.user_id).update(dirty=True)
+    return linking
+
+
+def _read(connection: Connection, handles: list[str]) -> list[Profile]:
+    from hubbub.timeline.polling import refresh_credentials
+
+    connector = get_connector(connection.network)
+    try:
+        return connector.read_profiles(account_for(connection), handles)
+    except AuthExpired:
+        if not refresh_credentials(connector, connection):
+            raise
+        return connector.read_profiles(account_for(connection), handles)
+
+
+def refresh(connection: Connection, now: datetime | None = None) -> int:
+    """Read the due profiles of one connection now and store them; returns how many were
+    read. A network error is written on the connection's scan row and waits for its next
+    turn (a rate limit: until its retry time)."""
+    now = now or timezone.now()
+    handles = due_authors(connection, now)
+    if not handles:
+        return 0
+    try:
+        profiles = _read(connection, handles)
+    except NotImplementedError:
+        _next(connection, now + NOT_OFFERED_AGAIN, "")
+        return 0
+    except RateLimited as exc:
+        _next(connection, max(exc.retry_at, now + SCAN_EVERY), str(exc))
+        return 0
+    except ConnectorError as exc:
+        log.info("profiles of %s not read: %s", connection, exc)
+        _next(connection, now + SCAN_EVERY, str(exc))
+        return 0
+    store(connection, profiles, now)
+    ProfileScan.objects.filter(connection=connection).update(last_error="")
+    return len(profiles)
+
+
+def _next(connection: Connection, when: datetime, error: str) -> None:
+    ProfileScan.objects.filter(connection=connection).update(next_at=when,
+                                                             last_error=error[:500])
+
+
+def claim_due(now: datetime | None = None) -> list[int]:
+    """The connections whose profiles are due, each claimed for SCAN_EVERY by moving its
+    next_at (compare-and-set: a row another worker moved first is not ours)."""
+    now = now or timezone.now()
+    known = set(ProfileScan.objects.values_list("connection_id", flat=True))
+    for pk in Connection.objects.filter(disconnected_at__isnull=True).exclude(
+            pk__in=known).values_list("pk", flat=True)[:200]:
+        try:
+            with transaction.atomic():
+                ProfileScan.objects.create(connection_id=pk, next_at=now)
+        except IntegrityError:
+            pass  # another worker made it
+    claimed: list[int] = []
+    for pk, connection_id, next_at in ProfileScan.objects.filter(
+            next_at__lte=now, connection__disconnected_at__isnull=True).order_by(
+            "next_at").values_list("pk", "connection_id", "next_at")[:CLAIM]:
+        if ProfileScan.objects.filter(pk=pk, next_at=next_at).update(
+                next_at=now + SCAN_EVERY):
+            claimed.append(connection_id)
+    return claimed
