@@ -1,0 +1,422 @@
+"""The agency profile: PostgreSQL, web nodes apart from workers, thousands of accounts, thousands
+of deliveries due in the same minute, workers killed while they send.
+
+    uv run python bench/agency.py [--connections 2000] [--deliveries 5000] [--web 2]
+        [--workers 1,2,4] [--spread-workers 4] [--kill-workers 4] [--rate-limit 300]
+        [--rate-window 300] [--latency-ms 0] [--hub-env NAME=VALUE ...]
+
+What runs, all on 127.0.0.1: a fresh PostgreSQL database (127.0.0.1:5432, trust; made and
+dropped as the crash test does), the Mastodon mock with its per-token rate limit on (mastodon-
+mock's fixed window, --rate-limit calls a token per --rate-window seconds: Mastodon's own
+default is 300 per 5 minutes) behind a relay that notes every call and its answer
+(bench/agencybench/relay.py), --web `hubbub serve --web-only` processes and `hubbub worker`
+processes, started and stopped per phase. --connections accounts are made on the mock and
+connected through the connector's own connect (`connect_with_token`, `save_connection`), so
+each gets its columns and inbox feeds, which the workers poll as they would for real.
+
+Phases, each with its own --deliveries posts (one target each, the accounts in turn), written
+by a `manage shell` before their due time while the phase's workers already run:
+
+1. burst-W for each W of --workers: every delivery due at one instant T0. "All sent" = the
+   last publish answer minus T0 (goal 60 s); throughput = deliveries / that; ratios against
+   the first W.
+2. spread: due evenly over one minute, --spread-workers workers. Lateness = the publish call's
+   arrival at the relay minus its due time (goal p99 < 2 s with 4 workers).
+3. kill: a burst on --kill-workers workers, one of them SIGKILLed every 2-6 s (random,
+   seeded) and started again, until every post reached the mock; then the workers settle the
+   rest. Duplicates and losses are read from the mock's own database (statuses by text).
+
+Every phase counts the 429 answers, by token: "no storm" is at most one 429 a token a window.
+A page of a web node is fetched every 0.5 s during each phase (its latency is reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.agencybench.peers import start_limited_mastodon, stored_texts  # noqa: E402
+from bench.agencybench.relay import Call, Relay  # noqa: E402
+from tests.integration.crash_support import database  # noqa: E402
+from tests.integration.hubproc import Hub, wait_serving  # noqa: E402
+from tests.peers.procgroup import free_ports  # noqa: E402
+
+# A killed worker's claimed rows come back after the lease (swept to unknown, then checked on
+# the network), its only-taken rows after the requeue time: shortened so the kill phase
+# settles in minutes. The same for every phase.
+HUB_ENV = {"HUBBUB_LEASE_SECONDS": "20", "HUBBUB_REQUEUE_SECONDS": "10"}
+
+CONNECT = """\
+import json, sys
+from django.contrib.auth.models import User
+from hubbub.connections.services import save_connection
+from hubbub.networks.registry import get_connector
+u = User.objects.get(username="agency")
+connector = get_connector("mastodon")
+base, tokens = json.loads(sys.stdin.read())
+for token in tokens:
+    save_connection(u, "mastodon", connector.connect_with_token(base, {"access_token": token}))
+print(len(tokens))
+"""
+
+SCHEDULE = """\
+import time
+from datetime import datetime, timedelta, UTC
+from django.contrib.auth.models import User
+from hubbub.connections.models import Connection
+from hubbub.publishing.services import create_post
+u = User.objects.get(username="agency")
+cs = list(Connection.objects.filter(user=u).order_by("pk"))
+began = time.time()
+start = datetime.fromtimestamp({t0!r}, UTC)
+for i in range({count}):
+    due = start + timedelta(seconds={spread!r} * i / {count})
+    create_post(user=u, text=f"agency-{phase}-{{i}}-{{due.timestamp():.6f}}- a post of the agency "
+                f"bench", connections=[cs[({offset} + i) % len(cs)]], scheduled_for=due)
+print(time.time() - began)
+"""
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return float(sum(values) - idle), float(sum(values))
+
+
+class Workers:
+    """`hubbub worker` processes; each one's CPU is read before it stops or is killed."""
+
+    def __init__(self, hub: Hub, folder: Path, name: str) -> None:
+        self.hub, self.folder, self.name = hub, folder, name
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.cpu = 0.0
+        self.started = 0
+
+    def start(self, count: int) -> None:
+        for _ in range(count):
+            log = self.folder / f"{self.name}-worker-{self.started}.log"
+            self.started += 1
+            self.procs.append(self.hub.popen("worker", "--no-migrate", log=log))
+
+    def kill_one(self, rng: random.Random) -> None:
+        proc = self.procs.pop(rng.randrange(len(self.procs)))
+        self.cpu += _cpu(proc.pid)
+        proc.kill()
+        proc.wait()
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            self.cpu += _cpu(proc.pid)
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs = []
+
+
+class WebProbe:
+    """Fetches a page of the web nodes in turn every 0.5 s; the answer times."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self.urls = urls
+        self.times: list[float] = []
+        self.errors = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        http = requests.Session()
+        http.trust_env = False
+        n = 0
+        while not self._stop.wait(0.5):
+            url = self.urls[n % len(self.urls)]
+            n += 1
+            began = time.monotonic()
+            try:
+                ok = http.get(url, timeout=30).status_code == 200
+            except requests.RequestException:
+                ok = False
+            if ok:
+                self.times.append(time.monotonic() - began)
+            else:
+                self.errors += 1
+
+    @contextmanager
+    def running(self) -> Iterator[WebProbe]:
+        self._thread.start()
+        try:
+            yield self
+        finally:
+            self._stop.set()
+            self._thread.join()
+
+    def summary(self) -> dict[str, Any]:
+        if not self.times:
+            return {"pages": 0, "errors": self.errors}
+        return {"pages": len(self.times), "errors": self.errors,
+                "p50_ms": round(statistics.median(self.times) * 1000, 1),
+                "p95_ms": round(_pct(self.times, 0.95) * 1000, 1)}
+
+
+class Agency:
+    def __init__(self, args: argparse.Namespace, folder: Path, database_url: str) -> None:
+        self.args = args
+        self.folder = folder
+        env = dict(HUB_ENV)
+        env.update(dict(pair.split("=", 1) for pair in args.hub_env))
+        self.hub = Hub(folder / "data", database_url=database_url, extra_env=env)
+        self.database_url = database_url
+        self.peer = start_limited_mastodon(args.rate_limit, args.rate_window)
+        self.relay = Relay(self.peer.port)
+        self.web: list[subprocess.Popen[bytes]] = []
+        self.web_urls: list[str] = []
+        self.rng = random.Random(13)
+        self.offset = 0
+
+    def close(self) -> None:
+        for proc in self.web:
+            proc.terminate()
+        for proc in self.web:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.relay.close()
+        self.peer.close()
+
+    # --- set-up ------------------------------------------------------------------------------
+    def setup(self) -> dict[str, Any]:
+        began = time.monotonic()
+        self.hub.run("manage", "migrate", "--no-input", timeout=600)
+        self.hub.run("createuser", "agency", "--password-stdin",
+                     stdin="a-long-enough-password\n")
+        tokens = [self.peer.new_account().access_token for _ in range(self.args.connections)]
+        made = time.monotonic()
+        chunk = -(-len(tokens) // 2)  # two shells side by side: the machine has two cores
+        shells = [subprocess.Popen(self.hub.argv("manage", "shell", "--no-imports", "-c",
+                                                 CONNECT),
+                                   env=self.hub.env(), stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for _ in range(2)]
+        outs = [shell.communicate(json.dumps([self.relay.base_url,
+                                              tokens[n * chunk:(n + 1) * chunk]]), timeout=1800)
+                for n, shell in enumerate(shells)]
+        for shell, (out, err) in zip(shells, outs, strict=True):
+            if shell.returncode != 0:
+                raise SystemExit(f"connecting failed:\n{out}\n{err[-3000:]}")
+        for port in free_ports(self.args.web):
+            log = self.folder / f"web-{port}.log"
+            proc = self.hub.popen("serve", "--web-only", "--port", str(port), log=log)
+            self.web.append(proc)
+            url = f"http://127.0.0.1:{port}/accounts/login/"
+            wait_serving(url, proc, log)
+            self.web_urls.append(url)
+        return {"accounts_seconds": round(made - began, 1),
+                "connect_seconds": round(time.monotonic() - made, 1)}
+
+    # --- one phase -----------------------------------------------------------------------------
+    def phase(self, name: str, workers: int, spread: float, kill: bool = False) -> dict[str, Any]:
+        count = self.args.deliveries
+        crew = Workers(self.hub, self.folder, name)
+        crew.start(workers)
+        mark = self.relay.mark()
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        busy_before = _machine_busy()
+        lead = self.args.lead
+        t0 = time.time() + lead
+        writer = subprocess.run(
+            self.hub.argv("manage", "shell", "--no-imports", "-c",
+                          SCHEDULE.format(t0=t0, count=count, spread=spread, phase=name,
+                                          offset=self.offset)),
+            env=self.hub.env(), capture_output=True, text=True, timeout=1800, check=False)
+        if writer.returncode != 0:
+            raise SystemExit(f"writing the posts failed:\n{writer.stderr[-3000:]}")
+        self.offset += count
+        writing = float(writer.stdout.strip().splitlines()[-1])
+        kills = 0
+        probe = WebProbe(self.web_urls)
+        with probe.running():
+            guard = t0 + spread + self.args.guard
+            next_kill = t0 + self.rng.uniform(2, 6)
+            while True:
+                sent = {c.tag for c in self.relay.since(mark)
+                        if c.tag and 200 <= c.status < 300}
+                if len(sent) >= count or time.time() > guard:
+                    break
+                if kill and time.time() >= next_kill:
+                    crew.kill_one(self.rng)
+                    crew.start(1)
+                    kills += 1
+                    next_kill = time.time() + self.rng.uniform(2, 6)
+                time.sleep(0.2)
+        reached = time.time()
+        calls = self.relay.since(mark)
+        settled = self._settle(name, count) if kill else {}
+        crew.stop()
+        busy_after = _machine_busy()
+        load_after = [round(x, 2) for x in os.getloadavg()]
+        return self._report(name, workers, spread, t0, calls, writing, lead, crew, kills,
+                            probe, load_before, load_after, busy_before, busy_after, reached,
+                            settled)
+
+    def _settle(self, name: str, count: int) -> dict[str, Any]:
+        """After the kills: wait until no delivery of the phase is sending, unknown or waiting
+        (the lease sweep and find_published settle what the kills left); the states."""
+        query = ("SELECT d.state, count(*) FROM publishing_delivery d JOIN publishing_post p "
+                 "ON p.id = d.post_id WHERE p.text LIKE %s GROUP BY d.state")
+        deadline = time.time() + self.args.guard
+        states: dict[str, int] = {}
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while time.time() < deadline:
+                states = dict(conn.execute(query, (f"agency-{name}-%",)).fetchall())
+                if states.get("sent", 0) + states.get("failed", 0) >= count:
+                    break
+                time.sleep(1)
+        return states
+
+    def _report(self, name: str, workers: int, spread: float, t0: float, calls: list[Call],
+                writing: float, lead: float, crew: Workers, kills: int, probe: WebProbe,
+                load_before: list[float], load_after: list[float],
+                busy_before: tuple[float, float], busy_after: tuple[float, float],
+                reached: float, settled: dict[str, int]) -> dict[str, Any]:
+        count = self.args.deliveries
+        publishes = [c for c in calls if c.tag]
+        first_ok: dict[str, Call] = {}
+        first_seen: dict[str, Call] = {}
+        for call in publishes:
+            first_seen.setdefault(call.tag, call)
+            if 200 <= call.status < 300:
+                first_ok.setdefault(call.tag, call)
+        late = [c.arrived - float(tag.rsplit("-", 2)[1]) for tag, c in first_seen.items()]
+        last = max((c.answered for c in first_ok.values()), default=reached)
+        stored = stored_texts(self.peer, f"agency-{name}-")
+        by_token = Counter(c.token for c in calls if c.status == 429)
+        windows: Counter[tuple[str, int]] = Counter(
+            (c.token, int(c.arrived // self.args.rate_window)) for c in calls if c.status == 429)
+        busy = (busy_after[0] - busy_before[0]) / max(1.0, busy_after[1] - busy_before[1])
+        return {
+            "phase": name, "workers": workers, "spread_s": spread, "deliveries": count,
+            "kills": kills, "writing_s": round(writing, 1), "lead_s": lead,
+            "writer_late": writing > lead,
+            "sent": len(first_ok),
+            "all_sent_s": round(last - t0, 1),
+            "throughput_per_s": round(len(first_ok) / max(0.001, last - t0), 1),
+            "lateness_ms": {"p50": round(statistics.median(late) * 1000, 1),
+                            "p99": round(_pct(late, 0.99) * 1000, 1),
+                            "max": round(max(late) * 1000, 1),
+                            "early": sum(v < 0 for v in late)} if late else {},
+            "publish_calls": len(publishes),
+            "other_calls": len(calls) - len(publishes),
+            "answers": dict(Counter(c.status for c in calls)),
+            "429": {"total": sum(by_token.values()), "tokens": len(by_token),
+                    "max_one_token": max(by_token.values(), default=0),
+                    "max_one_token_one_window": max(windows.values(), default=0)},
+            "server": {"statuses": sum(stored.values()), "distinct": len(stored),
+                       "duplicates": sum(n - 1 for n in stored.values() if n > 1),
+                       "lost": count - len(stored)},
+            "settled_states": settled,
+            "worker_cpu_s": round(crew.cpu, 1),
+            "machine_busy": round(busy, 2),
+            "web": probe.summary(),
+            "load_before": load_before, "load_after": load_after,
+        }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="hubbub-agency-"))
+    try:
+        with database("postgres") as url:
+            agency = Agency(args, folder, url)
+            try:
+                setup = agency.setup()
+                phases = [agency.phase(f"b{w}", w, 0.0) for w in args.workers]
+                if args.spread_workers:
+                    phases.append(agency.phase("spread", args.spread_workers, 60.0))
+                if args.kill_workers:
+                    phases.append(agency.phase("kill", args.kill_workers, 0.0, kill=True))
+            finally:
+                agency.close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    bursts = [p for p in phases if p["phase"].startswith("b")]
+    base = bursts[0]["throughput_per_s"] if bursts else 0
+    return {
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                 capture_output=True, text=True).stdout.strip(),
+        "machine": f"{platform.machine()} {os.cpu_count()} CPUs, Python "
+                   f"{platform.python_version()}",
+        "connections": args.connections, "web": args.web,
+        "rate_limit": f"{args.rate_limit}/{args.rate_window}s", "hub_env": args.hub_env,
+        "setup": setup, "phases": phases,
+        "throughput_ratios": {p["phase"]: round(p["throughput_per_s"] / base, 2)
+                              for p in bursts} if base else {},
+        "folder": str(folder) if args.keep else "",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--deliveries", type=int, default=5000)
+    parser.add_argument("--web", type=int, default=2)
+    parser.add_argument("--workers", default="1,2,4",
+                        type=lambda s: [int(x) for x in s.split(",") if x])
+    parser.add_argument("--spread-workers", type=int, default=4)
+    parser.add_argument("--kill-workers", type=int, default=4)
+    parser.add_argument("--rate-limit", type=int, default=300)
+    parser.add_argument("--rate-window", type=int, default=300)
+    parser.add_argument("--lead", type=float, default=0.0,
+                        help="seconds from writing the posts to the first due time "
+                             "(default: 30 + 15 ms a delivery)")
+    parser.add_argument("--guard", type=float, default=900.0,
+                        help="give up on a phase this long after its last due time")
+    parser.add_argument("--hub-env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--keep", action="store_true", help="keep the logs' folder")
+    args = parser.parse_args()
+    if not args.lead:
+        args.lead = 30 + 0.015 * args.deliveries
+    result = run(args)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
