@@ -20,6 +20,22 @@ CONNECTORS: dict[str, str] = {
 }
 
 
+# Each connector's display name (its `name`), so that a page naming networks imports no
+# connector: the deck names the network of every item, and a connector brings its client library
+# (Mastodon.py, websockets, secp256k1...) with it. Keyed by the class, so a connector put in
+# CONNECTORS' place is still asked. tests/unit/test_network_names.py holds this to the classes.
+NAMES: dict[str, str] = {
+    "hubbub.networks.mastodon.connector.MastodonConnector": "Mastodon",
+    "hubbub.networks.bluesky.connector.BlueskyConnector": "Bluesky",
+    "hubbub.networks.nostr.connector.NostrConnector": "Nostr",
+    "hubbub.networks.x.connector.XConnector": "X",
+    "hubbub.networks.linkedin.connector.LinkedInConnector": "LinkedIn",
+    "hubbub.networks.facebook.connector.FacebookConnector": "Facebook",
+    "hubbub.networks.instagram.connector.InstagramConnector": "Instagram",
+    "hubbub.networks.threads.connector.ThreadsConnector": "Threads",
+}
+
+
 class UnknownNetwork(KeyError):
     pass
 
@@ -36,5 +52,12 @@ def get_connector(slug: str) -> Connector:
     return instance
 
 
+def network_name(slug: str) -> str:
+    """The network's display name; its connector is imported only for a network the table
+    lacks."""
+    name = NAMES.get(CONNECTORS.get(slug, ""))
+    return name if name is not None else get_connector(slug).name
+
+
 def network_choices() -> list[tuple[str, str]]:
-    return [(slug, get_connector(slug).name) for slug in CONNECTORS]
+    return [(slug, network_name(slug)) for slug in CONNECTORS]

@@ -10,7 +10,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from hubbub.core.sanitize import safe_url as _safe_url
-from hubbub.networks.registry import UnknownNetwork, get_connector
+from hubbub.networks.registry import UnknownNetwork
+from hubbub.networks.registry import network_name as _network_name
 
 register = template.Library()
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 def network_name(slug: str) -> str:
     """The network's display name; the slug, capitalised, if its connector cannot load."""
     try:
-        return get_connector(slug).name
+        return _network_name(slug)
     except (UnknownNetwork, ImportError) as exc:
         log.warning("no connector for %r: %s", slug, exc)
         return slug.replace("_", " ").title()
