@@ -184,8 +184,10 @@ def _linked(user: User, authors: dict[tuple[str, str], Candidate],
                 continue  # said once, by the other direction
             strong = strong or back or edge.verified
             reasons.append(_reason(edge, back, names))
+        # Named as the profile that links shows its name (the first that has one).
+        sources = [e.source for e in group_edges] + members
         name = person.name if person else next(
-            (names[n] for n in members if names.get(n)), members[0][1])
+            (names[n] for n in sources if names.get(n)), members[0][1])
         found.append(Suggestion(key, name, [authors[n] for n in fresh], person, reasons, strong))
     return found
 

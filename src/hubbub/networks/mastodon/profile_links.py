@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from hubbub.networks.base import Account
 from hubbub.networks.errors import NotFound
+from hubbub.networks.mastodon import mapping
 from hubbub.networks.profile_links import Link, Profile, bounded, links_in_html
 
 
@@ -40,16 +41,31 @@ def from_account(handle: str, account: Mapping[str, Any]) -> Profile:
     return Profile(handle, True, bounded(links), aliases)
 
 
+def _lookup(api: Caller, base_url: str, handle: str) -> Mapping[str, Any] | None:
+    """The account; a server whose web address differs from its accounts' domain knows its
+    own as the bare user name, taken only when its profile address gives the same handle."""
+    acct = _acct(handle, base_url)
+    try:
+        account = api.call("account_lookup", acct)
+    except NotFound:
+        if "@" not in acct:
+            return None
+        try:
+            account = api.call("account_lookup", acct.partition("@")[0])
+        except NotFound:
+            return None
+        if not isinstance(account, Mapping) or mapping.handle_for(
+                account, base_url).lstrip("@").lower() != handle.lstrip("@").lower():
+            return None
+    return account if isinstance(account, Mapping) else None
+
+
 def read_with(api: Caller, base_url: str, handles: list[str]) -> list[Profile]:
     found = []
     for handle in handles:
-        try:
-            account = api.call("account_lookup", _acct(handle, base_url))
-        except NotFound:
-            found.append(Profile(handle, found=False))
-            continue
-        if isinstance(account, Mapping):
-            found.append(from_account(handle, account))
+        account = _lookup(api, base_url, handle)
+        found.append(from_account(handle, account) if account is not None
+                     else Profile(handle, found=False))
     return found
 
 

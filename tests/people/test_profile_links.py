@@ -1,0 +1,255 @@
+"""Profile-link suggestions without a network: what each network's profile gives (Mastodon's
+in the Account entity's documented shape, since the mock never verifies a field), which links
+name which account, and the suggestions they make (one way, both ways, verified, add to a
+person, dismissed, another user's reads never used), kept for the page and computed again
+when stale."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from hubbub.connections.models import Connection
+from hubbub.networks.bluesky import profile_links as bluesky
+from hubbub.networks.mastodon import profile_links as mastodon
+from hubbub.networks.nostr import keys
+from hubbub.networks.nostr import profile_links as nostr
+from hubbub.networks.profile_links import Link, Profile
+from hubbub.people import links, profiles, services, suggest
+from hubbub.people.models import AuthorProfile, SuggestionCache
+from hubbub.timeline.ingest import ingest
+from hubbub.timeline.models import Feed
+from hubbub.timeline.selectors import ensure_feed
+from tests.timeline.conftest import make_connection, net_item
+
+pytestmark = pytest.mark.django_db
+
+NPUB = keys.npub("ab" * 32)
+
+# A Mastodon Account entity as Mastodon's API documents it: field values and the bio are HTML,
+# a field whose page links back with rel="me" carries verified_at.
+MASTODON_ACCOUNT = {
+    "id": "109", "username": "ana", "acct": "ana@social.example",
+    "display_name": "Ana Lima", "url": "https://social.example/@ana",
+    "note": "<p>Painter. Also <a href=\"https://njump.me/" + NPUB + "\" rel=\"nofollow noopener"
+            " noreferrer\" target=\"_blank\"><span class=\"invisible\">https://</span>"
+            "njump.me/" + NPUB[:12] + "</a></p>",
+    "fields": [
+        {"name": "Bluesky", "value": "<a href=\"https://bsky.app/profile/ana.bsky.social\" "
+         "target=\"_blank\" rel=\"nofollow noopener noreferrer me\" translate=\"no\"><span "
+         "class=\"invisible\">https://</span><span class=\"\">bsky.app/profile/ana.bsky.social"
+         "</span><span class=\"invisible\"></span></a>", "verified_at": "2026-11-02T10:00:00.000Z"},
+        {"name": "Pronouns", "value": "she/her", "verified_at": None},
+    ],
+}
+
+
+def test_mastodon_fields_and_bio() -> None:
+    profile = mastodon.from_account("ana@social.example", MASTODON_ACCOUNT)
+    by_value = {link.value: link for link in profile.links}
+    bsky = by_value["https://bsky.app/profile/ana.bsky.social"]
+    assert bsky == Link(bsky.value, "profile field “Bluesky”", verified=True)
+    assert by_value[f"https://njump.me/{NPUB}"].where == "bio"
+    assert not by_value[f"https://njump.me/{NPUB}"].verified
+    assert profile.aliases == ("https://social.example/@ana",)
+
+
+def test_mastodon_lookup_names_the_servers_own_accounts_bare() -> None:
+    asked: list[str] = []
+
+    class Api:
+        def call(self, method: str, *args: object, **kwargs: object) -> object:
+            asked.append(str(args[0]))
+            return MASTODON_ACCOUNT
+
+    found = mastodon.read_with(Api(), "https://social.example", ["ana@social.example",
+                                                                 "bo@elsewhere.example"])
+    assert asked == ["ana", "bo@elsewhere.example"]
+    assert [p.found for p in found] == [True, True]
+
+
+def test_bluesky_description_and_website() -> None:
+    profile = bluesky.from_profile("ana.bsky.social", {
+        "did": "did:plc:abc", "handle": "ana.bsky.social", "website": "https://ana.example",
+        "description": "fediverse: @ana@social.example, nostr " + NPUB + " (or not)"})
+    assert {link.value for link in profile.links} == {
+        "https://ana.example", "ana@social.example", NPUB}
+    assert profile.aliases == ("did:plc:abc", "ana.bsky.social")
+
+
+def test_nostr_metadata_nip05_and_nip39() -> None:
+    event = {"pubkey": "ab" * 32, "kind": 0, "created_at": 1, "id": "0" * 64, "tags": [
+        ["i", "mastodon:social.example/@ana", "109"], ["i", "github:ana", "gist"],
+        ["i", "unknown:x", ""]],
+        "content": '{"website": "ana.example/art", "nip05": "_@ana.example", '
+                   '"about": "see https://bsky.app/profile/ana.bsky.social."}'}
+    profile = nostr.from_event(NPUB, event)
+    assert [(link.value, link.where) for link in profile.links] == [
+        ("https://ana.example/art", "website"),
+        ("ana.example", "NIP-05 address"),
+        ("https://bsky.app/profile/ana.bsky.social", "bio"),
+        ("ana@social.example", "NIP-39 mastodon identity"),
+        ("https://github.com/ana", "NIP-39 github identity"),
+    ]
+    assert nostr.from_event(NPUB, None).found is False
+    broken = nostr.from_event(NPUB, {**event, "content": "{not json", "tags": [["i"]]})
+    assert broken.links == ()
+
+
+def test_links_name_accounts_by_their_keys() -> None:
+    bsky = links.account_keys("ana.bsky.social", "https://bsky.app/profile/ana.bsky.social")
+    masto = links.account_keys("ana@social.example", "https://social.example/@ana")
+    npub = links.account_keys(NPUB, f"https://njump.me/{NPUB}")
+    assert links.link_keys("https://bsky.app/profile/ana.bsky.social/") & bsky
+    assert links.link_keys("https://staging.bsky.app/profile/Ana.Bsky.Social") & bsky
+    assert links.link_keys("@ana@social.example") & masto
+    assert links.link_keys("https://www.social.example/@ana?x=1") & masto
+    assert links.link_keys("https://social.example/users/ana") & masto
+    assert links.link_keys(f"nostr:{NPUB}") & npub
+    assert links.link_keys(f"https://primal.net/p/{NPUB}") & npub
+    assert not links.link_keys("https://social.example/@bo") & masto
+    assert not links.link_keys("https://bsky.app/profile/bo.bsky.social") & bsky
+    for hostile in ("", "http://[", "javascript:alert(1)", "x" * 5000, "\x00", "@", "a@"):
+        assert links.link_keys(hostile) <= {"acct:a@"}
+
+
+# --- suggestions --------------------------------------------------------------------------
+
+
+def _feed(user: User, network: str) -> Feed:
+    return ensure_feed(make_connection(user, network=network), "home")
+
+
+def _post(feed: Feed, n: int, handle: str, name: str, url: str) -> None:
+    item = net_item(n, at=timezone.now() - timedelta(minutes=n), prefix=f"{feed.pk}-")
+    ingest(feed, [replace(item, author_handle=handle, author_name=name,
+                          extra={**item.extra, "author_url": url})])
+
+
+def _read(feed: Feed, handle: str, *found: Link) -> None:
+    profiles.store(feed.connection, [Profile(handle, True, found)], timezone.now())
+
+
+def _ana(user: User) -> tuple[Feed, Feed]:
+    m, b = _feed(user, "mastodon"), _feed(user, "bluesky")
+    _post(m, 1, "@ana@social.example", "Ana L.", "https://social.example/@ana")
+    _post(b, 2, "@ana.bsky.social", "ana 🎨", "https://bsky.app/profile/ana.bsky.social")
+    _post(b, 3, "@bo.bsky.social", "Bo", "https://bsky.app/profile/bo.bsky.social")
+    return m, b
+
+
+def test_one_way_link_is_suggested_with_its_reason(alice: User) -> None:
+    m, _b = _ana(alice)
+    assert all(s.key.startswith("name:") for s in suggest.suggestions(alice))
+    _read(m, "ana@social.example",
+          Link("https://bsky.app/profile/ana.bsky.social", "profile field “Bluesky”"))
+    [found] = suggest.suggestions(alice)
+    assert found.key.startswith("links:")
+    assert found.name == "Ana L."
+    assert {a.value for a in found.accounts} == {"mastodon ana@social.example",
+                                                 "bluesky ana.bsky.social"}
+    assert found.reasons == ["Ana L.'s Mastodon profile links to their Bluesky "
+                             "(ana.bsky.social; profile field “Bluesky”)"]
+    assert not found.strong
+    person = suggest.confirm(alice, found.key, [a.value for a in found.accounts])
+    assert sorted(a.handle for a in person.accounts.all()) == ["ana.bsky.social",
+                                                               "ana@social.example"]
+    assert suggest.suggestions(alice) == []
+
+
+def test_both_ways_or_verified_is_strong(alice: User) -> None:
+    m, b = _ana(alice)
+    _read(m, "ana@social.example", Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+    _read(b, "ana.bsky.social", Link("@ana@social.example", "bio"))
+    [found] = suggest.suggestions(alice)
+    assert found.strong
+    assert found.reasons == ["ana 🎨's Bluesky and Mastodon profiles link to each other"]
+    _read(b, "ana.bsky.social")  # read again: no link back now, but Mastodon verified its own
+    _read(m, "ana@social.example",
+          Link("https://bsky.app/profile/ana.bsky.social", "profile field “Bluesky”", True))
+    [found] = suggest.suggestions(alice)
+    assert found.strong
+    assert found.reasons[0].endswith("profile field “Bluesky”, verified by Mastodon)")
+
+
+def test_a_link_to_a_persons_account_offers_to_add_to_them(alice: User) -> None:
+    _m, b = _ana(alice)
+    ana = services.create_person(alice, "Ana")
+    services.add_account(ana, "mastodon", "@ana@social.example")
+    _read(b, "ana.bsky.social", Link("https://social.example/@ana", "bio"))
+    [found] = [s for s in suggest.suggestions(alice) if s.key.startswith("links:")]
+    assert found.person == ana
+    assert [a.value for a in found.accounts] == ["bluesky ana.bsky.social"]
+
+
+def test_dismissed_and_other_users_reads_are_left_out(alice: User, bob: User) -> None:
+    m, _b = _ana(alice)
+    bob_m, _bob_b = _ana(bob)
+    _read(bob_m, "ana@social.example", Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+    assert all(s.key.startswith("name:") for s in suggest.suggestions(alice))
+    [found] = suggest.suggestions(bob)
+    suggest.dismiss(bob, found.key)
+    assert suggest.suggestions(bob) == []
+    _read(m, "ana@social.example", Link("https://bsky.app/profile/bo.bsky.social", "bio"))
+    [other] = suggest.suggestions(alice)
+    assert {a.handle for a in other.accounts} == {"ana@social.example", "bo.bsky.social"}
+
+
+def test_the_page_reads_kept_suggestions_and_computes_them_again_when_stale(
+        alice: User, client: Client) -> None:
+    m, _b = _ana(alice)
+    client.force_login(alice)
+    assert "Ana L.: one person?" not in client.get("/people/").content.decode()
+    kept = SuggestionCache.objects.get(user=alice)
+    # A profile read marks them changed; the page shows what was kept until they are computed.
+    _read(m, "ana@social.example", Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+    assert SuggestionCache.objects.get(pk=kept.pk).dirty
+    assert "Ana L.: one person?" not in client.get("/people/").content.decode()
+    assert suggest.claim_stale() == [alice.pk]
+    assert suggest.claim_stale() == []  # claimed once
+    suggest.recompute(alice.pk)
+    page = client.get("/people/").content.decode()
+    assert "Ana L.: one person?" in page
+    assert "Ana L.&#x27;s Mastodon profile links to their Bluesky" in page
+    assert "One profile links to the other, not back" in page
+    # Confirmed from the page: gone at once, before any computing.
+    key = suggest.for_page(alice)[0].key
+    client.post("/people/suggestions/confirm/", {
+        "key": key, "account": ["mastodon ana@social.example", "bluesky ana.bsky.social"]})
+    assert "Ana L.: one person?" not in client.get("/people/").content.decode()
+    # Nothing new and not changed: not computed again, only marked checked.
+    SuggestionCache.objects.filter(user=alice).update(
+        dirty=False, computed_at=timezone.now() - timedelta(minutes=5))
+    client.get("/people/")
+    assert suggest.claim_stale() == []
+
+
+def test_profiles_due_are_bounded_and_skip_fresh_reads(alice: User) -> None:
+    feed = _feed(alice, "mastodon")
+    for n in range(40):
+        _post(feed, n + 1, f"@p{n}@social.example", f"P {n}", f"https://social.example/@p{n}")
+    now = timezone.now()
+    due = profiles.due_authors(feed.connection, now)
+    assert len(due) == profiles.BATCH
+    assert due[0] == "p39@social.example"  # the author of the item stored last first
+    profiles.store(feed.connection, [Profile(h, found=False) for h in due], now)
+    assert set(profiles.due_authors(feed.connection, now)).isdisjoint(due)
+    assert len(profiles.due_authors(feed.connection, now)) == 40 - profiles.BATCH
+    later = now + profiles.MAX_AGE + timedelta(minutes=1)
+    assert len(profiles.due_authors(feed.connection, later)) == profiles.BATCH
+
+
+def test_scans_are_claimed_once(alice: User) -> None:
+    connection = make_connection(alice, network="mastodon")
+    assert connection.pk in profiles.claim_due()
+    assert connection.pk not in profiles.claim_due()
+    later = timezone.now() + profiles.SCAN_EVERY + timedelta(seconds=1)
+    assert connection.pk in profiles.claim_due(later)
+    Connection.objects.filter(pk=connection.pk).update(disconnected_at=timezone.now())
+    assert connection.pk not in profiles.claim_due(later + profiles.SCAN_EVERY * 2)
+    assert AuthorProfile.objects.count() == 0
