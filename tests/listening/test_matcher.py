@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from hubbub.listening.conditions import Invalid, spec_from
-from hubbub.listening.matcher import HIDE_FOREVER, RuleSet, compile_rules, doc_of
+from hubbub.listening.matcher import HIDE_FOREVER, PARTS, RuleSet, compile_rules, doc_of
+from hubbub.listening.text import _WORD, fold, words_of
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -28,7 +29,10 @@ def when(kind: str, *values: Any, negate: bool = False, then: str = "hide") -> d
 
 
 def hit(ruleset: RuleSet, feeds: tuple[int, ...] = (), **row: Any) -> bool:
-    return not ruleset.match(doc_of(row, feeds)).empty
+    matched = not ruleset.match(doc_of(row, feeds)).empty
+    # The Doc made with only the parts the rules look at (as ingest makes it) matches alike.
+    assert (not ruleset.match(doc_of(row, feeds, needs=ruleset.needs)).empty) is matched
+    return matched
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -191,3 +195,42 @@ def test_five_hundred_rules_pick_few_candidates() -> None:
                   "html": '<a href="https://a.site4.example/">l</a>'})
     assert len(ruleset.candidates(doc)) == 4  # word7, topic9 (its longest word), user3, site4
     assert sorted(ruleset.match(doc).rule_ids) == [8, 10, 254, 455]
+
+
+@pytest.mark.parametrize("text", [
+    "".join(chr(c) for c in range(128)) * 2, "snake_case and_more __ x_", "a1b2 3c, d.e-f",
+    "tabs\tand\nnew lines\r\x0b\x0c\x1c\x1f end", "", "   ",
+    "Ünïcode café \ufb00 \uff43\uff4f\uff46\uff46\uff45\uff45 😀x",
+])
+def test_words_of_splits_as_the_word_pattern_does(text: str) -> None:
+    """ASCII texts take a faster path (bytes translated, split on spaces): the same words."""
+    assert words_of(text) == _WORD.findall(fold(text))
+
+
+def test_a_ruleset_says_which_parts_of_an_item_its_rules_look_at() -> None:
+    assert rules(when("words", "tea")).needs == {"words"}
+    assert rules(when("author", "@a@x.example"), when("no_alt")).needs == {"author", "media"}
+    assert rules(when("network", "nostr")).needs == frozenset()
+    row = {"text": "tea #tag https://x.example/", "author_handle": "@a@x.example",
+           "media": [{"type": "image"}], "kind": "reply"}
+    partial = doc_of(row, needs={"words"})
+    assert partial.words == ["tea", "tag", "https", "x", "example"]
+    assert not partial.authors
+    assert not partial.hashtags
+    assert not partial.hosts
+    assert not partial.kinds
+    assert not partial.has_media
+    whole = doc_of(row, needs=PARTS)
+    assert whole.authors == {"a@x.example"}
+    assert whole.hashtags == {"tag"}
+    assert whole.hosts == ("x.example",)
+    assert whole.kinds == {"reply"}
+    assert whole.missing_alt
+
+
+def test_link_hosts_come_from_the_html_when_there_is_one() -> None:
+    """The HTML holds the text's links: it is read instead of the text (not both)."""
+    doc = doc_of({"text": "see x.example/a…", "html": '<a href="https://www.x.example/a">'
+                  'x.example/a…</a> and https://y.example/b'})
+    assert doc.hosts == ("x.example", "y.example")
+    assert doc_of({"text": "plain https://Z.example:8080/x", "html": ""}).hosts == ("z.example",)

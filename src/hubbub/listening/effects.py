@@ -41,6 +41,11 @@ class Listening:
     def idle(self) -> bool:
         return not self.rules.rules and not self.allow
 
+    @property
+    def needs(self) -> frozenset[str]:
+        """What doc_of must make for the rules and the allow-lists (which look at authors)."""
+        return self.rules.needs | {"author"} if self.allow else self.rules.needs
+
     def allowed_columns(self, doc: Doc, feed_ids: Iterable[int]) -> set[int]:
         found: set[int] = set()
         for feed_id in feed_ids:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,93 +26,143 @@ _HASHTAG = re.compile(r"#(\w+)")
 _HOST = re.compile(r"https?://([^\s/?#\"'<>\\]+)", re.IGNORECASE)
 
 
+# What an item is looked at for (RuleSet.needs): a Doc built for some of them leaves the
+# others empty, which only a RuleSet whose rules look at none of them may match against.
+PARTS = frozenset({"words", "author", "hashtag", "domain", "language", "media", "kind"})
+_PART_OF = {"words": "words", "author": "author", "person": "author", "hashtag": "hashtag",
+            "domain": "domain", "language": "language", "has_media": "media",
+            "no_alt": "media", "kind": "kind"}
+_EMPTY: Mapping[str, Any] = {}
+
+
 @dataclass(slots=True)
 class Doc:
     """What the rules look at in one item, computed once."""
 
     network: str
     connection_id: int
-    feed_ids: frozenset[int]
-    kinds: frozenset[str]  # of "reply", "repost", "quote"
-    authors: frozenset[str]
-    words: frozenset[str]
-    joined: str  # " w1 w2 ... " for whole-phrase checks
-    hashtags: frozenset[str]
+    feed_ids: AbstractSet[int]
+    kinds: AbstractSet[str]  # of "reply", "repost", "quote"
+    authors: AbstractSet[str]
+    words: list[str]  # in order, repeated as they are (phrases are looked for in `joined`)
+    hashtags: AbstractSet[str]
     hosts: tuple[str, ...]
-    languages: frozenset[str]
+    languages: AbstractSet[str]
     has_media: bool
     missing_alt: bool
+    _joined: str | None = None
+
+    @property
+    def joined(self) -> str:
+        """" w1 w2 ... " for whole-phrase checks (made when a phrase is first looked for)."""
+        if self._joined is None:
+            self._joined = " " + " ".join(self.words) + " "
+        return self._joined
 
 
 def words_text(row: Mapping[str, Any]) -> str:
     """The text words are looked for in: the text, content warning, alt text, link card."""
-    parts = [row.get("text") or "", row.get("content_warning") or ""]
-    for entry in row.get("media") or ():
-        if isinstance(entry, Mapping) and entry.get("description"):
-            parts.append(str(entry["description"]))
+    text = row.get("text") or ""
+    warning = row.get("content_warning")
+    media = row.get("media")
     card = row.get("card")
-    if isinstance(card, Mapping):
+    if not (warning or media or card):
+        return text
+    parts = [text, warning or ""]
+    for entry in media or ():
+        if (type(entry) is dict or isinstance(entry, Mapping)) and entry.get("description"):
+            parts.append(str(entry["description"]))
+    if card and (type(card) is dict or isinstance(card, Mapping)):
         parts.append(str(card.get("title") or ""))
         parts.append(str(card.get("description") or ""))
     return "\n".join(parts)
 
 
+_hosts_seen: dict[str, str] = {}
+
+
+def _host(authority: str) -> str:
+    """host_of, remembered: timelines link to the same few sites over and over."""
+    host = _hosts_seen.get(authority)
+    if host is None:
+        if len(_hosts_seen) >= 4096:
+            _hosts_seen.clear()
+        host = _hosts_seen[authority] = host_of(authority)
+    return host
+
+
 def doc_of(row: Mapping[str, Any], feed_ids: Iterable[int] = (), *, network: str | None = None,
-           connection_id: int | None = None) -> Doc:
-    """A Doc from an item's stored values (an Item's fields, or ingest's normalized row)."""
+           connection_id: int | None = None, needs: AbstractSet[str] = PARTS) -> Doc:
+    """A Doc from an item's stored values (an Item's fields, or ingest's normalized row).
+    `needs`: the parts (PARTS) some rule looks at (RuleSet.needs); the others stay empty."""
     text = row.get("text") or ""
-    media = row.get("media") or []
-    card = row.get("card") or None
-    extra = row.get("extra") or {}
-    if not isinstance(extra, Mapping):
-        extra = {}
-    tokens = words_of(words_text(row))
+    extra = row.get("extra") or _EMPTY
+    if type(extra) is not dict and not isinstance(extra, Mapping):
+        extra = _EMPTY
+    tokens = words_of(words_text(row)) if "words" in needs else []
 
-    hashtags = {fold(tag) for tag in _HASHTAG.findall(text)}
-    tags = extra.get("hashtags")
-    if isinstance(tags, list):
-        hashtags.update(fold(str(tag)) for tag in tags)
+    hashtags: set[str] = set()
+    if "hashtag" in needs:
+        if "#" in text:
+            hashtags.update(fold(tag) for tag in _HASHTAG.findall(text))
+        tags = extra.get("hashtags")
+        if isinstance(tags, list):
+            hashtags.update(fold(str(tag)) for tag in tags)
 
-    linked = text + " " + (row.get("html") or "")
-    if isinstance(card, Mapping) and card.get("url"):
-        linked += " " + str(card["url"])
-    hosts = tuple(dict.fromkeys(host_of(h) for h in _HOST.findall(linked))) if "://" in linked \
-        else ()
+    hosts: tuple[str, ...] = ()
+    if "domain" in needs:
+        # The HTML holds the text's links (and the addresses the text shows shortened): it is
+        # scanned instead of the text when there is one.
+        linked = row.get("html") or text
+        card = row.get("card")
+        if card and (type(card) is dict or isinstance(card, Mapping)) and card.get("url"):
+            linked += " " + str(card["url"])
+        if "://" in linked:
+            hosts = tuple(dict.fromkeys(_host(h) for h in _HOST.findall(linked)))
 
-    authors = {author_key(row.get("author_handle") or "")}
-    remote_id = row.get("remote_id") or ""
     kind = row.get("kind") or ""
-    if remote_id.startswith("at://did:") and kind != "repost":
-        authors.add(remote_id[5:].split("/", 1)[0].lower())  # the Bluesky author's DID
-    authors.discard("")
+    authors: set[str] = set()
+    if "author" in needs:
+        handle = row.get("author_handle")
+        if handle:
+            authors.add(author_key(handle))
+        remote_id = row.get("remote_id") or ""
+        if remote_id.startswith("at://did:") and kind != "repost":
+            authors.add(remote_id[5:].split("/", 1)[0].lower())  # the Bluesky author's DID
+        authors.discard("")
 
-    langs = extra.get("langs")
-    languages = {fold(str(lang)).split("-", 1)[0] for lang in langs} \
-        if isinstance(langs, list) else set()
-    if isinstance(extra.get("language"), str) and extra["language"]:
-        languages.add(fold(extra["language"]).split("-", 1)[0])
+    languages: set[str] = set()
+    if "language" in needs and extra:
+        langs = extra.get("langs")
+        if isinstance(langs, list):
+            languages.update(fold(str(lang)).split("-", 1)[0] for lang in langs)
+        if isinstance(extra.get("language"), str) and extra["language"]:
+            languages.add(fold(extra["language"]).split("-", 1)[0])
 
-    kinds = set()
-    if kind == "reply" or row.get("in_reply_to"):
-        kinds.add("reply")
-    if kind == "repost" or row.get("reposted_by"):
-        kinds.add("repost")
-    if kind == "quote" or row.get("quote"):
-        kinds.add("quote")
+    kinds: set[str] = set()
+    if "kind" in needs:
+        if kind == "reply" or row.get("in_reply_to"):
+            kinds.add("reply")
+        if kind == "repost" or row.get("reposted_by"):
+            kinds.add("repost")
+        if kind == "quote" or row.get("quote"):
+            kinds.add("quote")
+    media = (row.get("media") or ()) if "media" in needs else ()
     return Doc(
         network=network if network is not None else str(row.get("network") or ""),
         connection_id=connection_id if connection_id is not None
         else int(row.get("connection_id") or 0),
-        feed_ids=frozenset(feed_ids),
-        kinds=frozenset(kinds),
-        authors=frozenset(authors),
-        words=frozenset(tokens),
-        joined=" " + " ".join(tokens) + " ",
-        hashtags=frozenset(hashtags),
+        feed_ids=feed_ids if type(feed_ids) in (set, frozenset) else frozenset(feed_ids),  # type: ignore[arg-type]
+        kinds=kinds,
+        authors=authors,
+        words=tokens,
+        hashtags=hashtags,
         hosts=hosts,
-        languages=frozenset(languages),
+        languages=languages,
         has_media=bool(media),
-        missing_alt=any(isinstance(m, Mapping) and not m.get("description") for m in media),
+        missing_alt=bool(media) and any(
+            (type(m) is dict or isinstance(m, Mapping)) and not m.get("description")
+            for m in media),
     )
 
 
@@ -239,6 +290,9 @@ class RuleSet:
         self.always: list[int] = []
         for index, rule in enumerate(self.rules):
             self._index(index, rule)
+        # The parts of an item (PARTS) some rule looks at: doc_of(..., needs=) makes only these.
+        self.needs = frozenset(_PART_OF[c.kind] for rule in self.rules for c in rule.checks
+                               if c.kind in _PART_OF)
 
     def _index(self, index: int, rule: CompiledRule) -> None:
         key = next((c for c in rule.checks if c.kind in INDEXED and not c.negate), None)

@@ -22,8 +22,18 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
+# Every ASCII byte that is not a word character (\w) as a space: an ASCII text is split into
+# words by translating its bytes and splitting on spaces, a few times faster than the pattern.
+_ASCII_SPACES = bytes(b if chr(b).isalnum() or b == 0x5F or b > 0x7F else 0x20
+                      for b in range(256))
+
+
 def words_of(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    """The text's words (runs of word characters) once folded, in order."""
+    folded = fold(text)
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_SPACES).decode("ascii").split()
+    return _WORD.findall(folded)
 
 
 def host_of(value: str) -> str:
