@@ -314,8 +314,8 @@ class Connector(ABC):
     # the composer's preview says "Sent without the picture: <this>". "" for a plain sentence.
     no_media_reason: ClassVar[str] = ""
 
-    def mention(self, handle: str, base_url: str) -> str | None:
-        """What a post from an account on `base_url` writes to mention the account `handle`
+    def mention(self, handle: str, own_handle: str) -> str | None:
+        """What a post from the account `own_handle` writes to mention the account `handle`
         (kept as People keep it: listening.text.author_key), so that the network makes it a
         real mention; None where it cannot name that account (the composer then writes the
         person's name and says so). None by default."""

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import BoundField
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
@@ -120,7 +120,11 @@ class ComposeForm(ScheduleFields):
         error_messages={"max_length": TOO_LONG_TO_POST},
         label="Post",
         widget=forms.Textarea(
-            attrs={"rows": 7, "placeholder": "What do you want to say?", "autofocus": True}
+            attrs={"rows": 7, "placeholder": "What do you want to say?", "autofocus": True,
+                   # "@" offers people and accounts (mentions.js); @[Name] works without it.
+                   "data-mentions": reverse_lazy("publishing:mention_options"),
+                   "aria-autocomplete": "list",
+                   "aria-describedby": "mention-hint"}
         ),
     )
     content_warning = forms.CharField(

@@ -21,6 +21,7 @@ from hubbub.networks.registry import get_connector
 from hubbub.publishing import customize, target_drafts
 from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import SLOTS, draft_from_data, present_slots_in
+from hubbub.publishing.mentions import has_mentions, people_of, write_drafts
 from hubbub.publishing.preview import PreviewImage, TargetPreview, preview, video_label
 from hubbub.publishing.stash import TOKEN
 
@@ -107,9 +108,12 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
     targets = list(
         active_connections(user).filter(pk__in=list(ids)).order_by("network", "handle"))
     rows = []
+    people = people_of(user.pk) if _names_people(base, edits) else {}
     for connection in targets:
         edit = edits.get(connection.pk)
-        drafts_for = customize.target_drafts(base, edit, present)
+        # Counted as sent: a person named with @[name] written as their account here.
+        drafts_for = write_drafts(customize.target_drafts(base, edit, present), connection,
+                                  people)[0]
         results = [target_drafts.validate_for_targets(d, [connection])[connection.pk]
                    for d in drafts_for]
         parts = []
@@ -141,16 +145,24 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
     return rows
 
 
+def _names_people(base: Draft, edits: Mapping[int, TargetEdit]) -> bool:
+    return has_mentions(base.text) or any(
+        has_mentions(e.text) or any(has_mentions(p) for p in e.parts) for e in edits.values())
+
+
 def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, TargetEdit],
                  present: Sequence[int], urls: Mapping[int, str],
                  videos: Mapping[int, str]) -> list[TargetPreview]:
     found = []
+    people = people_of(rows[0].connection.user_id) if rows and _names_people(base, edits) \
+        else {}
     files = {slot: base.media[i] for i, slot in enumerate(present) if i < len(base.media)}
     for row in rows:
         edit = edits.get(row.connection.pk)
         if edit is None:
             continue
-        drafts_for = customize.target_drafts(base, edit, present)
+        drafts_for, named = write_drafts(customize.target_drafts(base, edit, present),
+                                         row.connection, people)
         slots = edit.media_slots if edit.on else tuple(present)
         known = [s for s in slots if s in files]
         own = [files[s] for s in known]
@@ -164,7 +176,8 @@ def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, Ta
                                files[s].alt_text if s in files else "", s, videos.get(s, ""),
                                fit_description(files[s], limits) if s in files else "")
                   for s in slots if s in shown]
-        found.append(preview(row.connection, edit.caps, drafts_for, images, note))
+        found.append(preview(row.connection, edit.caps, drafts_for, images, note,
+                             mention_notes=named))
     return found
 
 

@@ -83,6 +83,9 @@ class TargetPreview:
     card_note: str
     # "Sent without the picture: ..." when the account cannot carry some attachments.
     media_note: str = ""
+    # "Ana has no Bluesky account here: written as “Ana”." for each @[name] not written as a
+    # mention on this network (publishing/mentions.py).
+    mention_notes: tuple[str, ...] = ()
 
     @property
     def is_thread(self) -> bool:
@@ -223,7 +226,8 @@ def _first_link_host(spans: Sequence[_Span]) -> str:
 
 
 def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
-            images: Sequence[PreviewImage], media_note: str = "") -> TargetPreview:
+            images: Sequence[PreviewImage], media_note: str = "",
+            mention_notes: tuple[str, ...] = ()) -> TargetPreview:
     """The account's post (or thread) as its network will show it. `images` are the ones
     this account gets, in order (they go with the first post); `media_note` says what it
     goes without."""
@@ -243,4 +247,4 @@ def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
                                  images=own_images, card_host=host, number=number,
                                  total=len(drafts)))
     return TargetPreview(connection=connection, posts=tuple(posts), card_note=note,
-                         media_note=media_note)
+                         media_note=media_note, mention_notes=mention_notes)

@@ -16,6 +16,7 @@ from hubbub.core.counting import post_size_problem
 from hubbub.networks.base import Capabilities, Draft, MediaFile, Problem, Validation
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.media import media_file
+from hubbub.publishing.mentions import Known, people_of, write_drafts
 from hubbub.publishing.models import Delivery, Post
 from hubbub.publishing.outgoing import TargetCustom
 
@@ -45,16 +46,17 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
 
 def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
     """The drafts a delivery sends, in order: one, or one per part of a thread. Media go with
-    the first part; every part carries the content warning. Replies are chained by the engine."""
+    the first part; every part carries the content warning. Replies are chained by the engine.
+    A person named with @[name] is written as their account on the delivery's network."""
     whole = draft_of(post, delivery)
     if not delivery.parts:
-        return [whole]
-    return [
+        return write_drafts([whole], delivery.connection)[0]
+    return write_drafts([
         Draft(text=text, content_warning=whole.content_warning,
               media=whole.media if i == 0 else (), in_reply_to=whole.in_reply_to if i == 0 else "",
               visibility=whole.visibility, language=whole.language)
         for i, text in enumerate(delivery.parts)
-    ]
+    ], delivery.connection)[0]
 
 
 def part_key(delivery: Delivery, index: int) -> str:
@@ -164,8 +166,12 @@ def check_targets(
     in `reply_to` is checked as the reply it is."""
     problems = []
     alt_optional: dict[int, bool] = {}  # the owner's alt-text rule, read once for all
+    people: dict[int, dict[str, Known]] = {}  # each owner's people, for @[name], read once
     for connection in connections:
         drafts = _target_drafts(base, (customize or {}).get(connection.pk))
+        if connection.user_id not in people:
+            people[connection.user_id] = people_of(connection.user_id)
+        drafts = write_drafts(drafts, connection, people[connection.user_id])[0]
         answers = (reply_to or {}).get(connection.pk, "")
         if answers:
             drafts = [replace(drafts[0], in_reply_to=answers), *drafts[1:]]

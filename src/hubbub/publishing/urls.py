@@ -1,12 +1,13 @@
 from django.urls import path
 
-from hubbub.publishing import compose_views, panel_views, replies_views, views
+from hubbub.publishing import compose_views, mention_views, panel_views, replies_views, views
 
 app_name = "publishing"
 urlpatterns = [
     path("", compose_views.compose, name="compose"),
     path("compose/count/", compose_views.count, name="count"),
     path("compose/autosave/", compose_views.autosave, name="autosave"),
+    path("compose/mentions/", mention_views.mention_options, name="mention_options"),
     path("compose/target/<int:pk>/<str:op>/", compose_views.target_step, name="target_step"),
     path("compose/panel/", panel_views.panel, name="panel"),
     path("compose/panel/post/<int:pk>/", panel_views.panel_post, name="panel_post"),

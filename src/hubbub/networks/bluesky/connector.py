@@ -48,6 +48,13 @@ class BlueskyConnector(Connector):
     # this hub reads from it: 60 a minute each keeps ten accounts' polling under that.
     poll_reads_per_minute: ClassVar[float | None] = 60.0
     name: ClassVar[str] = "Bluesky"
+
+    def mention(self, handle: str, own_handle: str) -> str | None:
+        """@handle, which the post's mention facet resolves to its DID when sent; an account
+        known only by its DID has no handle to write."""
+        handle = handle.strip().lstrip("@")
+        return None if not handle or handle.startswith("did:") or "." not in handle \
+            else f"@{handle}"
     auth_kind: ClassVar[AuthKind] = "app_password"
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("handle", "Handle", "--handle", placeholder="alice.bsky.social"),

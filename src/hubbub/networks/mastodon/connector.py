@@ -91,6 +91,16 @@ class MastodonConnector(Connector):
     # leaving the rest for posting, reactions and paging back.
     poll_reads_per_minute: ClassVar[float | None] = 30.0
     name: ClassVar[str] = "Mastodon"
+
+    def mention(self, handle: str, own_handle: str) -> str | None:
+        """@user@host; @user for an account of the poster's own domain (its handle's, which
+        may differ from the web address: Mastodon's LOCAL_DOMAIN and WEB_DOMAIN). Mastodon
+        shows and counts both as @user."""
+        user, _, host = handle.strip().lstrip("@").partition("@")
+        if not user or not user.replace("_", "").replace(".", "").replace("-", "").isalnum():
+            return None
+        own = own_handle.strip().lstrip("@").rpartition("@")[2].lower()
+        return f"@{user}" if not host or host.lower() == own else f"@{user}@{host}"
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # People connect through OAuth in the browser; bots and scripts bring a token.
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (

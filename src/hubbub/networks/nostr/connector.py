@@ -74,6 +74,13 @@ REACTIONS = {"like": 7, "repost": 6}
 class NostrConnector(Connector):
     slug: ClassVar[str] = "nostr"
     name: ClassVar[str] = "Nostr"
+
+    def mention(self, handle: str, own_handle: str) -> str | None:
+        """nostr:npub1... (NIP-27); the note then carries the key in a p tag (note_tags)."""
+        try:
+            return "nostr:" + keys.npub(keys.parse_pubkey(handle.strip()))
+        except (keys.InvalidKey, ValueError):
+            return None
     auth_kind: ClassVar[AuthKind] = "keypair"
     no_media_reason: ClassVar[str] = (
         "this Nostr account has no media server (add one on the Connections page)")
