@@ -38,8 +38,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sock = _bind(args.host, args.port)
     migrate()
     worker = HubWorker(concurrency=args.concurrency)
-    if not args.web_only:
-        worker.start()
+
+    class Server(uvicorn.Server):
+        """Starts the worker once the socket listens, before the first request is read: its
+        threads' first rounds no longer run while the web app loads."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.should_exit and not args.web_only:
+                worker.start()
+
     url = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{args.port}"
     print(f"hubbub is running at {url}", flush=True)
     print(f"data directory: {settings.DATA_DIR}", flush=True)
@@ -51,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level="warning", lifespan="off", proxy_headers=False,
             http=protocol_with_head_timeout(settings.HUBBUB_HEADER_TIMEOUT_SECONDS,
                                             linger=settings.HUBBUB_BODY_TIMEOUT_SECONDS))
-        uvicorn.Server(config).run(sockets=[sock])
+        Server(config).run(sockets=[sock])
     finally:
         worker.stop()
         sock.close()
