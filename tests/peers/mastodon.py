@@ -214,3 +214,24 @@ def start_mastodon_peer() -> MastodonPeer:
     )
     process.start()
     return MastodonPeer(process)
+
+
+def update_profile(peer: MastodonPeer, account: SeededAccount, *,
+                   display_name: str | None = None, note: str | None = None,
+                   fields: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """Set the account's profile as its owner would (PATCH /api/v1/accounts/update_credentials,
+    form fields `fields_attributes[n][name|value]`). The mock keeps the note and the values as
+    given (plain text) and never verifies a field (verified_at stays null)."""
+    data: dict[str, str] = {}
+    if display_name is not None:
+        data["display_name"] = display_name
+    if note is not None:
+        data["note"] = note
+    for number, (name, value) in enumerate(fields):
+        data[f"fields_attributes[{number}][name]"] = name
+        data[f"fields_attributes[{number}][value]"] = value
+    response = peer._api(account.access_token, "PATCH", "/api/v1/accounts/update_credentials",
+                         data=data)
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body

@@ -33,7 +33,10 @@ class Profile:
 
 
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
-_FEDI = re.compile(r"(?<![\w@/.])@?([a-z0-9_][a-z0-9_.-]{0,63})@([a-z0-9-]+(?:\.[a-z0-9-]+)+)",
+# A fediverse handle: "@ana@social.example" or "ana@social.example"; with the leading "@" the
+# domain may be one word ("@ana@localhost"), without it it needs a dot.
+_FEDI = re.compile(r"(?<![\w@/.])(?:@([a-z0-9_][a-z0-9_.-]{0,63})@([a-z0-9-]+(?:\.[a-z0-9-]+)*)"
+                   r"|([a-z0-9_][a-z0-9_.-]{0,63})@([a-z0-9-]+(?:\.[a-z0-9-]+)+))",
                    re.IGNORECASE)
 _NPUB = re.compile(r"\bnpub1[02-9ac-hj-np-z]{58}\b")
 _BARE = re.compile(r"(?<![\w@/.])((?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"'()]*)", re.IGNORECASE)
@@ -47,7 +50,9 @@ def links_in_text(text: str, where: str, verified: bool = False) -> list[Link]:
         found.append(match.group(0).rstrip(".,;:!?"))
     rest = _URL.sub(" ", text)
     for match in _FEDI.finditer(rest):
-        found.append(f"{match.group(1)}@{match.group(2)}")
+        user, host = (match.group(1), match.group(2)) if match.group(1) else (match.group(3),
+                                                                             match.group(4))
+        found.append(f"{user}@{host}")
     for match in _NPUB.finditer(rest):
         found.append(match.group(0))
     for match in _BARE.finditer(_FEDI.sub(" ", rest)):
