@@ -21,7 +21,7 @@ from hubbub.networks.nostr import keys
 from hubbub.networks.nostr import profile_links as nostr
 from hubbub.networks.profile_links import Link, Profile
 from hubbub.people import links, profiles, services, suggest
-from hubbub.people.models import AuthorProfile, SuggestionCache
+from hubbub.people.models import AuthorProfile, ProfileScan, SuggestionCache
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed
 from hubbub.timeline.selectors import ensure_feed
@@ -253,3 +253,21 @@ def test_scans_are_claimed_once(alice: User) -> None:
     Connection.objects.filter(pk=connection.pk).update(disconnected_at=timezone.now())
     assert connection.pk not in profiles.claim_due(later + profiles.SCAN_EVERY * 2)
     assert AuthorProfile.objects.count() == 0
+
+
+def test_turns_follow_what_was_due(alice: User) -> None:
+    """Nothing due: the next turn in a minute, no request made; a network without profile
+    reading: asked again a day later."""
+    feed = _feed(alice, "mastodon")
+    connection = feed.connection
+    now = timezone.now()
+    profiles.claim_due(now)
+    assert profiles.refresh(connection, now) == 0
+    scan = ProfileScan.objects.get(connection=connection)
+    assert scan.next_at == now + profiles.NONE_AFTER
+    scripted = _feed(alice, "scripted")  # tests/timeline/scripted.py: no profile_links
+    _post(scripted, 1, "@someone", "Someone", "https://scripted.example/someone")
+    profiles.claim_due(now)
+    assert profiles.refresh(scripted.connection, now) == 0
+    assert ProfileScan.objects.get(connection=scripted.connection).next_at == (
+        now + profiles.NOT_OFFERED_AGAIN)

@@ -449,9 +449,12 @@ class Connector(ABC):
         import importlib
 
         package = type(self).__module__.rpartition(".")[0]
+        name = f"{package}.profile_links"
         try:
-            module = importlib.import_module(f"{package}.profile_links")
-        except ModuleNotFoundError:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
             raise NotImplementedError(f"{self.name} profiles are not read") from None
         found: list[Profile] = module.read(account, list(handles)[:MAX_PROFILES])
         return found

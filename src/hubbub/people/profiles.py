@@ -1,14 +1,15 @@
 """Reading the public profiles of the authors a connection's timelines show, for the
 profile-link suggestions (people/suggest.py), in the background and bounded.
 
-Each connection is read at most every SCAN_EVERY seconds (its ProfileScan row, claimed by
-compare-and-set so one worker reads it), BATCH authors a time: the authors of its newest
-RECENT_ITEMS items whose profile was never read or was read more than MAX_AGE ago, newest
-first. That is at most BATCH profile reads (Mastodon: one lookup each; Bluesky: one getProfiles
-call; Nostr: one request to the account's relays) every SCAN_EVERY seconds a connection, far
-within any network's rate limits; a RateLimited answer moves the next read after its
-retry time. Only the network's own API is asked (Connector.read_profiles); what a profile links
-to is kept as text and never fetched.
+Each connection is read in turns (its ProfileScan row, claimed by compare-and-set so one worker
+reads it), BATCH authors a turn: the authors of its newest RECENT_ITEMS items whose profile was
+never read or was read more than MAX_AGE ago, newest first. The next turn comes MORE_AFTER a
+full batch (more may be due), SCAN_EVERY after a partial one, NONE_AFTER when nothing was due
+(no request made). That is at most BATCH profile reads (Mastodon: one lookup each; Bluesky: one
+getProfiles call; Nostr: one request to the account's relays) every MORE_AFTER a connection
+(Mastodon: 25 lookups in 2 minutes, about a fifth of its 300 requests in 5 minutes); a
+RateLimited answer moves the next read after its retry time. Only the network's own API is
+asked (Connector.read_profiles); what a profile links to is kept as text and never fetched.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from hubbub.timeline.models import Item
 log = logging.getLogger(__name__)
 
 SCAN_EVERY = timedelta(minutes=10)
+MORE_AFTER = timedelta(minutes=2)  # a full batch read: more may be due, read on sooner
+NONE_AFTER = timedelta(minutes=1)  # nothing due (a new connection's first items not read yet)
 NOT_OFFERED_AGAIN = timedelta(days=1)  # a network without profile reading: asked again after
 MAX_AGE = timedelta(days=7)
 BATCH = MAX_PROFILES
@@ -98,6 +101,7 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
     now = now or timezone.now()
     handles = due_authors(connection, now)
     if not handles:
+        _next(connection, now + NONE_AFTER, "")
         return 0
     try:
         profiles = _read(connection, handles)
@@ -112,7 +116,7 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
         _next(connection, now + SCAN_EVERY, str(exc))
         return 0
     store(connection, profiles, now)
-    ProfileScan.objects.filter(connection=connection).update(last_error="")
+    _next(connection, now + (MORE_AFTER if len(handles) >= BATCH else SCAN_EVERY), "")
     return len(profiles)
 
 
