@@ -20,7 +20,7 @@ from django.db.models import Q
 from hubbub.connections.models import Connection
 from hubbub.listening.text import fold
 from hubbub.networks.base import Draft
-from hubbub.networks.registry import UnknownNetwork, get_connector
+from hubbub.networks.registry import UnknownNetwork, get_connector, network_name
 from hubbub.people.selectors import accounts_by_person, names_of_people
 
 # @[name]: a name of 1-200 characters without brackets or line breaks, as People keep names;
@@ -158,7 +158,7 @@ def suggestions(user_id: int, typed: str) -> list[Suggestion]:
 
 
 def _network_name(network: str) -> str:
-    try:
-        return get_connector(network).name
+    try:  # the registry's table: no connector imported to name one
+        return network_name(network)
     except (UnknownNetwork, ImportError):
         return network

@@ -16,7 +16,7 @@ from hubbub.core.counting import post_size_problem
 from hubbub.networks.base import Capabilities, Draft, MediaFile, Problem, Validation
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.media import media_file
-from hubbub.publishing.mentions import Known, people_of, write_drafts
+from hubbub.publishing.mentions import Known, has_mentions, people_of, write_drafts
 from hubbub.publishing.models import Delivery, Post
 from hubbub.publishing.outgoing import TargetCustom
 
@@ -169,9 +169,10 @@ def check_targets(
     people: dict[int, dict[str, Known]] = {}  # each owner's people, for @[name], read once
     for connection in connections:
         drafts = _target_drafts(base, (customize or {}).get(connection.pk))
-        if connection.user_id not in people:
-            people[connection.user_id] = people_of(connection.user_id)
-        drafts = write_drafts(drafts, connection, people[connection.user_id])[0]
+        if any(has_mentions(d.text) for d in drafts):
+            if connection.user_id not in people:
+                people[connection.user_id] = people_of(connection.user_id)
+            drafts = write_drafts(drafts, connection, people[connection.user_id])[0]
         answers = (reply_to or {}).get(connection.pk, "")
         if answers:
             drafts = [replace(drafts[0], in_reply_to=answers), *drafts[1:]]
