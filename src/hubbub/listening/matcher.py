@@ -321,18 +321,13 @@ class RuleSet:
 
     def candidates(self, doc: Doc) -> list[int]:
         found: set[int] = set(self.always)
-        by_word = self.by_word
-        if by_word:
-            for word in doc.words:
-                hit = by_word.get(word)
-                if hit:
-                    found.update(hit)
-        for table, keys in ((self.by_author, doc.authors), (self.by_tag, doc.hashtags)):
-            if table:
-                for key in keys:
-                    hit = table.get(key)
-                    if hit:
-                        found.update(hit)
+        # The item's words (authors, tags) that name some rule: one intersection in C with the
+        # table's keys, not a lookup a word in Python.
+        for table, keys in ((self.by_word, doc.words), (self.by_author, doc.authors),
+                            (self.by_tag, doc.hashtags)):
+            if table and keys:
+                for key in table.keys() & keys:
+                    found.update(table[key])
         if self.by_domain:
             for host in doc.hosts:
                 while host:
