@@ -1,7 +1,9 @@
 """Rules applied: to items as they arrive (`on_ingest`, called once by timeline/ingest.py inside
 its transaction), to everything stored (`recompute`, the background job after a change of
 rules), and as a preview of one rule over the last days (`preview`), which reads and matches
-exactly as `recompute` does, so its count is what the saved rule then does.
+exactly as `recompute` does, so its count is what the saved rule then does. Ingest (while the
+person has rules) and the recompute also keep the items' words (words_index) that let the
+database make the preview's first cut.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from hubbub.listening import effects
+from hubbub.listening import effects, words_index
 from hubbub.listening.conditions import RuleSpec
 from hubbub.listening.matcher import compile_rules, doc_of, words_text
 from hubbub.listening.models import ListeningState
@@ -40,22 +42,28 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
         return
     listening = effects.ruleset_for(user_id)
     if listening is None or listening.idle:
+        if changed_ids:  # their words may have changed: the preview reads them again
+            words_index.forget(changed_ids)
         return
     rules = listening.rules
+    needs = listening.needs | words_index.PARTS
     feeds = (feed_id,)
     outcomes: list[effects.Outcome] = []
+    indexed: list[tuple[int, str, str]] = []
     had_effect = False
     for remote_id, row in rows.items():
         item_id = ids[remote_id]
         if item_id not in touched:
             continue
-        doc = doc_of(row, feeds, network=network, connection_id=connection_id)
+        doc = doc_of(row, feeds, network=network, connection_id=connection_id, needs=needs)
+        indexed.append(words_index.row_of(item_id, doc))
         effect = rules.match(doc)
         allowed = listening.allowed_columns(doc, feeds) if listening.allow else set()
         if effect.empty and not allowed and item_id not in changed_ids:
             continue  # a new item nothing matched: nothing to write or clear
         had_effect = had_effect or not effect.empty or bool(allowed)
         outcomes.append(effects.Outcome(item_id, row["created_at"], effect, allowed))
+    words_index.write(indexed)
     if outcomes and (had_effect or changed_ids):
         effects.write(outcomes, replace_entries=False, user_id=user_id,
                       notify_ids=entry_ids if notify else ())
@@ -94,17 +102,22 @@ def recompute(user_id: int) -> int:
         if version is None:
             return 0
         listening = effects.load(user_id, version)
+        needs = listening.needs | words_index.PARTS
         for chunk in _user_items(user_id):
             ids = [row["pk"] for row in chunk]
             feeds = _feeds_of(ids)
             outcomes = []
+            indexed = []
             for row in chunk:
                 item_feeds = feeds.get(row["pk"], set())
-                doc = doc_of(row, item_feeds)
+                doc = doc_of(row, item_feeds, needs=needs)
+                indexed.append(words_index.row_of(row["pk"], doc))
                 effect = listening.rules.match(doc)
                 allowed = listening.allowed_columns(doc, item_feeds)
                 outcomes.append(effects.Outcome(row["pk"], row["created_at"], effect, allowed))
-            effects.write(outcomes, replace_entries=True)
+            with transaction.atomic():
+                effects.write(outcomes, replace_entries=True)
+                words_index.write(indexed)
         with transaction.atomic():
             done = ListeningState.objects.filter(user_id=user_id, version=version).update(
                 applied_version=version)
@@ -145,8 +158,13 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
     result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions))
     fields = _fields_for(spec)
     needles = rules.word_needles()
+    cut = words_index.cut(rules)
     newest: list[tuple[Any, int]] = []
     for ids in _window_ids(user_id, now - timedelta(days=days)):
+        if cut is not None:  # the database's first cut: the items whose words can match
+            ids = words_index.candidates(ids, cut)
+            if not ids:
+                continue
         chunk = Item.objects.filter(pk__in=ids).values(*fields)
         feeds = _feeds_of(ids) if _needs_feeds(spec) else {}
         for row in chunk:
@@ -157,7 +175,7 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
                     lowered = blob.lower()
                     if not any(needle in lowered for needle in needles):
                         continue
-            effect = rules.match(doc_of(row, feeds.get(row["pk"], ())))
+            effect = rules.match(doc_of(row, feeds.get(row["pk"], ()), needs=rules.needs))
             if effect.empty:
                 continue
             if result.hides and not (effect.hidden_until and effect.hidden_until > now):

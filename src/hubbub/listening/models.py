@@ -103,3 +103,22 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"notice of item {self.item_id}"
+
+
+class ItemWords(models.Model):
+    """An item's words and authors as the rules compare them (matcher.Doc): " w1 w2 ... " and
+    " author1 author2 ", so that the preview of a words or author rule has the database make
+    the first cut (`words LIKE '% coffee %'`) and checks only what passes in Python.
+
+    Written for the person's new and changed items while they have rules (at ingest, where the
+    words are made anyway) and for every item by the recompute; an item changed while its
+    owner has no rules loses its row. An item without one is checked by the preview in Python.
+    """
+
+    item = models.OneToOneField("timeline.Item", on_delete=models.CASCADE, primary_key=True,
+                                related_name="listening_words")
+    words = models.TextField()
+    authors = models.TextField()
+
+    def __str__(self) -> str:
+        return f"words of item {self.item_id}"

@@ -1,0 +1,131 @@
+"""The preview's first cut in the database (listening/words_index.py): items' words and authors
+kept at ingest and by the recompute, a LIKE over them, and the exact check in Python after.
+The preview's count must stay what the saved rule then does: case, accents, phrases, words in
+the content warning, alt text and link card, authors by handle and by DID, items stored before
+any rule (no row: checked in Python) and items changed while their owner had no rules."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from hubbub.listening import apply, services
+from hubbub.listening.conditions import spec_from
+from hubbub.listening.models import ItemWords, Rule
+from hubbub.timeline.ingest import ingest
+from hubbub.timeline.models import Feed, Item
+from tests.listening.test_store import now_item, words_rule
+
+pytestmark = pytest.mark.django_db
+
+FULL_WIDTH = "\uff43\uff4f\uff46\uff46\uff45\uff45 in full width"  # "coffee", compatibility form
+WORDS_ITEMS: list[tuple[int, str, dict[str, Any]]] = [
+    (1, "COFFEE time", {}),
+    (2, "un café noir", {}),
+    (3, "a picture", {"media": [{"type": "image", "url": "https://x.example/p.png",
+                                 "description": "my Coffee cup"}]}),
+    (4, "a link", {"card": {"url": "https://x.example/c", "title": "Coffeé news"}}),
+    (5, "warned", {"content_warning": "coffee"}),
+    (6, "coffeeshop is not the word", {}),
+    (7, FULL_WIDTH, {}),
+    (8, "tea only", {}),
+    (9, "Crème  Brûlée, tonight!", {}),
+    (10, "brûlée crème the other way", {}),
+    (11, "snake_case here", {}),
+    (12, "snakeXcase is not it", {}),
+    (13, "a card", {"card": {"url": "https://x.example/d", "title": "",
+                             "description": "CRÈME brulee recipe"}}),
+]
+
+
+def applied(user: User, spec: Any) -> set[str]:
+    """The texts the rule, saved alone, hides once applied to what is stored."""
+    Rule.objects.filter(user=user).delete()
+    services.save_rule(user, spec, name="", expires_at=None)
+    apply.recompute(user.pk)
+    return set(Item.objects.filter(listening_mark__hidden_until__gt=timezone.now())
+               .values_list("text", flat=True))
+
+
+def some_rule(user: User) -> None:
+    """A rule that matches none of the items: the person has rules, so ingest keeps words."""
+    services.save_rule(user, words_rule("zzzunused"), name="", expires_at=None)
+    apply.recompute(user.pk)
+
+
+@pytest.mark.parametrize("values", [
+    ("Coffee", "café"), ("crème brûlée",), ("snake_case",), ("nothing-here",),
+])
+def test_the_preview_by_the_index_counts_what_the_rule_hides(
+        alice: User, feed: Feed, values: tuple[str, ...]) -> None:
+    some_rule(alice)
+    ingest(feed, [now_item(n, text, **extra) for n, text, extra in WORDS_ITEMS])
+    assert ItemWords.objects.filter(item__connection__user=alice).count() == len(WORDS_ITEMS)
+    rule = words_rule(*values)
+    preview = apply.preview(alice.pk, rule, days=30)
+    hidden = applied(alice, rule)
+    assert preview.matched == len(hidden)
+    expected = {
+        ("Coffee", "café"): {"COFFEE time", "un café noir", "a picture", "a link", "warned",
+                             FULL_WIDTH},
+        ("crème brûlée",): {"Crème  Brûlée, tonight!", "a card"},
+        ("snake_case",): {"snake_case here"},
+        ("nothing-here",): set(),
+    }[values]
+    assert hidden == expected
+    # After the recompute every item has its row: the same count again.
+    assert apply.preview(alice.pk, rule, days=30).matched == len(expected)
+
+
+def test_items_stored_before_any_rule_are_checked_without_the_index(
+        alice: User, feed: Feed) -> None:
+    ingest(feed, [now_item(n, text, **extra) for n, text, extra in WORDS_ITEMS])
+    assert not ItemWords.objects.exists()  # no rules: ingest keeps nothing
+    preview = apply.preview(alice.pk, words_rule("coffee"), days=30)
+    assert preview.matched == 5
+    assert len(applied(alice, words_rule("coffee"))) == 5
+    assert ItemWords.objects.count() == len(WORDS_ITEMS)  # the recompute wrote them
+
+
+def test_an_item_changed_while_there_are_no_rules_is_read_again(alice: User, feed: Feed) -> None:
+    some_rule(alice)
+    ingest(feed, [now_item(1, "tea only")])
+    assert ItemWords.objects.get().words == " tea only "
+    Rule.objects.filter(user=alice).delete()
+    services.bump(alice.pk)
+    apply.recompute(alice.pk)
+    ingest(feed, [now_item(1, "now coffee")])  # edited: same item, new text
+    assert not ItemWords.objects.exists()  # its stale words are gone
+    assert apply.preview(alice.pk, words_rule("coffee"), days=30).matched == 1
+    # Edited again while a rule exists: the row follows the text.
+    some_rule(alice)
+    ingest(feed, [now_item(1, "now tea again")])
+    assert ItemWords.objects.get().words == " now tea again "
+    assert apply.preview(alice.pk, words_rule("coffee"), days=30).matched == 0
+
+
+def test_author_rules_are_cut_by_handle_and_by_did(alice: User, feed: Feed) -> None:
+    some_rule(alice)
+    base = [now_item(n, f"post {n}") for n in range(1, 6)]
+    items = [
+        dataclasses.replace(base[0], author_handle="@Ana@Social.Example"),
+        dataclasses.replace(base[1], author_handle="ana@social.example"),
+        dataclasses.replace(base[2], author_handle="@anabel@social.example"),
+        dataclasses.replace(base[3], author_handle="@new.handle.bsky.example",
+                            remote_id="at://did:plc:abc123/app.bsky.feed.post/1"),
+        dataclasses.replace(base[4], author_handle="@other@x.example"),
+    ]
+    ingest(feed, items)
+    rule = spec_from({"conditions": [{"kind": "author",
+                                      "values": ["@ana@social.example", "did:plc:abc123"]}],
+                      "actions": [{"kind": "hide"}]})
+    preview = apply.preview(alice.pk, rule, days=30)
+    assert preview.matched == 3
+    assert applied(alice, rule) == {"post 1", "post 2", "post 4"}
+    not_ana = spec_from({"conditions": [{"kind": "author", "values": ["ana@social.example"],
+                                         "negate": True}], "actions": [{"kind": "hide"}]})
+    assert apply.preview(alice.pk, not_ana, days=30).matched == 3  # no cut for "not"
