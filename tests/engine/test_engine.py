@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -296,14 +297,74 @@ def test_limits_are_cached_and_a_failing_server_is_not_asked_on_every_call(
         asked.append(1)
         raise TransientError("instance down")
 
+    from django_tasks_db.models import DBTaskResult
+
+    from hubbub.connections.tasks import read_capabilities
+
     capabilities_for(connection)  # cached now
     Connection.objects.filter(pk=connection.pk).update(
         capabilities_fetched_at=timezone.now() - CAPABILITIES_TTL - timedelta(minutes=1))
     connection.refresh_from_db()
     monkeypatch.setattr(scripted, "capabilities", failing)
     for _ in range(5):
-        assert capabilities_for(connection).text_limit == 100  # the cached limits
+        assert capabilities_for(connection).text_limit == 100  # the cached limits, at once
+    assert asked == []  # no caller waited on the network
+    readings = DBTaskResult.objects.filter(task_path=read_capabilities.module_path)
+    assert readings.count() == 1  # one reading in the background, not one a call
+    read_capabilities.call(connection.pk)  # what the worker runs
     assert len(asked) == 1
+    for _ in range(5):
+        assert capabilities_for(connection).text_limit == 100  # still the cached limits
+    assert len(asked) == 1  # the failure is not asked again at once
+    assert readings.count() == 1
+
+
+def test_limits_read_again_in_the_background_replace_the_stale_ones(
+    owner: Any, connection: Connection, scripted: ScriptedConnector,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from hubbub.connections.services import CAPABILITIES_TTL, capabilities_for
+    from hubbub.connections.tasks import read_capabilities
+
+    capabilities_for(connection)
+    stale = timezone.now() - CAPABILITIES_TTL - timedelta(minutes=1)
+    Connection.objects.filter(pk=connection.pk).update(capabilities_fetched_at=stale)
+    connection.refresh_from_db()
+    real = scripted.capabilities
+    monkeypatch.setattr(scripted, "capabilities",
+                        lambda account: dataclasses.replace(real(account), text_limit=321))
+    assert capabilities_for(connection).text_limit == 100
+    assert DBTaskResult.objects.filter(task_path=read_capabilities.module_path).count() == 1
+    read_capabilities.call(connection.pk)
+    connection.refresh_from_db()
+    assert capabilities_for(connection).text_limit == 321
+    assert connection.capabilities_fetched_at is not None
+    assert connection.capabilities_fetched_at > stale + CAPABILITIES_TTL
+
+
+def test_an_account_whose_server_never_answered_gets_the_defaults_without_waiting_again(
+    owner: Any, connection: Connection, scripted: ScriptedConnector,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hubbub.connections.services import capabilities_for
+    from hubbub.networks.errors import Transient as TransientError
+
+    asked = []
+
+    def failing(account: Any) -> Any:
+        asked.append(1)
+        raise TransientError("instance down")
+
+    Connection.objects.filter(pk=connection.pk).update(capabilities_json=None,
+                                                       capabilities_fetched_at=None)
+    connection.refresh_from_db()
+    monkeypatch.setattr(scripted, "capabilities", failing)
+    defaults = scripted.default_capabilities()
+    for _ in range(5):
+        assert capabilities_for(connection) == defaults
+    assert len(asked) == 1  # asked once, then the defaults until the next try
 
 
 def test_limits_saved_by_an_older_version_are_read_again(

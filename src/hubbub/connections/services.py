@@ -110,27 +110,32 @@ def store_credentials(connection: Connection, fresh: dict[str, Any]) -> None:
 
 
 def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabilities:
-    """The account's limits: cached on the row, re-read from the network every few hours."""
+    """The account's limits: cached on the row, re-read from the network every few hours. Past
+    that, the cached ones are given at once and a background task reads them again: a page
+    (the deck, the composer) never waits on a network for its limits. The caller waits only
+    for an account never asked yet, or whose cache an older version wrote (a field missing);
+    `refresh` asks always. A network that fails leaves the cached limits (or the network's
+    defaults, when there are none) in use until the next try, CAPABILITIES_RETRY later."""
     connector = get_connector(connection.network)
-    fresh = (
-        connection.capabilities_json is not None
-        and Capabilities.has_every_field(connection.capabilities_json)
-        and connection.capabilities_fetched_at is not None
-        and timezone.now() - connection.capabilities_fetched_at < CAPABILITIES_TTL
-    )
-    if fresh and not refresh and connection.capabilities_json is not None:
-        return Capabilities.from_json(connection.capabilities_json)
+    cached = connection.capabilities_json
+    usable = cached is not None and Capabilities.has_every_field(cached)
+    fetched = connection.capabilities_fetched_at
+    if not refresh and (usable or (cached is None and fetched is not None)):
+        if fetched is None or timezone.now() - fetched >= CAPABILITIES_TTL:
+            _read_again_later(connection)
+        return Capabilities.from_json(cached) if cached is not None and usable else (
+            connector.default_capabilities())
     try:
         caps = connector.capabilities(account_for(connection))
     except ConnectorError as exc:
         log.warning("could not read limits for %s: %s", connection, exc)
-        if connection.capabilities_json is None:
-            return connector.default_capabilities()
-        # Keep using the limits we have, and ask the network again in a while rather than on
-        # every call (an import of a thousand rows must not ask a thousand times).
+        # Ask the network again in a while rather than on every call (an import of a thousand
+        # rows must not ask a thousand times).
         retry_from = timezone.now() - CAPABILITIES_TTL + CAPABILITIES_RETRY
         Connection.objects.filter(pk=connection.pk).update(capabilities_fetched_at=retry_from)
         connection.capabilities_fetched_at = retry_from
+        if connection.capabilities_json is None:
+            return connector.default_capabilities()
         return Capabilities.from_json(connection.capabilities_json)
     now = timezone.now()
     Connection.objects.filter(pk=connection.pk).update(
@@ -139,6 +144,21 @@ def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabi
     connection.capabilities_json = caps.to_json()
     connection.capabilities_fetched_at = now
     return caps
+
+
+def _read_again_later(connection: Connection) -> None:
+    """Claim the stale limits (one caller wins, by their read time) and enqueue one reading:
+    the claim moves the read time so that a reading that fails or never runs is tried again
+    after CAPABILITIES_RETRY, not on every call."""
+    from hubbub.connections.tasks import read_capabilities
+
+    retry_from = timezone.now() - CAPABILITIES_TTL + CAPABILITIES_RETRY
+    claimed = Connection.objects.filter(
+        pk=connection.pk, capabilities_fetched_at=connection.capabilities_fetched_at,
+    ).update(capabilities_fetched_at=retry_from)
+    connection.capabilities_fetched_at = retry_from
+    if claimed:  # the task row commits with the claim, or neither does
+        read_capabilities.enqueue(connection.pk)
 
 
 def mark_needs_reconnect(connection: Connection, detail: str) -> None:
