@@ -109,6 +109,7 @@ PAGES = {
     "person": "/people/{person}/",
     "inbox": "/inbox/",
     "inbox-direct": "/inbox/?show=direct",
+    "inbox-direct-older": "/inbox/?show=direct&before=99999999999999999.1",  # paged state
     "catch-up": "/catch-up/",
     "settings": "/accounts/settings/",
     "password": "/accounts/password/",
