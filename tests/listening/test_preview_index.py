@@ -129,3 +129,22 @@ def test_author_rules_are_cut_by_handle_and_by_did(alice: User, feed: Feed) -> N
     not_ana = spec_from({"conditions": [{"kind": "author", "values": ["ana@social.example"],
                                          "negate": True}], "actions": [{"kind": "hide"}]})
     assert apply.preview(alice.pk, not_ana, days=30).matched == 3  # no cut for "not"
+
+
+@pytest.mark.parametrize(("action", "expected"), [
+    ({"kind": "priority"}, 5),  # matches, hides nothing: counted as matched
+    ({"kind": "hide_until", "until": "2020-01-01T00:00:00+00:00"}, 0),  # hides nothing now
+    ({"kind": "hide_until", "until": "2999-01-01T00:00:00+00:00"}, 5),
+])
+def test_the_exact_cut_counts_as_the_rule_acts(alice: User, feed: Feed,
+                                               action: dict[str, Any], expected: int) -> None:
+    """A rule of words alone is counted by the database (its test is the rule's): what it does
+    decides the count as in the Python check, and the examples are the newest matches."""
+    some_rule(alice)
+    ingest(feed, [now_item(n, text, **extra) for n, text, extra in WORDS_ITEMS])
+    preview = apply.preview(alice.pk, words_rule("coffee", action=action), days=30)
+    assert preview.matched == expected
+    newest = list(Item.objects.filter(text__in=["COFFEE time", "a picture", "a link", "warned",
+                                                FULL_WIDTH]).order_by("-created_at")
+                  .values_list("pk", flat=True))
+    assert preview.examples == (newest if expected else [])

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from hubbub.listening import effects, words_index
 from hubbub.listening.conditions import RuleSpec
-from hubbub.listening.matcher import compile_rules, doc_of, words_text
+from hubbub.listening.matcher import Effect, RuleSet, compile_rules, doc_of, words_text
+from hubbub.listening.matcher import _apply as apply_action
 from hubbub.listening.models import ListeningState
 from hubbub.timeline.models import FeedEntry, Item
 
@@ -156,15 +157,31 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
     rules = compile_rules([one], effects.column_feeds_of(user_id), now=now,
                           people=authors_of_people(user_id))
     result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions))
+    since = now - timedelta(days=days)
+    newest: list[tuple[Any, int]] = []
+
+    def count(created_at: Any, item_id: int) -> None:
+        nonlocal newest
+        result.matched += 1
+        newest.append((created_at, item_id))
+        if len(newest) > 4 * MAX_EXAMPLES:
+            newest = sorted(newest, reverse=True)[:MAX_EXAMPLES]
+
+    cut = words_index.cut(rules)
+    if cut is None:
+        chunks: Iterable[list[int]] = _window_ids(user_id, since)
+    else:  # the database's first cut: the items whose words or authors can match
+        hits, missing = words_index.window(_feed_ids(user_id), since, cut)
+        if cut.exact:  # ... and its test is the rule's: each hit matches
+            if hits and _hides_now(rules, now) is not False:
+                for created_at, item_id in hits:
+                    count(created_at, item_id)
+            chunks = _chunked(missing)
+        else:
+            chunks = _chunked([item_id for _at, item_id in hits] + missing)
     fields = _fields_for(spec)
     needles = rules.word_needles()
-    cut = words_index.cut(rules)
-    newest: list[tuple[Any, int]] = []
-    for ids in _window_ids(user_id, now - timedelta(days=days)):
-        if cut is not None:  # the database's first cut: the items whose words can match
-            ids = words_index.candidates(ids, cut)
-            if not ids:
-                continue
+    for ids in chunks:
         chunk = Item.objects.filter(pk__in=ids).values(*fields)
         feeds = _feeds_of(ids) if _needs_feeds(spec) else {}
         for row in chunk:
@@ -180,12 +197,33 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
                 continue
             if result.hides and not (effect.hidden_until and effect.hidden_until > now):
                 continue
-            result.matched += 1
-            newest.append((row["created_at"], row["pk"]))
-            if len(newest) > 4 * MAX_EXAMPLES:
-                newest = sorted(newest, reverse=True)[:MAX_EXAMPLES]
+            count(row["created_at"], row["pk"])
     result.examples = [pk for _at, pk in sorted(newest, reverse=True)[:MAX_EXAMPLES]]
     return result
+
+
+def _hides_now(rules: RuleSet, now: Any) -> bool | None:
+    """Whether the one rule's actions hide an item it matches now (None: it does not hide),
+    as the loop below judges each match: the same effect for every item."""
+    effect = Effect()
+    decided = False
+    rule = rules.rules[0]
+    for action in rule.actions:
+        decided = apply_action(effect, action, rule, decided)
+    if not any(a.kind in ("hide", "hide_until") for a in rule.actions):
+        return None
+    return bool(effect.hidden_until and effect.hidden_until > now)
+
+
+def _chunked(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start:start + CHUNK])
+
+
+def _feed_ids(user_id: int) -> list[int]:
+    from hubbub.timeline.models import Feed
+
+    return list(Feed.objects.filter(connection__user_id=user_id).values_list("pk", flat=True))
 
 
 _ALWAYS = ("pk", "created_at", "network", "connection_id", "kind")

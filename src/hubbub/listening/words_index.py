@@ -4,19 +4,23 @@ words or author rule lets the database make the first cut.
 A row holds what the matcher compares (`Doc.joined`, " w1 w2 ... ", and the author keys as
 " k1 k2 "): a rule's word w can only hold for an item whose row's words contain " w ", a phrase
 only where its " w1 w2 " is, an author only where " key " is. `cut()` turns a rule into that
-condition (LIKE, on SQLite and PostgreSQL alike); the candidates it lets through are then
-matched in Python exactly as the saved rule is, so the preview's count stays what the rule does.
+condition (a substring test: SQLite instr, PostgreSQL strpos); the candidates it lets through
+are then matched in Python exactly as the saved rule is (unless the test is the rule's own
+check: a rule of words alone), so the preview's count stays what the rule does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection as db
 
 from hubbub.listening.matcher import Doc, RuleSet
 from hubbub.listening.models import ItemWords
+from hubbub.timeline.models import FeedEntry
 
 # What doc_of must make for a row (besides what the rules need).
 PARTS = frozenset({"words", "author"})
@@ -55,41 +59,75 @@ def forget(item_ids: Iterable[int]) -> None:
                            f"({', '.join(['%s'] * len(part))})", part)
 
 
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _contains(column: str) -> str:
+    """`column` holds the parameter as a substring, case and all (SQLite instr, PostgreSQL
+    strpos): no pattern characters to escape, and exact where LIKE would ignore case."""
+    function = "strpos" if db.vendor == "postgresql" else "instr"
+    return f"{function}({column}, %s) > 0"
 
 
-def cut(rules: RuleSet) -> tuple[str, list[Any]] | None:
-    """For a ruleset of one rule: an SQL condition on a row's `words` and `authors` that holds
-    for every item the rule can match, or None when the rule names no word or author to cut by
-    (or is negated there: "not these words" holds for almost everything)."""
+@dataclass(frozen=True)
+class Cut:
+    """An SQL condition on a row's `words` and `authors` that holds for every item the rule
+    can match. `exact`: it holds for those items only (a rule of one words condition), so the
+    rows it passes need no check in Python."""
+
+    where: str
+    params: list[Any]
+    exact: bool
+
+
+def cut(rules: RuleSet) -> Cut | None:
+    """For a ruleset of one rule: the rows its items can have, or None when the rule names no
+    word or author to cut by (or only negated: "not these words" holds for almost everything)."""
     if len(rules.rules) != 1:
         return None
+    checks = rules.rules[0].checks
     terms: list[str] = []
     params: list[Any] = []
-    for check in rules.rules[0].checks:
+    for check in checks:
         if check.negate or check.kind not in ("words", "author"):
             continue
-        column = "words" if check.kind == "words" else "authors"
+        column = "w.words" if check.kind == "words" else "w.authors"
         needles = [f" {v} " for v in sorted(check.values)] + list(check.phrases)
         if not needles:
             terms.append("1 = 0")  # e.g. a person without accounts: holds for nothing
             continue
-        terms.append("(" + " OR ".join([f"{column} LIKE %s ESCAPE '\\'"] * len(needles)) + ")")
-        params += [_like(n) for n in needles]
+        terms.append("(" + " OR ".join([_contains(column)] * len(needles)) + ")")
+        params += needles
     if not terms or len(params) > MAX_NEEDLES:
         return None
-    return " AND ".join(terms), params
+    # " w " in " w1 w2 ... " exactly when w is one of the words (words hold no space), and a
+    # phrase's " w1 w2 " is what Doc.joined is searched for: the Python check, in SQL.
+    exact = len(checks) == 1 and checks[0].kind == "words" and not checks[0].negate
+    return Cut(" AND ".join(terms), params, exact)
 
 
-def candidates(item_ids: Sequence[int], condition: tuple[str, list[Any]]) -> list[int]:
-    """Of these items, those whose row passes the condition, and those without a row."""
-    if not item_ids:
-        return []
-    where, params = condition
-    sql = (f"SELECT item_id, CASE WHEN {where} THEN 1 ELSE 0 END FROM {_table()} "  # noqa: S608
-           f"WHERE item_id IN ({', '.join(['%s'] * len(item_ids))})")
+def window(feed_ids: Sequence[int], since: datetime, rule_cut: Cut
+           ) -> tuple[list[tuple[Any, int]], list[int]]:
+    """The items of these feeds dated since `since` (a range of the feeds' (feed, created_at)
+    index): [(created_at, id)] of those whose row passes the cut, and the ids of those that
+    have no row (to be checked in Python)."""
+    if not feed_ids:
+        return [], []
+    entries = db.ops.quote_name(FeedEntry._meta.db_table)
+    feeds = ", ".join(["%s"] * len(feed_ids))
+    at = db.ops.adapt_datetimefield_value(since)
+    base = (f"FROM {entries} e {{join}} {_table()} w ON w.item_id = e.item_id "
+            f"WHERE e.feed_id IN ({feeds}) AND e.created_at >= %s")
     with db.cursor() as cursor:
-        cursor.execute(sql, [*params, *item_ids])
-        found = dict(cursor.fetchall())
-    return [i for i in item_ids if found.get(i, 1)]
+        cursor.execute(f"SELECT DISTINCT e.created_at, e.item_id "
+                       f"{base.format(join='JOIN')} AND ({rule_cut.where})",
+                       [*feed_ids, at, *rule_cut.params])
+        hits = [(_datetime(created), item_id) for created, item_id in cursor.fetchall()]
+        cursor.execute(f"SELECT DISTINCT e.item_id {base.format(join='LEFT JOIN')} "
+                       "AND w.item_id IS NULL", [*feed_ids, at])
+        missing = [item_id for (item_id,) in cursor.fetchall()]
+    return hits, missing
+
+
+def _datetime(value: Any) -> Any:
+    """A datetime column's value as the ORM gives it (SQLite hands back text)."""
+    if isinstance(value, str):
+        return db.ops.convert_datetimefield_value(value, None, db)  # type: ignore[attr-defined]
+    return value
