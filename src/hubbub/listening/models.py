@@ -108,7 +108,7 @@ class Notice(models.Model):
 class ItemWords(models.Model):
     """An item's words and authors as the rules compare them (matcher.Doc): " w1 w2 ... " and
     " author1 author2 ", so that the preview of a words or author rule has the database make
-    the first cut (`words LIKE '% coffee %'`) and checks only what passes in Python.
+    the first cut (" coffee " in words) and checks only what passes in Python.
 
     Written for the person's new and changed items while they have rules (at ingest, where the
     words are made anyway) and for every item by the recompute; an item changed while its
