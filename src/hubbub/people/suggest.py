@@ -263,7 +263,11 @@ def _from_json(user: User, data: object) -> list[Suggestion]:
 
 
 def _newest_item(user_id: int) -> int:
-    return Item.objects.filter(connection__user_id=user_id).aggregate(n=Max("pk"))["n"] or 0
+    # Walked from the newest pk down (the user's items are among the newest), not a MAX over
+    # every item of theirs.
+    newest = Item.objects.filter(connection__user_id=user_id).order_by("-pk").values_list(
+        "pk", flat=True).first()
+    return newest or 0
 
 
 def recompute(user_id: int) -> None:
