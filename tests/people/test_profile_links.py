@@ -271,3 +271,15 @@ def test_turns_follow_what_was_due(alice: User) -> None:
     assert profiles.refresh(scripted.connection, now) == 0
     assert ProfileScan.objects.get(connection=scripted.connection).next_at == (
         now + profiles.NOT_OFFERED_AGAIN)
+
+
+def test_an_author_without_a_name_can_be_linked_to(alice: User) -> None:
+    m, n = _feed(alice, "mastodon"), _feed(alice, "nostr")
+    _post(m, 1, "@ana@social.example", "Ana L.", "https://social.example/@ana")
+    _post(n, 2, NPUB, "", f"https://njump.me/{NPUB}")
+    assert suggest.suggestions(alice) == []
+    _read(m, "ana@social.example", Link(f"nostr:{NPUB}", "bio"))
+    [found] = suggest.suggestions(alice)
+    assert found.name == "Ana L."
+    assert {a.value for a in found.accounts} == {"mastodon ana@social.example",
+                                                 f"nostr {NPUB}"}

@@ -83,8 +83,9 @@ def name_key(name: str) -> str:
 def _authors(user: User) -> dict[tuple[str, str], Candidate]:
     """(network, author key) -> the newest name and profile seen, from the newest stored items."""
     found: dict[tuple[str, str], Candidate] = {}
-    newest = Item.objects.filter(connection__user=user).exclude(author_name="").order_by(
-        "-pk").values("pk")[:SCAN_ITEMS]
+    # Authors without a display name count too: a profile may link to them (names that are
+    # empty fold to nothing and are never matched by name).
+    newest = Item.objects.filter(connection__user=user).order_by("-pk").values("pk")[:SCAN_ITEMS]
     # Each author once (the database drops the repeats), newest first.
     rows = Item.objects.filter(pk__in=newest).values_list(
         "network", "author_handle", "author_name", "author_url").annotate(
