@@ -115,7 +115,8 @@ def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabi
     (the deck, the composer) never waits on a network for its limits. The caller waits only
     for an account never asked yet, or whose cache an older version wrote (a field missing);
     `refresh` asks always. A network that fails leaves the cached limits (or the network's
-    defaults, when there are none) in use until the next try, CAPABILITIES_RETRY later."""
+    defaults, when there are none) in use until the next try, CAPABILITIES_RETRY later; a copy
+    an older version wrote is not usable, so until one reading succeeds each call asks."""
     connector = get_connector(connection.network)
     cached = connection.capabilities_json
     usable = cached is not None and Capabilities.has_every_field(cached)
