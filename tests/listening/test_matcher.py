@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from hubbub.listening.conditions import Invalid, spec_from
-from hubbub.listening.matcher import HIDE_FOREVER, PARTS, RuleSet, compile_rules, doc_of
+from hubbub.listening.matcher import (
+    HIDE_FOREVER,
+    NOTHING,
+    PARTS,
+    RuleSet,
+    compile_rules,
+    doc_of,
+)
 from hubbub.listening.text import _WORD, fold, words_of
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -234,3 +241,14 @@ def test_link_hosts_come_from_the_html_when_there_is_one() -> None:
                   'x.example/a…</a> and https://y.example/b'})
     assert doc.hosts == ("x.example", "y.example")
     assert doc_of({"text": "plain https://Z.example:8080/x", "html": ""}).hosts == ("z.example",)
+
+
+def test_no_match_gives_the_shared_empty_effect_and_a_match_its_own() -> None:
+    ruleset = rules(when("words", "tea"))
+    assert ruleset.match(doc_of({"text": "coffee"})) is NOTHING
+    assert NOTHING.empty
+    first = ruleset.match(doc_of({"text": "tea"}))
+    second = ruleset.match(doc_of({"text": "tea"}))
+    assert first is not second
+    assert first.rule_ids == [1]
+    assert NOTHING.rule_ids == []

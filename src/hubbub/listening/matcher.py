@@ -251,6 +251,7 @@ class Effect:
 
 
 HIDE_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+NOTHING = Effect()  # what RuleSet.match gives when no rule matched: shared, read only
 
 
 def _longest(words: list[str]) -> str:
@@ -321,13 +322,18 @@ class RuleSet:
 
     def candidates(self, doc: Doc) -> list[int]:
         found: set[int] = set(self.always)
-        # The item's words (authors, tags) that name some rule: one intersection in C with the
-        # table's keys, not a lookup a word in Python.
-        for table, keys in ((self.by_word, doc.words), (self.by_author, doc.authors),
-                            (self.by_tag, doc.hashtags)):
-            if table and keys:
-                for key in table.keys() & keys:
-                    found.update(table[key])
+        # The item's words (authors, tags) that name some rule: a test of the table's keys in C
+        # (no allocation when none does, the usual case), then their intersection.
+        by_word, by_author, by_tag = self.by_word, self.by_author, self.by_tag
+        if by_word and not by_word.keys().isdisjoint(doc.words):
+            for key in by_word.keys() & doc.words:
+                found.update(by_word[key])
+        if by_author and not by_author.keys().isdisjoint(doc.authors):
+            for key in by_author.keys() & doc.authors:
+                found.update(by_author[key])
+        if by_tag and doc.hashtags and not by_tag.keys().isdisjoint(doc.hashtags):
+            for key in by_tag.keys() & doc.hashtags:
+                found.update(by_tag[key])
         if self.by_domain:
             for host in doc.hosts:
                 while host:
@@ -337,22 +343,27 @@ class RuleSet:
                     _, dot, host = host.partition(".")
                     if not dot:
                         break
-        return sorted(found)
+        return sorted(found) if len(found) > 1 else list(found)
 
     def match(self, doc: Doc) -> Effect:
-        effect = Effect()
+        """What the rules do to the item. When none matches: the one shared empty Effect (not
+        one made an item: a collector walking a large heap made their making the cost), which
+        callers read and never change."""
         if not self.rules:
-            return effect
+            return NOTHING
+        effect: Effect | None = None
         decided = False
         column_feeds = self.column_feeds
         for index in self.candidates(doc):
             rule = self.rules[index]
             if not rule.holds(doc, column_feeds):
                 continue
+            if effect is None:
+                effect = Effect()
             effect.rule_ids.append(rule.rule_id)
             for action in rule.actions:
                 decided = _apply(effect, action, rule, decided)
-        return effect
+        return NOTHING if effect is None else effect
 
 
 def _apply(effect: Effect, action: Action, rule: CompiledRule, decided: bool) -> bool:
