@@ -90,6 +90,10 @@ def test_typing_at_offers_people_and_the_keyboard_picks_one(
     shot(page, "mentions-03-panel")
     page.keyboard.press("Tab")
     expect(panel_text).to_have_value("Hello @[Bo] ")
+    panel_text.press_sequentially("@Án")  # accents typed: still Ana
+    expect(panel_list.get_by_role("option", name="Ana Lima")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(panel_list).to_be_hidden()
     # Bo has no Mastodon account: the panel's preview says his name goes as written.
     expect(page.locator("#compose-panel [data-mention-note]")).to_contain_text(
         "Bo has no Mastodon account here: written as “Bo”.")

@@ -8,7 +8,8 @@
   if (window.hubbubMentions) { return; }  // htmx may bring the panel in again: one set
   window.hubbubMentions = true;
   // "@" not glued to a word, then what is typed so far: a bare word, or "[" and a name.
-  var TYPED = /(^|[^\w@])@(\[[^\]\n]{0,60}|[\w.\-]{0,60})$/;
+  // Letters of any script count ("@Án" asks for Ána).
+  var TYPED = /(^|[^\p{L}\p{M}\p{N}_@])@(\[[^\]\n]{0,60}|[\p{L}\p{M}\p{N}_.\-]{0,60})$/u;
   var state = { box: null, list: null, start: -1, active: -1, asked: 0, timer: 0 };
 
   function isComposer(el) { return el && el.tagName === "TEXTAREA" && el.hasAttribute("data-mentions"); }
