@@ -5,12 +5,13 @@ database after the run (the servers' side of "no duplicate, no loss")."""
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections import Counter
 from contextlib import closing
 
 from tests.peers.install import ensure_mastodon_mock
-from tests.peers.mastodon import CONFIG_TOML, MastodonPeer
+from tests.peers.mastodon import CONFIG_TOML, MastodonPeer, SeededAccount
 from tests.peers.process import PeerProcess
 
 
@@ -33,6 +34,17 @@ def start_limited_mastodon(limit: int, window_seconds: int) -> MastodonPeer:
     )
     process.start()
     return MastodonPeer(process)
+
+
+def new_account(peer: MastodonPeer) -> SeededAccount:
+    """A fresh account (as MastodonPeer.new_account), the call under a token of its own: the
+    mock limits calls without one by address, and the bench makes thousands."""
+    name = f"u{secrets.token_hex(5)}"
+    response = peer.http.post(peer.base_url + "/api/v1/_mock/dev_user", json={"username": name},
+                              headers={"Authorization": f"Bearer setup-{name}"}, timeout=30)
+    response.raise_for_status()
+    body = response.json()
+    return SeededAccount(body["username"], str(body["id"]), body["access_token"])
 
 
 def stored_texts(peer: MastodonPeer, like: str) -> Counter[tuple[int, str]]:

@@ -37,6 +37,11 @@ class Relay:
         self.lock = threading.Lock()
         self.calls: list[Call] = []
         self.local = threading.local()
+        # While set, a call without a token gets one of its own: the mock limits calls without
+        # a token by address, and the set-up connects thousands of accounts from one address
+        # (the instance probe of each connect). Off for the measured phases.
+        self.spread_anonymous = False
+        self._anonymous = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.server.request_queue_size = 256
@@ -101,6 +106,10 @@ class Relay:
                     tag = found.group(0) if found else ""
                 token = (self.headers.get("Authorization") or "")[-12:]
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
+                if relay.spread_anonymous and not token:
+                    with relay.lock:
+                        relay._anonymous += 1
+                        headers["Authorization"] = f"Bearer setup-{relay._anonymous}"
                 status, answer_headers, data = relay._forward(self.command, self.path, body,
                                                               headers)
                 self.send_response(status)
