@@ -380,16 +380,21 @@ class Agency:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="hubbub-agency-"))
+    phases: list[dict[str, Any]] = []
     try:
         with database("postgres") as url:
             agency = Agency(args, folder, url)
             try:
                 setup = agency.setup()
-                phases = [agency.phase(f"b{w}", w, 0.0) for w in args.workers]
+                plan = [(f"b{w}", w, 0.0, False) for w in args.workers]
                 if args.spread_workers:
-                    phases.append(agency.phase("spread", args.spread_workers, 60.0))
+                    plan.append(("spread", args.spread_workers, 60.0, False))
                 if args.kill_workers:
-                    phases.append(agency.phase("kill", args.kill_workers, 0.0, kill=True))
+                    plan.append(("kill", args.kill_workers, 0.0, True))
+                for name, workers, spread, kill in plan:
+                    phases.append(agency.phase(name, workers, spread, kill))
+                    # each phase as it ends, so a run stopped later keeps what it measured
+                    print(json.dumps(phases[-1]), file=sys.stderr, flush=True)
             finally:
                 agency.close()
     finally:
