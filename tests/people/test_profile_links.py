@@ -215,7 +215,7 @@ def test_the_page_reads_kept_suggestions_and_computes_them_again_when_stale(
     suggest.recompute(alice.pk)
     page = client.get("/people/").content.decode()
     assert "Ana L.: one person?" in page
-    assert "Ana L.&#x27;s Mastodon profile links to their Bluesky" in page
+    assert "Ana L.&#x27;s Mastodon bio mentions the Bluesky account ana.bsky.social" in page
     assert "One profile links to the other, not back" in page
     # Confirmed from the page: gone at once, before any computing.
     key = suggest.for_page(alice)[0].key
@@ -283,3 +283,41 @@ def test_an_author_without_a_name_can_be_linked_to(alice: User) -> None:
     assert found.name == "Ana L."
     assert {a.value for a in found.accounts} == {"mastodon ana@social.example",
                                                  f"nostr {NPUB}"}
+
+
+def test_a_dismissed_pair_stays_out_and_a_bio_mention_is_a_pair_of_its_own(alice: User) -> None:
+    """Dismissing Ana's Mastodon and Bluesky keeps that pair out; Bo's Bluesky bio naming her
+    Mastodon (one way, not verified) is a pair of its own, not merged with hers, and not said
+    to be Bo's own account."""
+    m, b = _ana(alice)
+    _read(m, "ana@social.example", Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+    _read(b, "ana.bsky.social", Link("@ana@social.example", "bio"))
+    [found] = suggest.suggestions(alice)
+    suggest.dismiss(alice, found.key)
+    assert suggest.suggestions(alice) == []
+    _read(b, "bo.bsky.social", Link("@ana@social.example", "bio"))
+    [other] = suggest.suggestions(alice)
+    assert {a.value for a in other.accounts} == {"bluesky bo.bsky.social",
+                                                 "mastodon ana@social.example"}
+    assert other.reasons == ["Bo's Bluesky bio mentions the Mastodon account "
+                             "ana@social.example"]
+    assert not other.strong
+    # Dismissed too; the two pairs dismissed, nothing joins them again.
+    suggest.dismiss(alice, other.key)
+    assert suggest.suggestions(alice) == []
+
+
+def test_one_way_links_do_not_chain_accounts_into_one_suggestion(alice: User) -> None:
+    """Ana's profiles link each other; Cy's bio mentions Ana's Bluesky: Ana's pair is one
+    suggestion and Cy's mention another, each of two accounts."""
+    m, b = _ana(alice)
+    n = _feed(alice, "nostr")
+    _post(n, 4, NPUB, "Cy", f"https://njump.me/{NPUB}")
+    _read(m, "ana@social.example", Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+    _read(b, "ana.bsky.social", Link("@ana@social.example", "bio"))
+    _read(n, NPUB, Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+    found = suggest.suggestions(alice)
+    assert [sorted(a.value for a in s.accounts) for s in found] == [
+        ["bluesky ana.bsky.social", "mastodon ana@social.example"],
+        ["bluesky ana.bsky.social", f"nostr {NPUB}"]]
+    assert [s.strong for s in found] == [True, False]

@@ -3,7 +3,9 @@ on the Bluesky dev network and on a Nostr relay, under three different names (so
 suggestion joins them). Her Mastodon profile field links to her Bluesky, her Bluesky bio to her
 Mastodon, her Nostr bio names her Mastodon handle. The hub reads the three home timelines,
 then the authors' profiles through each connection (the network's own API), and suggests her
-three accounts as one person, saying why; Bo, whose profiles link nowhere, is not suggested."""
+Mastodon and Bluesky (linking each other) as one person and her Nostr bio's mention of her
+Mastodon as a pair of its own, saying why; once linked, the mention offers to add her Nostr to
+her. Bo, whose profiles link nowhere, is not suggested."""
 
 from __future__ import annotations
 
@@ -105,15 +107,23 @@ def test_profiles_linking_each_other_on_three_networks(
     # Read again now: nothing is due (each profile is kept for a week).
     assert profiles.due_authors(masto, mastodon_rows[f"{bo_m.username}@localhost"].read_at) == []
 
-    [found] = suggest.suggestions(user)
+    # Ana's Bluesky and Mastodon link each other: one suggestion. Her Nostr bio names her
+    # Mastodon, one way: a pair of its own (a bio may name anyone), not merged into hers.
+    found, mention = suggest.suggestions(user)
     assert {a.value for a in found.accounts} == {
-        f"mastodon {ana_m.username}@localhost", f"bluesky {ana_b.handle}",
-        f"nostr {keys.npub(ana_n.pk)}"}
+        f"mastodon {ana_m.username}@localhost", f"bluesky {ana_b.handle}"}
     assert found.strong
-    assert sorted(found.reasons) == sorted([
-        "ana b's Bluesky and Mastodon profiles link to each other",
-        f"A. Lima's Nostr profile links to their Mastodon ({ana_m.username}@localhost; bio)",
-    ])
+    assert found.reasons == ["ana b's Bluesky and Mastodon profiles link to each other"]
+    assert {a.value for a in mention.accounts} == {
+        f"mastodon {ana_m.username}@localhost", f"nostr {keys.npub(ana_n.pk)}"}
+    assert not mention.strong
+    assert mention.reasons == [
+        f"A. Lima's Nostr bio mentions the Mastodon account {ana_m.username}@localhost"]
     ana = suggest.confirm(user, found.key, [a.value for a in found.accounts])
+    # Her Mastodon is now Ana's: the mention offers to add her Nostr to Ana.
+    [more] = suggest.suggestions(user)
+    assert more.person == ana
+    assert [a.value for a in more.accounts] == [f"nostr {keys.npub(ana_n.pk)}"]
+    suggest.confirm(user, more.key, [a.value for a in more.accounts])
     assert ana.accounts.count() == 3
     assert suggest.suggestions(user) == []

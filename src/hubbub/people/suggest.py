@@ -14,7 +14,8 @@ Names are compared folded (case, accents), with everything but letters and digit
 ("Ana Lima 🌻" and "ana lima" match). A group of accounts on two networks or more is a
 suggestion; an account already in one of the user's people is not suggested again, and a group
 named like an existing person is offered as "add to" that person. A dismissed suggestion (its
-key) is never offered again.
+key) is never offered again, nor a profile-link group made only of pairs of accounts dismissed
+before (each pair a link joined is kept with the dismissal).
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class Suggestion:
     person: Person | None = None  # an existing person of that name (or linked): add to them
     reasons: list[str] = field(default_factory=list)  # why, in words (profile links)
     strong: bool = False  # the profiles link each other, or the network verified the link
+    pairs: list[str] = field(default_factory=list)  # pair_key of each link joining its accounts
 
     @property
     def networks(self) -> list[str]:
@@ -124,9 +126,20 @@ def _reason(edge: links.Edge, back: bool, names: dict[tuple[str, str], str]) -> 
     if back:
         return (f"{source}'s {_label(edge.source[0])} and {_label(edge.target[0])} profiles "
                 "link to each other")
+    if edge.where == "bio" and not edge.verified:
+        # Words in a bio name anyone (a friend, a co-host): not said to be their own account.
+        return (f"{source}'s {_label(edge.source[0])} bio mentions the "
+                f"{_label(edge.target[0])} account {edge.target[1]}")
     checked = f", verified by {_label(edge.source[0])}" if edge.verified else ""
     return (f"{source}'s {_label(edge.source[0])} profile links to their "
             f"{_label(edge.target[0])} ({edge.target[1]}; {edge.where}{checked})")
+
+
+def pair_key(a: tuple[str, str], b: tuple[str, str]) -> str:
+    """How a dismissed pair of accounts is kept (either order): "pair:<digest>"."""
+    first, second = sorted((a, b))
+    text = f"{first[0]} {first[1]}|{second[0]} {second[1]}"
+    return "pair:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _linked(user: User, authors: dict[tuple[str, str], Candidate],
@@ -147,7 +160,10 @@ def _linked(user: User, authors: dict[tuple[str, str], Candidate],
             account.handle, account.profile_url, aliases.get(node, ())))
         names.setdefault(node, account.name)
     found_edges = links.edges(nodes, profiles)
-    # Groups: accounts joined by a link either way (union-find over the edges).
+    pairs = {(e.source, e.target) for e in found_edges}
+    # Groups: accounts joined by strong links (both ways, or verified by the network), through
+    # a third too (union-find). A one-way link the network did not check (a bio naming a friend)
+    # joins nothing: it is a pair of its own.
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
     def root(node: tuple[str, str]) -> tuple[str, str]:
@@ -156,13 +172,15 @@ def _linked(user: User, authors: dict[tuple[str, str], Candidate],
         return node
 
     for edge in found_edges:
-        a, b = root(edge.source), root(edge.target)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    groups: dict[tuple[str, str], list[links.Edge]] = {}
+        if edge.verified or (edge.target, edge.source) in pairs:
+            a, b = root(edge.source), root(edge.target)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[object, list[links.Edge]] = {}
     for edge in found_edges:
-        groups.setdefault(root(edge.source), []).append(edge)
-    pairs = {(e.source, e.target) for e in found_edges}
+        a, b = root(edge.source), root(edge.target)
+        group = a if a == b else ("pair", edge.source, edge.target)
+        groups.setdefault(group, []).append(edge)
     found: list[Suggestion] = []
     for group_edges in groups.values():
         members = sorted({n for e in group_edges for n in (e.source, e.target)})
@@ -175,8 +193,9 @@ def _linked(user: User, authors: dict[tuple[str, str], Candidate],
             continue
         digest = hashlib.sha256("|".join(f"{n[0]} {n[1]}" for n in members).encode()).hexdigest()
         key = f"links:{digest[:32]}"
-        if key in dismissed:
-            continue
+        joined = sorted({pair_key(e.source, e.target) for e in group_edges})
+        if key in dismissed or dismissed.issuperset(joined):
+            continue  # dismissed, or made only of pairs dismissed before
         reasons: list[str] = []
         strong = False
         for edge in group_edges:
@@ -189,7 +208,8 @@ def _linked(user: User, authors: dict[tuple[str, str], Candidate],
         sources = [e.source for e in group_edges] + members
         name = person.name if person else next(
             (names[n] for n in sources if names.get(n)), members[0][1])
-        found.append(Suggestion(key, name, [authors[n] for n in fresh], person, reasons, strong))
+        found.append(Suggestion(key, name, [authors[n] for n in fresh], person, reasons, strong,
+                                joined))
     return found
 
 
@@ -235,7 +255,7 @@ FRESH = timedelta(seconds=60)
 
 def _to_json(found: list[Suggestion]) -> list[dict[str, Any]]:
     return [{"key": s.key, "name": s.name, "person": s.person.pk if s.person else None,
-             "reasons": s.reasons, "strong": s.strong,
+             "reasons": s.reasons, "strong": s.strong, "pairs": s.pairs,
              "accounts": [[a.network, a.handle, a.name, a.profile_url] for a in s.accounts]}
             for s in found]
 
@@ -251,6 +271,9 @@ def _from_json(user: User, data: object) -> list[Suggestion]:
     for row in rows:
         if row.get("key") in dismissed or (row.get("person") and row["person"] not in people):
             continue
+        joined = [str(p) for p in row.get("pairs") or () if isinstance(p, str)]
+        if joined and dismissed.issuperset(joined):
+            continue
         accounts = [Candidate(*map(str, a)) for a in row.get("accounts") or ()
                     if isinstance(a, list) and len(a) == 4]
         accounts = [a for a in accounts if (a.network, a.handle) not in owners]
@@ -259,7 +282,7 @@ def _from_json(user: User, data: object) -> list[Suggestion]:
             continue
         found.append(Suggestion(str(row["key"]), str(row.get("name") or ""), accounts, person,
                                 [str(r) for r in row.get("reasons") or ()],
-                                bool(row.get("strong"))))
+                                bool(row.get("strong")), joined))
     return found
 
 
@@ -348,8 +371,15 @@ def confirm(user: User, key: str, chosen: Sequence[str]) -> Person:
 
 
 def dismiss(user: User, key: str) -> None:
+    """Never offer that suggestion again: a name, or linked accounts. For linked accounts each
+    pair a link joined is kept too, so a later link that brings one more account (a bio naming
+    one of them) does not bring the dismissed pair back under a new key."""
     # A key is a name the page offered: printable text (no NUL, which PostgreSQL refuses, nor
     # other controls or lone surrogates).
-    if key.startswith(("name:", "links:")) and len(key) <= 400 and key.isprintable():
-        DismissedSuggestion.objects.get_or_create(user=user, key=key)
-        _changed(user)
+    if not (key.startswith(("name:", "links:")) and len(key) <= 400 and key.isprintable()):
+        return
+    found = find(user, key) if key.startswith("links:") else None
+    with transaction.atomic():
+        for kept in (key, *(found.pairs if found else ())):
+            DismissedSuggestion.objects.get_or_create(user=user, key=kept)
+    _changed(user)
