@@ -6,8 +6,13 @@ when stale."""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import timedelta
+from re import _constants as re_constants  # type: ignore[attr-defined]
+from re import _parser as re_parser  # type: ignore[attr-defined]
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
+from hubbub.networks import profile_links
 from hubbub.networks.bluesky import profile_links as bluesky
 from hubbub.networks.mastodon import profile_links as mastodon
 from hubbub.networks.nostr import keys
@@ -99,6 +105,58 @@ def test_nostr_metadata_nip05_and_nip39() -> None:
     assert nostr.from_event(NPUB, None).found is False
     broken = nostr.from_event(NPUB, {**event, "content": "{not json", "tags": [["i"]]})
     assert broken.links == ()
+
+
+def _unbounded_repeats(pattern: str) -> list[str]:
+    """The repeats of a regular expression without an upper bound (`+`, `*`, `{n,}`), as the
+    parser reads it: each can make a failed match attempt rescan the rest of the text."""
+    found: list[str] = []
+
+    def walk(items: Any) -> None:
+        for op, av in items:
+            name = str(op)
+            if name.endswith("_REPEAT"):
+                low, high, inner = av
+                if high == re_constants.MAXREPEAT:
+                    found.append(f"{name} {low}..")
+                walk(inner)
+            elif name == "SUBPATTERN":
+                walk(av[-1])
+            elif name == "BRANCH":
+                for branch in av[1]:
+                    walk(branch)
+            elif name in ("ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
+                walk(av[-1])
+
+    walk(re_parser.parse(pattern, re.IGNORECASE))
+    return found
+
+
+def test_profile_text_is_read_in_bounded_work() -> None:
+    """A hostile profile costs work in proportion to what is read, which is itself bounded:
+    every repeat of the patterns is bounded, so a match tried from each of a bio's positions
+    gives up after a bounded number of steps (an unbounded domain label had rescanned the rest
+    of "-a-a-a…" from every "-": 195 ms for 5,000 characters, 3.8 s for 20,000); only the first
+    MAX_FIELDS fields (Mastodon) and identity claims (Nostr) are read."""
+    assert _unbounded_repeats(r"(?:[a-z0-9-]+\.)+x") == ["MAX_REPEAT 1..", "MAX_REPEAT 1.."]
+    for pattern in profile_links.PATTERNS:
+        assert _unbounded_repeats(pattern.pattern) == [], pattern.pattern
+    hostile = "-a" * 500_000  # 1 MB
+    assert profile_links.links_in_text(hostile, "bio") == []
+    fields = [{"name": f"Site {n}", "value": f"https://site{n}.example/ana"} for n in range(40)]
+    fields += [{"name": "x", "value": hostile}] * 10_000
+    profile = mastodon.from_account("ana@social.example", {"fields": fields, "note": hostile})
+    assert [link.value for link in profile.links] == [
+        f"https://site{n}.example/ana" for n in range(profile_links.MAX_FIELDS)]
+    tags = [["i", f"github:ana{n}", ""] for n in range(30)]
+    event = {"pubkey": "ab" * 32, "tags": tags, "content": json.dumps({"about": hostile})}
+    assert [link.value for link in nostr.from_event(NPUB, event).links] == [
+        f"https://github.com/ana{n}" for n in range(profile_links.MAX_FIELDS)]
+    # Still found as before: a bare address, a handle, a label of 63 characters.
+    label = "a" * 63
+    assert [link.value for link in profile_links.links_in_text(
+        f"see {label}.example/x and @ana@{label}.example.", "bio")] == [
+        f"ana@{label}.example", f"https://{label}.example/x"]
 
 
 def test_links_name_accounts_by_their_keys() -> None:

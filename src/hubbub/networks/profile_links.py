@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 MAX_PROFILES = 25  # a call reads at most this many profiles
 MAX_LINKS = 40  # kept of one profile
 MAX_VALUE = 300  # characters of one link kept
+MAX_TEXT = 5000  # characters of one bio or field read
+MAX_FIELDS = 16  # profile fields (Mastodon) or identity tags (Nostr) read of one profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +34,26 @@ class Profile:
     aliases: tuple[str, ...] = field(default=())  # other names of the account (a DID, a handle)
 
 
-_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
+# Every repeat is bounded (a label at most 63 characters, a domain at most 10 labels), so a
+# match tried from each position of a hostile bio ("-a-a-a…", no dot) gives up after a bounded
+# number of steps: the work grows with the text's length, not with its square (an unbounded
+# `[a-z0-9-]+` rescanned the rest of the text from every "-").
+_LABEL = r"[a-z0-9-]{1,63}"
+_URL = re.compile(r"https?://[^\s<>\"'()\[\]{}]{1,2000}", re.IGNORECASE)
 # A fediverse handle: "@ana@social.example" or "ana@social.example"; with the leading "@" the
 # domain may be one word ("@ana@localhost"), without it it needs a dot.
-_FEDI = re.compile(r"(?<![\w@/.])(?:@([a-z0-9_][a-z0-9_.-]{0,63})@([a-z0-9-]+(?:\.[a-z0-9-]+)*)"
-                   r"|([a-z0-9_][a-z0-9_.-]{0,63})@([a-z0-9-]+(?:\.[a-z0-9-]+)+))",
-                   re.IGNORECASE)
+_USER = r"[a-z0-9_][a-z0-9_.-]{0,63}"
+_FEDI = re.compile(rf"(?<![\w@/.])(?:@({_USER})@({_LABEL}(?:\.{_LABEL}){{0,9}})"
+                   rf"|({_USER})@({_LABEL}(?:\.{_LABEL}){{1,9}}))", re.IGNORECASE)
 _NPUB = re.compile(r"\bnpub1[02-9ac-hj-np-z]{58}\b")
-_BARE = re.compile(r"(?<![\w@/.])((?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"'()]*)", re.IGNORECASE)
+_BARE = re.compile(rf"(?<![\w@/.])((?:{_LABEL}\.){{1,10}}[a-z]{{2,63}}/[^\s<>\"'()]{{0,2000}})",
+                   re.IGNORECASE)
+PATTERNS = (_URL, _FEDI, _NPUB, _BARE)
 
 
 def links_in_text(text: str, where: str, verified: bool = False) -> list[Link]:
     """Addresses, fediverse handles and npubs written in a bio or a field's value."""
-    text = text[:5000]
+    text = text[:MAX_TEXT]
     found: list[str] = []
     for match in _URL.finditer(text):
         found.append(match.group(0).rstrip(".,;:!?"))

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from hubbub.networks.base import Account
 from hubbub.networks.errors import NotFound
 from hubbub.networks.mastodon import mapping
-from hubbub.networks.profile_links import Link, Profile, bounded, links_in_html
+from hubbub.networks.profile_links import MAX_FIELDS, Link, Profile, bounded, links_in_html
 
 
 class Caller(Protocol):
@@ -27,9 +27,13 @@ def _acct(handle: str, base_url: str) -> str:
 
 
 def from_account(handle: str, account: Mapping[str, Any]) -> Profile:
-    """A Mastodon Account entity's links: fields (name, value HTML, verified_at), then note."""
+    """A Mastodon Account entity's links: its first MAX_FIELDS fields (name, value HTML,
+    verified_at), then note."""
     links: list[Link] = []
-    for item in account.get("fields") or ():
+    fields = account.get("fields")
+    # The first MAX_FIELDS only (Mastodon shows 4 by default; a server may allow more, and a
+    # hostile one could send thousands, each read for links).
+    for item in fields[:MAX_FIELDS] if isinstance(fields, list) else ():
         if not isinstance(item, Mapping):
             continue
         name = str(item.get("name") or "")[:60]

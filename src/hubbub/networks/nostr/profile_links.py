@@ -16,6 +16,7 @@ from hubbub.networks.nostr import keys, mapping
 from hubbub.networks.nostr.account_relays import account_relays
 from hubbub.networks.nostr.relay import RelayPool
 from hubbub.networks.profile_links import (
+    MAX_FIELDS,
     MAX_PROFILES,
     Link,
     Profile,
@@ -65,11 +66,13 @@ def from_event(handle: str, event: Mapping[str, Any] | None) -> Profile:
     about = content.get("about")
     if isinstance(about, str):
         links.extend(links_in_text(about, "bio"))
-    for tag in event.get("tags") or ():
-        if isinstance(tag, list) and len(tag) >= 2 and tag[0] == "i" and isinstance(tag[1], str):
-            link = _identity(tag[1][:300])
-            if link is not None:
-                links.append(link)
+    tags = event.get("tags")
+    claims = [tag for tag in tags if isinstance(tag, list) and len(tag) >= 2
+              and tag[0] == "i" and isinstance(tag[1], str)] if isinstance(tags, list) else []
+    for tag in claims[:MAX_FIELDS]:  # the first identity claims only
+        link = _identity(tag[1][:300])
+        if link is not None:
+            links.append(link)
     return Profile(handle, True, bounded(links), (str(event.get("pubkey") or ""),))
 
 
