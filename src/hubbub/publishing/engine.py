@@ -53,7 +53,7 @@ from hubbub.networks.errors import (
 )
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post
-from hubbub.publishing.target_drafts import part_drafts, part_key
+from hubbub.publishing.target_drafts import frozen_part_drafts, part_drafts, part_key
 from hubbub.publishing.transitions import record_transition
 
 log = logging.getLogger(__name__)
@@ -273,8 +273,10 @@ def _part_draft(drafts: list[Draft], done: list[dict[str, str]], index: int) -> 
 def _publish_once(connector: Connector, account: Account, delivery: Delivery
                   ) -> tuple[Published, list[dict[str, str]]]:
     """Send the parts not sent yet. Returns the first part (the post's address) and every
-    part sent; the last part's landing is stored by the caller, with the move to sent."""
-    drafts = part_drafts(delivery.post, delivery)
+    part sent; the last part's landing is stored by the caller, with the move to sent.
+    What @[name] is written as is saved before the first call (frozen_part_drafts): a retry
+    and a check send and look for the same words."""
+    drafts = frozen_part_drafts(delivery)
     done: list[dict[str, str]] = list(delivery.parts_done or [])
     media_ids = list(delivery.media_ids or [])
     if len(media_ids) != len(drafts[0].media):

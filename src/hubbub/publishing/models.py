@@ -116,6 +116,10 @@ class Delivery(models.Model):
     # network are recorded in parts_done as they land, so a retry continues where it stopped.
     parts = models.JSONField(default=list, blank=True)
     parts_done = models.JSONField(default=list, blank=True)  # [{remote_id, url}]
+    # The text of each part as the first attempt wrote it, when it names a Person (@[Ana]
+    # written as her account on this network): every retry and every check after a lost
+    # answer uses these words, not her accounts as they are by then. None: not written yet.
+    written = models.JSONField(null=True, blank=True)
     # Per-target customisation: None means "as the post says".
     content_warning_override = models.CharField(max_length=1500, null=True,  # noqa: DJ001
                                                 blank=True)

@@ -316,6 +316,7 @@ def update_scheduled_post(
     locked.content_warning = content_warning
     problems = []
     for d in deliveries:
+        d.written = None  # the words an earlier attempt wrote are dropped below: not checked
         for n, draft in enumerate(part_drafts(locked, d), start=1):
             result = validate_for_targets(draft, [d.connection])[d.connection.pk]
             where = d.connection.handle + (f" (part {n})" if d.parts else "")
@@ -325,9 +326,11 @@ def update_scheduled_post(
     # Hold every delivery in place while editing: claims only take SCHEDULED rows whose
     # due_at passed, so moving due_at under the same transaction is safe.
     # Nothing of an editable delivery has landed, so what a connector prepared for the old
-    # text (a signed event, a record key) is dropped and made again for the new one.
+    # text (a signed event, a record key), and how an attempt wrote @[name], are dropped and
+    # made again for the new one.
     changed = Delivery.objects.filter(post=locked, state__in=EDITABLE_STATES).update(
-        due_at=scheduled_for, state=DeliveryState.SCHEDULED, enqueued_at=None, prepared=None
+        due_at=scheduled_for, state=DeliveryState.SCHEDULED, enqueued_at=None, prepared=None,
+        written=None,
     )
     if changed != len(deliveries):
         raise PostError("This post has started sending; it can no longer be edited.")

@@ -47,16 +47,40 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
 def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
     """The drafts a delivery sends, in order: one, or one per part of a thread. Media go with
     the first part; every part carries the content warning. Replies are chained by the engine.
-    A person named with @[name] is written as their account on the delivery's network."""
+    A person named with @[name] is written as their account on the delivery's network; once
+    the engine froze that writing (`delivery.written`, at the first attempt), its words are
+    used, whatever the person's accounts are by then."""
     whole = draft_of(post, delivery)
-    if not delivery.parts:
-        return write_drafts([whole], delivery.connection)[0]
-    return write_drafts([
+    drafts = [whole] if not delivery.parts else [
         Draft(text=text, content_warning=whole.content_warning,
               media=whole.media if i == 0 else (), in_reply_to=whole.in_reply_to if i == 0 else "",
               visibility=whole.visibility, language=whole.language)
         for i, text in enumerate(delivery.parts)
-    ], delivery.connection)[0]
+    ]
+    frozen = delivery.written
+    if isinstance(frozen, list) and len(frozen) == len(drafts) and all(
+            isinstance(text, str) for text in frozen):
+        return [replace(d, text=text) for d, text in zip(drafts, frozen, strict=True)]
+    return write_drafts(drafts, delivery.connection)[0]
+
+
+def frozen_part_drafts(delivery: Delivery) -> list[Draft]:
+    """`part_drafts`, with what @[name] was written as saved on the delivery the first time
+    (before anything is sent), so every later attempt and check agrees with the first. A
+    delivery naming nobody is not written to: its text cannot change under it."""
+    drafts = part_drafts(delivery.post, delivery)
+    if delivery.written is None and any(has_mentions(t) for t in _raw_texts(delivery)):
+        written = [d.text for d in drafts]
+        Delivery.objects.filter(pk=delivery.pk).update(written=written)
+        delivery.written = written
+    return drafts
+
+
+def _raw_texts(delivery: Delivery) -> list[str]:
+    if delivery.parts:
+        return [str(t) for t in delivery.parts]
+    post = delivery.post
+    return [post.text if delivery.text_override is None else delivery.text_override]
 
 
 def part_key(delivery: Delivery, index: int) -> str:

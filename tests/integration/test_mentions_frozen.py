@@ -1,0 +1,70 @@
+"""A post naming a Person (@[Ana]) is written once, at its first attempt: a retry and the check
+after a lost answer use the same words, even if Ana's accounts changed meanwhile (otherwise
+the check looks for other words, finds nothing, and the post is sent a second time)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+
+from hubbub.connections.models import Connection
+from hubbub.connections.services import save_connection
+from hubbub.jobs import scheduler
+from hubbub.networks.registry import get_connector
+from hubbub.people import services as people
+from hubbub.people.models import PersonAccount
+from hubbub.publishing import engine
+from hubbub.publishing.models import DeliveryState
+from hubbub.publishing.services import create_post
+from tests.peers.mastodon import MastodonPeer, SeededAccount
+from tests.peers.proxy import FaultProxy
+
+pytestmark = pytest.mark.django_db
+S = DeliveryState
+
+
+def _connect(owner: User, base_url: str, account: SeededAccount) -> Connection:
+    connected = get_connector("mastodon").connect_with_token(
+        base_url, {"access_token": account.access_token})
+    return save_connection(owner, "mastodon", connected)
+
+
+def _run_due() -> None:
+    for pk, _ in scheduler.due_deliveries():
+        engine.process(pk)
+
+
+def _texts(peer: MastodonPeer, account: SeededAccount) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", s["content"]) for s in peer.statuses(account)]
+
+
+def test_a_lost_answer_is_settled_with_the_words_first_sent(
+    mastodon_peer: MastodonPeer, mastodon_fault_proxy: FaultProxy, settings: Any
+) -> None:
+    settings.HUBBUB_HTTP_TIMEOUT = 1.5
+    owner = User.objects.create_user("frozen-mentions")
+    poster = mastodon_peer.new_account()
+    connection = _connect(owner, mastodon_fault_proxy.base_url, poster)
+    first, second = mastodon_peer.new_account(), mastodon_peer.new_account()
+    ana = people.create_person(owner, "Ana")
+    people.add_account(ana, "mastodon", f"{first.username}@localhost")
+
+    mastodon_fault_proxy.arm(b"POST /api/v1/statuses", "drop")
+    post = create_post(user=owner, text="Hello @[Ana]", connections=[connection])
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.UNKNOWN, delivery.last_error
+    assert _texts(mastodon_peer, poster) == [f"Hello @{first.username}"]
+
+    # Ana's Mastodon account changes before the check.
+    people.remove_account(PersonAccount.objects.get(person=ana))
+    people.add_account(ana, "mastodon", f"{second.username}@localhost")
+    _run_due()  # the check finds what was sent
+    delivery.refresh_from_db()
+    assert delivery.state == S.SENT, delivery.last_error
+    _run_due()
+    assert _texts(mastodon_peer, poster) == [f"Hello @{first.username}"]
+    assert delivery.attempts == 1
