@@ -13,11 +13,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from regex import Match
+
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.ids import parse_ids
 from hubbub.networks.base import Capabilities, Draft
 from hubbub.networks.registry import get_connector
+from hubbub.publishing.mentions import PERSON_MENTION, has_mentions, people_of, write
 from hubbub.publishing.models import Visibility
 from hubbub.publishing.post_options import VISIBILITY_NETWORKS
 from hubbub.publishing.services import TargetCustom
@@ -166,14 +169,25 @@ def counter_for(connection: Connection, content_warning: str) -> tuple[int, Call
 
 def split_for(connection: Connection, text: str, content_warning: str,
               numbered: bool) -> tuple[str, ...]:
-    """The thread this account would post for `text`: sentence-aware parts within its limit."""
+    """The thread this account would post for `text`: sentence-aware parts within its limit.
+    A person named with @[name] is never cut in two, and each part is measured as it is sent
+    (her account as this network writes it: Bluesky @handle, Nostr nostr:npub1...); the parts
+    keep @[name] as typed, written again where they are checked and sent."""
     from hubbub.core.splitting import split_for_limit  # the counting/splitting side's module
 
-    limit, count = counter_for(connection, content_warning)
+    limit, sent_count = counter_for(connection, content_warning)
     if not text.strip():
         raise CannotSplit("There is nothing to split yet.")
+    folded, typed = _hold_mentions(text)
+    count = sent_count
+    if typed:
+        people = people_of(connection.user_id)
+
+        def count(part: str) -> int:
+            return sent_count(write(_unhold(part, typed), connection, people).text)
+
     try:
-        parts = split_for_limit(text, limit, count, numbering=numbered)
+        parts = split_for_limit(folded, limit, count, numbering=numbered)
     except ValueError as exc:
         raise CannotSplit(str(exc)) from None
     parts = [p for p in parts if p.strip()]
@@ -182,7 +196,36 @@ def split_for(connection: Connection, text: str, content_warning: str,
     too_long = [i for i, p in enumerate(parts, start=1) if count(p) > limit]
     if too_long:
         raise CannotSplit(f"Part {too_long[0]} cannot be made to fit {connection.handle}.")
-    return tuple(parts)
+    return tuple(_unhold(p, typed) for p in parts)
+
+
+# Each @[name] stands as one private-use character while a text is split: one character is
+# never cut, and has no space or punctuation to cut at.
+_HELD = range(0xE000, 0xF900)
+
+
+def _hold_mentions(text: str) -> tuple[str, dict[str, str]]:
+    """`text` with each @[name] replaced by a private-use character the text does not use,
+    and what each stands for ({} when it names nobody, or uses them all)."""
+    if not has_mentions(text):
+        return text, {}
+    free = (chr(c) for c in _HELD if chr(c) not in text)
+    typed: dict[str, str] = {}
+
+    def one(match: Match[str]) -> str:
+        mark = next(free, None)
+        if mark is None:
+            return match.group(0)
+        typed[mark] = match.group(0)
+        return mark
+
+    return PERSON_MENTION.sub(one, text), typed
+
+
+def _unhold(part: str, typed: Mapping[str, str]) -> str:
+    if not typed:
+        return part
+    return "".join(typed.get(c, c) for c in part)
 
 
 def with_split(edit: TargetEdit, parts: tuple[str, ...]) -> TargetEdit:
