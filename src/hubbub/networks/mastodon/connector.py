@@ -64,6 +64,10 @@ CLOCK_SLACK = timedelta(minutes=2)
 FIND_PUBLISHED_PAGES = 5
 PAGE_SIZE = 40
 MEDIA_PROCESSING_WAIT_SECONDS = 60.0
+# A server that refused the mentions feed's notification types (mapping.MENTION_TYPES: a server
+# speaking Mastodon's API may reject a type it does not know, e.g. `quote`) is asked for
+# mentions alone this long, then for every type again (it may have been upgraded meanwhile).
+MENTIONS_ONLY_FOR = timedelta(hours=6)
 
 
 @dataclass
@@ -109,6 +113,10 @@ class MastodonConnector(Connector):
         CredentialField("access_token", "Access token", "--token", kind="secret",
                         help="From Preferences > Development on your server."),
     )
+
+    def __init__(self) -> None:
+        # Servers (by base URL) asked for mentions alone, since (time.monotonic()) they refused.
+        self._mentions_only: dict[str, float] = {}
 
     # --- plumbing ------------------------------------------------------------------------------
     @contextmanager
@@ -415,6 +423,30 @@ class MastodonConnector(Connector):
         first = min(matches, key=lambda s: mapping.parse_time(s.get("created_at")))
         return mapping.published_from_status(first)
 
+    def _mentions(self, api: _Api, paging: Mapping[str, Any]) -> Any:
+        """A page of mention (and quote) notifications. A server that refuses the types asked
+        (an answer 4xx other than a login's or a limit's: a server that checks types[] against
+        the ones it knows, where `quote` is new in Mastodon 4.5) is asked again for mentions
+        alone, and only for those for MENTIONS_ONLY_FOR. A refusal of mentions alone too is
+        the feed's error, and nothing is remembered."""
+        server = api.base_url.lower()
+        since = self._mentions_only.get(server)
+        if since is not None and time.monotonic() - since < MENTIONS_ONLY_FOR.total_seconds():
+            return api.call("notifications", types=["mention"], **paging)
+        try:
+            page = api.call("notifications", types=list(mapping.MENTION_TYPES), **paging)
+        except Rejected as refused:
+            try:
+                page = api.call("notifications", types=["mention"], **paging)
+            except ConnectorError:
+                raise refused from None
+            log.info("%s refused the notification types %s: asking for mentions alone",
+                     api.base_url, ", ".join(mapping.MENTION_TYPES))
+            self._mentions_only[server] = time.monotonic()
+            return page
+        self._mentions_only.pop(server, None)
+        return page
+
     def delete(self, account: Account, remote_id: str) -> None:
         """Delete a status; one that is already gone counts as deleted."""
         with self._account_api(account) as api:
@@ -446,7 +478,7 @@ class MastodonConnector(Connector):
             if feed == "home":
                 page = api.call("timeline_home", **paging)
             elif feed == "mentions":
-                page = api.call("notifications", types=list(mapping.MENTION_TYPES), **paging)
+                page = self._mentions(api, paging)
                 return Page(items=_each(page, lambda n: mapping.item_from_notification(n, base)),
                             next_cursor=next_cursor(page, PAGE_SIZE))
             elif feed == "notifications":
