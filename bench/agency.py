@@ -29,6 +29,8 @@ phase's workers already run:
 
 Every phase counts the 429 answers, by token: "no storm" is at most one 429 a token a window.
 A page of a web node is fetched every 0.5 s during each phase (its latency is reported).
+--latency-ms makes the mock answer each publish call that much later (its latency fault, a
+wait, not CPU), as a real server does: the senders' bounds, not the machine, then decide.
 """
 
 from __future__ import annotations
@@ -260,6 +262,11 @@ class Agency:
             if shell.returncode != 0:
                 raise SystemExit(f"connecting failed:\n{out}\n{err[-3000:]}")
         self.relay.spread_anonymous = False
+        if self.args.latency_ms:
+            # A network's answer time, as the mock's latency fault (a wait, not CPU): the
+            # senders' bounds then decide the throughput, as they would against real servers.
+            self.peer.add_fault({"type": "latency", "delay_ms": self.args.latency_ms},
+                                methods=["POST"], path="/api/v1/statuses", count=None)
         for port in free_ports(self.args.web):
             log = self.folder / f"web-{port}.log"
             proc = self.hub.popen("serve", "--web-only", "--port", str(port), log=log)
@@ -409,6 +416,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                    f"{platform.python_version()}",
         "connections": args.connections, "web": args.web,
         "rate_limit": f"{args.rate_limit}/{args.rate_window}s", "hub_env": args.hub_env,
+        "latency_ms": args.latency_ms,
         "setup": setup, "phases": phases,
         "throughput_ratios": {p["phase"]: round(p["throughput_per_s"] / base, 2)
                               for p in bursts} if base else {},
@@ -427,6 +435,8 @@ def main() -> None:
     parser.add_argument("--kill-workers", type=int, default=4)
     parser.add_argument("--rate-limit", type=int, default=300)
     parser.add_argument("--rate-window", type=int, default=300)
+    parser.add_argument("--latency-ms", type=int, default=0,
+                        help="the mock answers each publish call this much later")
     parser.add_argument("--lead", type=float, default=0.0,
                         help="seconds from writing the posts to the first due time "
                              "(default: 30 + 5 ms a delivery)")
