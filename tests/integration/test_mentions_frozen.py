@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import save_connection
@@ -17,8 +18,8 @@ from hubbub.networks.registry import get_connector
 from hubbub.people import services as people
 from hubbub.people.models import PersonAccount
 from hubbub.publishing import engine
-from hubbub.publishing.models import DeliveryState
-from hubbub.publishing.services import create_post
+from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.services import create_post, update_scheduled_post
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 from tests.peers.proxy import FaultProxy
 
@@ -68,3 +69,39 @@ def test_a_lost_answer_is_settled_with_the_words_first_sent(
     _run_due()
     assert _texts(mastodon_peer, poster) == [f"Hello @{first.username}"]
     assert delivery.attempts == 1
+
+
+def test_a_retry_keeps_the_words_and_an_edit_writes_them_again(
+    mastodon_faults: MastodonPeer,
+) -> None:
+    owner = User.objects.create_user("frozen-edit")
+    poster = mastodon_faults.new_account()
+    connection = _connect(owner, mastodon_faults.base_url, poster)
+    first, second = mastodon_faults.new_account(), mastodon_faults.new_account()
+    ana = people.create_person(owner, "Ana")
+    people.add_account(ana, "mastodon", f"{first.username}@localhost")
+    mastodon_faults.add_fault({"type": "status", "status": 503}, methods=["POST"],
+                              path="/api/v1/statuses", count=2)
+    post = create_post(user=owner, text="Hello @[Ana]", connections=[connection])
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.SCHEDULED, delivery.last_error  # the server was down: retried
+    assert delivery.written == [f"Hello @{first.username}"]
+
+    people.remove_account(PersonAccount.objects.get(person=ana))
+    people.add_account(ana, "mastodon", f"{second.username}@localhost")
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now())
+    _run_due()  # down again: the retry sent the words of the first attempt
+    delivery.refresh_from_db()
+    assert delivery.state == S.SCHEDULED, delivery.last_error
+    assert delivery.written == [f"Hello @{first.username}"]
+
+    # The person edits the waiting post: it is written again, with Ana's account as it is now.
+    update_scheduled_post(post, text="Hi again @[Ana]", content_warning="",
+                          scheduled_for=timezone.now(), tz="UTC")
+    delivery.refresh_from_db()
+    assert delivery.written is None
+    _run_due()
+    delivery.refresh_from_db()
+    assert delivery.state == S.SENT, delivery.last_error
+    assert _texts(mastodon_faults, poster) == [f"Hi again @{second.username}"]
