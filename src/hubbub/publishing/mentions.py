@@ -6,7 +6,10 @@ preview says so.
 
 Written once per target where every draft is made (target_drafts: what is checked, counted,
 previewed and sent), so the counters and the previews count what is actually sent. The post
-keeps `@[Ana]` as typed: a draft or a scheduled post written later names her accounts then.
+keeps `@[Ana]` as typed: a draft or a scheduled post is written when it is first sent, naming
+her accounts as they are then, and the engine keeps those words for every retry and check
+(`Delivery.written`, target_drafts.frozen_part_drafts). Splitting a thread measures parts as
+written and never cuts an @[name] (customize.split_for).
 """
 
 from __future__ import annotations
