@@ -22,6 +22,7 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.networks import profile_links
 from hubbub.networks.bluesky import profile_links as bluesky
+from hubbub.networks.errors import NotFound, Rejected, Transient
 from hubbub.networks.mastodon import profile_links as mastodon
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr import profile_links as nostr
@@ -379,3 +380,84 @@ def test_one_way_links_do_not_chain_accounts_into_one_suggestion(alice: User) ->
         ["bluesky ana.bsky.social", "mastodon ana@social.example"],
         ["bluesky ana.bsky.social", f"nostr {NPUB}"]]
     assert [s.strong for s in found] == [True, False]
+
+
+class _Lookups:
+    """A Mastodon API stand-in for account_lookup: `answers` maps an acct to an account, or to
+    the error raised for it (anything else: not found)."""
+
+    def __init__(self, answers: dict[str, object]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def call(self, method: str, *args: object, **kwargs: object) -> object:
+        assert method == "account_lookup"
+        self.asked.append(str(args[0]))
+        answer = self.answers.get(str(args[0]), NotFound("no such account"))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_mastodon_counts_lookups_not_handles() -> None:
+    """A turn makes at most MAX_PROFILES lookups, counting the second one asked for an account
+    of the server's own under its bare name; a handle left without its lookup is not answered
+    (still due next turn)."""
+    api = _Lookups({})
+    handles = [f"p{n}@social.example" for n in range(profile_links.MAX_PROFILES)]
+    found = mastodon.read_with(api, "https://web.social.example", handles)
+    assert len(api.asked) == profile_links.MAX_PROFILES
+    assert api.asked[:2] == ["p0@social.example", "p0"]
+    assert [p.handle for p in found] == handles[:profile_links.MAX_PROFILES // 2]
+    assert not any(p.found for p in found)
+
+
+def test_mastodon_reads_on_past_a_handle_the_server_refuses() -> None:
+    """One account the server always refuses (a 4xx, or a 5xx on that account only) is
+    answered as not found, so the batch moves on instead of failing whole every turn."""
+    api = _Lookups({"bad": Rejected("422"), "odd": Transient("500"), "ana": MASTODON_ACCOUNT})
+    found = mastodon.read_with(api, "https://social.example", [
+        "bad@social.example", "odd@social.example", "ana@social.example"])
+    assert [(p.handle, p.found) for p in found] == [
+        ("bad@social.example", False), ("odd@social.example", False),
+        ("ana@social.example", True)]
+    assert api.asked == ["bad", "odd", "ana"]
+
+
+def test_mastodon_server_down_fails_the_turn_after_a_few_lookups() -> None:
+    api = _Lookups({f"p{n}": Transient("503") for n in range(25)})
+    with pytest.raises(Transient):
+        mastodon.read_with(api, "https://social.example",
+                           [f"p{n}@social.example" for n in range(25)])
+    assert len(api.asked) == mastodon.FAILURES_IN_A_ROW
+
+
+def test_a_batch_that_fails_twice_moves_on(alice: User, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    """A batch the network refuses turn after turn (a Bluesky getProfiles answering 400, a
+    relay error): the first failure waits for the next turn, the second keeps the batch as not
+    found (read again after MAX_AGE), so the next turn reads the authors after it."""
+    feed = _feed(alice, "mastodon")
+    for n in range(30):
+        _post(feed, n + 1, f"@p{n}@social.example", f"P {n}", f"https://social.example/@p{n}")
+    connection = feed.connection
+    asked: list[list[str]] = []
+
+    def refused(_connection: Connection, handles: list[str]) -> list[Profile]:
+        asked.append(handles)
+        raise Rejected("400 invalid actor")
+
+    monkeypatch.setattr(profiles, "_read", refused)
+    now = timezone.now()
+    profiles.claim_due(now)
+    first = profiles.due_authors(connection, now)
+    assert profiles.refresh(connection, now) == 0
+    assert ProfileScan.objects.get(connection=connection).last_error
+    assert AuthorProfile.objects.count() == 0
+    assert profiles.refresh(connection, now + profiles.SCAN_EVERY) == 0
+    assert asked == [first, first]
+    assert set(AuthorProfile.objects.filter(found=False).values_list("handle", flat=True)) == (
+        set(first))
+    later = now + profiles.SCAN_EVERY * 2
+    assert set(profiles.due_authors(connection, later)).isdisjoint(first)
+    assert len(profiles.due_authors(connection, later)) == 30 - profiles.BATCH

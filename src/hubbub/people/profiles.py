@@ -5,11 +5,15 @@ Each connection is read in turns (its ProfileScan row, claimed by compare-and-se
 reads it), BATCH authors a turn: the authors of its newest RECENT_ITEMS items whose profile was
 never read or was read more than MAX_AGE ago, newest first. The next turn comes MORE_AFTER a
 full batch (more may be due), SCAN_EVERY after a partial one, NONE_AFTER when nothing was due
-(no request made). That is at most BATCH profile reads (Mastodon: one lookup each; Bluesky: one
+(no request made). That is at most BATCH requests (Mastodon: BATCH lookups; Bluesky: one
 getProfiles call; Nostr: one request to the account's relays) every MORE_AFTER a connection
 (Mastodon: 25 lookups in 2 minutes, about a fifth of its 300 requests in 5 minutes); a
-RateLimited answer moves the next read after its retry time. Only the network's own API is
-asked (Connector.read_profiles); what a profile links to is kept as text and never fetched.
+RateLimited answer moves the next read after its retry time. A turn that fails waits for the
+next; when the next fails too, its authors are kept as not found (read again after MAX_AGE), so
+an author the network keeps refusing cannot stop a connection's reading. Mastodon counts its
+lookups, not the authors (a second lookup for one of the server's own accounts counts), and
+answers an account it refuses as not found. Only the network's own API is asked
+(Connector.read_profiles); what a profile links to is kept as text and never fetched.
 """
 
 from __future__ import annotations
@@ -113,10 +117,16 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
         return 0
     except ConnectorError as exc:
         log.info("profiles of %s not read: %s", connection, exc)
+        if ProfileScan.objects.filter(connection=connection).exclude(last_error="").exists():
+            # The turn before failed too, on this same batch (the newest due authors): kept as
+            # not found, so one author the network keeps refusing cannot stop the reading.
+            store(connection, [Profile(h, found=False) for h in handles], now)
         _next(connection, now + SCAN_EVERY, str(exc))
         return 0
     store(connection, profiles, now)
-    _next(connection, now + (MORE_AFTER if len(handles) >= BATCH else SCAN_EVERY), "")
+    # A full batch, or one the lookups' bound cut short: more are due, read on sooner.
+    more = len(handles) >= BATCH or len(profiles) < len(handles)
+    _next(connection, now + (MORE_AFTER if more else SCAN_EVERY), "")
     return len(profiles)
 
 

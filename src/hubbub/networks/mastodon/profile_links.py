@@ -1,5 +1,6 @@
 """Mastodon profiles' links for the People suggestions: GET /api/v1/accounts/lookup?acct= per
-author (the server knows every account whose posts it delivered), then the account's fields
+author (the server knows every account whose posts it delivered; at most MAX_PROFILES lookups
+a turn, counting the second asked for one of its own accounts), then the account's fields
 (verified_at set when Mastodon found a rel=me link back: verified), its bio (`note`, HTML) and
 no other request. A linked page is never fetched."""
 
@@ -10,9 +11,24 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from hubbub.networks.base import Account
-from hubbub.networks.errors import NotFound
+from hubbub.networks.errors import (
+    AuthExpired,
+    ConnectorError,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    Revoked,
+    Transient,
+)
 from hubbub.networks.mastodon import mapping
-from hubbub.networks.profile_links import MAX_FIELDS, Link, Profile, bounded, links_in_html
+from hubbub.networks.profile_links import (
+    MAX_FIELDS,
+    MAX_PROFILES,
+    Link,
+    Profile,
+    bounded,
+    links_in_html,
+)
 
 
 class Caller(Protocol):
@@ -45,17 +61,36 @@ def from_account(handle: str, account: Mapping[str, Any]) -> Profile:
     return Profile(handle, True, bounded(links), aliases)
 
 
-def _lookup(api: Caller, base_url: str, handle: str) -> Mapping[str, Any] | None:
+FAILURES_IN_A_ROW = 3  # lookups failing with nothing read this turn: the server is down
+
+
+class _Budget:
+    """The lookups a turn may still make (MAX_PROFILES: one request each, however many
+    handles they serve)."""
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def call(self, api: Caller, acct: str) -> Any:
+        self.left -= 1
+        return api.call("account_lookup", acct)
+
+
+def _lookup(api: Caller, base_url: str, handle: str,
+            budget: _Budget) -> Mapping[str, Any] | None:
     """The account; a server whose web address differs from its accounts' domain knows its
-    own as the bare user name, taken only when its profile address gives the same handle."""
+    own as the bare user name (a second lookup, when the budget has one left), taken only
+    when its profile address gives the same handle. _Unread when the budget ran out first."""
     acct = _acct(handle, base_url)
     try:
-        account = api.call("account_lookup", acct)
+        account = budget.call(api, acct)
     except NotFound:
         if "@" not in acct:
             return None
+        if budget.left <= 0:
+            raise _Unread from None
         try:
-            account = api.call("account_lookup", acct.partition("@")[0])
+            account = budget.call(api, acct.partition("@")[0])
         except NotFound:
             return None
         if not isinstance(account, Mapping) or mapping.handle_for(
@@ -64,10 +99,38 @@ def _lookup(api: Caller, base_url: str, handle: str) -> Mapping[str, Any] | None
     return account if isinstance(account, Mapping) else None
 
 
+class _Unread(Exception):
+    """The turn's lookups were used up before this handle's were done."""
+
+
 def read_with(api: Caller, base_url: str, handles: list[str]) -> list[Profile]:
-    found = []
+    """The profiles of `handles`, in at most MAX_PROFILES lookups; a handle not reached is
+    left out (still due). An account the server refuses (a 4xx, or a 5xx or timeout while
+    other lookups succeed) is answered as not found, so one account cannot hold the rest back;
+    a rate limit or expired credentials end the turn, and so does a server that fails
+    FAILURES_IN_A_ROW lookups before any succeeded (it is down: the turn is tried again)."""
+    budget = _Budget(MAX_PROFILES)
+    found: list[Profile] = []
+    failing = 0
+    answered = False
     for handle in handles:
-        account = _lookup(api, base_url, handle)
+        if budget.left <= 0:
+            break
+        try:
+            account = _lookup(api, base_url, handle, budget)
+        except _Unread:
+            break
+        except (RateLimited, AuthExpired, Revoked):
+            raise
+        except (Transient, OutcomeUnknown):
+            failing += 1
+            if not answered and failing >= FAILURES_IN_A_ROW:
+                raise
+            found.append(Profile(handle, found=False))
+            continue
+        except ConnectorError:  # refused (a 4xx): asking again cannot help
+            account = None
+        answered, failing = True, 0
         found.append(from_account(handle, account) if account is not None
                      else Profile(handle, found=False))
     return found
