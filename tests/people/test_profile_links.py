@@ -461,3 +461,38 @@ def test_a_batch_that_fails_twice_moves_on(alice: User, monkeypatch: pytest.Monk
     later = now + profiles.SCAN_EVERY * 2
     assert set(profiles.due_authors(connection, later)).isdisjoint(first)
     assert len(profiles.due_authors(connection, later)) == 30 - profiles.BATCH
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first-look", "claimed-stale"])
+def test_a_change_while_the_suggestions_are_computed_is_not_lost(
+        alice: User, monkeypatch: pytest.MonkeyPatch, first: bool) -> None:
+    """A profile read that lands while the suggestions are being computed marks them changed,
+    and the computing that ends afterwards leaves that mark, so they are computed again (the
+    computed copy does not hold what was read)."""
+    m, _b = _ana(alice)
+    if not first:
+        suggest.for_page(alice)
+        SuggestionCache.objects.filter(user=alice).update(dirty=True)
+        assert suggest.claim_stale() == [alice.pk]
+        assert not SuggestionCache.objects.get(user=alice).dirty
+    compute = suggest.suggestions
+
+    def with_a_read_meanwhile(user: User, limit: int | None = suggest.MAX_SUGGESTIONS
+                              ) -> list[suggest.Suggestion]:
+        found = compute(user, limit)
+        _read(m, "ana@social.example", Link("https://bsky.app/profile/ana.bsky.social", "bio"))
+        return found
+
+    monkeypatch.setattr(suggest, "suggestions", with_a_read_meanwhile)
+    if first:
+        kept = suggest.for_page(alice)
+    else:
+        suggest.recompute(alice.pk)
+        kept = suggest.for_page(alice)
+    assert all(s.key.startswith("name:") for s in kept)
+    assert SuggestionCache.objects.get(user=alice).dirty
+    monkeypatch.setattr(suggest, "suggestions", compute)
+    suggest.for_page(alice)  # looked at again: the changed copy is computed again
+    assert suggest.claim_stale() == [alice.pk]
+    suggest.recompute(alice.pk)
+    assert [s.key[:6] for s in suggest.for_page(alice)] == ["links:"]

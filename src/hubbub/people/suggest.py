@@ -301,11 +301,14 @@ def recompute(user_id: int) -> None:
         return
     now = timezone.now()
     newest = _newest_item(user_id)
+    # The row exists before computing begins, and computing never writes `dirty`: it is cleared
+    # only as a stale copy is claimed (claim_stale, before this runs), so a change marked while
+    # computing (a profile read, a confirm) stays marked and the copy is computed again.
+    row, _made = SuggestionCache.objects.get_or_create(user=user, defaults={
+        "data": [], "computed_at": now, "newest_item": 0, "viewed_at": now, "dirty": False})
     data = _to_json(suggestions(user))
-    SuggestionCache.objects.update_or_create(user=user, defaults={
-        "data": data, "computed_at": now, "newest_item": newest, "dirty": False},
-        create_defaults={"data": data, "computed_at": now, "newest_item": newest,
-                         "viewed_at": now, "dirty": False})
+    SuggestionCache.objects.filter(pk=row.pk).update(data=data, computed_at=now,
+                                                     newest_item=newest)
 
 
 def claim_stale(now: datetime | None = None) -> list[int]:
