@@ -22,7 +22,7 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.networks import profile_links
 from hubbub.networks.bluesky import profile_links as bluesky
-from hubbub.networks.errors import NotFound, Rejected, Transient
+from hubbub.networks.errors import NotFound, RateLimited, Rejected, Revoked, Transient
 from hubbub.networks.mastodon import profile_links as mastodon
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr import profile_links as nostr
@@ -451,6 +451,19 @@ def test_a_batch_that_fails_twice_moves_on(alice: User, monkeypatch: pytest.Monk
     now = timezone.now()
     profiles.claim_due(now)
     first = profiles.due_authors(connection, now)
+    # A rate limit, or credentials that no longer work, are not the authors' fault: they
+    # never count as the failure before.
+    for not_theirs in (RateLimited("429", now), Revoked("401")):
+        ProfileScan.objects.filter(connection=connection).update(last_error="earlier")
+
+        def failing(_connection: Connection, _handles: list[str],
+                    error: Exception = not_theirs) -> list[Profile]:
+            raise error
+
+        monkeypatch.setattr(profiles, "_read", failing)
+        assert profiles.refresh(connection, now) == 0
+    assert AuthorProfile.objects.count() == 0
+    monkeypatch.setattr(profiles, "_read", refused)
     assert profiles.refresh(connection, now) == 0
     assert ProfileScan.objects.get(connection=connection).last_error
     assert AuthorProfile.objects.count() == 0

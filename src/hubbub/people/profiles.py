@@ -28,7 +28,7 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for
 from hubbub.listening.text import author_key
-from hubbub.networks.errors import AuthExpired, ConnectorError, RateLimited
+from hubbub.networks.errors import AuthExpired, ConnectorError, RateLimited, Revoked
 from hubbub.networks.profile_links import MAX_PROFILES, Profile
 from hubbub.networks.registry import get_connector
 from hubbub.people.models import AuthorProfile, ProfileScan, SuggestionCache
@@ -44,6 +44,7 @@ MAX_AGE = timedelta(days=7)
 BATCH = MAX_PROFILES
 RECENT_ITEMS = 2_000
 CLAIM = 20  # connections claimed a tick
+BATCH_FAILED = "not read: "  # how a turn that failed (not a rate limit) marks last_error
 
 
 def due_authors(connection: Connection, now: datetime, limit: int = BATCH) -> list[str]:
@@ -115,13 +116,18 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
     except RateLimited as exc:
         _next(connection, max(exc.retry_at, now + SCAN_EVERY), str(exc))
         return 0
+    except (AuthExpired, Revoked) as exc:  # the connection's fault, not its authors'
+        log.info("profiles of %s not read: %s", connection, exc)
+        _next(connection, now + SCAN_EVERY, str(exc))
+        return 0
     except ConnectorError as exc:
         log.info("profiles of %s not read: %s", connection, exc)
-        if ProfileScan.objects.filter(connection=connection).exclude(last_error="").exists():
+        if ProfileScan.objects.filter(connection=connection,
+                                      last_error__startswith=BATCH_FAILED).exists():
             # The turn before failed too, on this same batch (the newest due authors): kept as
             # not found, so one author the network keeps refusing cannot stop the reading.
             store(connection, [Profile(h, found=False) for h in handles], now)
-        _next(connection, now + SCAN_EVERY, str(exc))
+        _next(connection, now + SCAN_EVERY, f"{BATCH_FAILED}{exc}")
         return 0
     store(connection, profiles, now)
     # A full batch, or one the lookups' bound cut short: more are due, read on sooner.
