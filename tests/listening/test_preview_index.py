@@ -13,11 +13,12 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from hubbub.listening import apply, services
+from hubbub.listening import apply, matcher, services
 from hubbub.listening.conditions import spec_from
 from hubbub.listening.models import ItemWords, Rule
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
+from hubbub.timeline.selectors import ensure_feed
 from tests.listening.test_store import now_item, words_rule
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,53 @@ def test_the_exact_cut_counts_as_the_rule_acts(alice: User, feed: Feed,
                                                 FULL_WIDTH]).order_by("-created_at")
                   .values_list("pk", flat=True))
     assert preview.examples == (newest if expected else [])
+
+
+@pytest.mark.parametrize("how", ["changed", "into another feed"])
+def test_a_changed_handle_is_cut_by_the_handle_stored(alice: User, feed: Feed, how: str) -> None:
+    """ingest keeps an item's first handle (timeline/ingest.py MUTABLE): a re-read under a new
+    handle (a Bluesky handle change) must not put the new one in the item's row, or the cut
+    drops an item the rule, reading the store, hides."""
+    some_rule(alice)
+    first = dataclasses.replace(now_item(1, "hello", author_url="https://bsky.example/old"),
+                                author_handle="@old.bsky.example")
+    ingest(feed, [first])
+    rule = spec_from({"conditions": [{"kind": "author", "values": ["@old.bsky.example"]}],
+                      "actions": [{"kind": "hide"}]})
+    assert applied(alice, rule) == {"hello"}
+    again = dataclasses.replace(first, author_handle="@new.bsky.example")
+    if how == "changed":  # the same feed, its digest changed: a rewrite of the item
+        ingest(feed, [dataclasses.replace(again, extra={"author_url": "https://bsky.example/new"})])
+    else:  # the same content first read into another feed: a new entry of a known item
+        ingest(ensure_feed(feed.connection, "notifications"), [again])
+    assert Item.objects.get().author_handle == "@old.bsky.example"
+    assert apply.preview(alice.pk, rule, days=30).matched == 1
+    assert ItemWords.objects.get().authors == " old.bsky.example "
+    assert applied(alice, rule) == {"hello"}
+
+
+def test_a_recompute_racing_an_edit_leaves_no_stale_words(
+        alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recompute reads a chunk, matches it and writes its rows: an edit ingested in between
+    writes the new row, which the recompute then overwrites with the words it read. Such a row
+    is no longer the stored item's: the preview checks the item in Python."""
+    some_rule(alice)
+    ingest(feed, [now_item(1, "tea only")])
+    edited = False
+    real_doc_of = matcher.doc_of
+
+    def doc_of_with_an_edit(row: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal edited
+        if not edited and row.get("text") == "tea only":
+            edited = True  # the edit lands after the recompute read the chunk
+            ingest(feed, [now_item(1, "now coffee")])
+        return real_doc_of(row, *args, **kwargs)
+
+    monkeypatch.setattr(apply, "doc_of", doc_of_with_an_edit)
+    services.bump(alice.pk)
+    apply.recompute(alice.pk)
+    monkeypatch.undo()
+    assert edited
+    assert Item.objects.get().text == "now coffee"
+    assert apply.preview(alice.pk, words_rule("coffee"), days=30).matched == 1
+    assert applied(alice, words_rule("coffee")) == {"now coffee"}

@@ -28,16 +28,21 @@ log = logging.getLogger(__name__)
 CHUNK = 2000  # items read, matched and written at a time (bounds the job's memory)
 ITEM_FIELDS = ("pk", "network", "connection_id", "remote_id", "kind", "created_at",
                "author_handle", "text", "html", "content_warning", "media", "card", "quote",
-               "extra", "in_reply_to", "reposted_by")
+               "extra", "in_reply_to", "reposted_by", "digest")
 
 
 def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
               rows: Mapping[str, Mapping[str, Any]], ids: Mapping[str, int], *,
               entry_ids: Sequence[int], changed_ids: Sequence[int],
-              notify: bool = True) -> None:
+              known_ids: Iterable[int] = (), notify: bool = True) -> None:
     """Match the batch's new and changed items and store what the rules do to them. Costs one
     small SELECT when the person has no rules. Without `notify` (a conversation read: old
-    posts), notify rules mark the items but raise no notice."""
+    posts), notify rules mark the items but raise no notice.
+
+    `known_ids`: the batch's items that were stored before it. A re-read does not rewrite
+    everything (ingest keeps the first handle, kind, reply and repost context, and leaves an
+    unchanged item as it is), so those of them matched here are read back from the store: what
+    the rules and the kept words see is what the recompute and the preview read."""
     touched = set(entry_ids).union(changed_ids)
     if not touched:
         return
@@ -49,15 +54,17 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     rules = listening.rules
     needs = listening.needs | words_index.PARTS
     feeds = (feed_id,)
+    stored = _stored(touched.intersection(known_ids))
     outcomes: list[effects.Outcome] = []
-    indexed: list[tuple[int, str, str]] = []
+    indexed: list[tuple[int, str, str, str]] = []
     had_effect = False
-    for remote_id, row in rows.items():
+    for remote_id, fresh in rows.items():
         item_id = ids[remote_id]
         if item_id not in touched:
             continue
+        row = stored.get(item_id, fresh)
         doc = doc_of(row, feeds, network=network, connection_id=connection_id, needs=needs)
-        indexed.append(words_index.row_of(item_id, doc))
+        indexed.append(words_index.row_of(item_id, doc, row["digest"]))
         effect = rules.match(doc)
         allowed = listening.allowed_columns(doc, feeds) if listening.allow else set()
         if effect.empty and not allowed and item_id not in changed_ids:
@@ -68,6 +75,15 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     if outcomes and (had_effect or changed_ids):
         effects.write(outcomes, replace_entries=False, user_id=user_id,
                       notify_ids=entry_ids if notify else ())
+
+
+def _stored(item_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """These items as stored (the fields the recompute reads), by id."""
+    found: dict[int, dict[str, Any]] = {}
+    for ids in _chunked(sorted(item_ids)):
+        found.update((row["pk"], row) for row in Item.objects.filter(pk__in=ids).values(
+            *ITEM_FIELDS))
+    return found
 
 
 # --- the stored items -------------------------------------------------------------------------
@@ -112,7 +128,7 @@ def recompute(user_id: int) -> int:
             for row in chunk:
                 item_feeds = feeds.get(row["pk"], set())
                 doc = doc_of(row, item_feeds, needs=needs)
-                indexed.append(words_index.row_of(row["pk"], doc))
+                indexed.append(words_index.row_of(row["pk"], doc, row["digest"]))
                 effect = listening.rules.match(doc)
                 allowed = listening.allowed_columns(doc, item_feeds)
                 outcomes.append(effects.Outcome(row["pk"], row["created_at"], effect, allowed))

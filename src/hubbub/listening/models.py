@@ -112,13 +112,17 @@ class ItemWords(models.Model):
 
     Written for the person's new and changed items while they have rules (at ingest, where the
     words are made anyway) and for every item by the recompute; an item changed while its
-    owner has no rules loses its row. An item without one is checked by the preview in Python.
+    owner has no rules loses its row. An item without one, or whose row was made from another
+    version of it (`digest`), is checked by the preview in Python.
     """
 
     item = models.OneToOneField("timeline.Item", on_delete=models.CASCADE, primary_key=True,
                                 related_name="listening_words")
     words = models.TextField()
     authors = models.TextField()
+    # The stored item's digest these words were made from: a row whose digest is not the
+    # item's (written by a recompute that read the item before an edit) counts as no row.
+    digest = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"words of item {self.item_id}"

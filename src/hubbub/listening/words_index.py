@@ -20,7 +20,7 @@ from django.db import connection as db
 
 from hubbub.listening.matcher import Doc, RuleSet
 from hubbub.listening.models import ItemWords
-from hubbub.timeline.models import FeedEntry
+from hubbub.timeline.models import FeedEntry, Item
 
 # What doc_of must make for a row (besides what the rules need).
 PARTS = frozenset({"words", "author"})
@@ -28,22 +28,27 @@ BATCH = 500
 MAX_NEEDLES = 4000  # a rule naming more (many people's accounts): no cut, all checked in Python
 
 
-def row_of(item_id: int, doc: Doc) -> tuple[int, str, str]:
-    return item_id, doc.joined, " " + " ".join(sorted(doc.authors)) + " "
+def row_of(item_id: int, doc: Doc, digest: str) -> tuple[int, str, str, str]:
+    """The row of an item as stored (`doc` made from the stored fields, `digest` the stored
+    item's): a row is trusted only while its digest is still the item's."""
+    return item_id, doc.joined, " " + " ".join(sorted(doc.authors)) + " ", digest
 
 
 def _table() -> str:
     return db.ops.quote_name(ItemWords._meta.db_table)
 
 
-def write(rows: Sequence[tuple[int, str, str]]) -> None:
-    """Store (replace) these items' rows: one prepared statement (executemany)."""
+def write(rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """Store (replace) these items' rows: one prepared statement (executemany). A row written
+    from an older read of an item (the recompute's chunk, read before an edit's ingest) may
+    replace a newer one: its digest then differs from the item's and `window` ignores it."""
     if not rows:
         return
     # Only the table's quoted name and placeholders are formatted in: values are parameters.
-    sql = (f"INSERT INTO {_table()} (item_id, words, authors) VALUES (%s, %s, %s) "  # noqa: S608
+    sql = (f"INSERT INTO {_table()} (item_id, words, authors, digest) "  # noqa: S608
+           "VALUES (%s, %s, %s, %s) "
            "ON CONFLICT (item_id) DO UPDATE SET words = excluded.words, "
-           "authors = excluded.authors")
+           "authors = excluded.authors, digest = excluded.digest")
     with db.cursor() as cursor:
         cursor.executemany(sql, list(rows))
 
@@ -107,21 +112,25 @@ def window(feed_ids: Sequence[int], since: datetime, rule_cut: Cut
            ) -> tuple[list[tuple[Any, int]], list[int]]:
     """The items of these feeds dated since `since` (a range of the feeds' (feed, created_at)
     index): [(created_at, id)] of those whose row passes the cut, and the ids of those that
-    have no row (to be checked in Python)."""
+    have no row, or a row made from another version of the item (its digest is not the
+    item's), to be checked in Python."""
     if not feed_ids:
         return [], []
     entries = db.ops.quote_name(FeedEntry._meta.db_table)
+    items = db.ops.quote_name(Item._meta.db_table)
     feeds = ", ".join(["%s"] * len(feed_ids))
     at = db.ops.adapt_datetimefield_value(since)
-    base = (f"FROM {entries} e {{join}} {_table()} w ON w.item_id = e.item_id "
+    base = (f"FROM {entries} e JOIN {items} i ON i.id = e.item_id "
+            f"{{join}} {_table()} w ON w.item_id = e.item_id "
             f"WHERE e.feed_id IN ({feeds}) AND e.created_at >= %s")
     with db.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT e.created_at, e.item_id "
-                       f"{base.format(join='JOIN')} AND ({rule_cut.where})",
+                       f"{base.format(join='JOIN')} AND w.digest = i.digest "
+                       f"AND ({rule_cut.where})",
                        [*feed_ids, at, *rule_cut.params])
         hits = [(_datetime(created), item_id) for created, item_id in cursor.fetchall()]
         cursor.execute(f"SELECT DISTINCT e.item_id {base.format(join='LEFT JOIN')} "
-                       "AND w.item_id IS NULL", [*feed_ids, at])
+                       "AND (w.item_id IS NULL OR w.digest <> i.digest)", [*feed_ids, at])
         missing = [item_id for (item_id,) in cursor.fetchall()]
     return hits, missing
 

@@ -153,6 +153,7 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
         listening.on_ingest(feed.pk, user_id, network, connection_id, rows, ids,
                             entry_ids=[item_id for item_id, _at in entries],
                             changed_ids=changed_ids,
+                            known_ids=[seen.pk for seen in known.values()],
                             notify=feed.key != CONVERSATION_FEED_KEY)
         result = IngestResult(
             item_ids=tuple(ids.values()),
