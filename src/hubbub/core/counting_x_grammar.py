@@ -66,8 +66,17 @@ ASCII_NAMES = [name for name in (*tlds.GENERIC, *tlds.COUNTRY) if name[0].isasci
 _OTHER_NAMES = [name for name in (*tlds.GENERIC, *tlds.COUNTRY) if not name[0].isascii()]
 # Two letters or a non-ASCII character must follow the dot before the trie is tried: most
 # dots in prose fail there, in one step.
-NAMES = (rf"(?:(?=[a-z]{{2}}){trie_pattern(ASCII_NAMES)}"
-         rf"|(?=[^\x00-\x7f]){trie_pattern(_OTHER_NAMES)})")
+# The trie strings are built when a pattern holding them is first compiled, not at import
+# (about 30 ms of each start of the hub).
+@functools.cache
+def _ascii_names() -> str:
+    return trie_pattern(ASCII_NAMES)
+
+
+@functools.cache
+def names() -> str:
+    return (rf"(?:(?=[a-z]{{2}}){_ascii_names()}"
+            rf"|(?=[^\x00-\x7f]){trie_pattern(_OTHER_NAMES)})")
 PUNYCODE = r"xn--[\-0-9a-z]+"
 
 
@@ -76,7 +85,7 @@ PUNYCODE = r"xn--[\-0-9a-z]+"
 @functools.cache
 def tld_after_dot() -> re.Pattern[str]:
     """A dot and a top-level domain after it (a listed one, or punycode)."""
-    return re.compile(rf"\.(?:{NAMES}|{PUNYCODE})", CI)
+    return re.compile(rf"\.(?:{names()}|{PUNYCODE})", CI)
 
 
 def tld_end(text: str, at: int) -> int | None:
@@ -89,7 +98,7 @@ def tld_end(text: str, at: int) -> int | None:
 def last_tld() -> re.Pattern[str]:
     """Labels, the last without '_', then a top-level domain: backtracking finds the last one
     the labels reach, as twitter-text's pattern does."""
-    return re.compile(rf"(?:{LABEL})*{DNAME}(?={NAMES}|{PUNYCODE})", CI)
+    return re.compile(rf"(?:{LABEL})*{DNAME}(?={names()}|{PUNYCODE})", CI)
 
 
 CHAIN = re.compile(rf"(?:{LABEL})*+")
@@ -161,7 +170,11 @@ def scheme_before(text: str, at: int) -> int:
 # extractor makes of such a start, no more and no less (a longer label, a pair, '_'... and the
 # pattern fails, and the step by step search takes over).
 _LABELS = r"(?:(?=[a-z0-9])[a-z0-9\-]{1,63}+(?<!-)\.)+"  # possessive: no backtracking in words
-_SIMPLE_TLD = rf"(?=[a-z]{{2}}){trie_pattern(ASCII_NAMES)}"
+
+
+def _simple_tld() -> str:
+    return rf"(?=[a-z]{{2}}){_ascii_names()}"
+
 _SIMPLE_AFTER_TLD = (
     rf"(?![a-z0-9{LATIN}\-_.@+])(?::[0-9]++)?+"
     rf"(?:/(?>(?:{PATH_CHAR}*{PATH_END})?)(?!{PATH_CHAR}*+\()|(?!/))"
@@ -182,7 +195,7 @@ SIMPLE_BEFORE = regex.compile(
 @functools.cache
 def simple_tail() -> re.Pattern[str]:
     """The rest of such a link from its top-level domain on."""
-    return re.compile(_SIMPLE_TLD + _SIMPLE_AFTER_TLD, CI)
+    return re.compile(_simple_tld() + _SIMPLE_AFTER_TLD, CI)
 
 
 # A whole run between spaces (no link holds one) that is one such link, but for punctuation
@@ -196,7 +209,7 @@ _END = rf"(?=[.,;:!?)\]'\"]*+(?:[{SPACE}]|\Z))"
 def simple_token() -> re.Pattern[str]:
     return re.compile(
         rf"[\t\n\x0b\f\r \xa0\u2000-\u200a](?=[a-z0-9])(?![^{SPACE}]{{4089}})"
-        rf"(?:https?://(?!t\.co/))?{_LABELS}{_SIMPLE_TLD}(?:{_END}|{_SIMPLE_AFTER_TLD}{_END})", CI
+        rf"(?:https?://(?!t\.co/))?{_LABELS}{_simple_tld()}(?:{_END}|{_SIMPLE_AFTER_TLD}{_END})", CI
     )
 
 
@@ -220,21 +233,23 @@ _REST = rf"[a-z0-9!*';:=+,.$/%#\[\]\-\u2013_~|&@?(){LATIN}{CYRILLIC}]"
 # give back its port or query, as the extractor never does.)
 _PACKED_TAIL = rf"(?::[0-9]++)?+(?:/(?>(?:{PATH_CHAR}*{PATH_END})?)(?!{PATH_CHAR}*+\()|(?!/))" \
     rf"(?:\?(?>{QUERY_CHAR}*{QUERY_END}))?+"
-_PACKED_LINK = (
-    rf"(?:https?://(?!t\.co/))?(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}+(?<!-))?\.){{1,8}}+"
-    rf"(?=[a-z]{{2}}){trie_pattern(ASCII_NAMES)}"
-    rf"(?:(?={_SEP_ENDING})|(?![:/?]{_REST}{{3500}})(?![a-z0-9{LATIN}\-_.@+]){_PACKED_TAIL}"
-    rf"|(?=\.{_RUN_END}))"
-)
+
+
+def _packed_link() -> str:
+    return (
+        rf"(?:https?://(?!t\.co/))?(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}+(?<!-))?\.){{1,8}}+"
+        rf"(?=[a-z]{{2}}){_ascii_names()}"
+        rf"(?:(?={_SEP_ENDING})|(?![:/?]{_REST}{{3500}})(?![a-z0-9{LATIN}\-_.@+]){_PACKED_TAIL}"
+        rf"|(?=\.{_RUN_END}))"
+    )
 
 
 @functools.cache
 def packed_token() -> re.Pattern[str]:
     """A space (group 1), then a run of two or more such links (group 2), then only their
     punctuation and dots before the next space (in text whose ASCII letters were lowered)."""
-    return re.compile(
-        rf"([{SPACE}])((?=[a-z0-9]){_PACKED_LINK}(?:{_SEP}++{_PACKED_LINK})++){_RUN_END}"
-    )
+    link = _packed_link()
+    return re.compile(rf"([{SPACE}])((?=[a-z0-9]){link}(?:{_SEP}++{link})++){_RUN_END}")
 
 
 # In such a run, each link starts after its punctuation and its host is the run of letters,

@@ -131,16 +131,13 @@ def _trie(names: list[str]) -> str:
 # passed over in C (a megabyte of "http://a." is 111,111 schemes and no link); find_links then
 # looks for the scheme before it. A superset of what _host_end takes, which decides. Run on
 # the text in lower case when that keeps every position (one C call), else ignoring case.
-_LISTED = _trie(sorted({name.lower() for name in (*tlds.GENERIC, *tlds.COUNTRY)}))
-_REACHES_TLD = (rf"://(?=(?:{_H}++(?:[-_]++{_H}++)*+\.)+"
-                rf"(?:(?=[a-z]{{2}}|[^\x00-\x7f]){_LISTED}|xn--[0-9a-z]))")
-
-
 # Patterns holding the list of top-level domains take ~0.3 s each to compile: compiled when
-# first used, not when the hub imports this module.
+# first used, not when the hub imports this module (nor their tries built: ~25 ms of a start).
 @functools.cache
 def _candidate(flags: int) -> re.Pattern[str]:
-    return re.compile(_REACHES_TLD, flags)
+    listed = _trie(sorted({name.lower() for name in (*tlds.GENERIC, *tlds.COUNTRY)}))
+    return re.compile(rf"://(?=(?:{_H}++(?:[-_]++{_H}++)*+\.)+"
+                      rf"(?:(?=[a-z]{{2}}|[^\x00-\x7f]){listed}|xn--[0-9a-z]))", flags)
 
 
 def _hosts_after_schemes(text: str) -> Iterator[int]:
@@ -348,17 +345,17 @@ def find_links(text: str) -> list[Entity]:
 # nothing before it in the run can hide it), and nothing in it can be part of anything else.
 # The runs are between ASCII spaces and U+0085 only: a query may hold the other spaces.
 _RUN_SPACES = r"\t\n\x0b\f\r \x85"
-_SIMPLE_TOKEN_BODY = (
-    rf"https?://(?!t\.co/)(?![^{_RUN_SPACES}]{{4097}})"
-    rf"(?:(?=[a-z0-9])[a-z0-9\-]{{1,63}}+(?<!-)\.)+(?=[a-z]{{2}}){_trie(sorted(_ASCII_TLDS))}"
-    rf"(?:/(?:[a-z0-9/_\-.#+=%~]*[a-z0-9/_\-#+])?)?(?:\?[a-z0-9&=_\-.%+]*[a-z0-9&=_\-])?"
-    rf"(?=[{_RUN_SPACES}]|\Z)"
-)
 
 
 @functools.cache
 def _simple_token() -> re.Pattern[str]:
-    return re.compile(rf"([{_RUN_SPACES}]){_SIMPLE_TOKEN_BODY}", re.IGNORECASE | re.ASCII)
+    body = (
+        rf"https?://(?!t\.co/)(?![^{_RUN_SPACES}]{{4097}})"
+        rf"(?:(?=[a-z0-9])[a-z0-9\-]{{1,63}}+(?<!-)\.)+(?=[a-z]{{2}}){_trie(sorted(_ASCII_TLDS))}"
+        rf"(?:/(?:[a-z0-9/_\-.#+=%~]*[a-z0-9/_\-#+])?)?(?:\?[a-z0-9&=_\-.%+]*[a-z0-9&=_\-])?"
+        rf"(?=[{_RUN_SPACES}]|\Z)"
+    )
+    return re.compile(rf"([{_RUN_SPACES}]){body}", re.IGNORECASE | re.ASCII)
 
 
 def replace_simple_links(text: str, placeholder: str) -> str:
