@@ -299,7 +299,7 @@ def test_limits_are_cached_and_a_failing_server_is_not_asked_on_every_call(
 
     from django_tasks_db.models import DBTaskResult
 
-    from hubbub.connections.tasks import read_capabilities
+    from hubbub.connections.services import read_capabilities
 
     capabilities_for(connection)  # cached now
     Connection.objects.filter(pk=connection.pk).update(
@@ -325,8 +325,7 @@ def test_limits_read_again_in_the_background_replace_the_stale_ones(
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from hubbub.connections.services import CAPABILITIES_TTL, capabilities_for
-    from hubbub.connections.tasks import read_capabilities
+    from hubbub.connections.services import CAPABILITIES_TTL, capabilities_for, read_capabilities
 
     capabilities_for(connection)
     stale = timezone.now() - CAPABILITIES_TTL - timedelta(minutes=1)

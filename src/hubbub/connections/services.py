@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
+from django.tasks import task
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
@@ -151,8 +152,6 @@ def _read_again_later(connection: Connection) -> None:
     """Claim the stale limits (one caller wins, by their read time) and enqueue one reading:
     the claim moves the read time so that a reading that fails or never runs is tried again
     after CAPABILITIES_RETRY, not on every call."""
-    from hubbub.connections.tasks import read_capabilities
-
     retry_from = timezone.now() - CAPABILITIES_TTL + CAPABILITIES_RETRY
     claimed = Connection.objects.filter(
         pk=connection.pk, capabilities_fetched_at=connection.capabilities_fetched_at,
@@ -160,6 +159,15 @@ def _read_again_later(connection: Connection) -> None:
     connection.capabilities_fetched_at = retry_from
     if claimed:  # the task row commits with the claim, or neither does
         read_capabilities.enqueue(connection.pk)
+
+
+@task()
+def read_capabilities(connection_id: int) -> None:
+    """The background reading `_read_again_later` enqueues."""
+    connection = Connection.objects.filter(pk=connection_id,
+                                           disconnected_at__isnull=True).first()
+    if connection is not None:
+        capabilities_for(connection, refresh=True)
 
 
 def mark_needs_reconnect(connection: Connection, detail: str) -> None:
