@@ -199,3 +199,33 @@ def test_a_recompute_racing_an_edit_leaves_no_stale_words(
     assert Item.objects.get().text == "now coffee"
     assert apply.preview(alice.pk, words_rule("coffee"), days=30).matched == 1
     assert applied(alice, words_rule("coffee")) == {"now coffee"}
+
+
+def test_a_recompute_racing_an_edit_leaves_the_edit_s_effect(
+        alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same race, seen on the rule's effect: the edit's ingest hides the item, and the
+    recompute's write of what it matched on the old text must not bring it back."""
+    rule = words_rule("coffee")
+    services.save_rule(alice, rule, name="", expires_at=None)
+    apply.recompute(alice.pk)
+    ingest(feed, [now_item(1, "tea only")])
+    edited = False
+    real_doc_of = matcher.doc_of
+
+    def doc_of_with_an_edit(row: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal edited
+        if not edited and row.get("text") == "tea only":
+            edited = True
+            ingest(feed, [now_item(1, "now coffee")])
+        return real_doc_of(row, *args, **kwargs)
+
+    monkeypatch.setattr(apply, "doc_of", doc_of_with_an_edit)
+    services.bump(alice.pk)
+    apply.recompute(alice.pk)
+    monkeypatch.undo()
+    assert edited
+    hidden = set(Item.objects.filter(listening_mark__hidden_until__gt=timezone.now())
+                 .values_list("text", flat=True))
+    assert hidden == {"now coffee"}
+    assert apply.preview(alice.pk, rule, days=30).matched == len(hidden)
+    assert ItemWords.objects.get().words == " now coffee "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,8 +50,10 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     listening = effects.ruleset_for(user_id)
     if listening is None or listening.idle:
         if changed_ids:  # their words may have changed: the preview reads them again
+            _take_turns(user_id)
             words_index.forget(changed_ids)
         return
+    _take_turns(user_id)
     rules = listening.rules
     needs = listening.needs | words_index.PARTS
     feeds = (feed_id,)
@@ -121,18 +124,26 @@ def recompute(user_id: int) -> int:
         listening = effects.load(user_id, version)
         needs = listening.needs | words_index.PARTS
         for chunk in _user_items(user_id):
-            ids = [row["pk"] for row in chunk]
-            feeds = _feeds_of(ids)
-            outcomes = []
-            indexed = []
-            for row in chunk:
-                item_feeds = feeds.get(row["pk"], set())
-                doc = doc_of(row, item_feeds, needs=needs)
-                indexed.append(words_index.row_of(row["pk"], doc, row["digest"]))
-                effect = listening.rules.match(doc)
-                allowed = listening.allowed_columns(doc, item_feeds)
-                outcomes.append(effects.Outcome(row["pk"], row["created_at"], effect, allowed))
+            read = {row["pk"]: row["digest"] for row in chunk}
+            feeds = _feeds_of(list(read))
+            outcomes, indexed = _matched(listening, chunk, feeds, needs)
             with transaction.atomic():
+                _take_turns(user_id)
+                # An ingest since the chunk was read (an edit, a new feed of an item, a
+                # deletion) wrote what the rules do to its items: those are read and matched
+                # again, not overwritten with what the chunk said.
+                stored = dict(Item.objects.filter(pk__in=list(read)).values_list("pk", "digest"))
+                now_in = _feeds_of(list(read))
+                again = {pk for pk, digest in stored.items()
+                         if digest != read[pk] or now_in.get(pk, set()) != feeds.get(pk, set())}
+                if again or len(stored) < len(read):
+                    keep = stored.keys() - again
+                    outcomes = [o for o in outcomes if o.item_id in keep]
+                    indexed = [r for r in indexed if r[0] in keep]
+                    rows = list(Item.objects.filter(pk__in=sorted(again)).values(*ITEM_FIELDS))
+                    more, more_indexed = _matched(listening, rows, now_in, needs)
+                    outcomes += more
+                    indexed += more_indexed
                 effects.write(outcomes, replace_entries=True)
                 words_index.write(indexed)
         with transaction.atomic():
@@ -142,6 +153,33 @@ def recompute(user_id: int) -> int:
         if done:
             return version
         log.info("rules of user %s changed during the recompute: again", user_id)
+
+
+def _matched(listening: effects.Listening, rows: Iterable[Mapping[str, Any]],
+             feeds: Mapping[int, set[int]], needs: Any
+             ) -> tuple[list[effects.Outcome], list[tuple[int, str, str, str]]]:
+    """What the rules do to these stored items, and their kept words."""
+    outcomes = []
+    indexed = []
+    for row in rows:
+        item_feeds = feeds.get(row["pk"], set())
+        doc = doc_of(row, item_feeds, needs=needs)
+        indexed.append(words_index.row_of(row["pk"], doc, row["digest"]))
+        effect = listening.rules.match(doc)
+        allowed = listening.allowed_columns(doc, item_feeds)
+        outcomes.append(effects.Outcome(row["pk"], row["created_at"], effect, allowed))
+    return outcomes, indexed
+
+
+def _take_turns(user_id: int) -> None:
+    """Ingest's matching of a person's batch and the recompute's write of a chunk of their
+    items take turns until the transaction ends, so that the recompute, reading again after
+    its turn came, sees what an ingest before it wrote. SQLite's writers already take turns
+    (IMMEDIATE transactions); on PostgreSQL a transaction-scoped advisory lock."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                           [f"hubbub.listening.items:{user_id}"])
 
 
 # --- preview ----------------------------------------------------------------------------------

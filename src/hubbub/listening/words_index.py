@@ -120,18 +120,25 @@ def window(feed_ids: Sequence[int], since: datetime, rule_cut: Cut
     items = db.ops.quote_name(Item._meta.db_table)
     feeds = ", ".join(["%s"] * len(feed_ids))
     at = db.ops.adapt_datetimefield_value(since)
-    base = (f"FROM {entries} e JOIN {items} i ON i.id = e.item_id "
-            f"{{join}} {_table()} w ON w.item_id = e.item_id "
-            f"WHERE e.feed_id IN ({feeds}) AND e.created_at >= %s")
+    # One pass over the range: each entry's item and row by primary key, keeping the rows
+    # that pass the cut and the items whose row is missing or stale. Formatted in: quoted
+    # table names, placeholders and the cut's own SQL (its values are parameters).
+    stale = "(w.item_id IS NULL OR w.digest <> i.digest)"
     with db.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT e.created_at, e.item_id "
-                       f"{base.format(join='JOIN')} AND w.digest = i.digest "
-                       f"AND ({rule_cut.where})",
+        cursor.execute(f"SELECT DISTINCT e.created_at, e.item_id, "  # noqa: S608
+                       f"CASE WHEN {stale} THEN 1 ELSE 0 END "
+                       f"FROM {entries} e JOIN {items} i ON i.id = e.item_id "
+                       f"LEFT JOIN {_table()} w ON w.item_id = e.item_id "
+                       f"WHERE e.feed_id IN ({feeds}) AND e.created_at >= %s "
+                       f"AND ({stale} OR ({rule_cut.where}))",
                        [*feed_ids, at, *rule_cut.params])
-        hits = [(_datetime(created), item_id) for created, item_id in cursor.fetchall()]
-        cursor.execute(f"SELECT DISTINCT e.item_id {base.format(join='LEFT JOIN')} "
-                       "AND (w.item_id IS NULL OR w.digest <> i.digest)", [*feed_ids, at])
-        missing = [item_id for (item_id,) in cursor.fetchall()]
+        hits: list[tuple[Any, int]] = []
+        missing: list[int] = []
+        for created, item_id, is_stale in cursor.fetchall():
+            if is_stale:
+                missing.append(item_id)
+            else:
+                hits.append((_datetime(created), item_id))
     return hits, missing
 
 
