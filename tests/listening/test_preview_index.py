@@ -7,19 +7,22 @@ any rule (no row: checked in Python) and items changed while their owner had no 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.utils import timezone
 
-from hubbub.listening import apply, matcher, services
+from hubbub.listening import apply, effects, matcher, services
 from hubbub.listening.conditions import spec_from
 from hubbub.listening.models import ItemWords, Rule
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from hubbub.timeline.selectors import ensure_feed
 from tests.listening.test_store import now_item, words_rule
+from tests.waiting import came, until
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +232,75 @@ def test_a_recompute_racing_an_edit_leaves_the_edit_s_effect(
     assert hidden == {"now coffee"}
     assert apply.preview(alice.pk, rule, days=30).matched == len(hidden)
     assert ItemWords.objects.get().words == " now coffee "
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_recompute_s_write_waits_for_an_ingest_under_way(
+        alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL an ingest and the recompute are two transactions at once: an edit whose
+    ingest has matched and written, not yet committed, when the recompute writes its chunk.
+    The recompute waits for its turn and then reads the edit, instead of waiting on the rows'
+    locks and writing what it matched on the old text after the edit's commit. (SQLite's
+    writers never overlap.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: SQLite's writers take turns by themselves")
+    rule = words_rule("coffee")
+    services.save_rule(alice, rule, name="", expires_at=None)
+    apply.recompute(alice.pk)
+    ingest(feed, [now_item(1, "coffee time")])
+    assert Item.objects.filter(listening_mark__hidden_until__gt=timezone.now()).count() == 1
+    written = threading.Event()
+    go = threading.Event()
+    failures: list[BaseException] = []
+
+    def edit() -> None:  # its own connection: the edit's ingest, held before its commit
+        try:
+            ingest(feed, [now_item(1, "tea now")])
+        except BaseException as error:  # reported by the test's thread
+            failures.append(error)
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=edit)
+    real_write = effects.write
+
+    def held_write(*args: Any, **kwargs: Any) -> None:
+        real_write(*args, **kwargs)
+        if threading.current_thread() is editor:
+            written.set()
+            came(go.is_set)
+
+    def blocked() -> bool:  # the recompute waits on a lock the editor holds
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                           "'Lock' AND datname = current_database()")
+            return bool(cursor.fetchone()[0])
+
+    def watch() -> None:
+        try:
+            came(blocked)
+        finally:
+            go.set()
+            connection.close()
+
+    real_doc_of = matcher.doc_of
+
+    def doc_of_with_an_edit(row: Any, *args: Any, **kwargs: Any) -> Any:
+        if row.get("text") == "coffee time" and not editor.is_alive() and not written.is_set():
+            editor.start()
+            until(written.is_set, "the edit's ingest to write its outcome")
+            threading.Thread(target=watch).start()
+        return real_doc_of(row, *args, **kwargs)
+
+    monkeypatch.setattr(effects, "write", held_write)
+    monkeypatch.setattr(apply, "doc_of", doc_of_with_an_edit)
+    services.bump(alice.pk)
+    apply.recompute(alice.pk)
+    monkeypatch.undo()
+    go.set()
+    editor.join()
+    assert not failures
+    assert Item.objects.get().text == "tea now"
+    assert not Item.objects.filter(listening_mark__hidden_until__gt=timezone.now()).exists()
+    assert ItemWords.objects.get().words == " tea now "
+    assert apply.preview(alice.pk, rule, days=30).matched == 0
