@@ -7,6 +7,8 @@ The supervisor keeps one stream per connection whose streamable feeds someone wa
   feed in `extra["feed"]` and is ingested at once (so it is on screen within a second). A
   DELETED marker (a Mastodon `delete`, a Nostr deletion request) removes that item of this
   connection instead (services.remove_deleted), and open decks drop it.
+- While it waits for the next item the thread holds no database connection (one a stream
+  ran PostgreSQL out of connections long before 2,000 streams).
 - Once connected (after `wait_ready`, when the stream has one) its feeds are marked
   `streaming` (polling slows to a safety net) and polled once at once, which fills whatever
   was said while no stream was open.
@@ -168,7 +170,7 @@ class StreamRunner(threading.Thread):
             self.connected.set()
             self._fill_gap(list(feeds.values()))
             only = next(iter(feeds.values())) if len(feeds) == 1 else None
-            for item in stream:
+            for item in _released(stream):
                 if item.kind == DELETED:
                     ready = True
                     _remove_retrying(connection, item)
@@ -208,6 +210,22 @@ class StreamRunner(threading.Thread):
             next_poll_at=now)
         if pulled:
             polling._wake.set()
+
+
+def _released(stream: Iterator[Item]) -> Iterator[Item]:
+    """The stream's items, this thread's database connection closed before each wait for the
+    next one. A stream waits nearly all of its life; holding a connection through the waits
+    made one database connection per open stream (bench/reading.py: 10 streams, 23
+    connections against 13), and PostgreSQL's default max_connections of 100 then caps a
+    hub at fewer than 90 open streams. Opening one again for an item costs a millisecond or
+    two; the streamed items of one account come seconds apart."""
+    while True:
+        connections.close_all()
+        try:
+            item = next(stream)
+        except StopIteration:
+            return
+        yield item
 
 
 def _ingest_retrying(feed: Feed, item: Item, attempts: int = 4) -> None:
