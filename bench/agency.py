@@ -48,6 +48,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.agencybench.peers import new_account, start_limited_mastodon, stored_texts  # noqa: E402
 from bench.agencybench.relay import Call, Relay  # noqa: E402
-from tests.integration.crash_support import database  # noqa: E402
+from tests.integration.crash_support import _POSTGRES  # noqa: E402
 from tests.integration.hubproc import Hub, wait_serving  # noqa: E402
 from tests.peers.procgroup import free_ports  # noqa: E402
 
@@ -279,8 +280,15 @@ class Agency:
 
     # --- one phase -----------------------------------------------------------------------------
     def phase(self, name: str, workers: int, spread: float, kill: bool = False) -> dict[str, Any]:
-        count = self.args.deliveries
         crew = Workers(self.hub, self.folder, name)
+        try:
+            return self._phase(crew, name, workers, spread, kill)
+        finally:
+            crew.stop()  # also when the phase fails: no worker outlives the run
+
+    def _phase(self, crew: Workers, name: str, workers: int, spread: float,
+               kill: bool) -> dict[str, Any]:
+        count = self.args.deliveries
         crew.start(workers)
         mark = self.relay.mark()
         load_before = [round(x, 2) for x in os.getloadavg()]
@@ -393,11 +401,25 @@ class Agency:
         }
 
 
+@contextmanager
+def database() -> Iterator[str]:
+    """A fresh PostgreSQL database under a name of its own, dropped after: one named as the
+    crash tests name theirs was dropped mid-run by other work on the shared server."""
+    name = f"hubbub_agency_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://root@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(_POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="hubbub-agency-"))
     phases: list[dict[str, Any]] = []
     try:
-        with database("postgres") as url:
+        with database() as url:
             agency = Agency(args, folder, url)
             try:
                 setup = agency.setup()
