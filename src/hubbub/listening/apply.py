@@ -41,9 +41,11 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     posts), notify rules mark the items but raise no notice.
 
     `known_ids`: the batch's items that were stored before it. A re-read does not rewrite
-    everything (ingest keeps the first handle, kind, reply and repost context, and leaves an
-    unchanged item as it is), so those of them matched here are read back from the store: what
-    the rules and the kept words see is what the recompute and the preview read."""
+    everything: ingest keeps the first handle, kind, reply and repost context (FIRST_READ), so
+    for those of them matched here these are read back from the store, and the rest of the
+    re-read is what is stored (the item was rewritten, or its digest, which covers the rest,
+    is unchanged): what the rules and the kept words see is what the recompute and the preview
+    read."""
     touched = set(entry_ids).union(changed_ids)
     if not touched:
         return
@@ -57,7 +59,7 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     rules = listening.rules
     needs = listening.needs | words_index.PARTS
     feeds = (feed_id,)
-    stored = _stored(touched.intersection(known_ids))
+    first_read = _first_read(touched.intersection(known_ids))
     outcomes: list[effects.Outcome] = []
     indexed: list[tuple[int, str, str, str]] = []
     had_effect = False
@@ -65,7 +67,8 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
         item_id = ids[remote_id]
         if item_id not in touched:
             continue
-        row = stored.get(item_id, fresh)
+        stored = first_read.get(item_id)
+        row = fresh if stored is None else {**fresh, **stored}
         doc = doc_of(row, feeds, network=network, connection_id=connection_id, needs=needs)
         indexed.append(words_index.row_of(item_id, doc, row["digest"]))
         effect = rules.match(doc)
@@ -80,12 +83,28 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
                       notify_ids=entry_ids if notify else ())
 
 
-def _stored(item_ids: set[int]) -> dict[int, dict[str, Any]]:
-    """These items as stored (the fields the recompute reads), by id."""
+# What ingest writes when it first stores an item and never rewrites (timeline/ingest.py
+# MUTABLE names the rest) and the rules look at. (The date a column entry takes is the one
+# the feed's own entry takes: this read's.)
+FIRST_READ = ("kind", "author_handle", "in_reply_to", "reposted_by")
+
+
+def _first_read(item_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """These items' FIRST_READ fields as stored, by id."""
     found: dict[int, dict[str, Any]] = {}
-    for ids in _chunked(sorted(item_ids)):
-        found.update((row["pk"], row) for row in Item.objects.filter(pk__in=ids).values(
-            *ITEM_FIELDS))
+    if not item_ids:
+        return found
+    # Plain text columns: one SELECT by primary key, without the ORM's query building (50
+    # known items entering another feed, 500 rules: +14 µs an item through values_list, +3-8
+    # µs this way). Formatted in: quoted names and placeholders.
+    columns = ", ".join(db.ops.quote_name(name) for name in ("id", *FIRST_READ))
+    table = db.ops.quote_name(Item._meta.db_table)
+    with db.cursor() as cursor:
+        for ids in _chunked(sorted(item_ids)):
+            cursor.execute(f"SELECT {columns} FROM {table} "  # noqa: S608
+                           f"WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
+            for pk, *values in cursor.fetchall():
+                found[pk] = dict(zip(FIRST_READ, values, strict=True))
     return found
 
 
