@@ -22,6 +22,7 @@ from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from hubbub.timeline.selectors import ensure_feed
 from tests.listening.test_store import now_item, words_rule
+from tests.timeline.conftest import make_column
 from tests.waiting import came, until
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +305,34 @@ def test_the_recompute_s_write_waits_for_an_ingest_under_way(
     assert not Item.objects.filter(listening_mark__hidden_until__gt=timezone.now()).exists()
     assert ItemWords.objects.get().words == " tea now "
     assert apply.preview(alice.pk, rule, days=30).matched == 0
+
+
+def test_a_recompute_racing_a_new_feed_of_an_item_keeps_its_effect(
+        alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A known item read into another feed while the recompute works: the recompute read its
+    feeds before, and must not undo what ingest made of the item in its new feed."""
+    other = ensure_feed(feed.connection, "notifications")
+    column = make_column(alice, [other])
+    rule = spec_from({"conditions": [{"kind": "column", "values": [column.pk]}],
+                      "actions": [{"kind": "hide"}]})
+    services.save_rule(alice, rule, name="", expires_at=None)
+    apply.recompute(alice.pk)
+    item = now_item(1, "hello")
+    ingest(feed, [item])
+    moved = False
+    real_doc_of = matcher.doc_of
+
+    def doc_of_with_a_new_feed(row: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal moved
+        if not moved and row.get("text") == "hello":
+            moved = True
+            ingest(other, [item])
+        return real_doc_of(row, *args, **kwargs)
+
+    monkeypatch.setattr(apply, "doc_of", doc_of_with_a_new_feed)
+    services.bump(alice.pk)
+    apply.recompute(alice.pk)
+    monkeypatch.undo()
+    assert moved
+    assert Item.objects.filter(listening_mark__hidden_until__gt=timezone.now()).count() == 1
+    assert apply.preview(alice.pk, rule, days=30).matched == 1
