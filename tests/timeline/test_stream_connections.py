@@ -1,14 +1,18 @@
-"""A stream thread holds no database connection while it waits for the network: with one held
-a stream, PostgreSQL's connections ran out long before 2,000 open streams (bench/reading.py)."""
+"""A stream thread holds no database connection while it waits for the network, nor does an open
+deck's request between heartbeats: with one held a stream and one an open deck, PostgreSQL's
+connections ran out long before 2,000 connections were read (bench/reading.py)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, connections
 
 from hubbub.networks.base import Item
-from hubbub.timeline.models import FeedEntry
+from hubbub.timeline import live_stream
+from hubbub.timeline.models import Feed, FeedEntry
 from hubbub.timeline.polling import mark_watched
 from hubbub.timeline.selectors import ensure_feed
 from hubbub.timeline.streaming import StreamSupervisor
@@ -52,3 +56,22 @@ def test_the_stream_thread_waits_without_a_database_connection(
     until(lambda: len(stream.held) >= 3, "the wait after the second item")
     # Every wait (before the first item and after each ingest) began with no connection.
     assert stream.held == [False] * len(stream.held)
+
+
+def test_an_open_decks_heartbeat_leaves_no_database_connection_open(alice: User) -> None:
+    """The heartbeat's watch runs in the request's thread, which an open deck keeps for hours:
+    the connection it opens is closed again at once."""
+    home = ensure_feed(make_connection(alice), "home")
+    make_column(alice, [home])
+    held: list[bool] = []
+
+    def heartbeat() -> None:
+        live_stream._watch(alice.pk, None)
+        held.append(connection.connection is not None)
+        connections.close_all()
+
+    thread = threading.Thread(target=heartbeat)
+    thread.start()
+    thread.join()
+    assert held == [False]
+    assert Feed.objects.get(pk=home.pk).watched_at is not None  # it did watch
