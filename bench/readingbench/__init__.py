@@ -1,0 +1,1 @@
+"""Helpers of bench/reading.py: a relay that passes streams through, SSE clients, samplers."""

@@ -1,0 +1,142 @@
+"""A loopback HTTP relay in front of the Mastodon mock for bench/reading.py that notes every
+call (time, method, path, answer status, the caller's token) and passes streaming answers
+through as they come (/api/v1/streaming/...: each on an upstream connection of its own, held
+until one side closes). Other calls reuse a keep-alive upstream connection per relay thread."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SKIP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length", "date",
+        "server"}
+
+
+@dataclass(frozen=True)
+class Call:
+    at: float  # time.time() when it arrived
+    method: str
+    path: str
+    status: int
+    token: str  # last 12 characters of the bearer token ("" without one)
+
+
+class StreamingRelay:
+    def __init__(self, upstream_port: int) -> None:
+        self.port_up = upstream_port
+        self.lock = threading.Lock()
+        self.calls: list[Call] = []
+        self.open_streams = 0
+        self.spread_anonymous = False  # set-up: a token each for calls without one
+        self._anonymous = 0
+        self.local = threading.local()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.server.request_queue_size = 1024
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def snapshot(self) -> list[Call]:
+        with self.lock:
+            return list(self.calls)
+
+    def _note(self, call: Call) -> None:
+        with self.lock:
+            self.calls.append(call)
+
+    def _keepalive(self) -> http.client.HTTPConnection:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port_up, timeout=120)
+            self.local.conn = conn
+        return conn
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def handle_one(self) -> None:
+                arrived = time.time()
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                path = self.path.split("?")[0]
+                auth = self.headers.get("Authorization") or ""
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in SKIP}
+                if relay.spread_anonymous and not auth:
+                    with relay.lock:
+                        relay._anonymous += 1
+                        headers["Authorization"] = f"Bearer setup-{relay._anonymous}"
+                if path.startswith("/api/v1/streaming"):
+                    self._stream(arrived, path, headers, auth[-12:])
+                    return
+                for attempt in (0, 1):
+                    conn = relay._keepalive()
+                    try:
+                        conn.request(self.command, self.path, body=body, headers=headers)
+                        answer = conn.getresponse()
+                        data = answer.read()
+                        break
+                    except (http.client.HTTPException, OSError):
+                        conn.close()
+                        relay.local.conn = None
+                        if attempt:
+                            raise
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in SKIP:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                relay._note(Call(arrived, self.command, path, answer.status, auth[-12:]))
+
+            def _stream(self, arrived: float, path: str, headers: dict[str, str],
+                        token: str) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", relay.port_up, timeout=600)
+                try:
+                    conn.request("GET", self.path, headers=headers)
+                    answer = conn.getresponse()
+                    relay._note(Call(arrived, "GET", path, answer.status, token))
+                    self.send_response(answer.status)
+                    for name, value in answer.getheaders():
+                        if name.lower() not in SKIP:
+                            self.send_header(name, value)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    with relay.lock:
+                        relay.open_streams += 1
+                    try:
+                        while True:
+                            data = answer.read1(65536)
+                            if not data:
+                                break
+                            self.wfile.write(data)
+                            self.wfile.flush()
+                    finally:
+                        with relay.lock:
+                            relay.open_streams -= 1
+                except (OSError, http.client.HTTPException):
+                    pass  # one side closed the stream
+                finally:
+                    conn.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
+
+        return Handler
