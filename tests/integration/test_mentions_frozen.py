@@ -5,6 +5,7 @@ the check looks for other words, finds nothing, and the post is sent a second ti
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,8 @@ from hubbub.people.models import PersonAccount
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post, update_scheduled_post
+from hubbub.publishing.target_drafts import frozen_part_drafts
+from hubbub.publishing.transitions import retry_delivery
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 from tests.peers.proxy import FaultProxy
 
@@ -105,3 +108,50 @@ def test_a_retry_keeps_the_words_and_an_edit_writes_them_again(
     delivery.refresh_from_db()
     assert delivery.state == S.SENT, delivery.last_error
     assert _texts(mastodon_faults, poster) == [f"Hi again @{second.username}"]
+
+
+def test_a_refused_post_retried_by_the_person_is_written_again(
+    mastodon_faults: MastodonPeer,
+) -> None:
+    """Refused (nothing landed): Retry writes @[Ana] again, so fixing her account helps;
+    otherwise the same refused words would go again."""
+    owner = User.objects.create_user("frozen-refused")
+    poster = mastodon_faults.new_account()
+    connection = _connect(owner, mastodon_faults.base_url, poster)
+    first, second = mastodon_faults.new_account(), mastodon_faults.new_account()
+    ana = people.create_person(owner, "Ana")
+    people.add_account(ana, "mastodon", f"{first.username}@localhost")
+    mastodon_faults.add_fault({"type": "status", "status": 422}, methods=["POST"],
+                              path="/api/v1/statuses", count=1)
+    post = create_post(user=owner, text="Hello @[Ana]", connections=[connection])
+    _run_due()
+    delivery = post.deliveries.get()
+    assert delivery.state == S.FAILED, delivery.last_error
+    assert delivery.written == [f"Hello @{first.username}"]
+
+    people.remove_account(PersonAccount.objects.get(person=ana))
+    people.add_account(ana, "mastodon", f"{second.username}@localhost")
+    assert retry_delivery(delivery)
+    _run_due()
+    delivery.refresh_from_db()
+    assert delivery.state == S.SENT, delivery.last_error
+    assert delivery.written == [f"Hello @{second.username}"]
+    assert _texts(mastodon_faults, poster) == [f"Hello @{second.username}"]
+
+
+def test_words_another_attempt_froze_first_are_the_ones_used(mastodon_peer: MastodonPeer) -> None:
+    """Two attempts (one whose lease outlived it) never freeze two texts: the second to
+    write takes the first's words."""
+    owner = User.objects.create_user("frozen-race")
+    poster = mastodon_peer.new_account()
+    connection = _connect(owner, mastodon_peer.base_url, poster)
+    first = mastodon_peer.new_account()
+    ana = people.create_person(owner, "Ana")
+    people.add_account(ana, "mastodon", f"{first.username}@localhost")
+    post = create_post(user=owner, text="Hello @[Ana]", connections=[connection],
+                       scheduled_for=timezone.now() + timedelta(hours=1))
+    stale = post.deliveries.select_related("post").get()  # read before the other froze
+    Delivery.objects.filter(pk=stale.pk).update(written=["Hello @someone-else"])
+    drafts = frozen_part_drafts(stale)
+    assert [d.text for d in drafts] == ["Hello @someone-else"]
+    assert stale.written == ["Hello @someone-else"]

@@ -71,8 +71,12 @@ def frozen_part_drafts(delivery: Delivery) -> list[Draft]:
     drafts = part_drafts(delivery.post, delivery)
     if delivery.written is None and any(has_mentions(t) for t in _raw_texts(delivery)):
         written = [d.text for d in drafts]
-        Delivery.objects.filter(pk=delivery.pk).update(written=written)
-        delivery.written = written
+        if Delivery.objects.filter(pk=delivery.pk, written__isnull=True).update(written=written):
+            delivery.written = written
+        else:  # another attempt (one whose lease outlived ours) froze its words first: those
+            delivery.written = Delivery.objects.values_list("written", flat=True).get(
+                pk=delivery.pk)
+            drafts = part_drafts(delivery.post, delivery)
     return drafts
 
 

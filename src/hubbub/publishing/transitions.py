@@ -32,11 +32,24 @@ def move(delivery: Delivery, allowed: Iterable[str], to_state: str, detail: str,
     return bool(updated)
 
 
+# Failures in which the network said no to the words themselves: nothing of them landed.
+REFUSED_KINDS = ("rejected", "not_found")
+
+
 def retry_delivery(delivery: Delivery) -> bool:
-    """Send a failed (or held) target again, alone. Keeps the idempotency key."""
+    """Send a failed (or held) target again, alone. Keeps the idempotency key. A target the
+    network refused before any part landed, with nothing prepared for it, also has its
+    @[name] words written again from the person's People (they may have fixed what was
+    refused); every other retry sends the words of its first attempt."""
+    fields = {"due_at": timezone.now(), "enqueued_at": None, "error_kind": ""}
+    if Delivery.objects.filter(
+        pk=delivery.pk, state=DeliveryState.FAILED, error_kind__in=REFUSED_KINDS,
+        parts_done=[], prepared__isnull=True, written__isnull=False,
+    ).update(written=None):
+        delivery.written = None
     return move(
         delivery, [DeliveryState.FAILED, DeliveryState.HELD], DeliveryState.SCHEDULED,
-        "retry asked by the person", due_at=timezone.now(), enqueued_at=None, error_kind="",
+        "retry asked by the person", **fields,
     )
 
 
