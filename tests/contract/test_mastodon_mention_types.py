@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from hubbub.networks.base import Account
-from hubbub.networks.errors import Rejected
+from hubbub.networks.errors import RateLimited, Rejected
 from hubbub.networks.mastodon import connector as connector_module
 from hubbub.networks.mastodon.connector import MastodonConnector
 from tests.peers.mastodon import MastodonPeer, SeededAccount
@@ -28,6 +28,7 @@ class _Server(ThreadingHTTPServer):
     upstream: str
     asked: list[list[str]]  # the types[] of each notifications request
     refuse_all: bool
+    limit_mentions: bool  # answer mentions alone with 429 (a rate limit reached meanwhile)
 
 
 class _OlderServer(BaseHTTPRequestHandler):
@@ -44,6 +45,10 @@ class _OlderServer(BaseHTTPRequestHandler):
             query = parse_qs(split.query)
             types = query.get("types[]", []) + query.get("types", [])
             self.server.asked.append(types)
+            if self.server.limit_mentions and types == ["mention"]:
+                self._answer(429, b'{"error": "Too many requests"}',
+                             {"X-RateLimit-Reset": "2099-01-01T00:00:00.000Z"})
+                return
             if self.server.refuse_all or any(t not in KNOWN_TYPES for t in types):
                 self._answer(400, json.dumps({
                     "code": "rest_invalid_param", "message": "Invalid parameter(s): types",
@@ -70,6 +75,7 @@ def older_server(mastodon_peer: MastodonPeer) -> Iterator[_Server]:
     server.upstream = mastodon_peer.base_url.rstrip("/")
     server.asked = []
     server.refuse_all = False
+    server.limit_mentions = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -130,3 +136,15 @@ def test_the_fallback_is_forgotten_after_a_while(mastodon_peer: MastodonPeer,
     monkeypatch.setattr(connector_module, "MENTIONS_ONLY_FOR", timedelta(0))
     connector.fetch(account, "mentions")
     assert older_server.asked[2:] == [["mention", "quote"], ["mention"]]
+
+
+def test_a_rate_limit_on_the_second_ask_is_the_rate_limit(
+        mastodon_peer: MastodonPeer, older_server: _Server) -> None:
+    """The mentions-alone ask answered 429: the feed waits for the server's reset (its own
+    error), not for a refusal's backoff."""
+    connector = MastodonConnector()
+    account = _account(older_server, mastodon_peer.new_account())
+    older_server.limit_mentions = True
+    with pytest.raises(RateLimited):
+        connector.fetch(account, "mentions")
+    assert older_server.asked == [["mention", "quote"], ["mention"]]

@@ -44,7 +44,14 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
-from hubbub.networks.errors import ConnectorError, NotFound, Rejected, Revoked, Transient
+from hubbub.networks.errors import (
+    ConnectorError,
+    NotFound,
+    RateLimited,
+    Rejected,
+    Revoked,
+    Transient,
+)
 from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
 from hubbub.networks.mastodon import direct as direct_messages
@@ -438,6 +445,8 @@ class MastodonConnector(Connector):
         except Rejected as refused:
             try:
                 page = api.call("notifications", types=["mention"], **paging)
+            except (RateLimited, Transient):
+                raise  # the server's state now (its reset time, its outage), not the refusal
             except ConnectorError:
                 raise refused from None
             log.info("%s refused the notification types %s: asking for mentions alone",
