@@ -22,7 +22,14 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.networks import profile_links
 from hubbub.networks.bluesky import profile_links as bluesky
-from hubbub.networks.errors import NotFound, RateLimited, Rejected, Revoked, Transient
+from hubbub.networks.errors import (
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Revoked,
+    Transient,
+)
 from hubbub.networks.mastodon import profile_links as mastodon
 from hubbub.networks.nostr import keys
 from hubbub.networks.nostr import profile_links as nostr
@@ -413,15 +420,30 @@ def test_mastodon_counts_lookups_not_handles() -> None:
 
 
 def test_mastodon_reads_on_past_a_handle_the_server_refuses() -> None:
-    """One account the server always refuses (a 4xx, or a 5xx on that account only) is
-    answered as not found, so the batch moves on instead of failing whole every turn."""
+    """One account the server always refuses (a 4xx) is answered as not found, so the batch
+    moves on instead of failing whole every turn; one failing with a 5xx before any answer is
+    left out (still due, never taken as not found) and the next is asked."""
     api = _Lookups({"bad": Rejected("422"), "odd": Transient("500"), "ana": MASTODON_ACCOUNT})
     found = mastodon.read_with(api, "https://social.example", [
-        "bad@social.example", "odd@social.example", "ana@social.example"])
+        "odd@social.example", "bad@social.example", "ana@social.example"])
     assert [(p.handle, p.found) for p in found] == [
-        ("bad@social.example", False), ("odd@social.example", False),
-        ("ana@social.example", True)]
-    assert api.asked == ["bad", "odd", "ana"]
+        ("bad@social.example", False), ("ana@social.example", True)]
+    assert api.asked == ["odd", "bad", "ana"]
+
+
+@pytest.mark.parametrize("down", [Transient("503"), OutcomeUnknown("timed out")],
+                         ids=["5xx", "timeout"])
+def test_mastodon_server_going_down_mid_turn_keeps_the_rest_due(down: Exception) -> None:
+    """Once a lookup answered, a 5xx or timeout ends the turn with what was read: the handles
+    after it are not answered (still due), none taken as not found."""
+    api = _Lookups({"ana": MASTODON_ACCOUNT, "p1": down, "p2": down,
+                    "p3": MASTODON_ACCOUNT})
+    handles = ["ana@social.example", "p0@social.example", "p1@social.example",
+               "p2@social.example", "p3@social.example"]
+    found = mastodon.read_with(api, "https://social.example", handles)
+    assert [(p.handle, p.found) for p in found] == [
+        ("ana@social.example", True), ("p0@social.example", False)]
+    assert api.asked == ["ana", "p0", "p1"]
 
 
 def test_mastodon_server_down_fails_the_turn_after_a_few_lookups() -> None:
@@ -474,6 +496,53 @@ def test_a_batch_that_fails_twice_moves_on(alice: User, monkeypatch: pytest.Monk
     later = now + profiles.SCAN_EVERY * 2
     assert set(profiles.due_authors(connection, later)).isdisjoint(first)
     assert len(profiles.due_authors(connection, later)) == 30 - profiles.BATCH
+    # The mark is cleared once the batch is given up: the next batch's first refusal waits.
+    assert not ProfileScan.objects.get(connection=connection).last_error.startswith(
+        profiles.BATCH_FAILED)
+    assert profiles.refresh(connection, later) == 0
+    assert AuthorProfile.objects.count() == profiles.BATCH
+    assert profiles.refresh(connection, later + profiles.SCAN_EVERY) == 0
+    assert AuthorProfile.objects.filter(found=False).count() == 30
+
+
+@pytest.mark.parametrize("down", [Transient("503 server down"), OutcomeUnknown("timed out")],
+                         ids=["5xx", "timeout"])
+def test_a_server_down_for_turns_gives_nobody_up(alice: User, monkeypatch: pytest.MonkeyPatch,
+                                                 down: Exception) -> None:
+    """A network down for several turns (read_with raising after its failures in a row), even
+    after a refused turn, keeps no author as not found: they are all read once it is back."""
+    feed = _feed(alice, "mastodon")
+    for n in range(60):
+        _post(feed, n + 1, f"@p{n}@social.example", f"P {n}", f"https://social.example/@p{n}")
+    connection = feed.connection
+
+    def failing(_connection: Connection, _handles: list[str]) -> list[Profile]:
+        raise down
+
+    def refused(_connection: Connection, _handles: list[str]) -> list[Profile]:
+        raise Rejected("400 invalid actor")
+
+    now = timezone.now()
+    profiles.claim_due(now)
+    monkeypatch.setattr(profiles, "_read", refused)
+    assert profiles.refresh(connection, now) == 0
+    monkeypatch.setattr(profiles, "_read", failing)
+    for turn in range(1, 4):  # a 20-30 minute outage
+        assert profiles.refresh(connection, now + profiles.SCAN_EVERY * turn) == 0
+        scan = ProfileScan.objects.get(connection=connection)
+        assert not scan.last_error.startswith(profiles.BATCH_FAILED)
+        assert scan.next_at == now + profiles.SCAN_EVERY * (turn + 1)
+    assert AuthorProfile.objects.count() == 0
+    back = now + profiles.SCAN_EVERY * 4
+
+    def answering(_connection: Connection, handles: list[str]) -> list[Profile]:
+        return [Profile(h, found=True) for h in handles]
+
+    monkeypatch.setattr(profiles, "_read", answering)
+    while profiles.due_authors(connection, back):
+        assert profiles.refresh(connection, back) > 0
+    assert AuthorProfile.objects.count() == 60
+    assert not AuthorProfile.objects.filter(found=False).exists()
 
 
 @pytest.mark.parametrize("first", [True, False], ids=["first-look", "claimed-stale"])

@@ -8,9 +8,11 @@ full batch (more may be due), SCAN_EVERY after a partial one, NONE_AFTER when no
 (no request made). That is at most BATCH requests (Mastodon: BATCH lookups; Bluesky: one
 getProfiles call; Nostr: one request to the account's relays) every MORE_AFTER a connection
 (Mastodon: 25 lookups in 2 minutes, about a fifth of its 300 requests in 5 minutes); a
-RateLimited answer moves the next read after its retry time. A turn that fails waits for the
-next; when the next fails too, its authors are kept as not found (read again after MAX_AGE), so
-an author the network keeps refusing cannot stop a connection's reading. Mastodon counts its
+RateLimited answer moves the next read after its retry time. A network that is down (Transient,
+OutcomeUnknown) is tried again next turn and never counts against the authors. A turn the network
+refuses (Rejected, another 4xx) waits for the next; when the next is refused too, its authors are
+kept as not found (read again after MAX_AGE) and the mark is cleared, so an author the network
+keeps refusing cannot stop a connection's reading. Mastodon counts its
 lookups, not the authors (a second lookup for one of the server's own accounts counts), and
 answers an account it refuses as not found. Only the network's own API is asked
 (Connector.read_profiles); what a profile links to is kept as text and never fetched.
@@ -28,7 +30,14 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for
 from hubbub.listening.text import author_key
-from hubbub.networks.errors import AuthExpired, ConnectorError, RateLimited, Revoked
+from hubbub.networks.errors import (
+    AuthExpired,
+    ConnectorError,
+    OutcomeUnknown,
+    RateLimited,
+    Revoked,
+    Transient,
+)
 from hubbub.networks.profile_links import MAX_PROFILES, Profile
 from hubbub.networks.registry import get_connector
 from hubbub.people.models import AuthorProfile, ProfileScan, SuggestionCache
@@ -44,7 +53,8 @@ MAX_AGE = timedelta(days=7)
 BATCH = MAX_PROFILES
 RECENT_ITEMS = 2_000
 CLAIM = 20  # connections claimed a tick
-BATCH_FAILED = "not read: "  # how a turn that failed (not a rate limit) marks last_error
+BATCH_FAILED = "not read: "  # how a refused turn marks last_error (the next refusal gives up)
+GIVEN_UP = "kept as not found: "  # last_error once a refused batch was given up (no marker)
 
 
 def due_authors(connection: Connection, now: datetime, limit: int = BATCH) -> list[str]:
@@ -102,7 +112,7 @@ def _read(connection: Connection, handles: list[str]) -> list[Profile]:
 def refresh(connection: Connection, now: datetime | None = None) -> int:
     """Read the due profiles of one connection now and store them; returns how many were
     read. A network error is written on the connection's scan row and waits for its next
-    turn (a rate limit: until its retry time)."""
+    turn (a rate limit: until its retry time); only a refusal marks the batch as failed."""
     now = now or timezone.now()
     handles = due_authors(connection, now)
     if not handles:
@@ -120,13 +130,20 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
         log.info("profiles of %s not read: %s", connection, exc)
         _next(connection, now + SCAN_EVERY, str(exc))
         return 0
-    except ConnectorError as exc:
+    except (Transient, OutcomeUnknown) as exc:  # the network is down: not the authors' fault
+        log.info("profiles of %s not read: %s", connection, exc)
+        _next(connection, now + SCAN_EVERY, str(exc))
+        return 0
+    except ConnectorError as exc:  # refused (a 4xx): asking again may not help
         log.info("profiles of %s not read: %s", connection, exc)
         if ProfileScan.objects.filter(connection=connection,
                                       last_error__startswith=BATCH_FAILED).exists():
-            # The turn before failed too, on this same batch (the newest due authors): kept as
-            # not found, so one author the network keeps refusing cannot stop the reading.
+            # The turn before was refused too, on this same batch (the newest due authors):
+            # kept as not found, so one author the network keeps refusing cannot stop the
+            # reading. The marker is cleared: the next batch gets its own second chance.
             store(connection, [Profile(h, found=False) for h in handles], now)
+            _next(connection, now + SCAN_EVERY, f"{GIVEN_UP}{exc}")
+            return 0
         _next(connection, now + SCAN_EVERY, f"{BATCH_FAILED}{exc}")
         return 0
     store(connection, profiles, now)

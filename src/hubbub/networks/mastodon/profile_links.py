@@ -105,10 +105,12 @@ class _Unread(Exception):
 
 def read_with(api: Caller, base_url: str, handles: list[str]) -> list[Profile]:
     """The profiles of `handles`, in at most MAX_PROFILES lookups; a handle not reached is
-    left out (still due). An account the server refuses (a 4xx, or a 5xx or timeout while
-    other lookups succeed) is answered as not found, so one account cannot hold the rest back;
-    a rate limit or expired credentials end the turn, and so does a server that fails
-    FAILURES_IN_A_ROW lookups before any succeeded (it is down: the turn is tried again)."""
+    left out (still due). An account the server refuses (a 4xx) is answered as not found, so
+    one account cannot hold the rest back; a 5xx or timeout is never taken as not found: before
+    any lookup answered its handle is left out (still due) and the next is asked, after one
+    answered the turn ends with what was read (the server went down: the rest stay due). A
+    rate limit or expired credentials end the turn, and so does a server that fails
+    FAILURES_IN_A_ROW lookups before any answered (it is down: the turn is tried again)."""
     budget = _Budget(MAX_PROFILES)
     found: list[Profile] = []
     failing = 0
@@ -123,11 +125,12 @@ def read_with(api: Caller, base_url: str, handles: list[str]) -> list[Profile]:
         except (RateLimited, AuthExpired, Revoked):
             raise
         except (Transient, OutcomeUnknown):
+            if answered:  # the server went down mid-turn: keep what was read, the rest stay due
+                break
             failing += 1
-            if not answered and failing >= FAILURES_IN_A_ROW:
+            if failing >= FAILURES_IN_A_ROW:
                 raise
-            found.append(Profile(handle, found=False))
-            continue
+            continue  # this handle stays due; one account failing cannot hold the rest back
         except ConnectorError:  # refused (a 4xx): asking again cannot help
             account = None
         answered, failing = True, 0
