@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as db
-from django.db import transaction
 from django.utils import timezone
 
 from hubbub.listening import effects, words_index
@@ -146,25 +146,15 @@ def recompute(user_id: int) -> int:
             read = {row["pk"]: row["digest"] for row in chunk}
             feeds = _feeds_of(list(read))
             outcomes, indexed = _matched(listening, chunk, feeds, needs)
-            with transaction.atomic():
-                _take_turns(user_id)
-                # An ingest since the chunk was read (an edit, a new feed of an item, a
-                # deletion) wrote what the rules do to its items: those are read and matched
-                # again, not overwritten with what the chunk said.
-                stored = dict(Item.objects.filter(pk__in=list(read)).values_list("pk", "digest"))
-                now_in = _feeds_of(list(read))
-                again = {pk for pk, digest in stored.items()
-                         if digest != read[pk] or now_in.get(pk, set()) != feeds.get(pk, set())}
-                if again or len(stored) < len(read):
-                    keep = stored.keys() - again
-                    outcomes = [o for o in outcomes if o.item_id in keep]
-                    indexed = [r for r in indexed if r[0] in keep]
-                    rows = list(Item.objects.filter(pk__in=sorted(again)).values(*ITEM_FIELDS))
-                    more, more_indexed = _matched(listening, rows, now_in, needs)
-                    outcomes += more
-                    indexed += more_indexed
-                effects.write(outcomes, replace_entries=True)
-                words_index.write(indexed)
+            for attempt in range(1, WRITE_ATTEMPTS + 1):
+                try:
+                    _write_chunk(user_id, listening, needs, read, feeds, outcomes, indexed)
+                    break
+                except (IntegrityError, OperationalError) as error:
+                    if attempt == WRITE_ATTEMPTS or not _lost_a_race(error):
+                        raise
+                    log.info("recompute of user %s: chunk write lost a race (%s): again",
+                             user_id, error)
         with transaction.atomic():
             done = ListeningState.objects.filter(user_id=user_id, version=version).update(
                 applied_version=version)
@@ -172,6 +162,52 @@ def recompute(user_id: int) -> int:
         if done:
             return version
         log.info("rules of user %s changed during the recompute: again", user_id)
+
+
+# A chunk's write transaction can lose a race with a deletion the network reported
+# (timeline/services.py remove_deleted, which does not take the person's turn: ingest takes the
+# turn after storing its items, so a deletion taking it would deadlock with ingest). On
+# PostgreSQL, an item deleted after the write's second read makes its ItemMark insert fail the
+# foreign key (IntegrityError), and the two transactions locking the same ItemMark/ItemWords
+# rows in other orders can deadlock (PostgreSQL aborts one: 40P01; 40001 for a serialization
+# failure). The write is then done again, reading the chunk again in a new transaction; the
+# deletion, if it was the one aborted, is retried by its caller (streaming._remove_retrying).
+WRITE_ATTEMPTS = 3
+_RACE_CODES = frozenset({"40P01", "40001"})
+
+
+def _lost_a_race(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.__cause__, "pgcode", None) in _RACE_CODES or \
+        getattr(error.__cause__, "sqlstate", None) in _RACE_CODES
+
+
+def _write_chunk(user_id: int, listening: effects.Listening, needs: Any,
+                 read: Mapping[int, str], feeds: Mapping[int, set[int]],
+                 outcomes: list[effects.Outcome],
+                 indexed: list[tuple[int, str, str, str]]) -> None:
+    """Write what the rules do to one chunk of items read before (`read`: their digests), in
+    one transaction that takes the person's turn and reads the chunk again."""
+    with transaction.atomic():
+        _take_turns(user_id)
+        # An ingest since the chunk was read (an edit, a new feed of an item, a
+        # deletion) wrote what the rules do to its items: those are read and matched
+        # again, not overwritten with what the chunk said.
+        stored = dict(Item.objects.filter(pk__in=list(read)).values_list("pk", "digest"))
+        now_in = _feeds_of(list(read))
+        again = {pk for pk, digest in stored.items()
+                 if digest != read[pk] or now_in.get(pk, set()) != feeds.get(pk, set())}
+        if again or len(stored) < len(read):
+            keep = stored.keys() - again
+            outcomes = [o for o in outcomes if o.item_id in keep]
+            indexed = [r for r in indexed if r[0] in keep]
+            rows = list(Item.objects.filter(pk__in=sorted(again)).values(*ITEM_FIELDS))
+            more, more_indexed = _matched(listening, rows, now_in, needs)
+            outcomes = outcomes + more
+            indexed = indexed + more_indexed
+        effects.write(outcomes, replace_entries=True)
+        words_index.write(indexed)
 
 
 def _matched(listening: effects.Listening, rows: Iterable[Mapping[str, Any]],
