@@ -29,6 +29,7 @@ from hubbub.timeline.polling import (
 from hubbub.timeline.selectors import column_page, ensure_feed
 from tests.timeline.conftest import make_column, make_connection, net_item
 from tests.timeline.scripted import ScriptedConnector
+from tests.waiting import until
 
 pytestmark = pytest.mark.django_db
 
@@ -296,4 +297,26 @@ def test_the_loop_polls_due_feeds_on_its_threads(alice: User) -> None:
         stop.set()
         polling._wake.set()
         loop.join(5)
+    assert not loop.is_alive()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_free_poll_thread_claims_the_next_due_feed_without_waiting_for_the_tick(
+        alice: User) -> None:
+    """With one thread and a tick far away, due feeds are still read one after another: the
+    end of a poll wakes the loop (a claim round a tick capped a worker at its thread count of
+    polls a second)."""
+    feeds = [ensure_feed(make_connection(alice), "home") for _ in range(3)]
+    make_column(alice, feeds)
+    ScriptedConnector.pages = {"home": {"": _page(range(5), None)}}
+    stop = threading.Event()
+    loop = threading.Thread(target=PollLoop(stop, threads=1, tick=3600).run)
+    loop.start()
+    try:
+        until(lambda: Feed.objects.filter(last_polled_at__isnull=False).count() == 3,
+              "all three due feeds read on the one thread")
+    finally:
+        stop.set()
+        polling._wake.set()
+        loop.join(10)
     assert not loop.is_alive()
