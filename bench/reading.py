@@ -6,9 +6,14 @@ the post on the server to the item in the hub's database and to the open deck's 
         [--rate-window 300] [--settle 300] [--hub-env NAME=VALUE ...] [--keep]
 
 All on 127.0.0.1: a fresh PostgreSQL database (as bench/agency.py), the Mastodon mock with its
-per-token rate limit on (bench/agencybench/peers.py) behind a relay that notes every call and
-passes the streaming API through (readingbench/relay.py), one `hubbub serve --web-only` and
+per-token rate limit on (bench/agencybench/peers.py) behind a relay that notes every call
+(readingbench/relay.py), one `hubbub serve --web-only` and
 --workers `hubbub worker` processes, HUBBUB_LIVE_BACKEND=postgres (web and worker apart).
+The streaming API is answered by the relay (the mock holds a database connection for each open
+stream from a pool of 15, and past 15 streams every other call waits and times out): each post
+the mock answered is pushed at once as an `update` event to its followers' open streams, as
+Mastodon does; --mock-streams passes streams through to the mock instead. Reads (polls) always
+reach the mock, with its rate limit.
 
 Stages, one per --scales value, in one run (the connections of a stage stay for the next):
 accounts are made on the mock, each follows one "poster" account (--fanout followers a poster),
@@ -31,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -112,6 +118,7 @@ class Reading:
         self.hub = Hub(folder / "data", database_url=url, extra_env=env)
         self.peer = start_limited_mastodon(args.rate_limit, args.rate_window)
         self.relay = StreamingRelay(self.peer.port)
+        self.relay.serve_streams = not args.mock_streams
         self.posters: list[SeededAccount] = []
         self.accounts: list[SeededAccount] = []
         # token tail -> (user index, connection id, home feed id)
@@ -248,6 +255,11 @@ class Reading:
                 post_errors += 1
                 continue
             posts.append((str(status["id"]), sent, p))
+            if self.relay.serve_streams:
+                followers = [self.accounts[n].access_token[-12:]
+                             for n in range(p * args.fanout,
+                                            min((p + 1) * args.fanout, len(self.accounts)))]
+                self.relay.push(followers, "update", json.dumps(status))
         ended = time.time()
         # Stragglers: until every open follower has the post (or 30 s).
         open_expect = {(sid, self.where[self.accounts[n].access_token[-12:]][1])
@@ -338,6 +350,11 @@ class Reading:
                       "account_minutes_over_budget": too_many,
                       "max_in_one_minute": max(buckets.values(), default=0)},
             "answers": dict(Counter(c.status for c in calls)),
+            "read_paths": dict(Counter(
+                re.sub(r"/\d+", "/N", c.path) for c in calls
+                if c.method == "GET" and not c.path.startswith("/api/v1/streaming")
+            ).most_common(8)),
+            "reads_per_s": round(sum(reads.values()) / max(1e-9, settled - start), 2),
             "429": {"total": sum(by429.values()), "accounts": len(by429),
                     "max_one_account": max(by429.values(), default=0)},
             "streams_opened_in_window": len(streams),
@@ -347,6 +364,8 @@ class Reading:
             "cpu_s": cpu,
             "cpu_share": {k: round(v / window, 2) for k, v in cpu.items()},
             "peak": usage["peak"], "db_connections_peak": usage["db_connections_peak"],
+            "db_connections_mean": usage["db_connections_mean"],
+            "db_held_by_process": usage["db_held"],
             "load_before": load0, "load_after": load1,
         }
 
@@ -438,6 +457,9 @@ def main() -> None:
     parser.add_argument("--rate-window", type=int, default=300)
     parser.add_argument("--settle", type=float, default=300.0,
                         help="longest wait for streams and first reads before measuring")
+    parser.add_argument("--mock-streams", action="store_true",
+                        help="pass streams through to the mock (it holds 15 at most) instead "
+                             "of the relay serving them")
     parser.add_argument("--hub-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()

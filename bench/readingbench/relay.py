@@ -1,11 +1,19 @@
 """A loopback HTTP relay in front of the Mastodon mock for bench/reading.py that notes every
-call (time, method, path, answer status, the caller's token) and passes streaming answers
-through as they come (/api/v1/streaming/...: each on an upstream connection of its own, held
-until one side closes). Other calls reuse a keep-alive upstream connection per relay thread."""
+call (time, method, path, answer status, the caller's token). Other calls reuse a keep-alive
+upstream connection per relay thread.
+
+Streams (/api/v1/streaming/...) are passed through as they come (an upstream connection each)
+or, with `serve_streams`, answered by the relay itself: mastodon-mock 0.6.1 holds a pooled
+database connection for each open stream (SQLAlchemy's default pool: 5 + 10 overflow), so
+past 15 open streams every other call waits for the pool and times out. The relay's own
+streams carry what the bench `push`es (the status the mock answered to the post, as an
+`update` event, to the followers' streams) and a heartbeat comment every 15 s, as Mastodon's.
+"""
 
 from __future__ import annotations
 
 import http.client
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +39,8 @@ class StreamingRelay:
         self.lock = threading.Lock()
         self.calls: list[Call] = []
         self.open_streams = 0
+        self.serve_streams = False
+        self.streams: dict[str, list[queue.Queue[bytes]]] = {}  # token tail -> open streams
         self.spread_anonymous = False  # set-up: a token each for calls without one
         self._anonymous = 0
         self.local = threading.local()
@@ -50,6 +60,17 @@ class StreamingRelay:
     def snapshot(self) -> list[Call]:
         with self.lock:
             return list(self.calls)
+
+    def push(self, tokens: list[str], event: str, data: str) -> int:
+        """An event to every open stream of these tokens (tails); how many got it."""
+        message = f"event: {event}\ndata: {data}\n\n".encode()
+        sent = 0
+        with self.lock:
+            for token in tokens:
+                for stream in self.streams.get(token, []):
+                    stream.put(message)
+                    sent += 1
+        return sent
 
     def _note(self, call: Call) -> None:
         with self.lock:
@@ -83,7 +104,10 @@ class StreamingRelay:
                         relay._anonymous += 1
                         headers["Authorization"] = f"Bearer setup-{relay._anonymous}"
                 if path.startswith("/api/v1/streaming"):
-                    self._stream(arrived, path, headers, auth[-12:])
+                    if relay.serve_streams:
+                        self._serve_stream(arrived, path, auth[-12:])
+                    else:
+                        self._stream(arrived, path, headers, auth[-12:])
                     return
                 for attempt in (0, 1):
                     conn = relay._keepalive()
@@ -136,6 +160,35 @@ class StreamingRelay:
                     pass  # one side closed the stream
                 finally:
                     conn.close()
+
+            def _serve_stream(self, arrived: float, path: str, token: str) -> None:
+                relay._note(Call(arrived, "GET", path, 200, token))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                mine: queue.Queue[bytes] = queue.Queue()
+                with relay.lock:
+                    relay.streams.setdefault(token, []).append(mine)
+                    relay.open_streams += 1
+                try:
+                    self.wfile.write(b":)\n\n")
+                    self.wfile.flush()
+                    while True:
+                        try:
+                            message = mine.get(timeout=15.0)
+                        except queue.Empty:
+                            message = b":thump\n\n"
+                        self.wfile.write(message)
+                        self.wfile.flush()
+                except OSError:
+                    pass  # the hub closed the stream
+                finally:
+                    with relay.lock:
+                        relay.streams[token].remove(mine)
+                        relay.open_streams -= 1
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
 

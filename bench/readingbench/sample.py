@@ -4,7 +4,10 @@ connections (pg_stat_activity)."""
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +42,31 @@ class Sampler(threading.Thread):
         self.peak: dict[str, dict[str, int]] = {name: {"rss_mb": 0, "threads": 0}
                                                 for name in pids}
         self.db_peak = 0
+        self.db_counts: list[int] = []
+        self.held: dict[str, list[int]] = {name: [] for name in pids}  # PostgreSQL sockets
         self.db_name = database_url.rsplit("/", 1)[-1]
         self._stop = threading.Event()
 
     def stop(self) -> dict[str, Any]:
         self._stop.set()
         self.join()
-        return {"peak": self.peak, "db_connections_peak": self.db_peak}
+        mean = sum(self.db_counts) / len(self.db_counts) if self.db_counts else 0.0
+        return {"peak": self.peak, "db_connections_peak": self.db_peak,
+                "db_connections_mean": round(mean, 1),
+                "db_held": {name: {"mean": round(sum(v) / len(v), 1) if v else 0,
+                                   "max": max(v, default=0)}
+                            for name, v in self.held.items()}}
+
+    def _held(self) -> None:
+        """PostgreSQL connections (sockets to :5432) each process holds, from `ss`."""
+        try:
+            out = subprocess.run(["ss", "-tnpH", "dport", "= :5432"], capture_output=True,
+                                 text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return
+        by_pid = Counter(int(m) for m in re.findall(r"pid=(\d+),", out))
+        for name, pid in self.pids.items():
+            self.held[name].append(by_pid.get(pid, 0))
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -57,3 +78,5 @@ class Sampler(threading.Thread):
                 (count,) = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname=%s",
                                         (self.db_name,)).fetchone() or (0,)
                 self.db_peak = max(self.db_peak, int(count))
+                self.db_counts.append(int(count))
+                self._held()
