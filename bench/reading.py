@@ -213,7 +213,7 @@ class Reading:
         left = -1
         with psycopg.connect(self.url, autocommit=True) as conn:
             while time.monotonic() < deadline:
-                if streams_at is None and self.relay.open_streams >= want:
+                if streams_at is None and self._streamed(want):
                     streams_at = time.monotonic() - began
                 (left,) = conn.execute(query).fetchone() or (0,)
                 if polled_at is None and left == 0:
@@ -227,6 +227,15 @@ class Reading:
                 "streams_up_s": round(streams_at, 1) if streams_at is not None else None,
                 "first_reads_done_s": round(polled_at, 1) if polled_at is not None else None,
                 "feeds_never_read": left}
+
+    def _streamed(self, want: int) -> bool:
+        """Every open deck's connection has a stream (with several workers, each opens its
+        own: a count of streams would be reached before every connection has one)."""
+        if not self.relay.serve_streams:
+            return self.relay.open_streams >= want
+        with self.relay.lock:
+            return all(self.relay.streams.get(token)
+                       for token, (index, _, _) in self.where.items() if index in self.decks)
 
     def measure(self, stage: int) -> dict[str, Any]:
         args = self.args
