@@ -76,10 +76,25 @@ def clock_offset(clock_day: Day | None) -> Iterator[float | None]:
         yield offset
 
 
+# How long a step or an expectation may wait for its condition before the test fails. These
+# are conditions, not pauses (a passing wait returns as soon as it holds), so the bound is set
+# for a machine under load: Playwright's own 5 s (expect) failed browser tests whenever other
+# work kept the 2 cores busy (load 16: a live item took longer than 15 s to appear).
+WAIT_MS = 60_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every `expect` of the session, whichever page it looks at, waits up to WAIT_MS."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+
+
 @pytest.fixture
 def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 860},
                                   timezone_id=browser_zone)
+    context.set_default_timeout(WAIT_MS)
     if clock_offset is not None:
         context.clock.install(time=time.time())  # time-machine has moved this process's clock
     pg = context.new_page()

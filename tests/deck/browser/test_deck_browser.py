@@ -64,11 +64,11 @@ def test_a_status_posted_on_the_peer_appears_without_reload(
     # Scrolled down, a new item waits behind the "new" bar instead of moving the page.
     for n in range(12):
         mastodon_peer.post_as(friend, f"filler {n}")
-    expect(home.locator(".item", has_text="filler 11")).to_be_visible(timeout=15_000)
+    expect(home.locator(".item", has_text="filler 11")).to_be_visible()
     home.locator("[data-column-body]").evaluate("el => el.scrollTop = 400")
     mastodon_peer.post_as(friend, "Arrived while reading")
     bar = home.locator("[data-new-bar]")
-    expect(bar).to_be_visible(timeout=15_000)
+    expect(bar).to_be_visible()
     expect(bar).to_contain_text("1")
     # What the person was reading stayed where it was.
     assert home.locator("[data-column-body]").evaluate("el => el.scrollTop") == 400

@@ -30,7 +30,7 @@ def _open_deck(page: Any, url: str) -> Any:
     page.goto(url + "/deck/")
     home = page.locator(".column").first
     expect(home.locator(".column-title")).to_have_text("Home")
-    expect(page.locator("#deck.is-live")).to_be_attached(timeout=10_000)
+    expect(page.locator("#deck.is-live")).to_be_attached()
     page.evaluate("window.__sameDocument = true")
     return home
 
@@ -151,7 +151,7 @@ def test_a_nostr_note_streams_into_the_open_column_and_its_deletion_removes_it(
     started = time.monotonic()
     assert nostr_peer.publish(deletion).ok
     expect(home.locator(".item", has_text="A note from a followed key")).to_have_count(
-        0, timeout=10_000)
+        0)
     print(f"nostr deletion -> gone from the column: {time.monotonic() - started:.1f} s")
     expect(home.locator(".more-empty")).to_contain_text("Nothing here yet")  # emptied
     assert page.evaluate("window.__sameDocument") is True
@@ -189,7 +189,7 @@ def test_a_status_deleted_on_mastodon_leaves_the_open_column(
     shot(page, "deck-44-mastodon-before-delete")
     started = time.monotonic()
     delete(doomed)
-    expect(home.locator(".item", has_text="Said in haste")).to_have_count(0, timeout=10_000)
+    expect(home.locator(".item", has_text="Said in haste")).to_have_count(0)
     print(f"mastodon delete -> gone from the column: {time.monotonic() - started:.1f} s")
     expect(home.locator(".item", has_text="Said with care")).to_be_visible()
     assert page.evaluate("window.__sameDocument") is True
@@ -198,13 +198,13 @@ def test_a_status_deleted_on_mastodon_leaves_the_open_column(
     # Waiting behind the bar, then deleted: the bar counts it no more.
     for n in range(12):
         mastodon_peer.post_as(friend, f"filler {n}")
-    expect(home.locator(".item", has_text="filler 11")).to_be_visible(timeout=15_000)
+    expect(home.locator(".item", has_text="filler 11")).to_be_visible()
     home.locator("[data-column-body]").evaluate("el => el.scrollTop = 400")
     waiting = mastodon_peer.post_as(friend, "Regretted at once")
     bar = home.locator("[data-new-bar]")
-    expect(bar).to_be_visible(timeout=15_000)
+    expect(bar).to_be_visible()
     delete(waiting)
-    expect(bar).to_be_hidden(timeout=10_000)
+    expect(bar).to_be_hidden()
     expect(home.locator(".item", has_text="Regretted at once")).to_have_count(0)
 
     page.reload()  # the next load (with or without JavaScript) has neither
