@@ -40,7 +40,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from deck_weight import COLUMNS  # noqa: E402
+from deck_weight import COLUMNS, ten_columns  # noqa: E402
 from deckbench.machine import load_average  # noqa: E402
 
 PASSWORD = "bench-paint-password"
@@ -83,20 +83,14 @@ def _prepare(store: Path) -> int:
     django.setup()
     from django.contrib.auth.models import User
 
-    from hubbub.timeline.models import Column, Deck
+    from hubbub.timeline.models import Deck
 
     user = User.objects.get(username="bench")
     user.set_password(PASSWORD)
     user.save()
     deck = Deck.objects.filter(user=user).order_by("pk").first()
     assert deck is not None, "no deck in the store: make it with bench/deck.py --keep"
-    base = Column.objects.filter(deck=deck).order_by("position", "pk").first()
-    assert base is not None
-    feeds = list(base.feeds.all())
-    while Column.objects.filter(deck=deck).count() < COLUMNS:
-        column = Column.objects.create(deck=deck, title=f"Copy {base.pk}", filters=base.filters,
-                                       position=Column.objects.filter(deck=deck).count())
-        column.feeds.set(feeds)
+    ten_columns(deck)
     # Limits as a person's hub has them cached: the bench's made-up servers are never asked.
     from django.utils import timezone
 

@@ -41,6 +41,21 @@ def _weigh(html: bytes) -> dict[str, Any]:
             "gzip_per_item": packed / items if items else 0.0}
 
 
+def ten_columns(deck: Any) -> Any:
+    """Give the deck COLUMNS columns, copies of its first (the first account's home feed);
+    the first column."""
+    from hubbub.timeline.models import Column
+
+    base = Column.objects.filter(deck=deck).order_by("position", "pk").first()
+    assert base is not None
+    feeds = list(base.feeds.all())
+    while Column.objects.filter(deck=deck).count() < COLUMNS:
+        column = Column.objects.create(deck=deck, title=f"Copy {base.pk}", filters=base.filters,
+                                       position=Column.objects.filter(deck=deck).count())
+        column.feeds.set(feeds)
+    return base
+
+
 def run(store: Path, runs: int) -> dict[str, Any]:
     os.environ["HUBBUB_DATA_DIR"] = str(store)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
@@ -51,18 +66,12 @@ def run(store: Path, runs: int) -> dict[str, Any]:
     from django.test import Client
 
     from hubbub.timeline import views
-    from hubbub.timeline.models import Column, Deck
+    from hubbub.timeline.models import Deck
 
     user = User.objects.get(username="bench")
     deck = Deck.objects.filter(user=user).order_by("pk").first()
     assert deck is not None, "no deck in the store: make it with bench/deck.py --keep"
-    base = Column.objects.filter(deck=deck).order_by("position", "pk").first()
-    assert base is not None
-    feeds = list(base.feeds.all())
-    while Column.objects.filter(deck=deck).count() < COLUMNS:
-        column = Column.objects.create(deck=deck, title=f"Copy {base.pk}", filters=base.filters,
-                                       position=Column.objects.filter(deck=deck).count())
-        column.feeds.set(feeds)
+    base = ten_columns(deck)
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
     fragment = client.get(f"/deck/columns/{base.pk}/", HTTP_HX_REQUEST="true").content
