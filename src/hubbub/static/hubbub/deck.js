@@ -214,9 +214,12 @@
       if (after) url.searchParams.set("after", after);
       const response = await fetch(url, { credentials: "same-origin", headers: { "X-Deck": "1" } });
       if (!response.ok) return;
+      const html = await response.text();
+      // What the column holds is read after the last wait: a page swapped in while the body
+      // was on its way may hold the same items.
       const known = new Set(itemsOf(column, { visibleOnly: false }).map((el) => el.dataset.item));
       for (const el of column.querySelectorAll("[data-pending] > .item")) known.add(el.dataset.item);
-      const fresh = parseItems(await response.text()).filter((el) => !known.has(el.dataset.item));
+      const fresh = parseItems(html).filter((el) => !known.has(el.dataset.item));
       if (fresh.length) receive(column, fresh);
     } catch (_) {
       // Offline for a moment: the next event or the reconnect catches up.
