@@ -16,7 +16,7 @@ import requests
 
 from hubbub.networks.base import Account
 from hubbub.networks.errors import RateLimited, Rejected
-from hubbub.networks.mastodon import connector as connector_module
+from hubbub.networks.mastodon import mention_types as mention_types_module
 from hubbub.networks.mastodon.connector import MastodonConnector
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 
@@ -133,7 +133,7 @@ def test_the_fallback_is_forgotten_after_a_while(mastodon_peer: MastodonPeer,
     connector.fetch(account, "mentions")
     assert older_server.asked == [["mention", "quote"], ["mention"]]
     # The server may have been upgraded: after MENTIONS_ONLY_FOR it is asked for quotes again.
-    monkeypatch.setattr(connector_module, "MENTIONS_ONLY_FOR", timedelta(0))
+    monkeypatch.setattr(mention_types_module, "MENTIONS_ONLY_FOR", timedelta(0))
     connector.fetch(account, "mentions")
     assert older_server.asked[2:] == [["mention", "quote"], ["mention"]]
 

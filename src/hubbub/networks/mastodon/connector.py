@@ -8,24 +8,16 @@ import io
 import logging
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
-import mastodon
-import requests
-
 from hubbub.core.counting import count_text
 from hubbub.core.http import (
-    ResponseLog,
-    default_timeout,
     guarded_session,
-    record_responses,
-    user_agent,
 )
 from hubbub.networks.base import (
     Account,
@@ -47,7 +39,6 @@ from hubbub.networks.base import (
 from hubbub.networks.errors import (
     ConnectorError,
     NotFound,
-    RateLimited,
     Rejected,
     Revoked,
     Transient,
@@ -55,7 +46,10 @@ from hubbub.networks.errors import (
 from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
 from hubbub.networks.mastodon import direct as direct_messages
+from hubbub.networks.mastodon.client import Api as _Api
+from hubbub.networks.mastodon.client import open_api
 from hubbub.networks.mastodon.lists import list_id
+from hubbub.networks.mastodon.mention_types import MentionTypes
 from hubbub.networks.mastodon.search import each as _each
 from hubbub.networks.mastodon.search import next_cursor, search_page
 
@@ -63,37 +57,11 @@ log = logging.getLogger(__name__)
 
 REACTION_METHODS = {"like": "status_favourite", "repost": "status_reblog",
                     "bookmark": "status_bookmark"}
-# Mastodon.py probes the server version before some calls (media uploads) unless told one.
-# hubbub targets Mastodon 4.x (PKCE needs 4.3): say so instead of paying a request per upload.
-ASSUMED_VERSION = (4, 0, 0)
 # find_published looks this far before `since`, in case the server's clock runs behind ours.
 CLOCK_SLACK = timedelta(minutes=2)
 FIND_PUBLISHED_PAGES = 5
 PAGE_SIZE = 40
 MEDIA_PROCESSING_WAIT_SECONDS = 60.0
-# A server that refused the mentions feed's notification types (mapping.MENTION_TYPES: a server
-# speaking Mastodon's API may reject a type it does not know, e.g. `quote`) is asked for
-# mentions alone this long, then for every type again (it may have been upgraded meanwhile).
-MENTIONS_ONLY_FOR = timedelta(hours=6)
-
-
-@dataclass
-class _Api:
-    """One Mastodon.py client on one guarded session, for one operation."""
-
-    base_url: str
-    client: Any  # mastodon.Mastodon (untyped)
-    log: ResponseLog
-
-    def call(self, method: str, *args: Any, unsafe_write: bool = False, **kwargs: Any) -> Any:
-        """Call a Mastodon.py method; every failure leaves as a ConnectorError."""
-        self.log.last = None
-        try:
-            return getattr(self.client, method)(*args, **kwargs)
-        except (mastodon.MastodonError, requests.RequestException, ValueError, OSError) as exc:
-            raise failures.map_error(
-                exc, self.log.last, base_url=self.base_url, unsafe_write=unsafe_write
-            ) from exc
 
 
 class MastodonConnector(Connector):
@@ -102,16 +70,6 @@ class MastodonConnector(Connector):
     # leaving the rest for posting, reactions and paging back.
     poll_reads_per_minute: ClassVar[float | None] = 30.0
     name: ClassVar[str] = "Mastodon"
-
-    def mention(self, handle: str, own_handle: str) -> str | None:
-        """@user@host; @user for an account of the poster's own domain (its handle's, which
-        may differ from the web address: Mastodon's LOCAL_DOMAIN and WEB_DOMAIN). Mastodon
-        shows and counts both as @user."""
-        user, _, host = handle.strip().lstrip("@").partition("@")
-        if not user or not user.replace("_", "").replace(".", "").replace("-", "").isalnum():
-            return None
-        own = own_handle.strip().lstrip("@").rpartition("@")[2].lower()
-        return f"@{user}" if not host or host.lower() == own else f"@{user}@{host}"
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # People connect through OAuth in the browser; bots and scripts bring a token.
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
@@ -122,30 +80,21 @@ class MastodonConnector(Connector):
     )
 
     def __init__(self) -> None:
-        # Servers (by base URL) asked for mentions alone, since (time.monotonic()) they refused.
-        self._mentions_only: dict[str, float] = {}
+        self._mention_types = MentionTypes()
+
+    def mention(self, handle: str, own_handle: str) -> str | None:
+        """@user@host; @user for an account of the poster's own domain (its handle's, which
+        may differ from the web address: Mastodon's LOCAL_DOMAIN and WEB_DOMAIN). Mastodon
+        shows and counts both as @user."""
+        user, _, host = handle.strip().lstrip("@").partition("@")
+        if not user or not user.replace("_", "").replace(".", "").replace("-", "").isalnum():
+            return None
+        own = own_handle.strip().lstrip("@").rpartition("@")[2].lower()
+        return f"@{user}" if not host or host.lower() == own else f"@{user}@{host}"
 
     # --- plumbing ------------------------------------------------------------------------------
-    @contextmanager
-    def _api(self, base_url: str, access_token: str | None) -> Iterator[_Api]:
-        timeout = default_timeout()
-        session = guarded_session(timeout)
-        log = record_responses(session)
-        try:
-            client = mastodon.Mastodon(
-                api_base_url=base_url,
-                access_token=access_token,
-                session=session,
-                version_check_mode="none",
-                ratelimit_method="throw",
-                request_timeout=timeout,
-                user_agent=user_agent(),
-                mastodon_version=".".join(map(str, ASSUMED_VERSION)),
-            )
-            client.mastodon_major, client.mastodon_minor, client.mastodon_patch = ASSUMED_VERSION
-            yield _Api(base_url=base_url.rstrip("/"), client=client, log=log)
-        finally:
-            session.close()
+    def _api(self, base_url: str, access_token: str | None) -> AbstractContextManager[_Api]:
+        return open_api(base_url, access_token)
 
     def _account_api(self, account: Account) -> AbstractContextManager[_Api]:
         token = account.credentials.get("access_token")
@@ -430,32 +379,6 @@ class MastodonConnector(Connector):
         first = min(matches, key=lambda s: mapping.parse_time(s.get("created_at")))
         return mapping.published_from_status(first)
 
-    def _mentions(self, api: _Api, paging: Mapping[str, Any]) -> Any:
-        """A page of mention (and quote) notifications. A server that refuses the types asked
-        (an answer 4xx other than a login's or a limit's: a server that checks types[] against
-        the ones it knows, where `quote` is new in Mastodon 4.5) is asked again for mentions
-        alone, and only for those for MENTIONS_ONLY_FOR. A refusal of mentions alone too is
-        the feed's error, and nothing is remembered."""
-        server = api.base_url.lower()
-        since = self._mentions_only.get(server)
-        if since is not None and time.monotonic() - since < MENTIONS_ONLY_FOR.total_seconds():
-            return api.call("notifications", types=["mention"], **paging)
-        try:
-            page = api.call("notifications", types=list(mapping.MENTION_TYPES), **paging)
-        except Rejected as refused:
-            try:
-                page = api.call("notifications", types=["mention"], **paging)
-            except (RateLimited, Transient):
-                raise  # the server's state now (its reset time, its outage), not the refusal
-            except ConnectorError:
-                raise refused from None
-            log.info("%s refused the notification types %s: asking for mentions alone",
-                     api.base_url, ", ".join(mapping.MENTION_TYPES))
-            self._mentions_only[server] = time.monotonic()
-            return page
-        self._mentions_only.pop(server, None)
-        return page
-
     def delete(self, account: Account, remote_id: str) -> None:
         """Delete a status; one that is already gone counts as deleted."""
         with self._account_api(account) as api:
@@ -487,7 +410,7 @@ class MastodonConnector(Connector):
             if feed == "home":
                 page = api.call("timeline_home", **paging)
             elif feed == "mentions":
-                page = self._mentions(api, paging)
+                page = self._mention_types.page(api, paging)
                 return Page(items=_each(page, lambda n: mapping.item_from_notification(n, base)),
                             next_cursor=next_cursor(page, PAGE_SIZE))
             elif feed == "notifications":
