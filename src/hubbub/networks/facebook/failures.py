@@ -26,19 +26,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from hubbub.networks.errors import (
-    AuthExpired,
-    ConnectorError,
-    NotFound,
-    RateLimited,
-    Rejected,
-    Revoked,
-)
-from hubbub.networks.failures_common import (
-    server_trouble,
-    transport_failure,
-    unreadable_answer,
-)
+from hubbub.networks.errors import ConnectorError, NotFound, RateLimited, Rejected
+from hubbub.networks.failures_common import server_trouble
 from hubbub.networks.meta.errors import (
     BLOCKED_CODE,
     DEFAULT_RATE_LIMIT_WAIT,
@@ -49,6 +38,7 @@ from hubbub.networks.meta.errors import (
     TEMPORARY_CODES,
     TOKEN_CODES,
     GraphError,
+    Voice,
     rate_limit_until,
 )
 
@@ -84,7 +74,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     current = now or datetime.now(UTC)
     code, said = error.code, error.said()
     if error.is_token:
-        return _token_error(error)
+        return VOICE.token_error(error)
     if error.is_rate_limit:
         until = rate_limit_until(error, current)
         scope = {4: "the hub's Facebook app", 17: "this Facebook account",
@@ -96,7 +86,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
                         f"judged it abusive or against its policies (error 368){said}. Wait "
                         "before trying again, and check the Page's notifications on Facebook.")
     if code in PERMISSION_CODES:
-        return _permission_error(error, what)
+        return VOICE.permission_error(error, what)
     if code == DUPLICATE_CODE:
         return Rejected("Facebook refused this post as a duplicate of one the Page just posted; "
                         "it was not posted again. Change the text to post it.")
@@ -108,34 +98,15 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     return Rejected(f"Facebook refused it{said or f' (HTTP {error.status})'}")
 
 
-def _token_error(error: GraphError) -> ConnectorError:
-    subcode = error.subcode
-    if subcode == EXPIRED_SUBCODE:
-        return AuthExpired(_SUBCODE_SENTENCES[EXPIRED_SUBCODE])
-    sentence = _SUBCODE_SENTENCES.get(subcode or 0)
-    if sentence is None:
-        sentence = ("Facebook no longer accepts the token for this Page (it expired, was "
-                    f"revoked or is otherwise invalid{error.said()}): " + RECONNECT + ".")
-    return Revoked(sentence)
-
-
-def _permission_error(error: GraphError, what: str) -> ConnectorError:
-    named = _PERMISSION.search(f"{error.message} {error.user_message}")
-    action = what or "do this"
-    if named:
-        return Rejected(f"Facebook did not let hubbub {action}: the Page's login lacks the "
-                        f"{named.group(1)} permission. Reconnect the Page and allow it "
-                        f"(error {error.code}){error.said()}")
-    return Rejected(f"Facebook did not let hubbub {action}: a permission or the person's role "
-                    f"on the Page does not allow it (error {error.code}){error.said()}. "
-                    "Reconnect the Page and allow everything hubbub asks for.")
-
-
-def map_transport(exc: BaseException, *, write: bool = False) -> ConnectorError:
-    """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
-    return transport_failure(exc, "Facebook", write=write)
-
-
-def unreadable(*, write: bool) -> ConnectorError:
-    """A 2xx answer whose body is not the JSON Facebook documents."""
-    return unreadable_answer("Facebook", write=write)
+VOICE = Voice(
+    network="Facebook",
+    subcode_sentences=_SUBCODE_SENTENCES,
+    token_fallback=("Facebook no longer accepts the token for this Page (it expired, was "
+                    "revoked or is otherwise invalid{said}): " + RECONNECT + "."),
+    permission=_PERMISSION,
+    lacks="the Page's login lacks the {name} permission. Reconnect the Page and allow it",
+    missing="a permission or the person's role on the Page does not allow it",
+    missing_then="Reconnect the Page and allow everything hubbub asks for.",
+)
+map_transport = VOICE.transport
+unreadable = VOICE.unreadable

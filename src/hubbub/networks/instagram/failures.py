@@ -35,17 +35,15 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from hubbub.networks.errors import (
-    AuthExpired,
     ConnectorError,
     NotFound,
     OutcomeUnknown,
     RateLimited,
     Rejected,
-    Revoked,
     Transient,
 )
-from hubbub.networks.failures_common import server_trouble, transport_failure, unreadable_answer
-from hubbub.networks.meta.errors import EXPIRED_SUBCODE, GraphError, rate_limit_until
+from hubbub.networks.failures_common import server_trouble
+from hubbub.networks.meta.errors import GraphError, Voice, rate_limit_until
 
 NETWORK = "Instagram"
 RECONNECT = "reconnect Instagram on the Connections page"
@@ -97,7 +95,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     current = now or datetime.now(UTC)
     code, subcode, said = error.code, error.subcode, error.said()
     if error.is_token:
-        return _token_error(error)
+        return VOICE.token_error(error)
     if code == QUOTA_CODE or subcode == QUOTA_SUBCODE:
         return quota_used_up(current + QUOTA_WAIT)
     if subcode == SPAM_SUBCODE:
@@ -126,7 +124,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
                                   f"have been made (error {code}/{subcode}){said}")
         return Transient(f"Instagram had a passing problem (error {code}/{subcode}){said}")
     if code is not None and (code == 10 or 200 <= code < 300):
-        return _permission_error(error, what)
+        return VOICE.permission_error(error, what)
     if error.is_temporary:
         return server_trouble(NETWORK, error.status, said, error.headers, now=current,
                               write=write)
@@ -143,33 +141,15 @@ def quota_used_up(until: datetime, total: int | None = None) -> RateLimited:
                        f"{until:%H:%M} UTC", until)
 
 
-def _token_error(error: GraphError) -> ConnectorError:
-    if error.subcode == EXPIRED_SUBCODE:
-        return AuthExpired(_SUBCODE_SENTENCES[EXPIRED_SUBCODE])
-    sentence = _SUBCODE_SENTENCES.get(error.subcode or 0)
-    if sentence is None:
-        sentence = ("Instagram no longer accepts this account's login (it expired, was revoked "
-                    f"or is otherwise invalid{error.said()}): " + RECONNECT + ".")
-    return Revoked(sentence)
-
-
-def _permission_error(error: GraphError, what: str) -> ConnectorError:
-    named = _PERMISSION.search(f"{error.message} {error.user_message}")
-    action = what or "do this"
-    if named:
-        return Rejected(f"Instagram did not let hubbub {action}: the account's login lacks the "
-                        f"{named.group(1)} permission. Reconnect and allow it "
-                        f"(error {error.code}){error.said()}")
-    return Rejected(f"Instagram did not let hubbub {action}: a permission is missing (error "
-                    f"{error.code}){error.said()}. Reconnect and allow everything hubbub asks "
-                    "for.")
-
-
-def map_transport(exc: BaseException, *, write: bool = False) -> ConnectorError:
-    """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
-    return transport_failure(exc, NETWORK, write=write)
-
-
-def unreadable(*, write: bool) -> ConnectorError:
-    """A 2xx answer whose body is not the JSON Instagram documents."""
-    return unreadable_answer(NETWORK, write=write)
+VOICE = Voice(
+    network=NETWORK,
+    subcode_sentences=_SUBCODE_SENTENCES,
+    token_fallback=("Instagram no longer accepts this account's login (it expired, was revoked "
+                    "or is otherwise invalid{said}): " + RECONNECT + "."),
+    permission=_PERMISSION,
+    lacks="the account's login lacks the {name} permission. Reconnect and allow it",
+    missing="a permission is missing",
+    missing_then="Reconnect and allow everything hubbub asks for.",
+)
+map_transport = VOICE.transport
+unreadable = VOICE.unreadable

@@ -11,11 +11,14 @@ connector's failures module; the code groups and the wait after a rate limit are
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from hubbub.networks.errors import AuthExpired, ConnectorError, Rejected, Revoked
+from hubbub.networks.failures_common import transport_failure, unreadable_answer
 from hubbub.networks.meta import usage
 
 # 4 (app), 17 (user), 32 (page), 613 (custom), 80001 (Pages business use case), 341
@@ -82,6 +85,51 @@ class GraphError:
     def is_temporary(self) -> bool:
         """Meta's own trouble: a 5xx, or the codes for an unknown or a service error."""
         return self.status >= 500 or self.code in TEMPORARY_CODES
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one Meta network words the refusals every Meta API answers alike: a refused token
+    and a missing permission. The sentences are each network's; the reading is shared."""
+
+    network: str
+    # 190's subcodes ("Handling Errors"): what the person must do, in the network's words.
+    subcode_sentences: Mapping[int, str]
+    # A refused token with no sentence of its own; `{said}` takes what Meta said.
+    token_fallback: str
+    # The permission names this network's messages carry (pages_manage_posts, threads_basic).
+    permission: re.Pattern[str]
+    # "the Page's login lacks the {name} permission. Reconnect the Page and allow it"
+    lacks: str
+    # What to say when no permission is named, before and after "(error N): said".
+    missing: str
+    missing_then: str
+
+    def token_error(self, error: GraphError) -> ConnectorError:
+        if error.subcode == EXPIRED_SUBCODE:
+            return AuthExpired(self.subcode_sentences[EXPIRED_SUBCODE])
+        sentence = self.subcode_sentences.get(error.subcode or 0)
+        if sentence is None:
+            sentence = self.token_fallback.format(said=error.said())
+        return Revoked(sentence)
+
+    def permission_error(self, error: GraphError, what: str) -> ConnectorError:
+        named = self.permission.search(f"{error.message} {error.user_message}")
+        action = what or "do this"
+        if named:
+            lacks = self.lacks.format(name=named.group(1))
+            return Rejected(f"{self.network} did not let hubbub {action}: {lacks} "
+                            f"(error {error.code}){error.said()}")
+        return Rejected(f"{self.network} did not let hubbub {action}: {self.missing} (error "
+                        f"{error.code}){error.said()}. {self.missing_then}")
+
+    def transport(self, exc: BaseException, *, write: bool = False) -> ConnectorError:
+        """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
+        return transport_failure(exc, self.network, write=write)
+
+    def unreadable(self, *, write: bool) -> ConnectorError:
+        """A 2xx answer whose body is not the JSON the network documents."""
+        return unreadable_answer(self.network, write=write)
 
 
 def rate_limit_until(error: GraphError, now: datetime) -> datetime:

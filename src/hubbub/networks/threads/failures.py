@@ -21,24 +21,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from hubbub.networks.errors import (
-    AuthExpired,
-    ConnectorError,
-    NotFound,
-    RateLimited,
-    Rejected,
-    Revoked,
-)
-from hubbub.networks.failures_common import (
-    server_trouble,
-    transport_failure,
-    unreadable_answer,
-)
+from hubbub.networks.errors import ConnectorError, NotFound, RateLimited, Rejected
+from hubbub.networks.failures_common import server_trouble
 from hubbub.networks.meta.errors import (
     BLOCKED_CODE,
-    EXPIRED_SUBCODE,
     PERMISSION_CODES,
     GraphError,
+    Voice,
     rate_limit_until,
 )
 
@@ -91,7 +80,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     current = now or datetime.now(UTC)
     code, said = error.code, error.said()
     if error.is_token:
-        return _token_error(error)
+        return VOICE.token_error(error)
     if error.is_rate_limit:
         until = rate_limit_until(error, current)
         scope = {4: "the hub's Threads app", 17: "this Threads account"}.get(code or 0,
@@ -107,7 +96,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
                         f"it judged it abusive or against its policies (error 368){said}. Wait "
                         "before trying again.")
     if code in PERMISSION_CODES:
-        return _permission_error(error, what)
+        return VOICE.permission_error(error, what)
     if error.is_temporary:
         return server_trouble("Threads", error.status, said, error.headers, now=current,
                               write=write)
@@ -150,34 +139,15 @@ def container_error(error_message: str, reachability: str = "", *,
                     "posted.")
 
 
-def _token_error(error: GraphError) -> ConnectorError:
-    subcode = error.subcode
-    if subcode == EXPIRED_SUBCODE:
-        return AuthExpired(_SUBCODE_SENTENCES[EXPIRED_SUBCODE])
-    sentence = _SUBCODE_SENTENCES.get(subcode or 0)
-    if sentence is None:
-        sentence = ("Threads no longer accepts the token for this account (it expired, was "
-                    f"revoked or is otherwise invalid{error.said()}): " + RECONNECT + ".")
-    return Revoked(sentence)
-
-
-def _permission_error(error: GraphError, what: str) -> ConnectorError:
-    named = _PERMISSION.search(f"{error.message} {error.user_message}")
-    action = what or "do this"
-    if named:
-        return Rejected(f"Threads did not let hubbub {action}: the login lacks the "
-                        f"{named.group(1)} permission. Reconnect Threads and allow it "
-                        f"(error {error.code}){error.said()}")
-    return Rejected(f"Threads did not let hubbub {action}: a permission is missing (error "
-                    f"{error.code}){error.said()}. Reconnect Threads and allow everything "
-                    "hubbub asks for.")
-
-
-def map_transport(exc: BaseException, *, write: bool = False) -> ConnectorError:
-    """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""
-    return transport_failure(exc, "Threads", write=write)
-
-
-def unreadable(*, write: bool) -> ConnectorError:
-    """A 2xx answer whose body is not the JSON Threads documents."""
-    return unreadable_answer("Threads", write=write)
+VOICE = Voice(
+    network="Threads",
+    subcode_sentences=_SUBCODE_SENTENCES,
+    token_fallback=("Threads no longer accepts the token for this account (it expired, was "
+                    "revoked or is otherwise invalid{said}): " + RECONNECT + "."),
+    permission=_PERMISSION,
+    lacks="the login lacks the {name} permission. Reconnect Threads and allow it",
+    missing="a permission is missing",
+    missing_then="Reconnect Threads and allow everything hubbub asks for.",
+)
+map_transport = VOICE.transport
+unreadable = VOICE.unreadable
