@@ -189,11 +189,25 @@ HUBBUB_BODY_TIMEOUT_SECONDS = env_float("HUBBUB_BODY_TIMEOUT_SECONDS", 30.0)
 HUBBUB_MIN_BODY_RATE = env_float("HUBBUB_MIN_BODY_RATE", 1024.0)
 HUBBUB_HEADER_TIMEOUT_SECONDS = env_float("HUBBUB_HEADER_TIMEOUT_SECONDS", 10.0)
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("HUBBUB_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# The task engine (jobs/, docs/deploy.md "The task engine"): "db" (django-tasks-db in the hub's
+# own database, the default: nothing else to run) or "celery" (django-tasks-celery on the broker
+# HUBBUB_CELERY_BROKER, redis:// or amqp://; install the `celery` extra). Any other value is a
+# Django task backend's dotted path, taken as it is.
+_TASK_ENGINES = {"db": "django_tasks_db.DatabaseBackend",
+                 "celery": "django_tasks_celery.CeleryBackend"}
+_tasks_backend = env_str("HUBBUB_TASKS_BACKEND", "db")
+TASKS_BACKEND = _TASK_ENGINES.get(_tasks_backend, _tasks_backend)
+TASKS: dict[str, dict[str, object]] = {"default": {"BACKEND": TASKS_BACKEND}}
+HUBBUB_TASKS_ON_CELERY = TASKS_BACKEND.startswith("django_tasks_celery.")
+if HUBBUB_TASKS_ON_CELERY:
+    TASKS["default"]["OPTIONS"] = {"CELERY_APP": "hubbub.jobs.celery_app.app"}
+# Celery (jobs/celery_app.py reads these). A task is acknowledged only once it has run (a
+# worker killed mid-task leaves it to the broker to hand out again: RabbitMQ at once, when the
+# worker's connection drops; Redis after the visibility timeout), one message at a time per
+# worker thread. The hub reads no task results (the truth is on its rows): none are stored.
+HUBBUB_CELERY_BROKER = env_str("HUBBUB_CELERY_BROKER", "redis://127.0.0.1:6379/0")
+HUBBUB_CELERY_QUEUE = env_str("HUBBUB_CELERY_QUEUE", "hubbub")
+HUBBUB_CELERY_VISIBILITY_SECONDS = env_int("HUBBUB_CELERY_VISIBILITY_SECONDS", 600)
 
 # Outbound HTTP: private and loopback addresses are refused unless listed here (SSRF guard).
 # A self-hosted instance on the LAN, or the test peers on 127.0.0.1, need an explicit allowance.

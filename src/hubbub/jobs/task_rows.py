@@ -67,6 +67,9 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     """One pass over the task table; what it did, by kind. Safe on several workers at once:
     every change is a compare-and-set on the row's status (and start)."""
     now = now or timezone.now()
+    if settings.HUBBUB_TASKS_ON_CELERY:  # no task rows: tasks wait on the broker
+        beats = WorkerBeat.objects.filter(beat_at__lt=now - max(retention(), dead_after()))
+        return {"beats": beats.delete()[0]}
     done = {
         "deleted": delete_finished(now),
         **settle_dead_runners(now),
@@ -125,7 +128,14 @@ def _delivery_id(args_kwargs: object) -> int | None:
 
 
 def pending_deliveries(ids: Iterable[int] | None = None) -> set[int]:
-    """Deliveries that a waiting or running task will wake already."""
+    """Deliveries that a waiting or running task will wake already. On Celery the broker's
+    messages cannot be read cheaply: every one asked for while the hub's queue holds messages
+    (jobs/celery_app.py), none once it is empty."""
+    if settings.HUBBUB_TASKS_ON_CELERY:
+        from hubbub.jobs.celery_app import waiting_messages
+
+        asked = set(ids) if ids is not None else set()
+        return asked if asked and waiting_messages() > 0 else set()
     rows = DBTaskResult.objects.filter(task_path=DELIVER, status__in=("READY", "RUNNING"))
     found = {_delivery_id(value) for value in rows.values_list("args_kwargs", flat=True)}
     found.discard(None)

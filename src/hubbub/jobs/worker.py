@@ -1,7 +1,9 @@
 """The background side of the hub: the scheduler loop, the senders and task runners, in threads.
 
 `hubbub serve` runs it beside the web server in one process; `hubbub worker` runs it alone
-(several can run at once against PostgreSQL).
+(several can run at once against PostgreSQL). Tasks (feed reads, the rules' recompute, and
+deliveries with HUBBUB_SEND_IN_WORKER off) run on database task runners in threads, or, with
+HUBBUB_TASKS_BACKEND=celery, on a Celery consumer in a thread (jobs/celery_app.py).
 
 The scheduler loop does a full tick every HUBBUB_SCHEDULER_INTERVAL (sweep leases, release rate
 limits, periodic jobs, start what is due) and, between ticks, only starts what is due: when
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -41,6 +44,7 @@ class HubWorker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._task_workers: list[DBTaskWorker] = []
+        self._consumer: Any = None  # the Celery consumer (HUBBUB_TASKS_BACKEND=celery)
         self._wake = wake.subscribe()
         # Set by every wake-up from a commit (never waited on): the loop reads the next
         # scheduled time again only after one, or at a full tick.
@@ -132,7 +136,13 @@ class HubWorker:
 
     def start(self) -> None:
         self._spawn("beat", self._beat_loop)
-        if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        if settings.HUBBUB_TASKS_ON_CELERY:
+            # Tasks come from the broker: a Celery consumer in a thread (jobs/celery_app.py);
+            # no database task runner, and the task-table sweep keeps only the beats.
+            from hubbub.jobs.celery_app import start_consumer
+
+            self._consumer = start_consumer(self.worker_id, self.concurrency)
+        elif settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
             for n in range(self.concurrency):
                 worker = DBTaskWorker(
                     queue_names=["default"], interval=TASK_LOOK_SECONDS, batch=True,
@@ -170,6 +180,8 @@ class HubWorker:
         wake.stop_locally(self._start_committed)
         for worker in self._task_workers:
             worker.running = False
+        if self._consumer is not None:
+            self._consumer.stop(timeout)
         for thread in self._threads:
             thread.join(timeout)
         if self.dispatcher is not None:
