@@ -50,6 +50,11 @@ class Answer(models.Model):
                              related_name="inbox_answers")
     token = models.CharField(max_length=64)
     text = models.TextField()
+    # A direct answer's text as sent, @[Name] written as the person's account on the network:
+    # frozen before the first attempt (compare-and-set; "" not yet), so every attempt under the
+    # same key sends the same words (a Nostr retry must make the very same message), as
+    # Delivery.written does for a post.
+    written = models.TextField(blank=True, default="")
     direct = models.BooleanField(default=False)
     post = models.ForeignKey("publishing.Post", on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="+")

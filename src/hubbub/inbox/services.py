@@ -2,7 +2,10 @@
 its own network and account. A post's reply goes through publishing (a Post with one Delivery,
 sent exactly once by the engine); a direct message is sent with the connector's send_direct
 under the answer's own idempotency key, claimed by compare-and-set so two submits of one form
-never send twice."""
+never send twice. `@[Name]` in an answer is written as the person's account on the entry's
+network by the composer's own code (publishing/mentions.py): a reply through the engine, which
+freezes the words on its Delivery; a direct message here, frozen on the Answer before the first
+attempt."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from hubbub.networks.base import Draft
 from hubbub.networks.errors import ConnectorError, OutcomeUnknown, Revoked
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.errors import PostError
+from hubbub.publishing.mentions import has_mentions, people_of, write
 from hubbub.publishing.services import create_post
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
@@ -117,6 +121,21 @@ def answer(user: User, item: Item, text: str, token: str) -> Answer:
     return found
 
 
+def mention_notes(found: Answer) -> tuple[str, ...]:
+    """What the person is told of the @[Name]s in an answer: a person with no account on the
+    entry's network (written as the name), and, in a direct message, what naming someone does
+    there (the connector's `direct_mention_note`: on Mastodon she can read it too)."""
+    if not has_mentions(found.text):
+        return ()
+    connection = found.item.connection
+    written = write(found.text, connection, people_of(connection.user_id))
+    notes = list(written.notes)
+    if found.direct:
+        note = get_connector(connection.network).direct_mention_note
+        notes += [note.format(name=name) for name in written.named if note]
+    return tuple(notes)
+
+
 def can_send_again(found: Answer) -> bool:
     """A direct answer that failed (or whose request died while sending): the inbox offers to
     send it again, the same text under the same key."""
@@ -152,9 +171,26 @@ def _post_reply(user: User, found: Answer, item: Item) -> None:
     Answer.objects.filter(pk=found.pk).update(post=post, state=Answer.SENT)
 
 
+def frozen_text(found: Answer, item: Item) -> str:
+    """The direct answer's words as sent: @[Name] written for the entry's network the first
+    time (the composer's writing), saved by compare-and-set before anything is sent, so a
+    second attempt (Send again, a stale one) sends exactly those words, whatever the person's
+    accounts are by then; an attempt that lost the race takes the words the other froze."""
+    if found.written:
+        return found.written
+    connection = item.connection
+    text = found.text
+    if has_mentions(text):
+        text = write(text, connection, people_of(connection.user_id)).text
+    if not Answer.objects.filter(pk=found.pk, written="").update(written=text):
+        text = Answer.objects.values_list("written", flat=True).get(pk=found.pk)
+    found.written = text
+    return text
+
+
 def _send_direct(found: Answer, item: Item) -> None:
     connection = item.connection
-    draft = Draft(text=found.text)
+    draft = Draft(text=frozen_text(found, item))
     try:
         connector = get_connector(connection.network)
         checked = connector.validate(draft, capabilities_for(connection))

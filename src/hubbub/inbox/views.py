@@ -124,13 +124,14 @@ def reply(request: AuthedRequest, pk: int) -> HttpResponse:
     except services.AnswerError as exc:
         messages.error(request, str(exc))
     else:
+        notes = " ".join(services.mention_notes(sent))
         if sent.state == Answer.FAILED:
             messages.error(request, f"Not sent: {sent.error}")
         elif sent.state == Answer.SENDING:
             messages.info(request, "Still sending: reload in a moment to see how it went.")
         elif sent.direct:
-            messages.success(request, "Message sent.")
+            messages.success(request, f"Message sent. {notes}".strip())
         else:
-            messages.success(request, "Reply on its way.")
+            messages.success(request, f"Reply on its way. {notes}".strip())
     return _back(_filter_of(request), f"entry-{item.pk}")
 

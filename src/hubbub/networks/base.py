@@ -422,6 +422,11 @@ class Connector(ABC):
         raise NotImplementedError(not_offered(self.slug, self.name))
 
     # --- direct messages (the inbox) ---------------------------------------------------------
+    # What naming someone in a direct message does beyond naming them, said under the answer
+    # in the inbox when a person is written as their account ("{name}" is the person's name):
+    # on Mastodon a mention is what delivers a direct status, so she can read it too.
+    direct_mention_note: ClassVar[str] = ""
+
     # Read as the feed DIRECT_FEED: `fetch(account, DIRECT_FEED, cursor)` gives Items of kind
     # "direct", each with extra["conversation"] (the network's id of the conversation, or for
     # Nostr the sorted participant pubkeys joined by ",") and extra["participants"] (the other

@@ -43,6 +43,7 @@ class Known:
 class Written:
     text: str
     notes: tuple[str, ...]  # what the preview says: "Ana has no Bluesky account: ..."
+    named: tuple[str, ...] = ()  # the people written as their account on this network
 
 
 def people_of(user_id: int) -> dict[str, Known]:
@@ -71,6 +72,7 @@ def write(text: str, connection: Connection, people: dict[str, Known]) -> Writte
     except (UnknownNetwork, ImportError):
         connector = None
     notes: list[str] = []
+    named: list[str] = []
 
     def one(match: regex.Match[str]) -> str:
         typed = match.group(1).strip()
@@ -84,6 +86,8 @@ def write(text: str, connection: Connection, people: dict[str, Known]) -> Writte
             if network == connection.network and connector is not None:
                 written = connector.mention(handle, connection.handle)
                 if written:
+                    if known.name not in named:
+                        named.append(known.name)
                     return written
         where = connector.name if connector is not None else connection.network
         note = f"{known.name} has no {where} account here: written as “{known.name}”."
@@ -91,7 +95,7 @@ def write(text: str, connection: Connection, people: dict[str, Known]) -> Writte
             notes.append(note)
         return known.name
 
-    return Written(PERSON_MENTION.sub(one, text), tuple(notes))
+    return Written(PERSON_MENTION.sub(one, text), tuple(notes), tuple(named))
 
 
 def write_drafts(drafts: Sequence[Draft], connection: Connection,
@@ -123,10 +127,14 @@ class Suggestion:
     insert: str  # what goes into the text: "@[Ana Lima]" or "@ana@social.example"
 
 
-def suggestions(user_id: int, typed: str) -> list[Suggestion]:
+def suggestions(user_id: int, typed: str, network: str = "") -> list[Suggestion]:
     """People whose name has a word starting with `typed` (all of them, by name, when nothing
     is typed yet), then known accounts whose handle or name contains it: the authors of the
-    user's newest stored items. Only the user's own people and items are read."""
+    user's newest stored items. Only the user's own people and items are read.
+
+    `network`: the text goes to that network only (an answer from the inbox): a person with no
+    account there says so ("written as the name"), and only that network's accounts are
+    offered, as another network's handle would be mere text there."""
     from hubbub.timeline.models import Item  # the composer reads what the deck stored
 
     query = fold(typed.strip().lstrip("@[").strip())[:100]
@@ -135,13 +143,18 @@ def suggestions(user_id: int, typed: str) -> list[Suggestion]:
         if query and not any(word.startswith(query) for word in (folded, *folded.split())):
             continue
         networks = sorted({_network_name(n) for n, _h in known.accounts})
-        found.append(Suggestion(known.name, "Person: " + (", ".join(networks) or "no accounts"),
-                                f"@[{known.name}]"))
+        detail = "Person: " + (", ".join(networks) or "no accounts")
+        if network and all(n != network for n, _h in known.accounts):
+            detail += (f" (no {_network_name(network)} account: written as "
+                       f"“{known.name}”)")
+        found.append(Suggestion(known.name, detail, f"@[{known.name}]"))
         if len(found) >= SUGGESTIONS:
             return found
     if not query or "\x00" in query:
         return found
     newest = Item.objects.filter(connection__user_id=user_id).order_by("-pk").values("pk")
+    if network:
+        newest = newest.filter(network=network)
     seen: set[str] = set()
     for handle, name, network in (
             Item.objects.filter(pk__in=newest[:RECENT_AUTHORS])

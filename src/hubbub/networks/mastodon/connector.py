@@ -79,6 +79,10 @@ class MastodonConnector(Connector):
                         help="From Preferences > Development on your server."),
     )
 
+    direct_mention_note: ClassVar[str] = (
+        "{name} can read this message too: Mastodon delivers a direct message to everyone "
+        "it mentions.")
+
     def __init__(self) -> None:
         self._mention_types = MentionTypes()
 

@@ -1,4 +1,5 @@
-// Mentions in the composer (the compose page and the deck's panel): typing "@" in the post's
+// Mentions in the composer (the compose page, the deck's panel and the inbox's answer boxes,
+// textareas with data-mentions): typing "@" in the post's
 // text offers your people, then accounts the deck has seen, in a listbox under the text.
 // Up and Down move through it, Enter or Tab picks, Escape closes; a click picks too. A person
 // goes in as @[Name], which each network's version writes as their account there. Without
@@ -88,7 +89,8 @@
     state.list = listFor(box);
     state.start = before.length - found[2].length - 1;
     var asked = ++state.asked;
-    fetch(box.getAttribute("data-mentions") + "?q=" + encodeURIComponent(found[2]), { credentials: "same-origin" })
+    var url = box.getAttribute("data-mentions");  // may carry ?network= (the inbox's boxes)
+    fetch(url + (url.indexOf("?") < 0 ? "?q=" : "&q=") + encodeURIComponent(found[2]), { credentials: "same-origin" })
       .then(function (answer) { return answer.ok ? answer.text() : ""; })
       .then(function (html) {
         if (asked !== state.asked || state.start < 0) { return; }  // typed on since
