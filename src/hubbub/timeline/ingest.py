@@ -30,7 +30,7 @@ from hubbub.listening import apply as listening
 from hubbub.networks import base
 from hubbub.timeline import live
 from hubbub.timeline.models import CONVERSATION_FEED_KEY, Feed, FeedEntry, Item
-from hubbub.timeline.normalize import FEED_SPECIFIC, FLAGS, dumps, normalize
+from hubbub.timeline.normalize import FEED_SPECIFIC, FLAGS, dumps, normalize, normalize_many
 
 __all__ = ["IngestResult", "ingest", "normalize"]
 
@@ -111,8 +111,7 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
     now = timezone.now()
     rows: dict[str, dict[str, Any]] = {}
     skipped = 0
-    for item in items:
-        row = normalize(item, now=now)
+    for item, row in zip(items, normalize_many(items, now=now), strict=True):
         if row is None:
             skipped += 1
             log.debug("skipped an unusable item from feed %s: %r", feed.pk, item.remote_id)
