@@ -146,3 +146,27 @@ class Column(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class StreamLease(models.Model):
+    """Which reading process streams a connection, until when (timeline/leases.py). A row whose
+    `expires_at` has passed is free: any process may take it by compare-and-set."""
+
+    connection = models.OneToOneField("connections.Connection", on_delete=models.CASCADE,
+                                      primary_key=True, related_name="stream_lease")
+    owner = models.CharField(max_length=80, blank=True, db_index=True)  # "" when released
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"stream of connection {self.connection_id} by {self.owner or 'nobody'}"
+
+
+class StreamReader(models.Model):
+    """A process whose stream supervisor runs, and its last sign of life: the leases are spread
+    among the readers alive (timeline/leases.py)."""
+
+    owner = models.CharField(max_length=80, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"stream reader {self.owner}"

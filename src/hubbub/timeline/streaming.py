@@ -18,9 +18,9 @@ The supervisor keeps one stream per connection whose streamable feeds someone wa
 - When a watched feed is added the stream restarts with it; feeds no longer watched are
   dropped only at the next restart (streams are cheap; restarts lose a moment).
 
-One worker process streams: with several `hubbub worker` processes each would open the same
-streams (harmless, deduplicated, but wasteful). A lease per connection is the fix when that
-deployment arrives.
+With several reading processes (`hubbub worker`s on PostgreSQL) each connection is streamed by
+one of them at a time: the one holding its lease (timeline/leases.py), spread evenly; a dead
+process's streams come back on another within a lease period.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from hubbub.networks.errors import (
 from hubbub.networks.registry import UnknownNetwork, get_connector
 from hubbub.timeline import polling
 from hubbub.timeline.ingest import ingest
+from hubbub.timeline.leases import Leases
 from hubbub.timeline.models import Column, Feed
 from hubbub.timeline.services import remove_deleted
 
@@ -92,10 +93,12 @@ def wanted_streams(now: datetime | None = None) -> dict[int, frozenset[str]]:
 class StreamRunner(threading.Thread):
     """One connection's stream, reconnecting until closed."""
 
-    def __init__(self, connection_id: int, keys: frozenset[str]) -> None:
+    def __init__(self, connection_id: int, keys: frozenset[str],
+                 leases: Leases | None = None) -> None:
         super().__init__(name=f"hubbub-stream-{connection_id}", daemon=True)
         self.connection_id = connection_id
         self.keys = keys
+        self.leases = leases
         self.refused_until: datetime | None = None  # set when it gave up
         self.connected = threading.Event()  # set while a stream is open and ready
         self._closed = threading.Event()
@@ -187,7 +190,10 @@ class StreamRunner(threading.Thread):
             with self._lock:
                 self._stream = None
             _close(stream)
-            Feed.objects.filter(pk__in=[f.pk for f in feeds.values()]).update(streaming=False)
+            if self.leases is None or self.leases.holds(self.connection_id):
+                # Not when another reader holds the lease now: the flags are its stream's.
+                Feed.objects.filter(pk__in=[f.pk for f in feeds.values()]).update(
+                    streaming=False)
 
     def _open(self, connector: Connector, connection: Connection) -> Iterator[Item]:
         keys = sorted(self.keys)
@@ -275,17 +281,27 @@ def _close(stream: Any) -> None:
 
 
 class StreamSupervisor:
-    """Starts, restarts and stops StreamRunners to match what is watched."""
+    """Starts, restarts and stops StreamRunners to match what is watched, for the connections
+    whose lease this process holds (timeline/leases.py)."""
 
-    def __init__(self, stop: threading.Event, *, check_every: float = 2.0) -> None:
+    def __init__(self, stop: threading.Event, *, check_every: float = 2.0,
+                 owner: str | None = None) -> None:
         self.stop = stop
         self.check_every = check_every
         self.runners: dict[int, StreamRunner] = {}
         self.refused: dict[int, datetime] = {}
+        self.leases = Leases(owner)
+        self.held: set[int] = set()  # connections whose lease this process holds
 
     def reconcile(self) -> None:
         now = timezone.now()
         wanted = wanted_streams(now)
+        if self.leases.due(now):
+            self.held = self.leases.renew(now)
+            for cid in [cid for cid in self.runners if cid not in self.held]:
+                self.runners.pop(cid).close()  # another process took it: it streams now
+        else:
+            self.leases.count_readers(now)
         for cid, runner in list(self.runners.items()):
             keys = wanted.get(cid)
             if not runner.is_alive():
@@ -296,34 +312,51 @@ class StreamSupervisor:
                 # Nobody watches it any more, or a feed was added: stop (and restart below).
                 runner.close()
                 del self.runners[cid]
-        for cid, keys in wanted.items():
+        unwanted = {cid for cid in self.held if cid not in wanted}
+        share = self.leases.share(len(wanted))
+        over = len(self.held) - len(unwanted) - share
+        if over > 0:
+            # Another process started reading: give it its part (idle leases first).
+            busy = sorted(self.held - unwanted, key=lambda cid: cid in self.runners)
+            unwanted |= set(busy[:over])
+        if unwanted:
+            for cid in unwanted:
+                if cid in self.runners:
+                    self.runners.pop(cid).close()
+                self.refused.pop(cid, None)
+            self.leases.release(unwanted)
+            self.held -= unwanted
+        elif over < 0:
+            self.held |= self.leases.take([cid for cid in wanted if cid not in self.held],
+                                          -over, now)
+        for cid in sorted(self.held):
             if cid in self.runners:
                 continue
             refused = self.refused.get(cid)
             if refused is not None and refused > now:
                 continue
             self.refused.pop(cid, None)
-            runner = StreamRunner(cid, keys)
+            runner = StreamRunner(cid, wanted[cid], self.leases)
             self.runners[cid] = runner
             runner.start()
 
     def run(self) -> None:
-        reset = False
         try:
             while not self.stop.is_set():
                 try:
                     close_old_connections()
-                    if not reset:
-                        # A process that died left its flags on: nothing streams until a
-                        # runner says so.
-                        Feed.objects.filter(streaming=True).update(streaming=False)
-                        reset = True
                     self.reconcile()
                 except Exception:
                     log.exception("stream supervisor check failed; trying again")
+                finally:
+                    connections.close_all()  # nothing to hold between checks (2 s apart)
                 self.stop.wait(self.check_every)
         finally:
             self.close_all()
+            try:
+                self.leases.close()  # another process may take them at once
+            except Exception:
+                log.exception("giving the stream leases back failed; they expire")
             connections.close_all()
 
     def close_all(self, timeout: float = 5.0) -> None:
