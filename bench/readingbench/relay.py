@@ -12,10 +12,13 @@ streams carry what the bench `push`es (the status the mock answered to the post,
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import queue
+import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -39,6 +42,9 @@ class StreamingRelay:
         self.lock = threading.Lock()
         self.calls: list[Call] = []
         self.open_streams = 0
+        # token tail -> streams open now, and the most open at once since the relay started
+        self.open_by_token: Counter[str] = Counter()
+        self.peak_by_token: Counter[str] = Counter()
         self.serve_streams = False
         self.streams: dict[str, list[queue.Queue[bytes]]] = {}  # token tail -> open streams
         self.spread_anonymous = False  # set-up: a token each for calls without one
@@ -71,6 +77,18 @@ class StreamingRelay:
                     stream.put(message)
                     sent += 1
         return sent
+
+    def _opened(self, token: str, step: int) -> None:
+        with self.lock:
+            self.open_streams += step
+            self.open_by_token[token] += step
+            self.peak_by_token[token] = max(self.peak_by_token[token],
+                                            self.open_by_token[token])
+
+    def open_of(self, token: str) -> int:
+        """Streams of this token (tail) open now."""
+        with self.lock:
+            return self.open_by_token[token]
 
     def _note(self, call: Call) -> None:
         with self.lock:
@@ -144,8 +162,11 @@ class StreamingRelay:
                     self.send_header("Connection", "close")
                     self.end_headers()
                     self.close_connection = True
-                    with relay.lock:
-                        relay.open_streams += 1
+                    relay._opened(token, +1)
+                    # The hub closing its end is noticed at once (not at the next write), so
+                    # the count of open streams is true at any moment.
+                    threading.Thread(target=self._watch_client, args=(conn,),
+                                     daemon=True).start()
                     try:
                         while True:
                             data = answer.read1(65536)
@@ -154,12 +175,22 @@ class StreamingRelay:
                             self.wfile.write(data)
                             self.wfile.flush()
                     finally:
-                        with relay.lock:
-                            relay.open_streams -= 1
+                        relay._opened(token, -1)
                 except (OSError, http.client.HTTPException):
                     pass  # one side closed the stream
                 finally:
                     conn.close()
+
+            def _watch_client(self, upstream: http.client.HTTPConnection) -> None:
+                try:
+                    while self.connection.recv(4096):
+                        pass
+                except OSError:
+                    pass
+                sock = upstream.sock
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
 
             def _serve_stream(self, arrived: float, path: str, token: str) -> None:
                 relay._note(Call(arrived, "GET", path, 200, token))
@@ -172,7 +203,7 @@ class StreamingRelay:
                 mine: queue.Queue[bytes] = queue.Queue()
                 with relay.lock:
                     relay.streams.setdefault(token, []).append(mine)
-                    relay.open_streams += 1
+                relay._opened(token, +1)
                 try:
                     self.wfile.write(b":)\n\n")
                     self.wfile.flush()
@@ -188,7 +219,7 @@ class StreamingRelay:
                 finally:
                     with relay.lock:
                         relay.streams[token].remove(mine)
-                        relay.open_streams -= 1
+                    relay._opened(token, -1)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = handle_one
 
