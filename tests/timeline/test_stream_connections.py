@@ -75,3 +75,54 @@ def test_an_open_decks_heartbeat_leaves_no_database_connection_open(alice: User)
     thread.join()
     assert held == [False]
     assert Feed.objects.get(pk=home.pk).watched_at is not None  # it did watch
+
+
+class _Stops(threading.Event):
+    """A stop event that notes, at each wait, whether the waiting thread holds a database
+    connection, and stops the loop after `rounds` waits."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self.rounds = rounds
+        self.held: list[bool] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.held.append(connection.connection is not None)
+        if len(self.held) >= self.rounds:
+            self.set()
+        return self.is_set()
+
+
+@pytest.fixture
+def kept_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections kept for a minute, as on PostgreSQL (hubbub.settings: conn_max_age=60):
+    close_old_connections then leaves a healthy one open."""
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 60)
+
+
+def test_the_stream_supervisor_holds_no_connection_between_checks(
+        alice: User, kept_connections: None) -> None:
+    home = ensure_feed(make_connection(alice), "home")
+    make_column(alice, [home])
+    mark_watched([home])
+    stop = _Stops(rounds=3)
+    supervisor = StreamSupervisor(stop, check_every=0.01)
+    thread = threading.Thread(target=supervisor.run)
+    thread.start()
+    thread.join(30)
+    assert stop.held == [False, False, False]
+    assert ScriptedConnector.streams  # it did check, and started the stream
+
+
+def test_the_worker_beat_holds_no_connection_between_beats(kept_connections: None) -> None:
+    from hubbub.jobs.models import WorkerBeat
+    from hubbub.jobs.worker import HubWorker
+
+    worker = HubWorker(run_scheduler=False)
+    stop = _Stops(rounds=2)
+    worker._stop = stop
+    thread = threading.Thread(target=worker._beat_loop)
+    thread.start()
+    thread.join(30)
+    assert stop.held == [False, False]
+    assert WorkerBeat.objects.filter(worker_id=worker.worker_id).exists()  # it did beat
