@@ -3,6 +3,11 @@ opening, raw and as it leaves gzip-compressed (core/compress.py), with the time 
 
     uv run python bench/deck.py --items 3000 --connections 5 --keep --data-dir /tmp/deckstore
     uv run python bench/deck_weight.py --store /tmp/deckstore [--runs 7]
+    uv run python bench/deck_weight.py --store /tmp/deckstore --src /tmp/old/src   # another tree
+
+It also weighs the parts of an item (its attributes, avatar, head, text, actions, ...: bytes of
+the column page's items that fall in each, by the class of the outermost element that holds
+them). `--src` measures another checkout's code (e.g. `git archive <commit>`) on the same store.
 
 It works on a copy of a store `bench/deck.py --keep` left (the copy gets ten columns of the
 first account's home feed). The deck is measured with the items a column opens with
@@ -22,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,68 @@ def _weigh(html: bytes) -> dict[str, Any]:
     return {"bytes": len(html), "gzip": packed, "items": items,
             "per_item": len(html) / items if items else 0.0,
             "gzip_per_item": packed / items if items else 0.0}
+
+
+# An item's parts, by the class of the element that holds them (old and new markup's names).
+PARTS = ("item-context", "item-avatar", "item-head", "item-replying", "item-text", "cw",
+         "poll", "media", "link-card", "quote", "item-actions", "acts")
+
+
+class _Parts(HTMLParser):
+    """Bytes of each part of the items in a page: the part is the outermost element whose
+    class names one of PARTS; what no part holds inside an <article> is "article (the rest)"."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.lines = [0]
+        for line in html.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line.encode()))
+        self.stack: list[tuple[str, str | None, int]] = []  # tag, part, start offset
+        self.sizes: dict[str, int] = {}
+        self.article_bytes = 0
+        self.feed(html)
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.lines[line - 1] + col
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        inside = any(part for _, part, _ in self.stack)
+        part = next((c for c in classes if c in PARTS), None) if not inside else None
+        self.stack.append((tag, part, self._offset()))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        return  # <use .../>: opens and closes nothing
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in VOID or not any(open_tag == tag for open_tag, _, _ in self.stack):
+            return
+        while self.stack:
+            open_tag, part, start = self.stack.pop()
+            if open_tag == tag:
+                end = self._offset() + len(f"</{tag}>")
+                if part:
+                    self.sizes[part] = self.sizes.get(part, 0) + end - start
+                if tag == "article":
+                    self.article_bytes += end - start
+                return
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "use"}
+
+
+def breakdown(html: bytes) -> dict[str, float]:
+    """Bytes an item of each part (see _Parts)."""
+    items = len(re.findall(rb"<article", html)) or 1
+    parts = _Parts(html.decode())
+    found = {part: size / items for part, size in sorted(parts.sizes.items(), key=lambda p: -p[1])}
+    found["article (the rest: its tag, layout boxes, whitespace)"] = (
+        parts.article_bytes - sum(parts.sizes.values())) / items
+    return found
 
 
 def ten_columns(deck: Any) -> Any:
@@ -75,19 +143,30 @@ def run(store: Path, runs: int) -> dict[str, Any]:
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
     fragment = client.get(f"/deck/columns/{base.pk}/", HTTP_HX_REQUEST="true").content
-    first_screen = views.FIRST_SCREEN
+    # The items a column opens with: views.first_screen(COLUMNS) where the code has it (the
+    # first screen shared out between the columns), else views.FIRST_SCREEN for every column.
+    shared = getattr(views, "first_screen", None)
+    first_screen = shared(COLUMNS) if shared else views.FIRST_SCREEN
+    saved = views.FIRST_SCREEN, getattr(views, "FIRST_SCREEN_ITEMS", None)
     times: dict[int, list[float]] = {first_screen: [], views.PAGE_SIZE: []}
     pages: dict[int, bytes] = {}
     for n in range(runs * 2):
-        views.FIRST_SCREEN = (first_screen, views.PAGE_SIZE)[n % 2]
+        size = (first_screen, views.PAGE_SIZE)[n % 2]
+        if size == views.PAGE_SIZE:  # a whole page a column, as before issue 13
+            views.FIRST_SCREEN = views.PAGE_SIZE
+            if saved[1] is not None:
+                views.FIRST_SCREEN_ITEMS = views.PAGE_SIZE * COLUMNS
         started = time.perf_counter()
         answer = client.get(f"/deck/{deck.pk}/")
-        times[views.FIRST_SCREEN].append((time.perf_counter() - started) * 1000)
-        pages[views.FIRST_SCREEN] = answer.content
-    views.FIRST_SCREEN = first_screen
+        times[size].append((time.perf_counter() - started) * 1000)
+        pages[size] = answer.content
+        views.FIRST_SCREEN = saved[0]
+        if saved[1] is not None:
+            views.FIRST_SCREEN_ITEMS = saved[1]
     return {
         "load": load_average(),
         "fragment": _weigh(fragment),
+        "parts": breakdown(fragment),
         "deck": {size: {**_weigh(pages[size]), "render_ms_p50": statistics.median(times[size])}
                  for size in times},
         "first_screen": first_screen, "page_size": views.PAGE_SIZE,
@@ -99,7 +178,11 @@ def main() -> None:
     parser.add_argument("--store", type=Path, required=True,
                         help="the data dir bench/deck.py --keep left")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--src", type=Path, default=None,
+                        help="measure the hubbub package under this src folder instead")
     args = parser.parse_args()
+    if args.src:
+        sys.path.insert(0, str(args.src.resolve()))
     forbid_network()
     with tempfile.TemporaryDirectory(prefix="deckweight-") as folder:
         copy = Path(folder) / "store"
@@ -110,6 +193,9 @@ def main() -> None:
     print(f"column fragment: {frag['items']} items, {frag['bytes']:,} bytes "
           f"({frag['per_item']:,.0f} an item), gzip {frag['gzip']:,} "
           f"({frag['gzip_per_item']:,.0f} an item)")
+    print("an item's parts, bytes an item:")
+    for part, size in result["parts"].items():
+        print(f"  {part:<58} {size:7,.0f}")
     first, whole = result["first_screen"], result["page_size"]
     for size in (first, whole):
         d = result["deck"][size]
