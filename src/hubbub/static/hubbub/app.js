@@ -21,12 +21,14 @@ function fillTimezone(root) {
   }
 }
 
-// Forms that ask before they act: <form data-confirm="Really?">.
+// Forms that ask before they act: <form data-confirm="Really?">, or one button of a form
+// (<button data-confirm="Really?">, e.g. a deck column's Remove, which posts through #deck-form).
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-    event.preventDefault();
-  }
+  const button = event.submitter;
+  const question = (button instanceof HTMLElement && button.dataset.confirm)
+    || (form instanceof HTMLFormElement && form.dataset.confirm);
+  if (question && !window.confirm(question)) event.preventDefault();
 });
 
 // Close the user menu when clicking elsewhere.

@@ -41,6 +41,18 @@
     });
   }
 
+  // An item's paging cursor, as timeline/cursors.py writes it: microseconds since the epoch
+  // (read from its <time datetime>, "2026-12-07T01:49:38.043869Z") and its id.
+  function cursorOf(item) {
+    if (item.dataset.cursor) return item.dataset.cursor;
+    const time = item.querySelector(":scope > .item-main > .item-head time[datetime]");
+    const found = time && /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?Z$/.exec(time.getAttribute("datetime"));
+    if (!found) return "";
+    const seconds = Date.parse(`${found[1]}Z`) / 1000;
+    const micros = Number((found[2] || "").padEnd(6, "0"));
+    return `${seconds * 1000000 + micros}.${item.dataset.item}`;
+  }
+
   function columns() {
     return Array.from(deck.querySelectorAll(".column[data-column]"));
   }
@@ -103,8 +115,8 @@
   }
 
   function refreshTimes(root) {
-    for (const time of root.querySelectorAll("time[data-time]")) {
-      const text = relative(Number(time.dataset.time));
+    for (const time of root.querySelectorAll("time[data-time], .item time[datetime]")) {
+      const text = relative(Number(time.dataset.time) || Date.parse(time.getAttribute("datetime")));
       if (text && time.textContent !== text) time.textContent = text;
     }
   }
@@ -128,7 +140,8 @@
     item.classList.remove("is-unread");
     const id = column.dataset.column;
     const before = readQueue.get(id);
-    if (!before || cursorNewer(item.dataset.cursor, before)) readQueue.set(id, item.dataset.cursor);
+    const cursor = cursorOf(item);
+    if (!before || cursorNewer(cursor, before)) readQueue.set(id, cursor);
     window.clearTimeout(readTimer);
     readTimer = window.setTimeout(flushRead, 1200);
   }
@@ -181,8 +194,8 @@
   function newestCursor(column) {
     const pending = column.querySelector("[data-pending] > .item");
     const first = column.querySelector("[data-items] > .item");
-    const a = pending ? pending.dataset.cursor : "";
-    const b = first ? first.dataset.cursor : "";
+    const a = pending ? cursorOf(pending) : "";
+    const b = first ? cursorOf(first) : "";
     if (a && b) return cursorNewer(a, b) ? a : b;
     return a || b;
   }
@@ -234,6 +247,7 @@
     for (const el of fresh) el.classList.add("is-new");
     const holder = document.createElement("div");
     for (const el of fresh) holder.appendChild(el);
+    if (window.hubbubItems) window.hubbubItems.draw(holder);
     applyFilter(holder);
     pending.prepend(...fresh);
     if (atTop(column) && !column.contains(document.activeElement?.closest(".item") || null)) {
@@ -399,6 +413,7 @@
     currentItem = item;
     item.classList.add("is-current");
     focusColumn(item.closest(".column"));
+    if (!item.hasAttribute("tabindex")) item.tabIndex = -1; // focusable by script, not by Tab
     item.focus({ preventScroll: true });
     item.scrollIntoView({ block: "nearest" });
     if (item.classList.contains("is-unread")) noteSeen(item);
@@ -521,37 +536,6 @@
     button.addEventListener("click", () => keysDialog && keysDialog.showModal());
   }
 
-  // --- copy link --------------------------------------------------------------------------------
-
-  async function copy(text) {
-    try {
-      await navigator.clipboard.writeText(text);
-      return true;
-    } catch (_) {
-      const area = document.createElement("textarea");
-      area.value = text;
-      area.className = "visually-hidden";
-      area.setAttribute("readonly", "");
-      document.body.appendChild(area);
-      area.select();
-      let done = false;
-      try { done = document.execCommand("copy"); } catch (_) { done = false; }
-      area.remove();
-      return done;
-    }
-  }
-
-  deck.addEventListener("click", async (event) => {
-    const button = event.target instanceof Element && event.target.closest("[data-copy]");
-    if (!button) return;
-    const ok = await copy(button.dataset.copy);
-    toast(ok ? "Link copied" : "Could not copy: the link is " + button.dataset.copy);
-    if (ok) {
-      button.classList.add("is-done");
-      window.setTimeout(() => button.classList.remove("is-done"), 1500);
-    }
-  });
-
   // --- columns: move, width, drag and drop --------------------------------------------------------
 
   function saveOrder() {
@@ -564,8 +548,8 @@
   function syncMoveButtons() {
     const all = columns();
     all.forEach((column, index) => {
-      const left = column.querySelector("form[data-move=left] button");
-      const right = column.querySelector("form[data-move=right] button");
+      const left = column.querySelector("button[data-move=left]");
+      const right = column.querySelector("button[data-move=right]");
       if (left) left.disabled = index === 0;
       if (right) right.disabled = index === all.length - 1;
     });
@@ -596,29 +580,32 @@
     else window.addEventListener("load", show, { once: true });
   }
 
+  // A column's buttons post through the deck's one form (#deck-form), each with its formaction.
   deck.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement)) return;
-    if (form.dataset.move) {
+    const button = event.submitter;
+    if (!(form instanceof HTMLFormElement) || !(button instanceof HTMLButtonElement)) return;
+    const column = button.closest(".column");
+    if (!column) return;
+    if (button.dataset.move) {
       event.preventDefault();
-      const column = form.closest(".column");
-      moveColumn(column, form.dataset.move === "left" ? -1 : 1);
-      const again = column.querySelector(`form[data-move=${form.dataset.move}] button`);
+      const side = button.dataset.move;
+      moveColumn(column, side === "left" ? -1 : 1);
+      const again = column.querySelector(`button[data-move=${side}]`);
       if (again && !again.disabled) again.focus();
-      else { const other = column.querySelector("form[data-move] button:not(:disabled)"); if (other) other.focus(); }
-    } else if (form.dataset.width !== undefined) {
+      else { const other = column.querySelector("button[data-move]:not(:disabled)"); if (other) other.focus(); }
+    } else if (button.name === "width" && button.closest("[data-width]")) {
       event.preventDefault();
-      const column = form.closest(".column");
-      const width = event.submitter ? event.submitter.value : "normal";
+      const width = button.value || "normal";
       column.classList.remove("col-narrow", "col-normal", "col-wide");
       column.classList.add(`col-${width}`);
-      for (const button of form.querySelectorAll("button[name=width]")) {
-        button.setAttribute("aria-pressed", String(button.value === width));
+      for (const other of button.closest("[data-width]").querySelectorAll("button[name=width]")) {
+        other.setAttribute("aria-pressed", String(other.value === width));
       }
       const data = new FormData(form);
       data.set("width", width);
-      post(form.action, data).catch(() => toast("The width was not saved."));
-      const menu = form.closest("details");
+      post(button.formAction, data).catch(() => toast("The width was not saved."));
+      const menu = button.closest("details");
       if (menu) menu.open = false;
     }
   });

@@ -55,6 +55,16 @@ def epoch_ms(when: datetime | None) -> int:
 
 
 @register.filter
+def iso_utc(when: datetime | None) -> str:
+    """The time for <time datetime> in UTC, to the microsecond when it has any
+    ("2026-12-07T01:49:38.043869Z"): deck.js reads an item's paging cursor from it."""
+    if when is None:
+        return ""
+    utc = when.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ")
+
+
+@register.filter
 def web_url(url: Any) -> str:
     """The URL if it is http(s), else "" (never javascript:, data: and the like): the same
     safe_url ingest stored it through, again for rows stored before that check."""
@@ -159,6 +169,52 @@ def count(item: Any, key: str) -> str:
     if value < 1_000_000:
         return f"{value / 1000:.1f}".rstrip("0").rstrip(".") + "K"
     return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+
+
+# An item carries the state of its actions; deck.js/items.js draw the actions themselves from one
+# copy of timeline/_actions.html per page (acts_template), so an item's HTML has none of their
+# markup: the counts as data-n="<replies> <reposts> <likes>" ("-" for none), what is on as
+# data-on="repost like bookmark" (the kinds set).
+_STATE = (("repost", "reposted"), ("like", "liked"), ("bookmark", "bookmarked"))
+
+
+@register.filter
+def act_state(item: Any) -> SafeString:
+    counts = [count(item, key) or "-" for key in ("reply", "repost", "like")]
+    on = [kind for kind, field in _STATE if getattr(item, field, False)]
+    found = ""
+    if counts != ["-", "-", "-"]:
+        found += f' data-n="{escape(" ".join(counts))}"'
+    if on:
+        found += f' data-on="{" ".join(on)}"'
+    return mark_safe(found)  # noqa: S308 - escaped counts and fixed words
+
+
+class _Placeholder:
+    """The item the page's one copy of the actions is drawn for: items.js puts each item's id,
+    handle and address where these are."""
+
+    pk = 987654321
+    author_handle = "@@handle@@"
+    url = "https://placeholder.invalid/original"
+    reposted = liked = bookmarked = False
+    extra: dict[str, Any] = {}
+
+
+@register.simple_tag(takes_context=True)
+def acts_template(context: template.Context) -> SafeString:
+    """One <template> holding an item's actions (timeline/_actions.html) for a placeholder item:
+    items.js copies it into every item of the page that has no actions of its own."""
+    from django.template.loader import render_to_string
+
+    request = context.get("request")
+    here = context.get("here") or (request.get_full_path() if request is not None else "")
+    body = render_to_string("timeline/_actions.html", {"item": _Placeholder, "here": here},
+                            request=request)
+    ph = _Placeholder
+    return mark_safe(  # noqa: S308 - our template, and constant placeholders
+        f'<template id="item-acts" data-id="{ph.pk}" data-handle="{ph.author_handle}" '
+        f'data-url="{ph.url}">{body}</template>')
 
 
 # Feather icons (MIT) the deck adds to the shared set.
