@@ -50,8 +50,12 @@ def make_app() -> Celery:
     app.conf.update(
         broker_url=settings.HUBBUB_CELERY_BROKER,
         broker_connection_retry_on_startup=True,
+        # Redis: a message unacknowledged that long goes back to the queue; consumers look
+        # for such messages every few seconds (kombu's default is about every 100 s).
         broker_transport_options={
-            "visibility_timeout": settings.HUBBUB_CELERY_VISIBILITY_SECONDS},
+            "visibility_timeout": settings.HUBBUB_CELERY_VISIBILITY_SECONDS,
+            "unacked_restore_interval": min(5, settings.HUBBUB_CELERY_VISIBILITY_SECONDS),
+            "unacked_restore_throttle": 1},
         task_default_queue=settings.HUBBUB_CELERY_QUEUE,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -108,6 +112,8 @@ class Consumer:
             without_mingle=True, without_gossip=True, queues=[settings.HUBBUB_CELERY_QUEUE],
         )
         self.thread = threading.Thread(target=self._run, name="hubbub-celery", daemon=True)
+        self._lock = threading.Lock()
+        self._stopping: threading.Thread | None = None
 
     def _run(self) -> None:
         try:
@@ -119,11 +125,23 @@ class Consumer:
         self.thread.start()
 
     def stop(self, timeout: float) -> None:
+        """Ask the consumer to stop (warm: the running tasks finish), waiting at most `timeout`.
+        Called from a signal handler too, so the stop itself runs on a thread of its own, once:
+        what has not finished when the process exits was never acknowledged, and the broker
+        hands it out again."""
+        with self._lock:
+            if self._stopping is None:
+                self._stopping = threading.Thread(target=self._stop, name="hubbub-celery-stop",
+                                                  daemon=True)
+                self._stopping.start()
+        self._stopping.join(timeout)
+        self.thread.join(max(0.0, timeout))
+
+    def _stop(self) -> None:
         try:
             self.controller.stop(in_sighandler=False)
         except Exception:
             log.exception("stopping the Celery consumer failed")
-        self.thread.join(timeout)
 
 
 def start_consumer(worker_id: str, concurrency: int) -> Consumer:
