@@ -103,3 +103,31 @@ def test_normalize_many_gives_what_normalize_gives() -> None:
     together = norm.normalize_many(items, now=NOW)
     _forget()
     assert together == [norm.normalize(item, now=NOW) for item in items]
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_makes_its_own_helper() -> None:
+    """After a fork the parent's helper thread is gone: the child starts another, and its
+    batches are cleaned by two threads again rather than queued behind a thread that is not
+    there."""
+    import os
+
+    if sanitize._helper() is None:
+        pytest.skip("one CPU: no helper")
+    parent = sanitize._helper()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave without running the parent's clean-up
+        try:
+            helper = sanitize._helper()
+            markups = [f"<p>child {n} <b>z</b></p>" for n in range(100)]
+            ok = helper is not parent and clean_html_many(markups) == [
+                reference(m) for m in markups]
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert answer == b"1"

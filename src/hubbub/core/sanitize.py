@@ -212,6 +212,10 @@ def clean_html_many(markups: Sequence[str]) -> list[str]:
 _SHARED_FROM: Final = 4  # fewer markups than this: parsed in the caller, as clean_html does
 _HELPERS: list[ThreadPoolExecutor] = []
 _HELPERS_LOCK: Final = threading.Lock()
+# A forked child has no helper thread, only the parent's executor that thinks it has one: the
+# child's batches would still be cleaned (by their callers alone) but queue up behind it
+# forever, with their markups. The child makes its own helper.
+os.register_at_fork(after_in_child=_HELPERS.clear)
 
 
 def _helper() -> ThreadPoolExecutor | None:
