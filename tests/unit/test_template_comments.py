@@ -11,7 +11,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "hubbub"
 
 def _printed_comment_starts(source: str) -> list[int]:
     return [
-        token.lineno + token.contents[: token.contents.index("{#")].count("\n")
+        (token.lineno or 0) + token.contents[: token.contents.index("{#")].count("\n")
         for token in Lexer(source).tokenize()
         if token.token_type == TokenType.TEXT and "{#" in token.contents
     ]
