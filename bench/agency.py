@@ -4,6 +4,7 @@ of deliveries due in the same minute, workers killed while they send.
     uv run python bench/agency.py [--connections 2000] [--deliveries 5000] [--web 2]
         [--workers 1,2,4] [--spread-workers 4] [--kill-workers 4] [--rate-limit 300]
         [--rate-window 300] [--latency-ms 0] [--hub-env NAME=VALUE ...]
+        [--tasks db,celery] [--rounds 1] [--concurrency 1] [--celery-broker URL]
 
 What runs, all on 127.0.0.1: a fresh PostgreSQL database (127.0.0.1:5432, trust; made and
 dropped as the crash test does), the Mastodon mock with its per-token rate limit on (mastodon-
@@ -31,6 +32,16 @@ Every phase counts the 429 answers, by token: "no storm" is at most one 429 a to
 A page of a web node is fetched every 0.5 s during each phase (its latency is reported).
 --latency-ms makes the mock answer each publish call that much later (its latency fault, a
 wait, not CPU), as a real server does: the senders' bounds, not the machine, then decide.
+
+--tasks names the task engines to compare (HUBBUB_TASKS_BACKEND: `db`, the database queue;
+`celery`, on --celery-broker, by default Redis database 14, which the run flushes before and
+after): every phase of the plan runs once on each, in turn, --rounds times over (db, celery,
+db, celery, ...), on the same database, accounts and mock. Deliveries go through the task
+engine only with `--hub-env HUBBUB_SEND_IN_WORKER=0` (otherwise the workers send on their own
+threads and the engine carries only feed reads). --concurrency is each worker's task runner
+threads (the database runners, or the Celery consumer's thread pool). The broker's own CPU
+(redis-server or RabbitMQ's beam.smp, found by name) is read over each phase beside the
+workers'.
 """
 
 from __future__ import annotations
@@ -137,11 +148,28 @@ def _machine_busy() -> tuple[float, float]:
     return float(sum(values) - idle), float(sum(values))
 
 
+def _pids(name: str) -> list[int]:
+    """Processes whose command is `name` (the broker's CPU is read from them)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+BROKER_PROCESS = {"redis": "redis-server", "amqp": "beam.smp"}
+
+
 class Workers:
     """`hubbub worker` processes; each one's CPU is read before it stops or is killed."""
 
-    def __init__(self, hub: Hub, folder: Path, name: str) -> None:
+    def __init__(self, hub: Hub, folder: Path, name: str, concurrency: int = 1) -> None:
         self.hub, self.folder, self.name = hub, folder, name
+        self.concurrency = concurrency
         self.procs: list[subprocess.Popen[bytes]] = []
         self.cpu = 0.0
         self.started = 0
@@ -150,7 +178,8 @@ class Workers:
         for _ in range(count):
             log = self.folder / f"{self.name}-worker-{self.started}.log"
             self.started += 1
-            self.procs.append(self.hub.popen("worker", "--no-migrate", log=log))
+            self.procs.append(self.hub.popen("worker", "--no-migrate", "--concurrency",
+                                             str(self.concurrency), log=log))
 
     def kill_one(self, rng: random.Random) -> None:
         proc = self.procs.pop(rng.randrange(len(self.procs)))
@@ -222,6 +251,14 @@ class Agency:
         env = dict(HUB_ENV)
         env.update(dict(pair.split("=", 1) for pair in args.hub_env))
         self.hub = Hub(folder / "data", database_url=database_url, extra_env=env)
+        # One hub a task engine: the same data dir and database, the engine's settings.
+        self.queue = f"hubbub-agency-{uuid.uuid4().hex[:8]}"
+        self.hubs = {
+            engine: Hub(folder / "data", database_url=database_url, extra_env={
+                **env, "HUBBUB_TASKS_BACKEND": engine,
+                **({"HUBBUB_CELERY_BROKER": args.celery_broker,
+                    "HUBBUB_CELERY_QUEUE": self.queue} if engine == "celery" else {})})
+            for engine in args.tasks}
         self.database_url = database_url
         self.peer = start_limited_mastodon(args.rate_limit, args.rate_window)
         self.relay = Relay(self.peer.port)
@@ -279,12 +316,21 @@ class Agency:
                 "connect_seconds": round(time.monotonic() - made, 1)}
 
     # --- one phase -----------------------------------------------------------------------------
-    def phase(self, name: str, workers: int, spread: float, kill: bool = False) -> dict[str, Any]:
-        crew = Workers(self.hub, self.folder, name)
+    def phase(self, name: str, workers: int, spread: float, kill: bool = False,
+              engine: str = "db") -> dict[str, Any]:
+        crew = Workers(self.hubs[engine], self.folder, name, self.args.concurrency)
+        broker = _pids(BROKER_PROCESS[self.args.celery_broker.split(":", 1)[0]])
+        broker_before = sum(_cpu(pid) for pid in broker)
         try:
-            return self._phase(crew, name, workers, spread, kill)
+            result = self._phase(crew, name, workers, spread, kill)
         finally:
             crew.stop()  # also when the phase fails: no worker outlives the run
+        broker_cpu = sum(_cpu(pid) for pid in broker) - broker_before
+        sent = max(1, result["sent"])
+        return {"tasks": engine, **result,
+                "worker_cpu_ms_a_delivery": round(result["worker_cpu_s"] * 1000 / sent, 1),
+                "broker_cpu_s": round(broker_cpu, 1),
+                "broker_cpu_ms_a_delivery": round(broker_cpu * 1000 / sent, 2)}
 
     def _phase(self, crew: Workers, name: str, workers: int, spread: float,
                kill: bool) -> dict[str, Any]:
@@ -415,11 +461,29 @@ def database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def broker(args: argparse.Namespace) -> Iterator[None]:
+    """The run's own Redis database, empty before and after (RabbitMQ: the run's queue goes
+    with the run's hubs; nothing to flush)."""
+    if "celery" not in args.tasks or not args.celery_broker.startswith("redis"):
+        yield
+        return
+    import redis
+
+    client = redis.Redis.from_url(args.celery_broker)
+    client.flushdb()
+    try:
+        yield
+    finally:
+        client.flushdb()
+        client.close()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="hubbub-agency-"))
     phases: list[dict[str, Any]] = []
     try:
-        with database() as url:
+        with database() as url, broker(args):
             agency = Agency(args, folder, url)
             try:
                 setup = agency.setup()
@@ -428,10 +492,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     plan.append(("spread", args.spread_workers, 60.0, False))
                 if args.kill_workers:
                     plan.append(("kill", args.kill_workers, 0.0, True))
-                for name, workers, spread, kill in plan:
-                    phases.append(agency.phase(name, workers, spread, kill))
-                    # each phase as it ends, so a run stopped later keeps what it measured
-                    print(json.dumps(phases[-1]), file=sys.stderr, flush=True)
+                # Each phase on each engine in turn (db, celery, db, ...), --rounds times: the
+                # engines share the machine's moments as evenly as a sequence can.
+                for round_no in range(args.rounds):
+                    for name, workers, spread, kill in plan:
+                        for engine in args.tasks:
+                            tag = (f"{name}{engine}{round_no if args.rounds > 1 else ''}"
+                                   if len(args.tasks) > 1 or args.rounds > 1 else name)
+                            phases.append(agency.phase(tag, workers, spread, kill, engine))
+                            # each phase as it ends: a run stopped later keeps what it measured
+                            print(json.dumps(phases[-1]), file=sys.stderr, flush=True)
             finally:
                 agency.close()
     finally:
@@ -439,6 +509,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(folder, ignore_errors=True)
     bursts = [p for p in phases if p["phase"].startswith("b")]
     base = bursts[0]["throughput_per_s"] if bursts else 0
+    by_engine: dict[str, list[dict[str, Any]]] = {}
+    for p in phases:
+        by_engine.setdefault(p["tasks"], []).append(p)
     return {
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                  capture_output=True, text=True).stdout.strip(),
@@ -450,6 +523,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "setup": setup, "phases": phases,
         "throughput_ratios": {p["phase"]: round(p["throughput_per_s"] / base, 2)
                               for p in bursts} if base else {},
+        "tasks": args.tasks, "concurrency": args.concurrency,
+        "engines": {engine: {
+            "deliveries_per_s_median": statistics.median(p["throughput_per_s"] for p in got),
+            "worker_cpu_ms_a_delivery_median": statistics.median(
+                p["worker_cpu_ms_a_delivery"] for p in got),
+            "duplicates": sum(p["server"]["duplicates"] for p in got),
+            "lost": sum(p["server"]["lost"] for p in got)} for engine, got in by_engine.items()},
         "folder": str(folder) if args.keep else "",
     }
 
@@ -474,6 +554,15 @@ def main() -> None:
                         help="give up on a phase this long after its last due time")
     parser.add_argument("--hub-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--keep", action="store_true", help="keep the logs' folder")
+    parser.add_argument("--tasks", default=["db"],
+                        type=lambda s: [x for x in s.split(",") if x],
+                        help="task engines to compare, each phase on each in turn: db, celery")
+    parser.add_argument("--rounds", type=int, default=1, help="the whole plan, this many times")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="task runner threads a worker (`hubbub worker --concurrency`)")
+    parser.add_argument("--celery-broker", default="redis://127.0.0.1:6379/14",
+                        help="the broker for --tasks celery (a Redis database is flushed "
+                             "before and after the run)")
     args = parser.parse_args()
     # SIGTERM ends the run through its clean-up (processes stopped, database dropped).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
