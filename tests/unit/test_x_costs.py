@@ -135,10 +135,14 @@ def test_the_cap_stops_reads_with_a_sentence_until_it_is_raised() -> None:
 def test_the_connections_page_sentences() -> None:
     user = User.objects.create_user("ada")
     connection = _connection(user)
+    people = ("The People suggestions read at most 10 X profiles a day from it (at most "
+              "$3.00 a month; HUBBUB_X_PROFILE_READS_PER_DAY), and none while it is over its "
+              "cap.")
     assert costs.notes(_account(connection)) == (
-        "No column reads this X account: reading it costs nothing now.",)
+        "No column reads this X account: reading it costs nothing now.", people)
     _column(user, Feed.objects.create(connection=connection, key="home", poll_interval=60))
-    [said] = costs.notes(_account(connection))
+    said, also = costs.notes(_account(connection))
+    assert also == people
     assert said == ("Reading X costs money: the 1 feed your columns show from this account "
                     "would cost about $4.50 a month in X API reads at their current pace. The "
                     "columns pause if that passes the hub's default cap of $10.00 a month.")

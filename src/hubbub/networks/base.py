@@ -446,6 +446,26 @@ class Connector(ABC):
         raise NotImplementedError(f"{self.name} has no direct messages the hub can send")
 
     # --- public profiles (People suggestions) -------------------------------------------------
+    # Why this network's profiles give the People suggestions nothing, said on the People page
+    # ("" where they are read: the package has a profile_links module).
+    profiles_not_read: ClassVar[str] = ""
+
+    def profile_reading_note(self) -> str:
+        """The People page's sentence for a network whose profiles are not read, or ""."""
+        import importlib.util
+
+        if self.profiles_not_read:
+            return self.profiles_not_read
+        package = type(self).__module__.rpartition(".")[0]
+        if importlib.util.find_spec(f"{package}.profile_links") is not None:
+            return ""
+        return f"{self.name} profiles are not read."
+
+    def profile_reads_per_day(self) -> int | None:
+        """At most this many profiles read a connection a UTC day (a network that bills each
+        profile read); None: no daily bound beyond the turns' own."""
+        return None
+
     def read_profiles(self, account: Account, handles: Sequence[str]) -> list[Profile]:
         """What the public profiles of these authors (handles as items name them, at most
         profile_links.MAX_PROFILES) link to, read from the network's own API only. By

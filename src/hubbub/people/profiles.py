@@ -12,7 +12,9 @@ RateLimited answer moves the next read after its retry time. A network that is d
 OutcomeUnknown) is tried again next turn and never counts against the authors. A turn the network
 refuses (Rejected, another 4xx) waits for the next; when the next is refused too, its authors are
 kept as not found (read again after MAX_AGE) and the mark is cleared, so an author the network
-keeps refusing cannot stop a connection's reading. Mastodon counts its
+keeps refusing cannot stop a connection's reading. A network that bills each profile read (X)
+bounds the profiles read a connection a UTC day (`Connector.profile_reads_per_day`): once they
+are read, the next turn is the next day. Mastodon counts its
 lookups, not the authors (a second lookup for one of the server's own accounts counts), and
 answers an account it refuses as not found. Only the network's own API is asked
 (Connector.read_profiles); what a profile links to is kept as text and never fetched.
@@ -21,7 +23,7 @@ answers an account it refuses as not found. Only the network's own API is asked
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -39,7 +41,7 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.profile_links import MAX_PROFILES, Profile
-from hubbub.networks.registry import get_connector
+from hubbub.networks.registry import UnknownNetwork, get_connector
 from hubbub.people.models import AuthorProfile, ProfileScan, SuggestionCache
 from hubbub.timeline.models import Item
 
@@ -97,6 +99,13 @@ def store(connection: Connection, profiles: list[Profile], now: datetime) -> int
     return linking
 
 
+def _connector_budget(connection: Connection) -> int | None:
+    try:
+        return get_connector(connection.network).profile_reads_per_day()
+    except (UnknownNetwork, ImportError):  # read_profiles says so in its turn
+        return None
+
+
 def _read(connection: Connection, handles: list[str]) -> list[Profile]:
     from hubbub.timeline.polling import refresh_credentials
 
@@ -114,7 +123,17 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
     read. A network error is written on the connection's scan row and waits for its next
     turn (a rate limit: until its retry time); only a refusal marks the batch as failed."""
     now = now or timezone.now()
-    handles = due_authors(connection, now)
+    limit = BATCH
+    per_day = _connector_budget(connection)
+    if per_day is not None:  # a network that bills each profile read (X): a daily bound
+        day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        limit = min(BATCH, per_day - AuthorProfile.objects.filter(
+            connection=connection, read_at__gte=day).count())
+        if limit <= 0:
+            _next(connection, day + timedelta(days=1),
+                  f"today's {per_day} profile reads are done")
+            return 0
+    handles = due_authors(connection, now, limit)
     if not handles:
         _next(connection, now + NONE_AFTER, "")
         return 0
@@ -148,7 +167,7 @@ def refresh(connection: Connection, now: datetime | None = None) -> int:
         return 0
     store(connection, profiles, now)
     # A full batch, or one the lookups' bound cut short: more are due, read on sooner.
-    more = len(handles) >= BATCH or len(profiles) < len(handles)
+    more = len(handles) >= limit or len(profiles) < len(handles)
     _next(connection, now + (MORE_AFTER if more else SCAN_EVERY), "")
     return len(profiles)
 

@@ -10,9 +10,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page
+from hubbub.connections.models import Connection
 from hubbub.core.ids import parse_id
 from hubbub.listening.conditions import Invalid
 from hubbub.listening.text import author_key
+from hubbub.networks.registry import UnknownNetwork, get_connector
 from hubbub.people import services, suggest
 from hubbub.people.forms import AccountForm, FromItemForm, PersonForm
 from hubbub.people.models import Person, PersonAccount
@@ -50,7 +52,23 @@ def people(request: AuthedRequest) -> HttpResponse:
     listed = Person.objects.filter(user=request.user).prefetch_related("accounts")
     return page(request, "people/people.html", {
         "people": listed, "form": form, "suggestions": suggest.for_page(request.user),
+        "profiles_not_read": _profiles_not_read(request.user.pk),
     }, section=SECTION, status=status)
+
+
+def _profiles_not_read(user_id: int) -> list[str]:
+    """Why the profiles of some of the user's networks give the suggestions nothing (the
+    connector's own sentence), one a network the user has a live connection on."""
+    notes: list[str] = []
+    for network in sorted(set(Connection.objects.filter(
+            user_id=user_id, disconnected_at__isnull=True).values_list("network", flat=True))):
+        try:
+            note = get_connector(network).profile_reading_note()
+        except (UnknownNetwork, ImportError):
+            continue
+        if note:
+            notes.append(note)
+    return notes
 
 
 def person(request: AuthedRequest, pk: int) -> HttpResponse:

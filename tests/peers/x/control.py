@@ -54,7 +54,8 @@ def _user(store: Store, user_id: Any) -> Any:
 def _users(store: Store, q: dict[str, str], b: dict[str, Any]) -> Any:
     (username,) = need(b, "username")
     try:
-        user = store.add_user(str(username), b.get("name"))
+        user = store.add_user(str(username), b.get("name"), str(b.get("description") or ""),
+                              str(b.get("url") or ""))
     except ValueError as exc:
         raise ControlError(str(exc)) from exc
     return {"id": user.id, "username": user.username, "name": user.name}

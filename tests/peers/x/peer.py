@@ -71,9 +71,13 @@ class XPeer(StandInPeer):
                                             "name": name})
         return found["client_id"], found["client_secret"]
 
-    def create_user(self, username: str | None = None, *, name: str | None = None) -> XUser:
+    def create_user(self, username: str | None = None, *, name: str | None = None,
+                    description: str = "", url: str = "") -> XUser:
+        """A user; `description` (the bio) and `url` (the website) as the person typed them:
+        answered as X does, each address through t.co with its expanded_url (render.py)."""
         found = self._call("POST", "users", {"username": username or _username(),
-                                             "name": name})
+                                             "name": name, "description": description,
+                                             "url": url})
         return XUser(found["id"], found["username"], found["name"])
 
     def token_for(self, user: XUser, app: str | tuple[str, str | None],

@@ -104,12 +104,44 @@ def post_object(store: Store, post: Post, fields: list[str],
     return obj
 
 
+def short_link(url: str) -> str:
+    """The t.co address X gives a link in a profile (docs.x.com data dictionary, User object:
+    `url` "The URL specified in the User's profile", `entities.url.urls[].expanded_url`)."""
+    return "https://t.co/" + base64.urlsafe_b64encode(url.encode()).decode()[:10]
+
+
+def _profile_text(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """A bio as X answers it: each address swapped for its t.co link, with the url entities
+    (start, end, url, expanded_url, display_url) over the answered text."""
+    out, urls, at = "", [], 0
+    for match in URL.finditer(text):
+        out += text[at:match.start()]
+        short = short_link(match.group(0))
+        urls.append({"start": len(out), "end": len(out) + len(short), "url": short,
+                     "expanded_url": match.group(0),
+                     "display_url": match.group(0).split("://", 1)[1][:30]})
+        out += short
+        at = match.end()
+    return out + text[at:], urls
+
+
 def user_object(store: Store, user: User, fields: list[str]) -> dict[str, Any]:
     obj: dict[str, Any] = {"id": user.id, "name": user.name, "username": user.username}
     followers = sum(1 for u in store.users.values() if user.id in u.following)
+    description, bio_urls = _profile_text(user.description)
+    profile_entities: dict[str, Any] = {}
+    if user.url:
+        short = short_link(user.url)
+        profile_entities["url"] = {"urls": [{
+            "start": 0, "end": len(short), "url": short, "expanded_url": user.url,
+            "display_url": user.url.split("://", 1)[-1][:30]}]}
+    if bio_urls:
+        profile_entities["description"] = {"urls": bio_urls}
     extra: dict[str, Any] = {
         "created_at": iso(user.created_at),
-        "description": user.description,
+        "description": description,
+        "url": short_link(user.url) if user.url else "",
+        "entities": profile_entities,
         "protected": False,
         "verified": False,
         "profile_image_url": f"https://pbs.twimg.com/profile_images/{user.id}/normal.png",
@@ -122,6 +154,8 @@ def user_object(store: Store, user: User, fields: list[str]) -> dict[str, Any]:
             "like_count": len(user.liked),
         },
     }
+    if not profile_entities:
+        del extra["entities"]  # X leaves it out of a profile with no links
     for name in fields:
         if name in extra:
             obj[name] = extra[name]

@@ -62,6 +62,7 @@ class User:
     name: str
     created_at: float
     description: str = ""
+    url: str = ""  # the profile's website, as typed (answered through t.co, render.py)
     following: set[str] = field(default_factory=set)
     liked: list[str] = field(default_factory=list)
 
@@ -196,11 +197,13 @@ class Store(TakesFaults):
             return str(self._last_id)
 
     # --- accounts and apps ------------------------------------------------------------------
-    def add_user(self, username: str, name: str | None = None) -> User:
+    def add_user(self, username: str, name: str | None = None, description: str = "",
+                 url: str = "") -> User:
         with self.lock:
             if any(u.username.lower() == username.lower() for u in self.users.values()):
                 raise ValueError(f"the username {username!r} is taken")
-            user = User(self.next_id(), username, name or username, time.time())
+            user = User(self.next_id(), username, name or username, time.time(),
+                        description=description, url=url)
             self.users[user.id] = user
             if self.signed_in is None:
                 self.signed_in = user.id

@@ -52,6 +52,12 @@ FIND_PAGE_SIZE = 100
 class FacebookConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "facebook"
     name: ClassVar[str] = "Facebook"
+    # docs: developers.facebook.com/docs/graph-api/reference/user, .../reference/page
+    profiles_not_read: ClassVar[str] = (
+        "Facebook profiles give the suggestions nothing: the Graph API gives an app a "
+        "person's name and an app-scoped id, never their profile's links, and another Page's "
+        "website needs Meta's Page Public Metadata Access, which this hub's app does not ask "
+        "for. Facebook accounts are suggested by matching names only.")
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # A Page's calls count against its Business Use Case limit: 4,800 a day times the number
     # of people engaged with the Page ("Rate Limits"). A small Page has little; two reads a

@@ -65,6 +65,12 @@ def write_scope(author: str) -> str:
 class LinkedInConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "linkedin"
     name: ClassVar[str] = "LinkedIn"
+    # docs: learn.microsoft.com/linkedin/shared/integrations/people/profile-api
+    profiles_not_read: ClassVar[str] = (
+        "LinkedIn profiles give the suggestions nothing: LinkedIn's Profile API answers for "
+        "the signed-in member only (more needs LinkedIn's partner approval), and its terms "
+        "forbid keeping another member's profile data. LinkedIn accounts are suggested by "
+        "matching names only.")
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # LinkedIn's limits are per day (reset at midnight UTC) and unpublished; an account's own
     # posts change slowly: two reads a minute keeps a day's polling under 3,000 calls.

@@ -57,6 +57,12 @@ READING_NOTE = ("Threads gives apps no home timeline: hubbub shows this account'
 class ThreadsConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "threads"
     name: ClassVar[str] = "Threads"
+    # docs: developers.facebook.com/documentation/threads/threads-profiles
+    profiles_not_read: ClassVar[str] = (
+        "Threads profiles are not read: the Threads API gives an app the signed-in account's "
+        "own bio only; another profile's needs its profile discovery API (the "
+        "threads_profile_discovery permission), which this hub's app does not ask for. "
+        "Threads accounts are suggested by matching names only.")
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # Calls count per app and person over 24 hours (4,800 x impressions, at least 10:
     # "Overview", Rate Limiting): 48,000 a day at the least; two reads a minute is ~2,900.

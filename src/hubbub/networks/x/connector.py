@@ -147,6 +147,10 @@ class XConnector(Connector):
             return None  # connected without offline.access: the person signs in again
         return tokens.refresh(account, oauth.refresh)
 
+    def profile_reads_per_day(self) -> int | None:
+        """X bills each profile read: the People turns read a bounded number a day."""
+        return costs.profile_reads_per_day()
+
     def account_notes(self, account: Account) -> tuple[str, ...]:
         """What the open columns of this account cost a month in X API reads, and the cap."""
         return costs.notes(account)

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.core import crypto
-from hubbub.core.env import env_float
+from hubbub.core.env import env_float, env_int
 from hubbub.networks.base import Account
 from hubbub.networks.errors import Rejected
 from hubbub.networks.x import tokens
@@ -54,6 +54,15 @@ def post_read_price() -> float:
 
 def user_read_price() -> float:
     return env_float("HUBBUB_X_PRICE_PER_USER_READ", DOCUMENTED_USER_READ)
+
+
+DEFAULT_PROFILE_READS_PER_DAY = 10
+
+
+def profile_reads_per_day() -> int:
+    """Profiles the People suggestions read a connection a day (each billed as a user read):
+    HUBBUB_X_PROFILE_READS_PER_DAY, 10 by default (at most about $3 a month); 0 reads none."""
+    return max(env_int("HUBBUB_X_PROFILE_READS_PER_DAY", DEFAULT_PROFILE_READS_PER_DAY), 0)
 
 
 def default_cap() -> float:
@@ -112,6 +121,14 @@ class Estimate:
 
     def sentences(self, own_cap: bool) -> tuple[str, ...]:
         """What the Connections page says: the estimate, the cap, and whether it pauses."""
+        profiles = profile_reads_per_day()
+        people = (f"The People suggestions read at most {profiles} X profiles a day from it "
+                  f"(at most ${profiles * DAYS_A_MONTH * user_read_price():,.2f} a month; "
+                  "HUBBUB_X_PROFILE_READS_PER_DAY), and none while it is over its cap."
+                  if profiles else "")
+        return tuple(s for s in (*self._column_sentences(own_cap), people) if s)
+
+    def _column_sentences(self, own_cap: bool) -> tuple[str, ...]:
         if not self.feeds:
             return ("No column reads this X account: reading it costs nothing now.",)
         feeds = "feed" if len(self.feeds) == 1 else "feeds"
