@@ -3,7 +3,7 @@ every request and answer against X's OpenAPI document): /2/users/by gives the we
 bio's addresses through t.co, read as typed (expanded_url); unknown and malformed usernames are
 not found; the profile-link suggestion between an X and a Mastodon account; the daily bound on
 profile reads (X bills each) and the cap pausing them without giving anyone up. And the People
-page saying why LinkedIn, Facebook and Threads profiles give nothing."""
+page saying why LinkedIn, Facebook, Threads and Instagram profiles give nothing."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def test_over_the_cap_x_profiles_wait_and_nobody_is_given_up(
 
 
 def test_the_people_page_says_why_some_networks_give_nothing(alice: User) -> None:
-    for network in ("linkedin", "facebook", "threads", "x", "mastodon"):
+    for network in ("linkedin", "facebook", "threads", "instagram", "x", "mastodon"):
         make_connection(alice, network=network)
     client = Client()
     client.force_login(alice)
@@ -132,4 +132,5 @@ def test_the_people_page_says_why_some_networks_give_nothing(alice: User) -> Non
     assert "LinkedIn profiles give the suggestions nothing" in page
     assert "Facebook profiles give the suggestions nothing" in page
     assert "Threads profiles are not read" in page
-    assert page.count("data-profiles-not-read") == 3  # X and Mastodon profiles are read
+    assert "Instagram profiles are not read" in page
+    assert page.count("data-profiles-not-read") == 4  # X and Mastodon profiles are read

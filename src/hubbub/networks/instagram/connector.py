@@ -76,6 +76,14 @@ QUOTA_WINDOW = timedelta(days=1)
 class InstagramConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "instagram"
     name: ClassVar[str] = "Instagram"
+    # docs: developers.facebook.com/documentation/instagram-platform/
+    # instagram-api-with-facebook-login (Business Discovery is one of its features)
+    profiles_not_read: ClassVar[str] = (
+        "Instagram profiles are not read: the Instagram API with Instagram Login, which the "
+        "hub uses, gives an app the signed-in account's own profile only; another account's "
+        "bio and website come from Business Discovery, a feature of the Instagram API with "
+        "Facebook Login (and for business and creator accounts only). Instagram accounts are "
+        "suggested by matching names only.")
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # Instagram's calls count against the account's Business Use Case limit (Meta "Rate
     # Limits": 4,800 a day times the account's impressions); two reads a minute leaves room.
