@@ -296,6 +296,16 @@ class Reading:
         return self._report(posts, post_errors, rows, open_expect, calls, events0, start, ended,
                             settled, cpu, usage, load0, load1)
 
+    def _leases(self) -> dict[str, int]:
+        """Live stream leases held, by process name (timeline/leases.py)."""
+        names = {proc.pid: name for name, proc in self.procs.items()}
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT owner, count(*) FROM timeline_streamlease WHERE owner <> '' "
+                "AND expires_at > now() GROUP BY owner").fetchall()
+        return {names.get(int(str(owner).split(":")[1]), str(owner)): int(n)
+                for owner, n in rows}
+
     def _report(self, posts: list[tuple[str, float, int]], post_errors: int,
                 rows: list[tuple[str, int, float]], open_expect: set[tuple[str, int]],
                 calls: list[Any], events0: dict[int, int], start: float, ended: float,
@@ -368,6 +378,10 @@ class Reading:
                     "max_one_account": max(by429.values(), default=0)},
             "streams_opened_in_window": len(streams),
             "streams_open_at_end": self.relay.open_streams,
+            # open deck's connections by how many streams each has open (with a lease: 1)
+            "streams_per_open_connection": dict(Counter(
+                self.relay.open_by_token[t] for t in opened)),
+            "stream_leases_by_process": self._leases(),
             "deck_reconnects": sum(d.errors for d in self.decks.values()),
             "window_s": round(window, 1),
             "cpu_s": cpu,
