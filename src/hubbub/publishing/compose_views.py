@@ -144,7 +144,8 @@ def send_form(form: ComposeForm) -> Post | None:
 
 def _sent_off(form: ComposeForm, outgoing: Outgoing) -> None:
     form.discard_stash()
-    if form.reply_item is None:  # a reply's account is the item's, not a choice to keep
+    # A reply's or a quote's account is the item's, not a choice to keep.
+    if form.reply_item is None and form.quote_item is None:
         targets.remember(form.user, [c.pk for c in outgoing.targets])
 
 
@@ -202,7 +203,8 @@ def answering_initial(request: AuthedRequest) -> dict[str, Any]:
                 "text": f"{mention} " if mention else ""}
     quoted = find_item(request.user, request.GET.get("quote"))
     if quoted is not None and quoted.url:
-        return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}"}
+        return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}",
+                "quote": quoted.pk}
     return {}
 
 
@@ -233,6 +235,7 @@ def compose_page(
         template,
         {"form": form, "connections": connections, "selected": selected,
          "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
+         "quote_item": form.quote_item,
          "panels": panels_for(connections, edits, present, urls, selected, notices, videos),
          "previews": previews_for(rows, base, edits, present, urls, videos),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,

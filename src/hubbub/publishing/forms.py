@@ -142,6 +142,8 @@ class ComposeForm(ScheduleFields):
     action = forms.CharField(required=False, max_length=40)
     # A reply from the deck: the hub's id of the timeline item answered.
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A quote from the deck: the hub's id of the timeline item quoted (its link is in the text).
+    quote = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The draft this composer keeps up to date (saved by the page as the person types).
     draft = forms.IntegerField(required=False, widget=forms.HiddenInput(attrs={"data-draft": ""}))
 
@@ -158,6 +160,8 @@ class ComposeForm(ScheduleFields):
             self.initial["language"] = chosen.language
         raw = self.data.get("reply_to") if self.is_bound else self.initial.get("reply_to")
         self.reply_item = find_item(user, raw)
+        quoted = self.data.get("quote") if self.is_bound else self.initial.get("quote")
+        self.quote_item = find_item(user, quoted) if self.reply_item is None else None
         for i in SLOTS:
             self.fields[f"image_{i}"] = forms.FileField(
                 required=False,

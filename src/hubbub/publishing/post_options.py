@@ -108,9 +108,10 @@ def preselected(defaults: Sequence[AccountDefaults], ticked: Iterable[int],
                 accept_language: str = "") -> PostOptions:
     """What a fresh composer shows: the ticked accounts' shared defaults (all of them when
     none is ticked yet), else each account's own; the language of those accounts, else the
-    browser's."""
+    browser's. Accounts ticked but none of them Mastodon (a quote on Bluesky): the browser's,
+    never the default of a Mastodon account that is not ticked."""
     chosen = set(ticked)
-    relevant = [d for d in defaults if d.connection.pk in chosen] or list(defaults)
+    relevant = [d for d in defaults if d.connection.pk in chosen] if chosen else list(defaults)
     visibilities = {d.visibility for d in relevant}
     visibility = visibilities.pop() if len(visibilities) == 1 else ""
     languages = {d.language for d in relevant if d.language}

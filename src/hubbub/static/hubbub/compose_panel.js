@@ -32,7 +32,10 @@
     const text = body.querySelector("textarea[name=text]");
     if (text) {
       text.focus();
-      text.setSelectionRange(text.value.length, text.value.length);
+      // A quote's text is a blank line and the quoted link: the words go before them, never
+      // glued onto the link. Anything else carries on where the text ends.
+      const at = form() && "quote" in form().dataset ? 0 : text.value.length;
+      text.setSelectionRange(at, at);
       return;
     }
     const title = body.querySelector("#panel-title");
@@ -112,9 +115,8 @@
     if (!target) return;
     if (target.closest("[data-panel-close]")) { event.preventDefault(); close(); return; }
     if (target.closest("[data-panel-new]")) { event.preventDefault(); open("?new=1"); return; }
-    if (target.closest("[data-panel-full]")) { event.preventDefault(); toFullComposer(); return; }
-    const split = target.closest(".split-button");
-    if (split) { event.preventDefault(); toFullComposer(); }
+    if (target.closest("[data-panel-full]")) { event.preventDefault(); toFullComposer(); }
+    // "Split into a thread there" is htmx's: the account's thread comes back into the panel.
   });
 
   aside.addEventListener("keydown", (event) => {

@@ -15,7 +15,9 @@
     var language = box.querySelector("select[name=language]");
     var warning = box.querySelector("[data-direct-warning]");
     if (!form || !visibility || !language) return;
-    var picked = {visibility: false, language: language.value !== ""};
+    // What the server preselected is not the person's pick: it follows the ticked accounts
+    // until the person changes it (a form sent back or a draft keeps its own: data-keep).
+    var picked = {visibility: false, language: false};
     var lines = Array.prototype.slice.call(box.querySelectorAll("li[data-account]"));
     var fixed = !form.querySelector("input[name=targets][type=checkbox]");  // the edit page
 
@@ -40,7 +42,10 @@
       var ids = ticked();
       var shown = lines.filter(function (li) { return fixed || ids[li.dataset.account]; });
       lines.forEach(function (li) { li.hidden = shown.indexOf(li) < 0; });
-      var pool = shown.length ? shown : lines;
+      var anyTicked = Object.keys(ids).length > 0;
+      // Nothing ticked yet: every account's defaults. Accounts ticked but no Mastodon one among
+      // them: none (the browser's language), not an unticked account's.
+      var pool = shown.length || (anyTicked && !fixed) ? shown : lines;
       if (!picked.visibility && pool.length) {
         var seen = {};
         pool.forEach(function (li) { seen[li.dataset.default] = true; });
