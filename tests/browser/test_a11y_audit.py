@@ -91,6 +91,7 @@ PAGES = {
     "deck": "/deck/",
     "deck-add-column": "/deck/{deck}/columns/add/",
     "deck-column": "/deck/columns/{column}/",
+    "deck-item": "/deck/items/{item}/conversation/",  # an item's own page: its actions as forms
     "calendar-week": "/plan/calendar/",
     "calendar-month": "/plan/calendar/month/",
     "queues": "/plan/queues/",
@@ -215,6 +216,9 @@ def sweep(browser: Any, tmp_path_factory: pytest.TempPathFactory,
             expect(page.locator(".column").first).to_be_visible()
             deck = page.get_attribute("#deck", "data-deck") or ""
             column = page.get_attribute(".column", "data-column") or ""
+            # The post sent above, read back into the home column (live or on the page).
+            expect(page.locator(".item[data-item]").first).to_be_attached(timeout=60_000)
+            item = page.locator(".item[data-item]").first.get_attribute("data-item") or ""
             # A person with a long Nostr key among their accounts (People pages).
             page.goto(url + "/people/")
             page.get_by_label("Name").fill("Ana Lima")
@@ -227,7 +231,7 @@ def sweep(browser: Any, tmp_path_factory: pytest.TempPathFactory,
             page.get_by_role("button", name="Add account").click()
             expect(page.locator(".person-row")).to_have_count(1)
             ids = {"post": post, "scheduled": scheduled, "queue": queue, "deck": deck,
-                   "column": column, "person": person}
+                   "column": column, "person": person, "item": item}
             yield Sweep(url, page, ids, setup_results)
         finally:
             context.close()
