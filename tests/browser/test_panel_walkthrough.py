@@ -62,6 +62,10 @@ def test_split_in_the_panel_on_the_first_click_stays_on_the_deck(
     split = counter.get_by_role("button", name="Split into a thread there")
     expect(split).to_be_visible()
     expect(counter.locator(".counter-over")).to_be_visible()
+    # Room left beside Post now names each account (two figures alone could be anyone's).
+    tally = panel.locator("[data-tally] span")
+    expect(tally.filter(has_text=f"@{sky.handle.lstrip('@')} ")).to_have_count(1)
+    expect(tally.filter(has_text=f"@{masto.username} ")).to_have_count(1)
 
     # Right after typing: the counters' request for the last words is held on its way until
     # the click has happened.
@@ -172,3 +176,21 @@ def test_a_quote_from_the_deck_is_a_quote_in_the_browsers_language_and_kept_apar
     expect(panel.locator("input[name=targets]:checked")).to_have_count(1)
     expect(panel.locator("label.chip", has=page.locator("input[name=targets]:checked"))
            ).to_contain_text("@german")
+
+
+@pytest.mark.parametrize("size", [{"width": 1280, "height": 860}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_user_menu_closes_on_escape(
+        page: Any, hub_server: tuple[Hub, str], size: dict[str, int]) -> None:
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    create_owner(page, url)
+    page.set_viewport_size(size)
+    page.goto(url + "/deck/")
+    menu = page.locator("details.user-menu")
+    menu.locator("summary").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    expect(menu.locator("summary")).to_be_focused()

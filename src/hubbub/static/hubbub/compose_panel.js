@@ -227,8 +227,11 @@
       const part = document.createElement("span");
       part.className = counter.classList.contains("is-over") ? "is-over" : "";
       const net = counter.querySelector(".counter-handle");
-      part.title = net ? net.textContent.trim() : "";
-      part.textContent = count.textContent.replace(/\s+/g, "");
+      part.title = net ? net.title || net.textContent.trim() : "";
+      // Whose figure it is: the handle as the counters show it, less a Mastodon server's name
+      // (the whole handle is in the title).
+      const name = net ? net.textContent.trim().replace(/^(@[^@\s]+)@\S+$/, "$1") : "";
+      part.textContent = `${name} ${count.textContent.replace(/\s+/g, "")}`.trim();
       line.append(part);
     }
   }

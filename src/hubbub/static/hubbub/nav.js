@@ -1,16 +1,19 @@
-// The phone's More menu (layouts/app.html) closes as a menu does: on Escape (focus back on More)
-// and on a tap or click anywhere else. Without script it is a <details> opened and closed by More.
+// The phone's More menu and the user menu (layouts/app.html) close as menus do: on Escape (focus
+// back on the menu's button) and on a tap or click anywhere else. Without script each is a
+// <details> opened and closed by its summary.
 "use strict";
 
 (() => {
-  const more = document.querySelector("details.nav-more");
-  if (!more) return;
+  const menus = () => document.querySelectorAll("details.nav-more[open], details.user-menu[open]");
   document.addEventListener("click", (event) => {
-    if (more.open && !more.contains(event.target)) more.open = false;
+    for (const menu of menus()) if (!menu.contains(event.target)) menu.open = false;
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape" || !more.open) return;
-    more.open = false;
-    more.querySelector("summary").focus();
+    if (event.key !== "Escape") return;
+    for (const menu of menus()) {
+      const inside = menu.contains(document.activeElement);
+      menu.open = false;
+      if (inside || document.activeElement === document.body) menu.querySelector("summary").focus();
+    }
   });
 })();
