@@ -94,6 +94,17 @@ def test_post_arrives_exactly_once_with_its_link(mastodon_peer: MastodonPeer,
     assert len(mastodon_peer.statuses(account)) == 1
 
 
+def test_a_refusal_for_two_accounts_says_each_in_a_sentence_of_its_own(
+        mastodon_peer: MastodonPeer, owner: User) -> None:
+    first = _connect(owner, mastodon_peer.base_url, mastodon_peer.new_account())
+    second = _connect(owner, mastodon_peer.base_url, mastodon_peer.new_account())
+    with pytest.raises(PostError) as refused:
+        create_post(user=owner, text="x" * 538, connections=[first, second])
+    said = str(refused.value)
+    assert f"{first.handle}: 38 characters over the limit of 500. " in said
+    assert said.endswith(f"{second.handle}: 38 characters over the limit of 500.")
+
+
 def test_too_long_post_is_refused_before_anything_is_saved(mastodon_peer: MastodonPeer,
                                                            owner: User) -> None:
     connection = _connect(owner, mastodon_peer.base_url, mastodon_peer.new_account())

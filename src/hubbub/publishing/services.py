@@ -32,6 +32,7 @@ from hubbub.publishing.target_drafts import (
     carried,
     check_targets,
     part_drafts,
+    problem_sentence,
     validate_for_targets,
 )
 
@@ -200,7 +201,7 @@ def send_draft(post: Post, *, scheduled_for: datetime | None = None, tz: str = "
         for n, draft in enumerate(part_drafts(locked, d), start=1):
             result = validate_for_targets(draft, [d.connection])[d.connection.pk]
             where = d.connection.handle + (f" (part {n})" if d.parts else "")
-            problems += [f"{where}: {p.message}" for p in result.problems]
+            problems += [problem_sentence(where, p.message) for p in result.problems]
     if problems:
         raise PostError(" ".join(problems))
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
@@ -320,7 +321,7 @@ def update_scheduled_post(
         for n, draft in enumerate(part_drafts(locked, d), start=1):
             result = validate_for_targets(draft, [d.connection])[d.connection.pk]
             where = d.connection.handle + (f" (part {n})" if d.parts else "")
-            problems += [f"{where}: {p.message}" for p in result.problems]
+            problems += [problem_sentence(where, p.message) for p in result.problems]
     if problems:
         raise PostError(" ".join(problems))
     # Hold every delivery in place while editing: claims only take SCHEDULED rows whose

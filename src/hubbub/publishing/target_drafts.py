@@ -207,5 +207,13 @@ def check_targets(
         for n, draft in enumerate(drafts, start=1):
             where = f"{connection.handle}" + (f" (part {n})" if len(drafts) > 1 else "")
             result = validate_for_targets(draft, [connection], alt_optional)[connection.pk]
-            problems += [f"{where}: {p.message}" for p in result.problems]
+            problems += [problem_sentence(where, p.message) for p in result.problems]
     return problems
+
+
+def problem_sentence(where: str, message: str) -> str:
+    """One account's problem as a sentence of its own ("@a@host: 38 characters over the limit
+    of 500."): several are joined with spaces, and one without its full stop ran into the
+    next account's name."""
+    text = message.strip()
+    return f"{where}: {text}" + ("" if text.endswith((".", "!", "?")) else ".")
