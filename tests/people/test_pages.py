@@ -133,8 +133,15 @@ def test_add_an_items_author_from_the_deck(web: Client, alice: User) -> None:
     feed = _feed(alice, "mastodon")
     ingest(feed, [net_item(1)])
     item = Item.objects.get()
-    deck = web.get(f"/deck/columns/{make_column(alice, [feed]).pk}/").content.decode()
-    assert f"/people/from-item/{item.pk}/" in deck
+    column = make_column(alice, [feed])
+    deck = web.get(f"/deck/columns/{column.pk}/").content.decode()
+    # The deck draws each item's actions from the page's one copy (items.js puts the item's id
+    # where the placeholder's is); the item's own page has them written out, for no script.
+    assert f'data-item="{item.pk}"' in deck
+    assert '<template id="item-acts" data-id="987654321"' in deck
+    assert "/people/from-item/987654321/" in deck
+    own = web.get(f"/deck/items/{item.pk}/conversation/").content.decode()
+    assert f"/people/from-item/{item.pk}/" in own
     form = web.get(f"/people/from-item/{item.pk}/").content.decode()
     assert "ann@x.example" in form
     made = web.post(f"/people/from-item/{item.pk}/", {"person": "", "name": ""})
