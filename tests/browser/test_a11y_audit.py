@@ -188,7 +188,8 @@ def sweep(browser: Any, tmp_path_factory: pytest.TempPathFactory,
             # composer kept as it was typed.
             conn = hub.json("connections", "--user", "ada")[0]["id"]
             post = str(hub.json("post", "--user", "ada", "--to", str(conn),
-                                "Sent from the audit's hub, to every page")["id"])
+                                "Sent from the audit's hub, to every page, with a link "
+                                "https://example.org/more in its text")["id"])
             page.goto(url + "/")
             page.fill("textarea[name=text]", "A draft for later, with a few more words")
             expect(page.locator("#draft-status")).to_contain_text("saved", timeout=30_000)
