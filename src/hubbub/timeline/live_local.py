@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 # removed: items deleted on the network are gone from the store (item_ids, and their feeds)
 # resync:  events were dropped for this subscriber: reload what is shown
 # ready / ping: only when asked for in subscribe() (subscribed; idle heartbeat)
-EventKind = Literal["items", "updated", "feed", "removed", "resync", "ready", "ping"]
+EventKind = Literal["items", "updated", "feed", "removed", "resync", "ready", "ping",
+                    "columns"]
 QUEUE_SIZE = 256
 
 

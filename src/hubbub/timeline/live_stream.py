@@ -30,6 +30,9 @@ def format_event(event: Any) -> str:
     kind = str(getattr(event, "kind", "") or "")
     if kind == "resync":
         return "event: resync\ndata: {}\n\n"
+    if kind == "columns":
+        # Columns were added to one of the person's decks (a newly connected account's).
+        return f"event: columns\ndata: {json.dumps({'deck': str(event.detail)[:20]})}\n\n"
     if kind not in ("items", "feed", "removed"):
         return ""
     data: dict[str, Any] = {"feeds": sorted(int(f) for f in event.feed_ids)}

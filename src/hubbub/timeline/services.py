@@ -95,10 +95,15 @@ def columns_for_new_account(connection: Connection) -> list[Column]:
     if deck is None or Column.objects.filter(deck=deck, feeds__connection=connection).exists():
         return []
     try:
-        return _home_and_mentions(deck, connection)
+        added = _home_and_mentions(deck, connection)
     except DeckError as exc:
         log.info("no columns added for connection %s: %s", connection.pk, exc)
         return []
+    if added:
+        # A deck already open in another tab shows them (deck.js: "columns").
+        event = live.LiveEvent("columns", connection.user_id, detail=str(deck.pk))
+        transaction.on_commit(lambda: live.publish(event))
+    return added
 
 
 # --- columns -----------------------------------------------------------------------------------

@@ -93,6 +93,29 @@ def test_accounts_connected_after_the_empty_deck_get_their_columns_in_view(
     shot(page, "deck-second-account-columns")
 
 
+def test_an_empty_deck_open_in_another_tab_shows_the_first_accounts_columns(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    """The empty deck promises the columns "appear here, live": a tab left open on it while
+    the account is connected in another shows them without the person reloading."""
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    create_owner(page, url)
+    page.goto(url + "/deck/")
+    expect(page.get_by_role("heading", name="Connect an account to fill your deck")).to_be_visible()
+    expect(page.locator("#deck.is-live")).to_have_count(1)  # listening before the connect
+
+    other = page.context.new_page()
+    first = mastodon_peer.new_account()
+    connect_mastodon(other, url, mastodon_peer, first)
+    other.close()
+
+    titles = page.locator(".column .column-title")
+    expect(titles).to_have_text(["Home", "Mentions"])
+    expect(page.locator(".column").first).to_contain_text(first.username)
+    shot(page, "deck-empty-tab-got-columns")
+
+
 def _add_column(hub: Hub, kind: str) -> None:
     hub.run("manage", "shell", "-c", (
         "from hubbub.connections.models import Connection; "

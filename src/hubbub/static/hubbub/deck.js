@@ -352,7 +352,8 @@
   }
 
   function connect() {
-    if (!("EventSource" in window) || !deck.dataset.eventsUrl || !columns().length) return;
+    // An empty deck listens too: the columns of an account connected in another tab arrive.
+    if (!("EventSource" in window) || !deck.dataset.eventsUrl) return;
     const source = new EventSource(deck.dataset.eventsUrl);
     source.addEventListener("open", () => {
       deck.classList.add("is-live");
@@ -375,6 +376,15 @@
       let data = {};
       try { data = JSON.parse(event.data); } catch (_) { return; }
       removeItems(data.items || []);
+    });
+    source.addEventListener("columns", (event) => {
+      let data = {};
+      try { data = JSON.parse(event.data); } catch (_) { return; }
+      if (String(data.deck) !== deck.dataset.deck) return;
+      // An empty deck has nothing to lose: it shows the new columns at once. One in use keeps
+      // its place and says so.
+      if (!columns().length) window.location.reload();
+      else toast("New columns were added to this deck: reload the page to see them.");
     });
     source.addEventListener("resync", catchUpAll);
     source.addEventListener("error", () => deck.classList.remove("is-live"));
