@@ -72,6 +72,17 @@ def test_pages_naming_a_nostr_account_fit_the_window(
         assert "Grace Hopper" in text
         if npub in text or f"{npub[:9]}…{npub[-4:]}" not in text:
             whole.append(size)
+    # The deck's item and the add-column page shorten it the same way, the whole in a title.
+    short = f"{npub[:9]}…{npub[-4:]}"
+    page.goto(url + "/deck/")
+    handle = page.locator(".item", has_text="A note from a long-named account").first \
+        .locator(".item-author > small")
+    expect(handle).to_have_text(short)
+    expect(handle).to_have_attribute("title", npub)
+    page.goto(url + "/deck/" + page.get_attribute("#deck", "data-deck") + "/columns/add/")
+    chip = page.locator(".chip-handle").first
+    expect(chip).to_have_text(short)
+    expect(chip).to_have_attribute("title", npub)
     assert not wide, f"wider than the window (page width, window width): {wide}"
     assert not whole, f"Connections shows the whole npub, not npub1abcd…wxyz, on {whole}"
     assert not tall, f"the phone's top bar is taller than itself: {tall}"
