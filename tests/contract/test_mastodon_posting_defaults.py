@@ -3,6 +3,8 @@ visibility and language as the server keeps them, against mastodon-mock."""
 
 from __future__ import annotations
 
+import pytest
+
 from hubbub.networks.base import Draft
 from hubbub.networks.mastodon import mapping
 from hubbub.networks.mastodon.connector import MastodonConnector
@@ -80,3 +82,59 @@ def test_no_visibility_lets_the_server_apply_the_accounts_default(
     published = CONNECTOR.publish(account_for(mastodon_peer, erin), Draft(text="quiet"),
                                   "k-v2", ())
     assert mastodon_peer.status(erin, published.remote_id)["visibility"] == "unlisted"
+
+
+@pytest.mark.django_db
+def test_the_composer_reads_defaults_changed_on_the_server_within_minutes(
+    mastodon_peer: MastodonPeer,
+) -> None:
+    """The limits are kept six hours, but posting defaults are changed by hand on the server:
+    the composer, finding them older than POSTING_DEFAULTS_TTL, has them read again in the
+    background, so the next composer shows the new ones. Fresher ones are not asked again."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from hubbub.connections.models import Connection
+    from hubbub.connections.services import (
+        POSTING_DEFAULTS_TTL,
+        read_capabilities,
+        save_connection,
+    )
+    from hubbub.networks.registry import get_connector
+    from hubbub.publishing.post_options import account_defaults
+
+    owner = User.objects.create_user("defaults-owner", password="a-long-enough-password")
+    frank = mastodon_peer.new_account()
+    mastodon_peer.set_posting_defaults(frank, visibility="unlisted", language="de")
+    connected = get_connector("mastodon").connect_with_token(
+        mastodon_peer.base_url, {"access_token": frank.access_token})
+    connection = save_connection(owner, "mastodon", connected)
+    assert account_defaults([connection])[0].visibility == "unlisted"
+    readings = DBTaskResult.objects.filter(task_path=read_capabilities.module_path)
+    before = readings.count()
+
+    mastodon_peer.set_posting_defaults(frank, visibility="private", language="fr")
+    # A minute old: shown as kept, nothing asked.
+    Connection.objects.filter(pk=connection.pk).update(
+        capabilities_fetched_at=timezone.now() - timedelta(minutes=1))
+    fresh = account_defaults([Connection.objects.get(pk=connection.pk)])[0]
+    assert (fresh.visibility, fresh.language) == ("unlisted", "de")
+    assert readings.count() == before
+
+    # Older than the defaults' TTL (far within the limits' six hours): the kept ones at
+    # once, one reading enqueued, and a second composer does not enqueue another.
+    Connection.objects.filter(pk=connection.pk).update(
+        capabilities_fetched_at=timezone.now() - POSTING_DEFAULTS_TTL
+        - timedelta(seconds=5))
+    stale = account_defaults([Connection.objects.get(pk=connection.pk)])[0]
+    assert (stale.visibility, stale.language) == ("unlisted", "de")
+    assert readings.count() == before + 1
+    account_defaults([Connection.objects.get(pk=connection.pk)])
+    assert readings.count() == before + 1
+
+    read_capabilities.call(connection.pk)  # what the worker runs
+    now = account_defaults([Connection.objects.get(pk=connection.pk)])[0]
+    assert (now.visibility, now.language) == ("private", "fr")

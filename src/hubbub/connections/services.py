@@ -23,6 +23,9 @@ from hubbub.networks.registry import get_connector
 log = logging.getLogger(__name__)
 CAPABILITIES_TTL = timedelta(hours=6)
 CAPABILITIES_RETRY = timedelta(minutes=10)
+# The person's posting defaults (Mastodon's visibility and language preferences) change on the
+# server by hand: the composer asks for them again, in the background, when older than this.
+POSTING_DEFAULTS_TTL = timedelta(minutes=5)
 
 
 def account_for(connection: Connection) -> Account:
@@ -110,20 +113,28 @@ def store_credentials(connection: Connection, fresh: dict[str, Any]) -> None:
         credentials_expire_at=connection.credentials_expire_at)
 
 
-def capabilities_for(connection: Connection, *, refresh: bool = False) -> Capabilities:
+def capabilities_for(connection: Connection, *, refresh: bool = False,
+                     fresh_within: timedelta | None = None) -> Capabilities:
     """The account's limits: cached on the row, re-read from the network every few hours. Past
     that, the cached ones are given at once and a background task reads them again: a page
     (the deck, the composer) never waits on a network for its limits. The caller waits only
     for an account never asked yet, or whose cache an older version wrote (a field missing);
-    `refresh` asks always. A network that fails leaves the cached limits (or the network's
-    defaults, when there are none) in use until the next try, CAPABILITIES_RETRY later; a copy
-    an older version wrote is not usable, so until one reading succeeds each call asks."""
+    `refresh` asks always; `fresh_within` reads them again in the background when the cached
+    ones are older than that (the composer's posting defaults). A network that fails leaves the
+    cached limits (or the network's defaults, when there are none) in use until the next try,
+    CAPABILITIES_RETRY later; a copy an older version wrote is not usable, so until one reading
+    succeeds each call asks."""
     connector = get_connector(connection.network)
     cached = connection.capabilities_json
     usable = cached is not None and Capabilities.has_every_field(cached)
     fetched = connection.capabilities_fetched_at
     if not refresh and (usable or (cached is None and fetched is not None)):
-        if fetched is None or timezone.now() - fetched >= CAPABILITIES_TTL:
+        age = timezone.now() - fetched if fetched is not None else None
+        if age is None or age >= CAPABILITIES_TTL:
+            _read_again_later(connection)
+        elif fresh_within is not None and fresh_within <= age < CAPABILITIES_TTL - \
+                CAPABILITIES_RETRY:
+            # (From TTL - RETRY on, a reading was claimed lately and has not finished: wait.)
             _read_again_later(connection)
         return Capabilities.from_json(cached) if cached is not None and usable else (
             connector.default_capabilities())

@@ -25,7 +25,7 @@ from typing import Any
 from django import forms
 
 from hubbub.connections.models import Connection
-from hubbub.connections.services import capabilities_for
+from hubbub.connections.services import POSTING_DEFAULTS_TTL, capabilities_for
 from hubbub.core.languages import LANGUAGES, language_code
 from hubbub.publishing.models import Visibility
 
@@ -89,7 +89,7 @@ def account_defaults(connections: Iterable[Connection]) -> list[AccountDefaults]
     for connection in connections:
         if connection.network not in VISIBILITY_NETWORKS:
             continue
-        caps = capabilities_for(connection)
+        caps = capabilities_for(connection, fresh_within=POSTING_DEFAULTS_TTL)
         found.append(AccountDefaults(connection, caps.default_visibility,
                                      caps.default_language))
     return found
