@@ -115,6 +115,14 @@ def test_an_empty_deck_open_in_another_tab_shows_the_first_accounts_columns(
     expect(page.locator(".column").first).to_contain_text(first.username)
     shot(page, "deck-empty-tab-got-columns")
 
+    # A deck in use keeps its place: it says so (the note stays in the page once shown).
+    expect(page.locator("#deck.is-live")).to_have_count(1)
+    other = page.context.new_page()
+    connect_mastodon(other, url, mastodon_peer, mastodon_peer.new_account())
+    other.close()
+    expect(page.locator(".toast")).to_contain_text("New columns were added to this deck")
+    expect(titles).to_have_count(2)
+
 
 def _add_column(hub: Hub, kind: str) -> None:
     hub.run("manage", "shell", "-c", (

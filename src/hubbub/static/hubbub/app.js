@@ -8,6 +8,23 @@ document.documentElement.classList.add("js");
 // (no inline style), and nothing here sets one, so leave it out.
 if (window.htmx) window.htmx.config.attributesToSettle = ["class", "width", "height"];
 
+// A short note at the bottom of the page (role=status, so it is read out), gone after a moment;
+// the deck's scripts use it for what a click did.
+let toastTimer = 0;
+window.hubbubToast = (text) => {
+  let el = document.querySelector(".toast");
+  if (!el) {
+    el = document.createElement("div");
+    el.className = "toast";
+    el.setAttribute("role", "status");
+    document.body.appendChild(el);
+  }
+  el.textContent = text;
+  el.hidden = false;
+  window.clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => { el.hidden = true; }, 2200);
+};
+
 // The owner form takes its time zone from the browser.
 function fillTimezone(root) {
   for (const input of root.querySelectorAll("input[data-browser-timezone]")) {

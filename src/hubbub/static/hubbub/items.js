@@ -182,20 +182,7 @@
     }
   }
 
-  let toastTimer = 0;
-  function toast(text) {
-    let el = document.querySelector(".toast");
-    if (!el) {
-      el = document.createElement("div");
-      el.className = "toast";
-      el.setAttribute("role", "status");
-      document.body.appendChild(el);
-    }
-    el.textContent = text;
-    el.hidden = false;
-    window.clearTimeout(toastTimer);
-    toastTimer = window.setTimeout(() => { el.hidden = true; }, 2200);
-  }
+  const toast = window.hubbubToast;  // app.js
 
   document.addEventListener("click", async (event) => {
     const button = control(event, "button[data-act=copy]");
