@@ -79,6 +79,7 @@ def test_pages_naming_a_nostr_account_fit_the_window(
         .locator(".item-author > small")
     expect(handle).to_have_text(short)
     expect(handle).to_have_attribute("title", npub)
+    expect(page.locator(".column-sub").first).to_contain_text(short)
     page.goto(url + "/deck/" + page.get_attribute("#deck", "data-deck") + "/columns/add/")
     chip = page.locator(".chip-handle").first
     expect(chip).to_have_text(short)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from hubbub.accounts.templatetags.hubbub_ui import short_id
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.connections.models import Connection
 from hubbub.core.ids import parse_ids
@@ -109,7 +110,7 @@ class ColumnView:
 def _subtitle(feeds: Sequence[Feed]) -> str:
     connections = {f.connection_id: f.connection for f in feeds}
     if len(connections) == 1:
-        return next(iter(connections.values())).handle
+        return short_id(next(iter(connections.values())).handle)  # npub1abcd…wxyz
     return f"{len(connections)} accounts"
 
 
