@@ -230,3 +230,25 @@ def test_items_render_like_the_network_in_light_and_dark(
     expect(home.locator(".quote")).to_contain_text("Quoted text here")
     expect(home.locator(".link-card")).to_contain_text("A linked page")
     shot(page, "deck-02-items-opened-dark")
+
+
+def test_dollar_patterns_in_a_handle_or_address_stay_text_in_the_actions(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    """items.js writes each item's handle and address into the page's one copy of the actions:
+    "$&", "$`" and "$'" in them are text, never patterns that paste the template's markup."""
+    from playwright.sync_api import expect
+
+    hub, url = hub_server
+    create_owner(page, url)
+    connect_mastodon(page, url, mastodon_peer, mastodon_peer.new_account())
+    _seed(hub, "home", [{"remote_id": "d1", "author_handle": "@a$`b$&c$'d@example.social",
+                         "author_name": "Dollar", "text": "Priced in dollars",
+                         "url": "https://example.social/@x/1?q=$&r=$'s"}])
+    _open_deck(page, url)
+    item = page.locator(".item", has_text="Priced in dollars")
+    reply = item.locator("[data-act=reply]")
+    expect(reply).to_have_count(1)
+    expect(reply).to_contain_text("Reply to @a$`b$&c$'d@example.social")
+    expect(item.locator("[data-act=open]")).to_have_attribute(
+        "href", "https://example.social/@x/1?q=$&r=$'s")
+    expect(item.locator("form")).to_have_count(1)  # the template's one form, not pasted twice

@@ -54,10 +54,15 @@
       item.setAttribute("aria-labelledby", head.id);
     }
     const handle = head?.querySelector(".item-author > small")?.textContent || "";
+    // Replacements by function: a string would read "$&", "$`" and "$'" in a handle or an
+    // address as patterns (pasting the template's own markup into the item).
+    const id = item.dataset.item;
+    const who = escapeHtml(handle);
+    const where = escapeHtml(item.dataset.url || "");
     const html = template.innerHTML
-      .replaceAll(template.dataset.id, item.dataset.item)
-      .replaceAll(template.dataset.handle, escapeHtml(handle))
-      .replaceAll(template.dataset.url, escapeHtml(item.dataset.url || ""));
+      .replaceAll(template.dataset.id, () => id)
+      .replaceAll(template.dataset.handle, () => who)
+      .replaceAll(template.dataset.url, () => where);
     const box = document.createElement("template");
     box.innerHTML = html;
     const bar = box.content.querySelector(".item-actions");
