@@ -384,3 +384,28 @@ def test_limits_saved_by_an_older_version_are_read_again(
     connection.refresh_from_db()
     assert "video" in connection.capabilities_json["media"]
     assert "text_byte_limit" in connection.capabilities_json
+
+
+def test_a_task_engine_that_refuses_the_reading_leaves_the_kept_limits(
+    owner: Any, connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a broker (Celery) the message is sent at once: a broker that is down must not turn
+    the page that asked for the limits (the composer, the deck) into an error."""
+    from types import SimpleNamespace
+
+    from hubbub.connections import services
+
+    services.capabilities_for(connection)
+    stale = timezone.now() - services.CAPABILITIES_TTL - timedelta(minutes=1)
+    Connection.objects.filter(pk=connection.pk).update(capabilities_fetched_at=stale)
+    connection.refresh_from_db()
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionRefusedError("the broker is down")
+
+    monkeypatch.setattr(services, "read_capabilities", SimpleNamespace(enqueue=refused))
+    assert services.capabilities_for(connection).text_limit == 100
+    connection.refresh_from_db()
+    # Claimed: the next try is CAPABILITIES_RETRY later, not on every page.
+    assert connection.capabilities_fetched_at is not None
+    assert connection.capabilities_fetched_at > stale

@@ -168,8 +168,16 @@ def _read_again_later(connection: Connection) -> None:
         pk=connection.pk, capabilities_fetched_at=connection.capabilities_fetched_at,
     ).update(capabilities_fetched_at=retry_from)
     connection.capabilities_fetched_at = retry_from
-    if claimed:  # the task row commits with the claim, or neither does
+    if not claimed:
+        return
+    try:
+        # On the database queue the task row commits with the claim, or neither does. On a
+        # broker (HUBBUB_TASKS_BACKEND=celery) the message goes at once, and a broker that is
+        # down must not fail the page that asked: the kept limits serve, and the claim makes
+        # the next try CAPABILITIES_RETRY later.
         read_capabilities.enqueue(connection.pk)
+    except Exception:  # any broker's failure to take the message
+        log.warning("could not enqueue a reading of the limits of %s", connection, exc_info=True)
 
 
 @task()
