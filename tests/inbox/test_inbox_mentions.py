@@ -92,6 +92,8 @@ def test_a_reply_and_a_direct_answer_name_ana_on_mastodon(
 
     # A direct answer: written here, frozen on the Answer, and Ana is told to be a reader.
     page = client.get("/inbox/?show=direct").content.decode()
+    # Said before sending too: naming someone in a Mastodon direct message lets them read it.
+    assert "everyone named in a direct message can read it" in page
     response = client.post(f"/inbox/{direct.pk}/reply/", {
         "text": "@[Ana Lima] joins us", "token": _token(page, direct), "show": "direct"},
         follow=True)
