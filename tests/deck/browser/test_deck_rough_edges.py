@@ -124,6 +124,41 @@ def test_an_empty_deck_open_in_another_tab_shows_the_first_accounts_columns(
     expect(titles).to_have_count(2)
 
 
+def test_an_empty_deck_whose_stream_opens_after_the_connect_still_gets_the_columns(
+        page: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    """The columns' live event can go out before the empty deck's stream listens (the account
+    connected while the page loaded): on opening, an empty deck asks whether it has columns."""
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    create_owner(page, url)
+    held: list[Any] = []
+    released: list[bool] = []
+
+    def hold(route: Any) -> None:
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/deck/events/**", hold)
+    page.goto(url + "/deck/")
+    expect(page.get_by_role("heading", name="Connect an account to fill your deck")).to_be_visible()
+    until(lambda: bool(held), "the deck asks for its live stream")  # held, not answered
+
+    other = page.context.new_page()
+    connect_mastodon(other, url, mastodon_peer, mastodon_peer.new_account())
+    other.close()
+    released.append(True)
+    for route in held:
+        route.continue_()
+
+    expect(page.locator(".column .column-title")).to_have_text(["Home", "Mentions"])
+    for n in range(2):  # each column's first read of the network has answered
+        expect(page.locator(".column").nth(n)).to_contain_text(
+            re.compile("Nothing here yet|That.s everything"))
+
+
 def _add_column(hub: Hub, kind: str) -> None:
     hub.run("manage", "shell", "-c", (
         "from hubbub.connections.models import Connection; "

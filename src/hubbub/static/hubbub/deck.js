@@ -338,14 +338,25 @@
     for (const column of columns()) fetchNewer(column);
   }
 
+  async function gotColumns() {
+    try {
+      const answer = await fetch(window.location.href, { credentials: "same-origin" });
+      if (answer.ok && (await answer.text()).includes('class="column col-')) window.location.reload();
+    } catch (_) {
+      // Offline: the next "columns" event says it again.
+    }
+  }
+
   function connect() {
     // An empty deck listens too: the columns of an account connected in another tab arrive.
     if (!("EventSource" in window) || !deck.dataset.eventsUrl) return;
     const source = new EventSource(deck.dataset.eventsUrl);
     source.addEventListener("open", () => {
       deck.classList.add("is-live");
-      // Whatever arrived while the page loaded or the connection was down.
-      catchUpAll();
+      // Whatever arrived while the page loaded or the connection was down. An empty deck asks
+      // whether it got columns meanwhile (an account connected as this page loaded).
+      if (columns().length) catchUpAll();
+      else gotColumns();
     });
     source.addEventListener("items", (event) => {
       let data = {};
