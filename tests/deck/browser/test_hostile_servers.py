@@ -37,7 +37,8 @@ INERT = """(bidi) => {
     + '.link-card, .quote, .conn-body, .replying-to, .quoting';
   for (const el of document.querySelectorAll(
       'main script, iframe, frame, object, embed, applet, portal, base, body meta, main style, '
-      + 'main link, template, svg script, math')) bad.push(`element ${el.tagName}`);
+      + 'main link, template:not(head > #item-acts), svg script, math'))
+    bad.push(`element ${el.tagName}`);  // (the hub's one copy of an item's actions is allowed)
   for (const host of document.querySelectorAll(content)) {
     for (const el of host.querySelectorAll('form, input, textarea, select, button[formaction], '
         + 'style, script, img[srcset], video, audio, source')) {
@@ -294,8 +295,9 @@ def test_hostile_servers_of_three_networks_show_nothing_that_runs(
         composer_text = ""
         item_ids = page.context.request.get(url + "/deck/").text()
         picked = sorted(set(re.findall(r'data-item="(\d+)"', item_ids)), key=int)
-        assert len(picked) >= 90
-        for pk in picked[::30][:6]:
+        # (A deck of many columns opens with 40 items shared out: every column has some.)
+        assert len(picked) >= 12
+        for pk in picked[::max(1, len(picked) // 6)][:6]:
             for how in ("quote", "reply_to"):
                 page.goto(f"{url}/?{how}={pk}")
                 expect(page.locator("form textarea").first).to_be_visible()
