@@ -14,19 +14,10 @@ from tests.browser.fixtures import reload_until, shot
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
+from tests.people.hub_people import make_ana_and_bo
 from tests.waiting import until
 
 pytestmark = pytest.mark.browser
-
-
-def _make_people(hub: Hub, handle: str) -> None:
-    hub.run("manage", "shell", "--no-imports", "-c",
-            "from django.contrib.auth.models import User\n"
-            "from hubbub.people import services\n"
-            "ada = User.objects.get(username='ada')\n"
-            "ana = services.create_person(ada, 'Ana Lima')\n"
-            f"services.add_account(ana, 'mastodon', {handle!r})\n"
-            "services.create_person(ada, 'Bo')\n")
 
 
 def _mentioned(peer: MastodonPeer, account: Any, text: str) -> set[str]:
@@ -43,7 +34,7 @@ def test_typing_at_in_an_inbox_answer_offers_ana(
                        mastodon_peer.new_account())
     create_owner(page, url)
     connect_mastodon(page, url, mastodon_peer, me)
-    _make_people(hub, f"{ana.username}@localhost")
+    make_ana_and_bo(hub, f"{ana.username}@localhost")
     mastodon_peer.post_as(friend, f"@{me.username} who drew this map?")
     mastodon_peer.post_as(friend, f"@{me.username} dinner with Ana?", visibility="direct")
 

@@ -14,19 +14,10 @@ from tests.browser.conftest import shot
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
+from tests.people.hub_people import make_ana_and_bo
 from tests.waiting import until
 
 pytestmark = pytest.mark.browser
-
-
-def _make_ana(hub: Hub, handle: str) -> None:
-    hub.run("manage", "shell", "--no-imports", "-c",
-            "from django.contrib.auth.models import User\n"
-            "from hubbub.people import services\n"
-            "ada = User.objects.get(username='ada')\n"
-            "ana = services.create_person(ada, 'Ana Lima')\n"
-            f"services.add_account(ana, 'mastodon', {handle!r})\n"
-            "services.create_person(ada, 'Bo')\n")
 
 
 def _mentions(peer: MastodonPeer, account: Any, text: str) -> list[str]:
@@ -42,7 +33,7 @@ def test_typing_at_offers_people_and_the_keyboard_picks_one(
     create_owner(page, url)
     me, ana = mastodon_peer.new_account(), mastodon_peer.new_account()
     connect_mastodon(page, url, mastodon_peer, me)
-    _make_ana(hub, f"{ana.username}@localhost")
+    make_ana_and_bo(hub, f"{ana.username}@localhost")
 
     # The compose page.
     page.goto(url + "/")
