@@ -147,6 +147,16 @@ def reload_until(page: Any, done: Callable[[], bool], timeout: float = 90.0) -> 
         page.reload()
 
 
+def pump_until(page: Any, done: Callable[[], bool], what: str) -> None:
+    """Wait for a fact that a Playwright event handler (a held route, say) makes true. Those
+    handlers run only while Playwright is called, so each turn is a round trip to the page;
+    bounded like every other wait here, generously for a busy machine."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not done():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        page.evaluate("() => 0")
+
+
 def shot(page: Any, name: str) -> Path:
     """A screenshot of the page as it stands, once its transitions have ended, and then an
     accessibility audit of that same state (tests/browser/a11y.py): every page and state a

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
+from tests.browser.fixtures import pump_until
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
@@ -44,8 +45,7 @@ def test_split_clicked_while_the_counters_are_on_their_way_is_not_lost(
     text.press("End")
     with page.expect_request(lambda r: r.url.endswith("/compose/count/")):
         text.type(" And one more.")
-    while not held:  # the route's handler runs while Playwright is called
-        page.wait_for_timeout(20)
+    pump_until(page, lambda: bool(held), "the counters' request reaches its route")
     split.click()
     for route in held:
         route.continue_()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
+from tests.browser.fixtures import pump_until
 from tests.browser.flows import connect_bluesky, connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.bluesky import BlueskyPeer, wait_for
@@ -74,8 +75,7 @@ def test_split_in_the_panel_on_the_first_click_stays_on_the_deck(
     text.press("End")
     with page.expect_request(lambda r: r.url.endswith("/compose/count/")):
         text.type(" And one more.")
-    while not held:
-        page.wait_for_timeout(20)
+    pump_until(page, lambda: bool(held), "the counters' request reaches its route")
     split.click()
     for route in held:
         route.continue_()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
+from tests.browser.fixtures import pump_until
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
@@ -144,7 +145,7 @@ def test_an_empty_deck_whose_stream_opens_after_the_connect_still_gets_the_colum
     page.route("**/deck/events/**", hold)
     page.goto(url + "/deck/")
     expect(page.get_by_role("heading", name="Connect an account to fill your deck")).to_be_visible()
-    until(lambda: bool(held), "the deck asks for its live stream")  # held, not answered
+    pump_until(page, lambda: bool(held), "the deck asks for its live stream")  # held
 
     other = page.context.new_page()
     connect_mastodon(other, url, mastodon_peer, mastodon_peer.new_account())
