@@ -127,11 +127,15 @@ def test_send_again_sends_the_words_frozen_before_the_first_attempt(
     for account in person.accounts.all():
         people.remove_account(account)
     people.add_account(person, "mastodon", f"{other.username}@localhost")
-    client.post(f"/inbox/{direct.pk}/reply/",
-                _send_again_form(client.get("/inbox/?show=direct").content.decode()))
+    again = client.post(f"/inbox/{direct.pk}/reply/",
+                        _send_again_form(client.get("/inbox/?show=direct").content.decode()),
+                        follow=True).content.decode()
     answer.refresh_from_db()
     assert answer.state == Answer.SENT, answer.error
     assert answer.written == first
+    # What the page says is about the words sent, not about Ana's accounts of today.
+    assert "written as your People were when this was first sent" in again
+    assert other.username not in again
     mine = [s for s in mastodon_peer.statuses(setup["me"]) if "has the keys" in s["content"]]
     assert len(mine) == 1
     assert {m["id"] for m in mine[0]["mentions"]} == {named["ana"].id, setup["friend"].id}
@@ -176,3 +180,35 @@ def test_a_nostr_direct_answer_names_ana_by_her_npub(nostr_peer: NostrPeer,
     assert got[0].text == expected
     # A p tag names a NIP-17 chat's members: Ana is named, not added to the conversation.
     assert got[0].extra["conversation"] == room["conversation"]
+
+
+def test_an_answer_attempted_before_words_were_frozen_is_sent_again_as_typed(
+        setup: dict[str, Any], client: Client, mastodon_peer: MastodonPeer) -> None:
+    """An answer left failed by a version that sent the text as typed (no `written`): the
+    upgrade freezes that text, so Send again sends those words, not @[Ana Lima] written anew."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    named = _ana_and_bo(setup["owner"], mastodon_peer)
+    direct = setup["direct"]
+    old = Answer.objects.create(user=setup["owner"], item=direct, token=secrets.token_hex(8),
+                                text="@[Ana Lima] typed before", direct=True,
+                                idempotency_key=secrets.token_hex(16), state=Answer.FAILED,
+                                error="Mastodon answered 503")
+    unsent = Answer.objects.create(user=setup["owner"], item=direct, token=secrets.token_hex(8),
+                                   text="@[Ana Lima] never tried", direct=True,
+                                   idempotency_key=secrets.token_hex(16), state="new")
+    import_module("hubbub.inbox.migrations.0003_answer_written_before").freeze_as_typed(
+        apps, None)
+    old.refresh_from_db()
+    unsent.refresh_from_db()
+    assert old.written == "@[Ana Lima] typed before"
+    assert unsent.written == ""
+    client.post(f"/inbox/{direct.pk}/reply/",
+                _send_again_form(client.get("/inbox/?show=direct").content.decode()))
+    old.refresh_from_db()
+    assert old.state == Answer.SENT, old.error
+    mine = [s for s in mastodon_peer.statuses(setup["me"]) if "typed before" in s["content"]]
+    assert len(mine) == 1
+    assert named["ana"].username not in mine[0]["content"]

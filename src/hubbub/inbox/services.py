@@ -129,6 +129,10 @@ def mention_notes(found: Answer) -> tuple[str, ...]:
         return ()
     connection = found.item.connection
     written = write(found.text, connection, people_of(connection.user_id))
+    if found.direct and found.written and written.text != found.written:
+        # People changed since the words were frozen: the notes of today would describe
+        # another text than the one sent (and sent again).
+        return ("The names were written as your People were when this was first sent.",)
     notes = list(written.notes)
     if found.direct:
         note = get_connector(connection.network).direct_mention_note
