@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -199,10 +200,38 @@ def beat(worker_id: str, started_at: datetime) -> None:
     )
 
 
+# Each step of a tick fails on its own: a Celery broker that is down makes every enqueue fail
+# (HUBBUB_SEND_IN_WORKER off), and that must not skip the sweeps and the periodic jobs after
+# it, nor log the same traceback at every tick while it lasts (said once, then once more when
+# it works again).
+_SWEEP = periodic.Trouble("sweeping the expired leases", log)
+_RELEASE = periodic.Trouble("releasing the ended rate limits", log)
+_ENQUEUE = periodic.Trouble("enqueueing the due deliveries on the task engine", log)
+_DISPATCH = periodic.Trouble("starting the due deliveries", log)
+
+
+def _step(trouble: periodic.Trouble, step: Callable[[], int]) -> int:
+    try:
+        done = step()
+    except Exception as exc:
+        trouble.failed(exc)
+        return 0
+    trouble.worked()
+    return done
+
+
+def start_due(dispatcher: Dispatcher | None) -> int:
+    """Start what is due: on the dispatcher's threads, or as tasks of the task engine. A
+    failure (the broker is down, the database busy) is said once; the rows stay due."""
+    if dispatcher is None:
+        return _step(_ENQUEUE, enqueue_due)
+    return _step(_DISPATCH, lambda: dispatch_due(dispatcher))
+
+
 def tick(dispatcher: Dispatcher | None = None) -> dict[str, int]:
-    swept = engine.sweep_expired_leases()
-    released = release_rate_limits()
-    enqueued = enqueue_due() if dispatcher is None else dispatch_due(dispatcher)
+    swept = _step(_SWEEP, engine.sweep_expired_leases)
+    released = _step(_RELEASE, release_rate_limits)
+    enqueued = start_due(dispatcher)
     periodic.run_due()
     if swept or enqueued:
         log.debug("tick: swept=%s released=%s enqueued=%s", swept, released, enqueued)

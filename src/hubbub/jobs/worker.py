@@ -72,10 +72,8 @@ class HubWorker:
                     scheduler.tick(self.dispatcher)
                     next_tick = time.monotonic() + interval
                     self.ticks += 1
-                elif self.dispatcher is not None:
-                    scheduler.dispatch_due(self.dispatcher)
                 else:
-                    scheduler.enqueue_due()
+                    scheduler.start_due(self.dispatcher)
                 # A sender that finished only frees a slot: the next scheduled time is read
                 # again after a commit that changed what is due, at a tick, and once it passed
                 # (a change another process made is seen at the next tick, as before).

@@ -1,0 +1,110 @@
+"""A Celery broker that is down (issue 13), against real brokers: a redis-server of the test's
+own, stopped and started again, and a closed loopback port on either scheme (the machine's
+shared Redis and RabbitMQ stay up for the other tests). The hub's tasks go to the broker from
+this process (`on_celery`), as with HUBBUB_TASKS_BACKEND=celery."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from hubbub.connections.models import Connection
+from hubbub.jobs import periodic, scheduler
+from hubbub.publishing.models import Delivery, DeliveryState
+from hubbub.publishing.services import create_post
+from tests.jobs.brokers import OwnRedis, free_port
+from tests.jobs.conftest import QUEUE
+
+pytestmark = pytest.mark.django_db
+DELIVER = "hubbub.publishing.tasks.deliver"
+
+
+def _deliver_messages(server: OwnRedis) -> list[str]:
+    """The argsrepr of each `deliver` message waiting in the queue (kombu keeps a Redis queue
+    as a list of JSON messages, their headers naming the task and its arguments)."""
+    with server.client() as client:
+        raw = client.lrange(QUEUE, 0, -1)
+    headers = [json.loads(message)["headers"] for message in raw]
+    return [h["argsrepr"] for h in headers if h["task"] == DELIVER]
+
+
+def _failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """What the scheduler said went wrong. (The periodic jobs that enqueue, such as the
+    profiles' reads, say once too that the broker refuses them.)"""
+    return [r for r in caplog.records if r.levelno >= logging.WARNING
+            and r.name == "hubbub.jobs.scheduler"]
+
+
+@pytest.mark.parametrize("scheme", ["redis", "amqp"])
+def test_a_down_broker_stops_no_other_work_of_the_tick_and_is_logged_once(
+        on_celery: Any, owner: Any, connection: Connection, scheme: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Before: `enqueue_due` raised out of the tick, so the periodic jobs after it never ran
+    while the broker was down, and the worker logged the same traceback every tick."""
+    port = free_port()  # nothing listens there: the broker is down
+    on_celery(f"redis://127.0.0.1:{port}/0" if scheme == "redis"
+              else f"amqp://guest:guest@127.0.0.1:{port}//")
+    create_post(user=owner, text="due while the broker is down", connections=[connection])
+    ran: list[int] = []
+    periodic.register("test.beside", 0, lambda: ran.append(1))  # due at every tick
+    try:
+        with caplog.at_level(logging.INFO, logger="hubbub"):
+            for turn in range(1, 4):
+                scheduler.tick()
+                assert len(ran) == turn, "the periodic work of the tick was skipped"
+    finally:
+        periodic._jobs.pop("test.beside", None)
+    failures = _failures(caplog)
+    assert len(failures) == 1, [r.getMessage() for r in failures]
+    assert "enqueue" in failures[0].getMessage()
+    # Nothing was taken: the delivery waits, due, for a broker that takes its message.
+    delivery = Delivery.objects.get()
+    assert delivery.state == DeliveryState.SCHEDULED
+    assert delivery.enqueued_at is None
+
+
+def test_a_broker_back_takes_the_due_deliveries_and_says_so(
+        on_celery: Any, own_redis: OwnRedis, owner: Any, connection: Connection,
+        caplog: pytest.LogCaptureFixture) -> None:
+    on_celery(own_redis.url)
+    own_redis.stop()
+    delivery = create_post(user=owner, text="due", connections=[connection]).deliveries.get()
+    with caplog.at_level(logging.INFO, logger="hubbub"):
+        scheduler.tick()
+        scheduler.tick()
+        own_redis.start()
+        assert scheduler.tick()["enqueued"] == 1
+    assert _deliver_messages(own_redis) == [repr([delivery.pk])]
+    said = [r.getMessage() for r in caplog.records if r.name == "hubbub.jobs.scheduler"]
+    assert len(_failures(caplog)) == 1, said
+    assert said[-1].endswith("works again, after 2 failed turns"), said
+
+
+def test_a_periodic_job_that_keeps_failing_is_said_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A periodic job that enqueues (the profiles' reads, the feeds) fails at every turn while
+    the broker is down: one error with its traceback, then one line when it works again."""
+    broken = [True]
+
+    def job() -> None:
+        if broken[0]:
+            raise ConnectionRefusedError("the broker is down")
+
+    periodic.register("test.flaky", 10, job)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="hubbub.jobs.periodic"):
+            for turn in range(4):
+                assert "test.flaky" not in periodic.run_due(now=1e9 + 10 * turn)
+            broken[0] = False
+            assert "test.flaky" in periodic.run_due(now=1e9 + 40)
+            assert "test.flaky" in periodic.run_due(now=1e9 + 50)
+    finally:
+        periodic._jobs.pop("test.flaky", None)
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if "test.flaky" in r.getMessage()]
+    assert [level for level, _ in said if level >= logging.INFO] == [logging.ERROR, logging.INFO]
+    first = next(r for r in caplog.records if r.levelno == logging.ERROR)
+    assert first.exc_info is not None  # the traceback, once
+    assert said[-1] == (logging.INFO, "periodic job test.flaky works again, after 4 failed turns")
