@@ -8,8 +8,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,9 +34,10 @@ CONNECTIONS = 6
 class Reader:
     """A stream supervisor on its own thread, as a worker process runs it."""
 
-    def __init__(self, owner: str) -> None:
+    def __init__(self, owner: str, clock: Callable[[], datetime] = timezone.now) -> None:
         self.stop = threading.Event()
-        self.supervisor = StreamSupervisor(self.stop, check_every=0.05, owner=owner)
+        self.supervisor = StreamSupervisor(self.stop, check_every=0.05, owner=owner,
+                                           clock=clock)
         self.thread = threading.Thread(target=self.supervisor.run)
         self.thread.start()
 
@@ -110,6 +111,34 @@ def test_two_readers_stream_each_connection_once_and_share_them(
     assert _open_streams() == CONNECTIONS
     assert first.streaming().isdisjoint(second.streaming())
     assert len(ScriptedConnector.streams) == CONNECTIONS + CONNECTIONS // 2
+
+
+def test_two_readers_whose_clocks_are_minutes_apart_share_without_taking_from_each_other(
+        watched: list[Connection], readers: list[Reader]) -> None:
+    """The leases go by the database's clock: to the reader five minutes ahead the other's
+    leases are not expired, and to the one behind its beat is not from the future."""
+    everyone = {c.pk for c in watched}
+    first = Reader("reader-a", clock=lambda: timezone.now() - timedelta(minutes=5))
+    readers.append(first)
+    until(lambda: first.streaming() == everyone, "the first reader to stream every connection")
+    second = Reader("reader-b", clock=lambda: timezone.now() + timedelta(minutes=5))
+    readers.append(second)
+    until(lambda: len(first.streaming()) == len(second.streaming()) == CONNECTIONS // 2
+          and first.streaming() | second.streaming() == everyone,
+          "the connections shared between the two readers")
+    until(lambda: _open_streams() == CONNECTIONS, "the given-back streams to close")
+    # Two renewal rounds of both (every 5/3 s): neither takes, nor drops, a stream.
+    for _ in range(2):
+        renewed = dict(StreamLease.objects.values_list("connection_id", "expires_at"))
+        until(lambda since=renewed: all(at > since[cid] for cid, at in  # type: ignore[misc]
+                                        StreamLease.objects.values_list(
+                                            "connection_id", "expires_at")),
+              "every lease renewed")
+    assert _owners() == {"reader-a": CONNECTIONS // 2, "reader-b": CONNECTIONS // 2}
+    assert first.streaming().isdisjoint(second.streaming())
+    assert _open_streams() == CONNECTIONS
+    assert len(ScriptedConnector.streams) == CONNECTIONS + CONNECTIONS // 2
+    assert first.supervisor.leases.readers == second.supervisor.leases.readers == 2
 
 
 def test_a_dead_readers_streams_come_back_on_the_other_after_its_leases_expire(

@@ -29,7 +29,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -285,23 +285,25 @@ class StreamSupervisor:
     whose lease this process holds (timeline/leases.py)."""
 
     def __init__(self, stop: threading.Event, *, check_every: float = 2.0,
-                 owner: str | None = None) -> None:
+                 owner: str | None = None,
+                 clock: Callable[[], datetime] = timezone.now) -> None:
         self.stop = stop
         self.check_every = check_every
+        self.clock = clock  # this machine's; the leases go by the database's (leases.py)
         self.runners: dict[int, StreamRunner] = {}
         self.refused: dict[int, datetime] = {}
-        self.leases = Leases(owner)
+        self.leases = Leases(owner, clock=clock)
         self.held: set[int] = set()  # connections whose lease this process holds
 
     def reconcile(self) -> None:
-        now = timezone.now()
+        now = self.clock()
         wanted = wanted_streams(now)
-        if self.leases.due(now):
-            self.held = self.leases.renew(now)
+        if self.leases.due():
+            self.held = self.leases.renew()
             for cid in [cid for cid in self.runners if cid not in self.held]:
                 self.runners.pop(cid).close()  # another process took it: it streams now
         else:
-            self.leases.count_readers(now)
+            self.leases.count_readers()
         for cid, runner in list(self.runners.items()):
             keys = wanted.get(cid)
             if not runner.is_alive():
@@ -328,7 +330,7 @@ class StreamSupervisor:
             self.held -= unwanted
         elif over < 0:
             self.held |= self.leases.take([cid for cid in wanted if cid not in self.held],
-                                          -over, now)
+                                          -over)
         for cid in sorted(self.held):
             if cid in self.runners:
                 continue
