@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from hubbub.connections.models import Connection
-from hubbub.jobs import periodic, scheduler
+from hubbub.jobs import kept, periodic, scheduler
+from hubbub.jobs.models import KeptTask
+from hubbub.listening.tasks import recompute_rules
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post
 from tests.jobs.brokers import OwnRedis, free_port
@@ -108,3 +113,24 @@ def test_a_periodic_job_that_keeps_failing_is_said_once(
     first = next(r for r in caplog.records if r.levelno == logging.ERROR)
     assert first.exc_info is not None  # the traceback, once
     assert said[-1] == (logging.INFO, "periodic job test.flaky works again, after 4 failed turns")
+
+
+def test_a_refused_task_is_kept_once_and_enqueued_when_the_broker_is_back(
+        on_celery: Any, own_redis: OwnRedis, owner: Any) -> None:
+    on_celery(own_redis.url)
+    own_redis.stop()
+    for _ in range(3):  # three rule changes while the broker is down: one recompute kept
+        assert kept.enqueue_or_keep(recompute_rules, owner.pk) is False
+    assert KeptTask.objects.count() == 1
+    with pytest.raises(OperationalError):  # still down: the periodic job says so, once
+        kept.retry()
+    assert KeptTask.objects.count() == 1
+    own_redis.start()
+    later = timezone.now() + timedelta(seconds=kept.RETRY_SECONDS)
+    assert kept.retry(later) == 1
+    assert KeptTask.objects.count() == 0
+    with own_redis.client() as client:
+        waiting = [json.loads(m)["headers"] for m in client.lrange(QUEUE, 0, -1)]
+    assert [(h["task"], h["argsrepr"]) for h in waiting] == [
+        ("hubbub.listening.tasks.recompute_rules", repr([owner.pk]))]
+    assert kept.retry(later + timedelta(seconds=kept.RETRY_SECONDS)) == 0

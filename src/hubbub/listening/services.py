@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Max
 
+from hubbub.jobs import kept
 from hubbub.listening import effects
 from hubbub.listening.conditions import (
     Invalid,
@@ -38,7 +39,10 @@ def bump(user_id: int) -> None:
     ListeningState.objects.filter(user_id=user_id).update(version=F("version") + 1)
     effects.forget(user_id)
     transaction.on_commit(lambda: effects.forget(user_id))
-    transaction.on_commit(lambda: recompute_rules.enqueue(user_id))
+    # After the commit: on Celery a broker that is down refuses the message, and the change is
+    # saved by then. The recompute is kept and enqueued again once the broker is back
+    # (jobs/kept.py), and the request answers as usual.
+    transaction.on_commit(lambda: kept.enqueue_or_keep(recompute_rules, user_id))
 
 
 def check_columns(user: User, spec: RuleSpec) -> None:
