@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.timeline.item_html import item_html, items_html
-from hubbub.timeline.models import Column, Deck, Item
+from hubbub.timeline.models import Column, Deck, Feed, Item
 
 from .conftest import make_column, make_items
 
@@ -174,3 +174,29 @@ def test_the_column_pages_are_the_items_markup(client_in: Client, deck: Deck,
             item.rule_priority = item.rule_read = False  # type: ignore[attr-defined]
             assert item_html(item, column) in html, (name, item.pk)
         assert "hello &lt;b&gt;you&lt;/b&gt;" in html
+
+
+def test_a_column_page_reads_only_its_owners_feeds(client_in: Client, deck: Deck, owner: User,
+                                                   other: User, connection: Connection) -> None:
+    """The column's page reads its feeds once, with its items (selectors.column_feeds: the
+    owner's only): a feed of someone else's named in the column's list (never written so) shows
+    neither its items nor its error, in the page or the fragment."""
+    from .conftest import make_connection
+
+    make_items(connection, "home", 2, text="mine")
+    theirs = make_connection(other, "@mallory@fake.example", remote_id="66")
+    make_items(theirs, "home", 2, text="secret")
+    column = make_column(deck, connection)
+    foreign = theirs.feeds.get(key="home")
+    foreign.last_error = "mallory's feed failed"
+    foreign.save(update_fields=["last_error"])
+    column.feeds.add(foreign)
+    Feed.objects.update(exhausted=True)  # nothing older to ask the networks for
+    url = reverse("timeline:column", args=[column.pk])
+    for answer in (client_in.get(url), client_in.get(url, HTTP_HX_REQUEST="true")):
+        html = answer.content.decode()
+        assert answer.status_code == 200
+        assert html.count("<article") == 2
+        assert "mine 1" in html
+        assert "secret" not in html
+        assert "mallory" not in html

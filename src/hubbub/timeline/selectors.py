@@ -55,10 +55,13 @@ def column_feeds(column: Column) -> list[Feed]:
 
 
 def column_page(column: Column, *, before: Cursor | None = None,
-                limit: int = PAGE_SIZE) -> list[Item]:
+                limit: int = PAGE_SIZE, feeds: Sequence[Feed] | None = None) -> list[Item]:
     """Items of the column, newest first: the first page, or the page after `before` (the
-    cursor of the last item shown). Each Item has `.connection` loaded."""
-    feeds = column_feeds(column)
+    cursor of the last item shown). Each Item has `.connection` loaded. `feeds`: what
+    column_feeds(column) gave, when the caller read them already (the column's page shows
+    them too); never any other list."""
+    if feeds is None:
+        feeds = column_feeds(column)
     return _page(feeds, before=before, limit=limit, column=column)
 
 
