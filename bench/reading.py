@@ -1,33 +1,46 @@
-"""Reading at scale: streaming and polling for thousands of Mastodon connections, measured from
-the post on the server to the item in the hub's database and to the open deck's live event.
+"""Reading at scale: streaming and polling for thousands of connections on Mastodon, Bluesky and
+Nostr, measured from the post on the server to the item in the hub's database and to the open
+deck's live event.
 
-    uv run python bench/reading.py [--scales 200,2000] [--per-user 10] [--open-every 5]
-        [--fanout 10] [--rate 2] [--duration 90] [--workers 1] [--rate-limit 300]
-        [--rate-window 300] [--settle 300] [--hub-env NAME=VALUE ...] [--keep]
+    uv run python bench/reading.py [--networks mastodon,bluesky,nostr] [--scales 200,2000]
+        [--per-user 10] [--open-every 5] [--fanout 10] [--rate 2] [--duration 90]
+        [--workers 1] [--rate-limit 300] [--rate-window 300] [--settle 300]
+        [--hub-env NAME=VALUE ...] [--keep]
 
-All on 127.0.0.1: a fresh PostgreSQL database (as bench/agency.py), the Mastodon mock with its
-per-token rate limit on (bench/agencybench/peers.py) behind a relay that notes every call
-(readingbench/relay.py), one `hubbub serve --web-only` and
---workers `hubbub worker` processes, HUBBUB_LIVE_BACKEND=postgres (web and worker apart).
-The streaming API is answered by the relay (the mock holds a database connection for each open
-stream from a pool of 15, and past 15 streams every other call waits and times out): each post
-the mock answered is pushed at once as an `update` event to its followers' open streams, as
-Mastodon does; --mock-streams passes streams through to the mock instead. Reads (polls) always
-reach the mock, with its rate limit.
+All on 127.0.0.1: a fresh PostgreSQL database (as bench/agency.py), one `hubbub serve
+--web-only` and --workers `hubbub worker` processes, HUBBUB_LIVE_BACKEND=postgres (web and
+worker apart), and for each of --networks its real local server (readingbench/networks.py):
+- mastodon: the Mastodon mock with its per-token rate limit on (bench/agencybench/peers.py)
+  behind a relay that notes every call (readingbench/relay.py). The streaming API is answered
+  by the relay (the mock holds a database connection for each open stream from a pool of 15,
+  and past 15 streams every other call waits and times out): each post the mock answered is
+  pushed at once as an `update` event to its followers' open streams, as Mastodon does;
+  --mock-streams passes streams through to the mock instead. Reads (polls) always reach the
+  mock, with its rate limit.
+- bluesky: the dev network of tests/peers/bluesky.py (PLC, a real PDS, the AppView on the
+  local PostgreSQL). The hub polls it (no stream); rate limits are off in dev-env.
+- nostr: nostr-relay of tests/peers/nostr.py; the hub streams home and mentions from it (a
+  REQ kept open) and polls the rest. Follows are kind-3 lists the bench publishes.
+The hub processes run under readingbench/hubcalls.py, which notes each poll, each HTTP call
+(with the account it is for) and each Nostr REQ: the PDS names itself in the accounts' DID
+documents, so a relay could not count the hub's Bluesky reads.
 
-Stages, one per --scales value, in one run (the connections of a stage stay for the next):
-accounts are made on the mock, each follows one "poster" account (--fanout followers a poster),
-and they are connected --per-user to a hub user through the connector's own connect (so each
-gets its deck columns and inbox feeds). Every --open-every-th user has its deck open: a client
-holds /deck/events/ with the user's session cookie, as the browser's EventSource does. Once the
-open decks' streams are up and every column feed had its first read (the cold start, timed),
-the posters post at --rate statuses a second for --duration seconds, round robin, straight to
-the mock. For each follower whose deck is open: (a) post -> item stored (Item.ingested_at) and
-(b) post -> the `items` event naming its home feed reaching the deck's client, p50/p95/p99.
-The post's time is the moment the bench sent it (the mock's created_at has no sub-second
-part). Also: reads a minute of each account (relay calls with its token, not the streams)
-against the connector's budget, 429 answers, how many items of closed decks arrived, the
-worker's and web's CPU, peak RSS and threads, and the database's peak connections.
+Stages, one per --scales value (connections a network), in one run (the connections of a stage
+stay for the next): accounts are made on each server, each follows one "poster" account
+(--fanout followers a poster), and they are connected --per-user to a hub user (each user has
+accounts of one network) through the connector's own connect (so each gets its deck columns
+and inbox feeds). Every --open-every-th user of each network has its deck open: a client holds
+/deck/events/ with the user's session cookie, as the browser's EventSource does. Once the open
+decks' streams are up (Mastodon, Nostr) and every column feed had its first read (the cold
+start, timed), the posters of each network post at --rate posts a second for --duration
+seconds, round robin, straight to the server (a thread a network). For each follower whose
+deck is open: (a) post -> item stored (Item.ingested_at) and (b) post -> the `items` event
+naming its home feed reaching the deck's client, p50/p95/p99, by network. The post's time is
+the moment the bench sent it. Also, by network: reads a minute of each account against the
+connector's budget (Mastodon: relay calls with its token, not the streams; Bluesky: the hub's
+GET calls to the PDS for the account; every network: the poll loop's feed reads), 429 and
+error answers, how many items of closed decks arrived; and for the hub: the worker's and web's
+CPU, peak RSS and threads, and the database's peak connections.
 """
 
 from __future__ import annotations
@@ -43,6 +56,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -53,16 +67,21 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.agencybench.peers import new_account, start_limited_mastodon  # noqa: E402
-from bench.readingbench.relay import StreamingRelay  # noqa: E402
+from bench.readingbench import hubcalls  # noqa: E402
+from bench.readingbench.networks import (  # noqa: E402
+    BUDGETS,
+    BlueskySide,
+    MastodonSide,
+    NostrSide,
+    Side,
+)
 from bench.readingbench.sample import Sampler, cpu_seconds  # noqa: E402
 from bench.readingbench.sse import DeckClient  # noqa: E402
 from tests.integration.crash_support import database  # noqa: E402
 from tests.integration.hubproc import Hub, wait_serving  # noqa: E402
-from tests.peers.mastodon import SeededAccount  # noqa: E402
 from tests.peers.procgroup import free_ports  # noqa: E402
 
-BUDGET = 30.0  # MastodonConnector.poll_reads_per_minute
+NETWORKS = ("mastodon", "bluesky", "nostr")
 
 CONNECT = """\
 import json, sys
@@ -73,27 +92,34 @@ from hubbub.connections.services import save_connection
 from hubbub.networks.registry import get_connector
 from hubbub.timeline.models import Feed
 from hubbub.timeline.services import ensure_default_deck
-connector = get_connector("mastodon")
-base, users = json.loads(sys.stdin.read())
+users = json.loads(sys.stdin.read())
 out = {}
-for name, tokens in users.items():
+for name, specs in users.items():
     u, _ = User.objects.get_or_create(username=name)
     conns = {}
-    for token in tokens:
-        c = save_connection(u, "mastodon", connector.connect_with_token(
-            base, {"access_token": token}))
-        conns[token] = c.pk
+    for key, (network, base, credentials) in specs:
+        c = save_connection(u, network, get_connector(network).connect_with_token(
+            base, credentials))
+        conns[key] = c.pk
     ensure_default_deck(u)  # as the first visit does: home and mentions of each account
     client = Client()
     client.force_login(u)
     cookie = settings.SESSION_COOKIE_NAME + "=" + client.cookies[settings.SESSION_COOKIE_NAME].value
     homes = dict(Feed.objects.filter(connection__user=u, key="home").values_list(
         "connection_id", "pk"))
-    conns = {token: [cid, homes.get(cid)] for token, cid in conns.items()}
+    conns = {key: [cid, homes.get(cid)] for key, cid in conns.items()}
     shown = Feed.objects.filter(columns__deck__user=u).distinct().count()
     out[name] = {"cookie": cookie, "conns": conns, "column_feeds": shown}
 print("RESULT" + json.dumps(out))
 """
+
+
+class CountedHub(Hub):
+    """The hub's command line under readingbench/hubcalls.py (the loopback guard, and its calls
+    noted)."""
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "bench.readingbench.hubcalls", *args]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -113,20 +139,22 @@ def dist(values: list[float]) -> dict[str, float]:
 class Reading:
     def __init__(self, args: argparse.Namespace, folder: Path, url: str) -> None:
         self.args, self.folder, self.url = args, folder, url
-        env = {"HUBBUB_LIVE_BACKEND": "postgres"}
+        self.calls = str(folder / "calls")
+        env = {"HUBBUB_LIVE_BACKEND": "postgres", "HUBBUB_BENCH_CALLS": self.calls}
         env.update(dict(pair.split("=", 1) for pair in args.hub_env))
-        self.hub = Hub(folder / "data", database_url=url, extra_env=env)
-        self.peer = start_limited_mastodon(args.rate_limit, args.rate_window)
-        self.relay = StreamingRelay(self.peer.port)
-        self.relay.serve_streams = not args.mock_streams
-        self.posters: list[SeededAccount] = []
-        self.accounts: list[SeededAccount] = []
-        # token tail -> (user index, connection id, home feed id)
-        self.where: dict[str, tuple[int, int, int]] = {}
-        self.cookies: dict[int, str] = {}
-        self.decks: dict[int, DeckClient] = {}
+        self.hub = CountedHub(folder / "data", database_url=url, extra_env=env)
+        self.sides: dict[str, Side] = {}  # started by start(), stopped by close()
+        # account key -> (user name, connection id, home feed id)
+        self.where: dict[str, tuple[str, int, int]] = {}
+        self.cookies: dict[str, str] = {}
+        self.decks: dict[str, DeckClient] = {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.web_port = 0
+
+    @property
+    def mastodon(self) -> MastodonSide | None:
+        side = self.sides.get("mastodon")
+        return side if isinstance(side, MastodonSide) else None
 
     def close(self) -> None:
         for deck in self.decks.values():
@@ -138,10 +166,19 @@ class Reading:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        self.relay.close()
-        self.peer.close()
+        for side in self.sides.values():
+            side.close()
 
     def start(self) -> None:
+        args = self.args
+        for network in args.networks:
+            if network == "mastodon":
+                self.sides[network] = MastodonSide(args.fanout, args.rate_limit,
+                                                   args.rate_window, args.mock_streams)
+            elif network == "bluesky":
+                self.sides[network] = BlueskySide(args.fanout)
+            else:
+                self.sides[network] = NostrSide(args.fanout)
         self.hub.run("manage", "migrate", "--no-input", timeout=600)
         (self.web_port,) = free_ports(1)
         log = self.folder / "web.log"
@@ -153,57 +190,60 @@ class Reading:
                 "worker", "--no-migrate", log=self.folder / f"worker{n}.log")
 
     def grow(self, total: int) -> dict[str, Any]:
-        """Make, follow and connect accounts up to `total`; open the decks of the new users."""
+        """Make, follow and connect accounts up to `total` a network; open the decks of the
+        new users."""
         began = time.monotonic()
-        first = len(self.accounts)
-        fanout, per_user = self.args.fanout, self.args.per_user
-        while len(self.posters) * fanout < total:
-            self.posters.append(new_account(self.peer))
-        fresh = [new_account(self.peer) for _ in range(total - first)]
-        for n, account in enumerate(fresh, start=first):
-            self.peer.follow(account, self.posters[n // fanout])
-        self.accounts.extend(fresh)
+        per_user = self.args.per_user
+        users: dict[str, list[Any]] = defaultdict(list)
+        made_s: dict[str, float] = {}
+        for network, side in self.sides.items():
+            first = len(side.keys)
+            t = time.monotonic()
+            for n, (key, spec) in enumerate(side.grow(total), start=first):
+                users[f"{network[0]}{n // per_user}"].append([key, spec])
+            made_s[network] = round(time.monotonic() - t, 1)
         made = time.monotonic()
-        users: dict[str, list[str]] = defaultdict(list)
-        for n, account in enumerate(fresh, start=first):
-            users[f"r{n // per_user}"].append(account.access_token)
         names = sorted(users)
         halves = [names[0::2], names[1::2]]  # two shells side by side: two cores
-        self.relay.spread_anonymous = True
+        masto = self.mastodon
+        if masto is not None:
+            masto.relay.spread_anonymous = True
         shells = [subprocess.Popen(self.hub.argv("manage", "shell", "--no-imports", "-c",
                                                  CONNECT),
                                    env=self.hub.env(), stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                   for _ in halves]
-        outs = [shell.communicate(json.dumps([self.relay.base_url,
-                                              {k: users[k] for k in half}]), timeout=3600)
+        outs = [shell.communicate(json.dumps({k: users[k] for k in half}), timeout=3600)
                 for shell, half in zip(shells, halves, strict=True)]
-        self.relay.spread_anonymous = False
-        shown = []
+        if masto is not None:
+            masto.relay.spread_anonymous = False
+        shown: Counter[str] = Counter()
         for shell, (out, err) in zip(shells, outs, strict=True):
             if shell.returncode != 0 or "RESULT" not in out:
                 raise SystemExit(f"connecting failed:\n{out[-2000:]}\n{err[-3000:]}")
             result = json.loads(out.split("RESULT", 1)[1])
             for name, info in result.items():
-                index = int(name[1:])
-                self.cookies[index] = info["cookie"]
-                shown.append(info["column_feeds"])
-                for token, (cid, home) in info["conns"].items():
-                    self.where[token[-12:]] = (index, cid, home)
+                self.cookies[name] = info["cookie"]
+                shown[f"{name[0]}:{info['column_feeds']}"] += 1
+                for key, (cid, home) in info["conns"].items():
+                    self.where[key] = (name, cid, home)
         connected = time.monotonic()
-        for index in sorted(self.cookies):
-            if index % self.args.open_every == 0 and index not in self.decks:
-                deck = DeckClient(self.web_port, self.cookies[index])
-                self.decks[index] = deck
+        for name in sorted(self.cookies):
+            if int(name[1:]) % self.args.open_every == 0 and name not in self.decks:
+                deck = DeckClient(self.web_port, self.cookies[name])
+                self.decks[name] = deck
                 deck.start()
-        return {"accounts_follows_s": round(made - began, 1),
+        return {"accounts_follows_s": round(made - began, 1), "by_network_s": made_s,
                 "connect_s": round(connected - made, 1),
-                "column_feeds_per_user": dict(Counter(shown))}
+                "column_feeds_per_user": dict(shown)}
+
+    def opened(self, key: str) -> bool:
+        return self.where[key][0] in self.decks
 
     def warm(self) -> dict[str, Any]:
         """Until the open decks' streams are up and every column feed was read once."""
         began = time.monotonic()
-        want = sum(1 for index, _, _ in self.where.values() if index in self.decks)
+        want = sum(1 for key in self.where if self.opened(key))
         streams_at = None
         polled_at = None
         deadline = began + self.args.settle
@@ -213,7 +253,7 @@ class Reading:
         left = -1
         with psycopg.connect(self.url, autocommit=True) as conn:
             while time.monotonic() < deadline:
-                if streams_at is None and self._streamed(want):
+                if streams_at is None and self._streamed(conn):
                     streams_at = time.monotonic() - began
                 (left,) = conn.execute(query).fetchone() or (0,)
                 if polled_at is None and left == 0:
@@ -221,65 +261,85 @@ class Reading:
                 if streams_at is not None and polled_at is not None:
                     break
                 time.sleep(1.0)
+        masto = self.mastodon
         return {"open_decks": len(self.decks),
                 "decks_connected": sum(d.connected.is_set() for d in self.decks.values()),
-                "open_connections": want, "streams_open": self.relay.open_streams,
+                "open_connections": want,
+                "mastodon_streams_open": masto.relay.open_streams if masto else None,
                 "streams_up_s": round(streams_at, 1) if streams_at is not None else None,
                 "first_reads_done_s": round(polled_at, 1) if polled_at is not None else None,
                 "feeds_never_read": left}
 
-    def _streamed(self, want: int) -> bool:
-        """Every open deck's connection has a stream (with several workers, each opens its
-        own: a count of streams would be reached before every connection has one)."""
-        if not self.relay.serve_streams:
-            return self.relay.open_streams >= want
-        with self.relay.lock:
-            return all(self.relay.streams.get(token)
-                       for token, (index, _, _) in self.where.items() if index in self.decks)
+    def _streamed(self, conn: psycopg.Connection[Any]) -> bool:
+        """Every open deck's streamed connection has its stream: Mastodon's at the relay (with
+        several workers each opens its own: a count of streams would be reached before every
+        connection has one), Nostr's home feed marked streaming by the hub once its REQs were
+        answered up to EOSE."""
+        masto = self.mastodon
+        if masto is not None:
+            tails = [key[2:] for key in masto.keys if self.opened(key)]
+            if not masto.relay.serve_streams:
+                if masto.relay.open_streams < len(tails):
+                    return False
+            else:
+                with masto.relay.lock:
+                    if not all(masto.relay.streams.get(t) for t in tails):
+                        return False
+        if "nostr" in self.sides:
+            homes = [self.where[key][2] for key in self.sides["nostr"].keys if self.opened(key)]
+            (waiting,) = conn.execute(
+                "SELECT count(*) FROM timeline_feed WHERE id = ANY(%s) AND NOT streaming",
+                (homes,)).fetchone() or (0,)
+            if waiting:
+                return False
+        return True
 
     def measure(self, stage: int) -> dict[str, Any]:
         args = self.args
-        posters = self.posters[: -(-len(self.accounts) // args.fanout)]
         pids = {name: proc.pid for name, proc in self.procs.items()}
         cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         load0 = [round(x, 2) for x in os.getloadavg()]
         sampler = Sampler(pids, self.url)
         sampler.start()
-        calls0 = len(self.relay.snapshot())
-        events0 = {i: len(d.events) for i, d in self.decks.items()}
-        posts: list[tuple[str, float, int]] = []  # status id, sent at, poster index
-        post_errors = 0
+        masto = self.mastodon
+        calls0 = len(masto.relay.snapshot()) if masto else 0
+        events0 = {name: len(d.events) for name, d in self.decks.items()}
+        # network -> [(remote id, sent at, poster index)]
+        posts: dict[str, list[tuple[str, float, int]]] = {n: [] for n in self.sides}
+        errors: Counter[str] = Counter()
         start = time.time()
         count = int(args.rate * args.duration)
-        for k in range(count):
-            due = start + k / args.rate
-            wait = due - time.time()
-            if wait > 0:
-                time.sleep(wait)  # the posting schedule (a rate), not a wait for a result
-            p = k % len(posters)
-            sent = time.time()
-            try:
-                status = self.peer.post_as(posters[p], f"reading bench {stage}-{k}")
-            except Exception:
-                post_errors += 1
-                continue
-            posts.append((str(status["id"]), sent, p))
-            if self.relay.serve_streams:
-                followers = [self.accounts[n].access_token[-12:]
-                             for n in range(p * args.fanout,
-                                            min((p + 1) * args.fanout, len(self.accounts)))]
-                self.relay.push(followers, "update", json.dumps(status))
+
+        def poster(network: str, side: Side) -> None:
+            for k in range(count):
+                wait = start + k / args.rate - time.time()
+                if wait > 0:
+                    time.sleep(wait)  # the posting schedule (a rate), not a wait for a result
+                p = k % side.poster_count
+                sent = time.time()
+                try:
+                    rid = side.post(p, f"reading bench {network} {stage}-{k}")
+                except Exception as exc:
+                    errors[f"{network}: {type(exc).__name__}: {str(exc)[:200]}"] += 1
+                    continue
+                posts[network].append((rid, sent, p))
+
+        threads = [threading.Thread(target=poster, args=item, daemon=True)
+                   for item in self.sides.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         ended = time.time()
-        # Stragglers: until every open follower has the post (or 30 s).
-        open_expect = {(sid, self.where[self.accounts[n].access_token[-12:]][1])
-                       for sid, _, p in posts
-                       for n in range(p * args.fanout, min((p + 1) * args.fanout,
-                                                           len(self.accounts)))
-                       if self.where[self.accounts[n].access_token[-12:]][0] in self.decks}
-        ids = [sid for sid, _, _ in posts]
+        # Stragglers: until every open follower has the post (or --straggle seconds).
+        open_expect = {(rid, self.where[key][1])
+                       for network, side in self.sides.items()
+                       for rid, _, p in posts[network]
+                       for key in side.followers(p) if self.opened(key)}
+        ids = [rid for got in posts.values() for rid, _, _ in got]
         rows: list[tuple[str, int, float]] = []
         with psycopg.connect(self.url, autocommit=True) as conn:
-            limit = time.time() + 30
+            limit = time.time() + args.straggle
             while True:
                 rows = [(str(a), int(b), float(c)) for a, b, c in conn.execute(
                     "SELECT remote_id, connection_id, extract(epoch from ingested_at) "
@@ -292,9 +352,29 @@ class Reading:
         usage = sampler.stop()
         cpu = {name: round(cpu_seconds(pid) - cpu0[name], 1) for name, pid in pids.items()}
         load1 = [round(x, 2) for x in os.getloadavg()]
-        calls = self.relay.snapshot()[calls0:]
-        return self._report(posts, post_errors, rows, open_expect, calls, events0, start, ended,
-                            settled, cpu, usage, load0, load1)
+        calls = masto.relay.snapshot()[calls0:] if masto else []
+        noted = hubcalls.read(self.calls, start)
+        by_network = {network: self._network(network, side, posts[network], rows, open_expect,
+                                             calls, noted, events0, start, settled)
+                      for network, side in self.sides.items()}
+        window = settled - start
+        return {
+            "connections": {n: len(s.keys) for n, s in self.sides.items()},
+            "users": len(self.cookies), "open_decks": len(self.decks),
+            "post_errors": dict(errors),
+            "networks": by_network,
+            "nostr_reqs_in_window": sum(1 for r in noted if r["k"] == "req"),
+            "stream_leases_by_process": self._leases(),
+            "deck_reconnects": sum(d.errors for d in self.decks.values()),
+            "window_s": round(window, 1),
+            "posting_s": round(ended - start, 1),
+            "cpu_s": cpu,
+            "cpu_share": {k: round(v / window, 2) for k, v in cpu.items()},
+            "peak": usage["peak"], "db_connections_peak": usage["db_connections_peak"],
+            "db_connections_mean": usage["db_connections_mean"],
+            "db_held_by_process": usage["db_held"],
+            "load_before": load0, "load_after": load1,
+        }
 
     def _leases(self) -> dict[str, int]:
         """Live stream leases held, by process name (timeline/leases.py)."""
@@ -306,91 +386,115 @@ class Reading:
         return {names.get(int(str(owner).split(":")[1]), str(owner)): int(n)
                 for owner, n in rows}
 
-    def _report(self, posts: list[tuple[str, float, int]], post_errors: int,
-                rows: list[tuple[str, int, float]], open_expect: set[tuple[str, int]],
-                calls: list[Any], events0: dict[int, int], start: float, ended: float,
-                settled: float, cpu: dict[str, float], usage: dict[str, Any],
-                load0: list[float], load1: list[float]) -> dict[str, Any]:
-        sent_at = {sid: t for sid, t, _ in posts}
-        by_conn = {cid: (index, home) for index, cid, home in self.where.values()}
-        stored = {(sid, cid): at for sid, cid, at in rows}
+    def _network(self, network: str, side: Side, posts: list[tuple[str, float, int]],
+                 rows: list[tuple[str, int, float]], open_expect: set[tuple[str, int]],
+                 calls: list[Any], noted: list[dict[str, Any]], events0: dict[str, int],
+                 start: float, settled: float) -> dict[str, Any]:
+        """One network's measures over the stage's window."""
+        sent_at = {rid: t for rid, t, _ in posts}
+        keys = set(side.keys)
+        by_conn = {cid: (name, home) for key, (name, cid, home) in self.where.items()
+                   if key in keys}
+        conn_key = {self.where[key][1]: key for key in keys}
+        stored = {(rid, cid): at for rid, cid, at in rows if rid in sent_at and cid in by_conn}
+        mine = {(rid, cid) for rid, cid in open_expect if rid in sent_at}
         a_open: list[float] = []
         b_open: list[float] = []
         no_event = 0
-        for sid, cid in open_expect:
-            at = stored.get((sid, cid))
+        for rid, cid in mine:
+            at = stored.get((rid, cid))
             if at is None:
                 continue
-            a_open.append(at - sent_at[sid])
-            index, home = by_conn[cid]
-            deck = self.decks[index]
-            heard = next((t for t, feeds in deck.events[events0.get(index, 0):]
+            a_open.append(at - sent_at[rid])
+            name, home = by_conn[cid]
+            deck = self.decks[name]
+            heard = next((t for t, feeds in deck.events[events0.get(name, 0):]
                           if home in feeds and t >= at - 0.005), None)
             if heard is None:
                 no_event += 1
             else:
-                b_open.append(heard - sent_at[sid])
-        closed_items = [at - sent_at[sid] for (sid, cid), at in stored.items()
-                        if by_conn.get(cid, (-1, 0))[0] not in self.decks]
-        closed_expected = len(posts) * self.args.fanout - len(open_expect)
+                b_open.append(heard - sent_at[rid])
+        closed_items = [at - sent_at[rid] for (rid, cid), at in stored.items()
+                        if by_conn[cid][0] not in self.decks]
+        closed_expected = len(posts) * self.args.fanout - len(mine)
         minutes = max(1e-9, (settled - start) / 60)
-        reads: Counter[str] = Counter(c.token for c in calls if c.token and c.method == "GET"
-                                      and not c.path.startswith("/api/v1/streaming"))
-        buckets: Counter[tuple[str, int]] = Counter(
-            (c.token, int((c.at - start) // 60)) for c in calls if c.token and c.method == "GET"
-            and not c.path.startswith("/api/v1/streaming"))
-        opened = {t for t, (index, _, _) in self.where.items() if index in self.decks}
-        closed = set(self.where) - opened
+        opened = {k for k in keys if self.opened(k)}
+        closed = keys - opened
+        # The reads of each account: at the relay for Mastodon (its token; streams apart),
+        # the hub's own GET calls to the PDS for Bluesky (the DID its token names), and the
+        # poll loop's feed reads for every network (the connector's budget is for those).
+        http: list[tuple[str, float, int, str]] = []  # account key, time, status, path
+        if network == "mastodon":
+            http = [("m:" + c.token, c.at, c.status, c.path) for c in calls
+                    if c.token and c.method == "GET"
+                    and not c.path.startswith("/api/v1/streaming")]
+        elif network == "bluesky":
+            pds = self.sides["bluesky"].peer.pds_url.split("//", 1)[1]  # type: ignore[attr-defined]
+            http = [("b:" + r["who"], r["t"], r["status"], r["path"]) for r in noted
+                    if r["k"] == "http" and r["host"] == pds and r["m"] == "GET"
+                    and r["who"].startswith("did:")]
+        polls = [(conn_key[r["conn"]], r["t"], r["err"], r["feed"]) for r in noted
+                 if r["k"] == "poll" and r["conn"] in conn_key]
 
-        def rate(tokens: set[str]) -> dict[str, float]:
-            values = [reads.get(t, 0) / minutes for t in tokens]
+        def rate(counted: Counter[str], accounts: set[str]) -> dict[str, float]:
+            values = [counted.get(k, 0) / minutes for k in accounts]
             if not values:
                 return {}
             return {"accounts": len(values), "mean_per_min": round(statistics.mean(values), 2),
                     "max_per_min": round(max(values), 2),
-                    "never_read": sum(1 for t in tokens if not reads.get(t))}
+                    "never_read": sum(1 for k in accounts if not counted.get(k))}
 
-        too_many = sum(1 for t in buckets if buckets[t] > BUDGET)
-        by429 = Counter(c.token for c in calls if c.status == 429)
-        streams = [c for c in calls if c.path.startswith("/api/v1/streaming")]
-        window = settled - start
-        return {
-            "connections": len(self.accounts), "users": len(self.cookies),
-            "open_decks": len(self.decks), "open_connections": len(opened),
-            "posts": len(posts), "post_errors": post_errors,
-            "post_rate_per_s": round(len(posts) / max(1e-9, ended - start), 2),
-            "stored_of_open": f"{len(a_open)}/{len(open_expect)}",
+        reads = Counter(k for k, _, _, _ in http)
+        buckets = Counter((k, int((t - start) // 60)) for k, t, _, _ in http)
+        poll_reads = Counter(k for k, _, _, _ in polls)
+        poll_buckets = Counter((k, int((t - start) // 60)) for k, t, _, _ in polls)
+        budget = BUDGETS[network]
+        by429 = Counter(k for k, _, status, _ in http if status == 429)
+        out: dict[str, Any] = {
+            "connections": len(keys), "open_connections": len(opened),
+            "posts": len(posts),
+            "post_rate_per_s": round(len(posts) / max(1e-9, self.args.duration), 2),
+            "stored_of_open": f"{len(a_open)}/{len(mine)}",
             "a_post_to_stored": dist(a_open), "b_post_to_deck_event": dist(b_open),
             "stored_without_event": no_event,
             "closed_decks": {"items_expected": closed_expected, "arrived": len(closed_items),
                              "post_to_stored": dist(closed_items)},
-            "reads": {"open": rate(opened), "closed": rate(closed),
-                      "budget_per_min": BUDGET,
-                      "account_minutes_over_budget": too_many,
-                      "max_in_one_minute": max(buckets.values(), default=0)},
-            "answers": dict(Counter(c.status for c in calls)),
-            "read_paths": dict(Counter(
-                re.sub(r"/\d+", "/N", c.path) for c in calls
-                if c.method == "GET" and not c.path.startswith("/api/v1/streaming")
-            ).most_common(8)),
-            "reads_per_s": round(sum(reads.values()) / max(1e-9, settled - start), 2),
-            "429": {"total": sum(by429.values()), "accounts": len(by429),
-                    "max_one_account": max(by429.values(), default=0)},
-            "streams_opened_in_window": len(streams),
-            "streams_open_at_end": self.relay.open_streams,
-            # open deck's connections by how many streams each has open (with a lease: 1)
-            "streams_per_open_connection": dict(Counter(
-                self.relay.open_by_token[t] for t in opened)),
-            "stream_leases_by_process": self._leases(),
-            "deck_reconnects": sum(d.errors for d in self.decks.values()),
-            "window_s": round(window, 1),
-            "cpu_s": cpu,
-            "cpu_share": {k: round(v / window, 2) for k, v in cpu.items()},
-            "peak": usage["peak"], "db_connections_peak": usage["db_connections_peak"],
-            "db_connections_mean": usage["db_connections_mean"],
-            "db_held_by_process": usage["db_held"],
-            "load_before": load0, "load_after": load1,
+            "budget_per_min": budget,
+            "poll_reads": {"open": rate(poll_reads, opened), "closed": rate(poll_reads, closed),
+                           "max_in_one_minute": max(poll_buckets.values(), default=0),
+                           "by_feed": dict(Counter(f for _, _, _, f in polls)),
+                           "errors": dict(Counter(e for _, _, e, _ in polls if e))},
         }
+        if http:
+            out["http_reads"] = {
+                "open": rate(reads, opened), "closed": rate(reads, closed),
+                "account_minutes_over_budget": sum(
+                    1 for k in buckets if budget and buckets[k] > budget),
+                "max_in_one_minute": max(buckets.values(), default=0),
+                "answers": dict(Counter(status for _, _, status, _ in http)),
+                "paths": dict(Counter(re.sub(r"/\d+", "/N", p)
+                                      for _, _, _, p in http).most_common(8)),
+                "per_s": round(len(http) / max(1e-9, settled - start), 2),
+            }
+            out["429"] = {"total": sum(by429.values()), "accounts": len(by429),
+                          "max_one_account": max(by429.values(), default=0)}
+        if isinstance(side, BlueskySide) and posts:
+            # The AppView indexes a post from the PDS's event stream; the hub's timeline reads
+            # (through the PDS, which asks the AppView) find it only after that.
+            try:
+                indexed = side.indexed([rid for rid, _, _ in posts])
+                out["post_to_appview_indexed"] = dist(
+                    [indexed[rid] - t for rid, t, _ in posts if rid in indexed])
+            except Exception as exc:
+                out["post_to_appview_indexed"] = {"error": str(exc)[:300]}
+        masto = self.mastodon
+        if network == "mastodon" and masto is not None:
+            streams = [c for c in calls if c.path.startswith("/api/v1/streaming")]
+            out["streams_opened_in_window"] = len(streams)
+            out["streams_open_at_end"] = masto.relay.open_streams
+            out["streams_per_open_connection"] = dict(Counter(
+                masto.relay.open_by_token[k[2:]] for k in opened))
+        return out
 
 
 def note(text: str) -> None:
@@ -440,20 +544,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ratios: dict[str, Any] = {}
     if len(stages) >= 2:
         first, last = stages[0], stages[-1]
-        ratios = {
-            "connections": ratio(first["connections"], last["connections"]),
-            "a_p50": ratio(first["a_post_to_stored"].get("p50_ms"),
-                           last["a_post_to_stored"].get("p50_ms")),
-            "a_p95": ratio(first["a_post_to_stored"].get("p95_ms"),
-                           last["a_post_to_stored"].get("p95_ms")),
-            "b_p95": ratio(first["b_post_to_deck_event"].get("p95_ms"),
-                           last["b_post_to_deck_event"].get("p95_ms")),
-            "worker_cpu": ratio(first["cpu_s"].get("worker0"), last["cpu_s"].get("worker0")),
-            "worker_rss": ratio(first["peak"]["worker0"]["rss_mb"],
-                                last["peak"]["worker0"]["rss_mb"]),
-            "worker_threads": ratio(first["peak"]["worker0"]["threads"],
-                                    last["peak"]["worker0"]["threads"]),
-        }
+        for network in args.networks:
+            one, two = first["networks"][network], last["networks"][network]
+            ratios[network] = {
+                "connections": ratio(one["connections"], two["connections"]),
+                **{f"{part}_{q}": ratio(one[key].get(f"{q}_ms"), two[key].get(f"{q}_ms"))
+                   for part, key in (("a", "a_post_to_stored"), ("b", "b_post_to_deck_event"))
+                   for q in ("p50", "p95")}}
+        ratios["worker_cpu"] = ratio(first["cpu_s"].get("worker0"), last["cpu_s"].get("worker0"))
+        ratios["worker_rss"] = ratio(first["peak"]["worker0"]["rss_mb"],
+                                     last["peak"]["worker0"]["rss_mb"])
+        ratios["worker_threads"] = ratio(first["peak"]["worker0"]["threads"],
+                                         last["peak"]["worker0"]["threads"])
     return {
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                                  capture_output=True, text=True).stdout.strip(),
@@ -467,6 +569,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--networks", default=["mastodon"],
+                        type=lambda s: [x for x in s.split(",") if x],
+                        help="of mastodon,bluesky,nostr: --scales connections on each")
     parser.add_argument("--scales", default="200,2000",
                         type=lambda s: [int(x) for x in s.split(",") if x])
     parser.add_argument("--per-user", type=int, default=10, help="connections a hub user")
@@ -480,12 +585,17 @@ def main() -> None:
     parser.add_argument("--rate-window", type=int, default=300)
     parser.add_argument("--settle", type=float, default=300.0,
                         help="longest wait for streams and first reads before measuring")
+    parser.add_argument("--straggle", type=float, default=30.0,
+                        help="longest wait after the posting for open decks' items")
     parser.add_argument("--mock-streams", action="store_true",
                         help="pass streams through to the mock (it holds 15 at most) instead "
                              "of the relay serving them")
     parser.add_argument("--hub-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    unknown = sorted(set(args.networks) - set(NETWORKS))
+    if unknown or not args.networks:
+        parser.error(f"--networks takes some of {','.join(NETWORKS)}; not {','.join(unknown)}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     print(json.dumps(run(args), indent=2))
 
