@@ -5,6 +5,7 @@ of deliveries due in the same minute, workers killed while they send.
         [--workers 1,2,4] [--spread-workers 4] [--kill-workers 4] [--rate-limit 300]
         [--rate-window 300] [--latency-ms 0] [--hub-env NAME=VALUE ...]
         [--tasks db,celery] [--rounds 1] [--concurrency 1] [--celery-broker URL]
+        [--bluesky 0] [--nostr 0]
 
 What runs, all on 127.0.0.1: a fresh PostgreSQL database (127.0.0.1:5432, trust; made and
 dropped as the crash test does), the Mastodon mock with its per-token rate limit on (mastodon-
@@ -14,6 +15,13 @@ default is 300 per 5 minutes) behind a relay that notes every call and its answe
 processes, started and stopped per phase. --connections accounts are made on the mock and
 connected through the connector's own connect (`connect_with_token`, `save_connection`), so
 each gets its columns and inbox feeds, which the workers poll as they would for real.
+--bluesky and --nostr add that many accounts on the real local servers the tests use (the
+Bluesky dev network's PDS, nostr-relay; agencybench/open_networks.py), connected the same way:
+the deliveries of every phase go to all the connections in turn, so each network gets its share.
+Per network, from the hub's database: deliveries sent, the last `sent_at` after T0, throughput,
+and lateness from the due time to the claim (`first_attempt_at`, just before the request) and
+to `sent_at` (the server's answer recorded); and from each server, read back after the phase
+(the mock's database, the PDS's repositories, the relay's events): duplicates and losses.
 
 Phases, each with its own --deliveries posts (one target each, the accounts in turn), written
 by a `manage shell` before their due time (in bulk, the rows create_post writes) while the
@@ -70,6 +78,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.agencybench.open_networks import OpenNetworks  # noqa: E402
 from bench.agencybench.peers import new_account, start_limited_mastodon, stored_texts  # noqa: E402
 from bench.agencybench.processes import (  # noqa: E402
     BROKER_PROCESS,
@@ -96,11 +105,10 @@ from django.contrib.auth.models import User
 from hubbub.connections.services import save_connection
 from hubbub.networks.registry import get_connector
 u = User.objects.get(username="agency")
-connector = get_connector("mastodon")
-base, tokens = json.loads(sys.stdin.read())
-for token in tokens:
-    save_connection(u, "mastodon", connector.connect_with_token(base, {"access_token": token}))
-print(len(tokens))
+specs = json.loads(sys.stdin.read())
+for network, base, credentials in specs:
+    save_connection(u, network, get_connector(network).connect_with_token(base, credentials))
+print(len(specs))
 """
 
 # The rows create_post writes for a post with one target (publishing/services._save_post: the
@@ -157,6 +165,7 @@ class Agency:
         self.web_urls: list[str] = []
         self.rng = random.Random(13)
         self.offset = 0
+        self.open = OpenNetworks()
 
     def close(self) -> None:
         for proc in self.web:
@@ -168,6 +177,7 @@ class Agency:
                 proc.kill()
         self.relay.close()
         self.peer.close()
+        self.open.close()
 
     # --- set-up ------------------------------------------------------------------------------
     def setup(self) -> dict[str, Any]:
@@ -176,16 +186,17 @@ class Agency:
         self.hub.run("createuser", "agency", "--password-stdin",
                      stdin="a-long-enough-password\n")
         tokens = [new_account(self.peer).access_token for _ in range(self.args.connections)]
+        specs = [["mastodon", self.relay.base_url, {"access_token": t}] for t in tokens]
+        specs += self.open.start(self.args.bluesky, self.args.nostr)
         made = time.monotonic()
         self.relay.spread_anonymous = True
-        chunk = -(-len(tokens) // 2)  # two shells side by side: the machine has two cores
+        chunk = -(-len(specs) // 2)  # two shells side by side: the machine has two cores
         shells = [subprocess.Popen(self.hub.argv("manage", "shell", "--no-imports", "-c",
                                                  CONNECT),
                                    env=self.hub.env(), stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                   for _ in range(2)]
-        outs = [shell.communicate(json.dumps([self.relay.base_url,
-                                              tokens[n * chunk:(n + 1) * chunk]]), timeout=1800)
+        outs = [shell.communicate(json.dumps(specs[n * chunk:(n + 1) * chunk]), timeout=1800)
                 for n, shell in enumerate(shells)]
         for shell, (out, err) in zip(shells, outs, strict=True):
             if shell.returncode != 0:
@@ -242,22 +253,34 @@ class Agency:
         self.offset += count
         writing = float(writer.stdout.strip().splitlines()[-1])
         kills = 0
+        # Deliveries of the phase by network: Mastodon's are seen at the relay, the others'
+        # in the hub's database (sent: the server's answer was recorded).
+        counts = Counter(row[0] for row in self._deliveries(name))
+        masto = counts.get("mastodon", 0)
+        others = count - masto
         probe = WebProbe(self.web_urls)
         with probe.running():
             guard = t0 + spread + self.args.guard
             next_kill = t0 + self.rng.uniform(2, 6)
             next_look = t0
+            next_db = t0
+            other_sent = 0
+            masto_stored = False
             while True:
                 sent = {c.tag for c in self.relay.since(mark)
                         if c.tag and 200 <= c.status < 300}
-                if len(sent) >= count or time.time() > guard:
+                if others and time.time() >= next_db:
+                    next_db = time.time() + 1
+                    other_sent = sum(1 for row in self._deliveries(name)
+                                     if row[0] != "mastodon" and row[1] == "sent")
+                if ((len(sent) >= masto or masto_stored) and other_sent >= others) \
+                        or time.time() > guard:
                     break
                 # A publish whose worker was killed before the answer came back is settled by
                 # find_published, without a second call: the server's own count says when.
-                if kill and time.time() >= next_look:
+                if kill and not masto_stored and time.time() >= next_look:
                     next_look = time.time() + 1
-                    if len(stored_texts(self.peer, f"agency-{name}-")) >= count:
-                        break
+                    masto_stored = len(stored_texts(self.peer, f"agency-{name}-")) >= masto
                 if kill and time.time() >= next_kill:
                     crew.kill_one(self.rng)
                     crew.start(1)
@@ -273,6 +296,50 @@ class Agency:
         return self._report(name, workers, spread, t0, calls, writing, lead, crew, kills,
                             probe, load_before, load_after, busy_before, busy_after, reached,
                             settled)
+
+    def _deliveries(self, name: str) -> list[tuple[str, str, float, float | None,
+                                                   float | None, int]]:
+        """(network, state, due, first attempt, sent at, attempts) of the phase's deliveries,
+        times in epoch seconds."""
+        query = ("SELECT c.network, d.state, extract(epoch from d.due_at), "
+                 "extract(epoch from d.first_attempt_at), extract(epoch from d.sent_at), "
+                 "d.attempts FROM publishing_delivery d JOIN publishing_post p "
+                 "ON p.id = d.post_id JOIN connections_connection c ON c.id = d.connection_id "
+                 "WHERE p.text LIKE %s")
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            rows = conn.execute(query, (f"agency-{name}-%",)).fetchall()
+        return [(str(n), str(st), float(due), None if first is None else float(first),
+                 None if at is None else float(at), int(tries))
+                for n, st, due, first, at, tries in rows]
+
+    def _by_network(self, name: str, t0: float, began: float) -> dict[str, Any]:
+        """Per network, from the hub's database and the servers' own records."""
+        rows = self._deliveries(name)
+        held = self.open.held(f"agency-{name}-", began - 120)
+        held["mastodon"] = Counter(text for (_, text), n in
+                                   stored_texts(self.peer, f"agency-{name}-").items()
+                                   for _ in range(n))
+        out: dict[str, Any] = {}
+        for network in sorted({row[0] for row in rows}):
+            mine = [row for row in rows if row[0] == network]
+            sent = [row for row in mine if row[1] == "sent" and row[4] is not None]
+            last = max((row[4] for row in sent if row[4] is not None), default=t0)
+            claim = [row[3] - row[2] for row in mine if row[3] is not None]
+            answered = [row[4] - row[2] for row in sent if row[4] is not None]
+            texts = held.get(network, Counter())
+            out[network] = {
+                "deliveries": len(mine), "sent": len(sent),
+                "states": dict(Counter(row[1] for row in mine)),
+                "all_sent_s": round(last - t0, 1) if len(sent) == len(mine) else None,
+                "last_sent_s": round(last - t0, 1),
+                "throughput_per_s": round(len(sent) / max(0.001, last - t0), 1),
+                "late_to_claim_ms": _late(claim), "late_to_sent_ms": _late(answered),
+                "attempts_max": max((row[5] for row in mine), default=0),
+                "server": {"held": sum(texts.values()), "distinct": len(texts),
+                           "duplicates": sum(n - 1 for n in texts.values() if n > 1),
+                           "lost": len(mine) - len(texts)},
+            }
+        return out
 
     def _settle(self, name: str, count: int) -> dict[str, Any]:
         """After the kills: wait until no delivery of the phase is sending, unknown or waiting
@@ -303,8 +370,15 @@ class Agency:
             if 200 <= call.status < 300:
                 first_ok.setdefault(call.tag, call)
         late = [c.arrived - float(tag.rsplit("-", 2)[1]) for tag, c in first_seen.items()]
-        last = (max((c.answered for c in first_ok.values()), default=reached)
-                if len(first_ok) >= count else reached)
+        nets = self._by_network(name, t0, t0 - lead)
+        masto = nets.get("mastodon", {}).get("deliveries", 0)
+        others = {k: v for k, v in nets.items() if k != "mastodon"}
+        done = len(first_ok) >= masto and all(v["sent"] >= v["deliveries"]
+                                               for v in others.values())
+        last = (max([*(c.answered for c in first_ok.values()),
+                     *(t0 + v["last_sent_s"] for v in others.values())], default=reached)
+                if done else reached)
+        sent = len(first_ok) + sum(v["sent"] for v in others.values())
         stored = stored_texts(self.peer, f"agency-{name}-")
         by_token = Counter(c.token for c in calls if c.status == 429)
         windows: Counter[tuple[str, int]] = Counter(
@@ -314,9 +388,9 @@ class Agency:
             "phase": name, "workers": workers, "spread_s": spread, "deliveries": count,
             "kills": kills, "writing_s": round(writing, 1), "lead_s": lead,
             "writer_late": writing > lead,
-            "sent": len(first_ok),
+            "sent": sent,
             "all_sent_s": round(last - t0, 1),
-            "throughput_per_s": round(len(first_ok) / max(0.001, last - t0), 1),
+            "throughput_per_s": round(sent / max(0.001, last - t0), 1),
             "lateness_ms": {"p50": round(statistics.median(late) * 1000, 1),
                             "p99": round(_pct(late, 0.99) * 1000, 1),
                             "max": round(max(late) * 1000, 1),
@@ -329,13 +403,21 @@ class Agency:
                     "max_one_token_one_window": max(windows.values(), default=0)},
             "server": {"statuses": sum(stored.values()), "distinct": len(stored),
                        "duplicates": sum(n - 1 for n in stored.values() if n > 1),
-                       "lost": count - len(stored)},
+                       "lost": masto - len(stored)},
+            "networks": nets,
             "settled_states": settled,
             "worker_cpu_s": round(crew.cpu, 1),
             "machine_busy": round(busy, 2),
             "web": probe.summary(),
             "load_before": load_before, "load_after": load_after,
         }
+
+
+def _late(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {"p50": round(statistics.median(values) * 1000, 1),
+            "p99": round(_pct(values, 0.99) * 1000, 1), "max": round(max(values) * 1000, 1)}
 
 
 @contextmanager
@@ -408,7 +490,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                  capture_output=True, text=True).stdout.strip(),
         "machine": f"{platform.machine()} {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",
-        "connections": args.connections, "web": args.web,
+        "connections": args.connections, "bluesky": args.bluesky, "nostr": args.nostr,
+        "web": args.web,
         "rate_limit": f"{args.rate_limit}/{args.rate_window}s", "hub_env": args.hub_env,
         "latency_ms": args.latency_ms,
         "setup": setup, "phases": phases,
@@ -419,8 +502,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "deliveries_per_s_median": statistics.median(p["throughput_per_s"] for p in got),
             "worker_cpu_ms_a_delivery_median": statistics.median(
                 p["worker_cpu_ms_a_delivery"] for p in got),
-            "duplicates": sum(p["server"]["duplicates"] for p in got),
-            "lost": sum(p["server"]["lost"] for p in got)} for engine, got in by_engine.items()},
+            # every network's server (the mock's database, the PDS, the relay)
+            "duplicates": sum(v["server"]["duplicates"] for p in got
+                              for v in p["networks"].values()),
+            "lost": sum(v["server"]["lost"] for p in got for v in p["networks"].values())}
+            for engine, got in by_engine.items()},
         "folder": str(folder) if args.keep else "",
     }
 
@@ -429,6 +515,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=2000)
     parser.add_argument("--deliveries", type=int, default=5000)
+    parser.add_argument("--bluesky", type=int, default=0,
+                        help="accounts on the Bluesky dev network, beside --connections Mastodon")
+    parser.add_argument("--nostr", type=int, default=0,
+                        help="accounts on nostr-relay, beside --connections Mastodon")
     parser.add_argument("--web", type=int, default=2)
     parser.add_argument("--workers", default="1,2,4",
                         type=lambda s: [int(x) for x in s.split(",") if x])
