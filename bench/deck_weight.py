@@ -4,6 +4,7 @@ opening, raw and as it leaves gzip-compressed (core/compress.py), with the time 
     uv run python bench/deck.py --items 3000 --connections 5 --keep --data-dir /tmp/deckstore
     uv run python bench/deck_weight.py --store /tmp/deckstore [--runs 7]
     uv run python bench/deck_weight.py --store /tmp/deckstore --src /tmp/old/src   # another tree
+    uv run python bench/deck_weight.py --store /tmp/deckstore --cpu [--src ...]  # page / selector
 
 It also weighs the parts of an item (its attributes, avatar, head, text, actions, ...: bytes of
 the column page's items that fall in each, by the class of the outermost element that holds
@@ -14,6 +15,11 @@ first account's home feed). The deck is measured with the items a column opens w
 (timeline.views.FIRST_SCREEN) and, alternated in the same run, with a whole page (PAGE_SIZE) as
 before: the ratio is what opening with the first screen saves. Issue 13's goals: under 2 KB of
 HTML an item; the deck's first screen under 150 KB.
+
+`--cpu` times instead a column's first page (30 items: the htmx fragment, the whole page) and
+its selector alone, in the process's CPU time, in turns (deckbench/render.py; issue 13's goal:
+the page within 3x the selector). Compare trees by running it alternately with and without
+`--src` on the same store.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from deckbench.machine import forbid_network, load_average  # noqa: E402
+from deckbench.render import render_against_selector  # noqa: E402
 
 COLUMNS = 10
 
@@ -173,6 +180,44 @@ def run(store: Path, runs: int) -> dict[str, Any]:
     }
 
 
+def run_cpu(store: Path, rounds: int) -> dict[str, Any]:
+    os.environ["HUBBUB_DATA_DIR"] = str(store)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from hubbub.timeline.models import Column, Deck
+
+    user = User.objects.get(username="bench")
+    deck = Deck.objects.filter(user=user).order_by("pk").first()
+    assert deck is not None, "no deck in the store: make it with bench/deck.py --keep"
+    column = Column.objects.filter(deck=deck).order_by("position", "pk").first()
+    assert column is not None
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    load_before = load_average()
+    result = render_against_selector(client, column, rounds=rounds)
+    return {**result, "load": (load_before + load_average()) / 2}
+
+
+def main_cpu(args: argparse.Namespace) -> None:
+    import hubbub
+
+    with tempfile.TemporaryDirectory(prefix="deckweight-") as folder:
+        copy = Path(folder) / "store"
+        shutil.copytree(args.store, copy)
+        result = run_cpu(copy, args.rounds)
+    p50 = result["p50_ms"]
+    print(f"tree {Path(hubbub.__file__).parents[1]}; load {result['load']:.1f}; CPU ms p50 of "
+          f"{result['rounds']}: fragment {p50['fragment']:.2f}, whole page {p50['page']:.2f}, "
+          f"selector {p50['selector']:.2f}; fragment / selector "
+          f"{result['fragment_per_selector']:.2f}x, whole page / selector "
+          f"{result['page_per_selector']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, required=True,
@@ -180,10 +225,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--src", type=Path, default=None,
                         help="measure the hubbub package under this src folder instead")
+    parser.add_argument("--cpu", action="store_true",
+                        help="time a column page against its selector (CPU) instead")
+    parser.add_argument("--rounds", type=int, default=30, help="with --cpu: timed rounds")
     args = parser.parse_args()
     if args.src:
         sys.path.insert(0, str(args.src.resolve()))
     forbid_network()
+    if args.cpu:
+        main_cpu(args)
+        return
     with tempfile.TemporaryDirectory(prefix="deckweight-") as folder:
         copy = Path(folder) / "store"
         shutil.copytree(args.store, copy)
