@@ -208,6 +208,9 @@ if HUBBUB_TASKS_ON_CELERY:
 HUBBUB_CELERY_BROKER = env_str("HUBBUB_CELERY_BROKER", "redis://127.0.0.1:6379/0")
 HUBBUB_CELERY_QUEUE = env_str("HUBBUB_CELERY_QUEUE", "hubbub")
 HUBBUB_CELERY_VISIBILITY_SECONDS = env_int("HUBBUB_CELERY_VISIBILITY_SECONDS", 600)
+# A delivery still waiting whose message went out this long ago gets a new one even while the
+# hub's queue is busy (a message the broker lost; HUBBUB_SEND_IN_WORKER off): jobs/task_rows.py.
+HUBBUB_CELERY_RESEND_SECONDS = env_int("HUBBUB_CELERY_RESEND_SECONDS", 600)
 
 # Outbound HTTP: private and loopback addresses are refused unless listed here (SSRF guard).
 # A self-hosted instance on the LAN, or the test peers on 127.0.0.1, need an explicit allowance.

@@ -11,15 +11,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from hubbub.connections.models import Connection
-from hubbub.jobs import kept, periodic, scheduler
-from hubbub.jobs.models import KeptTask
+from hubbub.jobs import kept, periodic, scheduler, task_rows
+from hubbub.jobs.models import DeliveryMessage, KeptTask
 from hubbub.listening.tasks import recompute_rules
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post
+from hubbub.publishing.tasks import deliver
+from tests.engine.scripted import ScriptedConnector
 from tests.jobs.brokers import OwnRedis, free_port
 from tests.jobs.conftest import QUEUE
 
@@ -134,3 +137,50 @@ def test_a_refused_task_is_kept_once_and_enqueued_when_the_broker_is_back(
     assert [(h["task"], h["argsrepr"]) for h in waiting] == [
         ("hubbub.listening.tasks.recompute_rules", repr([owner.pk]))]
     assert kept.retry(later + timedelta(seconds=kept.RETRY_SECONDS)) == 0
+def test_a_lost_delivery_message_is_sent_again_while_the_queue_is_busy(
+        on_celery: Any, own_redis: OwnRedis, owner: Any, connection: Connection,
+        scripted: ScriptedConnector, settings: Any) -> None:
+    """Before: a delivery whose message the broker lost got a new one only once the hub's queue
+    was empty, so a queue kept busy by other work (feed reads, recomputes) left it waiting for
+    ever. Now after HUBBUB_CELERY_RESEND_SECONDS at most, and once in that time; the
+    delivery's claim by compare-and-set still sends it once whatever runs twice."""
+    settings.HUBBUB_SEND_IN_WORKER = False
+    on_celery(own_redis.url)
+    delivery = create_post(user=owner, text="lost", connections=[connection]).deliveries.get()
+    assert scheduler.enqueue_due() == 1
+    assert _deliver_messages(own_redis) == [repr([delivery.pk])]
+    # The broker restarts without keeping anything: the message is lost. Other work keeps
+    # the queue busy from then on.
+    own_redis.stop()
+    own_redis.start()
+    for _ in range(3):
+        recompute_rules.enqueue(owner.pk)
+    assert own_redis.waiting(QUEUE) == 3
+
+    def take_again(after: float) -> int:
+        """The scheduler's next look, `after` seconds from now (its clock moved)."""
+        with time_machine.travel(timezone.now() + timedelta(seconds=after), tick=True):
+            return scheduler.enqueue_due()
+
+    requeue = settings.HUBBUB_REQUEUE_SECONDS
+    # Stale, but its message may still wait behind the others: taken again, no new message.
+    assert take_again(requeue + 1) == 0
+    assert _deliver_messages(own_redis) == []
+    # Past the bound: a new message though the queue is still busy...
+    resend = settings.HUBBUB_CELERY_RESEND_SECONDS
+    assert take_again(resend + requeue + 2) == 1
+    assert _deliver_messages(own_redis) == [repr([delivery.pk])]
+    assert own_redis.waiting(QUEUE) == 4
+    # ...and only one in that time.
+    assert take_again(resend + 2 * requeue + 3) == 0
+    assert _deliver_messages(own_redis) == [repr([delivery.pk])]
+    # Had the first message only been late, both run: the claim sends the post once.
+    deliver.call(delivery.pk)
+    deliver.call(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
+    assert scripted.calls == [delivery.idempotency_key]
+    # The note of when its message went is swept once it means nothing more.
+    with time_machine.travel(timezone.now() + timedelta(seconds=3 * resend), tick=True):
+        assert task_rows.sweep()["messages"] == 1
+    assert not DeliveryMessage.objects.exists()

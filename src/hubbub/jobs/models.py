@@ -29,3 +29,18 @@ class KeptTask(models.Model):
 
     def __str__(self) -> str:
         return f"kept {self.task_path}{tuple(self.args)}"
+
+
+class DeliveryMessage(models.Model):
+    """Celery only (HUBBUB_SEND_IN_WORKER off): when the scheduler last sent a delivery's
+    `deliver` message to the broker. A broker cannot be asked cheaply whether it still holds
+    that message: while the hub's queue is busy, a message sent less than
+    HUBBUB_CELERY_RESEND_SECONDS ago may still wait in it, and one sent longer ago is taken for
+    lost and sent again (jobs/task_rows.pending_deliveries). Rows older than that mean nothing
+    more and are swept."""
+
+    delivery_id = models.PositiveBigIntegerField(primary_key=True)
+    sent_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"message of delivery {self.delivery_id}"

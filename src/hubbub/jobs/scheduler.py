@@ -180,14 +180,18 @@ def enqueue_due() -> int:
     """Take what is due and enqueue a task for each (HUBBUB_SEND_IN_WORKER off). A row taken
     before whose task still waits or runs is taken again (its enqueued_at moves on) without a
     second task: the first wakes it, and a dead runner's task is settled by the task sweep
-    (jobs/task_rows.py), after which the next take enqueues anew."""
+    (jobs/task_rows.py), after which the next take enqueues anew. On Celery a message lost by
+    the broker is sent again once the queue is empty, or HUBBUB_CELERY_RESEND_SECONDS after
+    it went (task_rows.pending_deliveries). A second message never sends twice: the task
+    claims its delivery by compare-and-set."""
     due = due_deliveries()
     pending = task_rows.pending_deliveries(pk for pk, previous in due if previous is not None)
     count = 0
     for pk, previous in due:
         with transaction.atomic():
             if _take(pk, previous) and pk not in pending:
-                deliver.enqueue(pk)
+                task_rows.note_sent(pk)
+                deliver.enqueue(pk)  # last: a refusal rolls the take and the note back
                 count += 1
     return count
 

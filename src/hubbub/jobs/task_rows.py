@@ -37,7 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from hubbub.jobs.models import WorkerBeat
+from hubbub.jobs.models import DeliveryMessage, WorkerBeat
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     if settings.HUBBUB_TASKS_ON_CELERY:  # no task rows: tasks wait on the broker
         beats = WorkerBeat.objects.filter(beat_at__lt=now - max(retention(), dead_after()))
-        return {"beats": beats.delete()[0]}
+        sent = DeliveryMessage.objects.filter(sent_at__lt=now - resend_after())
+        return {"beats": beats.delete()[0], "messages": sent.delete()[0]}
     done = {
         "deleted": delete_finished(now),
         **settle_dead_runners(now),
@@ -127,20 +128,39 @@ def _delivery_id(args_kwargs: object) -> int | None:
     return None
 
 
+def resend_after() -> timedelta:
+    return timedelta(seconds=settings.HUBBUB_CELERY_RESEND_SECONDS)
+
+
 def pending_deliveries(ids: Iterable[int] | None = None) -> set[int]:
     """Deliveries that a waiting or running task will wake already. On Celery the broker's
-    messages cannot be read cheaply: every one asked for while the hub's queue holds messages
-    (jobs/celery_app.py), none once it is empty."""
+    messages cannot be read cheaply: none once the hub's queue is empty (jobs/celery_app.py);
+    while it holds messages, those whose message went out less than
+    HUBBUB_CELERY_RESEND_SECONDS ago (DeliveryMessage). Before, every one asked for while the
+    queue was busy, so a message the broker lost was never sent again while other work (feed
+    reads, recomputes) kept the queue busy."""
     if settings.HUBBUB_TASKS_ON_CELERY:
         from hubbub.jobs.celery_app import waiting_messages
 
         asked = set(ids) if ids is not None else set()
-        return asked if asked and waiting_messages() > 0 else set()
+        if not asked or waiting_messages() == 0:
+            return set()
+        since = timezone.now() - resend_after()
+        return set(DeliveryMessage.objects.filter(delivery_id__in=asked, sent_at__gte=since)
+                   .values_list("delivery_id", flat=True))
     rows = DBTaskResult.objects.filter(task_path=DELIVER, status__in=("READY", "RUNNING"))
     found = {_delivery_id(value) for value in rows.values_list("args_kwargs", flat=True)}
     found.discard(None)
     wanted = set(ids) if ids is not None else None
     return {pk for pk in found if pk is not None and (wanted is None or pk in wanted)}
+
+
+def note_sent(delivery_id: int) -> None:
+    """On Celery: the scheduler sends `delivery_id` a message now (in its take's transaction,
+    before the message goes: a refused message leaves no note)."""
+    if settings.HUBBUB_TASKS_ON_CELERY:
+        DeliveryMessage.objects.update_or_create(delivery_id=delivery_id,
+                                                 defaults={"sent_at": timezone.now()})
 
 
 def remove_idle_wakeups() -> int:
@@ -172,4 +192,4 @@ def remove_idle_wakeups() -> int:
     return removed
 
 
-__all__ = ["DIED", "REQUEUED_ON_DEATH", "WorkerDied", "pending_deliveries", "sweep"]
+__all__ = ["DIED", "REQUEUED_ON_DEATH", "WorkerDied", "note_sent", "pending_deliveries", "sweep"]
