@@ -8,17 +8,28 @@ What keeps the guarantees of the database queue (docs/deploy.md, "The task engin
 - A task row was never the truth, and neither is a message: a delivery's work is claimed on
   its Delivery row by compare-and-set (engine.process), so a message handed out twice sends
   nothing twice.
-- A message is acknowledged only after its task ran (`task_acks_late`), also when the thread
-  running it dies (`task_reject_on_worker_lost`), and each consumer thread holds one at a time
-  (`worker_prefetch_multiplier`). A worker killed mid-task leaves its messages unacknowledged:
-  RabbitMQ hands them out again as soon as the worker's connection drops; Redis after
+- A message is acknowledged only after its task ran (`task_acks_late`), and each consumer
+  thread holds one at a time (`worker_prefetch_multiplier`). A worker that dies (SIGKILL, a
+  crash, the machine gone) takes its whole process with it, consumer and pool threads alike:
+  nothing in it acknowledges or rejects anything, and its messages stay unacknowledged on the
+  broker. RabbitMQ hands them out again as soon as the worker's connection drops; Redis after
   HUBBUB_CELERY_VISIBILITY_SECONDS (which must stay above the longest task, or a task still
   running is handed out a second time: harmless for the claim, wasted work otherwise).
+  `task_reject_on_worker_lost` is not set: it acts only when Celery sees a pool's worker die
+  (a prefork child process). On this thread pool it would only put back the message of a task
+  that raised a BaseException, and hand it out again for ever if it always does; a delivery
+  comes back through its own row anyway (its lease, then the lost-delivery resend below).
 - The scheduler takes a stale delivery again after HUBBUB_REQUEUE_SECONDS without a second
   task while a task may still wait for it (`task_rows.pending_deliveries`). A broker cannot be
   asked cheaply which messages it holds: here "may still wait" is "the hub's queue is not
-  empty" (`waiting_messages`). Once it is empty, a delivery still waiting gets a new task (a
-  message lost with a broker that kept nothing on disk).
+  empty (`waiting_messages`) and the delivery's message went out less than
+  HUBBUB_CELERY_RESEND_SECONDS ago" (jobs.DeliveryMessage). Otherwise a delivery still waiting
+  gets a new task (a message lost with a broker that kept nothing on disk), also while other
+  work keeps the queue busy.
+- A broker that is down refuses messages: the scheduler's enqueue fails alone (the rest of its
+  tick runs, said once: jobs/periodic.Trouble), the deliveries stay due on their rows, and a
+  task asked for after a commit (the rules' recompute) is kept and enqueued again
+  (jobs/kept.py).
 - No results are stored: the hub reads none (state lives on its rows).
 """
 
@@ -58,7 +69,6 @@ def make_app() -> Celery:
             "unacked_restore_throttle": 1},
         task_default_queue=settings.HUBBUB_CELERY_QUEUE,
         task_acks_late=True,
-        task_reject_on_worker_lost=True,
         # A task that raised is done: its failure is on its own row (a delivery's retry, a
         # feed's backoff); handing it out again would only repeat it.
         task_acks_on_failure_or_timeout=True,
