@@ -122,9 +122,10 @@ def this_place(boot_id: Path = BOOT_ID, pid_namespace: Path = PID_NAMESPACE,
 
 
 def new_reader_id(place: str | None = None) -> str:
-    """Host, process id, a random part and, when known, this process's place (`this_place`):
-    unique, tells people (and tests) which process holds a lease, and lets a reader of the
-    same place free it early once that process is gone. At most 74 characters."""
+    """Host, process id, a random part and, when known, this process's place: unique, tells
+    people (and tests) which process holds a lease, and lets a reader of the same place free
+    it early once that process is gone. At most 74 characters. `place` is `this_place()`
+    unless given; "" says it cannot be told (the id then has none)."""
     place = this_place() if place is None else place
     owner = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
     return f"{owner}:{place}" if place else owner
@@ -134,7 +135,8 @@ class Leases:
     """One reader's leases. Not thread-safe: the stream supervisor's thread calls it.
 
     `clock` is this machine's wall clock (injectable for tests): only compared with the
-    database's, to warn of a skew, never used for a lease's times."""
+    database's, to warn of a skew, never used for a lease's times. `place` is this process's
+    (`this_place()` unless given; "" as when it cannot be told: nothing is freed early)."""
 
     def __init__(self, owner: str | None = None, *,
                  clock: Callable[[], datetime] = timezone.now,
