@@ -232,6 +232,9 @@ def item_from_status(
         if replied_to:
             details["in_reply_to_handle"] = replied_to
     details["visibility"] = str(shown.get("visibility") or "")
+    language = language_code(shown.get("language"))
+    if language:
+        details["langs"] = [language]  # as Bluesky's: what the rules' Language condition reads
     if shown.get("sensitive"):
         details["sensitive"] = True
     if author.get("url"):

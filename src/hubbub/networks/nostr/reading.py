@@ -10,6 +10,7 @@ from typing import Any
 
 import regex
 
+from hubbub.core.languages import language_code
 from hubbub.core.sanitize import safe_url
 from hubbub.networks.base import DELETED, DIRECT_FEED, Item
 from hubbub.networks.emoji import emoji_map
@@ -216,6 +217,9 @@ def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
                       if isinstance(tag, list) and len(tag) >= 3 and tag[0] == "emoji")
     if emoji:
         details["emoji"] = emoji
+    langs = languages_of(shown)
+    if langs:
+        details["langs"] = langs
     details["author_url"] = profile_link(author)
     return Item(
         remote_id=str(event["id"]),
@@ -229,6 +233,20 @@ def item_from_event(event: Mapping[str, Any], *, own_pubkey: str,
         author_avatar=profile.picture,
         extra=details,
     )
+
+
+def languages_of(event: Mapping[str, Any]) -> list[str]:
+    """The ISO 639-1 codes of the note's NIP-32 language labels (["l", "de", "ISO-639-1"]), in
+    order, once each: stored as `langs`, as Bluesky's are, for the rules' Language condition.
+    Labels of other namespaces and values that are no ISO 639-1 code are left out."""
+    found: dict[str, None] = {}
+    for tag in event.get("tags") or ():
+        if (isinstance(tag, list) and len(tag) >= 3 and tag[0] == "l"
+                and tag[2] == "ISO-639-1"):
+            code = language_code(tag[1])
+            if code:
+                found[code] = None
+    return list(found)
 
 
 def items_from_events(events: Iterable[Mapping[str, Any]], *, own_pubkey: str,
