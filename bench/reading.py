@@ -46,6 +46,7 @@ CPU, peak RSS and threads, and the database's peak connections.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -323,6 +324,8 @@ class Reading:
                     errors[f"{network}: {type(exc).__name__}: {str(exc)[:200]}"] += 1
                     continue
                 posts[network].append((rid, sent, p))
+                if isinstance(side, BlueskySide) and k % 2 == 0:
+                    side.watch(rid)  # every other post: when the AppView serves it
 
         threads = [threading.Thread(target=poster, args=item, daemon=True)
                    for item in self.sides.items()]
@@ -475,18 +478,26 @@ class Reading:
                 "paths": dict(Counter(re.sub(r"/\d+", "/N", p)
                                       for _, _, _, p in http).most_common(8)),
                 "per_s": round(len(http) / max(1e-9, settled - start), 2),
+                # Every account of the hub together, from its one address: Bluesky's limit
+                # of 3,000 requests per 5 minutes per IP (600 a minute) is for this sum.
+                "hub_wide_per_min": round(len(http) / minutes, 1),
             }
             out["429"] = {"total": sum(by429.values()), "accounts": len(by429),
                           "max_one_account": max(by429.values(), default=0)}
-        if isinstance(side, BlueskySide) and posts:
-            # The AppView indexes a post from the PDS's event stream; the hub's timeline reads
-            # (through the PDS, which asks the AppView) find it only after that.
-            try:
-                indexed = side.indexed([rid for rid, _, _ in posts])
-                out["post_to_appview_indexed"] = dist(
-                    [indexed[rid] - t for rid, t, _ in posts if rid in indexed])
-            except Exception as exc:
-                out["post_to_appview_indexed"] = {"error": str(exc)[:300]}
+        # How often each open deck's polled feed was read: the gaps between its reads in the
+        # window (its pace bounds how soon a polled item can be stored).
+        reads_of: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for k, t, _, feed in polls:
+            if k in opened:
+                reads_of[(k, feed)].append(t)
+        gaps = [b - a for times in reads_of.values()
+                for a, b in itertools.pairwise(sorted(times))]
+        out["poll_gap_open"] = dist(gaps)
+        if isinstance(side, BlueskySide):
+            out["post_to_appview_serves"] = dist([side.visible[rid] - t for rid, t, _ in posts
+                                                  if rid in side.visible])
+            out["appview_never_served"] = sum(1 for rid, _, _ in posts[::2]
+                                              if rid not in side.visible)
         masto = self.mastodon
         if network == "mastodon" and masto is not None:
             streams = [c for c in calls if c.path.startswith("/api/v1/streaming")]

@@ -9,8 +9,9 @@ to the server (not through the hub), returning the id the hub stores the item un
 from __future__ import annotations
 
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
 
 from bench.agencybench.peers import new_account, start_limited_mastodon
@@ -94,6 +95,11 @@ class BlueskySide(Side):
         super().__init__(fanout)
         self.peer: BlueskyPeer = start_bluesky_peer()
         self.posters: list[BlueskyAccount] = []
+        self.visible: dict[str, float] = {}  # uri -> when the AppView first served it
+        self._watchers: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._service_token = ""
+        self._token_until = 0.0
 
     def grow(self, total: int) -> list[tuple[str, list[Any]]]:
         first = len(self.keys)
@@ -118,18 +124,42 @@ class BlueskySide(Side):
     def post(self, poster: int, text: str) -> str:
         return str(self.peer.post(self.posters[poster], text)["uri"])
 
-    def indexed(self, uris: list[str]) -> dict[str, float]:
-        """uri -> when the AppView indexed the post (its indexedAt, epoch seconds): where the
-        hub's reads of a timeline can first find it."""
-        out: dict[str, float] = {}
-        for n in range(0, len(uris), 25):  # getPosts takes 25 at most
-            body = self.peer.appview_get(self.posters[0], "app.bsky.feed.getPosts",
-                                         {"uris": uris[n:n + 25]})
-            for post in body.get("posts", []):
-                out[str(post["uri"])] = datetime.fromisoformat(post["indexedAt"]).timestamp()
-        return out
+    def watch(self, uri: str) -> None:
+        """Note when the AppView first serves this post (app.bsky.feed.getPosts asked of it
+        every 0.2 s, for up to 60 s): the hub's timeline reads, through the PDS, which asks the
+        AppView, can find it from then on. (The AppView's indexedAt is the post's createdAt,
+        not when it was indexed.)"""
+        if self._watchers is None:
+            self._watchers = ThreadPoolExecutor(4)
+        self._watchers.submit(self._watch, uri)
+
+    def _token(self) -> str:
+        with self._lock:
+            if time.monotonic() > self._token_until:
+                body = self.peer.xrpc("GET", "com.atproto.server.getServiceAuth",
+                                      token=self.posters[0].access_jwt,
+                                      params={"aud": self.peer.appview_did,
+                                              "lxm": "app.bsky.feed.getPosts"})
+                self._service_token = str(body["token"])
+                self._token_until = time.monotonic() + 30  # they last 60 s
+            return self._service_token
+
+    def _watch(self, uri: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                body = self.peer.xrpc("GET", "app.bsky.feed.getPosts", token=self._token(),
+                                      base=self.peer.appview_url, params={"uris": [uri]})
+            except Exception:
+                body = {}
+            if body.get("posts"):
+                self.visible[uri] = time.time()
+                return
+            time.sleep(0.2)  # the next look (a poll's pace), not a wait for a result
 
     def close(self) -> None:
+        if self._watchers is not None:
+            self._watchers.shutdown(cancel_futures=True)
         self.peer.close()
 
 
