@@ -37,10 +37,13 @@ __all__ = ["IngestResult", "ingest", "normalize"]
 log = logging.getLogger(__name__)
 
 # What a re-read may change. kind, created_at, author handle and reply/repost context stay as
-# first read.
+# first read, except that a `post` newly read by another feed as a `mention` becomes one
+# (UPGRADES): a note of someone followed that names the account is read by home first, then by
+# mentions, and only a mention reaches the inbox. A feed's own re-read changes no kind.
 MUTABLE = ("text", "html", "content_warning", "sensitive", "media", "card", "quote", "extra",
            "author_name", "author_avatar", "author_url", "url", "digest", *FLAGS)
 IN_CHUNK = 512  # ids per IN (...) list
+UPGRADES = {"post": frozenset({"mention"})}  # stored kind -> the kinds a re-read may make it
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class _Known:
     flags: tuple[bool, bool, bool]  # liked, reposted, bookmarked
     extra: Any  # stored `extra`: JSON text on SQLite, a dict on PostgreSQL
     in_feed: bool  # already an entry of the feed being ingested
+    kind: str
 
 
 def _known(feed_id: int, connection_id: int, remote_ids: Sequence[str]) -> dict[str, _Known]:
@@ -100,9 +104,9 @@ def _known(feed_id: int, connection_id: int, remote_ids: Sequence[str]) -> dict[
     for chunk in _chunks(remote_ids):
         padded = _padded(chunk)
         rows = _execute(_known_sql(db.vendor, len(padded)), [feed_id, connection_id, *padded])
-        for remote_id, pk, digest, liked, reposted, bookmarked, extra, in_feed in rows:
+        for remote_id, pk, digest, liked, reposted, bookmarked, extra, in_feed, kind in rows:
             known[remote_id] = _Known(pk, digest, (bool(liked), bool(reposted),
-                                                   bool(bookmarked)), extra, bool(in_feed))
+                                                   bool(bookmarked)), extra, bool(in_feed), kind)
     return known
 
 
@@ -129,11 +133,15 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
         known = _known(feed.pk, connection_id, list(rows))
         writes: list[dict[str, Any]] = []
         changed_ids: list[int] = []
+        upgrades: dict[str, list[int]] = {}
         for remote_id, row in rows.items():
             seen = known.get(remote_id)
             if seen is None:
                 writes.append(row)
                 continue
+            # Newly in this feed, so announced as its new entry: not an update of the item.
+            if not seen.in_feed and row["kind"] in UPGRADES.get(seen.kind, ()):
+                upgrades.setdefault(row["kind"], []).append(seen.pk)
             for flag, stored in zip(FLAGS, seen.flags, strict=True):
                 row.setdefault(flag, stored)
             if seen.digest != row["digest"] or any(
@@ -143,6 +151,8 @@ def ingest(feed: Feed, items: Sequence[base.Item]) -> IngestResult:
                 writes.append(row)
                 changed_ids.append(seen.pk)
         written = _upsert(connection_id, network, writes, now) if writes else {}
+        for kind, pks in upgrades.items():
+            Item.objects.filter(pk__in=pks).update(kind=kind)
         ids = {rid: (written[rid] if rid in written else known[rid].pk) for rid in rows}
         # Only items known before can already be in the feed.
         entries = [(ids[rid], row["created_db"]) for rid, row in rows.items()
@@ -318,7 +328,8 @@ def _known_sql(vendor: str, count: int) -> str:
     # The EXISTS is one probe of the (feed, item) unique index a known item.
     return (
         "SELECT i.remote_id, i.id, i.digest, i.liked, i.reposted, i.bookmarked, i.extra, "  # noqa: S608
-        f"EXISTS (SELECT 1 FROM {entries} e WHERE e.feed_id = {mark} AND e.item_id = i.id) "
+        f"EXISTS (SELECT 1 FROM {entries} e WHERE e.feed_id = {mark} AND e.item_id = i.id), "
+        "i.kind "
         f"FROM {items} i "
         f"WHERE i.connection_id = {mark} AND i.remote_id IN ({', '.join([mark] * count)})"
     )
