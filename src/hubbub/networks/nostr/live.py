@@ -44,7 +44,7 @@ class LiveSubscription:
     guard, a bad address) does `next()` raise Rejected.
 
     Iteration blocks until an event arrives; `close()` (from any thread) ends it. Events are
-    verified and each id is delivered once, whichever relay sends it first."""
+    verified and each id is delivered once a label, whichever relay sends it first."""
 
     def __init__(self, urls: Iterable[str], requests: Mapping[str, Sequence[Mapping[str, Any]]],
                  since: int, timeout: float | None = None, *, deletions: bool = True,
@@ -62,7 +62,7 @@ class LiveSubscription:
         self._queue: queue.Queue[tuple[str, Event, str] | Rejected | None] = queue.Queue()
         self._stop = threading.Event()
         self._ready: dict[str, threading.Event] = {url: threading.Event() for url in self.urls}
-        self._seen: dict[str, None] = {}
+        self._seen: dict[tuple[str, str], None] = {}
         self._lock = threading.Lock()
         self._open: dict[str, RelayConnection] = {}
         self._newest: dict[str, int] = {}
@@ -90,9 +90,14 @@ class LiveSubscription:
                 self._queue.put(item)
                 raise item
             label, event, url = item
-            if event["id"] in self._seen:
+            # Once a label: one event can belong to several (a followed person's note that
+            # p-tags the account is in both home and mentions), and each feed must have it.
+            # A deletion request names no feed: once.
+            key = ("", event["id"]) if event.get("kind") == DELETION_KIND else (
+                label, event["id"])
+            if key in self._seen:
                 continue
-            self._seen[event["id"]] = None
+            self._seen[key] = None
             if len(self._seen) > 10_000:
                 self._seen.pop(next(iter(self._seen)))
             return label, event, url
