@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from hubbub.inbox.selectors import counted_once
+from hubbub.inbox.selectors import counted_once, reply_opening
+from hubbub.timeline.models import Item
 
 register = template.Library()
 
@@ -21,3 +22,9 @@ def inbox_unread(user: object) -> int:
 def answers_for(answers: object, item_id: int) -> list[object]:
     """The answers written in the inbox to this item (views._answers_of)."""
     return answers.get(item_id, []) if isinstance(answers, dict) else []
+
+
+@register.filter
+def opening(item: object) -> str:
+    """What the entry's reply box starts with: the @handles a reply names (reply_opening)."""
+    return reply_opening(item) if isinstance(item, Item) else ""

@@ -232,6 +232,10 @@ def item_from_status(
         if replied_to:
             details["in_reply_to_handle"] = replied_to
     details["visibility"] = str(shown.get("visibility") or "")
+    mentioned = [handle_for(m, base_url) for m in _list(shown.get("mentions"))
+                 if isinstance(m, Mapping) and (m.get("acct") or m.get("username"))]
+    if mentioned:
+        details["mentioned"] = list(dict.fromkeys(mentioned))  # who a reply keeps naming
     language = language_code(shown.get("language"))
     if language:
         details["langs"] = [language]  # as Bluesky's: what the rules' Language condition reads
