@@ -33,7 +33,8 @@ def test_a_rule_saved_while_the_broker_is_down_is_applied_once_it_is_back(
         tmp_path: Path) -> None:
     broker = OwnRedis(tmp_path / "redis")  # not started yet: the broker is down
     with serve(tmp_path, HUBBUB_TASKS_BACKEND="celery", HUBBUB_CELERY_BROKER=broker.url,
-               HUBBUB_CELERY_QUEUE=QUEUE, HUBBUB_READ_NETWORKS="0") as served:
+               HUBBUB_CELERY_QUEUE=QUEUE, HUBBUB_READ_NETWORKS="0",
+               HUBBUB_LOG_LEVEL="INFO") as served:
         web = served.signed_in()
         web.get(f"{served.url}/rules/new/", timeout=NEVER)
         answer = web.post(f"{served.url}/rules/new/", timeout=NEVER, allow_redirects=False,
@@ -48,15 +49,23 @@ def test_a_rule_saved_while_the_broker_is_down_is_applied_once_it_is_back(
         assert listed.status_code == 200
         assert "quiet" in listed.text
 
-        broker.start()
+        # A worker started while the broker is still down: its consumer keeps trying to
+        # connect, and its try to enqueue the kept recompute again fails (said once).
         log = tmp_path / "worker.log"
         worker = served.hub.popen("worker", "--no-migrate", log=log)
         try:
             wait_started([log], timeout=NEVER)
+            until(lambda: "Cannot connect to redis://" in log.read_text()
+                  and "periodic job jobs.kept_tasks failed" in log.read_text(),
+                  f"the worker to find the broker down\n{log.read_text()}")
+            broker.start()
             until(lambda: _versions(served) == (1, 1),
                   f"the kept recompute to run once the broker is back\n{log.read_text()}")
             until(lambda: _query(served, "SELECT count(*) FROM jobs_kepttask") == [(0,)],
                   "the kept task to be gone once enqueued")
+            said = log.read_text()
+            assert said.count("periodic job jobs.kept_tasks failed") == 1, said
+            assert "periodic job jobs.kept_tasks works again" in said, said
         finally:
             worker.terminate()
             try:

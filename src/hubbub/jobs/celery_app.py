@@ -61,6 +61,12 @@ def make_app() -> Celery:
     app.conf.update(
         broker_url=settings.HUBBUB_CELERY_BROKER,
         broker_connection_retry_on_startup=True,
+        # A consumer whose broker is down tries again for ever (every 2 s, then up to every 30 s).
+        # Celery's default gives up after 100 tries (about 47 minutes), and the consumer thread
+        # then ends: the worker would run on without taking a task until restarted. Sending a
+        # message is not affected: a refused one fails after a few quick tries
+        # (task_publish_retry_policy), for the caller to keep it (jobs/kept.py).
+        broker_connection_max_retries=None,
         # Redis: a message unacknowledged that long goes back to the queue; consumers look
         # for such messages every few seconds (kombu's default is about every 100 s).
         broker_transport_options={
@@ -102,6 +108,9 @@ def waiting_messages() -> int:
     """How many messages wait in the hub's queue on the broker (not those a consumer holds)."""
     try:
         with app.connection_for_read() as conn:
+            # One try: a broker that is down answers at once (kombu's own retries took 6 s,
+            # at every pass of the scheduler while it lasted); a refused enqueue follows.
+            conn.ensure_connection(max_retries=0)
             channel = conn.default_channel
             _, count, _ = channel.queue_declare(queue=settings.HUBBUB_CELERY_QUEUE,
                                                 passive=True)
