@@ -4,6 +4,7 @@ sender as a direct message of the same conversation, once."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -11,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client
 
+from hubbub.accounts.templatetags.hubbub_ui import short_id
 from hubbub.inbox.models import Answer
 from hubbub.networks.base import DIRECT_FEED, Account, Draft
 from hubbub.networks.nostr import keys
@@ -24,6 +26,13 @@ from tests.waiting import until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOSTR = NostrConnector()
+NPUB = re.compile(r"npub1[02-9ac-hj-np-z]{58}")
+
+
+def _npubs_only_in_titles(page: str) -> None:
+    """A whole npub (63 characters) is never shown as text: only in a title or an address."""
+    shown = re.sub(r'(title|href|action|value|data-[\w-]+)="[^"]*"', "", page)
+    assert not NPUB.findall(shown)
 
 
 def test_a_nostr_direct_message_lands_and_is_answered(nostr_peer: NostrPeer,
@@ -50,7 +59,12 @@ def test_a_nostr_direct_message_lands_and_is_answered(nostr_peer: NostrPeer,
     until(arrived, "the Nostr message read into the inbox")
     page = client.get("/inbox/?show=direct").content.decode()
     assert text in page
-    assert f"With <strong>{keys.npub(friend.pk)}" in page
+    # npubs shown short, whole in a title only (issue 12 #14): "With", "on", "Answer from"...
+    theirs_short, mine_short = short_id(keys.npub(friend.pk)), short_id(connection.handle)
+    assert f">{theirs_short}</strong>" in page
+    assert f"Answer from {mine_short}" in page
+    assert f"Message to {theirs_short}" in page
+    _npubs_only_in_titles(page)
 
     item = Item.objects.get(connection=connection, remote_id=sent.remote_id)
     token = _token(page, item)

@@ -10,7 +10,9 @@ import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
+from hubbub.accounts.templatetags.hubbub_ui import short_id
 from hubbub.inbox import selectors, sources
 from hubbub.networks.base import Account
 from hubbub.networks.nostr import keys
@@ -18,6 +20,7 @@ from hubbub.timeline.models import Feed, FeedEntry, Item
 from hubbub.timeline.polling import mark_watched, poll_feed
 from hubbub.timeline.selectors import ensure_feed
 from hubbub.timeline.streaming import StreamSupervisor
+from tests.inbox.test_inbox_nostr import _npubs_only_in_titles
 from tests.peers.nostr import NostrKeys, NostrPeer
 from tests.timeline.conftest import connection_of, make_column, supervisor
 from tests.waiting import until
@@ -92,3 +95,29 @@ def test_followed_peoples_mentions_and_replies_stream_into_the_inbox(
                      "Love it (Nostr reply)": "reply"}
     assert _inbox_texts(user) == ["Love it (Nostr reply)", "a stranger mentions you",
                                   "zed mentions you again"]
+
+
+def test_npubs_are_shown_short_in_the_inbox_and_the_conversation(
+        nostr_peer: NostrPeer, client: Client) -> None:
+    """Issue 12 #14: the inbox's "to npub1…", "Reply from npub1…" and the conversation page's
+    header and actions show npub1abcd…wxyz (the whole one in a title), as the deck does."""
+    zed = nostr_peer.keygen()
+    user, ada, _home, mentions = _ada_following(nostr_peer, zed)
+    note = nostr_peer.sign(zed, "zed mentions you", tags=[["p", ada.pk]])
+    assert nostr_peer.publish(note).ok
+    poll_feed(Feed.objects.select_related("connection").get(pk=mentions.pk))
+    item = Item.objects.get(remote_id=note["id"])
+    client.force_login(user)
+    page = client.get("/inbox/").content.decode()
+    assert f"to {short_id(keys.npub(ada.pk))}</span>" in page
+    assert f"Reply from {short_id(keys.npub(ada.pk))}" in page
+    assert f"Reply to {short_id(keys.npub(zed.pk))} on Nostr" in page
+    _npubs_only_in_titles(page)
+    response = client.get(f"/deck/items/{item.pk}/conversation/")
+    assert response.status_code == 200, response.content.decode()[-1500:]
+    conversation = response.content.decode()
+    assert f"Add {short_id(keys.npub(zed.pk))} to a person" in conversation
+    lede = conversation.split('class="lede"', 1)[1].split("</p>", 1)[0]
+    assert short_id(keys.npub(zed.pk)) in lede
+    assert short_id(keys.npub(ada.pk)) in lede
+    _npubs_only_in_titles(conversation)
