@@ -111,7 +111,12 @@ def test_export_import_and_a_bad_file(web: Client, alice: User) -> None:
     assert exported["Content-Disposition"].startswith("attachment")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    # One's own export imported again adds nothing twice (issue 12 #16): renamed, it is the
+    # same rule; with another word, a new one.
     web.post("/rules/import/", {"file": SimpleUploadedFile("r.json", exported.content)})
+    assert Rule.objects.filter(user=alice).count() == 1
+    other = exported.content.replace(b"breaking news", b"weather")
+    web.post("/rules/import/", {"file": SimpleUploadedFile("r.json", other)})
     assert Rule.objects.filter(user=alice).count() == 2
     bad = web.post("/rules/import/", {"file": SimpleUploadedFile("r.json", b'{"x": 1}')},
                    follow=True)

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hubbub.listening.models import Rule
+from hubbub.networks.nostr import keys
 from hubbub.people import services
 from hubbub.people.models import DismissedSuggestion, Person, PersonAccount
 from hubbub.timeline.ingest import ingest
@@ -111,14 +112,15 @@ def test_posts_need_the_csrf_token(alice: User) -> None:
 
 def test_suggestion_confirm_and_dismiss_from_the_page(web: Client, alice: User) -> None:
     now = timezone.now()
-    for network, handle in (("mastodon", "@ana@social.example"), ("nostr", "ana-key")):
+    npub = keys.npub("a" * 64)  # a Nostr author is always a key (an npub that decodes)
+    for network, handle in (("mastodon", "@ana@social.example"), ("nostr", npub)):
         ingest(_feed(alice, network), [
             net_item(1, at=now - timedelta(minutes=1), prefix=network)])
         Item.objects.filter(network=network).update(author_handle=handle, author_name="Ana L.")
     page = web.get("/people/").content.decode()
     assert "Ana L.: one person?" in page
     done = web.post("/people/suggestions/confirm/", {
-        "key": "name:ana l", "account": ["mastodon ana@social.example", "nostr ana-key"]})
+        "key": "name:ana l", "account": ["mastodon ana@social.example", f"nostr {npub}"]})
     assert done.status_code == 302
     assert sorted(PersonAccount.objects.values_list("network", flat=True)) == [
         "mastodon", "nostr"]

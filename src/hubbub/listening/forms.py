@@ -3,16 +3,18 @@ preview looks. `RuleForm.spec()` gives the checked rule; its errors are the cond
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from hubbub.accounts.templatetags.hubbub_ui import short_id
 from hubbub.connections.models import Connection
 from hubbub.core.ids import IdChoiceField, IdMultipleChoiceField
+from hubbub.listening import handles
 from hubbub.listening.conditions import (
     CONDITIONS,
     KINDS,
@@ -21,9 +23,12 @@ from hubbub.listening.conditions import (
     moment,
     spec_from,
 )
+from hubbub.listening.labels import labels_of
 from hubbub.listening.models import Rule
+from hubbub.listening.text import author_key, host_of
 from hubbub.networks.registry import network_choices
 from hubbub.people.models import Person
+from hubbub.people.selectors import PERSON_PREFIX
 from hubbub.timeline.models import Column
 
 TEXT_CONDITIONS = ("words", "author", "hashtag", "domain", "language")
@@ -37,8 +42,39 @@ HELP = {
     "author": "Handles (@ana@social.example, @ana.bsky.social), DIDs (did:plc:…) or npubs.",
     "hashtag": "With or without #.",
     "domain": "example.com also matches news.example.com.",
-    "language": "Codes such as en, de. Only Bluesky posts say their language.",
+    "language": "BCP 47 / ISO 639 codes such as en, de, pt-BR (en also matches en-US). An item "
+                "that says no language never matches.",
 }
+
+
+def _values(text: str) -> list[str]:
+    """A text field's values as the condition reads them: one a line or comma-separated."""
+    return [v.strip() for line in text.splitlines() for v in line.split(",") if v.strip()]
+
+
+def check_authors(text: str) -> None:
+    """Refuse (forms.ValidationError) a value that is no account of any network: it would
+    never match."""
+    for value in _values(text):
+        if value.startswith(PERSON_PREFIX):
+            continue
+        if not handles.is_author(author_key(value)):
+            raise forms.ValidationError(handles.author_refusal(value))
+
+
+def check_domains(text: str) -> None:
+    """Refuse what is no domain, naming the value as typed ("http://", not "")."""
+    for value in _values(text):
+        host = host_of(value.split("://", 1)[-1].split("/", 1)[0])
+        if "." not in host:
+            raise forms.ValidationError(
+                f"“{handles.shown(value)}” is not a domain: give one such as example.com.")
+
+
+def check_languages(text: str) -> None:
+    for value in _values(text):
+        if not handles.is_language(value):
+            raise forms.ValidationError(handles.language_refusal(value))
 
 
 def _not(kind: str) -> forms.BooleanField:
@@ -46,14 +82,24 @@ def _not(kind: str) -> forms.BooleanField:
                               label=f"Not: the rule holds when this is not so ({kind})")
 
 
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
 class ColumnChoice(IdChoiceField):
+    """A column named with its accounts (labels.label): three "Home"s are told apart."""
+
+    labels: dict[int, str]
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title} (deck {obj.deck.name})"
+        return self.labels.get(obj.pk) or f"{obj.title} (deck {obj.deck.name})"
 
 
 class ColumnsChoice(IdMultipleChoiceField):
+    labels: dict[int, str]
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title} (deck {obj.deck.name})"
+        return self.labels.get(obj.pk) or f"{obj.title} (deck {obj.deck.name})"
 
 
 class AccountsChoice(IdMultipleChoiceField):
@@ -96,6 +142,8 @@ class RuleForm(forms.Form):
             label=CONDITIONS["column"], required=False, queryset=columns,
             widget=forms.CheckboxSelectMultiple)
         self.fields["column_not"] = _not("column")
+        column_labels = labels_of(user.pk, columns)
+        self.fields["column"].labels = column_labels  # type: ignore[attr-defined]
         self.fields["has_media"] = forms.ChoiceField(label=CONDITIONS["has_media"],
                                                      choices=FLAG, required=False)
         self.fields["no_alt"] = forms.ChoiceField(label=CONDITIONS["no_alt"], choices=FLAG,
@@ -108,6 +156,7 @@ class RuleForm(forms.Form):
         self.fields["send_to"] = ColumnChoice(
             label="Also show in the column", required=False, queryset=columns,
             empty_label="No other column")
+        self.fields["send_to"].labels = column_labels  # type: ignore[attr-defined]
         self.fields["mark_read"] = forms.BooleanField(required=False, label="Mark read")
         self.fields["inbox"] = forms.BooleanField(required=False, label="Add to the inbox")
         self.fields["notify"] = forms.BooleanField(required=False,
@@ -121,6 +170,47 @@ class RuleForm(forms.Form):
 
     def _start_of(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.zone)
+
+    def _checked(self, name: str, check: Any) -> str:
+        text: str = self.cleaned_data.get(name) or ""
+        check(text)
+        return text
+
+    def clean_author(self) -> str:
+        return self._checked("author", check_authors)
+
+    def clean_domain(self) -> str:
+        return self._checked("domain", check_domains)
+
+    def clean_language(self) -> str:
+        return self._checked("language", check_languages)
+
+    def _tomorrow(self) -> date:
+        return timezone.now().astimezone(self.zone).date() + timedelta(days=1)
+
+    def _future(self, name: str, what: str, label: str) -> date | None:
+        """A date field that must come after today (in the person's zone): a rule that ends,
+        or a hide that lasts, until a day already begun does nothing from now on."""
+        day: date | None = self.cleaned_data.get(name)
+        if day is None:
+            return None
+        try:  # within what the databases store first (year 1 in Tokyo is year 0 in UTC)
+            moment(self._start_of(day), label)
+        except Invalid as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if day < self._tomorrow():
+            raise forms.ValidationError(
+                f"{what} {_day(day)}, which has begun already, so the rule would do nothing: "
+                f"give {_day(self._tomorrow())} or later (or leave it empty).")
+        return day
+
+    def clean_expires(self) -> date | None:
+        return self._future("expires", "The rule would end on", "The rule ends on")
+
+    def clean_hide_until(self) -> date | None:
+        if self.data.get("visibility") != "hide_until":
+            return self.cleaned_data.get("hide_until")  # not used: a hide until is not chosen
+        return self._future("hide_until", "The items would come back on", "Hide until")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -223,6 +313,11 @@ class AllowListForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One handle, DID or npub a line. Nothing here and no person chosen: the column "
                   "shows everyone.")
+
+    def clean_only(self) -> str:
+        text: str = self.cleaned_data.get("only") or ""
+        check_authors(text)
+        return text
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

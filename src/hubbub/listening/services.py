@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -158,8 +158,23 @@ def export(user: User) -> str:
 
 
 def import_rules(user: User, raw: bytes) -> int:
+    """Add the rules of an exported file after the person's own (see `import_rules_counted`);
+    how many were added."""
+    return import_rules_counted(user, raw)[0]
+
+
+def _same_key(conditions: Any, actions: Any, expires: datetime | None) -> str:
+    """What makes two rules the same rule: their conditions, actions and end (not their name
+    or pause)."""
+    end = expires.astimezone(UTC).isoformat() if expires else None
+    return json.dumps([conditions, actions, end], sort_keys=True, default=str)
+
+
+def import_rules_counted(user: User, raw: bytes) -> tuple[int, int]:
     """Add the rules of an exported file after the person's own. All or nothing: a file with
-    anything wrong raises Invalid (saying where) and changes nothing."""
+    anything wrong raises Invalid (saying where) and changes nothing. A rule the person already
+    has (the same conditions, actions and end: importing one's own export again) is not added
+    twice. Returns (added, already there)."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # [[[[... nested too deep
@@ -189,6 +204,16 @@ def import_rules(user: User, raw: bytes) -> int:
             raise Invalid(f"Rule {number}: {exc}") from exc
         read.append((spec, name[:200], paused, when))
     with transaction.atomic():
+        had = {_same_key(r.conditions, r.actions, r.expires_at)
+               for r in Rule.objects.filter(user=user).select_for_update()}
+        fresh: list[tuple[RuleSpec, str, bool, datetime | None]] = []
+        for spec, name, paused, when in read:
+            key = _same_key(conditions_json(spec.conditions), actions_json(spec.actions), when)
+            if key not in had:
+                had.add(key)
+                fresh.append((spec, name, paused, when))
+        already = len(read) - len(fresh)
+        read = fresh
         count = Rule.objects.filter(user=user).count()
         if count + len(read) > MAX_RULES:
             raise Invalid(f"At most {MAX_RULES} rules: the file would make {count + len(read)}")
@@ -199,5 +224,6 @@ def import_rules(user: User, raw: bytes) -> int:
                  conditions=conditions_json(spec.conditions), actions=actions_json(spec.actions))
             for n, (spec, name, paused, when) in enumerate(read)
         ])
-        bump(user.pk)
-    return len(read)
+        if read:
+            bump(user.pk)
+    return len(read), already

@@ -4,11 +4,13 @@ another person's rule or column is a 404."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hubbub.accounts.web import AuthedRequest, page, user_zone
@@ -16,6 +18,7 @@ from hubbub.core.ids import parse_id
 from hubbub.listening import apply, import_views, services
 from hubbub.listening.conditions import ACTIONS, CONDITIONS, Invalid
 from hubbub.listening.forms import AllowListForm, ImportForm, RuleForm, initial_of
+from hubbub.listening.labels import handles_of, label, labels_of
 from hubbub.listening.models import ListeningState, Notice, Rule
 from hubbub.people.selectors import PERSON_PREFIX, names_of_people, person_id_of
 from hubbub.timeline.models import Column, Item
@@ -30,18 +33,22 @@ def _rule(request: AuthedRequest, pk: int) -> Rule:
     return get_object_or_404(Rule, pk=pk, user=request.user)
 
 
-def _summary(rule: Rule, people: dict[int, str] | None = None) -> dict[str, Any]:
+def _summary(rule: Rule, people: dict[int, str] | None = None, now: datetime | None = None,
+             columns: dict[int, str] | None = None) -> dict[str, Any]:
     conditions = []
     for c in rule.conditions:
         label = CONDITIONS.get(c.get("kind"), "?")
         shown = c.get("values") or []
         if c.get("kind") == "person":  # by name; a deleted person is said so
             shown = [(people or {}).get(v, "a deleted person") for v in shown]
+        elif c.get("kind") == "column" and columns is not None:  # with its accounts and deck
+            shown = [columns.get(v, "a deleted column") for v in shown]
         values = ", ".join(str(v) for v in shown[:5])
         conditions.append(("not " if c.get("negate") else "") + label
                           + (f": {values}" if values else ""))
     actions = [ACTIONS.get(a.get("kind"), "?") for a in rule.actions]
-    return {"rule": rule, "conditions": conditions, "actions": actions}
+    ended = rule.expires_at is not None and rule.expires_at <= (now or timezone.now())
+    return {"rule": rule, "conditions": conditions, "actions": actions, "ended": ended}
 
 
 def rules(request: AuthedRequest) -> HttpResponse:
@@ -49,10 +56,13 @@ def rules(request: AuthedRequest) -> HttpResponse:
     state = ListeningState.objects.filter(user=user).first()
     columns = Column.objects.filter(deck__user=user).select_related("deck")
     people = names_of_people(user.pk)
-    allow = [(c, _allow_names(c.filters.get("only") if isinstance(c.filters, dict) else None,
-                              people)) for c in columns]
+    labels = labels_of(user.pk, columns)
+    allow = [(c, labels[c.pk],
+              _allow_names(c.filters.get("only") if isinstance(c.filters, dict) else None,
+                           people)) for c in columns]
+    now = timezone.now()
     return page(request, "listening/rules.html", {
-        "rules": [_summary(r, people) for r in Rule.objects.filter(user=user)],
+        "rules": [_summary(r, people, now, labels) for r in Rule.objects.filter(user=user)],
         "applying": state is not None and state.version != state.applied_version,
         "columns": allow,
         "import_form": ImportForm(),
@@ -73,11 +83,29 @@ def _examples(user_id: int, ids: list[int]) -> list[Item]:
     return [found[i] for i in ids if i in found]
 
 
+DECIDING = frozenset({"hide", "hide_until", "priority"})
+
+
+def deciding_before(user_id: int, rule: Rule | None) -> list[Rule]:
+    """The active rules above `rule` (above a new rule: all, as it goes last) that hide or mark
+    priority: where they match too, they decide the item first, so the preview's count (of the
+    rule alone) may be more than what the rule will hide or mark."""
+    now = timezone.now()
+    above = Rule.objects.filter(user_id=user_id, paused=False)
+    if rule is not None:
+        above = above.filter(position__lt=rule.position) | above.filter(
+            position=rule.position, pk__lt=rule.pk)
+    return [r for r in above.order_by("position", "pk")
+            if (r.expires_at is None or r.expires_at > now)
+            and any(isinstance(a, dict) and a.get("kind") in DECIDING for a in r.actions)]
+
+
 def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     rule = _rule(request, pk) if pk is not None else None
     zone = user_zone(request)
     preview = None
     examples: list[Item] = []
+    before: list[Rule] = []
     status = 200
     if request.method == "POST":
         form = RuleForm(request.POST, user=request.user, zone=zone)
@@ -97,6 +125,8 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
                 preview = apply.preview(request.user.pk, form.spec(),
                                         days=form.cleaned_data["days"])
                 examples = _examples(request.user.pk, preview.examples)
+                if any(a.kind in DECIDING for a in form.spec().actions):
+                    before = deciding_before(request.user.pk, rule)
         if form.errors:
             status = 400
     else:
@@ -107,6 +137,7 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
         form = RuleForm(initial=initial, user=request.user, zone=zone)
     return page(request, "listening/rule_form.html", {
         "form": form, "rule": rule, "preview": preview, "examples": examples,
+        "decided_before": before,
         "text_fields": [(form[k], form[f"{k}_not"])
                         for k in ("words", "author", "hashtag", "domain", "language")],
         "choice_fields": [(form[k], form[f"{k}_not"])
@@ -155,12 +186,29 @@ def import_file(request: AuthedRequest) -> HttpResponse:
         messages.error(request, "Nothing was imported: the file is larger than 1 MB.")
         return redirect("listening:rules")
     try:
-        count = services.import_rules(request.user, upload.read())
+        count, already = services.import_rules_counted(request.user, upload.read())
     except Invalid as exc:
         messages.error(request, f"Nothing was imported: {exc}")
     else:
-        messages.success(request, f"{count} rules imported, after your own.")
+        messages.success(request, import_said(count, already))
     return redirect("listening:rules")
+
+
+def _rules_word(n: int) -> str:
+    return f"{n:,} rule" + ("" if n == 1 else "s")
+
+
+def import_said(count: int, already: int) -> str:
+    """What an import of a rules file says: how many were added, and how many of the file's
+    rules the person had already (not added twice)."""
+    if not count:
+        return ("Nothing was imported: you have every rule of the file already."
+                if already else "Nothing was imported: the file holds no rules.")
+    said = f"{_rules_word(count)} imported, after your own."
+    if already:
+        said += (f" {_rules_word(already)} of the file you had already "
+                 f"({'was' if already == 1 else 'were'} not added again).")
+    return said
 
 
 def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -168,6 +216,7 @@ def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404
     column = get_object_or_404(Column.objects.select_related("deck"), pk=pk,
                                deck__user=request.user)
+    named = label(column, handles_of(request.user.pk).get(column.pk, ()))
     status = 200
     if request.method == "POST":
         form = AllowListForm(request.POST, user=request.user)
@@ -180,7 +229,7 @@ def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
             except Invalid as exc:
                 form.add_error("only", str(exc))
             else:
-                messages.success(request, f"Column “{column.title}” saved.")
+                messages.success(request, f"Column “{named}” saved.")
                 return redirect("listening:rules")
         status = 400
     else:
@@ -188,8 +237,9 @@ def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
         form = AllowListForm(user=request.user, initial={
             "only": "\n".join(v for v in only or [] if not v.startswith(PERSON_PREFIX)),
             "people": [person_id_of(v) for v in only or [] if v.startswith(PERSON_PREFIX)]})
-    return page(request, "listening/allow_list.html", {"form": form, "column": column},
-                section=SECTION, status=status)
+    return page(request, "listening/allow_list.html", {
+        "form": form, "column": column, "column_label": named,
+    }, section=SECTION, status=status)
 
 
 @require_POST

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
+from hubbub.listening import handles
 from hubbub.listening.conditions import Invalid, plain_text
 from hubbub.listening.models import Rule
 from hubbub.listening.services import bump
@@ -94,6 +95,8 @@ def clean_account(network: str, handle: str, profile_url: str = "") -> tuple[str
     url = plain_text(profile_url, "Profile address")
     if url and (len(url) > 1000 or not url.startswith(("https://", "http://"))):
         raise Invalid("A profile address starts with https:// (or http://).")
+    if not handles.fits_network(network, key):  # it would never be any item's author
+        raise Invalid(handles.network_refusal(network, plain_text(handle, "Handle")))
     return network, key, url
 
 
