@@ -59,7 +59,7 @@ def test_feed_is_valid_atom_with_the_pages_items(web: Client, alice: User, feed:
     assert parsed.feed.id.startswith("urn:uuid:")
     assert parsed.feed.title == "hubbub catch-up"
     assert parsed.feed.updated_parsed is not None
-    assert "Home: 5" in parsed.feed.subtitle
+    assert "Home · @alice0 (deck deck): 5" in parsed.feed.subtitle
     titles = [e.title for e in parsed.entries]
     assert titles == ["Ann: from Ana, urgent", "Ann: liked a lot", "Ann: hey you",
                       "Ann: a little liked", "Ann: hostile"]

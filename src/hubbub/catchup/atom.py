@@ -3,9 +3,11 @@ items first, then the most engaged.
 
 Every text goes through XML escaping, and characters XML 1.0 cannot hold are dropped. An
 entry's content is the item's HTML as the hub stored it (sanitized by nh3 at ingest) as
-`type="html"`, with a line saying why it is here. Ids are `urn:uuid:` names derived from the
-hub's item id, so they stay the same from one fetch to the next. The document holds no clock:
-the same items give the same bytes, which makes the ETag a hash of the body."""
+`type="html"`, with a line saying why it is here. Direct messages are left out (the subtitle
+counts them): whoever holds the token, a feed reader's service too, reads this feed. Ids are
+`urn:uuid:` names derived from the hub's item id, so they stay the same from one fetch to the
+next. The document holds no clock: the same items give the same bytes, which makes the ETag a
+hash of the body."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from hubbub.catchup.selectors import CatchUp, ColumnCount, Found
+from hubbub.inbox.selectors import is_direct
+from hubbub.timeline.models import Column
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MAX_ENTRIES = 100
@@ -48,30 +52,47 @@ def title_of(found: Found) -> str:
     return f"{who}: {words}" if words else f"{who} ({item.network})"
 
 
+def named(column: Column) -> str:
+    """A column with its accounts and deck (selectors.columns_of gives `.label`)."""
+    return str(getattr(column, "label", "") or column.title)
+
+
 def why(found: Found) -> str:
     """The line under an entry: priority or engagement, and the column it shows in."""
     parts = ["Priority" if found.priority else "Much engagement"]
     parts.extend(found.count_words)
-    parts.append(f"in the column “{found.column.title}”")
+    parts.append(f"in the column “{named(found.column)}”")
     return " · ".join(parts)
 
 
 def summary(columns: list[ColumnCount]) -> str:
-    got = [f"{c.column.title}: {c.count:,}{'+' if c.more else ''}" for c in columns if c.count]
+    got = [f"{named(c.column)}: {c.count:,}{'+' if c.more else ''}" for c in columns if c.count]
     return "; ".join(got) if got else "Nothing new in your columns."
+
+
+def left_out(count: int) -> str:
+    """The subtitle's words for the direct messages the feed does not carry."""
+    if not count:
+        return ""
+    what = "1 direct message" if count == 1 else f"{count:,} direct messages"
+    return f" ({what} left out of this feed: read {'it' if count == 1 else 'them'} in the hub)"
 
 
 def render(catch: CatchUp, *, user_id: int, self_url: str, page_url: str,
            column_url: dict[int, str]) -> tuple[bytes, datetime]:
     """The document, and the moment it was last changed (its `updated`)."""
-    found = catch.found[:MAX_ENTRIES]
+    # A direct message is private: a feed reader (often a third party's service) fetches this
+    # document with the token alone, so it carries no direct message, not even its sender.
+    listed = catch.found[:MAX_ENTRIES]
+    found = [f for f in listed if not is_direct(f.item)]
     updated = max([catch.since, *(f.item.created_at for f in found)])
     out = StringIO()
     xml = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
     xml.startDocument()
     xml.startElement("feed", AttributesImpl({"xmlns": ATOM_NS}))
     xml.addQuickElement("title", "hubbub catch-up")
-    xml.addQuickElement("subtitle", clean(f"Since {_stamp(catch.since)}: {summary(catch.columns)}"))
+    xml.addQuickElement("subtitle", clean(f"Since {_stamp(catch.since)}: {summary(catch.columns)}"
+                                           f"{left_out(len(listed) - len(found))}"))
     xml.addQuickElement("id", f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'feed:{user_id}')}")
     xml.addQuickElement("updated", _stamp(updated))
     xml.addQuickElement("link", None, {"rel": "self", "type": "application/atom+xml",
@@ -95,7 +116,8 @@ def render(catch: CatchUp, *, user_id: int, self_url: str, page_url: str,
         xml.addQuickElement("link", None, {"rel": "alternate", "type": "text/html",
                                            "href": clean(item.url or here)})
         xml.addQuickElement("link", None, {"rel": "related", "type": "text/html",
-                                           "href": clean(here), "title": clean(entry.column.title)})
+                                           "href": clean(here),
+                                           "title": clean(named(entry.column))})
         xml.addQuickElement("category", None, {"term": clean(item.network)})
         if entry.priority:
             xml.addQuickElement("category", None, {"term": "priority"})

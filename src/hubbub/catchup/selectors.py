@@ -27,6 +27,7 @@ from django.db import connection as db
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
+from hubbub.listening.labels import label
 from hubbub.listening.models import ColumnEntry, ItemMark
 from hubbub.timeline.models import Column, FeedEntry, Item
 
@@ -92,17 +93,23 @@ class _Scanned:
 
 def columns_of(user: User) -> list[Column]:
     """The person's columns in deck order, each with `.own_feeds`: the feeds of the person's
-    own connections (whatever a column's feed list says)."""
+    own connections (whatever a column's feed list says), and `.label`: its title with those
+    accounts and its deck ("Home · @ada@localhost (deck Main)": three accounts' "Home"s are
+    told apart)."""
     columns = list(Column.objects.filter(deck__user=user).select_related("deck")
                    .order_by("deck__position", "deck__pk", "position", "pk"))
     links = (Column.feeds.through.objects
              .filter(column__deck__user=user, feed__connection__user=user)
-             .values_list("column_id", "feed_id"))
+             .order_by("feed__connection__handle", "feed__connection__network")
+             .values_list("column_id", "feed_id", "feed__connection__handle"))
     by_column: dict[int, list[int]] = {}
-    for column_id, feed_id in links:
+    handles: dict[int, list[str]] = {}
+    for column_id, feed_id, handle in links:
         by_column.setdefault(column_id, []).append(feed_id)
+        handles.setdefault(column_id, []).append(handle)
     for column in columns:
         column.own_feeds = sorted(by_column.get(column.pk, []))  # type: ignore[attr-defined]
+        column.label = label(column, handles.get(column.pk, ()))  # type: ignore[attr-defined]
     return columns
 
 

@@ -54,6 +54,8 @@ def _render(request: AuthedRequest, *, new_feed_url: str = "", status: int = 200
         "total_shown": _number(catch.total, catch.more),
         "priority": [(f, urls[f.column.pk]) for f in catch.priority],
         "engaged": [(f, urls[f.column.pk]) for f in catch.engaged],
+        # Priority items are not listed again under "Most engaged", counts or not.
+        "engaged_in_priority": any(f.count_words for f in catch.priority),
         "shown_at": now.isoformat(),
         "has_feed": bool(state.feed_key),
         "feed_made_at": state.feed_made_at,
