@@ -4,6 +4,9 @@ order in which hide and priority are decided."""
 
 from __future__ import annotations
 
+import random
+import re
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,14 +14,16 @@ import pytest
 
 from hubbub.listening.conditions import Invalid, spec_from
 from hubbub.listening.matcher import (
+    _HOST,
     HIDE_FOREVER,
     NOTHING,
     PARTS,
     RuleSet,
     compile_rules,
     doc_of,
+    hosts_in,
 )
-from hubbub.listening.text import _WORD, fold, words_of
+from hubbub.listening.text import _WORD, fold, host_of, words_of
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -252,3 +257,65 @@ def test_no_match_gives_the_shared_empty_effect_and_a_match_its_own() -> None:
     assert first is not second
     assert first.rule_ids == [1]
     assert NOTHING.rule_ids == []
+
+
+def test_words_of_matches_the_pattern_on_random_unicode() -> None:
+    """The split by bytes (only the pieces past ASCII folded and matched) gives the pattern's
+    words on any text: accents, combining marks after a separator, ligatures, compatibility
+    forms, the long s, the Kelvin sign, sigma, non-ASCII spaces, emoji, a lone surrogate."""
+    rng = random.Random(20261207)
+    tricky = [*"aZ_0 -,.'\t\n\x1c", "é", "\u0301", "\u0308", "\u00a0", "\u2003", "\u3000",
+              "\u2028", "ß", "™", "\u017f", "\u212a", "\u03a3", "ﬁ", "①", "½", "İ", "\u00a8",
+              "\ufe50", "東", "\U0001f600", "\u200d", "\ud800"]
+    alphabet = tricky * 20 + [chr(c) for c in range(0x80, 0x3100)]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 16)))
+        assert words_of(text) == _WORD.findall(fold(text)), repr(text)
+
+
+@pytest.mark.parametrize("linked", [
+    '<a href="https://www.X.example/a">x.example/a…</a> and HTTP://y.example:80/b',
+    "http://ahttps://b.example http\u017f://long-s.example https://\u0391\u03a3'\u0392.example/ "
+    "https://\u0391\u03a3/x hTTpS://Caps.example?q #http://frag.example",
+    "://nothing http:///empty https://a@b.example/ http://[::1]:8000/ x://y.example",
+])
+def test_link_hosts_are_those_of_the_address_pattern(linked: str) -> None:
+    """hosts_in searches the lower-cased text (faster): the same hosts as the ignore-case
+    pattern, whose long s and capital sigma send the text the old way."""
+    expected = tuple(dict.fromkeys(host_of(h) for h in _HOST.findall(linked)))
+    assert hosts_in(linked) == expected
+    assert doc_of({"text": "", "html": linked}).hosts == expected
+
+
+def test_lower_casing_keeps_every_character_as_the_pattern_reads_it() -> None:
+    """What hosts_in relies on, for every code point: lower-casing is stable, never makes or
+    removes an address separator, and the only character the ignore-case "https" takes
+    beyond the letters' two cases is the long s."""
+    separator = re.compile(r"[\s/?#\"'<>\\]")
+    scheme = re.compile("(?i)[https:/]")
+    odd = []
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        lower = char.lower()
+        if lower.lower() != lower or bool(separator.fullmatch(char)) != bool(
+                separator.search(lower)):
+            odd.append(point)
+        if scheme.fullmatch(char) and lower not in "https:/":
+            odd.append(point)
+    assert odd == [0x17F]
+
+
+def test_rules_for_some_networks_only_are_checked_on_those_items() -> None:
+    ruleset = rules(
+        {"conditions": [{"kind": "kind", "values": ["reply"]},
+                        {"kind": "network", "values": ["nostr"]}],
+         "actions": [{"kind": "mark_read"}]},
+        {"conditions": [{"kind": "no_alt"}], "actions": [{"kind": "hide"}]},
+        {"conditions": [{"kind": "has_media"}, {"kind": "network", "values": ["nostr"],
+                                                "negate": True}],
+         "actions": [{"kind": "priority"}]})
+    reply = {"kind": "reply", "media": [{"type": "image"}]}
+    assert ruleset.candidates(doc_of(reply, network="nostr")) == [0, 1, 2]
+    assert ruleset.candidates(doc_of(reply, network="bluesky")) == [1, 2]
+    assert ruleset.match(doc_of(reply, network="nostr")).rule_ids == [1, 2]
+    assert ruleset.match(doc_of(reply, network="bluesky")).rule_ids == [2, 3]
