@@ -13,11 +13,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from hubbub.listening import apply, services
+from hubbub.listening import apply, effects, services
 from hubbub.listening.conditions import Invalid, spec_from
-from hubbub.listening.models import ItemMark, Notice, Rule
+from hubbub.listening.models import ColumnEntry, ItemMark, Notice, Rule
 from hubbub.timeline.ingest import ingest
-from hubbub.timeline.models import Feed, Item
+from hubbub.timeline.models import Column, Feed, Item
 from hubbub.timeline.selectors import column_page, ensure_feed
 from tests.timeline.conftest import make_column, make_connection, net_item
 
@@ -157,3 +157,46 @@ def test_preview_finds_words_wherever_the_rule_does(alice: User, feed: Feed) -> 
     assert hidden == {"COFFEE time", "un café noir", "a picture", "a link", "warned",
                       FULL_WIDTH}
     assert preview.matched == len(hidden)
+
+
+def test_a_column_deleted_since_the_rules_were_compiled_takes_nothing(
+        alice: User, feed: Feed) -> None:
+    """The entries' INSERT tests the column itself (no query of its own): a rule sending to a
+    column deleted after the rules were compiled neither fails ingest nor writes an entry."""
+    home = make_column(alice, [feed], title="home")
+    gone = make_column(alice, [ensure_feed(make_connection(alice), "home")], title="gone")
+    services.save_rule(alice, words_rule("tea", action={"kind": "send_to", "column": gone.pk}),
+                       name="", expires_at=None)
+    ingest(feed, [now_item(2, "tea first")])
+    assert ColumnEntry.objects.filter(column=gone).count() == 1
+    Column.objects.filter(pk=gone.pk).delete()  # no new version: the compiled rules stay
+    ingest(feed, [now_item(1, "tea again")])
+    assert not ColumnEntry.objects.exists()
+    assert texts(column_page(home)) == ["tea again", "tea first"]
+    assert ItemMark.objects.count() == 2
+
+
+def test_rules_kept_past_the_cache_time_while_columns_and_rules_stand(
+        alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past CACHE_SECONDS the compiled rules are checked (the columns' feeds, a rule's end)
+    rather than compiled again; a change of either compiles them again."""
+    column = make_column(alice, [feed])
+    services.save_rule(alice, words_rule("tea"), name="", expires_at=None)
+    services.save_rule(alice, words_rule("cake"), name="",
+                       expires_at=timezone.now() + timedelta(hours=1))
+    loads = []
+    real_load = effects.load
+    monkeypatch.setattr(effects, "load", lambda *a: loads.append(a) or real_load(*a))
+    monkeypatch.setattr(effects, "CACHE_SECONDS", 0.0)
+    ingest(feed, [now_item(5, "tea and cake")])
+    assert len(loads) == 1
+    ingest(feed, [now_item(4, "more tea")])
+    assert len(loads) == 1  # columns the same, no rule ended: kept
+    column.feeds.add(ensure_feed(make_connection(alice), "home"))
+    ingest(feed, [now_item(3, "tea")])
+    assert len(loads) == 2
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(effects.timezone, "now", lambda: later)
+    ingest(feed, [now_item(2, "cake only")])
+    assert len(loads) == 3  # the cake rule ended: compiled without it
+    assert not ItemMark.objects.filter(item__text="cake only").exists()

@@ -58,11 +58,14 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     _take_turns(user_id)
     rules = listening.rules
     needs = listening.needs | words_index.PARTS
-    feeds = (feed_id,)
+    feeds = frozenset((feed_id,))
+    changed = set(changed_ids)
     first_read = _first_read(touched.intersection(known_ids))
     outcomes: list[effects.Outcome] = []
     indexed: list[tuple[int, str, str, str]] = []
     had_effect = False
+    match = rules.match
+    allow = listening.allowed_columns if listening.allow else None
     for remote_id, fresh in rows.items():
         item_id = ids[remote_id]
         if item_id not in touched:
@@ -71,16 +74,21 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
         row = fresh if stored is None else {**fresh, **stored}
         doc = doc_of(row, feeds, network=network, connection_id=connection_id, needs=needs)
         indexed.append(words_index.row_of(item_id, doc, row["digest"]))
-        effect = rules.match(doc)
-        allowed = listening.allowed_columns(doc, feeds) if listening.allow else set()
-        if effect.empty and not allowed and item_id not in changed_ids:
+        effect = match(doc)
+        allowed = allow(doc, feeds) if allow is not None else _NO_COLUMNS
+        if not effect.rule_ids and not allowed and item_id not in changed:
             continue  # a new item nothing matched: nothing to write or clear
-        had_effect = had_effect or not effect.empty or bool(allowed)
-        outcomes.append(effects.Outcome(item_id, row["created_at"], effect, allowed))
+        had_effect = had_effect or bool(effect.rule_ids) or bool(allowed)
+        # The date as the database takes it (ingest adapted it already), when there.
+        outcomes.append(effects.Outcome(item_id, row.get("created_db", row["created_at"]),
+                                        effect, allowed))
     words_index.write(indexed)
-    if outcomes and (had_effect or changed_ids):
+    if outcomes and (had_effect or changed):
         effects.write(outcomes, replace_entries=False, user_id=user_id,
                       notify_ids=entry_ids if notify else ())
+
+
+_NO_COLUMNS: frozenset[int] = frozenset()
 
 
 # What ingest writes when it first stores an item and never rewrites (timeline/ingest.py

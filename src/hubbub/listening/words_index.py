@@ -31,7 +31,11 @@ MAX_NEEDLES = 4000  # a rule naming more (many people's accounts): no cut, all c
 def row_of(item_id: int, doc: Doc, digest: str) -> tuple[int, str, str, str]:
     """The row of an item as stored (`doc` made from the stored fields, `digest` the stored
     item's): a row is trusted only while its digest is still the item's."""
-    return item_id, doc.joined, " " + " ".join(sorted(doc.authors)) + " ", digest
+    authors = doc.authors
+    if len(authors) == 1:  # the usual case: one handle
+        (only,) = authors
+        return item_id, doc.joined, f" {only} ", digest
+    return item_id, doc.joined, " " + " ".join(sorted(authors)) + " ", digest
 
 
 def _table() -> str:
