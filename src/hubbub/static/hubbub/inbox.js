@@ -1,5 +1,5 @@
 // Inbox keys, like the deck's: j/k move between entries, r opens the reply box of the current
-// one, e marks it done. Without JavaScript every action is a plain form.
+// one (Escape leaves it), e marks it done. Without JavaScript every action is a plain form.
 (function () {
   "use strict";
   if (window.hubbubInboxKeys) { return; }  // htmx swaps the page in again: one listener
@@ -15,6 +15,28 @@
   function typing(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName));
   }
+  function toEnd(area) {  // a box that starts with @handles: the caret after them
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  }
+  // Escape leaves a reply box: closed (what is written stays), back on its entry, where the
+  // keys work again. The mention list's own Escape comes first (mentions.js stops it).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || event.defaultPrevented || !event.target.closest) { return; }
+    var box = event.target.closest("[data-reply]");
+    var entry = box && box.closest("[data-entry]");
+    if (!box || !box.open || !entry) { return; }
+    box.open = false;
+    focusEntry(entry);
+    event.preventDefault();
+  });
+  document.addEventListener("toggle", function (event) {
+    var box = event.target;
+    if (box.open && box.matches && box.matches("[data-reply]")) {
+      var area = box.querySelector("textarea");
+      if (area && document.activeElement !== area) { toEnd(area); }
+    }
+  }, true);
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
     var list = entries();
@@ -27,7 +49,7 @@
       event.preventDefault();
     } else if (event.key === "r" && here) {
       var box = here.querySelector("[data-reply]");
-      if (box) { box.open = true; box.querySelector("textarea").focus(); event.preventDefault(); }
+      if (box) { box.open = true; toEnd(box.querySelector("textarea")); event.preventDefault(); }
     } else if (event.key === "e" && here) {
       var done = here.querySelector("[data-done]");
       if (done) { done.click(); event.preventDefault(); }
