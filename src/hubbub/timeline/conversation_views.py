@@ -11,6 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from hubbub.accounts.web import AuthedRequest, page
+from hubbub.listening.text import author_key
+from hubbub.people.models import PersonAccount
 from hubbub.timeline import conversations
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
@@ -29,10 +31,21 @@ class Place:
 IN_CONVERSATION = Place()
 
 
+def mark_people(user_id: int, items: list[Item]) -> None:
+    """`in_person` on each item whose author is already one of the person's People: the
+    item's actions offer "Add … to a person…" only for the others (one query)."""
+    networks = {item.network for item in items}
+    known = set(PersonAccount.objects.filter(person__user_id=user_id, network__in=networks)
+                .values_list("network", "handle"))
+    for item in items:
+        item.in_person = (item.network, author_key(item.author_handle)) in known  # type: ignore[attr-defined]
+
+
 def item_conversation(request: AuthedRequest, pk: int) -> HttpResponse:
     opened = get_object_or_404(Item.objects.select_related("connection"), pk=pk,
                                connection__user=request.user)
     thread = conversations.read(opened.connection, reaction_target(opened))
+    mark_people(request.user.pk, [opened, *(placed.item for placed in thread.placed)])
     context = {"opened": opened, "thread": thread, "column": IN_CONVERSATION,
                "here": request.get_full_path(), "inline": bool(request.htmx)}
     if request.htmx:
