@@ -12,10 +12,10 @@ A connection is streamed only by the reader holding its `StreamLease`:
   reader that dies (SIGKILL, a lost machine) stops renewing: its leases are free at most one
   period after its last renewal, and another reader takes them at its next check (2 s).
 - Every time written in, or compared with, a lease or a beat is the database's clock, read at
-  the start of each step (`db_now`), never the reader's own: readers on machines whose clocks
-  differ agree on which lease is live and which reader is alive. (On SQLite the database's
-  clock is its file's machine's, which is every reader's.) The local clock only paces the
-  renewals (monotonic) and is compared with the database's to warn of a skew.
+  the start of each step (`db_now`, core/dbclock.py), never the reader's own: readers on
+  machines whose clocks differ agree on which lease is live and which reader is alive. (On
+  SQLite the database's clock is its file's machine's, which is every reader's.) The local
+  clock only paces the renewals (monotonic) and is compared with the database's to warn of a skew.
 - Leases are spread: a reader takes no more than its share, the wanted connections divided
   by the readers alive (rounded up), and releases what it holds above that share (a reader
   that starts takes half from the one already running). Sum of shares >= wanted, so every
@@ -48,7 +48,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -56,6 +56,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from hubbub.core.dbclock import db_now
 from hubbub.core.env import env_float
 from hubbub.timeline.models import Feed, StreamLease, StreamReader
 
@@ -73,28 +74,6 @@ def lease_period() -> timedelta:
     seconds = (float(configured) if configured is not None
                else env_float("HUBBUB_STREAM_LEASE_SECONDS", 30.0))
     return timedelta(seconds=max(1.0, seconds))
-
-
-def db_now() -> datetime:
-    """The database's clock now (aware, UTC): the one every reader compares leases with."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # 'now' in UTC as text, to the millisecond (CURRENT_TIMESTAMP drops the fraction).
-            cursor.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")
-        elif connection.vendor == "postgresql":
-            # Not CURRENT_TIMESTAMP: that is the transaction's start, which may be long past.
-            cursor.execute("SELECT statement_timestamp()")
-        else:
-            cursor.execute("SELECT CURRENT_TIMESTAMP")
-        row = cursor.fetchone()
-    value = row[0] if row else None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise RuntimeError(f"the database's clock read as {value!r}")
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)  # SQLite's 'now' is UTC
-    return value.astimezone(UTC)
 
 
 def this_place(boot_id: Path = BOOT_ID, pid_namespace: Path = PID_NAMESPACE,
