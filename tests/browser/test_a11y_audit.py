@@ -160,6 +160,7 @@ def sweep(browser: Any, tmp_path_factory: pytest.TempPathFactory,
 
     from playwright.sync_api import expect
 
+    from hubbub.networks.nostr import keys
     from tests.browser.fixtures import serving_hub
     from tests.browser.flows import connect_nostr, create_owner
 
@@ -228,9 +229,18 @@ def sweep(browser: Any, tmp_path_factory: pytest.TempPathFactory,
             expect(page).to_have_url(re.compile(r"/people/\d+/"))
             person = re.search(r"/people/(\d+)/", page.url).group(1)  # type: ignore[union-attr]
             page.get_by_label("Network").select_option("nostr")
-            page.get_by_label("Handle, DID or npub").fill("npub1" + "q" * 58)
+            page.get_by_label("Handle, DID or npub").fill(keys.npub("7e" * 32))
             page.get_by_role("button", name="Add account").click()
             expect(page.locator(".person-row")).to_have_count(1)
+            # A rule, paused: the Rules page is audited with a paused rule's row (its name and
+            # "Paused" pill once fell below 4.5:1).
+            page.goto(url + "/rules/new/")
+            page.get_by_label("Name (for you)").fill("Quiet the relays talk")
+            page.get_by_label("Words or phrases").fill("relays")
+            page.get_by_role("button", name="Save rule").click()
+            expect(page).to_have_url(re.compile(r"/rules/$"))
+            page.get_by_role("button", name="Pause “Quiet the relays talk”").click()
+            expect(page.locator(".rule-row.is-paused")).to_have_count(1)
             ids = {"post": post, "scheduled": scheduled, "queue": queue, "deck": deck,
                    "column": column, "person": person, "item": item}
             yield Sweep(url, page, ids, setup_results)
