@@ -191,6 +191,36 @@ def test_react_through_the_connector(client_in: Client, deck: Deck, connection: 
     assert deck_network[-1] == ("@alice@fake.example", "orig-1", "repost")
 
 
+def test_private_items_are_not_reposted_nor_quoted(client_in: Client, deck: Deck,
+                                                   connection: Connection,
+                                                   deck_network: list[tuple[str, str, str]]
+                                                   ) -> None:
+    """A direct message and a followers-only post say so and are refused a repost (nothing
+    reaches the network) and a quote; a like still goes."""
+    direct = make_items(connection, "home", 1, extra={"visibility": "direct"})[0]
+    followers = make_items(connection, "home", 1, extra={"visibility": "private"})[0]
+    make_column(deck, connection)
+    html = client_in.get(reverse("timeline:deck", args=[deck.pk])).content.decode()
+    assert f'data-item="{direct.pk}"' in html
+    assert 'data-private="direct"' in html
+    assert 'data-private="followers"' in html
+    assert 'title="Direct message: only the people it names can see it">Direct</span>' in html
+    assert "title=\"Followers only: only the author's followers can see it\">Followers<" in html
+    for item in (direct, followers):
+        response = client_in.post(reverse("timeline:item_react", args=[item.pk]),
+                                  {"kind": "repost"}, HTTP_HX_REQUEST="true")
+        assert "not for reposting" in response.content.decode()
+        item.refresh_from_db()
+        assert not item.reposted
+        quoted = client_in.get(reverse("publishing:compose"), {"quote": item.pk},
+                               follow=True).content.decode()
+        assert "it cannot be quoted" in quoted
+        assert f'name="quote" value="{item.pk}"' not in quoted
+    assert deck_network == []
+    client_in.post(reverse("timeline:item_react", args=[direct.pk]), {"kind": "like"})
+    assert deck_network == [("@alice@fake.example", direct.remote_id, "like")]
+
+
 def test_react_failures_are_said_inline(client_in: Client, owner: User, deck: Deck) -> None:
     refused = make_connection(owner)
     gone = make_items(refused, "home", 1)[0]

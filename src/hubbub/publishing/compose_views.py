@@ -51,6 +51,7 @@ from hubbub.publishing.live import (
 from hubbub.publishing.models import Post
 from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.preview import video_label
+from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
 from hubbub.timeline.services import reaction_target
 
 # --- the page ------------------------------------------------------------------------------------
@@ -202,6 +203,10 @@ def answering_initial(request: AuthedRequest) -> dict[str, Any]:
         return {"reply_to": reply.pk, "targets": [reply.connection_id],
                 "text": f"{mention} " if mention else ""}
     quoted = find_item(request.user, request.GET.get("quote"))
+    if quoted is not None and private_kind(quoted):
+        messages.error(request, f"{PRIVATE_LABELS[private_kind(quoted)]}: it cannot be quoted, "
+                                "only its readers may see it.")
+        return {}
     if quoted is not None and quoted.url:
         return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}",
                 "quote": quoted.pk}

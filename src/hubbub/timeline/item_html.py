@@ -30,6 +30,7 @@ from hubbub.timeline.templatetags.deck_ui import (
     is_image,
     iso_utc,
     media_list,
+    private_label,
     quote_of,
     reltime,
     web_url,
@@ -104,6 +105,7 @@ def item_html(item: Any, column: Any) -> str:
                f'<span class="vh">on </span>{_e(network_name(item.network))}</span>')
     if priority:
         out.append(' <span class="item-priority">Priority</span>')
+    out.append(private_label(item))
     out.append(f' <a class="item-time" href="{_e(item_page)}"><time datetime="'
                f'{_e(iso_utc(item.created_at))}">{_e(reltime(item.created_at))}</time></a>'
                "</header>\n")

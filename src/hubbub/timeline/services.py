@@ -18,6 +18,7 @@ from hubbub.networks.registry import get_connector
 from hubbub.timeline import live, selectors
 from hubbub.timeline.feedkinds import available_kinds, column_title, feed_key
 from hubbub.timeline.models import Column, ColumnWidth, Deck, FeedEntry, Item
+from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
 
 log = logging.getLogger(__name__)
 MAX_DECKS = 20
@@ -213,6 +214,10 @@ def react(item: Item, kind: str) -> Reacted:
     field = REACTIONS.get(kind)
     if field is None:
         return Reacted(False, "Unknown action.")
+    private = private_kind(item)
+    if kind == "repost" and private:
+        return Reacted(False, f"{PRIVATE_LABELS[private]}: not for reposting, only its "
+                              "readers may see it.")
     if getattr(item, field):
         return Reacted(True, f"Already {field}.")
     connection = item.connection

@@ -38,6 +38,10 @@
   // without an address on its network nothing to open or copy.
   function prune(item, bar) {
     if (item.closest(".conversation")) bar.querySelector("[data-act=conversation]")?.remove();
+    // A direct message or a followers-only post: not to be reposted or quoted (item-private).
+    if (item.dataset.private) {
+      for (const el of bar.querySelectorAll("[data-act=repost], [data-act=quote]")) el.remove();
+    }
     if (!item.dataset.url) {
       for (const el of bar.querySelectorAll("[data-act=open], [data-act=copy]")) el.remove();
     }

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from hubbub.core.sanitize import safe_url
 from hubbub.timeline.cursors import encode_cursor
+from hubbub.timeline.privacy import PRIVATE_LABELS, PRIVATE_PILLS, private_kind
 
 register = template.Library()
 
@@ -174,8 +175,22 @@ def count(item: Any, key: str) -> str:
 # An item carries the state of its actions; deck.js/items.js draw the actions themselves from one
 # copy of timeline/_actions.html per page (acts_template), so an item's HTML has none of their
 # markup: the counts as data-n="<replies> <reposts> <likes>" ("-" for none), what is on as
-# data-on="repost like bookmark" (the kinds set).
+# data-on="repost like bookmark" (the kinds set), and a direct or followers-only item as
+# data-private="direct" / "followers" (no Repost or Quote is drawn for it).
 _STATE = (("repost", "reposted"), ("like", "liked"), ("bookmark", "bookmarked"))
+
+
+@register.filter
+def private_label(item: Any) -> SafeString:
+    """The pill in the head of an item not everyone may see ("Direct", titled "Direct message:
+    only the people it names can see it"), else ""."""
+    kind = private_kind(item)
+    if not kind:
+        return mark_safe("")
+    readers = "the people it names" if kind == "direct" else "the author's followers"
+    return mark_safe(  # noqa: S308 - fixed words
+        f' <span class="item-private" title="{PRIVATE_LABELS[kind]}: only {readers} can see '
+        f'it">{PRIVATE_PILLS[kind]}</span>')
 
 
 @register.filter
@@ -187,6 +202,9 @@ def act_state(item: Any) -> SafeString:
         found += f' data-n="{escape(" ".join(counts))}"'
     if on:
         found += f' data-on="{" ".join(on)}"'
+    private = private_kind(item)
+    if private:  # items.js offers no Repost or Quote for it
+        found += f' data-private="{private}"'
     return mark_safe(found)  # noqa: S308 - escaped counts and fixed words
 
 
