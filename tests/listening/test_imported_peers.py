@@ -87,6 +87,9 @@ def test_mastodon_filters_mutes_and_blocks(mastodon_peer: Any) -> None:
     assert "only warns on Mastodon" in page
     assert "whole word" in page
     assert "applied only to notifications" in page
+    # "home" alone is a limit too (it used to pass unsaid), and one keyword is one keyword.
+    assert "filter “drinks” applied only to home" in page
+    assert "1 keyword matched inside words" in page
     assert "Imported 5 things as 3 hide rules" in page
 
     # What was stored before is hidden; what arrives afterwards too (the mock keeps showing a

@@ -14,6 +14,9 @@ from django.utils.dateparse import parse_datetime
 from hubbub.networks.mastodon import mapping
 from hubbub.networks.mutes import MAX_ENTRIES, Found, Muted
 
+# Where a Mastodon filter (v2) can apply; one naming fewer is taken over for every column here.
+FILTER_CONTEXTS = frozenset({"home", "notifications", "public", "thread", "account"})
+
 
 class Caller(Protocol):
     def call(self, method: str, *args: Any, unsafe_write: bool = False, **kwargs: Any) -> Any: ...
@@ -62,7 +65,7 @@ def _filters(api: Caller, found: Found, now: datetime) -> None:
             found.notes.append(f"filter “{title}” only {action}s on Mastodon (a warning or a "
                                "blur over the post): here its posts are hidden")
         context = [str(c) for c in item.get("context") or ()]
-        if context and not {"home", "public"} & set(context):
+        if context and not set(context) >= FILTER_CONTEXTS:
             found.notes.append(f"filter “{title}” applied only to {', '.join(context)} on "
                                "Mastodon: here it applies to every column")
         for keyword in item.get("keywords") or ():
@@ -77,8 +80,9 @@ def _filters(api: Caller, found: Found, now: datetime) -> None:
             found.skipped.append(f"filter “{title}”: {len(statuses)} single posts it hides are "
                                  "not imported (rules name authors and words, not posts)")
     if partial:
-        found.notes.append(f"{partial} keywords matched inside words on Mastodon (whole word "
-                           "off): rules match whole words only")
+        found.notes.append(f"{partial} {'keyword' if partial == 1 else 'keywords'} matched "
+                           "inside words on Mastodon (whole word off): rules match whole words "
+                           "only")
 
 
 def read(api: Caller, base_url: str) -> Found:
