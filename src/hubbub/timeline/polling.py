@@ -44,6 +44,7 @@ from hubbub.connections.services import (
     mark_rate_limited,
     store_credentials,
 )
+from hubbub.core.dbclock import Now, db_now
 from hubbub.networks.base import Connector, Page
 from hubbub.networks.errors import (
     AuthExpired,
@@ -91,6 +92,7 @@ def _jitter(seconds: float) -> timedelta:
 
 
 def is_watched(feed: Feed, now: datetime) -> bool:
+    """Whether a deck showed the feed lately; `now` is the database's clock, as watched_at."""
     return feed.watched_at is not None and feed.watched_at >= now - watch_window()
 
 
@@ -146,17 +148,25 @@ def mark_watched(feeds: Iterable[Feed | int]) -> None:
     far = now + timedelta(seconds=active * (1 + JITTER))
     stale: list[int] = []
     late: list[int] = []
-    for pk, watched_at, next_poll_at, last_error, streaming, pace in Feed.objects.filter(
-            pk__in=ids).values_list("pk", "watched_at", "next_poll_at", "last_error",
-                                    "streaming", "poll_interval"):
-        if watched_at is None or watched_at < now - WATCHED_REFRESH:
+    # watched_at is the database's clock (core/dbclock.py), read in the same query: the
+    # worker that compares it (streaming.wanted_streams, interval_for) may run on a machine
+    # whose clock is minutes off this one's. next_poll_at stays on the local clocks, as the
+    # poll loop's claims do.
+    rows = Feed.objects.filter(pk__in=ids).annotate(db_now=Now()).values_list(
+        "pk", "watched_at", "next_poll_at", "last_error", "streaming", "poll_interval", "db_now")
+    watched_now = now
+    for pk, watched_at, next_poll_at, last_error, streaming, pace, db_time in rows:
+        watched_now = db_time
+        if watched_at is None or watched_at < db_time - WATCHED_REFRESH:
             stale.append(pk)
         watched_pace = pace if pace and active < pace < idle else active
         due_by = now + timedelta(seconds=watched_pace * (1 + JITTER))
         if not last_error and not streaming and (next_poll_at is None or next_poll_at > due_by):
             late.append(pk)
     if stale:
-        Feed.objects.filter(pk__in=stale).update(watched_at=now)
+        # The database's time read above, as a Python value: stored as Django stores every
+        # time (SQLite keeps text, and Now() would write another text for the same time).
+        Feed.objects.filter(pk__in=stale).update(watched_at=watched_now)
     if not late:
         return
     # The same test in the UPDATE: a poll may have moved the row since the read.
@@ -199,7 +209,7 @@ def poll_feed(feed: Feed) -> PollResult:
         log.exception("polling %s failed", feed)
         return PollResult(error=_failed(feed, connection, exc, now))
     done = timezone.now()
-    interval = interval_for(feed, done)
+    interval = interval_for(feed, db_now())  # watched_at is the database's clock
     changes: dict[str, Any] = {
         "last_polled_at": done, "last_error": "", "poll_interval": int(interval),
         "next_poll_at": done + _jitter(interval),
@@ -318,7 +328,7 @@ def _failed(feed: Feed, connection: Connection, exc: BaseException, now: datetim
     changes: dict[str, Any] = {"last_error": message}
     if isinstance(exc, RateLimited):
         mark_rate_limited(connection, exc.retry_at, message)
-        wait = max((exc.retry_at - now).total_seconds(), interval_for(feed, now))
+        wait = max((exc.retry_at - now).total_seconds(), interval_for(feed, db_now()))
         changes["next_poll_at"] = now + timedelta(seconds=wait)
     elif isinstance(exc, Revoked | AuthExpired):
         mark_needs_reconnect(connection, message)

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
 from hubbub.connections.services import account_for, mark_needs_reconnect, mark_rate_limited
+from hubbub.core.dbclock import ago
 from hubbub.networks.base import DELETED, Connector, Item
 from hubbub.networks.errors import (
     AuthExpired,
@@ -69,11 +70,16 @@ def watch_window() -> timedelta:
 
 def wanted_streams(now: datetime | None = None) -> dict[int, frozenset[str]]:
     """connection id -> the feed keys to stream: watched lately, shown in a column, of a live
-    connection, and streamable by its connector."""
-    now = now or timezone.now()
+    connection, and streamable by its connector.
+
+    "Lately" is by the database's clock (core/dbclock.py), the one `mark_watched` writes
+    `watched_at` with: the web process that marks a deck open and the worker that streams
+    it may run on machines whose clocks differ by more than the window. `now` (tests) is a
+    time on that clock."""
+    since = ago(watch_window()) if now is None else now - watch_window()
     shown = Column.feeds.through.objects.filter(feed_id=OuterRef("pk"))
     feeds = (
-        Feed.objects.filter(watched_at__gte=now - watch_window(),
+        Feed.objects.filter(watched_at__gte=since,
                             connection__disconnected_at__isnull=True)
         .exclude(connection__health=Health.NEEDS_RECONNECT)
         .filter(Exists(shown) | Q(inbox_read__isnull=False))  # the inbox's too
@@ -296,8 +302,8 @@ class StreamSupervisor:
         self.held: set[int] = set()  # connections whose lease this process holds
 
     def reconcile(self) -> None:
-        now = self.clock()
-        wanted = wanted_streams(now)
+        now = self.clock()  # for this process's own refusals (StreamRunner.refused_until)
+        wanted = wanted_streams()  # watched by the database's clock, as leases are
         if self.leases.due():
             self.held = self.leases.renew()
             for cid in [cid for cid in self.runners if cid not in self.held]:
