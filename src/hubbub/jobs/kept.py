@@ -24,6 +24,7 @@ from django.tasks import Task
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from hubbub.core.dbclock import db_now
 from hubbub.jobs.models import KeptTask
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ def retry(now: datetime | None = None) -> int:
     compare-and-set on `tried_at`, so several workers do not enqueue one row twice at once.
     While the engine still refuses, the first refusal raises (the periodic job says it once)
     and the rest wait for the next turn."""
-    now = now or timezone.now()
+    # The database's clock (core/dbclock.py): another worker, whose clock may be off, claims
+    # the next try by tried_at.
+    now = now or db_now()
     rows = list(KeptTask.objects.filter(
         Q(tried_at__isnull=True) | Q(tried_at__lte=now - timedelta(seconds=RETRY_SECONDS)))
         .order_by("kept_at").values_list("pk", "task_path", "args", "kept_at", "tried_at")

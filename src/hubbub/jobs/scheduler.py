@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
+from hubbub.core.dbclock import ago, db_now
 from hubbub.jobs import periodic, task_rows
 from hubbub.jobs.dispatch import Dispatcher, Job
 from hubbub.jobs.models import WorkerBeat
@@ -51,7 +52,11 @@ WAITING = list(WAITING_STATES)
 
 
 def _due(now: datetime) -> QuerySet[Delivery]:
-    stale = now - requeue_after()
+    """Waiting rows due by `now` (this worker's clock: see docs/deploy.md on due times) and
+    not taken lately. A take (`_take`'s enqueued_at) is written and aged by the database's
+    clock (core/dbclock.py): a worker whose clock runs ahead must not take another's row
+    again while its task is young, nor one behind leave a dead worker's take for longer."""
+    stale = ago(requeue_after())
     return (
         Delivery.objects.filter(
             state__in=WAITING, due_at__lte=now, connection__disconnected_at__isnull=True,
@@ -67,10 +72,13 @@ def due_deliveries() -> list[tuple[int, datetime | None]]:
     return list(_due(timezone.now()).values_list("pk", "enqueued_at")[:BATCH])
 
 
-def _take(pk: int, previous: datetime | None) -> bool:
-    """Compare-and-set: this worker takes the row unless another took it since it was read."""
+def _take(pk: int, previous: datetime | None, db_time: datetime) -> bool:
+    """Compare-and-set: this worker takes the row unless another took it since it was read.
+    `db_time` is the database's clock (db_now), a Python value so that the next take's
+    equality matches what is stored (SQLite keeps times as text, and Now() writes another
+    text for the same time)."""
     return bool(Delivery.objects.filter(pk=pk, enqueued_at=previous)
-                .update(enqueued_at=timezone.now()))
+                .update(enqueued_at=db_time))
 
 
 def _claim(pk: int, previous: datetime | None, attempts: int, owner: str,
@@ -133,6 +141,7 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
                          "due_at", "attempts")[:BATCH])
     reserved: list[Job] = []
     won: list[Job] = []
+    db_time = db_now() if rows else now
     try:
         # One transaction for every take: one write lock instead of one a row, so the senders
         # started below do not queue behind the rest of this batch (SQLite's busy wait sleeps).
@@ -148,7 +157,8 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
                 if not dispatcher.reserve(job):
                     continue
                 reserved.append(job)
-                if _claim(pk, previous, attempts, owner, now) if owner else _take(pk, previous):
+                if (_claim(pk, previous, attempts, owner, now) if owner
+                        else _take(pk, previous, db_time)):
                     won.append(job)
                 else:
                     dispatcher.release(job)
@@ -185,11 +195,12 @@ def enqueue_due() -> int:
     it went (task_rows.pending_deliveries). A second message never sends twice: the task
     claims its delivery by compare-and-set."""
     due = due_deliveries()
+    db_time = db_now() if due else timezone.now()
     pending = task_rows.pending_deliveries(pk for pk, previous in due if previous is not None)
     count = 0
     for pk, previous in due:
         with transaction.atomic():
-            if _take(pk, previous) and pk not in pending:
+            if _take(pk, previous, db_time) and pk not in pending:
                 task_rows.note_sent(pk)
                 deliver.enqueue(pk)  # last: a refusal rolls the take and the note back
                 count += 1
@@ -197,10 +208,13 @@ def enqueue_due() -> int:
 
 
 def beat(worker_id: str, started_at: datetime) -> None:
+    """Say this worker is alive. beat_at is the database's clock: another worker, on a machine
+    whose clock is minutes off, compares it (jobs/task_rows.py) to tell a dead runner's
+    tasks from a live one's."""
     WorkerBeat.objects.update_or_create(
         worker_id=worker_id,
         defaults={"hostname": socket.gethostname()[:200], "pid": os.getpid(),
-                  "started_at": started_at, "beat_at": timezone.now()},
+                  "started_at": started_at, "beat_at": db_now()},
     )
 
 

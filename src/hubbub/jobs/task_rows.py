@@ -12,7 +12,11 @@ HUBBUB_TASK_SWEEP_SECONDS on each worker) does about it:
   lease). A row is its runner's if the runner's id (``<worker id>-<n>``) names a worker whose
   beat (WorkerBeat, written every few seconds by its scheduler loop, on whatever machine)
   is older than HUBBUB_WORKER_DEAD_SECONDS, or names no beat at all and the task started that
-  long ago: the process id alone says nothing on another machine. Such a row is failed (a
+  long ago: the process id alone says nothing on another machine. The beats are written and
+  compared on the database's clock (core/dbclock.py), so a worker whose clock is minutes off
+  neither takes a live worker's tasks for a dead one's nor keeps a dead one's alive; a row's
+  started_at is the task library's, on its runner's clock: a runner ahead by X has its rows
+  looked at X later (never sooner). Such a row is failed (a
   delivery's or a feed's work comes back through its own row) or, for a task nothing else
   brings back and that is safe to run twice, made READY again (REQUEUED_ON_DEATH).
 - READY rows whose run_after is 9999-01-01 are not rows "never to run": that date is the
@@ -34,9 +38,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from hubbub.core.dbclock import ago, db_now
 from hubbub.jobs.models import DeliveryMessage, WorkerBeat
 
 log = logging.getLogger(__name__)
@@ -65,8 +69,10 @@ def dead_after() -> timedelta:
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """One pass over the task table; what it did, by kind. Safe on several workers at once:
-    every change is a compare-and-set on the row's status (and start)."""
-    now = now or timezone.now()
+    every change is a compare-and-set on the row's status (and start). `now` is the
+    database's clock (core/dbclock.py), which the beats and the message notes are written
+    with, whichever machine wrote them."""
+    now = now or db_now()
     if settings.HUBBUB_TASKS_ON_CELERY:  # no task rows: tasks wait on the broker
         beats = WorkerBeat.objects.filter(beat_at__lt=now - max(retention(), dead_after()))
         sent = DeliveryMessage.objects.filter(sent_at__lt=now - resend_after())
@@ -145,7 +151,7 @@ def pending_deliveries(ids: Iterable[int] | None = None) -> set[int]:
         asked = set(ids) if ids is not None else set()
         if not asked or waiting_messages() == 0:
             return set()
-        since = timezone.now() - resend_after()
+        since = ago(resend_after())  # the database's clock, as note_sent writes it
         return set(DeliveryMessage.objects.filter(delivery_id__in=asked, sent_at__gte=since)
                    .values_list("delivery_id", flat=True))
     rows = DBTaskResult.objects.filter(task_path=DELIVER, status__in=("READY", "RUNNING"))
@@ -157,10 +163,11 @@ def pending_deliveries(ids: Iterable[int] | None = None) -> set[int]:
 
 def note_sent(delivery_id: int) -> None:
     """On Celery: the scheduler sends `delivery_id` a message now (in its take's transaction,
-    before the message goes: a refused message leaves no note)."""
+    before the message goes: a refused message leaves no note). sent_at is the database's
+    clock: the scheduler of another worker, whose clock may be off, ages it."""
     if settings.HUBBUB_TASKS_ON_CELERY:
         DeliveryMessage.objects.update_or_create(delivery_id=delivery_id,
-                                                 defaults={"sent_at": timezone.now()})
+                                                 defaults={"sent_at": db_now()})
 
 
 def remove_idle_wakeups() -> int:
