@@ -468,7 +468,7 @@ class Reading:
                            "by_feed": dict(Counter(f for _, _, _, f in polls)),
                            "errors": dict(Counter(e for _, _, e, _ in polls if e))},
         }
-        if http:
+        if network != "nostr":  # Nostr reads are REQs on a websocket, not HTTP
             out["http_reads"] = {
                 "open": rate(reads, opened), "closed": rate(reads, closed),
                 "account_minutes_over_budget": sum(
