@@ -82,6 +82,26 @@ def test_priority_read_notify_and_send_to_column(alice: User, feed: Feed) -> Non
     assert Notice.objects.filter(user=alice, item=item).count() == 1
 
 
+def test_notify_notices_an_arriving_item_once_and_never_the_backlog(alice: User,
+                                                                    feed: Feed) -> None:
+    """A notify rule notices an item when it is first stored and written lately: not again when
+    a second feed (mentions beside home) reads it, not when it enters a column added later,
+    and not for an old post a feed reads for the first time (issue 12 walkthrough #4)."""
+    services.save_rule(alice, spec_from({
+        "conditions": [{"kind": "author", "values": ["@ann@x.example"]}],
+        "actions": [{"kind": "priority"}, {"kind": "notify"}]}), name="Ann", expires_at=None)
+    mentions = ensure_feed(feed.connection, "mentions")
+    ingest(feed, [now_item(1, "hello")])
+    ingest(mentions, [now_item(1, "hello")])  # the same post, read by the mentions feed
+    later = ensure_feed(feed.connection, "hashtag:hello")
+    ingest(later, [now_item(1, "hello")])
+    old = net_item(7, at=timezone.now() - timedelta(days=9), text="old", html="<p>old</p>")
+    ingest(mentions, [old])
+    noticed = list(Notice.objects.filter(user=alice).values_list("item__remote_id", flat=True))
+    assert noticed == [now_item(1, "hello").remote_id]
+    assert ItemMark.objects.filter(priority=True).count() == 2  # both still marked priority
+
+
 def test_allow_list_column_shows_only_the_listed(alice: User, feed: Feed) -> None:
     column = make_column(alice, [feed])
     ingest(feed, [now_item(1, "from ann")])

@@ -85,7 +85,25 @@ def on_ingest(feed_id: int, user_id: int, network: str, connection_id: int,
     words_index.write(indexed)
     if outcomes and (had_effect or changed):
         effects.write(outcomes, replace_entries=False, user_id=user_id,
-                      notify_ids=entry_ids if notify else ())
+                      notify_ids=_arrived(entry_ids, known_ids, rows, ids) if notify else ())
+
+
+# An item older than this when first stored is a feed's backlog (a column added, an account
+# connected, a feed read for the first time), not news: no notice.
+NOTIFY_WITHIN = timedelta(days=1)
+
+
+def _arrived(entry_ids: Sequence[int], known_ids: Iterable[int],
+             rows: Mapping[str, Mapping[str, Any]], ids: Mapping[str, int]) -> list[int]:
+    """The items a notify rule may notice: stored for the first time by this batch (an item
+    already stored that enters another feed, or a column added later, is not news again), and
+    written lately."""
+    entries = set(entry_ids).difference(known_ids)
+    if not entries:
+        return []
+    since = timezone.now() - NOTIFY_WITHIN
+    return [ids[remote_id] for remote_id, row in rows.items()
+            if ids[remote_id] in entries and row["created_at"] >= since]
 
 
 _NO_COLUMNS: frozenset[int] = frozenset()

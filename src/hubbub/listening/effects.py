@@ -234,7 +234,7 @@ def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int | 
         if entries:
             cursor.executemany(_entries_sql(db.vendor), entries)
         if notices:
-            Notice.objects.bulk_create(notices)
+            Notice.objects.bulk_create(notices, ignore_conflicts=True)
 
 
 def _delete_in(cursor: Any, model: Any, column: str, ids: Sequence[int]) -> None:

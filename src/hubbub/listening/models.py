@@ -100,6 +100,9 @@ class Notice(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "seen", "-created_at"],
                                 name="listening_notice_unseen")]
+        # One notice an item: two feeds storing it at once (home and mentions) notice it once.
+        constraints = [models.UniqueConstraint(fields=["user", "item"],
+                                               name="one_notice_an_item")]
 
     def __str__(self) -> str:
         return f"notice of item {self.item_id}"
