@@ -26,7 +26,7 @@ CONDITIONS: dict[str, str] = {
     "words": "Words or phrases",
     "hashtag": "Hashtags",
     "domain": "Links to a domain (and its subdomains)",
-    "language": "Language (Bluesky posts say theirs)",
+    "language": "Language (as the post says it: Mastodon, Bluesky, Nostr labels)",
     "has_media": "Has pictures or video",
     "no_alt": "Has a picture without alt text",
     "kind": "Is a reply, repost or quote",
