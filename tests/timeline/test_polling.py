@@ -124,6 +124,32 @@ def test_an_accounts_watched_feeds_share_its_read_budget(
     assert polling.interval_for(_reload(shown), now) == polling.active_seconds()
 
 
+def test_a_network_limiting_the_hubs_address_shares_one_budget_across_accounts(
+        alice: User, bob: User, shown: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a network limits the hub's address as a whole (Bluesky: 3,000 reads in 5 minutes
+    an IP), the watched polled feeds of every account, whoever's, share that budget too: more
+    open accounts slow each feed down instead of the hub running into the limit."""
+    monkeypatch.setattr(ScriptedConnector, "poll_reads_per_minute", 60.0, raising=False)
+    monkeypatch.setattr(ScriptedConnector, "hub_poll_reads_per_minute", 6.0, raising=False)
+    now = timezone.now()
+    mark_watched([shown])
+    assert polling.interval_for(_reload(shown), now) == 10.0  # alone: 60 s / 6 reads
+    for owner in (alice, bob):
+        for n in range(2):
+            feed = ensure_feed(make_connection(owner, f"@u{owner.pk}{n}@x.example"), "home")
+            make_column(owner, [feed])
+            mark_watched([feed])
+    # 5 watched feeds on the network, 1 of this account: the hub's budget decides.
+    assert polling.interval_for(_reload(shown), now) == 50.0
+    gone = Feed.objects.exclude(pk=shown.pk).filter(connection__user=bob).first()
+    assert gone is not None
+    Connection.objects.filter(pk=gone.connection_id).update(disconnected_at=timezone.now())
+    assert polling.interval_for(_reload(shown), now) == 40.0  # a disconnected one is not read
+    # Without the hub's budget, the account's own (1 feed at 60 a minute) or the watched pace.
+    monkeypatch.setattr(ScriptedConnector, "hub_poll_reads_per_minute", None, raising=False)
+    assert polling.interval_for(_reload(shown), now) == max(polling.active_seconds(), 1.0)
+
+
 def test_mark_watched_brings_a_far_poll_forward_but_not_a_backoff(shown: Feed) -> None:
     far = timezone.now() + timedelta(minutes=10)
     Feed.objects.filter(pk=shown.pk).update(next_poll_at=far)

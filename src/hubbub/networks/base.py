@@ -251,6 +251,10 @@ class Connector(ABC):
     # pushes). Watched columns of one account share it, so opening many columns slows each
     # one down rather than running into the network's rate limit and freezing them all.
     poll_reads_per_minute: ClassVar[float | None] = None
+    # Reads a minute polling may spend on all of the hub's accounts of this network together,
+    # where the network limits them by the hub's address (None: no such limit). Watched polled
+    # feeds of every account then share it too.
+    hub_poll_reads_per_minute: ClassVar[float | None] = None
     # What people should know about reading this network, said where they connect an account
     # and add a column (e.g. that the network gives apps no home feed); "" for nothing.
     reading_note: ClassVar[str] = ""

@@ -106,21 +106,30 @@ def interval_for(feed: Feed, now: datetime) -> float:
 
 def budget_seconds(feed: Feed, now: datetime) -> float:
     """Seconds between polls of each of this account's watched, polled feeds for them all to
-    stay within the network's read budget (0 where it has none)."""
+    stay within the network's read budget of an account and, where the network limits the
+    hub's address as a whole (Bluesky), within its budget of every account together (0 where
+    it has neither)."""
     network = Connection.objects.filter(pk=feed.connection_id).values_list(
         "network", flat=True).first()
     try:
-        budget = get_connector(network).poll_reads_per_minute if network else None
+        connector = get_connector(network) if network else None
     except KeyError:
         return 0.0
-    if not budget:
-        return 0.0
+    budget = connector.poll_reads_per_minute if connector else None
+    shared = connector.hub_poll_reads_per_minute if connector else None
     watched = Feed.objects.filter(
-        connection_id=feed.connection_id, streaming=False,
-        watched_at__gte=now - watch_window(),
+        streaming=False, watched_at__gte=now - watch_window(),
     ).filter(Exists(Column.feeds.through.objects.filter(feed_id=OuterRef("pk")))
-             | Q(inbox_read__isnull=False)).count()
-    return max(1, watched) * 60.0 / budget
+             | Q(inbox_read__isnull=False))
+    seconds = 0.0
+    if budget:
+        mine = watched.filter(connection_id=feed.connection_id).count()
+        seconds = max(1, mine) * 60.0 / budget
+    if shared:
+        every = watched.filter(connection__network=network,
+                               connection__disconnected_at__isnull=True).count()
+        seconds = max(seconds, max(1, every) * 60.0 / shared)
+    return seconds
 
 
 # --- what the deck calls -----------------------------------------------------------------------

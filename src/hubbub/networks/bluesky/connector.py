@@ -45,8 +45,10 @@ REACTIONS = {"like": LIKE, "repost": REPOST}
 class BlueskyConnector(Connector):
     slug: ClassVar[str] = "bluesky"
     # The AppView allows 3000 requests per 5 minutes per IP address, shared by every account
-    # this hub reads from it: 60 a minute each keeps ten accounts' polling under that.
+    # this hub reads from it: 60 a minute an account, and polling of all of them together
+    # within 480 a minute (the rest of the 600 left to posting, threads and profiles).
     poll_reads_per_minute: ClassVar[float | None] = 60.0
+    hub_poll_reads_per_minute: ClassVar[float | None] = 480.0
     name: ClassVar[str] = "Bluesky"
 
     def mention(self, handle: str, own_handle: str) -> str | None:
