@@ -77,7 +77,8 @@ def test_typing_at_in_an_inbox_answer_offers_ana(
     box.press_sequentially(" or @an")
     expect(listbox.get_by_role("option", name="Ana Lima")).to_be_visible()
     page.keyboard.press("Tab")
-    expect(box).to_have_value("ask @Bo or @[Ana Lima] ")
+    # The box starts with the author's handle, as the deck's reply (issue 12 #2).
+    expect(box).to_have_value(f"@{friend.username} ask @Bo or @[Ana Lima] ")
     entry.get_by_role("button", name="Send reply").click()
     expect(page.locator(".flash-stack")).to_contain_text("Reply on its way")
     until(lambda: ana.id in _mentioned(mastodon_peer, me, "ask"),
