@@ -127,6 +127,30 @@ def test_add_column_refuses_what_cannot_work(client_in: Client, owner: User,
     assert response.status_code == 400
     assert not deck.columns.exists()
 
+    # A Person column names an account of the network (issue 12 walkthrough #12): a name is
+    # refused at once, not at the column's first read ("has no such thing").
+    mastodon = make_connection(owner, "@dora@social.example", network="mastodon", remote_id="8")
+    nostr = make_connection(owner, "npub1dora", network="nostr", remote_id="9")
+    for connection, typed, said in (
+            (mastodon, "Ana Lima", "“Ana Lima” is not a Mastodon account"),
+            (nostr, "npub1notvalid", "“npub1notvalid” is not a valid Nostr key")):
+        response = client_in.post(url, {"connections": [connection.pk], "kind": "author",
+                                        "param": typed, "width": "normal"})
+        assert response.status_code == 400
+        assert said in response.content.decode()
+    from hubbub.networks.nostr import keys
+    from hubbub.timeline.forms import _not_an_account
+
+    # What may be an account passes: a Mastodon address, a bare name (an account of the
+    # connection's own server), a Bluesky handle or DID, a real npub.
+    assert not _not_an_account("mastodon", "@ana@social.example")
+    assert not _not_an_account("mastodon", "ana")
+    assert not _not_an_account("bluesky", "ana.bsky.social")
+    assert not _not_an_account("bluesky", "did:plc:abc123")
+    assert not _not_an_account("nostr", keys.encode_bare("npub", "11" * 32))
+    assert not _not_an_account("nostr", "11" * 32)  # a hex key is its npub
+    assert _not_an_account("bluesky", "Ana Lima")
+
 
 def test_move_reorder_resize_remove(client_in: Client, owner: User,
                                     connection: Connection) -> None:

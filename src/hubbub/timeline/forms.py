@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -8,6 +9,8 @@ from django.contrib.auth.models import User
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections
 from hubbub.core.ids import IdMultipleChoiceField
+from hubbub.listening.handles import fits_network, network_refusal
+from hubbub.listening.text import author_key
 from hubbub.timeline.feedkinds import KINDS, available_kinds, clean_param, unavailable_reasons
 from hubbub.timeline.models import ColumnWidth
 
@@ -52,6 +55,12 @@ class AddColumnForm(forms.Form):
         if spec.param_label and not param:
             self.add_error("param", f"{spec.label} columns need {spec.param_label.lower()}.")
         cleaned["param"] = param if spec.param_label else ""
+        if kind == "author" and param:
+            for connection in connections:
+                refusal = _not_an_account(connection.network, param)
+                if refusal:
+                    self.add_error("param", refusal)
+                    break
         unable = [c for c in connections if kind not in self.kinds_by_connection[c.pk]]
         if unable:
             reasons = (self.reasons_by_connection[c.pk].get(kind, "") for c in unable)
@@ -62,3 +71,16 @@ class AddColumnForm(forms.Form):
                 f"columns{f' ({why})' if why else ''}.",
             )
         return cleaned
+
+
+def _not_an_account(network: str, handle: str) -> str:
+    """Why `handle` can be no account of `network` (a Person column reads one account's posts:
+    "Ana Lima" on Mastodon would only fail at its first read), "" when it may be one. A bare
+    name on Mastodon is an account of the connection's own server."""
+    key = author_key(handle)
+    if fits_network(network, key) or (network == "mastodon" and _LOCAL_NAME.fullmatch(key)):
+        return ""
+    return network_refusal(network, handle)
+
+
+_LOCAL_NAME = re.compile(r"[\w.-]{1,64}")
