@@ -87,14 +87,14 @@ def test_a_reply_to_oneself_names_no_one(mastodon_peer: MastodonPeer, client: Cl
     from tests.conversations.helpers import read_into_deck
 
     item = read_into_deck(connection, "home", status["id"])
-    from hubbub.inbox.selectors import reply_opening
+    from hubbub.timeline.replies import reply_opening
 
     assert reply_opening(item) == ""
 
 
 def test_accounts_of_other_servers_keep_their_domain() -> None:
     from hubbub.connections.models import Connection
-    from hubbub.inbox.selectors import reply_opening
+    from hubbub.timeline.replies import reply_opening
 
     mine = Connection(network="mastodon", handle="@ada@here.example")
     item = Item(connection=mine, network="mastodon", author_handle="@zoe@there.example",

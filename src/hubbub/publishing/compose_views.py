@@ -52,6 +52,7 @@ from hubbub.publishing.models import Post
 from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.preview import video_label
 from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
+from hubbub.timeline.replies import reply_opening
 from hubbub.timeline.services import reaction_target
 
 # --- the page ------------------------------------------------------------------------------------
@@ -197,11 +198,10 @@ def answering_initial(request: AuthedRequest) -> dict[str, Any]:
     The post goes from the account that saw the item, on its network."""
     reply = find_item(request.user, request.GET.get("reply_to"))
     if reply is not None:
-        own = reply.author_handle.lstrip("@").lower() == reply.connection.handle.lstrip(
-            "@").lower()  # answering oneself (a thread): no mention of oneself
-        mention = reply.author_handle if reply.author_handle.startswith("@") and not own else ""
+        # The author and the others the status named, never the account itself (a thread of
+        # one's own names no one): as the inbox's reply box starts (timeline/replies.py).
         return {"reply_to": reply.pk, "targets": [reply.connection_id],
-                "text": f"{mention} " if mention else ""}
+                "text": reply_opening(reply)}
     quoted = find_item(request.user, request.GET.get("quote"))
     if quoted is not None and private_kind(quoted):
         messages.error(request, f"{PRIVATE_LABELS[private_kind(quoted)]}: it cannot be quoted, "

@@ -7,8 +7,9 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from hubbub.accounts.templatetags.hubbub_ui import clip_words, short_id
-from hubbub.inbox.selectors import counted_once, reply_opening
+from hubbub.inbox.selectors import counted_once
 from hubbub.timeline.models import Item
+from hubbub.timeline.replies import reply_opening
 
 register = template.Library()
 NAME_WORDS = 40  # characters of an entry's text in its buttons' names
