@@ -258,6 +258,12 @@ class Connector(ABC):
     # What people should know about reading this network, said where they connect an account
     # and add a column (e.g. that the network gives apps no home feed); "" for nothing.
     reading_note: ClassVar[str] = ""
+    # Why this network offers no column of a kind (a feedkinds.KINDS slug -> one sentence from
+    # its API, lower case and without the network's name, with what comes close where
+    # something does: "use a hashtag or list column"). The add-column dialog shows it after the
+    # network's name. A reason the account's own capabilities state (`unavailable_feeds`, e.g.
+    # a Nostr relay without search) comes first.
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {}
     # Keys of the stored credentials that are the person's settings rather than what the
     # network gave (a Nostr account's media server): reconnecting without them keeps them.
     kept_settings: ClassVar[tuple[str, ...]] = ()

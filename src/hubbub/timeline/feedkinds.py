@@ -1,6 +1,7 @@
 """The kinds of column a person can add, and the feed key each one reads.
 
-The kinds a connection offers come from its connector's capabilities (`feeds`), so nothing here
+The kinds a connection offers come from its connector's capabilities (`feeds`), and why it lacks
+the others from the connector too (`column_kind_reasons`, `unavailable_feeds`), so nothing here
 names a network."""
 
 from __future__ import annotations
@@ -64,15 +65,22 @@ def available_kinds(connection: Connection) -> list[str]:
 
 def unavailable_reasons(connection: Connection) -> dict[str, str]:
     """Why this account cannot show each kind it does not offer, in words, beginning with the
-    network's name ("Nostr: this relay does not offer search (NIP-50)"). The connector's own
-    reason where its capabilities give one, else that the network does not offer the kind."""
+    network's name ("Nostr: this relay does not offer search (NIP-50)"). The account's own
+    reason where its capabilities give one, else the one its connector declares for the
+    network (`column_kind_reasons`), else only that the network does not offer the kind.
+    Capabilities stored by an older version state no reasons: the connector's then stand."""
     caps = _capabilities(connection)
     offered = set(available_kinds(connection))
-    stated = dict(caps.unavailable_feeds) if caps else {}
+    stated: dict[str, str] = {}
     try:
-        name = get_connector(connection.network).name
+        connector = get_connector(connection.network)
     except (UnknownNetwork, ImportError):
         name = connection.network
+    else:
+        name = connector.name
+        stated.update(connector.column_kind_reasons)
+    if caps:
+        stated.update((kind, why) for kind, why in caps.unavailable_feeds if why)
     return {
         slug: f"{name}: {stated.get(slug) or f'no {kind.label.lower()} columns'}"
         for slug, kind in KINDS.items() if slug not in offered
