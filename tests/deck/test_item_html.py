@@ -203,3 +203,16 @@ def test_a_column_page_reads_only_its_owners_feeds(client_in: Client, deck: Deck
         assert "mine 1" in html
         assert "secret" not in html
         assert "mallory" not in html
+
+
+def test_an_item_whose_author_is_a_person_is_the_same_too(db: None) -> None:
+    """`in_person` (conversation_views.mark_people) marks the article `data-in-person`, in both."""
+    template = get_template("timeline/_item.html")
+    column = _columns()[1]
+    marked = 0
+    for item in _items():
+        item.in_person = True  # type: ignore[attr-defined]
+        expected = template.render({"item": item, "column": column})
+        marked += " data-in-person>" in expected
+        assert item_html(item, column) == expected, (item.pk, item.kind)
+    assert marked

@@ -24,6 +24,7 @@ from hubbub.connections.models import Connection
 from hubbub.core.ids import parse_ids
 from hubbub.networks.errors import ConnectorError
 from hubbub.timeline import polling, selectors, services
+from hubbub.timeline.conversation_views import mark_people
 from hubbub.timeline.cursors import Cursor, decode_cursor, encode_cursor
 from hubbub.timeline.feedkinds import KINDS, Kind, kind_of_key, reading_notes
 from hubbub.timeline.forms import AddColumnForm, DeckNameForm
@@ -194,6 +195,8 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
     columns = list(_columns(request).filter(deck=current))
     limit = first_screen(len(columns))
     views = [_column_view(c, limit=limit) for c in columns]
+    # Whose authors are already People (no "Add … to a person…"): one query for every column.
+    mark_people(request.user.pk, [item for view in views for item in view.items])
     fresh = {v.column.pk for v in views if v.column.read_until is None}  # shown for the first time
     for view in views:
         if view.column.read_until is None:
@@ -332,6 +335,7 @@ def column(request: AuthedRequest, pk: int) -> HttpResponse:
     # within 3x the selector's time; a prefetch of them was another ~1 ms of ORM work).
     view = _column_view(found, before=before, from_network=True,
                         owned_feeds=selectors.column_feeds(found))
+    mark_people(request.user.pk, view.items)
     polling.mark_watched(view.feeds)
     if _fragment(request):
         stalled = before is not None and not view.items
@@ -350,6 +354,7 @@ def column_newer(request: AuthedRequest, pk: int) -> HttpResponse:
         items = selectors.column_page(found, limit=PAGE_SIZE)
     else:
         items = selectors.items_after(found, after)
+    mark_people(request.user.pk, items)
     return page(request, "timeline/_items.html", {
         "column": found, "items": items, "here": _deck_url(found.deck_id)})
 

@@ -45,6 +45,8 @@
     if (!item.dataset.url) {
       for (const el of bar.querySelectorAll("[data-act=open], [data-act=copy]")) el.remove();
     }
+    // Its author already belongs to one of the person's People: nothing to add (data-in-person).
+    if (item.hasAttribute("data-in-person")) bar.querySelector("[data-act=person]")?.remove();
   }
 
   function drawActions(item) {

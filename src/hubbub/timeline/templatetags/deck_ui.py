@@ -205,6 +205,8 @@ def act_state(item: Any) -> SafeString:
     private = private_kind(item)
     if private:  # items.js offers no Repost or Quote for it
         found += f' data-private="{private}"'
+    if getattr(item, "in_person", False):  # its author is one of the People: no "Add … to a
+        found += " data-in-person"         # person…" (conversation_views.mark_people)
     return mark_safe(found)  # noqa: S308 - escaped counts and fixed words
 
 
