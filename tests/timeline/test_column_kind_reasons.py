@@ -35,7 +35,7 @@ def test_reasons_reach_the_page_and_refuse_the_form(client: Client, db: None) ->
     [reasons] = [json.loads(unescape(part.split('"', 1)[0]))
                  for part in page.split('data-reasons="')[1:]]  # only the owner's account
     assert reasons["search"] == NO_SEARCH
-    assert reasons["feed"] == "Nostr: no custom feed columns"
+    assert reasons["feed"] == "Nostr: " + columns.KIND_REASONS["feed"]
     assert "list" not in reasons
     assert "npub1theirs" not in page
     assert 'aria-describedby="kind-why-search"' in page

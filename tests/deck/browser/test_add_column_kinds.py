@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from hubbub.networks.mastodon.connector import MastodonConnector
+from hubbub.networks.nostr.columns import KIND_REASONS
 from tests.browser.conftest import reload_until, shot
 from tests.browser.flows import connect_mastodon, connect_nostr, create_owner
 from tests.integration.hubproc import Hub
@@ -18,6 +20,8 @@ from tests.peers.nostr import NostrPeer
 
 pytestmark = pytest.mark.browser
 NOSTR_NO_SEARCH = "Nostr: this relay does not offer search (NIP-50)"
+NOSTR_NO_FEED = "Nostr: " + KIND_REASONS["feed"]
+MASTODON_NO_FEED = "Mastodon: " + MastodonConnector.column_kind_reasons["feed"]
 
 
 def _tile(page: Any, label: str) -> Any:
@@ -59,7 +63,7 @@ def test_unavailable_kinds_say_why_per_network(
     expect(search).to_contain_text(NOSTR_NO_SEARCH)
     expect(search.locator("input")).to_have_attribute("aria-describedby", "kind-why-search")
     expect(feed.locator("input")).to_be_disabled()
-    expect(feed).to_contain_text("Nostr: no custom feed columns")
+    expect(feed).to_contain_text(NOSTR_NO_FEED)
     expect(_tile(page, "List").locator("input")).to_be_enabled()
     expect(hashtag.locator("input")).to_be_enabled()
     expect(hashtag.locator(".kind-unavailable")).to_have_text("")
@@ -70,8 +74,8 @@ def test_unavailable_kinds_say_why_per_network(
     _pick_only(page, "")
     expect(page.locator("input[name=connections]:checked")).to_have_count(2)
     expect(search).to_contain_text(NOSTR_NO_SEARCH)
-    expect(feed).to_contain_text("Mastodon: no custom feed columns")
-    expect(feed).to_contain_text("Nostr: no custom feed columns")
+    expect(feed).to_contain_text(MASTODON_NO_FEED)
+    expect(feed).to_contain_text(NOSTR_NO_FEED)
     shot(page, "add-column-two-networks-unavailable-kinds")
 
     # Mastodon alone offers search: add the column and see a status posted on the server.

@@ -52,6 +52,17 @@ FIND_PAGE_SIZE = 100
 class FacebookConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "facebook"
     name: ClassVar[str] = "Facebook"
+    # Why a column kind is missing, from the Graph API (feedkinds.unavailable_reasons).
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {
+        "mentions": "the hub does not read the posts a Page is tagged in yet: Home shows what "
+                    "people post on the Page, Notifications the comments on its posts",
+        "list": "a Page has no lists of people, and the API gives apps none of a person's",
+        "hashtag": "the Graph API gives apps no hashtag feed",
+        "search": "the Graph API gives apps no search of posts",
+        "author": "the API reads the connected Page only: another Page's posts need Meta's "
+                  "Page Public Content Access, which this hub's app does not ask for",
+        "feed": "custom feeds are Bluesky's feed generators, and Facebook's API has none",
+    }
     # docs: developers.facebook.com/docs/graph-api/reference/user, .../reference/page
     profiles_not_read: ClassVar[str] = (
         "Facebook profiles give the suggestions nothing: the Graph API gives an app a "

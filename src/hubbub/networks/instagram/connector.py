@@ -76,6 +76,22 @@ QUOTA_WINDOW = timedelta(days=1)
 class InstagramConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "instagram"
     name: ClassVar[str] = "Instagram"
+    # Why a column kind is missing, from the Instagram API with Instagram Login, the one the hub
+    # uses (feedkinds.unavailable_reasons).
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {
+        "home": "the API gives apps no home feed, only the account's own posts and the "
+                "comments on them",
+        "mentions": "Instagram tells apps of @mentions only through webhooks, which the hub "
+                    "does not receive: the Notifications column shows the comments on your "
+                    "posts",
+        "list": "the API has no lists of accounts for apps to read",
+        "hashtag": "hashtag search belongs to the Instagram API with Facebook Login, and the "
+                   "hub signs in with Instagram Login",
+        "search": "the API gives apps no search of posts",
+        "author": "another account's posts come from Business Discovery, part of the "
+                  "Instagram API with Facebook Login, and the hub signs in with Instagram Login",
+        "feed": "the API gives apps no feeds but the account's own",
+    }
     # docs: developers.facebook.com/documentation/instagram-platform/
     # instagram-api-with-facebook-login (Business Discovery is one of its features)
     profiles_not_read: ClassVar[str] = (

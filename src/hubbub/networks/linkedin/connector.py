@@ -65,6 +65,19 @@ def write_scope(author: str) -> str:
 class LinkedInConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "linkedin"
     name: ClassVar[str] = "LinkedIn"
+    # Why a column kind is missing, from LinkedIn's API (feedkinds.unavailable_reasons).
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {
+        "home": "the API gives apps no home feed, only the account's own posts and the "
+                "comments on them",
+        "mentions": "the API gives apps no member's mentions, and the hub reads none of a "
+                    "page's: the Notifications column shows the comments on your posts",
+        "list": "the API has no lists of people for apps to read",
+        "hashtag": "the API gives apps no hashtag feed",
+        "search": "the API gives apps no search of posts",
+        "author": "the API lets apps read the posts of the signed-in member and of the pages "
+                  "they administer only",
+        "feed": "custom feeds are Bluesky's feed generators, and LinkedIn has none",
+    }
     # docs: learn.microsoft.com/linkedin/shared/integrations/people/profile-api
     profiles_not_read: ClassVar[str] = (
         "LinkedIn profiles give the suggestions nothing: LinkedIn's Profile API answers for "

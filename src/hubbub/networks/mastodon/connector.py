@@ -70,6 +70,11 @@ class MastodonConnector(Connector):
     # leaving the rest for posting, reactions and paging back.
     poll_reads_per_minute: ClassVar[float | None] = 30.0
     name: ClassVar[str] = "Mastodon"
+    # Why a column kind is missing, from Mastodon's API (feedkinds.unavailable_reasons).
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {
+        "feed": "custom feeds are Bluesky's feed generators, and Mastodon has nothing like "
+                "them: use a list, hashtag or search column",
+    }
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # People connect through OAuth in the browser; bots and scripts bring a token.
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (

@@ -7,6 +7,8 @@
 - `search:<words>`: NIP-50's `search` filter, sent only to the relays whose NIP-11 document
   lists 50 in `supported_nips`: a relay that does not know the field ignores it and would
   answer every note. Without such a relay the kind is unavailable, and says why.
+
+Why the kinds Nostr never offers are missing is `KIND_REASONS`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ NO_SEARCH = "this relay does not offer search (NIP-50)"
 NO_SEARCH_ANY = "none of this account's relays offers search (NIP-50)"
 NOT_READ_YET = ("whether this account's relays offer search (NIP-50) is not known yet: the "
                 "hub has not read their NIP-11 documents")
+# Why a column kind is missing on Nostr (the connector's `column_kind_reasons`). Search is
+# stated per account by `with_column_kinds`; this one stands when its capabilities say nothing.
+KIND_REASONS = {
+    "notifications": "relays keep no notifications: a reply or mention is a note that names "
+                     "you, and the Mentions column shows those",
+    "feed": "the hub reads Bluesky's custom feeds only, not Nostr's feed services (NIP-90 "
+            "content discovery): use a list, hashtag or search column",
+    "search": "search needs a relay that offers it (NIP-50), and none of this account's "
+              "relays is known to",
+}
 ProfilesOf = Callable[[RelayPool, Sequence[Event]], Mapping[str, reading.Profile]]
 QueryError = Callable[[QueryResult, str], Exception | None]
 

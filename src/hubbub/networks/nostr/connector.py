@@ -43,7 +43,7 @@ from hubbub.networks.nostr.account_relays import (
     no_relay_answered,
     relay_list,
 )
-from hubbub.networks.nostr.columns import read_column, with_column_kinds
+from hubbub.networks.nostr.columns import KIND_REASONS, read_column, with_column_kinds
 from hubbub.networks.nostr.keys import KeyPair, generate_keypair
 from hubbub.networks.nostr.live import LiveSubscription, NostrStream
 from hubbub.networks.nostr.media import (
@@ -74,6 +74,7 @@ REACTIONS = {"like": 7, "repost": 6}
 class NostrConnector(Connector):
     slug: ClassVar[str] = "nostr"
     name: ClassVar[str] = "Nostr"
+    column_kind_reasons: ClassVar[Mapping[str, str]] = KIND_REASONS
 
     def mention(self, handle: str, own_handle: str) -> str | None:
         """nostr:npub1... (NIP-27); the note then carries the key in a p tag (note_tags)."""

@@ -57,6 +57,23 @@ READING_NOTE = ("Threads gives apps no home timeline: hubbub shows this account'
 class ThreadsConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "threads"
     name: ClassVar[str] = "Threads"
+    # Why a column kind is missing, from the Threads API (feedkinds.unavailable_reasons). The
+    # permissions named are threads_manage_mentions, threads_keyword_search and
+    # threads_profile_discovery, not written out: a tile of the dialog cannot wrap them.
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {
+        "home": "the API gives apps no home timeline, only the account's own posts and the "
+                "replies to them",
+        "mentions": "reading mentions needs Threads' mentions permission, which this hub's app "
+                    "does not ask for: Notifications shows the replies to your posts",
+        "list": "the API gives apps no lists",
+        "hashtag": "topic tags are read through keyword search, whose permission this hub's "
+                   "app does not ask for",
+        "search": "keyword search needs Threads' keyword search permission, which this hub's "
+                  "app does not ask for",
+        "author": "another account's posts need Threads' profile discovery permission, which "
+                  "this hub's app does not ask for",
+        "feed": "the API gives apps none of Threads' custom feeds",
+    }
     # docs: developers.facebook.com/documentation/threads/threads-profiles
     profiles_not_read: ClassVar[str] = (
         "Threads profiles are not read: the Threads API gives an app the signed-in account's "

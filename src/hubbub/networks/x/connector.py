@@ -53,6 +53,17 @@ REACTIONS = {"like": "likes", "repost": "retweets"}
 class XConnector(Connector):
     slug: ClassVar[str] = oauth.SLUG  # "x"
     name: ClassVar[str] = "X"
+    # Why a column kind is missing, from X's API v2 (feedkinds.unavailable_reasons).
+    column_kind_reasons: ClassVar[Mapping[str, str]] = {
+        "notifications": "the API gives apps mentions but no notifications timeline: use the "
+                         "Mentions column",
+        "list": "reading a list needs X's list.read permission, which this hub's X app does "
+                "not ask for: use a Person or search column",
+        "hashtag": "the API has no hashtag timeline: search for the #tag in a search column "
+                   "(X bills every post it reads)",
+        "feed": "custom feeds are Bluesky's feed generators, and X's API offers apps none: use "
+                "a search or Person column",
+    }
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # The home timeline allows 180 requests per 15 minutes per account (12 a minute): polling
     # keeps under that with room for posting and paging. X bills per post read, not per
