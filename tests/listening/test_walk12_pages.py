@@ -1,7 +1,7 @@
 """Issue 12's walkthrough, the Rules pages: a rule that would do nothing from today is refused
-(#3), columns are named with their accounts (#5), the preview names the rules above that decide
-first (#10), values that can never match are refused saying why (#13), and importing one's own
-export again adds nothing twice (#16)."""
+(#3), columns are named with their accounts (#5), the preview counts a rule in its place and
+names the rules above that decide first (#10), values that can never match are refused saying
+why (#13), and importing one's own export again adds nothing twice (#16)."""
 
 from __future__ import annotations
 
@@ -142,21 +142,24 @@ def test_the_preview_names_the_rules_above_that_decide_first(web: Client, alice:
     shown = _text(web.post(f"/rules/{coffee.pk}/", {
         "name": "No coffee", "words": "coffee", "visibility": "hide", "days": "30",
         "do": "preview"}))
-    assert "Preview: hides 1 item" in shown
-    assert ("Counted as if this rule were alone. Above it, “Ana first” hides or marks priority "
-            "too: an item it also matches is decided there first") in shown
-    assert "“Just read”" not in shown[shown.find("Counted"):]  # it neither hides nor marks priority
+    # "Ana first" marks the one coffee item priority first: "No coffee" hides nothing of it.
+    assert "Preview: hides 0 items" in shown
+    assert ("Not counted: 1 more item it matches, which a rule above it decides first (hides "
+            "or marks priority): “Ana first” 1.") in shown
+    assert "“Just read”" not in shown[shown.find("Not counted"):]  # neither hides nor marks
     # The first rule has none above it; a paused one above does not count.
     first = Rule.objects.get(name="Ana first")
     alone = _text(web.post(f"/rules/{first.pk}/", {
         "name": "Ana first", "words": "ann", "visibility": "priority", "days": "30",
         "do": "preview"}))
-    assert "Counted as if this rule were alone" not in alone
+    assert "Preview: marks as priority 1 item" in alone
+    assert "Not counted" not in alone
     Rule.objects.filter(pk=first.pk).update(paused=True)
     again = _text(web.post(f"/rules/{coffee.pk}/", {
         "name": "No coffee", "words": "coffee", "visibility": "hide", "days": "30",
         "do": "preview"}))
-    assert "Counted as if this rule were alone" not in again
+    assert "Preview: hides 1 item" in again
+    assert "Not counted" not in again
 
 
 # --- #13: values that can never match -----------------------------------------------------------

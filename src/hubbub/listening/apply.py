@@ -16,13 +16,14 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as db
+from django.db.models import Q
 from django.utils import timezone
 
 from hubbub.listening import effects, words_index
 from hubbub.listening.conditions import RuleSpec
 from hubbub.listening.matcher import Effect, RuleSet, compile_rules, doc_of, words_text
 from hubbub.listening.matcher import _apply as apply_action
-from hubbub.listening.models import ListeningState
+from hubbub.listening.models import ListeningState, Rule
 from hubbub.timeline.models import FeedEntry, Item
 
 log = logging.getLogger(__name__)
@@ -269,29 +270,72 @@ def _take_turns(user_id: int) -> None:
 @dataclass
 class Preview:
     days: int
-    matched: int = 0
+    matched: int = 0  # the items the rule decides (hides, marks priority) or else matches
     examples: list[int] = field(default_factory=list)  # item ids, newest first
     hides: bool = False
+    priority: bool = False  # marks priority (and does not hide)
+    # Items the rule matches and would hide or mark priority, but an earlier rule decides first
+    # (not in `matched`): by the id of the first earlier rule that hides or marks priority there.
+    taken: dict[int, int] = field(default_factory=dict)
 
     @property
     def verb(self) -> str:
-        return "hides" if self.hides else "matches"
+        return "hides" if self.hides else "marks as priority" if self.priority else "matches"
+
+    @property
+    def taken_count(self) -> int:
+        return sum(self.taken.values())
 
 
 MAX_EXAMPLES = 5
+# The actions of which the first rule (in order) that has one decides (matcher._apply).
+DECIDING = frozenset({"hide", "hide_until", "priority"})
 
 
-def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
-    """What this one rule (as if active and alone) does to the person's items of the last
-    `days` days: the same matching as `recompute`, on the items the feeds' (feed, created_at)
-    index finds in the window, reading only the fields the rule's conditions look at."""
+def rules_before(user_id: int, rule_id: int | None = None) -> list[RuleSpec]:
+    """The person's rules that come before a rule in their order (the Rules page's): all of
+    them before a new rule, which goes last (services.save_rule); those above a stored one
+    (`rule_id`). Paused and ended ones included: compile_rules leaves them out, as it does
+    for the saved rules."""
+    rules = Rule.objects.filter(user_id=user_id)
+    if rule_id:
+        place = Rule.objects.filter(user_id=user_id, pk=rule_id).values_list(
+            "position", flat=True).first()
+        if place is not None:
+            rules = rules.filter(Q(position__lt=place) | Q(position=place, pk__lt=rule_id))
+        rules = rules.exclude(pk=rule_id)
+    return effects.specs_of(rules.order_by("position", "pk"))
+
+
+def preview(user_id: int, spec: RuleSpec, *, days: int,
+            earlier: Sequence[RuleSpec] = ()) -> Preview:
+    """What this rule, active and placed after the `earlier` rules (rules_before: the rules
+    above it on the Rules page), does to the person's items of the last `days` days: the same
+    matching as `recompute`, on the items the feeds' (feed, created_at) index finds in the
+    window, reading only the fields the conditions look at. A rule that hides (or marks
+    priority) counts the items it decides: an item an earlier active rule that hides or marks
+    priority also matches is decided there (matcher._apply) and counted in `taken` instead.
+    Without `earlier`: the rule alone.
+
+    The earlier rules are checked only on this rule's candidates (those the words index lets
+    through and this rule matches), so they cost little whatever their number."""
     now = timezone.now()
     one = RuleSpec(spec.rule_id or 0, 0, spec.conditions, spec.actions)
     from hubbub.people.selectors import authors_of_people
 
-    rules = compile_rules([one], effects.column_feeds_of(user_id), now=now,
-                          people=authors_of_people(user_id))
-    result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions))
+    column_feeds = effects.column_feeds_of(user_id)
+    people = authors_of_people(user_id)
+    rules = compile_rules([one], column_feeds, now=now, people=people)
+    result = Preview(days, hides=any(a.kind in ("hide", "hide_until") for a in spec.actions),
+                     priority=any(a.kind == "priority" for a in spec.actions))
+    if not rules.rules or (result.hides and not _hides_now(rules, now)):
+        return result  # no condition, or it hides nothing now: it decides nothing
+    deciders = [s for s in earlier if any(a.kind in DECIDING for a in s.actions)]
+    above: RuleSet | None = None
+    if deciders and (result.hides or result.priority):
+        above = compile_rules(deciders, column_feeds, now=now, people=people)
+        if not above.rules:  # all paused, ended or empty
+            above = None
     since = now - timedelta(days=days)
     newest: list[tuple[Any, int]] = []
 
@@ -302,24 +346,40 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
         if len(newest) > 4 * MAX_EXAMPLES:
             newest = sorted(newest, reverse=True)[:MAX_EXAMPLES]
 
+    def settle(found: list[tuple[Any, int]]) -> None:
+        """Count these items this rule matches, less those an earlier rule decides first:
+        those are checked on them only, reading the fields their conditions look at."""
+        if above is None:
+            for created_at, item_id in found:
+                count(created_at, item_id)
+            return
+        at_of = {item_id: at for at, item_id in found}
+        for row, feeds in _rows(list(at_of), above_fields, above_feeds):
+            first = above.match(doc_of(row, feeds, needs=above.needs))
+            if first.empty:
+                count(at_of[row["pk"]], row["pk"])
+            else:  # the first earlier rule that hides or marks priority decides
+                taken = first.rule_ids[0]
+                result.taken[taken] = result.taken.get(taken, 0) + 1
+
+    above_fields = _fields_for(*deciders)
+    above_feeds = _needs_feeds(*deciders)
+    fields = _fields_for(spec)
+    with_feeds = _needs_feeds(spec)
     cut = words_index.cut(rules)
     if cut is None:
         chunks: Iterable[list[int]] = _window_ids(user_id, since)
     else:  # the database's first cut: the items whose words or authors can match
         hits, missing = words_index.window(_feed_ids(user_id), since, cut)
         if cut.exact:  # ... and its test is the rule's: each hit matches
-            if hits and _hides_now(rules, now) is not False:
-                for created_at, item_id in hits:
-                    count(created_at, item_id)
+            settle(hits)
             chunks = _chunked(missing)
         else:
             chunks = _chunked([item_id for _at, item_id in hits] + missing)
-    fields = _fields_for(spec)
     needles = rules.word_needles()
     for ids in chunks:
-        chunk = Item.objects.filter(pk__in=ids).values(*fields)
-        feeds = _feeds_of(ids) if _needs_feeds(spec) else {}
-        for row in chunk:
+        found: list[tuple[Any, int]] = []
+        for row, feeds in _rows(ids, fields, with_feeds):
             if needles is not None:
                 # An ASCII text without any of the rule's words cannot match: skip the work.
                 blob = words_text(row)
@@ -327,26 +387,30 @@ def preview(user_id: int, spec: RuleSpec, *, days: int) -> Preview:
                     lowered = blob.lower()
                     if not any(needle in lowered for needle in needles):
                         continue
-            effect = rules.match(doc_of(row, feeds.get(row["pk"], ()), needs=rules.needs))
-            if effect.empty:
-                continue
-            if result.hides and not (effect.hidden_until and effect.hidden_until > now):
-                continue
-            count(row["created_at"], row["pk"])
+            if not rules.match(doc_of(row, feeds, needs=rules.needs)).empty:
+                found.append((row["created_at"], row["pk"]))
+        settle(found)
     result.examples = [pk for _at, pk in sorted(newest, reverse=True)[:MAX_EXAMPLES]]
     return result
 
 
-def _hides_now(rules: RuleSet, now: Any) -> bool | None:
-    """Whether the one rule's actions hide an item it matches now (None: it does not hide),
-    as the loop below judges each match: the same effect for every item."""
+def _rows(ids: list[int], fields: list[str], with_feeds: bool
+          ) -> Iterable[tuple[dict[str, Any], Iterable[int]]]:
+    """These items' `fields` (CHUNK at a time), each with its feeds when `with_feeds`."""
+    for part in _chunked(ids):
+        feeds = _feeds_of(part) if with_feeds else {}
+        for row in Item.objects.filter(pk__in=part).values(*fields):
+            yield row, feeds.get(row["pk"], ())
+
+
+def _hides_now(rules: RuleSet, now: Any) -> bool:
+    """Whether the one rule's actions hide an item it matches now (as matcher._apply makes
+    its effect: the same for every item)."""
     effect = Effect()
     decided = False
     rule = rules.rules[0]
     for action in rule.actions:
         decided = apply_action(effect, action, rule, decided)
-    if not any(a.kind in ("hide", "hide_until") for a in rule.actions):
-        return None
     return bool(effect.hidden_until and effect.hidden_until > now)
 
 
@@ -375,10 +439,11 @@ _FIELDS = {
 }
 
 
-def _fields_for(spec: RuleSpec) -> list[str]:
+def _fields_for(*specs: RuleSpec) -> list[str]:
     wanted = dict.fromkeys(_ALWAYS)
-    for condition in spec.conditions:
-        wanted.update(dict.fromkeys(_FIELDS.get(condition.kind, ())))
+    for spec in specs:
+        for condition in spec.conditions:
+            wanted.update(dict.fromkeys(_FIELDS.get(condition.kind, ())))
     return list(wanted)
 
 
@@ -403,5 +468,5 @@ def _window_ids(user_id: int, since: Any) -> Iterable[list[int]]:
         yield pending
 
 
-def _needs_feeds(spec: RuleSpec) -> bool:
-    return any(c.kind == "column" for c in spec.conditions)
+def _needs_feeds(*specs: RuleSpec) -> bool:
+    return any(c.kind == "column" for spec in specs for c in spec.conditions)

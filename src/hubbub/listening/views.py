@@ -83,21 +83,12 @@ def _examples(user_id: int, ids: list[int]) -> list[Item]:
     return [found[i] for i in ids if i in found]
 
 
-DECIDING = frozenset({"hide", "hide_until", "priority"})
-
-
-def deciding_before(user_id: int, rule: Rule | None) -> list[Rule]:
-    """The active rules above `rule` (above a new rule: all, as it goes last) that hide or mark
-    priority: where they match too, they decide the item first, so the preview's count (of the
-    rule alone) may be more than what the rule will hide or mark."""
-    now = timezone.now()
-    above = Rule.objects.filter(user_id=user_id, paused=False)
-    if rule is not None:
-        above = above.filter(position__lt=rule.position) | above.filter(
-            position=rule.position, pk__lt=rule.pk)
-    return [r for r in above.order_by("position", "pk")
-            if (r.expires_at is None or r.expires_at > now)
-            and any(isinstance(a, dict) and a.get("kind") in DECIDING for a in r.actions)]
+def decided_before(user_id: int, preview: apply.Preview) -> list[tuple[Rule, int]]:
+    """The earlier rules that decide first some items the previewed rule matches, in order,
+    each with how many (the preview's `taken`)."""
+    found = Rule.objects.filter(user_id=user_id, pk__in=list(preview.taken)).order_by(
+        "position", "pk")
+    return [(r, preview.taken[r.pk]) for r in found]
 
 
 def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
@@ -105,7 +96,7 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     zone = user_zone(request)
     preview = None
     examples: list[Item] = []
-    before: list[Rule] = []
+    before: list[tuple[Rule, int]] = []
     status = 200
     if request.method == "POST":
         form = RuleForm(request.POST, user=request.user, zone=zone)
@@ -122,11 +113,12 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
                                               "items is being applied.")
                     return redirect("listening:rules")
             else:
-                preview = apply.preview(request.user.pk, form.spec(),
-                                        days=form.cleaned_data["days"])
+                # In its place: after the rules above it (a new rule goes last).
+                preview = apply.preview(
+                    request.user.pk, form.spec(), days=form.cleaned_data["days"],
+                    earlier=apply.rules_before(request.user.pk, rule.pk if rule else None))
                 examples = _examples(request.user.pk, preview.examples)
-                if any(a.kind in DECIDING for a in form.spec().actions):
-                    before = deciding_before(request.user.pk, rule)
+                before = decided_before(request.user.pk, preview)
         if form.errors:
             status = 400
     else:
