@@ -314,23 +314,31 @@ def run(args: argparse.Namespace) -> None:
     from hubbub.listening.conditions import spec_from
 
     previews = {}
-    for name, spec in (
-        ("words 'coffee'", {"conditions": [{"kind": "words", "values": ["coffee"]}],
-                            "actions": [{"kind": "hide"}]}),
-        ("an author", {"conditions": [{"kind": "author",
-                                       "values": [gen.authors["bluesky"][5].handle]}],
-                       "actions": [{"kind": "hide"}]}),
+    words_spec = {"conditions": [{"kind": "words", "values": ["coffee"]}],
+                  "actions": [{"kind": "hide"}]}
+    author_spec = {"conditions": [{"kind": "author",
+                                  "values": [gen.authors["bluesky"][5].handle]}],
+                   "actions": [{"kind": "hide"}]}
+    # A new rule goes last: its preview checks the rules before it (all of them) on its own
+    # candidates; "coffee" is the first rule's, which then takes every item it matches.
+    earlier = apply.rules_before(user.pk)
+    for name, spec, before in (
+        ("words 'coffee'", words_spec, ()),
+        ("an author", author_spec, ()),
+        (f"words 'coffee', after the {len(earlier)} rules", words_spec, earlier),
+        (f"an author, after the {len(earlier)} rules", author_spec, earlier),
     ):
         rule = spec_from(spec)
-        apply.preview(user.pk, rule, days=30)  # warm
+        apply.preview(user.pk, rule, days=30, earlier=before)  # warm
         times, cpu = [], []
         for _ in range(3):
             t0, c0 = time.perf_counter(), time.thread_time()
-            shown_preview = apply.preview(user.pk, rule, days=30)
+            shown_preview = apply.preview(user.pk, rule, days=30, earlier=before)
             times.append(time.perf_counter() - t0)
             cpu.append(time.thread_time() - c0)
         previews[name] = {"seconds": min(times), "median": statistics.median(times),
-                          "cpu": min(cpu), "matched": shown_preview.matched}
+                          "cpu": min(cpu), "matched": shown_preview.matched,
+                          "taken": shown_preview.taken_count}
     thirty = timezone.now() - timedelta(days=30)
     result["items_30_days"] = Item.objects.filter(created_at__gte=thirty).count()
     result["previews"] = previews
@@ -379,7 +387,8 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> str:
     for name, p in r["previews"].items():
         lines.append(f"| preview over 30 days ({r['items_30_days']:,} items), {name} | "
                      f"{p['seconds']:.2f} s wall (median {p['median']:.2f} s), CPU "
-                     f"{p['cpu']:.2f} s; {p['matched']:,} matched |")
+                     f"{p['cpu']:.2f} s; {p['matched']:,} counted, {p.get('taken', 0):,} taken "
+                     "by the rules before |")
     return "\n".join(lines)
 
 
