@@ -131,7 +131,8 @@ def ten_columns(deck: Any) -> Any:
     return base
 
 
-def run(store: Path, runs: int) -> dict[str, Any]:
+def _open(store: Path) -> tuple[Any, Any]:
+    """The bench user's first deck in the store and a client logged in as them."""
     os.environ["HUBBUB_DATA_DIR"] = str(store)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
     import django
@@ -140,15 +141,21 @@ def run(store: Path, runs: int) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.test import Client
 
-    from hubbub.timeline import views
     from hubbub.timeline.models import Deck
 
     user = User.objects.get(username="bench")
     deck = Deck.objects.filter(user=user).order_by("pk").first()
     assert deck is not None, "no deck in the store: make it with bench/deck.py --keep"
-    base = ten_columns(deck)
     client = Client(SERVER_NAME="localhost")
     client.force_login(user)
+    return deck, client
+
+
+def run(store: Path, runs: int) -> dict[str, Any]:
+    deck, client = _open(store)
+    from hubbub.timeline import views
+
+    base = ten_columns(deck)
     fragment = client.get(f"/deck/columns/{base.pk}/", HTTP_HX_REQUEST="true").content
     # The items a column opens with: views.first_screen(COLUMNS) where the code has it (the
     # first screen shared out between the columns), else views.FIRST_SCREEN for every column.
@@ -181,23 +188,11 @@ def run(store: Path, runs: int) -> dict[str, Any]:
 
 
 def run_cpu(store: Path, rounds: int) -> dict[str, Any]:
-    os.environ["HUBBUB_DATA_DIR"] = str(store)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubbub.settings")
-    import django
+    deck, client = _open(store)
+    from hubbub.timeline.models import Column
 
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.test import Client
-
-    from hubbub.timeline.models import Column, Deck
-
-    user = User.objects.get(username="bench")
-    deck = Deck.objects.filter(user=user).order_by("pk").first()
-    assert deck is not None, "no deck in the store: make it with bench/deck.py --keep"
     column = Column.objects.filter(deck=deck).order_by("position", "pk").first()
     assert column is not None
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
     load_before = load_average()
     result = render_against_selector(client, column, rounds=rounds)
     return {**result, "load": (load_before + load_average()) / 2}
