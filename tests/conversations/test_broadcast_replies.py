@@ -134,3 +134,24 @@ def test_someone_else_gets_a_404(broadcast: dict[str, Any], client: Client) -> N
     client.login(username="eve", password=PASSWORD)
     assert client.get(f"/posts/{broadcast['post'].pk}/replies/").status_code == 404
     assert client.get(f"/posts/{'9' * 30}/replies/").status_code == 404
+
+
+def test_a_reply_by_one_of_the_people_offers_no_add_to_a_person(
+        broadcast: dict[str, Any], client: Client) -> None:
+    """The replies page marks, as the deck does, a reply whose author is already one of the
+    person's People (data-in-person: items.js then offers no "Add … to a person…")."""
+    import re
+
+    from hubbub.people import services as people
+    from hubbub.timeline.models import Item
+
+    url = f"/posts/{broadcast['post'].pk}/replies/"
+    html = client.get(url).content.decode()
+    assert "data-in-person" not in html
+    first = Item.objects.get(text__contains="Mastodon says first")
+    owner = broadcast["post"].user
+    ana = people.create_person(owner, "Cy")
+    people.add_account(ana, "mastodon", first.author_handle)
+    html = client.get(url).content.decode()
+    marked = re.findall(r'<article [^>]*data-item="(\d+)"[^>]*data-in-person', html)
+    assert marked == [str(first.pk)]

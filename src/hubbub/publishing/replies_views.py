@@ -21,7 +21,7 @@ from hubbub.networks.conversation import replies_below
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.timeline import conversations
-from hubbub.timeline.conversation_views import IN_CONVERSATION
+from hubbub.timeline.conversation_views import IN_CONVERSATION, mark_people
 from hubbub.timeline.models import Item
 
 COUNTS = (("like", "likes"), ("repost", "reposts"), ("reply", "replies"))
@@ -59,6 +59,7 @@ def post_replies(request: AuthedRequest, pk: int) -> HttpResponse:
         sides.append(Side(delivery, get_connector(delivery.connection.network).name,
                           _counts(published), len(replies), problem))
     merged.sort(key=lambda item: (item.created_at, item.network, item.pk))
+    mark_people(request.user.pk, merged)
     return page(request, "publishing/post_replies.html", {
         "post": post, "sides": sides, "replies": merged, "column": IN_CONVERSATION,
         "here": request.get_full_path(), "waiting": not sent,

@@ -34,11 +34,12 @@ IN_CONVERSATION = Place()
 def mark_people(user_id: int, items: list[Item]) -> None:
     """`in_person` on each item whose author is already one of the person's People: the
     item's actions offer "Add … to a person…" only for the others (one query)."""
-    networks = {item.network for item in items}
-    known = set(PersonAccount.objects.filter(person__user_id=user_id, network__in=networks)
-                .values_list("network", "handle"))
-    for item in items:
-        item.in_person = (item.network, author_key(item.author_handle)) in known  # type: ignore[attr-defined]
+    keys = [(item, author_key(item.author_handle)) for item in items]
+    known = set(PersonAccount.objects.filter(
+        person__user_id=user_id, network__in={item.network for item in items},
+        handle__in={key for _item, key in keys}).values_list("network", "handle"))
+    for item, key in keys:
+        item.in_person = (item.network, key) in known  # type: ignore[attr-defined]
 
 
 def item_conversation(request: AuthedRequest, pk: int) -> HttpResponse:
