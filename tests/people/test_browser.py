@@ -84,7 +84,7 @@ def test_a_person_from_suggestions_then_priority_on_the_deck(
     page.get_by_label("Ana Lima", exact=True).check()
     page.get_by_label("Then", exact=True).select_option("priority")
     page.get_by_role("button", name="Preview").click()
-    expect(page.locator(".rule-preview")).to_contain_text("matches 2 items")
+    expect(page.locator(".rule-preview")).to_contain_text("marks as priority 2 items")
     shot(page, "people-04-rule-preview")
     page.get_by_role("button", name="Save rule").click()
     expect(page.get_by_role("link", name="priority: Ana", exact=True)).to_be_visible()
