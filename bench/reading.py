@@ -46,14 +46,11 @@ CPU, peak RSS and threads, and the database's peak connections.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
-import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,73 +66,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.readingbench import hubcalls  # noqa: E402
+from bench.readingbench.connect import CONNECT, CountedHub  # noqa: E402
+from bench.readingbench.measures import network_measures  # noqa: E402
 from bench.readingbench.networks import (  # noqa: E402
-    BUDGETS,
     BlueskySide,
     MastodonSide,
     NostrSide,
     Side,
 )
+from bench.readingbench.report import log_lines, note, ratio  # noqa: E402
 from bench.readingbench.sample import Sampler, cpu_seconds  # noqa: E402
 from bench.readingbench.sse import DeckClient  # noqa: E402
 from tests.integration.crash_support import database  # noqa: E402
-from tests.integration.hubproc import Hub, wait_serving  # noqa: E402
+from tests.integration.hubproc import wait_serving  # noqa: E402
 from tests.peers.procgroup import free_ports  # noqa: E402
 
 NETWORKS = ("mastodon", "bluesky", "nostr")
-
-CONNECT = """\
-import json, sys
-from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
-from hubbub.connections.services import save_connection
-from hubbub.networks.registry import get_connector
-from hubbub.timeline.models import Feed
-from hubbub.timeline.services import ensure_default_deck
-users = json.loads(sys.stdin.read())
-out = {}
-for name, specs in users.items():
-    u, _ = User.objects.get_or_create(username=name)
-    conns = {}
-    for key, (network, base, credentials) in specs:
-        c = save_connection(u, network, get_connector(network).connect_with_token(
-            base, credentials))
-        conns[key] = c.pk
-    ensure_default_deck(u)  # as the first visit does: home and mentions of each account
-    client = Client()
-    client.force_login(u)
-    cookie = settings.SESSION_COOKIE_NAME + "=" + client.cookies[settings.SESSION_COOKIE_NAME].value
-    homes = dict(Feed.objects.filter(connection__user=u, key="home").values_list(
-        "connection_id", "pk"))
-    conns = {key: [cid, homes.get(cid)] for key, cid in conns.items()}
-    shown = Feed.objects.filter(columns__deck__user=u).distinct().count()
-    out[name] = {"cookie": cookie, "conns": conns, "column_feeds": shown}
-print("RESULT" + json.dumps(out))
-"""
-
-
-class CountedHub(Hub):
-    """The hub's command line under readingbench/hubcalls.py (the loopback guard, and its calls
-    noted)."""
-
-    def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "bench.readingbench.hubcalls", *args]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-
-def dist(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"n": 0}
-    return {"n": len(values), "p50_ms": round(statistics.median(values) * 1000, 1),
-            "p95_ms": round(pct(values, 0.95) * 1000, 1),
-            "p99_ms": round(pct(values, 0.99) * 1000, 1),
-            "max_ms": round(max(values) * 1000, 1)}
-
 
 class Reading:
     def __init__(self, args: argparse.Namespace, folder: Path, url: str) -> None:
@@ -357,8 +303,9 @@ class Reading:
         load1 = [round(x, 2) for x in os.getloadavg()]
         calls = masto.relay.snapshot()[calls0:] if masto else []
         noted = hubcalls.read(self.calls, start)
-        by_network = {network: self._network(network, side, posts[network], rows, open_expect,
-                                             calls, noted, events0, start, settled)
+        by_network = {network: network_measures(self, network, side, posts[network], rows,
+                                                open_expect, calls, noted, events0, start,
+                                                settled)
                       for network, side in self.sides.items()}
         window = settled - start
         return {
@@ -389,142 +336,6 @@ class Reading:
         return {names.get(int(str(owner).split(":")[1]), str(owner)): int(n)
                 for owner, n in rows}
 
-    def _network(self, network: str, side: Side, posts: list[tuple[str, float, int]],
-                 rows: list[tuple[str, int, float]], open_expect: set[tuple[str, int]],
-                 calls: list[Any], noted: list[dict[str, Any]], events0: dict[str, int],
-                 start: float, settled: float) -> dict[str, Any]:
-        """One network's measures over the stage's window."""
-        sent_at = {rid: t for rid, t, _ in posts}
-        keys = set(side.keys)
-        by_conn = {cid: (name, home) for key, (name, cid, home) in self.where.items()
-                   if key in keys}
-        conn_key = {self.where[key][1]: key for key in keys}
-        stored = {(rid, cid): at for rid, cid, at in rows if rid in sent_at and cid in by_conn}
-        mine = {(rid, cid) for rid, cid in open_expect if rid in sent_at}
-        a_open: list[float] = []
-        b_open: list[float] = []
-        no_event = 0
-        for rid, cid in mine:
-            at = stored.get((rid, cid))
-            if at is None:
-                continue
-            a_open.append(at - sent_at[rid])
-            name, home = by_conn[cid]
-            deck = self.decks[name]
-            heard = next((t for t, feeds in deck.events[events0.get(name, 0):]
-                          if home in feeds and t >= at - 0.005), None)
-            if heard is None:
-                no_event += 1
-            else:
-                b_open.append(heard - sent_at[rid])
-        closed_items = [at - sent_at[rid] for (rid, cid), at in stored.items()
-                        if by_conn[cid][0] not in self.decks]
-        closed_expected = len(posts) * self.args.fanout - len(mine)
-        minutes = max(1e-9, (settled - start) / 60)
-        opened = {k for k in keys if self.opened(k)}
-        closed = keys - opened
-        # The reads of each account: at the relay for Mastodon (its token; streams apart),
-        # the hub's own GET calls to the PDS for Bluesky (the DID its token names), and the
-        # poll loop's feed reads for every network (the connector's budget is for those).
-        http: list[tuple[str, float, int, str]] = []  # account key, time, status, path
-        if network == "mastodon":
-            http = [("m:" + c.token, c.at, c.status, c.path) for c in calls
-                    if c.token and c.method == "GET"
-                    and not c.path.startswith("/api/v1/streaming")]
-        elif network == "bluesky":
-            pds = self.sides["bluesky"].peer.pds_url.split("//", 1)[1]  # type: ignore[attr-defined]
-            http = [("b:" + r["who"], r["t"], r["status"], r["path"]) for r in noted
-                    if r["k"] == "http" and r["host"] == pds and r["m"] == "GET"
-                    and r["who"].startswith("did:")]
-        polls = [(conn_key[r["conn"]], r["t"], r["err"], r["feed"]) for r in noted
-                 if r["k"] == "poll" and r["conn"] in conn_key]
-
-        def rate(counted: Counter[str], accounts: set[str]) -> dict[str, float]:
-            values = [counted.get(k, 0) / minutes for k in accounts]
-            if not values:
-                return {}
-            return {"accounts": len(values), "mean_per_min": round(statistics.mean(values), 2),
-                    "max_per_min": round(max(values), 2),
-                    "never_read": sum(1 for k in accounts if not counted.get(k))}
-
-        reads = Counter(k for k, _, _, _ in http)
-        buckets = Counter((k, int((t - start) // 60)) for k, t, _, _ in http)
-        poll_reads = Counter(k for k, _, _, _ in polls)
-        poll_buckets = Counter((k, int((t - start) // 60)) for k, t, _, _ in polls)
-        budget = BUDGETS[network]
-        by429 = Counter(k for k, _, status, _ in http if status == 429)
-        out: dict[str, Any] = {
-            "connections": len(keys), "open_connections": len(opened),
-            "posts": len(posts),
-            "post_rate_per_s": round(len(posts) / max(1e-9, self.args.duration), 2),
-            "stored_of_open": f"{len(a_open)}/{len(mine)}",
-            "a_post_to_stored": dist(a_open), "b_post_to_deck_event": dist(b_open),
-            "stored_without_event": no_event,
-            "closed_decks": {"items_expected": closed_expected, "arrived": len(closed_items),
-                             "post_to_stored": dist(closed_items)},
-            "budget_per_min": budget,
-            "poll_reads": {"open": rate(poll_reads, opened), "closed": rate(poll_reads, closed),
-                           "max_in_one_minute": max(poll_buckets.values(), default=0),
-                           "by_feed": dict(Counter(f for _, _, _, f in polls)),
-                           "errors": dict(Counter(e for _, _, e, _ in polls if e))},
-        }
-        if network != "nostr":  # Nostr reads are REQs on a websocket, not HTTP
-            out["http_reads"] = {
-                "open": rate(reads, opened), "closed": rate(reads, closed),
-                "account_minutes_over_budget": sum(
-                    1 for k in buckets if budget and buckets[k] > budget),
-                "max_in_one_minute": max(buckets.values(), default=0),
-                "answers": dict(Counter(status for _, _, status, _ in http)),
-                "paths": dict(Counter(re.sub(r"/\d+", "/N", p)
-                                      for _, _, _, p in http).most_common(8)),
-                "per_s": round(len(http) / max(1e-9, settled - start), 2),
-                # Every account of the hub together, from its one address: Bluesky's limit
-                # of 3,000 requests per 5 minutes per IP (600 a minute) is for this sum.
-                "hub_wide_per_min": round(len(http) / minutes, 1),
-            }
-            out["429"] = {"total": sum(by429.values()), "accounts": len(by429),
-                          "max_one_account": max(by429.values(), default=0)}
-        # How often each open deck's polled feed was read: the gaps between its reads in the
-        # window (its pace bounds how soon a polled item can be stored).
-        reads_of: dict[tuple[str, str], list[float]] = defaultdict(list)
-        for k, t, _, feed in polls:
-            if k in opened:
-                reads_of[(k, feed)].append(t)
-        gaps = [b - a for times in reads_of.values()
-                for a, b in itertools.pairwise(sorted(times))]
-        out["poll_gap_open"] = dist(gaps)
-        if isinstance(side, BlueskySide):
-            out["post_to_appview_serves"] = dist([side.visible[rid] - t for rid, t, _ in posts
-                                                  if rid in side.visible])
-            out["appview_never_served"] = sum(1 for rid, _, _ in posts[::2]
-                                              if rid not in side.visible)
-        masto = self.mastodon
-        if network == "mastodon" and masto is not None:
-            streams = [c for c in calls if c.path.startswith("/api/v1/streaming")]
-            out["streams_opened_in_window"] = len(streams)
-            out["streams_open_at_end"] = masto.relay.open_streams
-            out["streams_per_open_connection"] = dict(Counter(
-                masto.relay.open_by_token[k[2:]] for k in opened))
-        return out
-
-
-def note(text: str) -> None:
-    print(time.strftime("%H:%M:%S ") + text, file=sys.stderr, flush=True)
-
-
-def log_lines(folder: Path, needles: tuple[str, ...]) -> dict[str, int]:
-    found: Counter[str] = Counter()
-    for path in folder.glob("*.log"):
-        for line in path.read_text(errors="replace").splitlines():
-            for needle in needles:
-                if needle in line:
-                    found[f"{path.name}: {needle}"] += 1
-    return dict(found)
-
-
-def ratio(a: Any, b: Any) -> float | None:
-    return round(b / a, 2) if isinstance(a, int | float) and isinstance(b, int | float) and a \
-        else None
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
