@@ -87,12 +87,12 @@ def test_keyboard_moves_between_items_and_columns(
     me = mastodon_peer.new_account()
     create_owner(page, url)
     connect_mastodon(page, url, mastodon_peer, me)
-    rows = [{"remote_id": f"k{n}", "author_handle": "@grace@example.social",
+    rows = [{"remote_id": f"k{n}", "author_handle": "@grace@social.example",
              "author_name": f"Grace {n}", "text": f"Keyboard item {n}", "minutes_ago": n + 1}
             for n in range(6)]
     _seed(hub, "home", rows)
     _seed(hub, "mentions", [
-        {"remote_id": "m1", "author_handle": "@linus@example.social", "author_name": "Linus",
+        {"remote_id": "m1", "author_handle": "@linus@social.example", "author_name": "Linus",
          "text": "A mention for you", "kind": "mention"}])
     _open_deck(page, url)
     home, mentions = page.locator(".column").nth(0), page.locator(".column").nth(1)
@@ -189,19 +189,19 @@ def test_items_render_like_the_network_in_light_and_dark(
     connect_mastodon(page, url, mastodon_peer, me)
     image = f"{url}/static/hubbub/logo.svg"  # any image the page may load
     _seed(hub, "home", [
-        {"remote_id": "r1", "author_handle": "@grace@example.social", "author_name": "Grace",
-         "text": "Boosted words", "reposted_by": "@linus@example.social",
+        {"remote_id": "r1", "author_handle": "@grace@social.example", "author_name": "Grace",
+         "text": "Boosted words", "reposted_by": "@linus@social.example",
          "reposted_by_name": "Linus", "minutes_ago": 2},
-        {"remote_id": "r2", "author_handle": "@ken@example.social", "author_name": "Ken",
+        {"remote_id": "r2", "author_handle": "@ken@social.example", "author_name": "Ken",
          "text": "Behind a warning", "content_warning": "Spoilers", "minutes_ago": 3},
-        {"remote_id": "r3", "author_handle": "@radia@example.social", "author_name": "Radia",
+        {"remote_id": "r3", "author_handle": "@radia@social.example", "author_name": "Radia",
          "text": "A sensitive picture", "sensitive": True, "minutes_ago": 4,
          "media": [{"type": "image", "url": image, "preview_url": image,
                     "description": "The hubbub logo"}]},
-        {"remote_id": "r4", "author_handle": "@barbara@example.social", "author_name": "Barbara",
+        {"remote_id": "r4", "author_handle": "@barbara@social.example", "author_name": "Barbara",
          "text": "Replying with a quote", "in_reply_to": "x",
-         "in_reply_to_handle": "@grace@example.social", "minutes_ago": 5,
-         "quote": {"author_handle": "@dmr@example.social", "text": "Quoted text here"},
+         "in_reply_to_handle": "@grace@social.example", "minutes_ago": 5,
+         "quote": {"author_handle": "@dmr@social.example", "text": "Quoted text here"},
          "card": {"url": "https://example.org/a", "title": "A linked page",
                   "description": "Its summary"}},
     ])
@@ -241,14 +241,14 @@ def test_dollar_patterns_in_a_handle_or_address_stay_text_in_the_actions(
     hub, url = hub_server
     create_owner(page, url)
     connect_mastodon(page, url, mastodon_peer, mastodon_peer.new_account())
-    _seed(hub, "home", [{"remote_id": "d1", "author_handle": "@a$`b$&c$'d@example.social",
+    _seed(hub, "home", [{"remote_id": "d1", "author_handle": "@a$`b$&c$'d@social.example",
                          "author_name": "Dollar", "text": "Priced in dollars",
-                         "url": "https://example.social/@x/1?q=$&r=$'s"}])
+                         "url": "https://social.example/@x/1?q=$&r=$'s"}])
     _open_deck(page, url)
     item = page.locator(".item", has_text="Priced in dollars")
     reply = item.locator("[data-act=reply]")
     expect(reply).to_have_count(1)
-    expect(reply).to_contain_text("Reply to @a$`b$&c$'d@example.social")
+    expect(reply).to_contain_text("Reply to @a$`b$&c$'d@social.example")
     expect(item.locator("[data-act=open]")).to_have_attribute(
-        "href", "https://example.social/@x/1?q=$&r=$'s")
+        "href", "https://social.example/@x/1?q=$&r=$'s")
     expect(item.locator("form")).to_have_count(1)  # the template's one form, not pasted twice
