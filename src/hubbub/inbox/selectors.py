@@ -15,6 +15,7 @@ from hubbub.inbox.models import EntryState
 from hubbub.listening.models import ItemMark
 from hubbub.timeline.cursors import Cursor
 from hubbub.timeline.models import FeedEntry, Item
+from hubbub.timeline.privacy import private_kind
 
 # Kinds worth answering; "direct" is a direct message.
 ANSWERABLE = ("mention", "reply", "quote", "direct")
@@ -27,9 +28,8 @@ DIRECT = Q(kind="direct") | Q(extra__visibility="direct") | Q(extra__has_key="co
 
 
 def is_direct(item: Item) -> bool:
-    extra = item.extra if isinstance(item.extra, dict) else {}
-    return item.kind == "direct" or extra.get("visibility") == "direct" \
-        or "conversation" in extra
+    """A direct message (timeline/privacy.py decides, for the deck's marks too)."""
+    return private_kind(item) == "direct"
 
 
 def is_own(item: Item) -> bool:
