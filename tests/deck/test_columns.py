@@ -173,6 +173,32 @@ def test_newer_gives_only_what_came_after(client_in: Client, deck: Deck,
     assert [int(pk) for pk in re.findall(r'data-item="(\d+)"', html)] == [items[4].pk, items[3].pk]
 
 
+def test_newer_brings_the_named_items_stored_late(client_in: Client, deck: Deck,
+                                                  connection: Connection) -> None:
+    """An item stored after newer ones (a poll after the stream) is older than the column's
+    top: the live event names it and column_newer's `among` brings it, but never an item the
+    column does not show (another feed, another person's), and a malformed list is no error."""
+    items = make_items(connection, "home", 5)
+    elsewhere = make_items(connection, "mentions", 1)[0]
+    stranger = make_connection(User.objects.create_user("mallory", password="x" * 12),
+                               handle="@mallory@fake.example", remote_id="66")
+    theirs = make_items(stranger, "home", 1)[0]
+    column = make_column(deck, connection)
+    url = reverse("timeline:column_newer", args=[column.pk])
+    after = encode_cursor(items[3].created_at, items[3].pk)
+
+    def shown(among: str) -> list[int]:
+        response = client_in.get(url, {"after": after, "among": among})
+        assert response.status_code == 200
+        return [int(pk) for pk in re.findall(r'data-item="(\d+)"', response.content.decode())]
+
+    assert shown(f"{items[1].pk},{items[4].pk}") == [items[4].pk, items[1].pk]
+    assert shown(f"{elsewhere.pk},{theirs.pk},{items[0].pk}") == [items[4].pk, items[0].pk]
+    assert shown("9" * 30 + ",-1,x,,\x00") == [items[4].pk]
+    assert shown(",".join(str(n) for n in range(1, 5000))) == [
+        items[4].pk, *(i.pk for i in reversed(items[:4]))]
+
+
 def test_react_through_the_connector(client_in: Client, deck: Deck, connection: Connection,
                                      deck_network: list[tuple[str, str, str]]) -> None:
     item = make_items(connection, "home", 1)[0]

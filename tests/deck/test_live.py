@@ -78,7 +78,7 @@ def test_events_become_sse_messages(channel: FakeChannel, owner: User) -> None:
 
     got = async_to_sync(read)()
     assert got[0].startswith("retry: 2000\n")
-    assert got[1] == 'event: items\ndata: {"feeds": [1, 3], "count": 2}\n\n'
+    assert got[1] == 'event: items\ndata: {"feeds": [1, 3], "count": 2, "items": [10, 11]}\n\n'
     assert got[2] == 'event: feed\ndata: {"feeds": [3], "detail": "first poll done"}\n\n'
     assert got[3] == 'event: removed\ndata: {"feeds": [3], "items": [11]}\n\n'
     assert got[4] == "event: resync\ndata: {}\n\n"
@@ -123,7 +123,7 @@ def test_the_view_streams_text_event_stream_for_the_signed_in_person(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
     assert response["Cache-Control"] == "no-cache, no-transform"
-    assert got[1] == b'event: items\ndata: {"feeds": [5], "count": 1}\n\n'
+    assert got[1] == b'event: items\ndata: {"feeds": [5], "count": 1, "items": [1]}\n\n'
     assert channel.subscribed == [owner.pk]
 
 

@@ -21,7 +21,7 @@ from hubbub.networks.nostr import keys
 from hubbub.networks.nostr.reading import deletions_from_event, with_deletions
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.live import InProcessChannel, LiveEvent
-from hubbub.timeline.live_stream import format_event
+from hubbub.timeline.live_stream import LIVE_IDS, format_event
 from hubbub.timeline.models import Feed, FeedEntry, Item
 from hubbub.timeline.polling import mark_watched
 from hubbub.timeline.selectors import ensure_feed
@@ -199,6 +199,16 @@ def test_remove_deleted_checks_who_deleted_and_takes_reposts_along(alice: User) 
 def test_a_removed_event_names_the_items_for_the_browser() -> None:
     message = format_event(LiveEvent("removed", 1, feed_ids=(3, 2), item_ids=(9, 7)))
     assert message == 'event: removed\ndata: {"feeds": [2, 3], "items": [7, 9]}\n\n'
+
+
+def test_an_items_event_names_its_items_unless_there_are_many() -> None:
+    """The page asks for named items stored after newer ones (column_newer's `among`)."""
+    message = format_event(LiveEvent("items", 1, feed_ids=(4,), item_ids=(12, 11)))
+    assert message == 'event: items\ndata: {"feeds": [4], "count": 2, "items": [11, 12]}\n\n'
+    many = tuple(range(1, LIVE_IDS + 2))
+    message = format_event(LiveEvent("items", 1, feed_ids=(4,), item_ids=many))
+    assert '"items"' not in message
+    assert f'"count": {LIVE_IDS + 1}' in message
 
 
 def test_feeds_keep_their_entries_for_items_not_deleted(alice: User) -> None:

@@ -23,6 +23,10 @@ from hubbub.timeline.models import Feed
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 15.0
+# An "items" event names its items when there are at most this many, so that the page can ask
+# for those stored after newer ones (column_newer's `among`); a bigger batch is a catch-up the
+# columns read by time.
+LIVE_IDS = 200
 
 
 def format_event(event: Any) -> str:
@@ -38,6 +42,8 @@ def format_event(event: Any) -> str:
     data: dict[str, Any] = {"feeds": sorted(int(f) for f in event.feed_ids)}
     if kind == "items":
         data["count"] = len(event.item_ids)
+        if len(event.item_ids) <= LIVE_IDS:
+            data["items"] = sorted(int(i) for i in event.item_ids)
     elif kind == "removed":
         # The browser drops these item elements (the ids are the person's own items).
         data["items"] = sorted(int(i) for i in event.item_ids)

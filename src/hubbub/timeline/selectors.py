@@ -72,6 +72,16 @@ def items_after(column: Column, after: Cursor, *, limit: int = MAX_PAGE) -> list
     return _page(feeds, after=after, limit=limit, column=column)
 
 
+def items_among(column: Column, ids: Sequence[int], *, limit: int = MAX_PAGE) -> list[Item]:
+    """Those of `ids` that the column shows, newest first; at most `limit` of them. For items the
+    live deck heard were stored but that are older than its newest item (a poll that brought
+    them after the stream brought newer ones): items_after cannot see them."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))[:limit]
+    if not wanted:
+        return []
+    return _page(column_feeds(column), among=wanted, limit=len(wanted), column=column)
+
+
 def feed_page(feed: Feed, *, before: Cursor | None = None, limit: int = PAGE_SIZE,
               user: User | None = None) -> list[Item]:
     """One feed's items, newest first (for the benchmark and the API). With `user`, nothing
@@ -89,7 +99,7 @@ def cursor_of(item: Item) -> Cursor:
 
 
 def _page(feeds: Sequence[Feed], *, before: Cursor | None = None, after: Cursor | None = None,
-          limit: int, column: Column | None = None) -> list[Item]:
+          among: Sequence[int] = (), limit: int, column: Column | None = None) -> list[Item]:
     """A page of the feeds' items; with `column`, also the items rules sent to it, and for an
     allow-list column only those the list let through (listening/). Items a rule hides are
     left out inside each range scan (a primary-key probe of the rules' marks a row)."""
@@ -102,7 +112,7 @@ def _page(feeds: Sequence[Feed], *, before: Cursor | None = None, after: Cursor 
     if not feeds and column is None:
         return []
     limit = max(1, min(int(limit), MAX_PAGE))
-    rows = _entry_rows(sources, before=before, after=after, limit=limit)
+    rows = _entry_rows(sources, before=before, after=after, among=among, limit=limit)
     if not rows:
         return []
     ids = list(rows)
@@ -130,10 +140,12 @@ def _allow_list(column: Column) -> bool:
 
 
 def _entry_rows(sources: Sequence[tuple[str, int]], *, before: Cursor | None,
-                after: Cursor | None, limit: int) -> dict[int, tuple[bool, bool]]:
+                after: Cursor | None, among: Sequence[int] = (),
+                limit: int) -> dict[int, tuple[bool, bool]]:
     """Item id -> (priority, read) by the rules, in column order (newest first), at most
     `limit`. A source is ("feed", feed id): FeedEntry, or ("column", column id): the rules'
-    ColumnEntry."""
+    ColumnEntry. With `among`, only those items (each a probe of the source's (source, item)
+    unique index)."""
     tables = {"feed": (db.ops.quote_name(FeedEntry._meta.db_table), "feed_id"),
               "column": (db.ops.quote_name(ColumnEntry._meta.db_table), "column_id")}
     mark_table = db.ops.quote_name(ItemMark._meta.db_table)
@@ -143,7 +155,7 @@ def _entry_rows(sources: Sequence[tuple[str, int]], *, before: Cursor | None,
     newer = after is not None
     for n, (kind, key) in enumerate(sources):
         table, key_column = tables[kind]
-        where, arm_params = _window(key_column, key, before=before, after=after)
+        where, arm_params = _window(key_column, key, before=before, after=after, among=among)
         order = ("e.created_at ASC, e.item_id ASC" if newer
                  else "e.created_at DESC, e.item_id DESC")
         # Only quoted table names and fixed SQL are formatted in; every value is a parameter.
@@ -174,9 +186,12 @@ def _entry_rows(sources: Sequence[tuple[str, int]], *, before: Cursor | None,
 
 
 def _window(key_column: str, key: int, *, before: Cursor | None,
-            after: Cursor | None) -> tuple[str, list[Any]]:
+            after: Cursor | None, among: Sequence[int] = ()) -> tuple[str, list[Any]]:
     """WHERE for one feed's (or column's) range. `created_at <= t AND (created_at < t OR
     item_id < id)` lets the index seek to t and filter only the rows that share t."""
+    if among:
+        marks = ", ".join(["%s"] * len(among))
+        return f"e.{key_column} = %s AND e.item_id IN ({marks})", [key, *among]
     if before is not None:
         at = db.ops.adapt_datetimefield_value(before[0])
         return (f"e.{key_column} = %s AND e.created_at <= %s "

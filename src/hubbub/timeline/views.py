@@ -42,6 +42,9 @@ FIRST_SCREEN = 12
 # in a tall window is at once: the first paint does not wait for it.
 FIRST_SCREEN_ITEMS = 40
 FIRST_SCREEN_LEAST = 4
+# Item ids a live event names (timeline/live_stream.LIVE_IDS) that column_newer looks up.
+MAX_AMONG = 200
+MAX_AMONG_CHARS = MAX_AMONG * 20
 
 
 def first_screen(columns: int) -> int:
@@ -347,13 +350,21 @@ def column(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def column_newer(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Items newer than `after`, newest first: what the "3 new" bar shows."""
+    """Items newer than `after`, newest first: what the "3 new" bar shows. With `among` (item
+    ids the live event named, comma-separated), also those of them the column shows that are
+    older than `after`: stored late (a poll after the stream), they are new to the person all
+    the same, and the page places them where their time puts them."""
     found = get_object_or_404(_columns(request), pk=pk)
     after = decode_cursor(request.GET.get("after"))
     if after is None:
         items = selectors.column_page(found, limit=PAGE_SIZE)
     else:
         items = selectors.items_after(found, after)
+        among = parse_ids(request.GET.get("among", "")[:MAX_AMONG_CHARS].split(","))
+        shown = {item.pk for item in items}
+        late = [pk for pk in among[:MAX_AMONG] if pk not in shown]
+        if late:
+            items += selectors.items_among(found, late)
     mark_people(request.user.pk, items)
     return page(request, "timeline/_items.html", {
         "column": found, "items": items, "here": _deck_url(found.deck_id)})

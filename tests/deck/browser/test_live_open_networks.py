@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from hubbub.networks.nostr import keys
 from tests.browser.conftest import shot
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
-from tests.peers.bluesky import BlueskyPeer
+from tests.peers.bluesky import BlueskyAccount, BlueskyPeer
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.nostr import NostrPeer
 
@@ -92,11 +93,10 @@ def _waits_behind_the_bar(page: Any, column: Any, post: Any, fillers: int = 12) 
     expect(column.locator("[data-items] > .item").first).to_contain_text("Arrived while reading")
 
 
-def test_a_bluesky_post_arrives_in_the_open_column_within_seconds(
-        page: Any, hub_server: tuple[Hub, str], bluesky_peer: BlueskyPeer) -> None:
+def _bluesky_reader(page: Any, url: str, bluesky_peer: BlueskyPeer) -> BlueskyAccount:
+    """The hub's owner, with a Bluesky reader connected who follows a friend: the friend."""
     from playwright.sync_api import expect
 
-    hub, url = hub_server
     reader, friend = bluesky_peer.create_account("reader"), bluesky_peer.create_account("friend")
     bluesky_peer.follow(reader, friend)
     create_owner(page, url)
@@ -107,6 +107,38 @@ def test_a_bluesky_post_arrives_in_the_open_column_within_seconds(
     page.fill("input[name=base_url]", bluesky_peer.pds_url)
     page.get_by_role("button", name="Connect").click()
     expect(page).to_have_url(re.compile(r"/connections/(#main)?$"))
+    return friend
+
+
+def test_a_post_stored_after_newer_ones_still_arrives_in_its_place(
+        page: Any, hub_server: tuple[Hub, str], bluesky_peer: BlueskyPeer) -> None:
+    """A post older than the column's top that reaches the hub after it (here written with
+    an earlier time; in CI, a post a poll brought after the stream brought a newer one): the
+    open column shows it without a reload, below the newer post, where its time puts it."""
+    hub, url = hub_server
+    friend = _bluesky_reader(page, url, bluesky_peer)
+    home = _open_deck(page, url)
+    _polled(hub)
+    bluesky_peer.post(friend, "The newest post")
+    _arrives(page, home, "The newest post", time.monotonic())
+    written = (datetime.now(UTC) - timedelta(minutes=10)).isoformat().replace("+00:00", "Z")
+    bluesky_peer.create_record(friend, "app.bsky.feed.post",
+                               {"text": "Written earlier, arriving late", "createdAt": written})
+    _arrives(page, home, "Written earlier, arriving late", time.monotonic())
+    texts = home.locator("[data-items] > .item").all_inner_texts()
+    order = [n for n, text in enumerate(texts)
+             for wanted in ("The newest post", "Written earlier, arriving late") if wanted in text]
+    assert len(order) == 2, texts
+    assert order == sorted(order), texts
+    shot(page, "deck-42-late-post-in-place")
+
+
+def test_a_bluesky_post_arrives_in_the_open_column_within_seconds(
+        page: Any, hub_server: tuple[Hub, str], bluesky_peer: BlueskyPeer) -> None:
+    from playwright.sync_api import expect
+
+    hub, url = hub_server
+    friend = _bluesky_reader(page, url, bluesky_peer)
     home = _open_deck(page, url)
     _polled(hub)
 

@@ -177,14 +177,22 @@
   // --- new items: fetched on a live event, held behind the "N new" bar -------------------------
 
   const inFlight = new Map(); // column id -> {again: bool}
+  // Column id -> ids of items a live event named that the column has not asked for yet: one
+  // stored after newer ones (a poll after the stream) is older than the column's newest item,
+  // so asking by time alone would never bring it.
+  const named = new Map();
+  const MAX_AMONG = 200;
 
   function newestCursor(column) {
-    const pending = column.querySelector("[data-pending] > .item");
+    // The pending items are newest first in each batch, but a batch of late ones (older than
+    // the list's top) may lie in front of a newer batch: every one is looked at.
+    let newest = "";
     const first = column.querySelector("[data-items] > .item");
-    const a = pending ? cursorOf(pending) : "";
-    const b = first ? cursorOf(first) : "";
-    if (a && b) return cursorNewer(a, b) ? a : b;
-    return a || b;
+    for (const el of [...column.querySelectorAll("[data-pending] > .item"), first]) {
+      const cursor = el ? cursorOf(el) : "";
+      if (cursor && (!newest || cursorNewer(cursor, newest))) newest = cursor;
+    }
+    return newest;
   }
 
   function atTop(column) {
@@ -199,8 +207,12 @@
     return Array.from(template.content.children).filter((el) => el.classList.contains("item"));
   }
 
-  async function fetchNewer(column) {
+  async function fetchNewer(column, ids) {
     const id = column.dataset.column;
+    if (ids && ids.length) {
+      if (!named.has(id)) named.set(id, new Set());
+      for (const itemId of ids) named.get(id).add(String(itemId));
+    }
     const running = inFlight.get(id);
     if (running) {
       running.again = true;
@@ -208,24 +220,65 @@
     }
     const state = { again: false };
     inFlight.set(id, state);
+    const asked = Array.from(named.get(id) || []);
+    named.delete(id);
     try {
       const after = newestCursor(column);
       const url = new URL(column.dataset.newerUrl, window.location.href);
       if (after) url.searchParams.set("after", after);
+      const held = heldIds(column);
+      const among = asked.filter((itemId) => !held.has(itemId)).slice(0, MAX_AMONG);
+      if (after && among.length) url.searchParams.set("among", among.join(","));
       const response = await fetch(url, { credentials: "same-origin", headers: { "X-Deck": "1" } });
       if (!response.ok) return;
       const html = await response.text();
       // What the column holds is read after the last wait: a page swapped in while the body
       // was on its way may hold the same items.
-      const known = new Set(itemsOf(column, { visibleOnly: false }).map((el) => el.dataset.item));
-      for (const el of column.querySelectorAll("[data-pending] > .item")) known.add(el.dataset.item);
+      const known = heldIds(column);
       const fresh = parseItems(html).filter((el) => !known.has(el.dataset.item));
       if (fresh.length) receive(column, fresh);
     } catch (_) {
-      // Offline for a moment: the next event or the reconnect catches up.
+      // Offline for a moment: the next event or the reconnect catches up; the named items are
+      // asked for again then.
+      if (asked.length) {
+        if (!named.has(id)) named.set(id, new Set());
+        for (const itemId of asked) named.get(id).add(itemId);
+      }
     } finally {
       inFlight.delete(id);
       if (state.again) fetchNewer(column);
+    }
+  }
+
+  function heldIds(column) {
+    const held = new Set(itemsOf(column, { visibleOnly: false }).map((el) => el.dataset.item));
+    for (const el of column.querySelectorAll("[data-pending] > .item")) held.add(el.dataset.item);
+    return held;
+  }
+
+  // Items shown from the pending bar: those newer than the list's top go on top in one step; one
+  // stored late goes where its time puts it among the items shown, or is left to the next page
+  // when it is older than all of them and more pages remain (that page brings it).
+  function place(column, list, waiting) {
+    const first = list.querySelector(":scope > .item");
+    const top = first ? cursorOf(first) : "";
+    const onTop = [];
+    const late = [];
+    for (const el of waiting) {
+      const cursor = cursorOf(el);
+      (!top || !cursor || cursorNewer(cursor, top) ? onTop : late).push(el);
+    }
+    onTop.sort((a, b) => (cursorNewer(cursorOf(b), cursorOf(a)) ? 1 : -1));
+    if (onTop.length) list.prepend(...onTop);
+    if (!late.length) return;
+    const shown = itemsOf(column, { visibleOnly: false });
+    const morePages = Boolean(column.querySelector("[data-more-slot] [data-more]"));
+    for (const el of late) {
+      const cursor = cursorOf(el);
+      const next = shown.find((other) => other !== el && cursorNewer(cursor, cursorOf(other)));
+      if (next) next.before(el);
+      else if (morePages) el.remove();
+      else list.append(el);
     }
   }
 
@@ -261,7 +314,7 @@
     const list = column.querySelector("[data-items]");
     const waiting = Array.from(pending.children);
     if (waiting.length) {
-      list.prepend(...waiting);
+      place(column, list, waiting);
       markFeed(list);
       // An empty column's "nothing here yet" note goes once something arrived.
       for (const note of column.querySelectorAll("[data-more-slot] > .more-empty")) note.remove();
@@ -361,7 +414,7 @@
     source.addEventListener("items", (event) => {
       let data = {};
       try { data = JSON.parse(event.data); } catch (_) { return; }
-      for (const column of columnsForFeeds(data.feeds || [])) fetchNewer(column);
+      for (const column of columnsForFeeds(data.feeds || [])) fetchNewer(column, data.items || []);
     });
     source.addEventListener("feed", (event) => {
       let data = {};
