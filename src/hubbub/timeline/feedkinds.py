@@ -13,6 +13,11 @@ from hubbub.connections.models import Connection
 from hubbub.networks.base import Capabilities
 from hubbub.networks.registry import UnknownNetwork, get_connector
 
+# Searches: none of the networks states a limit for a query (Mastodon's /api/v2/search, Bluesky's
+# app.bsky.feed.searchPosts `q`, NIP-50's `search`); a search is a few words, and a longer one
+# matches nothing on any of them (the add-column form refuses it, forms.param_refusal).
+SEARCH_MAX = 100
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -30,9 +35,12 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
     Kind("mentions", "Mentions", "at", "All mentions"),
     Kind("own", "My posts", "user", "All my posts"),
     Kind("list", "List", "list", "Lists", "List",
-         "the list's id, address or name on that network"),
-    Kind("hashtag", "Hashtag", "hash", "Hashtag everywhere", "Hashtag", "without the #"),
-    Kind("search", "Search", "search", "Search everywhere", "Search for", "words or a phrase"),
+         "Mastodon: the list's name or id; Nostr: a follow set's name or its naddr1…; "
+         "Bluesky: its at:// address or bsky.app link"),
+    Kind("hashtag", "Hashtag", "hash", "Hashtag everywhere", "Hashtag",
+         "one tag, without the # or spaces"),
+    Kind("search", "Search", "search", "Search everywhere", "Search for",
+         f"words or a phrase, at most {SEARCH_MAX} characters"),
     Kind("author", "Person", "user", "Person everywhere", "Handle", "e.g. @alice@example.social"),
     Kind("feed", "Custom feed", "columns", "Custom feeds", "Feed",
          "its at:// address or its link, e.g. https://bsky.app/profile/…/feed/…"),
