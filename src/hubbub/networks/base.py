@@ -80,6 +80,10 @@ class Draft:
     visibility: str = ""
     in_reply_to: str = ""
     language: str = ""
+    # A quote from the deck, on a network that quotes natively (Connector.native_quotes): the
+    # network's id of the post quoted, and its web address (for a server that cannot quote).
+    quote: str = ""
+    quote_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,10 @@ class Connector(ABC):
     # Keys of the stored credentials that are the person's settings rather than what the
     # network gave (a Nostr account's media server): reconnecting without them keeps them.
     kept_settings: ClassVar[tuple[str, ...]] = ()
+    # The network shows a quote of a post natively (a Bluesky embed record, a NIP-18 `q` tag, a
+    # Mastodon 4.5 quote): the composer then sends the post quoted as Draft.quote rather than
+    # its link in the text.
+    native_quotes: ClassVar[bool] = False
 
     # --- identity and capabilities -----------------------------------------------------------
     @abstractmethod

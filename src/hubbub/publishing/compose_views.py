@@ -27,6 +27,7 @@ from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import active_connections, connections_for
 from hubbub.core.ids import parse_id, parse_ids
+from hubbub.networks.registry import get_connector
 from hubbub.planning import compose as planning
 from hubbub.publishing import drafts, services, targets
 from hubbub.publishing.forms import (
@@ -207,9 +208,14 @@ def answering_initial(request: AuthedRequest) -> dict[str, Any]:
         messages.error(request, f"{PRIVATE_LABELS[private_kind(quoted)]}: it cannot be quoted, "
                                 "only its readers may see it.")
         return {}
+    if quoted is not None and get_connector(quoted.connection.network).native_quotes:
+        # The post carries the quote itself (Draft.quote): no link in the text to count.
+        return {"targets": [quoted.connection_id], "text": "", "quote": quoted.pk}
     if quoted is not None and quoted.url:
         return {"targets": [quoted.connection_id], "text": f"\n\n{quoted.url}",
                 "quote": quoted.pk}
+    if request.GET.get("quote"):
+        messages.error(request, "That post is not in your hub any more: it cannot be quoted.")
     return {}
 
 

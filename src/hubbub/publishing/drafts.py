@@ -24,7 +24,7 @@ from hubbub.publishing.models import Delivery, DeliveryState, Post, PostMedia
 # KeptMedia and MediaItem live with Outgoing; still importable here.
 from hubbub.publishing.outgoing import KeptMedia as KeptMedia
 from hubbub.publishing.outgoing import MediaItem as MediaItem
-from hubbub.publishing.outgoing import Outgoing
+from hubbub.publishing.outgoing import Outgoing, quote_fields
 from hubbub.publishing.services import (
     PostError,
     TargetCustom,
@@ -116,6 +116,8 @@ def _rewrite_draft(post: Post, outgoing: Outgoing, media: Sequence[MediaItem]) -
         }
         if outgoing.reply_to is not None:
             fields["in_reply_to"] = outgoing.reply_to.get(pk, "")
+        if outgoing.quote is not None:
+            fields |= quote_fields(outgoing.quote.get(pk))
         delivery = current.get(pk)
         if delivery is None:
             delivery = Delivery.objects.create(

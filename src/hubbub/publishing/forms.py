@@ -21,13 +21,15 @@ from hubbub.core.counting import MAX_POST_CHARS
 from hubbub.core.ids import IdMultipleChoiceField, parse_id, parse_ids
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
 from hubbub.networks.base import Draft, MediaFile
+from hubbub.networks.registry import get_connector
 from hubbub.publishing import customize, post_options, stash
 from hubbub.publishing.media import NewMedia, stored_video_facts
 from hubbub.publishing.models import Post, PostMedia
-from hubbub.publishing.outgoing import KeptMedia, MediaItem, Outgoing
+from hubbub.publishing.outgoing import KeptMedia, MediaItem, Outgoing, Quoted
 from hubbub.publishing.preview import video_label
 from hubbub.publishing.schedule_fields import ScheduleFields as ScheduleFields
 from hubbub.timeline.models import Item
+from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
 from hubbub.timeline.services import reaction_target
 
 MAX_IMAGES = 4
@@ -142,7 +144,9 @@ class ComposeForm(ScheduleFields):
     action = forms.CharField(required=False, max_length=40)
     # A reply from the deck: the hub's id of the timeline item answered.
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    # A quote from the deck: the hub's id of the timeline item quoted (its link is in the text).
+    # A quote from the deck: the hub's id of the timeline item quoted. Where its network quotes
+    # natively (Connector.native_quotes) the post carries the quote itself; elsewhere its link
+    # is in the text.
     quote = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The draft this composer keeps up to date (saved by the page as the person types).
     draft = forms.IntegerField(required=False, widget=forms.HiddenInput(attrs={"data-draft": ""}))
@@ -266,6 +270,12 @@ class ComposeForm(ScheduleFields):
     def wants_schedule(self) -> bool:
         return self.data.get("action") == "schedule"
 
+    @property
+    def quote_native(self) -> bool:
+        """The quoted item's network shows the quote itself (no link needed in the text)."""
+        item = self.quote_item
+        return item is not None and get_connector(item.connection.network).native_quotes
+
     def clean_reply_to(self) -> int | None:
         value: int | None = self.cleaned_data.get("reply_to")
         if value is not None and self.reply_item is None:
@@ -284,7 +294,27 @@ class ComposeForm(ScheduleFields):
         }:
             self.add_error(None, f"A reply goes out from {item.connection.handle} only, on "
                                  "the network the post came from.")
+        self._check_quote(targets)
         return cleaned
+
+    def _check_quote(self, targets: Sequence[Connection] | None) -> None:
+        """The item quoted is still in the hub, anyone may see it, and a native quote goes
+        from the account that saw it."""
+        if self.reply_item is not None or self.cleaned_data.get("quote") is None:
+            return
+        quoted = self.quote_item
+        if quoted is None:
+            self.add_error(None, "The post you are quoting is not in your hub any more (or "
+                                 "its account was disconnected): it cannot be quoted.")
+            return
+        private = private_kind(quoted)
+        if private:
+            self.add_error(None, f"{PRIVATE_LABELS[private]}: it cannot be quoted, only its "
+                                 "readers may see it.")
+        elif self.quote_native and targets is not None and {
+                t.pk for t in targets} != {quoted.connection_id}:
+            self.add_error(None, f"A quote goes out from {quoted.connection.handle} only: it "
+                                 "shows the post quoted on the network it came from.")
 
     def outgoing(self) -> Outgoing:
         """What to send, read once from the cleaned form: the value every service of the
@@ -306,6 +336,7 @@ class ComposeForm(ScheduleFields):
             media=tuple(self.media_items() if self.draft_post is not None else self.new_media()),
             scheduled_for=cleaned.get("scheduled_for"), typed_time=self.typed_time(),
             tz=self.zone, reply_to=self.reply_targets() or None,
+            quote=self.quote_targets() or None,
             customize=customize.customize_map(
                 edits, [c.pk for c in chosen], text=text, content_warning=content_warning,
                 present_slots=present),
@@ -317,6 +348,14 @@ class ComposeForm(ScheduleFields):
         if item is None:
             return {}
         return {item.connection_id: reaction_target(item)}
+
+    def quote_targets(self) -> dict[int, Quoted]:
+        """For create_post(quote=...): the connection that saw the post quoted -> that post,
+        where its network quotes natively (elsewhere the link in the text is the quote)."""
+        item = self.quote_item
+        if item is None or not self.quote_native or private_kind(item):
+            return {}
+        return {item.connection_id: Quoted(reaction_target(item), item.url)}
 
     def media_items(self) -> list[MediaItem]:
         """The images in slot order: new uploads and stashed files as NewMedia, images the
@@ -381,10 +420,10 @@ class ComposeForm(ScheduleFields):
 
 
 def find_item(user: User, ref: object) -> Item | None:
-    """A timeline item of this person's connections, by the hub's id; None for anything else."""
-    try:
-        pk = int(str(ref))
-    except (TypeError, ValueError):
+    """A timeline item of this person's connections, by the hub's id; None for anything else
+    (not an id, another person's item, an item gone, a disconnected account's)."""
+    pk = parse_id(ref if isinstance(ref, int) else str(ref or ""))
+    if pk is None:
         return None
     return Item.objects.select_related("connection").filter(
         pk=pk, connection__user=user, connection__disconnected_at__isnull=True
@@ -444,6 +483,12 @@ class EditForm(ScheduleFields):
             visibility=options.visibility, language=options.language)
 
 
+def _item_of(connection_id: int, remote_id: str) -> Item | None:
+    """The stored item a delivery names by the network's id (a repost's original too)."""
+    return Item.objects.filter(connection_id=connection_id, remote_id=remote_id).first() or \
+        Item.objects.filter(connection_id=connection_id, extra__original_id=remote_id).first()
+
+
 def draft_data(post: Post, zone: str) -> dict[str, Any]:
     """A saved draft as the compose form's fields, to open it again: the main text, the
     accounts, each account's own version, the images ("m<id>") and the time picked."""
@@ -467,6 +512,10 @@ def draft_data(post: Post, zone: str) -> dict[str, Any]:
                 Item.objects.filter(connection_id=n, extra__original_id=d.in_reply_to).first()
             if item is not None:
                 data["reply_to"] = item.pk
+        if d.quote_of and "quote" not in data:
+            item = _item_of(n, d.quote_of)
+            if item is not None:
+                data["quote"] = item.pk
         if d.visibility_override:
             data[f"vis_{n}"] = d.visibility_override
         custom = (d.text_override is not None or d.content_warning_override is not None

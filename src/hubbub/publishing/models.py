@@ -133,6 +133,10 @@ class Delivery(models.Model):
     text_override = models.TextField(null=True, blank=True)  # noqa: DJ001
     # A reply: the network's id of the post answered (per target: ids differ per network).
     in_reply_to = models.CharField(max_length=500, blank=True)
+    # A quote from the deck on a network that quotes natively: the network's id of the post
+    # quoted (on this account's network) and its web address; "" for no quote.
+    quote_of = models.CharField(max_length=500, blank=True, default="")
+    quote_url = models.CharField(max_length=1000, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -44,6 +44,22 @@ class TargetCustom:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """The post a quote quotes, as its account's network knows it: the network's id (an
+    at:// URI, a Nostr event id, a status id) and its web address."""
+
+    remote_id: str
+    url: str = ""
+
+
+def quote_fields(quoted: Quoted | None) -> dict[str, str]:
+    """A delivery's quote fields (Delivery.quote_of, quote_url) for the post it quotes."""
+    if quoted is None:
+        return {"quote_of": "", "quote_url": ""}
+    return {"quote_of": quoted.remote_id, "quote_url": quoted.url}
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """One post as the person asked for it, before any row exists."""
 
@@ -56,6 +72,8 @@ class Outgoing:
     typed_time: datetime | None = None  # the date and time typed, which a draft remembers
     tz: str = "UTC"
     reply_to: Mapping[int, str] | None = None  # connection id -> the remote id it answers
+    # connection id -> the post it quotes natively there (None: a draft keeps its own)
+    quote: Mapping[int, Quoted] | None = None
     customize: Mapping[int, TargetCustom] = field(default_factory=dict)  # per-account versions
     visibility: str = ""  # a Visibility value; "": each account's default
     language: str = ""  # an ISO 639-1 code; "": not said

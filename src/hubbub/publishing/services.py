@@ -15,6 +15,7 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import capabilities_for
 from hubbub.core.counting import post_size_problem
+from hubbub.core.dbclock import db_now
 from hubbub.networks.base import Draft, MediaFile
 
 # PostError and NewMedia are part of this module's face: views, planning and imports take them here.
@@ -22,7 +23,7 @@ from hubbub.publishing.errors import PostError as PostError
 from hubbub.publishing.media import InspectedMedia, inspect_media, media_file
 from hubbub.publishing.media import NewMedia as NewMedia
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
-from hubbub.publishing.outgoing import Outgoing
+from hubbub.publishing.outgoing import Outgoing, Quoted, quote_fields
 
 # TargetCustom lives with Outgoing (its per-account versions); still importable here.
 from hubbub.publishing.outgoing import TargetCustom as TargetCustom
@@ -64,6 +65,7 @@ def create_post(
     reply_to: Mapping[int, str] | None = None,
     customize: Mapping[int, TargetCustom] | None = None,
     draft: bool = False,
+    quote: Mapping[int, Quoted] | None = None,
     visibility: str = "",
     language: str = "",
 ) -> Post:
@@ -72,6 +74,7 @@ def create_post(
 
     scheduled_for None means now. The worker picks due deliveries up from the table.
     reply_to maps a connection id to the network's id of the post this one answers there;
+    quote, to the post it quotes there (a network that quotes natively);
     customize maps a connection id to that target's own text, content warning, images or
     thread. visibility and language are stored on the post, in its row (a worker may take a
     post sent now the moment it commits).
@@ -94,7 +97,7 @@ def create_post(
     base = Draft(text=text, content_warning=content_warning,
                  media=tuple(p.info for p in prepared))
     if not draft:
-        problems = check_targets(base, connections, customize, reply_to)
+        problems = check_targets(base, connections, customize, reply_to, quote)
         if problems:
             raise PostError(" ".join(problems))
     kept = _carried_by_target(base.media, connections)
@@ -103,7 +106,7 @@ def create_post(
             user=user, text=text, connections=connections, content_warning=content_warning,
             prepared=prepared, scheduled_for=scheduled_for, tz=tz, reply_to=reply_to,
             customize=customize, draft=draft, kept=kept, visibility=visibility,
-            language=language)
+            language=language, quote=quote)
 
 
 def create_from(user: User, outgoing: Outgoing, *, draft: bool = False) -> Post:
@@ -114,7 +117,7 @@ def create_from(user: User, outgoing: Outgoing, *, draft: bool = False) -> Post:
         content_warning=outgoing.content_warning, media=outgoing.new_media(),
         scheduled_for=outgoing.typed_time if draft else outgoing.scheduled_for,
         tz=outgoing.tz, reply_to=outgoing.reply_to, customize=outgoing.customize, draft=draft,
-        visibility=outgoing.visibility, language=outgoing.language)
+        visibility=outgoing.visibility, language=outgoing.language, quote=outgoing.quote)
 
 
 def _carried_by_target(media: Sequence[MediaFile], connections: Sequence[Connection]
@@ -146,7 +149,7 @@ def _save_post(
     prepared: Sequence[InspectedMedia], scheduled_for: datetime | None, tz: str,
     reply_to: Mapping[int, str] | None, customize: Mapping[int, TargetCustom] | None,
     draft: bool, kept: Mapping[int, tuple[int, ...]] | None = None,
-    visibility: str = "", language: str = "",
+    visibility: str = "", language: str = "", quote: Mapping[int, Quoted] | None = None,
 ) -> Post:
     """create_post's rows, in its transaction: the post, its files, one delivery a target.
     `kept`: for a target that cannot carry all the attachments, the positions it carries."""
@@ -163,7 +166,7 @@ def _save_post(
         stored.file.save(item.name, ContentFile(item.data), save=False)
         stored.save()
         stored_ids.append(stored.pk)
-    due = scheduled_for or timezone.now()
+    due = scheduled_for or db_now()  # "now" is the database's: the clock that says it is due
     state = DeliveryState.DRAFT if draft else DeliveryState.SCHEDULED
     for connection in connections:
         custom = (customize or {}).get(connection.pk)
@@ -172,6 +175,7 @@ def _save_post(
             post=post, connection=connection, state=state, due_at=due,
             idempotency_key=uuid.uuid4().hex,
             in_reply_to=(reply_to or {}).get(connection.pk, ""),
+            **quote_fields((quote or {}).get(connection.pk)),
             text_override=custom.text if custom else None,
             content_warning_override=custom.content_warning if custom else None,
             media_override=_media_override(
@@ -207,7 +211,7 @@ def send_draft(post: Post, *, scheduled_for: datetime | None = None, tz: str = "
     if scheduled_for is not None and timezone.is_naive(scheduled_for):
         raise PostError("A scheduled time must carry its time zone.")
     _leave_out_uncarried(locked, deliveries)
-    due = scheduled_for or timezone.now()
+    due = scheduled_for or db_now()
     locked.is_draft = False
     locked.scheduled_for = scheduled_for
     locked.timezone = tz
@@ -262,6 +266,7 @@ def duplicate_post(post: Post) -> Post:
             media_override=None if d.media_override is None
             else [new_ids[i] for i in d.media_override if i in new_ids],
             parts=list(d.parts), in_reply_to=d.in_reply_to,
+            quote_of=d.quote_of, quote_url=d.quote_url,
             visibility_override=d.visibility_override,
         )
         record_transition(delivery, "", DeliveryState.DRAFT, f"copied from post {post.pk}")

@@ -18,7 +18,7 @@ from hubbub.networks.registry import get_connector
 from hubbub.publishing.media import media_file
 from hubbub.publishing.mentions import Known, has_mentions, people_of, write_drafts
 from hubbub.publishing.models import Delivery, Post
-from hubbub.publishing.outgoing import TargetCustom
+from hubbub.publishing.outgoing import Quoted, TargetCustom
 
 
 def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
@@ -27,7 +27,7 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
     stored = list(post.media.all())
     text = post.text
     content_warning = post.content_warning
-    in_reply_to = ""
+    in_reply_to = quote = quote_url = ""
     visibility = post.visibility
     if delivery is not None:
         visibility = delivery.visibility_override or visibility
@@ -39,22 +39,25 @@ def draft_of(post: Post, delivery: Delivery | None = None) -> Draft:
             by_id = {m.pk: m for m in stored}
             stored = [by_id[pk] for pk in delivery.media_override if pk in by_id]
         in_reply_to = delivery.in_reply_to
+        quote, quote_url = delivery.quote_of, delivery.quote_url
     return Draft(text=text, content_warning=content_warning,
                  media=tuple(media_file(m) for m in stored), in_reply_to=in_reply_to,
-                 visibility=visibility, language=post.language)
+                 visibility=visibility, language=post.language, quote=quote,
+                 quote_url=quote_url)
 
 
 def part_drafts(post: Post, delivery: Delivery) -> list[Draft]:
-    """The drafts a delivery sends, in order: one, or one per part of a thread. Media go with
-    the first part; every part carries the content warning. Replies are chained by the engine.
-    A person named with @[name] is written as their account on the delivery's network; once
-    the engine froze that writing (`delivery.written`, at the first attempt), its words are
-    used, whatever the person's accounts are by then."""
+    """The drafts a delivery sends, in order: one, or one per part of a thread. Media and the
+    quote go with the first part; every part carries the content warning. Replies are chained
+    by the engine. A person named with @[name] is written as their account on the delivery's
+    network; once the engine froze that writing (`delivery.written`, at the first attempt),
+    its words are used, whatever the person's accounts are by then."""
     whole = draft_of(post, delivery)
     drafts = [whole] if not delivery.parts else [
         Draft(text=text, content_warning=whole.content_warning,
               media=whole.media if i == 0 else (), in_reply_to=whole.in_reply_to if i == 0 else "",
-              visibility=whole.visibility, language=whole.language)
+              visibility=whole.visibility, language=whole.language,
+              quote=whole.quote if i == 0 else "", quote_url=whole.quote_url if i == 0 else "")
         for i, text in enumerate(delivery.parts)
     ]
     frozen = delivery.written
@@ -189,9 +192,10 @@ def check_targets(
     base: Draft, connections: Sequence[Connection],
     customize: Mapping[int, TargetCustom] | None = None,
     reply_to: Mapping[int, str] | None = None,
+    quote: Mapping[int, Quoted] | None = None,
 ) -> list[str]:
     """Every problem of every target (each with its own text/thread), as sentences; a target
-    in `reply_to` is checked as the reply it is."""
+    in `reply_to` is checked as the reply it is, one in `quote` as the quote."""
     problems = []
     alt_optional: dict[int, bool] = {}  # the owner's alt-text rule, read once for all
     people: dict[int, dict[str, Known]] = {}  # each owner's people, for @[name], read once
@@ -204,6 +208,10 @@ def check_targets(
         answers = (reply_to or {}).get(connection.pk, "")
         if answers:
             drafts = [replace(drafts[0], in_reply_to=answers), *drafts[1:]]
+        quoted = (quote or {}).get(connection.pk)
+        if quoted is not None:
+            drafts = [replace(drafts[0], quote=quoted.remote_id, quote_url=quoted.url),
+                      *drafts[1:]]
         for n, draft in enumerate(drafts, start=1):
             where = f"{connection.handle}" + (f" (part {n})" if len(drafts) > 1 else "")
             result = validate_for_targets(draft, [connection], alt_optional)[connection.pk]

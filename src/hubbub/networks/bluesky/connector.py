@@ -50,6 +50,8 @@ class BlueskyConnector(Connector):
     poll_reads_per_minute: ClassVar[float | None] = 60.0
     hub_poll_reads_per_minute: ClassVar[float | None] = 480.0
     name: ClassVar[str] = "Bluesky"
+    # A quote is an embed record (with media: recordWithMedia) in the post record.
+    native_quotes: ClassVar[bool] = True
 
     def mention(self, handle: str, own_handle: str) -> str | None:
         """@handle, which the post's mention facet resolves to its DID when sent; an account

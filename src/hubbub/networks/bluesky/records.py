@@ -1,5 +1,5 @@
-"""Building and writing records: the post record (text, facets, reply, images or a link card),
-blobs, and createRecord with a chosen record key, settled by getRecord on any doubt."""
+"""Building and writing records: the post record (text, facets, reply, a quote, images or a
+link card), blobs, and createRecord with a chosen record key, settled by getRecord on any doubt."""
 
 from __future__ import annotations
 
@@ -83,7 +83,11 @@ def post_record(api: Xrpc, draft: Draft, media_ids: tuple[str, ...]) -> dict[str
         root = value.get("reply", {}).get("root") if isinstance(value, dict) else None
         valid_root = isinstance(root, dict) and {"uri", "cid"} <= root.keys()
         record["reply"] = {"root": root if valid_root else parent, "parent": parent}
-    if media_ids:
+    quoted = quoted_ref(api, draft.quote) if draft.quote else None
+    if quoted is not None:
+        record["embed"] = quote_embed(quoted, media_embed(draft, media_ids) if media_ids
+                                      else None)
+    elif media_ids:
         record["embed"] = media_embed(draft, media_ids)
     else:
         link = next((f.value for f in found if f.kind == "link"), None)
@@ -91,6 +95,25 @@ def post_record(api: Xrpc, draft: Draft, media_ids: tuple[str, ...]) -> dict[str
         if card is not None:
             record["embed"] = card
     return record
+
+
+def quoted_ref(api: Xrpc, ref: str) -> dict[str, Any]:
+    """The strong ref of the post a quote quotes; a post deleted meanwhile is said plainly."""
+    try:
+        return strong_ref(api, ref)
+    except Rejected as exc:
+        raise Rejected(f"The post quoted cannot be quoted: {exc.message}") from None
+
+
+def quote_embed(quoted: dict[str, Any], media: dict[str, Any] | None) -> dict[str, Any]:
+    """The embed of a quote: app.bsky.embed.record with the quoted post's strong ref, or with
+    pictures or a video, app.bsky.embed.recordWithMedia (a post has one embed: a link card
+    gives way to the quote)."""
+    record = {"$type": "app.bsky.embed.record", "record": {"uri": quoted["uri"],
+                                                           "cid": quoted["cid"]}}
+    if media is None:
+        return record
+    return {"$type": "app.bsky.embed.recordWithMedia", "record": record, "media": media}
 
 
 def media_embed(draft: Draft, media_ids: tuple[str, ...]) -> dict[str, Any]:

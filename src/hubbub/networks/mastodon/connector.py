@@ -70,6 +70,8 @@ class MastodonConnector(Connector):
     # leaving the rest for posting, reactions and paging back.
     poll_reads_per_minute: ClassVar[float | None] = 30.0
     name: ClassVar[str] = "Mastodon"
+    # Mastodon 4.5 quotes (quoted_status_id); an older server gets the link (publish).
+    native_quotes: ClassVar[bool] = True
     # Why a column kind is missing, from Mastodon's API (feedkinds.unavailable_reasons).
     column_kind_reasons: ClassVar[Mapping[str, str]] = {
         "feed": "custom feeds are Bluesky's feed generators, and Mastodon has nothing like "
@@ -297,11 +299,13 @@ class MastodonConnector(Connector):
         prepared: Mapping[str, Any] | None = None,
     ) -> Published:
         with self._account_api(account) as api:
+            text, quoted = self._quote(api, draft)
             try:
                 status = api.call(
                     "status_post",
-                    draft.text,
+                    text,
                     in_reply_to_id=draft.in_reply_to or None,
+                    quoted_status_id=quoted,
                     media_ids=list(media_ids) or None,
                     visibility=draft.visibility or None,
                     spoiler_text=draft.content_warning or None,
@@ -317,6 +321,26 @@ class MastodonConnector(Connector):
                                     ) from exc
                 raise
         return mapping.published_from_status(status)
+
+    def _quote(self, api: _Api, draft: Draft) -> tuple[str, str | None]:
+        """The text to post and the status it quotes natively (None: no quote). A server from
+        Mastodon 4.5 on quotes by quoted_status_id, once the status quoted is seen to be
+        there (a server may drop an id it does not find and post no quote); an older one gets
+        the quoted post's link after the text."""
+        if not draft.quote:
+            return draft.text, None
+        try:
+            instance = api.call("instance_v2")
+        except NotFound:
+            instance = {}
+        if not mapping.quotes_supported(instance):
+            return mapping.with_quote_link(draft.text, draft.quote_url), None
+        try:
+            api.call("status", draft.quote)
+        except NotFound:
+            raise Rejected("The post quoted is not on the server any more: it cannot be "
+                           "quoted.") from None
+        return draft.text, draft.quote
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
         """Upload one file. A picture over the instance's byte or pixel limit goes fitted to
@@ -364,6 +388,9 @@ class MastodonConnector(Connector):
         prepared: Mapping[str, Any] | None = None,
     ) -> Published | None:
         earliest = since - CLOCK_SLACK
+        # A quote went as it is, or with the quoted post's link on a server that cannot quote.
+        texts = {draft.text, mapping.with_quote_link(draft.text, draft.quote_url)
+                 if draft.quote else draft.text}
         with self._account_api(account) as api:
             account_id = account.remote_id or str(api.call("account_verify_credentials")["id"])
             page = api.call("account_statuses", account_id, exclude_reblogs=True, limit=PAGE_SIZE)
@@ -376,9 +403,9 @@ class MastodonConnector(Connector):
                     if mapping.parse_time(status.get("created_at")) < earliest:
                         reached_older = True
                         continue
-                    if mapping.status_matches(
-                        status, draft.text, draft.content_warning, len(draft.media)
-                    ):
+                    if any(mapping.status_matches(
+                        status, text, draft.content_warning, len(draft.media)
+                    ) for text in texts):
                         matches.append(status)
                 if reached_older:
                     break

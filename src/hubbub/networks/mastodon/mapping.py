@@ -445,6 +445,35 @@ def comparable_text(text: str) -> str:
     return _SPACE.sub(" ", _MENTION_DOMAIN.sub(r"\1", text)).strip()
 
 
+# Mastodon takes quoted_status_id on POST /api/v1/statuses from 4.5 on.
+QUOTES_SINCE = (4, 5)
+
+
+def quotes_supported(instance: Mapping[str, Any]) -> bool:
+    """Does the server quote natively (Mastodon 4.5 and later, by the version its
+    /api/v2/instance states; "4.5.0+glitch" reads as 4.5)? An older one or a server that
+    states no Mastodon version gets the quoted post's link instead."""
+    version = str(instance.get("version") or "")
+    numbers: list[int] = []
+    for part in version.split(".")[:2]:
+        digits = ""
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            return False
+        numbers.append(int(digits))
+    return len(numbers) == 2 and tuple(numbers) >= QUOTES_SINCE
+
+
+def with_quote_link(text: str, url: str) -> str:
+    """The text of a quote on a server that cannot quote: the quoted post's link after it."""
+    if not url or url in text:
+        return text
+    return f"{text.rstrip()}\n\n{url}" if text.strip() else url
+
+
 def status_matches(
     status: Mapping[str, Any], text: str, content_warning: str, media_count: int
 ) -> bool:

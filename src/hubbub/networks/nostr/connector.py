@@ -54,7 +54,13 @@ from hubbub.networks.nostr.media import (
     media_server_setting,
     upload_picture,
 )
-from hubbub.networks.nostr.notes import account_keypair, prepared_event, sign_note, stored_reply
+from hubbub.networks.nostr.notes import (
+    account_keypair,
+    prepared_event,
+    sign_note,
+    stored_quote,
+    stored_reply,
+)
 from hubbub.networks.nostr.relay import (
     RelayPool,
     normalize_relay_url,
@@ -74,6 +80,8 @@ REACTIONS = {"like": 7, "repost": 6}
 class NostrConnector(Connector):
     slug: ClassVar[str] = "nostr"
     name: ClassVar[str] = "Nostr"
+    # A quote is a NIP-18 `q` tag and a nostr:nevent1... reference in the note (notes.py).
+    native_quotes: ClassVar[bool] = True
     column_kind_reasons: ClassVar[Mapping[str, str]] = KIND_REASONS
 
     def mention(self, handle: str, own_handle: str) -> str | None:
@@ -182,16 +190,18 @@ class NostrConnector(Connector):
 
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         """Sign the note once: {"event": <signed NIP-01 event>}. For a reply this reads the note
-        replied to from the relays (its thread root and people, NIP-10): that read may raise
-        Transient (nothing was sent)."""
+        replied to from the relays (its thread root and people, NIP-10), for a quote the note
+        quoted (its author, NIP-18): that read may raise Transient (nothing was sent)."""
         pair = account_keypair(account)
         if not draft.text.strip() and not draft.media:
             raise Rejected("An empty note cannot be posted.")
         reply = self._reply_target(account, draft.in_reply_to) if draft.in_reply_to else None
+        quote = self._quote_target(account, draft.quote) if draft.quote else None
         if draft.media:
             # Signed in stage(), once the pictures' addresses are known.
-            return {"reply": asdict(reply) if reply is not None else None}
-        return {"event": sign_note(pair, draft, reply, ())}
+            return {"reply": asdict(reply) if reply is not None else None,
+                    "quote": asdict(quote) if quote is not None else None}
+        return {"event": sign_note(pair, draft, reply, (), quote)}
 
     def stage(self, account: Account, draft: Draft, media_ids: tuple[str, ...],
               prepared: Mapping[str, Any]) -> dict[str, Any]:
@@ -202,7 +212,8 @@ class NostrConnector(Connector):
             return {}
         pair = account_keypair(account)
         blobs = [blossom.Blob.from_id(media_id) for media_id in media_ids]
-        return {"event": sign_note(pair, draft, stored_reply(prepared), blobs)}
+        return {"event": sign_note(pair, draft, stored_reply(prepared), blobs,
+                                   stored_quote(prepared))}
 
     def publish(
         self,
@@ -412,6 +423,16 @@ class NostrConnector(Connector):
         ref = _event_ref(in_reply_to)
         parent = self._read_event(account, ref)
         return mapping.reply_target(ref, parent, fallback_relay=account_relays(account)[0])
+
+    def _quote_target(self, account: Account, quote: str) -> mapping.QuoteTarget:
+        """The note quoted, read from the account's relays (and the nevent's): one none of
+        them has any more is refused, nothing is signed."""
+        ref = _event_ref(quote)
+        quoted = self._read_event(account, ref)
+        if quoted is None:
+            raise Rejected("The note quoted is not on this account's relays any more: it "
+                           "cannot be quoted.")
+        return mapping.quote_target(ref, quoted, fallback_relay=account_relays(account)[0])
 
     def _profiles(self, pool: RelayPool, page: Sequence[events.Event]) -> dict[
             str, reading.Profile]:

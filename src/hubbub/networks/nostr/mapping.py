@@ -148,11 +148,60 @@ class ReplyTarget:
     parent_p: tuple[str, ...] = ()
 
 
-def note_content(text: str, media_urls: Sequence[str] = ()) -> str:
+@dataclass(frozen=True)
+class QuoteTarget:
+    """The note a quote quotes (NIP-18): its id, a relay that has it, its author."""
+
+    event_id: str
+    relay_hint: str = ""
+    author: str = ""
+
+    def tag(self) -> list[str]:
+        """["q", <event id>, <relay>, <author's pubkey>] (the author only when known)."""
+        return ["q", self.event_id, self.relay_hint, *([self.author] if self.author else [])]
+
+    def reference(self) -> str:
+        """The NIP-21 reference the quote's content carries: nostr:nevent1... (with the relay
+        when it is a public one, and the author), read back from the tag alone."""
+        hints = public_relay_hints([self.relay_hint]) if self.relay_hint else ()
+        author = self.author if keys.is_hex32(self.author) else ""
+        return f"nostr:{keys.encode_nevent(self.event_id, hints, author)}"
+
+    @classmethod
+    def from_tag(cls, tag: Sequence[str]) -> QuoteTarget | None:
+        if len(tag) < 2 or tag[0] != "q" or not keys.is_hex32(tag[1]):
+            return None
+        return cls(tag[1], tag[2] if len(tag) > 2 else "", tag[3] if len(tag) > 3 else "")
+
+
+def quote_target(ref: keys.Entity, quoted: Mapping[str, Any] | None,
+                 fallback_relay: str = "") -> QuoteTarget:
+    """The NIP-18 facts of the note quoted; its author from the note itself, else from the
+    nevent naming it."""
+    hint = ref.relays[0] if ref.relays else fallback_relay
+    author = str(quoted["pubkey"]) if quoted is not None else ref.author
+    return QuoteTarget(event_id=ref.value, relay_hint=hint, author=author)
+
+
+def quote_of(event: Mapping[str, Any]) -> QuoteTarget | None:
+    """The note this one quotes (its first valid `q` tag), or None."""
+    for tag in event.get("tags", ()):
+        found = QuoteTarget.from_tag(tag) if isinstance(tag, list) else None
+        if found is not None:
+            return found
+    return None
+
+
+def note_content(text: str, media_urls: Sequence[str] = (),
+                 quote: QuoteTarget | None = None) -> str:
     """The note's content: the text as written, with `@npub1...`/`@nprofile1...` written as
-    NIP-27 `nostr:` references so that clients link them, then the pictures' addresses, one a
-    line after a blank line (clients show a picture where its address is; NIP-92)."""
+    NIP-27 `nostr:` references so that clients link them, then the quoted note's reference
+    (NIP-18), then the pictures' addresses, one a line after a blank line (clients show a
+    picture where its address is; NIP-92)."""
     written = _with_references(text)
+    if quote is not None:
+        reference = quote.reference()
+        written = f"{written.rstrip()}\n\n{reference}" if written.strip() else reference
     if not media_urls:
         return written
     urls = "\n".join(media_urls)
@@ -225,7 +274,8 @@ def _root_of(event: Mapping[str, Any]) -> tuple[str, str]:
     return "", ""
 
 
-def note_tags(draft: Draft, own_pubkey: str, reply: ReplyTarget | None = None) -> Tags:
+def note_tags(draft: Draft, own_pubkey: str, reply: ReplyTarget | None = None,
+              quote: QuoteTarget | None = None) -> Tags:
     tags: Tags = []
     people: list[str] = []
     if reply is not None:
@@ -240,6 +290,8 @@ def note_tags(draft: Draft, own_pubkey: str, reply: ReplyTarget | None = None) -
     for pubkey in dict.fromkeys(people):
         if keys.is_hex32(pubkey):
             tags.append(["p", pubkey])
+    if quote is not None:
+        tags.append(quote.tag())
     tags.extend(["t", tag] for tag in hashtags(draft.text))
     if draft.content_warning:
         tags.append(["content-warning", draft.content_warning])
@@ -256,7 +308,17 @@ def event_matches_draft(event: Mapping[str, Any], draft: Draft, own_pubkey: str)
     urls = imeta_urls(event)
     if len(urls) != len(draft.media):
         return False
-    if event.get("content") != note_content(draft.text, urls):
+    quoted = quote_of(event)
+    if draft.quote:
+        try:
+            wanted = keys.parse_event_ref(draft.quote).value
+        except keys.InvalidKey:
+            return False
+        if quoted is None or quoted.event_id != wanted:
+            return False
+    elif quoted is not None:
+        return False
+    if event.get("content") != note_content(draft.text, urls, quoted):
         return False
     warning = tag_values(event, "content-warning")
     if warning != ([draft.content_warning] if draft.content_warning else []):

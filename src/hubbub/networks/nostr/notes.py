@@ -24,8 +24,9 @@ def account_keypair(account: Account) -> KeyPair:
 
 
 def sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,
-               blobs: Sequence[blossom.Blob]) -> events.Event:
-    tags = mapping.note_tags(draft, pair.public_hex, reply)
+              blobs: Sequence[blossom.Blob],
+              quote: mapping.QuoteTarget | None = None) -> events.Event:
+    tags = mapping.note_tags(draft, pair.public_hex, reply, quote)
     for blob, media in zip(blobs, draft.media, strict=False):
         tags.append(blossom.imeta_tag(blob, alt=media.alt_text, width=media.width,
                                       height=media.height))
@@ -33,7 +34,7 @@ def sign_note(pair: KeyPair, draft: Draft, reply: mapping.ReplyTarget | None,
         return events.sign(
             pair.secret_hex,
             kind=1,
-            content=mapping.note_content(draft.text, [b.url for b in blobs]),
+            content=mapping.note_content(draft.text, [b.url for b in blobs], quote),
             tags=tags,
         )
     except ValueError as exc:
@@ -50,6 +51,17 @@ def stored_reply(prepared: Mapping[str, Any]) -> mapping.ReplyTarget | None:
         return mapping.ReplyTarget(**fields)
     except TypeError:
         raise Rejected("The reply prepared for this delivery is damaged: post it again.") from None
+
+
+def stored_quote(prepared: Mapping[str, Any]) -> mapping.QuoteTarget | None:
+    """The note quoted, as prepare() read it for a note signed later (with its pictures)."""
+    data = prepared.get("quote")
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        return mapping.QuoteTarget(**dict(data))
+    except TypeError:
+        raise Rejected("The quote prepared for this delivery is damaged: post it again.") from None
 
 
 def prepared_event(account: Account, prepared: Mapping[str, Any] | None) -> events.Event | None:
