@@ -96,3 +96,42 @@ def test_unavailable_kinds_say_why_per_network(
     assert found["id"]
     column.scroll_into_view_if_needed()
     shot(page, "deck-mastodon-search-column")
+
+
+def test_a_list_or_search_that_cannot_work_is_refused_in_the_dialog(
+        page: Any, hub_server: tuple[Hub, str], nostr_peer: NostrPeer) -> None:
+    """Issue 12 walkthrough: a Nostr list column took a 30-digit id and a hashtag column two
+    words, and the column was made and showed nothing. The dialog now says why, under the
+    field, and no column is made."""
+    from playwright.sync_api import expect
+
+    _, url = hub_server
+    create_owner(page, url)
+    connect_nostr(page, url, nostr_peer.url)
+    page.goto(url + "/deck/")
+    columns_before = page.locator(".column").count()
+    page.get_by_role("link", name="Add column").first.click()
+    expect(page.get_by_role("heading", name="Add a column")).to_be_visible()
+
+    _tile(page, "List").click()
+    expect(page.locator("[data-param-label]")).to_have_text("List")
+    expect(page.locator("div[data-param-hint]")).to_contain_text("Nostr: a follow set's name")
+    page.fill("input[name=param]", "1" * 30)
+    page.get_by_role("button", name="Add column").click()
+    error = page.locator(".param-field .error")
+    expect(error).to_have_text(
+        f"Nostr: no list “{'1' * 30}” (a follow set, NIP-51) was found on this account's "
+        "relays.")
+    expect(page.locator("input[name=param]")).to_have_value("1" * 30)
+    expect(page.locator("input[name=param]")).to_have_attribute("aria-invalid", "true")
+    shot(page, "add-column-nostr-list-refused")
+
+    _tile(page, "Hashtag").click()
+    page.fill("input[name=param]", "two words")
+    page.get_by_role("button", name="Add column").click()
+    expect(error).to_have_text(
+        "“two words” is not one hashtag: give one tag without spaces or #, such as "
+        "photography (a column for several words is a search).")
+
+    page.goto(url + "/deck/")
+    expect(page.locator(".column")).to_have_count(columns_before)

@@ -14,6 +14,60 @@
   const keysDialog = document.getElementById("keys-dialog");
   const AT_TOP = 6; // px: a column scrolled this little is "at the top"
 
+  // What every column has the same (its drag handle, its "N new" bar, its options) is one copy a
+  // page: deck.html's <template id="column-chrome">, written for a placeholder column. Each
+  // column gets its own, with its id in the placeholder's place, before anything looks for them.
+  const chrome = document.getElementById("column-chrome");
+
+  function dress(column) {
+    if (!chrome || column.hasAttribute("data-dressed")) return;
+    column.setAttribute("data-dressed", "");
+    const placeholder = chrome.dataset.pk;
+    const id = column.dataset.column;
+    const parts = chrome.content.cloneNode(true);
+    for (const el of parts.querySelectorAll("[formaction], [id], [aria-labelledby]")) {
+      for (const name of ["formaction", "id", "aria-labelledby"]) {
+        const value = el.getAttribute(name);
+        if (value) el.setAttribute(name, value.split(placeholder).join(id));
+      }
+    }
+    const width = ["narrow", "wide"].find((w) => column.classList.contains(`col-${w}`)) || "normal";
+    for (const button of parts.querySelectorAll("button[name=width]")) {
+      button.setAttribute("aria-pressed", String(button.value === width));
+    }
+    const remove = parts.querySelector("button[data-confirm]");
+    if (remove) remove.dataset.confirm = `Remove the column “${titleOf(column)}”?`;
+    const tools = column.querySelector(".column-tools");
+    const handle = parts.querySelector(".drag-handle");
+    if (tools && handle) tools.prepend(handle);
+    const head = column.querySelector(".column-head");
+    const bar = parts.querySelector("[data-new-bar]");
+    if (head && bar) head.after(bar);
+    const menu = column.querySelector("details[data-column-menu]");
+    const body = parts.querySelector(".pop-body");
+    if (menu && body) menu.append(body);
+    readAllUpTo(column);
+  }
+
+  // "Mark all as read" marks up to the newest item the column shows when the menu opens.
+  function readAllUpTo(column) {
+    const button = column.querySelector("[data-column-menu] [data-read-all]");
+    if (!button) return;
+    const first = column.querySelector("[data-items] > .item");
+    const cursor = first ? cursorOf(first) : "";
+    button.value = cursor;
+    button.hidden = !cursor;
+  }
+
+  for (const column of deck.querySelectorAll(".column[data-column]")) dress(column);
+  deck.addEventListener("toggle", (event) => {
+    const menu = event.target;
+    if (menu instanceof HTMLDetailsElement && menu.open && menu.matches("[data-column-menu]")) {
+      const column = menu.closest(".column");
+      if (column) { dress(column); readAllUpTo(column); }
+    }
+  }, true);
+
   // --- small helpers ----------------------------------------------------------------------------
 
   function csrfToken() {
@@ -771,7 +825,7 @@ function setUpAddColumn(form) {
   const tiles = Array.from(form.querySelectorAll(".kind-tile"));
   const paramField = form.querySelector("[data-param-field]");
   const paramLabel = form.querySelector("[data-param-label]");
-  const paramHint = form.querySelector("[data-param-hint]");
+  const paramHint = form.querySelector("div[data-param-hint]"); // not the kinds' radios
 
   function update() {
     const picked = boxes.filter((b) => b.checked);
