@@ -54,6 +54,22 @@ def _pids(name: str) -> list[int]:
 BROKER_PROCESS = {"redis": "redis-server", "amqp": "beam.smp"}
 
 
+def _listener(port: int) -> list[int]:
+    """The processes whose command line names `--port <port>` (a peer server: its CPU is
+    read as the broker's is)."""
+    found = []
+    wanted = ["--port", str(port)]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if any(argv[n:n + 2] == wanted for n in range(len(argv) - 1)):
+                found.append(int(entry.name))
+    return found
+
+
 class Workers:
     """`hubbub worker` processes; each one's CPU is read before it stops or is killed."""
 
