@@ -37,7 +37,9 @@ class AddColumnForm(forms.Form):
         choices=[(k.slug, k.label) for k in KINDS.values()], widget=forms.RadioSelect,
         label="Show", initial="home",
     )
-    param = forms.CharField(required=False, max_length=200, label="Hashtag, search, list or person")
+    param = forms.CharField(
+        required=False, max_length=200, label="Hashtag, search, list or person",
+        widget=forms.TextInput(attrs={"aria-describedby": "param-hint param-errors"}))
     title = forms.CharField(required=False, max_length=100, label="Title",
                             widget=forms.TextInput(attrs={"placeholder": "Optional"}))
     width = forms.ChoiceField(choices=ColumnWidth.choices, initial=ColumnWidth.NORMAL,

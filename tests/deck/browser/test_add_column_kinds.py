@@ -12,6 +12,7 @@ import pytest
 
 from hubbub.networks.mastodon.connector import MastodonConnector
 from hubbub.networks.nostr.columns import KIND_REASONS
+from tests.browser.a11y import audit
 from tests.browser.conftest import reload_until, shot
 from tests.browser.flows import connect_mastodon, connect_nostr, create_owner
 from tests.integration.hubproc import Hub
@@ -124,6 +125,11 @@ def test_a_list_or_search_that_cannot_work_is_refused_in_the_dialog(
         "relays.")
     expect(page.locator("input[name=param]")).to_have_value("1" * 30)
     expect(page.locator("input[name=param]")).to_have_attribute("aria-invalid", "true")
+    # The field names its hint and its error for a screen reader; the refused dialog passes
+    # the axe audit.
+    expect(page.locator("input[name=param]")).to_have_attribute(
+        "aria-describedby", "param-hint param-errors")
+    audit(page)
     shot(page, "add-column-nostr-list-refused")
 
     _tile(page, "Hashtag").click()
