@@ -43,6 +43,11 @@ def db_now() -> datetime:
         raise RuntimeError(f"the database's clock read as {value!r}")
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)  # SQLite's 'now' is UTC
+    if connection.vendor == "sqlite":
+        # SQLite's clock counts whole milliseconds: its 'now' is the start of the current one.
+        # The end of it is read instead, so that a time written (to the microsecond) before this
+        # call is never after what it returns: a delivery made due "now" is due at once.
+        value += timedelta(microseconds=999)
     return value.astimezone(UTC)
 
 

@@ -24,7 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hubbub.connections.models import Connection, Health
-from hubbub.core.dbclock import ago, db_now
+from hubbub.core.dbclock import Now, ago, db_now
 from hubbub.jobs import periodic, task_rows
 from hubbub.jobs.dispatch import Dispatcher, Job
 from hubbub.jobs.models import WorkerBeat
@@ -42,34 +42,35 @@ def requeue_after() -> timedelta:
 
 
 def release_rate_limits() -> int:
-    now = timezone.now()
     return Connection.objects.filter(
-        health=Health.RATE_LIMITED, rate_limited_until__lte=now
+        health=Health.RATE_LIMITED, rate_limited_until__lte=Now()
     ).update(health=Health.OK, rate_limited_until=None, health_detail="")
 
 
 WAITING = list(WAITING_STATES)
 
 
-def _due(now: datetime) -> QuerySet[Delivery]:
-    """Waiting rows due by `now` (this worker's clock: see docs/deploy.md on due times) and
-    not taken lately. A take (`_take`'s enqueued_at) is written and aged by the database's
-    clock (core/dbclock.py): a worker whose clock runs ahead must not take another's row
-    again while its task is young, nor one behind leave a dead worker's take for longer."""
+def _due() -> QuerySet[Delivery]:
+    """Waiting rows due by the database's clock and not taken lately. Both go by the
+    database's clock (core/dbclock.py, compared in the query itself), never the worker's: a
+    worker whose clock runs ahead must not send a post before its time nor take another's row
+    again while its task is young, and one behind must not send late nor leave a dead
+    worker's take for longer."""
     stale = ago(requeue_after())
     return (
         Delivery.objects.filter(
-            state__in=WAITING, due_at__lte=now, connection__disconnected_at__isnull=True,
+            state__in=WAITING, due_at__lte=Now(), connection__disconnected_at__isnull=True,
         )
         .exclude(connection__health=Health.NEEDS_RECONNECT)
-        .exclude(connection__health=Health.RATE_LIMITED, connection__rate_limited_until__gt=now)
+        .exclude(connection__health=Health.RATE_LIMITED,
+                 connection__rate_limited_until__gt=Now())
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
         .order_by("due_at")
     )
 
 
 def due_deliveries() -> list[tuple[int, datetime | None]]:
-    return list(_due(timezone.now()).values_list("pk", "enqueued_at")[:BATCH])
+    return list(_due().values_list("pk", "enqueued_at")[:BATCH])
 
 
 def _take(pk: int, previous: datetime | None, db_time: datetime) -> bool:
@@ -83,7 +84,8 @@ def _take(pk: int, previous: datetime | None, db_time: datetime) -> bool:
 
 def _claim(pk: int, previous: datetime | None, attempts: int, owner: str,
            now: datetime) -> bool:
-    """Take a scheduled row and claim it for a sender in one compare-and-set (engine)."""
+    """Take a scheduled row and claim it for a sender in one compare-and-set (engine).
+    `now` is the database's clock (db_now)."""
     return engine.claim_taken(pk, enqueued_at=previous, attempts=attempts, owner=owner, now=now)
 
 
@@ -100,8 +102,7 @@ def start_committed(dispatcher: Dispatcher, delivery: Delivery) -> bool:
     if not dispatcher.reserve(job):
         return False
     try:
-        won = _claim(delivery.pk, delivery.enqueued_at, delivery.attempts, owner,
-                     timezone.now())
+        won = _claim(delivery.pk, delivery.enqueued_at, delivery.attempts, owner, db_now())
     except BaseException:
         dispatcher.release(job)
         raise
@@ -134,14 +135,18 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
     networks, accounts = dispatcher.busy()
     # Set before looking: a slot freed while this look runs wakes the loop for another.
     dispatcher.left_behind = True
-    now = timezone.now()
-    rows = (_due(now).exclude(connection__network__in=networks)
-            .exclude(connection_id__in=accounts)
-            .values_list("pk", "enqueued_at", "connection__network", "connection_id", "state",
-                         "due_at", "attempts")[:BATCH])
+    rows = list(_due().exclude(connection__network__in=networks)
+                .exclude(connection_id__in=accounts)
+                .values_list("pk", "enqueued_at", "connection__network", "connection_id",
+                             "state", "due_at", "attempts")[:BATCH])
     reserved: list[Job] = []
     won: list[Job] = []
-    db_time = db_now() if rows else now
+    if not rows:
+        dispatcher.left_behind = bool(networks or accounts)
+        return 0
+    # The database's clock, read after the look: every row it found due is due by it. The
+    # takes (enqueued_at) and the claims (lease, lateness) are written with this one value.
+    now = db_now()
     try:
         # One transaction for every take: one write lock instead of one a row, so the senders
         # started below do not queue behind the rest of this batch (SQLite's busy wait sleeps).
@@ -158,7 +163,7 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
                     continue
                 reserved.append(job)
                 if (_claim(pk, previous, attempts, owner, now) if owner
-                        else _take(pk, previous, db_time)):
+                        else _take(pk, previous, now)):
                     won.append(job)
                 else:
                     dispatcher.release(job)
@@ -176,14 +181,14 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
 
 def seconds_to_next_due(limit: float) -> float:
     """How long until the next waiting delivery falls due (at most `limit`): the loop sleeps
-    that long, so a post scheduled for 10:00:00 is looked at then, not at the next tick."""
-    now = timezone.now()
-    nxt = (Delivery.objects.filter(state__in=WAITING, due_at__gt=now,
+    that long, so a post scheduled for 10:00:00 is looked at then, not at the next tick. The
+    wait is measured on the database's clock, which decides that it is due."""
+    nxt = (Delivery.objects.filter(state__in=WAITING, due_at__gt=Now(),
                                    connection__disconnected_at__isnull=True)
            .order_by("due_at").values_list("due_at", flat=True).first())
     if nxt is None:
         return limit
-    return max(0.0, min(limit, (nxt - now).total_seconds()))
+    return max(0.0, min(limit, (nxt - db_now()).total_seconds()))
 
 
 def enqueue_due() -> int:

@@ -12,6 +12,12 @@ Every transition is a compare-and-set UPDATE, so two workers (or a worker and th
 both win. "sending" and the idempotency key are committed before the network is called; a worker
 killed mid-call leaves a row whose lease expires, and the sweeper turns it into "unknown", which
 is settled by asking the network before anything is sent again.
+
+Which clock: when a row is due, its claim and lease, and the sweep that ends a lease all go by
+the database's clock (core/dbclock.py), and so does every due time written relative to "now"
+(a retry's backoff, a check or a delete due at once). Workers on machines whose clocks differ
+then agree on when a post's time has come and whose send is abandoned. A time the person
+chose, and a network's Retry-After end, are instants and are written as they are.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from hubbub.connections.services import (
     mark_rate_limited,
     store_credentials,
 )
+from hubbub.core.dbclock import Now, db_now
 from hubbub.core.sanitize import safe_url
 from hubbub.networks.base import Account, Connector, Draft, Published
 from hubbub.networks.errors import (
@@ -65,11 +72,12 @@ def new_owner_id() -> str:
 
 
 def next_try_at(attempts: int, retry_at: datetime | None = None) -> datetime:
-    """Exponential backoff with jitter in [0.5, 1.5) of the step; never before Retry-After."""
+    """Exponential backoff with jitter in [0.5, 1.5) of the step, from the database's now;
+    never before Retry-After."""
     base = float(settings.HUBBUB_RETRY_BASE_SECONDS)
     cap = float(settings.HUBBUB_RETRY_MAX_SECONDS)
     seconds = min(cap, base * (2 ** max(0, attempts - 1))) * (0.5 + random.random())  # noqa: S311
-    due = timezone.now() + timedelta(seconds=seconds)
+    due = db_now() + timedelta(seconds=seconds)
     if retry_at is not None:
         due = max(due, retry_at)
     return due
@@ -108,8 +116,9 @@ def _late_policy(post: Post) -> str:
 
 
 def claim(delivery_id: int, owner: str) -> Delivery | None:
-    """Take a due, scheduled delivery for publishing. Returns None if someone else has it."""
-    now = timezone.now()
+    """Take a due, scheduled delivery for publishing. Returns None if someone else has it.
+    Due, late and the lease's end are the database's clock's."""
+    now = db_now()
     lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
     candidate = (
         Delivery.objects.select_related("post", "connection")
@@ -151,7 +160,7 @@ def claim(delivery_id: int, owner: str) -> Delivery | None:
 def claims_without_reading(due_at: datetime, attempts: int, now: datetime) -> bool:
     """Whether `claim_taken` may claim a due, scheduled row from what the scheduler read of
     it: every row but a first attempt far past its time, which needs the person's late
-    policy (its post and profile), and goes through `claim`."""
+    policy (its post and profile), and goes through `claim`. `now`: the database's clock."""
     return attempts > 0 or now - due_at <= timedelta(seconds=settings.HUBBUB_LATE_AFTER_SECONDS)
 
 
@@ -162,7 +171,8 @@ def claim_taken(delivery_id: int, *, enqueued_at: datetime | None, attempts: int
     read it (scheduled, due, not taken since, the same attempt). Run inside the scheduler's
     transaction, so a batch of rows is one write lock, and the sender starts with the row
     claimed (`send_claimed`) instead of reading and claiming it again. A first attempt far
-    past its time is never claimed here: `claim` holds it by the person's late policy."""
+    past its time is never claimed here: `claim` holds it by the person's late policy.
+    `now` is the database's clock (db_now), read by the caller after it found the row due."""
     lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
     rows = Delivery.objects.filter(pk=delivery_id, state=S.SCHEDULED, due_at__lte=now,
                                    enqueued_at=enqueued_at, attempts=attempts)
@@ -342,7 +352,7 @@ def publish(delivery: Delivery, owner: str) -> None:
 
 def _to_unknown(delivery: Delivery, owner: str | None, why: str) -> None:
     _transition(delivery, [S.SENDING], S.UNKNOWN, f"outcome unknown: {why}", owner=owner,
-                lease_owner="", lease_until=None, due_at=timezone.now(),
+                lease_owner="", lease_until=None, due_at=Now(),
                 error_kind="outcome_unknown", last_error=f"Checking whether it was posted: {why}")
 
 
@@ -365,8 +375,9 @@ def _retry(delivery: Delivery, owner: str, exc: ConnectorError, retry_at: dateti
 
 def _lease(delivery_id: int, state: str, owner: str) -> Delivery | None:
     """Take a due row in `state` for this worker without changing its state (checking and
-    deleting are safe to repeat, so a lease is enough to keep two workers from doing both)."""
-    now = timezone.now()
+    deleting are safe to repeat, so a lease is enough to keep two workers from doing both).
+    Due and the lease go by the database's clock."""
+    now = db_now()
     lease = timedelta(seconds=settings.HUBBUB_LEASE_SECONDS)
     took = Delivery.objects.filter(pk=delivery_id, state=state, due_at__lte=now).filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)
@@ -420,7 +431,7 @@ def settle(delivery_id: int, owner: str) -> None:
         if len(done) < len(drafts):
             _transition(delivery, [S.UNKNOWN], S.SCHEDULED,
                         f"part {index + 1} found on the network; sending the rest",
-                        owner=owner, lease_owner="", lease_until=None, due_at=timezone.now())
+                        owner=owner, lease_owner="", lease_until=None, due_at=Now())
             return
         found = Published(done[0]["remote_id"], done[0]["url"])
     if found is not None:
@@ -434,7 +445,7 @@ def settle(delivery_id: int, owner: str) -> None:
         return
     _transition(delivery, [S.UNKNOWN], S.SCHEDULED,
                 "not found on the network: sending again with the same key", owner=owner,
-                lease_owner="", lease_until=None, due_at=timezone.now())
+                lease_owner="", lease_until=None, due_at=Now())
 
 
 def remove(delivery_id: int, owner: str) -> None:
@@ -483,18 +494,19 @@ def process(delivery_id: int, owner: str | None = None) -> None:
 
 
 def sweep_expired_leases() -> int:
-    """Deliveries whose worker vanished mid-send become 'unknown' to be checked, never resent."""
-    now = timezone.now()
+    """Deliveries whose worker vanished mid-send become 'unknown' to be checked, never resent.
+    A lease is written (`claim`, `claim_taken`) and judged here by the database's clock: a
+    worker whose clock runs ahead never takes another's send in progress for abandoned."""
     count = 0
-    for delivery in Delivery.objects.filter(state=S.SENDING, lease_until__lt=now):
+    for delivery in Delivery.objects.filter(state=S.SENDING, lease_until__lt=Now()):
         if _transition(delivery, [S.SENDING], S.UNKNOWN,
                        "the worker sending it stopped answering; checking the network",
-                       lease_owner="", lease_until=None, due_at=now,
+                       lease_owner="", lease_until=None, due_at=Now(),
                        error_kind="outcome_unknown",
                        last_error="Checking whether it was posted (the worker stopped)."):
             count += 1
     # An abandoned settle or delete leaves a stale lease: clear it so it is tried again
     # (both are safe to repeat: a check never sends, a delete of what is gone is a no-op).
-    Delivery.objects.filter(state__in=[S.UNKNOWN, S.DELETING], lease_until__lt=now).update(
+    Delivery.objects.filter(state__in=[S.UNKNOWN, S.DELETING], lease_until__lt=Now()).update(
         lease_owner="", lease_until=None)
     return count

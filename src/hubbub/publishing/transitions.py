@@ -1,14 +1,16 @@
 """A target's state changes after it was made: compare-and-set moves recorded as events
-(cancel, retry, send a held one now, delete everywhere), and the post's state in one word."""
+(cancel, retry, send a held one now, delete everywhere), and the post's state in one word.
+A target made due at once is due at the database's now (core/dbclock.py), the clock the
+workers' claims go by."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils import timezone
 
 from hubbub.connections.models import Connection
+from hubbub.core.dbclock import Now
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post
 
 # The states a target can still be changed or cancelled in: it has not started sending.
@@ -41,7 +43,7 @@ def retry_delivery(delivery: Delivery) -> bool:
     network refused before any part landed, with nothing prepared for it, also has its
     @[name] words written again from the person's People (they may have fixed what was
     refused); every other retry sends the words of its first attempt."""
-    fields = {"due_at": timezone.now(), "enqueued_at": None, "error_kind": ""}
+    fields = {"due_at": Now(), "enqueued_at": None, "error_kind": ""}
     if Delivery.objects.filter(
         pk=delivery.pk, state=DeliveryState.FAILED, error_kind__in=REFUSED_KINDS,
         parts_done=[], prepared__isnull=True, written__isnull=False,
@@ -89,7 +91,7 @@ def delete_everywhere(post: Post, connections: Iterable[Connection] | None = Non
     count = 0
     for delivery in qs:
         if move(delivery, [DeliveryState.SENT], DeliveryState.DELETING, "delete asked",
-                 due_at=timezone.now(), enqueued_at=None, attempts=0):
+                 due_at=Now(), enqueued_at=None, attempts=0):
             count += 1
     return count
 
