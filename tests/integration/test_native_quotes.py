@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import secrets
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -25,12 +27,16 @@ from hubbub.networks.nostr import keys
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
+from hubbub.publishing.outgoing import Quoted
+from hubbub.publishing.services import create_post
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from tests.integration.bluesky_support import post_record
 from tests.peers.bluesky import BlueskyPeer
+from tests.peers.http_faults import Drop, HttpFaultProxy, Rewrite
 from tests.peers.mastodon import MastodonPeer
 from tests.peers.nostr import NostrPeer
+from tests.peers.nostr_faults import NostrFaultProxy
 from tests.waiting import until
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +279,99 @@ def test_a_mastodon_quote_is_a_quote_on_a_server_that_quotes(
     assert status["quote"]["state"] == "accepted"
     assert str(status["quote"]["quoted_status"]["id"]) == str(quoted["id"])
     assert item.url not in status["content"]  # the quote, not a link to it
+
+
+# --- retries and lost answers: one post, the quote in it -----------------------------------------
+
+
+def test_a_bluesky_quote_whose_answer_was_lost_is_found_not_made_again(
+    bluesky_peer: BlueskyPeer, owner: User,
+) -> None:
+    author = bluesky_peer.create_account("lostq")
+    made = bluesky_peer.post(author, "Quoted across a lost answer")
+    proxy = HttpFaultProxy(bluesky_peer.pds_url)
+    try:
+        seeded = bluesky_peer.create_account("lostquoter")
+        connected = get_connector("bluesky").connect_with_token(proxy.base_url, {
+            "handle": seeded.handle, "app_password": seeded.app_password})
+        # Through the proxy, not the PDS its DID document names.
+        connection = save_connection(owner, "bluesky",
+                                     replace(connected, base_url=proxy.base_url))
+        # The PDS writes the record; its answer never reaches the hub.
+        proxy.arm("POST", "/xrpc/com.atproto.repo.createRecord", Drop())
+        post = create_post(user=owner, text="Said once", connections=[connection],
+                           quote={connection.pk: Quoted(made["uri"], "")})
+        _run_due()  # settled by getRecord on the delivery's record key, at once or later
+        _run_due()
+        delivery = post.deliveries.get()
+        assert delivery.state == DeliveryState.SENT, delivery.last_error
+        assert delivery.attempts == 1
+        assert proxy.seen.count(("POST", "/xrpc/com.atproto.repo.createRecord")) == 1
+    finally:
+        proxy.close()
+    body = bluesky_peer.xrpc("GET", "com.atproto.repo.listRecords", params={
+        "repo": seeded.did, "collection": "app.bsky.feed.post"})
+    [record] = body["records"]
+    assert record["uri"] == delivery.remote_id
+    assert record["value"]["embed"]["record"] == {"uri": made["uri"], "cid": made["cid"]}
+
+
+def test_a_nostr_quote_retried_is_the_very_event_signed_first(
+    nostr_peer: NostrPeer, owner: User, settings: Any,
+) -> None:
+    proxy = NostrFaultProxy(nostr_peer.port)
+    try:
+        settings.HUBBUB_HTTP_TIMEOUT = 0.5
+        connection = save_connection(owner, "nostr", get_connector("nostr").connect_with_token(
+            proxy.url, {"nsec": ""}))
+        author = nostr_peer.keygen()
+        quoted = nostr_peer.sign(author, "Quoted across a retry")
+        assert nostr_peer.publish(quoted).ok
+        proxy.on_next("EVENT", "stall", seconds=1.0)  # never reaches the relay
+        post = create_post(user=owner, text="Twice tried, once sent", connections=[connection],
+                           quote={connection.pk: Quoted(quoted["id"], "")})
+        _run_due()
+        delivery = post.deliveries.get()
+        assert delivery.state == DeliveryState.UNKNOWN, delivery.last_error
+        assert delivery.prepared is not None
+        signed_first = delivery.prepared["0"]["event"]
+        assert ["q", quoted["id"], proxy.url, author.pk] in signed_first["tags"]
+        _run_due()  # not on the relay: scheduled again
+        settings.HUBBUB_HTTP_TIMEOUT = 5.0
+        _run_due()
+        delivery.refresh_from_db()
+        assert delivery.state == DeliveryState.SENT, delivery.last_error
+    finally:
+        proxy.close()
+    assert nostr_peer.query({"authors": [connection.remote_id], "kinds": [1]}) == [signed_first]
+
+
+def test_a_mastodon_server_before_4_5_gets_the_link_instead(
+    mastodon_peer: MastodonPeer, owner: User,
+) -> None:
+    bob = mastodon_peer.new_account()
+    quoted = mastodon_peer.post_as(bob, "Quoted on an older server")
+    alice = mastodon_peer.new_account()
+    proxy = HttpFaultProxy(mastodon_peer.base_url)
+    try:
+        connection = save_connection(owner, "mastodon", get_connector(
+            "mastodon").connect_with_token(proxy.base_url, {"access_token": alice.access_token}))
+
+        def older(status: int, body: bytes) -> tuple[int, bytes]:
+            document = json.loads(body)
+            document["version"] = "4.4.3"
+            return status, json.dumps(document).encode()
+
+        # Mastodon.py asks /api/v2/instance/ (for the limits and before the quote).
+        proxy.arm("GET", "/api/v2/instance/", Rewrite(older), count=10)
+        post = create_post(user=owner, text="Have a look", connections=[connection],
+                           quote={connection.pk: Quoted(str(quoted["id"]), quoted["url"])})
+        _run_due()
+        delivery = post.deliveries.get()
+        assert delivery.state == DeliveryState.SENT, delivery.last_error
+    finally:
+        proxy.close()
+    status = mastodon_peer.status(alice, delivery.remote_id)
+    assert status["quote"] is None
+    assert quoted["url"] in status["content"]
+    assert status["content"].index("Have a look") < status["content"].index(quoted["url"])
