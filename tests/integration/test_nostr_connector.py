@@ -28,6 +28,7 @@ from hubbub.networks.nostr.connector import NostrConnector
 from hubbub.networks.nostr.relay import RelayPool
 from tests.peers.nostr import NostrKeys, NostrPeer
 from tests.peers.nostr_faults import NostrFaultProxy
+from tests.waiting import until
 
 CONNECTOR = NostrConnector()
 
@@ -445,6 +446,34 @@ def test_a_live_subscription_survives_a_dropped_relay_and_misses_nothing(
         assert stream.wait_ready(10.0)
         later = seed(nostr_peer, carol, "and now", tags=[["p", me.pk]])
         assert next(stream).remote_id == later["id"]
+    finally:
+        watchdog.cancel()
+        stream.close()
+
+
+def test_a_future_dated_note_does_not_blind_the_subscription_after_a_reconnect(
+    nostr_peer: NostrPeer, proxy: NostrFaultProxy
+) -> None:
+    """A hostile note dated 50 minutes ahead (this relay stores up to an hour ahead) arrives;
+    the relay connection is then cut. The
+    subscription asks again from the newest time it saw, but never from later than now: a
+    mention said after the reconnect still arrives (asked from the hostile date, nothing would
+    for 50 minutes)."""
+    me, carol, mallory = nostr_peer.keygen(), nostr_peer.keygen(), nostr_peer.keygen()
+    account = account_for(me, proxy.url)
+    stream = CONNECTOR.stream(account, ["mentions"])
+    watchdog = threading.Timer(60.0, stream.close)
+    watchdog.start()
+    try:
+        assert stream.wait_ready(30.0)
+        ahead = seed(nostr_peer, mallory, "from later today", tags=[["p", me.pk]],
+                     created_at=int(time.time()) + 3_000)
+        assert next(stream).remote_id == ahead["id"]
+        before = proxy.accepted
+        proxy.cut_all()
+        until(lambda: proxy.accepted > before, "the subscription to reconnect")
+        said = seed(nostr_peer, carol, "said after the reconnect", tags=[["p", me.pk]])
+        assert next(stream).remote_id == said["id"]
     finally:
         watchdog.cancel()
         stream.close()

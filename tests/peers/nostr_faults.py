@@ -13,6 +13,7 @@ HTTP GETs such as the NIP-11 document) unless a fault is armed:
   - "refuse": never forward it; answer ["OK", id, false, `reply`] as a relay that refuses it
     ("blocked: ...", "rate-limited: ...").
 - `serve_document(doc)`: answer NIP-11 requests with `doc` instead of the relay's own.
+- `cut_all()`: reset every client connection open now (the clients reconnect).
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class NostrFaultProxy:
         self._armed: list[_Armed] = []
         self._upgrade_faults: list[tuple[int, dict[str, str]]] = []
         self._document: dict[str, Any] | None = None
+        self._clients: set[ServerConnection] = set()
+        self.accepted = 0  # client connections so far (a reconnect shows here)
         self._server = serve(self._handle, "127.0.0.1", 0, process_request=self._process_request,
                              compression=None)
         self.port: int = self._server.socket.getsockname()[1]
@@ -68,6 +71,16 @@ class NostrFaultProxy:
             raise ValueError(action)
         with self._lock:
             self._armed.append(_Armed(message, action, seconds, reply))
+
+    def cut_all(self) -> None:
+        """Reset every client connection open now (a relay restarting): the clients reconnect."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            with contextlib.suppress(OSError):
+                client.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                         struct.pack("ii", 1, 0))
+                client.socket.shutdown(socket.SHUT_RDWR)
 
     def serve_document(self, document: dict[str, Any] | None) -> None:
         self._document = document
@@ -129,6 +142,9 @@ class NostrFaultProxy:
         except OSError:
             return
         state: dict[str, str] = {"mode": ""}
+        with self._lock:
+            self._clients.add(client)
+            self.accepted += 1
         pump = threading.Thread(target=self._answers, args=(upstream, client, state),
                                 daemon=True)
         pump.start()
@@ -154,6 +170,8 @@ class NostrFaultProxy:
         except ConnectionClosed:
             pass
         finally:
+            with self._lock:
+                self._clients.discard(client)
             upstream.close()
             pump.join(timeout=5)
 

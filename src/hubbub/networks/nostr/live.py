@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 RECONNECT_MAX_SECONDS = 60.0
 _POLL_STOP_SECONDS = 1.0  # how often a reader thread notices close() (not network polling)
+# A resubscription asks from this far behind the newest event it saw: a note that reached the
+# relay after newer ones (passed on late by another relay, or dated by a slow clock) still
+# arrives; what was delivered already is dropped by id.
+RESUME_SLACK_SECONDS = 120
 
 
 class LiveSubscription:
@@ -173,8 +177,10 @@ class LiveSubscription:
             self._queue.put(Rejected(f"No relay can be followed from this hub ({said})"))
 
     def _read(self, conn: RelayConnection) -> None:
-        """Subscribe (since the newest event this relay sent us) and read until closed."""
-        since = self._newest.get(conn.url, self.since)
+        """Subscribe (a little before the newest event this relay sent us) and read until
+        closed."""
+        newest_seen = self._newest.get(conn.url)
+        since = self.since if newest_seen is None else newest_seen - RESUME_SLACK_SECONDS
         subs: dict[str, str] = {}
         for label, filters in self.requests.items():
             sub = f"{label[:40]}-{secrets.token_hex(4)}"
@@ -197,7 +203,10 @@ class LiveSubscription:
                 event = message[2]
                 label = subs[message[1]]
                 if verify(event) and any(matches(event, f) for f in self.requests[label]):
-                    newest = max(self._newest.get(conn.url, since), int(event["created_at"]))
+                    # Never past now: a note dated ahead (relays store some up to an hour
+                    # ahead) would make the next subscription skip everything said until then.
+                    dated = min(int(event["created_at"]), int(time.time()))
+                    newest = max(self._newest.get(conn.url, since), dated)
                     self._newest[conn.url] = newest
                     self._queue.put((label, event, conn.url))
             elif kind == "EOSE" and len(message) >= 2 and message[1] in pending:
