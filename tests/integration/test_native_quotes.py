@@ -208,7 +208,7 @@ def test_quotes_the_composer_refuses_keep_the_words(
                 "handle": author.handle, "app_password": author.app_password})),
         network="bluesky", remote_id=made["uri"], kind="post", created_at=item.created_at,
         author_handle=author.handle)
-    for ref in (theirs.pk, item.pk + 10_000, "9" * 30):
+    for ref in (theirs.pk, item.pk + 10_000, "9" * 30, "abc", "-1", "1.5"):
         refused({"text": "Quoting nothing", "targets": [sky.pk], "quote": ref},
                 "not in your hub any more")
     # Followers only: refused on the form too, not only when the deck opens it.

@@ -147,7 +147,9 @@ class ComposeForm(ScheduleFields):
     # A quote from the deck: the hub's id of the timeline item quoted. Where its network quotes
     # natively (Connector.native_quotes) the post carries the quote itself; elsewhere its link
     # is in the text.
-    quote = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Read by find_item (parse_id): anything that names no item of the person's is refused
+    # with a sentence (_check_quote), not a hidden field's error nobody sees.
+    quote = forms.CharField(required=False, strip=True, widget=forms.HiddenInput)
     # The draft this composer keeps up to date (saved by the page as the person types).
     draft = forms.IntegerField(required=False, widget=forms.HiddenInput(attrs={"data-draft": ""}))
 
@@ -300,7 +302,7 @@ class ComposeForm(ScheduleFields):
     def _check_quote(self, targets: Sequence[Connection] | None) -> None:
         """The item quoted is still in the hub, anyone may see it, and a native quote goes
         from the account that saw it."""
-        if self.reply_item is not None or self.cleaned_data.get("quote") is None:
+        if self.reply_item is not None or not self.cleaned_data.get("quote"):
             return
         quoted = self.quote_item
         if quoted is None:
