@@ -83,6 +83,7 @@ WIDER = "() => [document.documentElement.scrollWidth, document.documentElement.c
 # fixture made.
 PAGES = {
     "compose": "/",
+    "compose-quote": "/?quote={item}",  # a native quote (Nostr): the note under "Quoting"
     "drafts": "/posts/drafts/",
     "posts": "/posts/",
     "post-detail": "/posts/{post}/",
