@@ -25,7 +25,8 @@ from hubbub.connections.models import Connection
 from hubbub.core.dbclock import db_now
 from hubbub.jobs import kept, scheduler, task_rows
 from hubbub.jobs.models import KeptTask, WorkerBeat
-from hubbub.publishing.models import Delivery
+from hubbub.publishing import engine
+from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.publishing.services import create_post
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_a_delivery_taken_by_one_worker_is_not_taken_again_by_one_whose_clock_is
         owner: Any, connection: Connection, settings: Any) -> None:
     settings.HUBBUB_REQUEUE_SECONDS = 300  # the skew is three of these
     delivery = create_post(user=owner, text="due", connections=[connection]).deliveries.get()
-    # Due for every worker here, whatever its clock (due times are the worker's, deploy.md).
+    # Due an hour ago: due for every worker here (due times are the database's, deploy.md).
     Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now() - timedelta(hours=1))
     with machine_clock(-SKEW):  # worker A, behind, takes it and enqueues its task
         assert scheduler.enqueue_due() == 1
@@ -127,3 +128,38 @@ def test_a_kept_task_tried_by_one_worker_is_not_tried_again_by_one_ahead() -> No
     with machine_clock(SKEW):  # worker B, ahead by many RETRY_SECONDS
         assert kept.retry() == 0
     assert KeptTask.objects.count() == 1
+
+
+def test_due_times_claims_and_leases_go_by_the_databases_clock(
+        owner: Any, connection: Connection, settings: Any) -> None:
+    """A worker ahead finds a post due in two minutes not due, and cannot claim it; once the
+    database says it is due, a worker behind claims it at once, its lease is the database's
+    time, and the worker ahead does not take that live send for abandoned. A post sent "now"
+    by a web process ahead is due at once for a worker on the true clock."""
+    settings.HUBBUB_LEASE_SECONDS = 120  # the skew is seven and a half of these
+    later = create_post(user=owner, text="later", connections=[connection],
+                        scheduled_for=db_now() + timedelta(minutes=2)).deliveries.get()
+    with machine_clock(SKEW):
+        assert scheduler.due_deliveries() == []
+        assert engine.claim(later.pk, "host:ahead") is None
+        assert scheduler.seconds_to_next_due(600) > 60
+    assert Delivery.objects.get(pk=later.pk).state == DeliveryState.SCHEDULED
+    Delivery.objects.filter(pk=later.pk).update(due_at=db_now() - timedelta(seconds=1))
+    with machine_clock(-SKEW):
+        assert [pk for pk, _ in scheduler.due_deliveries()] == [later.pk]
+        claimed = engine.claim(later.pk, "host:behind")
+    assert claimed is not None
+    assert claimed.state == DeliveryState.SENDING
+    assert claimed.lease_until is not None
+    now = db_now()
+    assert now < claimed.lease_until <= now + timedelta(seconds=120)
+    with machine_clock(SKEW):
+        assert engine.sweep_expired_leases() == 0
+    assert Delivery.objects.get(pk=later.pk).state == DeliveryState.SENDING
+
+    with machine_clock(SKEW):  # the web process, ahead
+        sent_now = create_post(user=owner, text="now", connections=[connection]
+                               ).deliveries.get()
+    claimed = engine.claim(sent_now.pk, "host:true")  # not held as late, not waiting either
+    assert claimed is not None
+    assert claimed.state == DeliveryState.SENDING
