@@ -8,7 +8,8 @@ opening, raw and as it leaves gzip-compressed (core/compress.py), with the time 
 
 It also weighs the parts of an item (its attributes, avatar, head, text, actions, ...: bytes of
 the column page's items that fall in each, by the class of the outermost element that holds
-them). `--src` measures another checkout's code (e.g. `git archive <commit>`) on the same store.
+them), and the deck's first page by part (items, the columns' chrome, the page's templates,
+the rest). `--src` measures another checkout's code (e.g. `git archive <commit>`) on the same store.
 
 It works on a copy of a store `bench/deck.py --keep` left (the copy gets ten columns of the
 first account's home feed). The deck is measured with the items a column opens with
@@ -116,6 +117,25 @@ def breakdown(html: bytes) -> dict[str, float]:
     return found
 
 
+def deck_parts(html: bytes) -> dict[str, int]:
+    """Bytes of the deck's page by what holds them: its items, the columns around their items
+    (each <section class="column">'s own markup), the page's <template>s (the one copy of an
+    item's actions and of a column's chrome), and the rest (the sidebar, the deck's bar, the
+    keyboard dialog, the head)."""
+    text = html.decode()
+    items = sum(len(a.encode()) for a in re.findall(r"<article\b.*?</article>", text, re.S))
+    sections = re.findall(r'<section class="column\b.*?</section>', text, re.S)
+    in_sections = sum(len(s.encode()) for s in sections)
+    in_items = sum(len(a.encode()) for s in sections
+                   for a in re.findall(r"<article\b.*?</article>", s, re.S))
+    templates = sum(len(t.encode()) for t in re.findall(r"<template\b.*?</template>", text, re.S))
+    chrome = in_sections - in_items
+    return {"items": items, "columns' chrome": chrome,
+            "columns' chrome, a column": chrome // max(len(sections), 1),
+            "templates (one copy a page)": templates,
+            "the rest (sidebar, deck bar, head, dialogs)": len(html) - items - chrome - templates}
+
+
 def ten_columns(deck: Any) -> Any:
     """Give the deck COLUMNS columns, copies of its first (the first account's home feed);
     the first column."""
@@ -184,6 +204,7 @@ def run(store: Path, runs: int) -> dict[str, Any]:
         "deck": {size: {**_weigh(pages[size]), "render_ms_p50": statistics.median(times[size])}
                  for size in times},
         "first_screen": first_screen, "page_size": views.PAGE_SIZE,
+        "first_page": pages[first_screen],
     }
 
 
@@ -247,6 +268,9 @@ def main() -> None:
         d = result["deck"][size]
         print(f"deck of {COLUMNS} columns opening with {size} items each: {d['items']} items, "
               f"{d['bytes']:,} bytes, gzip {d['gzip']:,}, render p50 {d['render_ms_p50']:.0f} ms")
+    print(f"the first screen's page, bytes by part ({COLUMNS} columns):")
+    for part, size in deck_parts(result["first_page"]).items():
+        print(f"  {part:<58} {size:7,}")
     a, b = result["deck"][first], result["deck"][whole]
     print(f"ratio first screen / whole page: bytes {a['bytes'] / b['bytes']:.2f}x, "
           f"gzip {a['gzip'] / b['gzip']:.2f}x, "

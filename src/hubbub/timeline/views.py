@@ -215,6 +215,7 @@ def deck(request: AuthedRequest, pk: int) -> HttpResponse:
             user=request.user, disconnected_at__isnull=True).exists(),
         "here": _deck_url(current.pk),
         "fresh": fresh,
+        "width_choices": list(ColumnWidth.choices),  # the columns' one copy of their options
     }, section="deck")
 
 

@@ -37,8 +37,9 @@ INERT = """(bidi) => {
     + '.link-card, .quote, .conn-body, .replying-to, .quoting';
   for (const el of document.querySelectorAll(
       'main script, iframe, frame, object, embed, applet, portal, base, body meta, main style, '
-      + 'main link, template:not(head > #item-acts), svg script, math'))
-    bad.push(`element ${el.tagName}`);  // (the hub's one copy of an item's actions is allowed)
+      + 'main link, template:not(head > #item-acts, head > #column-chrome), svg script, math'))
+    bad.push(`element ${el.tagName}`);  // (the hub's one copy of an item's actions, and of a
+                                        // column's chrome, is allowed)
   for (const host of document.querySelectorAll(content)) {
     for (const el of host.querySelectorAll('form, input, textarea, select, button[formaction], '
         + 'style, script, img[srcset], video, audio, source')) {

@@ -14,9 +14,11 @@
   const keysDialog = document.getElementById("keys-dialog");
   const AT_TOP = 6; // px: a column scrolled this little is "at the top"
 
-  // What every column has the same (its drag handle, its "N new" bar, its options) is one copy a
-  // page: deck.html's <template id="column-chrome">, written for a placeholder column. Each
-  // column gets its own, with its id in the placeholder's place, before anything looks for them.
+  // What every column has the same (its drag handle, Move left / right, its "N new" bar, its
+  // options, the addresses it asks for newer items and marks read at) is one copy a page:
+  // deck.html's <template id="column-chrome">, written for a placeholder column. Each column gets
+  // its own, with its id in the placeholder's place, before anything looks for them (issue 13:
+  // ten columns' copies were 20 KB of the deck's first HTML).
   const chrome = document.getElementById("column-chrome");
 
   function dress(column) {
@@ -25,6 +27,8 @@
     const placeholder = chrome.dataset.pk;
     const id = column.dataset.column;
     const parts = chrome.content.cloneNode(true);
+    column.dataset.newerUrl = chrome.dataset.newerUrl.split(placeholder).join(id);
+    column.dataset.readUrl = chrome.dataset.readUrl.split(placeholder).join(id);
     for (const el of parts.querySelectorAll("[formaction], [id], [aria-labelledby]")) {
       for (const name of ["formaction", "id", "aria-labelledby"]) {
         const value = el.getAttribute(name);
@@ -37,9 +41,14 @@
     }
     const remove = parts.querySelector("button[data-confirm]");
     if (remove) remove.dataset.confirm = `Remove the column “${titleOf(column)}”?`;
+    const title = titleOf(column);
+    for (const button of parts.querySelectorAll("button[data-move]")) {
+      const label = button.querySelector(".visually-hidden");
+      if (label) label.textContent = `Move ${title} ${button.dataset.move}`;
+    }
     const tools = column.querySelector(".column-tools");
-    const handle = parts.querySelector(".drag-handle");
-    if (tools && handle) tools.prepend(handle);
+    const moves = parts.querySelectorAll(".drag-handle, button[data-move]");
+    if (tools) tools.prepend(...moves);
     const head = column.querySelector(".column-head");
     const bar = parts.querySelector("[data-new-bar]");
     if (head && bar) head.after(bar);
@@ -60,6 +69,7 @@
   }
 
   for (const column of deck.querySelectorAll(".column[data-column]")) dress(column);
+  syncMoveButtons();
   deck.addEventListener("toggle", (event) => {
     const menu = event.target;
     if (menu instanceof HTMLDetailsElement && menu.open && menu.matches("[data-column-menu]")) {
