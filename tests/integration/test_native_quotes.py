@@ -23,6 +23,7 @@ from PIL import Image
 from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for, save_connection
 from hubbub.jobs import scheduler
+from hubbub.networks.errors import ConnectorError
 from hubbub.networks.nostr import keys
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import engine
@@ -67,7 +68,14 @@ def _stored(connection: Connection, feed_key: str, remote_id: str) -> Item:
     found: list[Any] = []
 
     def seen() -> bool:
-        page = connector.fetch(account_for(connection), feed_key)
+        try:
+            page = connector.fetch(account_for(connection), feed_key)
+        except ConnectorError as exc:
+            # Bluesky's AppView indexes a new account a moment after the PDS made it:
+            # "Profile not found" until then.
+            if "not found" not in exc.message.lower():
+                raise
+            return False
         found[:] = [i for i in page.items if i.remote_id == remote_id]
         return bool(found)
 
