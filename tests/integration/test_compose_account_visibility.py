@@ -11,22 +11,11 @@ from django.urls import reverse
 
 from hubbub.connections.models import Connection
 from hubbub.publishing.models import Delivery, DeliveryState, Post
-from tests.integration.test_compose_post_options import _connect, _form, _run_due, _selected
+from tests.integration.engine_support import run_due
+from tests.integration.test_compose_post_options import _connect, _form, _selected
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(db: None) -> User:
-    return User.objects.create_user("owner", password="a-long-enough-password")
-
-
-@pytest.fixture
-def client_in(owner: User) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
 
 
 Two = tuple[SeededAccount, SeededAccount, Connection, Connection]
@@ -59,7 +48,7 @@ def test_one_account_goes_out_as_its_own_choice(mastodon_peer: MastodonPeer,
     post = Post.objects.get()
     assert {d.connection_id: d.visibility_override for d in post.deliveries.all()} == \
         {ca.pk: "", cb.pk: "private"}
-    _run_due()
+    run_due()
     assert _visibilities(mastodon_peer, post, {ca.pk: a, cb.pk: b}) == \
         {ca.pk: "public", cb.pk: "private"}
 
@@ -77,7 +66,7 @@ def test_a_draft_keeps_it_the_edit_page_carries_it_and_a_copy_has_it(
     response = client_in.post(reverse("publishing:compose"), _form(
         [ca, cb], draft=draft.pk, visibility="unlisted", **{f"vis_{cb.pk}": "private"}))
     assert response.status_code == 302, response.content.decode()[:2000]
-    _run_due()
+    run_due()
     assert _visibilities(mastodon_peer, draft, {ca.pk: a, cb.pk: b}) == \
         {ca.pk: "unlisted", cb.pk: "private"}
     client_in.post(reverse("publishing:post_duplicate", args=[draft.pk]))

@@ -18,37 +18,19 @@ from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import save_connection
-from hubbub.jobs import scheduler
 from hubbub.networks.registry import get_connector
-from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.publishing.post_options import BAD_LANGUAGE, BAD_VISIBILITY, DIRECT_WARNING
+from tests.integration.engine_support import run_due
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(db: None) -> User:
-    return User.objects.create_user("owner", password="a-long-enough-password")
-
-
-@pytest.fixture
-def client_in(owner: User) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
 
 
 def _connect(owner: User, peer: MastodonPeer, account: SeededAccount) -> Connection:
     connected = get_connector("mastodon").connect_with_token(
         peer.base_url, {"access_token": account.access_token})
     return save_connection(owner, "mastodon", connected)
-
-
-def _run_due() -> None:
-    for pk, _ in scheduler.due_deliveries():
-        engine.process(pk)
 
 
 def _selected(page: str, name: str) -> str:
@@ -82,7 +64,7 @@ def test_the_form_sends_them_to_the_mastodon_server(
     assert response.status_code == 302, response.content.decode()[:2000]
     post = Post.objects.get()
     assert (post.visibility, post.language) == ("private", "de")
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get(post=post)
     assert delivery.state == DeliveryState.SENT
     status = mastodon_peer.status(alice, delivery.remote_id)
@@ -115,7 +97,7 @@ def test_accounts_that_disagree_each_keep_their_own(
 
     response = client_in.post(reverse("publishing:compose"), _form([a, b], visibility=""))
     assert response.status_code == 302
-    _run_due()
+    run_due()
     sent = {d.connection_id: d.remote_id for d in Delivery.objects.all()}
     assert mastodon_peer.status(quiet, sent[a.pk])["visibility"] == "unlisted"
     assert mastodon_peer.status(close, sent[b.pk])["visibility"] == "direct"
@@ -170,7 +152,7 @@ def test_a_draft_keeps_them_and_sends_them(
     response = client_in.post(reverse("publishing:compose"), _form(
         [connection], draft=draft.pk, visibility="private", language="nl"))
     assert response.status_code == 302
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get(post=draft)
     status = mastodon_peer.status(carol, delivery.remote_id)
     assert (status["visibility"], status["language"]) == ("private", "nl")
@@ -206,7 +188,7 @@ def test_a_scheduled_post_keeps_them_and_the_edit_page_changes_them(
     assert (post.text, post.visibility, post.language) == ("Hola", "private", "pt")
 
     Delivery.objects.filter(post=post).update(due_at=timezone.now())
-    _run_due()
+    run_due()
     status = mastodon_peer.status(dave, Delivery.objects.get(post=post).remote_id)
     assert (status["visibility"], status["language"]) == ("private", "pt")
 

@@ -22,17 +22,16 @@ from PIL import Image
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for, save_connection
-from hubbub.jobs import scheduler
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.nostr import keys
 from hubbub.networks.registry import get_connector
-from hubbub.publishing import engine
 from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.publishing.outgoing import Quoted
 from hubbub.publishing.services import create_post
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from tests.integration.bluesky_support import post_record
+from tests.integration.engine_support import run_due
 from tests.peers.bluesky import BlueskyPeer
 from tests.peers.http_faults import Drop, HttpFaultProxy, Rewrite
 from tests.peers.mastodon import MastodonPeer
@@ -41,23 +40,6 @@ from tests.peers.nostr_faults import NostrFaultProxy
 from tests.waiting import until
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner(db: None) -> User:
-    return User.objects.create_user("owner", password="a-long-enough-password")
-
-
-@pytest.fixture
-def client_in(owner: User) -> Client:
-    client = Client()
-    client.force_login(owner)
-    return client
-
-
-def _run_due() -> None:
-    for pk, _ in scheduler.due_deliveries():
-        engine.process(pk)
 
 
 def _stored(connection: Connection, feed_key: str, remote_id: str) -> Item:
@@ -125,7 +107,7 @@ def test_a_bluesky_quote_is_an_embed_record_with_the_quoted_posts_uri_and_cid(
     assert item.url not in opened.content.decode()
     response = _quote(client_in, item, "My take on it")
     assert response.status_code == 302, response.content.decode()[:3000]
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get(post=Post.objects.get())
     assert delivery.state == DeliveryState.SENT, delivery.last_error
     assert delivery.quote_of == made["uri"]
@@ -136,7 +118,7 @@ def test_a_bluesky_quote_is_an_embed_record_with_the_quoted_posts_uri_and_cid(
         "$type": "app.bsky.embed.record",
         "record": {"uri": made["uri"], "cid": made["cid"]},
     }
-    _run_due()  # nothing more: one record
+    run_due()  # nothing more: one record
     assert Delivery.objects.get(pk=delivery.pk).remote_id == delivery.remote_id
 
 
@@ -150,7 +132,7 @@ def test_a_bluesky_quote_with_a_picture_is_record_with_media(
     response = _quote(client_in, item, "Look at this", image_1=SimpleUploadedFile(
         "red.png", _png(), "image/png"), alt_1="A red square")
     assert response.status_code == 302, response.content.decode()[:3000]
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.SENT, delivery.last_error
     record = post_record(bluesky_peer, delivery.remote_id)
@@ -175,7 +157,7 @@ def test_a_bluesky_post_deleted_before_the_quote_goes_fails_saying_so(
                                  "rkey": made["uri"].rsplit("/", 1)[1]})
     response = _quote(client_in, item, "Too late")
     assert response.status_code == 302
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.FAILED
     assert "cannot be quoted" in delivery.last_error
@@ -247,7 +229,7 @@ def test_a_nostr_quote_has_the_q_tag_and_the_nevent_in_its_content(
 
     response = _quote(client_in, item, "Quoting a note")
     assert response.status_code == 302, response.content.decode()[:3000]
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.SENT, delivery.last_error
     [event] = nostr_peer.query({"ids": [delivery.remote_id]})
@@ -259,7 +241,7 @@ def test_a_nostr_quote_has_the_q_tag_and_the_nevent_in_its_content(
     # Signed once: the event sent is the one stored before the first call.
     assert delivery.prepared is not None
     assert delivery.prepared["0"]["event"] == event
-    _run_due()
+    run_due()
     assert len(nostr_peer.query({"authors": [connection.remote_id], "kinds": [1]})) == 1
 
 
@@ -280,7 +262,7 @@ def test_a_mastodon_quote_is_a_quote_on_a_server_that_quotes(
 
     response = _quote(client_in, item, "Quoting Bob")
     assert response.status_code == 302, response.content.decode()[:3000]
-    _run_due()
+    run_due()
     delivery = Delivery.objects.get()
     assert delivery.state == DeliveryState.SENT, delivery.last_error
     status = mastodon_peer.status(alice, delivery.remote_id)
@@ -309,8 +291,8 @@ def test_a_bluesky_quote_whose_answer_was_lost_is_found_not_made_again(
         proxy.arm("POST", "/xrpc/com.atproto.repo.createRecord", Drop())
         post = create_post(user=owner, text="Said once", connections=[connection],
                            quote={connection.pk: Quoted(made["uri"], "")})
-        _run_due()  # settled by getRecord on the delivery's record key, at once or later
-        _run_due()
+        run_due()  # settled by getRecord on the delivery's record key, at once or later
+        run_due()
         delivery = post.deliveries.get()
         assert delivery.state == DeliveryState.SENT, delivery.last_error
         assert delivery.attempts == 1
@@ -338,15 +320,15 @@ def test_a_nostr_quote_retried_is_the_very_event_signed_first(
         proxy.on_next("EVENT", "stall", seconds=1.0)  # never reaches the relay
         post = create_post(user=owner, text="Twice tried, once sent", connections=[connection],
                            quote={connection.pk: Quoted(quoted["id"], "")})
-        _run_due()
+        run_due()
         delivery = post.deliveries.get()
         assert delivery.state == DeliveryState.UNKNOWN, delivery.last_error
         assert delivery.prepared is not None
         signed_first = delivery.prepared["0"]["event"]
         assert ["q", quoted["id"], proxy.url, author.pk] in signed_first["tags"]
-        _run_due()  # not on the relay: scheduled again
+        run_due()  # not on the relay: scheduled again
         settings.HUBBUB_HTTP_TIMEOUT = 5.0
-        _run_due()
+        run_due()
         delivery.refresh_from_db()
         assert delivery.state == DeliveryState.SENT, delivery.last_error
     finally:
@@ -374,7 +356,7 @@ def test_a_mastodon_server_before_4_5_gets_the_link_instead(
         proxy.arm("GET", "/api/v2/instance/", Rewrite(older), count=10)
         post = create_post(user=owner, text="Have a look", connections=[connection],
                            quote={connection.pk: Quoted(str(quoted["id"]), quoted["url"])})
-        _run_due()
+        run_due()
         delivery = post.deliveries.get()
         assert delivery.state == DeliveryState.SENT, delivery.last_error
     finally:
