@@ -17,7 +17,7 @@ from hubbub.publishing.models import Delivery, Post
 from hubbub.publishing.target_drafts import part_drafts
 from hubbub.timeline.models import Item
 from tests.web.fakes import FakeConnector
-from tests.web.fakes_composer import account, compose
+from tests.web.fakes_composer import account, compose, live
 
 pytestmark = pytest.mark.django_db
 URL = "https://fake.example/@bob/7"
@@ -62,11 +62,34 @@ def test_a_native_quote_opens_empty_and_the_delivery_carries_the_post(
     assert (draft.text, draft.quote, draft.quote_url) == ("My words", "6", URL)
 
 
+def test_the_preview_shows_a_native_quote_under_the_words(
+        client_in: Client, owner: User, native: None) -> None:
+    """On opening and as the person types: the quoting account's preview carries the post
+    quoted under the words; another account ticked beside it, or a private item, does not."""
+    me = account(owner, "@me@fake.example")
+    item = _item(me)
+    page = _opened(client_in, quote=item.pk)
+    assert page.count("data-preview-quote") == 1
+    assert "Words worth quoting" in page[page.index("data-preview-quote"):]
+    typed = html.unescape(live(client_in, text="My words", targets=[me.pk], quote=item.pk))
+    assert typed.count("data-preview-quote") == 1
+    assert "Words worth quoting" in typed[typed.index("data-preview-quote"):]
+    other = account(owner, "@other@fake.example")
+    both = live(client_in, text="My words", targets=[me.pk, other.pk], quote=item.pk)
+    assert both.count("data-preview-quote") == 1  # the quoting account's preview only
+    secret = _item(me, remote_id="8", extra={"visibility": "direct"})
+    assert "data-preview-quote" not in live(client_in, text="x", targets=[me.pk],
+                                            quote=secret.pk)
+    assert "data-preview-quote" not in live(client_in, text="x", targets=[me.pk],
+                                            quote="9" * 30)
+
+
 def test_elsewhere_the_link_is_the_quote(client_in: Client, owner: User) -> None:
     me = account(owner, "@me@fake.example")
     item = _item(me)
     page = _opened(client_in, quote=item.pk)
     assert "no link needed" not in page
+    assert "data-preview-quote" not in page  # the link in the text is the quote here
     assert _text_area(page).strip() == URL
     other = account(owner, "@other@fake.example")
     response = compose(client_in, text=f"Mine\n\n{URL}", targets=[me.pk, other.pk],
