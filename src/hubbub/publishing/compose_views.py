@@ -35,7 +35,6 @@ from hubbub.publishing.forms import (
     draft_data,
     find_item,
     present_slots_in,
-    stored_meta,
 )
 from hubbub.publishing.live import (
     STEPS,
@@ -52,6 +51,7 @@ from hubbub.publishing.live import (
 from hubbub.publishing.models import Post
 from hubbub.publishing.outgoing import Outgoing
 from hubbub.publishing.preview import video_label
+from hubbub.publishing.slots import stored_meta
 from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
 from hubbub.timeline.replies import reply_opening
 from hubbub.timeline.services import reaction_target

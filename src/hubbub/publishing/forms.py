@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +10,6 @@ from django import forms
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.forms import BoundField
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
@@ -23,89 +21,24 @@ from hubbub.core.localtime import to_utc as to_utc  # moved there; still importa
 from hubbub.networks.base import Draft, MediaFile
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import customize, post_options, stash
-from hubbub.publishing.media import NewMedia, stored_video_facts
+from hubbub.publishing.media import NewMedia
 from hubbub.publishing.models import Post, PostMedia
 from hubbub.publishing.outgoing import KeptMedia, MediaItem, Outgoing, Quoted
-from hubbub.publishing.preview import video_label
 from hubbub.publishing.schedule_fields import ScheduleFields as ScheduleFields
+from hubbub.publishing.slots import (
+    ACCEPTED_FILES,
+    MAX_IMAGES,
+    SLOTS,
+    Slot,
+    SlotImage,
+    parse_meta,
+    stored_meta,
+    stored_slot,
+    video_meta,
+)
 from hubbub.timeline.models import Item
 from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
 from hubbub.timeline.services import reaction_target
-
-MAX_IMAGES = 4
-# What the file picker offers; the server reads each file's real type from its bytes.
-ACCEPTED_FILES = "image/*,video/mp4,video/quicktime,video/webm"
-SLOTS = range(1, MAX_IMAGES + 1)
-
-
-def parse_meta(value: str) -> tuple[str, int, int, int] | None:
-    """The compose script's description of a picked file: type;size;width;height, and for a
-    video ;duration;frame rate after them (see video_meta)."""
-    parts = value.split(";")
-    if len(parts) not in (4, 6) or not parts[0]:
-        return None
-    try:
-        return parts[0][:100], int(parts[1]), int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
-
-
-def video_meta(value: str) -> tuple[float, float | None]:
-    """A video's duration and frame rate from its description; 0 and None when not known
-    (the page could not read them, or they were not read yet): nothing is refused for them
-    until the server has read the file itself."""
-    parts = value.split(";")
-    if len(parts) != 6:
-        return 0.0, None
-    try:
-        duration, rate = float(parts[4]), float(parts[5])
-    except ValueError:
-        return 0.0, None
-    ok = math.isfinite(duration) and math.isfinite(rate)
-    return (max(duration, 0.0), rate if rate > 0 else None) if ok else (0.0, None)
-
-
-@dataclass(frozen=True)
-class SlotImage:
-    """An image a slot already holds: kept in the stash (after a refused post) or saved with
-    the draft ("m<id>")."""
-
-    token: str
-    name: str
-    url: str
-    meta: str
-    stashed: stash.Stashed | None = None
-    stored: PostMedia | None = None
-
-    @property
-    def video(self) -> str:
-        """A video's description for the slot ("" for a picture, which shows itself)."""
-        return video_label(self.meta)
-
-
-@dataclass(frozen=True)
-class Slot:
-    index: int
-    image: BoundField
-    alt: BoundField
-    held: SlotImage | None
-    meta: str
-
-
-def stored_meta(m: PostMedia) -> str:
-    """The description of a saved file, as the compose script writes it for a picked one."""
-    meta = f"{m.mime_type};{m.size};{m.width};{m.height}"
-    if m.mime_type.startswith("video/"):
-        duration, rate = stored_video_facts(m.file.path)
-        meta += f";{duration:g};{rate or 0:g}"
-    return meta
-
-
-def _stored_slot(media: PostMedia) -> SlotImage:
-    name = (media.file.name or "").rsplit("/", 1)[-1].split("-", 1)[-1]
-    return SlotImage(f"m{media.pk}", name, reverse("publishing:media", args=[media.pk]),
-                     stored_meta(media), stored=media)
-
 
 # Said before any network counts the text (publishing.services says it to the live counters,
 # the CLI and the import).
@@ -212,7 +145,7 @@ class ComposeForm(ScheduleFields):
                                              post__is_draft=True).first()
             if media is None:
                 return None
-            return _stored_slot(media)
+            return stored_slot(media)
         found = stash.load(int(self.user.pk), token)
         if found is None:
             return None
@@ -413,7 +346,7 @@ class ComposeForm(ScheduleFields):
         """After the draft was saved: each slot holds the draft's own image from now on."""
         saved = list(post.media.order_by("position", "pk"))
         for i, media in zip(self.present_slots(), saved, strict=False):
-            self.held[i] = _stored_slot(media)
+            self.held[i] = stored_slot(media)
 
     def discard_stash(self) -> None:
         for held in self.held.values():

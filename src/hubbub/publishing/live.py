@@ -20,9 +20,10 @@ from hubbub.networks.image_fit import fit_description
 from hubbub.networks.registry import get_connector
 from hubbub.publishing import customize, target_drafts
 from hubbub.publishing.customize import CannotSplit, TargetEdit
-from hubbub.publishing.forms import SLOTS, draft_from_data, present_slots_in
+from hubbub.publishing.forms import draft_from_data, present_slots_in
 from hubbub.publishing.mentions import has_mentions, people_of, write_drafts
 from hubbub.publishing.preview import PreviewImage, TargetPreview, preview, video_label
+from hubbub.publishing.slots import SLOTS
 from hubbub.publishing.stash import TOKEN
 
 STEPS = ("split", "unsplit", "reset")
