@@ -1,12 +1,17 @@
-"""Fixtures the integration tests of the composer and the engine share: the hub's owner, and a
-client signed in as them. A module that needs another owner (a transactional one, a second
-person) defines its own, which takes precedence here."""
+"""Fixtures the integration tests share: the hub's owner, a client signed in as them, and a
+fault proxy in front of the Nostr relay. A module that needs another owner (a transactional
+one, a second person) defines its own, which takes precedence here."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+
+from tests.peers.nostr import NostrPeer
+from tests.peers.nostr_faults import NostrFaultProxy
 
 
 @pytest.fixture
@@ -19,3 +24,13 @@ def client_in(owner: User) -> Client:
     client = Client()
     client.force_login(owner)
     return client
+
+
+@pytest.fixture
+def proxy(nostr_peer: NostrPeer) -> Iterator[NostrFaultProxy]:
+    """A fault proxy in front of the Nostr relay (tests/peers/nostr_faults.py)."""
+    fault_proxy = NostrFaultProxy(nostr_peer.port)
+    try:
+        yield fault_proxy
+    finally:
+        fault_proxy.close()

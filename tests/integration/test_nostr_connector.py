@@ -9,10 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -21,60 +19,20 @@ from typing import Any
 import coincurve
 import pytest
 
-from hubbub.networks.base import Account, Draft, Item
+from hubbub.networks.base import Account, Draft
 from hubbub.networks.errors import NotFound, RateLimited, Rejected, Transient
 from hubbub.networks.nostr import events, keys, mapping
-from hubbub.networks.nostr.connector import NostrConnector
 from hubbub.networks.nostr.relay import RelayPool
-from tests.peers.nostr import NostrKeys, NostrPeer
+from tests.integration.nostr_support import (
+    CONNECTOR,
+    account_for,
+    closed_port,
+    publish,
+    seed,
+    unique,
+)
+from tests.peers.nostr import NostrPeer
 from tests.peers.nostr_faults import NostrFaultProxy
-from tests.waiting import until
-
-CONNECTOR = NostrConnector()
-
-
-def account_for(keys_: NostrKeys | keys.KeyPair, *relays: str) -> Account:
-    secret = keys_.sk if isinstance(keys_, NostrKeys) else keys_.secret_hex
-    public = keys_.pk if isinstance(keys_, NostrKeys) else keys_.public_hex
-    return Account(base_url=relays[0], credentials={"secret_key_hex": secret,
-                                                    "relays": list(relays)},
-                   remote_id=public, handle=keys.npub(public))
-
-
-def unique(text: str = "note") -> str:
-    return f"{text} {secrets.token_hex(4)}"
-
-
-def publish(account: Account, draft: Draft) -> tuple[dict[str, Any], str]:
-    """What the engine does: prepare once, publish with the stored result."""
-    prepared = CONNECTOR.prepare(account, draft, "key")
-    published = CONNECTOR.publish(account, draft, "key", (), prepared=prepared)
-    return prepared["event"], published.remote_id
-
-
-def seed(peer: NostrPeer, who: NostrKeys, content: str, *, kind: int = 1,
-         tags: list[list[str]] | None = None, created_at: int | None = None) -> dict[str, Any]:
-    event = peer.sign(who, content, kind=kind, tags=tags, created_at=created_at)
-    answer = peer.publish(event)
-    assert answer.ok, answer.message
-    return event
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def proxy(nostr_peer: NostrPeer) -> Iterator[NostrFaultProxy]:
-    fault_proxy = NostrFaultProxy(nostr_peer.port)
-    try:
-        yield fault_proxy
-    finally:
-        fault_proxy.close()
-
 
 # --- connect ----------------------------------------------------------------------------------
 
@@ -392,105 +350,6 @@ def test_paging_walks_back_without_losing_notes(nostr_peer: NostrPeer) -> None:
     second = CONNECTOR.fetch(account, f"hashtag:{tag}", first.next_cursor)
     assert [i.text for i in second.items] == [f"n{i}" for i in range(40, 45)]
     assert second.next_cursor is None
-
-
-def test_live_subscription_delivers_new_notes_without_polling(nostr_peer: NostrPeer) -> None:
-    me, carol = nostr_peer.keygen(), nostr_peer.keygen()
-    account = account_for(me, nostr_peer.url)
-    seed(nostr_peer, carol, "said before subscribing", tags=[["p", me.pk]],
-         created_at=int(time.time()) - 10)
-    stream = CONNECTOR.stream(account, ["mentions", "author"])
-    watchdog = threading.Timer(20.0, stream.close)  # a hung test ends instead of waiting
-    watchdog.start()
-    try:
-        assert stream.wait_ready(10.0)
-        mention = seed(nostr_peer, carol, f"ping nostr:{keys.npub(me.pk)}", tags=[["p", me.pk]])
-        item: Item = next(stream)
-        assert (item.remote_id, item.kind, item.extra["feed"]) == (
-            mention["id"], "mention", "mentions")
-        _e, mine = publish(account, Draft(text=unique("live")))
-        own = next(stream)
-        assert (own.remote_id, own.kind, own.extra["feed"]) == (mine, "post", "author")
-    finally:
-        watchdog.cancel()
-        stream.close()
-    assert list(stream) == []  # closed: iteration ends
-
-
-def test_a_live_subscription_closes_from_another_thread(nostr_peer: NostrPeer) -> None:
-    account = account_for(nostr_peer.keygen(), nostr_peer.url)
-    stream = CONNECTOR.stream(account, ["home"])
-    assert stream.wait_ready(10.0)
-    got: list[list[Item]] = []
-    reader = threading.Thread(target=lambda: got.append(list(stream)), daemon=True)
-    reader.start()
-    stream.close()  # from this thread, while the reader waits for events
-    reader.join(60)  # a close that did not reach the reader would leave it waiting for ever
-    assert not reader.is_alive()
-    assert got == [[]]
-
-
-def test_a_live_subscription_survives_a_dropped_relay_and_misses_nothing(
-    nostr_peer: NostrPeer, proxy: NostrFaultProxy
-) -> None:
-    me, carol = nostr_peer.keygen(), nostr_peer.keygen()
-    account = account_for(me, proxy.url)
-    proxy.on_next("REQ", "drop")  # the first subscription's connection is cut at once
-    stream = CONNECTOR.stream(account, ["mentions"])
-    watchdog = threading.Timer(20.0, stream.close)
-    watchdog.start()
-    try:
-        # said while the subscription is down (it reconnects after a second)
-        said = seed(nostr_peer, carol, "while you were away", tags=[["p", me.pk]])
-        assert next(stream).remote_id == said["id"]
-        assert stream.wait_ready(10.0)
-        later = seed(nostr_peer, carol, "and now", tags=[["p", me.pk]])
-        assert next(stream).remote_id == later["id"]
-    finally:
-        watchdog.cancel()
-        stream.close()
-
-
-def test_a_future_dated_note_does_not_blind_the_subscription_after_a_reconnect(
-    nostr_peer: NostrPeer, proxy: NostrFaultProxy
-) -> None:
-    """A hostile note dated 50 minutes ahead (this relay stores up to an hour ahead) arrives;
-    the relay connection is then cut. The
-    subscription asks again from the newest time it saw, but never from later than now: a
-    mention said after the reconnect still arrives (asked from the hostile date, nothing would
-    for 50 minutes)."""
-    me, carol, mallory = nostr_peer.keygen(), nostr_peer.keygen(), nostr_peer.keygen()
-    account = account_for(me, proxy.url)
-    stream = CONNECTOR.stream(account, ["mentions"])
-    watchdog = threading.Timer(60.0, stream.close)
-    watchdog.start()
-    try:
-        assert stream.wait_ready(30.0)
-        ahead = seed(nostr_peer, mallory, "from later today", tags=[["p", me.pk]],
-                     created_at=int(time.time()) + 3_000)
-        assert next(stream).remote_id == ahead["id"]
-        before = proxy.accepted
-        proxy.cut_all()
-        until(lambda: proxy.accepted > before, "the subscription to reconnect")
-        said = seed(nostr_peer, carol, "said after the reconnect", tags=[["p", me.pk]])
-        assert next(stream).remote_id == said["id"]
-    finally:
-        watchdog.cancel()
-        stream.close()
-
-
-def test_a_live_subscription_with_no_usable_relay_raises(nostr_peer: NostrPeer,
-                                                         settings: Any) -> None:
-    settings.HUBBUB_ALLOW_PRIVATE_NETWORKS = []
-    account = account_for(keys.generate_keypair(), nostr_peer.url)
-    assert CONNECTOR.can_stream("hashtag:nostr")
-    assert not CONNECTOR.can_stream("lists")
-    stream = CONNECTOR.stream(account, ["hashtag:nostr"])
-    try:
-        with pytest.raises(Rejected, match="No relay can be followed from this hub"):
-            next(stream)
-    finally:
-        stream.close()
 
 
 # --- capabilities -----------------------------------------------------------------------------

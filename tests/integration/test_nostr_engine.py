@@ -4,7 +4,6 @@ answers lost or never delivered by the fault proxy. The relay is checked directl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,15 +26,6 @@ S = DeliveryState
 @pytest.fixture
 def owner(db: None) -> User:
     return User.objects.create_user("owner", password="a-long-enough-password")
-
-
-@pytest.fixture
-def proxy(nostr_peer: NostrPeer) -> Iterator[NostrFaultProxy]:
-    fault_proxy = NostrFaultProxy(nostr_peer.port)
-    try:
-        yield fault_proxy
-    finally:
-        fault_proxy.close()
 
 
 def _connect(owner: User, relay: str) -> Connection:
