@@ -44,7 +44,16 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.image_fit import fitted
-from hubbub.networks.mastodon import apps, conversation, failures, mapping, oauth, rules, streaming
+from hubbub.networks.mastodon import (
+    apps,
+    conversation,
+    failures,
+    mapping,
+    oauth,
+    quotes,
+    rules,
+    streaming,
+)
 from hubbub.networks.mastodon import direct as direct_messages
 from hubbub.networks.mastodon.client import Api as _Api
 from hubbub.networks.mastodon.client import open_api
@@ -299,7 +308,7 @@ class MastodonConnector(Connector):
         prepared: Mapping[str, Any] | None = None,
     ) -> Published:
         with self._account_api(account) as api:
-            text, quoted = self._quote(api, draft)
+            text, quoted = quotes.text_and_quote(api, draft)
             try:
                 status = api.call(
                     "status_post",
@@ -321,26 +330,6 @@ class MastodonConnector(Connector):
                                     ) from exc
                 raise
         return mapping.published_from_status(status)
-
-    def _quote(self, api: _Api, draft: Draft) -> tuple[str, str | None]:
-        """The text to post and the status it quotes natively (None: no quote). A server from
-        Mastodon 4.5 on quotes by quoted_status_id, once the status quoted is seen to be
-        there (a server may drop an id it does not find and post no quote); an older one gets
-        the quoted post's link after the text."""
-        if not draft.quote:
-            return draft.text, None
-        try:
-            instance = api.call("instance_v2")
-        except NotFound:
-            instance = {}
-        if not mapping.quotes_supported(instance):
-            return mapping.with_quote_link(draft.text, draft.quote_url), None
-        try:
-            api.call("status", draft.quote)
-        except NotFound:
-            raise Rejected("The post quoted is not on the server any more: it cannot be "
-                           "quoted.") from None
-        return draft.text, draft.quote
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
         """Upload one file. A picture over the instance's byte or pixel limit goes fitted to

@@ -1,0 +1,30 @@
+"""A quote from the deck on Mastodon: native from 4.5 on (`quoted_status_id`), the quoted
+post's link after the words on an older server (mapping.quotes_supported, with_quote_link)."""
+
+from __future__ import annotations
+
+from hubbub.networks.base import Draft
+from hubbub.networks.errors import NotFound, Rejected
+from hubbub.networks.mastodon import mapping
+from hubbub.networks.mastodon.client import Api
+
+
+def text_and_quote(api: Api, draft: Draft) -> tuple[str, str | None]:
+    """The text to post and the status it quotes natively (None: no quote). A server from
+    Mastodon 4.5 on quotes by quoted_status_id, once the status quoted is seen to be there (a
+    server may drop an id it does not find and post no quote); an older one gets the quoted
+    post's link after the text."""
+    if not draft.quote:
+        return draft.text, None
+    try:
+        instance = api.call("instance_v2")
+    except NotFound:
+        instance = {}
+    if not mapping.quotes_supported(instance):
+        return mapping.with_quote_link(draft.text, draft.quote_url), None
+    try:
+        api.call("status", draft.quote)
+    except NotFound:
+        raise Rejected("The post quoted is not on the server any more: it cannot be "
+                       "quoted.") from None
+    return draft.text, draft.quote
