@@ -108,6 +108,7 @@ def test_a_quote_with_pictures_is_signed_in_stage_from_what_prepare_kept() -> No
     ("4.5.0", True), ("4.6.0", True), ("4.5.7", True), ("4.5.0+glitch", True),
     ("5.0.0", True), ("4.4.3", False), ("4.4.0rc1", False), ("3.5.19", False), ("", False),
     ("unknown", False), ("4", False),
+    ("9" * 5000 + ".5", False),  # a hostile server's endless version: no error, no quote
 ])
 def test_mastodon_quotes_from_4_5(version: str, quotes: bool) -> None:
     assert quotes_supported({"version": version}) is quotes

@@ -447,24 +447,15 @@ def comparable_text(text: str) -> str:
 
 # Mastodon takes quoted_status_id on POST /api/v1/statuses from 4.5 on.
 QUOTES_SINCE = (4, 5)
+_VERSION = re.compile(r"(\d{1,9})\.(\d{1,9})(?!\d)")  # the major and minor a version starts with
 
 
 def quotes_supported(instance: Mapping[str, Any]) -> bool:
     """Does the server quote natively (Mastodon 4.5 and later, by the version its
     /api/v2/instance states; "4.5.0+glitch" reads as 4.5)? An older one or a server that
     states no Mastodon version gets the quoted post's link instead."""
-    version = str(instance.get("version") or "")
-    numbers: list[int] = []
-    for part in version.split(".")[:2]:
-        digits = ""
-        for char in part:
-            if not char.isdigit():
-                break
-            digits += char
-        if not digits:
-            return False
-        numbers.append(int(digits))
-    return len(numbers) == 2 and tuple(numbers) >= QUOTES_SINCE
+    found = _VERSION.match(str(instance.get("version") or ""))
+    return found is not None and (int(found[1]), int(found[2])) >= QUOTES_SINCE
 
 
 def with_quote_link(text: str, url: str) -> str:
