@@ -2,11 +2,11 @@
 
 A time written by one process and compared by another (a lease's end, a worker's beat, when a
 deck last watched a feed, whether a post's due time has come) is only meaningful if both read
-the same clock. The web process and
-the workers may run on machines whose clocks differ by minutes; the database they share has
-one. So such times are the database's, read in Python with `db_now()` or written and compared
-in SQL with `ago()` / Django's `Now()` (STATEMENT_TIMESTAMP() on PostgreSQL, strftime('now')
-on SQLite, whose clock is its file's machine's).
+the same clock. The web process and the workers may run on machines whose clocks differ by
+minutes; the database they share has one. So such times are the database's, read in Python
+with `db_now()` or written and compared in SQL with `ago()` / Django's `Now()`
+(STATEMENT_TIMESTAMP() on PostgreSQL, strftime('now') on SQLite, whose clock is its file's
+machine's).
 
 A process's own clock stays right for what only it compares (a backoff, a refusal it keeps in
 memory) and for pacing loops (on a monotonic clock).
