@@ -76,7 +76,7 @@ def items_among(column: Column, ids: Sequence[int], *, limit: int = MAX_PAGE) ->
     """Those of `ids` that the column shows, newest first; at most `limit` of them. For items the
     live deck heard were stored but that are older than its newest item (a poll that brought
     them after the stream brought newer ones): items_after cannot see them."""
-    wanted = list(dict.fromkeys(int(i) for i in ids))[:limit]
+    wanted = _unique(ids)[:limit]
     if not wanted:
         return []
     return _page(column_feeds(column), among=wanted, limit=len(wanted), column=column)
