@@ -34,6 +34,7 @@ from hubbub.publishing.forms import (
     ComposeForm,
     draft_data,
     find_item,
+    native_quote,
     present_slots_in,
 )
 from hubbub.publishing.live import (
@@ -247,7 +248,7 @@ def compose_page(
         {"form": form, "connections": connections, "selected": selected,
          "slots": form.slots(), "rows": rows, "reply_item": form.reply_item,
          "quote_item": form.quote_item,
-         "quote_card": form.quote_item if form.quote_native else None,
+         "quote_card": native_quote(form.quote_item),
          "panels": panels_for(connections, edits, present, urls, selected, notices, videos),
          "previews": previews_for(rows, base, edits, present, urls, videos),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
@@ -274,16 +275,8 @@ def count(request: AuthedRequest) -> HttpResponse:
     answers = reaction_target(reply) if reply is not None else ""
     return page(request, "publishing/_live.html",
                 {**live_parts(request.user, request.POST, ticked, in_reply_to=answers),
-                 "quote_card": _quote_card(request)})
-
-
-def _quote_card(request: AuthedRequest) -> Any:
-    """The item a native quote shows under the words in the preview (its account's only), or
-    None: no quote, a private item, or a network whose quote is the link in the text."""
-    quoted = find_item(request.user, request.POST.get("quote"))
-    if quoted is None or private_kind(quoted):
-        return None
-    return quoted if get_connector(quoted.connection.network).native_quotes else None
+                 # The post a native quote shows under the words (its account's preview only).
+                 "quote_card": native_quote(find_item(request.user, request.POST.get("quote")))})
 
 
 @require_POST

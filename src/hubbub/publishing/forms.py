@@ -287,8 +287,8 @@ class ComposeForm(ScheduleFields):
     def quote_targets(self) -> dict[int, Quoted]:
         """For create_post(quote=...): the connection that saw the post quoted -> that post,
         where its network quotes natively (elsewhere the link in the text is the quote)."""
-        item = self.quote_item
-        if item is None or not self.quote_native or private_kind(item):
+        item = native_quote(self.quote_item)
+        if item is None:
             return {}
         return {item.connection_id: Quoted(reaction_target(item), item.url)}
 
@@ -416,6 +416,14 @@ class EditForm(ScheduleFields):
             content_warning=str(cleaned.get("content_warning", "") or ""),
             scheduled_for=cleaned.get("scheduled_for"), tz=self.zone,
             visibility=options.visibility, language=options.language)
+
+
+def native_quote(item: Item | None) -> Item | None:
+    """`item` when a post may quote it natively (shown under the words, sent with the post);
+    None for no item, a private one, or a network whose quote is the link in the text."""
+    if item is None or private_kind(item):
+        return None
+    return item if get_connector(item.connection.network).native_quotes else None
 
 
 def _item_of(connection_id: int, remote_id: str) -> Item | None:
