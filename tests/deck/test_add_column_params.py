@@ -94,7 +94,7 @@ def _post(client: Client, deck: Deck, connection: Connection, kind: str,
     ("nostr", "search", "w" * 200, "(this one has 200)"),
 ])
 def test_refused_shapes_say_what_is_accepted(network: str, kind: str, value: str,
-                                             said: str) -> None:
+                                             said: str, real_networks: None) -> None:
     assert said in param_refusal(network, kind, value)
 
 
@@ -119,15 +119,15 @@ def test_refused_shapes_say_what_is_accepted(network: str, kind: str, value: str
     ("nostr", "search", "a phrase with “quotes”"),
     ("fake", "hashtag", "anything_one_word"),
 ])
-def test_accepted_shapes(network: str, kind: str, value: str) -> None:
+def test_accepted_shapes(network: str, kind: str, value: str, real_networks: None) -> None:
     assert param_refusal(network, kind, value) == ""
 
 
 # --- through the dialog --------------------------------------------------------------------------
 
 
-def test_the_dialog_refuses_with_the_reason_and_makes_no_column(client_in: Client,
-                                                                owner: User) -> None:
+def test_the_dialog_refuses_with_the_reason_and_makes_no_column(
+        client_in: Client, owner: User, real_networks: None) -> None:
     deck = Deck.objects.create(user=owner, name="Main")
     fake = make_connection(owner)
     for kind, typed, said in (

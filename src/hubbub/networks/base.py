@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from hubbub.core.image_fit import FitLimits
+from hubbub.networks import column_params
 
 # What connecting takes and gives lives in connect_values.py; every connector imports it here.
 # A network's limits and what it offers live in capabilities.py, imported here as well.
@@ -339,6 +340,14 @@ class Connector(ABC):
     def delete(self, account: Account, remote_id: str) -> None: ...
 
     # --- read --------------------------------------------------------------------------------
+    def column_param_refusal(self, kind: str, param: str, *, typed: str = "") -> str:
+        """Why `param` (a hashtag, search, list or feed as the add-column dialog cleans it;
+        `typed` as it was typed) can name no `kind` column here, saying what is accepted; ""
+        when it may. No I/O: whether a list exists is its first read's to say. By default the
+        rules of every network (networks/column_params.py): no control characters, a search
+        of at most SEARCH_MAX characters, one hashtag of at most 100."""
+        return column_params.refusal(self.name, kind, param, typed=typed)
+
     def fetch(self, account: Account, feed: str, cursor: str | None = None) -> Page:
         raise NotImplementedError(f"{self.name} cannot read {feed}")
 

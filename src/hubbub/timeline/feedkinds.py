@@ -11,12 +11,8 @@ from dataclasses import dataclass
 
 from hubbub.connections.models import Connection
 from hubbub.networks.base import Capabilities
+from hubbub.networks.column_params import SEARCH_MAX as SEARCH_MAX  # the hint below states it
 from hubbub.networks.registry import UnknownNetwork, get_connector
-
-# Searches: none of the networks states a limit for a query (Mastodon's /api/v2/search, Bluesky's
-# app.bsky.feed.searchPosts `q`, NIP-50's `search`); a search is a few words, and a longer one
-# matches nothing on any of them (the add-column form refuses it, forms.param_refusal).
-SEARCH_MAX = 100
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class BlueskyConnector(Connector):
     name: ClassVar[str] = "Bluesky"
     # A quote is an embed record (with media: recordWithMedia) in the post record.
     native_quotes: ClassVar[bool] = True
+    # What a hashtag, list or custom feed column takes: its tags and its addresses.
+    column_param_refusal = feeds.column_param_refusal
 
     def mention(self, handle: str, own_handle: str) -> str | None:
         """@handle, which the post's mention facet resolves to its DID when sent; an account

@@ -10,6 +10,8 @@
   names for a skeleton and fills in the posts. People paste a feed as its at:// URI
   (at://<did>/app.bsky.feed.generator/<rkey>) or its web address
   (https://bsky.app/profile/<handle-or-did>/feed/<rkey>); a handle is resolved to its DID.
+
+What the add-column dialog takes for them is `column_param_refusal` (the connector's).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from hubbub.networks.base import Item
+from hubbub.networks import column_params
+from hubbub.networks.base import Connector, Item
 from hubbub.networks.bluesky import items
 from hubbub.networks.bluesky.mapping import parse_at_uri
 from hubbub.networks.bluesky.xrpc import Xrpc
+from hubbub.networks.column_params import HASHTAG_EXAMPLE, shown
 from hubbub.networks.errors import NotFound, Rejected, Transient
 
 GENERATOR = "app.bsky.feed.generator"
@@ -35,6 +39,28 @@ NOT_A_LIST = ("“{value}” is not a Bluesky list: give its at:// address "
 # A record key (atproto: 1-512 of these characters, not "." or "..") and a handle or DID.
 _RKEY = re.compile(r"[A-Za-z0-9._~:-]{1,512}")
 _ACTOR = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]{1,2000}|[A-Za-z0-9.-]{1,253})")
+# The lexicon caps a tag at 64 graphemes and 640 bytes (app.bsky.richtext.facet,
+# app.bsky.feed.post `tags`).
+HASHTAG_MAX = 64
+
+
+def column_param_refusal(connector: Connector, kind: str, param: str, *,
+                         typed: str = "") -> str:
+    """A tag within the lexicon's length and not digits alone; a list or a custom feed by its
+    at:// URI or bsky.app address (Bluesky has no names for them to look up)."""
+    said = column_params.refusal(connector.name, kind, param, typed=typed,
+                                 hashtag_max=HASHTAG_MAX)
+    if said:
+        return said
+    if kind == "hashtag" and param.isdigit():
+        return (f"“{shown(param)}” is not a Bluesky hashtag: a tag is not digits alone, "
+                f"{HASHTAG_EXAMPLE}.")
+    if kind in ("list", "feed"):
+        try:
+            (list_reference if kind == "list" else feed_reference)(param)
+        except Rejected as exc:
+            return exc.message.replace(f"“{param.strip()[:200]}”", f"“{shown(param)}”")
+    return ""
 
 
 def hashtag_page(api: Xrpc, tag: str, params: dict[str, Any]) -> tuple[list[Item], Any]:

@@ -46,6 +46,7 @@ from hubbub.networks.errors import (
 from hubbub.networks.image_fit import fitted
 from hubbub.networks.mastodon import (
     apps,
+    columns,
     conversation,
     failures,
     mapping,
@@ -86,6 +87,7 @@ class MastodonConnector(Connector):
         "feed": "custom feeds are Bluesky's feed generators, and Mastodon has nothing like "
                 "them: use a list, hashtag or search column",
     }
+    column_param_refusal = columns.column_param_refusal  # tag letters, list ids and titles
     auth_kind: ClassVar[AuthKind] = "oauth2"
     # People connect through OAuth in the browser; bots and scripts bring a token.
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (

@@ -8,16 +8,20 @@
   lists 50 in `supported_nips`: a relay that does not know the field ignores it and would
   answer every note. Without such a relay the kind is unavailable, and says why.
 
-Why the kinds Nostr never offers are missing is `KIND_REASONS`.
+Why the kinds Nostr never offers are missing is `KIND_REASONS`; what a list column takes (a
+name or an naddr, never a key, a note or a coordinate) is `column_param_refusal`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from hubbub.networks.base import Account, Capabilities, Page
+from hubbub.networks import column_params
+from hubbub.networks.base import Account, Capabilities, Connector, Page
+from hubbub.networks.column_params import shown
 from hubbub.networks.errors import Rejected
 from hubbub.networks.nostr import keys, reading
 from hubbub.networks.nostr.account_relays import account_relays, nip11_document
@@ -41,8 +45,63 @@ KIND_REASONS = {
     "search": "search needs a relay that offers it (NIP-50), and none of this account's "
               "relays is known to",
 }
+# A `d` identifier or title of a follow set, as list_members looks it up among the account's
+# own sets (title_of keeps a title to 100 characters).
+LIST_NAME_MAX = 100
+_COORDINATE = re.compile(r"\d+:[0-9a-f]{64}:.*")
+_NOT_LISTS = {
+    "npub": "a person's key (npub), not a list",
+    "nprofile": "a person (nprofile), not a list",
+    "nsec": "a secret key, not a list (never paste a secret key anywhere but the hub's own "
+            "sign-in: the hub has not kept it)",
+    "note": "a note, not a list",
+    "nevent": "a note or other event (nevent), not a list",
+}
+LISTS = ("one of this account's follow sets (NIP-51, kind 30000) by its name, or any follow set "
+         "or follow pack (kind 39089) by its naddr (naddr1…)")
 ProfilesOf = Callable[[RelayPool, Sequence[Event]], Mapping[str, reading.Profile]]
 QueryError = Callable[[QueryResult, str], Exception | None]
+
+
+# --- what a column's parameter may be -----------------------------------------------------------
+
+
+def column_param_refusal(connector: Connector, kind: str, param: str, *,
+                         typed: str = "") -> str:
+    """The rules of every network, and a list that can be a follow set: a name or an naddr of
+    a list kind, not something else Nostr names (a key, a note, a coordinate)."""
+    said = column_params.refusal(connector.name, kind, param, typed=typed)
+    return said or (list_refusal(param) if kind == "list" else "")
+
+
+def list_refusal(value: str) -> str:
+    bare = value.strip()
+    lowered = bare.lower().removeprefix("nostr:")
+    if lowered.startswith("naddr1"):
+        try:
+            address = keys.decode_naddr(bare)
+        except keys.InvalidKey:
+            return (f"“{shown(bare)}” is not a valid naddr: a character is wrong or missing. "
+                    f"Give {LISTS}.")
+        if address.kind not in LIST_KINDS:
+            return (f"That naddr names an event of kind {address.kind}, which is not a list of "
+                    f"people the hub can read: give {LISTS}.")
+        return ""
+    for prefix, what in _NOT_LISTS.items():
+        if lowered.startswith(prefix + "1"):
+            shown_value = "That key" if prefix == "nsec" else f"“{shown(bare)}”"
+            person = (" For one person's posts, add a Person column."
+                      if prefix in ("npub", "nprofile") else "")
+            return f"{shown_value} names {what}: give {LISTS}.{person}"
+    if keys.is_hex32(lowered):
+        return f"“{shown(bare)}” is a 64-character hex key or id, not a list: give {LISTS}."
+    if _COORDINATE.fullmatch(lowered):
+        return (f"“{shown(bare)}” is a list's coordinate (kind:key:name), which the hub does "
+                f"not read: give {LISTS}.")
+    if len(bare) > LIST_NAME_MAX:
+        return (f"“{shown(bare)}” is too long for a list's name (at most {LIST_NAME_MAX} "
+                f"characters): give {LISTS}.")
+    return ""
 
 
 # --- what the relays offer --------------------------------------------------------------------

@@ -36,7 +36,16 @@ from hubbub.networks.base import (
     Validation,
 )
 from hubbub.networks.errors import NotFound, Rejected
-from hubbub.networks.nostr import blossom, conversation, direct, events, keys, mapping, reading
+from hubbub.networks.nostr import (
+    blossom,
+    columns,
+    conversation,
+    direct,
+    events,
+    keys,
+    mapping,
+    reading,
+)
 from hubbub.networks.nostr.account_relays import (
     account_relays,
     nip11_document,
@@ -83,6 +92,7 @@ class NostrConnector(Connector):
     # A quote is a NIP-18 `q` tag and a nostr:nevent1... reference in the note (notes.py).
     native_quotes: ClassVar[bool] = True
     column_kind_reasons: ClassVar[Mapping[str, str]] = KIND_REASONS
+    column_param_refusal = columns.column_param_refusal  # lists by name or naddr, not keys or notes
 
     def mention(self, handle: str, own_handle: str) -> str | None:
         """nostr:npub1... (NIP-27); the note then carries the key in a p tag (note_tags)."""
