@@ -50,6 +50,10 @@ class Capabilities:
     # Column kinds this account cannot read, each with the network's reason in words ("this
     # relay does not offer search (NIP-50)"): the add-column dialog shows them disabled with it.
     unavailable_feeds: tuple[tuple[str, str], ...] = ()
+    # A quote from the deck goes as the quoted post's link after the words, not as a quote:
+    # the network quotes natively but this server cannot (Mastodon before 4.5). The
+    # composer's counters and checks count the link in, and its preview says so.
+    quote_as_link: bool = False
 
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict

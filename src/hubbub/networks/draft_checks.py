@@ -1,6 +1,8 @@
 """Checks of a draft that read alike on networks whose rules otherwise differ: nothing to post,
 text over the limit, and an attachment's description (alt text) missing or too long. Which
-checks a network makes, in what order, and how it counts, stay in its own rules module.
+checks a network makes, in what order, and how it counts, stay in its own rules module. And
+the text a quote goes with where the server cannot quote (Capabilities.quote_as_link): what
+the connector sends, and what the composer counts and shows, are this one function's.
 """
 
 from __future__ import annotations
@@ -32,3 +34,12 @@ def alt_problems(label: str, alt_text: str, most: int, *, required: bool) -> lis
         return [Problem("alt_too_long", f"{label}: the description is {len(alt) - most} "
                         f"characters over the limit of {most}")]
     return []
+
+
+def with_quote_link(text: str, url: str) -> str:
+    """The text of a quote on a server that cannot quote: the quoted post's link after the
+    words, a blank line between (the link alone for no words; unchanged when the link is
+    already in the text, or not known)."""
+    if not url or url in text:
+        return text
+    return f"{text.rstrip()}\n\n{url}" if text.strip() else url

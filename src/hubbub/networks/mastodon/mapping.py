@@ -20,6 +20,7 @@ from hubbub.core.languages import language_code
 from hubbub.core.sanitize import safe_url
 from hubbub.core.video_limits import VideoLimits
 from hubbub.networks.base import Capabilities, Identity, Item, MediaLimits, Published
+from hubbub.networks.draft_checks import with_quote_link as with_quote_link
 from hubbub.networks.emoji import emoji_map
 
 # The feeds fetch reads (list, hashtag and author take "<kind>:<value>").
@@ -57,6 +58,7 @@ def default_capabilities() -> Capabilities:
         feeds=FEEDS,
         idempotency="header",
         native_scheduling=True,
+        quote_as_link=True,  # a server that states no version gets the link (quotes_supported)
     )
 
 
@@ -99,6 +101,7 @@ def capabilities_from_instance(instance: Mapping[str, Any]) -> Capabilities:
         feeds=base.feeds,
         idempotency="header",
         native_scheduling=True,
+        quote_as_link=not quotes_supported(instance),
     )
 
 
@@ -456,13 +459,6 @@ def quotes_supported(instance: Mapping[str, Any]) -> bool:
     states no Mastodon version gets the quoted post's link instead."""
     found = _VERSION.match(str(instance.get("version") or ""))
     return found is not None and (int(found[1]), int(found[2])) >= QUOTES_SINCE
-
-
-def with_quote_link(text: str, url: str) -> str:
-    """The text of a quote on a server that cannot quote: the quoted post's link after it."""
-    if not url or url in text:
-        return text
-    return f"{text.rstrip()}\n\n{url}" if text.strip() else url
 
 
 def status_matches(

@@ -1,9 +1,13 @@
 """A quote from the deck on Mastodon: native from 4.5 on (`quoted_status_id`), the quoted
-post's link after the words on an older server (mapping.quotes_supported, with_quote_link)."""
+post's link after the words on an older server (mapping.quotes_supported,
+draft_checks.with_quote_link). The same version, read with the server's limits, is
+Capabilities.quote_as_link: the composer counts and checks the link the same way
+(publishing/quote_link.py), so a post it accepts is not refused here for the link."""
 
 from __future__ import annotations
 
 from hubbub.networks.base import Draft
+from hubbub.networks.draft_checks import with_quote_link
 from hubbub.networks.errors import NotFound, Rejected
 from hubbub.networks.mastodon import mapping
 from hubbub.networks.mastodon.client import Api
@@ -21,7 +25,7 @@ def text_and_quote(api: Api, draft: Draft) -> tuple[str, str | None]:
     except NotFound:
         instance = {}
     if not mapping.quotes_supported(instance):
-        return mapping.with_quote_link(draft.text, draft.quote_url), None
+        return with_quote_link(draft.text, draft.quote_url), None
     try:
         api.call("status", draft.quote)
     except NotFound:
