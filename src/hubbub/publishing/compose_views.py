@@ -36,6 +36,7 @@ from hubbub.publishing.forms import (
     find_item,
     native_quote,
     present_slots_in,
+    quote_map,
 )
 from hubbub.publishing.live import (
     STEPS,
@@ -241,7 +242,10 @@ def compose_page(
     urls = {i: h.url for i, h in form.held.items()}
     videos = slot_videos(raw)
     selected = form.selected_ids
-    rows = counter_rows(request.user, selected, base, edits, present) if connections else []
+    # The quote's account counts the quote it sends (with its link, where it cannot quote).
+    quote = form.quote_targets()
+    rows = counter_rows(request.user, selected, base, edits, present, quote) \
+        if connections else []
     return page(
         request,
         template,
@@ -250,7 +254,7 @@ def compose_page(
          "quote_item": form.quote_item,
          "quote_card": native_quote(form.quote_item),
          "panels": panels_for(connections, edits, present, urls, selected, notices, videos),
-         "previews": previews_for(rows, base, edits, present, urls, videos),
+         "previews": previews_for(rows, base, edits, present, urls, videos, quote),
          "draft": form.draft_post, "require_alt": profile_for(request.user).require_alt_text,
          "queues": planning.queues_for(request.user),
          "groups": targets.groups_for(request.user, connections),
@@ -273,10 +277,12 @@ def count(request: AuthedRequest) -> HttpResponse:
     ticked = list(active_connections(request.user).filter(pk__in=_ticked(request)))
     reply = find_item(request.user, request.POST.get("reply_to"))
     answers = reaction_target(reply) if reply is not None else ""
+    quoted = find_item(request.user, request.POST.get("quote")) if reply is None else None
     return page(request, "publishing/_live.html",
-                {**live_parts(request.user, request.POST, ticked, in_reply_to=answers),
+                {**live_parts(request.user, request.POST, ticked, in_reply_to=answers,
+                              quote=quote_map(quoted)),
                  # The post a native quote shows under the words (its account's preview only).
-                 "quote_card": native_quote(find_item(request.user, request.POST.get("quote")))})
+                 "quote_card": native_quote(quoted)})
 
 
 @require_POST

@@ -14,7 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from hubbub.connections.models import Connection
-from hubbub.connections.services import active_connections
+from hubbub.connections.services import active_connections, capabilities_for
 from hubbub.core.counting import MAX_POST_CHARS
 from hubbub.core.ids import IdMultipleChoiceField, parse_id, parse_ids
 from hubbub.core.localtime import to_utc as to_utc  # moved there; still importable here
@@ -211,6 +211,13 @@ class ComposeForm(ScheduleFields):
         item = self.quote_item
         return item is not None and get_connector(item.connection.network).native_quotes
 
+    @property
+    def quote_as_link(self) -> bool:
+        """A native quote from an account whose server cannot show it (Mastodon before 4.5,
+        Capabilities.quote_as_link): the quoted post's link goes after the words instead."""
+        item = native_quote(self.quote_item)
+        return item is not None and capabilities_for(item.connection).quote_as_link
+
     def clean_reply_to(self) -> int | None:
         value: int | None = self.cleaned_data.get("reply_to")
         if value is not None and self.reply_item is None:
@@ -287,10 +294,7 @@ class ComposeForm(ScheduleFields):
     def quote_targets(self) -> dict[int, Quoted]:
         """For create_post(quote=...): the connection that saw the post quoted -> that post,
         where its network quotes natively (elsewhere the link in the text is the quote)."""
-        item = native_quote(self.quote_item)
-        if item is None:
-            return {}
-        return {item.connection_id: Quoted(reaction_target(item), item.url)}
+        return quote_map(self.quote_item)
 
     def media_items(self) -> list[MediaItem]:
         """The images in slot order: new uploads and stashed files as NewMedia, images the
@@ -424,6 +428,15 @@ def native_quote(item: Item | None) -> Item | None:
     if item is None or private_kind(item):
         return None
     return item if get_connector(item.connection.network).native_quotes else None
+
+
+def quote_map(item: Item | None) -> dict[int, Quoted]:
+    """The account that saw `item` -> the post it quotes, where `item` may be quoted
+    natively (native_quote); empty otherwise (the link in the text is the quote)."""
+    quoted = native_quote(item)
+    if quoted is None:
+        return {}
+    return {quoted.connection_id: Quoted(reaction_target(quoted), quoted.url)}
 
 
 def _item_of(connection_id: int, remote_id: str) -> Item | None:

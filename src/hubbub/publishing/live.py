@@ -22,7 +22,9 @@ from hubbub.publishing import customize, target_drafts
 from hubbub.publishing.customize import CannotSplit, TargetEdit
 from hubbub.publishing.forms import draft_from_data, present_slots_in
 from hubbub.publishing.mentions import has_mentions, people_of, write_drafts
+from hubbub.publishing.outgoing import Quoted
 from hubbub.publishing.preview import PreviewImage, TargetPreview, preview, video_label
+from hubbub.publishing.quote_link import link_cost
 from hubbub.publishing.slots import SLOTS
 from hubbub.publishing.stash import TOKEN
 
@@ -47,6 +49,7 @@ class CounterRow:
     numbered: bool
     customized: bool
     media_note: str = ""  # "Sent without the picture: ..." (also in the preview)
+    quote_note: str = ""  # the quoted post's link counted in, where the server cannot quote
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,11 @@ def edits_from(data: Any, connections: Iterable[Connection], present: Sequence[i
 
 
 def counter_rows(user: User, ids: Iterable[int], base: Draft,
-                 edits: Mapping[int, TargetEdit], present: Sequence[int]) -> list[CounterRow]:
-    """Each ticked account's version checked against its own rules, for the counters."""
+                 edits: Mapping[int, TargetEdit], present: Sequence[int],
+                 quote: Mapping[int, Quoted] | None = None) -> list[CounterRow]:
+    """Each ticked account's version checked against its own rules, for the counters; the
+    account in `quote` as the quote it sends (counted with the quoted post's link where its
+    server cannot quote)."""
     targets = list(
         active_connections(user).filter(pk__in=list(ids)).order_by("network", "handle"))
     rows = []
@@ -113,8 +119,9 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
     for connection in targets:
         edit = edits.get(connection.pk)
         # Counted as sent: a person named with @[name] written as their account here.
-        drafts_for = write_drafts(customize.target_drafts(base, edit, present), connection,
-                                  people)[0]
+        drafts_for = with_quote(write_drafts(customize.target_drafts(base, edit, present),
+                                             connection, people)[0], (quote or {}).get(
+                                                 connection.pk))
         results = [target_drafts.validate_for_targets(d, [connection])[connection.pk]
                    for d in drafts_for]
         parts = []
@@ -133,8 +140,9 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
         over = max(part.over for part in parts)
         too_long = any(p.code == "too_long" for r in results for p in r.problems)
         caps = edit.caps if edit else None
-        note = target_drafts.left_out_note(
-            drafts_for[0].media, caps or capabilities_for(connection), connection.network)
+        own_caps = caps or capabilities_for(connection)
+        note = target_drafts.left_out_note(drafts_for[0].media, own_caps, connection.network)
+        cost = link_cost(get_connector(connection.network), drafts_for[0], own_caps)
         rows.append(CounterRow(
             connection=connection, result=first, over=over, problems=problems,
             parts=parts if len(results) > 1 else [],
@@ -142,8 +150,16 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
             numbered=bool(edit and edit.numbered),
             customized=bool(edit and edit.on),
             media_note=note,
+            quote_note=cost.counter_note() if cost is not None else "",
         ))
     return rows
+
+
+def with_quote(drafts: list[Draft], quoted: Quoted | None) -> list[Draft]:
+    """The drafts of an account that quotes: the quote goes with the first part."""
+    if quoted is None or not drafts:
+        return drafts
+    return [replace(drafts[0], quote=quoted.remote_id, quote_url=quoted.url), *drafts[1:]]
 
 
 def _names_people(base: Draft, edits: Mapping[int, TargetEdit]) -> bool:
@@ -153,7 +169,8 @@ def _names_people(base: Draft, edits: Mapping[int, TargetEdit]) -> bool:
 
 def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, TargetEdit],
                  present: Sequence[int], urls: Mapping[int, str],
-                 videos: Mapping[int, str]) -> list[TargetPreview]:
+                 videos: Mapping[int, str],
+                 quote: Mapping[int, Quoted] | None = None) -> list[TargetPreview]:
     found = []
     people = people_of(rows[0].connection.user_id) if rows and _names_people(base, edits) \
         else {}
@@ -164,6 +181,7 @@ def previews_for(rows: Sequence[CounterRow], base: Draft, edits: Mapping[int, Ta
             continue
         drafts_for, named = write_drafts(customize.target_drafts(base, edit, present),
                                          row.connection, people)
+        drafts_for = with_quote(drafts_for, (quote or {}).get(row.connection.pk))
         slots = edit.media_slots if edit.on else tuple(present)
         known = [s for s in slots if s in files]
         own = [files[s] for s in known]
@@ -223,12 +241,14 @@ def parse_step(action: str) -> tuple[str, int] | None:
 
 
 def live_parts(user: User, data: Any, connections: Sequence[Connection],
-               in_reply_to: str = "") -> dict[str, Any]:
+               in_reply_to: str = "", quote: Mapping[int, Quoted] | None = None
+               ) -> dict[str, Any]:
     """Counters and previews for the form's raw data (the composer's, or the edit page's);
-    `in_reply_to`: the network's id of the post a reply answers (checked as a reply)."""
+    `in_reply_to`: the network's id of the post a reply answers (checked as a reply);
+    `quote`: the account that quotes -> the post it quotes."""
     present = present_slots_in(data)
     edits = edits_from(data, connections, present)
     base = replace(draft_from_data(data), in_reply_to=in_reply_to)
-    rows = counter_rows(user, [c.pk for c in connections], base, edits, present)
+    rows = counter_rows(user, [c.pk for c in connections], base, edits, present, quote)
     return {"rows": rows, "previews": previews_for(rows, base, edits, present, slot_urls(data),
-                                                   slot_videos(data))}
+                                                   slot_videos(data), quote)}

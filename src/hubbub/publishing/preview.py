@@ -19,6 +19,7 @@ import regex
 from hubbub.connections.models import Connection
 from hubbub.core.counting import bluesky_text, inline_warning, mastodon_entities
 from hubbub.networks.base import Capabilities, Draft
+from hubbub.publishing.quote_link import PREVIEW_NOTE, as_sent
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class TargetPreview:
     # "Ana has no Bluesky account here: written as “Ana”." for each @[name] not written as a
     # mention on this network (publishing/mentions.py).
     mention_notes: tuple[str, ...] = ()
+    # Said where the server cannot show a quote: the quoted post's link goes after the words
+    # (it is in the preview's text, and no quote is shown under it).
+    quote_note: str = ""
 
     @property
     def is_thread(self) -> bool:
@@ -230,11 +234,14 @@ def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
             mention_notes: tuple[str, ...] = ()) -> TargetPreview:
     """The account's post (or thread) as its network will show it. `images` are the ones
     this account gets, in order (they go with the first post); `media_note` says what it
-    goes without."""
+    goes without. A quote where the server cannot show one is shown as it goes: the quoted
+    post's link after the words (quote_link.as_sent)."""
     style = style_for(caps)
     posts = []
     note = ""
-    for number, draft in enumerate(drafts, start=1):
+    sent = [as_sent(draft, caps) for draft in drafts]
+    quote_note = PREVIEW_NOTE if sent[:1] != list(drafts[:1]) else ""
+    for number, draft in enumerate(sent, start=1):
         text, warning = draft.text, draft.content_warning.strip()
         if warning and style.inline_warning is not None:
             text, warning = style.inline_warning(text, warning), ""
@@ -247,4 +254,5 @@ def preview(connection: Connection, caps: Capabilities, drafts: Sequence[Draft],
                                  images=own_images, card_host=host, number=number,
                                  total=len(drafts)))
     return TargetPreview(connection=connection, posts=tuple(posts), card_note=note,
-                         media_note=media_note, mention_notes=mention_notes)
+                         media_note=media_note, mention_notes=mention_notes,
+                         quote_note=quote_note)

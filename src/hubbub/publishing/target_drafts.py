@@ -15,6 +15,7 @@ from hubbub.connections.services import capabilities_for
 from hubbub.core.counting import post_size_problem
 from hubbub.networks.base import Capabilities, Draft, MediaFile, Problem, Validation
 from hubbub.networks.registry import get_connector
+from hubbub.publishing import quote_link
 from hubbub.publishing.media import media_file
 from hubbub.publishing.mentions import Known, has_mentions, people_of, write_drafts
 from hubbub.publishing.models import Delivery, Post
@@ -140,7 +141,8 @@ def validate_for_targets(
     A missing alt text is a problem unless the account's owner turned that rule off (read
     once a user; `alt_optional` carries what was read between calls, by user id).
     Attachments the account cannot carry at all are left out first (`carried`): they are sent
-    without, which is said in its preview, rather than refused."""
+    without, which is said in its preview, rather than refused. A quote where the server
+    cannot show one is counted with the quoted post's link it goes with (quote_link.py)."""
     results: dict[int, Validation] = {}
     alt_optional = {} if alt_optional is None else alt_optional
     oversized = post_size_problem(draft.text, draft.content_warning)
@@ -153,7 +155,11 @@ def validate_for_targets(
         connector = get_connector(connection.network)
         caps = capabilities_for(connection)
         own = _carried_draft(draft, caps)
-        result = connector.validate(own, caps)
+        # Counted as sent: a quote on a server that cannot quote has its link in the text.
+        result = connector.validate(quote_link.as_sent(own, caps), caps)
+        cost = quote_link.link_cost(connector, own, caps)
+        if cost is not None:
+            result = replace(result, problems=tuple(cost.explain(p) for p in result.problems))
         if own is not draft and not own.text.strip() and not own.media and not any(
                 p.code == "empty" for p in result.problems):
             result = replace(result, problems=(*result.problems, Problem(
