@@ -217,6 +217,32 @@ def poll_feed(feed: Feed) -> PollResult:
     except Exception as exc:  # a connector bug must not stop the loop for every feed
         log.exception("polling %s failed", feed)
         return PollResult(error=_failed(feed, connection, exc, now))
+    _polled(feed, connection, page, first=first)
+    return PollResult(new_in_feed=new, pages=pages)
+
+
+def keep_first_page(connection: Connection, key: str, page: Page) -> Feed:
+    """A first page of the feed `key` read before any column showed it (the add-column dialog
+    reads a list to learn that it exists): stored through ingest as the feed's first poll, so
+    the new column shows it at once and the next poll comes at the watched pace, reading what
+    is new since, instead of reading the same page again straight away. A feed polled before
+    (another column shows it) only gets the page's items, deduplicated."""
+    from hubbub.timeline.selectors import ensure_feed
+
+    feed = ensure_feed(connection, key)
+    ingest(feed, page.items)
+    if feed.last_polled_at is None:
+        # The person is about to see the column: its next read is at the watched pace (the
+        # deck's mark_watched would otherwise pull an idle feed's poll to now).
+        feed.watched_at = db_now()
+        Feed.objects.filter(pk=feed.pk).update(watched_at=feed.watched_at)
+        _polled(feed, connection, page, first=True)
+    return feed
+
+
+def _polled(feed: Feed, connection: Connection, page: Page, *, first: bool) -> None:
+    """A good read of the feed, whose last page was `page`: schedule the next poll, and after
+    the first one remember where older pages begin."""
     done = timezone.now()
     interval = interval_for(feed, db_now())  # watched_at is the database's clock
     changes: dict[str, Any] = {
@@ -234,7 +260,6 @@ def poll_feed(feed: Feed) -> PollResult:
         mark_ok(connection)
     if first or had_error:
         live.publish_feed_state(connection.user_id, feed.pk, "ready")
-    return PollResult(new_in_feed=new, pages=pages)
 
 
 def load_older(feed: Feed) -> int:
