@@ -373,17 +373,24 @@ class RuleSet:
         return frozenset(self.by_word)
 
     def candidates(self, doc: Doc) -> list[int]:
-        found: set[int] = set(self._always_for.get(doc.network, self._always_else))
+        """The indexes of the rules to check on the item, in order. When no word, author, tag
+        or domain of the item names a rule (most items): the always-checked rules' own list,
+        shared (read, never changed), with no set made."""
+        always = self._always_for.get(doc.network, self._always_else)  # sorted
+        found: set[int] | None = None
         # The item's words (authors, tags) that name some rule: a test of the table's keys in C
         # (no allocation when none does, the usual case), then their intersection.
         by_word, by_author, by_tag = self.by_word, self.by_author, self.by_tag
         if by_word and not by_word.keys().isdisjoint(doc.words):
+            found = set(always)
             for key in by_word.keys() & doc.words:
                 found.update(by_word[key])
         if by_author and not by_author.keys().isdisjoint(doc.authors):
+            found = set(always) if found is None else found
             for key in by_author.keys() & doc.authors:
                 found.update(by_author[key])
         if by_tag and doc.hashtags and not by_tag.keys().isdisjoint(doc.hashtags):
+            found = set(always) if found is None else found
             for key in by_tag.keys() & doc.hashtags:
                 found.update(by_tag[key])
         by_domain = self.by_domain
@@ -391,8 +398,11 @@ class RuleSet:
             for host in doc.hosts:
                 suffixes = _suffixes(host)
                 if not by_domain.keys().isdisjoint(suffixes):
+                    found = set(always) if found is None else found
                     for key in by_domain.keys() & suffixes:
                         found.update(by_domain[key])
+        if found is None:
+            return always
         return sorted(found) if len(found) > 1 else list(found)
 
     def match(self, doc: Doc) -> Effect:

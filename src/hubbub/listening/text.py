@@ -45,12 +45,31 @@ def words_of(text: str) -> list[str]:
     words: list[str] = []
     # surrogatepass: a lone surrogate (JSON allows one) goes through as it came.
     spaced = text.encode("utf-8", "surrogatepass").translate(_ASCII_SPACES)
+    pieces = _PIECES
     for piece in spaced.decode("utf-8", "surrogatepass").split():
         if piece.isascii():
             words.append(piece)
-        else:
-            words += _WORD.findall(fold(piece))
+            continue
+        found = pieces.get(piece)
+        if found is None:
+            found = tuple(_WORD.findall(fold(piece)))
+            if len(piece) <= PIECE_CHARS:
+                if len(pieces) >= PIECES_KEPT:
+                    pieces.clear()
+                pieces[piece] = found
+        words += found
     return words
+
+
+# A piece past ASCII (between ASCII separators and spaces) -> its words: timelines repeat the
+# same emoji, accented names and words of other scripts, whose folding (casefold, NFKD, the
+# marks removed, the pattern) costs a few µs each time. A piece's words depend on the piece
+# alone, so remembering them changes nothing. Short pieces only, emptied when full (at most a
+# few MB); a plain dict, no lock: the GIL keeps each get and set whole, and a lost entry is
+# only made again.
+PIECES_KEPT = 8192
+PIECE_CHARS = 64
+_PIECES: dict[str, tuple[str, ...]] = {}
 
 
 def host_of(value: str) -> str:
