@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urlsplit
 
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -112,6 +116,10 @@ ICONS = {
     "user": '<path d="M20 21v-2a4 4 0 0 0-4-4H8a4 4 0 0 0-4 4v2"/><circle cx="12" cy="7" r="4"/>',
     "history": '<path d="M3 3v5h5"/><path d="M3.05 13A9 9 0 1 0 6 5.3L3 8"/>'
     '<polyline points="12 7 12 12 15 15"/>',
+    "queue": '<polygon points="12 2 2 7 12 12 22 7 12 2"/><polyline points="2 17 12 22 22 17"/>'
+    '<polyline points="2 12 12 17 22 12"/>',
+    "import": '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/>'
+    '<polyline points="7 10 12 15 17 10"/><line x1="12" y1="15" x2="12" y2="3"/>',
     "globe": '<circle cx="12" cy="12" r="10"/><line x1="2" y1="12" x2="22" y2="12"/>'
     '<path d="M12 2a15.3 15.3 0 0 1 4 10 15.3 15.3 0 0 1-4 10 15.3 15.3 0 0 1-4-10 '
     '15.3 15.3 0 0 1 4-10z"/>',
@@ -133,3 +141,21 @@ def svg_icon(paths: str, css: str = "") -> SafeString:
 def icon(name: str, css: str = "") -> SafeString:
     """An inline SVG icon from the fixed table above (no user input reaches it)."""
     return svg_icon(ICONS[name], css)
+
+
+@register.simple_tag
+def app_nav(section: str, inbox_count: int) -> SafeString:
+    """The sidebar's links (layouts/_nav.html): the same markup for everyone, given the page's
+    section and the unread count, so it is written once per (section, count) and kept, not
+    drawn again on every page (~4 ms of ~20 url and icon tags a page)."""
+    return _nav_html(str(section or ""), int(inbox_count or 0), get_script_prefix(),
+                     get_urlconf(), settings.STATIC_URL)
+
+
+@functools.lru_cache(maxsize=256)
+def _nav_html(section: str, inbox_count: int, prefix: str, urlconf: object,
+              static_url: object) -> SafeString:
+    # prefix, urlconf and static_url are in the key because the links and the script's address
+    # are made from them.
+    return mark_safe(render_to_string(  # noqa: S308 - our template, escaped as templates are
+        "layouts/_nav.html", {"section": section, "inbox_count": inbox_count}))

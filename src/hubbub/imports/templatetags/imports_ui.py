@@ -5,13 +5,12 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
+from hubbub.accounts.templatetags.hubbub_ui import ICONS as APP_ICONS
 from hubbub.accounts.templatetags.hubbub_ui import svg_icon
 
 register = template.Library()
 
 ICONS = {
-    "import": '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/>'
-    '<polyline points="7 10 12 15 17 10"/><line x1="12" y1="15" x2="12" y2="3"/>',
     "upload": '<path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4"/>'
     '<polyline points="17 8 12 3 7 8"/><line x1="12" y1="3" x2="12" y2="15"/>',
     "file": '<path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z"/>'
@@ -30,5 +29,5 @@ ICONS = {
 
 @register.simple_tag
 def iicon(name: str, css: str = "") -> SafeString:
-    """An inline SVG icon from the fixed table above (no user input reaches it)."""
-    return svg_icon(ICONS[name], css)
+    """An inline SVG icon from the fixed table above or the app's (no user input reaches it)."""
+    return svg_icon(ICONS.get(name) or APP_ICONS[name], css)

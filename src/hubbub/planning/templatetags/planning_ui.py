@@ -19,8 +19,6 @@ register = template.Library()
 
 # Feather icons (MIT), drawn with the current text colour.
 ICONS = {
-    "queue": '<polygon points="12 2 2 7 12 12 22 7 12 2"/><polyline points="2 17 12 22 22 17"/>'
-    '<polyline points="2 12 12 17 22 12"/>',
     "repeat": '<polyline points="17 1 21 5 17 9"/><path d="M3 11V9a4 4 0 0 1 4-4h14"/>'
     '<polyline points="7 23 3 19 7 15"/><path d="M21 13v2a4 4 0 0 1-4 4H3"/>',
     "pause": '<rect x="6" y="4" width="4" height="16" rx="1"/>'

@@ -9,11 +9,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
+from django.middleware.csrf import get_token
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from hubbub.accounts.templatetags.hubbub_ui import ICONS as APP_ICONS
 from hubbub.core.sanitize import safe_url
 from hubbub.timeline.cursors import encode_cursor
 from hubbub.timeline.privacy import PRIVATE_LABELS, PRIVATE_PILLS, private_kind
@@ -225,12 +227,27 @@ class _Placeholder:
 def acts_template(context: template.Context) -> SafeString:
     """One <template> holding an item's actions (timeline/_actions.html) for a placeholder item:
     items.js copies it into every item of the page that has no actions of its own."""
-    from django.template.loader import render_to_string
-
     request = context.get("request")
     here = context.get("here") or (request.get_full_path() if request is not None else "")
-    body = render_to_string("timeline/_actions.html", {"item": _Placeholder, "here": here},
-                            request=request)
+    kept = _acts_template(str(here), get_script_prefix(), get_urlconf())
+    token = str(get_token(request)) if request is not None else ""
+    # The form's token is the one thing of the person's in it: put in each time (a token is
+    # letters and digits, nothing to escape).
+    return mark_safe(kept.replace(_TOKEN_SLOT, token if token.isalnum() else ""))  # noqa: S308
+
+
+_TOKEN_SLOT = "tokenslot0placeholder"  # noqa: S105 - where the token goes, not a secret
+
+
+@functools.lru_cache(maxsize=64)
+def _acts_template(here: str, prefix: str, urlconf: object) -> str:
+    """The markup for one page address, with the form's token left as _TOKEN_SLOT: it reads
+    nothing else of the request or the person (its links are made from the prefix and the
+    URLs, both in the key), so it is kept."""
+    from django.template.loader import render_to_string
+
+    body = render_to_string("timeline/_actions.html", {
+        "item": _Placeholder, "here": here, "csrf_token": _TOKEN_SLOT})
     ph = _Placeholder
     return mark_safe(  # noqa: S308 - our template, and constant placeholders
         f'<template id="item-acts" data-id="{ph.pk}" data-handle="{ph.author_handle}" '
@@ -306,10 +323,22 @@ ICONS = {
 _SYMBOL_LOOK = 'viewBox="0 0 24 24"'
 
 
+# The app's own icons every page's sidebar and user menu draw (accounts' hubbub_ui table), in
+# the sprite too, as "app-<name>": the layout draws them as references (app_icon), not ~19
+# inline icons (~6.7 KB) on every page.
+APP_SPRITE = ("posts", "queue", "calendar", "import", "eye-off", "history", "link", "settings",
+              "chevron", "globe", "lock", "logout")
+
+
+def sprite_icons() -> dict[str, str]:
+    """The sprite's symbols: the deck's table, then the app's under "app-" names."""
+    return {**ICONS, **{f"app-{name}": APP_ICONS[name] for name in APP_SPRITE}}
+
+
 def icon_sprite() -> str:
     """The sprite: the table above as symbols named by their keys (constant markup)."""
     symbols = "".join(f'<symbol id="{name}" {_SYMBOL_LOOK}>{paths}</symbol>'
-                      for name, paths in ICONS.items())
+                      for name, paths in sprite_icons().items())
     return f'<svg xmlns="http://www.w3.org/2000/svg">{symbols}</svg>'
 
 
@@ -329,7 +358,20 @@ def dicon(name: str, css: str = "") -> SafeString:
     input reaches it)."""
     if name not in ICONS:
         raise KeyError(name)
+    return _use(name, css)
+
+
+@register.simple_tag
+def app_icon(name: str, css: str = "") -> SafeString:
+    """One of the app's icons (hubbub_ui's `icon`, named in APP_SPRITE) as a reference into the
+    sprite: what the layout draws on every page."""
+    if name not in APP_SPRITE:
+        raise KeyError(name)
+    return _use(f"app-{name}", css)
+
+
+def _use(symbol: str, css: str) -> SafeString:
     classes = escape(f"icon {css}".strip())
     href = _sprite_href(get_script_prefix())
     return mark_safe(  # noqa: S308 - constant markup: a table key and the sprite's address
-        f'<svg class="{classes}" aria-hidden="true"><use href="{href}#{name}"/></svg>')
+        f'<svg class="{classes}" aria-hidden="true"><use href="{href}#{symbol}"/></svg>')
