@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+# How a message quotes a value: the networks' own, re-exported for the listening forms.
+from hubbub.networks.column_params import shown as shown
+
 # user@server, the server with an optional port (a local server: localhost:3000).
 _MASTODON = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)*(:\d{1,5})?$")
 # A domain name of at least two labels (atproto handle syntax).
@@ -82,10 +85,3 @@ def is_language(value: str) -> bool:
 def language_refusal(value: str) -> str:
     return (f"“{shown(value)}” is not a language code: give a BCP 47 / ISO 639 code such as "
             "en, de or pt-BR.")
-
-
-def shown(value: str) -> str:
-    """A value as a message quotes it: one line, at most 60 characters, and no lone surrogate
-    (which no page can carry)."""
-    text = " ".join(value.encode("utf-8", "replace").decode("utf-8").split())
-    return text if len(text) <= 60 else text[:59] + "…"

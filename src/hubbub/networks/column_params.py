@@ -21,8 +21,8 @@ HASHTAG_EXAMPLE = "such as photography"
 
 def shown(value: str) -> str:
     """A value as a message quotes it: one line, at most 60 characters, and no lone surrogate
-    (which no page can carry). The same as listening.handles.shown, which the networks do not
-    import (listening reads the networks)."""
+    (which no page can carry). Every refusal message quotes values this way (listening's
+    handles re-export it: the networks import nothing of listening)."""
     text = " ".join(value.encode("utf-8", "replace").decode("utf-8").split())
     return text if len(text) <= 60 else text[:59] + "…"
 
