@@ -86,15 +86,22 @@ def _mastodon_list(peer: MastodonPeer) -> tuple[SeededAccount, list[str]]:
     return alice, posted[::-1]
 
 
-def test_a_mastodon_list_column_shows_the_page_its_check_read(
-        client: Client, mastodon_peer: MastodonPeer, list_reads: Any) -> None:
+def _birder_with_a_list(client: Client,
+                        peer: MastodonPeer) -> tuple[Connection, Deck, list[str]]:
+    """A signed-in person whose Mastodon account has the list "good birds", an empty deck, and
+    the list's posts, newest first."""
     user = User.objects.create_user("birder")
     client.force_login(user)
-    alice, newest_first = _mastodon_list(mastodon_peer)
+    alice, newest_first = _mastodon_list(peer)
     connection = connection_of(user, "mastodon", Account(
-        base_url=mastodon_peer.base_url, credentials={"access_token": alice.access_token},
+        base_url=peer.base_url, credentials={"access_token": alice.access_token},
         remote_id=alice.id, handle=f"@{alice.username}@localhost"))
-    deck = Deck.objects.create(user=user, name="Main")
+    return connection, Deck.objects.create(user=user, name="Main"), newest_first
+
+
+def test_a_mastodon_list_column_shows_the_page_its_check_read(
+        client: Client, mastodon_peer: MastodonPeer, list_reads: Any) -> None:
+    connection, deck, newest_first = _birder_with_a_list(client, mastodon_peer)
 
     column = _add_list_column(client, deck, connection, "good birds")
 
@@ -112,13 +119,7 @@ def test_a_mastodon_list_column_shows_the_page_its_check_read(
 
 def test_a_refused_mastodon_list_stores_nothing(
         client: Client, mastodon_peer: MastodonPeer, list_reads: Any) -> None:
-    user = User.objects.create_user("birder")
-    client.force_login(user)
-    alice, _ = _mastodon_list(mastodon_peer)
-    connection = connection_of(user, "mastodon", Account(
-        base_url=mastodon_peer.base_url, credentials={"access_token": alice.access_token},
-        remote_id=alice.id, handle=f"@{alice.username}@localhost"))
-    deck = Deck.objects.create(user=user, name="Main")
+    connection, deck, _ = _birder_with_a_list(client, mastodon_peer)
     response = client.post(reverse("timeline:column_add", args=[deck.pk]), {
         "connections": [connection.pk], "kind": "list", "param": "Nope", "width": "normal"})
     assert response.status_code == 400
