@@ -88,6 +88,17 @@ def _send(client: Client, connection: Connection, item: Item, text: str) -> Any:
         "text": text, "targets": [connection.pk], "quote": item.pk, "action": "now"})
 
 
+def _sent(client: Client, peer: MastodonPeer, account: SeededAccount, connection: Connection,
+          item: Item, text: str) -> dict[str, Any]:
+    """Quote `item` with `text` now, from `connection`; the status as the server holds it."""
+    response = _send(client, connection, item, text)
+    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
+    run_due()
+    delivery = Delivery.objects.get(connection=connection)
+    assert delivery.state == DeliveryState.SENT, delivery.last_error
+    return peer.status(account, delivery.remote_id)
+
+
 def test_the_link_an_older_server_gets_is_counted_and_a_native_quote_counts_the_words(
     mastodon_peer: MastodonPeer, older: HttpFaultProxy, owner: User, client_in: Client,
 ) -> None:
@@ -112,12 +123,7 @@ def test_the_link_an_older_server_gets_is_counted_and_a_native_quote_counts_the_
     assert item.url in live  # the preview shows the link after the words
     assert _counted(_live(client_in, old, item, words + "w")) == (limit + 1, limit)
 
-    response = _send(client_in, old, item, words)
-    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
-    run_due()
-    delivery = Delivery.objects.get(connection=old)
-    assert delivery.state == DeliveryState.SENT, delivery.last_error
-    status = mastodon_peer.status(alice, delivery.remote_id)
+    status = _sent(client_in, mastodon_peer, alice, old, item, words)
     assert status["quote"] is None
     assert item.url in status["content"]
 
@@ -131,12 +137,7 @@ def test_the_link_an_older_server_gets_is_counted_and_a_native_quote_counts_the_
     assert _counted(live) == (len(words), len(words))
     assert "data-quote-link-note" not in live
     assert "data-preview-quote" in live  # the quote is shown under the words
-    response = _send(client_in, new, quoted, words)
-    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
-    run_due()
-    delivery = Delivery.objects.get(connection=new)
-    assert delivery.state == DeliveryState.SENT, delivery.last_error
-    status = mastodon_peer.status(bob, delivery.remote_id)
+    status = _sent(client_in, mastodon_peer, bob, new, quoted, words)
     assert str(status["quote"]["quoted_status"]["id"]) == quoted.remote_id
 
 
