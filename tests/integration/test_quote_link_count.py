@@ -154,7 +154,7 @@ def test_a_quote_too_long_only_for_its_link_is_refused_naming_the_account_and_th
     response = _send(client_in, old, item, words)
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
-    assert (f"{old.handle}: 1 characters over the limit of {caps.text_limit}, with the quoted "
+    assert (f"{old.handle}: 1 character over the limit of {caps.text_limit}, with the quoted "
             f"post's link after your words (this server shows no quotes): the link counts "
             f"{link} characters, {link + 2} with the blank line before it.") in page, page[:4000]
     assert words in page  # what was typed is still there

@@ -58,7 +58,7 @@ def test_both_numbers(text: str, graphemes: int, utf8_bytes: int) -> None:
 
 def test_exactly_300_graphemes_is_fine_301_is_one_over() -> None:
     assert validate("a" * 300) == []
-    assert validate("a" * 301) == ["1 characters over the limit of 300"]
+    assert validate("a" * 301) == ["1 character over the limit of 300"]
     result = CONNECTOR.validate(Draft("a" * 300), CAPS)
     assert (result.count, result.limit, result.remaining) == (300, 300, 0)
     assert (result.byte_count, result.byte_limit) == (300, 3000)
@@ -85,7 +85,7 @@ def test_cjk_reaches_the_byte_limit_only_past_the_grapheme_limit() -> None:
     # 3 bytes a character: 300 kanji are 900 bytes. The byte limit bites first only for
     # characters of more than 10 bytes, i.e. emoji sequences.
     assert validate(KANJI * 300) == []
-    assert validate(KANJI * 301) == ["1 characters over the limit of 300"]
+    assert validate(KANJI * 301) == ["1 character over the limit of 300"]
 
 
 def test_byte_limit_reached_before_300_graphemes() -> None:
@@ -93,7 +93,7 @@ def test_byte_limit_reached_before_300_graphemes() -> None:
     assert validate(FAMILY * 120) == []
     assert bluesky_length(FAMILY * 120) == TextLength(120, 3000)
     # ...and one more byte is over, still far under 300 characters.
-    assert validate(FAMILY * 120 + "a") == ["1 bytes over the limit of 3000"]
+    assert validate(FAMILY * 120 + "a") == ["1 byte over the limit of 3000"]
     # Zalgo text: 177 graphemes of 17 bytes = 3009 bytes.
     assert validate(ZALGO * 177) == ["9 bytes over the limit of 3000"]
 
@@ -101,7 +101,7 @@ def test_byte_limit_reached_before_300_graphemes() -> None:
 def test_both_limits_reported_together() -> None:
     text = FAMILY * 301
     assert validate(text) == [
-        "1 characters over the limit of 300",
+        "1 character over the limit of 300",
         f"{301 * 25 - 3000} bytes over the limit of 3000",
     ]
     result = CONNECTOR.validate(Draft(text), CAPS)
@@ -120,7 +120,7 @@ def test_the_content_warning_leads_the_text_and_counts() -> None:
     assert bluesky_text("body", "  ") == "body"
     assert bluesky_length("a" * 286, "spoilers") == TextLength(300, 300)
     assert validate("a" * 286, "spoilers") == []
-    assert validate("a" * 287, "spoilers") == ["1 characters over the limit of 300"]
+    assert validate("a" * 287, "spoilers") == ["1 character over the limit of 300"]
 
 
 def test_limits_are_the_lexicons() -> None:

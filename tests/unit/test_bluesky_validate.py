@@ -51,7 +51,7 @@ def test_alt_text_is_required_and_limited() -> None:
     assert codes(Draft("x", media=(image(alt="a" * 2000),))) == []
     result = CONNECTOR.validate(Draft("x", media=(image(alt="a" * 2001),)), CAPS)
     assert [p.message for p in result.problems] == [
-        "Attachment 1: the description is 1 characters over the limit of 2000"]
+        "Attachment 1: the description is 1 character over the limit of 2000"]
 
 
 def test_everything_at_once() -> None:

@@ -384,7 +384,7 @@ def nostr_problems(text: str, limit: int, warning: str = "") -> list[str]:
 def test_nostr_relay_limit_exactly_at_and_one_over(unit: str, limit: int) -> None:
     assert nostr_problems(unit * limit, limit) == []
     assert nostr_problems(unit * (limit + 1), limit) == [
-        f"1 characters over the limit of {limit}"
+        f"1 character over the limit of {limit}"
     ]
 
 
@@ -395,7 +395,7 @@ def test_nostr_strictest_relay_wins_and_links_count_in_full() -> None:
     assert caps.text_limit == 300
     assert count_text("graphemes", URL) == len(URL)
     assert nostr_problems("a" * 297, 300, warning="cw") == []  # the warning counts here
-    assert nostr_problems("a" * 299, 300, warning="cw") == ["1 characters over the limit of 300"]
+    assert nostr_problems("a" * 299, 300, warning="cw") == ["1 character over the limit of 300"]
 
 
 # --- Mastodon and Bluesky at their limits ----------------------------------------------------

@@ -18,7 +18,7 @@ def test_five_hundred_characters_fit_and_one_more_does_not() -> None:
     over = rules.validate(Draft(text="a" * 501), CAPS)
     assert over.count == 501
     assert codes(Draft(text="a" * 501)) == ["too_long"]
-    assert "1 characters over the limit of 500" in over.problems[0].message
+    assert "1 character over the limit of 500" in over.problems[0].message
 
 
 def test_an_emoji_counts_as_its_utf8_bytes() -> None:

@@ -10,6 +10,12 @@ from __future__ import annotations
 from hubbub.networks.base import Draft, Problem
 
 
+def over_limit(over: int, limit: int, unit: str = "character") -> str:
+    """"38 characters over the limit of 500" (one character: "1 character over ..."): how
+    every network's check says by how much a text, a description or its bytes are over."""
+    return f"{over} {unit}{'' if over == 1 else 's'} over the limit of {limit}"
+
+
 def text_problems(draft: Draft, count: int, limit: int, *, empty: str,
                   why: str = "") -> list[Problem]:
     """"empty" (with the sentence `empty`) for a draft with neither text nor media, and
@@ -19,7 +25,7 @@ def text_problems(draft: Draft, count: int, limit: int, *, empty: str,
         problems.append(Problem("empty", empty))
     if count > limit:
         problems.append(Problem(
-            "too_long", f"{count - limit} characters over the limit of {limit}{why}"))
+            "too_long", f"{over_limit(count - limit, limit)}{why}"))
     return problems
 
 
@@ -31,8 +37,8 @@ def alt_problems(label: str, alt_text: str, most: int, *, required: bool) -> lis
         return [Problem("alt_missing", f"{label} needs a description (alt text)")] \
             if required else []
     if len(alt) > most:
-        return [Problem("alt_too_long", f"{label}: the description is {len(alt) - most} "
-                        f"characters over the limit of {most}")]
+        return [Problem("alt_too_long",
+                        f"{label}: the description is {over_limit(len(alt) - most, most)}")]
     return []
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from hubbub.core.video_limits import VideoFacts, video_limit_problems
 from hubbub.networks.base import MediaFile, MediaLimits, Problem
+from hubbub.networks.draft_checks import over_limit
 
 
 def video_problems(media: Sequence[MediaFile], limits: MediaLimits, network: str) -> list[Problem]:
@@ -36,5 +37,5 @@ def video_problems(media: Sequence[MediaFile], limits: MediaLimits, network: str
         if len(item.alt_text.strip()) > alt_max:
             over = len(item.alt_text.strip()) - alt_max
             problems.append(Problem("alt_too_long", f"Attachment {n}: the description is "
-                                    f"{over} characters over the limit of {alt_max}"))
+                                    f"{over_limit(over, alt_max)}"))
     return problems

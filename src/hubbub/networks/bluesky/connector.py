@@ -30,6 +30,7 @@ from hubbub.networks.bluesky import media as bluesky_media
 from hubbub.networks.bluesky.mapping import LIKE, POST, REPOST
 from hubbub.networks.bluesky.tid import derived_tid, is_tid, new_tid
 from hubbub.networks.bluesky.xrpc import Xrpc
+from hubbub.networks.draft_checks import over_limit
 from hubbub.networks.errors import (
     ConnectorError,
     Rejected,
@@ -153,12 +154,10 @@ class BlueskyConnector(Connector):
             problems.append(Problem("empty", "Write something or attach an image."))
         if length.graphemes > caps.text_limit:
             over = length.graphemes - caps.text_limit
-            problems.append(
-                Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
-            )
+            problems.append(Problem("too_long", over_limit(over, caps.text_limit)))
         if length.utf8_bytes > byte_limit:
             over = length.utf8_bytes - byte_limit
-            problems.append(Problem("too_long", f"{over} bytes over the limit of {byte_limit}"))
+            problems.append(Problem("too_long", over_limit(over, byte_limit, "byte")))
         problems.extend(_media_problems(draft.media, caps))
         return Validation(
             count=length.graphemes,
@@ -378,8 +377,8 @@ def _media_problems(media: tuple[MediaFile, ...], caps: Capabilities) -> list[Pr
         if alt and graphemes(alt) > limits.alt_text_max:
             over = graphemes(alt) - limits.alt_text_max
             problems.append(Problem(
-                "alt_too_long", f"{label}: the description is {over} characters over the "
-                f"limit of {limits.alt_text_max}"))
+                "alt_too_long",
+                f"{label}: the description is {over_limit(over, limits.alt_text_max)}"))
     return problems + video_problems(media, limits, "Bluesky")
 
 

@@ -36,6 +36,7 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
+from hubbub.networks.draft_checks import over_limit
 from hubbub.networks.errors import (
     ConnectorError,
     NotFound,
@@ -295,9 +296,7 @@ class MastodonConnector(Connector):
             problems.append(Problem("empty", "Write something or attach media."))
         if count > caps.text_limit:
             over = count - caps.text_limit
-            problems.append(
-                Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
-            )
+            problems.append(Problem("too_long", over_limit(over, caps.text_limit)))
         problems.extend(rules.media_problems(draft.media, caps))
         return Validation(count=count, limit=caps.text_limit, problems=tuple(problems))
 

@@ -35,6 +35,7 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
+from hubbub.networks.draft_checks import over_limit
 from hubbub.networks.errors import NotFound, Rejected
 from hubbub.networks.nostr import (
     blossom,
@@ -185,9 +186,7 @@ class NostrConnector(Connector):
             problems.append(Problem("empty", "Write something."))
         if count > caps.text_limit:
             over = count - caps.text_limit
-            problems.append(
-                Problem("too_long", f"{over} characters over the limit of {caps.text_limit}")
-            )
+            problems.append(Problem("too_long", over_limit(over, caps.text_limit)))
         if len(draft.media) > caps.media.max_count:
             problems.append(Problem(
                 "too_many_media",
