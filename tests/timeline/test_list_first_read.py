@@ -22,7 +22,8 @@ from hubbub.connections.models import Connection
 from hubbub.networks.base import Account, Page
 from hubbub.networks.nostr import columns, keys
 from hubbub.networks.nostr.connector import NostrConnector
-from hubbub.timeline.models import Column, Deck, Feed
+from hubbub.timeline import services
+from hubbub.timeline.models import Column, Deck, Feed, Item
 from hubbub.timeline.selectors import column_page
 from tests.peers.mastodon import MastodonPeer, SeededAccount
 from tests.peers.nostr import NostrPeer
@@ -125,6 +126,22 @@ def test_a_refused_mastodon_list_stores_nothing(
     assert response.status_code == 400
     assert not Feed.objects.filter(connection=connection).exists()
     assert list_reads() == 0  # by title: the account's lists were read, and had no "Nope"
+
+
+def test_a_list_column_the_full_deck_refuses_keeps_no_page(
+        client: Client, mastodon_peer: MastodonPeer, list_reads: Any) -> None:
+    connection, deck, _ = _birder_with_a_list(client, mastodon_peer)
+    for n in range(services.MAX_COLUMNS):
+        services.add_column(deck, connections=[connection], kind="home", param="",
+                            title=f"Home {n}", width="normal")
+    response = client.post(reverse("timeline:column_add", args=[deck.pk]), {
+        "connections": [connection.pk], "kind": "list", "param": "good birds",
+        "width": "normal"})
+    assert response.status_code == 400
+    assert f"This deck has {services.MAX_COLUMNS} columns" in response.content.decode()
+    assert list_reads() == 1  # the check read the list...
+    assert not Feed.objects.filter(connection=connection, key="list:good birds").exists()
+    assert not Item.objects.filter(connection=connection).exists()  # ...and kept nothing
 
 
 # --- Nostr ---------------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ class AddColumnForm(forms.Form):
         field.queryset = active_connections(user).order_by("network", "handle")
         self.kinds_by_connection = {c.pk: available_kinds(c) for c in field.queryset}
         self.reasons_by_connection = {c.pk: unavailable_reasons(c) for c in field.queryset}
+        # A list's first page per account, read by the check that it exists (clean):
+        # keep_first_pages stores it once the column is made.
+        self.first_pages: list[tuple[Connection, Page]] = []
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -96,8 +99,15 @@ class AddColumnForm(forms.Form):
                 if page is not None:
                     read.append((connection, page))
             else:
-                _keep_list_pages(read, param)
+                self.first_pages = read
         return cleaned
+
+    def keep_first_pages(self) -> None:
+        """Once the column is made: the pages the list check read, stored as its feeds' first
+        polls (nothing is stored for a column that was refused or could not be made)."""
+        if self.first_pages:
+            _keep_list_pages(self.first_pages, self.cleaned_data["param"])
+            self.first_pages = []
 
 
 def _not_an_account(network: str, handle: str) -> str:

@@ -298,6 +298,7 @@ def column_add(request: AuthedRequest, pk: int) -> HttpResponse:
             except services.DeckError as exc:
                 form.add_error(None, str(exc))
             else:
+                form.keep_first_pages()
                 return redirect(_deck_url(current.pk))
         status = 400
     else:
