@@ -10,12 +10,14 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for, capabilities_for, save_connection
@@ -160,3 +162,41 @@ def test_a_quote_too_long_only_for_its_link_is_refused_naming_the_account_and_th
     assert words in page  # what was typed is still there
     assert not Post.objects.exists()
     assert [str(s["id"]) for s in mastodon_peer.statuses(alice)] == [item.remote_id]
+
+
+def test_the_edit_page_of_a_scheduled_quote_counts_its_link(
+    mastodon_peer: MastodonPeer, older: HttpFaultProxy, owner: User, client_in: Client,
+) -> None:
+    alice = mastodon_peer.new_account()
+    old = _connected(owner, older.base_url, alice)
+    item = _own_post(mastodon_peer, old, alice)
+    caps = capabilities_for(old)
+    link = count_text("mastodon", item.url, url_length=caps.url_length or 23)
+    when = (timezone.now() + timedelta(days=2)).astimezone(UTC)
+    response = client_in.post(reverse("publishing:compose"), {
+        "text": "Later, this", "targets": [old.pk], "quote": item.pk, "action": "schedule",
+        "schedule_date": when.date().isoformat(), "schedule_time": when.strftime("%H:%M")})
+    assert response.status_code == 302, html.unescape(response.content.decode())[:3000]
+    post = Post.objects.get()
+
+    # Opened, and as the person types: the words, the blank line and the link.
+    opened = html.unescape(client_in.get(
+        reverse("publishing:post_edit", args=[post.pk])).content.decode())
+    assert _counted(opened) == (len("Later, this") + 2 + link, caps.text_limit)
+    assert 'name="edited_post"' in opened
+    typed = "Later, this one"
+    live = html.unescape(client_in.post(reverse("publishing:count"), {
+        "text": typed, "targets": [old.pk], "edited_post": post.pk}).content.decode())
+    assert _counted(live) == (len(typed) + 2 + link, caps.text_limit)
+    assert "data-quote-link-note" in live
+
+    # Another person's post (its quote on this very account, were it read) or no post: no
+    # quote counted.
+    other = User.objects.create_user("mallory")
+    other_post = Post.objects.create(user=other, text="theirs")
+    Delivery.objects.create(post=other_post, connection=old, due_at=when,
+                            quote_of=item.remote_id, quote_url=item.url)
+    for edited in (str(other_post.pk), "9" * 30, "x"):
+        live = html.unescape(client_in.post(reverse("publishing:count"), {
+            "text": typed, "targets": [old.pk], "edited_post": edited}).content.decode())
+        assert _counted(live) == (len(typed), caps.text_limit), edited

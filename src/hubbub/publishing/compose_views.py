@@ -35,6 +35,7 @@ from hubbub.publishing.forms import (
     draft_data,
     find_item,
     native_quote,
+    post_quotes,
     present_slots_in,
     quote_map,
 )
@@ -278,9 +279,14 @@ def count(request: AuthedRequest) -> HttpResponse:
     reply = find_item(request.user, request.POST.get("reply_to"))
     answers = reaction_target(reply) if reply is not None else ""
     quoted = find_item(request.user, request.POST.get("quote")) if reply is None else None
+    quote = quote_map(quoted)
+    edited = parse_id(request.POST.get("edited_post"))  # the edit page's saved post
+    if reply is None and quoted is None and edited is not None:
+        post = Post.objects.filter(pk=edited, user=request.user).first()
+        quote = post_quotes(post) if post is not None else {}
     return page(request, "publishing/_live.html",
                 {**live_parts(request.user, request.POST, ticked, in_reply_to=answers,
-                              quote=quote_map(quoted)),
+                              quote=quote),
                  # The post a native quote shows under the words (its account's preview only).
                  "quote_card": native_quote(quoted)})
 

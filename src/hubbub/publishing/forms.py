@@ -439,6 +439,13 @@ def quote_map(item: Item | None) -> dict[int, Quoted]:
     return {quoted.connection_id: Quoted(reaction_target(quoted), quoted.url)}
 
 
+def post_quotes(post: Post) -> dict[int, Quoted]:
+    """A saved post's quoting accounts -> the post each quotes (its deliveries' quote_of and
+    quote_url): what the edit page counts, as the composer counts a quote it opens with."""
+    return {d.connection_id: Quoted(d.quote_of, d.quote_url)
+            for d in post.deliveries.all() if d.quote_of}
+
+
 def _item_of(connection_id: int, remote_id: str) -> Item | None:
     """The stored item a delivery names by the network's id (a repost's original too)."""
     return Item.objects.filter(connection_id=connection_id, remote_id=remote_id).first() or \

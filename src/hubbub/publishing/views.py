@@ -25,7 +25,7 @@ from hubbub.accounts.forms import AltTextForm
 from hubbub.accounts.services import profile_for
 from hubbub.accounts.web import AuthedRequest, page, user_zone
 from hubbub.publishing import drafts, services, stash
-from hubbub.publishing.forms import EditForm, draft_data
+from hubbub.publishing.forms import EditForm, draft_data, post_quotes
 from hubbub.publishing.live import live_parts
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post, PostMedia
 
@@ -236,7 +236,8 @@ def post_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                         if request.method == "POST" else {})}
     return page(request, "publishing/post_edit.html",
                 {"form": form, "post": post, "targets": targets, "carried": carried,
-                 **live_parts(request.user, data, targets)}, section="posts", status=status)
+                 **live_parts(request.user, data, targets, quote=post_quotes(post))},
+                section="posts", status=status)
 
 
 @require_POST
