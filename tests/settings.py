@@ -4,9 +4,17 @@ import os
 import tempfile
 
 os.environ.setdefault("HUBBUB_DATA_DIR", tempfile.mkdtemp(prefix="hubbub-test-"))
+# Under pytest-xdist each worker inherits the controller's data dir: it gets a folder of its own
+# in it (its keys, media and hubs' files), as if it ran alone. The test databases are already
+# the worker's own (pytest-django adds the worker's name to them).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER and not os.environ.get("HUBBUB_TEST_WORKER_DIR"):
+    os.environ["HUBBUB_TEST_WORKER_DIR"] = _WORKER
+    os.environ["HUBBUB_DATA_DIR"] = os.path.join(os.environ["HUBBUB_DATA_DIR"], _WORKER)
+    os.makedirs(os.environ["HUBBUB_DATA_DIR"], exist_ok=True)
 os.environ.setdefault("HUBBUB_ALLOW_PRIVATE_NETWORKS", "127.0.0.0/8,::1/128")
 
-from hubbub.settings import *  # noqa: F403
+from hubbub.settings import *  # noqa: E402, F403 - after the environment it reads
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher",
                     "django.contrib.auth.hashers.Argon2PasswordHasher"]
