@@ -54,7 +54,7 @@ def test_signing_twice_gives_two_signatures_for_one_id() -> None:
         ("tags", [["t", "other"]]),
         ("sig", "00" * 64),
         ("id", "00" * 32),
-        ("pubkey", keys.generate_keypair().public_hex),
+        pytest.param("pubkey", keys.generate_keypair().public_hex, id="pubkey-another-key"),
         ("kind", True),
         ("created_at", "1700000000"),
         ("tags", [["t", 1]]),
