@@ -10,7 +10,9 @@ else (a link longer than the limit) between any grapheme clusters. No cut splits
 
 Parts are the text between cuts, without the whitespace at the cuts: joining them with that
 whitespace gives back the text. With numbering=True each part ends in " i/n", counted in the
-limit, n being the number of parts (see _numbered).
+limit, n being the number of parts (see _numbered). With first_count, the first part is
+measured by it instead (what goes with the first part only, e.g. a quoted post's link added
+after its words): the other parts keep `count`, and every rule above holds for each.
 
 `count` is only called on part-sized texts, a few times per part (the search interpolates on
 the counts it has seen), so a 5,000-character text splits in a few milliseconds.
@@ -150,12 +152,20 @@ def _last_resorts(text: str, start: int, stop: int) -> Iterator[list[int]]:
 
 
 class _Splitter:
-    def __init__(self, text: str, finish: int, limit: int, count: Count) -> None:
+    def __init__(
+        self, text: str, finish: int, limit: int, count: Count, first_count: Count | None = None
+    ) -> None:
         self.text = text
         self.limit = limit
         self.count = count
+        self.first_count = first_count or count
+        self.measure = self.first_count  # the count of the part being cut
         self.cuts = Cuts(text, finish)
         self.ends = self.cuts.ends
+
+    def fits(self, index: int, part: str) -> bool:
+        """Whether the part at `index` (0: the first) is within the limit by its count."""
+        return (self.count if index else self.first_count)(part) <= self.limit
 
     def split(self, begin: int, total: int | None) -> list[str]:
         """The parts from `begin` on; with `total`, each ends in " i/total"."""
@@ -164,13 +174,14 @@ class _Splitter:
         ratio = 1.0  # characters per counted unit, learned as we go
         while pos < self.ends[-1]:
             suffix = f" {len(parts) + 1}/{total}" if total else ""
+            self.measure = self.count if parts else self.first_count
             end, after, ratio = self._next(pos, suffix, ratio)
             parts.append(self.text[pos:end] + suffix)
             pos = after
         return parts
 
     def _units(self, begin: int, end: int, suffix: str) -> int:
-        return self.count(self.text[begin:end] + suffix)
+        return self.measure(self.text[begin:end] + suffix)
 
     def _next(self, begin: int, suffix: str, ratio: float) -> tuple[int, int, float]:
         """Where the part starting at `begin` ends, where the next one starts, the new ratio."""
@@ -258,10 +269,12 @@ class _Splitter:
 
 
 def split_for_limit(
-    text: str, limit: int, count: Count, *, numbering: bool = False
+    text: str, limit: int, count: Count, *, numbering: bool = False,
+    first_count: Count | None = None,
 ) -> list[str]:
-    """The parts of a thread for `text`, each with count(part) <= limit (see the module doc).
-    A blank text gives no parts; a text that fits gives itself (stripped), never "1/1"."""
+    """The parts of a thread for `text`, each with count(part) <= limit (see the module doc),
+    the first with first_count(part) <= limit when it is given. A blank text gives no parts;
+    a text that fits gives itself (stripped), never "1/1"."""
     if limit < 1:
         raise ValueError("The limit must be at least 1.")
     begin = len(text) - len(text.lstrip())
@@ -270,10 +283,10 @@ def split_for_limit(
         return []
     if begin and joins_previous(text[begin]):
         begin -= 1  # a leading space carries a combining mark
-    splitter = _Splitter(text, finish, limit, count)
+    splitter = _Splitter(text, finish, limit, count, first_count)
     if not numbering:
         return splitter.split(begin, None)  # one part, the text, when it fits
-    units = count(text[begin:finish])
+    units = splitter.first_count(text[begin:finish])  # as one post, it is the first part
     if units <= limit:
         return [text[begin:finish]]
     return _numbered(splitter, begin, max(2, -(-units // limit)))
@@ -295,7 +308,7 @@ def _numbered(splitter: _Splitter, begin: int, total: int) -> list[str]:
             return parts
         if len(str(len(parts))) == len(str(total)):
             relabelled = _relabel(parts)
-            if all(splitter.count(part) <= splitter.limit for part in relabelled):
+            if all(splitter.fits(i, part) for i, part in enumerate(relabelled)):
                 return relabelled
         total = len(parts)
         tried.append(total)
