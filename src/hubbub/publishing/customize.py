@@ -22,7 +22,9 @@ from hubbub.networks.base import Capabilities, Draft
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.mentions import PERSON_MENTION, has_mentions, people_of, write
 from hubbub.publishing.models import Visibility
+from hubbub.publishing.outgoing import Quoted
 from hubbub.publishing.post_options import VISIBILITY_NETWORKS
+from hubbub.publishing.quote_link import as_sent
 from hubbub.publishing.services import TargetCustom
 
 SLOTS = range(1, 5)
@@ -168,35 +170,66 @@ def counter_for(connection: Connection, content_warning: str) -> tuple[int, Call
 
 
 def split_for(connection: Connection, text: str, content_warning: str,
-              numbered: bool) -> tuple[str, ...]:
+              numbered: bool, quote: Quoted | None = None) -> tuple[str, ...]:
     """The thread this account would post for `text`: sentence-aware parts within its limit.
     A person named with @[name] is never cut in two, and each part is measured as it is sent
     (her account as this network writes it: Bluesky @handle, Nostr nostr:npub1...); the parts
-    keep @[name] as typed, written again where they are checked and sent."""
+    keep @[name] as typed, written again where they are checked and sent. A quote (`quote`,
+    the post the thread's first part quotes) on a server that cannot show one has the quoted
+    post's link after the first part's words (quote_link.as_sent): the first part is measured
+    with it, the others with the whole limit."""
     from hubbub.core.splitting import split_for_limit  # the counting/splitting side's module
 
     limit, sent_count = counter_for(connection, content_warning)
     if not text.strip():
         raise CannotSplit("There is nothing to split yet.")
     folded, typed = _hold_mentions(text)
-    count = sent_count
+    written: Callable[[str], str] = str
     if typed:
         people = people_of(connection.user_id)
 
-        def count(part: str) -> int:
-            return sent_count(write(_unhold(part, typed), connection, people).text)
+        def written(part: str) -> str:
+            return write(_unhold(part, typed), connection, people).text
+
+    def count(part: str) -> int:
+        return sent_count(written(part))
+
+    first_count = count
+    linked = _with_link(connection, content_warning, quote)
+    if linked is not None:
+
+        def first_count(part: str) -> int:
+            return sent_count(linked(written(part)))
 
     try:
-        parts = split_for_limit(folded, limit, count, numbering=numbered)
+        parts = split_for_limit(folded, limit, count, numbering=numbered,
+                                first_count=first_count)
     except ValueError as exc:
         raise CannotSplit(str(exc)) from None
     parts = [p for p in parts if p.strip()]
     if len(parts) > MAX_PARTS:
         raise CannotSplit(f"That would be {len(parts)} posts; at most {MAX_PARTS} in one thread.")
-    too_long = [i for i, p in enumerate(parts, start=1) if count(p) > limit]
+    too_long = [i for i, p in enumerate(parts, start=1)
+                if (first_count if i == 1 else count)(p) > limit]
     if too_long:
         raise CannotSplit(f"Part {too_long[0]} cannot be made to fit {connection.handle}.")
     return tuple(_unhold(p, typed) for p in parts)
+
+
+def _with_link(connection: Connection, content_warning: str,
+               quote: Quoted | None) -> Callable[[str], str] | None:
+    """The words of a quote's first part as its server gets them, the quoted post's link
+    after them where it cannot show a quote; None where nothing is added."""
+    caps = capabilities_for(connection)
+    if quote is None or not caps.quote_as_link:
+        return None
+
+    def linked(words: str) -> str:
+        draft = Draft(text=words, content_warning=content_warning, quote=quote.remote_id,
+                      quote_url=quote.url)
+        return as_sent(draft, caps).text
+
+    return linked
 
 
 # Each @[name] stands as one private-use character while a text is split: one character is
