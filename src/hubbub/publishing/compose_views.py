@@ -52,9 +52,10 @@ from hubbub.publishing.live import (
     slot_videos,
 )
 from hubbub.publishing.models import Post
-from hubbub.publishing.outgoing import Outgoing
+from hubbub.publishing.outgoing import Outgoing, Quoted
 from hubbub.publishing.preview import video_label
 from hubbub.publishing.slots import stored_meta
+from hubbub.timeline.models import Item
 from hubbub.timeline.privacy import PRIVATE_LABELS, private_kind
 from hubbub.timeline.replies import reply_opening
 from hubbub.timeline.services import reaction_target
@@ -236,15 +237,16 @@ def compose_page(
     present = form.present_slots()
     edits = edits_from(raw, connections, present)
     notices: dict[int, str] = {}
+    # The quote's account counts the quote it sends (with its link, where it cannot quote),
+    # and splits with room for the link in the first part.
+    quote = form.quote_targets()
     if step is not None and step[1] in edits:
-        edits[step[1]], notice = apply_step(step[0], edits[step[1]], raw)
+        edits[step[1]], notice = apply_step(step[0], edits[step[1]], raw, quote.get(step[1]))
         if notice:
             notices[step[1]] = notice
     urls = {i: h.url for i, h in form.held.items()}
     videos = slot_videos(raw)
     selected = form.selected_ids
-    # The quote's account counts the quote it sends (with its link, where it cannot quote).
-    quote = form.quote_targets()
     rows = counter_rows(request.user, selected, base, edits, present, quote) \
         if connections else []
     return page(
@@ -278,17 +280,25 @@ def count(request: AuthedRequest) -> HttpResponse:
     ticked = list(active_connections(request.user).filter(pk__in=_ticked(request)))
     reply = find_item(request.user, request.POST.get("reply_to"))
     answers = reaction_target(reply) if reply is not None else ""
+    quoted, quote = _quote_asked(request, reply)
+    return page(request, "publishing/_live.html",
+                {**live_parts(request.user, request.POST, ticked, in_reply_to=answers,
+                              quote=quote),
+                 # The post a native quote shows under the words (its account's preview only).
+                 "quote_card": native_quote(quoted)})
+
+
+def _quote_asked(request: AuthedRequest,
+                 reply: Item | None) -> tuple[Item | None, dict[int, Quoted]]:
+    """The item the form quotes (none for a reply) and its account -> the post quoted; or,
+    on the edit page (edited_post, the person's own posts only), its deliveries' quotes."""
     quoted = find_item(request.user, request.POST.get("quote")) if reply is None else None
     quote = quote_map(quoted)
     edited = parse_id(request.POST.get("edited_post"))  # the edit page's saved post
     if reply is None and quoted is None and edited is not None:
         post = Post.objects.filter(pk=edited, user=request.user).first()
         quote = post_quotes(post) if post is not None else {}
-    return page(request, "publishing/_live.html",
-                {**live_parts(request.user, request.POST, ticked, in_reply_to=answers,
-                              quote=quote),
-                 # The post a native quote shows under the words (its account's preview only).
-                 "quote_card": native_quote(quoted)})
+    return quoted, quote
 
 
 @require_POST
@@ -300,7 +310,9 @@ def target_step(request: AuthedRequest, pk: int, op: str) -> HttpResponse:
     data = request.POST
     present = present_slots_in(data)
     edit = edits_from(data, [connection], present)[connection.pk]
-    edit, notice = apply_step(op, edit, data)
+    # A quote's first part leaves room for the link its server gets (as the counter counts).
+    reply = find_item(request.user, data.get("reply_to"))
+    edit, notice = apply_step(op, edit, data, _quote_asked(request, reply)[1].get(connection.pk))
     panel = panels_for([connection], {connection.pk: edit}, present, slot_urls(data),
                        {connection.pk} | set(_ticked(request)), {connection.pk: notice},
                        slot_videos(data))[0]

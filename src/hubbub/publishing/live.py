@@ -215,13 +215,15 @@ def panels_for(connections: Sequence[Connection], edits: Mapping[int, TargetEdit
     return panels
 
 
-def apply_step(op: str, edit: TargetEdit, data: Any) -> tuple[TargetEdit, str]:
+def apply_step(op: str, edit: TargetEdit, data: Any,
+               quote: Quoted | None = None) -> tuple[TargetEdit, str]:
     """Split, unsplit or reset one account's version. Returns it and a notice (why a split
-    could not be made)."""
+    could not be made). `quote`: the post this account quotes, which goes with the thread's
+    first part (with its link after the words, where the server cannot quote)."""
     if op == "split":
         try:
             parts = customize.split_for(edit.connection, edit.text, edit.content_warning,
-                                        edit.numbered)
+                                        edit.numbered, quote)
         except CannotSplit as exc:
             return edit, str(exc)
         return customize.with_split(edit, parts), ""
