@@ -1,0 +1,100 @@
+"""The unread count starts from the inbox's candidates (the entries of the feeds the inbox
+reads, the items a rule added), not from every item of the person: each candidate counts once,
+another person's never, and the work does not grow with the items outside the inbox (every
+page's navigation counts, so a count that read all of the person's items slowed every page as
+the store grew)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.utils import timezone
+
+from hubbub.inbox.models import InboxFeed
+from hubbub.inbox.selectors import entries, is_own, unread_count
+from hubbub.listening.models import ItemMark
+from hubbub.timeline.ingest import ingest
+from hubbub.timeline.models import Feed, Item
+from hubbub.timeline.selectors import ensure_feed
+from tests.timeline.conftest import make_connection, net_item
+
+pytestmark = pytest.mark.django_db
+
+
+def _reference(user: User) -> list[str]:
+    """The unread entries as the inbox page lists them."""
+    return sorted(i.remote_id for i in entries(user)
+                  if not getattr(i, "inbox_status", "") and not is_own(i))
+
+
+def test_an_entry_in_two_inbox_feeds_or_also_added_by_a_rule_counts_once(
+        alice: User, bob: User, feed: Feed) -> None:
+    mentions = ensure_feed(feed.connection, "mentions")
+    direct = ensure_feed(feed.connection, "direct")
+    for read in (mentions, direct):
+        InboxFeed.objects.create(feed=read)
+    at = timezone.now() - timedelta(minutes=5)
+    both = net_item(1, at=at, kind="direct", text="in two feeds")
+    ingest(mentions, [both, net_item(2, at=at, kind="post", text="a post, added by a rule")])
+    ingest(direct, [both])
+    # A mention in a feed the inbox does not read: not an entry.
+    ingest(feed, [net_item(3, at=at, kind="mention", text="in the home feed only")])
+    added = Item.objects.get(remote_id="r2")
+    ItemMark.objects.create(item=added, inbox=True)
+    # Mentions' entries also added by a rule, and one a rule hid until a time now past.
+    ingest(mentions, [net_item(4, at=at, kind="mention", text="a rule added it too"),
+                      net_item(5, at=at, kind="mention", text="hidden until a minute ago")])
+    ItemMark.objects.create(item=Item.objects.get(remote_id="r4"), inbox=True)
+    ItemMark.objects.create(item=Item.objects.get(remote_id="r5"),
+                            hidden_until=timezone.now() - timedelta(minutes=1))
+    # Bob's item a rule of his added to his inbox: not Alice's.
+    bobs = ensure_feed(make_connection(bob), "home")
+    ingest(bobs, [net_item(6, at=at, kind="post", prefix="b")])
+    ItemMark.objects.create(item=Item.objects.get(remote_id="b6"), inbox=True)
+
+    assert _reference(alice) == ["r1", "r2", "r4", "r5"]
+    assert unread_count(alice) == 4
+    assert _reference(bob) == ["b6"]
+    assert unread_count(bob) == 1
+
+
+@contextmanager
+def _steps() -> Iterator[list[int]]:
+    """SQLite's virtual machine steps (in thousands) while the block runs: the work a query
+    does, whatever else runs on the machine."""
+    connection.ensure_connection()
+    raw = connection.connection
+    counted = [0]
+
+    def step() -> int:
+        counted[0] += 1
+        return 0
+
+    raw.set_progress_handler(step, 1000)
+    try:
+        yield counted
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+def test_the_count_does_not_read_the_items_outside_the_inbox(alice: User, feed: Feed) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("counts SQLite's steps")
+    mentions = ensure_feed(feed.connection, "mentions")
+    InboxFeed.objects.create(feed=mentions)
+    at = timezone.now() - timedelta(hours=1)
+    ingest(mentions, [net_item(n, at=at, kind="mention", prefix="m") for n in range(5)])
+    ingest(feed, [net_item(n, at=at) for n in range(50)])
+    with _steps() as few:
+        assert unread_count(alice) == 5
+    # 2,000 more posts in the home feed, none of them the inbox's.
+    ingest(feed, [net_item(n, at=at) for n in range(50, 2050)])
+    with _steps() as many:
+        assert unread_count(alice) == 5
+    # Reading every item of the person costs some 10 steps (thousands) more for 2,000 items.
+    assert many[0] <= few[0] + 1, (few, many)
