@@ -220,8 +220,10 @@ def _with_link(connection: Connection, content_warning: str,
                quote: Quoted | None) -> Callable[[str], str] | None:
     """The words of a quote's first part as its server gets them, the quoted post's link
     after them where it cannot show a quote; None where nothing is added."""
+    if quote is None:
+        return None
     caps = capabilities_for(connection)
-    if quote is None or not caps.quote_as_link:
+    if not caps.quote_as_link:
         return None
 
     def linked(words: str) -> str:
