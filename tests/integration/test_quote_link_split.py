@@ -108,6 +108,7 @@ def test_the_first_part_of_a_split_quote_leaves_room_for_the_link(
         (count_text("mastodon", p), limit) for p in parts[1:]]
     assert "over" not in live.split('data-counter="')[1].split("counter-problem")[0]
     assert "data-quote-link-note" in live
+    assert "link, added after the first part's words" in live  # not after every part's
 
     # Sent: the server takes every part, the link after the first part's words only.
     response = client_in.post(reverse("publishing:compose"),

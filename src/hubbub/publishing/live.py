@@ -150,7 +150,7 @@ def counter_rows(user: User, ids: Iterable[int], base: Draft,
             numbered=bool(edit and edit.numbered),
             customized=bool(edit and edit.on),
             media_note=note,
-            quote_note=cost.counter_note() if cost is not None else "",
+            quote_note=cost.counter_note(thread=thread) if cost is not None else "",
         ))
     return rows
 

@@ -33,8 +33,10 @@ class LinkCost:
     link: int
     added: int
 
-    def counter_note(self) -> str:
-        return (f"Counts the quoted post's link, added after your words (this server shows no "
+    def counter_note(self, *, thread: bool = False) -> str:
+        """What the counter says; in a thread the link goes with the first part only."""
+        where = "the first part's words" if thread else "your words"
+        return (f"Counts the quoted post's link, added after {where} (this server shows no "
                 f"quotes): {self._what()}.")
 
     def explain(self, problem: Problem) -> Problem:
