@@ -160,3 +160,39 @@ def _nav_html(section: str, inbox_count: int, prefix: str, urlconf: object,
     # are made from them.
     return mark_safe(render_to_string(  # noqa: S308 - our template, escaped as templates are
         "layouts/_nav.html", {"section": section, "inbox_count": inbox_count}))
+
+
+@register.simple_tag(takes_context=True)
+def user_menu(context: template.Context) -> SafeString:
+    """The sidebar's user menu (layouts/_user_menu.html): the person's name, initials and time
+    zone, their settings' links and the log-out form. Kept per (name, zone, URL prefix) like
+    the links above, with the form's CSRF token (the page's own) put in per request."""
+    user = context.get("user")
+    name = str(getattr(user, "username", "") or "")
+    zone = str(context.get("user_tz") or "")
+    given = context.get("csrf_token")
+    token = str(given) if given else ""
+    key = (name, zone, get_script_prefix(), get_urlconf())
+    draw = _user_menu_html.__wrapped__ if settings.DEBUG else _user_menu_html  # DEBUG: edits show
+    kept = draw(*key)
+    if not token.isalnum() or kept.count(_TOKEN_SLOT) != 1:
+        # No token to put in, or the name holds the slot's text: drawn as it is, not kept.
+        return _draw_user_menu(name, zone, token if given else None)
+    return mark_safe(kept.replace(_TOKEN_SLOT, token))  # noqa: S308
+
+
+_TOKEN_SLOT = "usertokenslot0placeholder"  # noqa: S105 - where the token goes, not a secret
+
+
+@functools.lru_cache(maxsize=64)
+def _user_menu_html(name: str, zone: str, prefix: str, urlconf: object) -> SafeString:
+    # prefix and urlconf are in the key because the links are made from them.
+    return _draw_user_menu(name, zone, _TOKEN_SLOT)
+
+
+def _draw_user_menu(name: str, zone: str, token: str | None) -> SafeString:
+    context: dict[str, object] = {"username": name, "user_tz": zone}
+    if token is not None:
+        context["csrf_token"] = token
+    return mark_safe(  # noqa: S308 - our template, escaped as templates are
+        render_to_string("layouts/_user_menu.html", context))
