@@ -7,12 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection as db
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 
 from hubbub.accounts.web import AuthedRequest, page
 from hubbub.listening.text import author_key
-from hubbub.people.models import PersonAccount
+from hubbub.people.models import Person, PersonAccount
 from hubbub.timeline import conversations
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
@@ -33,13 +34,32 @@ IN_CONVERSATION = Place()
 
 def mark_people(user_id: int, items: list[Item]) -> None:
     """`in_person` on each item whose author is already one of the person's People: the
-    item's actions offer "Add … to a person…" only for the others (one query)."""
+    item's actions offer "Add … to a person…" only for the others (one query). Every column
+    page and "new" items ask, so its SQL is written here rather than built by the ORM on each
+    page (0.8 ms of CPU, 0.1 ms so: issue 13, a column page within 3x its selector)."""
     keys = [(item, author_key(item.author_handle)) for item in items]
-    known = set(PersonAccount.objects.filter(
-        person__user_id=user_id, network__in={item.network for item in items},
-        handle__in={key for _item, key in keys}).values_list("network", "handle"))
+    if not keys:
+        return
+    networks = sorted({item.network for item in items})
+    handles = sorted({key for _item, key in keys})
+    with db.cursor() as cursor:
+        cursor.execute(_people_sql(len(networks), len(handles)), [user_id, *networks, *handles])
+        known = set(cursor.fetchall())
     for item, key in keys:
         item.in_person = (item.network, key) in known  # type: ignore[attr-defined]
+
+
+def _people_sql(networks: int, handles: int) -> str:
+    """The person's People's accounts among `networks` network and `handles` handle values
+    (only quoted table names are formatted in; every value is a parameter)."""
+    q = db.ops.quote_name
+    accounts, people = q(PersonAccount._meta.db_table), q(Person._meta.db_table)
+    return (
+        f"SELECT a.network, a.handle FROM {accounts} a "  # noqa: S608
+        f"JOIN {people} p ON p.id = a.person_id WHERE p.user_id = %s "
+        f"AND a.network IN ({', '.join(['%s'] * networks)}) "
+        f"AND a.handle IN ({', '.join(['%s'] * handles)})"
+    )
 
 
 def item_conversation(request: AuthedRequest, pk: int) -> HttpResponse:
