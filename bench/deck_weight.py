@@ -19,8 +19,9 @@ HTML an item; the deck's first screen under 150 KB.
 
 `--cpu` times instead a column's first page (30 items: the htmx fragment, the whole page) and
 its selector alone, in the process's CPU time, in turns (deckbench/render.py; issue 13's goal:
-the page within 3x the selector). Compare trees by running it alternately with and without
-`--src` on the same store.
+the page within 3x the selector), and prints what the whole page adds to the fragment (the
+layout around the column: sidebar, user menu, the column's menu, the head). Compare trees by
+running it alternately with and without `--src` on the same store.
 """
 
 from __future__ import annotations
@@ -231,7 +232,8 @@ def main_cpu(args: argparse.Namespace) -> None:
           f"{result['rounds']}: fragment {p50['fragment']:.2f}, whole page {p50['page']:.2f}, "
           f"selector {p50['selector']:.2f}; fragment / selector "
           f"{result['fragment_per_selector']:.2f}x, whole page / selector "
-          f"{result['page_per_selector']:.2f}x")
+          f"{result['page_per_selector']:.2f}x; the layout (whole page - fragment) "
+          f"{p50['page'] - p50['fragment']:.2f} ms")
 
 
 def main() -> None:

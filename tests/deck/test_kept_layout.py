@@ -137,3 +137,19 @@ def test_debug_draws_the_menus_anew(client_in: Client, owner: User,
         assert '<span class="user-name">owner</span>' in _user_menu(page)
     assert _column_menu.cache_info().currsize == 0
     assert _user_menu_html.cache_info().currsize == 0
+
+
+def test_the_layouts_file_addresses_follow_the_static_settings(
+        client_in: Client, settings: Any) -> None:
+    from django.templatetags.static import static
+
+    from hubbub.accounts.templatetags.hubbub_ui import _static_url, fast_static
+
+    assert fast_static("hubbub/app.css") == static("hubbub/app.css")
+    page = client_in.get("/accounts/settings/").content.decode()
+    assert f'<link rel="stylesheet" href="{static("hubbub/app.css")}">' in page
+    settings.STATIC_URL = "/assets-elsewhere/"
+    assert _static_url.cache_info().currsize == 0  # the kept addresses went with the old URL
+    moved = client_in.get("/accounts/settings/").content.decode()
+    assert '<link rel="stylesheet" href="/assets-elsewhere/hubbub/app.css">' in moved
+    assert '<script src="/assets-elsewhere/hubbub/app.js" defer></script>' in moved

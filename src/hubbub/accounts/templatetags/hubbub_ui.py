@@ -8,7 +8,10 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -196,3 +199,25 @@ def _draw_user_menu(name: str, zone: str, token: str | None) -> SafeString:
         context["csrf_token"] = token
     return mark_safe(  # noqa: S308 - our template, escaped as templates are
         render_to_string("layouts/_user_menu.html", context))
+
+
+@register.simple_tag
+def fast_static(path: str) -> str:
+    """What {% static path %} gives, kept per path and STATIC_URL: the layout names the same
+    few files on every page (~30 us each through the storage; issue 13). The storage reads its
+    settings once per process; a test that changes them empties the copies (below). DEBUG asks
+    the storage each time."""
+    if settings.DEBUG:
+        return static(path)
+    return _static_url(str(path), str(settings.STATIC_URL))
+
+
+@functools.lru_cache(maxsize=256)
+def _static_url(path: str, static_url: str) -> str:
+    return static(path)
+
+
+@receiver(setting_changed)
+def _static_settings_changed(*, setting: str, **kwargs: object) -> None:
+    if setting in {"STATIC_URL", "STATIC_ROOT", "STORAGES"}:
+        _static_url.cache_clear()
