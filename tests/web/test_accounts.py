@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from hubbub.accounts import throttle
 from hubbub.accounts.forms import OwnerForm
 from hubbub.accounts.models import LoginFailure, OwnerClaim, Profile
 from hubbub.accounts.services import create_owner
+from tests.waiting import until
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,46 @@ def test_a_setup_that_loses_to_another_gets_the_owner_exists_page(
     })
     assert response.status_code == 409
     assert b"This hub already has its owner" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_setup_that_commits_between_another_s_checks_is_the_only_owner(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: the other set-up commits right after this one found no owner. This one then
+    deletes the other's claim (committed, so seen by the next statement) and must still find
+    the owner the other made, not make a second one (CI saw two 302s among ten browsers)."""
+    from django.db import connection
+
+    from hubbub.accounts import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL: SQLite's set-ups take the write lock before their first question")
+    real = services.owner_exists
+    other: list[BaseException | User] = []
+    asked: list[bool] = []
+
+    def other_commits_after_the_first_question() -> bool:
+        found = real()
+        if not asked:  # this set-up's first question; the other's questions go straight through
+            asked.append(found)
+            def set_up() -> None:
+                try:
+                    other.append(create_owner(username="ada", password=PASSWORD))
+                except BaseException as error:  # reported below
+                    other.append(error)
+                finally:
+                    connection.close()
+
+            winner = threading.Thread(target=set_up)
+            winner.start()
+            until(lambda: not winner.is_alive(), "the other set-up to commit")
+        return found
+
+    monkeypatch.setattr(services, "owner_exists", other_commits_after_the_first_question)
+    with pytest.raises(services.OwnerExists):
+        create_owner(username="bea", password=PASSWORD)
+    assert [type(o) for o in other] == [User]
+    assert list(User.objects.values_list("username", flat=True)) == ["ada"]
 
 
 def test_a_claim_left_by_a_deleted_owner_does_not_block_a_new_setup(client: Client) -> None:
