@@ -9,7 +9,7 @@ from tests.integration.hubproc import Hub
 
 
 def test_serve_on_a_port_in_use_says_it_is_taken_and_starts_nothing(tmp_path: Path) -> None:
-    hub = Hub(tmp_path / "data")
+    hub = Hub(tmp_path / "data", fresh=True)  # no database until the hub makes one
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()

@@ -35,7 +35,7 @@ def _beats(data_dir: Path, pid: int) -> int:
 
 def test_serve_on_an_existing_data_dir_serves_the_deck_and_starts_its_worker(
         tmp_path: Path) -> None:
-    hub = Hub(tmp_path / "data")
+    hub = Hub(tmp_path / "data", fresh=True)  # a new data dir, migrated by the first command
     hub.run("createuser", "ana", "--password-stdin", stdin=PASSWORD + "\n")  # migrates
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
