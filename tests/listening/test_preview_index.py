@@ -235,6 +235,7 @@ def test_a_recompute_racing_an_edit_leaves_the_edit_s_effect(
     assert ItemWords.objects.get().words == " now coffee "
 
 
+@pytest.mark.postgresql(reason="SQLite's writers take turns by themselves")
 @pytest.mark.django_db(transaction=True)
 def test_the_recompute_s_write_waits_for_an_ingest_under_way(
         alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -243,8 +244,6 @@ def test_the_recompute_s_write_waits_for_an_ingest_under_way(
     The recompute waits for its turn and then reads the edit, instead of waiting on the rows'
     locks and writing what it matched on the old text after the edit's commit. (SQLite's
     writers never overlap.)"""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL: SQLite's writers take turns by themselves")
     rule = words_rule("coffee")
     services.save_rule(alice, rule, name="", expires_at=None)
     apply.recompute(alice.pk)

@@ -26,11 +26,10 @@ from tests.listening.test_store import now_item, words_rule
 from tests.waiting import came, until
 
 
+@pytest.mark.postgresql(reason="SQLite's writers take turns by themselves")
 @pytest.mark.django_db(transaction=True)
 def test_a_deletion_committed_before_the_recompute_s_write_is_written_around(
         alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL: SQLite's writers take turns by themselves")
     services.save_rule(alice, words_rule("coffee"), name="", expires_at=None)
     apply.recompute(alice.pk)
     ingest(feed, [now_item(1, "coffee time"), now_item(2, "coffee again")])
@@ -73,6 +72,7 @@ def test_a_deletion_committed_before_the_recompute_s_write_is_written_around(
     assert state.applied_version == state.version == version
 
 
+@pytest.mark.postgresql(reason="SQLite's writers take turns by themselves")
 @pytest.mark.django_db(transaction=True)
 def test_a_deletion_that_meets_the_recompute_s_write_halfway_is_done_by_one_or_the_other(
         alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,8 +81,6 @@ def test_a_deletion_that_meets_the_recompute_s_write_halfway_is_done_by_one_or_t
     entries, words). Had PostgreSQL found a deadlock it would abort one, and the loser is done
     again (the recompute's chunk; the deletion by the stream's `_remove_retrying`, run here).
     The item goes and the version is applied."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL: SQLite's writers take turns by themselves")
     services.save_rule(alice, words_rule("coffee"), name="", expires_at=None)
     apply.recompute(alice.pk)
     ingest(feed, [now_item(1, "coffee time"), now_item(2, "coffee again")])
@@ -150,12 +148,11 @@ def _fail_with(code: str) -> None:
         cursor.execute(f"DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = '{code}'; END $$")
 
 
+@pytest.mark.postgresql(reason="its deadlock and serialization errors")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("code", ["40P01", "40001"])
 def test_a_chunk_write_aborted_by_a_deadlock_is_done_again(
         alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's deadlock and serialization errors")
     services.save_rule(alice, words_rule("coffee"), name="", expires_at=None)
     apply.recompute(alice.pk)
     ingest(feed, [now_item(1, "coffee time"), now_item(2, "tea")])
@@ -178,13 +175,12 @@ def test_a_chunk_write_aborted_by_a_deadlock_is_done_again(
     assert ListeningState.objects.get(user_id=alice.pk).applied_version == version
 
 
+@pytest.mark.postgresql(reason="its deadlock and serialization errors")
 @pytest.mark.django_db(transaction=True)
 def test_other_errors_and_a_race_lost_every_time_end_the_recompute(
         alice: User, feed: Feed, monkeypatch: pytest.MonkeyPatch) -> None:
     """Bounded: a write that keeps losing fails after WRITE_ATTEMPTS, and an error that is no
     race (here a cancelled statement) is not tried again; the version stays unapplied."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's deadlock and serialization errors")
     services.save_rule(alice, words_rule("coffee"), name="", expires_at=None)
     apply.recompute(alice.pk)
     ingest(feed, [now_item(1, "coffee time")])

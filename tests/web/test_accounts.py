@@ -94,6 +94,7 @@ def test_a_setup_that_loses_to_another_gets_the_owner_exists_page(
     assert b"This hub already has its owner" in response.content
 
 
+@pytest.mark.postgresql(reason="SQLite's set-ups take the write lock before their first question")
 @pytest.mark.django_db(transaction=True)
 def test_a_setup_that_commits_between_another_s_checks_is_the_only_owner(
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,8 +105,6 @@ def test_a_setup_that_commits_between_another_s_checks_is_the_only_owner(
 
     from hubbub.accounts import services
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL: SQLite's set-ups take the write lock before their first question")
     real = services.owner_exists
     other: list[BaseException | User] = []
     asked: list[bool] = []
