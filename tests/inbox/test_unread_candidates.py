@@ -98,3 +98,22 @@ def test_the_count_does_not_read_the_items_outside_the_inbox(alice: User, feed: 
         assert unread_count(alice) == 5
     # Reading every item of the person costs some 10 steps (thousands) more for 2,000 items.
     assert many[0] <= few[0] + 1, (few, many)
+
+
+def test_the_count_does_not_read_the_marks_that_add_nothing_to_the_inbox(
+        alice: User, feed: Feed) -> None:
+    """A rule's marks (hide, priority, ...) on items it does not add to the inbox are not read:
+    the marks that add are found through their own partial index."""
+    if connection.vendor != "sqlite":
+        pytest.skip("counts SQLite's steps")
+    at = timezone.now() - timedelta(hours=1)
+    ingest(feed, [net_item(n, at=at) for n in range(2050)])
+    items = list(Item.objects.order_by("id").values_list("id", flat=True))
+    ItemMark.objects.bulk_create([ItemMark(item_id=i, inbox=True) for i in items[:5]])
+    with _steps() as few:
+        assert unread_count(alice) == 5
+    # 2,000 more marks of a rule that hides or marks priority, none adding to the inbox.
+    ItemMark.objects.bulk_create([ItemMark(item_id=i, priority=True) for i in items[50:2050]])
+    with _steps() as many:
+        assert unread_count(alice) == 5
+    assert many[0] <= few[0] + 1, (few, many)
