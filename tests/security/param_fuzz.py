@@ -4,7 +4,11 @@ id, a negative one, NUL, a lone surrogate, an invalid UTF-8 byte, 100,000 charac
 parameter (an array) and PHP-style brackets. The answer may be a refusal, never a 500.
 
 The parameter names are gathered from the code itself (every `request.GET/POST.get("...")` and
-every field of every form class), so a new parameter is fuzzed without anyone listing it."""
+every field of every form class), so a new parameter is fuzzed without anyone listing it.
+
+The URLs are asked in PARTS shares, one test file each (test_param_fuzz_1.py ...): a few
+thousand requests each, so pytest-xdist's workers (which keep a file's tests together) share
+them."""
 
 from __future__ import annotations
 
@@ -114,7 +118,11 @@ def _query(names: list[str], value: str) -> str:
     return "&".join(f"{name}={value}" for name in names)
 
 
-def test_no_parameter_value_answers_500(signed_in: Client) -> None:
+PARTS = 3
+
+
+def no_parameter_value_answers_500(signed_in: Client, part: int) -> None:
+    """Every URL of share `part` (of PARTS), every value: a refusal, never a 500."""
     names = parameter_names()
     assert {"targets", "text", "page", "before"} <= set(names)  # the gathering works
     failures: list[str] = []
@@ -138,7 +146,9 @@ def test_no_parameter_value_answers_500(signed_in: Client) -> None:
                             f"{response.status_code}")
         return response.status_code
 
-    for module, route in url_patterns():
+    urls = url_patterns()
+    assert len(urls) > 100  # the gathering works
+    for module, route in urls[part::PARTS]:
         for number in ("1", HUGE):
             path = fill(route, number)
             # A method the URL refuses as such (405) is not asked again with each parameter.
