@@ -86,6 +86,24 @@ def test_a_title_holding_the_slot_is_shown_as_written(client_in: Client, owner: 
     assert "<b>" not in menu
 
 
+def test_an_address_holding_the_token_slot_never_gets_the_token(
+        client_in: Client, owner: User) -> None:
+    """The actions' kept copy writes the page's address into its forms' `next`: a link whose
+    query holds the slot's text must not have the CSRF token written there (it would go to the
+    address bar, the history and the logs after the next action)."""
+    column = _column(owner, title="Home")
+    make_items(column.feeds.get().connection, count=2)
+    for query in ("", "?x=tokenslot0placeholder"):
+        page = client_in.get(f"/deck/columns/{column.pk}/{query}").content.decode()
+        acts = re.search(r'<template id="item-acts".*?</template>', page, re.S)
+        assert acts, "no actions' copy"
+        token = _logout_token(page)
+        assert token in acts.group(0)  # the forms' own tokens
+        nexts = re.findall(r'name="next" value="([^"]*)"', acts.group(0))
+        assert nexts, "no next field"
+        assert all(html.unescape(n) == f"/deck/columns/{column.pk}/{query}" for n in nexts), nexts
+
+
 def _user_menu(page: str) -> str:
     found = re.search(r'<details class="user-menu">.*?</details>', page, re.S)
     assert found, "no user menu"

@@ -237,21 +237,30 @@ def acts_template(context: template.Context) -> SafeString:
     # forms show) rather than a second one masked for this copy.
     given = context.get("csrf_token")
     token = str(given) if given else str(get_token(request)) if request is not None else ""
-    return mark_safe(kept.replace(_TOKEN_SLOT, token if token.isalnum() else ""))  # noqa: S308
+    token = token if token.isalnum() else ""
+    if _TOKEN_SLOT in str(here):
+        # The address (its query is whoever wrote the link's) holds the slot's text: drawn with
+        # the token, not from the kept copy, whose every slot would get the token.
+        return _acts_markup(str(here), token)
+    return mark_safe(kept.replace(_TOKEN_SLOT, token))  # noqa: S308
 
 
 _TOKEN_SLOT = "tokenslot0placeholder"  # noqa: S105 - where the token goes, not a secret
 
 
 @functools.lru_cache(maxsize=64)
-def _acts_template(here: str, prefix: str, urlconf: object) -> str:
+def _acts_template(here: str, prefix: str, urlconf: object) -> SafeString:
     """The markup for one page address, with the form's token left as _TOKEN_SLOT: it reads
     nothing else of the request or the person (its links are made from the prefix and the
     URLs, both in the key), so it is kept."""
+    return _acts_markup(here, _TOKEN_SLOT)
+
+
+def _acts_markup(here: str, token: str) -> SafeString:
     from django.template.loader import render_to_string
 
     body = render_to_string("timeline/_actions.html", {
-        "item": _Placeholder, "here": here, "csrf_token": _TOKEN_SLOT})
+        "item": _Placeholder, "here": here, "csrf_token": token})
     ph = _Placeholder
     return mark_safe(  # noqa: S308 - our template, and constant placeholders
         f'<template id="item-acts" data-id="{ph.pk}" data-handle="{ph.author_handle}" '
