@@ -17,7 +17,7 @@ import pytest
 from tests.peers.bluesky import postgres_reachable
 
 ROOT = Path(__file__).resolve().parents[1]
-MARK = re.compile(r"^@pytest\.mark\.postgresql\(", re.M)
+MARK = re.compile(r"^\s*@pytest\.mark\.postgresql\b", re.M)
 
 
 def _marked_files() -> dict[Path, int]:
@@ -30,7 +30,8 @@ def _marked_files() -> dict[Path, int]:
     return found
 
 
-def test_the_postgresql_only_tests_pass_on_postgresql(tmp_path: Path) -> None:
+def test_the_postgresql_only_tests_pass_on_postgresql(tmp_path: Path,
+                                                     request: pytest.FixtureRequest) -> None:
     url = "postgresql://root@127.0.0.1:5432/postgres"
     if not postgres_reachable(url):
         if os.environ.get("CI"):
@@ -38,6 +39,11 @@ def test_the_postgresql_only_tests_pass_on_postgresql(tmp_path: Path) -> None:
         pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
     files = _marked_files()
     assert len(files) >= 3, files  # the gathering works
+    # Every marked test this run collected (all of them, in a whole run) is in those files: a
+    # mark written another way (pytestmark, a class's method) would otherwise only ever skip.
+    collected = {Path(item.path).resolve() for item in request.session.items
+                 if item.get_closest_marker("postgresql") is not None}
+    assert collected <= {p.resolve() for p in files}, collected - set(files)
     # The worker's own settings (its data dir, its name) are not the child's.
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "HUBBUB_TEST_", "DJANGO_")) and k != "HUBBUB_DATA_DIR"}
