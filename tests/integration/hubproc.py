@@ -91,9 +91,12 @@ def migrated_database() -> Path:
     """A SQLite database migrated by `hubbub manage migrate` in a data dir of its own, once per
     test process (each pytest-xdist worker makes its own, so none waits on another)."""
     if not _migrated:
+        import atexit
+        import shutil
         import tempfile
 
         where = Path(tempfile.mkdtemp(prefix="hubbub-migrated-")) / "data"
+        atexit.register(shutil.rmtree, where.parent, ignore_errors=True)
         Hub(where, fresh=True).run("manage", "migrate", "--no-input")
         _migrated.append(where / DATABASE_FILE)
     return _migrated[0]
