@@ -22,6 +22,7 @@ from django.utils import timezone
 from hubbub.connections.models import Connection
 from hubbub.connections.services import account_for, capabilities_for, save_connection
 from hubbub.core.counting import count_text
+from hubbub.networks.capabilities import Capabilities
 from hubbub.networks.registry import get_connector
 from hubbub.publishing.models import Delivery, DeliveryState, Post
 from hubbub.timeline.ingest import ingest
@@ -54,6 +55,15 @@ def older(mastodon_peer: MastodonPeer) -> Iterator[HttpFaultProxy]:
 def _connected(owner: User, base_url: str, account: SeededAccount) -> Connection:
     return save_connection(owner, "mastodon", get_connector("mastodon").connect_with_token(
         base_url, {"access_token": account.access_token}))
+
+
+def _quoting(peer: MastodonPeer, older: HttpFaultProxy, owner: User,
+             ) -> tuple[SeededAccount, Connection, Item, Capabilities]:
+    """A new account on the server behind `older`, connected, its own post to quote, and the
+    account's limits."""
+    account = peer.new_account()
+    connection = _connected(owner, older.base_url, account)
+    return account, connection, _own_post(peer, connection, account), capabilities_for(connection)
 
 
 def _own_post(peer: MastodonPeer, connection: Connection, account: SeededAccount) -> Item:
@@ -105,10 +115,7 @@ def test_the_link_an_older_server_gets_is_counted_and_a_native_quote_counts_the_
     mastodon_peer: MastodonPeer, older: HttpFaultProxy, owner: User, client_in: Client,
 ) -> None:
     # Before 4.5: the words, a blank line and the link make the limit exactly, and are sent.
-    alice = mastodon_peer.new_account()
-    old = _connected(owner, older.base_url, alice)
-    item = _own_post(mastodon_peer, old, alice)
-    caps = capabilities_for(old)
+    alice, old, item, caps = _quoting(mastodon_peer, older, owner)
     assert caps.quote_as_link
     limit = caps.text_limit
     link = count_text("mastodon", item.url, url_length=caps.url_length or 23)
@@ -146,10 +153,7 @@ def test_the_link_an_older_server_gets_is_counted_and_a_native_quote_counts_the_
 def test_a_quote_too_long_only_for_its_link_is_refused_naming_the_account_and_the_link(
     mastodon_peer: MastodonPeer, older: HttpFaultProxy, owner: User, client_in: Client,
 ) -> None:
-    alice = mastodon_peer.new_account()
-    old = _connected(owner, older.base_url, alice)
-    item = _own_post(mastodon_peer, old, alice)
-    caps = capabilities_for(old)
+    alice, old, item, caps = _quoting(mastodon_peer, older, owner)
     link = count_text("mastodon", item.url, url_length=caps.url_length or 23)
     words = "Fits alone " + "x" * (caps.text_limit - 11 - 2 - link) + "!"  # one over with it
 
@@ -167,10 +171,7 @@ def test_a_quote_too_long_only_for_its_link_is_refused_naming_the_account_and_th
 def test_the_edit_page_of_a_scheduled_quote_counts_its_link(
     mastodon_peer: MastodonPeer, older: HttpFaultProxy, owner: User, client_in: Client,
 ) -> None:
-    alice = mastodon_peer.new_account()
-    old = _connected(owner, older.base_url, alice)
-    item = _own_post(mastodon_peer, old, alice)
-    caps = capabilities_for(old)
+    _, old, item, caps = _quoting(mastodon_peer, older, owner)
     link = count_text("mastodon", item.url, url_length=caps.url_length or 23)
     when = (timezone.now() + timedelta(days=2)).astimezone(UTC)
     response = client_in.post(reverse("publishing:compose"), {

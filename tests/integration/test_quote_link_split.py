@@ -23,7 +23,7 @@ from hubbub.core.counting import count_text
 from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.timeline.models import Item
 from tests.integration.engine_support import run_due
-from tests.integration.test_quote_link_count import _connected, _own_post, older
+from tests.integration.test_quote_link_count import _quoting, older
 from tests.peers.http_faults import HttpFaultProxy
 from tests.peers.mastodon import MastodonPeer
 
@@ -76,10 +76,7 @@ def test_the_first_part_of_a_split_quote_leaves_room_for_the_link(
     mastodon_peer: MastodonPeer, older: HttpFaultProxy, owner: User, client_in: Client,
     numbered: bool,
 ) -> None:
-    alice = mastodon_peer.new_account()
-    old = _connected(owner, older.base_url, alice)
-    item = _own_post(mastodon_peer, old, alice)
-    caps = capabilities_for(old)
+    alice, old, item, caps = _quoting(mastodon_peer, older, owner)
     assert caps.quote_as_link
     limit, link = caps.text_limit, _link(old, item)
 
@@ -128,10 +125,7 @@ def test_a_quote_too_long_only_for_its_link_splits_in_two(
 ) -> None:
     # The words alone fit one post; with the link they do not, and the counter offers a
     # thread: the split makes one, not the single post the server would refuse.
-    alice = mastodon_peer.new_account()
-    old = _connected(owner, older.base_url, alice)
-    item = _own_post(mastodon_peer, old, alice)
-    caps = capabilities_for(old)
+    _, old, item, caps = _quoting(mastodon_peer, older, owner)
     limit, link = caps.text_limit, _link(old, item)
     words = "The first sentence ends here. " + "w" * (limit - 30 - link + 5)
     assert count_text("mastodon", words) <= limit < count_text("mastodon", words) + link
