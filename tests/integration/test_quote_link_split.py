@@ -9,6 +9,7 @@ of test_quote_link_count.py)."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
 
@@ -24,7 +25,7 @@ from hubbub.publishing.models import Delivery, DeliveryState
 from hubbub.timeline.models import Item
 from tests.integration.engine_support import run_due
 from tests.integration.test_quote_link_count import _quoting, older
-from tests.peers.http_faults import HttpFaultProxy
+from tests.peers.http_faults import HttpFaultProxy, Rewrite
 from tests.peers.mastodon import MastodonPeer
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,34 @@ def test_a_quote_too_long_only_for_its_link_splits_in_two(
                               headers={"HX-Request": "true"})
     assert _parts(response.content.decode(), old.pk) == [
         "The first sentence ends here.", words.split(" ", 5)[-1]]
+
+
+def _version_4_4_limit_30(status: int, body: bytes) -> tuple[int, bytes]:
+    document = json.loads(body)
+    document["version"] = "4.4.3"
+    document["configuration"]["statuses"]["max_characters"] = 30
+    return status, json.dumps(document).encode()
+
+
+def test_a_link_that_leaves_the_first_part_no_room_is_named(
+    mastodon_peer: MastodonPeer, owner: User, client_in: Client,
+) -> None:
+    # A server of 30 characters that cannot show quotes: the link (23, 25 with its blank line)
+    # leaves the first part's words no room. The notice names the link, not the words.
+    proxy = HttpFaultProxy(mastodon_peer.base_url)
+    proxy.arm("GET", "/api/v2/instance/", Rewrite(_version_4_4_limit_30), count=1_000_000)
+    try:
+        _, old, item, caps = _quoting(mastodon_peer, proxy, owner)
+        assert (caps.text_limit, caps.quote_as_link) == (30, True)
+        response = client_in.post(
+            reverse("publishing:target_step", args=[old.pk, "split"]),
+            {"text": TEXT, "targets": [old.pk], "quote": item.pk},
+            headers={"HX-Request": "true"})
+    finally:
+        proxy.close()
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "custom-notice" in page
+    assert ("The quoted post's link, which " + old.handle + " gets after the first part's "
+            "words, leaves no room for them within 30.") in page, page[:3000]
+    assert "first character" not in page

@@ -205,6 +205,11 @@ def split_for(connection: Connection, text: str, content_warning: str,
         parts = split_for_limit(folded, limit, count, numbering=numbered,
                                 first_count=first_count)
     except ValueError as exc:
+        if linked is not None and first_count("") > limit - _LABEL_ROOM:
+            # Not the words: the quoted post's link leaves the first part no room.
+            raise CannotSplit(
+                f"The quoted post's link, which {connection.handle} gets after the first "
+                f"part's words, leaves no room for them within {limit}.") from None
         raise CannotSplit(str(exc)) from None
     parts = [p for p in parts if p.strip()]
     if len(parts) > MAX_PARTS:
@@ -214,6 +219,10 @@ def split_for(connection: Connection, text: str, content_warning: str,
     if too_long:
         raise CannotSplit(f"Part {too_long[0]} cannot be made to fit {connection.handle}.")
     return tuple(_unhold(p, typed) for p in parts)
+
+
+# What a first part needs besides the link, at the least: a word's first character and " 1/n".
+_LABEL_ROOM = 8
 
 
 def _with_link(connection: Connection, content_warning: str,
