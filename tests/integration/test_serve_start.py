@@ -58,3 +58,30 @@ def test_serve_on_an_existing_data_dir_serves_the_deck_and_starts_its_worker(
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def _applied(database: Path) -> set[tuple[str, str]]:
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return set(db.execute("SELECT app, name FROM django_migrations").fetchall())
+    finally:
+        db.close()
+
+
+def test_a_worker_on_a_new_data_dir_migrates_it_before_it_starts(tmp_path: Path) -> None:
+    """`hubbub worker` alone on a new machine (the many-machines profile starts workers on
+    their own) brings the new database up to date before it runs a task: every migration a
+    `manage migrate` records (tests/integration/hubproc.py's copy) is recorded."""
+    from tests.integration.hubproc import migrated_database
+
+    hub = Hub(tmp_path / "data", fresh=True)
+    log = tmp_path / "worker.log"
+    proc = hub.popen("worker", log=log)
+    try:
+        until(lambda: "started" in log.read_text() or proc.poll() is not None,
+              "the worker to start")
+        assert proc.poll() is None, log.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert _applied(hub.data_dir / "hubbub.sqlite3") == _applied(migrated_database())
