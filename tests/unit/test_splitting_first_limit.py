@@ -11,7 +11,7 @@ from hubbub.core.splitting import split_for_limit
 from hubbub.networks.draft_checks import with_quote_link
 from tests.unit.test_splitting import NUMBER, PROSE, RULES, SAMPLES, Count, offsets, rule
 
-URL = "https://mastodon.example/@alice/113456789012345678"
+URL = "https://mastodon.example.com/@alice/113456789012345678"
 MASTODON = rule("mastodon")
 
 
