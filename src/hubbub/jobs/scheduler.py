@@ -29,6 +29,7 @@ from hubbub.jobs import periodic, task_rows
 from hubbub.jobs.dispatch import Dispatcher, Job
 from hubbub.jobs.models import WorkerBeat
 from hubbub.publishing import engine
+from hubbub.publishing.leasing import new_owner_id
 from hubbub.publishing.models import WAITING_STATES, Delivery, DeliveryState
 from hubbub.publishing.tasks import deliver
 
@@ -97,7 +98,7 @@ def start_committed(dispatcher: Dispatcher, delivery: Delivery) -> bool:
     False: not started, and the caller wakes the loop."""
     if not Delivery.connection.is_cached(delivery):
         return False
-    owner = engine.new_owner_id()
+    owner = new_owner_id()
     job = Job(delivery.pk, delivery.connection.network, delivery.connection_id, claimed_by=owner)
     if not dispatcher.reserve(job):
         return False
@@ -157,7 +158,7 @@ def dispatch_due(dispatcher: Dispatcher) -> int:
                 owner = ""
                 if (state == DeliveryState.SCHEDULED
                         and engine.claims_without_reading(due_at, attempts, now)):
-                    owner = engine.new_owner_id()
+                    owner = new_owner_id()
                 job = Job(pk, network, account_id, claimed_by=owner)
                 if not dispatcher.reserve(job):
                     continue

@@ -27,7 +27,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hubbub.jobs import scheduler, wake
 from hubbub.jobs.dispatch import Dispatcher, Limits, keep_or_close_connections
-from hubbub.publishing.engine import new_owner_id
+from hubbub.publishing.leasing import new_owner_id
 from hubbub.publishing.models import Delivery
 
 log = logging.getLogger(__name__)

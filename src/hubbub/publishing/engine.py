@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import random
-import socket
-import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,28 +56,13 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.registry import get_connector
+from hubbub.publishing.leasing import new_owner_id, next_try_at
 from hubbub.publishing.models import Delivery, DeliveryEvent, DeliveryState, Post
 from hubbub.publishing.target_drafts import frozen_part_drafts, part_drafts, part_key
 from hubbub.publishing.transitions import record_transition
 
 log = logging.getLogger(__name__)
 S = DeliveryState
-
-
-def new_owner_id() -> str:
-    return f"{socket.gethostname()[:40]}:{uuid.uuid4().hex[:12]}"
-
-
-def next_try_at(attempts: int, retry_at: datetime | None = None) -> datetime:
-    """Exponential backoff with jitter in [0.5, 1.5) of the step, from the database's now;
-    never before Retry-After."""
-    base = float(settings.HUBBUB_RETRY_BASE_SECONDS)
-    cap = float(settings.HUBBUB_RETRY_MAX_SECONDS)
-    seconds = min(cap, base * (2 ** max(0, attempts - 1))) * (0.5 + random.random())  # noqa: S311
-    due = db_now() + timedelta(seconds=seconds)
-    if retry_at is not None:
-        due = max(due, retry_at)
-    return due
 
 
 def _transition(
