@@ -23,7 +23,7 @@ from hubbub.networks.errors import ConnectorError
 from hubbub.networks.facebook import failures
 from hubbub.networks.httpjson import stored_token
 from hubbub.networks.meta import graph as meta_graph
-from hubbub.networks.meta.errors import GraphError
+from hubbub.networks.meta.errors import GraphError, Voice
 from hubbub.networks.meta.graph import MetaGraph, appsecret_proof, hide
 
 __all__ = ["GRAPH_VERSION", "Graph", "appsecret_proof", "clear_pauses", "dialog_url",
@@ -55,6 +55,7 @@ class Graph(MetaGraph):
     version: ClassVar[str] = GRAPH_VERSION
     network: ClassVar[str] = "Facebook"
     paused_subject: ClassVar[str] = "this Page"
+    voice: ClassVar[Voice | None] = failures.VOICE
 
     @classmethod
     def for_page(cls, base_url: str, credentials: Mapping[str, Any],
@@ -65,9 +66,3 @@ class Graph(MetaGraph):
 
     def map_error(self, error: GraphError, *, write: bool, what: str) -> ConnectorError:
         return failures.map_error(error, write=write, what=what)
-
-    def map_transport(self, exc: BaseException, *, write: bool) -> ConnectorError:
-        return failures.map_transport(exc, write=write)
-
-    def unreadable(self, *, write: bool) -> ConnectorError:
-        return failures.unreadable(write=write)

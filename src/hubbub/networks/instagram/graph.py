@@ -23,7 +23,7 @@ from hubbub.core.public_media import reachability
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.httpjson import stored_token
 from hubbub.networks.instagram import failures
-from hubbub.networks.meta.errors import GraphError
+from hubbub.networks.meta.errors import GraphError, Voice
 from hubbub.networks.meta.graph import MetaGraph, origin
 
 # The version the IG Media reference names as latest when this connector was written.
@@ -51,6 +51,7 @@ class InstagramGraph(MetaGraph):
     version: ClassVar[str] = GRAPH_VERSION
     network: ClassVar[str] = "Instagram"
     paused_subject: ClassVar[str] = "this Instagram account"
+    voice: ClassVar[Voice | None] = failures.VOICE
 
     @classmethod
     def for_account(cls, base_url: str, credentials: Mapping[str, Any]) -> InstagramGraph:
@@ -66,12 +67,6 @@ class InstagramGraph(MetaGraph):
                 mapped.message = f"{mapped.message} {note}"
                 mapped.args = (mapped.message,)
         return mapped
-
-    def map_transport(self, exc: BaseException, *, write: bool) -> ConnectorError:
-        return failures.map_transport(exc, write=write)
-
-    def unreadable(self, *, write: bool) -> ConnectorError:
-        return failures.unreadable(write=write)
 
 
 class Unversioned(InstagramGraph):

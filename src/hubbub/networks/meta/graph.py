@@ -7,8 +7,10 @@ out of logs and error messages; and the usage headers (usage.py): at THRESHOLD p
 call with the same token is refused here with RateLimited until Meta's estimate, instead of
 being sent to be refused by Meta.
 
-A network subclasses MetaGraph and names itself, its API version, and how its error answers and
-failed requests map to connector errors (its own failures module, with its own sentences).
+A network subclasses MetaGraph and names itself, its API version, its `Voice` (meta/errors.py:
+the sentences for a request that got no answer and for an unreadable answer, which every Meta
+network words alike with its own name) and how its error answers map to connector errors (its
+own failures module, with its own sentences).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from hubbub.core.http import normalize_base_url
 from hubbub.networks.errors import ConnectorError, RateLimited, Rejected
 from hubbub.networks.httpjson import TokenClient, json_object
 from hubbub.networks.meta import usage
-from hubbub.networks.meta.errors import GraphError
+from hubbub.networks.meta.errors import GraphError, Voice
 
 _HIDDEN = re.compile(
     r"((?:access_token|client_secret|fb_exchange_token|th_exchange_token|appsecret_proof|code"
@@ -71,13 +73,15 @@ def appsecret_proof(token: str, app_secret: str) -> str:
 
 
 class MetaGraph(TokenClient):
-    """Calls to one origin with one token (or none). Subclasses set `version` and `network`
-    and map errors (`map_error`, `map_transport`, `unreadable`)."""
+    """Calls to one origin with one token (or none). Subclasses set `version`, `network` and
+    `voice`, and map error answers (`map_error`)."""
 
     version: ClassVar[str] = ""
     network: ClassVar[str] = "Meta"
     # Who is near the limit, in the sentence said while paused ("this Page").
     paused_subject: ClassVar[str] = "this account"
+    # The network's wording of a failed request and an unreadable answer (its failures.VOICE).
+    voice: ClassVar[Voice | None] = None
 
     def __init__(self, base_url: str, token: str | None = None, app_secret: str = "") -> None:
         super().__init__(base_url, token)
@@ -88,10 +92,14 @@ class MetaGraph(TokenClient):
         raise NotImplementedError
 
     def map_transport(self, exc: BaseException, *, write: bool) -> ConnectorError:
-        raise NotImplementedError
+        if self.voice is None:
+            raise NotImplementedError
+        return self.voice.transport(exc, write=write)
 
     def unreadable(self, *, write: bool) -> ConnectorError:
-        raise NotImplementedError
+        if self.voice is None:
+            raise NotImplementedError
+        return self.voice.unreadable(write=write)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{self.version}/{path.lstrip('/')}"

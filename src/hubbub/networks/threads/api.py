@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.httpjson import stored_token
 from hubbub.networks.meta import graph as meta_graph
-from hubbub.networks.meta.errors import GraphError
+from hubbub.networks.meta.errors import GraphError, Voice
 from hubbub.networks.meta.graph import MetaGraph
 from hubbub.networks.threads import failures
 
@@ -50,6 +50,7 @@ class ThreadsApi(MetaGraph):
     version: ClassVar[str] = API_VERSION
     network: ClassVar[str] = "Threads"
     paused_subject: ClassVar[str] = "this account"
+    voice: ClassVar[Voice | None] = failures.VOICE
 
     @classmethod
     def for_account(cls, base_url: str, credentials: Mapping[str, Any]) -> ThreadsApi:
@@ -64,9 +65,3 @@ class ThreadsApi(MetaGraph):
 
     def map_error(self, error: GraphError, *, write: bool, what: str) -> ConnectorError:
         return failures.map_error(error, write=write, what=what)
-
-    def map_transport(self, exc: BaseException, *, write: bool) -> ConnectorError:
-        return failures.map_transport(exc, write=write)
-
-    def unreadable(self, *, write: bool) -> ConnectorError:
-        return failures.unreadable(write=write)
