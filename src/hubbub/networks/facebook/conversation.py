@@ -6,7 +6,6 @@ first), each comment naming its parent comment or the post ("Comments" reference
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from hubbub.networks.base import Item
@@ -15,6 +14,7 @@ from hubbub.networks.errors import Transient
 from hubbub.networks.facebook import mapping
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.meta.fields import every_page
+from hubbub.networks.meta.reading import entry_id
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 100
@@ -24,7 +24,7 @@ def read(g: Graph, post_id: str, page_name: str, web: str) -> tuple[Item, ...]:
     """The post first, then its comments and their replies in time order."""
     post = g.get(post_id, {"fields": mapping.POST_FIELDS}, what="read the post")
     root = map_each([post], lambda p: mapping.item_from_post(p, page_name, web),
-                    network="facebook", id_of=_id_of)
+                    network="facebook", id_of=entry_id)
     if not root:
         raise Transient("Facebook answered the post without an id or a time")
     comments = every_page(
@@ -32,7 +32,7 @@ def read(g: Graph, post_id: str, page_name: str, web: str) -> tuple[Item, ...]:
         {"fields": f"{mapping.COMMENT_FIELDS},comment_count", "filter": "stream",
          "order": "chronological", "limit": PAGE_SIZE}, MAX_ITEMS)
     items = map_each(comments[:MAX_ITEMS - 1], lambda c: _comment(c, post_id, web),
-                     network="facebook", id_of=_id_of)
+                     network="facebook", id_of=entry_id)
     top = root[0]
     top.extra["counts"] = {"reply": sum(1 for i in items
                                         if i.extra.get("in_reply_to") == top.remote_id)}
@@ -45,7 +45,3 @@ def _comment(comment: Any, post_id: str, web: str) -> Item:
     if isinstance(replies, int) and not isinstance(replies, bool):
         item.extra["counts"] = {"reply": replies}
     return item
-
-
-def _id_of(entry: Any) -> object:
-    return entry.get("id") if isinstance(entry, Mapping) else None

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from hubbub.networks.base import Draft, Item, Page, Published
-from hubbub.networks.errors import NotFound
 from hubbub.networks.facebook import mapping
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.meta.fields import after as after  # re-exported
+from hubbub.networks.meta.reading import answers_to_latest, entry_id, list_page
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 25
@@ -37,40 +37,25 @@ def fetch(g: Graph, page_id: str, page_name: str, feed: str, cursor: str | None,
     if edge is None:
         raise NotImplementedError(f"Facebook cannot read {feed!r}: a Page's columns are its "
                                   "feed, its own posts and the comments on them")
-    params: dict[str, Any] = {"fields": mapping.POST_FIELDS, "limit": PAGE_SIZE}
-    if cursor:
-        params["after"] = cursor
-    body = g.get(f"{page_id}/{edge}", params, what="read the Page's posts")
-    entries = body.get("data")
-    items = map_each(entries if isinstance(entries, list) else [],
-                     lambda p: mapping.item_from_post(p, page_name, web),
-                     network="facebook", id_of=_id_of)
-    return Page(tuple(items), after(body) or None)
+    return list_page(g, f"{page_id}/{edge}", fields=mapping.POST_FIELDS, limit=PAGE_SIZE,
+                     cursor=cursor, what="read the Page's posts",
+                     mapper=lambda p: mapping.item_from_post(p, page_name, web),
+                     network="facebook")
 
 
 def _comments(g: Graph, page_id: str, web: str) -> Page:
     """The newest comments on the Page's latest posts; one page, no older pages."""
-    body = g.get(f"{page_id}/posts", {"fields": "id", "limit": COMMENTED_POSTS},
-                 what="read the Page's posts")
-    posts = body.get("data")
-    items: list[Item] = []
-    for post in posts if isinstance(posts, list) else []:
-        post_id = post.get("id") if isinstance(post, Mapping) else None
-        if not isinstance(post_id, str) or not post_id:
-            continue
-        try:
-            answer = g.get(f"{post_id}/comments", {"fields": mapping.COMMENT_FIELDS,
-                                                   "filter": "stream",
-                                                   "order": "reverse_chronological",
-                                                   "limit": COMMENTS_PER_POST},
-                           what="read the comments")
-        except NotFound:  # deleted between the two reads
-            continue
-        comments = answer.get("data")
-        items += map_each(comments if isinstance(comments, list) else [],
-                          _comment_mapper(post_id, web), network="facebook", id_of=_id_of)
-    items.sort(key=lambda i: i.created_at, reverse=True)
-    return Page(tuple(items), None)
+    def comments(post_id: str, post: Any) -> list[Item]:
+        answer = g.get(f"{post_id}/comments", {"fields": mapping.COMMENT_FIELDS,
+                                               "filter": "stream",
+                                               "order": "reverse_chronological",
+                                               "limit": COMMENTS_PER_POST},
+                       what="read the comments")
+        entries = answer.get("data")
+        return map_each(entries if isinstance(entries, list) else [],
+                        _comment_mapper(post_id, web), network="facebook", id_of=entry_id)
+    return answers_to_latest(g, f"{page_id}/posts", fields="id", most=COMMENTED_POSTS,
+                             what="read the Page's posts", answers=comments)
 
 
 def _comment_mapper(post_id: str, web: str) -> Callable[[Any], Item]:
@@ -103,7 +88,3 @@ def find_comment(g: Graph, page_id: str, draft: Draft, since: datetime,
             comment_id = str(comment["id"])
             return Published(remote_id=comment_id, url=f"{web}/{comment_id}", created_at=created)
     return None
-
-
-def _id_of(entry: Any) -> object:
-    return entry.get("id") if isinstance(entry, Mapping) else None

@@ -8,7 +8,6 @@ field names the post. Reading stops at conversation.MAX_ITEMS.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
@@ -16,6 +15,7 @@ from hubbub.networks.errors import Transient
 from hubbub.networks.instagram import mapping
 from hubbub.networks.instagram.graph import InstagramGraph
 from hubbub.networks.meta.fields import every_page
+from hubbub.networks.meta.reading import entry_id
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 50
@@ -33,7 +33,7 @@ def read(g: InstagramGraph, remote_id: str, handle: str, web: str) -> tuple[Item
             raise Transient("Instagram answered the comment without its post")
     post = g.get(media_id, {"fields": mapping.MEDIA_FIELDS}, what="read the post")
     root = map_each([post], lambda m: mapping.item_from_media(m, handle, web),
-                    network="instagram", id_of=_id_of)
+                    network="instagram", id_of=entry_id)
     if not root:
         raise Transient("Instagram answered the post without an id or a time")
     comments = every_page(
@@ -43,10 +43,6 @@ def read(g: InstagramGraph, remote_id: str, handle: str, web: str) -> tuple[Item
     permalink = root[0].url
     items = map_each(comments,
                      lambda c: mapping.item_from_comment(c, media_id, permalink, web),
-                     network="instagram", id_of=_id_of)
+                     network="instagram", id_of=entry_id)
     items.sort(key=lambda i: (i.created_at, i.remote_id))
     return bounded([root[0], *items])
-
-
-def _id_of(entry: Any) -> object:
-    return entry.get("id") if isinstance(entry, Mapping) else None

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hubbub.networks.base import Draft, Item, Page, Published
-from hubbub.networks.errors import NotFound
 from hubbub.networks.instagram import mapping
 from hubbub.networks.instagram.graph import InstagramGraph
 from hubbub.networks.instagram.rules import caption_of
 from hubbub.networks.meta.fields import after, parse_time
+from hubbub.networks.meta.reading import answers_to_latest, entry_id, list_page
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 25
@@ -41,42 +41,28 @@ def fetch(g: InstagramGraph, user_id: str, handle: str, feed: str, cursor: str |
     if feed != "own":
         raise NotImplementedError(f"Instagram cannot read {feed!r}: an account's columns are "
                                   "its own posts and the comments on them")
-    params: dict[str, Any] = {"fields": mapping.MEDIA_FIELDS, "limit": PAGE_SIZE}
-    if cursor:
-        params["after"] = cursor
-    body = g.get(f"{user_id}/media", params, what="read the account's posts")
-    entries = body.get("data")
-    items = map_each(entries if isinstance(entries, list) else [],
-                     lambda m: mapping.item_from_media(m, handle, web),
-                     network="instagram", id_of=_id_of)
-    return Page(tuple(items), after(body) or None)
+    return list_page(g, f"{user_id}/media", fields=mapping.MEDIA_FIELDS, limit=PAGE_SIZE,
+                     cursor=cursor, what="read the account's posts",
+                     mapper=lambda m: mapping.item_from_media(m, handle, web),
+                     network="instagram")
 
 
 def _comments(g: InstagramGraph, user_id: str, web: str) -> Page:
     """The newest comments on the account's latest posts; one page."""
-    body = g.get(f"{user_id}/media", {"fields": "id,permalink", "limit": COMMENTED_POSTS},
-                 what="read the account's posts")
-    posts = body.get("data")
-    items: list[Item] = []
-    for post in posts if isinstance(posts, list) else []:
-        media_id = post.get("id") if isinstance(post, Mapping) else None
-        if not isinstance(media_id, str) or not media_id:
-            continue
+    def comments(media_id: str, post: Any) -> list[Item]:
         permalink = post.get("permalink")
-        try:
-            answer = g.get(f"{media_id}/comments",
-                           {"fields": f"{mapping.COMMENT_FIELDS},replies",
-                            "limit": COMMENTS_PER_POST}, what="read the comments")
-        except NotFound:  # deleted between the two reads
-            continue
-        comments = answer.get("data")
-        comments = mapping.with_replies(comments if isinstance(comments, list) else [])
-        items += map_each(comments,
-                          _comment_mapper(media_id, permalink if isinstance(permalink, str)
-                                          else "", web),
-                          network="instagram", id_of=_id_of)
-    items.sort(key=lambda i: i.created_at, reverse=True)
-    return Page(tuple(items), None)
+        answer = g.get(f"{media_id}/comments",
+                       {"fields": f"{mapping.COMMENT_FIELDS},replies",
+                        "limit": COMMENTS_PER_POST}, what="read the comments")
+        entries = answer.get("data")
+        entries = mapping.with_replies(entries if isinstance(entries, list) else [])
+        return map_each(entries,
+                        _comment_mapper(media_id, permalink if isinstance(permalink, str)
+                                        else "", web),
+                        network="instagram", id_of=entry_id)
+    return answers_to_latest(g, f"{user_id}/media", fields="id,permalink",
+                             most=COMMENTED_POSTS, what="read the account's posts",
+                             answers=comments)
 
 
 def _comment_mapper(media_id: str, permalink: str, web: str) -> Callable[[Any], Item]:
@@ -140,7 +126,3 @@ def find_comment(g: InstagramGraph, username: str, draft: Draft, since: datetime
             return Published(remote_id=mapping.COMMENT_PREFIX + own_id, url="",
                              created_at=created)
     return None
-
-
-def _id_of(entry: Any) -> object:
-    return entry.get("id") if isinstance(entry, Mapping) else None

@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hubbub.networks.base import Item, Page
-from hubbub.networks.errors import NotFound
-from hubbub.networks.meta.fields import after
+from hubbub.networks.meta.reading import answers_to_latest, list_page
 from hubbub.networks.pages import map_each
 from hubbub.networks.threads import mapping
 from hubbub.networks.threads.api import ThreadsApi
@@ -37,38 +36,24 @@ def fetch(api: ThreadsApi, user_id: str, handle: str, feed: str, cursor: str | N
     if feed != "own":
         raise NotImplementedError(f"Threads cannot read {feed!r}: the API gives apps an "
                                   "account's own posts and the replies to them only")
-    params: dict[str, Any] = {"fields": mapping.POST_FIELDS, "limit": PAGE_SIZE}
-    if cursor:
-        params["after"] = cursor
-    body = api.get(f"{user_id}/threads", params, what="read the account's posts")
-    entries = body.get("data")
-    items = map_each(entries if isinstance(entries, list) else [],
-                     lambda p: mapping.item_from_post(p, handle, web),
+    return list_page(api, f"{user_id}/threads", fields=mapping.POST_FIELDS, limit=PAGE_SIZE,
+                     cursor=cursor, what="read the account's posts",
+                     mapper=lambda p: mapping.item_from_post(p, handle, web),
                      network="threads", id_of=_id_of)
-    return Page(tuple(items), after(body) or None)
 
 
 def _replies(api: ThreadsApi, user_id: str, handle: str, web: str) -> Page:
     """The replies to the newest posts, newest first (one page: no cursor)."""
-    body = api.get(f"{user_id}/threads", {"fields": "id", "limit": REPLIED_POSTS},
-                   what="read the account's posts")
-    posts = body.get("data")
     own = handle.lstrip("@").lower()
-    items: list[Item] = []
-    for post in posts if isinstance(posts, list) else []:
-        post_id = _id_of(post)
-        if not isinstance(post_id, str) or not post_id:
-            continue
-        try:
-            answer = api.get(f"{post_id}/replies", {"fields": mapping.REPLY_FIELDS,
-                                                    "limit": REPLIES_PER_POST},
-                             what="read the replies")
-        except NotFound:  # deleted since the list was read
-            continue
+
+    def replies(post_id: str, post: Any) -> list[Item]:
+        answer = api.get(f"{post_id}/replies", {"fields": mapping.REPLY_FIELDS,
+                                                "limit": REPLIES_PER_POST},
+                         what="read the replies")
         entries = answer.get("data")
         found = map_each(entries if isinstance(entries, list) else [],
                          lambda r: mapping.item_from_post(r, handle, web, kind="reply"),
                          network="threads", id_of=_id_of)
-        items += [i for i in found if i.author_name.lower() != own]
-    items.sort(key=lambda i: i.created_at, reverse=True)
-    return Page(tuple(items), None)
+        return [i for i in found if i.author_name.lower() != own]
+    return answers_to_latest(api, f"{user_id}/threads", fields="id", most=REPLIED_POSTS,
+                             what="read the account's posts", answers=replies, id_of=_id_of)
