@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,11 +35,12 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
-from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked, Transient
+from hubbub.networks.errors import AuthExpired, Rejected, Revoked, Transient
 from hubbub.networks.facebook import conversation, graph, mapping, oauth, reading, rules
 from hubbub.networks.facebook.failures import RECONNECT, unreadable
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.image_fit import fitted
+from hubbub.networks.meta.connection import attempt, attempted, stored_id
 
 # find_published looks this far before `since`, for a server clock behind ours.
 CLOCK_SLACK = timedelta(minutes=2)
@@ -94,10 +95,8 @@ class FacebookConnector(Connector):
 
     @staticmethod
     def _page_id(account: Account) -> str:
-        page_id = account.credentials.get("page_id") or account.remote_id
-        if not page_id:
-            raise Revoked(f"This Facebook connection does not say which Page it is: {RECONNECT}.")
-        return str(page_id)
+        return stored_id(account, "page_id",
+                         f"This Facebook connection does not say which Page it is: {RECONNECT}.")
 
     # --- identity and capabilities -------------------------------------------------------------
     def capabilities(self, account: Account) -> Capabilities:
@@ -160,7 +159,7 @@ class FacebookConnector(Connector):
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         """When this part was first tried: a duplicate refusal is matched only against the
         Page's posts since then."""
-        return {"attempted_at": datetime.now(UTC).isoformat()}
+        return attempt()
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
         """Upload a photo unpublished (published=false) with its alt text; publish attaches
@@ -189,7 +188,7 @@ class FacebookConnector(Connector):
             response = g.send("POST", f"{page_id}/feed",
                               data=mapping.feed_form(draft, media_ids), write=True)
             if not response.ok and g.error(response).is_duplicate:
-                found = self._find(g, page_id, draft, _attempted(prepared))
+                found = self._find(g, page_id, draft, attempted(prepared, DUPLICATE_LOOKBACK))
                 if found is not None:
                     return found
             body = g.result(response, write=True, what="publish to the Page")
@@ -241,10 +240,7 @@ class FacebookConnector(Connector):
     def delete(self, account: Account, remote_id: str) -> None:
         """Delete a post or comment; one that is already gone counts as deleted."""
         with self._graph(account) as g:
-            try:
-                g.delete(remote_id, what="delete the post")
-            except NotFound:
-                return
+            g.delete_gone(remote_id, what="delete the post")
 
     # --- engage --------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:
@@ -290,13 +286,3 @@ def _page_identity(g: Graph, page: str) -> Identity:
     if not isinstance(body.get("id"), str) or not body["id"]:
         raise Transient("Facebook described the Page in a way hubbub cannot read")
     return oauth.identity_from_page(body)
-
-
-def _attempted(prepared: Mapping[str, Any] | None) -> datetime:
-    stamp = (prepared or {}).get("attempted_at")
-    if isinstance(stamp, str):
-        try:
-            return datetime.fromisoformat(stamp)
-        except ValueError:
-            pass
-    return datetime.now(UTC) - DUPLICATE_LOOKBACK

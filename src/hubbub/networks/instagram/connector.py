@@ -322,10 +322,7 @@ class InstagramConnector(Connector):
             raise Rejected("Instagram's API does not let apps delete posts: delete it in the "
                            "Instagram app.")
         with self._graph(account, renew=False) as g:
-            try:
-                g.delete(mapping.comment_id(remote_id), what="delete the comment")
-            except NotFound:
-                return
+            g.delete_gone(mapping.comment_id(remote_id), what="delete the comment")
 
     # --- engage --------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:

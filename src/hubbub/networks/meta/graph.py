@@ -28,7 +28,7 @@ import requests
 
 from hubbub.core.env import env_str
 from hubbub.core.http import normalize_base_url
-from hubbub.networks.errors import ConnectorError, RateLimited, Rejected
+from hubbub.networks.errors import ConnectorError, NotFound, RateLimited, Rejected
 from hubbub.networks.httpjson import TokenClient, json_object
 from hubbub.networks.meta import usage
 from hubbub.networks.meta.errors import GraphError, Voice
@@ -176,6 +176,13 @@ class MetaGraph(TokenClient):
 
     def delete(self, path: str, *, what: str = "") -> dict[str, Any]:
         return self.result(self.send("DELETE", path), what=what)
+
+    def delete_gone(self, path: str, *, what: str = "") -> None:
+        """DELETE `path`; something already gone (NotFound) counts as deleted."""
+        try:
+            self.delete(path, what=what)
+        except NotFound:
+            return
 
 
 def _scrubbed(error: Any) -> Any:

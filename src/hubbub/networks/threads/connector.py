@@ -35,8 +35,9 @@ from hubbub.networks.base import (
     Published,
     Validation,
 )
-from hubbub.networks.errors import AuthExpired, NotFound, Rejected, Revoked, Transient
+from hubbub.networks.errors import AuthExpired, Rejected, Transient
 from hubbub.networks.meta import media as meta_media
+from hubbub.networks.meta.connection import attempt, attempted, stored_id
 from hubbub.networks.threads import (
     api,
     conversation,
@@ -103,11 +104,8 @@ class ThreadsConnector(Connector):
 
     @staticmethod
     def _user_id(account: Account) -> str:
-        user_id = account.credentials.get("user_id") or account.remote_id
-        if not user_id:
-            raise Revoked(f"This Threads connection does not say which account it is: "
-                          f"{RECONNECT}.")
-        return str(user_id)
+        return stored_id(account, "user_id", f"This Threads connection does not say which "
+                                             f"account it is: {RECONNECT}.")
 
     # --- identity and capabilities -------------------------------------------------------------
     def capabilities(self, account: Account) -> Capabilities:
@@ -176,7 +174,7 @@ class ThreadsConnector(Connector):
 
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         """When this part was first tried: find_published looks at posts since then."""
-        return {"attempted_at": datetime.now(UTC).isoformat()}
+        return attempt()
 
     def upload_media(self, account: Account, media: MediaFile) -> str:
         """Threads takes no upload: the picture is kept (JPEG, PNG within 8 MB) or fitted to
@@ -204,7 +202,8 @@ class ThreadsConnector(Connector):
         with self._api(account) as g:
             return publishing.publish_container(
                 g, self._user_id(account), account.handle, api.authorize_url(), draft,
-                stage if isinstance(stage, Mapping) else {}, media_ids, _attempted(prepared))
+                stage if isinstance(stage, Mapping) else {}, media_ids,
+                attempted(prepared, publishing.CLOCK_SLACK))
 
     def find_published(self, account: Account, draft: Draft, idempotency_key: str,
                        since: datetime,
@@ -214,15 +213,12 @@ class ThreadsConnector(Connector):
             return publishing.find(g, self._user_id(account), account.handle,
                                    api.authorize_url(), draft,
                                    stage if isinstance(stage, Mapping) else None,
-                                   min(since, _attempted(prepared)))
+                                   min(since, attempted(prepared, publishing.CLOCK_SLACK)))
 
     def delete(self, account: Account, remote_id: str) -> None:
         """Delete a post or reply ("Delete Posts"); one already gone counts as deleted."""
         with self._api(account) as g:
-            try:
-                g.delete(remote_id, what="delete the post")
-            except NotFound:
-                return
+            g.delete_gone(remote_id, what="delete the post")
 
     # --- engage --------------------------------------------------------------------------------
     def react(self, account: Account, item_remote_id: str, kind: str) -> str:
@@ -254,13 +250,3 @@ def _identity(g: ThreadsApi, who: str) -> Identity:
                     display_name=name if isinstance(name, str) and name.strip() else username,
                     avatar_url=picture if isinstance(picture, str) else "",
                     profile_url=mapping.profile_url(web, username))
-
-
-def _attempted(prepared: Mapping[str, Any] | None) -> datetime:
-    stamp = (prepared or {}).get("attempted_at")
-    if isinstance(stamp, str):
-        try:
-            return datetime.fromisoformat(stamp)
-        except ValueError:
-            pass
-    return datetime.now(UTC) - publishing.CLOCK_SLACK
