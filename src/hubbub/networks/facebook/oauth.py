@@ -16,12 +16,10 @@ its own (Connected.other_accounts), holding its Page token only: the user token 
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS, app_credentials
 from hubbub.networks import oauth2
@@ -29,6 +27,7 @@ from hubbub.networks.base import AppCredentials, AuthStart, Connected, Identity
 from hubbub.networks.errors import Rejected, Transient
 from hubbub.networks.facebook import graph, reading
 from hubbub.networks.facebook.graph import GRAPH_VERSION, Graph
+from hubbub.networks.meta import login
 
 SLUG = "facebook"
 SCOPES = OPERATOR_APP_NETWORKS[SLUG].scopes
@@ -55,31 +54,16 @@ def app_secret() -> str:
 
 def start(redirect_uri: str) -> AuthStart:
     """Where to send the person, and what to keep (server side) to finish."""
-    app = operator_app()
-    state = secrets.token_urlsafe(32)
-    query = urlencode({
-        "client_id": app.client_id,
-        "redirect_uri": redirect_uri,
-        "state": state,
-        "scope": ",".join(SCOPES),
-        "response_type": "code",
-    })
-    return AuthStart(
-        redirect_url=f"{graph.dialog_url()}/{GRAPH_VERSION}/dialog/oauth?{query}",
-        state=state,
-        state_data={"state": state, "redirect_uri": redirect_uri, "client_id": app.client_id,
-                    "graph_url": graph.graph_url()},
-    )
+    return login.start(f"{graph.dialog_url()}/{GRAPH_VERSION}/dialog/oauth", operator_app(),
+                       redirect_uri, SCOPES, keep={"graph_url": graph.graph_url()})
 
 
 def check_callback(params: Mapping[str, str], state_data: Mapping[str, Any]) -> str:
     """The authorization code from Facebook's redirect, or a Rejected saying what went wrong."""
-    oauth2.check_state(params, state_data)
-    oauth2.check_refusal(params, "Facebook", declined=(
-        params.get("error") == "access_denied" or params.get("error_reason") == "user_denied"),
-        declined_sentence="Facebook Login was cancelled: nothing was connected. Start again "
-        "if that was a mistake.")
-    return oauth2.returned_code(params, "Facebook")
+    return login.check_callback(
+        params, state_data, "Facebook", trailing_hash=False,
+        cancelled="Facebook Login was cancelled: nothing was connected. Start again if that "
+                  "was a mistake.")
 
 
 def exchange_code(base_url: str, code: str, redirect_uri: str) -> dict[str, Any]:

@@ -16,11 +16,9 @@ while it has not expired ("Refresh Access Token" reference).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS
 from hubbub.networks import oauth2
@@ -28,6 +26,7 @@ from hubbub.networks.base import AppCredentials, AuthStart, Identity
 from hubbub.networks.errors import AuthExpired, Rejected, Revoked, Transient
 from hubbub.networks.instagram import graph
 from hubbub.networks.instagram.graph import InstagramGraph, Unversioned
+from hubbub.networks.meta import login
 
 SLUG = "instagram"
 SCOPES = OPERATOR_APP_NETWORKS[SLUG].scopes
@@ -41,6 +40,8 @@ REFRESH_MIN_AGE = timedelta(hours=24)
 # The hub renews a token once it is this old, long before its 60 days run out.
 REFRESH_AFTER = timedelta(days=7)
 LONG_LIVED = timedelta(days=60)
+# The consent page's query, in the order this connector has always sent it.
+QUERY_ORDER = ("client_id", "redirect_uri", "response_type", "scope", "state")
 
 
 def operator_app() -> AppCredentials:
@@ -49,32 +50,17 @@ def operator_app() -> AppCredentials:
 
 def start(redirect_uri: str) -> AuthStart:
     """Where to send the person, and what to keep (server side) to finish."""
-    app = operator_app()
-    state = secrets.token_urlsafe(32)
-    query = urlencode({
-        "client_id": app.client_id,
-        "redirect_uri": redirect_uri,
-        "response_type": "code",
-        "scope": ",".join(SCOPES),
-        "state": state,
-    })
-    return AuthStart(
-        redirect_url=f"{graph.authorize_url()}/oauth/authorize?{query}",
-        state=state,
-        state_data={"state": state, "redirect_uri": redirect_uri, "client_id": app.client_id,
-                    "graph_url": graph.graph_url(), "api_url": graph.api_url()},
-    )
+    return login.start(f"{graph.authorize_url()}/oauth/authorize", operator_app(), redirect_uri,
+                       SCOPES, order=QUERY_ORDER,
+                       keep={"graph_url": graph.graph_url(), "api_url": graph.api_url()})
 
 
 def check_callback(params: Mapping[str, str], state_data: Mapping[str, Any]) -> str:
     """The authorization code from Instagram's redirect, or a Rejected saying what went wrong."""
-    oauth2.check_state(params, state_data)
-    oauth2.check_refusal(params, "Instagram", declined=(
-        params.get("error") == "access_denied" or params.get("error_reason") == "user_denied"),
-        declined_sentence="Instagram sign-in was cancelled: nothing was connected. Start again "
-        "if that was a mistake.")
-    code = oauth2.returned_code(params, "Instagram")
-    return code.removesuffix("#_")
+    return login.check_callback(
+        params, state_data, "Instagram", trailing_hash=True,
+        cancelled="Instagram sign-in was cancelled: nothing was connected. Start again if that "
+                  "was a mistake.")
 
 
 def exchange_code(api_base: str, graph_base: str, code: str,

@@ -16,16 +16,15 @@ cannot be refreshed: the person signs in again.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from hubbub.connections.network_apps import OPERATOR_APP_NETWORKS
 from hubbub.networks import oauth2
 from hubbub.networks.base import AppCredentials, AuthStart
 from hubbub.networks.errors import AuthExpired, Rejected, Transient
+from hubbub.networks.meta import login
 from hubbub.networks.threads import api
 from hubbub.networks.threads.api import ThreadsApi
 
@@ -41,6 +40,8 @@ LONG_LIVED = timedelta(days=60)
 REFRESHABLE_AFTER = timedelta(hours=24)
 # The hub renews a token this close to its end, the next time it uses it.
 RENEW_WITHIN = timedelta(days=7)
+# The Authorization Window's query, in the order this connector has always sent it.
+QUERY_ORDER = ("client_id", "redirect_uri", "scope", "response_type", "state")
 
 
 def operator_app() -> AppCredentials:
@@ -49,32 +50,17 @@ def operator_app() -> AppCredentials:
 
 def start(redirect_uri: str) -> AuthStart:
     """Where to send the person, and what to keep (server side) to finish."""
-    app = operator_app()
-    state = secrets.token_urlsafe(32)
-    query = urlencode({
-        "client_id": app.client_id,
-        "redirect_uri": redirect_uri,
-        "scope": ",".join(SCOPES),
-        "response_type": "code",
-        "state": state,
-    })
-    return AuthStart(
-        redirect_url=f"{api.authorize_url()}/oauth/authorize?{query}",
-        state=state,
-        state_data={"state": state, "redirect_uri": redirect_uri, "client_id": app.client_id,
-                    "graph_url": api.graph_url()},
-    )
+    return login.start(f"{api.authorize_url()}/oauth/authorize", operator_app(), redirect_uri,
+                       SCOPES, order=QUERY_ORDER, keep={"graph_url": api.graph_url()})
 
 
 def check_callback(params: Mapping[str, str], state_data: Mapping[str, Any]) -> str:
     """The authorization code from Threads' redirect, or a Rejected saying what went wrong."""
-    oauth2.check_state(params, state_data)
-    oauth2.check_refusal(params, "Threads", declined=(
-        params.get("error") == "access_denied" or params.get("error_reason") == "user_denied"),
-        declined_sentence="Threads sign-in was cancelled: nothing was connected. Start again "
-        "if that was a mistake.")
     # Threads appends "#_" to the redirect; a code copied with it would be refused.
-    return oauth2.returned_code(params, "Threads").removesuffix("#_")
+    return login.check_callback(
+        params, state_data, "Threads", trailing_hash=True,
+        cancelled="Threads sign-in was cancelled: nothing was connected. Start again if that "
+                  "was a mistake.")
 
 
 def exchange_code(base_url: str, code: str, redirect_uri: str) -> dict[str, Any]:
