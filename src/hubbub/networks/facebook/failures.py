@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from hubbub.networks.errors import ConnectorError, NotFound, RateLimited, Rejected
+from hubbub.networks.errors import ConnectorError, NotFound, Rejected
 from hubbub.networks.failures_common import server_trouble
 from hubbub.networks.meta.errors import (
     BLOCKED_CODE,
@@ -39,7 +39,6 @@ from hubbub.networks.meta.errors import (
     TOKEN_CODES,
     GraphError,
     Voice,
-    rate_limit_until,
 )
 
 __all__ = ["BLOCKED_CODE", "DEFAULT_RATE_LIMIT_WAIT", "DUPLICATE_CODE", "EXPIRED_SUBCODE",
@@ -76,11 +75,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if error.is_token:
         return VOICE.token_error(error)
     if error.is_rate_limit:
-        until = rate_limit_until(error, current)
-        scope = {4: "the hub's Facebook app", 17: "this Facebook account",
-                 32: "this Page", 80001: "this Page"}.get(code or 0, "this Page")
-        return RateLimited(f"Facebook is limiting calls for {scope} until {until:%H:%M} UTC "
-                           f"(error {code}){said}", until)
+        return VOICE.rate_limited(error, current)
     if code == BLOCKED_CODE:
         return Rejected("Facebook has temporarily blocked this Page from doing this, because it "
                         f"judged it abusive or against its policies (error 368){said}. Wait "
@@ -93,9 +88,9 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if error.is_temporary:
         return server_trouble("Facebook", error.status, said, error.headers, now=current,
                               write=write)
-    if error.status == 404 or (code == 100 and error.subcode == 33):
+    if error.is_missing:
         return NotFound(f"Facebook has no such post or Page{said}")
-    return Rejected(f"Facebook refused it{said or f' (HTTP {error.status})'}")
+    return VOICE.refused(error)
 
 
 VOICE = Voice(
@@ -107,6 +102,9 @@ VOICE = Voice(
     lacks="the Page's login lacks the {name} permission. Reconnect the Page and allow it",
     missing="a permission or the person's role on the Page does not allow it",
     missing_then="Reconnect the Page and allow everything hubbub asks for.",
+    limited={4: "the hub's Facebook app", 17: "this Facebook account", 32: "this Page",
+             80001: "this Page"},
+    limited_else="this Page",
 )
 map_transport = VOICE.transport
 unreadable = VOICE.unreadable

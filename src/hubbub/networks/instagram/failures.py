@@ -43,7 +43,7 @@ from hubbub.networks.errors import (
     Transient,
 )
 from hubbub.networks.failures_common import server_trouble
-from hubbub.networks.meta.errors import GraphError, Voice, rate_limit_until
+from hubbub.networks.meta.errors import GraphError, Voice
 
 NETWORK = "Instagram"
 RECONNECT = "reconnect Instagram on the Connections page"
@@ -103,11 +103,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
                         f"the activity spam (error {code}/{subcode}){said}. Open the Instagram "
                         "app, and tell Instagram there if this is a mistake.")
     if code in RATE_LIMIT_CODES or error.status == 429:
-        until = rate_limit_until(error, current)
-        scope = {4: "the hub's Instagram app", 17: "this Instagram account"}.get(
-            code or 0, "this Instagram account")
-        return RateLimited(f"Instagram is limiting calls for {scope} until {until:%H:%M} UTC "
-                           f"(error {code}){said}", until)
+        return VOICE.rate_limited(error, current)
     if subcode in NOT_PUBLISHED:
         return Transient(f"Instagram did not publish the post yet (error {code}/{subcode})"
                          f"{said}; hubbub tries again")
@@ -128,9 +124,9 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if error.is_temporary:
         return server_trouble(NETWORK, error.status, said, error.headers, now=current,
                               write=write)
-    if error.status == 404 or (code == 100 and subcode == 33):
+    if error.is_missing:
         return NotFound(f"Instagram has no such post or comment{said}")
-    return Rejected(f"Instagram refused it{said or f' (HTTP {error.status})'}")
+    return VOICE.refused(error)
 
 
 def quota_used_up(until: datetime, total: int | None = None) -> RateLimited:
@@ -150,6 +146,8 @@ VOICE = Voice(
     lacks="the account's login lacks the {name} permission. Reconnect and allow it",
     missing="a permission is missing",
     missing_then="Reconnect and allow everything hubbub asks for.",
+    limited={4: "the hub's Instagram app", 17: "this Instagram account"},
+    limited_else="this Instagram account",
 )
 map_transport = VOICE.transport
 unreadable = VOICE.unreadable

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from hubbub.networks.errors import AuthExpired, ConnectorError, Rejected, Revoked
+from hubbub.networks.errors import AuthExpired, ConnectorError, RateLimited, Rejected, Revoked
 from hubbub.networks.failures_common import transport_failure, unreadable_answer
 from hubbub.networks.meta import usage
 
@@ -82,6 +82,12 @@ class GraphError:
         return self.code in RATE_LIMIT_CODES or self.status == 429
 
     @property
+    def is_missing(self) -> bool:
+        """No such object: a 404, or 100/33 ("Object with ID ... does not exist", Graph's
+        answer for a deleted post)."""
+        return self.status == 404 or (self.code == 100 and self.subcode == 33)
+
+    @property
     def is_temporary(self) -> bool:
         """Meta's own trouble: a 5xx, or the codes for an unknown or a service error."""
         return self.status >= 500 or self.code in TEMPORARY_CODES
@@ -89,8 +95,9 @@ class GraphError:
 
 @dataclass(frozen=True)
 class Voice:
-    """How one Meta network words the refusals every Meta API answers alike: a refused token
-    and a missing permission. The sentences are each network's; the reading is shared."""
+    """How one Meta network words the refusals every Meta API answers alike: a refused token,
+    a missing permission, a rate limit and a refusal with no meaning of its own. The sentences
+    are each network's; the reading is shared."""
 
     network: str
     # 190's subcodes ("Handling Errors"): what the person must do, in the network's words.
@@ -104,6 +111,9 @@ class Voice:
     # What to say when no permission is named, before and after "(error N): said".
     missing: str
     missing_then: str
+    # Whose calls a rate-limit code limits ({4: "the hub's Threads app"}), and for other codes.
+    limited: Mapping[int, str]
+    limited_else: str
 
     def token_error(self, error: GraphError) -> ConnectorError:
         if error.subcode == EXPIRED_SUBCODE:
@@ -122,6 +132,17 @@ class Voice:
                             f"(error {error.code}){error.said()}")
         return Rejected(f"{self.network} did not let hubbub {action}: {self.missing} (error "
                         f"{error.code}){error.said()}. {self.missing_then}")
+
+    def rate_limited(self, error: GraphError, now: datetime) -> RateLimited:
+        """A rate-limit answer: RateLimited until rate_limit_until, naming whose calls."""
+        until = rate_limit_until(error, now)
+        scope = self.limited.get(error.code or 0, self.limited_else)
+        return RateLimited(f"{self.network} is limiting calls for {scope} until {until:%H:%M} "
+                           f"UTC (error {error.code}){error.said()}", until)
+
+    def refused(self, error: GraphError) -> Rejected:
+        """An error answer no code gives a meaning to."""
+        return Rejected(f"{self.network} refused it{error.said() or f' (HTTP {error.status})'}")
 
     def transport(self, exc: BaseException, *, write: bool = False) -> ConnectorError:
         """A request that got no answer: refused, DNS, timeouts, the SSRF guard."""

@@ -28,7 +28,6 @@ from hubbub.networks.meta.errors import (
     PERMISSION_CODES,
     GraphError,
     Voice,
-    rate_limit_until,
 )
 
 RECONNECT = "reconnect Threads on the Connections page"
@@ -82,11 +81,7 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if error.is_token:
         return VOICE.token_error(error)
     if error.is_rate_limit:
-        until = rate_limit_until(error, current)
-        scope = {4: "the hub's Threads app", 17: "this Threads account"}.get(code or 0,
-                                                                          "this Threads account")
-        return RateLimited(f"Threads is limiting calls for {scope} until {until:%H:%M} UTC "
-                           f"(error {code}){said}", until)
+        return VOICE.rate_limited(error, current)
     if code == QUOTA_CODE:
         until = current + QUOTA_WAIT
         return RateLimited("This Threads account has used the posts (or replies) it may publish "
@@ -100,12 +95,11 @@ def map_error(error: GraphError, *, write: bool = False, what: str = "",
     if error.is_temporary:
         return server_trouble("Threads", error.status, said, error.headers, now=current,
                               write=write)
-    if error.status == 404 or (code == 100 and error.subcode == 33):
-        # 100/33: "Object with ID ... does not exist" (Graph's answer for a deleted post).
+    if error.is_missing:
         return NotFound(f"Threads has no such post{said}")
     if _FETCH_WORDS.search(f"{error.message} {error.user_message}"):
         return media_not_fetched(said, reachability)
-    return Rejected(f"Threads refused it{said or f' (HTTP {error.status})'}")
+    return VOICE.refused(error)
 
 
 def media_not_fetched(said: str, reachability: str) -> Rejected:
@@ -148,6 +142,8 @@ VOICE = Voice(
     lacks="the login lacks the {name} permission. Reconnect Threads and allow it",
     missing="a permission is missing",
     missing_then="Reconnect Threads and allow everything hubbub asks for.",
+    limited={4: "the hub's Threads app", 17: "this Threads account"},
+    limited_else="this Threads account",
 )
 map_transport = VOICE.transport
 unreadable = VOICE.unreadable
