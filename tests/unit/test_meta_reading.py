@@ -80,3 +80,12 @@ def test_answers_to_latest_takes_the_networks_id_reading() -> None:
 def test_entry_id() -> None:
     assert entry_id({"id": "x"}) == "x"
     assert entry_id("x") is None
+
+
+def test_oldest_first_by_the_networks_time_field_unreadable_times_last() -> None:
+    from hubbub.networks.meta.fields import oldest_first
+
+    entries = [{"id": "late", "timestamp": "2026-01-05T10:00:00+0000"},
+               {"id": "none"},
+               {"id": "early", "timestamp": "2026-01-04T10:00:00+0000"}]
+    assert [e["id"] for e in oldest_first(entries, "timestamp")] == ["early", "late", "none"]

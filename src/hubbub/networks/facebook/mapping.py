@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from hubbub.core.counting import inline_warning
 from hubbub.networks.base import Draft, Item, MediaFile, Published
+from hubbub.networks.meta import fields
 from hubbub.networks.meta.fields import parse_time as parse_time  # re-exported
 
 POST_FIELDS = "id,message,created_time,permalink_url,from,attachments"
@@ -129,8 +129,7 @@ def matches(post: Mapping[str, Any], draft: Draft) -> bool:
 
 
 def oldest_first(posts: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    far = datetime.max.replace(tzinfo=UTC)
-    return sorted(posts, key=lambda p: parse_time(p.get("created_time")) or far)
+    return fields.oldest_first(posts, "created_time")
 
 
 def _media(post: Mapping[str, Any]) -> list[dict[str, str]]:

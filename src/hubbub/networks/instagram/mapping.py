@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from hubbub.networks.base import Draft, Item, Published
 from hubbub.networks.instagram.rules import caption_of
+from hubbub.networks.meta import fields
 from hubbub.networks.meta.fields import parse_time
 
 COMMENT_PREFIX = "c_"
@@ -116,8 +116,7 @@ def matches(media: Mapping[str, Any], draft: Draft) -> bool:
 
 
 def oldest_first(entries: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    far = datetime.max.replace(tzinfo=UTC)
-    return sorted(entries, key=lambda p: parse_time(p.get("timestamp")) or far)
+    return fields.oldest_first(entries, "timestamp")
 
 
 def published(body: Mapping[str, Any], web: str) -> Published:

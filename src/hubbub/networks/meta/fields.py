@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,13 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
     except ValueError:
         return None
+
+
+def oldest_first(entries: Iterable[Mapping[str, Any]], field: str) -> list[Mapping[str, Any]]:
+    """The entries by their time in `field` (`created_time`, `timestamp`), oldest first; those
+    without a readable time last, in the order given."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(entries, key=lambda e: parse_time(e.get(field)) or far)
 
 
 def after(body: Mapping[str, Any]) -> str:

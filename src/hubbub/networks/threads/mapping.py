@@ -9,11 +9,11 @@ timestamp, children, alt_text, replied_to, root_post), "Retrieve and Manage Repl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from hubbub.core.counting import inline_warning
 from hubbub.networks.base import Draft, Item, Published
+from hubbub.networks.meta import fields
 from hubbub.networks.meta.fields import parse_time
 
 # "Retrieve User Posts" (the user's threads) and "Retrieve Replies" name these fields.
@@ -109,8 +109,7 @@ def matches(post: Mapping[str, Any], draft: Draft) -> bool:
 
 
 def oldest_first(posts: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    far = datetime.max.replace(tzinfo=UTC)
-    return sorted(posts, key=lambda p: parse_time(p.get("timestamp")) or far)
+    return fields.oldest_first(posts, "timestamp")
 
 
 def _media(post: Mapping[str, Any]) -> list[dict[str, str]]:
