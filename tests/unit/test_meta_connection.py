@@ -35,3 +35,35 @@ def test_attempted_falls_back_before_now(prepared: dict[str, object] | None) -> 
     low = datetime.now(UTC) - timedelta(minutes=2)
     stamp = attempted(prepared, timedelta(minutes=2))
     assert low <= stamp <= datetime.now(UTC) - timedelta(minutes=2)
+
+
+def test_token_connection_keeps_what_was_given_and_names_who_the_token_is() -> None:
+    from hubbub.networks.base import Identity
+    from hubbub.networks.meta.connection import token_connection
+
+    seen: list[Account] = []
+
+    def whoami(account: Account) -> Identity:
+        seen.append(account)
+        return Identity(remote_id="99", handle="Page")
+
+    made = token_connection(" ", {"access_token": " t ", "page_id": " 5 "}, missing="x",
+                            origin=lambda: "https://graph.example", whoami=whoami,
+                            id_key="page_id", keep=("page_id",))
+    assert seen[0].base_url == "https://graph.example"
+    assert seen[0].credentials == {"access_token": "t", "page_id": "5"}
+    assert made.credentials == {"access_token": "t", "page_id": "99"}
+    assert made.identity.remote_id == "99"
+
+
+def test_token_connection_refuses_a_blank_token_before_anything_else() -> None:
+    from hubbub.networks.errors import Rejected
+    from hubbub.networks.meta.connection import token_connection
+
+    def unused(*_: object) -> None:
+        raise AssertionError("not asked")
+
+    with pytest.raises(Rejected) as caught:
+        token_connection("", {"access_token": "  "}, missing="Give a token.", origin=unused,
+                         whoami=unused, id_key="user_id")  # type: ignore[arg-type]
+    assert caught.value.message == "Give a token."

@@ -40,7 +40,7 @@ from hubbub.networks.facebook import conversation, graph, mapping, oauth, readin
 from hubbub.networks.facebook.failures import RECONNECT, unreadable
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.image_fit import fitted
-from hubbub.networks.meta.connection import attempt, attempted, stored_id
+from hubbub.networks.meta.connection import attempt, attempted, stored_id, token_connection
 
 # find_published looks this far before `since`, for a server clock behind ours.
 CLOCK_SLACK = timedelta(minutes=2)
@@ -140,17 +140,10 @@ class FacebookConnector(Connector):
                          identity=first.identity, other_accounts=tuple(others))
 
     def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
-        token = str(credentials.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Give a Facebook Page access token issued to the operator's Meta app.")
-        base = base_url.strip() or graph.graph_url()
-        stored: dict[str, Any] = {"access_token": token}
-        page_id = str(credentials.get("page_id") or "").strip()
-        if page_id:
-            stored["page_id"] = page_id
-        identity = self.whoami(Account(base_url=base, credentials=stored))
-        stored["page_id"] = identity.remote_id
-        return Connected(base_url=base, credentials=stored, identity=identity)
+        return token_connection(
+            base_url, credentials, origin=graph.graph_url, whoami=self.whoami,
+            missing="Give a Facebook Page access token issued to the operator's Meta app.",
+            id_key="page_id", keep=("page_id",))
 
     # --- write ---------------------------------------------------------------------------------
     def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:

@@ -1,16 +1,37 @@
-"""Connector plumbing that Facebook and Threads share because both APIs take no idempotency key:
-which remote object a connection stands for, and when a publish was first tried (stored by
-`prepare`, so settling a lost answer looks only at what was made since then).
+"""Connector plumbing that Facebook and Threads share: a connection made from a pasted token,
+which remote object a connection stands for, and, because neither API takes an idempotency key,
+when a publish was first tried (stored by `prepare`, so settling a lost answer looks only at
+what was made since then).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hubbub.networks.base import Account
-from hubbub.networks.errors import Revoked
+from hubbub.networks.base import Account, Connected, Identity
+from hubbub.networks.errors import Rejected, Revoked
+
+
+def token_connection(base_url: str, credentials: Mapping[str, Any], *, missing: str,
+                     origin: Callable[[], str], whoami: Callable[[Account], Identity],
+                     id_key: str, keep: tuple[str, ...] = ()) -> Connected:
+    """A connection from a pasted token (connect_with_token): Rejected(`missing`) when it is
+    blank; at the origin typed, else `origin()`; with the `keep` values given (trimmed, when
+    not blank), and the id of whom `whoami` says the token acts as under `id_key`."""
+    token = str(credentials.get("access_token") or "").strip()
+    if not token:
+        raise Rejected(missing)
+    base = base_url.strip() or origin()
+    stored: dict[str, Any] = {"access_token": token}
+    for key in keep:
+        value = str(credentials.get(key) or "").strip()
+        if value:
+            stored[key] = value
+    identity = whoami(Account(base_url=base, credentials=stored))
+    stored[id_key] = identity.remote_id
+    return Connected(base_url=base, credentials=stored, identity=identity)
 
 
 def stored_id(account: Account, key: str, missing: str) -> str:

@@ -37,7 +37,7 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import AuthExpired, Rejected, Transient
 from hubbub.networks.meta import media as meta_media
-from hubbub.networks.meta.connection import attempt, attempted, stored_id
+from hubbub.networks.meta.connection import attempt, attempted, stored_id, token_connection
 from hubbub.networks.threads import (
     api,
     conversation,
@@ -159,14 +159,10 @@ class ThreadsConnector(Connector):
         return Connected(base_url=base, credentials=credentials, identity=identity)
 
     def connect_with_token(self, base_url: str, credentials: dict[str, Any]) -> Connected:
-        token = str(credentials.get("access_token") or "").strip()
-        if not token:
-            raise Rejected("Give a Threads access token issued to the operator's Threads app.")
-        base = base_url.strip() or api.graph_url()
-        stored: dict[str, Any] = {"access_token": token}
-        identity = self.whoami(Account(base_url=base, credentials=stored))
-        stored["user_id"] = identity.remote_id
-        return Connected(base_url=base, credentials=stored, identity=identity)
+        return token_connection(
+            base_url, credentials, origin=api.graph_url, whoami=self.whoami,
+            missing="Give a Threads access token issued to the operator's Threads app.",
+            id_key="user_id")
 
     # --- write ---------------------------------------------------------------------------------
     def validate(self, draft: Draft, capabilities: Capabilities) -> Validation:
