@@ -41,17 +41,16 @@ def test_token_connection_keeps_what_was_given_and_names_who_the_token_is() -> N
     from hubbub.networks.base import Identity
     from hubbub.networks.meta.connection import token_connection
 
-    seen: list[Account] = []
+    seen: list[tuple[str, dict[str, object]]] = []
 
     def whoami(account: Account) -> Identity:
-        seen.append(account)
+        seen.append((account.base_url, dict(account.credentials)))
         return Identity(remote_id="99", handle="Page")
 
     made = token_connection(" ", {"access_token": " t ", "page_id": " 5 "}, missing="x",
                             origin=lambda: "https://graph.example", whoami=whoami,
                             id_key="page_id", keep=("page_id",))
-    assert seen[0].base_url == "https://graph.example"
-    assert seen[0].credentials == {"access_token": "t", "page_id": "5"}
+    assert seen == [("https://graph.example", {"access_token": "t", "page_id": "5"})]
     assert made.credentials == {"access_token": "t", "page_id": "99"}
     assert made.identity.remote_id == "99"
 
