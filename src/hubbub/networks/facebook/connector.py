@@ -86,7 +86,7 @@ class FacebookConnector(Connector):
     # --- plumbing ------------------------------------------------------------------------------
     @contextmanager
     def _graph(self, account: Account) -> Iterator[Graph]:
-        with Graph.for_page(account.base_url, account.credentials, oauth.app_secret()) as g:
+        with Graph.for_account(account.base_url, account.credentials, oauth.app_secret()) as g:
             try:
                 yield g
             except AuthExpired as exc:

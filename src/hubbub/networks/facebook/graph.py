@@ -16,12 +16,10 @@ with Threads (networks/meta/graph.py); what Facebook's errors mean is failures.p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from hubbub.networks.errors import ConnectorError
 from hubbub.networks.facebook import failures
-from hubbub.networks.httpjson import stored_token
 from hubbub.networks.meta import graph as meta_graph
 from hubbub.networks.meta.errors import GraphError, Voice
 from hubbub.networks.meta.graph import MetaGraph, appsecret_proof, hide
@@ -56,13 +54,7 @@ class Graph(MetaGraph):
     network: ClassVar[str] = "Facebook"
     paused_subject: ClassVar[str] = "this Page"
     voice: ClassVar[Voice | None] = failures.VOICE
-
-    @classmethod
-    def for_page(cls, base_url: str, credentials: Mapping[str, Any],
-                 app_secret: str = "") -> Graph:
-        return cls(base_url, stored_token(
-            credentials, "No Facebook Page token is stored for this Page: reconnect it."),
-            app_secret)
+    nothing_stored: ClassVar[str] = "No Facebook Page token is stored for this Page: reconnect it."
 
     def map_error(self, error: GraphError, *, write: bool, what: str) -> ConnectorError:
         return failures.map_error(error, write=write, what=what)

@@ -16,12 +16,10 @@ parameter; no appsecret_proof (the Instagram Login pages document none).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from hubbub.core.public_media import reachability
 from hubbub.networks.errors import ConnectorError
-from hubbub.networks.httpjson import stored_token
 from hubbub.networks.instagram import failures
 from hubbub.networks.meta.errors import GraphError, Voice
 from hubbub.networks.meta.graph import MetaGraph, origin
@@ -52,11 +50,7 @@ class InstagramGraph(MetaGraph):
     network: ClassVar[str] = "Instagram"
     paused_subject: ClassVar[str] = "this Instagram account"
     voice: ClassVar[Voice | None] = failures.VOICE
-
-    @classmethod
-    def for_account(cls, base_url: str, credentials: Mapping[str, Any]) -> InstagramGraph:
-        return cls(base_url, stored_token(
-            credentials, "No Instagram login is stored for this account: reconnect it."))
+    nothing_stored: ClassVar[str] = "No Instagram login is stored for this account: reconnect it."
 
     def map_error(self, error: GraphError, *, write: bool, what: str) -> ConnectorError:
         mapped = failures.map_error(error, write=write, what=what)

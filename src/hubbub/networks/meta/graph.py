@@ -22,14 +22,14 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import requests
 
 from hubbub.core.env import env_str
 from hubbub.core.http import normalize_base_url
 from hubbub.networks.errors import ConnectorError, NotFound, RateLimited, Rejected
-from hubbub.networks.httpjson import TokenClient, json_object
+from hubbub.networks.httpjson import TokenClient, json_object, stored_token
 from hubbub.networks.meta import usage
 from hubbub.networks.meta.errors import GraphError, Voice
 
@@ -82,10 +82,19 @@ class MetaGraph(TokenClient):
     paused_subject: ClassVar[str] = "this account"
     # The network's wording of a failed request and an unreadable answer (its failures.VOICE).
     voice: ClassVar[Voice | None] = None
+    # What is said (Revoked) when a connection has no token stored.
+    nothing_stored: ClassVar[str] = "No token is stored for this connection: reconnect it."
 
     def __init__(self, base_url: str, token: str | None = None, app_secret: str = "") -> None:
         super().__init__(base_url, token)
         self.app_secret = app_secret
+
+    @classmethod
+    def for_account(cls, base_url: str, credentials: Mapping[str, Any],
+                    app_secret: str = "") -> Self:
+        """A client with the connection's stored token; Revoked, saying `nothing_stored`, when
+        none is stored."""
+        return cls(base_url, stored_token(credentials, cls.nothing_stored), app_secret)
 
     # --- per network -------------------------------------------------------------------------
     def map_error(self, error: GraphError, *, write: bool, what: str) -> ConnectorError:

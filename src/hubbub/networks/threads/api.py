@@ -17,11 +17,9 @@ as its base_url. Threads documents no appsecret_proof, so none is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from hubbub.networks.errors import ConnectorError
-from hubbub.networks.httpjson import stored_token
 from hubbub.networks.meta import graph as meta_graph
 from hubbub.networks.meta.errors import GraphError, Voice
 from hubbub.networks.meta.graph import MetaGraph
@@ -51,11 +49,8 @@ class ThreadsApi(MetaGraph):
     network: ClassVar[str] = "Threads"
     paused_subject: ClassVar[str] = "this account"
     voice: ClassVar[Voice | None] = failures.VOICE
-
-    @classmethod
-    def for_account(cls, base_url: str, credentials: Mapping[str, Any]) -> ThreadsApi:
-        return cls(base_url, stored_token(
-            credentials, f"No Threads token is stored for this account: {failures.RECONNECT}."))
+    nothing_stored: ClassVar[str] = (f"No Threads token is stored for this account: "
+                                     f"{failures.RECONNECT}.")
 
     def url(self, path: str) -> str:
         bare = path.lstrip("/")
