@@ -89,3 +89,20 @@ def test_oldest_first_by_the_networks_time_field_unreadable_times_last() -> None
                {"id": "none"},
                {"id": "early", "timestamp": "2026-01-04T10:00:00+0000"}]
     assert [e["id"] for e in oldest_first(entries, "timestamp")] == ["early", "late", "none"]
+
+
+def test_opening_post_is_read_and_mapped_or_transient() -> None:
+    import pytest
+
+    from hubbub.networks.errors import Transient
+    from hubbub.networks.meta.reading import opening_post
+
+    g = FakeGraph({"p1": {"id": "p1", "day": 4}, "bad": {"id": "bad"}})
+    g.network = "Facebook"  # type: ignore[attr-defined]
+    top = opening_post(g, "p1", fields="id,message", mapper=item,  # type: ignore[arg-type]
+                       network="facebook")
+    assert top.remote_id == "p1"
+    assert g.asked == [("p1", {"fields": "id,message"}, "read the post")]
+    with pytest.raises(Transient) as caught:
+        opening_post(g, "bad", fields="id", mapper=item, network="facebook")  # type: ignore[arg-type]
+    assert caught.value.message == "Facebook answered the post without an id or a time"

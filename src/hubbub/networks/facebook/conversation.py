@@ -10,11 +10,10 @@ from typing import Any
 
 from hubbub.networks.base import Item
 from hubbub.networks.conversation import MAX_ITEMS, bounded
-from hubbub.networks.errors import Transient
 from hubbub.networks.facebook import mapping
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.meta.fields import every_page
-from hubbub.networks.meta.reading import entry_id
+from hubbub.networks.meta.reading import entry_id, opening_post
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 100
@@ -22,18 +21,14 @@ PAGE_SIZE = 100
 
 def read(g: Graph, post_id: str, page_name: str, web: str) -> tuple[Item, ...]:
     """The post first, then its comments and their replies in time order."""
-    post = g.get(post_id, {"fields": mapping.POST_FIELDS}, what="read the post")
-    root = map_each([post], lambda p: mapping.item_from_post(p, page_name, web),
-                    network="facebook", id_of=entry_id)
-    if not root:
-        raise Transient("Facebook answered the post without an id or a time")
+    top = opening_post(g, post_id, fields=mapping.POST_FIELDS, network="facebook",
+                       mapper=lambda p: mapping.item_from_post(p, page_name, web))
     comments = every_page(
         lambda params: g.get(f"{post_id}/comments", params, what="read the comments"),
         {"fields": f"{mapping.COMMENT_FIELDS},comment_count", "filter": "stream",
          "order": "chronological", "limit": PAGE_SIZE}, MAX_ITEMS)
     items = map_each(comments[:MAX_ITEMS - 1], lambda c: _comment(c, post_id, web),
                      network="facebook", id_of=entry_id)
-    top = root[0]
     top.extra["counts"] = {"reply": sum(1 for i in items
                                         if i.extra.get("in_reply_to") == top.remote_id)}
     return bounded([top, *items])

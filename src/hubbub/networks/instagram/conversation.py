@@ -15,7 +15,7 @@ from hubbub.networks.errors import Transient
 from hubbub.networks.instagram import mapping
 from hubbub.networks.instagram.graph import InstagramGraph
 from hubbub.networks.meta.fields import every_page
-from hubbub.networks.meta.reading import entry_id
+from hubbub.networks.meta.reading import entry_id, opening_post
 from hubbub.networks.pages import map_each
 
 PAGE_SIZE = 50
@@ -31,18 +31,15 @@ def read(g: InstagramGraph, remote_id: str, handle: str, web: str) -> tuple[Item
         media_id = str(media.get("id") or "") if isinstance(media, Mapping) else ""
         if not media_id:
             raise Transient("Instagram answered the comment without its post")
-    post = g.get(media_id, {"fields": mapping.MEDIA_FIELDS}, what="read the post")
-    root = map_each([post], lambda m: mapping.item_from_media(m, handle, web),
-                    network="instagram", id_of=entry_id)
-    if not root:
-        raise Transient("Instagram answered the post without an id or a time")
+    root = opening_post(g, media_id, fields=mapping.MEDIA_FIELDS, network="instagram",
+                        mapper=lambda m: mapping.item_from_media(m, handle, web))
     comments = every_page(
         lambda params: g.get(f"{media_id}/comments", params, what="read the comments"),
         {"fields": f"{mapping.COMMENT_FIELDS},replies", "limit": PAGE_SIZE}, MAX_ITEMS,
         mapping.with_replies)
-    permalink = root[0].url
+    permalink = root.url
     items = map_each(comments,
                      lambda c: mapping.item_from_comment(c, media_id, permalink, web),
                      network="instagram", id_of=entry_id)
     items.sort(key=lambda i: (i.created_at, i.remote_id))
-    return bounded([root[0], *items])
+    return bounded([root, *items])

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hubbub.networks.base import Item, Page
-from hubbub.networks.errors import NotFound
+from hubbub.networks.errors import NotFound, Transient
 from hubbub.networks.meta.fields import after
 from hubbub.networks.meta.graph import MetaGraph
 from hubbub.networks.pages import map_each
@@ -19,6 +19,17 @@ from hubbub.networks.pages import map_each
 def entry_id(entry: Any) -> object:
     """An entry's `id` for the log of a skipped one (None when it is no object)."""
     return entry.get("id") if isinstance(entry, Mapping) else None
+
+
+def opening_post(g: MetaGraph, post_id: str, *, fields: str,
+                 mapper: Callable[[Any], Item | None], network: str) -> Item:
+    """The post a conversation opens with (GET /{post_id} with `fields`), mapped; Transient
+    when it cannot be read as an Item."""
+    post = g.get(post_id, {"fields": fields}, what="read the post")
+    root = map_each([post], mapper, network=network, id_of=entry_id)
+    if not root:
+        raise Transient(f"{g.network} answered the post without an id or a time")
+    return root[0]
 
 
 def list_page(g: MetaGraph, path: str, *, fields: str, limit: int, cursor: str | None,
