@@ -1,4 +1,4 @@
-"""The part of a Meta Graph-style API client that Facebook and Threads share: one guarded
+"""The part of a Meta Graph-style API client that Facebook, Instagram and Threads share: one guarded
 requests session (core/http.py: timeouts, the SSRF guard), the token as the documented
 `access_token` parameter (in the query of a GET, in the form body of a POST), with
 `appsecret_proof` (HMAC-SHA256 of the token keyed by the app secret, "Securing Graph API
