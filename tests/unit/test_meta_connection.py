@@ -1,15 +1,13 @@
 """networks/meta/connection.py: which Page or account a Facebook or Threads connection acts as,
-and when a publish was first tried."""
+and a connection from a pasted token."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hubbub.networks.base import Account
 from hubbub.networks.errors import Revoked
-from hubbub.networks.meta.connection import attempt, attempted, stored_id
+from hubbub.networks.meta.connection import stored_id
 
 
 def test_stored_id_prefers_the_credentials_then_the_remote_id() -> None:
@@ -21,20 +19,6 @@ def test_stored_id_missing_is_revoked_in_the_networks_words() -> None:
     with pytest.raises(Revoked) as caught:
         stored_id(Account("b", {"user_id": ""}), "user_id", "Reconnect it.")
     assert caught.value.message == "Reconnect it."
-
-
-def test_attempted_reads_back_what_attempt_stored() -> None:
-    before = datetime.now(UTC)
-    stamp = attempted(attempt(), timedelta(hours=1))
-    assert before <= stamp <= datetime.now(UTC)
-
-
-@pytest.mark.parametrize("prepared", [None, {}, {"attempted_at": "not a time"},
-                                      {"attempted_at": 5}])
-def test_attempted_falls_back_before_now(prepared: dict[str, object] | None) -> None:
-    low = datetime.now(UTC) - timedelta(minutes=2)
-    stamp = attempted(prepared, timedelta(minutes=2))
-    assert low <= stamp <= datetime.now(UTC) - timedelta(minutes=2)
 
 
 def test_token_connection_keeps_what_was_given_and_names_who_the_token_is() -> None:

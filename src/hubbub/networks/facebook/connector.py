@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from hubbub.networks.app_check import check_client_credentials
+from hubbub.networks.attempts import attempt, attempted
 from hubbub.networks.base import (
     Account,
     AppCredentials,
@@ -40,7 +41,7 @@ from hubbub.networks.facebook import conversation, graph, mapping, oauth, readin
 from hubbub.networks.facebook.failures import RECONNECT, unreadable
 from hubbub.networks.facebook.graph import Graph
 from hubbub.networks.image_fit import fitted
-from hubbub.networks.meta.connection import attempt, attempted, stored_id, token_connection
+from hubbub.networks.meta.connection import stored_id, token_connection
 
 # find_published looks this far before `since`, for a server clock behind ours.
 CLOCK_SLACK = timedelta(minutes=2)

@@ -1,13 +1,11 @@
 """Connector plumbing that Facebook and Threads share: a connection made from a pasted token,
-which remote object a connection stands for, and, because neither API takes an idempotency key,
-when a publish was first tried (stored by `prepare`, so settling a lost answer looks only at
-what was made since then).
+and which remote object (a Page, an account) a connection stands for. When a publish was first
+tried is not Meta's alone: networks/attempts.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hubbub.networks.base import Account, Connected, Identity
@@ -43,19 +41,3 @@ def stored_id(account: Account, key: str, missing: str) -> str:
         raise Revoked(missing)
     return str(value)
 
-
-def attempt() -> dict[str, Any]:
-    """What `prepare` stores: when this part was first tried."""
-    return {"attempted_at": datetime.now(UTC).isoformat()}
-
-
-def attempted(prepared: Mapping[str, Any] | None, fallback: timedelta) -> datetime:
-    """When the part was first tried (`attempt`), or `fallback` before now when that is not
-    stored or not a time."""
-    stamp = (prepared or {}).get("attempted_at")
-    if isinstance(stamp, str):
-        try:
-            return datetime.fromisoformat(stamp)
-        except ValueError:
-            pass
-    return datetime.now(UTC) - fallback

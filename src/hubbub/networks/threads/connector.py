@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from hubbub.core.image_fit import FitLimits
 from hubbub.core.public_media import reachability
 from hubbub.networks.app_check import check_client_credentials
+from hubbub.networks.attempts import attempt, attempted
 from hubbub.networks.base import (
     Account,
     AppCredentials,
@@ -37,7 +38,7 @@ from hubbub.networks.base import (
 )
 from hubbub.networks.errors import AuthExpired, Rejected, Transient
 from hubbub.networks.meta import media as meta_media
-from hubbub.networks.meta.connection import attempt, attempted, stored_id, token_connection
+from hubbub.networks.meta.connection import stored_id, token_connection
 from hubbub.networks.threads import (
     api,
     conversation,
