@@ -45,17 +45,17 @@ def test_an_entry_in_two_inbox_feeds_or_also_added_by_a_rule_counts_once(
     # A mention in a feed the inbox does not read: not an entry.
     ingest(feed, [net_item(3, at=at, kind="mention", text="in the home feed only")])
     added = Item.objects.get(remote_id="r2")
-    ItemMark.objects.create(item=added, inbox=True)
+    ItemMark.objects.create(item=added, user=alice, inbox=True)
     # Mentions' entries also added by a rule, and one a rule hid until a time now past.
     ingest(mentions, [net_item(4, at=at, kind="mention", text="a rule added it too"),
                       net_item(5, at=at, kind="mention", text="hidden until a minute ago")])
-    ItemMark.objects.create(item=Item.objects.get(remote_id="r4"), inbox=True)
-    ItemMark.objects.create(item=Item.objects.get(remote_id="r5"),
+    ItemMark.objects.create(item=Item.objects.get(remote_id="r4"), user=alice, inbox=True)
+    ItemMark.objects.create(item=Item.objects.get(remote_id="r5"), user=alice,
                             hidden_until=timezone.now() - timedelta(minutes=1))
     # Bob's item a rule of his added to his inbox: not Alice's.
     bobs = ensure_feed(make_connection(bob), "home")
     ingest(bobs, [net_item(6, at=at, kind="post", prefix="b")])
-    ItemMark.objects.create(item=Item.objects.get(remote_id="b6"), inbox=True)
+    ItemMark.objects.create(item=Item.objects.get(remote_id="b6"), user=bob, inbox=True)
 
     assert _reference(alice) == ["r1", "r2", "r4", "r5"]
     assert unread_count(alice) == 4
@@ -109,11 +109,12 @@ def test_the_count_does_not_read_the_marks_that_add_nothing_to_the_inbox(
     at = timezone.now() - timedelta(hours=1)
     ingest(feed, [net_item(n, at=at) for n in range(2050)])
     items = list(Item.objects.order_by("id").values_list("id", flat=True))
-    ItemMark.objects.bulk_create([ItemMark(item_id=i, inbox=True) for i in items[:5]])
+    ItemMark.objects.bulk_create([ItemMark(item_id=i, user=alice, inbox=True) for i in items[:5]])
     with _steps() as few:
         assert unread_count(alice) == 5
     # 2,000 more marks of a rule that hides or marks priority, none adding to the inbox.
-    ItemMark.objects.bulk_create([ItemMark(item_id=i, priority=True) for i in items[50:2050]])
+    ItemMark.objects.bulk_create([ItemMark(item_id=i, user=alice, priority=True)
+                               for i in items[50:2050]])
     with _steps() as many:
         assert unread_count(alice) == 5
     assert many[0] <= few[0] + 1, (few, many)

@@ -233,7 +233,7 @@ def _write_chunk(user_id: int, listening: effects.Listening, needs: Any,
             more, more_indexed = _matched(listening, rows, now_in, needs)
             outcomes = outcomes + more
             indexed = indexed + more_indexed
-        effects.write(outcomes, replace_entries=True)
+        effects.write(outcomes, replace_entries=True, user_id=user_id)
         words_index.write(indexed)
 
 

@@ -192,11 +192,12 @@ class Outcome:
     allowed: AbstractSet[int]
 
 
-def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int | None = None,
+def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int,
           notify_ids: Iterable[int] = ()) -> None:
-    """Store the outcomes of these items: their marks are replaced (an item no rule matches
-    loses its mark); their ColumnEntry rows are replaced too when `replace_entries` (a
-    recompute), else only added (ingest). Notices for `notify_ids` that a rule wants noticed.
+    """Store the outcomes of these items, all of them `user_id`'s (each mark is written with
+    its owner): their marks are replaced (an item no rule matches loses its mark); their
+    ColumnEntry rows are replaced too when `replace_entries` (a recompute), else only added
+    (ingest). Notices for `notify_ids` that a rule wants noticed.
     An outcome's `created_at` may be given as the database takes it already (ingest's rows).
 
     A few statements whatever the count, none through the ORM's query building, which cost
@@ -207,7 +208,7 @@ def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int | 
         return
     adapt = _adapter()
     marks = [
-        (o.item_id, adapt(o.effect.hidden_until), o.effect.priority, o.effect.read,
+        (o.item_id, user_id, adapt(o.effect.hidden_until), o.effect.priority, o.effect.read,
          o.effect.inbox, _ids_json(o.effect.rule_ids))
         for o in outcomes if o.effect.rule_ids
     ]
@@ -222,7 +223,7 @@ def write(outcomes: Sequence[Outcome], *, replace_entries: bool, user_id: int | 
     ]
     wanted = set(notify_ids)
     notices = [Notice(user_id=user_id, item_id=o.item_id, rule_id=o.effect.rule_ids[0])
-               for o in outcomes if o.effect.notify and o.item_id in wanted and user_id]
+               for o in outcomes if o.effect.notify and o.item_id in wanted]
     # Inside ingest's or the recompute's transaction: no savepoint of its own.
     with transaction.atomic(savepoint=False), db.cursor() as cursor:
         stale = [o.item_id for o in outcomes if not o.effect.rule_ids]
@@ -272,8 +273,10 @@ def _marks_sql(vendor: str) -> str:
     table = db.ops.quote_name(ItemMark._meta.db_table)
     cast = "::jsonb" if vendor == "postgresql" else ""
     read = db.ops.quote_name("read")
-    return (f"INSERT INTO {table} (item_id, hidden_until, priority, {read},"  # noqa: S608
-            f" inbox, rule_ids) VALUES (%s, %s, %s, %s, %s, %s{cast}) ON CONFLICT (item_id) DO "
+    # An item's owner never changes: a mark written again keeps its user_id.
+    return (f"INSERT INTO {table} (item_id, user_id, hidden_until, priority, {read},"  # noqa: S608
+            f" inbox, rule_ids) VALUES (%s, %s, %s, %s, %s, %s, %s{cast}) "
+            "ON CONFLICT (item_id) DO "
             "UPDATE SET hidden_until = excluded.hidden_until, priority = excluded.priority, "
             f"{read} = excluded.{read}, inbox = excluded.inbox, rule_ids = excluded.rule_ids")
 

@@ -52,6 +52,11 @@ class ItemMark(models.Model):
 
     item = models.OneToOneField("timeline.Item", on_delete=models.CASCADE, primary_key=True,
                                 related_name="listening_mark")
+    # The item's owner (its connection's user), so that a person's marks are found without
+    # reading everyone's. No index of its own: the one read by owner is the partial index
+    # below, and every mark written would pay for it (deleting a person reads the table).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             db_index=False, related_name="listening_marks")
     hidden_until = models.DateTimeField(null=True, blank=True)  # 9999-12-31: hidden
     priority = models.BooleanField(default=False)
     read = models.BooleanField(default=False)
@@ -59,10 +64,11 @@ class ItemMark(models.Model):
     rule_ids = models.JSONField(default=list)
 
     class Meta:
-        # The inbox's unread count (every page) starts from the marks that add to the inbox:
-        # read through this index, not the whole table (every item a rule matched).
-        indexes = [models.Index(fields=["item"], condition=models.Q(inbox=True),
-                                name="itemmark_adds_to_inbox")]
+        # The inbox's unread count (every page) starts from the person's marks that add to
+        # the inbox: read through this index by owner, not the whole table (every item a rule
+        # matched, of every person).
+        indexes = [models.Index(fields=["user", "item"], condition=models.Q(inbox=True),
+                                name="itemmark_user_adds_to_inbox")]
 
     def __str__(self) -> str:
         return f"mark of item {self.item_id}"
