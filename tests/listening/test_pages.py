@@ -147,6 +147,6 @@ def test_the_deck_marks_priority_shows_notices_and_routes(web: Client, alice: Us
     _items(feed)
     deck = web.get(f"/deck/{Deck.objects.get(user=alice).pk}/").content.decode()
     assert deck.count('<span class="item-priority">Priority</span>') == 8  # 4 items, 2 columns
-    assert "Notices from your rules" in deck
+    assert "4 notices from your rules" in deck
     assert web.get(f"/deck/columns/{other.pk}/").content.decode().count("item-priority") == 4
     assert home.pk != other.pk

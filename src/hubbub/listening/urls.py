@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hubbub.listening import import_views, views
+from hubbub.listening import import_views, notice_views, views
 
 app_name = "listening"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("import-mutes/<int:pk>/", import_views.import_mutes, name="import_mutes"),
     path("columns/<int:pk>/", views.allow_list, name="allow_list"),
     path("notices/<int:pk>/seen/", views.notice_seen, name="notice_seen"),
+    path("notices/seen/", notice_views.notices_seen_all, name="notices_seen_all"),
 ]
