@@ -4,6 +4,7 @@ the unread count the navigation shows. Only the person's own connections' items 
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -61,41 +62,71 @@ UNREAD_CAP = 1000  # the navigation says "999+" past this
 
 def unread_count(user: AbstractBaseUser) -> int:
     """How many entries are unread (at most UNREAD_CAP), counted in the database: the same
-    entries as `entries` less the read and done ones and the account's own messages. Every page
-    shows it, so its SQL is written once (_unread_sql) rather than built by the ORM on every
-    page (1.8 of its 3.1 ms of CPU), and it starts from the inbox's candidates (the entries of
-    the feeds the inbox reads, the items a rule added), not from every item of the person."""
+    entries as `entries` less the read and done ones and the account's own messages, a direct
+    conversation counting once however many of its messages are unread (the page shows it as
+    one entry). Every page shows it, so its SQL is written once (_unread_sql) rather than built
+    by the ORM on every page (1.8 of its 3.1 ms of CPU), and it starts from the inbox's
+    candidates (the entries of the feeds the inbox reads, the items a rule added), not from
+    every item of the person. Direct messages are gathered into conversations (thread_key) in
+    Python, read only when two or more are unread: one query a page otherwise."""
     params = [user.pk, user.pk, user.pk, db.ops.adapt_datetimefield_value(timezone.now()),
               *ANSWERABLE, True]
     with db.cursor() as cursor:
         cursor.execute(_unread_sql(db.vendor), params)
         row = cursor.fetchone()
-    return int(row[0]) if row else 0
+        total, direct = (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
+        if direct < 2:
+            return total
+        cursor.execute(_unread_sql(db.vendor, direct_rows=True), params)
+        found = {_thread_key_of(connection_id, handle, _extra_of(extra))
+                 for connection_id, handle, extra in cursor.fetchall()}
+    return total - direct + len(found)
+
+
+def _extra_of(value: object) -> dict[str, object]:
+    """A row's `extra` as read by a raw query (SQLite hands JSON back as text)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 @functools.cache
-def _unread_sql(vendor: str) -> str:
+def _unread_sql(vendor: str, *, direct_rows: bool = False) -> str:
     """unread_count's query for `vendor` (only quoted table names are formatted in; every value
-    is a parameter). The candidates are the two ways into the inbox, each read by an index or
-    a small table: the entries of the person's feeds the inbox reads, and the items the
-    person's rules' marks add. Before, the query went through every item of the person (and a
-    second time for the marks) and asked of each whether it was a candidate: ~1 ms a page on a
-    store of 5,000 items, growing with the store. Of the candidates, one is left out when it is
-    another person's, has an EntryState (read or done), a rule's mark hides it now, or its
-    author is the account itself (any case); one from a feed counts only if it is of an
-    answerable kind or a rule added it too. The person's marks that add are read through their
-    partial index on (user, item) (listening's itemmark_user_adds_to_inbox), whose condition
-    each planner matches only when the query states it the same way, as a literal. (Every
-    person's marks that add, as read before a mark had its owner, grew with the hub's people.)"""
+    is a parameter): how many unread entries and how many of them are direct messages, or
+    (`direct_rows`) the direct ones' connection, author and details. The candidates are the
+    two ways into the inbox, each read by an index or a small table: the entries of the
+    person's feeds the inbox reads, and the items a rule's mark adds. Before, the query went
+    through every item of the person (and a second time for the marks) and asked of each
+    whether it was a candidate: ~1 ms a page on a store of 5,000 items, growing with the store.
+    Of the candidates, one is left out when it is another person's, has an EntryState (read or
+    done), a rule's mark hides it now, or its author is the account itself (any case); one from
+    a feed counts only if it is of an answerable kind or a rule added it too. The marks that add
+    are the person's own (ItemMark.user), read through their partial index
+    (listening's itemmark_user_adds_to_inbox), whose condition each planner matches only when
+    the query states it the same way, as a literal. A direct message is what DIRECT says."""
     adds = "mm.inbox" if vendor == "postgresql" else "mm.inbox = 1"
+    if vendor == "postgresql":
+        direct = ("(i.kind = 'direct' OR i.extra ->> 'visibility' = 'direct' "
+                  "OR i.extra -> 'conversation' IS NOT NULL)")
+    else:
+        direct = ("(i.kind = 'direct' OR json_extract(i.extra, '$.visibility') = 'direct' "
+                  "OR json_type(i.extra, '$.conversation') IS NOT NULL)")
     q = db.ops.quote_name
     items, conns = q(Item._meta.db_table), q(Connection._meta.db_table)
     states, marks = q(EntryState._meta.db_table), q(ItemMark._meta.db_table)
     entries_, feeds, reads = (q(FeedEntry._meta.db_table), q(Feed._meta.db_table),
                               q(InboxFeed._meta.db_table))
     kinds = ", ".join(["%s"] * len(ANSWERABLE))
+    chosen = (f"i.connection_id, i.author_handle, i.extra FROM {items} i WHERE i.id IN ("  # noqa: S608
+              "SELECT id FROM (SELECT i.id, " if direct_rows else
+              "COUNT(*), SUM(is_direct) FROM (SELECT i.id, ")
     return (
-        "SELECT COUNT(*) FROM (SELECT i.id FROM ("  # noqa: S608
+        f"SELECT {chosen}"  # noqa: S608
+        f"CASE WHEN {direct} THEN 1 ELSE 0 END AS is_direct FROM ("
         f"SELECT e.item_id AS id FROM {reads} r JOIN {feeds} f ON f.id = r.feed_id "
         f"JOIN {conns} fc ON fc.id = f.connection_id "
         f"JOIN {entries_} e ON e.feed_id = r.feed_id WHERE fc.user_id = %s "
@@ -109,6 +140,7 @@ def _unread_sql(vendor: str) -> str:
         "AND LOWER(i.author_handle) <> LOWER(c.handle) "
         f"AND (i.kind IN ({kinds}) OR m.inbox = %s) "
         f"LIMIT {int(UNREAD_CAP)}) unread"
+        + (" WHERE is_direct = 1)" if direct_rows else "")
     )
 
 
@@ -143,12 +175,23 @@ def thread_key(item: Item) -> tuple[int, str]:
     """Messages with the same people on one account are one thread (a Nostr conversation is
     its participants; Mastodon's conversation id moves on the mock with each message)."""
     extra = item.extra if isinstance(item.extra, dict) else {}
-    people = extra.get("participants")
-    if isinstance(people, list) and people:
-        return item.connection_id, ",".join(sorted(str(p).lower() for p in people))
-    if not is_own(item):
-        return item.connection_id, item.author_handle.lower()
+    if not is_own(item) or _participants(extra):
+        return _thread_key_of(item.connection_id, item.author_handle, extra)
     return item.connection_id, f"item:{item.pk}"
+
+
+def _participants(extra: dict[str, object]) -> list[object]:
+    people = extra.get("participants")
+    return people if isinstance(people, list) else []
+
+
+def _thread_key_of(connection_id: int, author_handle: str,
+                   extra: dict[str, object]) -> tuple[int, str]:
+    """thread_key of a message the account did not send."""
+    people = _participants(extra)
+    if people:
+        return connection_id, ",".join(sorted(str(p).lower() for p in people))
+    return connection_id, author_handle.lower()
 
 
 def threads(items: Iterable[Item]) -> list[Thread]:
