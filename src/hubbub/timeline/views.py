@@ -113,6 +113,13 @@ class ColumnView:
     def width_choices(self) -> list[tuple[str, str]]:
         return list(ColumnWidth.choices)
 
+    @property
+    def only(self) -> int:
+        """How many people (or People) an allow-list column lets through; 0: everyone."""
+        filters = self.column.filters
+        listed = filters.get("only") if isinstance(filters, dict) else None
+        return len(listed) if isinstance(listed, list) else 0
+
 
 def _subtitle(feeds: Sequence[Feed]) -> str:
     connections = {f.connection_id: f.connection for f in feeds}
