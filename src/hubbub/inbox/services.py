@@ -5,7 +5,12 @@ under the answer's own idempotency key, claimed by compare-and-set so two submit
 never send twice. `@[Name]` in an answer is written as the person's account on the entry's
 network by the composer's own code (publishing/mentions.py): a reply through the engine, which
 freezes the words on its Delivery; a direct message here, frozen on the Answer before the first
-attempt."""
+attempt.
+
+An answer is measured against the account's limits before anything is saved or sent
+(`refusal`, the composer's checks): one the network would refuse is refused here, with no
+Answer row, so the same form can go again once it is shortened. Only an answer sent (or, for a
+reply, accepted by the engine) marks its entry read; a refused one leaves the entry as it was."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from hubbub.networks.registry import get_connector
 from hubbub.publishing.errors import PostError
 from hubbub.publishing.mentions import has_mentions, people_of, write
 from hubbub.publishing.services import create_post
+from hubbub.publishing.target_drafts import check_targets, problem_sentence
 from hubbub.timeline.models import Item
 from hubbub.timeline.services import reaction_target
 
@@ -86,6 +92,8 @@ def answer(user: User, item: Item, text: str, token: str) -> Answer:
         raise AnswerError(f"That is longer than {MAX_TEXT:,} characters.")
     if item.connection.disconnected_at is not None:
         raise AnswerError(f"{item.connection.handle} is disconnected: reconnect it to answer.")
+    if refused := refusal(item, text):  # before any row: the same form can go again, edited
+        raise AnswerError(f"Not sent: {refused}")
     try:
         with transaction.atomic():
             found, _made = Answer.objects.get_or_create(user=user, token=token, defaults={
@@ -106,8 +114,6 @@ def answer(user: User, item: Item, text: str, token: str) -> Answer:
         found.refresh_from_db()
         return found
     found.refresh_from_db()
-    EntryState.objects.get_or_create(item=item, defaults={"user_id": user.pk,
-                                                          "state": EntryState.READ})
     try:
         if found.direct:
             _send_direct(found, item)
@@ -118,7 +124,39 @@ def answer(user: User, item: Item, text: str, token: str) -> Answer:
         _failed(found, "The hub could not tell whether this went out; sending it again "
                        "cannot double it.")
     found.refresh_from_db()
+    if found.state == Answer.SENT:  # sent, or a reply the engine took: answered, so read
+        EntryState.objects.get_or_create(item=item, defaults={"user_id": user.pk,
+                                                              "state": EntryState.READ})
     return found
+
+
+def refusal(item: Item, text: str) -> str:
+    """Why the entry's account would refuse `text` as an answer ("" when it fits), with no
+    network call: a reply is checked as the composer checks a reply (check_targets: its
+    @[Name]s written for the network, the connector's counting); a direct message by the
+    connector's validate of the words as they would be written."""
+    connection = item.connection
+    if not is_direct(item):
+        return " ".join(check_targets(Draft(text=text), [connection],
+                                      reply_to={connection.pk: reaction_target(item)}))
+    checked = get_connector(connection.network).validate(
+        Draft(text=_written(text, item)), capabilities_for(connection))
+    return " ".join(problem_sentence(connection.handle, p.message) for p in checked.problems)
+
+
+def measure(item: Item, text: str) -> tuple[int, int]:
+    """The answer's length as the entry's network counts it (its @[Name]s written as sent),
+    and the account's limit: the reply box's counter."""
+    connection = item.connection
+    checked = get_connector(connection.network).validate(
+        Draft(text=_written(text.strip(), item)), capabilities_for(connection))
+    return checked.count, checked.limit
+
+
+def _written(text: str, item: Item) -> str:
+    if not has_mentions(text):
+        return text
+    return write(text, item.connection, people_of(item.connection.user_id)).text
 
 
 def mention_notes(found: Answer) -> tuple[str, ...]:

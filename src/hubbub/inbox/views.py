@@ -1,7 +1,13 @@
 """The inbox page (/inbox/): filters all / mentions / direct / done, read, unread and done per
 entry, "mark all read", and a reply box under every entry that answers on the entry's own
 network and account. Plain forms that redirect back (no JavaScript needed); with htmx the
-list is swapped in place. Everything is the signed-in person's own: another's entry is a 404."""
+list is swapped in place. Everything is the signed-in person's own: another's entry is a 404.
+
+An answer that is refused (too long, the network's refusal) comes back in its reply box,
+opened, with the reason beside it: the redirect's page takes it from the session once (KEPT),
+so it works as a plain form and through htmx alike. Each redirect names the entry to land on
+(#entry-<pk>): the same one after read, unread or an answer; the next one after done, which
+leaves the list (the form's `next`, filled in by the page)."""
 
 from __future__ import annotations
 
@@ -27,6 +33,10 @@ from hubbub.timeline.polling import mark_watched
 
 SECTION = "inbox"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+KEPT = "inbox_kept"  # session: the refused answer's entry, words and reason, for the next page
+KEPT_MAX = 50_000  # characters of a refused answer kept (ten times what an answer may be)
+LIST = "inbox-entries"  # the list's own anchor, where there is no next entry to land on
+NEXT = re.compile(rf"entry-[0-9]{{1,18}}|{LIST}")
 
 
 def _filter_of(request: AuthedRequest) -> str:
@@ -67,6 +77,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     shown = [i.pk for i in plain] + [m.pk for t in threads for m in t.messages]
     older = encode_cursor(*found.older_plain) if found.older_plain else ""
     older_direct = encode_cursor(*found.older_direct) if found.older_direct else ""
+    _link_next([*plain, *(t.newest for t in threads)])
     return page(request, "inbox/inbox.html", {
         "which": which,
         "older": older,
@@ -79,7 +90,33 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         "unread": counted_once(user),
         "not_offered": sources.not_offered(user),
         "token": secrets.token_urlsafe(16),
+        "kept": _kept(request),
     }, section=SECTION)
+
+
+def _link_next(shown: list[Item]) -> None:
+    """Each entry learns where the page goes after it is done and leaves the list: the entry
+    after it in the page's order (the previous one for the last), or the list itself."""
+    for n, item in enumerate(shown):
+        after = shown[n + 1] if n + 1 < len(shown) else shown[n - 1] if n else None
+        item.inbox_next = f"entry-{after.pk}" if after is not None else LIST  # type: ignore[attr-defined]
+
+
+def _kept(request: AuthedRequest) -> dict[str, Any] | None:
+    """The refused answer the last POST kept for this page (once), or None."""
+    kept = request.session.pop(KEPT, None)
+    if not isinstance(kept, dict) or not isinstance(kept.get("text"), str):
+        return None
+    return {"item": parse_id(kept.get("item")), "text": kept["text"],
+            "error": str(kept.get("error") or "")}
+
+
+def _keep(request: AuthedRequest, item: Item, text: object, error: str) -> None:
+    """The person's words of a refused answer, for the reply box of the page that follows."""
+    if not isinstance(text, str):
+        return
+    text = text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:KEPT_MAX]
+    request.session[KEPT] = {"item": item.pk, "text": text, "error": error}
 
 
 def _item(request: AuthedRequest, pk: object) -> Item:
@@ -97,7 +134,11 @@ def entry_state(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, "Unknown action.")
         return _back(_filter_of(request))
     services.set_state(request.user, item, action)
-    return _back(_filter_of(request), f"entry-{item.pk}" if action != "done" else "")
+    land = f"entry-{item.pk}"
+    if action in ("done", "undone"):  # it leaves this list: the next entry, or the list
+        after = request.POST.get("next")
+        land = after if isinstance(after, str) and NEXT.fullmatch(after) else LIST
+    return _back(_filter_of(request), land)
 
 
 @require_POST
@@ -120,13 +161,17 @@ def reply(request: AuthedRequest, pk: int) -> HttpResponse:
         text.encode("utf-8")
         sent = services.answer(request.user, item, text, token)
     except UnicodeEncodeError:
-        messages.error(request, "That text cannot be sent: it holds broken characters.")
+        said = "That text cannot be sent: it holds broken characters."
+        messages.error(request, said)
+        _keep(request, item, text, said)
     except services.AnswerError as exc:
         messages.error(request, str(exc))
+        _keep(request, item, text, str(exc))
     else:
         notes = " ".join(services.mention_notes(sent))
         if sent.state == Answer.FAILED:
             messages.error(request, f"Not sent: {sent.error}")
+            _keep(request, item, text, f"Not sent: {sent.error}")
         elif sent.state == Answer.SENDING:
             messages.info(request, "Still sending: reload in a moment to see how it went.")
         elif sent.direct:
@@ -135,3 +180,16 @@ def reply(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Reply on its way. {notes}".strip())
     return _back(_filter_of(request), f"entry-{item.pk}")
 
+
+
+@require_POST
+def count(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The reply box's counter, asked for as the person types: the answer's length as the
+    entry's network counts it, against the account's limit."""
+    item = _item(request, pk)
+    text = request.POST.get("text")
+    if not isinstance(text, str):
+        text = ""
+    used, limit = services.measure(item, text[:services.MAX_TEXT * 2])
+    return page(request, "inbox/_counter.html", {"used": used, "limit": limit, "pk": item.pk,
+                                                 "over": max(used - limit, 0)})

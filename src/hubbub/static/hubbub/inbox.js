@@ -1,5 +1,9 @@
 // Inbox keys, like the deck's: j/k move between entries, r opens the reply box of the current
 // one (Escape leaves it), e marks it done. Without JavaScript every action is a plain form.
+// After an action the page comes back where the person was: each redirect names the entry to
+// land on (#entry-N: the same one, or the next after done; a refused answer's entry has its
+// box open with the words kept), and under htmx, whose swapped page has no #, the form that
+// was sent says it (its `next` for done, else its own entry).
 (function () {
   "use strict";
   if (window.hubbubInboxKeys) { return; }  // htmx swaps the page in again: one listener
@@ -55,6 +59,34 @@
       if (done) { done.click(); event.preventDefault(); }
     }
   });
-  var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
-  if (target && target.hasAttribute("data-entry")) { focusEntry(target); }
+  // Land on an entry (or the list): in a refused answer's box, with its words, if it has one.
+  function land(id) {
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    if (target.hasAttribute("data-entry")) {
+      var kept = target.querySelector("[data-reply][data-kept] textarea");
+      if (kept) { toEnd(kept); } else { focusEntry(target); }
+    } else if (target.hasAttribute("data-inbox")) {
+      target.focus();
+    }
+  }
+  var pending = "";  // where the page lands after the form htmx is sending
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.closest || !form.closest("[data-inbox]")) { return; }
+    var how = event.submitter ? event.submitter.value : "";
+    var entry = form.closest("[data-entry]");
+    if ((how === "done" || how === "undone") && form.elements.next) {
+      pending = form.elements.next.value;
+    } else {
+      pending = entry ? entry.id : "";
+    }
+  }, true);
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pending) { return; }
+    var id = pending;
+    pending = "";
+    land(id);
+  });
+  land(window.location.hash.slice(1));
 }());
