@@ -1,7 +1,7 @@
 """When a publish was first tried, for a network that takes no idempotency key: `prepare`
 stores it, so settling a lost answer, or a refusal as a duplicate, looks only at what was made
-since then. Names no network; the fallback, when nothing is stored, is the network's. Facebook
-and Threads use it; X's and LinkedIn's connectors still hold copies of `attempted`.
+since then. Names no network; the fallback, when nothing is stored, is the network's. Facebook,
+Threads, X and LinkedIn use it.
 """
 
 from __future__ import annotations

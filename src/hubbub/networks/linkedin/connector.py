@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from hubbub.networks import attempts
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -172,7 +173,7 @@ class LinkedInConnector(Connector):
         """When this part was first tried (a duplicate refusal is matched from then), the
         link preview and the pages it mentions (mentions.py), read once so that every retry
         sends the same post."""
-        prepared: dict[str, Any] = {"attempted_at": datetime.now(UTC).isoformat()}
+        prepared: dict[str, Any] = attempts.attempt()
         text = mapping.outgoing_text(draft)
         link = mapping.first_link(text)
         if link and not draft.media and not draft.in_reply_to:
@@ -299,10 +300,4 @@ class LinkedInConnector(Connector):
 
 
 def _attempted(prepared: Mapping[str, Any] | None) -> datetime:
-    stamp = (prepared or {}).get("attempted_at")
-    if isinstance(stamp, str):
-        try:
-            return datetime.fromisoformat(stamp)
-        except ValueError:
-            pass
-    return datetime.now(UTC) - DUPLICATE_LOOKBACK
+    return attempts.attempted(prepared, DUPLICATE_LOOKBACK)

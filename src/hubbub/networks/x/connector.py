@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from hubbub.core.image_fit import FitLimits
+from hubbub.networks import attempts
 from hubbub.networks.base import (
     Account,
     AuthKind,
@@ -176,7 +177,7 @@ class XConnector(Connector):
     def prepare(self, account: Account, draft: Draft, idempotency_key: str) -> dict[str, Any]:
         """When this part was first tried: a "duplicate" refusal is matched only against the
         account's posts since then."""
-        return {"attempted_at": datetime.now(UTC).isoformat()}
+        return attempts.attempt()
 
     def image_fit(self, capabilities: Capabilities) -> FitLimits:
         return rules.fit_limits(capabilities.media)
@@ -285,10 +286,4 @@ def _since(post: Mapping[str, Any], earliest: datetime) -> bool:
 
 
 def _attempted(prepared: Mapping[str, Any] | None) -> datetime:
-    stamp = (prepared or {}).get("attempted_at")
-    if isinstance(stamp, str):
-        try:
-            return datetime.fromisoformat(stamp)
-        except ValueError:
-            pass
-    return datetime.now(UTC) - DUPLICATE_LOOKBACK
+    return attempts.attempted(prepared, DUPLICATE_LOOKBACK)
