@@ -66,9 +66,12 @@ def test_hide_until_a_past_day_is_refused(web: Client, alice: User) -> None:
     assert answer.status_code == 400
     assert "The items would come back on 1 Jan 2001, which has begun already" in _text(answer)
     assert not Rule.objects.exists()
-    # Not chosen as the action: a stale date in the box does not matter.
-    kept = web.post("/rules/new/", {**form, "visibility": "hide", "hide_until": "2001-01-01"})
-    assert kept.status_code == 302
+    # "Hide" with a date would drop the date without a word: refused, saying what to choose
+    # (tests/listening/test_rules_walk12b.py).
+    hide = web.post("/rules/new/", {**form, "visibility": "hide", "hide_until": "2001-01-01"})
+    assert hide.status_code == 400
+    assert "To hide until a date, choose “Hide until a date”" in _text(hide)
+    assert web.post("/rules/new/", {**form, "visibility": "hide"}).status_code == 302
 
 
 def test_a_rule_that_has_ended_says_so_on_the_list(web: Client, alice: User) -> None:

@@ -35,6 +35,7 @@ TEXT_CONDITIONS = ("words", "author", "hashtag", "domain", "language")
 MAX_FIELD = 20_000
 VISIBILITY = [("", "Leave as it is"), ("hide", "Hide"), ("hide_until", "Hide until a date"),
               ("priority", "Mark priority")]
+VISIBILITY_LABELS = dict(VISIBILITY)
 FLAG = [("", "Either"), ("yes", "Yes"), ("no", "No")]
 HELP = {
     "words": "One per line or comma-separated; whole words, any case, with or without accents. "
@@ -188,9 +189,10 @@ class RuleForm(forms.Form):
     def _tomorrow(self) -> date:
         return timezone.now().astimezone(self.zone).date() + timedelta(days=1)
 
-    def _future(self, name: str, what: str, label: str) -> date | None:
+    def _future(self, name: str, what: str, label: str, instead: str) -> date | None:
         """A date field that must come after today (in the person's zone): a rule that ends,
-        or a hide that lasts, until a day already begun does nothing from now on."""
+        or a hide that lasts, until a day already begun does nothing from now on. `instead`:
+        what else the person may do, said in the refusal."""
         day: date | None = self.cleaned_data.get(name)
         if day is None:
             return None
@@ -201,16 +203,24 @@ class RuleForm(forms.Form):
         if day < self._tomorrow():
             raise forms.ValidationError(
                 f"{what} {_day(day)}, which has begun already, so the rule would do nothing: "
-                f"give {_day(self._tomorrow())} or later (or leave it empty).")
+                f"give {_day(self._tomorrow())} or later ({instead}).")
         return day
 
     def clean_expires(self) -> date | None:
-        return self._future("expires", "The rule would end on", "The rule ends on")
+        return self._future("expires", "The rule would end on", "The rule ends on",
+                            "or leave it empty: the rule never ends")
 
     def clean_hide_until(self) -> date | None:
         if self.data.get("visibility") != "hide_until":
-            return self.cleaned_data.get("hide_until")  # not used: a hide until is not chosen
-        return self._future("hide_until", "The items would come back on", "Hide until")
+            # A date with another choice would be dropped without a word: "Hide" with a date
+            # reads as "hide until", and the rule would hide for good. Say so instead.
+            if self.cleaned_data.get("hide_until") is None:
+                return None
+            raise forms.ValidationError(
+                f"To hide until a date, choose “{VISIBILITY_LABELS['hide_until']}” under "
+                f"“{self.fields['visibility'].label}”; otherwise empty this date.")
+        return self._future("hide_until", "The items would come back on", "Hide until",
+                            f"or choose “{VISIBILITY_LABELS['hide']}” to hide them for good")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

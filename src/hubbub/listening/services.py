@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,10 @@ from django.db.models import F, Max
 from hubbub.jobs import kept
 from hubbub.listening import effects
 from hubbub.listening.conditions import (
+    CONDITIONS,
+    ID_CONDITIONS,
+    Action,
+    Condition,
     Invalid,
     RuleSpec,
     actions_json,
@@ -144,23 +149,203 @@ def set_allow_list(column: Column, authors: Sequence[str]) -> None:
 
 
 # --- export / import --------------------------------------------------------------------------
+#
+# A file names what a rule points at twice: by id (`values`, `column`), as the rule stores it,
+# and by name beside it, which is what survives a move to another hub or a deleted and remade
+# column: a condition on columns, accounts or people carries `names`, one object a value in the
+# values' order (a column {"title", "deck"}, an account {"network", "handle"}, a person
+# {"name"}; null for one deleted since), a "send to" action `column_name` {"title", "deck"}.
+# Import takes an id that is one of the person's own and whose name (when the file gives one)
+# is that thing's; else the one thing of the person's of that name; else the id if it is the
+# person's own (a column renamed since the export). A rule naming something found neither way
+# is skipped, whole: without that condition it would act on more items than it said, without
+# that action it would do something else. The rest of the file is imported, and the answer
+# names each rule skipped and what was missing. Files of ids alone (before names) still import.
+
+UNTITLED = "Untitled rule"
+NAME_CHARS = 300
+
+
+def shown_name(name: str) -> str:
+    """A rule as every Rules page and message names it: its name, or "Untitled rule"."""
+    return name or UNTITLED
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """What a person's rules may point at, by id, with the names the export file carries."""
+
+    columns: dict[int, dict[str, str]]
+    connections: dict[int, dict[str, str]]
+    people: dict[int, dict[str, str]]
+
+    @classmethod
+    def of(cls, user_id: int) -> Owned:
+        from hubbub.connections.models import Connection
+        from hubbub.people.models import Person
+
+        return cls(
+            columns={pk: {"title": title, "deck": deck} for pk, title, deck in
+                     Column.objects.filter(deck__user_id=user_id)
+                     .order_by("deck__position", "deck_id", "position", "pk")
+                     .values_list("pk", "title", "deck__name")},
+            connections={pk: {"network": network, "handle": handle} for pk, network, handle in
+                         Connection.objects.filter(user_id=user_id).order_by("pk")
+                         .values_list("pk", "network", "handle")},
+            people={pk: {"name": name} for pk, name in
+                    Person.objects.filter(user_id=user_id).order_by("pk")
+                    .values_list("pk", "name")},
+        )
+
+    def kind(self, kind: str) -> dict[int, dict[str, str]]:
+        return {"column": self.columns, "connection": self.connections,
+                "person": self.people}[kind]
+
+
+_NAME_KEYS = {"column": ("title", "deck"), "connection": ("network", "handle"),
+              "person": ("name",)}
+
+
+def _name_of(kind: str, raw: Any) -> dict[str, str] | None:
+    """A name as a file gives it, or None when it is absent or not of the expected shape (a
+    file's names are a help, never a reason to refuse it)."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        found = {k: plain_text(v, "name")[:NAME_CHARS] for k in _NAME_KEYS[kind]
+                 if isinstance(v := raw.get(k), str)}
+    except Invalid:  # a lone surrogate
+        return None
+    main = _NAME_KEYS[kind][-1] if kind == "connection" else _NAME_KEYS[kind][0]
+    return found if found.get(main) else None
+
+
+def _same(kind: str, want: dict[str, str], have: dict[str, str]) -> bool:
+    if kind == "connection":
+        return (author_key(want["handle"]) == author_key(have["handle"])
+                and want.get("network", have["network"]).lower() == have["network"])
+    return all(have.get(k) == v for k, v in want.items())
+
+
+def _find(kind: str, ref: int, name: dict[str, str] | None, owned: Owned) -> int | None:
+    """The person's own thing a file's reference means (see above), or None."""
+    own = owned.kind(kind)
+    if ref in own and (name is None or _same(kind, name, own[ref])):
+        return ref
+    if name is not None:
+        found = [pk for pk, have in own.items() if _same(kind, name, have)]
+        if not found and kind == "column" and "deck" in name:  # the deck was renamed
+            found = [pk for pk, have in own.items() if have["title"] == name["title"]]
+        if found:
+            return found[0]
+    return ref if ref in own else None
+
+
+def _missing(kind: str, ref: int, name: dict[str, str] | None) -> str:
+    if name is None:
+        what = {"column": "column", "connection": "account", "person": "person"}[kind]
+        return f"the {what} {ref} (the file gives no name) is not one of yours"
+    if kind == "column":
+        deck = f" (deck {name['deck']})" if name.get("deck") else ""
+        return f"the column “{name['title']}”{deck} is not one of yours"
+    if kind == "connection":
+        network = f" ({name['network'].capitalize()})" if name.get("network") else ""
+        return f"the account {name['handle']}{network} is not one of yours"
+    return f"the person “{name['name']}” is not one of yours"
+
+
+def _names_given(kind: str, entry: Any) -> dict[int, dict[str, str]]:
+    """A file condition's id -> name, from its `values` and `names` side by side."""
+    if not isinstance(entry, dict):
+        return {}
+    values, names = entry.get("values"), entry.get("names")
+    if not isinstance(values, list) or not isinstance(names, list):
+        return {}
+    found: dict[int, dict[str, str]] = {}
+    for value, raw in zip(values, names, strict=False):
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        name = _name_of(kind, raw)
+        if name is not None and text.isascii() and text.isdigit() and len(text) <= 19:
+            found.setdefault(int(text), name)
+    return found
+
+
+def _resolved(spec: RuleSpec, entry: dict[str, Any], owned: Owned) -> tuple[RuleSpec, list[str]]:
+    """The rule with every reference made the person's own, and what could not be (said)."""
+    missing: list[str] = []
+    raw_conditions = entry.get("conditions") or []
+    conditions: list[Condition] = []
+    for index, condition in enumerate(spec.conditions):
+        if condition.kind not in ID_CONDITIONS:
+            conditions.append(condition)
+            continue
+        names = _names_given(condition.kind, raw_conditions[index])
+        values: list[int] = []
+        for ref in condition.values:
+            found = _find(condition.kind, ref, names.get(ref), owned)
+            if found is None:
+                missing.append(_missing(condition.kind, ref, names.get(ref)))
+            else:
+                values.append(found)
+        conditions.append(replace(condition, values=tuple(dict.fromkeys(values))))
+    raw_actions = entry.get("actions") or []
+    actions: list[Action] = []
+    for index, action in enumerate(spec.actions):
+        if action.column is None:
+            actions.append(action)
+            continue
+        raw = raw_actions[index]
+        name = _name_of("column", raw.get("column_name") if isinstance(raw, dict) else None)
+        found = _find("column", action.column, name, owned)
+        if found is None:
+            missing.append(_missing("column", action.column, name))
+        else:
+            actions.append(replace(action, column=found))
+    return replace(spec, conditions=tuple(conditions), actions=tuple(actions)), missing
+
+
+def _named_values(condition: dict[str, Any], owned: Owned) -> dict[str, Any]:
+    """A stored condition as a file carries it: with the names of the things its ids are."""
+    kind = condition.get("kind")
+    if kind not in ID_CONDITIONS:
+        return condition
+    own = owned.kind(kind)
+    return {**condition, "names": [own.get(v) for v in condition.get("values") or []]}
+
+
+def _named_action(action: dict[str, Any], owned: Owned) -> dict[str, Any]:
+    if action.get("column") is None:
+        return action
+    return {**action, "column_name": owned.columns.get(action["column"])}
 
 
 def export(user: User) -> str:
+    owned = Owned.of(user.pk)
     rules = [
         {"name": r.name, "paused": r.paused,
          "expires_at": r.expires_at.isoformat() if r.expires_at else None,
-         "conditions": r.conditions, "actions": r.actions}
+         "conditions": [_named_values(c, owned) for c in r.conditions],
+         "actions": [_named_action(a, owned) for a in r.actions]}
         for r in Rule.objects.filter(user=user)
     ]
     return json.dumps({"hubbub_rules": EXPORT_VERSION, "rules": rules}, indent=2,
                       ensure_ascii=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What importing a file did: rules added, rules of the file the person had already, and
+    each rule skipped, as "“its name”: what was missing"."""
+
+    added: int
+    already: int
+    skipped: tuple[str, ...] = ()
+
+
 def import_rules(user: User, raw: bytes) -> int:
-    """Add the rules of an exported file after the person's own (see `import_rules_counted`);
-    how many were added."""
-    return import_rules_counted(user, raw)[0]
+    """Add the rules of an exported file after the person's own (see `import_file`); how many
+    were added."""
+    return import_file(user, raw).added
 
 
 def _same_key(conditions: Any, actions: Any, expires: datetime | None) -> str:
@@ -170,11 +355,31 @@ def _same_key(conditions: Any, actions: Any, expires: datetime | None) -> str:
     return json.dumps([conditions, actions, end], sort_keys=True, default=str)
 
 
-def import_rules_counted(user: User, raw: bytes) -> tuple[int, int]:
-    """Add the rules of an exported file after the person's own. All or nothing: a file with
-    anything wrong raises Invalid (saying where) and changes nothing. A rule the person already
-    has (the same conditions, actions and end: importing one's own export again) is not added
-    twice. Returns (added, already there)."""
+def _rule_called(name: str, spec: RuleSpec) -> str:
+    """A rule of a file, as the import's answer names it: “its name”, or “Untitled rule” with
+    what its first condition looks for."""
+    if name:
+        return f"“{name}”"
+    first = spec.conditions[0]
+    values = ", ".join(str(v) for v in first.values[:3]) if first.kind not in ID_CONDITIONS else ""
+    return f"“{UNTITLED}” ({CONDITIONS[first.kind]}{': ' + values if values else ''})"
+
+
+def _surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def import_file(user: User, raw: bytes) -> Imported:
+    """Add the rules of an exported file after the person's own. A malformed file (not JSON,
+    another version, an unknown condition, a broken date…) raises Invalid (saying which rule
+    and why) and changes nothing. A rule naming a column, account or person the person has
+    not (by id nor by name, see above) is skipped and said; the others are added. A rule the
+    person already has (the same conditions, actions and end: importing one's own export
+    again) is not added twice."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # [[[[... nested too deep
@@ -184,25 +389,31 @@ def import_rules_counted(user: User, raw: bytes) -> tuple[int, int]:
     rules = data.get("rules")
     if not isinstance(rules, list):
         raise Invalid("The file has no list of rules")
+    owned = Owned.of(user.pk)
     read: list[tuple[RuleSpec, str, bool, datetime | None]] = []
+    skipped: list[str] = []
     for number, entry in enumerate(rules, start=1):
         try:
             if not isinstance(entry, dict):
                 raise Invalid("not an object")
             spec = spec_from(entry)
-            check_columns(user, spec)
-            check_connections(user, spec)
-            check_people(user, spec)
             name = entry.get("name") or ""
             paused = entry.get("paused", False)
             expires: Any = entry.get("expires_at")
             if not isinstance(name, str) or not isinstance(paused, bool):
                 raise Invalid("name must be text and paused true or false")
-            name = plain_text(name, "name")
+            name = plain_text(name, "name")[:200]
             when = None if expires is None else moment(expires, "expires_at")
         except Invalid as exc:
-            raise Invalid(f"Rule {number}: {exc}") from exc
-        read.append((spec, name[:200], paused, when))
+            called = entry.get("name") if isinstance(entry, dict) else None
+            called = (f" (“{called[:80]}”)" if isinstance(called, str) and called.strip()
+                      and called.isprintable() and not _surrogate(called) else "")
+            raise Invalid(f"Rule {number}{called}: {exc}") from exc
+        spec, missing = _resolved(spec, entry, owned)
+        if missing:
+            skipped.append(f"{_rule_called(name, spec)}: {'; '.join(missing)}")
+            continue
+        read.append((spec, name, paused, when))
     with transaction.atomic():
         had = {_same_key(r.conditions, r.actions, r.expires_at)
                for r in Rule.objects.filter(user=user).select_for_update()}
@@ -226,4 +437,4 @@ def import_rules_counted(user: User, raw: bytes) -> tuple[int, int]:
         ])
         if read:
             bump(user.pk)
-    return len(read), already
+    return Imported(len(read), already, tuple(skipped))

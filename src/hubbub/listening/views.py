@@ -4,8 +4,10 @@ another person's rule or column is a 404."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -13,13 +15,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hubbub.accounts.templatetags.hubbub_ui import network_name, short_id
 from hubbub.accounts.web import AuthedRequest, page, user_zone
+from hubbub.connections.models import Connection
 from hubbub.core.ids import parse_id
 from hubbub.listening import apply, import_views, services
 from hubbub.listening.conditions import ACTIONS, CONDITIONS, Invalid
 from hubbub.listening.forms import AllowListForm, ImportForm, RuleForm, initial_of
 from hubbub.listening.labels import handles_of, label, labels_of
 from hubbub.listening.models import ListeningState, Notice, Rule
+from hubbub.listening.services import shown_name
 from hubbub.people.selectors import PERSON_PREFIX, names_of_people, person_id_of
 from hubbub.timeline.models import Column, Item
 
@@ -33,8 +38,33 @@ def _rule(request: AuthedRequest, pk: int) -> Rule:
     return get_object_or_404(Rule, pk=pk, user=request.user)
 
 
+def _accounts(user_id: int) -> dict[int, str]:
+    """The person's accounts as a rule's condition names them: handle (Network)."""
+    return {pk: f"{short_id(handle)} ({network_name(network)})" for pk, handle, network in
+            Connection.objects.filter(user_id=user_id).values_list("pk", "handle", "network")}
+
+
+def _action_said(action: dict[str, Any], columns: dict[int, str] | None,
+                 zone: ZoneInfo | None) -> str:
+    """An action as the list says it, naming its column and its date."""
+    kind = action.get("kind")
+    if kind == "send_to":
+        column_id = action.get("column")
+        column = (columns or {}).get(column_id if isinstance(column_id, int) else 0,
+                                     "a deleted column")
+        return f"Also show in the column {column}"
+    if kind == "hide_until":
+        try:
+            until = datetime.fromisoformat(str(action.get("until")))
+        except ValueError:
+            return ACTIONS["hide_until"]
+        return f"Hide until {until.astimezone(zone or UTC):%-d %b %Y}"
+    return ACTIONS.get(str(kind), "?")
+
+
 def _summary(rule: Rule, people: dict[int, str] | None = None, now: datetime | None = None,
-             columns: dict[int, str] | None = None) -> dict[str, Any]:
+             columns: dict[int, str] | None = None, accounts: dict[int, str] | None = None,
+             zone: ZoneInfo | None = None) -> dict[str, Any]:
     conditions = []
     for c in rule.conditions:
         label = CONDITIONS.get(c.get("kind"), "?")
@@ -43,12 +73,30 @@ def _summary(rule: Rule, people: dict[int, str] | None = None, now: datetime | N
             shown = [(people or {}).get(v, "a deleted person") for v in shown]
         elif c.get("kind") == "column" and columns is not None:  # with its accounts and deck
             shown = [columns.get(v, "a deleted column") for v in shown]
+        elif c.get("kind") == "connection" and accounts is not None:  # handle and network
+            shown = [accounts.get(v, "a disconnected account") for v in shown]
         values = ", ".join(str(v) for v in shown[:5])
         conditions.append(("not " if c.get("negate") else "") + label
                           + (f": {values}" if values else ""))
-    actions = [ACTIONS.get(a.get("kind"), "?") for a in rule.actions]
+    actions = [_action_said(a, columns, zone) for a in rule.actions]
     ended = rule.expires_at is not None and rule.expires_at <= (now or timezone.now())
-    return {"rule": rule, "conditions": conditions, "actions": actions, "ended": ended}
+    return {"rule": rule, "name": shown_name(rule.name), "conditions": conditions,
+            "actions": actions, "ended": ended}
+
+
+# The buttons of a rule on the Rules page that lead back to it: after one is pressed, the
+# page comes back with the focus on that button again (its `autofocus`; or, when it is now
+# disabled, on the rule's name), so that a keyboard user keeps their place. Kept in the session
+# for the one GET that follows the redirect.
+FOCUSABLE = ("up", "down", "pause")
+FOCUS_KEY = "listening_rules_focus"
+
+
+def _back_to(request: AuthedRequest, rule: Rule, control: str) -> HttpResponse:
+    # No "#rule-<pk>" in the address: a fragment that names an element turns the page's
+    # autofocus off (HTML's "flush autofocus candidates"); the focused button is scrolled to.
+    request.session[FOCUS_KEY] = [rule.pk, control if control in FOCUSABLE else "name"]
+    return redirect("listening:rules")
 
 
 def rules(request: AuthedRequest) -> HttpResponse:
@@ -61,8 +109,21 @@ def rules(request: AuthedRequest) -> HttpResponse:
               _allow_names(c.filters.get("only") if isinstance(c.filters, dict) else None,
                            people)) for c in columns]
     now = timezone.now()
+    accounts = _accounts(user.pk)
+    zone = ZoneInfo(user_zone(request))
+    summaries = [_summary(r, people, now, labels, accounts, zone)
+                 for r in Rule.objects.filter(user=user)]
+    focus = request.session.pop(FOCUS_KEY, None)
+    if isinstance(focus, list) and len(focus) == 2:
+        for index, entry in enumerate(summaries):
+            if entry["rule"].pk == focus[0]:
+                control = focus[1]
+                if ((control == "up" and index == 0)
+                        or (control == "down" and index == len(summaries) - 1)):
+                    control = "name"  # the button is disabled now
+                entry["focus"] = control
     return page(request, "listening/rules.html", {
-        "rules": [_summary(r, people, now, labels) for r in Rule.objects.filter(user=user)],
+        "rules": summaries,
         "applying": state is not None and state.version != state.applied_version,
         "columns": allow,
         "import_form": ImportForm(),
@@ -109,8 +170,8 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
                 except Invalid as exc:
                     form.add_error(None, str(exc))
                 else:
-                    messages.success(request, f"Rule “{saved}” saved. Its effect on the stored "
-                                              "items is being applied.")
+                    messages.success(request, f"Rule “{shown_name(saved.name)}” saved. Its "
+                                              "effect on the stored items is being applied.")
                     return redirect("listening:rules")
             else:
                 # In its place: after the rules above it (a new rule goes last).
@@ -140,22 +201,24 @@ def rule_form(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
 @require_POST
 def rule_move(request: AuthedRequest, pk: int) -> HttpResponse:
     rule = _rule(request, pk)
-    services.move_rule(rule, -1 if request.POST.get("to") == "up" else 1)
-    return redirect("listening:rules")
+    up = request.POST.get("to") == "up"
+    services.move_rule(rule, -1 if up else 1)
+    return _back_to(request, rule, "up" if up else "down")
 
 
 @require_POST
 def rule_pause(request: AuthedRequest, pk: int) -> HttpResponse:
     rule = _rule(request, pk)
     services.set_paused(rule, not rule.paused)
-    messages.success(request, f"Rule “{rule}” {'resumed' if rule.paused else 'paused'}.")
-    return redirect("listening:rules")
+    messages.success(request, f"Rule “{shown_name(rule.name)}” "
+                              f"{'resumed' if rule.paused else 'paused'}.")
+    return _back_to(request, rule, "pause")
 
 
 @require_POST
 def rule_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     rule = _rule(request, pk)
-    name = str(rule)
+    name = shown_name(rule.name)
     services.delete_rule(rule)
     messages.success(request, f"Rule “{name}” deleted; the items it hid come back.")
     return redirect("listening:rules")
@@ -178,11 +241,15 @@ def import_file(request: AuthedRequest) -> HttpResponse:
         messages.error(request, "Nothing was imported: the file is larger than 1 MB.")
         return redirect("listening:rules")
     try:
-        count, already = services.import_rules_counted(request.user, upload.read())
+        done = services.import_file(request.user, upload.read())
     except Invalid as exc:
         messages.error(request, f"Nothing was imported: {exc}")
     else:
-        messages.success(request, import_said(count, already))
+        said = import_said(done.added, done.already, done.skipped)
+        if done.skipped:
+            (messages.warning if done.added else messages.error)(request, said)
+        else:
+            messages.success(request, said)
     return redirect("listening:rules")
 
 
@@ -190,16 +257,28 @@ def _rules_word(n: int) -> str:
     return f"{n:,} rule" + ("" if n == 1 else "s")
 
 
-def import_said(count: int, already: int) -> str:
-    """What an import of a rules file says: how many were added, and how many of the file's
-    rules the person had already (not added twice)."""
+SKIPPED_SHOWN = 10
+
+
+def import_said(count: int, already: int, skipped: Sequence[str] = ()) -> str:
+    """What an import of a rules file says: how many were added, how many of the file's rules
+    the person had already (not added twice), and each rule skipped by name with what it names
+    that the person has not (the first ten)."""
     if not count:
-        return ("Nothing was imported: you have every rule of the file already."
-                if already else "Nothing was imported: the file holds no rules.")
-    said = f"{_rules_word(count)} imported, after your own."
-    if already:
+        said = ("Nothing was imported: you have every rule of the file already."
+                if already and not skipped else
+                "Nothing was imported: the file's rules name what you have not." if skipped else
+                "Nothing was imported: the file holds no rules.")
+    else:
+        said = f"{_rules_word(count)} imported, after your own."
+    if already and (count or skipped):
         said += (f" {_rules_word(already)} of the file you had already "
                  f"({'was' if already == 1 else 'were'} not added again).")
+    if skipped:
+        listed = "; ".join(skipped[:SKIPPED_SHOWN])
+        more = (f"; and {_rules_word(len(skipped) - SKIPPED_SHOWN)} more"
+                if len(skipped) > SKIPPED_SHOWN else "")
+        said += f" Not imported, {_rules_word(len(skipped))}: {listed}{more}."
     return said
 
 
