@@ -1,8 +1,8 @@
-"""The deck's rule notices dismissed all at once."""
+"""The deck's rule notices dismissed, one or all at once."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -10,6 +10,14 @@ from django.views.decorators.http import require_POST
 from hubbub.accounts.web import AuthedRequest
 from hubbub.core.ids import parse_id
 from hubbub.listening.models import Notice
+
+
+@require_POST
+def notice_seen(request: AuthedRequest, pk: int) -> HttpResponse:
+    if parse_id(pk) is None:
+        raise Http404
+    Notice.objects.filter(pk=pk, user=request.user).update(seen=True)
+    return redirect(deck_address(str(request.POST.get("next", ""))))
 
 
 @require_POST

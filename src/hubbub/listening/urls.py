@@ -14,6 +14,6 @@ urlpatterns = [
     path("import/", views.import_file, name="import"),
     path("import-mutes/<int:pk>/", import_views.import_mutes, name="import_mutes"),
     path("columns/<int:pk>/", views.allow_list, name="allow_list"),
-    path("notices/<int:pk>/seen/", views.notice_seen, name="notice_seen"),
+    path("notices/<int:pk>/seen/", notice_views.notice_seen, name="notice_seen"),
     path("notices/seen/", notice_views.notices_seen_all, name="notices_seen_all"),
 ]

@@ -1,6 +1,6 @@
-"""The Rules pages: the list (order, pause, delete, export, import, allow-list columns), the rule
-form with its preview, and the deck's rule notices. Everything is the signed-in person's own:
-another person's rule or column is a 404."""
+"""The Rules pages: the list (order, pause, delete, export, import, allow-list columns) and the
+rule form with its preview (the deck's rule notices are notice_views.py). Everything is the
+signed-in person's own: another person's rule or column is a 404."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from hubbub.listening import apply, import_views, services
 from hubbub.listening.conditions import ACTIONS, CONDITIONS, Invalid
 from hubbub.listening.forms import AllowListForm, ImportForm, RuleForm, initial_of
 from hubbub.listening.labels import handles_of, label, labels_of
-from hubbub.listening.models import ListeningState, Notice, Rule
+from hubbub.listening.models import ListeningState, Rule
 from hubbub.listening.services import shown_name
 from hubbub.people.selectors import PERSON_PREFIX, names_of_people, person_id_of
 from hubbub.timeline.models import Column, Item
@@ -311,14 +311,3 @@ def allow_list(request: AuthedRequest, pk: int) -> HttpResponse:
     return page(request, "listening/allow_list.html", {
         "form": form, "column": column, "column_label": named,
     }, section=SECTION, status=status)
-
-
-@require_POST
-def notice_seen(request: AuthedRequest, pk: int) -> HttpResponse:
-    if parse_id(pk) is None:
-        raise Http404
-    Notice.objects.filter(pk=pk, user=request.user).update(seen=True)
-    back = str(request.POST.get("next", ""))
-    if back.startswith("/deck/") and "//" not in back and "\\" not in back:
-        return redirect(back)
-    return redirect("timeline:home")
