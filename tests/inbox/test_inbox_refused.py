@@ -70,6 +70,10 @@ def test_a_reply_over_the_limit_is_refused_before_sending_and_kept(
     assert words == long  # whole, as typed, the markup escaped in the page
     assert "<b>long</b>" not in said
     assert re.fullmatch(r"Not sent: @\S+: \d+ characters over the limit of 500\.", error), error
+    over = int(error.split(": ")[2].split()[0])
+    counter = _box(said, mention).split(f'id="reply-{mention.pk}-counter"', 1)[1]
+    assert f"{500 + over} / 500 characters" in counter  # counted with no script, as it stands
+    assert f"{over} characters over the limit of 500" in counter
     assert not EntryState.objects.filter(item=mention).exists()  # still unread
     assert "Unread" in _entry(client.get("/inbox/").content.decode(), mention)
     # Kept for the page that followed, once: the next page has the box as new.

@@ -77,7 +77,11 @@ def inbox(request: AuthedRequest) -> HttpResponse:
     shown = [i.pk for i in plain] + [m.pk for t in threads for m in t.messages]
     older = encode_cursor(*found.older_plain) if found.older_plain else ""
     older_direct = encode_cursor(*found.older_direct) if found.older_direct else ""
-    _link_next([*plain, *(t.newest for t in threads)])
+    entries = [*plain, *(t.newest for t in threads)]
+    _link_next(entries)
+    kept = _kept(request)
+    if kept is not None:
+        _count_kept(kept, entries)
     return page(request, "inbox/inbox.html", {
         "which": which,
         "older": older,
@@ -90,7 +94,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
         "unread": counted_once(user),
         "not_offered": sources.not_offered(user),
         "token": secrets.token_urlsafe(16),
-        "kept": _kept(request),
+        "kept": kept,
     }, section=SECTION)
 
 
@@ -109,6 +113,14 @@ def _kept(request: AuthedRequest) -> dict[str, Any] | None:
         return None
     return {"item": parse_id(kept.get("item")), "text": kept["text"],
             "error": str(kept.get("error") or "")}
+
+
+def _count_kept(kept: dict[str, Any], shown: list[Item]) -> None:
+    """The refused answer's counter as it stands, on the page (no script needed)."""
+    for item in shown:
+        if item.pk == kept["item"]:
+            used, limit = services.measure(item, kept["text"])
+            kept.update(used=used, limit=limit, over=max(used - limit, 0))
 
 
 def _keep(request: AuthedRequest, item: Item, text: object, error: str) -> None:

@@ -82,8 +82,10 @@
       pending = entry ? entry.id : "";
     }
   }, true);
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!pending) { return; }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // The page the form brought, not a counter that came back meanwhile (its swap is not
+    // boosted: landing then would be lost to the page's swap that follows).
+    if (!pending || !event.detail || !event.detail.boosted) { return; }
     var id = pending;
     pending = "";
     land(id);
