@@ -3,10 +3,12 @@ Mastodon mock (issue 12): the box's counter says a reply is over the account's l
 typed; sent anyway, it is refused with the reason beside the box, the words still in it, the
 caret back in it and the entry still unread; shortened, it goes out through the hub's worker
 to the mock and the entry is read. Keyboard users keep their place: after `e` (done) the next
-entry has the focus, after Mark read the same one (not the page's body)."""
+entry has the focus, after Mark read the same one (not the page's body). With JavaScript off
+the refused reply comes back in its box the same way, through the plain form."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -100,3 +102,44 @@ def test_a_refused_reply_keeps_its_words_and_the_entry_unread(
     expect(page.locator(f"#{third_id}")).to_be_focused()
     assert page.evaluate(ACTIVE_ID) == third_id
     shot(page, "inbox-refused-02-after-keys")
+
+
+def test_without_script_a_refused_reply_comes_back_in_its_box(
+        browser: Any, hub_server: tuple[Hub, str], mastodon_peer: MastodonPeer) -> None:
+    """No JavaScript at all: the reply box is a plain form; a refused reply comes back on the
+    page the redirect lands on (at its entry), open, with the words, the reason and the count;
+    shortened, it goes out."""
+    from playwright.sync_api import expect
+
+    _hub, url = hub_server
+    context = browser.new_context(viewport={"width": 1280, "height": 860},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    try:
+        me, ana = mastodon_peer.new_account(), mastodon_peer.new_account()
+        create_owner(page, url)
+        connect_mastodon(page, url, mastodon_peer, me)
+        mastodon_peer.post_as(ana, f"@{me.username} lunch?")
+        page.goto(url + "/inbox/")
+        reload_until(page, lambda: page.locator(".inbox-entry").count() == 1)
+        entry = page.locator(".inbox-entry")
+        pk = (entry.get_attribute("id") or "").removeprefix("entry-")
+        entry.locator("summary").click()
+        area = page.locator(f"#reply-{pk}")
+        long = f"@{ana.username} " + "soon " * 200
+        area.fill(long)
+        entry.get_by_role("button", name="Send reply").click()
+        expect(page).to_have_url(re.compile(rf"/inbox/#entry-{pk}$"))
+        expect(page.locator(f"#reply-{pk}-error")).to_contain_text("over the limit of 500")
+        expect(page.locator(f"#reply-{pk}")).to_have_value(long)
+        expect(page.locator(f"#reply-{pk}-counter")).to_contain_text("over the limit of 500")
+        expect(page.locator(f"#entry-{pk} .pill-info")).to_have_text("Unread")
+        shot(page, "inbox-refused-03-nojs")
+        page.locator(f"#reply-{pk}").fill(f"@{ana.username} at one")
+        page.locator(f"#entry-{pk}").get_by_role("button", name="Send reply").click()
+        expect(page.locator(".flash-stack")).to_contain_text("Reply on its way")
+        expect(page.locator(f"#entry-{pk} .pill-info")).to_have_count(0)
+        until(lambda: any("at one" in s["content"] for s in mastodon_peer.statuses(me)),
+              "the shortened reply on the mock")
+    finally:
+        context.close()
