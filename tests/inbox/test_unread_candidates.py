@@ -6,8 +6,6 @@ the store grew)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -21,6 +19,7 @@ from hubbub.listening.models import ItemMark
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from hubbub.timeline.selectors import ensure_feed
+from tests.sqlite_steps import sqlite_steps
 from tests.timeline.conftest import make_connection, net_item
 
 pytestmark = pytest.mark.django_db
@@ -63,25 +62,6 @@ def test_an_entry_in_two_inbox_feeds_or_also_added_by_a_rule_counts_once(
     assert unread_count(bob) == 1
 
 
-@contextmanager
-def _steps() -> Iterator[list[int]]:
-    """SQLite's virtual machine steps (in thousands) while the block runs: the work a query
-    does, whatever else runs on the machine."""
-    connection.ensure_connection()
-    raw = connection.connection
-    counted = [0]
-
-    def step() -> int:
-        counted[0] += 1
-        return 0
-
-    raw.set_progress_handler(step, 1000)
-    try:
-        yield counted
-    finally:
-        raw.set_progress_handler(None, 0)
-
-
 def test_the_count_does_not_read_the_items_outside_the_inbox(alice: User, feed: Feed) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("counts SQLite's steps")
@@ -90,11 +70,11 @@ def test_the_count_does_not_read_the_items_outside_the_inbox(alice: User, feed: 
     at = timezone.now() - timedelta(hours=1)
     ingest(mentions, [net_item(n, at=at, kind="mention", prefix="m") for n in range(5)])
     ingest(feed, [net_item(n, at=at) for n in range(50)])
-    with _steps() as few:
+    with sqlite_steps() as few:
         assert unread_count(alice) == 5
     # 2,000 more posts in the home feed, none of them the inbox's.
     ingest(feed, [net_item(n, at=at) for n in range(50, 2050)])
-    with _steps() as many:
+    with sqlite_steps() as many:
         assert unread_count(alice) == 5
     # Reading every item of the person costs some 10 steps (thousands) more for 2,000 items.
     assert many[0] <= few[0] + 1, (few, many)
@@ -110,11 +90,11 @@ def test_the_count_does_not_read_the_marks_that_add_nothing_to_the_inbox(
     ingest(feed, [net_item(n, at=at) for n in range(2050)])
     items = list(Item.objects.order_by("id").values_list("id", flat=True))
     ItemMark.objects.bulk_create([ItemMark(item_id=i, user=alice, inbox=True) for i in items[:5]])
-    with _steps() as few:
+    with sqlite_steps() as few:
         assert unread_count(alice) == 5
     # 2,000 more marks of a rule that hides or marks priority, none adding to the inbox.
     ItemMark.objects.bulk_create([ItemMark(item_id=i, user=alice, priority=True)
                                for i in items[50:2050]])
-    with _steps() as many:
+    with sqlite_steps() as many:
         assert unread_count(alice) == 5
     assert many[0] <= few[0] + 1, (few, many)

@@ -6,8 +6,6 @@ connection), so on a hub of many people every page's navigation grew with all of
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -23,6 +21,7 @@ from hubbub.listening.models import ItemMark
 from hubbub.timeline.ingest import ingest
 from hubbub.timeline.models import Feed, Item
 from hubbub.timeline.selectors import ensure_feed
+from tests.sqlite_steps import sqlite_steps
 from tests.timeline.conftest import make_connection, net_item
 
 INDEX = "itemmark_user_adds_to_inbox"
@@ -84,25 +83,6 @@ def test_another_person_s_inbox_marks_never_count_and_mine_do(
     assert unread_count(alice) == 2
 
 
-@contextmanager
-def _steps() -> Iterator[list[int]]:
-    """SQLite's virtual machine steps (in thousands) while the block runs: the work a query
-    does, whatever else runs on the machine."""
-    connection.ensure_connection()
-    raw = connection.connection
-    counted = [0]
-
-    def step() -> int:
-        counted[0] += 1
-        return 0
-
-    raw.set_progress_handler(step, 1000)
-    try:
-        yield counted
-    finally:
-        raw.set_progress_handler(None, 0)
-
-
 @pytest.mark.django_db
 def test_another_person_s_many_inbox_marks_are_not_read(
         alice: User, bob: User, feed: Feed) -> None:
@@ -110,11 +90,11 @@ def test_another_person_s_many_inbox_marks_are_not_read(
         pytest.skip("counts SQLite's steps")
     _marked(alice, feed, 5, prefix="a")
     bobs = ensure_feed(make_connection(bob), "home")
-    with _steps() as few:
+    with sqlite_steps() as few:
         assert unread_count(alice) == 5
     # 2,000 items of Bob's that his rules added to his inbox.
     _marked(bob, bobs, 2000, prefix="b")
-    with _steps() as many:
+    with sqlite_steps() as many:
         assert unread_count(alice) == 5
     # Reading every person's marks that add costs some 30 steps (thousands) more for 2,000.
     assert many[0] <= few[0] + 1, (few, many)
