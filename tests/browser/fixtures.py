@@ -124,6 +124,19 @@ def page(browser: Any, browser_zone: str, clock_offset: float | None) -> Iterato
     assert not errors, f"the page logged errors: {errors}"
 
 
+@contextmanager
+def page_of(browser: Any, **options: Any) -> Iterator[Any]:
+    """A page in a browser context of its own made with `options` (a phone's viewport, touch);
+    fails when the page raised an error."""
+    context = browser.new_context(**options)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"the page raised: {errors}"
+
+
 # Waits for every running animation and transition that ends (a colour easing after a theme
 # change, a bar sliding in), not for endless or paused ones (a "sending" pulse). A page that is
 # not the visible one (another page of the test in front) advances no animation at all, so the

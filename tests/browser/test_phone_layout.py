@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
+from tests.browser.fixtures import page_of
 from tests.browser.flows import connect_nostr, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.nostr import NostrPeer
@@ -30,14 +31,9 @@ WIDER = "() => document.documentElement.scrollWidth > window.innerWidth"
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
     """A phone's page: its size, touch, and a device pixel ratio of 3."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True,
-                                  has_touch=True, timezone_id="UTC")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"the page raised: {errors}"
+    with page_of(browser, viewport=PHONE, device_scale_factor=3, is_mobile=True,
+                 has_touch=True, timezone_id="UTC") as page:
+        yield page
 
 
 def _signed_in_with_nostr(page: Any, url: str, relay: str) -> None:

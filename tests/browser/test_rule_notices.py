@@ -13,6 +13,7 @@ import pytest
 
 from tests.browser.a11y import audit
 from tests.browser.conftest import shot
+from tests.browser.fixtures import page_of
 from tests.browser.flows import connect_nostr, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.nostr import NostrPeer
@@ -50,13 +51,8 @@ for item in Item.objects.filter(connection=connection).order_by("created_at"):
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PHONE, timezone_id="UTC")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"the page raised: {errors}"
+    with page_of(browser, viewport=PHONE, timezone_id="UTC") as page:
+        yield page
 
 
 def test_notices_stay_small_on_a_phone_open_posts_and_go_all_at_once(

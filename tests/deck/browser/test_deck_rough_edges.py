@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import shot
-from tests.browser.fixtures import pump_until
+from tests.browser.fixtures import page_of, pump_until
 from tests.browser.flows import connect_mastodon, create_owner
 from tests.integration.hubproc import Hub
 from tests.peers.mastodon import MastodonPeer
@@ -23,13 +23,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not errors, f"the page logged errors: {errors}"
+    with page_of(browser, viewport=PHONE, is_mobile=True, has_touch=True) as pg:
+        yield pg
 
 
 def _inside_window(page: Any, locator: Any) -> None:
