@@ -134,3 +134,20 @@ def test_the_add_column_dialog_carries_the_reasons_and_a_refusal_names_them(
     assert response.status_code == 400
     assert "search for the #tag in a search column" in unescape(response.content.decode())
     assert not deck.columns.exists()
+
+
+@pytest.mark.parametrize(("kind", "field"), [("hashtag", "Hashtag"), ("search", "Search for"),
+                                             ("list", "List")])
+def test_a_kind_without_its_parameter_says_which_field_to_fill_in(
+        client: Client, db: None, kind: str, field: str) -> None:
+    user = User.objects.create_user("owner")
+    client.force_login(user)
+    mastodon = _connection(user, "mastodon")
+    deck = Deck.objects.create(user=user, name="Watch")
+    response = client.post(reverse("timeline:column_add", args=[deck.pk]),
+                           {"connections": [mastodon.pk], "kind": kind, "param": "",
+                            "width": "normal"})
+    assert response.status_code == 400
+    label = KINDS[kind].label.lower()
+    assert f"Fill in “{field}” for a {label} column." in unescape(response.content.decode())
+    assert not deck.columns.exists()

@@ -77,7 +77,7 @@ class AddColumnForm(forms.Form):
                 else param_refusal(network, kind, param, typed=typed)
                 for network in dict.fromkeys(c.network for c in connections))), "")
             if not refusal and not param:
-                refusal = f"{spec.label} columns need {spec.param_label.lower()}."
+                refusal = f"Fill in “{spec.param_label}” for a {spec.label.lower()} column."
             if refusal:
                 self.add_error("param", refusal)
         unable = [c for c in connections if kind not in self.kinds_by_connection[c.pk]]
