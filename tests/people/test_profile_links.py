@@ -198,6 +198,20 @@ def test_an_author_without_a_name_can_be_linked_to(alice: User) -> None:
                                                  f"nostr {NPUB}"}
 
 
+def test_a_key_shown_as_a_name_does_not_name_the_suggestion(alice: User) -> None:
+    """A Nostr author whose profile was not read yet shows its npub as its name: the link from
+    it names the suggestion by the other account's name, not by the key."""
+    m, n = _feed(alice, "mastodon"), _feed(alice, "nostr")
+    _post(m, 1, "@ana@social.example", "Ana Lima", "https://social.example/@ana")
+    _post(n, 2, NPUB, NPUB[:12] + "…" + NPUB[-4:], f"https://njump.me/{NPUB}")
+    _read(n, NPUB, Link("https://social.example/@ana", "bio"))
+    [found] = suggest.suggestions(alice)
+    assert found.name == "Ana Lima"
+    assert suggest._a_name(NPUB, NPUB) is False
+    assert suggest._a_name("@Ana@Social.example", "@ana@social.example") is False
+    assert suggest._a_name("Ana", "@ana@social.example") is True
+
+
 def test_a_dismissed_pair_stays_out_and_a_bio_mention_is_a_pair_of_its_own(alice: User) -> None:
     """Dismissing Ana's Mastodon and Bluesky keeps that pair out; Bo's Bluesky bio naming her
     Mastodon (one way, not verified) is a pair of its own, not merged with hers, and not said

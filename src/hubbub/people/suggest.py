@@ -121,6 +121,15 @@ def _profiles(user: User) -> tuple[dict[tuple[str, str], list[dict[str, object]]
     return found, aliases
 
 
+def _a_name(name: str | None, handle: str) -> bool:
+    """Whether an author's display name names them, rather than repeating their key or handle
+    (what a network shows before it knows a profile)."""
+    if not name:
+        return False
+    bare = name.strip().lstrip("@").lower()
+    return not (bare.startswith(("npub1", "nostr:npub1")) or bare == handle.lstrip("@").lower())
+
+
 def _reason(edge: links.Edge, back: bool, names: dict[tuple[str, str], str]) -> str:
     source = names.get(edge.source) or edge.source[1]
     if back:
@@ -204,10 +213,12 @@ def _linked(user: User, authors: dict[tuple[str, str], Candidate],
                 continue  # said once, by the other direction
             strong = strong or back or edge.verified
             reasons.append(_reason(edge, back, names))
-        # Named as the profile that links shows its name (the first that has one).
+        # Named as the profile that links shows its name (the first that has one that is a
+        # name: a Nostr author whose profile was not read yet is "named" by its npub).
         sources = [e.source for e in group_edges] + members
         name = person.name if person else next(
-            (names[n] for n in sources if names.get(n)), members[0][1])
+            (names[n] for n in sources if _a_name(names.get(n), n[1])),
+            next((names[n] for n in sources if names.get(n)), members[0][1]))
         found.append(Suggestion(key, name, [authors[n] for n in fresh], person, reasons, strong,
                                 joined))
     return found
