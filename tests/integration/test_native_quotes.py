@@ -311,13 +311,17 @@ def test_a_nostr_quote_retried_is_the_very_event_signed_first(
 ) -> None:
     proxy = NostrFaultProxy(nostr_peer.port)
     try:
-        settings.HUBBUB_HTTP_TIMEOUT = 0.5
         connection = save_connection(owner, "nostr", get_connector("nostr").connect_with_token(
             proxy.url, {"nsec": ""}))
         author = nostr_peer.keygen()
         quoted = nostr_peer.sign(author, "Quoted across a retry")
         assert nostr_peer.publish(quoted).ok
-        proxy.on_next("EVENT", "stall", seconds=1.0)  # never reaches the relay
+        # The publish waits 2 s for an answer the stalled EVENT never gets (it never reaches
+        # the relay); the rest of the run (the quoted note read fresh, the settle) has the same
+        # 2 s, far more than the local relay needs even on a busy machine (0.5 s was not: the
+        # connect timed out once under CI's load).
+        settings.HUBBUB_HTTP_TIMEOUT = 2.0
+        proxy.on_next("EVENT", "stall", seconds=3.0)  # then closed, never forwarded
         post = create_post(user=owner, text="Twice tried, once sent", connections=[connection],
                            quote={connection.pk: Quoted(quoted["id"], "")})
         run_due()

@@ -81,9 +81,12 @@ def test_a_lost_answer_is_settled_by_looking_not_by_posting(
 def test_a_retry_sends_the_very_event_signed_the_first_time(
     nostr_peer: NostrPeer, proxy: NostrFaultProxy, owner: User, settings: Any
 ) -> None:
-    settings.HUBBUB_HTTP_TIMEOUT = 0.5
     connection = _connect(owner, proxy.url)
-    proxy.on_next("EVENT", "stall", seconds=1.0)  # never reaches the relay
+    # The publish waits 2 s for an answer the stalled EVENT never gets (it never reaches the
+    # relay); the settle's read has the same 2 s, far more than the local relay needs on a busy
+    # machine (the connect, once under this timeout at 0.5 s, failed under CI's load elsewhere).
+    settings.HUBBUB_HTTP_TIMEOUT = 2.0
+    proxy.on_next("EVENT", "stall", seconds=3.0)  # then closed: never reaches the relay either way
     post = create_post(user=owner, text="second time lucky", connections=[connection])
     _run_due()
     delivery = post.deliveries.get()
