@@ -190,8 +190,8 @@ def test_timeout_before_the_server_acted_then_retry_publishes_once(
     peer.stall_next_unprocessed("publish", seconds=1.5)
     with pytest.raises(OutcomeUnknown):
         peer.connector.publish(account, draft, key, ())
+    settings.HUBBUB_HTTP_TIMEOUT = 5.0  # the short wait was for the stalled publish only
     assert peer.connector.find_published(account, draft, key, since) is None
-    settings.HUBBUB_HTTP_TIMEOUT = 5.0
     published = peer.connector.publish(account, draft, key, ())
     time.sleep(1.5)  # let the stalled request run out: it must not have been processed
     assert [p["id"] for p in peer.server_posts(account)] == [published.remote_id]
