@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import User
@@ -116,7 +117,7 @@ def test_add_column_refuses_what_cannot_work(client_in: Client, owner: User,
 
     response = client_in.post(url, {"connections": [alice.pk], "kind": "search", "width": "normal"})
     assert response.status_code == 400
-    assert "need search for" in response.content.decode()
+    assert "Fill in “Search for” for a search column." in unescape(response.content.decode())
 
     response = client_in.post(url, {"connections": [alice.pk, homeonly.pk], "kind": "mentions",
                                     "width": "normal"})
