@@ -78,26 +78,27 @@ def unread_count(user: AbstractBaseUser) -> int:
         if direct < 2:
             return total
         cursor.execute(_unread_sql(db.vendor, direct_rows=True), params)
-        found = {_thread_key_of(connection_id, handle, _extra_of(extra))
-                 for connection_id, handle, extra in cursor.fetchall()}
+        found = {_thread_key_of(connection_id, handle, {"participants": _list_of(people)})
+                 for connection_id, handle, people in cursor.fetchall()}
     return total - direct + len(found)
 
 
-def _extra_of(value: object) -> dict[str, object]:
-    """A row's `extra` as read by a raw query (SQLite hands JSON back as text)."""
+def _list_of(value: object) -> list[object]:
+    """A JSON list as a raw query reads it (SQLite hands JSON back as text), else []."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            return {}
-    return value if isinstance(value, dict) else {}
+            return []
+    return value if isinstance(value, list) else []
 
 
 @functools.cache
 def _unread_sql(vendor: str, *, direct_rows: bool = False) -> str:
     """unread_count's query for `vendor` (only quoted table names are formatted in; every value
     is a parameter): how many unread entries and how many of them are direct messages, or
-    (`direct_rows`) the direct ones' connection, author and details. The candidates are the
+    (`direct_rows`) the direct ones' connection, author and participants (only these of their
+    details: what thread_key reads). The candidates are the
     two ways into the inbox, each read by an index or a small table: the entries of the
     person's feeds the inbox reads, and the items a rule's mark adds. Before, the query went
     through every item of the person (and a second time for the marks) and asked of each
@@ -121,7 +122,9 @@ def _unread_sql(vendor: str, *, direct_rows: bool = False) -> str:
     entries_, feeds, reads = (q(FeedEntry._meta.db_table), q(Feed._meta.db_table),
                               q(InboxFeed._meta.db_table))
     kinds = ", ".join(["%s"] * len(ANSWERABLE))
-    chosen = (f"i.connection_id, i.author_handle, i.extra FROM {items} i WHERE i.id IN ("  # noqa: S608
+    people = ("i.extra -> 'participants'" if vendor == "postgresql"
+              else "json_extract(i.extra, '$.participants')")
+    chosen = (f"i.connection_id, i.author_handle, {people} FROM {items} i WHERE i.id IN ("  # noqa: S608
               "SELECT id FROM (SELECT i.id, " if direct_rows else
               "COUNT(*), SUM(is_direct) FROM (SELECT i.id, ")
     return (
