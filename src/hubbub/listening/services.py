@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Max
 
+from hubbub.core.ids import parse_id
 from hubbub.jobs import kept
 from hubbub.listening import effects
 from hubbub.listening.conditions import (
@@ -263,10 +264,10 @@ def _names_given(kind: str, entry: Any) -> dict[int, dict[str, str]]:
         return {}
     found: dict[int, dict[str, str]] = {}
     for value, raw in zip(values, names, strict=False):
-        text = str(value).strip() if isinstance(value, str | int) else ""
+        ref = parse_id(value.strip() if isinstance(value, str) else value)
         name = _name_of(kind, raw)
-        if name is not None and text.isascii() and text.isdigit() and len(text) <= 19:
-            found.setdefault(int(text), name)
+        if name is not None and ref is not None:
+            found.setdefault(ref, name)
     return found
 
 
